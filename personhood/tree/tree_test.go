@@ -1,0 +1,204 @@
+package tree_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	"emergence/personhood/poseidon"
+	"emergence/personhood/tree"
+)
+
+// naiveRoot recomputes the root of a depth-d tree from all its leaves.
+func naiveRoot(leaves []fr.Element, depth int) fr.Element {
+	level := make([]fr.Element, 1<<uint(depth))
+	copy(level, leaves)
+	for len(level) > 1 {
+		next := make([]fr.Element, len(level)/2)
+		for i := range next {
+			next[i] = poseidon.Hash(level[2*i], level[2*i+1])
+		}
+		level = next
+	}
+	return level[0]
+}
+
+func mustTree(t *testing.T, depth int, expiry uint64) *tree.Tree {
+	t.Helper()
+	tr, err := tree.New(tree.NewMemStore(), depth, expiry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestInsertMatchesNaiveRootAndProofsVerify(t *testing.T) {
+	const depth = 5
+	tr := mustTree(t, depth, 10)
+	empty, _ := tr.Root()
+	if want := naiveRoot(nil, depth); !empty.Equal(&want) {
+		t.Fatal("empty root differs from naive root")
+	}
+	var leaves []fr.Element
+	for i := 0; i < 1<<depth; i++ {
+		leaf := poseidon.FromUint64(uint64(1000 + i))
+		idx, root, err := tr.Insert(leaf, uint64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if idx != uint64(i) {
+			t.Fatalf("index = %d, want %d", idx, i)
+		}
+		leaves = append(leaves, leaf)
+		if want := naiveRoot(leaves, depth); !root.Equal(&want) {
+			t.Fatalf("root after %d inserts differs from naive root", i+1)
+		}
+		for j := range leaves {
+			p, err := tr.Proof(uint64(j))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tree.Verify(leaves[j], p, root) {
+				t.Fatalf("proof of leaf %d after %d inserts does not verify", j, i+1)
+			}
+		}
+	}
+	if _, _, err := tr.Insert(poseidon.FromUint64(1), 99); !errors.Is(err, tree.ErrTreeFull) {
+		t.Fatalf("insert into full tree: err = %v, want ErrTreeFull", err)
+	}
+}
+
+func TestInsertRejectsZeroAndDuplicate(t *testing.T) {
+	tr := mustTree(t, 4, 10)
+	if _, _, err := tr.Insert(fr.Element{}, 0); !errors.Is(err, tree.ErrZeroLeaf) {
+		t.Fatalf("zero leaf: err = %v", err)
+	}
+	leaf := poseidon.FromUint64(7)
+	if _, _, err := tr.Insert(leaf, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tr.Insert(leaf, 0); !errors.Is(err, tree.ErrDuplicateLeaf) {
+		t.Fatalf("duplicate: err = %v", err)
+	}
+	if idx, ok, err := tr.IndexOf(leaf); err != nil || !ok || idx != 0 {
+		t.Fatalf("IndexOf = %d %v %v", idx, ok, err)
+	}
+	if n, _ := tr.Size(); n != 1 {
+		t.Fatalf("size = %d after rejected inserts, want 1", n)
+	}
+}
+
+func TestProofRejectsWrongLeafRootOrIndex(t *testing.T) {
+	tr := mustTree(t, 6, 10)
+	for i := 1; i <= 9; i++ {
+		if _, _, err := tr.Insert(poseidon.FromUint64(uint64(i)), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, _ := tr.Root()
+	p, err := tr.Proof(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tree.Verify(poseidon.FromUint64(4), p, root) {
+		t.Fatal("valid proof rejected")
+	}
+	if tree.Verify(poseidon.FromUint64(5), p, root) {
+		t.Fatal("proof accepted for wrong leaf")
+	}
+	bad := tree.Proof{Index: p.Index ^ 1, Siblings: p.Siblings}
+	if tree.Verify(poseidon.FromUint64(4), bad, root) {
+		t.Fatal("proof accepted with wrong index")
+	}
+	over := tree.Proof{Index: p.Index | 1<<6, Siblings: p.Siblings}
+	if tree.Verify(poseidon.FromUint64(4), over, root) {
+		t.Fatal("proof accepted with index beyond depth")
+	}
+	if _, err := tr.Proof(9); !errors.Is(err, tree.ErrIndexOutOfRange) {
+		t.Fatalf("proof of unfilled index: err = %v", err)
+	}
+}
+
+func TestRootHistoryExpiry(t *testing.T) {
+	tr := mustTree(t, 8, 5)
+	r0, _ := tr.Root()
+	_, r1, _ := tr.Insert(poseidon.FromUint64(1), 100) // r0 superseded at 100
+	_, r2, _ := tr.Insert(poseidon.FromUint64(2), 103) // r1 superseded at 103
+	tests := []struct {
+		name string
+		root fr.Element
+		now  uint64
+		want error
+	}{
+		{"latest root never expires", r2, 10_000, nil},
+		{"superseded root inside window", r0, 105, nil},
+		{"superseded root past window", r0, 106, tree.ErrExpiredRoot},
+		{"second root inside window", r1, 108, nil},
+		{"second root past window", r1, 109, tree.ErrExpiredRoot},
+		{"unknown root", poseidon.FromUint64(42), 100, tree.ErrUnknownRoot},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tr.CheckRoot(tc.root, tc.now); !errors.Is(err, tc.want) {
+				t.Fatalf("CheckRoot = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReopenFromStore(t *testing.T) {
+	st := tree.NewMemStore()
+	a, _ := tree.New(st, 10, 3)
+	for i := 1; i <= 5; i++ {
+		if _, _, err := a.Insert(poseidon.FromUint64(uint64(i)), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := tree.New(st, 10, 3)
+	ra, _ := a.Root()
+	rb, _ := b.Root()
+	if !ra.Equal(&rb) {
+		t.Fatal("reopened tree has a different root")
+	}
+	if _, _, err := b.Insert(poseidon.FromUint64(6), 2); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.Size(); n != 6 {
+		t.Fatalf("size seen through first handle = %d, want 6", n)
+	}
+}
+
+func TestNewRejectsBadDepth(t *testing.T) {
+	for _, d := range []int{0, -1, tree.MaxDepth + 1} {
+		if _, err := tree.New(tree.NewMemStore(), d, 0); err == nil {
+			t.Fatalf("depth %d accepted", d)
+		}
+	}
+}
+
+func TestCorruptStoreIsAnError(t *testing.T) {
+	st := tree.NewMemStore()
+	tr, _ := tree.New(st, 4, 0)
+	if err := st.Set([]byte{'s'}, []byte{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tr.Insert(poseidon.FromUint64(1), 0); !errors.Is(err, tree.ErrCorrupt) {
+		t.Fatalf("insert over corrupt size: err = %v, want ErrCorrupt", err)
+	}
+}
+
+// BenchmarkInsert100k inserts 100,000 identities into a depth-30 tree and
+// reports inserts per second.
+func BenchmarkInsert100k(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		tr, _ := tree.New(tree.NewMemStore(), tree.DefaultDepth, 100)
+		for i := 1; i <= n; i++ {
+			if _, _, err := tr.Insert(poseidon.FromUint64(uint64(i)), uint64(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
+}
