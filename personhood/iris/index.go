@@ -1,0 +1,345 @@
+package iris
+
+import (
+	"fmt"
+	"math/bits"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// Rule says how two per-eye decisions make a person match.
+type Rule int
+
+const (
+	// RuleBothEyes matches a person when both eyes match (World's "both eyes").
+	RuleBothEyes Rule = iota
+	// RuleEitherEye matches when at least one eye matches: stricter
+	// uniqueness, more false matches.
+	RuleEitherEye
+)
+
+// Config tunes matching and search.
+type Config struct {
+	// Threshold is the FHD at or below which two eyes match (0 < t < 0.5).
+	Threshold float64
+	// EarlyReject is the prefix-stage FHD bound of the cascade (>= Threshold).
+	EarlyReject float64
+	// MinCommonBits is the least commonly unmasked bits for a rotation to count.
+	MinCommonBits int
+	// Rule combines the two eyes.
+	Rule Rule
+	// Workers is the number of goroutines a search uses (0: GOMAXPROCS).
+	Workers int
+}
+
+// DefaultConfig returns the production settings.
+func DefaultConfig() Config {
+	return Config{Threshold: DefaultThreshold, EarlyReject: DefaultEarlyReject, MinCommonBits: DefaultMinCommonBits, Rule: RuleBothEyes}
+}
+
+func (c Config) validate() error {
+	if !(c.Threshold > 0 && c.Threshold < 0.5) {
+		return fmt.Errorf("threshold %v outside (0, 0.5)", c.Threshold)
+	}
+	if !(c.EarlyReject >= c.Threshold && c.EarlyReject <= 1) {
+		return fmt.Errorf("early reject %v outside [threshold, 1]", c.EarlyReject)
+	}
+	if c.MinCommonBits < 1 || c.MinCommonBits > CodeBits {
+		return fmt.Errorf("min common bits %d outside 1..%d", c.MinCommonBits, CodeBits)
+	}
+	if c.Rule != RuleBothEyes && c.Rule != RuleEitherEye {
+		return fmt.Errorf("unknown rule %d", c.Rule)
+	}
+	if c.Workers < 0 {
+		return fmt.Errorf("negative workers %d", c.Workers)
+	}
+	return nil
+}
+
+// Person is the two eyes of one capture.
+type Person struct {
+	Left, Right Template
+}
+
+// eyeStore holds one eye of every enrolled person in the cascade layout:
+// stored position p holds column storedColumn(p), code and mask interleaved.
+type eyeStore struct {
+	prefix []uint64 // 2*prefixWords words per person
+	rest   []uint64 // 2*restWords words per person
+}
+
+func (e *eyeStore) add(t *Template) {
+	for p := 0; p < Words; p++ {
+		c := storedColumn(p)
+		if p < prefixWords {
+			e.prefix = append(e.prefix, t.Code[c], t.Mask[c])
+		} else {
+			e.rest = append(e.rest, t.Code[c], t.Mask[c])
+		}
+	}
+}
+
+func (e *eyeStore) template(i int) Template {
+	var t Template
+	pre := e.prefix[i*2*prefixWords : (i+1)*2*prefixWords]
+	rest := e.rest[i*2*restWords : (i+1)*2*restWords]
+	for p := 0; p < Words; p++ {
+		c := storedColumn(p)
+		if p < prefixWords {
+			t.Code[c], t.Mask[c] = pre[2*p], pre[2*p+1]
+		} else {
+			q := p - prefixWords
+			t.Code[c], t.Mask[c] = rest[2*q], rest[2*q+1]
+		}
+	}
+	return t
+}
+
+// Index is an in-memory gallery of enrolled people. Add is not safe for
+// concurrent use with Search; Search may run concurrently with itself.
+type Index struct {
+	cfg         Config
+	n           int
+	left, right eyeStore
+}
+
+// NewIndex returns an empty index.
+func NewIndex(cfg Config) (*Index, error) {
+	if cfg.Workers == 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("iris config: %w", err)
+	}
+	return &Index{cfg: cfg}, nil
+}
+
+// Config returns the index settings.
+func (x *Index) Config() Config { return x.cfg }
+
+// Len returns the number of enrolled people.
+func (x *Index) Len() int { return x.n }
+
+// Reserve preallocates room for n more people.
+func (x *Index) Reserve(n int) {
+	grow := func(s []uint64, per int) []uint64 {
+		out := make([]uint64, len(s), len(s)+n*per)
+		copy(out, s)
+		return out
+	}
+	x.left.prefix = grow(x.left.prefix, 2*prefixWords)
+	x.left.rest = grow(x.left.rest, 2*restWords)
+	x.right.prefix = grow(x.right.prefix, 2*prefixWords)
+	x.right.rest = grow(x.right.rest, 2*restWords)
+}
+
+// Add enrols p and returns its id (0, 1, 2, ...).
+func (x *Index) Add(p *Person) int {
+	x.left.add(&p.Left)
+	x.right.add(&p.Right)
+	x.n++
+	return x.n - 1
+}
+
+// Person returns the enrolled person with the given id.
+func (x *Index) Person(id int) (Person, error) {
+	if id < 0 || id >= x.n {
+		return Person{}, fmt.Errorf("person %d not in index of %d", id, x.n)
+	}
+	return Person{Left: x.left.template(id), Right: x.right.template(id)}, nil
+}
+
+// probe is one query eye, rotated 31 ways, in the stored column order.
+type probe struct {
+	pre  [Rotations][2 * prefixWords]uint64
+	rest [Rotations][2 * restWords]uint64
+}
+
+func newProbe(t *Template) *probe {
+	pr := new(probe)
+	for r := 0; r < Rotations; r++ {
+		s := r - MaxShift
+		for p := 0; p < Words; p++ {
+			c := (storedColumn(p) + s + Cols) % Cols
+			if p < prefixWords {
+				pr.pre[r][2*p], pr.pre[r][2*p+1] = t.Code[c], t.Mask[c]
+			} else {
+				q := p - prefixWords
+				pr.rest[r][2*q], pr.rest[r][2*q+1] = t.Code[c], t.Mask[c]
+			}
+		}
+	}
+	return pr
+}
+
+// passPrefix reports whether some rotation's prefix distance is <= thr (or
+// has too few common bits to judge).
+func (pr *probe) passPrefix(g []uint64, thr uint64, minBits int) bool {
+	g = g[: 2*prefixWords : 2*prefixWords]
+	for r := 0; r < Rotations; r++ {
+		q := &pr.pre[r]
+		var d, m int
+		for j := 0; j < 2*prefixWords; j += 2 {
+			mm := q[j+1] & g[j+1]
+			d += bits.OnesCount64((q[j] ^ g[j]) & mm)
+			m += bits.OnesCount64(mm)
+		}
+		if m < minBits || uint64(d)<<fixedShift <= thr*uint64(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// full returns the minimum exact distance over rotations with at least
+// minBits common bits, as (diff, common); common is 0 when none qualifies.
+func (pr *probe) full(pre, rest []uint64, minBits int) (bestD, bestM int) {
+	pre = pre[: 2*prefixWords : 2*prefixWords]
+	rest = rest[: 2*restWords : 2*restWords]
+	for r := 0; r < Rotations; r++ {
+		var d, m int
+		q := &pr.pre[r]
+		for j := 0; j < 2*prefixWords; j += 2 {
+			mm := q[j+1] & pre[j+1]
+			d += bits.OnesCount64((q[j] ^ pre[j]) & mm)
+			m += bits.OnesCount64(mm)
+		}
+		qr := &pr.rest[r]
+		for j := 0; j < 2*restWords; j += 2 {
+			mm := qr[j+1] & rest[j+1]
+			d += bits.OnesCount64((qr[j] ^ rest[j]) & mm)
+			m += bits.OnesCount64(mm)
+		}
+		if m >= minBits && (bestM == 0 || d*bestM < bestD*m) {
+			bestD, bestM = d, m
+		}
+	}
+	return bestD, bestM
+}
+
+// Match is an enrolled person that matched a query, with each eye's
+// minimum FHD (1 when no rotation had enough common bits).
+type Match struct {
+	ID          int
+	Left, Right float64
+}
+
+// Stats counts the work of one search.
+type Stats struct {
+	// People is the number of enrolled people scanned.
+	People int
+	// EyeComparisons is the number of one-eye-vs-one-template comparisons
+	// (each over 31 rotations) started.
+	EyeComparisons int
+	// FullComparisons is how many of those went past the prefix stage.
+	FullComparisons int
+}
+
+func ratio(d, m int) float64 {
+	if m == 0 {
+		return 1
+	}
+	return float64(d) / float64(m)
+}
+
+// Search returns the enrolled people matching p under the index's rule,
+// sorted by id, and counts of the work done.
+func (x *Index) Search(p *Person) ([]Match, Stats) {
+	return x.search(p, true)
+}
+
+// SearchExact is Search without the early-reject cascade: every comparison
+// is the exact minimum over 31 rotations. It is the reference for tests.
+func (x *Index) SearchExact(p *Person) ([]Match, Stats) {
+	return x.search(p, false)
+}
+
+func (x *Index) search(p *Person, cascade bool) ([]Match, Stats) {
+	pl, pr := newProbe(&p.Left), newProbe(&p.Right)
+	workers := x.cfg.Workers
+	if workers > x.n {
+		workers = x.n
+	}
+	if workers < 1 {
+		return nil, Stats{}
+	}
+	results := make([][]Match, workers)
+	stats := make([]Stats, workers)
+	var wg sync.WaitGroup
+	chunk := (x.n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, x.n)
+		wg.Add(1)
+		go func(w, lo, hi int) {
+			defer wg.Done()
+			results[w], stats[w] = x.scan(pl, pr, lo, hi, cascade)
+		}(w, lo, hi)
+	}
+	wg.Wait()
+	var all []Match
+	var st Stats
+	for w := range results {
+		all = append(all, results[w]...)
+		st.People += stats[w].People
+		st.EyeComparisons += stats[w].EyeComparisons
+		st.FullComparisons += stats[w].FullComparisons
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return all, st
+}
+
+func (x *Index) scan(pl, pr *probe, lo, hi int, cascade bool) ([]Match, Stats) {
+	thr := toFixed(x.cfg.Threshold)
+	early := toFixed(x.cfg.EarlyReject)
+	minFull := x.cfg.MinCommonBits
+	minPre := minFull * prefixWords / Words
+	const pw, rw = 2 * prefixWords, 2 * restWords
+	var out []Match
+	st := Stats{People: hi - lo}
+	for i := lo; i < hi; i++ {
+		lpre, rpre := x.left.prefix[i*pw:(i+1)*pw], x.right.prefix[i*pw:(i+1)*pw]
+		lPass, rPass := true, true
+		if cascade {
+			st.EyeComparisons++
+			lPass = pl.passPrefix(lpre, early, minPre)
+			if x.cfg.Rule == RuleBothEyes && !lPass {
+				continue
+			}
+			st.EyeComparisons++
+			rPass = pr.passPrefix(rpre, early, minPre)
+			if x.cfg.Rule == RuleBothEyes && !rPass || !lPass && !rPass {
+				continue
+			}
+		} else {
+			st.EyeComparisons += 2
+		}
+		lm, rm := false, false
+		ld, lc := 0, 0
+		rd, rc := 0, 0
+		if lPass {
+			st.FullComparisons++
+			ld, lc = pl.full(lpre, x.left.rest[i*rw:(i+1)*rw], minFull)
+			lm = lc > 0 && uint64(ld)<<fixedShift <= thr*uint64(lc)
+		}
+		if rPass {
+			st.FullComparisons++
+			rd, rc = pr.full(rpre, x.right.rest[i*rw:(i+1)*rw], minFull)
+			rm = rc > 0 && uint64(rd)<<fixedShift <= thr*uint64(rc)
+		}
+		match := lm && rm
+		if x.cfg.Rule == RuleEitherEye {
+			match = lm || rm
+		}
+		if match {
+			out = append(out, Match{ID: i, Left: ratio(ld, lc), Right: ratio(rd, rc)})
+		}
+	}
+	return out, st
+}
+
+// Unique reports whether p matches nobody enrolled, with the matches found.
+func (x *Index) Unique(p *Person) (bool, []Match) {
+	m, _ := x.Search(p)
+	return len(m) == 0, m
+}
