@@ -1,0 +1,182 @@
+package blob
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Error codes of the HTTP API, in the "code" field of error bodies
+// {"error": "...", "code": "..."}. Clients (blob/remote) map them back to
+// the package's sentinel errors.
+const (
+	CodeBadHash      = "bad_hash"      // 400: the {hash} path segment is not 64 hex digits
+	CodeHashMismatch = "hash_mismatch" // 422: uploaded bytes do not hash to {hash}
+	CodeTooLarge     = "too_large"     // 413: upload longer than the store's limit
+	CodeNotFound     = "not_found"     // 404: no blob with that hash
+	CodeInternal     = "internal"      // 500: storage failure; details go to the log only
+)
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// PutResult is the JSON body of a successful upload.
+type PutResult struct {
+	Hash string `json:"hash"`
+	Size int64  `json:"size"`
+}
+
+// HandlerOption configures NewHandler.
+type HandlerOption func(*handler)
+
+// WithLogger sets the logger that receives internal errors (by default
+// slog.Default()). Clients only ever see "internal error".
+func WithLogger(l *slog.Logger) HandlerOption {
+	return func(h *handler) { h.log = l }
+}
+
+type handler struct {
+	store Store
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewHandler serves s over HTTP:
+//
+//	PUT /v1/blobs/{hash}   body = content; 201 {"hash","size"} when stored, 200 if it already was
+//	GET /v1/blobs/{hash}   200 with the content (also HEAD, Range and If-None-Match)
+//
+// Errors are JSON ErrorBody values: 400 bad_hash, 404 not_found,
+// 413 too_large, 422 hash_mismatch, 500 internal. The handler matches full
+// paths, so it can be mounted as is: mux.Handle("/v1/blobs/", blob.NewHandler(s)).
+func NewHandler(s Store, opts ...HandlerOption) http.Handler {
+	h := &handler{store: s, log: slog.Default(), mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(h)
+	}
+	h.mux.HandleFunc("PUT /v1/blobs/{hash}", h.put)
+	h.mux.HandleFunc("GET /v1/blobs/{hash}", h.get)
+	return h.mux
+}
+
+// status maps an error to its HTTP status and code: the one table from
+// blob errors to the transport.
+func status(err error) (int, string) {
+	switch {
+	case errors.Is(err, ErrBadHash):
+		return http.StatusBadRequest, CodeBadHash
+	case errors.Is(err, ErrHashMismatch):
+		return http.StatusUnprocessableEntity, CodeHashMismatch
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, CodeTooLarge
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, CodeNotFound
+	default:
+		return http.StatusInternalServerError, CodeInternal
+	}
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, name := status(err)
+	msg := err.Error()
+	if name == CodeInternal {
+		if !errors.Is(err, context.Canceled) {
+			h.log.Error("blob request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		msg = "internal error"
+	}
+	writeJSON(w, code, ErrorBody{Error: msg, Code: name})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (h *handler) put(w http.ResponseWriter, r *http.Request) {
+	hash, err := ParseHash(r.PathValue("hash"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if l, ok := h.store.(Limited); ok && r.ContentLength > l.MaxSize() {
+		// Refuse before reading; the server closes the connection.
+		w.Header().Set("Connection", "close")
+		h.fail(w, r, fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, r.ContentLength, l.MaxSize()))
+		return
+	}
+	existed, err := h.store.Has(r.Context(), hash)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	body := &counter{r: r.Body}
+	if err := h.store.Put(r.Context(), hash, body); err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			w.Header().Set("Connection", "close")
+		}
+		h.fail(w, r, err)
+		return
+	}
+	code := http.StatusCreated
+	if existed {
+		code = http.StatusOK
+	}
+	w.Header().Set("Location", "/v1/blobs/"+FormatHash(hash))
+	writeJSON(w, code, PutResult{Hash: FormatHash(hash), Size: body.n})
+}
+
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (h *handler) get(w http.ResponseWriter, r *http.Request) {
+	hash, err := ParseHash(r.PathValue("hash"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rc, size, err := h.store.Get(r.Context(), hash)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/octet-stream")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("ETag", `"`+FormatHash(hash)+`"`)
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if rs, ok := rc.(io.ReadSeeker); ok {
+		// Range, HEAD and If-None-Match (against the ETag) for free.
+		http.ServeContent(w, r, "", time.Time{}, rs)
+		return
+	}
+	if match := r.Header.Get("If-None-Match"); match == hd.Get("ETag") || match == "*" {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hd.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		io.Copy(w, rc)
+	}
+}
