@@ -41,7 +41,9 @@ type Options struct {
 // DefaultTol is the default log-likelihood tolerance, in nats per label.
 const DefaultTol = 1e-7
 
-// Epsilon is the floor applied to probabilities before taking logs.
+// Epsilon is the floor applied to confusion counts and probabilities before
+// taking logs, as in crowd-kit. (The integer DS floors at 2^-32, its smallest
+// unit.)
 const Epsilon = 1e-10
 
 func (o Options) maxIter(def int) int {
@@ -125,8 +127,10 @@ func Run(d *Dataset, m Method, o Options) (*Result, error) {
 		return GLAD(d, o)
 	case MethodMACE:
 		return MACE(d, o)
+	case MethodDSFixed:
+		return DawidSkeneFixed(d, o)
 	}
-	return nil, fmt.Errorf("unknown method %q (want mv, ds, onecoin, glad or mace)", m)
+	return nil, fmt.Errorf("unknown method %q (want mv, ds, onecoin, glad, mace or ds-fixed)", m)
 }
 
 // argmax returns the index of the largest value, the lowest index on ties.
@@ -201,6 +205,12 @@ func mvPosterior(d *Dataset) []float64 {
 		row := post[i*K : (i+1)*K]
 		for _, l := range labels {
 			row[l.Class]++
+		}
+		if len(labels) == 0 {
+			for k := range row {
+				row[k] = 1 / float64(K)
+			}
+			continue
 		}
 		inv := 1 / float64(len(labels))
 		for k := range row {
