@@ -20,6 +20,7 @@ const (
 	CodeHashMismatch = "hash_mismatch" // 422: uploaded bytes do not hash to {hash}
 	CodeTooLarge     = "too_large"     // 413: upload longer than the store's limit
 	CodeNotFound     = "not_found"     // 404: no blob with that hash
+	CodeBadRequest   = "bad_request"   // 400: the request body could not be read to its end
 	CodeInternal     = "internal"      // 500: storage failure; details go to the log only
 )
 
@@ -126,6 +127,11 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, ErrTooLarge) {
 			w.Header().Set("Connection", "close")
 		}
+		if body.err != nil && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrHashMismatch) {
+			// The client's upload broke off; not a storage failure.
+			writeJSON(w, http.StatusBadRequest, ErrorBody{Error: "reading request body: " + body.err.Error(), Code: CodeBadRequest})
+			return
+		}
 		h.fail(w, r, err)
 		return
 	}
@@ -137,14 +143,19 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, PutResult{Hash: FormatHash(hash), Size: body.n})
 }
 
+// counter counts the bytes of a request body and keeps its read error.
 type counter struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *counter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
 	return n, err
 }
 

@@ -77,12 +77,14 @@ func Run(t *testing.T, open Factory) {
 				t.Fatalf("Put %d bytes over a %d limit: err = %v, want ErrTooLarge", len(data), Limit, err)
 			}
 			mustHave(t, s, h, false)
-			// An endless stream is cut off, not read to the end.
+			// An endless stream is cut off, not read to the end. Network
+			// backends read ahead of the limit by what the connection
+			// buffers, hence the allowance.
 			endless := &countingReader{}
 			if err := s.Put(ctx, h, endless); !errors.Is(err, blob.ErrTooLarge) {
 				t.Fatalf("Put endless stream: err = %v, want ErrTooLarge", err)
 			}
-			if endless.n > 4*Limit+(1<<20) {
+			if endless.n > 32<<20 {
 				t.Fatalf("Put read %d bytes of an endless stream with a %d limit", endless.n, Limit)
 			}
 		}},
