@@ -189,7 +189,9 @@ func TestHandler(t *testing.T) {
 // failing is a Store whose storage is broken.
 type failing struct{}
 
-func (failing) Put(context.Context, [32]byte, io.Reader) error { return errors.New("disk on fire at /secret/path") }
+func (failing) Put(context.Context, [32]byte, io.Reader) error {
+	return errors.New("disk on fire at /secret/path")
+}
 func (failing) Get(context.Context, [32]byte) (io.ReadCloser, int64, error) {
 	return nil, 0, errors.New("disk on fire at /secret/path")
 }

@@ -132,4 +132,3 @@ func drainClose(rc io.ReadCloser) {
 	io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
 	rc.Close()
 }
-
