@@ -1,0 +1,768 @@
+package app
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"emergence/store"
+	"emergence/tx"
+)
+
+// Version of the application protocol, reported in Info.
+const Version uint64 = 1
+
+// FeeCollector moves transaction fees into the fee pool. The bank module
+// implements it.
+type FeeCollector interface {
+	// ChargeFee moves fee from payer to the fee pool. It returns an *Error
+	// (CodeInsufficientFunds) when the payer cannot pay.
+	ChargeFee(kv store.KV, payer tx.Address, fee uint64) error
+}
+
+// Params are the app's consensus parameters, set in genesis.
+type Params struct {
+	// MaxTxBytes is the largest encoded transaction accepted.
+	MaxTxBytes uint64 `json:"max_tx_bytes"`
+	// MaxTxGas is the largest gas limit of one transaction.
+	MaxTxGas uint64 `json:"max_tx_gas"`
+	// GasPerByte is charged for every byte of the encoded transaction.
+	GasPerByte uint64 `json:"gas_per_byte"`
+	// MinGasPriceMilli: the fee must be at least gas_limit × this / 1000 uemg.
+	MinGasPriceMilli uint64 `json:"min_gas_price_milli"`
+}
+
+// DefaultParams are used when genesis has no "app" section.
+func DefaultParams() Params {
+	return Params{MaxTxBytes: 256 << 10, MaxTxGas: 50_000_000, GasPerByte: 10, MinGasPriceMilli: 10}
+}
+
+// MinFee returns the smallest fee accepted for a gas limit.
+func (p Params) MinFee(gasLimit uint64) uint64 {
+	hi, lo := mul64(gasLimit, p.MinGasPriceMilli)
+	if hi != 0 {
+		return ^uint64(0)
+	}
+	return (lo + 999) / 1000
+}
+
+func mul64(a, b uint64) (hi, lo uint64) {
+	const mask32 = 1<<32 - 1
+	a0, a1 := a&mask32, a>>32
+	b0, b1 := b&mask32, b>>32
+	w0 := a0 * b0
+	t := a1*b0 + w0>>32
+	w1, w2 := t&mask32, t>>32
+	w1 += a0 * b1
+	return a1*b1 + w2 + w1>>32, a * b
+}
+
+// Genesis is the app_state of genesis.json: the app's params and one
+// section per module, by module name.
+type Genesis struct {
+	Params  *Params                    `json:"params,omitempty"`
+	Modules map[string]json.RawMessage `json:"modules"`
+}
+
+// TxResult is the outcome of one transaction in a block.
+type TxResult struct {
+	Hash      string  `json:"hash"`
+	Height    int64   `json:"height"`
+	Index     int     `json:"index"`
+	Code      uint32  `json:"code"`
+	Codespace string  `json:"codespace,omitempty"`
+	Log       string  `json:"log,omitempty"`
+	GasWanted uint64  `json:"gas_wanted"`
+	GasUsed   uint64  `json:"gas_used"`
+	Events    []Event `json:"events,omitempty"`
+}
+
+// BlockResult is what a committed block did, handed to OnCommit.
+type BlockResult struct {
+	Height  int64      `json:"height"`
+	Time    time.Time  `json:"time"`
+	AppHash string     `json:"app_hash"`
+	Txs     []TxResult `json:"txs"`
+	Events  []Event    `json:"events,omitempty"`
+}
+
+// App is the ABCI application.
+type App struct {
+	abci.BaseApplication
+
+	store   *store.Store
+	modules []Module
+	byName  map[string]Module
+	msgs    map[string]MsgHandler
+	fees    FeeCollector
+	logf    func(format string, args ...any)
+
+	// Set by InitChain or loaded from state.
+	chainID string
+	params  Params
+
+	// Last commit.
+	height  int64
+	appHash []byte
+
+	// Block in progress (consensus connection only).
+	pending *pendingBlock
+
+	// Mempool view: committed state plus accepted transactions.
+	checkMu    sync.Mutex
+	checkErr   error
+	checkState *store.Cache
+
+	// Verified signatures and decoded txs by tx hash, filled by CheckTx,
+	// used by FinalizeBlock.
+	seenMu sync.Mutex
+	seen   map[[32]byte]*tx.Tx
+
+	// OnCommit, when set, is called after each Commit with the block's results.
+	OnCommit func(BlockResult)
+}
+
+type pendingBlock struct {
+	height  int64
+	time    time.Time
+	cache   *store.Cache
+	err     error
+	appHash []byte
+	result  BlockResult
+}
+
+var _ abci.Application = (*App)(nil)
+
+// Options configure New.
+type Options struct {
+	// Fees collects transaction fees; required.
+	Fees FeeCollector
+	// Logf logs node-level faults; nil discards.
+	Logf func(format string, args ...any)
+}
+
+// New returns an app over an open store with the given modules, in the
+// order their genesis and end-of-block work run.
+func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
+	if opts.Fees == nil {
+		return nil, errors.New("app: a fee collector is required")
+	}
+	a := &App{
+		store:  st,
+		byName: make(map[string]Module),
+		msgs:   make(map[string]MsgHandler),
+		fees:   opts.Fees,
+		logf:   opts.Logf,
+		seen:   make(map[[32]byte]*tx.Tx),
+	}
+	if a.logf == nil {
+		a.logf = func(string, ...any) {}
+	}
+	for _, m := range modules {
+		if _, dup := a.byName[m.Name()]; dup || m.Name() == Space {
+			return nil, fmt.Errorf("app: duplicate module name %q", m.Name())
+		}
+		a.byName[m.Name()] = m
+		a.modules = append(a.modules, m)
+		for _, h := range m.Msgs() {
+			if _, dup := a.msgs[h.Type]; dup {
+				return nil, fmt.Errorf("app: message kind %q registered twice", h.Type)
+			}
+			a.msgs[h.Type] = h
+		}
+	}
+	h, ah, err := st.LastCommit()
+	if err != nil {
+		return nil, err
+	}
+	a.height, a.appHash = h, ah
+	if err := a.loadConfig(); err != nil {
+		return nil, err
+	}
+	a.resetCheckState()
+	return a, nil
+}
+
+// Module returns a registered module by name.
+func (a *App) Module(name string) (Module, bool) {
+	m, ok := a.byName[name]
+	return m, ok
+}
+
+// Modules returns the registered modules in order.
+func (a *App) Modules() []Module { return a.modules }
+
+// Store returns the committed state store.
+func (a *App) Store() *store.Store { return a.store }
+
+// ChainID returns the chain id from genesis ("" before InitChain).
+func (a *App) ChainID() string { return a.chainID }
+
+// Params returns the app's consensus parameters.
+func (a *App) Params() Params { return a.params }
+
+var keyConfig = []byte("app/config")
+
+type config struct {
+	ChainID string `json:"chain_id"`
+	Params  Params `json:"params"`
+}
+
+func (a *App) loadConfig() error {
+	var rerr error
+	raw := a.store.Committed(&rerr).Get(keyConfig)
+	if rerr != nil {
+		return rerr
+	}
+	if raw == nil {
+		a.params = DefaultParams()
+		return nil
+	}
+	var c config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return fmt.Errorf("corrupt app config: %w", err)
+	}
+	a.chainID, a.params = c.ChainID, c.Params
+	return nil
+}
+
+// Info implements abci.Application.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	return &abci.InfoResponse{
+		Data:             "emergence",
+		Version:          "1",
+		AppVersion:       Version,
+		LastBlockHeight:  a.height,
+		LastBlockAppHash: a.appHash,
+	}, nil
+}
+
+// InitChain implements abci.Application. It applies genesis and persists it
+// at height 0, so the genesis app hash is known on restart.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	var g Genesis
+	if len(req.AppStateBytes) > 0 {
+		dec := json.NewDecoder(bytesReader(req.AppStateBytes))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&g); err != nil {
+			return nil, fmt.Errorf("decode genesis app_state: %w", err)
+		}
+	}
+	for name := range g.Modules {
+		if _, ok := a.byName[name]; !ok {
+			return nil, fmt.Errorf("genesis has a section for unknown module %q", name)
+		}
+	}
+	a.chainID = req.ChainId
+	a.params = DefaultParams()
+	if g.Params != nil {
+		a.params = *g.Params
+	}
+	var rerr error
+	cache := store.NewCache(a.store.Committed(&rerr), &rerr)
+	cache.Set(keyConfig, MustJSON(config{ChainID: a.chainID, Params: a.params}))
+	ctx := &Context{KV: cache, ChainID: a.chainID, Height: 0, Time: req.Time}
+	for _, m := range a.modules {
+		if err := m.InitGenesis(ctx, g.Modules[m.Name()]); err != nil {
+			return nil, fmt.Errorf("genesis of module %s: %w", m.Name(), err)
+		}
+	}
+	if rerr != nil {
+		return nil, rerr
+	}
+	writes := cache.Writes()
+	ah := store.WriteSetHash(nil, 0, writes)
+	if err := a.store.Commit(writes, nil, 0, ah); err != nil {
+		return nil, err
+	}
+	a.height, a.appHash = 0, ah
+	a.resetCheckState()
+	return &abci.InitChainResponse{AppHash: ah}, nil
+}
+
+func (a *App) resetCheckState() {
+	a.checkMu.Lock()
+	a.checkErr = nil
+	a.checkState = store.NewCache(a.store.Committed(&a.checkErr), &a.checkErr)
+	a.checkMu.Unlock()
+}
+
+// CheckTx implements abci.Application. It decodes, verifies the signature
+// (once per tx; rechecks skip it), and checks chain id, nonce, fee and balance
+// against the mempool's view of state.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	hash := tx.Hash(req.Tx)
+	t, err := a.verified(hash, req.Tx)
+	if err != nil {
+		return checkResp(err, 0), nil
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	kv := store.NewCache(a.checkState, &a.checkErr)
+	ctx := &Context{KV: kv, ChainID: a.chainID, Height: a.height + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
+	_, err = a.ante(ctx, t, len(req.Tx))
+	if err == nil && req.Type == abci.CHECK_TX_TYPE_CHECK {
+		for _, m := range t.Body.Msgs {
+			if h := a.msgs[m.Type]; h.Check != nil {
+				if err = safeCall(func() error { return h.Check(ctx, m.Value) }); err != nil {
+					break
+				}
+			}
+		}
+	}
+	if a.checkErr != nil {
+		return nil, fmt.Errorf("check tx: %w", a.checkErr)
+	}
+	if err != nil {
+		return checkResp(err, t.Body.GasLimit), nil
+	}
+	a.commitAnte(kv, t)
+	return &abci.CheckTxResponse{Code: 0, GasWanted: int64(t.Body.GasLimit)}, nil
+}
+
+// commitAnte keeps only the nonce and fee effects of a checked tx in the
+// mempool view (message effects are not simulated).
+func (a *App) commitAnte(kv *store.Cache, t *tx.Tx) {
+	kv.WriteTo(a.checkState)
+}
+
+func checkResp(err error, gas uint64) *abci.CheckTxResponse {
+	c := CodeOf(err)
+	return &abci.CheckTxResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), GasWanted: int64(gas)}
+}
+
+// verified returns the decoded, signature-checked tx, from the cache when
+// CheckTx already verified it.
+func (a *App) verified(hash [32]byte, raw []byte) (*tx.Tx, error) {
+	a.seenMu.Lock()
+	t, ok := a.seen[hash]
+	a.seenMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := a.decodeVerify(raw)
+	if err != nil {
+		return nil, err
+	}
+	a.remember(hash, t)
+	return t, nil
+}
+
+const maxSeen = 1 << 18
+
+func (a *App) remember(hash [32]byte, t *tx.Tx) {
+	a.seenMu.Lock()
+	if len(a.seen) >= maxSeen {
+		clear(a.seen)
+	}
+	a.seen[hash] = t
+	a.seenMu.Unlock()
+}
+
+func (a *App) decodeVerify(raw []byte) (*tx.Tx, error) {
+	if uint64(len(raw)) > a.params.MaxTxBytes {
+		return nil, CodeTxTooLarge.Errorf("%d bytes, at most %d", len(raw), a.params.MaxTxBytes)
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, CodeTxDecode.Errorf("%v", err)
+	}
+	if err := t.Verify(); err != nil {
+		return nil, CodeSignature.Errorf("%v", err)
+	}
+	return t, nil
+}
+
+// ante checks what every transaction must pass before its messages run and
+// applies its effects: chain id, gas limit, message kinds, fee, nonce. It
+// returns the gas meter with the size and base message gas consumed.
+func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
+	b := &t.Body
+	if b.ChainID != a.chainID {
+		return nil, CodeWrongChainID.Errorf("tx is for %q, this chain is %q", b.ChainID, a.chainID)
+	}
+	if b.GasLimit > a.params.MaxTxGas {
+		return nil, CodeGasLimitTooHigh.Errorf("gas limit %d, at most %d", b.GasLimit, a.params.MaxTxGas)
+	}
+	selfFunded := false
+	for i, m := range b.Msgs {
+		h, ok := a.msgs[m.Type]
+		if !ok {
+			return nil, CodeUnknownMsg.Errorf("message %d has kind %q", i, m.Type)
+		}
+		if h.SelfFunded {
+			selfFunded = true
+		}
+	}
+	if selfFunded && len(b.Msgs) != 1 {
+		return nil, CodeInvalidMsg.Errorf("a self-funded message must be the only message of its transaction")
+	}
+	if min := a.params.MinFee(b.GasLimit); b.Fee < min {
+		return nil, CodeInsufficientFee.Errorf("fee %duemg is below %duemg for gas limit %d", b.Fee, min, b.GasLimit)
+	}
+	gas := &GasMeter{Limit: b.GasLimit}
+	if err := gas.Consume(uint64(size)*a.params.GasPerByte, "tx bytes"); err != nil {
+		return nil, err
+	}
+	for _, m := range b.Msgs {
+		if err := gas.Consume(a.msgs[m.Type].Gas, m.Type); err != nil {
+			return nil, err
+		}
+	}
+	nonce := Nonce(ctx.KV, b.Signer)
+	switch {
+	case b.Nonce < nonce:
+		return nil, CodeNonceTooLow.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
+	case b.Nonce > nonce:
+		return nil, CodeNonceTooHigh.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
+	}
+	if !selfFunded && b.Fee > 0 {
+		if err := a.fees.ChargeFee(ctx.KV, b.Signer, b.Fee); err != nil {
+			return nil, err
+		}
+	}
+	setNonce(ctx.KV, b.Signer, nonce+1)
+	return gas, nil
+}
+
+var prefixNonce = []byte("app/nonce/")
+
+func nonceKey(a tx.Address) []byte { return append(append([]byte{}, prefixNonce...), a[:]...) }
+
+// Nonce returns the next nonce of an account.
+func Nonce(r store.Reader, addr tx.Address) uint64 {
+	v := r.Get(nonceKey(addr))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func setNonce(kv store.KV, addr tx.Address, n uint64) {
+	kv.Set(nonceKey(addr), binary.BigEndian.AppendUint64(nil, n))
+}
+
+// PrepareProposal implements abci.Application: it keeps the mempool's order
+// and trims to the byte limit, counting protobuf overhead.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	txs := make([][]byte, 0, len(req.Txs))
+	var total int64
+	for _, t := range req.Txs {
+		total += int64(len(t)) + protoOverhead(len(t))
+		if total > req.MaxTxBytes {
+			break
+		}
+		txs = append(txs, t)
+	}
+	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// protoOverhead is the field tag plus length varint of one tx in a block's data.
+func protoOverhead(n int) int64 {
+	o := int64(1)
+	for v := uint64(n); v >= 0x80; v >>= 7 {
+		o++
+	}
+	return o + 1
+}
+
+// ProcessProposal implements abci.Application: it accepts every proposal;
+// invalid transactions fail with a result code in FinalizeBlock.
+func (a *App) ProcessProposal(context.Context, *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+// FinalizeBlock implements abci.Application: it runs every transaction and
+// the modules' end-of-block work against a staged cache and computes the
+// new app hash. Nothing is written to disk until Commit.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	if req.Height != a.height+1 {
+		return nil, fmt.Errorf("finalize block %d: app is at height %d", req.Height, a.height)
+	}
+	p := &pendingBlock{height: req.Height, time: req.Time}
+	p.cache = store.NewCache(a.store.Committed(&p.err), &p.err)
+	var entropy [32]byte
+	copy(entropy[:], req.Hash)
+	votes := make([]VoteInfo, 0, len(req.DecidedLastCommit.Votes))
+	for _, v := range req.DecidedLastCommit.Votes {
+		votes = append(votes, VoteInfo{Address: v.Validator.Address, Power: v.Validator.Power, SignedBlock: v.BlockIdFlag == 2 /* COMMIT */})
+	}
+	base := Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Entropy: entropy, Votes: votes, Proposer: req.ProposerAddress}
+
+	decoded := a.decodeAll(req.Txs)
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	p.result = BlockResult{Height: req.Height, Time: req.Time, Txs: make([]TxResult, len(req.Txs))}
+	for i, raw := range req.Txs {
+		r := a.deliver(&base, p.cache, raw, decoded[i])
+		r.Height, r.Index = req.Height, i
+		p.result.Txs[i] = r
+		results[i] = &abci.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log,
+			GasWanted: int64(r.GasWanted), GasUsed: int64(r.GasUsed), Events: toABCIEvents(r.Events)}
+		if p.err != nil {
+			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i, p.err)
+		}
+	}
+	end := base
+	end.KV = p.cache
+	for _, m := range a.modules {
+		if err := m.EndBlock(&end); err != nil {
+			return nil, fmt.Errorf("end block %d, module %s: %w", req.Height, m.Name(), err)
+		}
+	}
+	if p.err != nil {
+		return nil, fmt.Errorf("block %d end: %w", req.Height, p.err)
+	}
+	p.result.Events = end.events
+	p.appHash = store.WriteSetHash(a.appHash, req.Height, p.cache.Writes())
+	p.result.AppHash = fmt.Sprintf("%X", p.appHash)
+	a.pending = p
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: p.appHash, Events: toABCIEvents(end.events)}, nil
+}
+
+// decodeAll decodes and verifies the block's txs, in parallel for those that
+// CheckTx did not already verify. The result for each tx is independent of
+// scheduling, so this does not affect determinism.
+func (a *App) decodeAll(txs [][]byte) []decodedTx {
+	out := make([]decodedTx, len(txs))
+	var todo []int
+	a.seenMu.Lock()
+	for i, raw := range txs {
+		h := tx.Hash(raw)
+		out[i].hash = h
+		if t, ok := a.seen[h]; ok {
+			out[i].tx = t
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	a.seenMu.Unlock()
+	if len(todo) == 0 {
+		return out
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for j := w; j < len(todo); j += workers {
+				i := todo[j]
+				out[i].tx, out[i].err = a.decodeVerify(txs[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out
+}
+
+type decodedTx struct {
+	hash [32]byte
+	tx   *tx.Tx
+	err  error
+}
+
+// deliver runs one transaction. Failed ante checks leave no trace; failed
+// messages keep the nonce and fee and drop the messages' writes.
+func (a *App) deliver(base *Context, block *store.Cache, raw []byte, d decodedTx) TxResult {
+	res := TxResult{Hash: fmt.Sprintf("%X", d.hash[:])}
+	if d.err != nil {
+		return failResult(res, d.err)
+	}
+	t := d.tx
+	res.GasWanted = t.Body.GasLimit
+	anteKV := store.NewCache(block, nil)
+	ctx := *base
+	ctx.KV, ctx.Signer, ctx.TxHash = anteKV, t.Body.Signer, d.hash
+	gas, err := a.ante(&ctx, t, len(raw))
+	if err != nil {
+		return failResult(res, err)
+	}
+	anteKV.WriteTo(block)
+	ctx.Gas = gas
+	msgKV := store.NewCache(block, nil)
+	ctx.KV = msgKV
+	selfFunded := false
+	for i, m := range t.Body.Msgs {
+		h := a.msgs[m.Type]
+		selfFunded = selfFunded || h.SelfFunded
+		if err := safeCall(func() error { return h.Handle(&ctx, m.Value) }); err != nil {
+			res.GasUsed = gas.Used
+			if CodeOf(err) == CodeInternal {
+				a.logf("tx %s message %d (%s): %v", res.Hash, i, m.Type, err)
+			}
+			return failResult(res, fmt.Errorf("message %d (%s): %w", i, m.Type, err))
+		}
+	}
+	if selfFunded && t.Body.Fee > 0 {
+		if err := a.fees.ChargeFee(msgKV, t.Body.Signer, t.Body.Fee); err != nil {
+			res.GasUsed = gas.Used
+			return failResult(res, err)
+		}
+	}
+	msgKV.WriteTo(block)
+	res.GasUsed = gas.Used
+	res.Events = ctx.events
+	return res
+}
+
+func failResult(res TxResult, err error) TxResult {
+	c := CodeOf(err)
+	res.Code, res.Codespace, res.Log = c.Num, c.Space, err.Error()
+	return res
+}
+
+// safeCall runs fn and turns a panic into a CodeInternal error, so a bug in a
+// handler fails one transaction (identically on every node) instead of the node.
+func safeCall(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = CodeInternal.Errorf("panic: %v", r)
+		}
+	}()
+	return fn()
+}
+
+func toABCIEvents(evs []Event) []abci.Event {
+	if len(evs) == 0 {
+		return nil
+	}
+	out := make([]abci.Event, len(evs))
+	for i, e := range evs {
+		attrs := make([]abci.EventAttribute, len(e.Attrs))
+		for j, at := range e.Attrs {
+			attrs[j] = abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true}
+		}
+		out[i] = abci.Event{Type: e.Type, Attributes: attrs}
+	}
+	return out
+}
+
+// Commit implements abci.Application: the block's writes, its tx results
+// index, the height and the app hash go to Pebble in one synced batch.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	p := a.pending
+	if p == nil {
+		return nil, errors.New("commit without a finalized block")
+	}
+	index := make([]store.Write, 0, len(p.result.Txs)+1)
+	for _, r := range p.result.Txs {
+		h, _ := hex.DecodeString(r.Hash)
+		index = append(index, store.Write{Key: txIndexKey(h), Value: MustJSON(r)})
+	}
+	blk := p.result
+	blk.Txs = nil
+	index = append(index, store.Write{Key: blockIndexKey(p.height), Value: MustJSON(blk)})
+	if err := a.store.Commit(p.cache.Writes(), index, p.height, p.appHash); err != nil {
+		return nil, err
+	}
+	a.height, a.appHash, a.pending = p.height, p.appHash, nil
+	a.resetCheckState()
+	if a.OnCommit != nil {
+		a.OnCommit(p.result)
+	}
+	return &abci.CommitResponse{}, nil
+}
+
+func txIndexKey(hash []byte) []byte { return append([]byte("tx/"), hash...) }
+
+func blockIndexKey(h int64) []byte { return binary.BigEndian.AppendUint64([]byte("blk/"), uint64(h)) }
+
+// TxResult returns the stored result of a committed transaction by hash.
+func (a *App) TxResult(hash [32]byte) (*TxResult, error) {
+	raw, err := a.store.Index(txIndexKey(hash[:]))
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, ErrNotFound
+	}
+	var r TxResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("corrupt tx index: %w", err)
+	}
+	return &r, nil
+}
+
+// BlockEvents returns the stored end-of-block result of a committed height
+// (without its txs).
+func (a *App) BlockEvents(height int64) (*BlockResult, error) {
+	raw, err := a.store.Index(blockIndexKey(height))
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, ErrNotFound
+	}
+	var r BlockResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("corrupt block index: %w", err)
+	}
+	return &r, nil
+}
+
+// LastCommit returns the last committed height and app hash.
+func (a *App) LastCommit() (int64, []byte) { return a.height, a.appHash }
+
+// Query implements abci.Application: path "/<module>/<path>", data is
+// ignored; the answer is JSON.
+func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	v, err := a.QueryModule(req.Path, nil)
+	if err != nil {
+		c := CodeOf(err)
+		return &abci.QueryResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), Height: a.height}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return &abci.QueryResponse{Value: b, Height: a.height}, nil
+}
+
+// QueryModule answers a module query on a consistent snapshot of committed
+// state. path is "<module>/<rest>" (a leading slash is ignored).
+func (a *App) QueryModule(path string, params map[string][]string) (any, error) {
+	for len(path) > 0 && path[0] == '/' {
+		path = path[1:]
+	}
+	name, rest := path, ""
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' {
+			name, rest = path[:i], path[i+1:]
+			break
+		}
+	}
+	m, ok := a.byName[name]
+	if !ok {
+		return nil, CodeNotFound.Errorf("no module %q", name)
+	}
+	var rerr error
+	snap := a.store.Snapshot(&rerr)
+	defer snap.Close()
+	v, err := m.Query(snap, rest, params)
+	if rerr != nil {
+		return nil, rerr
+	}
+	return v, err
+}
+
+// CheckInvariants runs every module's invariants on committed state.
+func (a *App) CheckInvariants() error {
+	var rerr error
+	snap := a.store.Snapshot(&rerr)
+	defer snap.Close()
+	for _, m := range a.modules {
+		if err := m.Invariants(snap); err != nil {
+			return fmt.Errorf("invariant of %s: %w", m.Name(), err)
+		}
+	}
+	return rerr
+}
+

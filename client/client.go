@@ -1,0 +1,287 @@
+// Package client is the Go client of a node's HTTP API, used by the CLI and
+// every worker (labeler, miner, validator, prover, simulations).
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/node"
+	"emergence/tx"
+)
+
+// Client talks to one node.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// New returns a client for the API at addr ("127.0.0.1:8545" or a URL).
+func New(addr string) *Client {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	return &Client{
+		base: strings.TrimRight(addr, "/"),
+		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, IdleConnTimeout: 90 * time.Second}},
+	}
+}
+
+// Base returns the API's base URL.
+func (c *Client) Base() string { return c.base }
+
+// APIError is a non-2xx answer from the API.
+type APIError struct {
+	Status int
+	Code   string
+	Msg    string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d, %s)", e.Msg, e.Status, e.Code) }
+
+// ErrNotFound matches APIErrors with status 404.
+var ErrNotFound = errors.New("not found")
+
+// Is makes errors.Is(err, ErrNotFound) work.
+func (e *APIError) Is(target error) bool { return target == ErrNotFound && e.Status == http.StatusNotFound }
+
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ctype string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		var eb struct {
+			Error string `json:"error"`
+			Code  string `json:"code"`
+		}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(raw, &eb) != nil || eb.Error == "" {
+			eb.Error = strings.TrimSpace(string(raw))
+		}
+		return &APIError{Status: resp.StatusCode, Code: eb.Code, Msg: eb.Error}
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// Status returns the node's status.
+func (c *Client) Status(ctx context.Context) (node.Status, error) {
+	var s node.Status
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, "", &s)
+	return s, err
+}
+
+// Account returns an account's balance and next nonce.
+func (c *Client) Account(ctx context.Context, addr tx.Address) (bank.Account, error) {
+	var a bank.Account
+	err := c.do(ctx, http.MethodGet, "/v1/accounts/"+addr.String(), nil, "", &a)
+	return a, err
+}
+
+// Block returns a block; height 0 means the latest.
+func (c *Client) Block(ctx context.Context, height int64) (*node.Block, error) {
+	h := "latest"
+	if height > 0 {
+		h = fmt.Sprint(height)
+	}
+	var b node.Block
+	if err := c.do(ctx, http.MethodGet, "/v1/blocks/"+h, nil, "", &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// Tx returns a committed transaction's result.
+func (c *Client) Tx(ctx context.Context, hash string) (*app.TxResult, error) {
+	var r app.TxResult
+	if err := c.do(ctx, http.MethodGet, "/v1/txs/"+url.PathEscape(hash), nil, "", &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Broadcast submits an encoded tx and waits for it to be committed. A tx
+// that fails CheckTx returns at once with its code.
+func (c *Client) Broadcast(ctx context.Context, raw []byte) (*app.TxResult, error) {
+	var r app.TxResult
+	body, _ := json.Marshal(map[string]string{"tx": base64.StdEncoding.EncodeToString(raw)})
+	if err := c.do(ctx, http.MethodPost, "/v1/txs", bytes.NewReader(body), "application/json", &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// BroadcastSync submits an encoded tx and returns after CheckTx.
+func (c *Client) BroadcastSync(ctx context.Context, raw []byte) (*node.CheckResult, error) {
+	var r node.CheckResult
+	if err := c.do(ctx, http.MethodPost, "/v1/txs?mode=sync", bytes.NewReader(raw), "application/octet-stream", &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Query runs a module query and decodes the answer into out.
+func (c *Client) Query(ctx context.Context, module, path string, params url.Values, out any) error {
+	p := "/v1/query/" + module + "/" + path
+	if len(params) > 0 {
+		p += "?" + params.Encode()
+	}
+	return c.do(ctx, http.MethodGet, p, nil, "", out)
+}
+
+// PutBlob uploads content under its SHA-256 hash (hex).
+func (c *Client) PutBlob(ctx context.Context, hashHex string, data []byte) error {
+	return c.do(ctx, http.MethodPut, "/v1/blobs/"+hashHex, bytes.NewReader(data), "application/octet-stream", nil)
+}
+
+// GetBlob downloads content by hash (hex).
+func (c *Client) GetBlob(ctx context.Context, hashHex string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/blobs/"+hashHex, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return nil, &APIError{Status: resp.StatusCode, Msg: strings.TrimSpace(string(raw))}
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// Blocks streams committed blocks from /v1/events until ctx ends or the
+// connection drops; the channel is closed then.
+func (c *Client) Blocks(ctx context.Context) (<-chan app.BlockResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, &APIError{Status: resp.StatusCode, Msg: "event stream refused"}
+	}
+	ch := make(chan app.BlockResult, 64)
+	go func() {
+		defer close(ch)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if !strings.HasPrefix(line, "data: ") {
+				continue
+			}
+			var b app.BlockResult
+			if json.Unmarshal([]byte(line[6:]), &b) == nil {
+				select {
+				case ch <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return ch, nil
+}
+
+// DefaultGasLimit is used when a transaction does not set its own.
+const DefaultGasLimit = 1_000_000
+
+// TxOptions tune SignAndBroadcast.
+type TxOptions struct {
+	GasLimit uint64 // 0: DefaultGasLimit
+	Fee      uint64 // 0: the minimum fee for the gas limit at the default gas price
+	Nonce    *uint64
+}
+
+// MinFee is the fee the default genesis asks for a gas limit
+// (0.01 uemg per gas, rounded up).
+func MinFee(gas uint64) uint64 { return app.DefaultParams().MinFee(gas) }
+
+// BuildTx signs msgs with key into an encoded tx, reading chain id and nonce
+// from the node unless given.
+func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, opts TxOptions, msgs ...tx.Msg) ([]byte, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signer := tx.AddressFromPubKey(key.Public().(ed25519.PublicKey))
+	var nonce uint64
+	if opts.Nonce != nil {
+		nonce = *opts.Nonce
+	} else {
+		acc, err := c.Account(ctx, signer)
+		if err != nil {
+			return nil, err
+		}
+		nonce = acc.Nonce
+	}
+	gas := opts.GasLimit
+	if gas == 0 {
+		gas = DefaultGasLimit
+	}
+	fee := opts.Fee
+	if fee == 0 {
+		fee = MinFee(gas)
+	}
+	return tx.Sign(tx.Body{ChainID: st.ChainID, Signer: signer, Nonce: nonce, Fee: fee, GasLimit: gas, Msgs: msgs}, key)
+}
+
+// SignAndBroadcast signs msgs, broadcasts them and waits for the commit.
+func (c *Client) SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, opts TxOptions, msgs ...tx.Msg) (*app.TxResult, error) {
+	raw, err := c.BuildTx(ctx, key, opts, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	return c.Broadcast(ctx, raw)
+}
+
+// WaitHeight waits until the chain reaches height h.
+func (c *Client) WaitHeight(ctx context.Context, h int64) error {
+	for {
+		st, err := c.Status(ctx)
+		if err == nil && st.Height >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for height %d: %w", h, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

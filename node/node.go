@@ -1,0 +1,412 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	mempl "github.com/cometbft/cometbft/mempool"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// Node is a running Emergence node.
+type Node struct {
+	Home     string
+	Settings Settings
+
+	app   *app.App
+	store *store.Store
+	cmt   *nm.Node
+	hub   *Hub
+	log   io.Closer
+}
+
+// Options configure Start.
+type Options struct {
+	// Modules in the order their genesis and end-of-block work run. The
+	// first module must implement app.FeeCollector (the bank).
+	Modules []app.Module
+	// LogWriter receives CometBFT's log; nil writes logs/cometbft.log in home.
+	LogWriter io.Writer
+	// Logf logs node-level faults of the app.
+	Logf func(format string, args ...any)
+}
+
+// Start opens the app state and starts CometBFT. The ABCI handshake (replay
+// of blocks the app has not committed) happens before Start returns.
+func Start(ctx context.Context, home string, opts Options) (*Node, error) {
+	s, err := LoadSettings(home)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Modules) == 0 {
+		return nil, errors.New("node: no modules")
+	}
+	fees, ok := opts.Modules[0].(app.FeeCollector)
+	if !ok {
+		return nil, errors.New("node: the first module must collect fees (the bank)")
+	}
+	st, err := store.Open(filepath.Join(home, "data", "app"))
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Home: home, Settings: s, store: st, hub: NewHub()}
+	a, err := app.New(st, app.Options{Fees: fees, Logf: opts.Logf}, opts.Modules...)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.OnCommit = n.hub.publish
+	n.app = a
+
+	c := cometConfig(home, s)
+	w := opts.LogWriter
+	if w == nil {
+		if err := os.MkdirAll(filepath.Join(home, "logs"), 0o700); err != nil {
+			st.Close()
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(home, "logs", "cometbft.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		n.log, w = f, f
+	}
+	logger, err := cmtflags.ParseLogLevel(c.LogLevel, cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w)), cmtcfg.DefaultLogLevel)
+	if err != nil {
+		n.closeLocal()
+		return nil, err
+	}
+	pv, err := privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile(), nil)
+	if err != nil {
+		n.closeLocal()
+		return nil, fmt.Errorf("validator key: %w", err)
+	}
+	nk, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile())
+	if err != nil {
+		n.closeLocal()
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	cmt, err := nm.NewNode(ctx, c, pv, nk,
+		// Consensus and mempool connections get separate locks, so CheckTx
+		// runs while a block executes; the app guards its mempool state itself.
+		proxy.NewConnSyncLocalClientCreator(a),
+		nm.DefaultGenesisDocProviderFunc(c), cmtcfg.DefaultDBProvider, metricsProvider(), logger)
+	if err != nil {
+		n.closeLocal()
+		return nil, fmt.Errorf("start consensus: %w", err)
+	}
+	if err := cmt.Start(); err != nil {
+		n.closeLocal()
+		return nil, fmt.Errorf("start consensus: %w", err)
+	}
+	n.cmt = cmt
+	return n, nil
+}
+
+func (n *Node) closeLocal() {
+	n.store.Close()
+	if n.log != nil {
+		n.log.Close()
+	}
+}
+
+// Stop stops consensus and closes the stores.
+func (n *Node) Stop() error {
+	var err error
+	if n.cmt != nil && n.cmt.IsRunning() {
+		err = n.cmt.Stop()
+		n.cmt.Wait()
+	}
+	n.hub.close()
+	if cerr := n.store.Close(); err == nil {
+		err = cerr
+	}
+	if n.log != nil {
+		n.log.Close()
+	}
+	return err
+}
+
+// App returns the application.
+func (n *Node) App() *app.App { return n.app }
+
+// Hub returns the commit hub (block and tx notifications).
+func (n *Node) Hub() *Hub { return n.hub }
+
+// Status is the node's view of the chain.
+type Status struct {
+	ChainID    string `json:"chain_id"`
+	Moniker    string `json:"moniker"`
+	NodeID     string `json:"node_id"`
+	Height     int64  `json:"height"`
+	AppHash    string `json:"app_hash"`
+	BlockTime  string `json:"latest_block_time"`
+	CatchingUp bool   `json:"catching_up"`
+	Peers      int    `json:"peers"`
+	Validator  string `json:"validator_address"`
+}
+
+// Status returns the node's status.
+func (n *Node) Status() Status {
+	h, ah := n.app.LastCommit()
+	st := Status{
+		ChainID:    n.Settings.ChainID,
+		Moniker:    n.Settings.Moniker,
+		NodeID:     string(n.cmt.NodeInfo().ID()),
+		Height:     h,
+		AppHash:    fmt.Sprintf("%X", ah),
+		CatchingUp: n.cmt.ConsensusReactor().WaitSync(),
+		Peers:      n.cmt.Switch().Peers().Size(),
+	}
+	if meta := n.cmt.BlockStore().LoadBlockMeta(h); meta != nil {
+		st.BlockTime = meta.Header.Time.UTC().Format(time.RFC3339Nano)
+	}
+	if pub, err := n.cmt.PrivValidator().GetPubKey(); err == nil {
+		st.Validator = pub.Address().String()
+	}
+	return st
+}
+
+// Block is a committed block as the API shows it.
+type Block struct {
+	Height   int64       `json:"height"`
+	Hash     string      `json:"hash"`
+	Time     time.Time   `json:"time"`
+	Proposer string      `json:"proposer"`
+	NumTxs   int         `json:"num_txs"`
+	TxHashes []string    `json:"tx_hashes"`
+	AppHash  string      `json:"app_hash"` // state after this block (from the app's commit)
+	Header   BlockHeads  `json:"header"`
+	Events   []app.Event `json:"events,omitempty"`
+}
+
+// BlockHeads are the hashes from the block header.
+type BlockHeads struct {
+	LastBlockHash string `json:"last_block_hash"`
+	// AppHash in the header is the state after the previous block.
+	AppHash string `json:"app_hash"`
+}
+
+// ErrNoBlock is returned for heights the node does not have.
+var ErrNoBlock = errors.New("no block at that height")
+
+// Block returns a committed block; height 0 means the latest.
+func (n *Node) Block(height int64) (*Block, error) {
+	bs := n.cmt.BlockStore()
+	if height == 0 {
+		height = bs.Height()
+	}
+	if height < bs.Base() || height > bs.Height() || height <= 0 {
+		return nil, fmt.Errorf("%w: %d (node has %d to %d)", ErrNoBlock, height, bs.Base(), bs.Height())
+	}
+	b, _ := bs.LoadBlock(height)
+	if b == nil {
+		return nil, fmt.Errorf("%w: %d", ErrNoBlock, height)
+	}
+	out := &Block{
+		Height:   b.Height,
+		Hash:     b.Hash().String(),
+		Time:     b.Time,
+		Proposer: b.ProposerAddress.String(),
+		NumTxs:   len(b.Txs),
+		TxHashes: make([]string, len(b.Txs)),
+		Header:   BlockHeads{LastBlockHash: b.LastBlockID.Hash.String(), AppHash: b.AppHash.String()},
+	}
+	for i, t := range b.Txs {
+		out.TxHashes[i] = tx.HashHex(t)
+	}
+	// The app hash after block H is in header H+1, and in the app's index.
+	if ev, err := n.app.BlockEvents(height); err == nil {
+		out.AppHash = ev.AppHash
+		out.Events = ev.Events
+	} else if next := bs.LoadBlockMeta(height + 1); next != nil {
+		out.AppHash = next.Header.AppHash.String()
+	}
+	return out, nil
+}
+
+// Submission errors.
+var (
+	// ErrMempoolFull: the node is at capacity; retry later.
+	ErrMempoolFull = errors.New("mempool is full")
+	// ErrDuplicateTx: the tx is already in the mempool (or was just seen).
+	ErrDuplicateTx = errors.New("transaction already in the mempool")
+)
+
+// CheckResult is the outcome of submitting a tx to the mempool.
+type CheckResult struct {
+	Hash      string `json:"hash"`
+	Code      uint32 `json:"code"`
+	Codespace string `json:"codespace,omitempty"`
+	Log       string `json:"log,omitempty"`
+}
+
+// Submit runs CheckTx through the mempool and returns its result. A tx that
+// passes is gossiped and will be included in a block.
+func (n *Node) Submit(raw []byte) (CheckResult, error) {
+	res := CheckResult{Hash: tx.HashHex(raw)}
+	rr, err := n.cmt.Mempool().CheckTx(cmttypes.Tx(raw), "")
+	if err != nil {
+		var full mempl.ErrMempoolIsFull
+		var tooLarge mempl.ErrTxTooLarge
+		switch {
+		case errors.As(err, &full):
+			return res, fmt.Errorf("%w: %v", ErrMempoolFull, err)
+		case errors.Is(err, mempl.ErrTxInCache):
+			return res, ErrDuplicateTx
+		case errors.As(err, &tooLarge):
+			c := app.CodeTxTooLarge
+			res.Code, res.Codespace, res.Log = c.Num, c.Space, err.Error()
+			return res, nil
+		}
+		return res, fmt.Errorf("check tx: %w", err)
+	}
+	rr.Wait()
+	if rr.Error() != nil {
+		return res, fmt.Errorf("check tx: %w", rr.Error())
+	}
+	r := rr.Response.GetCheckTx()
+	res.Code, res.Codespace, res.Log = r.Code, r.Codespace, r.Log
+	return res, nil
+}
+
+// BroadcastCommit submits a tx and waits until it is committed (or fails
+// CheckTx, or ctx ends). It returns the committed result.
+func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, error) {
+	h := tx.Hash(raw)
+	w := n.hub.waitTx(h)
+	defer n.hub.cancelTx(h, w)
+	cr, err := n.Submit(raw)
+	if errors.Is(err, ErrDuplicateTx) {
+		// Already in flight (or committed): wait for it like the first submitter.
+		if r, err := n.app.TxResult(h); err == nil {
+			return r, nil
+		}
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cr.Code != 0 {
+		return &app.TxResult{Hash: cr.Hash, Code: cr.Code, Codespace: cr.Codespace, Log: cr.Log}, nil
+	}
+	select {
+	case r := <-w:
+		return &r, nil
+	case <-ctx.Done():
+		if r, err := n.app.TxResult(h); err == nil {
+			return r, nil
+		}
+		return nil, fmt.Errorf("waiting for commit of %X: %w", h, ctx.Err())
+	}
+}
+
+// Tx returns a committed tx's result by hash.
+func (n *Node) Tx(hash [32]byte) (*app.TxResult, error) { return n.app.TxResult(hash) }
+
+// Query answers a module query on committed state.
+func (n *Node) Query(path string, params map[string][]string) (any, error) {
+	return n.app.QueryModule(path, params)
+}
+
+// Hub fans committed blocks out to waiters and streams.
+type Hub struct {
+	mu      sync.Mutex
+	waiters map[[32]byte]chan app.TxResult
+	subs    map[chan app.BlockResult]struct{}
+	closed  bool
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub {
+	return &Hub{waiters: make(map[[32]byte]chan app.TxResult), subs: make(map[chan app.BlockResult]struct{})}
+}
+
+func (h *Hub) waitTx(hash [32]byte) chan app.TxResult {
+	ch := make(chan app.TxResult, 1)
+	h.mu.Lock()
+	h.waiters[hash] = ch
+	h.mu.Unlock()
+	return ch
+}
+
+func (h *Hub) cancelTx(hash [32]byte, ch chan app.TxResult) {
+	h.mu.Lock()
+	if h.waiters[hash] == ch {
+		delete(h.waiters, hash)
+	}
+	h.mu.Unlock()
+}
+
+// Subscribe returns a channel of committed blocks. Slow subscribers miss
+// blocks rather than stall consensus. Call the returned func to unsubscribe.
+func (h *Hub) Subscribe(buffer int) (<-chan app.BlockResult, func()) {
+	ch := make(chan app.BlockResult, buffer)
+	h.mu.Lock()
+	if h.closed {
+		close(ch)
+	} else {
+		h.subs[ch] = struct{}{}
+	}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		if _, ok := h.subs[ch]; ok {
+			delete(h.subs, ch)
+			close(ch)
+		}
+		h.mu.Unlock()
+	}
+}
+
+func (h *Hub) publish(b app.BlockResult) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range b.Txs {
+		raw, _ := hex.DecodeString(r.Hash)
+		var k [32]byte
+		copy(k[:], raw)
+		if ch, ok := h.waiters[k]; ok {
+			ch <- r
+			delete(h.waiters, k)
+		}
+	}
+	for ch := range h.subs {
+		select {
+		case ch <- b:
+		default:
+		}
+	}
+	blocksCommitted.Inc()
+	txsCommitted.Add(float64(len(b.Txs)))
+	height.Set(float64(b.Height))
+}
+
+func (h *Hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for ch := range h.subs {
+		close(ch)
+		delete(h.subs, ch)
+	}
+}

@@ -1,0 +1,256 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// Reader is read access to ordered key-value state.
+type Reader interface {
+	// Get returns the value of key, or nil if the key is absent.
+	Get(key []byte) []byte
+	// Iterate calls fn for each key in [start, end) in ascending order until
+	// fn returns false. A nil end means no upper bound. fn must not keep
+	// key or value after it returns.
+	Iterate(start, end []byte, fn func(key, value []byte) bool)
+}
+
+// KV is read-write access to state. Writes are staged, never applied to disk
+// directly: see Cache.
+type KV interface {
+	Reader
+	// Set stages key = value. Empty values are allowed.
+	Set(key, value []byte)
+	// Delete stages the removal of key.
+	Delete(key []byte)
+}
+
+// Key prefixes inside Pebble. State keys are hashed into the app hash;
+// index and meta keys are not.
+var (
+	prefixState = []byte("s/")
+	prefixIndex = []byte("x/")
+	keyHeight   = []byte("m/height")
+	keyAppHash  = []byte("m/apphash")
+)
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("store closed")
+
+// Store is the committed state on Pebble.
+type Store struct {
+	db *pebble.DB
+}
+
+// Open opens (creating if needed) the Pebble database in dir.
+func Open(dir string) (*Store, error) {
+	opts := &pebble.Options{Logger: quietLogger{}}
+	db, err := pebble.Open(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open state db %s: %w", dir, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if s.db == nil {
+		return ErrClosed
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
+
+// LastCommit returns the height and app hash of the last Commit (0 and nil
+// for a fresh store).
+func (s *Store) LastCommit() (int64, []byte, error) {
+	h, err := s.getRaw(keyHeight)
+	if err != nil {
+		return 0, nil, err
+	}
+	if h == nil {
+		return 0, nil, nil
+	}
+	if len(h) != 8 {
+		return 0, nil, fmt.Errorf("corrupt height record: %d bytes", len(h))
+	}
+	ah, err := s.getRaw(keyAppHash)
+	if err != nil {
+		return 0, nil, err
+	}
+	return int64(binary.BigEndian.Uint64(h)), ah, nil
+}
+
+func (s *Store) getRaw(key []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", key, err)
+	}
+	out := bytes.Clone(v)
+	closer.Close()
+	return out, nil
+}
+
+// Index returns an index record (see Commit's index argument), or nil.
+func (s *Store) Index(key []byte) ([]byte, error) {
+	return s.getRaw(append(bytes.Clone(prefixIndex), key...))
+}
+
+// Committed returns a Reader over committed state. Read errors are recorded
+// in errp when errp is not nil (and otherwise read as absent keys).
+func (s *Store) Committed(errp *error) Reader {
+	return &dbReader{db: s.db, errp: errp}
+}
+
+// Snapshot returns a Reader over a consistent point-in-time view of committed
+// state; Close releases it.
+func (s *Store) Snapshot(errp *error) *SnapshotReader {
+	return &SnapshotReader{snap: s.db.NewSnapshot(), errp: errp}
+}
+
+// Commit writes the staged state writes, index records, height and app hash
+// in one synced batch. writes must come from the block's top Cache.
+func (s *Store) Commit(writes []Write, index []Write, height int64, appHash []byte) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, w := range writes {
+		k := append(bytes.Clone(prefixState), w.Key...)
+		var err error
+		if w.Deleted {
+			err = b.Delete(k, nil)
+		} else {
+			err = b.Set(k, w.Value, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("stage write: %w", err)
+		}
+	}
+	for _, w := range index {
+		if err := b.Set(append(bytes.Clone(prefixIndex), w.Key...), w.Value, nil); err != nil {
+			return fmt.Errorf("stage index: %w", err)
+		}
+	}
+	var hb [8]byte
+	binary.BigEndian.PutUint64(hb[:], uint64(height))
+	if err := b.Set(keyHeight, hb[:], nil); err != nil {
+		return fmt.Errorf("stage height: %w", err)
+	}
+	if err := b.Set(keyAppHash, appHash, nil); err != nil {
+		return fmt.Errorf("stage app hash: %w", err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("commit height %d: %w", height, err)
+	}
+	return nil
+}
+
+type pebbleReader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+type dbReader struct {
+	db   pebbleReader
+	errp *error
+}
+
+func (r *dbReader) fail(err error) {
+	if r.errp != nil && *r.errp == nil {
+		*r.errp = err
+	}
+}
+
+func (r *dbReader) Get(key []byte) []byte {
+	k := make([]byte, 0, len(prefixState)+len(key))
+	k = append(append(k, prefixState...), key...)
+	v, closer, err := r.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		r.fail(fmt.Errorf("read state: %w", err))
+		return nil
+	}
+	out := bytes.Clone(v)
+	if out == nil {
+		out = []byte{}
+	}
+	closer.Close()
+	return out
+}
+
+func (r *dbReader) Iterate(start, end []byte, fn func(key, value []byte) bool) {
+	lo := append(bytes.Clone(prefixState), start...)
+	var hi []byte
+	if end != nil {
+		hi = append(bytes.Clone(prefixState), end...)
+	} else {
+		hi = prefixEnd(prefixState)
+	}
+	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		r.fail(fmt.Errorf("iterate state: %w", err))
+		return
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if !fn(it.Key()[len(prefixState):], it.Value()) {
+			break
+		}
+	}
+	if err := it.Error(); err != nil {
+		r.fail(fmt.Errorf("iterate state: %w", err))
+	}
+}
+
+// SnapshotReader reads a point-in-time view of committed state.
+type SnapshotReader struct {
+	snap *pebble.Snapshot
+	errp *error
+}
+
+// Get implements Reader.
+func (s *SnapshotReader) Get(key []byte) []byte {
+	return (&dbReader{db: s.snap, errp: s.errp}).Get(key)
+}
+
+// Iterate implements Reader.
+func (s *SnapshotReader) Iterate(start, end []byte, fn func(key, value []byte) bool) {
+	(&dbReader{db: s.snap, errp: s.errp}).Iterate(start, end, fn)
+}
+
+// Close releases the snapshot.
+func (s *SnapshotReader) Close() error { return s.snap.Close() }
+
+// prefixEnd returns the smallest key greater than every key with prefix p,
+// or nil if there is none.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// PrefixEnd returns the end bound for iterating all keys with prefix p.
+func PrefixEnd(p []byte) []byte { return prefixEnd(p) }
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...interface{})  {}
+func (quietLogger) Errorf(string, ...interface{}) {}
+func (quietLogger) Fatalf(format string, args ...interface{}) {
+	panic(fmt.Sprintf("pebble: "+format, args...))
+}

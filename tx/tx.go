@@ -1,0 +1,168 @@
+package tx
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Wire format limits.
+const (
+	// WireVersion is the first byte of every encoded transaction.
+	WireVersion byte = 1
+	// MaxBodyBytes bounds the signed body; the node's own limit on whole
+	// transactions may be lower (see the app's MaxTxBytes).
+	MaxBodyBytes = 1 << 20
+	// MaxMsgs bounds the number of messages in one transaction.
+	MaxMsgs = 64
+)
+
+// Msg is one message of a transaction: a kind registered by a module (such
+// as "bank/send") and its JSON value, decoded by that module.
+type Msg struct {
+	Type  string          `json:"type"`
+	Value json.RawMessage `json:"value"`
+}
+
+// Body is the signed part of a transaction.
+type Body struct {
+	ChainID  string  `json:"chain_id"`
+	Signer   Address `json:"signer"`
+	Nonce    uint64  `json:"nonce"`
+	Fee      uint64  `json:"fee"`
+	GasLimit uint64  `json:"gas_limit"`
+	Msgs     []Msg   `json:"msgs"`
+}
+
+// Tx is a decoded transaction. BodyBytes are the exact bytes that were
+// signed; Body is their decoding.
+type Tx struct {
+	BodyBytes []byte
+	PubKey    ed25519.PublicKey
+	Sig       []byte
+	Body      Body
+}
+
+// Errors returned by Decode and Verify.
+var (
+	// ErrMalformed: the bytes are not a transaction in the wire format, or
+	// the body is not canonical JSON of a Body.
+	ErrMalformed = errors.New("malformed transaction")
+	// ErrSignature: the signature does not verify or the public key does not
+	// match the signer address.
+	ErrSignature = errors.New("invalid signature")
+)
+
+// Hash returns the SHA-256 of the encoded transaction, its identity in the
+// API ("tx hash").
+func Hash(raw []byte) [32]byte { return sha256.Sum256(raw) }
+
+// HashHex returns Hash as upper-case hex, the form CometBFT prints.
+func HashHex(raw []byte) string {
+	h := Hash(raw)
+	return fmt.Sprintf("%X", h[:])
+}
+
+// ParseHash parses a hex tx hash (either case).
+func ParseHash(s string) ([32]byte, error) {
+	var h [32]byte
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return h, fmt.Errorf("tx hash must be 64 hex characters, got %q", s)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// Sign builds and signs a transaction, returning its wire encoding.
+func Sign(body Body, key ed25519.PrivateKey) ([]byte, error) {
+	pub := key.Public().(ed25519.PublicKey)
+	if body.Signer.IsZero() {
+		body.Signer = AddressFromPubKey(pub)
+	}
+	bb, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode tx body: %w", err)
+	}
+	return Encode(bb, pub, ed25519.Sign(key, bb)), nil
+}
+
+// NewMsg encodes v as the value of a message of the given kind.
+func NewMsg(kind string, v any) (Msg, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return Msg{}, fmt.Errorf("encode %s message: %w", kind, err)
+	}
+	return Msg{Type: kind, Value: raw}, nil
+}
+
+// Encode lays out a transaction on the wire:
+//
+//	version(1) ‖ uint32be(len body) ‖ body ‖ pubkey(32) ‖ sig(64)
+func Encode(body []byte, pub ed25519.PublicKey, sig []byte) []byte {
+	out := make([]byte, 0, 1+4+len(body)+ed25519.PublicKeySize+ed25519.SignatureSize)
+	out = append(out, WireVersion)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(body)))
+	out = append(out, body...)
+	out = append(out, pub...)
+	return append(out, sig...)
+}
+
+// Decode parses a transaction strictly: exact lengths, and a body that is
+// the canonical JSON encoding of a Body (no unknown or duplicate fields, no
+// whitespace, fields in order), so one transaction has exactly one encoding.
+// It does not verify the signature.
+func Decode(raw []byte) (*Tx, error) {
+	const tail = ed25519.PublicKeySize + ed25519.SignatureSize
+	if len(raw) < 1+4+tail {
+		return nil, fmt.Errorf("%w: %d bytes is too short", ErrMalformed, len(raw))
+	}
+	if raw[0] != WireVersion {
+		return nil, fmt.Errorf("%w: unknown wire version %d", ErrMalformed, raw[0])
+	}
+	n := binary.BigEndian.Uint32(raw[1:5])
+	if n > MaxBodyBytes || int(n) != len(raw)-5-tail {
+		return nil, fmt.Errorf("%w: body length %d does not match %d bytes", ErrMalformed, n, len(raw))
+	}
+	t := &Tx{
+		BodyBytes: raw[5 : 5+n],
+		PubKey:    ed25519.PublicKey(raw[5+n : 5+n+ed25519.PublicKeySize]),
+		Sig:       raw[5+n+ed25519.PublicKeySize:],
+	}
+	dec := json.NewDecoder(bytes.NewReader(t.BodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t.Body); err != nil {
+		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after body", ErrMalformed)
+	}
+	canon, err := json.Marshal(t.Body)
+	if err != nil || !bytes.Equal(canon, t.BodyBytes) {
+		return nil, fmt.Errorf("%w: body is not canonical JSON (encode it with encoding/json, fields in order, no spaces)", ErrMalformed)
+	}
+	if len(t.Body.Msgs) == 0 {
+		return nil, fmt.Errorf("%w: no messages", ErrMalformed)
+	}
+	if len(t.Body.Msgs) > MaxMsgs {
+		return nil, fmt.Errorf("%w: %d messages, at most %d", ErrMalformed, len(t.Body.Msgs), MaxMsgs)
+	}
+	return t, nil
+}
+
+// Verify checks that the public key belongs to the signer and that the
+// signature covers the body bytes.
+func (t *Tx) Verify() error {
+	if AddressFromPubKey(t.PubKey) != t.Body.Signer {
+		return fmt.Errorf("%w: public key does not belong to signer %s", ErrSignature, t.Body.Signer)
+	}
+	if !ed25519.Verify(t.PubKey, t.BodyBytes, t.Sig) {
+		return fmt.Errorf("%w: signature does not verify", ErrSignature)
+	}
+	return nil
+}
