@@ -65,32 +65,41 @@ type Person struct {
 // eyeStore holds one eye of every enrolled person in the cascade layout:
 // stored position p holds column storedColumn(p), code and mask interleaved.
 type eyeStore struct {
-	prefix []uint64 // 2*prefixWords words per person
-	rest   []uint64 // 2*restWords words per person
+	prefix []prefixBlock // one per person
+	rest   []restBlock   // one per person
 }
 
+// prefixBlock and restBlock hold (code, mask) word pairs in stored order.
+type (
+	prefixBlock [prefixWords][2]uint64
+	restBlock   [restWords][2]uint64
+)
+
 func (e *eyeStore) add(t *Template) {
+	var pre prefixBlock
+	var rest restBlock
 	for p := 0; p < Words; p++ {
 		c := storedColumn(p)
 		if p < prefixWords {
-			e.prefix = append(e.prefix, t.Code[c], t.Mask[c])
+			pre[p] = [2]uint64{t.Code[c], t.Mask[c]}
 		} else {
-			e.rest = append(e.rest, t.Code[c], t.Mask[c])
+			rest[p-prefixWords] = [2]uint64{t.Code[c], t.Mask[c]}
 		}
 	}
+	e.prefix = append(e.prefix, pre)
+	e.rest = append(e.rest, rest)
 }
 
 func (e *eyeStore) template(i int) Template {
 	var t Template
-	pre := e.prefix[i*2*prefixWords : (i+1)*2*prefixWords]
-	rest := e.rest[i*2*restWords : (i+1)*2*restWords]
+	pre, rest := &e.prefix[i], &e.rest[i]
 	for p := 0; p < Words; p++ {
 		c := storedColumn(p)
 		if p < prefixWords {
-			t.Code[c], t.Mask[c] = pre[2*p], pre[2*p+1]
+			t.Code[c], t.Mask[c] = pre[p][0], pre[p][1]
 		} else {
 			q := p - prefixWords
-			t.Code[c], t.Mask[c] = rest[2*q], rest[2*q+1]
+			t.Code[c], t.Mask[c] = rest[q][0], rest[q][1]
 		}
 	}
 	return t
@@ -123,15 +132,13 @@ func (x *Index) Len() int { return x.n }
 
 // Reserve preallocates room for n more people.
 func (x *Index) Reserve(n int) {
-	grow := func(s []uint64, per int) []uint64 {
-		out := make([]uint64, len(s), len(s)+n*per)
-		copy(out, s)
-		return out
+	for _, e := range []*eyeStore{&x.left, &x.right} {
+		pre := make([]prefixBlock, len(e.prefix), len(e.prefix)+n)
+		copy(pre, e.prefix)
+		rest := make([]restBlock, len(e.rest), len(e.rest)+n)
+		copy(rest, e.rest)
+		e.prefix, e.rest = pre, rest
 	}
-	x.left.prefix = grow(x.left.prefix, 2*prefixWords)
-	x.left.rest = grow(x.left.rest, 2*restWords)
-	x.right.prefix = grow(x.right.prefix, 2*prefixWords)
-	x.right.rest = grow(x.right.rest, 2*restWords)
 }
 
 // Add enrols p and returns its id (0, 1, 2, ...).
@@ -152,8 +159,8 @@ func (x *Index) Person(id int) (Person, error) {
 
 // probe is one query eye, rotated 31 ways, in the stored column order.
 type probe struct {
-	pre  [Rotations][2 * prefixWords]uint64
-	rest [Rotations][2 * restWords]uint64
+	pre  [Rotations]prefixBlock
+	rest [Rotations]restBlock
 }
 
 func newProbe(t *Template) *probe {
@@ -163,10 +170,9 @@ func newProbe(t *Template) *probe {
 		for p := 0; p < Words; p++ {
 			c := (storedColumn(p) + s + Cols) % Cols
 			if p < prefixWords {
-				pr.pre[r][2*p], pr.pre[r][2*p+1] = t.Code[c], t.Mask[c]
+				pr.pre[r][p] = [2]uint64{t.Code[c], t.Mask[c]}
 			} else {
-				q := p - prefixWords
-				pr.rest[r][2*q], pr.rest[r][2*q+1] = t.Code[c], t.Mask[c]
+				pr.rest[r][p-prefixWords] = [2]uint64{t.Code[c], t.Mask[c]}
 			}
 		}
 	}
@@ -174,41 +180,52 @@ func newProbe(t *Template) *probe {
 }
 
 // passPrefix reports whether some rotation's prefix distance is <= thr (or
-// has too few common bits to judge).
-func (pr *probe) passPrefix(g []uint64, thr uint64, minBits int) bool {
-	g = g[: 2*prefixWords : 2*prefixWords]
-	for r := 0; r < Rotations; r++ {
-		q := &pr.pre[r]
-		var d, m int
-		for j := 0; j < 2*prefixWords; j += 2 {
-			mm := q[j+1] & g[j+1]
-			d += bits.OnesCount64((q[j] ^ g[j]) & mm)
-			m += bits.OnesCount64(mm)
+// has too few common bits to judge). Two rotations run per pass over the
+// template so their popcount chains overlap.
+func (pr *probe) passPrefix(ga *prefixBlock, thr uint64, minBits int) bool {
+	for r := 0; r+1 < Rotations; r += 2 {
+		qa := &pr.pre[r]
+		qb := &pr.pre[r+1]
+		var da, ma, db, mb int
+		for k := range ga {
+			gc, gm := ga[k][0], ga[k][1]
+			mma := qa[k][1] & gm
+			mmb := qb[k][1] & gm
+			da += bits.OnesCount64((qa[k][0] ^ gc) & mma)
+			db += bits.OnesCount64((qb[k][0] ^ gc) & mmb)
+			ma += bits.OnesCount64(mma)
+			mb += bits.OnesCount64(mmb)
 		}
-		if m < minBits || uint64(d)<<fixedShift <= thr*uint64(m) {
+		if ma < minBits || uint64(da)<<fixedShift <= thr*uint64(ma) ||
+			mb < minBits || uint64(db)<<fixedShift <= thr*uint64(mb) {
 			return true
 		}
 	}
-	return false
+	qa := &pr.pre[Rotations-1]
+	var d, m int
+	for k := range ga {
+		mm := qa[k][1] & ga[k][1]
+		d += bits.OnesCount64((qa[k][0] ^ ga[k][0]) & mm)
+		m += bits.OnesCount64(mm)
+	}
+	return m < minBits || uint64(d)<<fixedShift <= thr*uint64(m)
 }
 
 // full returns the minimum exact distance over rotations with at least
 // minBits common bits, as (diff, common); common is 0 when none qualifies.
-func (pr *probe) full(pre, rest []uint64, minBits int) (bestD, bestM int) {
-	pre = pre[: 2*prefixWords : 2*prefixWords]
-	rest = rest[: 2*restWords : 2*restWords]
+func (pr *probe) full(pre *prefixBlock, rest *restBlock, minBits int) (bestD, bestM int) {
 	for r := 0; r < Rotations; r++ {
 		var d, m int
 		q := &pr.pre[r]
-		for j := 0; j < 2*prefixWords; j += 2 {
-			mm := q[j+1] & pre[j+1]
-			d += bits.OnesCount64((q[j] ^ pre[j]) & mm)
+		for k := range pre {
+			mm := q[k][1] & pre[k][1]
+			d += bits.OnesCount64((q[k][0] ^ pre[k][0]) & mm)
 			m += bits.OnesCount64(mm)
 		}
 		qr := &pr.rest[r]
-		for j := 0; j < 2*restWords; j += 2 {
-			mm := qr[j+1] & rest[j+1]
-			d += bits.OnesCount64((qr[j] ^ rest[j]) & mm)
+		for k := range rest {
+			mm := qr[k][1] & rest[k][1]
+			d += bits.OnesCount64((qr[k][0] ^ rest[k][0]) & mm)
 			m += bits.OnesCount64(mm)
 		}
 		if m >= minBits && (bestM == 0 || d*bestM < bestD*m) {
@@ -294,11 +311,10 @@ func (x *Index) scan(pl, pr *probe, lo, hi int, cascade bool) ([]Match, Stats) {
 	early := toFixed(x.cfg.EarlyReject)
 	minFull := x.cfg.MinCommonBits
 	minPre := minFull * prefixWords / Words
-	const pw, rw = 2 * prefixWords, 2 * restWords
 	var out []Match
 	st := Stats{People: hi - lo}
 	for i := lo; i < hi; i++ {
-		lpre, rpre := x.left.prefix[i*pw:(i+1)*pw], x.right.prefix[i*pw:(i+1)*pw]
+		lpre, rpre := &x.left.prefix[i], &x.right.prefix[i]
 		lPass, rPass := true, true
 		if cascade {
 			st.EyeComparisons++
@@ -319,12 +335,12 @@ func (x *Index) scan(pl, pr *probe, lo, hi int, cascade bool) ([]Match, Stats) {
 		rd, rc := 0, 0
 		if lPass {
 			st.FullComparisons++
-			ld, lc = pl.full(lpre, x.left.rest[i*rw:(i+1)*rw], minFull)
+			ld, lc = pl.full(lpre, &x.left.rest[i], minFull)
 			lm = lc > 0 && uint64(ld)<<fixedShift <= thr*uint64(lc)
 		}
 		if rPass {
 			st.FullComparisons++
-			rd, rc = pr.full(rpre, x.right.rest[i*rw:(i+1)*rw], minFull)
+			rd, rc = pr.full(rpre, &x.right.rest[i], minFull)
 			rm = rc > 0 && uint64(rd)<<fixedShift <= thr*uint64(rc)
 		}
 		match := lm && rm

@@ -35,8 +35,8 @@ func TestDistanceCountsOnlyCommonMask(t *testing.T) {
 	for j := range a.Mask {
 		a.Mask[j], b.Mask[j] = ^uint64(0), ^uint64(0)
 	}
-	b.Code[0] = 0xF         // 4 differing bits
-	b.Mask[1] = 0           // one column masked in b
+	b.Code[0] = 0xF        // 4 differing bits
+	b.Mask[1] = 0          // one column masked in b
 	a.Code[1] = ^uint64(0) // differences hidden by the mask
 	d, common := iris.Distance(&a, &b, 0)
 	if common != iris.CodeBits-64 {
@@ -68,7 +68,7 @@ func TestTemplateBinaryRoundTrip(t *testing.T) {
 }
 
 type population struct {
-	left, right []*iris.Eye
+	left, right  []*iris.Eye
 	enrol, query []iris.Person
 }
 
