@@ -89,7 +89,7 @@ func (a I32F32) ToU16Proportion() uint16 {
 // Add returns a+b, saturating at the type bounds.
 func (a I32F32) Add(b I32F32) I32F32 {
 	s := a + b
-	if (s > a) != (b > 0) {
+	if (a^s)&(b^s) < 0 { // signed overflow
 		if b > 0 {
 			return MaxI32F32
 		}
@@ -120,6 +120,16 @@ func (a I32F32) Neg() I32F32 {
 
 // Mul returns floor(a·b), saturating at the type bounds.
 func (a I32F32) Mul(b I32F32) I32F32 {
+	if a >= 0 && b >= 0 { // fast path, small enough to inline
+		hi, lo := bits.Mul64(uint64(a), uint64(b))
+		if hi < 1<<31 {
+			return I32F32(hi<<32 | lo>>32)
+		}
+	}
+	return mulSlow(a, b)
+}
+
+func mulSlow(a, b I32F32) I32F32 {
 	neg := (a < 0) != (b < 0)
 	ua, ub := abs64(int64(a)), abs64(int64(b))
 	hi, lo := bits.Mul64(ua, ub)
@@ -150,6 +160,16 @@ func (a I32F32) Mul(b I32F32) I32F32 {
 // Div returns a/b truncated toward zero, 0 when b is 0 (subtensor's
 // safe_div), saturating at the type bounds.
 func (a I32F32) Div(b I32F32) I32F32 {
+	if a >= 0 && b > 0 && uint64(a)>>32 < uint64(b) { // fast path
+		q, _ := bits.Div64(uint64(a)>>32, uint64(a)<<32, uint64(b))
+		if q <= uint64(MaxI32F32) {
+			return I32F32(q)
+		}
+	}
+	return divSlow(a, b)
+}
+
+func divSlow(a, b I32F32) I32F32 {
 	if b == 0 {
 		return 0
 	}

@@ -496,18 +496,27 @@ func (e *Epoch) weightedMedian(minority, hi fixed.I32F32) fixed.I32F32 {
 			return score[cur[0]]
 		}
 		pivot := score[cur[m/2]]
-		lower, upper := e.medLo[:0], e.medHi[:0]
+		// Three-way partition. Stakes are normalised (sum ≤ 1), so the
+		// partial sums cannot overflow and plain addition equals the
+		// saturating one.
+		lower, upper := e.medLo[:m], e.medHi[:m]
+		nl, nu := 0, 0
 		var loStake, hiStake fixed.I32F32
 		for _, q := range cur {
-			switch v := score[q]; {
-			case v < pivot:
-				loStake = loStake.Add(stake[q])
-				lower = append(lower, q)
-			case v > pivot:
-				hiStake = hiStake.Add(stake[q])
-				upper = append(upper, q)
-			}
+			// Branch-free: scores lie in [0, 1], so the differences
+			// cannot overflow and their sign bits are the comparisons.
+			v := score[q]
+			lt := int64(v-pivot) >> 63 // -1 if v < pivot
+			gt := int64(pivot-v) >> 63 // -1 if v > pivot
+			st := int64(stake[q])
+			loStake += fixed.I32F32(st & lt)
+			hiStake += fixed.I32F32(st & gt)
+			lower[nl] = q
+			nl -= int(lt)
+			upper[nu] = q
+			nu -= int(gt)
 		}
+		lower, upper = lower[:nl], upper[:nu]
 		switch {
 		case minority < lo.Add(loStake) && len(lower) > 0:
 			cur = cur[:copy(cur, lower)]
@@ -674,6 +683,7 @@ func (e *Epoch) yuma3(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, last
 	fixedOneMinus := fixed.One.Sub(fixedAlpha)
 	lowA, highA := fixed.FromU16Proportion(p.AlphaLow), fixed.FromU16Proportion(p.AlphaHigh)
 	slope := fixed.FromInt(int64(p.AlphaSigmoidSteepness)).Div(fixed.FromInt(-100))
+	alpha0 := liquidAlpha(0, lowA, highA, slope)
 	e.colSum = grow(e.colSum, n)
 	for r := range e.rows {
 		wrow := e.w[r*n : (r+1)*n]
@@ -686,7 +696,12 @@ func (e *Epoch) yuma3(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, last
 			old := brow[j]
 			var v fixed.I32F32
 			if liquid {
-				v = emaAlpha(wt, old, liquidAlpha(C[j], wt, old, lowA, highA, slope))
+				x := liquidX(C[j], wt, old)
+				a := alpha0 // x = 0 is by far the most common case
+				if x != 0 {
+					a = liquidAlpha(x, lowA, highA, slope)
+				}
+				v = emaAlpha(wt, old, a)
 			} else {
 				v = fixedAlpha.Mul(wt).Add(fixedOneMinus.Mul(old))
 			}
@@ -719,15 +734,19 @@ func emaAlpha(newV, old, a fixed.I32F32) fixed.I32F32 {
 	return fixed.Min(decayed.Add(fixed.Max(a.Mul(newV), 0)), fixed.One)
 }
 
-// liquidAlpha is subtensor's alpha_sigmoid: the EMA weight of one bond,
-// high when a validator buys early above consensus or sells quickly.
-func liquidAlpha(c, w, b, low, high, slope fixed.I32F32) fixed.I32F32 {
-	var x fixed.I32F32
+// liquidX is the distance the liquid-alpha sigmoid reads (subtensor's
+// alpha_sigmoid): how far a validator buys above consensus (w ≥ b) or sells
+// below its bond (w < b), clamped to [0, 1].
+func liquidX(c, w, b fixed.I32F32) fixed.I32F32 {
 	if w >= b {
-		x = fixed.Clamp(w.Sub(c), 0, fixed.One)
-	} else {
-		x = fixed.Clamp(b.Sub(w), 0, fixed.One)
+		return fixed.Clamp(w.Sub(c), 0, fixed.One)
 	}
+	return fixed.Clamp(b.Sub(w), 0, fixed.One)
+}
+
+// liquidAlpha maps x to the EMA weight of one bond:
+// α = low + (high − low) / (1 + e^(−steepness/100 · (x − ½))), clamped.
+func liquidAlpha(x, low, high, slope fixed.I32F32) fixed.I32F32 {
 	sig := fixed.One.Div(fixed.One.Add(fixed.Exp(slope.Mul(x.Sub(fixed.Half)))))
 	a := low.Add(sig.Mul(high.Sub(low)))
 	return fixed.Clamp(a, low, high)
