@@ -61,12 +61,32 @@ func NormalizeMnemonic(mnemonic string) string {
 // It returns ErrInvalidMnemonic for a mnemonic with unknown words, a wrong
 // word count or a bad checksum.
 func DeriveKey(mnemonic, bip39Passphrase string) (ed25519.PrivateKey, error) {
-	seed, err := bip39.NewSeedWithErrorChecking(NormalizeMnemonic(mnemonic), bip39Passphrase)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidMnemonic, err)
+	m := NormalizeMnemonic(mnemonic)
+	if err := checkMnemonic(m); err != nil {
+		return nil, err
 	}
+	seed := bip39.NewSeed(m, bip39Passphrase)
 	key, _ := slip10Ed25519(seed, derivationIndexes)
 	return ed25519.NewKeyFromSeed(key[:]), nil
+}
+
+// checkMnemonic explains what is wrong with a normalized mnemonic, if anything.
+func checkMnemonic(m string) error {
+	words := strings.Fields(m)
+	switch len(words) {
+	case 12, 15, 18, 21, 24:
+	default:
+		return fmt.Errorf("%w: %d words, want 12, 15, 18, 21 or 24", ErrInvalidMnemonic, len(words))
+	}
+	for i, w := range words {
+		if _, ok := bip39.ReverseWordMap[w]; !ok {
+			return fmt.Errorf("%w: word %d %q is not in the BIP-39 English word list", ErrInvalidMnemonic, i+1, w)
+		}
+	}
+	if _, err := bip39.MnemonicToByteArray(m); err != nil {
+		return fmt.Errorf("%w: checksum does not match (a word is wrong or out of order)", ErrInvalidMnemonic)
+	}
+	return nil
 }
 
 // slip10Ed25519 returns the SLIP-0010 ed25519 private key and chain code of

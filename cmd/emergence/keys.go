@@ -119,7 +119,7 @@ passphrase is the next line).`,
 				}
 				line, err := readLine(g.stdin)
 				if err != nil {
-					return errorf("pass the words with --mnemonic or one line on standard input", "read mnemonic: %w", err)
+					return hinted("pass the words with --mnemonic or one line on standard input", fmt.Errorf("read mnemonic: %w", err))
 				}
 				mnemonic = line
 			}
@@ -253,7 +253,7 @@ func newKeysDeleteCmd(g *globals) *cobra.Command {
 func (g *globals) openKeyring() (*keys.Keyring, error) {
 	kr, err := keys.Open(g.home, g.keyringBackend, g.keyringPassphrase)
 	if err != nil {
-		return nil, errorf("use --keyring-backend file or test", "open keyring: %w", err)
+		return nil, hinted("use --keyring-backend file or test", fmt.Errorf("open keyring: %w", err))
 	}
 	return kr, nil
 }
@@ -294,9 +294,9 @@ func (g *globals) addressOrKey(s string) (tx.Address, error) {
 	info, err := kr.Show(s)
 	if err != nil {
 		if errors.Is(err, keys.ErrKeyNotFound) || errors.Is(err, keys.ErrInvalidName) {
-			return tx.Address{}, errorf(
+			return tx.Address{}, hinted(
 				fmt.Sprintf("give an emg1... address, or a key name from 'emergence keys list --home %s --keyring-backend %s'", g.home, g.keyringBackend),
-				"%q is neither an address nor a key name: %w", s, err)
+				fmt.Errorf("%q is neither an address nor a key name: %w", s, err))
 		}
 		return tx.Address{}, g.keyringError(err, s)
 	}
@@ -308,22 +308,36 @@ func (g *globals) keyringError(err error, name string) error {
 	flags := fmt.Sprintf("--home %s --keyring-backend %s", g.home, g.keyringBackend)
 	switch {
 	case errors.Is(err, keys.ErrKeyNotFound):
-		return errorf(fmt.Sprintf("list keys with 'emergence keys list %s', or create one with 'emergence keys add %s %s'", flags, name, flags), "%w", err)
+		return hinted(fmt.Sprintf("list keys with 'emergence keys list %s', or create one with 'emergence keys add %s %s'", flags, name, flags), err)
 	case errors.Is(err, keys.ErrKeyExists):
-		return errorf("pick another name, or delete the old key first with 'emergence keys delete' (keep its mnemonic!)", "%w", err)
+		return hinted("pick another name, or delete the old key first with 'emergence keys delete' (keep its mnemonic!)", err)
 	case errors.Is(err, keys.ErrWrongPassphrase):
-		return errorf("type the passphrase the key was created with, or set $"+passphraseEnv, "%w", err)
+		return hinted("type the passphrase the key was created with, or set $"+passphraseEnv, err)
 	case errors.Is(err, keys.ErrInvalidName):
-		return errorf("key names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", "%w", err)
+		return hinted("key names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", err)
 	case errors.Is(err, keys.ErrInvalidMnemonic):
-		return errorf("check the words and their order: a mnemonic is 12 to 24 words from the BIP-39 English list", "%w", err)
+		return hinted("check the words and their order: a mnemonic is 12 to 24 words from the BIP-39 English list", err)
 	}
 	var pe *passphraseError
 	if errors.As(err, &pe) {
-		return withHint(err, fmt.Sprintf("set $%s (at least %d characters to create a key), or run in a terminal", passphraseEnv, minPassphraseLen))
+		return hinted(fmt.Sprintf("set $%s (at least %d characters to create a key), or run in a terminal", passphraseEnv, minPassphraseLen), err)
 	}
 	return err
 }
+
+// hinted returns a user error (exit code 2, printed with hint) that still
+// unwraps to err, so callers can test the keyring's sentinels with errors.Is.
+func hinted(hint string, err error) error {
+	return &hintedError{ue: &userError{msg: err.Error(), hint: hint}, cause: err}
+}
+
+type hintedError struct {
+	ue    *userError
+	cause error
+}
+
+func (e *hintedError) Error() string   { return e.ue.Error() }
+func (e *hintedError) Unwrap() []error { return []error{e.ue, e.cause} }
 
 // passphraseError is a failure to obtain a usable passphrase.
 type passphraseError struct{ msg string }
