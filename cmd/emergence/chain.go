@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"emergence/app"
+	"emergence/client"
+	"emergence/node"
+	"emergence/tx"
+)
+
+// defaultNode is the API address used when neither --node nor an
+// initialised --home names one.
+const defaultNode = "127.0.0.1:8545"
+
+// nodeAddr returns the API address: --node, else the one in --home's
+// settings, else the default.
+func (g *globals) nodeAddr() string {
+	if g.node != "" {
+		return g.node
+	}
+	if s, err := node.LoadSettings(g.home); err == nil && s.APIAddr != "" {
+		return s.APIAddr
+	}
+	return defaultNode
+}
+
+// client returns an API client for --node.
+func (g *globals) client() *client.Client { return client.New(g.nodeAddr()) }
+
+// nodeError turns a connection failure into a user error with a hint.
+func (g *globals) nodeError(err error) error {
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return errorf("", "node refused the request: %s", ae.Msg)
+	}
+	return errorf(fmt.Sprintf("is a node running at %s? start one with 'emergence devnet' or pass --node", g.nodeAddr()), "cannot reach node: %v", err)
+}
+
+// signer returns the key named by a --from flag.
+func (g *globals) signer(name string) (ed25519.PrivateKey, tx.Address, error) {
+	if name == "" {
+		return nil, tx.Address{}, errorf("pass --from KEY (see 'emergence keys list')", "no signing key given")
+	}
+	return g.signerKey(name)
+}
+
+// txFlags are the flags every transaction command takes.
+type txFlags struct {
+	from  string
+	gas   uint64
+	fee   string
+	nonce int64
+}
+
+func (f *txFlags) register(cmd *cobra.Command, withFrom bool) {
+	if withFrom {
+		cmd.Flags().StringVar(&f.from, "from", "", "key name or address that signs the transaction")
+	}
+	cmd.Flags().Uint64Var(&f.gas, "gas", client.DefaultGasLimit, "gas limit")
+	cmd.Flags().StringVar(&f.fee, "fee", "", "fee (default: the minimum for the gas limit), e.g. 10000uemg")
+	cmd.Flags().Int64Var(&f.nonce, "nonce", -1, "account nonce (default: read from the node)")
+}
+
+func (f *txFlags) options() (client.TxOptions, error) {
+	o := client.TxOptions{GasLimit: f.gas}
+	if f.fee != "" {
+		fee, err := parseAmount(f.fee)
+		if err != nil {
+			return o, err
+		}
+		o.Fee = fee
+	}
+	if f.nonce >= 0 {
+		n := uint64(f.nonce)
+		o.Nonce = &n
+	}
+	return o, nil
+}
+
+// broadcast signs msgs with key, submits them, waits for the commit and
+// prints the result. A tx that fails on chain returns a txFailedError
+// (exit status 3) after printing the result.
+func (g *globals) broadcast(cmd *cobra.Command, key ed25519.PrivateKey, opts client.TxOptions, msgs ...tx.Msg) (*app.TxResult, error) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+	defer cancel()
+	c := g.client()
+	raw, err := c.BuildTx(ctx, key, opts, msgs...)
+	if err != nil {
+		return nil, g.nodeError(err)
+	}
+	res, err := c.Broadcast(ctx, raw)
+	if err != nil {
+		return nil, g.nodeError(err)
+	}
+	if err := g.print(res, func(w io.Writer) { printTxResult(w, res) }); err != nil {
+		return nil, err
+	}
+	if res.Code != 0 {
+		return res, &userError{msg: fmt.Sprintf("transaction failed: code %s/%d: %s", res.Codespace, res.Code, res.Log), err: &txFailedError{code: res.Code}}
+	}
+	return res, nil
+}
+
+func printTxResult(w io.Writer, r *app.TxResult) {
+	if r.Code != 0 {
+		fmt.Fprintf(w, "tx %s failed: code %s/%d\n  %s\n", r.Hash, r.Codespace, r.Code, r.Log)
+		if r.Height > 0 {
+			fmt.Fprintf(w, "  height %d, gas %d/%d\n", r.Height, r.GasUsed, r.GasWanted)
+		}
+		return
+	}
+	fmt.Fprintf(w, "tx %s committed at height %d (gas %d/%d)\n", r.Hash, r.Height, r.GasUsed, r.GasWanted)
+	for _, e := range r.Events {
+		var kv []string
+		for _, a := range e.Attrs {
+			kv = append(kv, a.Key+"="+a.Value)
+		}
+		fmt.Fprintf(w, "  %s %s\n", e.Type, strings.Join(kv, " "))
+	}
+}
+
+// query runs a module query against --node and decodes it into out.
+func (g *globals) query(ctx context.Context, module, path string, params url.Values, out any) error {
+	if err := g.client().Query(ctx, module, path, params, out); err != nil {
+		if errors.Is(err, client.ErrNotFound) {
+			var ae *client.APIError
+			errors.As(err, &ae)
+			return errorf("", "%s", ae.Msg)
+		}
+		return g.nodeError(err)
+	}
+	return nil
+}
+
+// msg encodes a message value.
+func msg(kind string, v any) (tx.Msg, error) {
+	m, err := tx.NewMsg(kind, v)
+	if err != nil {
+		return tx.Msg{}, fmt.Errorf("encode message: %w", err)
+	}
+	return m, nil
+}

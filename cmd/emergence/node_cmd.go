@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"emergence/api"
+	"emergence/app"
+	"emergence/bank"
+	"emergence/blob/local"
+	"emergence/keys"
+	"emergence/node"
+	"emergence/tx"
+)
+
+func init() {
+	topCommands = append(topCommands, newInitCmd, newStartCmd, newDevnetCmd, newTestnetCmd, newStatusCmd)
+}
+
+// running is a node with its API, as started by start and devnet.
+type running struct {
+	node *node.Node
+	api  *api.Server
+}
+
+func (r *running) stop() error {
+	aerr := r.api.Close()
+	if err := r.node.Stop(); err != nil {
+		return err
+	}
+	return aerr
+}
+
+// startNode starts the node in home and its API (apiAddr overrides the
+// settings when not empty).
+func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*running, error) {
+	n, err := node.Start(ctx, home, node.Options{Modules: chainModules(), LogWriter: logw, Logf: log.Printf})
+	if err != nil {
+		if errors.Is(err, node.ErrNoHome) {
+			return nil, errorf(fmt.Sprintf("run 'emergence init --home %s' first, or 'emergence devnet --home %s'", home, home), "%v", err)
+		}
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	blobs, err := local.Open(filepath.Join(home, "blobs"), local.WithMaxSize(n.Settings.BlobMaxBytes))
+	if err != nil {
+		n.Stop()
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
+	srv := api.New(n, blobHandler(blobs))
+	if apiAddr == "" {
+		apiAddr = n.Settings.APIAddr
+	}
+	if err := srv.Listen(apiAddr); err != nil {
+		n.Stop()
+		return nil, errorf("pass a free address with --api, e.g. --api 127.0.0.1:0", "%v", err)
+	}
+	return &running{node: n, api: srv}, nil
+}
+
+func newInitCmd(g *globals) *cobra.Command {
+	var chainID, moniker, apiAddr string
+	var blockTime time.Duration
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a node home: validator keys, settings and a single-validator genesis",
+		Long: `init creates a node home under --home: CometBFT validator and node keys, settings
+(config/emergence.json) and a genesis with this node as the only validator. Edit
+config/genesis.json before the first start to fund accounts or add validators.`,
+		Example: "  emergence init --home ./node --chain-id emergence-1",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if node.Initialized(g.home) {
+				return errorf("choose another --home or remove this one", "%s is already initialised", g.home)
+			}
+			s := node.DefaultSettings(chainID)
+			s.Moniker, s.APIAddr, s.BlockTime = moniker, apiAddr, node.Duration(blockTime)
+			if err := initSingle(g.home, s, nil, tx.Address{}); err != nil {
+				return err
+			}
+			return g.print(map[string]string{"home": g.home, "chain_id": chainID}, func(w io.Writer) {
+				fmt.Fprintf(w, "initialised %s (chain %s)\nstart it with: emergence start --home %s\n", g.home, chainID, g.home)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&chainID, "chain-id", "emergence-1", "chain id")
+	cmd.Flags().StringVar(&moniker, "moniker", "node0", "node name")
+	cmd.Flags().StringVar(&apiAddr, "api", defaultNode, "API listen address")
+	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "target time between blocks")
+	return cmd
+}
+
+// initSingle writes a one-validator home with genesis balances.
+func initSingle(home string, s node.Settings, balances []bank.Output, reward tx.Address) error {
+	p2p, err := node.FreePort()
+	if err != nil {
+		return err
+	}
+	if s.P2PAddr == "" || s.P2PAddr == node.DefaultSettings("").P2PAddr {
+		s.P2PAddr = p2p
+	}
+	pv, _, err := node.GenValidatorKeys(home)
+	if err != nil {
+		return err
+	}
+	cons, err := node.ConsensusAddress(pv)
+	if err != nil {
+		return err
+	}
+	bg := bank.Genesis{Balances: balances, Emission: bank.DefaultEmission()}
+	if !reward.IsZero() {
+		bg.Validators = []bank.Validator{{ConsensusAddress: cons, RewardAddress: reward}}
+	}
+	genesis := app.Genesis{Modules: map[string]jsonRaw{"bank": mustJSON(bg)}}
+	if err := node.WriteGenesis(s.ChainID, []node.Validator{{Home: home, PV: pv, Power: 10}}, genesis, home); err != nil {
+		return err
+	}
+	return node.SaveSettings(home, s)
+}
+
+func newStartCmd(g *globals) *cobra.Command {
+	var apiAddr string
+	cmd := &cobra.Command{
+		Use:     "start",
+		Short:   "Run the node in --home until interrupted",
+		Example: "  emergence start --home ./testnet/node0",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := startNode(cmd.Context(), g.home, apiAddr, nil)
+			if err != nil {
+				return err
+			}
+			st := r.node.Status()
+			fmt.Fprintf(g.stdout, "node %s of chain %s\n  api  http://%s\n  home %s (consensus log in logs/cometbft.log)\n", st.Moniker, st.ChainID, r.api.Addr(), g.home)
+			<-cmd.Context().Done()
+			fmt.Fprintln(g.stderr, "stopping")
+			return r.stop()
+		},
+	}
+	cmd.Flags().StringVar(&apiAddr, "api", "", "API listen address (default: from config/emergence.json)")
+	return cmd
+}
+
+// devKeys are the funded keys of a devnet.
+var devKeys = []string{"alice", "bob", "carol"}
+
+// devFunds is each dev key's genesis balance: 1,000,000 EMG.
+const devFunds = 1_000_000 * bank.UnitsPerEMG
+
+func newDevnetCmd(g *globals) *cobra.Command {
+	var apiAddr string
+	var blockTime time.Duration
+	cmd := &cobra.Command{
+		Use:   "devnet",
+		Short: "Run a single-validator development network on loopback",
+		Long: `devnet runs a fresh single-validator network on loopback, with dev keys alice, bob and
+carol (1,000,000 EMG each) in the test keyring under --home. It prints the API address,
+the chain id and the dev addresses, and runs until interrupted. Started again with the
+same --home it resumes the same chain.`,
+		Example: "  emergence devnet --home /tmp/emg --api 127.0.0.1:8545 --block-time 500ms",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fresh := !node.Initialized(g.home)
+			if fresh {
+				if err := initDevnet(g.home, apiAddr, blockTime); err != nil {
+					return err
+				}
+			} else if cmd.Flags().Changed("block-time") {
+				s, err := node.LoadSettings(g.home)
+				if err != nil {
+					return err
+				}
+				s.BlockTime = node.Duration(blockTime)
+				if err := node.SaveSettings(g.home, s); err != nil {
+					return err
+				}
+			}
+			addr := ""
+			if cmd.Flags().Changed("api") {
+				addr = apiAddr
+			}
+			r, err := startNode(cmd.Context(), g.home, addr, nil)
+			if err != nil {
+				return err
+			}
+			kr, err := keys.Open(g.home, "test", nil)
+			if err != nil {
+				r.stop()
+				return err
+			}
+			out := devnetInfo{API: "http://" + r.api.Addr(), ChainID: r.node.Settings.ChainID, Home: g.home, Resumed: !fresh, Keys: map[string]string{}}
+			for _, k := range devKeys {
+				if info, err := kr.Show(k); err == nil {
+					out.Keys[k] = info.Address.String()
+				}
+			}
+			g.print(out, func(w io.Writer) {
+				verb := "started"
+				if !fresh {
+					verb = "resumed"
+				}
+				fmt.Fprintf(w, "devnet %s\n  chain id  %s\n  api       %s\n  home      %s\n", verb, out.ChainID, out.API, g.home)
+				for _, k := range devKeys {
+					fmt.Fprintf(w, "  %-9s %s\n", k, out.Keys[k])
+				}
+				fmt.Fprintf(w, "try: emergence tx bank send alice bob 1.5emg --home %s --keyring-backend test\n", g.home)
+				fmt.Fprintln(w, "press Ctrl-C to stop")
+			})
+			<-cmd.Context().Done()
+			fmt.Fprintln(g.stderr, "stopping devnet")
+			return r.stop()
+		},
+	}
+	cmd.Flags().StringVar(&apiAddr, "api", defaultNode, "API listen address")
+	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "target time between blocks")
+	return cmd
+}
+
+type devnetInfo struct {
+	API     string            `json:"api"`
+	ChainID string            `json:"chain_id"`
+	Home    string            `json:"home"`
+	Resumed bool              `json:"resumed"`
+	Keys    map[string]string `json:"keys"`
+}
+
+// initDevnet creates a devnet home: dev keys in the test keyring, funded
+// in genesis, and a validator whose rewards go to a "validator" key.
+func initDevnet(home, apiAddr string, blockTime time.Duration) error {
+	kr, err := keys.Open(home, "test", nil)
+	if err != nil {
+		return err
+	}
+	var balances []bank.Output
+	for _, name := range devKeys {
+		info, err := kr.Show(name)
+		if errors.Is(err, keys.ErrKeyNotFound) {
+			info, _, err = kr.Add(name)
+		}
+		if err != nil {
+			return fmt.Errorf("dev key %s: %w", name, err)
+		}
+		balances = append(balances, bank.Output{To: info.Address, Amount: devFunds})
+	}
+	val, err := kr.Show("validator")
+	if errors.Is(err, keys.ErrKeyNotFound) {
+		val, _, err = kr.Add("validator")
+	}
+	if err != nil {
+		return fmt.Errorf("validator key: %w", err)
+	}
+	s := node.DefaultSettings("emergence-devnet")
+	s.APIAddr, s.BlockTime = apiAddr, node.Duration(blockTime)
+	s.P2PAddr = ""
+	return initSingle(home, s, balances, val.Address)
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the status of the node at --node",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.client().Status(cmd.Context())
+			if err != nil {
+				return g.nodeError(err)
+			}
+			return g.print(st, func(w io.Writer) {
+				fmt.Fprintf(w, "chain id     %s\nheight       %d\napp hash     %s\nblock time   %s\ncatching up  %v\npeers        %d\nnode         %s (%s)\n",
+					st.ChainID, st.Height, st.AppHash, st.BlockTime, st.CatchingUp, st.Peers, st.Moniker, st.NodeID)
+			})
+		},
+	}
+}
+
+func parseAmount(s string) (uint64, error) {
+	v, err := bank.ParseAmount(s)
+	if err != nil {
+		return 0, errorf("write amounts like 1000uemg or 2.5emg (1 emg = 1,000,000 uemg)", "%v", err)
+	}
+	return v, nil
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func trimHex(s string) string { return strings.TrimPrefix(strings.ToLower(s), "0x") }
