@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var subnetTestdata = filepath.Join("..", "..", "testdata", "subnet")
+
+type subnetRun struct {
+	stdout, stderr string
+	err            error
+}
+
+func runSubnetCLI(t *testing.T, stdin string, args ...string) subnetRun {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return subnetRun{stdout: out.String(), stderr: errb.String(), err: err}
+}
+
+// TestSubnetYumaExample runs the documented example (reference case E,
+// epoch 2) and checks the numbers subtensor's test asserts.
+func TestSubnetYumaExample(t *testing.T) {
+	in := filepath.Join(subnetTestdata, "yuma-case.json")
+	outFile := filepath.Join(t.TempDir(), "result.json")
+	r := runSubnetCLI(t, "", "subnet", "yuma", "--in", in, "--out", outFile)
+	if r.err != nil {
+		t.Fatalf("err %v, stderr %s", r.err, r.stderr)
+	}
+	for _, want := range []string{"epoch at block 5002", "274999999", "224999999", "2=53619"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	data, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o yumaOutput
+	if err := json.Unmarshal(data, &o); err != nil {
+		t.Fatal(err)
+	}
+	if got := []uint16{o.Neurons[0].DividendsU16, o.Neurons[1].DividendsU16}; got[0] != 36044 || got[1] != 29490 {
+		t.Errorf("dividends %v, want [36044 29490]", got)
+	}
+	wantE := []uint64{274_999_999, 224_999_999, 250_000_000, 250_000_000}
+	for i, w := range wantE {
+		if o.Neurons[i].Emission != w {
+			t.Errorf("uid %d emission %d, want %d", i, o.Neurons[i].Emission, w)
+		}
+	}
+	if o.Neurons[1].Bonds[0] != [2]uint64{2, 53619} {
+		t.Errorf("bond row 1 = %v", o.Neurons[1].Bonds)
+	}
+	// --output json on stdout carries the same result as --out.
+	j := runSubnetCLI(t, "", "subnet", "yuma", "--in", in, "--output", "json")
+	if j.err != nil || strings.TrimSpace(j.stdout) != strings.TrimSpace(string(data)) {
+		t.Errorf("--output json differs from --out file (err %v)", j.err)
+	}
+}
+
+func TestSubnetYumaStdin(t *testing.T) {
+	c := `{"block": 3, "emission": 100, "params": {"yuma3": false},
+	  "neurons": [{"stake": 5, "validator_permit": true, "last_update": 2, "weights": [[1, 1]]}, {"last_update": 0}]}`
+	r := runSubnetCLI(t, c, "subnet", "yuma", "--in", "-", "-o", "json")
+	if r.err != nil {
+		t.Fatalf("%v: %s", r.err, r.stderr)
+	}
+	var o yumaOutput
+	if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {
+		t.Fatal(err)
+	}
+	// One validator weighting uid 1: the miner gets half, the validator half.
+	if o.Neurons[1].ServerEmission != 50 || o.Neurons[0].ValidatorEmission != 50 {
+		t.Errorf("emissions %+v", o.Neurons)
+	}
+}
+
+func TestSubnetYumaBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, body, want string
+	}{
+		{"syntax", "{\n  \"block\": 1,\n  \"neurons\": [,]\n}", "invalid JSON at line 3"},
+		{"unknown field", `{"neurons": [{"stake": 1, "stak": 2}]}`, `unknown field "stak"`},
+		{"wrong type", `{"neurons": [{"stake": "lots"}]}`, `expected uint64`},
+		{"no neurons", `{"block": 1}`, "no neurons"},
+		{"unknown uid", `{"neurons": [{"weights": [[4, 1]]}]}`, "uid 4 does not exist"},
+		{"duplicate uid", `{"neurons": [{"weights": [[0, 1], [0, 2]]}]}`, "twice"},
+		{"value too big", `{"neurons": [{"bonds": [[0, 70000]]}]}`, "exceeds 65535"},
+		{"empty", ``, "empty file"},
+		{"bad moving average", `{"params": {"bonds_moving_average": 2000000}, "neurons": [{}]}`, "at most 1000000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runSubnetCLI(t, "", "subnet", "yuma", "--in", write(tc.name+".json", tc.body))
+			var ue *userError
+			if !errors.As(r.err, &ue) {
+				t.Fatalf("err %v is not a user error", r.err)
+			}
+			if !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "hint: see docs/yuma-case.md") {
+				t.Fatalf("stderr %q lacks %q or the hint", r.stderr, tc.want)
+			}
+		})
+	}
+	r := runSubnetCLI(t, "", "subnet", "yuma")
+	if r.err == nil || !strings.Contains(r.stderr, "no case file") {
+		t.Fatalf("missing --in: %v %q", r.err, r.stderr)
+	}
+	r = runSubnetCLI(t, "", "subnet", "yuma", "--in", filepath.Join(dir, "missing.json"))
+	if r.err == nil || !strings.Contains(r.stderr, "check the --in path") {
+		t.Fatalf("missing file: %v %q", r.err, r.stderr)
+	}
+}
