@@ -74,23 +74,23 @@ type yumaOutputTotals struct {
 // yumaNeuronOut holds one uid's outputs: shares as exact decimals of the
 // I32F32 value (10 digits) and as stored u16, emissions in base units.
 type yumaNeuronOut struct {
-	UID                int         `json:"uid"`
-	Stake              json.Number `json:"stake"`
-	Active             bool        `json:"active"`
-	ValidatorPermit    bool        `json:"validator_permit"`
-	Consensus          json.Number `json:"consensus"`
-	Incentive          json.Number `json:"incentive"`
-	Dividends          json.Number `json:"dividends"`
-	ValidatorTrust     json.Number `json:"validator_trust"`
-	Trust              json.Number `json:"trust"`
-	ConsensusU16       uint16      `json:"consensus_u16"`
-	IncentiveU16       uint16      `json:"incentive_u16"`
-	DividendsU16       uint16      `json:"dividends_u16"`
-	ValidatorTrustU16  uint16      `json:"validator_trust_u16"`
-	ServerEmission     uint64      `json:"server_emission"`
-	ValidatorEmission  uint64      `json:"validator_emission"`
-	Emission           uint64      `json:"emission"`
-	Bonds              [][2]uint64 `json:"bonds"`
+	UID               int         `json:"uid"`
+	Stake             json.Number `json:"stake"`
+	Active            bool        `json:"active"`
+	ValidatorPermit   bool        `json:"validator_permit"`
+	Consensus         json.Number `json:"consensus"`
+	Incentive         json.Number `json:"incentive"`
+	Dividends         json.Number `json:"dividends"`
+	ValidatorTrust    json.Number `json:"validator_trust"`
+	Trust             json.Number `json:"trust"`
+	ConsensusU16      uint16      `json:"consensus_u16"`
+	IncentiveU16      uint16      `json:"incentive_u16"`
+	DividendsU16      uint16      `json:"dividends_u16"`
+	ValidatorTrustU16 uint16      `json:"validator_trust_u16"`
+	ServerEmission    uint64      `json:"server_emission"`
+	ValidatorEmission uint64      `json:"validator_emission"`
+	Emission          uint64      `json:"emission"`
+	Bonds             [][2]uint64 `json:"bonds"`
 }
 
 func newSubnetYumaCmd(g *globals) *cobra.Command {
