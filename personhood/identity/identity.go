@@ -217,3 +217,13 @@ func Decode(data, passphrase []byte) (*Identity, error) {
 	}
 	return id, nil
 }
+
+// PublicCommitment returns the decimal commitment stored in an identity
+// file without decrypting the secret.
+func PublicCommitment(data []byte) (string, error) {
+	var f file
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != 1 || f.Commitment == "" {
+		return "", ErrMalformed
+	}
+	return f.Commitment, nil
+}
