@@ -1,0 +1,391 @@
+// Package label is the labeling market: requesters post jobs with a budget in
+// escrow and a commitment to hidden gold answers, labelers bond stake and
+// receive items chosen from block data, answer by commit–reveal, and
+// settlement runs integer Dawid–Skene (label/aggregate/fixedds) with the gold
+// pinned, stores the aggregated labels and their Merkle root, pays each
+// labeler by estimated skill (chance level earns nothing), slashes labelers
+// whose gold accuracy is under a threshold, refunds the unspent budget and
+// updates reputations.
+//
+// # Life of a job
+//
+//  1. label/create-job locks budget = reward_per_label × items ×
+//     labels_per_item plus the requester bond. The job names a manifest blob
+//     (item ids and content hashes), its classes, and commits to its gold:
+//     GoldCommitment(manifest, gold, salt).
+//  2. label/stake bonds stake; label/request gives the labeler batch_size
+//     items picked from the block hash, the job and the labeler's address, so
+//     nobody chooses items and nobody can tell gold from other items.
+//  3. Until commit_deadline, label/commit stores AnswerCommitment(job,
+//     labeler, items, answers, salt); after it and until reveal_deadline,
+//     label/reveal opens it.
+//  4. After commit_deadline and until gold_deadline the requester sends
+//     label/reveal-gold (checked against the commitment).
+//  5. After reveal_deadline, once the gold is revealed or gold_deadline has
+//     passed, anyone sends label/settle. Without gold the bond goes to the
+//     treasury and labelers are paid by the gold-free estimate.
+//
+// # Payment and slashing
+//
+// Labeler w's payment is reward_per_label × revealed labels × skill_w, where
+// skill is Dawid–Skene's accuracy above chance (kappa against the inferred
+// truth, 0 for answers independent of the truth), and nothing when skill is
+// below params.min_skill_permille. A labeler with at least
+// params.min_gold_answers gold answers and gold accuracy below
+// params.gold_pass_permille earns nothing and loses params.slash_permille of
+// their stake to the treasury. Reputation is the running mean of skill
+// (permille) over settled jobs.
+//
+// Everything in this package is deterministic: integers only, no map
+// iteration, block data as the only randomness; a test enforces the imports.
+package label
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// Bank is what the label module needs from the bank.
+type Bank interface {
+	Balance(r store.Reader, a tx.Address) uint64
+	Lock(kv store.KV, from tx.Address, module string, amt uint64) error
+	Release(kv store.KV, module string, to tx.Address, amt uint64) error
+	MoveModule(kv store.KV, from, to string, amt uint64) error
+	ModuleBalance(r store.Reader, name string) uint64
+}
+
+// Personhood answers whether an address is bound to a unique verified human.
+type Personhood interface {
+	IsHuman(r store.Reader, a tx.Address) bool
+}
+
+// Treasury is the module account that receives slashed stake and forfeited bonds.
+const Treasury = "pool/treasury"
+
+// Module is the label module.
+type Module struct {
+	bank  Bank
+	human Personhood
+}
+
+var _ app.Module = (*Module)(nil)
+
+// New returns the label module using b for escrow and payments.
+func New(b Bank) *Module { return &Module{bank: b} }
+
+// WithPersonhood enables jobs that require one human per labeler.
+func (m *Module) WithPersonhood(p Personhood) *Module { m.human = p; return m }
+
+// Name implements app.Module.
+func (m *Module) Name() string { return Name }
+
+// Params are the module's genesis parameters.
+type Params struct {
+	// RequesterBond is locked with every job and forfeited to the treasury
+	// when the requester never reveals its gold (uemg).
+	RequesterBond uint64 `json:"requester_bond"`
+	// MinGoldPermille is the least share of items that must be gold.
+	MinGoldPermille uint32 `json:"min_gold_permille"`
+	// GoldPassPermille: labelers with at least MinGoldAnswers gold answers
+	// and a gold accuracy below this are slashed and unpaid.
+	GoldPassPermille uint32 `json:"gold_pass_permille"`
+	MinGoldAnswers   uint32 `json:"min_gold_answers"`
+	// SlashPermille of the stake is taken from a labeler failing gold.
+	SlashPermille uint32 `json:"slash_permille"`
+	// MinSkillPermille: below this skill a labeler earns nothing.
+	MinSkillPermille uint32 `json:"min_skill_permille"`
+	// SmoothingMilli is Dawid–Skene's confusion pseudo-count, in thousandths.
+	SmoothingMilli uint32 `json:"smoothing_milli"`
+	// MaxItems, MaxBatch and MaxLabelsPerItem bound a job.
+	MaxItems         uint32 `json:"max_items"`
+	MaxBatch         uint32 `json:"max_batch"`
+	MaxLabelsPerItem uint32 `json:"max_labels_per_item"`
+	// GoldBlocks is how long after the reveal deadline the requester may
+	// still reveal gold.
+	GoldBlocks int64 `json:"gold_blocks"`
+	// MaxWindow bounds the commit and reveal windows (blocks).
+	MaxWindow int64 `json:"max_window"`
+}
+
+// DefaultParams: bond 1 EMG, ≥5% gold, slash half the stake below 60% gold
+// accuracy over ≥3 gold answers, no pay below 10% skill, DS smoothing 0.1.
+func DefaultParams() Params {
+	return Params{
+		RequesterBond: 1_000_000, MinGoldPermille: 50, GoldPassPermille: 600, MinGoldAnswers: 3,
+		SlashPermille: 500, MinSkillPermille: 100, SmoothingMilli: 100,
+		MaxItems: 100_000, MaxBatch: 1_000, MaxLabelsPerItem: 50, GoldBlocks: 50, MaxWindow: 1_000_000,
+	}
+}
+
+// Genesis is the module's genesis section.
+type Genesis struct {
+	Params Params `json:"params"`
+}
+
+// Job statuses.
+const (
+	StatusOpen    = "open"
+	StatusSettled = "settled"
+)
+
+// GoldItem is one hidden gold answer.
+type GoldItem struct {
+	Item  uint32 `json:"item"`
+	Class uint32 `json:"class"`
+}
+
+// Job is a labeling job.
+type Job struct {
+	ID                uint64     `json:"id"`
+	Requester         tx.Address `json:"requester"`
+	Manifest          string     `json:"manifest"`
+	Items             uint32     `json:"items"`
+	Classes           []string   `json:"classes"`
+	LabelsPerItem     uint32     `json:"labels_per_item"`
+	BatchSize         uint32     `json:"batch_size"`
+	RewardPerLabel    uint64     `json:"reward_per_label"`
+	Budget            uint64     `json:"budget"`
+	Bond              uint64     `json:"bond"`
+	MinStake          uint64     `json:"min_stake"`
+	MinReputation     uint32     `json:"min_reputation"`
+	RequirePersonhood bool       `json:"require_personhood"`
+	GoldCommitment    string     `json:"gold_commitment"`
+	GoldCount         uint32     `json:"gold_count"`
+	CreatedHeight     int64      `json:"created_height"`
+	CommitDeadline    int64      `json:"commit_deadline"`
+	RevealDeadline    int64      `json:"reveal_deadline"`
+	GoldDeadline      int64      `json:"gold_deadline"`
+	Assignments       uint32     `json:"assignments"`
+	AssignedLabels    uint64     `json:"assigned_labels"`
+	Gold              []GoldItem `json:"gold,omitempty"`
+	GoldRevealed      bool       `json:"gold_revealed"`
+	Status            string     `json:"status"`
+}
+
+// Labeler is a labeler's standing.
+type Labeler struct {
+	Address tx.Address `json:"address"`
+	Stake   uint64     `json:"stake"`
+	// Open counts assignments in jobs not yet settled; stake cannot be
+	// withdrawn while it is positive.
+	Open uint32 `json:"open"`
+	// Jobs settled, labels revealed, total earned and slashed (uemg).
+	Jobs    uint64 `json:"jobs"`
+	Labels  uint64 `json:"labels"`
+	Earned  uint64 `json:"earned"`
+	Slashed uint64 `json:"slashed"`
+	// Reputation is the mean skill over settled jobs, permille (0..1000).
+	Reputation uint32 `json:"reputation"`
+}
+
+// labelerRecord is the stored form of Labeler.
+type labelerRecord struct {
+	Labeler
+	SkillSum uint64 `json:"skill_sum"`
+}
+
+// Assignment is one labeler's work in one job.
+type Assignment struct {
+	Job        uint64     `json:"job"`
+	Labeler    tx.Address `json:"labeler"`
+	Items      []uint32   `json:"items"`
+	Height     int64      `json:"height"`
+	Commitment string     `json:"commitment,omitempty"`
+	Answers    []uint32   `json:"answers,omitempty"`
+	Revealed   bool       `json:"revealed"`
+}
+
+// Outcome is one labeler's result in a settled job.
+type Outcome struct {
+	Labeler       tx.Address `json:"labeler"`
+	Labels        uint32     `json:"labels"`
+	Revealed      bool       `json:"revealed"`
+	SkillPermille int32      `json:"skill_permille"`
+	GoldCorrect   uint32     `json:"gold_correct"`
+	GoldTotal     uint32     `json:"gold_total"`
+	Paid          uint64     `json:"paid"`
+	Slashed       uint64     `json:"slashed"`
+}
+
+// Results are a settled job's aggregated labels and payments.
+type Results struct {
+	Job uint64 `json:"job"`
+	// Labels holds the class index per item, -1 for items nobody labeled.
+	Labels []int32 `json:"labels"`
+	// Root is ResultsRoot(job, labels), hex.
+	Root          string    `json:"root"`
+	GoldUsed      bool      `json:"gold_used"`
+	Iterations    int       `json:"iterations"`
+	Outcomes      []Outcome `json:"outcomes"`
+	Paid          uint64    `json:"paid"`
+	Refunded      uint64    `json:"refunded"`
+	Slashed       uint64    `json:"slashed"`
+	BondForfeited uint64    `json:"bond_forfeited"`
+	Height        int64     `json:"height"`
+}
+
+// State keys. Integers are big-endian so keys sort numerically.
+var (
+	keyParams     = []byte("label/params")
+	keyNextJob    = []byte("label/nextjob")
+	prefixJob     = []byte("label/job/")
+	prefixCount   = []byte("label/cnt/")
+	prefixAssign  = []byte("label/asg/")
+	prefixLabeler = []byte("label/labeler/")
+	prefixResult  = []byte("label/result/")
+)
+
+func u64key(prefix []byte, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), id)
+}
+
+func assignKey(job uint64, a tx.Address) []byte {
+	return append(u64key(prefixAssign, job), a[:]...)
+}
+
+func labelerKey(a tx.Address) []byte { return append(append([]byte(nil), prefixLabeler...), a[:]...) }
+
+func getJSON(r store.Reader, key []byte, v any) bool {
+	raw := r.Get(key)
+	if raw == nil {
+		return false
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		panic(fmt.Sprintf("label: corrupt state at %q: %v", key, err)) // written only by this module
+	}
+	return true
+}
+
+func (m *Module) params(r store.Reader) Params {
+	p := DefaultParams()
+	getJSON(r, keyParams, &p)
+	return p
+}
+
+func getJob(r store.Reader, id uint64) (*Job, error) {
+	var j Job
+	if !getJSON(r, u64key(prefixJob, id), &j) {
+		return nil, CodeJobNotFound.Errorf("job %d", id)
+	}
+	return &j, nil
+}
+
+func putJob(kv store.KV, j *Job) { kv.Set(u64key(prefixJob, j.ID), app.MustJSON(j)) }
+
+func getLabeler(r store.Reader, a tx.Address) (*labelerRecord, bool) {
+	var l labelerRecord
+	if !getJSON(r, labelerKey(a), &l) {
+		return &labelerRecord{Labeler: Labeler{Address: a}}, false
+	}
+	return &l, true
+}
+
+func putLabeler(kv store.KV, l *labelerRecord) {
+	if l.Stake == 0 && l.Open == 0 && l.Jobs == 0 {
+		kv.Delete(labelerKey(l.Address))
+		return
+	}
+	kv.Set(labelerKey(l.Address), app.MustJSON(l))
+}
+
+func getAssignment(r store.Reader, job uint64, a tx.Address) (*Assignment, bool) {
+	var as Assignment
+	if !getJSON(r, assignKey(job, a), &as) {
+		return nil, false
+	}
+	return &as, true
+}
+
+// AnswerCommitment is what a labeler commits to: SHA-256 over a domain tag,
+// the job id, the labeler's address, the items and answers (big-endian
+// uint32, items then answers, each preceded by its count) and a 32-byte salt.
+func AnswerCommitment(job uint64, labeler tx.Address, items, answers []uint32, salt [32]byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("emergence/label/answers/v1"))
+	b := binary.BigEndian.AppendUint64(nil, job)
+	b = append(b, labeler[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(items)))
+	for _, x := range items {
+		b = binary.BigEndian.AppendUint32(b, x)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(answers)))
+	for _, x := range answers {
+		b = binary.BigEndian.AppendUint32(b, x)
+	}
+	h.Write(b)
+	h.Write(salt[:])
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// GoldCommitment is what a requester commits to when creating a job:
+// SHA-256 over a domain tag, the manifest hash (hex as given), the gold items
+// in the order they will be revealed and a 32-byte salt.
+func GoldCommitment(manifest string, gold []GoldItem, salt [32]byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("emergence/label/gold/v1"))
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(manifest)))
+	b = append(b, manifest...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(gold)))
+	for _, g := range gold {
+		b = binary.BigEndian.AppendUint32(b, g.Item)
+		b = binary.BigEndian.AppendUint32(b, g.Class)
+	}
+	h.Write(b)
+	h.Write(salt[:])
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// ResultsRoot is the Merkle root of a job's aggregated labels: leaves
+// SHA-256(0x00 ‖ job ‖ item ‖ label) with label as uint32 (0xffffffff for
+// none), inner nodes SHA-256(0x01 ‖ left ‖ right), an odd node promoted.
+func ResultsRoot(job uint64, labels []int32) [32]byte {
+	if len(labels) == 0 {
+		return sha256.Sum256([]byte("emergence/label/empty"))
+	}
+	level := make([][32]byte, len(labels))
+	for i, l := range labels {
+		b := []byte{0}
+		b = binary.BigEndian.AppendUint64(b, job)
+		b = binary.BigEndian.AppendUint32(b, uint32(i))
+		b = binary.BigEndian.AppendUint32(b, uint32(l))
+		level[i] = sha256.Sum256(b)
+	}
+	for len(level) > 1 {
+		next := level[:0:0]
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+				continue
+			}
+			b := make([]byte, 0, 65)
+			b = append(b, 1)
+			b = append(b, level[i][:]...)
+			b = append(b, level[i+1][:]...)
+			next = append(next, sha256.Sum256(b))
+		}
+		level = next
+	}
+	return level[0]
+}
+
+func parseHash(s string) ([32]byte, bool) {
+	var h [32]byte
+	if len(s) != 64 {
+		return h, false
+	}
+	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
+		return h, false
+	}
+	return h, true
+}

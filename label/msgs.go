@@ -1,0 +1,534 @@
+package label
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/bits"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// Gas charged per message kind (before the handler) and per unit of work.
+const (
+	GasCreateJob  = 50_000
+	GasPerItem    = 20
+	GasStake      = 10_000
+	GasRequest    = 20_000
+	GasPerScan    = 10
+	GasCommit     = 10_000
+	GasReveal     = 20_000
+	GasPerAnswer  = 100
+	GasRevealGold = 20_000
+	GasPerGold    = 100
+	GasSettle     = 100_000
+	GasPerLabel   = 200
+)
+
+// CreateJobMsg is the value of "label/create-job".
+type CreateJobMsg struct {
+	// Manifest is the SHA-256 (hex) of the manifest blob listing item ids
+	// and content hashes; Items is how many items it lists.
+	Manifest          string   `json:"manifest"`
+	Items             uint32   `json:"items"`
+	Classes           []string `json:"classes"`
+	LabelsPerItem     uint32   `json:"labels_per_item"`
+	BatchSize         uint32   `json:"batch_size"`
+	RewardPerLabel    uint64   `json:"reward_per_label"`
+	MinStake          uint64   `json:"min_stake"`
+	MinReputation     uint32   `json:"min_reputation"`
+	RequirePersonhood bool     `json:"require_personhood"`
+	// GoldCommitment is GoldCommitment(manifest, gold, salt), hex;
+	// GoldCount is len(gold).
+	GoldCommitment string `json:"gold_commitment"`
+	GoldCount      uint32 `json:"gold_count"`
+	// CommitBlocks and RevealBlocks are the lengths of the two windows.
+	CommitBlocks int64 `json:"commit_blocks"`
+	RevealBlocks int64 `json:"reveal_blocks"`
+}
+
+// StakeMsg is the value of "label/stake" and "label/unstake".
+type StakeMsg struct {
+	Amount uint64 `json:"amount"`
+}
+
+// JobMsg is the value of "label/request" and "label/settle".
+type JobMsg struct {
+	Job uint64 `json:"job"`
+}
+
+// CommitMsg is the value of "label/commit".
+type CommitMsg struct {
+	Job        uint64 `json:"job"`
+	Commitment string `json:"commitment"`
+}
+
+// RevealMsg is the value of "label/reveal": the assigned items, in the
+// assigned order, with their answers (class indices) and the salt (hex).
+type RevealMsg struct {
+	Job     uint64   `json:"job"`
+	Items   []uint32 `json:"items"`
+	Answers []uint32 `json:"answers"`
+	Salt    string   `json:"salt"`
+}
+
+// RevealGoldMsg is the value of "label/reveal-gold".
+type RevealGoldMsg struct {
+	Job  uint64     `json:"job"`
+	Gold []GoldItem `json:"gold"`
+	Salt string     `json:"salt"`
+}
+
+// Msgs implements app.Module.
+func (m *Module) Msgs() []app.MsgHandler {
+	return []app.MsgHandler{
+		{Type: "label/create-job", Gas: GasCreateJob, Handle: m.handleCreateJob},
+		{Type: "label/stake", Gas: GasStake, Handle: m.handleStake},
+		{Type: "label/unstake", Gas: GasStake, Handle: m.handleUnstake},
+		{Type: "label/request", Gas: GasRequest, Handle: m.handleRequest},
+		{Type: "label/commit", Gas: GasCommit, Handle: m.handleCommit},
+		{Type: "label/reveal", Gas: GasReveal, Handle: m.handleReveal},
+		{Type: "label/reveal-gold", Gas: GasRevealGold, Handle: m.handleRevealGold},
+		{Type: "label/settle", Gas: GasSettle, Handle: m.handleSettle},
+	}
+}
+
+// InitGenesis implements app.Module.
+func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
+	g := Genesis{Params: DefaultParams()}
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return fmt.Errorf("label genesis: %w", err)
+		}
+	}
+	p := g.Params
+	if p.GoldPassPermille > 1000 || p.SlashPermille > 1000 || p.MinSkillPermille > 1000 || p.MinGoldPermille > 1000 ||
+		p.MaxItems == 0 || p.MaxBatch == 0 || p.MaxLabelsPerItem == 0 || p.MaxLabelsPerItem > 255 || p.GoldBlocks <= 0 || p.MaxWindow <= 0 {
+		return fmt.Errorf("label genesis: invalid params %+v", p)
+	}
+	ctx.KV.Set(keyParams, app.MustJSON(p))
+	return nil
+}
+
+// EndBlock implements app.Module: settlement is a transaction, so nothing
+// runs here.
+func (m *Module) EndBlock(ctx *app.Context) error { return nil }
+
+func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
+	var msg CreateJobMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p := m.params(ctx.KV)
+	if _, ok := parseHash(msg.Manifest); !ok {
+		return CodeBadJob.Errorf("manifest must be a 64-hex-digit SHA-256, got %q", msg.Manifest)
+	}
+	if msg.Items == 0 || msg.Items > p.MaxItems {
+		return CodeBadJob.Errorf("%d items, want 1 to %d", msg.Items, p.MaxItems)
+	}
+	if len(msg.Classes) < 2 || len(msg.Classes) > 64 {
+		return CodeBadClasses.Errorf("%d classes, want 2 to 64", len(msg.Classes))
+	}
+	for i, c := range msg.Classes {
+		if c == "" || len(c) > 64 {
+			return CodeBadClasses.Errorf("class %d: empty or longer than 64 bytes", i)
+		}
+		for _, d := range msg.Classes[:i] {
+			if c == d {
+				return CodeBadClasses.Errorf("class %q listed twice", c)
+			}
+		}
+	}
+	if msg.LabelsPerItem == 0 || msg.LabelsPerItem > p.MaxLabelsPerItem {
+		return CodeBadJob.Errorf("labels_per_item %d, want 1 to %d", msg.LabelsPerItem, p.MaxLabelsPerItem)
+	}
+	if msg.BatchSize == 0 || msg.BatchSize > p.MaxBatch || msg.BatchSize > msg.Items {
+		return CodeBadJob.Errorf("batch_size %d, want 1 to min(%d, items)", msg.BatchSize, p.MaxBatch)
+	}
+	if msg.CommitBlocks <= 0 || msg.RevealBlocks <= 0 || msg.CommitBlocks > p.MaxWindow || msg.RevealBlocks > p.MaxWindow {
+		return CodeBadJob.Errorf("commit_blocks and reveal_blocks must be 1 to %d", p.MaxWindow)
+	}
+	if msg.MinReputation > 1000 {
+		return CodeBadJob.Errorf("min_reputation is permille, at most 1000")
+	}
+	if msg.RequirePersonhood && m.human == nil {
+		return CodePersonhoodDisabled.Errorf("this chain has no personhood module")
+	}
+	if _, ok := parseHash(msg.GoldCommitment); !ok {
+		return CodeBadJob.Errorf("gold_commitment must be a 64-hex-digit SHA-256")
+	}
+	minGold := uint64(msg.Items) * uint64(p.MinGoldPermille) / 1000
+	if msg.GoldCount == 0 || uint64(msg.GoldCount) < minGold || msg.GoldCount > msg.Items {
+		return CodeBadJob.Errorf("gold_count %d, want %d to %d (%d‰ of items at least)", msg.GoldCount, max(minGold, 1), msg.Items, p.MinGoldPermille)
+	}
+	if msg.RewardPerLabel == 0 {
+		return CodeNoBudget.Errorf("reward_per_label must be positive")
+	}
+	if err := ctx.ConsumeGas(uint64(msg.Items)*GasPerItem, "job items"); err != nil {
+		return err
+	}
+	hi, budget := bits.Mul64(msg.RewardPerLabel, uint64(msg.Items)*uint64(msg.LabelsPerItem))
+	if hi != 0 || budget >= 1<<62 {
+		return CodeNoBudget.Errorf("budget overflows")
+	}
+	total := budget + p.RequesterBond
+	if bal := m.bank.Balance(ctx.KV, ctx.Signer); bal < total {
+		return CodeNoBudget.Errorf("budget %d uemg + bond %d uemg, balance %d uemg", budget, p.RequesterBond, bal)
+	}
+	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, total); err != nil {
+		return err
+	}
+	id := uint64(1)
+	if v := ctx.KV.Get(keyNextJob); len(v) == 8 {
+		id = binary.BigEndian.Uint64(v)
+	}
+	ctx.KV.Set(keyNextJob, binary.BigEndian.AppendUint64(nil, id+1))
+	j := &Job{
+		ID: id, Requester: ctx.Signer, Manifest: msg.Manifest, Items: msg.Items, Classes: msg.Classes,
+		LabelsPerItem: msg.LabelsPerItem, BatchSize: msg.BatchSize, RewardPerLabel: msg.RewardPerLabel,
+		Budget: budget, Bond: p.RequesterBond, MinStake: msg.MinStake, MinReputation: msg.MinReputation,
+		RequirePersonhood: msg.RequirePersonhood, GoldCommitment: msg.GoldCommitment, GoldCount: msg.GoldCount,
+		CreatedHeight: ctx.Height, CommitDeadline: ctx.Height + msg.CommitBlocks,
+		RevealDeadline: ctx.Height + msg.CommitBlocks + msg.RevealBlocks,
+		GoldDeadline:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks,
+		Status:         StatusOpen,
+	}
+	putJob(ctx.KV, j)
+	ctx.KV.Set(u64key(prefixCount, id), make([]byte, msg.Items))
+	ctx.Emit("label_job", "id", fmt.Sprint(id), "requester", ctx.Signer.String(), "budget", fmt.Sprint(budget),
+		"commit_deadline", fmt.Sprint(j.CommitDeadline), "reveal_deadline", fmt.Sprint(j.RevealDeadline))
+	return nil
+}
+
+func (m *Module) handleStake(ctx *app.Context, raw json.RawMessage) error {
+	var msg StakeMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Amount == 0 {
+		return CodeBadAmount.Errorf("amount must be positive")
+	}
+	l, _ := getLabeler(ctx.KV, ctx.Signer)
+	if l.Stake+msg.Amount < l.Stake || l.Stake+msg.Amount >= 1<<62 {
+		return CodeBadAmount.Errorf("stake overflows")
+	}
+	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, msg.Amount); err != nil {
+		return err
+	}
+	l.Stake += msg.Amount
+	putLabeler(ctx.KV, l)
+	ctx.Emit("label_stake", "labeler", ctx.Signer.String(), "amount", fmt.Sprint(msg.Amount), "stake", fmt.Sprint(l.Stake))
+	return nil
+}
+
+func (m *Module) handleUnstake(ctx *app.Context, raw json.RawMessage) error {
+	var msg StakeMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Amount == 0 {
+		return CodeBadAmount.Errorf("amount must be positive")
+	}
+	l, ok := getLabeler(ctx.KV, ctx.Signer)
+	if !ok {
+		return CodeLabelerNotFound.Errorf("%s has no stake", ctx.Signer)
+	}
+	if l.Open > 0 {
+		return CodeOpenAssignment.Errorf("%d assignment(s) in unsettled jobs; unstake after settlement", l.Open)
+	}
+	if msg.Amount > l.Stake {
+		return CodeBadAmount.Errorf("unstake %d uemg, stake is %d uemg", msg.Amount, l.Stake)
+	}
+	if err := m.bank.Release(ctx.KV, Escrow, ctx.Signer, msg.Amount); err != nil {
+		return err
+	}
+	l.Stake -= msg.Amount
+	putLabeler(ctx.KV, l)
+	ctx.Emit("label_unstake", "labeler", ctx.Signer.String(), "amount", fmt.Sprint(msg.Amount), "stake", fmt.Sprint(l.Stake))
+	return nil
+}
+
+// pickItems chooses up to batch items of the job for a labeler: a walk over
+// the items from a start and a stride (coprime with the item count) derived
+// from SHA-256(block hash ‖ job ‖ labeler), skipping items that already have
+// labels_per_item labels. It returns the items and how many it scanned.
+func pickItems(entropy [32]byte, job uint64, labeler tx.Address, counts []byte, perItem, batch uint32) ([]uint32, uint64) {
+	n := uint64(len(counts))
+	b := append([]byte("emergence/label/assign/v1"), entropy[:]...)
+	b = binary.BigEndian.AppendUint64(b, job)
+	b = append(b, labeler[:]...)
+	seed := sha256.Sum256(b)
+	start := binary.BigEndian.Uint64(seed[0:8]) % n
+	step := uint64(1)
+	if n > 2 {
+		step = 1 + binary.BigEndian.Uint64(seed[8:16])%(n-1)
+		for gcd(step, n) != 1 {
+			step = step%(n-1) + 1
+		}
+	}
+	var items []uint32
+	i := start
+	var scanned uint64
+	for scanned < n && uint32(len(items)) < batch {
+		scanned++
+		if uint32(counts[i]) < perItem {
+			items = append(items, uint32(i))
+		}
+		i = (i + step) % n
+	}
+	return items, scanned
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
+	var msg JobMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	j, err := getJob(ctx.KV, msg.Job)
+	if err != nil {
+		return err
+	}
+	if j.Status != StatusOpen || ctx.Height > j.CommitDeadline {
+		return CodeWindowClosed.Errorf("job %d takes requests until height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
+	}
+	if ctx.Signer == j.Requester {
+		return CodeOwnJob.Errorf("job %d was created by %s", j.ID, ctx.Signer)
+	}
+	if _, ok := getAssignment(ctx.KV, j.ID, ctx.Signer); ok {
+		return CodeAlreadyAssigned.Errorf("job %d", j.ID)
+	}
+	l, _ := getLabeler(ctx.KV, ctx.Signer)
+	if l.Stake < j.MinStake || l.Stake == 0 {
+		return CodeInsufficientStake.Errorf("stake %d uemg, job %d needs %d uemg (and more than 0)", l.Stake, j.ID, j.MinStake)
+	}
+	if l.Reputation < j.MinReputation {
+		return CodeLowReputation.Errorf("reputation %d‰, job %d needs %d‰", l.Reputation, j.ID, j.MinReputation)
+	}
+	if j.RequirePersonhood && (m.human == nil || !m.human.IsHuman(ctx.KV, ctx.Signer)) {
+		return CodeNotHuman.Errorf("%s has no proof of personhood", ctx.Signer)
+	}
+	counts := ctx.KV.Get(u64key(prefixCount, j.ID))
+	if uint32(len(counts)) != j.Items {
+		return fmt.Errorf("job %d: corrupt item counts", j.ID)
+	}
+	counts = bytes.Clone(counts)
+	items, scanned := pickItems(ctx.Entropy, j.ID, ctx.Signer, counts, j.LabelsPerItem, j.BatchSize)
+	if err := ctx.ConsumeGas(scanned*GasPerScan, "item scan"); err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return CodeNoWork.Errorf("every item of job %d has %d labels assigned", j.ID, j.LabelsPerItem)
+	}
+	for _, it := range items {
+		counts[it]++
+	}
+	ctx.KV.Set(u64key(prefixCount, j.ID), counts)
+	as := &Assignment{Job: j.ID, Labeler: ctx.Signer, Items: items, Height: ctx.Height}
+	ctx.KV.Set(assignKey(j.ID, ctx.Signer), app.MustJSON(as))
+	j.Assignments++
+	j.AssignedLabels += uint64(len(items))
+	putJob(ctx.KV, j)
+	l.Open++
+	putLabeler(ctx.KV, l)
+	ctx.Emit("label_assign", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String(), "items", fmt.Sprint(len(items)))
+	return nil
+}
+
+func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
+	var msg CommitMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	j, err := getJob(ctx.KV, msg.Job)
+	if err != nil {
+		return err
+	}
+	if _, ok := parseHash(msg.Commitment); !ok {
+		return CodeBadJob.Errorf("commitment must be a 64-hex-digit SHA-256")
+	}
+	as, ok := getAssignment(ctx.KV, j.ID, ctx.Signer)
+	if !ok {
+		return CodeNotAssigned.Errorf("%s has no assignment in job %d", ctx.Signer, j.ID)
+	}
+	if ctx.Height > j.CommitDeadline {
+		return CodeWindowClosed.Errorf("commits for job %d closed at height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
+	}
+	as.Commitment = msg.Commitment
+	ctx.KV.Set(assignKey(j.ID, ctx.Signer), app.MustJSON(as))
+	ctx.Emit("label_commit", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String())
+	return nil
+}
+
+func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
+	var msg RevealMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	j, err := getJob(ctx.KV, msg.Job)
+	if err != nil {
+		return err
+	}
+	if err := ctx.ConsumeGas(uint64(len(msg.Answers))*GasPerAnswer, "answers"); err != nil {
+		return err
+	}
+	as, ok := getAssignment(ctx.KV, j.ID, ctx.Signer)
+	if !ok {
+		return CodeNotAssigned.Errorf("%s has no assignment in job %d", ctx.Signer, j.ID)
+	}
+	if ctx.Height <= j.CommitDeadline {
+		return CodeTooEarly.Errorf("reveals for job %d open after height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
+	}
+	if ctx.Height > j.RevealDeadline {
+		return CodeWindowClosed.Errorf("reveals for job %d closed at height %d (now %d)", j.ID, j.RevealDeadline, ctx.Height)
+	}
+	if as.Revealed {
+		return CodeAlreadyRevealed.Errorf("job %d", j.ID)
+	}
+	if as.Commitment == "" {
+		return CodeNotCommitted.Errorf("%s committed nothing in job %d", ctx.Signer, j.ID)
+	}
+	for i, it := range msg.Items {
+		if i >= len(as.Items) || as.Items[i] != it {
+			return CodeNotAssigned.Errorf("item %d at position %d: reveal the assigned items in their assigned order", it, i)
+		}
+	}
+	if len(msg.Items) != len(as.Items) || len(msg.Answers) != len(as.Items) {
+		return CodeNotAssigned.Errorf("%d items and %d answers, %d items assigned", len(msg.Items), len(msg.Answers), len(as.Items))
+	}
+	for i, a := range msg.Answers {
+		if a >= uint32(len(j.Classes)) {
+			return CodeBadAnswer.Errorf("answer %d for item %d: job has %d classes", a, msg.Items[i], len(j.Classes))
+		}
+	}
+	var salt [32]byte
+	if len(msg.Salt) != 64 {
+		return CodeRevealMismatch.Errorf("salt must be 64 hex digits")
+	}
+	if _, err := hex.Decode(salt[:], []byte(msg.Salt)); err != nil {
+		return CodeRevealMismatch.Errorf("salt: %v", err)
+	}
+	c := AnswerCommitment(j.ID, ctx.Signer, msg.Items, msg.Answers, salt)
+	if hex.EncodeToString(c[:]) != as.Commitment {
+		return CodeRevealMismatch.Errorf("answers and salt hash to %x, committed %s", c, as.Commitment)
+	}
+	as.Answers = msg.Answers
+	as.Revealed = true
+	ctx.KV.Set(assignKey(j.ID, ctx.Signer), app.MustJSON(as))
+	ctx.Emit("label_reveal", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String(), "answers", fmt.Sprint(len(msg.Answers)))
+	return nil
+}
+
+func (m *Module) handleRevealGold(ctx *app.Context, raw json.RawMessage) error {
+	var msg RevealGoldMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	j, err := getJob(ctx.KV, msg.Job)
+	if err != nil {
+		return err
+	}
+	if err := ctx.ConsumeGas(uint64(len(msg.Gold))*GasPerGold, "gold items"); err != nil {
+		return err
+	}
+	if ctx.Signer != j.Requester {
+		return CodeNotRequester.Errorf("job %d belongs to %s", j.ID, j.Requester)
+	}
+	if j.Status != StatusOpen {
+		return CodeAlreadySettled.Errorf("job %d", j.ID)
+	}
+	if j.GoldRevealed {
+		return CodeAlreadyRevealed.Errorf("gold of job %d", j.ID)
+	}
+	if ctx.Height <= j.CommitDeadline {
+		return CodeTooEarly.Errorf("gold of job %d may be revealed after height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
+	}
+	if ctx.Height > j.GoldDeadline {
+		return CodeWindowClosed.Errorf("gold reveal for job %d closed at height %d (now %d)", j.ID, j.GoldDeadline, ctx.Height)
+	}
+	var salt [32]byte
+	if len(msg.Salt) != 64 {
+		return CodeGoldMismatch.Errorf("salt must be 64 hex digits")
+	}
+	if _, err := hex.Decode(salt[:], []byte(msg.Salt)); err != nil {
+		return CodeGoldMismatch.Errorf("salt: %v", err)
+	}
+	c := GoldCommitment(j.Manifest, msg.Gold, salt)
+	if hex.EncodeToString(c[:]) != j.GoldCommitment {
+		return CodeGoldMismatch.Errorf("gold and salt hash to %x, committed %s", c, j.GoldCommitment)
+	}
+	if uint32(len(msg.Gold)) != j.GoldCount {
+		return CodeGoldMismatch.Errorf("%d gold items, job committed to %d", len(msg.Gold), j.GoldCount)
+	}
+	seen := make([]byte, j.Items)
+	for _, g := range msg.Gold {
+		if g.Item >= j.Items || g.Class >= uint32(len(j.Classes)) || seen[g.Item] != 0 {
+			return CodeGoldMismatch.Errorf("gold item %d class %d: out of range or repeated", g.Item, g.Class)
+		}
+		seen[g.Item] = 1
+	}
+	j.Gold = msg.Gold
+	j.GoldRevealed = true
+	putJob(ctx.KV, j)
+	ctx.Emit("label_gold", "job", fmt.Sprint(j.ID), "gold", fmt.Sprint(len(msg.Gold)))
+	return nil
+}
+
+// lockedBy sums what the module's state says the escrow holds.
+func lockedBy(r store.Reader) (uint64, error) {
+	var sum uint64
+	var err error
+	add := func(x uint64) {
+		var c uint64
+		sum, c = bits.Add64(sum, x, 0)
+		if c != 0 {
+			err = fmt.Errorf("escrow sum overflows")
+		}
+	}
+	r.Iterate(prefixLabeler, store.PrefixEnd(prefixLabeler), func(_, v []byte) bool {
+		var l labelerRecord
+		if e := json.Unmarshal(v, &l); e != nil {
+			err = fmt.Errorf("corrupt labeler record: %w", e)
+			return false
+		}
+		add(l.Stake)
+		return true
+	})
+	r.Iterate(prefixJob, store.PrefixEnd(prefixJob), func(_, v []byte) bool {
+		var j Job
+		if e := json.Unmarshal(v, &j); e != nil {
+			err = fmt.Errorf("corrupt job record: %w", e)
+			return false
+		}
+		if j.Status == StatusOpen {
+			add(j.Budget)
+			add(j.Bond)
+		}
+		return true
+	})
+	return sum, err
+}
+
+// Invariants implements app.Module: the escrow account holds exactly the
+// stakes plus the budgets and bonds of open jobs.
+func (m *Module) Invariants(r store.Reader) error {
+	want, err := lockedBy(r)
+	if err != nil {
+		return err
+	}
+	if got := m.bank.ModuleBalance(r, Escrow); got != want {
+		return fmt.Errorf("label escrow holds %d uemg, state accounts for %d", got, want)
+	}
+	return nil
+}
