@@ -1,0 +1,23 @@
+// Package circuit holds Emergence's zkML circuits (gnark v0.14, Groth16 over
+// BN254) and everything around them: witness assignment from a quantized
+// model, one-party and multi-party (MPC) setup, proving, versioned key and
+// proof files, and a hardened verifier that never panics on malformed input.
+//
+// Two circuits:
+//
+//   - Inference: public (Commitment, InputDigest, Class). The committed
+//     model maps the private input whose digest is InputDigest to Class;
+//     on equal logits the lowest index wins.
+//   - Exam (accuracy): public (Commitment, ExamDigest, Claim). The committed
+//     model classifies at least Claim samples of the exam correctly. The exam
+//     is compiled into the circuit as constants and identified by its digest.
+//
+// Non-linear steps use std/rangecheck (a log-derivative argument over one
+// commitment): requantization proves z = q·2^s + r with r in [0, 2^s);
+// ReLU uses a sign bit σ and range-checks t = q (σ=0) or -q-1 (σ=1);
+// argmax range-checks logit differences. The exam circuit checks every dense
+// layer over all samples at once with Freivalds' test: with a challenge ρ
+// drawn from the commitment to all advice, Σ_i ρ^i Z_i = (Σ_i ρ^i A_i)·Wᵀ + (Σ ρ^i)·b,
+// which costs one constraint per advice entry instead of one per
+// multiply-accumulate.
+package circuit

@@ -1,0 +1,243 @@
+package circuit
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+
+	"github.com/consensys/gnark/backend/groth16"
+
+	"emergence/zkml/model"
+)
+
+// File formats.
+const (
+	KeysFormat   = "emergence.zkml.keys"
+	ProofFormat  = "emergence.zkml.proof"
+	FilesVersion = 1
+	// GnarkVersion pins the serialization of keys and proofs, which gnark
+	// does not version across releases.
+	GnarkVersion = "v0.14.0"
+)
+
+// Names of the files in a keys directory.
+const (
+	InfoFile = "circuit.json"
+	ExamFile = "exam.json"
+	PKFile   = "pk.bin"
+	VKFile   = "vk.bin"
+)
+
+// SetupOnePartyNote marks keys from SetupOneParty.
+const SetupOnePartyNote = "one-party setup: whoever ran it can forge proofs; devnets and tests only"
+
+// KeysInfo is the self-description of a keys directory.
+type KeysInfo struct {
+	Format      string      `json:"format"`
+	Version     int         `json:"version"`
+	Kind        string      `json:"kind"`
+	Shape       model.Shape `json:"shape"`
+	ShapeDigest string      `json:"shapeDigest"`
+	// ExamDigest and ExamN identify the exam of an exam circuit.
+	ExamDigest  string `json:"examDigest,omitempty"`
+	ExamN       int    `json:"examN,omitempty"`
+	Constraints int    `json:"constraints"`
+	Curve       string `json:"curve"`
+	Backend     string `json:"backend"`
+	Gnark       string `json:"gnark"`
+	// Setup says how the keys were made.
+	Setup string `json:"setup"`
+	// VKHash is the hex SHA-256 of vk.bin.
+	VKHash string `json:"vkHash"`
+}
+
+// WriteKeys writes a keys directory: circuit.json, exam.json (exam
+// circuits), pk.bin and vk.bin.
+func WriteKeys(dir string, spec Spec, constraints int, pk groth16.ProvingKey, vk groth16.VerifyingKey, setup string) (*KeysInfo, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("keys dir: %w", err)
+	}
+	vkb, err := MarshalVK(vk)
+	if err != nil {
+		return nil, err
+	}
+	h := VKHash(vkb)
+	info := &KeysInfo{
+		Format: KeysFormat, Version: FilesVersion, Kind: spec.Kind, Shape: spec.Shape,
+		ShapeDigest: model.HexElement(model.ShapeDigest(spec.Shape)), Constraints: constraints,
+		Curve: "bn254", Backend: "groth16", Gnark: GnarkVersion, Setup: setup, VKHash: hex.EncodeToString(h[:]),
+	}
+	if spec.Kind == KindExam {
+		info.ExamDigest = model.HexElement(spec.Exam.Digest())
+		info.ExamN = spec.Exam.N()
+		if err := model.SaveExam(filepath.Join(dir, ExamFile), spec.Exam); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, VKFile), vkb, 0o644); err != nil {
+		return nil, fmt.Errorf("write vk: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, PKFile))
+	if err != nil {
+		return nil, fmt.Errorf("write pk: %w", err)
+	}
+	if err := writeRawPK(f, pk); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write pk: %w", err)
+	}
+	b, _ := json.MarshalIndent(info, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, InfoFile), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("write circuit info: %w", err)
+	}
+	return info, nil
+}
+
+// Keys is a loaded keys directory (the proving key is read on demand).
+type Keys struct {
+	Dir  string
+	Info KeysInfo
+	Spec Spec
+	VK   []byte
+}
+
+// LoadKeys reads and checks a keys directory's description, exam and
+// verifying key.
+func LoadKeys(dir string) (*Keys, error) {
+	b, err := os.ReadFile(filepath.Join(dir, InfoFile))
+	if err != nil {
+		return nil, fmt.Errorf("read keys: %w", err)
+	}
+	var info KeysInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", InfoFile, err)
+	}
+	if info.Format != KeysFormat || info.Version != FilesVersion {
+		return nil, fmt.Errorf("%s: not a keys file version %d (format %q version %d)", InfoFile, FilesVersion, info.Format, info.Version)
+	}
+	if info.Gnark != GnarkVersion || info.Curve != "bn254" || info.Backend != "groth16" {
+		return nil, fmt.Errorf("keys made with gnark %s %s/%s; this build reads gnark %s groth16/bn254", info.Gnark, info.Backend, info.Curve, GnarkVersion)
+	}
+	if err := info.Shape.Validate(); err != nil {
+		return nil, fmt.Errorf("keys shape: %w", err)
+	}
+	k := &Keys{Dir: dir, Info: info, Spec: Spec{Kind: info.Kind, Shape: info.Shape}}
+	if info.Kind == KindExam {
+		e, err := model.LoadExam(filepath.Join(dir, ExamFile))
+		if err != nil {
+			return nil, err
+		}
+		if model.HexElement(e.Digest()) != info.ExamDigest {
+			return nil, errors.New("exam file does not match the keys' exam digest")
+		}
+		k.Spec.Exam = e
+	} else if info.Kind != KindInference {
+		return nil, fmt.Errorf("unknown circuit kind %q", info.Kind)
+	}
+	k.VK, err = os.ReadFile(filepath.Join(dir, VKFile))
+	if err != nil {
+		return nil, fmt.Errorf("read vk: %w", err)
+	}
+	h := VKHash(k.VK)
+	if hex.EncodeToString(h[:]) != info.VKHash {
+		return nil, errors.New("vk.bin does not match the hash in circuit.json")
+	}
+	if _, err := DecodeVK(k.VK); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// ProvingKey reads pk.bin.
+func (k *Keys) ProvingKey() (groth16.ProvingKey, error) {
+	f, err := os.Open(filepath.Join(k.Dir, PKFile))
+	if err != nil {
+		return nil, fmt.Errorf("read pk: %w", err)
+	}
+	defer f.Close()
+	return readPK(f)
+}
+
+// ProofFile is a self-describing proof.
+type ProofFile struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	Kind    string `json:"kind"`
+	// VKHash names the verifying key the proof is for.
+	VKHash    string           `json:"vkHash"`
+	Inference *InferencePublic `json:"inference,omitempty"`
+	Exam      *ExamPublic      `json:"exam,omitempty"`
+	Proof     []byte           `json:"proof"`
+}
+
+// Publics returns the proof's public inputs in circuit order.
+func (p *ProofFile) Publics() ([]*big.Int, error) {
+	switch {
+	case p.Kind == KindInference && p.Inference != nil:
+		return InferencePublics(*p.Inference)
+	case p.Kind == KindExam && p.Exam != nil:
+		return ExamPublics(*p.Exam)
+	}
+	return nil, fmt.Errorf("proof file of kind %q lacks its public inputs", p.Kind)
+}
+
+// Check validates the proof file's header.
+func (p *ProofFile) Check() error {
+	if p.Format != ProofFormat || p.Version != FilesVersion {
+		return fmt.Errorf("not a proof file version %d (format %q version %d)", FilesVersion, p.Format, p.Version)
+	}
+	_, err := p.Publics()
+	return err
+}
+
+// VerifyWith verifies the proof against a keys directory.
+func (p *ProofFile) VerifyWith(k *Keys) error {
+	if err := p.Check(); err != nil {
+		return err
+	}
+	if p.Kind != k.Info.Kind {
+		return fmt.Errorf("a %s proof cannot be checked with %s keys", p.Kind, k.Info.Kind)
+	}
+	if p.VKHash != k.Info.VKHash {
+		return errors.New("the proof was made for another verifying key")
+	}
+	if p.Exam != nil && (p.Exam.ExamDigest != k.Info.ExamDigest || p.Exam.N != k.Info.ExamN) {
+		return errors.New("the proof names another exam than the keys'")
+	}
+	pub, err := p.Publics()
+	if err != nil {
+		return err
+	}
+	return Verify(k.VK, p.Proof, pub)
+}
+
+// SaveProof writes a proof file.
+func SaveProof(path string, p *ProofFile) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode proof file: %w", err)
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// LoadProof reads a proof file.
+func LoadProof(path string) (*ProofFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read proof: %w", err)
+	}
+	var p ProofFile
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("decode proof file: %w", err)
+	}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

@@ -1,0 +1,160 @@
+package circuit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/big"
+
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
+)
+
+// Limits on what a verifier reads. A Groth16 proof over BN254 with one
+// commitment is 196 bytes compressed (388 raw); a verifying key with a few
+// public inputs and one commitment is well under 2 KiB.
+const (
+	MaxProofBytes = 1024
+	MaxVKBytes    = 16 << 10
+	// MaxPublics bounds the number of public inputs a key may declare.
+	MaxPublics = 16
+)
+
+// Errors of Verify, tested with errors.Is.
+var (
+	ErrMalformedKey   = errors.New("malformed verifying key")
+	ErrMalformedProof = errors.New("malformed proof")
+	ErrPublicInputs   = errors.New("public inputs do not match the key")
+	ErrInvalidProof   = errors.New("proof does not verify")
+)
+
+// DecodeVK decodes and checks a serialized verifying key: size limit, exact
+// length, points on the curve and in the right subgroups (checked by the
+// decoder), and a consistent commitment layout. It never panics.
+func DecodeVK(b []byte) (vk *groth16bn254.VerifyingKey, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			vk, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrMalformedKey, r)
+		}
+	}()
+	if len(b) == 0 || len(b) > MaxVKBytes {
+		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrMalformedKey, len(b), MaxVKBytes)
+	}
+	vk = new(groth16bn254.VerifyingKey)
+	n, err := vk.ReadFrom(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedKey, err)
+	}
+	if n != int64(len(b)) {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrMalformedKey, int64(len(b))-n)
+	}
+	nbCommit := len(vk.PublicAndCommitmentCommitted)
+	if len(vk.CommitmentKeys) != nbCommit {
+		return nil, fmt.Errorf("%w: %d commitment keys for %d commitments", ErrMalformedKey, len(vk.CommitmentKeys), nbCommit)
+	}
+	nbPublic := len(vk.G1.K) - nbCommit
+	if nbPublic < 1 || nbPublic-1 > MaxPublics {
+		return nil, fmt.Errorf("%w: %d public inputs", ErrMalformedKey, nbPublic-1)
+	}
+	for _, s := range vk.PublicAndCommitmentCommitted {
+		for _, idx := range s {
+			if idx < 0 || idx >= nbPublic+nbCommit {
+				return nil, fmt.Errorf("%w: committed index %d out of range", ErrMalformedKey, idx)
+			}
+		}
+	}
+	if !vk.G1.Alpha.IsInSubGroup() || !vk.G2.Beta.IsInSubGroup() || !vk.G2.Delta.IsInSubGroup() || !vk.G2.Gamma.IsInSubGroup() {
+		return nil, fmt.Errorf("%w: key point not in subgroup", ErrMalformedKey)
+	}
+	for i := range vk.G1.K {
+		if !vk.G1.K[i].IsInSubGroup() {
+			return nil, fmt.Errorf("%w: key point not in subgroup", ErrMalformedKey)
+		}
+	}
+	return vk, nil
+}
+
+// DecodeProof decodes and checks a serialized proof against a key: size
+// limit, exact length, number of commitments, every point on the curve and
+// in its subgroup. It never panics.
+func DecodeProof(b []byte, vk *groth16bn254.VerifyingKey) (p *groth16bn254.Proof, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrMalformedProof, r)
+		}
+	}()
+	if len(b) == 0 || len(b) > MaxProofBytes {
+		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrMalformedProof, len(b), MaxProofBytes)
+	}
+	p = new(groth16bn254.Proof)
+	n, err := p.ReadFrom(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedProof, err)
+	}
+	if n != int64(len(b)) {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrMalformedProof, int64(len(b))-n)
+	}
+	if len(p.Commitments) != len(vk.PublicAndCommitmentCommitted) {
+		return nil, fmt.Errorf("%w: %d commitments, key expects %d", ErrMalformedProof, len(p.Commitments), len(vk.PublicAndCommitmentCommitted))
+	}
+	points := []*curve.G1Affine{&p.Ar, &p.Krs, &p.CommitmentPok}
+	for i := range p.Commitments {
+		points = append(points, &p.Commitments[i])
+	}
+	for _, pt := range points {
+		if !pt.IsOnCurve() || !pt.IsInSubGroup() {
+			return nil, fmt.Errorf("%w: point not in the prime-order subgroup", ErrMalformedProof)
+		}
+	}
+	if !p.Bs.IsOnCurve() || !p.Bs.IsInSubGroup() {
+		return nil, fmt.Errorf("%w: G2 point not in the prime-order subgroup", ErrMalformedProof)
+	}
+	return p, nil
+}
+
+// Verify checks a serialized proof against a serialized verifying key and
+// public inputs. Malformed input yields ErrMalformedKey, ErrMalformedProof
+// or ErrPublicInputs; a well-formed proof that fails yields ErrInvalidProof.
+// It never panics.
+func Verify(vkBytes, proofBytes []byte, publics []*big.Int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: verifier panic: %v", ErrInvalidProof, r)
+		}
+	}()
+	vk, err := DecodeVK(vkBytes)
+	if err != nil {
+		return err
+	}
+	return VerifyDecoded(vk, proofBytes, publics)
+}
+
+// VerifyDecoded is Verify with an already decoded (and checked) key, for
+// callers that cache keys.
+func VerifyDecoded(vk *groth16bn254.VerifyingKey, proofBytes []byte, publics []*big.Int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: verifier panic: %v", ErrInvalidProof, r)
+		}
+	}()
+	p, err := DecodeProof(proofBytes, vk)
+	if err != nil {
+		return err
+	}
+	nbPublic := len(vk.G1.K) - len(vk.PublicAndCommitmentCommitted) - 1
+	if len(publics) != nbPublic {
+		return fmt.Errorf("%w: %d public inputs, key expects %d", ErrPublicInputs, len(publics), nbPublic)
+	}
+	w := make(fr.Vector, len(publics))
+	for i, v := range publics {
+		if v == nil || v.Sign() < 0 || v.Cmp(fr.Modulus()) >= 0 {
+			return fmt.Errorf("%w: public input %d is not a field element", ErrPublicInputs, i)
+		}
+		w[i].SetBigInt(v)
+	}
+	if err := groth16bn254.Verify(p, vk, w); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidProof, err)
+	}
+	return nil
+}
