@@ -1,0 +1,145 @@
+package labeler_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/client"
+	"emergence/label"
+	"emergence/label/labeler"
+	"emergence/node/nodetest"
+	"emergence/tx"
+)
+
+// TestDevnetJob is the devnet story on a real in-process node: a
+// requester publishes items and posts a job with hidden gold, three labelers
+// (one a spammer) label through the worker, the requester reveals gold,
+// settlement pays the honest labelers and slashes the spammer.
+func TestDevnetJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	net := nodetest.Start(t, nodetest.Options{
+		Modules:   func(b *bank.Bank) []app.Module { return []app.Module{label.New(b)} },
+		ExtraKeys: []string{"dave"},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := net.Client
+	classes := []string{"negative", "positive"}
+	var items []labeler.Item
+	truth := map[string]string{}
+	for i := 0; i < 24; i++ {
+		cls := classes[i%2]
+		id := fmt.Sprintf("review-%02d", i)
+		items = append(items, labeler.Item{ID: id, Kind: labeler.KindText, Data: []byte(fmt.Sprintf("review %d: this was %s", i, cls))})
+		truth[id] = cls
+	}
+	manifest, man, err := labeler.Publish(ctx, c, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var goldRows [][2]string
+	for i := 0; i < 24; i += 3 {
+		goldRows = append(goldRows, [2]string{items[i].ID, truth[items[i].ID]})
+	}
+	gold, err := labeler.GoldFromTruth(man, classes, goldRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := labeler.NewGoldSecret(manifest, gold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(name, kind string, v any) *app.TxResult {
+		t.Helper()
+		m, err := tx.NewMsg(kind, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.SignAndBroadcast(ctx, net.Key(name), client.TxOptions{GasLimit: 5_000_000}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Code != 0 {
+			t.Fatalf("%s by %s: %s", kind, name, r.Log)
+		}
+		return r
+	}
+	send("alice", "label/create-job", label.CreateJobMsg{
+		Manifest: manifest, Items: 24, Classes: classes, LabelsPerItem: 3, BatchSize: 24, RewardPerLabel: 10_000,
+		MinStake: 1_000_000, GoldCommitment: secret.Commitment(), GoldCount: uint32(len(gold)), CommitBlocks: 25, RevealBlocks: 15,
+	})
+	var job label.Job
+	if err := c.Query(ctx, "label", "job/1", nil, &job); err != nil {
+		t.Fatal(err)
+	}
+	answers := map[string]string{}
+	for id, cls := range truth {
+		answers[id] = cls
+	}
+	for _, name := range []string{"bob", "carol", "dave"} {
+		send(name, "label/stake", label.StakeMsg{Amount: 2_000_000})
+	}
+	// Bob and carol answer truthfully; dave spams "positive".
+	done := make(chan error, 3)
+	for _, name := range []string{"bob", "carol", "dave"} {
+		var src strings.Builder
+		src.WriteString("item,label\n")
+		for id, cls := range answers {
+			if name == "dave" {
+				cls = "positive"
+			}
+			fmt.Fprintf(&src, "%s,%s\n", id, cls)
+		}
+		auto, err := labeler.NewAutoAnswerer(strings.NewReader(src.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &labeler.Worker{Chain: c, Key: net.Key(name), Job: 1, Answer: auto, StateDir: t.TempDir()}
+		go func() {
+			rep, err := w.Run(ctx)
+			if err == nil && (!rep.Committed || !rep.Revealed || len(rep.Items) != 24) {
+				err = fmt.Errorf("report %+v", rep)
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("alice", "label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: secret.Gold, Salt: secret.Salt})
+	if err := c.WaitHeight(ctx, job.RevealDeadline); err != nil {
+		t.Fatal(err)
+	}
+	send("bob", "label/settle", label.JobMsg{Job: 1})
+	var res label.Results
+	if err := c.Query(ctx, "label", "results/1", nil, &res); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range res.Labels {
+		if classes[l] != truth[man.Items[i].ID] {
+			t.Errorf("item %s settled as %s", man.Items[i].ID, classes[l])
+		}
+	}
+	for _, o := range res.Outcomes {
+		switch o.Labeler {
+		case net.Addr("dave"):
+			if o.Paid != 0 || o.Slashed == 0 {
+				t.Errorf("spammer outcome %+v", o)
+			}
+		default:
+			if o.Paid == 0 || o.Slashed != 0 {
+				t.Errorf("honest outcome %+v", o)
+			}
+		}
+	}
+	net.CheckInvariants()
+}
