@@ -281,10 +281,12 @@ func (n *Node) Submit(raw []byte) (CheckResult, error) {
 		return res, fmt.Errorf("check tx: %w", err)
 	}
 	rr.Wait()
-	if rr.Error() != nil {
+	// The mempool reports a rejected tx as an error on the request too; the
+	// ABCI response, when there is one, is the authoritative result.
+	r := rr.Response.GetCheckTx()
+	if r == nil {
 		return res, fmt.Errorf("check tx: %w", rr.Error())
 	}
-	r := rr.Response.GetCheckTx()
 	res.Code, res.Codespace, res.Log = r.Code, r.Codespace, r.Log
 	return res, nil
 }

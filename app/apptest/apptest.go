@@ -137,6 +137,10 @@ func (c *Chain) check() {
 	}
 }
 
+// Use makes the chain report to tb from now on (for fuzz targets, whose
+// per-input *testing.T differs from the *testing.F that built the chain).
+func (c *Chain) Use(tb testing.TB) { c.tb = tb }
+
 // Height returns the last committed height.
 func (c *Chain) Height() int64 { h, _ := c.App.LastCommit(); return h }
 

@@ -45,12 +45,7 @@ type userError struct {
 	err  error
 }
 
-func (e *userError) Error() string {
-	if e.err != nil {
-		return e.msg + ": " + e.err.Error()
-	}
-	return e.msg
-}
+func (e *userError) Error() string { return e.msg }
 
 func (e *userError) Unwrap() error { return e.err }
 
@@ -65,7 +60,7 @@ func withHint(err error, hint string) error {
 	if err == nil {
 		return nil
 	}
-	return &userError{msg: err.Error(), hint: hint}
+	return &userError{msg: err.Error(), hint: hint, err: err}
 }
 
 func printError(w io.Writer, err error) {
