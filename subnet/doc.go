@@ -1,0 +1,42 @@
+// Package subnet is the on-chain subnet module of Emergence: competitions
+// around one AI task in which miners serve models, validators score them,
+// and every tempo Yuma Consensus (package subnet/yuma) turns stakes and
+// weights into emissions.
+//
+// # Lifecycle
+//
+//   - subnet/create locks CreateCost from the creator, who becomes the owner;
+//     hyperparameters default to yuma.md §3.1 (tempo 360, κ ≈ 0.5, 256 uids,
+//     64 validators, immunity 5000 blocks, moving average 0.9, Yuma 3 on,
+//     liquid alpha off, commit–reveal on).
+//   - subnet/register burns the current registration price and gives the
+//     signer (its hotkey) a uid. The price decays with a half-life of
+//     BurnHalfLife blocks and rises by BurnIncreasePct after each
+//     registration. When the subnet is full, the non-immune uid with the
+//     lowest emission is replaced (ties: earliest registration, then lowest
+//     uid) and the stake on it is returned; if every uid is immune the
+//     registration fails.
+//   - subnet/stake and subnet/unstake move tokens between an account and a
+//     hotkey's stake (held in the "escrow/subnet" account).
+//   - Weights are set through commit–reveal: subnet/commit-weights stores
+//     sha256 of the weights (see [CommitHash]); subnet/reveal-weights is
+//     accepted only during the epoch window RevealPeriodEpochs after the
+//     commit; unrevealed commits expire. Subnets created with commit–reveal
+//     off take subnet/set-weights directly.
+//
+// # Emission
+//
+// The bank fills pool "pool/subnets" every block. At the end of each block
+// this module moves the pool into the subnets in proportion to their total
+// stake (subnets without stake get nothing; rounding dust stays in the pool)
+// and accrues it as the subnet's pending emission. When a subnet's tempo has
+// elapsed (at most MaxEpochsPerBlock epochs per block, in netuid order) the
+// epoch runs: the owner receives OwnerCut/65535 of the pending emission,
+// the rest E goes through Yuma Consensus; each uid's miner emission is paid
+// to its hotkey, its validator emission to the accounts staked on it in
+// proportion to their stake (dust to the hotkey), and what flooring leaves
+// unpaid carries over to the next epoch.
+//
+// All state transitions are deterministic: integers and package fixed only,
+// no map iteration, no clock, no randomness (a test checks the imports).
+package subnet

@@ -1,0 +1,308 @@
+package subnet
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"emergence/app"
+	"emergence/fixed"
+	"emergence/store"
+	"emergence/subnet/yuma"
+	"emergence/tx"
+)
+
+// EndBlock implements app.Module: it accrues the block's subnet emission
+// and runs the epochs that are due.
+func (m *Module) EndBlock(ctx *app.Context) error {
+	subnets, err := m.allSubnets(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if len(subnets) == 0 {
+		return nil
+	}
+	if err := m.accrue(ctx, subnets); err != nil {
+		return err
+	}
+	ran := 0
+	for _, s := range subnets {
+		if ran >= MaxEpochsPerBlock {
+			break
+		}
+		if ctx.Height-s.LastEpoch < int64(s.Hyper.Tempo) {
+			continue
+		}
+		if err := m.runEpoch(ctx, s); err != nil {
+			return fmt.Errorf("subnet %d epoch: %w", s.NetUID, err)
+		}
+		ran++
+	}
+	return nil
+}
+
+func (m *Module) allSubnets(r store.Reader) ([]*Subnet, error) {
+	next := uint16(getU64(r, keyNext))
+	out := make([]*Subnet, 0, next)
+	for net := uint16(0); net < next; net++ {
+		s, err := loadSubnet(r, net)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// accrue moves the subnet pool into the subnets in proportion to their
+// total stake. Dust and everything accrued while no subnet has stake stays
+// in the pool.
+func (m *Module) accrue(ctx *app.Context, subnets []*Subnet) error {
+	pool := m.bank.ModuleBalance(ctx.KV, PoolSubnets)
+	if pool == 0 {
+		return nil
+	}
+	var total fixed.U128
+	for _, s := range subnets {
+		total = total.Add64(s.TotalStake)
+	}
+	if total.IsZero() {
+		return nil
+	}
+	var moved uint64
+	for _, s := range subnets {
+		if s.TotalStake == 0 {
+			continue
+		}
+		share := shareOf(pool, s.TotalStake, total)
+		if share == 0 {
+			continue
+		}
+		s.Pending += share
+		moved += share
+		saveSubnet(ctx.KV, s)
+	}
+	if moved == 0 {
+		return nil
+	}
+	return m.bank.MoveModule(ctx.KV, PoolSubnets, Escrow, moved)
+}
+
+// shareOf returns floor(amount · part / total) for a 128-bit total ≥ part.
+func shareOf(amount, part uint64, total fixed.U128) uint64 {
+	if t, ok := total.Uint64(); ok {
+		q, _ := fixed.MulDiv(amount, part, t)
+		return q
+	}
+	// total ≥ 2^64: the exact ratio in I32F32 is precise enough (error
+	// below 2^-32 of the amount, rounded down).
+	return fixed.Ratio128(fixed.U128From64(part), total).MulU64(amount)
+}
+
+// runEpoch runs Yuma Consensus on one subnet and pays its pending emission.
+func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
+	n := int(s.N)
+	h := &s.Hyper
+	neurons := make([]*Neuron, n)
+	in := &yuma.Input{
+		Block: uint64(ctx.Height), LastEpochBlock: uint64(s.LastEpoch),
+		Params: yuma.Params{
+			Kappa: h.Kappa, BondsPenalty: h.BondsPenalty, BondsMovingAverage: h.BondsMovingAverage,
+			Yuma3: h.Yuma3, LiquidAlpha: h.LiquidAlpha, AlphaLow: h.AlphaLow, AlphaHigh: h.AlphaHigh,
+			AlphaSigmoidSteepness: h.AlphaSigmoidSteepness, MaxValidators: h.MaxValidators,
+			StakeThreshold: h.StakeThreshold, ActivityCutoff: h.ActivityCutoff(), Tempo: h.Tempo,
+		},
+		Stake: make([]uint64, n), LastUpdate: make([]uint64, n), RegisteredAt: make([]uint64, n),
+		ValidatorPermit: make([]bool, n), Weights: make([][]yuma.Entry, n), Bonds: make([][]yuma.Entry, n),
+	}
+	if h.CommitReveal {
+		in.CommitBlock = make([]uint64, n)
+	}
+	if uid, ok := uidOf(ctx.KV, s.NetUID, s.Owner); ok {
+		in.HasOwner, in.Owner = true, uid
+	}
+	for uid := 0; uid < n; uid++ {
+		nr, err := loadNeuron(ctx.KV, s.NetUID, uint16(uid))
+		if err != nil {
+			return err
+		}
+		neurons[uid] = nr
+		in.Stake[uid] = nr.Stake
+		in.LastUpdate[uid] = uint64(nr.LastUpdate)
+		in.RegisteredAt[uid] = uint64(nr.RegisteredAt)
+		in.ValidatorPermit[uid] = nr.ValidatorPermit
+		in.Weights[uid] = decodeRow(ctx.KV.Get(weightKey(s.NetUID, uint16(uid))))
+		in.Bonds[uid] = decodeRow(ctx.KV.Get(bondKey(s.NetUID, uint16(uid))))
+		if nr.Commit != nil && in.CommitBlock != nil {
+			in.CommitBlock[uid] = uint64(nr.Commit.Height)
+		}
+	}
+	// Owner cut, then consensus on the rest.
+	ownerCut := fixed.FromU16Proportion(h.OwnerCut).MulU64(s.Pending)
+	in.Emission = s.Pending - ownerCut
+	var res yuma.Result
+	if err := m.epoch.Run(in, &res); err != nil {
+		return err
+	}
+	if ownerCut > 0 {
+		if err := m.bank.Release(ctx.KV, Escrow, s.Owner, ownerCut); err != nil {
+			return err
+		}
+	}
+	rec := EpochRecord{NetUID: s.NetUID, Epoch: s.Epochs, Height: ctx.Height, Emission: s.Pending, OwnerCut: ownerCut, Fallback: res.Fallback}
+	var paid uint64
+	for uid, nr := range neurons {
+		if e := res.ServerEmission[uid]; e > 0 {
+			if err := m.bank.Release(ctx.KV, Escrow, nr.Hotkey, e); err != nil {
+				return err
+			}
+			rec.PaidMiners += e
+			paid += e
+		}
+		if e := res.ValidatorEmission[uid]; e > 0 {
+			if err := m.payStakers(ctx, s.NetUID, nr, e); err != nil {
+				return err
+			}
+			rec.PaidValidators += e
+			paid += e
+		}
+		nr.ValidatorPermit = res.ValidatorPermit[uid]
+		nr.Active = res.Active[uid]
+		nr.Consensus = res.Consensus[uid].ToU16Proportion()
+		nr.Incentive = res.Incentive[uid].ToU16Proportion()
+		nr.Dividends = res.Dividends[uid].ToU16Proportion()
+		nr.Trust = res.Trust[uid].ToU16Proportion()
+		nr.ValidatorTrust = res.ValidatorTrust[uid].ToU16Proportion()
+		nr.Emission = res.ServerEmission[uid] + res.ValidatorEmission[uid]
+		setRow(ctx.KV, bondKey(s.NetUID, uint16(uid)), res.Bonds[uid])
+		rec.UIDs = append(rec.UIDs, EpochUID{
+			UID: uint16(uid), Hotkey: nr.Hotkey, Incentive: nr.Incentive, Dividends: nr.Dividends,
+			MinerEmission: res.ServerEmission[uid], ValidatorEmission: res.ValidatorEmission[uid],
+		})
+	}
+	s.Epochs++
+	// Commits whose reveal window has passed expire.
+	for _, nr := range neurons {
+		if nr.Commit != nil && nr.Commit.Epoch+h.RevealPeriodEpochs < s.Epochs {
+			ctx.Emit("subnet-commit-expired", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(nr.UID))
+			nr.Commit = nil
+		}
+		saveNeuron(ctx.KV, s.NetUID, nr)
+	}
+	rec.Carried = in.Emission - paid
+	s.Pending = rec.Carried
+	s.LastEpoch = ctx.Height
+	saveSubnet(ctx.KV, s)
+	ctx.KV.Set(epochKey(s.NetUID, rec.Epoch), app.MustJSON(rec))
+	if rec.Epoch >= EpochHistory {
+		ctx.KV.Delete(epochKey(s.NetUID, rec.Epoch-EpochHistory))
+	}
+	ctx.Emit("subnet-epoch", "netuid", fmt.Sprint(s.NetUID), "epoch", fmt.Sprint(rec.Epoch),
+		"emission", fmt.Sprint(rec.Emission), "miners", fmt.Sprint(rec.PaidMiners), "validators", fmt.Sprint(rec.PaidValidators))
+	return nil
+}
+
+// payStakers splits a validator's emission among the accounts staked on
+// its hotkey in proportion to their stake (ascending staker address); the
+// rounding dust goes to the hotkey.
+func (m *Module) payStakers(ctx *app.Context, net uint16, nr *Neuron, amt uint64) error {
+	pre := stakePrefix(net, nr.Hotkey)
+	type st struct {
+		who tx.Address
+		amt uint64
+	}
+	var stakers []st
+	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		var a tx.Address
+		copy(a[:], k[len(pre):])
+		stakers = append(stakers, st{a, binary.BigEndian.Uint64(v)})
+		return true
+	})
+	var paid uint64
+	if nr.Stake > 0 {
+		for _, x := range stakers {
+			q, _ := fixed.MulDiv(amt, x.amt, nr.Stake)
+			if q == 0 {
+				continue
+			}
+			if err := m.bank.Release(ctx.KV, Escrow, x.who, q); err != nil {
+				return err
+			}
+			paid += q
+		}
+	}
+	if amt > paid {
+		return m.bank.Release(ctx.KV, Escrow, nr.Hotkey, amt-paid)
+	}
+	return nil
+}
+
+// Invariants implements app.Module: the escrow holds exactly the locked
+// creation costs, pending emissions and stakes; each neuron's stake equals
+// its stake records; each subnet's total stake equals its neurons'; the
+// hotkey index matches the neurons.
+func (m *Module) Invariants(r store.Reader) error {
+	subnets, err := m.allSubnets(r)
+	if err != nil {
+		return err
+	}
+	var want fixed.U128
+	for _, s := range subnets {
+		want = want.Add64(s.Locked).Add64(s.Pending)
+		var total uint64
+		for uid := uint16(0); uid < s.N; uid++ {
+			n, err := loadNeuron(r, s.NetUID, uid)
+			if err != nil {
+				return err
+			}
+			if got, ok := uidOf(r, s.NetUID, n.Hotkey); !ok || got != uid {
+				return fmt.Errorf("subnet %d: hotkey index of uid %d is wrong", s.NetUID, uid)
+			}
+			var sum uint64
+			pre := stakePrefix(s.NetUID, n.Hotkey)
+			r.Iterate(pre, store.PrefixEnd(pre), func(_, v []byte) bool {
+				sum += binary.BigEndian.Uint64(v)
+				return true
+			})
+			if sum != n.Stake {
+				return fmt.Errorf("subnet %d uid %d: stake %d but stake records sum to %d", s.NetUID, uid, n.Stake, sum)
+			}
+			total += n.Stake
+		}
+		if total != s.TotalStake {
+			return fmt.Errorf("subnet %d: total stake %d but neurons hold %d", s.NetUID, s.TotalStake, total)
+		}
+		want = want.Add64(total)
+		// No stake records for hotkeys that are not registered.
+		pre := key(prefixStake, be16(s.NetUID))
+		var orphan error
+		r.Iterate(pre, store.PrefixEnd(pre), func(k, _ []byte) bool {
+			var hk tx.Address
+			copy(hk[:], k[len(pre):])
+			if _, ok := uidOf(r, s.NetUID, hk); !ok {
+				orphan = fmt.Errorf("subnet %d: stake record for unregistered hotkey %s", s.NetUID, hk)
+				return false
+			}
+			return true
+		})
+		if orphan != nil {
+			return orphan
+		}
+	}
+	if got := fixed.U128From64(m.bank.ModuleBalance(r, Escrow)); got.Cmp(want) != 0 {
+		return fmt.Errorf("escrow/subnet holds %s, state accounts for %s", got, want)
+	}
+	return nil
+}
+
+// stakersOf lists the stake records of a hotkey (for queries).
+func stakersOf(r store.Reader, net uint16, hk tx.Address) []StakeInfo {
+	pre := stakePrefix(net, hk)
+	var out []StakeInfo
+	r.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		var a tx.Address
+		copy(a[:], k[len(pre):])
+		out = append(out, StakeInfo{Staker: a, Amount: binary.BigEndian.Uint64(v)})
+		return true
+	})
+	return out
+}

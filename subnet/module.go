@@ -1,0 +1,602 @@
+package subnet
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"emergence/app"
+	"emergence/fixed"
+	"emergence/store"
+	"emergence/subnet/yuma"
+	"emergence/tx"
+)
+
+// Bank is what the subnet module needs from the token module.
+type Bank interface {
+	Balance(r store.Reader, a tx.Address) uint64
+	Lock(kv store.KV, from tx.Address, module string, amt uint64) error
+	Release(kv store.KV, module string, to tx.Address, amt uint64) error
+	MoveModule(kv store.KV, from, to string, amt uint64) error
+	ModuleBalance(r store.Reader, name string) uint64
+	Burn(kv store.KV, module string, amt uint64) error
+}
+
+// PoolSubnets is the bank pool that emission for subnets accrues in.
+const PoolSubnets = "pool/subnets"
+
+// Gas of the module's messages.
+const (
+	GasCreate      = 50_000
+	GasRegister    = 30_000
+	GasStake       = 10_000
+	GasCommit      = 10_000
+	GasReveal      = 20_000
+	GasPerWeight   = 200
+	GasServe       = 5_000
+	GasPerReplaced = 2_000 // per stake record returned when a uid is replaced
+)
+
+// Module is the subnet module.
+type Module struct {
+	bank  Bank
+	epoch yuma.Epoch
+}
+
+var _ app.Module = (*Module)(nil)
+
+// New returns the subnet module using b for escrow and payments.
+func New(b Bank) *Module { return &Module{bank: b} }
+
+// Name implements app.Module.
+func (m *Module) Name() string { return Name }
+
+// Params are the module's genesis parameters.
+type Params struct {
+	// CreateCost is locked from a subnet's creator (uemg).
+	CreateCost uint64 `json:"create_cost"`
+	// MaxSubnets bounds the number of subnets.
+	MaxSubnets uint16 `json:"max_subnets"`
+}
+
+// DefaultParams: creating a subnet locks 100 EMG; at most 128 subnets.
+func DefaultParams() Params { return Params{CreateCost: 100_000_000, MaxSubnets: 128} }
+
+// Genesis is the module's genesis section.
+type Genesis struct {
+	Params Params `json:"params"`
+}
+
+// InitGenesis implements app.Module.
+func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
+	g := Genesis{Params: DefaultParams()}
+	if len(raw) > 0 && string(raw) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&g); err != nil {
+			return fmt.Errorf("decode subnet genesis: %w", err)
+		}
+	}
+	if g.Params.MaxSubnets == 0 {
+		return fmt.Errorf("subnet genesis: max_subnets must be positive")
+	}
+	ctx.KV.Set(keyParams, app.MustJSON(g.Params))
+	return nil
+}
+
+func (m *Module) params(r store.Reader) (Params, error) {
+	p := DefaultParams()
+	_, err := getJSON(r, keyParams, &p)
+	return p, err
+}
+
+// Messages.
+
+// CreateMsg is "subnet/create". Hyper nil takes DefaultHyperparams.
+type CreateMsg struct {
+	Name  string       `json:"name"`
+	Hyper *Hyperparams `json:"hyperparams,omitempty"`
+}
+
+// RegisterMsg is "subnet/register": the signer's address becomes a hotkey.
+// MaxBurn (0: no limit) protects against a price that rose meanwhile.
+type RegisterMsg struct {
+	NetUID  uint16 `json:"netuid"`
+	MaxBurn uint64 `json:"max_burn"`
+	Axon    string `json:"axon,omitempty"`
+}
+
+// ServeMsg is "subnet/serve": publish the hotkey's axon address.
+type ServeMsg struct {
+	NetUID uint16 `json:"netuid"`
+	Axon   string `json:"axon"`
+}
+
+// StakeMsg is "subnet/stake" and "subnet/unstake".
+type StakeMsg struct {
+	NetUID uint16     `json:"netuid"`
+	Hotkey tx.Address `json:"hotkey"`
+	Amount uint64     `json:"amount"`
+}
+
+// CommitMsg is "subnet/commit-weights": Hash is hex of [CommitHash].
+type CommitMsg struct {
+	NetUID uint16 `json:"netuid"`
+	Hash   string `json:"hash"`
+}
+
+// WeightsMsg is "subnet/reveal-weights" (with Salt, hex) and
+// "subnet/set-weights" (without).
+type WeightsMsg struct {
+	NetUID uint16   `json:"netuid"`
+	UIDs   []uint16 `json:"uids"`
+	Values []uint16 `json:"values"`
+	Salt   string   `json:"salt,omitempty"`
+}
+
+// CommitHash is the commitment to a weight vector: SHA-256 over
+// "emergence/subnet/weights", the hotkey, the netuid, each (uid, value) as
+// big-endian u16 pairs, and the salt. Validators keep the salt secret
+// until they reveal.
+func CommitHash(hotkey tx.Address, netuid uint16, uids, values []uint16, salt []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("emergence/subnet/weights"))
+	h.Write(hotkey[:])
+	h.Write(be16(netuid))
+	for i := range uids {
+		var b [4]byte
+		binary.BigEndian.PutUint16(b[:], uids[i])
+		if i < len(values) {
+			binary.BigEndian.PutUint16(b[2:], values[i])
+		}
+		h.Write(b[:])
+	}
+	h.Write(salt)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// Msgs implements app.Module.
+func (m *Module) Msgs() []app.MsgHandler {
+	return []app.MsgHandler{
+		{Type: "subnet/create", Gas: GasCreate, Handle: m.handleCreate},
+		{Type: "subnet/register", Gas: GasRegister, Handle: m.handleRegister},
+		{Type: "subnet/serve", Gas: GasServe, Handle: m.handleServe},
+		{Type: "subnet/stake", Gas: GasStake, Handle: m.handleStake},
+		{Type: "subnet/unstake", Gas: GasStake, Handle: m.handleUnstake},
+		{Type: "subnet/commit-weights", Gas: GasCommit, Handle: m.handleCommit},
+		{Type: "subnet/reveal-weights", Gas: GasReveal, Handle: m.handleReveal},
+		{Type: "subnet/set-weights", Gas: GasReveal, Handle: m.handleSetWeights},
+	}
+}
+
+func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
+	var msg CreateMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Name == "" || len(msg.Name) > MaxNameLen {
+		return CodeInvalidParams.Errorf("name must be 1 to %d bytes", MaxNameLen)
+	}
+	h := DefaultHyperparams()
+	if msg.Hyper != nil {
+		h = *msg.Hyper
+	}
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	p, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	next := uint16(getU64(ctx.KV, keyNext))
+	if next >= p.MaxSubnets {
+		return CodeTooManySubnets.Errorf("%d subnets exist, the limit is %d", next, p.MaxSubnets)
+	}
+	if bal := m.bank.Balance(ctx.KV, ctx.Signer); bal < p.CreateCost {
+		return CodeInsufficient.Errorf("creating a subnet locks %d uemg, %s has %d", p.CreateCost, ctx.Signer, bal)
+	}
+	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, p.CreateCost); err != nil {
+		return err
+	}
+	s := &Subnet{
+		NetUID: next, Name: msg.Name, Owner: ctx.Signer, Locked: p.CreateCost, CreatedAt: ctx.Height,
+		Hyper: h, LastEpoch: ctx.Height, Burn: h.MinBurn, BurnBlock: ctx.Height,
+	}
+	saveSubnet(ctx.KV, s)
+	ctx.KV.Set(keyNext, be64(uint64(next)+1))
+	ctx.Emit("subnet-created", "netuid", fmt.Sprint(next), "owner", ctx.Signer.String(), "locked", fmt.Sprint(p.CreateCost))
+	return nil
+}
+
+func validAxon(a string) bool {
+	if len(a) > MaxAxonLen {
+		return false
+	}
+	for _, c := range a {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
+	var msg RegisterMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if !validAxon(msg.Axon) {
+		return CodeInvalidAxon.Errorf("axon must be up to %d printable characters without spaces", MaxAxonLen)
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if _, ok := uidOf(ctx.KV, s.NetUID, ctx.Signer); ok {
+		return CodeAlreadyRegistered.Errorf("%s is already a hotkey on subnet %d", ctx.Signer, s.NetUID)
+	}
+	price := s.Price(ctx.Height)
+	if msg.MaxBurn != 0 && price > msg.MaxBurn {
+		return CodeBurnTooHigh.Errorf("price is %d uemg, max_burn %d", price, msg.MaxBurn)
+	}
+	var uid uint16
+	if s.N < s.Hyper.MaxUIDs {
+		uid = s.N
+		s.N++
+	} else {
+		uid, err = m.pruneCandidate(ctx.KV, s, ctx.Height)
+		if err != nil {
+			return err
+		}
+		if err := m.replace(ctx, s, uid); err != nil {
+			return err
+		}
+	}
+	if bal := m.bank.Balance(ctx.KV, ctx.Signer); bal < price {
+		return CodeInsufficient.Errorf("registration burns %d uemg, %s has %d", price, ctx.Signer, bal)
+	}
+	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, price); err != nil {
+		return err
+	}
+	if err := m.bank.Burn(ctx.KV, Escrow, price); err != nil {
+		return err
+	}
+	next, ok := fixed.MulDiv(price, s.Hyper.BurnIncreasePct, 100)
+	if !ok || next > s.Hyper.MaxBurn {
+		next = s.Hyper.MaxBurn
+	}
+	s.Burn, s.BurnBlock = max(next, s.Hyper.MinBurn), ctx.Height
+	n := &Neuron{UID: uid, Hotkey: ctx.Signer, RegisteredAt: ctx.Height, LastUpdate: ctx.Height, Axon: msg.Axon, Active: true}
+	saveNeuron(ctx.KV, s.NetUID, n)
+	ctx.KV.Set(hotkeyKey(s.NetUID, ctx.Signer), be16(uid))
+	saveSubnet(ctx.KV, s)
+	ctx.Emit("subnet-registered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", ctx.Signer.String(), "burned", fmt.Sprint(price))
+	return nil
+}
+
+// pruneCandidate returns the non-immune uid with the lowest emission (ties:
+// earliest registration, then lowest uid), never the owner's hotkey.
+func (m *Module) pruneCandidate(r store.Reader, s *Subnet, height int64) (uint16, error) {
+	ownerUID, hasOwner := uidOf(r, s.NetUID, s.Owner)
+	best := -1
+	var bestN *Neuron
+	for uid := uint16(0); uid < s.N; uid++ {
+		if hasOwner && uid == ownerUID {
+			continue
+		}
+		n, err := loadNeuron(r, s.NetUID, uid)
+		if err != nil {
+			return 0, err
+		}
+		if height-n.RegisteredAt < int64(s.Hyper.ImmunityPeriod) {
+			continue
+		}
+		if bestN == nil || n.Emission < bestN.Emission ||
+			(n.Emission == bestN.Emission && n.RegisteredAt < bestN.RegisteredAt) {
+			best, bestN = int(uid), n
+		}
+	}
+	if best < 0 {
+		return 0, CodeAllImmune.Errorf("subnet %d has %d uids, all immune for %d blocks after registration", s.NetUID, s.N, s.Hyper.ImmunityPeriod)
+	}
+	return uint16(best), nil
+}
+
+// replace deregisters the hotkey at uid: its stakes are returned, its
+// weights, bonds and index are removed.
+func (m *Module) replace(ctx *app.Context, s *Subnet, uid uint16) error {
+	old, err := loadNeuron(ctx.KV, s.NetUID, uid)
+	if err != nil {
+		return err
+	}
+	type refund struct {
+		k      []byte
+		staker tx.Address
+		amt    uint64
+	}
+	var refunds []refund
+	pre := stakePrefix(s.NetUID, old.Hotkey)
+	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		var st tx.Address
+		copy(st[:], k[len(pre):])
+		refunds = append(refunds, refund{bytes.Clone(k), st, binary.BigEndian.Uint64(v)})
+		return true
+	})
+	if err := ctx.ConsumeGas(uint64(len(refunds))*GasPerReplaced, "returning stakes of the replaced uid"); err != nil {
+		return err
+	}
+	for _, r := range refunds {
+		if err := m.bank.Release(ctx.KV, Escrow, r.staker, r.amt); err != nil {
+			return err
+		}
+		ctx.KV.Delete(r.k)
+		s.TotalStake -= r.amt
+	}
+	ctx.KV.Delete(hotkeyKey(s.NetUID, old.Hotkey))
+	ctx.KV.Delete(weightKey(s.NetUID, uid))
+	ctx.KV.Delete(bondKey(s.NetUID, uid))
+	ctx.Emit("subnet-deregistered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", old.Hotkey.String())
+	return nil
+}
+
+func (m *Module) handleServe(ctx *app.Context, raw json.RawMessage) error {
+	var msg ServeMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Axon == "" || !validAxon(msg.Axon) {
+		return CodeInvalidAxon.Errorf("axon must be 1 to %d printable characters without spaces", MaxAxonLen)
+	}
+	n, err := m.signerNeuron(ctx, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	n.Axon = msg.Axon
+	saveNeuron(ctx.KV, msg.NetUID, n)
+	return nil
+}
+
+// signerNeuron loads the signer's neuron on a subnet.
+func (m *Module) signerNeuron(ctx *app.Context, net uint16) (*Neuron, error) {
+	if _, err := loadSubnet(ctx.KV, net); err != nil {
+		return nil, err
+	}
+	uid, ok := uidOf(ctx.KV, net, ctx.Signer)
+	if !ok {
+		return nil, CodeNotRegistered.Errorf("%s is not registered on subnet %d", ctx.Signer, net)
+	}
+	return loadNeuron(ctx.KV, net, uid)
+}
+
+func (m *Module) handleStake(ctx *app.Context, raw json.RawMessage) error {
+	var msg StakeMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Amount == 0 {
+		return CodeInvalidAmount.Errorf("amount must be positive")
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	uid, ok := uidOf(ctx.KV, s.NetUID, msg.Hotkey)
+	if !ok {
+		return CodeNotRegistered.Errorf("%s is not a hotkey on subnet %d", msg.Hotkey, s.NetUID)
+	}
+	n, err := loadNeuron(ctx.KV, s.NetUID, uid)
+	if err != nil {
+		return err
+	}
+	if bal := m.bank.Balance(ctx.KV, ctx.Signer); bal < msg.Amount {
+		return CodeInsufficient.Errorf("%s has %d uemg, stake needs %d", ctx.Signer, bal, msg.Amount)
+	}
+	if s.TotalStake+msg.Amount < s.TotalStake {
+		return CodeInvalidAmount.Errorf("total stake would overflow")
+	}
+	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, msg.Amount); err != nil {
+		return err
+	}
+	k := stakeKey(s.NetUID, msg.Hotkey, ctx.Signer)
+	setU64(ctx.KV, k, getU64(ctx.KV, k)+msg.Amount)
+	n.Stake += msg.Amount
+	s.TotalStake += msg.Amount
+	saveNeuron(ctx.KV, s.NetUID, n)
+	saveSubnet(ctx.KV, s)
+	ctx.Emit("subnet-stake", "netuid", fmt.Sprint(s.NetUID), "hotkey", msg.Hotkey.String(), "staker", ctx.Signer.String(), "amount", fmt.Sprint(msg.Amount))
+	return nil
+}
+
+func (m *Module) handleUnstake(ctx *app.Context, raw json.RawMessage) error {
+	var msg StakeMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Amount == 0 {
+		return CodeInvalidAmount.Errorf("amount must be positive")
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	k := stakeKey(s.NetUID, msg.Hotkey, ctx.Signer)
+	have := getU64(ctx.KV, k)
+	if have < msg.Amount {
+		return CodeStakeTooLow.Errorf("%s has %d uemg staked on %s, asked to unstake %d", ctx.Signer, have, msg.Hotkey, msg.Amount)
+	}
+	uid, ok := uidOf(ctx.KV, s.NetUID, msg.Hotkey)
+	if !ok {
+		return fmt.Errorf("stake record for unregistered hotkey %s", msg.Hotkey)
+	}
+	n, err := loadNeuron(ctx.KV, s.NetUID, uid)
+	if err != nil {
+		return err
+	}
+	if err := m.bank.Release(ctx.KV, Escrow, ctx.Signer, msg.Amount); err != nil {
+		return err
+	}
+	setU64(ctx.KV, k, have-msg.Amount)
+	n.Stake -= msg.Amount
+	s.TotalStake -= msg.Amount
+	saveNeuron(ctx.KV, s.NetUID, n)
+	saveSubnet(ctx.KV, s)
+	ctx.Emit("subnet-unstake", "netuid", fmt.Sprint(s.NetUID), "hotkey", msg.Hotkey.String(), "staker", ctx.Signer.String(), "amount", fmt.Sprint(msg.Amount))
+	return nil
+}
+
+// mayVote reports whether the signer's neuron may set weights: it needs a
+// validator permit unless it is the subnet owner's hotkey.
+func mayVote(s *Subnet, n *Neuron) error {
+	if n.ValidatorPermit || n.Hotkey == s.Owner {
+		return nil
+	}
+	return CodeNoPermit.Errorf("uid %d has no validator permit on subnet %d (permits go to the %d largest stakes at each epoch)", n.UID, s.NetUID, s.Hyper.MaxValidators)
+}
+
+func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
+	var msg CommitMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	h, err := hex.DecodeString(msg.Hash)
+	if err != nil || len(h) != 32 {
+		return CodeInvalidWeights.Errorf("hash must be 64 hex characters")
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if !s.Hyper.CommitReveal {
+		return CodeCommitReveal.Errorf("subnet %d sets weights directly (subnet/set-weights)", s.NetUID)
+	}
+	n, err := m.signerNeuron(ctx, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if err := mayVote(s, n); err != nil {
+		return err
+	}
+	n.Commit = &Commit{Hash: strings.ToLower(msg.Hash), Height: ctx.Height, Epoch: s.Epochs}
+	saveNeuron(ctx.KV, s.NetUID, n)
+	ctx.Emit("subnet-commit", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(n.UID), "epoch", fmt.Sprint(s.Epochs))
+	return nil
+}
+
+func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
+	var msg WeightsMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if !s.Hyper.CommitReveal {
+		return CodeCommitReveal.Errorf("subnet %d sets weights directly (subnet/set-weights)", s.NetUID)
+	}
+	n, err := m.signerNeuron(ctx, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if n.Commit == nil {
+		return CodeNoCommit.Errorf("uid %d has no pending commit on subnet %d", n.UID, s.NetUID)
+	}
+	due := n.Commit.Epoch + s.Hyper.RevealPeriodEpochs
+	if s.Epochs != due {
+		return CodeRevealWindow.Errorf("commit of epoch %d is revealed in epoch %d; the subnet is in epoch %d", n.Commit.Epoch, due, s.Epochs)
+	}
+	salt, err := hex.DecodeString(msg.Salt)
+	if err != nil {
+		return CodeInvalidWeights.Errorf("salt must be hex")
+	}
+	got := CommitHash(ctx.Signer, s.NetUID, msg.UIDs, msg.Values, salt)
+	if hex.EncodeToString(got[:]) != n.Commit.Hash {
+		return CodeRevealMismatch.Errorf("hash of the revealed weights is %x, committed %s", got, n.Commit.Hash)
+	}
+	if err := mayVote(s, n); err != nil {
+		return err
+	}
+	if err := m.storeWeights(ctx, s, n, msg.UIDs, msg.Values); err != nil {
+		return err
+	}
+	n.Commit = nil
+	saveNeuron(ctx.KV, s.NetUID, n)
+	return nil
+}
+
+func (m *Module) handleSetWeights(ctx *app.Context, raw json.RawMessage) error {
+	var msg WeightsMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if msg.Salt != "" {
+		return CodeInvalidWeights.Errorf("set-weights takes no salt")
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if s.Hyper.CommitReveal {
+		return CodeCommitReveal.Errorf("subnet %d requires commit–reveal (subnet/commit-weights, then subnet/reveal-weights)", s.NetUID)
+	}
+	n, err := m.signerNeuron(ctx, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if err := mayVote(s, n); err != nil {
+		return err
+	}
+	if err := m.storeWeights(ctx, s, n, msg.UIDs, msg.Values); err != nil {
+		return err
+	}
+	saveNeuron(ctx.KV, s.NetUID, n)
+	return nil
+}
+
+// storeWeights validates a weight vector, max-upscales it as subtensor's
+// set_weights does, stores it and marks the neuron updated.
+func (m *Module) storeWeights(ctx *app.Context, s *Subnet, n *Neuron, uids, values []uint16) error {
+	if len(uids) != len(values) {
+		return CodeInvalidWeights.Errorf("%d uids but %d values", len(uids), len(values))
+	}
+	if len(uids) == 0 {
+		return CodeInvalidWeights.Errorf("no weights")
+	}
+	if len(uids) > int(s.N) {
+		return CodeTooManyWeights.Errorf("%d weights for a subnet of %d uids", len(uids), s.N)
+	}
+	if err := ctx.ConsumeGas(uint64(len(uids))*GasPerWeight, "weights"); err != nil {
+		return err
+	}
+	seen := make([]bool, s.N)
+	var any bool
+	for i, u := range uids {
+		if u >= s.N {
+			return CodeUnknownUID.Errorf("uid %d does not exist (subnet %d has %d uids)", u, s.NetUID, s.N)
+		}
+		if seen[u] {
+			return CodeDuplicateUID.Errorf("uid %d appears twice", u)
+		}
+		seen[u] = true
+		any = any || values[i] != 0
+	}
+	if !any {
+		return CodeInvalidWeights.Errorf("all weights are zero")
+	}
+	v := append([]uint16(nil), values...)
+	fixed.MaxUpscaleU16(v)
+	row := make([]yuma.Entry, len(uids))
+	for i := range uids {
+		row[i] = yuma.Entry{UID: uids[i], Value: v[i]}
+	}
+	setRow(ctx.KV, weightKey(s.NetUID, n.UID), row)
+	n.LastUpdate = ctx.Height
+	ctx.Emit("subnet-weights", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(n.UID), "count", fmt.Sprint(len(uids)))
+	return nil
+}

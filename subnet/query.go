@@ -1,0 +1,211 @@
+package subnet
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// SubnetInfo is the answer to the "subnet/<netuid>" and "subnets" queries.
+type SubnetInfo struct {
+	Subnet
+	// Price is the registration price at the last committed height.
+	Price uint64 `json:"price"`
+	// NextEpoch is the height at which the next epoch is due.
+	NextEpoch int64 `json:"next_epoch"`
+}
+
+// NeuronInfo is one uid of a metagraph.
+type NeuronInfo struct {
+	Neuron
+	Weights [][2]uint16 `json:"weights,omitempty"`
+	Bonds   [][2]uint16 `json:"bonds,omitempty"`
+}
+
+// Metagraph is the answer to "metagraph/<netuid>".
+type Metagraph struct {
+	NetUID  uint16       `json:"netuid"`
+	Epochs  uint64       `json:"epochs"`
+	Neurons []NeuronInfo `json:"neurons"`
+}
+
+// StakeInfo is one stake record.
+type StakeInfo struct {
+	Staker tx.Address `json:"staker"`
+	Amount uint64     `json:"amount"`
+}
+
+// Query implements app.Module:
+//
+//	subnets                       all subnets
+//	subnet/<netuid>               one subnet with its registration price
+//	metagraph/<netuid>            per uid: hotkey, stake, permit, consensus, incentive,
+//	                              dividends, trust, validator trust, emission, axon
+//	                              (?weights=1 adds weight and bond rows)
+//	neuron/<netuid>/<uid>         one uid with weights, bonds and its stakers
+//	hotkey/<netuid>/<address>     the uid of a hotkey
+//	epochs/<netuid>               the last epochs, newest first (?limit=N, default 10)
+func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
+	parts := strings.Split(path, "/")
+	height := func(s *Subnet) int64 { return s.LastEpoch + int64(s.Hyper.Tempo) }
+	info := func(s *Subnet) SubnetInfo {
+		// The price decays with height; the last committed height is not
+		// known to a query, so report it at the last epoch or burn change,
+		// whichever is later, which is an upper bound.
+		h := max(s.BurnBlock, s.LastEpoch)
+		return SubnetInfo{Subnet: *s, Price: s.Price(h), NextEpoch: height(s)}
+	}
+	net := func(i int) (uint16, error) {
+		if len(parts) <= i {
+			return 0, app.CodeBadQuery.Errorf("missing netuid in %q", path)
+		}
+		v, err := strconv.ParseUint(parts[i], 10, 16)
+		if err != nil {
+			return 0, app.CodeBadQuery.Errorf("netuid %q: %v", parts[i], err)
+		}
+		return uint16(v), nil
+	}
+	switch parts[0] {
+	case "subnets":
+		all, err := m.allSubnets(r)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]SubnetInfo, 0, len(all))
+		for _, s := range all {
+			out = append(out, info(s))
+		}
+		return out, nil
+	case "subnet":
+		id, err := net(1)
+		if err != nil {
+			return nil, err
+		}
+		s, err := loadSubnet(r, id)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		return info(s), nil
+	case "metagraph":
+		id, err := net(1)
+		if err != nil {
+			return nil, err
+		}
+		s, err := loadSubnet(r, id)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		withRows := params.Get("weights") == "1"
+		mg := Metagraph{NetUID: id, Epochs: s.Epochs, Neurons: make([]NeuronInfo, 0, s.N)}
+		for uid := uint16(0); uid < s.N; uid++ {
+			ni, err := neuronInfo(r, id, uid, withRows)
+			if err != nil {
+				return nil, err
+			}
+			mg.Neurons = append(mg.Neurons, ni)
+		}
+		return mg, nil
+	case "neuron":
+		id, err := net(1)
+		if err != nil {
+			return nil, err
+		}
+		s, err := loadSubnet(r, id)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		if len(parts) < 3 {
+			return nil, app.CodeBadQuery.Errorf("want neuron/<netuid>/<uid>")
+		}
+		uid, err := strconv.ParseUint(parts[2], 10, 16)
+		if err != nil || uid >= uint64(s.N) {
+			return nil, app.CodeNotFound.Errorf("no uid %s on subnet %d", parts[2], id)
+		}
+		ni, err := neuronInfo(r, id, uint16(uid), true)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			NeuronInfo
+			Stakers []StakeInfo `json:"stakers"`
+		}{ni, stakersOf(r, id, ni.Hotkey)}, nil
+	case "hotkey":
+		id, err := net(1)
+		if err != nil {
+			return nil, err
+		}
+		if len(parts) < 3 {
+			return nil, app.CodeBadQuery.Errorf("want hotkey/<netuid>/<address>")
+		}
+		a, err := tx.ParseAddress(parts[2])
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("%v", err)
+		}
+		uid, ok := uidOf(r, id, a)
+		if !ok {
+			return nil, app.CodeNotFound.Errorf("%s is not registered on subnet %d", a, id)
+		}
+		return struct {
+			UID uint16 `json:"uid"`
+		}{uid}, nil
+	case "epochs":
+		id, err := net(1)
+		if err != nil {
+			return nil, err
+		}
+		s, err := loadSubnet(r, id)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		limit := 10
+		if v := params.Get("limit"); v != "" {
+			l, err := strconv.Atoi(v)
+			if err != nil || l <= 0 {
+				return nil, app.CodeBadQuery.Errorf("limit %q: want a positive integer", v)
+			}
+			limit = min(l, EpochHistory)
+		}
+		out := []EpochRecord{}
+		for e := s.Epochs; e > 0 && len(out) < limit; e-- {
+			var rec EpochRecord
+			ok, err := getJSON(r, epochKey(id, e-1), &rec)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			out = append(out, rec)
+		}
+		return out, nil
+	}
+	return nil, app.CodeBadQuery.Errorf("unknown subnet query %q (want subnets, subnet/N, metagraph/N, neuron/N/UID, hotkey/N/ADDR or epochs/N)", path)
+}
+
+func notFound(err error) error {
+	if app.CodeOf(err) == CodeSubnetNotFound {
+		return app.CodeNotFound.Errorf("%v", err)
+	}
+	return err
+}
+
+func neuronInfo(r store.Reader, net, uid uint16, rows bool) (NeuronInfo, error) {
+	n, err := loadNeuron(r, net, uid)
+	if err != nil {
+		return NeuronInfo{}, err
+	}
+	ni := NeuronInfo{Neuron: *n}
+	if rows {
+		for _, e := range decodeRow(r.Get(weightKey(net, uid))) {
+			ni.Weights = append(ni.Weights, [2]uint16{e.UID, e.Value})
+		}
+		for _, e := range decodeRow(r.Get(bondKey(net, uid))) {
+			ni.Bonds = append(ni.Bonds, [2]uint16{e.UID, e.Value})
+		}
+	}
+	return ni, nil
+}

@@ -1,0 +1,349 @@
+package subnet
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/subnet/yuma"
+	"emergence/tx"
+)
+
+// Escrow is the module account holding locked creation costs, stakes and
+// pending emission.
+const Escrow = "escrow/subnet"
+
+// Limits of the module.
+const (
+	// MaxUIDsLimit caps Hyperparams.MaxUIDs (uids are u16; epochs stay
+	// within the benchmarked size).
+	MaxUIDsLimit = 4096
+	// MaxTempo caps Hyperparams.Tempo (subtensor's MAX_TEMPO).
+	MaxTempo = 50_400
+	// MaxEpochsPerBlock bounds the epochs run in one block; others wait.
+	MaxEpochsPerBlock = 2
+	// EpochHistory is the number of epoch records kept per subnet.
+	EpochHistory = 64
+	// MaxAxonLen bounds the published axon address.
+	MaxAxonLen = 128
+	// MaxNameLen bounds subnet names.
+	MaxNameLen = 64
+)
+
+// Hyperparams are a subnet's parameters, fixed at creation.
+type Hyperparams struct {
+	// Tempo is the epoch length in blocks.
+	Tempo uint64 `json:"tempo"`
+	// Kappa is the consensus majority (u16 proportion, 32767 ≈ 0.5).
+	Kappa uint16 `json:"kappa"`
+	// MaxUIDs is the number of uid slots.
+	MaxUIDs uint16 `json:"max_uids"`
+	// MaxValidators is the number of validator permits.
+	MaxValidators uint16 `json:"max_validators"`
+	// ImmunityPeriod is the number of blocks a new uid cannot be pruned.
+	ImmunityPeriod uint64 `json:"immunity_period"`
+	// ActivityCutoffMilli is the activity cutoff in thousandths of a tempo.
+	ActivityCutoffMilli uint64 `json:"activity_cutoff_milli"`
+	// BondsMovingAverage in millionths (new-observation weight 1 − v/1e6).
+	BondsMovingAverage uint64 `json:"bonds_moving_average"`
+	// BondsPenalty β (u16 proportion).
+	BondsPenalty uint16 `json:"bonds_penalty"`
+	// Yuma3 selects Yuma 3 bonds; LiquidAlpha the per-bond α.
+	Yuma3       bool `json:"yuma3"`
+	LiquidAlpha bool `json:"liquid_alpha"`
+	// AlphaLow, AlphaHigh, AlphaSigmoidSteepness parametrise liquid alpha.
+	AlphaLow              uint16 `json:"alpha_low"`
+	AlphaHigh             uint16 `json:"alpha_high"`
+	AlphaSigmoidSteepness int16  `json:"alpha_sigmoid_steepness"`
+	// CommitReveal requires weights through commit–reveal.
+	CommitReveal bool `json:"commit_reveal"`
+	// RevealPeriodEpochs is how many epochs after its commit a reveal is due.
+	RevealPeriodEpochs uint64 `json:"reveal_period_epochs"`
+	// MinBurn, MaxBurn bound the registration price (uemg).
+	MinBurn uint64 `json:"min_burn"`
+	MaxBurn uint64 `json:"max_burn"`
+	// BurnHalfLife is the price's half-life in blocks.
+	BurnHalfLife uint64 `json:"burn_half_life"`
+	// BurnIncreasePct multiplies the price after each registration (126 = ×1.26).
+	BurnIncreasePct uint64 `json:"burn_increase_pct"`
+	// OwnerCut is the owner's share of emission (u16 proportion, 11796 ≈ 18%).
+	OwnerCut uint16 `json:"owner_cut"`
+	// StakeThreshold is the minimum stake counted by the epoch.
+	StakeThreshold uint64 `json:"stake_threshold"`
+}
+
+// DefaultHyperparams returns yuma.md §3.1's values for a new subnet, with
+// registration prices in uemg (min 1 EMG, max 100 EMG).
+func DefaultHyperparams() Hyperparams {
+	d := yuma.DefaultParams()
+	return Hyperparams{
+		Tempo: 360, Kappa: d.Kappa, MaxUIDs: 256, MaxValidators: 64, ImmunityPeriod: 5000,
+		ActivityCutoffMilli: 13_889, BondsMovingAverage: d.BondsMovingAverage, BondsPenalty: d.BondsPenalty,
+		Yuma3: true, LiquidAlpha: false, AlphaLow: d.AlphaLow, AlphaHigh: d.AlphaHigh,
+		AlphaSigmoidSteepness: d.AlphaSigmoidSteepness, CommitReveal: true, RevealPeriodEpochs: 1,
+		MinBurn: 1_000_000, MaxBurn: 100_000_000, BurnHalfLife: 360, BurnIncreasePct: 126,
+		OwnerCut: 11_796, StakeThreshold: 0,
+	}
+}
+
+// Validate reports the first out-of-range hyperparameter.
+func (h *Hyperparams) Validate() error {
+	switch {
+	case h.Tempo == 0 || h.Tempo > MaxTempo:
+		return CodeInvalidParams.Errorf("tempo %d: want 1 to %d blocks", h.Tempo, MaxTempo)
+	case h.MaxUIDs == 0 || h.MaxUIDs > MaxUIDsLimit:
+		return CodeInvalidParams.Errorf("max_uids %d: want 1 to %d", h.MaxUIDs, MaxUIDsLimit)
+	case h.MaxValidators == 0 || h.MaxValidators > h.MaxUIDs:
+		return CodeInvalidParams.Errorf("max_validators %d: want 1 to max_uids (%d)", h.MaxValidators, h.MaxUIDs)
+	case h.ActivityCutoffMilli < 1000 || h.ActivityCutoffMilli > 50_000:
+		return CodeInvalidParams.Errorf("activity_cutoff_milli %d: want 1000 to 50000", h.ActivityCutoffMilli)
+	case h.BondsMovingAverage > 975_000:
+		return CodeInvalidParams.Errorf("bonds_moving_average %d: at most 975000", h.BondsMovingAverage)
+	case h.AlphaLow < 1638 || h.AlphaHigh < 1638 || h.AlphaLow > h.AlphaHigh:
+		return CodeInvalidParams.Errorf("alpha_low %d / alpha_high %d: want 1638 ≤ low ≤ high", h.AlphaLow, h.AlphaHigh)
+	case h.AlphaSigmoidSteepness < 0:
+		return CodeInvalidParams.Errorf("alpha_sigmoid_steepness %d: must not be negative", h.AlphaSigmoidSteepness)
+	case h.CommitReveal && (h.RevealPeriodEpochs == 0 || h.RevealPeriodEpochs > 100):
+		return CodeInvalidParams.Errorf("reveal_period_epochs %d: want 1 to 100", h.RevealPeriodEpochs)
+	case h.MinBurn > h.MaxBurn:
+		return CodeInvalidParams.Errorf("min_burn %d above max_burn %d", h.MinBurn, h.MaxBurn)
+	case h.BurnHalfLife == 0:
+		return CodeInvalidParams.Errorf("burn_half_life must be positive")
+	case h.BurnIncreasePct < 100 || h.BurnIncreasePct > 1000:
+		return CodeInvalidParams.Errorf("burn_increase_pct %d: want 100 to 1000", h.BurnIncreasePct)
+	case h.OwnerCut > 32767:
+		return CodeInvalidParams.Errorf("owner_cut %d: at most 32767 (50%%)", h.OwnerCut)
+	}
+	return nil
+}
+
+// ActivityCutoff returns the activity cutoff in blocks:
+// max(1, ActivityCutoffMilli · Tempo / 1000).
+func (h *Hyperparams) ActivityCutoff() uint64 {
+	return max(1, h.ActivityCutoffMilli*h.Tempo/1000)
+}
+
+// Subnet is the stored record of one subnet.
+type Subnet struct {
+	NetUID    uint16      `json:"netuid"`
+	Name      string      `json:"name"`
+	Owner     tx.Address  `json:"owner"`
+	Locked    uint64      `json:"locked"`
+	CreatedAt int64       `json:"created_at"`
+	Hyper     Hyperparams `json:"hyperparams"`
+	// N is the number of uids in use.
+	N uint16 `json:"n"`
+	// LastEpoch is the height of the last epoch (creation height before).
+	LastEpoch int64 `json:"last_epoch"`
+	// Epochs counts the epochs run.
+	Epochs uint64 `json:"epochs"`
+	// Pending is the emission accrued since the last epoch (uemg).
+	Pending uint64 `json:"pending"`
+	// Burn is the registration price at BurnBlock.
+	Burn      uint64 `json:"burn"`
+	BurnBlock int64  `json:"burn_block"`
+	// TotalStake is the sum of stakes on the subnet's hotkeys.
+	TotalStake uint64 `json:"total_stake"`
+}
+
+// Price returns the registration price at height h: Burn halved every
+// BurnHalfLife blocks since BurnBlock (linear between halvings), at least
+// MinBurn.
+func (s *Subnet) Price(h int64) uint64 {
+	p := s.Burn
+	if h > s.BurnBlock {
+		e := uint64(h - s.BurnBlock)
+		hl := s.Hyper.BurnHalfLife
+		if e/hl >= 64 {
+			p = 0
+		} else {
+			p >>= e / hl
+			p -= p / 2 * (e % hl) / hl
+		}
+	}
+	return max(p, s.Hyper.MinBurn)
+}
+
+// Commit is a pending weight commit.
+type Commit struct {
+	Hash   string `json:"hash"`
+	Height int64  `json:"height"`
+	Epoch  uint64 `json:"epoch"`
+}
+
+// Neuron is the stored record of one uid.
+type Neuron struct {
+	UID             uint16     `json:"uid"`
+	Hotkey          tx.Address `json:"hotkey"`
+	RegisteredAt    int64      `json:"registered_at"`
+	LastUpdate      int64      `json:"last_update"`
+	Axon            string     `json:"axon"`
+	Stake           uint64     `json:"stake"`
+	ValidatorPermit bool       `json:"validator_permit"`
+	Active          bool       `json:"active"`
+	Consensus       uint16     `json:"consensus"`
+	Incentive       uint16     `json:"incentive"`
+	Dividends       uint16     `json:"dividends"`
+	Trust           uint16     `json:"trust"`
+	ValidatorTrust  uint16     `json:"validator_trust"`
+	// Emission is the total paid to the uid by the last epoch (the pruning score).
+	Emission uint64 `json:"emission"`
+	// Commit is the pending weight commit, if any.
+	Commit *Commit `json:"commit,omitempty"`
+}
+
+// EpochRecord is the stored summary of one epoch.
+type EpochRecord struct {
+	NetUID         uint16     `json:"netuid"`
+	Epoch          uint64     `json:"epoch"`
+	Height         int64      `json:"height"`
+	Emission       uint64     `json:"emission"`
+	OwnerCut       uint64     `json:"owner_cut"`
+	PaidMiners     uint64     `json:"paid_miners"`
+	PaidValidators uint64     `json:"paid_validators"`
+	Carried        uint64     `json:"carried"`
+	Fallback       bool       `json:"fallback"`
+	UIDs           []EpochUID `json:"uids"`
+}
+
+// EpochUID is one uid's line in an EpochRecord.
+type EpochUID struct {
+	UID               uint16     `json:"uid"`
+	Hotkey            tx.Address `json:"hotkey"`
+	Incentive         uint16     `json:"incentive"`
+	Dividends         uint16     `json:"dividends"`
+	MinerEmission     uint64     `json:"miner_emission"`
+	ValidatorEmission uint64     `json:"validator_emission"`
+}
+
+// Keys. All start with "subnet/"; integers are big-endian so keys sort
+// numerically.
+var (
+	keyParams    = []byte("subnet/params")
+	keyNext      = []byte("subnet/next")
+	prefixNet    = []byte("subnet/net/")
+	prefixNeuron = []byte("subnet/nrn/")
+	prefixHotkey = []byte("subnet/hk/")
+	prefixStake  = []byte("subnet/st/")
+	prefixWeight = []byte("subnet/w/")
+	prefixBond   = []byte("subnet/b/")
+	prefixEpoch  = []byte("subnet/ep/")
+)
+
+func key(prefix []byte, parts ...[]byte) []byte {
+	k := bytes.Clone(prefix)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func netKey(net uint16) []byte                   { return key(prefixNet, be16(net)) }
+func neuronKey(net, uid uint16) []byte           { return key(prefixNeuron, be16(net), be16(uid)) }
+func hotkeyKey(net uint16, hk tx.Address) []byte { return key(prefixHotkey, be16(net), hk[:]) }
+func stakeKey(net uint16, hk, staker tx.Address) []byte {
+	return key(prefixStake, be16(net), hk[:], staker[:])
+}
+func stakePrefix(net uint16, hk tx.Address) []byte { return key(prefixStake, be16(net), hk[:]) }
+func weightKey(net, uid uint16) []byte             { return key(prefixWeight, be16(net), be16(uid)) }
+func bondKey(net, uid uint16) []byte               { return key(prefixBond, be16(net), be16(uid)) }
+func epochKey(net uint16, e uint64) []byte         { return key(prefixEpoch, be16(net), be64(e)) }
+
+// getJSON decodes a stored record; a corrupt record is a node fault.
+func getJSON(r store.Reader, k []byte, v any) (bool, error) {
+	raw := r.Get(k)
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fmt.Errorf("corrupt state at %q: %w", k, err)
+	}
+	return true, nil
+}
+
+func getU64(r store.Reader, k []byte) uint64 {
+	v := r.Get(k)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func setU64(kv store.KV, k []byte, v uint64) {
+	if v == 0 {
+		kv.Delete(k)
+		return
+	}
+	kv.Set(k, be64(v))
+}
+
+// encodeRow stores a sparse u16 row as (uid, value) big-endian pairs.
+func encodeRow(row []yuma.Entry) []byte {
+	b := make([]byte, 0, 4*len(row))
+	for _, e := range row {
+		b = binary.BigEndian.AppendUint16(b, e.UID)
+		b = binary.BigEndian.AppendUint16(b, e.Value)
+	}
+	return b
+}
+
+func decodeRow(b []byte) []yuma.Entry {
+	row := make([]yuma.Entry, len(b)/4)
+	for i := range row {
+		row[i] = yuma.Entry{UID: binary.BigEndian.Uint16(b[4*i:]), Value: binary.BigEndian.Uint16(b[4*i+2:])}
+	}
+	return row
+}
+
+func setRow(kv store.KV, k []byte, row []yuma.Entry) {
+	if len(row) == 0 {
+		kv.Delete(k)
+		return
+	}
+	kv.Set(k, encodeRow(row))
+}
+
+// Keeper-free accessors used by handlers, EndBlock and queries.
+
+func loadSubnet(r store.Reader, net uint16) (*Subnet, error) {
+	var s Subnet
+	ok, err := getJSON(r, netKey(net), &s)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, CodeSubnetNotFound.Errorf("no subnet %d", net)
+	}
+	return &s, nil
+}
+
+func saveSubnet(kv store.KV, s *Subnet) { kv.Set(netKey(s.NetUID), app.MustJSON(s)) }
+
+func loadNeuron(r store.Reader, net, uid uint16) (*Neuron, error) {
+	var n Neuron
+	ok, err := getJSON(r, neuronKey(net, uid), &n)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("subnet %d: missing neuron %d", net, uid)
+	}
+	return &n, nil
+}
+
+func saveNeuron(kv store.KV, net uint16, n *Neuron) { kv.Set(neuronKey(net, n.UID), app.MustJSON(n)) }
+
+// uidOf returns the uid of a hotkey on a subnet.
+func uidOf(r store.Reader, net uint16, hk tx.Address) (uint16, bool) {
+	v := r.Get(hotkeyKey(net, hk))
+	if len(v) != 2 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint16(v), true
+}
