@@ -1,0 +1,356 @@
+package personhood
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	"emergence/app"
+	"emergence/personhood/claim"
+	"emergence/personhood/identity"
+	"emergence/personhood/tree"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// RegisterMsg registers the signer as an enrolment operator.
+type RegisterMsg struct {
+	DeviceKey string `json:"device_key"` // hex ed25519 public key
+	Stake     uint64 `json:"stake"`      // uemg bonded from the signer
+}
+
+// EnrolMsg enrols an identity commitment. Anyone may submit it; the device
+// key of Operator must have signed EnrolSignBytes(chain id, commitment).
+type EnrolMsg struct {
+	Operator   tx.Address `json:"operator"`
+	Commitment string     `json:"commitment"` // decimal field element
+	Signature  string     `json:"signature"`  // hex ed25519
+}
+
+// SuspendMsg suspends an operator and slashes Slash uemg of its stake to
+// the treasury. Only the governance key may send it.
+type SuspendMsg struct {
+	Operator tx.Address `json:"operator"`
+	Slash    uint64     `json:"slash"`
+	Reason   string     `json:"reason"`
+}
+
+// ClaimMsg claims epoch Epoch's UBI grant for Recipient.
+type ClaimMsg struct {
+	Epoch         uint64     `json:"epoch"`
+	Root          string     `json:"root"`
+	NullifierHash string     `json:"nullifier_hash"`
+	Recipient     tx.Address `json:"recipient"`
+	Proof         string     `json:"proof"` // hex, claim.ProofSize bytes
+}
+
+// ProveHumanMsg binds the signer's account to one human for App.
+type ProveHumanMsg struct {
+	App           string `json:"app"`
+	Root          string `json:"root"`
+	NullifierHash string `json:"nullifier_hash"`
+	Proof         string `json:"proof"`
+}
+
+// Msgs implements app.Module.
+func (m *Module) Msgs() []app.MsgHandler {
+	return []app.MsgHandler{
+		{Type: Name + "/register-operator", Gas: GasRegister, Handle: m.handleRegister},
+		{Type: Name + "/enrol", Gas: GasEnrol, Handle: m.handleEnrol},
+		{Type: Name + "/suspend-operator", Gas: GasSuspend, Handle: m.handleSuspend},
+		{Type: Name + "/claim", Gas: GasClaim, Handle: m.handleClaim, Check: m.handleClaim, SelfFunded: true},
+		{Type: Name + "/prove-human", Gas: GasProve, Handle: m.handleProveHuman, Check: m.handleProveHuman},
+	}
+}
+
+func opKey(a tx.Address) []byte { return cat(prefixOp, a[:]) }
+
+// Operator returns the operator at address a.
+func (m *Module) Operator(r store.Reader, a tx.Address) (Operator, bool, error) {
+	var o Operator
+	ok, err := getJSON(r, opKey(a), &o)
+	return o, ok, err
+}
+
+func (m *Module) register(ctx *app.Context, p Params, who tx.Address, deviceKey string, stake uint64) error {
+	if _, err := parseDeviceKey(deviceKey); err != nil {
+		return err
+	}
+	if ctx.KV.Get(opKey(who)) != nil {
+		return CodeOperatorExists.Errorf("%s", who)
+	}
+	if stake < p.MinOperatorStake {
+		return CodeStakeTooLow.Errorf("stake %d uemg, minimum %d", stake, p.MinOperatorStake)
+	}
+	if err := m.bank.Lock(ctx.KV, who, Escrow, stake); err != nil {
+		return err
+	}
+	ctx.KV.Set(opKey(who), app.MustJSON(Operator{Address: who, DeviceKey: deviceKey, Stake: stake, Since: ctx.Height}))
+	ctx.KV.Set(keyLocked, u64(getU64(ctx.KV, keyLocked)+stake))
+	ctx.Emit(Name+"/register-operator", "operator", who.String(), "stake", strconv.FormatUint(stake, 10))
+	return nil
+}
+
+func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
+	var msg RegisterMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	return m.register(ctx, p, ctx.Signer, msg.DeviceKey, msg.Stake)
+}
+
+func (m *Module) handleEnrol(ctx *app.Context, raw json.RawMessage) error {
+	var msg EnrolMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	c, err := ParseField(msg.Commitment)
+	if err != nil {
+		return err
+	}
+	if c.IsZero() {
+		return CodeInvalidField.Errorf("commitment 0 is reserved for empty leaves")
+	}
+	op, ok, err := m.Operator(ctx.KV, msg.Operator)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return CodeUnknownOperator.Errorf("%s", msg.Operator)
+	}
+	if op.Suspended {
+		return CodeOperatorSuspended.Errorf("%s", msg.Operator)
+	}
+	pub, err := parseDeviceKey(op.DeviceKey)
+	if err != nil {
+		return err
+	}
+	sig, err := hex.DecodeString(msg.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, EnrolSignBytes(ctx.ChainID, c), sig) {
+		return CodeBadEnrolSignature.Errorf("operator %s", msg.Operator)
+	}
+	t, err := m.tree(ctx.KV, p)
+	if err != nil {
+		return err
+	}
+	idx, root, err := t.Insert(c, uint64(ctx.Height))
+	switch {
+	case errors.Is(err, tree.ErrDuplicateLeaf):
+		return CodeDuplicateIdentity.Errorf("commitment %s", msg.Commitment)
+	case errors.Is(err, tree.ErrTreeFull):
+		return CodeTreeFull.Err()
+	case err != nil:
+		return err
+	}
+	ctx.KV.Set(cat(prefixEnrol, u64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: msg.Operator, Height: ctx.Height}))
+	op.Enrolled++
+	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
+	ctx.Emit(Name+"/enrol", "operator", msg.Operator.String(), "index", strconv.FormatUint(idx, 10), "root", FieldString(root))
+	return nil
+}
+
+func (m *Module) handleSuspend(ctx *app.Context, raw json.RawMessage) error {
+	var msg SuspendMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if p.Governance.IsZero() || ctx.Signer != p.Governance {
+		return CodeNotGovernance.Errorf("signer %s", ctx.Signer)
+	}
+	op, ok, err := m.Operator(ctx.KV, msg.Operator)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return CodeUnknownOperator.Errorf("%s", msg.Operator)
+	}
+	if op.Suspended {
+		return CodeAlreadySuspended.Errorf("%s", msg.Operator)
+	}
+	if msg.Slash > op.Stake {
+		return CodeInvalidSlash.Errorf("slash %d above stake %d", msg.Slash, op.Stake)
+	}
+	if msg.Slash > 0 {
+		if err := m.bank.MoveModule(ctx.KV, Escrow, PoolTreasury, msg.Slash); err != nil {
+			return err
+		}
+	}
+	op.Stake -= msg.Slash
+	op.Slashed += msg.Slash
+	op.Suspended = true
+	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
+	ctx.KV.Set(keyLocked, u64(getU64(ctx.KV, keyLocked)-msg.Slash))
+	ctx.Emit(Name+"/suspend-operator", "operator", msg.Operator.String(), "slash", strconv.FormatUint(msg.Slash, 10), "reason", msg.Reason)
+	return nil
+}
+
+// checkProof checks the root and the proof of a membership statement.
+func (m *Module) checkProof(ctx *app.Context, p Params, rootS, nhS, proofHex string, signal, ext fr.Element) (fr.Element, error) {
+	root, err := ParseField(rootS)
+	if err != nil {
+		return fr.Element{}, err
+	}
+	nh, err := ParseField(nhS)
+	if err != nil {
+		return fr.Element{}, err
+	}
+	t, err := m.tree(ctx.KV, p)
+	if err != nil {
+		return fr.Element{}, err
+	}
+	switch err := t.CheckRoot(root, uint64(ctx.Height)); {
+	case errors.Is(err, tree.ErrUnknownRoot):
+		return fr.Element{}, CodeUnknownRoot.Errorf("%s", rootS)
+	case errors.Is(err, tree.ErrExpiredRoot):
+		return fr.Element{}, CodeExpiredRoot.Errorf("%s superseded more than %d blocks ago", rootS, p.RootExpiryBlocks)
+	case err != nil:
+		return fr.Element{}, err
+	}
+	v, err := m.verifier(p)
+	if err != nil {
+		return fr.Element{}, err
+	}
+	proof, err := hex.DecodeString(proofHex)
+	if err != nil || len(proof) != claim.ProofSize {
+		return fr.Element{}, CodeMalformedProof.Errorf("proof must be %d bytes of hex", claim.ProofSize)
+	}
+	err = v.Verify(proof, claim.PublicInputs{Root: root, NullifierHash: nh, Signal: signal, ExternalNullifier: ext})
+	switch {
+	case errors.Is(err, claim.ErrMalformedProof):
+		return fr.Element{}, CodeMalformedProof.Errorf("%v", err)
+	case err != nil:
+		return fr.Element{}, CodeInvalidProof.Errorf("%v", err)
+	}
+	return nh, nil
+}
+
+func nullKey(epoch uint64, nh fr.Element) []byte {
+	b := nh.Bytes()
+	return cat(prefixNull, u64(epoch), b[:])
+}
+
+func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
+	var msg ClaimMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if msg.Recipient.IsZero() {
+		return CodeInvalidRecipient.Errorf("zero address")
+	}
+	cur := EpochOf(p, ctx.Height)
+	if msg.Epoch > cur || msg.Epoch+1 < cur {
+		return CodeEpochClosed.Errorf("epoch %d; claims are open for epochs %d and %d", msg.Epoch, cur-min(cur, 1), cur)
+	}
+	ep, ok, err := m.EpochRecord(ctx.KV, msg.Epoch)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return CodeEpochClosed.Errorf("epoch %d has not opened", msg.Epoch)
+	}
+	nhEarly, err := ParseField(msg.NullifierHash)
+	if err != nil {
+		return err
+	}
+	if ctx.KV.Get(nullKey(msg.Epoch, nhEarly)) != nil {
+		return CodeAlreadyClaimed.Errorf("nullifier hash %s in epoch %d", msg.NullifierHash, msg.Epoch)
+	}
+	signal, err := identity.Signal(msg.Recipient[:])
+	if err != nil {
+		return CodeInvalidRecipient.Errorf("%v", err)
+	}
+	nh, err := m.checkProof(ctx, p, msg.Root, msg.NullifierHash, msg.Proof, signal, identity.EpochExternalNullifier(msg.Epoch))
+	if err != nil {
+		return err
+	}
+	if ep.Grant == 0 || ep.Paid+ep.Grant > ep.Budget || m.bank.ModuleBalance(ctx.KV, PoolUBI) < ep.Grant {
+		return CodeGrantExhausted.Errorf("epoch %d: grant %d, paid %d of budget %d, pool %d", msg.Epoch, ep.Grant, ep.Paid, ep.Budget, m.bank.ModuleBalance(ctx.KV, PoolUBI))
+	}
+	if err := m.bank.Release(ctx.KV, PoolUBI, msg.Recipient, ep.Grant); err != nil {
+		return err
+	}
+	ep.Claims++
+	ep.Paid += ep.Grant
+	ctx.KV.Set(epochKey(msg.Epoch), app.MustJSON(ep))
+	ctx.KV.Set(nullKey(msg.Epoch, nh), msg.Recipient[:])
+	ctx.Emit(Name+"/claim", "epoch", strconv.FormatUint(msg.Epoch, 10), "nullifier_hash", msg.NullifierHash,
+		"recipient", msg.Recipient.String(), "amount", strconv.FormatUint(ep.Grant, 10))
+	return nil
+}
+
+func validApp(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+func humanKey(appName string, nh fr.Element) []byte {
+	b := nh.Bytes()
+	return cat(prefixHuman, []byte(appName), []byte{0}, b[:])
+}
+
+func boundKey(appName string, a tx.Address) []byte {
+	return cat(prefixBound, []byte(appName), []byte{0}, a[:])
+}
+
+func (m *Module) handleProveHuman(ctx *app.Context, raw json.RawMessage) error {
+	var msg ProveHumanMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if !validApp(msg.App) {
+		return CodeInvalidApp.Errorf("%q: 1-64 of a-z 0-9 - _ . /", msg.App)
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	nhEarly, err := ParseField(msg.NullifierHash)
+	if err != nil {
+		return err
+	}
+	if prev := ctx.KV.Get(humanKey(msg.App, nhEarly)); prev != nil && string(prev) != string(ctx.Signer[:]) {
+		return CodeHumanAlreadyBound.Errorf("app %q", msg.App)
+	}
+	signal, _ := identity.Signal(ctx.Signer[:])
+	nh, err := m.checkProof(ctx, p, msg.Root, msg.NullifierHash, msg.Proof, signal, identity.AppExternalNullifier(msg.App))
+	if err != nil {
+		return err
+	}
+	ctx.KV.Set(humanKey(msg.App, nh), ctx.Signer[:])
+	ctx.KV.Set(boundKey(msg.App, ctx.Signer), []byte{1})
+	ctx.Emit(Name+"/prove-human", "app", msg.App, "account", ctx.Signer.String())
+	return nil
+}
+
+// IsHuman reports whether account proved personhood for appName. Modules
+// call it to require "one human per account".
+func (m *Module) IsHuman(r store.Reader, appName string, account tx.Address) bool {
+	return r.Get(boundKey(appName, account)) != nil
+}

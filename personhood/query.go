@@ -1,0 +1,222 @@
+package personhood
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// TreeInfo answers the "tree" query.
+type TreeInfo struct {
+	Depth            int    `json:"depth"`
+	Size             uint64 `json:"size"`
+	Root             string `json:"root"`
+	RootExpiryBlocks uint64 `json:"root_expiry_blocks"`
+}
+
+// PathInfo answers the "path" query: what a claimant needs to prove.
+type PathInfo struct {
+	Index    uint64   `json:"index"`
+	Root     string   `json:"root"`
+	Siblings []string `json:"siblings"`
+}
+
+// PoolInfo answers the "pool" query.
+type PoolInfo struct {
+	Pool         uint64 `json:"pool"`
+	Height       int64  `json:"height"`
+	CurrentEpoch uint64 `json:"current_epoch"`
+	Epoch        *Epoch `json:"epoch,omitempty"`
+	EpochBlocks  uint64 `json:"epoch_blocks"`
+	Enrolled     uint64 `json:"enrolled"`
+}
+
+// ClaimInfo answers the "claim" query.
+type ClaimInfo struct {
+	Epoch         uint64      `json:"epoch"`
+	NullifierHash string      `json:"nullifier_hash"`
+	Claimed       bool        `json:"claimed"`
+	Recipient     *tx.Address `json:"recipient,omitempty"`
+}
+
+// HumanInfo answers the "human" query.
+type HumanInfo struct {
+	App     string     `json:"app"`
+	Account tx.Address `json:"account"`
+	Human   bool       `json:"human"`
+}
+
+// Query implements app.Module. Paths: params, tree, pool, operators,
+// operator/ADDR, enrolments?from=N, epoch/N, epochs, path?commitment=C,
+// claim/EPOCH/NULLIFIER_HASH, human/APP/ADDR.
+func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
+	p, err := m.Params(r)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(path, "/")
+	switch {
+	case path == "params":
+		return p, nil
+	case path == "tree":
+		t, err := m.readTree(r, p)
+		if err != nil {
+			return nil, err
+		}
+		size, err := t.Size()
+		if err != nil {
+			return nil, err
+		}
+		root, err := t.Root()
+		if err != nil {
+			return nil, err
+		}
+		return TreeInfo{Depth: p.TreeDepth, Size: size, Root: FieldString(root), RootExpiryBlocks: p.RootExpiryBlocks}, nil
+	case path == "pool":
+		h := int64(getU64(r, keyHeight))
+		cur := EpochOf(p, h)
+		t, err := m.readTree(r, p)
+		if err != nil {
+			return nil, err
+		}
+		size, err := t.Size()
+		if err != nil {
+			return nil, err
+		}
+		info := PoolInfo{Pool: m.bank.ModuleBalance(r, PoolUBI), Height: h, CurrentEpoch: cur, EpochBlocks: p.EpochBlocks, Enrolled: size}
+		if ep, ok, err := m.EpochRecord(r, cur); err != nil {
+			return nil, err
+		} else if ok {
+			info.Epoch = &ep
+		}
+		return info, nil
+	case path == "operators":
+		var out []Operator
+		var bad error
+		r.Iterate(prefixOp, store.PrefixEnd(prefixOp), func(_, v []byte) bool {
+			var o Operator
+			if bad = json.Unmarshal(v, &o); bad != nil {
+				return false
+			}
+			out = append(out, o)
+			return true
+		})
+		return out, bad
+	case len(parts) == 2 && parts[0] == "operator":
+		a, err := tx.ParseAddress(parts[1])
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("%v", err)
+		}
+		o, ok, err := m.Operator(r, a)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, app.CodeNotFound.Errorf("operator %s", a)
+		}
+		return o, nil
+	case path == "enrolments":
+		from := uint64(0)
+		if s := params.Get("from"); s != "" {
+			if from, err = strconv.ParseUint(s, 10, 64); err != nil {
+				return nil, app.CodeBadQuery.Errorf("from: %v", err)
+			}
+		}
+		var out []Enrolment
+		var bad error
+		n := 0
+		r.Iterate(cat(prefixEnrol, u64(from)), store.PrefixEnd(prefixEnrol), func(_, v []byte) bool {
+			var e Enrolment
+			if bad = json.Unmarshal(v, &e); bad != nil {
+				return false
+			}
+			out = append(out, e)
+			n++
+			return n < 1000
+		})
+		return out, bad
+	case path == "epochs":
+		var out []Epoch
+		var bad error
+		r.Iterate(prefixEpoch, store.PrefixEnd(prefixEpoch), func(_, v []byte) bool {
+			var e Epoch
+			if bad = json.Unmarshal(v, &e); bad != nil {
+				return false
+			}
+			out = append(out, e)
+			return true
+		})
+		return out, bad
+	case len(parts) == 2 && parts[0] == "epoch":
+		n, err := strconv.ParseUint(parts[1], 10, 64)
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("epoch: %v", err)
+		}
+		ep, ok, err := m.EpochRecord(r, n)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, app.CodeNotFound.Errorf("epoch %d has not opened", n)
+		}
+		return ep, nil
+	case path == "path":
+		c, err := ParseField(params.Get("commitment"))
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
+		}
+		t, err := m.readTree(r, p)
+		if err != nil {
+			return nil, err
+		}
+		idx, ok, err := t.IndexOf(c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, app.CodeNotFound.Errorf("commitment not enrolled")
+		}
+		pr, err := t.Proof(idx)
+		if err != nil {
+			return nil, err
+		}
+		root, err := t.Root()
+		if err != nil {
+			return nil, err
+		}
+		info := PathInfo{Index: idx, Root: FieldString(root)}
+		for _, s := range pr.Siblings {
+			info.Siblings = append(info.Siblings, FieldString(s))
+		}
+		return info, nil
+	case len(parts) == 3 && parts[0] == "claim":
+		e, err := strconv.ParseUint(parts[1], 10, 64)
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("epoch: %v", err)
+		}
+		nh, err := ParseField(parts[2])
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("nullifier hash: %v", err)
+		}
+		info := ClaimInfo{Epoch: e, NullifierHash: parts[2]}
+		if v := r.Get(nullKey(e, nh)); len(v) == tx.AddressLen {
+			var a tx.Address
+			copy(a[:], v)
+			info.Claimed, info.Recipient = true, &a
+		}
+		return info, nil
+	case len(parts) >= 3 && parts[0] == "human":
+		appName := strings.Join(parts[1:len(parts)-1], "/")
+		a, err := tx.ParseAddress(parts[len(parts)-1])
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("%v", err)
+		}
+		return HumanInfo{App: appName, Account: a, Human: m.IsHuman(r, appName, a)}, nil
+	}
+	return nil, app.CodeBadQuery.Errorf("unknown personhood query %q (want params, tree, pool, operators, operator/ADDR, enrolments, epochs, epoch/N, path?commitment=C, claim/EPOCH/NH, human/APP/ADDR)", path)
+}
