@@ -1,0 +1,695 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/logger"
+	"github.com/spf13/cobra"
+
+	"emergence/zkml/circuit"
+	"emergence/zkml/model"
+)
+
+func init() { topCommands = append(topCommands, newZKMLCmd) }
+
+// newZKMLCmd is "emergence zkml": offline zkML tools (train, setup, prove, verify).
+func newZKMLCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "zkml",
+		Short: "Prove a hidden model's accuracy or inferences (Groth16/BN254), off chain",
+		Long: `Offline zkML tools: train and quantize a model, build exams, set up keys
+(one-party for devnets, or a multi-party ceremony), prove and verify.
+
+  emergence zkml train --data digits --arch 64-32-10 --out model.json --exam-out exam.json
+  emergence zkml setup --circuit exam --model model.json --exam exam.json --keys keys/
+  emergence zkml prove --model model.json --keys keys/ --claim 300 --out proof.json
+  emergence zkml verify --keys keys/ --proof proof.json
+
+The model file holds the weights and the commitment salt: keep it private.
+Only its commitment (printed by train) and proofs are public.`,
+	}
+	cmd.AddCommand(newZKMLTrainCmd(g), newZKMLExamCmd(g), newZKMLSetupCmd(g), newZKMLCeremonyCmd(g),
+		newZKMLProveCmd(g), newZKMLVerifyCmd(g), newZKMLInspectCmd(g))
+	return cmd
+}
+
+// zkmlQuiet silences gnark's logger, which writes to the process stdout.
+func zkmlQuiet() { logger.Disable() }
+
+// zkmlDatasetsDir is where the named data sets are looked up.
+func zkmlDatasetsDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if d := os.Getenv("EMERGENCE_DATASETS"); d != "" {
+		return d
+	}
+	return "testdata"
+}
+
+// zkmlLoadData loads a named data set or a CSV file and returns train and
+// test parts. digits and CSV files are split 80/20 with a fixed seed;
+// fashion-mnist uses its own train and test files.
+func zkmlLoadData(name, dir string, maxValue int64) (train, test *model.Dataset, err error) {
+	switch name {
+	case "digits":
+		d, err := model.ReadCSVFile(filepath.Join(dir, "digits", "digits.csv.gz"), 16)
+		if err != nil {
+			return nil, nil, errorf("run from the repository root, or pass --datasets DIR holding digits/digits.csv.gz", "load digits: %v", err)
+		}
+		train, test = d.Split(0.8, 1)
+		return train, test, nil
+	case "fashion-mnist":
+		fm := filepath.Join(dir, "fashion-mnist")
+		train, err = model.ReadIDXFiles(filepath.Join(fm, "train-images-idx3-ubyte.gz"), filepath.Join(fm, "train-labels-idx1-ubyte.gz"))
+		if err == nil {
+			test, err = model.ReadIDXFiles(filepath.Join(fm, "t10k-images-idx3-ubyte.gz"), filepath.Join(fm, "t10k-labels-idx1-ubyte.gz"))
+		}
+		if err != nil {
+			return nil, nil, errorf("pass --datasets DIR (or set EMERGENCE_DATASETS) to a directory holding fashion-mnist/*.gz", "load fashion-mnist: %v", err)
+		}
+		return train, test, nil
+	default:
+		d, err := model.ReadCSVFile(name, maxValue)
+		if err != nil {
+			return nil, nil, errorf("--data takes digits, fashion-mnist or a CSV file of integer features with the class last", "%v", err)
+		}
+		train, test = d.Split(0.8, 1)
+		return train, test, nil
+	}
+}
+
+type zkmlTrainFlags struct {
+	data, datasets, arch, out, examOut string
+	epochs, weightBits, actBits        int
+	examSize                           int
+	seed                               uint64
+	lr                                 float64
+	maxValue                           int64
+}
+
+func newZKMLTrainCmd(g *globals) *cobra.Command {
+	var f zkmlTrainFlags
+	cmd := &cobra.Command{
+		Use:   "train --data digits|fashion-mnist|FILE --arch 64-32-10 --out model.json",
+		Short: "Train an MLP (or logistic regression: two sizes) in Go, quantize it, print accuracies",
+		Long: `Train an MLP with ReLU (or multinomial logistic regression when --arch has two
+sizes) with Adam, deterministically for a given --seed, quantize it to a
+fixed-point integer model, draw a fresh commitment salt, and write the model
+file. Prints the float and quantized accuracy on the held-out test set.
+
+--exam-out writes the first --exam-size test samples as an exam file, the
+public test set of an accuracy circuit.`,
+		Example: `  emergence zkml train --data digits --arch 64-32-10 --out model.json --exam-out exam.json --exam-size 200
+  emergence zkml train --data fashion-mnist --datasets ../shared/datasets --arch 784-32-10 --epochs 5 --out fm.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runZKMLTrain(g, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.data, "data", "digits", "digits, fashion-mnist, or a CSV file (integer features, class last)")
+	fl.StringVar(&f.datasets, "datasets", "", "directory of named data sets (default $EMERGENCE_DATASETS, else ./testdata)")
+	fl.StringVar(&f.arch, "arch", "64-32-10", "layer sizes, inputs first and classes last")
+	fl.StringVar(&f.out, "out", "model.json", "model file to write (private: holds weights and salt)")
+	fl.StringVar(&f.examOut, "exam-out", "", "also write the held-out test samples as an exam file")
+	fl.IntVar(&f.examSize, "exam-size", 0, "number of test samples in the exam (default all)")
+	fl.IntVar(&f.epochs, "epochs", 20, "training epochs")
+	fl.Float64Var(&f.lr, "lr", 0.002, "Adam step size")
+	fl.Uint64Var(&f.seed, "seed", 1, "random seed of initialization and shuffling")
+	fl.IntVar(&f.weightBits, "weight-bits", 8, "signed width of quantized weights")
+	fl.IntVar(&f.actBits, "act-bits", 16, "target width of hidden activations")
+	fl.Int64Var(&f.maxValue, "max-value", 0, "largest feature value of a CSV file (default: largest seen)")
+	return cmd
+}
+
+func runZKMLTrain(g *globals, f zkmlTrainFlags) error {
+	sizes, err := model.ParseArch(f.arch)
+	if err != nil {
+		return errorf("use --arch like 64-32-10", "%v", err)
+	}
+	train, test, err := zkmlLoadData(f.data, zkmlDatasetsDir(f.datasets), f.maxValue)
+	if err != nil {
+		return err
+	}
+	if f.epochs < 1 || f.epochs > 10000 {
+		return errorf("use --epochs between 1 and 10000", "bad epoch count %d", f.epochs)
+	}
+	cfg := model.DefaultTrainConfig()
+	cfg.Epochs, cfg.Seed, cfg.LR = f.epochs, f.seed, f.lr
+	start := time.Now()
+	cfg.Progress = func(ep int, loss float64) {
+		fmt.Fprintf(g.stderr, "epoch %d/%d  loss %.4f  (%s)\n", ep, f.epochs, loss, time.Since(start).Round(time.Millisecond))
+	}
+	fm, err := model.Train(train, sizes, cfg)
+	if err != nil {
+		return errorf("the first size of --arch must equal the number of features and the last the number of classes", "%v", err)
+	}
+	salt, err := model.NewSalt()
+	if err != nil {
+		return err
+	}
+	qm, err := model.Quantize(fm, model.QuantConfig{WeightBits: f.weightBits, ActBits: f.actBits}, salt)
+	if err != nil {
+		return errorf("try other --weight-bits or --act-bits", "quantize: %v", err)
+	}
+	floatAcc := fm.Accuracy(test)
+	correct, err := qm.Correct(test)
+	if err != nil {
+		return err
+	}
+	quantAcc := float64(correct) / float64(test.Len())
+	qm.Training = &model.TrainingInfo{Data: f.data, Arch: f.arch, Seed: f.seed, Epochs: f.epochs,
+		TrainSamples: train.Len(), TestSamples: test.Len(), FloatAccuracy: floatAcc, QuantAccuracy: quantAcc}
+	if err := model.SaveModel(f.out, qm); err != nil {
+		return err
+	}
+	out := map[string]any{"model": f.out, "kind": qm.Kind, "arch": f.arch, "floatAccuracy": floatAcc,
+		"quantizedAccuracy": quantAcc, "testSamples": test.Len(), "commitment": qm.Commitment}
+	if f.examOut != "" {
+		n := test.Len()
+		if f.examSize > 0 && f.examSize < n {
+			n = f.examSize
+		}
+		e, err := model.NewExam(f.data+"-test", test.Subset(0, n))
+		if err != nil {
+			return err
+		}
+		e.InputBits = qm.InputBits
+		if err := model.SaveExam(f.examOut, e); err != nil {
+			return err
+		}
+		score, _ := e.Score(qm)
+		out["exam"], out["examDigest"], out["examN"], out["examScore"] = f.examOut, model.HexElement(e.Digest()), n, score
+	}
+	return g.print(out, func(w io.Writer) {
+		fmt.Fprintf(w, "%s %s trained on %d samples, tested on %d\n", qm.Kind, f.arch, train.Len(), test.Len())
+		fmt.Fprintf(w, "float accuracy:     %.4f\n", floatAcc)
+		fmt.Fprintf(w, "quantized accuracy: %.4f (%d/%d)\n", quantAcc, correct, test.Len())
+		fmt.Fprintf(w, "model:      %s (private: weights and salt)\n", f.out)
+		fmt.Fprintf(w, "commitment: %s\n", qm.Commitment)
+		if f.examOut != "" {
+			fmt.Fprintf(w, "exam:       %s (%d samples, model scores %d) digest %s\n", f.examOut, out["examN"], out["examScore"], out["examDigest"])
+		}
+	})
+}
+
+func newZKMLExamCmd(g *globals) *cobra.Command {
+	var data, datasets, out, split string
+	var limit int
+	var inputBits int
+	cmd := &cobra.Command{
+		Use:   "exam --data digits|fashion-mnist|FILE --out exam.json",
+		Short: "Write a public test set (exam) file and print its digest",
+		Args:  cobra.NoArgs,
+		Example: `  emergence zkml exam --data fashion-mnist --datasets ../shared/datasets --split test --out fm-exam.json
+  emergence zkml exam --data digits --limit 100 --input-bits 5 --out exam.json`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			train, test, err := zkmlLoadData(data, zkmlDatasetsDir(datasets), 0)
+			if err != nil {
+				return err
+			}
+			d := test
+			if split == "train" {
+				d = train
+			} else if split != "test" {
+				return errorf("use --split test or --split train", "unknown split %q", split)
+			}
+			if limit > 0 && limit < d.Len() {
+				d = d.Subset(0, limit)
+			}
+			e, err := model.NewExam(data+"-"+split, d)
+			if err != nil {
+				return err
+			}
+			if inputBits > 0 {
+				if inputBits < e.InputBits || inputBits > 8 {
+					return errorf("--input-bits must cover the features and be at most 8", "bad --input-bits %d", inputBits)
+				}
+				e.InputBits = inputBits
+			}
+			if err := model.SaveExam(out, e); err != nil {
+				return err
+			}
+			res := map[string]any{"exam": out, "n": e.N(), "features": e.Features, "classes": e.Classes, "inputBits": e.InputBits, "digest": model.HexElement(e.Digest())}
+			return g.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "exam %s: %d samples × %d features, %d classes, digest %s\n", out, e.N(), e.Features, e.Classes, res["digest"])
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&data, "data", "digits", "digits, fashion-mnist, or a CSV file")
+	fl.StringVar(&datasets, "datasets", "", "directory of named data sets (default $EMERGENCE_DATASETS, else ./testdata)")
+	fl.StringVar(&split, "split", "test", "test or train part of the data")
+	fl.IntVar(&limit, "limit", 0, "keep only the first N samples")
+	fl.IntVar(&inputBits, "input-bits", 0, "feature width to declare (must match the model's; default: from the data)")
+	fl.StringVar(&out, "out", "exam.json", "exam file to write")
+	return cmd
+}
+
+// zkmlSpec builds a circuit spec from a model file (its shape only) and,
+// for exam circuits, an exam file.
+func zkmlSpec(kind, modelPath, examPath string) (circuit.Spec, error) {
+	if modelPath == "" {
+		return circuit.Spec{}, errorf("pass --model FILE (only its shape is used)", "no model given")
+	}
+	m, err := model.LoadModel(modelPath)
+	if err != nil {
+		return circuit.Spec{}, errorf("pass a model file written by 'emergence zkml train'", "%v", err)
+	}
+	spec := circuit.Spec{Kind: kind, Shape: m.Shape()}
+	switch kind {
+	case circuit.KindInference:
+	case circuit.KindExam:
+		if examPath == "" {
+			return circuit.Spec{}, errorf("pass --exam FILE (from 'zkml train --exam-out' or 'zkml exam')", "an exam circuit needs an exam")
+		}
+		e, err := model.LoadExam(examPath)
+		if err != nil {
+			return circuit.Spec{}, errorf("pass an exam file written by 'emergence zkml exam'", "%v", err)
+		}
+		spec.Exam = e
+	default:
+		return circuit.Spec{}, errorf("use --circuit exam or --circuit inference", "unknown circuit %q", kind)
+	}
+	if _, err := spec.Circuit(); err != nil {
+		return circuit.Spec{}, errorf("the exam must have the model's features, classes and input width", "%v", err)
+	}
+	return spec, nil
+}
+
+func newZKMLSetupCmd(g *globals) *cobra.Command {
+	var kind, modelPath, examPath, keys string
+	cmd := &cobra.Command{
+		Use:   "setup --circuit exam|inference --model model.json [--exam exam.json] --keys DIR",
+		Short: "One-party Groth16 setup (devnets only: use 'zkml ceremony' for real networks)",
+		Long: `Compile the exam or inference circuit for a model's shape and write proving
+and verifying keys with gnark's single-party setup. Whoever runs this knows
+the setup's secret and could forge proofs: use it for devnets and tests, and
+'emergence zkml ceremony' (multi-party) for anything else.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			spec, err := zkmlSpec(kind, modelPath, examPath)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stderr, "WARNING: ONE-PARTY SETUP. Whoever ran it can forge proofs for these keys.")
+			fmt.Fprintln(g.stderr, "WARNING: devnets and tests only; use 'emergence zkml ceremony' for a real network.")
+			start := time.Now()
+			fmt.Fprintf(g.stderr, "compiling %s circuit...\n", kind)
+			ccs, err := spec.Compile()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "%d constraints (%s); running setup...\n", ccs.GetNbConstraints(), time.Since(start).Round(time.Millisecond))
+			pk, vk, err := circuit.SetupOneParty(ccs)
+			if err != nil {
+				return err
+			}
+			info, err := circuit.WriteKeys(keys, spec, ccs.GetNbConstraints(), pk, vk, circuit.SetupOnePartyNote)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
+			return g.print(info, func(w io.Writer) { zkmlPrintKeys(w, keys, info) })
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&kind, "circuit", circuit.KindExam, "exam (accuracy over a test set) or inference")
+	fl.StringVar(&modelPath, "model", "", "model file (only its public shape is used)")
+	fl.StringVar(&examPath, "exam", "", "exam file (exam circuits)")
+	fl.StringVar(&keys, "keys", "zkml-keys", "directory to write the keys to")
+	return cmd
+}
+
+func zkmlPrintKeys(w io.Writer, dir string, info *circuit.KeysInfo) {
+	fmt.Fprintf(w, "keys:        %s (%s circuit, %d constraints)\n", dir, info.Kind, info.Constraints)
+	fmt.Fprintf(w, "vk sha256:   %s\n", info.VKHash)
+	if info.ExamDigest != "" {
+		fmt.Fprintf(w, "exam:        %d samples, digest %s\n", info.ExamN, info.ExamDigest)
+	}
+	fmt.Fprintf(w, "setup:       %s\n", info.Setup)
+}
+
+func newZKMLCeremonyCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ceremony",
+		Short: "Multi-party Groth16 setup as a file exchange (gnark mpcsetup)",
+		Long: `Run gnark's Groth16 MPC setup as a file exchange in a ceremony directory.
+One honest contributor per phase makes the keys sound.
+
+  emergence zkml ceremony init --circuit exam --model model.json --exam exam.json --dir cer/
+  emergence zkml ceremony contribute --dir cer/     # each participant, in turn (phase 1)
+  emergence zkml ceremony verify --dir cer/         # anyone, at any time
+  emergence zkml ceremony finalize --dir cer/ --beacon HEX           # closes phase 1
+  emergence zkml ceremony contribute --dir cer/     # each participant, in turn (phase 2)
+  emergence zkml ceremony finalize --dir cer/ --beacon HEX --keys keys/   # closes phase 2
+
+The beacon is public randomness revealed after the last contribution (for
+example a drand round); anyone can re-run verify and finalize to check.`,
+	}
+	var kind, modelPath, examPath, dir, beacon, keys string
+	init := &cobra.Command{
+		Use: "init --circuit exam|inference --model model.json [--exam exam.json] --dir DIR", Short: "Start a ceremony for a circuit",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			spec, err := zkmlSpec(kind, modelPath, examPath)
+			if err != nil {
+				return err
+			}
+			c, err := circuit.CeremonyInit(dir, spec)
+			if err != nil {
+				return errorf("use a new directory", "%v", err)
+			}
+			return g.print(c, func(w io.Writer) {
+				fmt.Fprintf(w, "ceremony %s: %s circuit, %d constraints, domain %d; phase 1 open\n", dir, c.Kind, c.Constraints, c.Domain)
+			})
+		},
+	}
+	init.Flags().StringVar(&kind, "circuit", circuit.KindExam, "exam or inference")
+	init.Flags().StringVar(&modelPath, "model", "", "model file (only its shape is used)")
+	init.Flags().StringVar(&examPath, "exam", "", "exam file (exam circuits)")
+	open := func() (*circuit.Ceremony, error) {
+		c, err := circuit.OpenCeremony(dir)
+		if err != nil {
+			return nil, errorf("pass --dir of a ceremony started with 'zkml ceremony init'", "%v", err)
+		}
+		return c, nil
+	}
+	contribute := &cobra.Command{
+		Use: "contribute --dir DIR", Short: "Add your contribution to the current phase",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			c, err := open()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "contributing to phase %d...\n", c.Phase)
+			start := time.Now()
+			ct, err := c.Contribute()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
+			return g.print(ct, func(w io.Writer) {
+				fmt.Fprintf(w, "phase %d contribution written to %s\nsha256 %s (publish this)\n", c.Phase, ct.File, ct.SHA256)
+			})
+		},
+	}
+	verify := &cobra.Command{
+		Use: "verify --dir DIR", Short: "Check every contribution so far",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			c, err := open()
+			if err != nil {
+				return err
+			}
+			n, err := c.Verify()
+			if err != nil {
+				return errorf("a contribution is invalid: ask its contributor to redo it from the previous file", "%v", err)
+			}
+			res := map[string]any{"valid": true, "contributions": n, "phase": c.Phase, "phase1": c.Phase1, "phase2": c.Phase2}
+			return g.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "%d contributions valid (phase 1: %d, phase 2: %d)\n", n, len(c.Phase1), len(c.Phase2))
+				for _, ct := range append(append([]circuit.Contribution(nil), c.Phase1...), c.Phase2...) {
+					fmt.Fprintf(w, "  %s  %s\n", ct.File, ct.SHA256)
+				}
+			})
+		},
+	}
+	finalize := &cobra.Command{
+		Use: "finalize --dir DIR --beacon HEX [--keys DIR]", Short: "Close the current phase with a public beacon",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			c, err := open()
+			if err != nil {
+				return err
+			}
+			b, err := zkmlHex(beacon)
+			if err != nil || len(b) < 16 {
+				return errorf("pass --beacon as at least 32 hex digits of public randomness", "bad beacon %q", beacon)
+			}
+			if c.Phase == 2 && keys == "" {
+				return errorf("pass --keys DIR to write the final keys", "closing phase 2 writes keys")
+			}
+			info, err := c.Finalize(b, keys)
+			if err != nil {
+				return err
+			}
+			if info == nil {
+				return g.print(map[string]any{"phase": c.Phase}, func(w io.Writer) {
+					fmt.Fprintf(w, "phase 1 closed with %d contributions; phase 2 open\n", len(c.Phase1))
+				})
+			}
+			return g.print(info, func(w io.Writer) { zkmlPrintKeys(w, keys, info) })
+		},
+	}
+	for _, sub := range []*cobra.Command{init, contribute, verify, finalize} {
+		sub.Flags().StringVar(&dir, "dir", "ceremony", "ceremony directory")
+	}
+	finalize.Flags().StringVar(&beacon, "beacon", "", "public random beacon, hex")
+	finalize.Flags().StringVar(&keys, "keys", "", "directory for the final keys (closing phase 2)")
+	cmd.AddCommand(init, contribute, verify, finalize)
+	return cmd
+}
+
+func zkmlHex(s string) ([]byte, error) {
+	s = strings.TrimPrefix(s, "0x")
+	if len(s)%2 == 1 {
+		return nil, errors.New("odd length")
+	}
+	out := make([]byte, len(s)/2)
+	for i := range out {
+		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = byte(v)
+	}
+	return out, nil
+}
+
+type zkmlProveFlags struct {
+	modelPath, keys, out, input string
+	claim                       int
+}
+
+func newZKMLProveCmd(g *globals) *cobra.Command {
+	var f zkmlProveFlags
+	cmd := &cobra.Command{
+		Use:   "prove --model model.json --keys DIR (--claim K | --input x1,x2,...) --out proof.json",
+		Short: "Prove a model's accuracy on the keys' exam, or one inference",
+		Long: `With exam keys: prove that the model classifies at least --claim samples of
+the exam correctly (default: as many as it does). Refuses when the model
+scores below the claim.
+
+With inference keys: prove that the model maps --input (comma-separated
+integer features, or @FILE holding them) to the class it computes. The input
+stays private; its digest is public.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runZKMLProve(g, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.modelPath, "model", "model.json", "model file")
+	fl.StringVar(&f.keys, "keys", "zkml-keys", "keys directory from 'zkml setup' or 'zkml ceremony finalize'")
+	fl.IntVar(&f.claim, "claim", -1, "claimed number of correct exam samples K (default: the model's score)")
+	fl.StringVar(&f.input, "input", "", "inference input: comma-separated features, or @FILE")
+	fl.StringVar(&f.out, "out", "proof.json", "proof file to write")
+	return cmd
+}
+
+func zkmlParseInput(s string) ([]int64, error) {
+	if strings.HasPrefix(s, "@") {
+		b, err := os.ReadFile(s[1:])
+		if err != nil {
+			return nil, err
+		}
+		s = string(b)
+	}
+	var out []int64
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("feature %q: %w", p, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func runZKMLProve(g *globals, f zkmlProveFlags) error {
+	zkmlQuiet()
+	m, err := model.LoadModel(f.modelPath)
+	if err != nil {
+		return errorf("pass the model file written by 'emergence zkml train'", "%v", err)
+	}
+	k, err := circuit.LoadKeys(f.keys)
+	if err != nil {
+		return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%v", err)
+	}
+	if model.ShapeDigest(m.Shape()).Cmp(model.ShapeDigest(k.Info.Shape)) != 0 {
+		return errorf("set up keys for this model's shape", "the model's shape differs from the keys' circuit")
+	}
+	start := time.Now()
+	step := func(format string, args ...any) {
+		fmt.Fprintf(g.stderr, "[%7s] %s\n", time.Since(start).Round(time.Millisecond), fmt.Sprintf(format, args...))
+	}
+	pf := &circuit.ProofFile{Format: circuit.ProofFormat, Version: circuit.FilesVersion, Kind: k.Info.Kind, VKHash: k.Info.VKHash}
+	var assignment frontend.Circuit
+	switch k.Info.Kind {
+	case circuit.KindExam:
+		if f.input != "" {
+			return errorf("--input is for inference keys; exam keys take --claim", "unexpected --input")
+		}
+		e := k.Spec.Exam
+		step("scoring the model on the exam (%d samples)", e.N())
+		score, err := e.Score(m)
+		if err != nil {
+			return err
+		}
+		claim := f.claim
+		if claim < 0 {
+			claim = score
+		}
+		if claim > score {
+			return errorf(fmt.Sprintf("lower --claim to at most %d", score), "the model classifies %d of %d exam samples correctly, below the claim of %d", score, e.N(), claim)
+		}
+		w, pub, err := circuit.AssignExam(m, e, claim)
+		if err != nil {
+			return err
+		}
+		pf.Exam = &pub
+		assignment = w
+	case circuit.KindInference:
+		if f.input == "" {
+			return errorf("pass --input x1,x2,... or --input @FILE", "inference keys need an input")
+		}
+		x, err := zkmlParseInput(f.input)
+		if err != nil {
+			return errorf("--input takes comma-separated integers", "%v", err)
+		}
+		w, pub, err := circuit.AssignInference(m, x)
+		if err != nil {
+			return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%v", err)
+		}
+		pf.Inference = &pub
+		assignment = w
+	}
+	step("compiling the %s circuit", k.Info.Kind)
+	ccs, err := k.Spec.Compile()
+	if err != nil {
+		return err
+	}
+	if ccs.GetNbConstraints() != k.Info.Constraints {
+		return errorf("re-run setup with this build", "circuit compiles to %d constraints, keys were made for %d", ccs.GetNbConstraints(), k.Info.Constraints)
+	}
+	step("%d constraints; reading the proving key", ccs.GetNbConstraints())
+	pk, err := k.ProvingKey()
+	if err != nil {
+		return err
+	}
+	step("solving the witness and proving")
+	proof, err := circuit.Prove(ccs, pk, assignment)
+	if err != nil {
+		return err
+	}
+	if pf.Proof, err = circuit.MarshalProof(proof); err != nil {
+		return err
+	}
+	step("proved; checking the proof")
+	if err := pf.VerifyWith(k); err != nil {
+		return fmt.Errorf("the new proof does not verify: %w", err)
+	}
+	if err := circuit.SaveProof(f.out, pf); err != nil {
+		return err
+	}
+	step("wrote %s", f.out)
+	return g.print(pf, func(w io.Writer) { zkmlPrintProof(w, f.out, pf) })
+}
+
+func zkmlPrintProof(w io.Writer, path string, pf *circuit.ProofFile) {
+	fmt.Fprintf(w, "proof:      %s (%s, %d bytes)\n", path, pf.Kind, len(pf.Proof))
+	if pf.Exam != nil {
+		fmt.Fprintf(w, "claim:      at least %d of %d exam samples correct\n", pf.Exam.Claim, pf.Exam.N)
+		fmt.Fprintf(w, "exam:       %s\n", pf.Exam.ExamDigest)
+		fmt.Fprintf(w, "commitment: %s\n", pf.Exam.Commitment)
+	}
+	if pf.Inference != nil {
+		fmt.Fprintf(w, "class:      %d\n", pf.Inference.Class)
+		fmt.Fprintf(w, "input:      %s\n", pf.Inference.InputDigest)
+		fmt.Fprintf(w, "commitment: %s\n", pf.Inference.Commitment)
+	}
+	fmt.Fprintf(w, "vk sha256:  %s\n", pf.VKHash)
+}
+
+func newZKMLVerifyCmd(g *globals) *cobra.Command {
+	var keys, proofPath string
+	cmd := &cobra.Command{
+		Use:   "verify --keys DIR --proof proof.json",
+		Short: "Verify a proof file against a keys directory",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			k, err := circuit.LoadKeys(keys)
+			if err != nil {
+				return errorf("pass --keys DIR holding circuit.json and vk.bin", "%v", err)
+			}
+			pf, err := circuit.LoadProof(proofPath)
+			if err != nil {
+				return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+			}
+			start := time.Now()
+			if err := pf.VerifyWith(k); err != nil {
+				return errorf("the proof, its public inputs or the keys do not belong together", "proof rejected: %v", err)
+			}
+			el := time.Since(start)
+			res := map[string]any{"valid": true, "kind": pf.Kind, "exam": pf.Exam, "inference": pf.Inference, "verifyMillis": float64(el.Microseconds()) / 1000}
+			return g.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "VALID (%s)\n", el.Round(time.Microsecond))
+				zkmlPrintProof(w, proofPath, pf)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&keys, "keys", "zkml-keys", "keys directory")
+	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
+	return cmd
+}
+
+func newZKMLInspectCmd(g *globals) *cobra.Command {
+	var modelPath string
+	cmd := &cobra.Command{
+		Use:   "inspect --model model.json",
+		Short: "Print a model's public shape, bounds and commitment",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := model.LoadModel(modelPath)
+			if err != nil {
+				return errorf("pass a model file written by 'emergence zkml train'", "%v", err)
+			}
+			s := m.Shape()
+			b := s.Bounds()
+			res := map[string]any{"kind": m.Kind, "shape": s, "actBits": b.ActBits, "argmaxBits": b.ArgmaxBits, "commitment": m.Commitment, "training": m.Training}
+			return g.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "%s, %d-bit inputs, %d classes\n", m.Kind, s.InputBits, m.Classes)
+				for i, l := range s.Layers {
+					fmt.Fprintf(w, "  layer %d: %d→%d  weights %d bits, bias %d bits, shift %d\n", i, l.In, l.Out, l.WeightBits, l.BiasBits, l.Shift)
+				}
+				fmt.Fprintf(w, "hidden activation widths %v, argmax width %d\n", b.ActBits, b.ArgmaxBits)
+				fmt.Fprintf(w, "commitment %s\n", m.Commitment)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&modelPath, "model", "model.json", "model file")
+	return cmd
+}

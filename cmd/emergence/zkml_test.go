@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// zkmlRun runs the CLI in-process and returns stdout, stderr and the error.
+func zkmlRun(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func zkmlMust(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	out, errb, err := zkmlRun(t, args...)
+	if err != nil {
+		t.Fatalf("emergence %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errb)
+	}
+	return out, errb
+}
+
+// zkmlTinyData writes a separable 2-feature, 3-class integer data set.
+func zkmlTinyData(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	for x := 0; x < 8; x++ {
+		for y := 0; y < 8; y++ {
+			c := 0
+			switch {
+			case x+y >= 10:
+				c = 2
+			case x > y:
+				c = 1
+			}
+			fmt.Fprintf(&b, "%d,%d,%d\n", x, y, c)
+		}
+	}
+	p := filepath.Join(dir, "tiny.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestZKMLTrainSetupProveVerify(t *testing.T) {
+	dir := t.TempDir()
+	data := zkmlTinyData(t, dir)
+	m, e, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "e.json"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
+
+	out, _ := zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "60", "--lr", "0.05", "--out", m, "--exam-out", e, "--max-value", "7", "-o", "json")
+	var tr struct {
+		FloatAccuracy, QuantizedAccuracy float64
+		ExamN, ExamScore                 int
+		Kind                             string
+	}
+	if err := json.Unmarshal([]byte(out), &tr); err != nil {
+		t.Fatalf("train output: %v\n%s", err, out)
+	}
+	if tr.Kind != "logreg" || tr.ExamN != 13 || tr.QuantizedAccuracy <= 0.5 {
+		t.Fatalf("train result %+v", tr)
+	}
+
+	_, errb := zkmlMust(t, "zkml", "setup", "--circuit", "exam", "--model", m, "--exam", e, "--keys", k)
+	if !strings.Contains(errb, "ONE-PARTY SETUP") {
+		t.Fatalf("one-party setup did not warn on stderr:\n%s", errb)
+	}
+	_, errb = zkmlMust(t, "zkml", "prove", "--model", m, "--keys", k, "--claim", fmt.Sprint(tr.ExamScore), "--out", p)
+	if !strings.Contains(errb, "proving") {
+		t.Fatalf("prove showed no progress:\n%s", errb)
+	}
+	out, _ = zkmlMust(t, "zkml", "verify", "--keys", k, "--proof", p)
+	if !strings.HasPrefix(out, "VALID") {
+		t.Fatalf("verify: %s", out)
+	}
+
+	// A claim above the model's score is refused cleanly.
+	_, errb, err := zkmlRun(t, "zkml", "prove", "--model", m, "--keys", k, "--claim", fmt.Sprint(tr.ExamScore+1), "--out", p+".x")
+	if err == nil || exitCode(err) != 2 || !strings.Contains(errb, "hint: lower --claim") {
+		t.Fatalf("over-claim: err=%v stderr=%s", err, errb)
+	}
+	if _, statErr := os.Stat(p + ".x"); statErr == nil {
+		t.Fatal("a refused proof was written")
+	}
+
+	// Raising the claim in the proof file breaks verification.
+	raw, _ := os.ReadFile(p)
+	var pf map[string]any
+	json.Unmarshal(raw, &pf)
+	pf["exam"].(map[string]any)["claim"] = tr.ExamScore + 1
+	raw, _ = json.Marshal(pf)
+	os.WriteFile(p, raw, 0o644)
+	if _, _, err := zkmlRun(t, "zkml", "verify", "--keys", k, "--proof", p); err == nil {
+		t.Fatal("verify accepted a proof whose claim was raised")
+	}
+
+	// Inference: a private input, its public digest and class.
+	ki, pi := filepath.Join(dir, "ikeys"), filepath.Join(dir, "pi.json")
+	zkmlMust(t, "zkml", "setup", "--circuit", "inference", "--model", m, "--keys", ki)
+	out, _ = zkmlMust(t, "zkml", "prove", "--model", m, "--keys", ki, "--input", "6,1", "--out", pi, "-o", "json")
+	if !strings.Contains(out, `"class"`) {
+		t.Fatalf("inference proof output: %s", out)
+	}
+	zkmlMust(t, "zkml", "verify", "--keys", ki, "--proof", pi)
+	if _, _, err := zkmlRun(t, "zkml", "verify", "--keys", k, "--proof", pi); err == nil {
+		t.Fatal("an inference proof verified against exam keys")
+	}
+	if _, errb, err := zkmlRun(t, "zkml", "prove", "--model", m, "--keys", ki, "--input", "9,1", "--out", pi); err == nil || !strings.Contains(errb, "hint:") {
+		t.Fatalf("out-of-range input: err=%v stderr=%s", err, errb)
+	}
+}
+
+func TestZKMLCeremony(t *testing.T) {
+	dir := t.TempDir()
+	data := zkmlTinyData(t, dir)
+	m, cer, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "cer"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
+	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "5", "--out", m, "--max-value", "7")
+	zkmlMust(t, "zkml", "ceremony", "init", "--circuit", "inference", "--model", m, "--dir", cer)
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	out, _ := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer)
+	if !strings.HasPrefix(out, "2 contributions valid") {
+		t.Fatalf("ceremony verify: %s", out)
+	}
+	beacon := "00112233445566778899aabbccddeeff00112233"
+	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", "abcd"); err == nil || !strings.Contains(errb, "hint:") {
+		t.Fatalf("short beacon accepted: %v", err)
+	}
+	zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon)
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	out, _ = zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon, "--keys", k)
+	if !strings.Contains(out, "mpc ceremony") {
+		t.Fatalf("finalize output: %s", out)
+	}
+	zkmlMust(t, "zkml", "prove", "--model", m, "--keys", k, "--input", "2,5", "--out", p)
+	zkmlMust(t, "zkml", "verify", "--keys", k, "--proof", p)
+	if _, _, err := zkmlRun(t, "zkml", "ceremony", "contribute", "--dir", cer); err == nil {
+		t.Fatal("contribution accepted after the ceremony ended")
+	}
+	var ue *userError
+	if _, _, err := zkmlRun(t, "zkml", "ceremony", "verify", "--dir", filepath.Join(dir, "none")); !errors.As(err, &ue) {
+		t.Fatalf("missing ceremony: %v", err)
+	}
+}
