@@ -29,6 +29,9 @@ func TestDeterministicImports(t *testing.T) {
 		}
 		for _, imp := range af.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
+			if p == "net/url" { // url.Values is part of the app.Module query signature
+				continue
+			}
 			for _, b := range banned {
 				if p == b || strings.HasPrefix(p, b+"/") {
 					t.Errorf("%s imports %s", f, p)
