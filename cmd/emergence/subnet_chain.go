@@ -1,0 +1,495 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/subnet"
+	"emergence/tx"
+)
+
+func init() {
+	moduleFactories = append(moduleFactories, func(b *bank.Bank) app.Module { return subnet.New(b) })
+	txCommands = append(txCommands, newSubnetTxCmd)
+	queryCommands = append(queryCommands, newSubnetQueryCmd)
+}
+
+func parseNetUID(s string) (uint16, error) {
+	v, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		return 0, errorf("netuids are numbers from 0 (see 'emergence query subnet list')", "netuid %q: %v", s, err)
+	}
+	return uint16(v), nil
+}
+
+// parseWeights reads "uid:value,uid:value" with u16 values.
+func parseWeights(s string) (uids, vals []uint16, err error) {
+	const hint = "write weights as uid:value pairs, e.g. --weights 2:65535,3:32767 (values 0 to 65535, rescaled so the largest is 65535)"
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		u, v, ok := strings.Cut(part, ":")
+		if !ok {
+			return nil, nil, errorf(hint, "weight %q has no ':'", part)
+		}
+		uid, err1 := strconv.ParseUint(u, 10, 16)
+		val, err2 := strconv.ParseUint(v, 10, 16)
+		if err1 != nil || err2 != nil {
+			return nil, nil, errorf(hint, "weight %q is not uid:value", part)
+		}
+		uids, vals = append(uids, uint16(uid)), append(vals, uint16(val))
+	}
+	if len(uids) == 0 {
+		return nil, nil, errorf(hint, "no weights given")
+	}
+	return uids, vals, nil
+}
+
+func newSubnetTxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "subnet", Short: "Subnet transactions: create, register, stake, weights"}
+	cmd.AddCommand(newSubnetCreateCmd(g), newSubnetRegisterCmd(g), newSubnetServeCmd(g),
+		newSubnetStakeCmd(g, "stake"), newSubnetStakeCmd(g, "unstake"),
+		newSubnetCommitCmd(g), newSubnetRevealCmd(g), newSubnetSetWeightsCmd(g))
+	return cmd
+}
+
+func newSubnetCreateCmd(g *globals) *cobra.Command {
+	var f txFlags
+	h := subnet.DefaultHyperparams()
+	var noCR, legacy bool
+	cmd := &cobra.Command{
+		Use:   "create NAME --from KEY",
+		Short: "Create a subnet (locks the creation cost; you become its owner)",
+		Long: `Creates a subnet. The creation cost (100 EMG by default) is locked; the
+signer becomes the owner and receives the owner cut of its emission.
+Hyperparameters default to the values of docs/yuma-case.md (tempo 360 blocks).
+
+Example:
+  emergence tx subnet create classify --tempo 20 --from alice`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			h.CommitReveal = !noCR
+			h.Yuma3 = !legacy
+			hp := h
+			m, err := msg("subnet/create", subnet.CreateMsg{Name: args[0], Hyper: &hp})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	fl := cmd.Flags()
+	fl.Uint64Var(&h.Tempo, "tempo", h.Tempo, "epoch length in blocks")
+	fl.Uint16Var(&h.MaxUIDs, "max-uids", h.MaxUIDs, "uid slots")
+	fl.Uint16Var(&h.MaxValidators, "max-validators", h.MaxValidators, "validator permits")
+	fl.Uint64Var(&h.ImmunityPeriod, "immunity", h.ImmunityPeriod, "blocks a new uid cannot be pruned")
+	fl.Uint16Var(&h.Kappa, "kappa", h.Kappa, "consensus majority (of 65535)")
+	fl.BoolVar(&h.LiquidAlpha, "liquid-alpha", false, "per-bond liquid alpha (Yuma 3)")
+	fl.BoolVar(&legacy, "legacy-bonds", false, "legacy (Yuma 2) bonds instead of Yuma 3")
+	fl.BoolVar(&noCR, "no-commit-reveal", false, "let validators set weights directly")
+	fl.Uint64Var(&h.MinBurn, "min-burn", h.MinBurn, "minimum registration price (uemg)")
+	return cmd
+}
+
+func newSubnetRegisterCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var axon, maxBurn string
+	cmd := &cobra.Command{
+		Use:   "register NETUID --from KEY [--axon HOST:PORT]",
+		Short: "Register the signing key as a hotkey (burns the registration price)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			var mb uint64
+			if maxBurn != "" {
+				if mb, err = parseAmount(maxBurn); err != nil {
+					return err
+				}
+			}
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg("subnet/register", subnet.RegisterMsg{NetUID: net, MaxBurn: mb, Axon: axon})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&axon, "axon", "", "address where this hotkey serves (miners)")
+	cmd.Flags().StringVar(&maxBurn, "max-burn", "", "refuse to pay more than this, e.g. 5emg")
+	return cmd
+}
+
+func newSubnetServeCmd(g *globals) *cobra.Command {
+	var f txFlags
+	cmd := &cobra.Command{
+		Use:   "serve NETUID HOST:PORT --from KEY",
+		Short: "Publish the address where a miner serves",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg("subnet/serve", subnet.ServeMsg{NetUID: net, Axon: args[1]})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func newSubnetStakeCmd(g *globals, action string) *cobra.Command {
+	var f txFlags
+	cmd := &cobra.Command{
+		Use:   action + " NETUID HOTKEY AMOUNT --from KEY",
+		Short: map[string]string{"stake": "Stake on a hotkey of a subnet", "unstake": "Withdraw stake from a hotkey"}[action],
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			hk, err := g.addressOrKey(args[1])
+			if err != nil {
+				return err
+			}
+			amt, err := parseAmount(args[2])
+			if err != nil {
+				return err
+			}
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg("subnet/"+action, subnet.StakeMsg{NetUID: net, Hotkey: hk, Amount: amt})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+// pendingReveal is what commit-weights saves so that reveal-weights can
+// send the same weights and salt later.
+type pendingReveal struct {
+	NetUID uint16   `json:"netuid"`
+	Hotkey string   `json:"hotkey"`
+	UIDs   []uint16 `json:"uids"`
+	Values []uint16 `json:"values"`
+	Salt   string   `json:"salt"`
+}
+
+func (g *globals) revealPath(net uint16, hk tx.Address) string {
+	return filepath.Join(g.home, "subnet-reveals", fmt.Sprintf("%d-%s.json", net, hk))
+}
+
+func newSubnetCommitCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var weights string
+	cmd := &cobra.Command{
+		Use:   "commit-weights NETUID --weights UID:W,... --from KEY",
+		Short: "Commit to weights (hash); reveal them in the next epoch",
+		Long: `Commits to a weight vector by its hash with a fresh random salt. The weights and
+salt are saved under --home/subnet-reveals so that 'reveal-weights NETUID' can
+reveal them during the next epoch (the reveal window).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			uids, vals, err := parseWeights(weights)
+			if err != nil {
+				return err
+			}
+			key, addr, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			salt := make([]byte, 16)
+			if _, err := rand.Read(salt); err != nil {
+				return fmt.Errorf("salt: %w", err)
+			}
+			h := subnet.CommitHash(addr, net, uids, vals, salt)
+			p := g.revealPath(net, addr)
+			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+				return errorf("check --home", "save reveal: %v", err)
+			}
+			b, _ := json.MarshalIndent(pendingReveal{NetUID: net, Hotkey: addr.String(), UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt)}, "", "  ")
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				return errorf("check --home", "save reveal: %v", err)
+			}
+			m, err := msg("subnet/commit-weights", subnet.CommitMsg{NetUID: net, Hash: hex.EncodeToString(h[:])})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			if err == nil && g.output != "json" {
+				fmt.Fprintf(g.stderr, "saved weights and salt to %s; reveal with 'emergence tx subnet reveal-weights %d --from %s' in the next epoch\n", p, net, f.from)
+			}
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&weights, "weights", "", "uid:value pairs, e.g. 2:65535,3:32767")
+	return cmd
+}
+
+func newSubnetRevealCmd(g *globals) *cobra.Command {
+	var f txFlags
+	cmd := &cobra.Command{
+		Use:   "reveal-weights NETUID --from KEY",
+		Short: "Reveal the weights committed in the previous epoch",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			key, addr, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			p := g.revealPath(net, addr)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return errorf("commit first with 'emergence tx subnet commit-weights'", "no saved commit: %v", err)
+			}
+			var pr pendingReveal
+			if err := json.Unmarshal(b, &pr); err != nil {
+				return errorf("commit again", "saved commit %s: %v", p, err)
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg("subnet/reveal-weights", subnet.WeightsMsg{NetUID: net, UIDs: pr.UIDs, Values: pr.Values, Salt: pr.Salt})
+			if err != nil {
+				return err
+			}
+			if _, err = g.broadcast(cmd, key, opts, m); err != nil {
+				return err
+			}
+			return os.Remove(p)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func newSubnetSetWeightsCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var weights string
+	cmd := &cobra.Command{
+		Use:   "set-weights NETUID --weights UID:W,... --from KEY",
+		Short: "Set weights directly (subnets created with --no-commit-reveal)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			uids, vals, err := parseWeights(weights)
+			if err != nil {
+				return err
+			}
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg("subnet/set-weights", subnet.WeightsMsg{NetUID: net, UIDs: uids, Values: vals})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&weights, "weights", "", "uid:value pairs, e.g. 2:65535,3:32767")
+	return cmd
+}
+
+func newSubnetQueryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "subnet", Short: "Query subnets: list, info, metagraph, neuron, epochs"}
+	cmd.AddCommand(
+		&cobra.Command{
+			Use: "list", Short: "List subnets", Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				var out []subnet.SubnetInfo
+				if err := g.query(cmd.Context(), "subnet", "subnets", nil, &out); err != nil {
+					return err
+				}
+				return g.print(out, func(w io.Writer) {
+					tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+					fmt.Fprintln(tw, "NETUID\tNAME\tUIDS\tTEMPO\tEPOCHS\tSTAKE\tPENDING\tOWNER")
+					for _, s := range out {
+						fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", s.NetUID, s.Name, s.N, s.Hyper.MaxUIDs, s.Hyper.Tempo, s.Epochs,
+							bank.FormatAmount(s.TotalStake), bank.FormatAmount(s.Pending), s.Owner)
+					}
+					tw.Flush()
+				})
+			},
+		},
+		&cobra.Command{
+			Use: "info NETUID", Short: "Show a subnet and its hyperparameters", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				net, err := parseNetUID(args[0])
+				if err != nil {
+					return err
+				}
+				var out subnet.SubnetInfo
+				if err := g.query(cmd.Context(), "subnet", fmt.Sprintf("subnet/%d", net), nil, &out); err != nil {
+					return err
+				}
+				return g.printJSON(out)
+			},
+		},
+		&cobra.Command{
+			Use: "metagraph NETUID", Short: "Per uid: hotkey, stake, incentive, dividends, trust, emission, axon", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				net, err := parseNetUID(args[0])
+				if err != nil {
+					return err
+				}
+				var mg subnet.Metagraph
+				if err := g.query(cmd.Context(), "subnet", fmt.Sprintf("metagraph/%d", net), nil, &mg); err != nil {
+					return err
+				}
+				return g.print(mg, func(w io.Writer) { printMetagraph(w, &mg) })
+			},
+		},
+		&cobra.Command{
+			Use: "neuron NETUID UID", Short: "One uid with its weights, bonds and stakers", Args: cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				net, err := parseNetUID(args[0])
+				if err != nil {
+					return err
+				}
+				var out json.RawMessage
+				if err := g.query(cmd.Context(), "subnet", fmt.Sprintf("neuron/%d/%s", net, args[1]), nil, &out); err != nil {
+					return err
+				}
+				return g.printJSON(out)
+			},
+		},
+		newSubnetEpochsCmd(g),
+	)
+	return cmd
+}
+
+func newSubnetEpochsCmd(g *globals) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use: "epochs NETUID", Short: "Recent epochs: emission and who earned it", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			var eps []subnet.EpochRecord
+			if err := g.query(cmd.Context(), "subnet", fmt.Sprintf("epochs/%d", net), url.Values{"limit": {strconv.Itoa(limit)}}, &eps); err != nil {
+				return err
+			}
+			return g.print(eps, func(w io.Writer) {
+				for _, e := range eps {
+					fb := ""
+					if e.Fallback {
+						fb = " (no usable weights: paid by stake)"
+					}
+					fmt.Fprintf(w, "epoch %d at height %d: emission %s, owner %s, miners %s, validators %s, carried %s%s\n", e.Epoch, e.Height,
+						bank.FormatAmount(e.Emission), bank.FormatAmount(e.OwnerCut), bank.FormatAmount(e.PaidMiners), bank.FormatAmount(e.PaidValidators), bank.FormatAmount(e.Carried), fb)
+					for _, u := range e.UIDs {
+						if u.MinerEmission+u.ValidatorEmission == 0 {
+							continue
+						}
+						fmt.Fprintf(w, "  uid %d %s: miner %s validator %s\n", u.UID, u.Hotkey, bank.FormatAmount(u.MinerEmission), bank.FormatAmount(u.ValidatorEmission))
+					}
+				}
+			})
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 5, "number of epochs")
+	return cmd
+}
+
+func printMetagraph(w io.Writer, mg *subnet.Metagraph) {
+	fmt.Fprintf(w, "subnet %d after %d epochs\n", mg.NetUID, mg.Epochs)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "UID\tHOTKEY\tSTAKE\tPERMIT\tCONSENSUS\tINCENTIVE\tDIVIDENDS\tTRUST\tVTRUST\tEMISSION\tAXON")
+	pct := func(v uint16) string { return fmt.Sprintf("%.4f", float64(v)/65535) }
+	for _, n := range mg.Neurons {
+		permit := "-"
+		if n.ValidatorPermit {
+			permit = "yes"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.UID, n.Hotkey, bank.FormatAmount(n.Stake), permit,
+			pct(n.Consensus), pct(n.Incentive), pct(n.Dividends), pct(n.Trust), pct(n.ValidatorTrust), bank.FormatAmount(n.Emission), n.Axon)
+	}
+	tw.Flush()
+}
