@@ -61,10 +61,14 @@ type Bank interface {
 	ModuleBalance(r store.Reader, name string) uint64
 }
 
-// Personhood answers whether an address is bound to a unique verified human.
+// Personhood answers whether an account proved it is a unique human for an
+// application (package personhood's Module implements it).
 type Personhood interface {
-	IsHuman(r store.Reader, a tx.Address) bool
+	IsHuman(r store.Reader, appName string, account tx.Address) bool
 }
+
+// PersonhoodApp is the application name labelers prove personhood for.
+const PersonhoodApp = "label"
 
 // Treasury is the module account that receives slashed stake and forfeited bonds.
 const Treasury = "pool/treasury"

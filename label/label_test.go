@@ -10,6 +10,7 @@ import (
 	"emergence/app/apptest"
 	"emergence/bank"
 	"emergence/label"
+	"emergence/store"
 	"emergence/tx"
 )
 
@@ -398,4 +399,30 @@ func TestQueries(t *testing.T) {
 	if err := c.Query("label/results/1", nil, &label.Results{}); err == nil {
 		t.Fatal("results of an open job")
 	}
+}
+
+// humans is a Personhood that knows a fixed set of addresses.
+type humans []tx.Address
+
+func (h humans) IsHuman(_ store.Reader, app string, a tx.Address) bool {
+	for _, x := range h {
+		if x == a && app == label.PersonhoodApp {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPersonhoodRequired(t *testing.T) {
+	b := bank.New()
+	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 100_000_000, "bob": 10_000_000, "carol": 10_000_000}},
+		b, label.New(b).WithPersonhood(humans{apptest.Addr("bob")}))
+	m := createMsg()
+	m.RequirePersonhood = true
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/create-job", m)))[0])
+	for _, n := range []string{"bob", "carol"} {
+		c.MustOK(c.Deliver(c.Sign(n, c.Msg("label/stake", label.StakeMsg{Amount: stake})))[0])
+	}
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/request", label.JobMsg{Job: 1})))[0])
+	c.MustFail(c.Deliver(c.Sign("carol", c.Msg("label/request", label.JobMsg{Job: 1})))[0], label.CodeNotHuman)
 }

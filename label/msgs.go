@@ -316,8 +316,8 @@ func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
 	if l.Reputation < j.MinReputation {
 		return CodeLowReputation.Errorf("reputation %d‰, job %d needs %d‰", l.Reputation, j.ID, j.MinReputation)
 	}
-	if j.RequirePersonhood && (m.human == nil || !m.human.IsHuman(ctx.KV, ctx.Signer)) {
-		return CodeNotHuman.Errorf("%s has no proof of personhood", ctx.Signer)
+	if j.RequirePersonhood && (m.human == nil || !m.human.IsHuman(ctx.KV, PersonhoodApp, ctx.Signer)) {
+		return CodeNotHuman.Errorf("%s has not proved personhood for app %q", ctx.Signer, PersonhoodApp)
 	}
 	counts := ctx.KV.Get(u64key(prefixCount, j.ID))
 	if uint32(len(counts)) != j.Items {

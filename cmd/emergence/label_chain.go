@@ -1,0 +1,691 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/client"
+	"emergence/label"
+	"emergence/label/labeler"
+	"emergence/personhood"
+	"emergence/tx"
+)
+
+func init() {
+	// The label module reads personhood state through a personhood.Module
+	// view (IsHuman only reads the store).
+	moduleFactories = append(moduleFactories, func(b *bank.Bank) app.Module {
+		return label.New(b).WithPersonhood(personhood.New(b))
+	})
+	txCommands = append(txCommands, newLabelTxCmd)
+	queryCommands = append(queryCommands, newLabelQueryCmd)
+	topCommands = append(topCommands, newLabelerCmd)
+}
+
+// labelDir is where label secrets (gold salts, answer salts) are kept.
+func (g *globals) labelDir() string { return filepath.Join(g.home, "label") }
+
+func parseJobID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, errorf("job ids are positive integers (see 'emergence query label jobs')", "bad job id %q", s)
+	}
+	return id, nil
+}
+
+func labelMsg(kind string, v any) (tx.Msg, error) { return msg(kind, v) }
+
+func newLabelTxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "label", Short: "Labeling market: jobs, stake, assignments, commit-reveal, settlement"}
+	cmd.AddCommand(newLabelCreateJobCmd(g), newLabelStakeCmd(g, "stake"), newLabelStakeCmd(g, "unstake"),
+		newLabelJobTxCmd(g, "request", "Ask for an assignment in a job (items are picked from block data)", client.DefaultGasLimit),
+		newLabelJobTxCmd(g, "settle", "Settle a job after its reveal window: aggregate, pay, slash, refund", 20_000_000),
+		newLabelCommitCmd(g), newLabelRevealCmd(g), newLabelRevealGoldCmd(g))
+	return cmd
+}
+
+type createJobFlags struct {
+	txFlags
+	items, classes, gold, reward, minStake, secret string
+	labelsPerItem, batch, minReputation            uint32
+	commitBlocks, revealBlocks                     int64
+	personhood                                     bool
+}
+
+func newLabelCreateJobCmd(g *globals) *cobra.Command {
+	var f createJobFlags
+	cmd := &cobra.Command{
+		Use:   "create-job --from KEY --items PATH --classes A,B[,C...] --gold FILE",
+		Short: "Publish items and post a labeling job with its budget in escrow and a commitment to hidden gold",
+		Long: `Publish items and post a labeling job.
+
+--items is a directory (one item per file; images by extension, other files
+as text) or a text file (one item per line, ids 0, 1, ...). Every item and
+the manifest listing them are uploaded to the node's blob store.
+
+--gold is a CSV item,label of the hidden gold answers (item ids as in the
+manifest, labels among --classes); it must cover at least 5% of the items.
+Only its commitment goes on chain; the salt and answers are saved to
+--secret (default <home>/label/gold-<job>.json) for 'tx label reveal-gold'.
+
+The budget locked is reward × items × labels-per-item, plus the requester
+bond (returned when the gold is revealed).`,
+		Example: `  emergence tx label create-job --from alice --items reviews.txt --classes negative,positive \
+    --gold gold.csv --labels-per-item 3 --batch 10 --reward 1000uemg --min-stake 1emg --keyring-backend test`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCreateJob(cmd, g, &f) },
+	}
+	fl := cmd.Flags()
+	f.register(cmd, true)
+	fl.StringVar(&f.items, "items", "", "directory or text file of items")
+	fl.StringVar(&f.classes, "classes", "", "comma-separated class names")
+	fl.StringVar(&f.gold, "gold", "", "CSV item,label of hidden gold answers")
+	fl.StringVar(&f.reward, "reward", "1000uemg", "reward per accepted label")
+	fl.StringVar(&f.minStake, "min-stake", "1emg", "minimum labeler stake")
+	fl.StringVar(&f.secret, "secret", "", "where to save the gold secret (default <home>/label/gold-<job>.json)")
+	fl.Uint32Var(&f.labelsPerItem, "labels-per-item", 3, "labels collected per item")
+	fl.Uint32Var(&f.batch, "batch", 20, "items per assignment")
+	fl.Uint32Var(&f.minReputation, "min-reputation", 0, "minimum labeler reputation, permille")
+	fl.Int64Var(&f.commitBlocks, "commit-blocks", 100, "blocks during which labelers request work and commit")
+	fl.Int64Var(&f.revealBlocks, "reveal-blocks", 50, "blocks during which labelers reveal")
+	fl.BoolVar(&f.personhood, "personhood", false, "require labelers to prove personhood (one human per labeler)")
+	return cmd
+}
+
+func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
+	if f.items == "" || f.classes == "" || f.gold == "" {
+		return errorf("pass --items PATH, --classes A,B and --gold FILE", "missing job input")
+	}
+	key, _, err := g.signer(f.from)
+	if err != nil {
+		return err
+	}
+	classes := strings.Split(f.classes, ",")
+	for i := range classes {
+		classes[i] = strings.TrimSpace(classes[i])
+	}
+	reward, err := parseAmount(f.reward)
+	if err != nil {
+		return err
+	}
+	minStake, err := parseAmount(f.minStake)
+	if err != nil {
+		return err
+	}
+	items, err := labeler.ItemsFromPath(f.items)
+	if err != nil {
+		return errorf("--items is a directory of files or a text file with one item per line", "%v", err)
+	}
+	gf, err := os.Open(f.gold)
+	if err != nil {
+		return errorf("check the --gold path", "%v", err)
+	}
+	rows, err := labeler.ReadPairs(gf)
+	gf.Close()
+	if err != nil {
+		return errorf("--gold is a CSV of item,label", "%s: %v", f.gold, err)
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
+	defer cancel()
+	manifest, man, err := labeler.Publish(ctx, g.client(), items)
+	if err != nil {
+		return g.nodeError(err)
+	}
+	gold, err := labeler.GoldFromTruth(man, classes, rows)
+	if err != nil {
+		return errorf("gold items are manifest ids (file names, or line numbers from 0) with a label among --classes", "%v", err)
+	}
+	secret, err := labeler.NewGoldSecret(manifest, gold)
+	if err != nil {
+		return err
+	}
+	pending := filepath.Join(g.labelDir(), "gold-pending-"+manifest[:16]+".json")
+	if err := labeler.SaveJSON(pending, secret); err != nil {
+		return err
+	}
+	m, err := labelMsg("label/create-job", label.CreateJobMsg{
+		Manifest: manifest, Items: uint32(len(items)), Classes: classes, LabelsPerItem: f.labelsPerItem,
+		BatchSize: f.batch, RewardPerLabel: reward, MinStake: minStake, MinReputation: f.minReputation,
+		RequirePersonhood: f.personhood, GoldCommitment: secret.Commitment(), GoldCount: uint32(len(gold)),
+		CommitBlocks: f.commitBlocks, RevealBlocks: f.revealBlocks,
+	})
+	if err != nil {
+		return err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return err
+	}
+	if need := uint64(len(items)) * 2 * label.GasPerItem; opts.GasLimit < client.DefaultGasLimit+need {
+		opts.GasLimit = client.DefaultGasLimit + need
+	}
+	res, err := g.broadcast(cmd, key, opts, m)
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Events {
+		if e.Type != "label_job" {
+			continue
+		}
+		for _, a := range e.Attrs {
+			if a.Key == "id" {
+				secret.Job, _ = strconv.ParseUint(a.Value, 10, 64)
+			}
+		}
+	}
+	path := f.secret
+	if path == "" {
+		path = filepath.Join(g.labelDir(), fmt.Sprintf("gold-%d.json", secret.Job))
+	}
+	if err := labeler.SaveJSON(path, secret); err != nil {
+		return err
+	}
+	os.Remove(pending)
+	if g.output != "json" {
+		fmt.Fprintf(g.stdout, "job %d: %d items, manifest %s, %d gold items; gold secret saved to %s\n", secret.Job, len(items), manifest, len(gold), path)
+	}
+	return nil
+}
+
+func newLabelStakeCmd(g *globals, kind string) *cobra.Command {
+	var f txFlags
+	short := "Bond stake as a labeler"
+	if kind == "unstake" {
+		short = "Withdraw stake (only with no assignment in an unsettled job)"
+	}
+	cmd := &cobra.Command{
+		Use:     kind + " AMOUNT --from KEY",
+		Short:   short,
+		Example: fmt.Sprintf("  emergence tx label %s 2emg --from bob --keyring-backend test", kind),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			amt, err := parseAmount(args[0])
+			if err != nil {
+				return err
+			}
+			m, err := labelMsg("label/"+kind, label.StakeMsg{Amount: amt})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func newLabelJobTxCmd(g *globals, kind, short string, gas uint64) *cobra.Command {
+	var f txFlags
+	var job string
+	cmd := &cobra.Command{
+		Use:     kind + " --job ID --from KEY",
+		Short:   short,
+		Example: fmt.Sprintf("  emergence tx label %s --job 1 --from bob --keyring-backend test", kind),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			id, err := parseJobID(job)
+			if err != nil {
+				return err
+			}
+			m, err := labelMsg("label/"+kind, label.JobMsg{Job: id})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&job, "job", "", "job id")
+	f.gas = gas
+	cmd.Flags().Lookup("gas").DefValue = strconv.FormatUint(gas, 10)
+	return cmd
+}
+
+func newLabelCommitCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var job, answers string
+	cmd := &cobra.Command{
+		Use:   "commit --job ID --answers FILE --from KEY",
+		Short: "Commit to answers for your assigned items (the salt is saved under --home for 'reveal')",
+		Long: `Commit to answers for your assigned items.
+
+--answers is a CSV item,label with item ids as in the job's manifest and
+labels among the job's classes; it must answer every assigned item. The
+answers and a random salt are saved to <home>/label/answers-<job>-<address>.json
+and only their hash goes on chain. 'emergence labeler' does all of this for you.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, who, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			id, err := parseJobID(job)
+			if err != nil {
+				return err
+			}
+			fh, err := os.Open(answers)
+			if err != nil {
+				return errorf("pass --answers FILE (CSV item,label)", "%v", err)
+			}
+			auto, err := labeler.NewAutoAnswerer(fh)
+			fh.Close()
+			if err != nil {
+				return errorf("--answers is a CSV of item,label", "%s: %v", answers, err)
+			}
+			ctx := cmd.Context()
+			c := g.client()
+			var j label.Job
+			if err := g.query(ctx, label.Name, fmt.Sprintf("job/%d", id), nil, &j); err != nil {
+				return err
+			}
+			var as label.Assignment
+			if err := g.query(ctx, label.Name, fmt.Sprintf("assignment/%d/%s", id, who), nil, &as); err != nil {
+				return withHint(err, "request work first: emergence tx label request --job ID --from KEY")
+			}
+			man, err := labeler.FetchManifest(ctx, c, j.Manifest)
+			if err != nil {
+				return g.nodeError(err)
+			}
+			out := make([]uint32, len(as.Items))
+			for k, it := range as.Items {
+				a, err := auto.Answer(ctx, k, len(as.Items), man.Items[it], nil, j.Classes)
+				if err != nil {
+					return errorf("answer every assigned item (see 'emergence query label assignment')", "%v", err)
+				}
+				out[k] = uint32(a)
+			}
+			sec, err := labeler.NewAnswerSecret(id, who, as.Items, out)
+			if err != nil {
+				return err
+			}
+			if err := labeler.SaveJSON(labeler.SecretPath(g.labelDir(), id, who), sec); err != nil {
+				return err
+			}
+			m, err := labelMsg("label/commit", label.CommitMsg{Job: id, Commitment: sec.Commitment()})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&job, "job", "", "job id")
+	cmd.Flags().StringVar(&answers, "answers", "", "CSV item,label")
+	return cmd
+}
+
+func newLabelRevealCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var job string
+	cmd := &cobra.Command{
+		Use:   "reveal --job ID --from KEY",
+		Short: "Reveal the answers committed with 'tx label commit' (after the commit window)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, who, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			id, err := parseJobID(job)
+			if err != nil {
+				return err
+			}
+			var sec labeler.AnswerSecret
+			if err := labeler.LoadJSON(labeler.SecretPath(g.labelDir(), id, who), &sec); err != nil {
+				return errorf("commit first with 'emergence tx label commit' using the same --home", "%v", err)
+			}
+			m, err := labelMsg("label/reveal", label.RevealMsg{Job: id, Items: sec.Items, Answers: sec.Answers, Salt: sec.Salt})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&job, "job", "", "job id")
+	return cmd
+}
+
+func newLabelRevealGoldCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var job, secret string
+	cmd := &cobra.Command{
+		Use:   "reveal-gold --job ID --from KEY [--secret FILE]",
+		Short: "Reveal a job's hidden gold answers (after the commit window, before the gold deadline)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			id, err := parseJobID(job)
+			if err != nil {
+				return err
+			}
+			path := secret
+			if path == "" {
+				path = filepath.Join(g.labelDir(), fmt.Sprintf("gold-%d.json", id))
+			}
+			var sec labeler.GoldSecret
+			if err := labeler.LoadJSON(path, &sec); err != nil {
+				return errorf("pass --secret with the file 'tx label create-job' saved", "%v", err)
+			}
+			m, err := labelMsg("label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: sec.Gold, Salt: sec.Salt})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&job, "job", "", "job id")
+	cmd.Flags().StringVar(&secret, "secret", "", "gold secret file (default <home>/label/gold-<job>.json)")
+	return cmd
+}
+
+func newLabelQueryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "label", Short: "Labeling jobs, results, labelers and assignments"}
+	job := &cobra.Command{
+		Use:   "job ID",
+		Short: "Show a job",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseJobID(args[0])
+			if err != nil {
+				return err
+			}
+			var j label.Job
+			if err := g.query(cmd.Context(), label.Name, fmt.Sprintf("job/%d", id), nil, &j); err != nil {
+				return err
+			}
+			return g.print(j, func(w io.Writer) { printJob(w, j) })
+		},
+	}
+	jobs := &cobra.Command{
+		Use:   "jobs",
+		Short: "List jobs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var l label.JobList
+			if err := g.query(cmd.Context(), label.Name, "jobs", nil, &l); err != nil {
+				return err
+			}
+			return g.print(l, func(w io.Writer) {
+				if len(l.Jobs) == 0 {
+					fmt.Fprintln(w, "no jobs")
+				}
+				for _, j := range l.Jobs {
+					fmt.Fprintf(w, "job %d  %-8s %d items × %d labels  reward %d uemg  requester %s\n", j.ID, j.Status, j.Items, j.LabelsPerItem, j.RewardPerLabel, j.Requester)
+				}
+			})
+		},
+	}
+	var csvOut string
+	results := &cobra.Command{
+		Use:   "results ID [--csv FILE]",
+		Short: "Show a settled job's aggregated labels, root and payments",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseJobID(args[0])
+			if err != nil {
+				return err
+			}
+			var r label.Results
+			if err := g.query(cmd.Context(), label.Name, fmt.Sprintf("results/%d", id), nil, &r); err != nil {
+				return err
+			}
+			if csvOut != "" {
+				if err := writeResultsCSV(cmd.Context(), g, id, r, csvOut); err != nil {
+					return err
+				}
+			}
+			return g.print(r, func(w io.Writer) { printResults(w, r) })
+		},
+	}
+	results.Flags().StringVar(&csvOut, "csv", "", "also write item,label (manifest ids and class names) to FILE")
+	lab := &cobra.Command{
+		Use:   "labeler ADDRESS|KEY",
+		Short: "Show a labeler's stake, open assignments and reputation",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.addressOrKey(args[0])
+			if err != nil {
+				return err
+			}
+			var l label.Labeler
+			if err := g.query(cmd.Context(), label.Name, "labeler/"+a.String(), nil, &l); err != nil {
+				return err
+			}
+			return g.print(l, func(w io.Writer) {
+				fmt.Fprintf(w, "%s\n  stake       %s\n  open        %d assignment(s)\n  jobs        %d (%d labels)\n  earned      %s\n  slashed     %s\n  reputation  %d‰\n",
+					l.Address, bank.FormatAmount(l.Stake), l.Open, l.Jobs, l.Labels, bank.FormatAmount(l.Earned), bank.FormatAmount(l.Slashed), l.Reputation)
+			})
+		},
+	}
+	asg := &cobra.Command{
+		Use:   "assignment ID ADDRESS|KEY",
+		Short: "Show the items assigned to a labeler in a job",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseJobID(args[0])
+			if err != nil {
+				return err
+			}
+			a, err := g.addressOrKey(args[1])
+			if err != nil {
+				return err
+			}
+			var as label.Assignment
+			if err := g.query(cmd.Context(), label.Name, fmt.Sprintf("assignment/%d/%s", id, a), nil, &as); err != nil {
+				return err
+			}
+			return g.print(as, func(w io.Writer) {
+				fmt.Fprintf(w, "job %d, labeler %s: %d items %v (committed: %v, revealed: %v)\n", as.Job, as.Labeler, len(as.Items), as.Items, as.Commitment != "", as.Revealed)
+			})
+		},
+	}
+	params := &cobra.Command{
+		Use:   "params",
+		Short: "Show the label module's parameters",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var p label.Params
+			if err := g.query(cmd.Context(), label.Name, "params", nil, &p); err != nil {
+				return err
+			}
+			return g.print(p, func(w io.Writer) { fmt.Fprintf(w, "%+v\n", p) })
+		},
+	}
+	cmd.AddCommand(job, jobs, results, lab, asg, params)
+	return cmd
+}
+
+func printJob(w io.Writer, j label.Job) {
+	fmt.Fprintf(w, "job %d (%s)\n  requester       %s\n  manifest        %s\n  items           %d, %d labels each, batches of %d\n  classes         %s\n  reward          %d uemg per label (budget %s, bond %s)\n  min stake       %s, min reputation %d‰, personhood %v\n  gold            %d items (revealed: %v)\n  windows         commit until %d, reveal until %d, gold until %d\n  assigned        %d labels in %d assignments\n",
+		j.ID, j.Status, j.Requester, j.Manifest, j.Items, j.LabelsPerItem, j.BatchSize, strings.Join(j.Classes, ", "),
+		j.RewardPerLabel, bank.FormatAmount(j.Budget), bank.FormatAmount(j.Bond), bank.FormatAmount(j.MinStake), j.MinReputation, j.RequirePersonhood,
+		j.GoldCount, j.GoldRevealed, j.CommitDeadline, j.RevealDeadline, j.GoldDeadline, j.AssignedLabels, j.Assignments)
+}
+
+func printResults(w io.Writer, r label.Results) {
+	labeled := 0
+	for _, l := range r.Labels {
+		if l >= 0 {
+			labeled++
+		}
+	}
+	fmt.Fprintf(w, "job %d settled at height %d: %d/%d items labeled, root %s, gold used: %v, %d DS iterations\n", r.Job, r.Height, labeled, len(r.Labels), r.Root, r.GoldUsed, r.Iterations)
+	fmt.Fprintf(w, "  paid %s, refunded %s, slashed %s, bond forfeited %s\n", bank.FormatAmount(r.Paid), bank.FormatAmount(r.Refunded), bank.FormatAmount(r.Slashed), bank.FormatAmount(r.BondForfeited))
+	for _, o := range r.Outcomes {
+		fmt.Fprintf(w, "  %s  labels %3d  revealed %-5v  skill %4d‰  gold %d/%d  paid %s  slashed %s\n", o.Labeler, o.Labels, o.Revealed, o.SkillPermille, o.GoldCorrect, o.GoldTotal, bank.FormatAmount(o.Paid), bank.FormatAmount(o.Slashed))
+	}
+}
+
+func writeResultsCSV(ctx context.Context, g *globals, id uint64, r label.Results, path string) error {
+	var j label.Job
+	if err := g.query(ctx, label.Name, fmt.Sprintf("job/%d", id), nil, &j); err != nil {
+		return err
+	}
+	man, err := labeler.FetchManifest(ctx, g.client(), j.Manifest)
+	if err != nil {
+		return g.nodeError(err)
+	}
+	if len(man.Items) != len(r.Labels) {
+		return fmt.Errorf("manifest lists %d items, results %d", len(man.Items), len(r.Labels))
+	}
+	return writeFileWith(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"item", "label"})
+		for i, l := range r.Labels {
+			if l < 0 {
+				continue
+			}
+			_ = cw.Write([]string{man.Items[i].ID, j.Classes[l]})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+func newLabelerCmd(g *globals) *cobra.Command {
+	var from, job, auto, imageDir, stake string
+	cmd := &cobra.Command{
+		Use:   "labeler --from KEY --job ID [--auto FILE]",
+		Short: "Label a job: fetch your assigned items, answer them, commit and reveal",
+		Long: `Label a job as a worker.
+
+Requests an assignment (items are picked from block data), shows each item
+(text in the terminal; images saved under --image-dir), reads your answer (a
+class number or name), commits to all answers, waits for the commit window to
+close and reveals. With --auto FILE (CSV item,label) it answers from the file,
+for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
+		Example: `  emergence tx label stake 2emg --from bob --keyring-backend test
+  emergence labeler --from bob --job 1 --keyring-backend test
+  emergence labeler --from carol --job 1 --auto answers.csv --keyring-backend test`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(from)
+			if err != nil {
+				return err
+			}
+			id, err := parseJobID(job)
+			if err != nil {
+				return err
+			}
+			var ans labeler.Answerer
+			if auto != "" {
+				fh, err := os.Open(auto)
+				if err != nil {
+					return errorf("--auto is a CSV item,label", "%v", err)
+				}
+				a, err := labeler.NewAutoAnswerer(fh)
+				fh.Close()
+				if err != nil {
+					return errorf("--auto is a CSV item,label", "%s: %v", auto, err)
+				}
+				ans = a
+			} else {
+				dir := imageDir
+				if dir == "" {
+					dir = filepath.Join(g.labelDir(), "images")
+				}
+				ans = &labeler.TerminalAnswerer{In: bufio.NewReader(g.stdin), Out: g.stderr, ImageDir: dir}
+			}
+			ctx := cmd.Context()
+			if stake != "" {
+				if err := labelerStake(cmd, g, key, stake); err != nil {
+					return err
+				}
+			}
+			w := &labeler.Worker{Chain: g.client(), Key: key, Job: id, Answer: ans, Out: g.stderr, StateDir: g.labelDir()}
+			rep, err := w.Run(ctx)
+			if errors.Is(err, labeler.ErrNoStake) {
+				return errorf("bond stake first: emergence tx label stake AMOUNT --from KEY (or pass --stake AMOUNT)", "%v", err)
+			}
+			if err != nil {
+				var ae *client.APIError
+				if errors.As(err, &ae) || strings.Contains(err.Error(), "connect") {
+					return g.nodeError(err)
+				}
+				return errorf("", "%v", err)
+			}
+			return g.print(rep, func(w io.Writer) {
+				fmt.Fprintf(w, "job %d: %d items answered, committed and revealed by %s\n", rep.Job, len(rep.Answers), rep.Labeler)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&from, "from", "", "labeler key")
+	fl.StringVar(&job, "job", "", "job id")
+	fl.StringVar(&auto, "auto", "", "answer from a CSV item,label instead of asking")
+	fl.StringVar(&imageDir, "image-dir", "", "where image items are saved (default <home>/label/images)")
+	fl.StringVar(&stake, "stake", "", "bond this much stake first (e.g. 2emg)")
+	return cmd
+}
+
+func labelerStake(cmd *cobra.Command, g *globals, key ed25519.PrivateKey, amount string) error {
+	amt, err := parseAmount(amount)
+	if err != nil {
+		return err
+	}
+	m, err := labelMsg("label/stake", label.StakeMsg{Amount: amt})
+	if err != nil {
+		return err
+	}
+	res, err := g.client().SignAndBroadcast(cmd.Context(), key, client.TxOptions{}, m)
+	if err != nil {
+		return g.nodeError(err)
+	}
+	if res.Code != 0 {
+		return errorf("", "stake failed: %s", res.Log)
+	}
+	fmt.Fprintf(g.stderr, "staked %s\n", bank.FormatAmount(amt))
+	return nil
+}
