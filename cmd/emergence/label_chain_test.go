@@ -91,7 +91,9 @@ func TestLabelDevnetCLI(t *testing.T) {
 		if n == "spam" {
 			answers = spamF
 		}
-		go func() { done <- runLabel(t, "", append([]string{"labeler", "--from", n, "--job", "1", "--auto", answers, "--stake", "2emg"}, common...)...) }()
+		go func() {
+			done <- runLabel(t, "", append([]string{"labeler", "--from", n, "--job", "1", "--auto", answers, "--stake", "2emg"}, common...)...)
+		}()
 	}
 	for i := 0; i < 3; i++ {
 		r := <-done
