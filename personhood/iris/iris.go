@@ -186,3 +186,24 @@ func toFixed(r float64) uint64 {
 	}
 	return uint64(r*(1<<fixedShift) + 0.5)
 }
+
+// PersonSize is the encoded size of a Person: left template then right.
+const PersonSize = 2 * TemplateSize
+
+// MarshalBinary encodes both eyes (left then right).
+func (p *Person) MarshalBinary() ([]byte, error) {
+	l, _ := p.Left.MarshalBinary()
+	r, _ := p.Right.MarshalBinary()
+	return append(l, r...), nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary produced.
+func (p *Person) UnmarshalBinary(b []byte) error {
+	if len(b) != PersonSize {
+		return fmt.Errorf("person capture is %d bytes, want %d: %w", len(b), PersonSize, ErrMalformedTemplate)
+	}
+	if err := p.Left.UnmarshalBinary(b[:TemplateSize]); err != nil {
+		return err
+	}
+	return p.Right.UnmarshalBinary(b[TemplateSize:])
+}

@@ -1,0 +1,469 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/consensys/gnark/logger"
+	"github.com/spf13/cobra"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/personhood"
+	"emergence/personhood/claim"
+	"emergence/personhood/iris"
+	"emergence/personhood/sealbox"
+)
+
+func init() {
+	moduleFactories = append(moduleFactories, func(b *bank.Bank) app.Module { return personhood.New(b) })
+	txCommands = append(txCommands, newPersonhoodTxCmd)
+	queryCommands = append(queryCommands, newPersonhoodQueryCmd)
+	topCommands = append(topCommands, newPersonhoodToolsCmd)
+}
+
+func newPersonhoodTxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "personhood", Short: "Enrolment operators, enrolments and governance of proof of personhood"}
+	cmd.AddCommand(newPHRegisterCmd(g), newPHEnrolCmd(g), newPHSuspendCmd(g), newPHProveHumanCmd(g))
+	return cmd
+}
+
+func newPHRegisterCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var device, stake string
+	cmd := &cobra.Command{
+		Use:   "register-operator --device KEY --stake AMOUNT --from KEY",
+		Short: "Register the --from account as an enrolment operator with a bonded stake",
+		Long: `Bond --stake from the --from account and register it as an enrolment
+operator whose enrolments are signed by the device key --device (a key name in
+the keyring, kept on the enrolment device).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			amt, err := parseAmount(stake)
+			if err != nil {
+				return err
+			}
+			dev, _, err := g.signer(device)
+			if err != nil {
+				return err
+			}
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg(personhood.Name+"/register-operator", personhood.RegisterMsg{DeviceKey: hex.EncodeToString(dev.Public().(ed25519.PublicKey)), Stake: amt})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&device, "device", "", "keyring key that signs enrolments (the operator's device key)")
+	cmd.Flags().StringVar(&stake, "stake", "", "stake to bond, e.g. 100emg")
+	return cmd
+}
+
+// galleryPassphrase returns the passphrase of an operator's template gallery.
+func (g *globals) galleryPassphrase(create bool) ([]byte, error) {
+	p, err := g.keyringPassphrase("template gallery", create)
+	if err != nil {
+		return nil, g.keyringError(err, "gallery")
+	}
+	return p, nil
+}
+
+func loadGallery(path string, pass []byte) (*iris.Index, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return iris.NewIndex(iris.DefaultConfig())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open gallery: %w", err)
+	}
+	defer f.Close()
+	x, err := iris.LoadEncrypted(f, pass, iris.DefaultConfig())
+	if errors.Is(err, sealbox.ErrDecrypt) {
+		return nil, errorf("type the passphrase the gallery was created with, or set $"+passphraseEnv, "open gallery %s: %v", path, err)
+	}
+	if err != nil {
+		return nil, errorf("the file must be a gallery written by 'emergence tx personhood enrol --gallery'", "open gallery %s: %v", path, err)
+	}
+	return x, nil
+}
+
+func saveGallery(path string, x *iris.Index, pass []byte) error {
+	var buf bytes.Buffer
+	if err := x.SaveEncrypted(&buf, pass); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save gallery: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("save gallery: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save gallery: %w", err)
+	}
+	return nil
+}
+
+func readCapture(path string) (*iris.Person, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errorf("make a synthetic one with 'emergence personhood synth-capture'", "read capture: %v", err)
+	}
+	var p iris.Person
+	if err := p.UnmarshalBinary(b); err != nil {
+		return nil, errorf("a capture file holds two iris templates (left, right) as written by 'emergence personhood synth-capture'", "read capture %s: %v", path, err)
+	}
+	return &p, nil
+}
+
+// uniquenessResult is printed when an enrolment is refused as a duplicate.
+type uniquenessResult struct {
+	Unique  bool         `json:"unique"`
+	Matches []iris.Match `json:"matches,omitempty"`
+	People  int          `json:"gallery_size"`
+	Seconds float64      `json:"seconds"`
+}
+
+func newPHEnrolCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var device, operator, capture, gallery string
+	cmd := &cobra.Command{
+		Use:   "enrol COMMITMENT --device KEY --from KEY [--capture FILE --gallery FILE]",
+		Short: "Enrol an identity commitment, after a uniqueness check of the person's irises",
+		Long: `Sign the identity commitment (from 'emergence id create') with the device key
+and submit it. With --capture and --gallery the operator first searches the
+encrypted template gallery for the person's two eyes (FHD <= 0.345 over 31
+rotations, both eyes) and refuses a duplicate; a unique person's templates
+are added to the gallery after the enrolment commits. --operator defaults to
+the --from address.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := personhood.ParseField(args[0])
+			if err != nil {
+				return errorf("pass the decimal commitment printed by 'emergence id create'", "commitment: %v", err)
+			}
+			dev, _, err := g.signer(device)
+			if err != nil {
+				return err
+			}
+			key, from, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			op := from
+			if operator != "" {
+				if op, err = g.addressOrKey(operator); err != nil {
+					return err
+				}
+			}
+			if (capture == "") != (gallery == "") {
+				return errorf("pass both --capture and --gallery, or neither", "uniqueness check needs a capture and a gallery")
+			}
+			var x *iris.Index
+			var person *iris.Person
+			var pass []byte
+			if capture != "" {
+				if person, err = readCapture(capture); err != nil {
+					return err
+				}
+				_, statErr := os.Stat(gallery)
+				if pass, err = g.galleryPassphrase(errors.Is(statErr, os.ErrNotExist)); err != nil {
+					return err
+				}
+				if x, err = loadGallery(gallery, pass); err != nil {
+					return err
+				}
+				start := time.Now()
+				matches, _ := x.Search(person)
+				res := uniquenessResult{Unique: len(matches) == 0, Matches: matches, People: x.Len(), Seconds: time.Since(start).Seconds()}
+				if !res.Unique {
+					_ = g.print(res, func(w io.Writer) {
+						for _, m := range matches {
+							fmt.Fprintf(w, "duplicate: matches enrolled person #%d (FHD left %.3f, right %.3f)\n", m.ID, m.Left, m.Right)
+						}
+					})
+					return errorf("this person is already enrolled; each human gets one identity", "uniqueness check failed: %d match(es) among %d enrolled people", len(matches), x.Len())
+				}
+				fmt.Fprintf(g.stderr, "uniqueness check: no match among %d enrolled people (%.3f s)\n", x.Len(), res.Seconds)
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			chainID, err := chainIDFor(g, cmd.Context())
+			if err != nil {
+				return err
+			}
+			sig := ed25519.Sign(dev, personhood.EnrolSignBytes(chainID, c))
+			m, err := msg(personhood.Name+"/enrol", personhood.EnrolMsg{Operator: op, Commitment: personhood.FieldString(c), Signature: hex.EncodeToString(sig)})
+			if err != nil {
+				return err
+			}
+			if _, err := g.broadcast(cmd, key, opts, m); err != nil {
+				return err
+			}
+			if x != nil {
+				x.Add(person)
+				if err := saveGallery(gallery, x, pass); err != nil {
+					return fmt.Errorf("enrolled on chain, but the gallery was not updated: %w", err)
+				}
+			}
+			return nil
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&device, "device", "", "keyring key of the operator's device (signs the enrolment)")
+	cmd.Flags().StringVar(&operator, "operator", "", "operator address or key (default: --from)")
+	cmd.Flags().StringVar(&capture, "capture", "", "iris capture file of the person (two templates)")
+	cmd.Flags().StringVar(&gallery, "gallery", "", "operator's encrypted template gallery (created if missing)")
+	return cmd
+}
+
+// chainIDFor returns the chain id of the node (enrolment signatures bind it).
+func chainIDFor(g *globals, ctx context.Context) (string, error) {
+	st, err := g.client().Status(ctx)
+	if err != nil {
+		return "", g.nodeError(err)
+	}
+	return st.ChainID, nil
+}
+
+func newPHSuspendCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var slash, reason string
+	cmd := &cobra.Command{
+		Use:   "suspend-operator OPERATOR --slash AMOUNT --from GOVERNANCE",
+		Short: "Suspend an operator and slash its stake to the treasury (governance key only)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			op, err := g.addressOrKey(args[0])
+			if err != nil {
+				return err
+			}
+			amt := uint64(0)
+			if slash != "" {
+				if amt, err = parseAmount(slash); err != nil {
+					return err
+				}
+			}
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg(personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: op, Slash: amt, Reason: reason})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&slash, "slash", "", "stake to slash, e.g. 50emg (default none)")
+	cmd.Flags().StringVar(&reason, "reason", "", "reason, recorded in the event")
+	return cmd
+}
+
+func newPersonhoodQueryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "personhood WHAT [ARGS]",
+		Short: "Query personhood: params, tree, pool, operators, operator ADDR, enrolments, epochs, epoch N, claim EPOCH NH, human APP ADDR",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			switch {
+			case len(args) == 1 && (path == "params" || path == "tree" || path == "pool" || path == "operators" || path == "enrolments" || path == "epochs"):
+			case len(args) == 2 && path == "operator":
+				a, err := g.addressOrKey(args[1])
+				if err != nil {
+					return err
+				}
+				path += "/" + a.String()
+			case len(args) == 2 && path == "epoch":
+				if _, err := strconv.ParseUint(args[1], 10, 64); err != nil {
+					return errorf("epochs are numbered 0, 1, 2, ...", "epoch %q: %v", args[1], err)
+				}
+				path += "/" + args[1]
+			case len(args) == 3 && path == "claim":
+				path += "/" + args[1] + "/" + args[2]
+			case len(args) == 3 && path == "human":
+				a, err := g.addressOrKey(args[2])
+				if err != nil {
+					return err
+				}
+				path += "/" + args[1] + "/" + a.String()
+			default:
+				return errorf("see 'emergence query personhood --help'", "unknown personhood query %q with %d argument(s)", path, len(args)-1)
+			}
+			var out any
+			if err := g.query(cmd.Context(), personhood.Name, path, url.Values{}, &out); err != nil {
+				return err
+			}
+			return g.printJSON(out)
+		},
+	}
+	return cmd
+}
+
+func newPersonhoodToolsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "personhood",
+		Short: "Offline personhood tools: synthetic iris captures, uniqueness checks, claim-circuit setup",
+	}
+	cmd.AddCommand(newPHSynthCmd(g), newPHCheckCmd(g), newPHSetupCmd(g))
+	return cmd
+}
+
+// seedOf hashes a label to a generator seed.
+func seedOf(parts ...string) uint64 {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return binary.BigEndian.Uint64(h.Sum(nil))
+}
+
+func newPHSynthCmd(g *globals) *cobra.Command {
+	var person, captureN, out string
+	cmd := &cobra.Command{
+		Use:   "synth-capture --person NAME --capture N --out FILE",
+		Short: "Write a synthetic two-eye iris capture of a synthetic person",
+		Long: `Write a synthetic iris capture (two 12,800-bit templates with masks) of the
+synthetic person NAME. The same --person gives the same eyes; each --capture
+number is a new noisy, rotated, occluded capture of them, so two captures of
+one person match and captures of different people do not. For demos and tests
+of 'emergence tx personhood enrol --capture'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if person == "" || out == "" {
+				return errorf("pass --person NAME and --out FILE", "missing flags")
+			}
+			eyes := iris.NewSynth(seedOf("person", person), iris.DefaultSynthConfig())
+			l, r := eyes.Eye(), eyes.Eye()
+			p := iris.NewSynth(seedOf("capture", person, captureN), iris.DefaultSynthConfig()).CapturePerson(l, r)
+			b, _ := p.MarshalBinary()
+			if err := os.WriteFile(out, b, 0o600); err != nil {
+				return fmt.Errorf("write capture: %w", err)
+			}
+			return g.print(map[string]any{"file": out, "bytes": len(b), "left_usable_bits": p.Left.MaskedBits(), "right_usable_bits": p.Right.MaskedBits()}, func(w io.Writer) {
+				fmt.Fprintf(w, "wrote %s (%d bytes; usable bits left %d, right %d of %d)\n", out, len(b), p.Left.MaskedBits(), p.Right.MaskedBits(), iris.CodeBits)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&person, "person", "", "synthetic person name (same name, same eyes)")
+	cmd.Flags().StringVar(&captureN, "capture", "1", "capture number (each is a new noisy capture)")
+	cmd.Flags().StringVar(&out, "out", "", "output file")
+	return cmd
+}
+
+func newPHCheckCmd(g *globals) *cobra.Command {
+	var gallery string
+	cmd := &cobra.Command{
+		Use:   "check CAPTURE --gallery FILE",
+		Short: "Search an encrypted template gallery for a capture (no enrolment)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			person, err := readCapture(args[0])
+			if err != nil {
+				return err
+			}
+			pass, err := g.galleryPassphrase(false)
+			if err != nil {
+				return err
+			}
+			x, err := loadGallery(gallery, pass)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			matches, _ := x.Search(person)
+			res := uniquenessResult{Unique: len(matches) == 0, Matches: matches, People: x.Len(), Seconds: time.Since(start).Seconds()}
+			return g.print(res, func(w io.Writer) {
+				if res.Unique {
+					fmt.Fprintf(w, "unique: no match among %d enrolled people (%.3f s)\n", res.People, res.Seconds)
+				}
+				for _, m := range matches {
+					fmt.Fprintf(w, "duplicate: matches enrolled person #%d (FHD left %.3f, right %.3f)\n", m.ID, m.Left, m.Right)
+				}
+			})
+		},
+	}
+	cmd.Flags().StringVar(&gallery, "gallery", "", "encrypted template gallery")
+	return cmd
+}
+
+func newPHSetupCmd(g *globals) *cobra.Command {
+	var depth int
+	var out string
+	cmd := &cobra.Command{
+		Use:   "setup --depth 30 --out DIR",
+		Short: "Run a Groth16 setup of the claim circuit and write claim.pk and claim.vk",
+		Long: `Compile the claim circuit for a tree of --depth levels and run a Groth16
+setup with fresh randomness. Whoever runs it could forge proofs, so this is
+for private networks; put the hex of claim.vk in the genesis personhood
+params.verifying_key and give claimants claim.pk (emergence id claim
+--proving-key). Devnets need nothing: the binary embeds depth-30 dev keys.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			logger.Disable()
+			fmt.Fprintf(g.stderr, "compiling and running setup at depth %d...\n", depth)
+			p, v, err := claim.Setup(depth)
+			if err != nil {
+				return errorf("depth must be 1..48", "%v", err)
+			}
+			pk, err := p.WriteKey()
+			if err != nil {
+				return err
+			}
+			vk, err := v.EncodeVerifyingKey()
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", out, err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "claim.pk"), pk, 0o644); err != nil {
+				return fmt.Errorf("write proving key: %w", err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "claim.vk"), vk, 0o644); err != nil {
+				return fmt.Errorf("write verifying key: %w", err)
+			}
+			res := map[string]any{"depth": depth, "constraints": p.Constraints(), "proving_key": filepath.Join(out, "claim.pk"), "verifying_key_hex": hex.EncodeToString(vk)}
+			return g.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "depth %d, %d constraints\nwrote %s and %s\ngenesis: \"personhood\": {\"params\": {\"tree_depth\": %d, \"verifying_key\": \"%s\"}}\n",
+					depth, p.Constraints(), filepath.Join(out, "claim.pk"), filepath.Join(out, "claim.vk"), depth, hex.EncodeToString(vk))
+			})
+		},
+	}
+	cmd.Flags().IntVar(&depth, "depth", 30, "tree depth")
+	cmd.Flags().StringVar(&out, "out", ".", "output directory")
+	return cmd
+}
