@@ -182,4 +182,3 @@ func TestSubnetIncentiveFollowsQuality(t *testing.T) {
 		t.Fatalf("random miner incentive %d, want about 0", inc[3])
 	}
 }
-
