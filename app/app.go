@@ -339,6 +339,24 @@ func checkResp(err error, gas uint64) *abci.CheckTxResponse {
 	return &abci.CheckTxResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), GasWanted: int64(gas)}
 }
 
+// PreVerify decodes and verifies a transaction's signature outside the
+// mempool's lock and remembers the result, so that CheckTx and FinalizeBlock
+// skip the work. Callers that submit many txs concurrently (the API, the
+// in-process submitter) call it first to spread verification over all cores.
+// Invalid txs are not remembered: CheckTx reports them with their code.
+func (a *App) PreVerify(raw []byte) {
+	h := tx.Hash(raw)
+	a.seenMu.Lock()
+	_, ok := a.seen[h]
+	a.seenMu.Unlock()
+	if ok {
+		return
+	}
+	if t, err := a.decodeVerify(raw); err == nil {
+		a.remember(h, t)
+	}
+}
+
 // verified returns the decoded, signature-checked tx, from the cache when
 // CheckTx already verified it.
 func (a *App) verified(hash [32]byte, raw []byte) (*tx.Tx, error) {

@@ -166,13 +166,16 @@ func (b *Bank) mint(kv store.KV, to tx.Address, amt uint64) uint64 {
 	return amt
 }
 
+// feePool is the fee pool's address (registered as a module account in genesis).
+var feePool = tx.ModuleAddress(PoolFees)
+
 // ChargeFee implements app.FeeCollector.
 func (b *Bank) ChargeFee(kv store.KV, payer tx.Address, fee uint64) error {
 	bal := b.Balance(kv, payer)
 	if bal < fee {
 		return app.CodeInsufficientFunds.Errorf("%s has %s, fee is %s", payer, FormatAmount(bal), FormatAmount(fee))
 	}
-	return b.Send(kv, payer, b.registerModule(kv, PoolFees), fee)
+	return b.Send(kv, payer, feePool, fee)
 }
 
 // SendMsg is the value of a "bank/send" message.

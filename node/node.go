@@ -264,6 +264,7 @@ type CheckResult struct {
 // passes is gossiped and will be included in a block.
 func (n *Node) Submit(raw []byte) (CheckResult, error) {
 	res := CheckResult{Hash: tx.HashHex(raw)}
+	n.app.PreVerify(raw)
 	rr, err := n.cmt.Mempool().CheckTx(cmttypes.Tx(raw), "")
 	if err != nil {
 		var full mempl.ErrMempoolIsFull

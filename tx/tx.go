@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // Wire format limits.
@@ -155,14 +157,24 @@ func Decode(raw []byte) (*Tx, error) {
 	return t, nil
 }
 
+// verifyOpts select the Go standard library's ed25519 verification rules,
+// so a signature is valid here exactly when crypto/ed25519 accepts it.
+var verifyOpts = &voi.Options{Verify: voi.VerifyOptionsStdLib}
+
 // Verify checks that the public key belongs to the signer and that the
 // signature covers the body bytes.
 func (t *Tx) Verify() error {
 	if AddressFromPubKey(t.PubKey) != t.Body.Signer {
 		return fmt.Errorf("%w: public key does not belong to signer %s", ErrSignature, t.Body.Signer)
 	}
-	if !ed25519.Verify(t.PubKey, t.BodyBytes, t.Sig) {
+	if !VerifySignature(t.PubKey, t.BodyBytes, t.Sig) {
 		return fmt.Errorf("%w: signature does not verify", ErrSignature)
 	}
 	return nil
+}
+
+// VerifySignature reports whether sig is pub's ed25519 signature of msg,
+// under the standard library's rules.
+func VerifySignature(pub ed25519.PublicKey, msg, sig []byte) bool {
+	return len(pub) == ed25519.PublicKeySize && voi.VerifyWithOptions(voi.PublicKey(pub), msg, sig, verifyOpts)
 }

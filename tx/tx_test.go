@@ -1,0 +1,98 @@
+package tx_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"emergence/tx"
+)
+
+func key(s string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte(s))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+func TestSignDecodeVerify(t *testing.T) {
+	k := key("a")
+	m, err := tx.NewMsg("bank/send", map[string]any{"amount": 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tx.Sign(tx.Body{ChainID: "c", Nonce: 3, Fee: 10, GasLimit: 100, Msgs: []tx.Msg{m}}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tx.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Body.Signer, tx.AddressFromPubKey(k.Public().(ed25519.PublicKey)); got != want {
+		t.Fatalf("signer %s, want %s", got, want)
+	}
+	if d.Body.Nonce != 3 || d.Body.Msgs[0].Type != "bank/send" {
+		t.Fatalf("body %+v", d.Body)
+	}
+	// Any flipped bit breaks decoding or the signature.
+	for i := range raw {
+		bad := bytes.Clone(raw)
+		bad[i] ^= 0x01
+		if d, err := tx.Decode(bad); err == nil && d.Verify() == nil {
+			t.Fatalf("flipping byte %d still verifies", i)
+		}
+	}
+	// Someone else's key for the same signer.
+	d.PubKey = key("b").Public().(ed25519.PublicKey)
+	if err := d.Verify(); !errors.Is(err, tx.ErrSignature) {
+		t.Fatalf("foreign key: %v", err)
+	}
+}
+
+func TestDecodeRejectsNonCanonical(t *testing.T) {
+	k := key("a")
+	pub := k.Public().(ed25519.PublicKey)
+	signer := tx.AddressFromPubKey(pub)
+	canon, _ := json.Marshal(tx.Body{ChainID: "c", Signer: signer, Msgs: []tx.Msg{{Type: "x/y", Value: json.RawMessage(`{}`)}}})
+	for name, body := range map[string][]byte{
+		"spaces":       bytes.ReplaceAll(canon, []byte(`,"nonce"`), []byte(`, "nonce"`)),
+		"unknown":      bytes.Replace(canon, []byte(`{"chain_id"`), []byte(`{"x":1,"chain_id"`), 1),
+		"duplicate":    bytes.Replace(canon, []byte(`"nonce":0`), []byte(`"nonce":0,"nonce":5`), 1),
+		"trailing":     append(bytes.Clone(canon), ' ', '{', '}'),
+		"no messages":  bytes.Replace(canon, []byte(`[{"type":"x/y","value":{}}]`), []byte(`[]`), 1),
+		"upper signer": bytes.Replace(canon, []byte(signer.String()), bytes.ToUpper([]byte(signer.String())), 1),
+	} {
+		raw := tx.Encode(body, pub, ed25519.Sign(k, body))
+		if _, err := tx.Decode(raw); !errors.Is(err, tx.ErrMalformed) {
+			t.Errorf("%s: Decode err = %v, want ErrMalformed", name, err)
+		}
+	}
+	if _, err := tx.Decode(tx.Encode(canon, pub, ed25519.Sign(k, canon))); err != nil {
+		t.Fatalf("canonical body rejected: %v", err)
+	}
+}
+
+func TestAddress(t *testing.T) {
+	a := tx.AddressFromPubKey(key("a").Public().(ed25519.PublicKey))
+	s := a.String()
+	if s[:4] != "emg1" {
+		t.Fatalf("address %s lacks the emg1 prefix", s)
+	}
+	b, err := tx.ParseAddress(s)
+	if err != nil || b != a {
+		t.Fatalf("round trip: %v %v", b, err)
+	}
+	for _, bad := range []string{"", "emg1", "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", s[:len(s)-1] + "x", s + "q"} {
+		if _, err := tx.ParseAddress(bad); !errors.Is(err, tx.ErrInvalidAddress) {
+			t.Errorf("ParseAddress(%q) = %v, want ErrInvalidAddress", bad, err)
+		}
+	}
+	if tx.ModuleAddress("pool/ubi") == tx.ModuleAddress("pool/fees") {
+		t.Fatal("module addresses collide")
+	}
+}
