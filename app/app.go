@@ -783,4 +783,3 @@ func (a *App) CheckInvariants() error {
 	}
 	return rerr
 }
-

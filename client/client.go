@@ -56,7 +56,9 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d, %s)", e.Msg
 var ErrNotFound = errors.New("not found")
 
 // Is makes errors.Is(err, ErrNotFound) work.
-func (e *APIError) Is(target error) bool { return target == ErrNotFound && e.Status == http.StatusNotFound }
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
 
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ctype string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
