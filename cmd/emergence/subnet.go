@@ -16,8 +16,10 @@ func newSubnetCmd(g *globals) *cobra.Command {
 score them and set weights, and every tempo Yuma Consensus turns stakes and
 weights into emissions.
 
-  emergence subnet yuma --in case.json     run one epoch offline on a JSON case`,
+  emergence subnet yuma --in case.json     run one epoch offline on a JSON case
+  emergence subnet miner ...               serve a classifier (the "classify" task)
+  emergence subnet validator ...           score miners, set weights by commit–reveal`,
 	}
-	cmd.AddCommand(newSubnetYumaCmd(g))
+	cmd.AddCommand(newSubnetYumaCmd(g), newSubnetMinerCmd(g), newSubnetValidatorCmd(g))
 	return cmd
 }

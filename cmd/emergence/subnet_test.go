@@ -126,3 +126,38 @@ func TestSubnetYumaBadInput(t *testing.T) {
 		t.Fatalf("missing file: %v %q", r.err, r.stderr)
 	}
 }
+
+func TestSubnetWorkerCommandsRejectBadInput(t *testing.T) {
+	home := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"subnet", "miner", "--netuid", "0"}, "no --model given"},
+		{[]string{"subnet", "miner", "--model", filepath.Join(home, "none.json")}, "load model"},
+		{[]string{"subnet", "miner", "--model", "x.json", "--noise", "2"}, "noise 2 out of range"},
+		{[]string{"subnet", "validator", "--data", filepath.Join(home, "none.csv")}, "load "},
+		{[]string{"tx", "subnet", "commit-weights", "0", "--weights", "2-5", "--from", "x"}, "has no ':'"},
+		{[]string{"tx", "subnet", "register", "abc", "--from", "x"}, "netuid \"abc\""},
+		{[]string{"tx", "subnet", "stake", "0", "bob", "1emg", "--from", "x"}, "neither an address nor a key name"},
+	}
+	for _, tc := range tests {
+		r := runSubnetCLI(t, "", append(tc.args, "--home", home, "--keyring-backend", "test")...)
+		var ue *userError
+		if !errors.As(r.err, &ue) || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: err %v, stderr %q, want %q", tc.args, r.err, r.stderr, tc.want)
+		}
+	}
+}
+
+func TestParseWeights(t *testing.T) {
+	u, v, err := parseWeights("2:65535, 3:10,")
+	if err != nil || len(u) != 2 || u[1] != 3 || v[0] != 65535 || v[1] != 10 {
+		t.Fatalf("parseWeights = %v %v %v", u, v, err)
+	}
+	for _, bad := range []string{"", "2:70000", "x:1", "1:2:3"} {
+		if _, _, err := parseWeights(bad); err == nil {
+			t.Errorf("parseWeights(%q) accepted", bad)
+		}
+	}
+}
