@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/client"
+	"emergence/node/nodetest"
+	"emergence/personhood"
+	"emergence/personhood/identity"
+	"emergence/tx"
+)
+
+func TestIDCreateAndShow(t *testing.T) {
+	unsetPassphraseEnv(t)
+	home := t.TempDir()
+	r := runKeys(t, "", "id", "create", "--home", home, "--keyring-backend", "test", "-o", "json").ok(t)
+	var out idJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Name != "default" || out.Encrypted || out.Commitment == "" {
+		t.Fatalf("create output %+v", out)
+	}
+	data, err := os.ReadFile(filepath.Join(home, "identities", "default.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := identity.Decode(data, nil); err != nil {
+		t.Fatalf("stored identity does not decode: %v", err)
+	}
+	if got := strings.TrimSpace(runKeys(t, "", "id", "show", "--home", home).ok(t).stdout); got != out.Commitment {
+		t.Fatalf("show = %q, want %q", got, out.Commitment)
+	}
+	runKeys(t, "", "id", "create", "--home", home, "--keyring-backend", "test").userErr(t, "already exists")
+
+	// File backend: sealed with the passphrase from standard input.
+	r = runKeys(t, "a long passphrase\n", "id", "create", "sealed", "--home", home, "-o", "json").ok(t)
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || !out.Encrypted {
+		t.Fatalf("sealed create: %+v %v", out, err)
+	}
+	data, _ = os.ReadFile(filepath.Join(home, "identities", "sealed.json"))
+	if !identity.Encrypted(data) {
+		t.Fatal("identity file not sealed")
+	}
+	if _, err := identity.Decode(data, []byte("a long passphrase")); err != nil {
+		t.Fatalf("sealed identity does not open: %v", err)
+	}
+	runKeys(t, "short\n", "id", "create", "weak", "--home", home).userErr(t, "too short")
+	runKeys(t, "", "id", "create", "bad/name", "--home", home, "--keyring-backend", "test").userErr(t, "invalid identity name")
+	runKeys(t, "", "id", "show", "nobody", "--home", home).userErr(t, "no identity")
+}
+
+// TestPersonhoodDevnetCLI is the README story against a real node: an
+// operator registers, enrols a person after a uniqueness check, refuses the
+// same person's second identity, the person claims UBI to a fresh address,
+// a second claim is refused, and governance suspends the operator.
+func TestPersonhoodDevnetCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	unsetPassphraseEnv(t)
+	home, dir := t.TempDir(), t.TempDir()
+	base := []string{"--home", home, "--keyring-backend", "test"}
+	addrs := map[string]tx.Address{}
+	for _, n := range []string{"gov", "op", "orb", "fresh"} {
+		var k keyJSON
+		if err := json.Unmarshal([]byte(runKeys(t, "", append([]string{"keys", "add", n, "-o", "json"}, base...)...).ok(t).stdout), &k); err != nil {
+			t.Fatal(err)
+		}
+		a, err := tx.ParseAddress(k.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[n] = a
+	}
+	net := nodetest.Start(t, nodetest.Options{
+		Modules: func(b *bank.Bank) []app.Module { return []app.Module{personhood.New(b)} },
+		Genesis: map[string]any{personhood.Name: personhood.Genesis{Params: personhood.Params{Governance: addrs["gov"], EpochBlocks: 15}}},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for _, n := range []string{"gov", "op"} {
+		m, _ := tx.NewMsg("bank/send", bank.SendMsg{To: addrs[n], Amount: 200 * bank.UnitsPerEMG})
+		if res, err := net.Client.SignAndBroadcast(ctx, net.Key("alice"), client.TxOptions{}, m); err != nil || res.Code != 0 {
+			t.Fatalf("fund %s: %v %+v", n, err, res)
+		}
+	}
+	cli := func(stdin string, args ...string) keysRun {
+		t.Helper()
+		return runKeys(t, stdin, append(append(args, base...), "--node", net.API.Addr())...)
+	}
+	cli("", "tx", "personhood", "register-operator", "--device", "orb", "--stake", "100emg", "--from", "op").ok(t)
+
+	cli("", "id", "create").ok(t)
+	cli("", "id", "create", "again").ok(t)
+	commit := strings.TrimSpace(cli("", "id", "show").ok(t).stdout)
+	commit2 := strings.TrimSpace(cli("", "id", "show", "again").ok(t).stdout)
+	cap1, cap2 := filepath.Join(dir, "ann1.bin"), filepath.Join(dir, "ann2.bin")
+	cli("", "personhood", "synth-capture", "--person", "ann", "--capture", "1", "--out", cap1).ok(t)
+	cli("", "personhood", "synth-capture", "--person", "ann", "--capture", "2", "--out", cap2).ok(t)
+	gallery := filepath.Join(dir, "gallery.enc")
+
+	cli("gallery passphrase\n", "tx", "personhood", "enrol", commit, "--device", "orb", "--from", "op", "--capture", cap1, "--gallery", gallery).ok(t)
+	// The same person with a second identity is refused before anything reaches the chain.
+	cli("gallery passphrase\n", "tx", "personhood", "enrol", commit2, "--device", "orb", "--from", "op", "--capture", cap2, "--gallery", gallery).userErr(t, "uniqueness check failed")
+	if r := cli("gallery passphrase\n", "personhood", "check", cap2, "--gallery", gallery).ok(t); !strings.Contains(r.stdout, "duplicate: matches enrolled person #0") {
+		t.Fatalf("check output %q", r.stdout)
+	}
+	// An enrolment signed by a key that is not the operator's device key is refused on chain.
+	if r := cli("", "tx", "personhood", "enrol", commit2, "--device", "fresh", "--from", "op"); r.err == nil || exitCode(r.err) != 3 || !strings.Contains(r.stdout, "personhood/7") {
+		t.Fatalf("enrol with the wrong device key: err %v, stdout %q", r.err, r.stdout)
+	}
+
+	// Wait for epoch 1, whose grant comes from the pool emission filled.
+	for {
+		var pool personhood.PoolInfo
+		if err := net.Client.Query(ctx, personhood.Name, "pool", nil, &pool); err != nil {
+			t.Fatal(err)
+		}
+		if pool.CurrentEpoch >= 1 && pool.Epoch != nil && pool.Epoch.Grant > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("epoch 1 never opened")
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	cli("", "id", "claim", "--to", "fresh").ok(t)
+	acct, err := net.Client.Account(ctx, addrs["fresh"])
+	if err != nil || acct.Balance == 0 {
+		t.Fatalf("fresh address not paid: %+v %v", acct, err)
+	}
+	r := cli("", "id", "claim", "--to", "fresh")
+	if r.err == nil || exitCode(r.err) != 3 || !strings.Contains(r.stdout+r.stderr, "already claimed") {
+		t.Fatalf("second claim: err %v, out %q %q", r.err, r.stdout, r.stderr)
+	}
+	if again, _ := net.Client.Account(ctx, addrs["fresh"]); again.Balance != acct.Balance {
+		t.Fatalf("paid twice: %d then %d", acct.Balance, again.Balance)
+	}
+
+	cli("", "tx", "personhood", "suspend-operator", "op", "--slash", "10emg", "--reason", "audit", "--from", "gov").ok(t)
+	var op personhood.Operator
+	if err := json.Unmarshal([]byte(cli("", "query", "personhood", "operator", "op").ok(t).stdout), &op); err != nil {
+		t.Fatal(err)
+	}
+	if !op.Suspended || op.Slashed != 10*bank.UnitsPerEMG || op.Enrolled != 1 {
+		t.Fatalf("operator after suspension %+v", op)
+	}
+}
