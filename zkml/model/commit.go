@@ -1,14 +1,13 @@
 package model
 
 import (
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
+
+	"emergence/zkml/verifier"
 )
 
 // PackBits is the number of bits packed into one field element before it is
@@ -63,25 +62,11 @@ func (s Salt) Hex() string { return HexElement(s.BigInt()) }
 func (s Salt) BigInt() *big.Int { return s.v.BigInt(new(big.Int)) }
 
 // HexElement formats a field element as 0x + 64 hex digits.
-func HexElement(v *big.Int) string { return fmt.Sprintf("0x%064x", v) }
+func HexElement(v *big.Int) string { return verifier.HexElement(v) }
 
 // ParseElement parses a 0x-prefixed hex field element, rejecting values not
 // below the BN254 scalar modulus.
-func ParseElement(h string) (*big.Int, error) {
-	h = strings.TrimPrefix(h, "0x")
-	if len(h) == 0 || len(h) > 64 {
-		return nil, fmt.Errorf("field element %q: want up to 64 hex digits", h)
-	}
-	b, err := hex.DecodeString(strings.Repeat("0", len(h)%2) + h)
-	if err != nil {
-		return nil, fmt.Errorf("field element: %w", err)
-	}
-	v := new(big.Int).SetBytes(b)
-	if v.Cmp(fr.Modulus()) >= 0 {
-		return nil, errors.New("field element not below the BN254 scalar modulus")
-	}
-	return v, nil
-}
+func ParseElement(h string) (*big.Int, error) { return verifier.ParseElement(h) }
 
 // MiMC hashes field elements with gnark-crypto's BN254 MiMC
 // (Miyaguchi–Preneel), the same function as gnark's std/hash/mimc.

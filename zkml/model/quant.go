@@ -109,7 +109,8 @@ func (m *Model) Shape() Shape {
 // Classes returns the number of output classes.
 func (s Shape) Classes() int { return s.Layers[len(s.Layers)-1].Out }
 
-// Bounds gives, from the shape alone, the worst-case magnitudes that the
+// Bounds gives, from the shape alone (weights in [-2^(WeightBits-1), 2^(WeightBits-1)),
+// biases likewise, inputs in [0, 2^InputBits)), the worst-case magnitudes that the
 // circuits range-check against.
 type Bounds struct {
 	// MaxAcc[l] bounds |z| of layer l for any in-range input and weights.
@@ -127,7 +128,6 @@ func (s Shape) Bounds() Bounds {
 	maxIn.Sub(maxIn, big.NewInt(1))
 	for i, l := range s.Layers {
 		w := new(big.Int).Lsh(big.NewInt(1), uint(l.WeightBits-1))
-		w.Sub(w, big.NewInt(1))
 		bias := new(big.Int).Lsh(big.NewInt(1), uint(l.BiasBits-1))
 		acc := new(big.Int).Mul(w, maxIn)
 		acc.Mul(acc, big.NewInt(int64(l.In)))
@@ -218,19 +218,19 @@ func (m *Model) Validate() error {
 		if len(l.Weights) != l.Out || len(l.Bias) != l.Out {
 			return fmt.Errorf("layer %d: %d weight rows and %d biases, want %d", i, len(l.Weights), len(l.Bias), l.Out)
 		}
-		wmax := int64(1)<<(l.WeightBits-1) - 1
-		bmax := int64(1)<<(l.BiasBits-1) - 1
+		wlo, whi := -int64(1)<<(l.WeightBits-1), int64(1)<<(l.WeightBits-1)-1
+		blo, bhi := -int64(1)<<(l.BiasBits-1), int64(1)<<(l.BiasBits-1)-1
 		for j, row := range l.Weights {
 			if len(row) != l.In {
 				return fmt.Errorf("layer %d row %d: %d weights, want %d", i, j, len(row), l.In)
 			}
 			for _, w := range row {
-				if w < -wmax || w > wmax {
-					return fmt.Errorf("layer %d: weight %d outside ±%d", i, w, wmax)
+				if w < wlo || w > whi {
+					return fmt.Errorf("layer %d: weight %d outside [%d, %d]", i, w, wlo, whi)
 				}
 			}
-			if l.Bias[j] < -bmax || l.Bias[j] > bmax {
-				return fmt.Errorf("layer %d: bias %d outside ±%d", i, l.Bias[j], bmax)
+			if l.Bias[j] < blo || l.Bias[j] > bhi {
+				return fmt.Errorf("layer %d: bias %d outside [%d, %d]", i, l.Bias[j], blo, bhi)
 			}
 		}
 	}
@@ -406,7 +406,7 @@ func Quantize(f *FloatModel, cfg QuantConfig, salt Salt) (*Model, error) {
 			maxB = max(maxB, abs64(layer.Bias[j]))
 		}
 		layer.BiasBits = max(bits.Len64(uint64(maxB))+1, 2)
-		acc := new(big.Int).Mul(big.NewInt(int64(wmax)), maxIn)
+		acc := new(big.Int).Lsh(maxIn, uint(cfg.WeightBits-1))
 		acc.Mul(acc, big.NewInt(int64(in)))
 		acc.Add(acc, new(big.Int).Lsh(big.NewInt(1), uint(layer.BiasBits-1)))
 		if l < L-1 {

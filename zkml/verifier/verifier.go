@@ -1,10 +1,17 @@
-package circuit
+// Package verifier decodes and verifies Emergence zkML proofs (gnark v0.14
+// Groth16 over BN254) defensively: size limits, exact lengths, curve and
+// subgroup checks, commitment counts and public-input ranges are checked
+// before gnark sees the data, and every call is guarded by recover, so
+// malformed input yields an error, never a panic. It is deterministic and
+// is what the chain's zkml module calls in FinalizeBlock.
+package verifier
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -157,4 +164,29 @@ func VerifyDecoded(vk *groth16bn254.VerifyingKey, proofBytes []byte, publics []*
 		return fmt.Errorf("%w: %v", ErrInvalidProof, err)
 	}
 	return nil
+}
+
+// ParseElement parses a 0x-prefixed hex field element (up to 64 digits),
+// rejecting values not below the BN254 scalar modulus.
+func ParseElement(h string) (*big.Int, error) {
+	h = strings.TrimPrefix(h, "0x")
+	if len(h) == 0 || len(h) > 64 {
+		return nil, fmt.Errorf("field element %q: want 1 to 64 hex digits", h)
+	}
+	v, ok := new(big.Int).SetString(h, 16)
+	if !ok {
+		return nil, fmt.Errorf("field element %q: not hex", h)
+	}
+	if v.Cmp(fr.Modulus()) >= 0 {
+		return nil, errors.New("field element not below the BN254 scalar modulus")
+	}
+	return v, nil
+}
+
+// HexElement formats a field element as 0x + 64 hex digits.
+func HexElement(v *big.Int) string { return fmt.Sprintf("0x%064x", v) }
+
+// NumPublics returns the number of public inputs a decoded key expects.
+func NumPublics(vk *groth16bn254.VerifyingKey) int {
+	return len(vk.G1.K) - len(vk.PublicAndCommitmentCommitted) - 1
 }

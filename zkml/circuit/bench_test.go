@@ -1,0 +1,330 @@
+package circuit
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/frontend/cs/r1cs"
+	"github.com/consensys/gnark/logger"
+
+	"emergence/zkml/model"
+)
+
+// denseCircuit is one dense layer with hidden weights and hidden inputs,
+// the unit the constraints-per-MAC figure is measured on.
+type denseCircuit struct {
+	W   []frontend.Variable
+	A   []frontend.Variable
+	Out frontend.Variable `gnark:",public"`
+	in  int
+	out int
+}
+
+func (c *denseCircuit) Define(api frontend.API) error {
+	z := make([]frontend.Variable, c.out)
+	for j := 0; j < c.out; j++ {
+		terms := make([]frontend.Variable, c.in)
+		for k := 0; k < c.in; k++ {
+			terms[k] = api.Mul(c.W[j*c.in+k], c.A[k])
+		}
+		z[j] = sum(api, terms)
+	}
+	// Bind every output so none is optimized away: Out = Σ_j j·z_j.
+	acc := make([]frontend.Variable, c.out)
+	for j := range z {
+		acc[j] = api.Mul(z[j], j+1)
+	}
+	api.AssertIsEqual(sum(api, acc), c.Out)
+	return nil
+}
+
+// BenchmarkDenseConstraintsPerMAC reports R1CS constraints per
+// multiply-accumulate of a hidden-weight × hidden-activation layer.
+func BenchmarkDenseConstraintsPerMAC(b *testing.B) {
+	logger.Disable()
+	for _, sz := range [][2]int{{784, 56}, {56, 10}, {784, 32}} {
+		b.Run(strconv.Itoa(sz[0])+"x"+strconv.Itoa(sz[1]), func(b *testing.B) {
+			c := &denseCircuit{W: make([]frontend.Variable, sz[0]*sz[1]), A: make([]frontend.Variable, sz[0]), in: sz[0], out: sz[1]}
+			var n int
+			for i := 0; i < b.N; i++ {
+				ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = ccs.GetNbConstraints()
+			}
+			macs := sz[0] * sz[1]
+			b.ReportMetric(float64(n), "constraints")
+			b.ReportMetric(float64(n)/float64(macs), "constraints/MAC")
+		})
+	}
+}
+
+// randomModel quantizes a float model with random weights; proving cost
+// does not depend on the weight values.
+func randomModel(b testing.TB, sizes []int, inputMax int64) *model.Model {
+	r := rand.New(rand.NewPCG(1, 2))
+	f := &model.FloatModel{Sizes: sizes, InputMax: inputMax}
+	for l := 0; l+1 < len(sizes); l++ {
+		w := make([]float64, sizes[l]*sizes[l+1])
+		for i := range w {
+			w[i] = r.NormFloat64() * 0.1
+		}
+		f.W = append(f.W, w)
+		bb := make([]float64, sizes[l+1])
+		for i := range bb {
+			bb[i] = r.NormFloat64() * 0.1
+		}
+		f.B = append(f.B, bb)
+	}
+	m, err := model.Quantize(f, model.QuantConfig{}, model.SaltFromBytes([]byte("bench")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// componentConstraints compiles a circuit made only of the commitment
+// opening of a shape, to split the inference figure into model and commitment.
+type commitOnly struct {
+	Commitment frontend.Variable `gnark:",public"`
+	Salt       frontend.Variable
+	W, B       [][]frontend.Variable
+	shape      model.Shape
+}
+
+func (c *commitOnly) Define(api frontend.API) error {
+	return assertCommitment(api, newChecker(api), c.shape, c.W, c.B, c.Salt, c.Commitment)
+}
+
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+func peakRSSGiB() float64 {
+	s := peakRSS()
+	f := strings.Fields(s)
+	if len(f) != 2 || f[1] != "kB" {
+		return -1
+	}
+	kb, _ := strconv.ParseFloat(f[0], 64)
+	return kb / (1 << 20)
+}
+
+// BenchmarkInference784x56x10 compiles, sets up (one party, real keys),
+// proves and verifies an inference of a 784-56-10 MLP.
+func BenchmarkInference784x56x10(b *testing.B) {
+	logger.Disable()
+	m := randomModel(b, []int{784, 56, 10}, 255)
+	r := rand.New(rand.NewPCG(3, 4))
+	x := make([]int64, 784)
+	for i := range x {
+		x[i] = int64(r.IntN(256))
+	}
+	spec := Spec{Kind: KindInference, Shape: m.Shape()}
+	ccs, err := spec.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	co := &commitOnly{shape: m.Shape()}
+	var dummy [][]frontend.Variable
+	allocModel(m.Shape(), &co.W, &co.B, &dummy, &dummy, &dummy, 1)
+	cc, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, co)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := time.Now()
+	pk, vk, err := SetupOneParty(ccs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	setup := time.Since(st)
+	w, pub, err := AssignInference(m, x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pubs, _ := InferencePublics(pub)
+	vkb, _ := MarshalVK(vk)
+	b.ResetTimer()
+	var proofBytes []byte
+	for i := 0; i < b.N; i++ {
+		p, err := Prove(ccs, pk, w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		proofBytes, _ = MarshalProof(p)
+	}
+	b.StopTimer()
+	st = time.Now()
+	if err := Verify(vkb, proofBytes, pubs); err != nil {
+		b.Fatal(err)
+	}
+	ver := time.Since(st)
+	b.ReportMetric(float64(ccs.GetNbConstraints()), "constraints")
+	b.ReportMetric(float64(cc.GetNbConstraints()), "commitment-constraints")
+	b.ReportMetric(float64(ccs.GetNbConstraints()-cc.GetNbConstraints()), "model+input-constraints")
+	b.ReportMetric(setup.Seconds(), "setup-s")
+	b.ReportMetric(ver.Seconds()*1000, "verify-ms")
+	b.ReportMetric(float64(len(proofBytes)), "proof-bytes")
+	b.ReportMetric(peakRSSGiB(), "peakRSS-GiB")
+}
+
+// BenchmarkVerify measures verification of a small real proof: the cost is
+// the same for every circuit with three public inputs and one commitment.
+func BenchmarkVerify(b *testing.B) {
+	logger.Disable()
+	m := &model.Model{
+		Format: model.ModelFormat, Version: model.ModelVersion, Kind: model.KindLogReg,
+		InputMax: 7, Classes: 3, InputBits: 3,
+		Layers: []model.Layer{{LayerShape: model.LayerShape{In: 2, Out: 3, WeightBits: 4, BiasBits: 4},
+			Weights: [][]int64{{2, -1}, {-1, 3}, {1, 1}}, Bias: []int64{0, -2, 1}}},
+	}
+	if err := m.Seal(model.SaltFromBytes([]byte("v"))); err != nil {
+		b.Fatal(err)
+	}
+	ccs, err := Spec{Kind: KindInference, Shape: m.Shape()}.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk, vk, err := SetupOneParty(ccs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, pub, _ := AssignInference(m, []int64{1, 2})
+	p, err := Prove(ccs, pk, w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pb, _ := MarshalProof(p)
+	vkb, _ := MarshalVK(vk)
+	pubs, _ := InferencePublics(pub)
+	dvk, err := DecodeVK(vkb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("decoded-key", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := VerifyDecoded(dvk, pb, pubs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("with-key-decoding", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := Verify(vkb, pb, pubs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkExamFashionMNIST proves accuracy of a 784-32-10 MLP trained on
+// Fashion-MNIST over its test set. Set ZKML_FASHION_DIR to the directory
+// holding the four IDX .gz files; ZKML_EXAM_N limits the exam (default all
+// 10,000); ZKML_EPOCHS sets training epochs (default 3). Proving uses
+// gnark's DummySetup keys (a real one-party setup of a multi-million
+// constraint circuit takes tens of minutes on two cores); the proof cannot
+// be verified with them, so verification is measured by BenchmarkVerify.
+func BenchmarkExamFashionMNIST(b *testing.B) {
+	dir := os.Getenv("ZKML_FASHION_DIR")
+	if dir == "" {
+		b.Skip("set ZKML_FASHION_DIR to the Fashion-MNIST directory")
+	}
+	logger.Disable()
+	n := 10000
+	if s := os.Getenv("ZKML_EXAM_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	epochs := 3
+	if s := os.Getenv("ZKML_EPOCHS"); s != "" {
+		epochs, _ = strconv.Atoi(s)
+	}
+	train, err := model.ReadIDXFiles(filepath.Join(dir, "train-images-idx3-ubyte.gz"), filepath.Join(dir, "train-labels-idx1-ubyte.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	test, err := model.ReadIDXFiles(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := time.Now()
+	cfg := model.DefaultTrainConfig()
+	cfg.Epochs = epochs
+	f, err := model.Train(train, []int{784, 32, 10}, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := model.Quantize(f, model.QuantConfig{}, model.SaltFromBytes([]byte("fashion")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("trained in %s: float accuracy %.4f", time.Since(st), f.Accuracy(test))
+	e, err := model.NewExam("fashion-mnist-test", test.Subset(0, n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	score, _ := e.Score(m)
+	b.Logf("quantized model scores %d/%d on the exam", score, e.N())
+
+	st = time.Now()
+	ccs, err := Spec{Kind: KindExam, Shape: m.Shape(), Exam: e}.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	compile := time.Since(st)
+	b.Logf("compiled %d constraints in %s (peak RSS %s)", ccs.GetNbConstraints(), compile, peakRSS())
+	st = time.Now()
+	pk, err := groth16.DummySetup(ccs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("dummy setup in %s (peak RSS %s)", time.Since(st), peakRSS())
+	st = time.Now()
+	w, _, err := AssignExam(m, e, score)
+	if err != nil {
+		b.Fatal(err)
+	}
+	assign := time.Since(st)
+	runtime.GC()
+	b.ResetTimer()
+	st = time.Now()
+	var proofBytes []byte
+	for i := 0; i < b.N; i++ {
+		p, err := Prove(ccs, pk, w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		p.WriteTo(&buf)
+		proofBytes = buf.Bytes()
+	}
+	prove := time.Since(st) / time.Duration(b.N)
+	b.StopTimer()
+	b.Logf("proved in %s (witness assignment %s), peak RSS %s, proof %d bytes", prove, assign, peakRSS(), len(proofBytes))
+	b.ReportMetric(float64(ccs.GetNbConstraints()), "constraints")
+	b.ReportMetric(compile.Seconds(), "compile-s")
+	b.ReportMetric(prove.Seconds(), "prove-s")
+	b.ReportMetric(float64(len(proofBytes)), "proof-bytes")
+	b.ReportMetric(peakRSSGiB(), "peakRSS-GiB")
+	b.ReportMetric(float64(score), "correct")
+	b.ReportMetric(float64(e.N()), "exam-n")
+}

@@ -1,0 +1,21 @@
+package zkml
+
+import "emergence/app"
+
+// Name is the module's name: codespace, genesis key, query route and the
+// prefix of its messages and state keys.
+const Name = "zkml"
+
+// Result codes of the zkml module. Append only.
+var (
+	CodeExamNotFound    = app.Code{Space: Name, Num: 1, Desc: "exam not registered"}
+	CodeMalformedProof  = app.Code{Space: Name, Num: 2, Desc: "malformed proof"}
+	CodeInvalidProof    = app.Code{Space: Name, Num: 3, Desc: "proof does not verify"}
+	CodeMalformedKey    = app.Code{Space: Name, Num: 4, Desc: "malformed verifying key"}
+	CodeKeyTooLarge     = app.Code{Space: Name, Num: 5, Desc: "verifying key too large"}
+	CodeBadPublicInput  = app.Code{Space: Name, Num: 6, Desc: "bad public input"}
+	CodeWrongCircuit    = app.Code{Space: Name, Num: 7, Desc: "wrong circuit kind"}
+	CodeDuplicateProof  = app.Code{Space: Name, Num: 8, Desc: "proof already submitted"}
+	CodeBadField        = app.Code{Space: Name, Num: 9, Desc: "bad message field"}
+	CodeCircuitNotFound = app.Code{Space: Name, Num: 10, Desc: "circuit not registered"}
+)

@@ -1,0 +1,355 @@
+package zkml
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/zkml/verifier"
+)
+
+// Gas costs. A Groth16 verification (three pairings' worth of Miller loop
+// and final exponentiation, plus point decoding) takes 3–5 ms on one core;
+// at the chain's 10 gas per byte that is priced like a 30 KB transaction.
+const (
+	GasRegister       = 50_000
+	GasPerKeyByte     = 20
+	GasAttest         = 20_000
+	GasInfer          = 20_000
+	GasVerify         = 300_000
+	MaxNameLen        = 64
+	MaxProvenanceRoot = 64 // hex digits
+	// NumPublics is the number of public inputs of every zkml circuit.
+	NumPublics = 3
+)
+
+// Module is the zkml chain module.
+type Module struct{}
+
+// New returns the module.
+func New() *Module { return &Module{} }
+
+var _ app.Module = (*Module)(nil)
+
+// Name implements app.Module.
+func (m *Module) Name() string { return Name }
+
+// Msgs implements app.Module.
+func (m *Module) Msgs() []app.MsgHandler {
+	return []app.MsgHandler{
+		{Type: Name + "/register-exam", Gas: GasRegister, Handle: m.handleRegisterExam, Check: m.handleRegisterExam},
+		{Type: Name + "/register-inference", Gas: GasRegister, Handle: m.handleRegisterInference, Check: m.handleRegisterInference},
+		{Type: Name + "/attest", Gas: GasAttest, Handle: m.handleAttest, Check: m.handleAttest},
+		{Type: Name + "/infer", Gas: GasInfer, Handle: m.handleInfer, Check: m.handleInfer},
+	}
+}
+
+// InitGenesis implements app.Module: the module has no genesis state.
+func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
+	if len(raw) > 0 && string(raw) != "null" && string(raw) != "{}" {
+		return fmt.Errorf("zkml genesis takes no parameters, got %s", raw)
+	}
+	return nil
+}
+
+// EndBlock implements app.Module: nothing happens at the end of a block.
+func (m *Module) EndBlock(ctx *app.Context) error { return nil }
+
+// MsgRegisterExam registers the verifying key of an accuracy circuit.
+type MsgRegisterExam struct {
+	Name        string `json:"name"`
+	ExamDigest  string `json:"exam_digest"`
+	N           uint64 `json:"n"`
+	ShapeDigest string `json:"shape_digest"`
+	VK          []byte `json:"vk"`
+}
+
+// MsgRegisterInference registers the verifying key of an inference circuit.
+type MsgRegisterInference struct {
+	Name        string `json:"name"`
+	ShapeDigest string `json:"shape_digest"`
+	VK          []byte `json:"vk"`
+}
+
+// MsgAttest claims, with a proof, that a committed model scores at least
+// Claim on a registered exam.
+type MsgAttest struct {
+	Exam        uint64 `json:"exam"`
+	Commitment  string `json:"commitment"`
+	Claim       uint64 `json:"claim"`
+	Proof       []byte `json:"proof"`
+	DatasetRoot string `json:"dataset_root,omitempty"`
+	LabelJob    uint64 `json:"label_job,omitempty"`
+}
+
+// MsgInfer claims, with a proof, that a committed model maps the input
+// with digest InputDigest to Class.
+type MsgInfer struct {
+	Circuit     uint64 `json:"circuit"`
+	Commitment  string `json:"commitment"`
+	InputDigest string `json:"input_digest"`
+	Class       uint64 `json:"class"`
+	Proof       []byte `json:"proof"`
+}
+
+// element parses a field element and returns it with its canonical hex.
+func element(what, h string) (*big.Int, string, error) {
+	v, err := verifier.ParseElement(h)
+	if err != nil {
+		return nil, "", CodeBadPublicInput.Errorf("%s: %v", what, err)
+	}
+	return v, verifier.HexElement(v), nil
+}
+
+// checkKey validates a verifying key and charges for its size.
+func checkKey(ctx *app.Context, vk []byte) (string, error) {
+	if len(vk) > verifier.MaxVKBytes {
+		return "", CodeKeyTooLarge.Errorf("%d bytes, at most %d", len(vk), verifier.MaxVKBytes)
+	}
+	if err := ctx.ConsumeGas(uint64(len(vk))*GasPerKeyByte, "verifying key"); err != nil {
+		return "", err
+	}
+	k, err := verifier.DecodeVK(vk)
+	if err != nil {
+		return "", CodeMalformedKey.Errorf("%v", err)
+	}
+	if n := verifier.NumPublics(k); n != NumPublics {
+		return "", CodeMalformedKey.Errorf("key has %d public inputs, zkml circuits have %d", n, NumPublics)
+	}
+	h := sha256.Sum256(vk)
+	return hex.EncodeToString(h[:]), nil
+}
+
+func checkName(name string) error {
+	if len(name) > MaxNameLen {
+		return CodeBadField.Errorf("name of %d bytes, at most %d", len(name), MaxNameLen)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return CodeBadField.Errorf("name has control characters")
+		}
+	}
+	return nil
+}
+
+func (m *Module) register(ctx *app.Context, c Circuit) error {
+	if err := checkName(c.Name); err != nil {
+		return err
+	}
+	if _, hexShape, err := element("shape digest", c.ShapeDigest); err != nil {
+		return err
+	} else {
+		c.ShapeDigest = hexShape
+	}
+	h, err := checkKey(ctx, c.VK)
+	if err != nil {
+		return err
+	}
+	c.VKHash = h
+	c.ID = next(ctx.KV, "circuit")
+	c.Registrant = ctx.Signer
+	c.Height = ctx.Height
+	putJSON(ctx.KV, key("circuit", c.ID), c)
+	ctx.Emit("zkml/register", "id", fmt.Sprint(c.ID), "kind", c.Kind, "vk_hash", c.VKHash, "registrant", c.Registrant.String())
+	return nil
+}
+
+func (m *Module) handleRegisterExam(ctx *app.Context, raw json.RawMessage) error {
+	var msg MsgRegisterExam
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	_, digest, err := element("exam digest", msg.ExamDigest)
+	if err != nil {
+		return err
+	}
+	if msg.N == 0 || msg.N > 1<<20 {
+		return CodeBadField.Errorf("exam size %d outside [1, 2^20]", msg.N)
+	}
+	return m.register(ctx, Circuit{Kind: KindExam, Name: msg.Name, ExamDigest: digest, N: msg.N, ShapeDigest: msg.ShapeDigest, VK: msg.VK})
+}
+
+func (m *Module) handleRegisterInference(ctx *app.Context, raw json.RawMessage) error {
+	var msg MsgRegisterInference
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	return m.register(ctx, Circuit{Kind: KindInference, Name: msg.Name, ShapeDigest: msg.ShapeDigest, VK: msg.VK})
+}
+
+// verify charges GasVerify, rejects reused proofs and verifies.
+func verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int) (string, error) {
+	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
+		return "", CodeMalformedProof.Errorf("%d bytes, at most %d", len(proof), verifier.MaxProofBytes)
+	}
+	h := sha256.Sum256(proof)
+	if ctx.KV.Get(key("proof", h[:])) != nil {
+		return "", CodeDuplicateProof.Errorf("proof %x was already used", h[:8])
+	}
+	if err := ctx.ConsumeGas(GasVerify, "proof verification"); err != nil {
+		return "", err
+	}
+	err := verifier.Verify(c.VK, proof, publics)
+	switch {
+	case err == nil:
+	case errors.Is(err, verifier.ErrMalformedProof):
+		return "", CodeMalformedProof.Errorf("%v", err)
+	case errors.Is(err, verifier.ErrPublicInputs):
+		return "", CodeBadPublicInput.Errorf("%v", err)
+	case errors.Is(err, verifier.ErrMalformedKey):
+		return "", CodeMalformedKey.Errorf("registered key: %v", err)
+	default:
+		return "", CodeInvalidProof.Errorf("%v", err)
+	}
+	ctx.KV.Set(key("proof", h[:]), []byte{1})
+	return hex.EncodeToString(h[:]), nil
+}
+
+func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
+	var msg MsgAttest
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	c, err := getCircuit(ctx.KV, msg.Exam)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return CodeExamNotFound.Errorf("exam %d", msg.Exam)
+	}
+	if c.Kind != KindExam {
+		return CodeWrongCircuit.Errorf("circuit %d is an %s key, not an exam", c.ID, c.Kind)
+	}
+	commitment, commitHex, err := element("commitment", msg.Commitment)
+	if err != nil {
+		return err
+	}
+	if msg.Claim > c.N {
+		return CodeBadPublicInput.Errorf("claim %d above the exam's %d samples", msg.Claim, c.N)
+	}
+	if len(msg.DatasetRoot) > MaxProvenanceRoot {
+		return CodeBadField.Errorf("dataset root of %d characters, at most %d", len(msg.DatasetRoot), MaxProvenanceRoot)
+	}
+	if msg.DatasetRoot != "" {
+		if _, err := hex.DecodeString(msg.DatasetRoot); err != nil {
+			return CodeBadField.Errorf("dataset root is not hex: %v", err)
+		}
+	}
+	digest, _, err := element("exam digest", c.ExamDigest)
+	if err != nil {
+		return err
+	}
+	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim)})
+	if err != nil {
+		return err
+	}
+	a := Attestation{
+		ID: next(ctx.KV, "attest"), Exam: c.ID, Commitment: commitHex, Claim: msg.Claim, N: c.N,
+		DatasetRoot: msg.DatasetRoot, LabelJob: msg.LabelJob, Attester: ctx.Signer, Height: ctx.Height, ProofHash: ph,
+	}
+	putJSON(ctx.KV, key("attest", a.ID), a)
+	ctx.KV.Set(key("by-model", commitHex, "a", a.ID), nil)
+	ctx.KV.Set(key("by-exam", c.ID, a.ID), nil)
+	// Leaderboard: keep each model's best claim on the exam.
+	bestKey := key("best", c.ID, commitHex)
+	if old := ctx.KV.Get(bestKey); old != nil {
+		if u64(old) >= a.Claim {
+			ctx.Emit("zkml/attest", "id", fmt.Sprint(a.ID), "exam", fmt.Sprint(c.ID), "commitment", commitHex, "claim", fmt.Sprint(a.Claim))
+			return nil
+		}
+		ctx.KV.Delete(key("board", c.ID, ^u64(old), commitHex))
+	}
+	ctx.KV.Set(bestKey, append(be(a.Claim), be(a.ID)...))
+	ctx.KV.Set(key("board", c.ID, ^a.Claim, commitHex), be(a.ID))
+	ctx.Emit("zkml/attest", "id", fmt.Sprint(a.ID), "exam", fmt.Sprint(c.ID), "commitment", commitHex, "claim", fmt.Sprint(a.Claim))
+	return nil
+}
+
+func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
+	var msg MsgInfer
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	c, err := getCircuit(ctx.KV, msg.Circuit)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return CodeCircuitNotFound.Errorf("circuit %d", msg.Circuit)
+	}
+	if c.Kind != KindInference {
+		return CodeWrongCircuit.Errorf("circuit %d is an %s key, not an inference key", c.ID, c.Kind)
+	}
+	commitment, commitHex, err := element("commitment", msg.Commitment)
+	if err != nil {
+		return err
+	}
+	input, inputHex, err := element("input digest", msg.InputDigest)
+	if err != nil {
+		return err
+	}
+	if msg.Class > 1<<16 {
+		return CodeBadPublicInput.Errorf("class %d out of range", msg.Class)
+	}
+	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class)})
+	if err != nil {
+		return err
+	}
+	inf := Inference{ID: next(ctx.KV, "infer"), Circuit: c.ID, Commitment: commitHex, InputDigest: inputHex,
+		Class: msg.Class, Prover: ctx.Signer, Height: ctx.Height, ProofHash: ph}
+	putJSON(ctx.KV, key("infer", inf.ID), inf)
+	ctx.KV.Set(key("by-model", commitHex, "i", inf.ID), nil)
+	ctx.Emit("zkml/infer", "id", fmt.Sprint(inf.ID), "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "class", fmt.Sprint(inf.Class))
+	return nil
+}
+
+// Invariants implements app.Module: every index entry points at a stored
+// record that agrees with it, and every leaderboard entry is its model's best.
+func (m *Module) Invariants(r store.Reader) error {
+	var err error
+	fail := func(format string, args ...any) bool {
+		err = fmt.Errorf(format, args...)
+		return false
+	}
+	p := key("by-exam") // by-exam/<exam 8>/<id 8>
+	p = append(p, '/')
+	r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
+		rest := k[len(p):]
+		if len(rest) != 17 {
+			return fail("zkml: malformed key %q", k)
+		}
+		exam, id := u64(rest[:8]), u64(rest[9:])
+		var a Attestation
+		ok, e := getJSON(r, key("attest", id), &a)
+		if e != nil || !ok || a.Exam != exam {
+			return fail("zkml: by-exam entry %d/%d without matching attestation", exam, id)
+		}
+		if c, e := getCircuit(r, exam); e != nil || c == nil || c.Kind != KindExam || a.Claim > c.N {
+			return fail("zkml: attestation %d names a bad exam %d", id, exam)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	bp := append(key("board"), '/')
+	r.Iterate(bp, store.PrefixEnd(bp), func(k, v []byte) bool {
+		rest := k[len(bp):]
+		if len(rest) < 18 {
+			return fail("zkml: malformed key %q", k)
+		}
+		exam, claim, commit := u64(rest[:8]), ^u64(rest[9:17]), string(rest[18:])
+		best := r.Get(key("best", exam, commit))
+		if best == nil || u64(best) != claim || !bytes.Equal(best[8:], v) {
+			return fail("zkml: leaderboard entry of %s on exam %d is not its best", commit, exam)
+		}
+		return true
+	})
+	return err
+}

@@ -1,0 +1,249 @@
+package zkml_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"testing"
+
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fp"
+	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/constraint"
+	"github.com/consensys/gnark/logger"
+
+	"emergence/app"
+	"emergence/app/apptest"
+	"emergence/bank"
+	"emergence/zkml"
+	"emergence/zkml/circuit"
+	"emergence/zkml/model"
+	"emergence/zkml/verifier"
+)
+
+// tinyModel is a 2-feature, 3-class logistic regression with a given salt.
+func tinyModel(t *testing.T, salt string) *model.Model {
+	t.Helper()
+	m := &model.Model{
+		Format: model.ModelFormat, Version: model.ModelVersion, Kind: model.KindLogReg,
+		InputMax: 7, Classes: 3, InputBits: 3,
+		Layers: []model.Layer{{
+			LayerShape: model.LayerShape{In: 2, Out: 3, WeightBits: 4, BiasBits: 4},
+			Weights:    [][]int64{{2, -1}, {-1, 3}, {1, 1}},
+			Bias:       []int64{0, -2, 1},
+		}},
+	}
+	if err := m.Seal(model.SaltFromBytes([]byte(salt))); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func tinyExam(t *testing.T, labels []int) *model.Exam {
+	t.Helper()
+	d := &model.Dataset{Features: 2, Classes: 3, MaxValue: 7,
+		X: [][]int64{{5, 1}, {1, 5}, {4, 4}, {6, 0}, {0, 6}, {3, 3}}, Y: labels}
+	e, err := model.NewExam("tiny", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+type keys struct {
+	ccs constraint.ConstraintSystem
+	pk  groth16.ProvingKey
+	vk  []byte
+}
+
+func setup(t *testing.T, spec circuit.Spec) keys {
+	t.Helper()
+	ccs, err := spec.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, vk, err := circuit.SetupOneParty(ccs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vkb, err := circuit.MarshalVK(vk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys{ccs, pk, vkb}
+}
+
+func proveExam(t *testing.T, k keys, m *model.Model, e *model.Exam, claim int) []byte {
+	t.Helper()
+	w, _, err := circuit.AssignExam(m, e, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := circuit.Prove(k.ccs, k.pk, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := circuit.MarshalProof(p)
+	return b
+}
+
+func TestAttestInferQueries(t *testing.T) {
+	logger.Disable()
+	m1, m2 := tinyModel(t, "one"), tinyModel(t, "two")
+	exam := tinyExam(t, []int{0, 1, 2, 0, 1, 1})
+	other := tinyExam(t, []int{0, 1, 2, 0, 1, 2})
+	score, _ := exam.Score(m1)
+	if score < 3 {
+		t.Fatalf("tiny model scores only %d", score)
+	}
+	ek := setup(t, circuit.Spec{Kind: circuit.KindExam, Shape: m1.Shape(), Exam: exam})
+	ok2 := setup(t, circuit.Spec{Kind: circuit.KindExam, Shape: m1.Shape(), Exam: other})
+	ik := setup(t, circuit.Spec{Kind: circuit.KindInference, Shape: m1.Shape()})
+	shape := model.HexElement(model.ShapeDigest(m1.Shape()))
+
+	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 100_000_000, "bob": 100_000_000}}, bank.New(), zkml.New())
+	reg := func(e *model.Exam, vk []byte) app.TxResult {
+		return c.Deliver(c.Sign("alice", c.Msg("zkml/register-exam", zkml.MsgRegisterExam{
+			Name: "tiny", ExamDigest: model.HexElement(e.Digest()), N: uint64(e.N()), ShapeDigest: shape, VK: vk})))[0]
+	}
+	c.MustOK(reg(exam, ek.vk))                                                                                                                              // circuit 1
+	c.MustOK(reg(other, ok2.vk))                                                                                                                            // circuit 2
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("zkml/register-inference", zkml.MsgRegisterInference{Name: "tiny-infer", ShapeDigest: shape, VK: ik.vk})))[0]) // circuit 3
+
+	attest := func(who string, exam uint64, commitment string, claim int, proof []byte) app.TxResult {
+		return c.Deliver(c.Sign(who, c.Msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: commitment, Claim: uint64(claim), Proof: proof,
+			DatasetRoot: hex.EncodeToString(bytes.Repeat([]byte{0xab}, 32)), LabelJob: 7})))[0]
+	}
+	p1 := proveExam(t, ek, m1, exam, score)
+	res := attest("bob", 1, m1.Commitment, score, p1)
+	c.MustOK(res)
+	if res.GasUsed < zkml.GasVerify {
+		t.Fatalf("attestation used %d gas, verification alone costs %d", res.GasUsed, zkml.GasVerify)
+	}
+
+	// Bad inputs, each with its result code.
+	c.MustFail(attest("bob", 1, m1.Commitment, score, p1), zkml.CodeDuplicateProof)
+	p1b := proveExam(t, ek, m1, exam, score-1)
+	c.MustFail(attest("bob", 1, m1.Commitment, score, p1b), zkml.CodeInvalidProof)        // tampered claim
+	c.MustFail(attest("bob", 1, m2.Commitment, score-1, p1b), zkml.CodeInvalidProof)      // another commitment
+	c.MustFail(attest("bob", 2, m1.Commitment, score-1, p1b), zkml.CodeInvalidProof)      // another exam
+	c.MustFail(attest("bob", 99, m1.Commitment, score-1, p1b), zkml.CodeExamNotFound)     // unregistered exam
+	c.MustFail(attest("bob", 3, m1.Commitment, score-1, p1b), zkml.CodeWrongCircuit)      // inference key
+	c.MustFail(attest("bob", 1, m1.Commitment, exam.N()+1, p1b), zkml.CodeBadPublicInput) // claim > N
+	c.MustFail(attest("bob", 1, "0x"+hex.EncodeToString(bytes.Repeat([]byte{0xff}, 32)), 1, p1b), zkml.CodeBadPublicInput)
+	c.MustFail(attest("bob", 1, m1.Commitment, score-1, p1b[:len(p1b)-3]), zkml.CodeMalformedProof)   // wrong length
+	c.MustFail(attest("bob", 1, m1.Commitment, score-1, make([]byte, 4096)), zkml.CodeMalformedProof) // oversized
+	c.MustFail(attest("bob", 1, m1.Commitment, score-1, badSubgroupProof(t, ek.vk, p1b)), zkml.CodeMalformedProof)
+	c.MustFail(attest("bob", 1, m1.Commitment, score-1, offCurveProof(t, ek.vk, p1b)), zkml.CodeMalformedProof)
+	// Invalid proofs never reach the mempool.
+	if r := c.Check(c.Sign("bob", c.Msg("zkml/attest", zkml.MsgAttest{Exam: 1, Commitment: m1.Commitment, Claim: uint64(score), Proof: p1b}))); r.Code == 0 {
+		t.Fatal("CheckTx accepted an invalid proof")
+	}
+	c.ResyncNonce("bob")
+
+	// Oversized and malformed keys.
+	bigKey := make([]byte, verifier.MaxVKBytes+1)
+	c.MustFail(c.Deliver(c.SignWith("alice", 5_000_000, c.Msg("zkml/register-inference", zkml.MsgRegisterInference{ShapeDigest: shape, VK: bigKey})))[0], zkml.CodeKeyTooLarge)
+	c.MustFail(c.Deliver(c.Sign("alice", c.Msg("zkml/register-inference", zkml.MsgRegisterInference{ShapeDigest: shape, VK: ek.vk[:100]})))[0], zkml.CodeMalformedKey)
+
+	// A second model with a lower claim, and a lower claim of the first
+	// model that must not displace its best.
+	p2 := proveExam(t, ek, m2, exam, score-2)
+	c.MustOK(attest("alice", 1, m2.Commitment, score-2, p2))
+	c.MustOK(attest("bob", 1, m1.Commitment, score-1, p1b))
+
+	var board []zkml.LeaderboardEntry
+	if err := c.Query("zkml/leaderboard/1", nil, &board); err != nil {
+		t.Fatal(err)
+	}
+	if len(board) != 2 || board[0].Commitment != m1.Commitment || board[0].Claim != uint64(score) || board[1].Commitment != m2.Commitment || board[1].Claim != uint64(score-2) {
+		t.Fatalf("leaderboard %+v", board)
+	}
+	var byExam []zkml.Attestation
+	if err := c.Query("zkml/exam/1", nil, &byExam); err != nil || len(byExam) != 3 {
+		t.Fatalf("exam/1: %v %+v", err, byExam)
+	}
+	var a zkml.Attestation
+	if err := c.Query("zkml/attestation/1", nil, &a); err != nil || a.LabelJob != 7 || a.Attester != apptest.Addr("bob") || a.N != uint64(exam.N()) {
+		t.Fatalf("attestation/1: %v %+v", err, a)
+	}
+
+	// Inference.
+	w, pub, err := circuit.AssignInference(m1, []int64{2, 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := circuit.Prove(ik.ccs, ik.pk, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, _ := circuit.MarshalProof(pr)
+	infer := func(class int, circ uint64) app.TxResult {
+		return c.Deliver(c.Sign("bob", c.Msg("zkml/infer", zkml.MsgInfer{Circuit: circ, Commitment: pub.Commitment, InputDigest: pub.InputDigest, Class: uint64(class), Proof: pb})))[0]
+	}
+	c.MustFail(infer((pub.Class+1)%3, 3), zkml.CodeInvalidProof)
+	c.MustFail(infer(pub.Class, 1), zkml.CodeWrongCircuit)
+	c.MustFail(infer(pub.Class, 42), zkml.CodeCircuitNotFound)
+	c.MustOK(infer(pub.Class, 3))
+	var recs zkml.ModelRecords
+	if err := c.Query("zkml/model/"+m1.Commitment, nil, &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs.Attestations) != 2 || len(recs.Inferences) != 1 || recs.Inferences[0].Class != uint64(pub.Class) {
+		t.Fatalf("model records %+v", recs)
+	}
+	var circs []zkml.Circuit
+	if err := c.Query("zkml/circuits", nil, &circs); err != nil || len(circs) != 3 || circs[2].Kind != zkml.KindInference {
+		t.Fatalf("circuits: %v %+v", err, circs)
+	}
+	if err := c.Query("zkml/attestation/99", nil, &a); err == nil {
+		t.Fatal("absent attestation found")
+	}
+	if err := c.Query("zkml/leaderboard/x", nil, &board); err == nil {
+		t.Fatal("bad leaderboard id accepted")
+	}
+}
+
+// badSubgroupProof replaces the proof's G2 point with a curve point
+// outside the prime-order subgroup (raw encoding).
+func badSubgroupProof(t *testing.T, vkb, proof []byte) []byte {
+	t.Helper()
+	vk, _ := verifier.DecodeVK(vkb)
+	p, err := verifier.DecodeProof(proof, vk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x fp.Element
+	x.SetUint64(7)
+	for {
+		var e curve.E2
+		e.A0 = x
+		u := curve.MapToCurve2(&e)
+		if u.IsOnCurve() && !u.IsInSubGroup() {
+			p.Bs = u
+			break
+		}
+		x.SetUint64(x.Uint64() + 1)
+	}
+	var b bytes.Buffer
+	if _, err := p.WriteRawTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// offCurveProof flips a bit of the first point's y coordinate (raw encoding).
+func offCurveProof(t *testing.T, vkb, proof []byte) []byte {
+	t.Helper()
+	vk, _ := verifier.DecodeVK(vkb)
+	p, err := verifier.DecodeProof(proof, vk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := p.WriteRawTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	raw[40] ^= 1
+	return raw
+}

@@ -1,0 +1,195 @@
+package zkml
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/zkml/verifier"
+)
+
+// ModelRecords is the answer to "model/<commitment>".
+type ModelRecords struct {
+	Commitment   string        `json:"commitment"`
+	Attestations []Attestation `json:"attestations"`
+	Inferences   []Inference   `json:"inferences"`
+}
+
+// LeaderboardEntry is one row of "leaderboard/<exam>".
+type LeaderboardEntry struct {
+	Rank        int    `json:"rank"`
+	Commitment  string `json:"commitment"`
+	Claim       uint64 `json:"claim"`
+	N           uint64 `json:"n"`
+	Attestation uint64 `json:"attestation"`
+	Attester    string `json:"attester"`
+	DatasetRoot string `json:"dataset_root,omitempty"`
+	LabelJob    uint64 `json:"label_job,omitempty"`
+}
+
+// Query implements app.Module:
+//
+//	circuits                 registered exams and inference keys (?limit=N, default 100)
+//	circuit/<id>             one registration, with its verifying key
+//	attestation/<id>         one accuracy attestation
+//	inference/<id>           one inference claim
+//	model/<commitment>       attestations and inferences of a model
+//	exam/<id>                attestations on an exam, oldest first (?limit=N)
+//	leaderboard/<id>         best claim per model on an exam, best first (?limit=N)
+func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
+	parts := strings.Split(path, "/")
+	limit := 100
+	if s := params.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return nil, app.CodeBadQuery.Errorf("limit %q: want 1..1000", s)
+		}
+		limit = n
+	}
+	id := func() (uint64, error) {
+		if len(parts) != 2 {
+			return 0, app.CodeBadQuery.Errorf("want %s/<id>", parts[0])
+		}
+		v, err := strconv.ParseUint(parts[1], 10, 64)
+		if err != nil {
+			return 0, app.CodeBadQuery.Errorf("id %q: %v", parts[1], err)
+		}
+		return v, nil
+	}
+	switch parts[0] {
+	case "circuits":
+		var out []Circuit
+		var err error
+		p := append(key("circuit"), '/')
+		r.Iterate(p, store.PrefixEnd(p), func(_, v []byte) bool {
+			var c Circuit
+			if err = json.Unmarshal(v, &c); err != nil {
+				return false
+			}
+			c.VK = nil
+			out = append(out, c)
+			return len(out) < limit
+		})
+		return out, err
+	case "circuit":
+		v, err := id()
+		if err != nil {
+			return nil, err
+		}
+		c, err := getCircuit(r, v)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return nil, app.CodeNotFound.Errorf("circuit %d", v)
+		}
+		return c, nil
+	case "attestation", "inference":
+		v, err := id()
+		if err != nil {
+			return nil, err
+		}
+		if parts[0] == "attestation" {
+			var a Attestation
+			return found(getJSON(r, key("attest", v), &a))(&a, "attestation", v)
+		}
+		var inf Inference
+		return found(getJSON(r, key("infer", v), &inf))(&inf, "inference", v)
+	case "model":
+		if len(parts) != 2 {
+			return nil, app.CodeBadQuery.Errorf("want model/<commitment>")
+		}
+		c, err := verifier.ParseElement(parts[1])
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
+		}
+		out := ModelRecords{Commitment: verifier.HexElement(c), Attestations: []Attestation{}, Inferences: []Inference{}}
+		p := append(key("by-model", out.Commitment), '/')
+		r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
+			rest := k[len(p):]
+			if len(rest) != 10 {
+				err = app.CodeInternal.Errorf("malformed index key %q", k)
+				return false
+			}
+			n := u64(rest[2:])
+			if rest[0] == 'a' {
+				var a Attestation
+				if _, err = getJSON(r, key("attest", n), &a); err == nil {
+					out.Attestations = append(out.Attestations, a)
+				}
+			} else {
+				var inf Inference
+				if _, err = getJSON(r, key("infer", n), &inf); err == nil {
+					out.Inferences = append(out.Inferences, inf)
+				}
+			}
+			return err == nil && len(out.Attestations)+len(out.Inferences) < limit
+		})
+		return out, err
+	case "exam":
+		v, err := id()
+		if err != nil {
+			return nil, err
+		}
+		out := []Attestation{}
+		p := append(key("by-exam", v), '/')
+		r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
+			var a Attestation
+			if _, err = getJSON(r, key("attest", u64(k[len(p):])), &a); err != nil {
+				return false
+			}
+			out = append(out, a)
+			return len(out) < limit
+		})
+		return out, err
+	case "leaderboard":
+		v, err := id()
+		if err != nil {
+			return nil, err
+		}
+		c, err := getCircuit(r, v)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil || c.Kind != KindExam {
+			return nil, app.CodeNotFound.Errorf("exam %d", v)
+		}
+		out := []LeaderboardEntry{}
+		p := append(key("board", v), '/')
+		r.Iterate(p, store.PrefixEnd(p), func(_, val []byte) bool {
+			var a Attestation
+			if _, err = getJSON(r, key("attest", u64(val)), &a); err != nil {
+				return false
+			}
+			out = append(out, LeaderboardEntry{Rank: len(out) + 1, Commitment: a.Commitment, Claim: a.Claim, N: a.N,
+				Attestation: a.ID, Attester: a.Attester.String(), DatasetRoot: a.DatasetRoot, LabelJob: a.LabelJob})
+			return len(out) < limit
+		})
+		return out, err
+	}
+	return nil, app.CodeBadQuery.Errorf("unknown zkml query %q", path)
+}
+
+// found turns a getJSON result into a query answer.
+func found(ok bool, err error) func(v any, what string, id uint64) (any, error) {
+	return func(v any, what string, id uint64) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, app.CodeNotFound.Errorf("%s %d", what, id)
+		}
+		return v, nil
+	}
+}
+
+// valueReader serves one value for any key, to reuse getJSON on iterated values.
+type valueReader []byte
+
+func (v valueReader) Get([]byte) []byte                              { return v }
+func (v valueReader) Iterate([]byte, []byte, func(k, v []byte) bool) {}
+
+func readerOf(v []byte) store.Reader { return valueReader(v) }
