@@ -24,10 +24,18 @@ type entry struct {
 // transaction's writes are flushed into the block's cache with Write, or
 // dropped by simply abandoning the Cache.
 //
+// A Cache also remembers what it read from its parent, so hot keys (the fee
+// pool, busy accounts) are read from Pebble once per block. This is sound
+// because a parent never changes while a Cache over it is in use: the
+// committed store changes only at Commit, after which the app makes new
+// caches, and a block's cache changes only when a transaction's cache,
+// already finished, is flushed into it.
+//
 // A Cache is not safe for concurrent use.
 type Cache struct {
 	parent Reader
 	writes map[string]entry
+	reads  map[string][]byte // nil value: absent in the parent
 	err    *error
 }
 
@@ -36,7 +44,7 @@ var _ KV = (*Cache)(nil)
 // NewCache returns an empty cache over parent. Read errors from the store
 // are recorded in errp (see the package doc).
 func NewCache(parent Reader, errp *error) *Cache {
-	return &Cache{parent: parent, writes: make(map[string]entry), err: errp}
+	return &Cache{parent: parent, writes: make(map[string]entry), reads: make(map[string][]byte), err: errp}
 }
 
 // Err returns the first read error recorded by the underlying store readers.
@@ -55,7 +63,12 @@ func (c *Cache) Get(key []byte) []byte {
 		}
 		return e.value
 	}
-	return c.parent.Get(key)
+	if v, ok := c.reads[string(key)]; ok {
+		return v
+	}
+	v := c.parent.Get(key)
+	c.reads[string(key)] = v
+	return v
 }
 
 // Set implements KV. The cache keeps its own copy of key and value.
@@ -125,7 +138,8 @@ func (c *Cache) Iterate(start, end []byte, fn func(key, value []byte) bool) {
 	}
 }
 
-// WriteTo flushes the staged writes into dst and empties the cache.
+// WriteTo flushes the staged writes into dst and empties the cache (its
+// remembered reads too: they predate the flushed writes).
 func (c *Cache) WriteTo(dst KV) {
 	for _, w := range c.Writes() {
 		if w.Deleted {
@@ -134,7 +148,7 @@ func (c *Cache) WriteTo(dst KV) {
 			dst.Set(w.Key, w.Value)
 		}
 	}
-	clear(c.writes)
+	c.Reset()
 }
 
 // Writes returns the staged writes sorted by key.
@@ -152,8 +166,11 @@ func (c *Cache) Writes() []Write {
 	return out
 }
 
-// Reset discards all staged writes.
-func (c *Cache) Reset() { clear(c.writes) }
+// Reset discards all staged writes and remembered reads.
+func (c *Cache) Reset() {
+	clear(c.writes)
+	clear(c.reads)
+}
 
 // HashVersion is the version byte of the app hash format.
 const HashVersion byte = 1

@@ -93,3 +93,22 @@ func TestWriteSetHash(t *testing.T) {
 		t.Fatal("hash is not deterministic")
 	}
 }
+
+func TestCacheReadsAfterFlush(t *testing.T) {
+	s := open(t)
+	var rerr error
+	parent := store.NewCache(s.Committed(&rerr), &rerr)
+	parent.Set([]byte("k"), []byte("old"))
+	c := store.NewCache(parent, &rerr)
+	if string(c.Get([]byte("k"))) != "old" {
+		t.Fatal("read through")
+	}
+	c.Set([]byte("k"), []byte("new"))
+	c.WriteTo(parent)
+	if got := string(c.Get([]byte("k"))); got != "new" {
+		t.Fatalf("after flush the cache reads %q, want new", got)
+	}
+	if got := string(parent.Get([]byte("k"))); got != "new" {
+		t.Fatalf("parent reads %q, want new", got)
+	}
+}
