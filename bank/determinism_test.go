@@ -1,0 +1,9 @@
+package bank_test
+
+import (
+	"testing"
+
+	"emergence/app/apptest"
+)
+
+func TestDeterministic(t *testing.T) { apptest.CheckDeterministic(t, ".") }
