@@ -55,24 +55,38 @@ type Predictor interface {
 
 var _ Predictor = (*model.Model)(nil)
 
-// Miner serves a Predictor. Noise (0 to 1) is the fraction of answers
+// Miner serves a Predictor. Its noise (0 to 1) is the fraction of answers
 // replaced by a uniformly random class, to simulate weaker or random
 // miners; Classes is the number of classes for those random answers.
 type Miner struct {
 	Model   Predictor
-	Noise   float64
 	Classes int
 	// Delay is added to every answer (to simulate slow miners).
 	Delay time.Duration
 
-	mu  sync.Mutex
-	rng *mrand.Rand
+	mu    sync.Mutex
+	noise float64
+	rng   *mrand.Rand
+}
+
+// SetNoise changes the fraction of random answers (safe while serving).
+func (m *Miner) SetNoise(noise float64) {
+	m.mu.Lock()
+	m.noise = noise
+	m.mu.Unlock()
+}
+
+// Noise returns the fraction of random answers.
+func (m *Miner) Noise() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.noise
 }
 
 // NewMiner returns a miner answering with m, replacing a fraction noise of
 // its answers by random classes out of classes.
 func NewMiner(m Predictor, classes int, noise float64, seed uint64) *Miner {
-	return &Miner{Model: m, Noise: noise, Classes: classes, rng: mrand.New(mrand.NewPCG(seed, 0x5eed))}
+	return &Miner{Model: m, noise: noise, Classes: classes, rng: mrand.New(mrand.NewPCG(seed, 0x5eed))}
 }
 
 // ServeHTTP implements http.Handler for POST /v1/classify.
@@ -106,7 +120,7 @@ func (m *Miner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m.mu.Lock()
-		if m.Noise > 0 && m.rng.Float64() < m.Noise {
+		if m.noise > 0 && m.rng.Float64() < m.noise {
 			c = m.rng.IntN(max(m.Classes, 1))
 		}
 		m.mu.Unlock()
@@ -143,6 +157,10 @@ type Validator struct {
 	// Copy makes the validator copy the revealed weights of the other
 	// validators instead of evaluating (the weight-copying attack).
 	Copy bool
+	// MaxCommits, if positive, stops setting weights after that many
+	// commits (a validator that keeps its stake but lets its weights go
+	// stale).
+	MaxCommits int
 	// Log receives one line per action (may be nil).
 	Log io.Writer
 	// HTTP is the client for miner queries (default: one with Timeout).
@@ -151,6 +169,7 @@ type Validator struct {
 	Rand *mrand.Rand
 
 	started    bool
+	commits    int
 	lastCommit int64 // epoch of the last commit attempt, -1 initially
 	pending    *pending
 	// LastScores are the scores of the last round (for reports).
@@ -216,7 +235,7 @@ func (v *Validator) Step(ctx context.Context) error {
 			v.pending = nil
 		}
 	}
-	if int64(s.Epochs) <= v.lastCommit || v.pending != nil {
+	if int64(s.Epochs) <= v.lastCommit || v.pending != nil || (v.MaxCommits > 0 && v.commits >= v.MaxCommits) {
 		return nil
 	}
 	var mg subnet.Metagraph
@@ -240,6 +259,15 @@ func (v *Validator) Step(ctx context.Context) error {
 	}
 	var uids, vals []uint16
 	if v.Copy {
+		// A smart copier waits until the honest validators have revealed
+		// in this epoch, then copies the freshest weights it can see.
+		fresh := false
+		for _, n := range mg.Neurons {
+			fresh = fresh || (n.Hotkey != self && n.ValidatorPermit && n.LastUpdate > s.LastEpoch && len(n.Weights) > 0)
+		}
+		if !fresh {
+			return nil
+		}
 		uids, vals = copyWeights(&mg, self)
 	} else {
 		v.LastScores = v.score(ctx, &mg, self)
@@ -280,6 +308,7 @@ func (v *Validator) Step(ctx context.Context) error {
 		}
 	}
 	v.pending = &pending{epoch: epoch, uids: uids, values: vals, salt: salt}
+	v.commits++
 	v.logf("committed %d weights in epoch %d", len(uids), epoch)
 	return nil
 }

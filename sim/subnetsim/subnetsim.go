@@ -1,0 +1,309 @@
+// Package subnetsim drives a real Emergence node with adversarial subnet
+// agents and reports who earned what, epoch by epoch.
+//
+// The cast, on one "classify" subnet:
+//
+//   - miner-a, miner-b: honest miners of different quality (a answers with
+//     the model, b replaces 25% of its answers by random ones); every
+//     Rotate epochs they swap qualities, so validators must keep
+//     re-evaluating;
+//   - miner-c: a weak miner (60% random answers);
+//   - miner-random: answers at random;
+//   - val-honest, val-honest-2: validators that score every miner each epoch;
+//   - val-copier: a validator with the same stake as val-honest that never
+//     evaluates and copies the other validators' revealed weights (with
+//     commit–reveal it can only copy weights one epoch old);
+//   - val-stale: a validator with the same stake that sets weights once
+//     and then lets them go stale.
+//
+// Agents are real clients: miners serve HTTP on loopback, validators sign
+// transactions with their own keys through the node's API.
+package subnetsim
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"emergence/bank"
+	"emergence/client"
+	"emergence/subnet"
+	"emergence/subnet/classify"
+	"emergence/tx"
+	"emergence/zkml/model"
+)
+
+// Config sets up a simulation.
+type Config struct {
+	// Client talks to the node.
+	Client *client.Client
+	// Funder pays the agents' funds and the subnet's creation.
+	Funder ed25519.PrivateKey
+	// Model is the miners' classifier; Data the validators' held-out items.
+	Model classify.Predictor
+	Data  *model.Dataset
+	// Epochs to run (after the first epoch, which grants permits).
+	Epochs int
+	// Tempo of the subnet in blocks (default 10).
+	Tempo uint64
+	// Rotate swaps miner-a's and miner-b's quality every Rotate epochs
+	// (0: never).
+	Rotate int
+	// Stake of each validator in uemg (default 1000 EMG).
+	Stake uint64
+	// Log receives progress lines (may be nil).
+	Log io.Writer
+}
+
+// Agent is one participant.
+type Agent struct {
+	Name   string     `json:"name"`
+	Role   string     `json:"role"` // "miner" or "validator"
+	Kind   string     `json:"kind"`
+	Hotkey tx.Address `json:"hotkey"`
+	UID    uint16     `json:"uid"`
+}
+
+// Epoch is what each agent earned in one epoch (uemg), in Agents order.
+type Epoch struct {
+	Epoch    uint64   `json:"epoch"`
+	Height   int64    `json:"height"`
+	Earnings []uint64 `json:"earnings"`
+}
+
+// Report is the outcome of a simulation.
+type Report struct {
+	NetUID uint16   `json:"netuid"`
+	Agents []Agent  `json:"agents"`
+	Epochs []Epoch  `json:"epochs"`
+	Totals []uint64 `json:"totals"`
+}
+
+// Total returns the total earnings of the named agent.
+func (r *Report) Total(name string) uint64 {
+	for i, a := range r.Agents {
+		if a.Name == name {
+			return r.Totals[i]
+		}
+	}
+	return 0
+}
+
+// KeyOf derives an agent's deterministic key from its name.
+func KeyOf(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("emergence/subnetsim/" + name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+func addrOf(k ed25519.PrivateKey) tx.Address {
+	return tx.AddressFromPubKey(k.Public().(ed25519.PublicKey))
+}
+
+type minerSpec struct {
+	name, kind string
+	noise      float64
+}
+
+var miners = []minerSpec{
+	{"miner-a", "honest, best (swaps with miner-b)", 0},
+	{"miner-b", "honest, second (swaps with miner-a)", 0.25},
+	{"miner-c", "weak (60% random answers)", 0.6},
+	{"miner-random", "answers at random", 1},
+}
+
+var validators = []struct{ name, kind string }{
+	{"val-honest", "evaluates every epoch"},
+	{"val-honest-2", "evaluates every epoch"},
+	{"val-copier", "copies revealed weights, same stake as val-honest"},
+	{"val-stale", "sets weights once, same stake as val-honest"},
+}
+
+// Run executes the simulation and returns its report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Tempo == 0 {
+		cfg.Tempo = 10
+	}
+	if cfg.Stake == 0 {
+		cfg.Stake = 1000 * bank.UnitsPerEMG
+	}
+	if cfg.Epochs <= 0 {
+		return nil, errors.New("epochs must be positive")
+	}
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", args...)
+		}
+	}
+	c := cfg.Client
+	send := func(key ed25519.PrivateKey, kind string, v any) error {
+		m, err := tx.NewMsg(kind, v)
+		if err != nil {
+			return err
+		}
+		res, err := c.SignAndBroadcast(ctx, key, client.TxOptions{}, m)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+		if res.Code != 0 {
+			return fmt.Errorf("%s: code %s/%d: %s", kind, res.Codespace, res.Code, res.Log)
+		}
+		return nil
+	}
+	// Fund everyone in one transaction.
+	var outs []bank.Output
+	for _, m := range miners {
+		outs = append(outs, bank.Output{To: addrOf(KeyOf(m.name)), Amount: 100 * bank.UnitsPerEMG})
+	}
+	for _, v := range validators {
+		outs = append(outs, bank.Output{To: addrOf(KeyOf(v.name)), Amount: cfg.Stake + 100*bank.UnitsPerEMG})
+	}
+	if err := send(cfg.Funder, "bank/multisend", bank.MultiSendMsg{Outputs: outs}); err != nil {
+		return nil, fmt.Errorf("fund agents: %w", err)
+	}
+	var subs []subnet.SubnetInfo
+	if err := c.Query(ctx, "subnet", "subnets", nil, &subs); err != nil {
+		return nil, fmt.Errorf("list subnets: %w", err)
+	}
+	netuid := uint16(len(subs))
+	h := subnet.DefaultHyperparams()
+	h.Tempo, h.MaxUIDs, h.MaxValidators = cfg.Tempo, 16, uint16(len(validators))
+	h.MinBurn = 1000
+	if err := send(cfg.Funder, "subnet/create", subnet.CreateMsg{Name: "classify-sim", Hyper: &h}); err != nil {
+		return nil, fmt.Errorf("create subnet: %w", err)
+	}
+	rep := &Report{NetUID: netuid}
+
+	// Miners.
+	classes := cfg.Data.Classes
+	servers := make([]*classify.Miner, len(miners))
+	var httpServers []*http.Server
+	defer func() {
+		for _, s := range httpServers {
+			s.Close()
+		}
+	}()
+	for i, m := range miners {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("miner listen: %w", err)
+		}
+		servers[i] = classify.NewMiner(cfg.Model, classes, m.noise, uint64(i+1))
+		srv := &http.Server{Handler: servers[i], ReadHeaderTimeout: 5 * time.Second}
+		httpServers = append(httpServers, srv)
+		go srv.Serve(ln)
+		k := KeyOf(m.name)
+		if err := send(k, "subnet/register", subnet.RegisterMsg{NetUID: netuid, Axon: ln.Addr().String()}); err != nil {
+			return nil, fmt.Errorf("register %s: %w", m.name, err)
+		}
+		rep.Agents = append(rep.Agents, Agent{Name: m.name, Role: "miner", Kind: m.kind, Hotkey: addrOf(k)})
+	}
+	// Validators.
+	vals := make([]*classify.Validator, len(validators))
+	for i, v := range validators {
+		k := KeyOf(v.name)
+		if err := send(k, "subnet/register", subnet.RegisterMsg{NetUID: netuid}); err != nil {
+			return nil, fmt.Errorf("register %s: %w", v.name, err)
+		}
+		if err := send(k, "subnet/stake", subnet.StakeMsg{NetUID: netuid, Hotkey: addrOf(k), Amount: cfg.Stake}); err != nil {
+			return nil, fmt.Errorf("stake %s: %w", v.name, err)
+		}
+		vals[i] = &classify.Validator{Client: c, Key: k, NetUID: netuid, Data: cfg.Data, Sample: 64,
+			Copy: v.name == "val-copier"}
+		if v.name == "val-stale" {
+			vals[i].MaxCommits = 1
+		}
+		rep.Agents = append(rep.Agents, Agent{Name: v.name, Role: "validator", Kind: v.kind, Hotkey: addrOf(k)})
+	}
+	for i := range rep.Agents {
+		var hk struct {
+			UID uint16 `json:"uid"`
+		}
+		if err := c.Query(ctx, "subnet", fmt.Sprintf("hotkey/%d/%s", netuid, rep.Agents[i].Hotkey), nil, &hk); err != nil {
+			return nil, fmt.Errorf("uid of %s: %w", rep.Agents[i].Name, err)
+		}
+		rep.Agents[i].UID = hk.UID
+	}
+	info := func() (subnet.SubnetInfo, error) {
+		var s subnet.SubnetInfo
+		err := c.Query(ctx, "subnet", fmt.Sprintf("subnet/%d", netuid), nil, &s)
+		return s, err
+	}
+	s0, err := info()
+	if err != nil {
+		return nil, err
+	}
+	start := s0.Epochs
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, v := range vals {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v.Run(runCtx, 50*time.Millisecond)
+		}()
+	}
+	target := start + 1 + uint64(cfg.Epochs)
+	last := s0.Epochs
+	for {
+		s, err := info()
+		if err != nil {
+			stop()
+			wg.Wait()
+			return nil, err
+		}
+		if s.Epochs != last {
+			last = s.Epochs
+			done := int(s.Epochs - start)
+			logf("epoch %d done (%d of %d)", s.Epochs-1, done, cfg.Epochs+1)
+			if cfg.Rotate > 0 && done > 1 && (done-1)%cfg.Rotate == 0 {
+				a, b := servers[0].Noise(), servers[1].Noise()
+				servers[0].SetNoise(b)
+				servers[1].SetNoise(a)
+				logf("miner-a and miner-b swap quality")
+			}
+		}
+		if s.Epochs >= target {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			stop()
+			wg.Wait()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	stop()
+	wg.Wait()
+
+	// Earnings per epoch from the chain's epoch records.
+	var recs []subnet.EpochRecord
+	if err := c.Query(ctx, "subnet", fmt.Sprintf("epochs/%d", netuid), map[string][]string{"limit": {fmt.Sprint(subnet.EpochHistory)}}, &recs); err != nil {
+		return nil, fmt.Errorf("epochs: %w", err)
+	}
+	rep.Totals = make([]uint64, len(rep.Agents))
+	for k := len(recs) - 1; k >= 0; k-- {
+		r := recs[k]
+		if r.Epoch < start+1 { // the permit-granting epoch is not counted
+			continue
+		}
+		e := Epoch{Epoch: r.Epoch, Height: r.Height, Earnings: make([]uint64, len(rep.Agents))}
+		for i, a := range rep.Agents {
+			for _, u := range r.UIDs {
+				if u.UID == a.UID && u.Hotkey == a.Hotkey {
+					e.Earnings[i] = u.MinerEmission + u.ValidatorEmission
+				}
+			}
+			rep.Totals[i] += e.Earnings[i]
+		}
+		rep.Epochs = append(rep.Epochs, e)
+	}
+	return rep, nil
+}
