@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/zkml"
+	"emergence/zkml/circuit"
+)
+
+func init() {
+	moduleFactories = append(moduleFactories, func(*bank.Bank) app.Module { return zkml.New() })
+	txCommands = append(txCommands, newZKMLTxCmd)
+	queryCommands = append(queryCommands, newZKMLQueryCmd)
+}
+
+// zkmlTxGas covers a proof verification plus a key or proof in the tx bytes.
+const zkmlTxGas = 1_000_000
+
+func newZKMLTxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "zkml", Short: "Register exams and inference keys, attest accuracy, claim inferences"}
+	cmd.AddCommand(newZKMLRegisterCmd(g), newZKMLAttestCmd(g), newZKMLInferTxCmd(g))
+	return cmd
+}
+
+func newZKMLRegisterCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var keys, name string
+	cmd := &cobra.Command{
+		Use:   "register --keys DIR --from KEY [--name NAME]",
+		Short: "Register the verifying key of a keys directory (an exam or an inference circuit)",
+		Long: `Register on chain the verifying key of a keys directory made by 'emergence zkml
+setup' or 'zkml ceremony finalize'. An exam circuit registers as an exam
+(its test-set digest and size); an inference circuit as an inference key.
+The new id is in the tx's zkml/register event.`,
+		Example: "  emergence tx zkml register --keys keys/ --name digits-360 --from alice --keyring-backend test",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			k, err := circuit.LoadKeys(keys)
+			if err != nil {
+				return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%v", err)
+			}
+			var kind string
+			var v any
+			switch k.Info.Kind {
+			case circuit.KindExam:
+				kind = "zkml/register-exam"
+				v = zkml.MsgRegisterExam{Name: name, ExamDigest: k.Info.ExamDigest, N: uint64(k.Info.ExamN), ShapeDigest: k.Info.ShapeDigest, VK: k.VK}
+			default:
+				kind = "zkml/register-inference"
+				v = zkml.MsgRegisterInference{Name: name, ShapeDigest: k.Info.ShapeDigest, VK: k.VK}
+			}
+			m, err := msg(kind, v)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	f.gas = zkmlTxGas
+	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	cmd.Flags().StringVar(&keys, "keys", "zkml-keys", "keys directory")
+	cmd.Flags().StringVar(&name, "name", "", "a short name for the exam or key")
+	return cmd
+}
+
+func newZKMLAttestCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var proofPath, datasetRoot string
+	var exam, labelJob uint64
+	cmd := &cobra.Command{
+		Use:   "attest --exam ID --proof proof.json --from KEY [--dataset-root HEX] [--label-job ID]",
+		Short: "Submit an accuracy proof for a registered exam",
+		Long: `Submit an accuracy proof made by 'emergence zkml prove' with exam keys. The
+chain verifies it against the exam's registered key and records the model
+commitment, the claim K of N, and the provenance references: --dataset-root
+(hex Merkle root of the training data) and --label-job (the labeling job).`,
+		Example: "  emergence tx zkml attest --exam 1 --proof proof.json --from alice --keyring-backend test",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			pf, err := circuit.LoadProof(proofPath)
+			if err != nil {
+				return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+			}
+			if pf.Exam == nil {
+				return errorf("use 'tx zkml infer' for inference proofs", "%s is not an accuracy proof", proofPath)
+			}
+			if exam == 0 {
+				return errorf("pass --exam ID (see 'emergence query zkml circuits')", "no exam given")
+			}
+			m, err := msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: pf.Exam.Commitment, Claim: uint64(pf.Exam.Claim),
+				Proof: pf.Proof, DatasetRoot: datasetRoot, LabelJob: labelJob})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	f.gas = zkmlTxGas
+	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	cmd.Flags().Uint64Var(&exam, "exam", 0, "registered exam id")
+	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
+	cmd.Flags().StringVar(&datasetRoot, "dataset-root", "", "hex root of the training data set (provenance)")
+	cmd.Flags().Uint64Var(&labelJob, "label-job", 0, "labeling job that labeled the training data (provenance)")
+	return cmd
+}
+
+func newZKMLInferTxCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var proofPath string
+	var circ uint64
+	cmd := &cobra.Command{
+		Use:     "infer --circuit ID --proof proof.json --from KEY",
+		Short:   "Submit an inference proof for a registered inference key",
+		Example: "  emergence tx zkml infer --circuit 2 --proof inference.json --from alice --keyring-backend test",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			pf, err := circuit.LoadProof(proofPath)
+			if err != nil {
+				return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+			}
+			if pf.Inference == nil {
+				return errorf("use 'tx zkml attest' for accuracy proofs", "%s is not an inference proof", proofPath)
+			}
+			if circ == 0 {
+				return errorf("pass --circuit ID (see 'emergence query zkml circuits')", "no circuit given")
+			}
+			m, err := msg("zkml/infer", zkml.MsgInfer{Circuit: circ, Commitment: pf.Inference.Commitment, InputDigest: pf.Inference.InputDigest,
+				Class: uint64(pf.Inference.Class), Proof: pf.Proof})
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	f.gas = zkmlTxGas
+	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	cmd.Flags().Uint64Var(&circ, "circuit", 0, "registered inference key id")
+	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
+	return cmd
+}
+
+func newZKMLQueryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "zkml", Short: "Exams, attestations by model and exam, leaderboards, inferences"}
+	one := func(use, short, path string, print func(w io.Writer, v any)) *cobra.Command {
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var v any
+				if err := g.query(cmd.Context(), zkml.Name, path+"/"+args[0], nil, &v); err != nil {
+					return err
+				}
+				return g.print(v, func(w io.Writer) { print(w, v) })
+			},
+		}
+	}
+	circuits := &cobra.Command{
+		Use: "circuits", Short: "List registered exams and inference keys", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var l []zkml.Circuit
+			if err := g.query(cmd.Context(), zkml.Name, "circuits", nil, &l); err != nil {
+				return err
+			}
+			return g.print(l, func(w io.Writer) {
+				if len(l) == 0 {
+					fmt.Fprintln(w, "no circuits registered")
+				}
+				for _, c := range l {
+					if c.Kind == zkml.KindExam {
+						fmt.Fprintf(w, "%d  exam       %-16s %d samples  digest %s  vk %s…\n", c.ID, c.Name, c.N, c.ExamDigest, c.VKHash[:16])
+					} else {
+						fmt.Fprintf(w, "%d  inference  %-16s shape %s  vk %s…\n", c.ID, c.Name, c.ShapeDigest, c.VKHash[:16])
+					}
+				}
+			})
+		},
+	}
+	leaderboard := &cobra.Command{
+		Use: "leaderboard EXAM", Short: "Best claim per model on an exam, best first", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var l []zkml.LeaderboardEntry
+			if err := g.query(cmd.Context(), zkml.Name, "leaderboard/"+args[0], nil, &l); err != nil {
+				return err
+			}
+			return g.print(l, func(w io.Writer) {
+				if len(l) == 0 {
+					fmt.Fprintln(w, "no attestations yet")
+				}
+				for _, e := range l {
+					fmt.Fprintf(w, "#%d  %d/%d  model %s  attestation %d by %s\n", e.Rank, e.Claim, e.N, e.Commitment, e.Attestation, e.Attester)
+				}
+			})
+		},
+	}
+	jsonText := func(w io.Writer, v any) {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		fmt.Fprintf(w, "%s\n", b)
+	}
+	cmd.AddCommand(circuits, leaderboard,
+		one("circuit ID", "Show a registered exam or inference key", "circuit", jsonText),
+		one("attestation ID", "Show an accuracy attestation", "attestation", jsonText),
+		one("inference ID", "Show an inference claim", "inference", jsonText),
+		one("model COMMITMENT", "Attestations and inferences of a model", "model", jsonText),
+		one("exam ID", "Attestations on an exam, oldest first", "exam", jsonText))
+	return cmd
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"emergence/app"
+	"emergence/bank"
+	"emergence/client"
+	"emergence/node/nodetest"
+	"emergence/tx"
+	"emergence/zkml"
+)
+
+// TestZKMLDevnetCLI is the README story on a real in-process node: train,
+// set up, prove, register the exam, attest, query the attestation and the
+// leaderboard; a raised claim is rejected with a result code.
+func TestZKMLDevnetCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	unsetPassphraseEnv(t)
+	dir := t.TempDir()
+	data := zkmlTinyData(t, dir)
+	m, e, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "e.json"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
+	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "60", "--lr", "0.05", "--out", m, "--exam-out", e, "--max-value", "7")
+	zkmlMust(t, "zkml", "setup", "--circuit", "exam", "--model", m, "--exam", e, "--keys", k)
+	zkmlMust(t, "zkml", "prove", "--model", m, "--keys", k, "--out", p)
+	var pf struct {
+		Exam struct {
+			Commitment string
+			Claim, N   int
+		}
+	}
+	raw, _ := os.ReadFile(p)
+	if err := json.Unmarshal(raw, &pf); err != nil {
+		t.Fatal(err)
+	}
+
+	net := nodetest.Start(t, nodetest.Options{Modules: func(*bank.Bank) []app.Module { return []app.Module{zkml.New()} }})
+	home := t.TempDir()
+	common := []string{"--home", home, "--keyring-backend", "test", "--node", net.API.Addr()}
+	cli := func(args ...string) (string, string, error) { return zkmlRun(t, append(args, common...)...) }
+	out, errb, err := cli("keys", "add", "owner", "-o", "json")
+	if err != nil {
+		t.Fatalf("keys add: %v %s", err, errb)
+	}
+	var key struct{ Address string }
+	json.Unmarshal([]byte(out), &key)
+	to, err := tx.ParseAddress(key.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	send, _ := tx.NewMsg("bank/send", bank.SendMsg{To: to, Amount: 100 * bank.UnitsPerEMG})
+	if res, err := net.Client.SignAndBroadcast(ctx, net.Key("alice"), client.TxOptions{}, send); err != nil || res.Code != 0 {
+		t.Fatalf("fund: %v %+v", err, res)
+	}
+
+	if out, errb, err = cli("tx", "zkml", "register", "--keys", k, "--name", "tiny", "--from", "owner"); err != nil {
+		t.Fatalf("register: %v\n%s\n%s", err, out, errb)
+	}
+	if out, errb, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner", "--label-job", "4", "--dataset-root", strings.Repeat("ab", 32)); err != nil {
+		t.Fatalf("attest: %v\n%s\n%s", err, out, errb)
+	}
+	out, _, err = cli("query", "zkml", "leaderboard", "1")
+	if err != nil || !strings.Contains(out, fmt.Sprintf("#1  %d/%d  model %s", pf.Exam.Claim, pf.Exam.N, pf.Exam.Commitment)) {
+		t.Fatalf("leaderboard: %v\n%s", err, out)
+	}
+	out, _, err = cli("query", "zkml", "model", pf.Exam.Commitment, "-o", "json")
+	var recs zkml.ModelRecords
+	if err != nil || json.Unmarshal([]byte(out), &recs) != nil || len(recs.Attestations) != 1 || recs.Attestations[0].LabelJob != 4 {
+		t.Fatalf("model query: %v\n%s", err, out)
+	}
+
+	// Raising the claim in the proof file: the chain rejects it with a code.
+	var edit map[string]any
+	json.Unmarshal(raw, &edit)
+	edit["exam"].(map[string]any)["claim"] = pf.Exam.Claim + 1
+	raw2, _ := json.Marshal(edit)
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, raw2, 0o644)
+	out, _, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", bad, "--from", "owner")
+	if err == nil || (exitCode(err) != 3 && !strings.Contains(err.Error(), "zkml")) {
+		t.Fatalf("raised claim: err=%v out=%s", err, out)
+	}
+}
