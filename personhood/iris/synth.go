@@ -33,7 +33,7 @@ func DefaultSynthConfig() SynthConfig {
 		NoiseMin:        0.02,
 		NoiseMax:        0.12,
 		PoorRate:        0.04,
-		PoorNoiseMax:    0.22,
+		PoorNoiseMax:    0.28,
 		MaxRotation:     7,
 		FragileRate:     0.08,
 		MaxEyelidRows:   6,
