@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"emergence/client"
+)
+
+// startDevnet runs "emergence devnet" in-process until the returned stop
+// function is called, and returns the API address it printed.
+func startDevnet(t *testing.T, home string) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		var errb strings.Builder
+		err := run(ctx, []string{"devnet", "--home", home, "--api", "127.0.0.1:0", "--block-time", "100ms"}, strings.NewReader(""), pw, &errb)
+		if err != nil {
+			t.Logf("devnet stderr: %s", errb.String())
+		}
+		pw.Close()
+		done <- err
+	}()
+	api := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		re := regexp.MustCompile(`api\s+http://(\S+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				api <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-api:
+		return a, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("devnet exited with %v", err)
+			}
+		}
+	case err := <-done:
+		t.Fatalf("devnet exited early: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("devnet printed no API address")
+	}
+	return "", nil
+}
+
+// TestDevnetCLI walks the README's chain commands against a real devnet:
+// send, balance, tx, block, status, keys, bad input, then a resumed devnet.
+func TestDevnetCLI(t *testing.T) {
+	home := t.TempDir()
+	api, stop := startDevnet(t, home)
+	common := []string{"--home", home, "--keyring-backend", "test", "--node", "http://" + api}
+
+	bob := strings.TrimSpace(mustCLI(t, append([]string{"keys", "show", "bob", "--address"}, common...)...))
+	if !strings.HasPrefix(bob, "emg1") {
+		t.Fatalf("keys show --address printed %q", bob)
+	}
+	out := mustCLI(t, append([]string{"tx", "bank", "send", "alice", "bob", "2.5emg", "--output", "json"}, common...)...)
+	var res struct {
+		Hash   string `json:"hash"`
+		Height int64  `json:"height"`
+		Code   uint32 `json:"code"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Code != 0 || res.Height == 0 {
+		t.Fatalf("send: %q %v", out, err)
+	}
+	out = mustCLI(t, append([]string{"query", "bank", "balance", bob, "--output", "json"}, common...)...)
+	var acc struct {
+		Balance uint64 `json:"balance"`
+	}
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != devFunds+2_500_000 {
+		t.Fatalf("balance: %q %v", out, err)
+	}
+	if out := mustCLI(t, append([]string{"query", "tx", res.Hash}, common...)...); !strings.Contains(out, "committed at height") {
+		t.Fatalf("query tx: %q", out)
+	}
+	if out := mustCLI(t, append([]string{"query", "block", "--output", "json"}, common...)...); !strings.Contains(out, `"app_hash"`) {
+		t.Fatalf("query block: %q", out)
+	}
+	out = mustCLI(t, append([]string{"status", "--output", "json"}, common...)...)
+	var st struct {
+		ChainID string `json:"chain_id"`
+		Height  int64  `json:"height"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.ChainID != "emergence-devnet" {
+		t.Fatalf("status: %q %v", out, err)
+	}
+
+	// Bad input: clear errors with hints, non-zero exit codes.
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"tx", "bank", "send", "alice", "nobody", "1emg"}, "neither an address nor a key name", 2},
+		{[]string{"tx", "bank", "send", "alice", "bob", "lots"}, "invalid amount", 2},
+		{[]string{"tx", "bank", "send", "bob", "alice", "999999999emg"}, "insufficient funds", 3},
+		{[]string{"query", "block", "99999999"}, "no block", 2},
+		{[]string{"query", "tx", "abc"}, "64 hex", 2},
+	} {
+		_, errs, err := runCLI(t, append(tc.args, common...)...)
+		if err == nil || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "emergence: error:") || exitCode(err) != tc.code {
+			t.Errorf("%v: err %v (exit %d), stderr %q; want %q, exit %d", tc.args, err, exitCode(err), errs, tc.want, tc.code)
+		}
+	}
+	if _, errs, _ := runCLI(t, "status", "--node", "127.0.0.1:1"); !strings.Contains(errs, "hint:") {
+		t.Errorf("unreachable node: no hint in %q", errs)
+	}
+	stop()
+
+	// The same home resumes the same chain.
+	api, stop = startDevnet(t, home)
+	defer stop()
+	common[len(common)-1] = "http://" + api
+	out = mustCLI(t, append([]string{"query", "bank", "balance", bob, "--output", "json"}, common...)...)
+	// bob paid the fee of his failed overspend.
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != devFunds+2_500_000-client.MinFee(client.DefaultGasLimit) {
+		t.Fatalf("balance after resume: %q %v", out, err)
+	}
+	out = mustCLI(t, append([]string{"status", "--output", "json"}, common...)...)
+	var st2 struct{ Height int64 }
+	json.Unmarshal([]byte(out), &st2)
+	if st2.Height < st.Height {
+		t.Fatalf("resumed at height %d, was %d", st2.Height, st.Height)
+	}
+}
