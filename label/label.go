@@ -31,9 +31,9 @@
 // skill is Dawid–Skene's accuracy above chance (kappa against the inferred
 // truth, 0 for answers independent of the truth), and nothing when skill is
 // below params.min_skill_permille. A labeler with at least
-// params.min_gold_answers gold answers and gold accuracy below
-// params.gold_pass_permille earns nothing and loses params.slash_permille of
-// their stake to the treasury. Reputation is the running mean of skill
+// params.min_gold_answers gold answers whose gold accuracy is below chance +
+// params.gold_kappa_permille × (1 − chance), chance = 1/classes, earns
+// nothing and loses params.slash_permille of their stake to the treasury. Reputation is the running mean of skill
 // (permille) over settled jobs.
 //
 // Everything in this package is deterministic: integers only, no map
@@ -97,10 +97,12 @@ type Params struct {
 	RequesterBond uint64 `json:"requester_bond"`
 	// MinGoldPermille is the least share of items that must be gold.
 	MinGoldPermille uint32 `json:"min_gold_permille"`
-	// GoldPassPermille: labelers with at least MinGoldAnswers gold answers
-	// and a gold accuracy below this are slashed and unpaid.
-	GoldPassPermille uint32 `json:"gold_pass_permille"`
-	MinGoldAnswers   uint32 `json:"min_gold_answers"`
+	// GoldKappaPermille: labelers with at least MinGoldAnswers gold
+	// answers whose gold accuracy, rescaled so chance (1/K) is 0 and perfect
+	// is 1000, is below this are slashed and unpaid. 200 means below 40%
+	// with 4 classes, below 60% with 2.
+	GoldKappaPermille uint32 `json:"gold_kappa_permille"`
+	MinGoldAnswers    uint32 `json:"min_gold_answers"`
 	// SlashPermille of the stake is taken from a labeler failing gold.
 	SlashPermille uint32 `json:"slash_permille"`
 	// MinSkillPermille: below this skill a labeler earns nothing.
@@ -118,11 +120,12 @@ type Params struct {
 	MaxWindow int64 `json:"max_window"`
 }
 
-// DefaultParams: bond 1 EMG, ≥5% gold, slash half the stake below 60% gold
-// accuracy over ≥3 gold answers, no pay below 10% skill, DS smoothing 0.1.
+// DefaultParams: bond 1 EMG, ≥5% gold, slash half the stake when gold
+// accuracy over ≥3 gold answers is less than a fifth of the way from chance
+// to perfect, no pay below 10% skill, DS smoothing 0.1.
 func DefaultParams() Params {
 	return Params{
-		RequesterBond: 1_000_000, MinGoldPermille: 50, GoldPassPermille: 600, MinGoldAnswers: 3,
+		RequesterBond: 1_000_000, MinGoldPermille: 50, GoldKappaPermille: 200, MinGoldAnswers: 3,
 		SlashPermille: 500, MinSkillPermille: 100, SmoothingMilli: 100,
 		MaxItems: 100_000, MaxBatch: 1_000, MaxLabelsPerItem: 50, GoldBlocks: 50, MaxWindow: 1_000_000,
 	}

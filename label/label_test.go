@@ -208,7 +208,7 @@ func TestJobLifecycle(t *testing.T) {
 		}
 	}
 	m := byName["mallory"]
-	if m.Paid != 0 || m.Slashed != stake/2 || m.GoldTotal != nGold || m.GoldCorrect*1000 >= 600*m.GoldTotal {
+	if m.Paid != 0 || m.Slashed != stake/2 || m.GoldTotal != nGold || (int(m.GoldCorrect)*3-int(m.GoldTotal))*1000 >= 200*int(m.GoldTotal)*2 {
 		t.Errorf("mallory outcome %+v, want unpaid and half the stake slashed", m)
 	}
 	for _, n := range []string{"bob", "carol"} {

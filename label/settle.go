@@ -129,8 +129,11 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 					}
 				}
 			}
+			// Gold kappa (acc − 1/K)/(1 − 1/K) below the threshold, in
+			// integers: (correct·K − total)·1000 < threshold·total·(K−1).
+			K := int64(len(j.Classes))
 			failed := o.GoldTotal >= p.MinGoldAnswers && o.GoldTotal > 0 &&
-				uint64(o.GoldCorrect)*1000 < uint64(p.GoldPassPermille)*uint64(o.GoldTotal)
+				(int64(o.GoldCorrect)*K-int64(o.GoldTotal))*1000 < int64(p.GoldKappaPermille)*int64(o.GoldTotal)*(K-1)
 			switch {
 			case failed:
 				o.Slashed = l.Stake * uint64(p.SlashPermille) / 1000

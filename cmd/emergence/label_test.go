@@ -109,3 +109,8 @@ func TestLabelAggregateErrors(t *testing.T) {
 	runLabel(t, "", "label", "aggregate", "--in", bad, "--format", "xml").userErr(t, "unknown format")
 	runLabel(t, "", "label", "eval", "--pred", bad).userErr(t, "missing input file")
 }
+
+func TestSimLabelBadFlags(t *testing.T) {
+	runLabel(t, "", "sim", "label", "--items", "5").userErr(t, "items 5, want 10 to 20000")
+	runLabel(t, "", "sim", "label", "--honest", "0", "--spammers", "0", "--colluders", "0").userErr(t, "need at least one agent")
+}
