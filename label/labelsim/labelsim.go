@@ -89,10 +89,10 @@ type Group struct {
 
 // Report is the outcome of a simulation.
 type Report struct {
-	Config   Config  `json:"config"`
-	Classes  int     `json:"classes"`
+	Config  Config `json:"config"`
+	Classes int    `json:"classes"`
 	// Workers took part in the main job.
-	Workers int `json:"main_job_labelers"`
+	Workers  int     `json:"main_job_labelers"`
 	Gold     int     `json:"gold_items"`
 	Accuracy float64 `json:"accuracy"`
 	// Evaluated non-gold items with a settled label.
