@@ -161,3 +161,34 @@ func TestParseWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestSimSubnet runs "emergence sim subnet" briefly on its own in-process
+// network and checks the JSON report's shape and the random miner's ~0.
+func TestSimSubnet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node")
+	}
+	digits := filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz")
+	r := runSubnetCLI(t, "", "sim", "subnet", "--epochs", "4", "--block-time", "50ms", "--data", digits, "-o", "json")
+	if r.err != nil {
+		t.Fatalf("%v: %s", r.err, r.stderr)
+	}
+	var rep struct {
+		Agents []struct{ Name string }
+		Epochs []struct{ Earnings []uint64 }
+		Totals []uint64
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Agents) != 8 || len(rep.Epochs) < 4 || len(rep.Totals) != 8 {
+		t.Fatalf("report: %d agents, %d epochs", len(rep.Agents), len(rep.Epochs))
+	}
+	if rep.Agents[3].Name != "miner-random" || rep.Totals[3]*50 > rep.Totals[0] {
+		t.Fatalf("random miner %s earned %d vs %d", rep.Agents[3].Name, rep.Totals[3], rep.Totals[0])
+	}
+	r = runSubnetCLI(t, "", "sim", "subnet", "--epochs", "0")
+	if r.err == nil || !strings.Contains(r.stderr, "out of range") {
+		t.Fatalf("--epochs 0: %v %q", r.err, r.stderr)
+	}
+}

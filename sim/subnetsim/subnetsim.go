@@ -240,13 +240,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	start := s0.Epochs
-	runCtx, stop := context.WithCancel(ctx)
+	// Validators stop between steps (not mid-transaction) when done closes.
+	done := make(chan struct{})
+	stop := func() { close(done) }
 	var wg sync.WaitGroup
 	for _, v := range vals {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v.Run(runCtx, 50*time.Millisecond)
+			for {
+				if err := v.Step(ctx); err != nil && ctx.Err() == nil {
+					logf("validator: %v", err)
+				}
+				select {
+				case <-done:
+					return
+				case <-ctx.Done():
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
 		}()
 	}
 	target := start + 1 + uint64(cfg.Epochs)
@@ -260,9 +273,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		if s.Epochs != last {
 			last = s.Epochs
-			done := int(s.Epochs - start)
-			logf("epoch %d done (%d of %d)", s.Epochs-1, done, cfg.Epochs+1)
-			if cfg.Rotate > 0 && done > 1 && (done-1)%cfg.Rotate == 0 {
+			ran := int(s.Epochs - start)
+			logf("epoch %d done (%d of %d)", s.Epochs-1, ran, cfg.Epochs+1)
+			if cfg.Rotate > 0 && ran > 1 && (ran-1)%cfg.Rotate == 0 {
 				a, b := servers[0].Noise(), servers[1].Noise()
 				servers[0].SetNoise(b)
 				servers[1].SetNoise(a)

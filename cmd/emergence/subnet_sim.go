@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"emergence/bank"
+	"emergence/client"
+	"emergence/sim/subnetsim"
+	"emergence/zkml/model"
+)
+
+// "emergence sim" and its simCommands registry live in label_sim.go.
+func init() { simCommands = append(simCommands, newSimSubnetCmd) }
+
+func newSimSubnetCmd(g *globals) *cobra.Command {
+	var epochs, rotate int
+	var tempo uint64
+	var blockTime time.Duration
+	var modelPath, data string
+	cmd := &cobra.Command{
+		Use:   "subnet",
+		Short: "Miners of different quality, a random miner, a weight copier and a stale validator on one subnet",
+		Long: `Starts a single-validator network in a temporary directory, creates a
+"classify" subnet and runs, as real clients of the node:
+
+  miner-a, miner-b   honest miners (b answers 25% at random); they swap
+                     qualities every --rotate epochs
+  miner-c            weak miner (60% random answers)
+  miner-random       answers at random
+  val-honest(-2)     validators that score every miner each epoch
+  val-copier         copies the other validators' revealed weights (same stake
+                     as val-honest)
+  val-stale          sets weights once and never again (same stake)
+
+and prints what each earned per epoch (a table, or JSON with --output json).
+Commit–reveal means the copier can only copy weights that are an epoch old.`,
+		Example: `  emergence sim subnet --epochs 12
+  emergence sim subnet --epochs 20 --rotate 5 --output json > sim.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if epochs <= 0 || epochs > 60 {
+				return errorf("pass --epochs between 1 and 60", "epochs %d out of range", epochs)
+			}
+			return runSimSubnet(cmd.Context(), g, epochs, rotate, tempo, blockTime, modelPath, data)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&epochs, "epochs", 12, "epochs to simulate after the first")
+	fl.IntVar(&rotate, "rotate", 4, "miner-a and miner-b swap quality every N epochs (0: never)")
+	fl.Uint64Var(&tempo, "tempo", 10, "subnet tempo in blocks")
+	fl.DurationVar(&blockTime, "block-time", 100*time.Millisecond, "time between blocks")
+	fl.StringVar(&modelPath, "model", "", "miners' zkml model file (default: train a small one on --data)")
+	fl.StringVar(&data, "data", "digits", "labelled items: digits or a CSV file (class last)")
+	return cmd
+}
+
+func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo uint64, blockTime time.Duration, modelPath, data string) error {
+	d, err := loadClassifyData(data, false)
+	if err != nil {
+		return err
+	}
+	train, test := d.Split(0.8, 1)
+	var m *model.Model
+	if modelPath != "" {
+		if m, err = model.LoadModel(modelPath); err != nil {
+			return errorf("check --model (a file from 'emergence zkml train')", "load model: %v", err)
+		}
+	} else {
+		fmt.Fprintln(g.stderr, "training the miners' model on", data, "...")
+		f, err := model.Train(train, []int{d.Features, 32, d.Classes}, model.TrainConfig{Epochs: 10, Seed: 1})
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		salt, err := model.NewSalt()
+		if err != nil {
+			return fmt.Errorf("salt: %w", err)
+		}
+		if m, err = model.Quantize(f, model.QuantConfig{}, salt); err != nil {
+			return fmt.Errorf("quantize: %w", err)
+		}
+	}
+	home, err := os.MkdirTemp("", "emergence-sim-")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(home)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("pick API port: %w", err)
+	}
+	apiAddr := ln.Addr().String()
+	ln.Close()
+	if err := initDevnet(home, apiAddr, blockTime); err != nil {
+		return fmt.Errorf("init network: %w", err)
+	}
+	r, err := startNode(ctx, home, apiAddr, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer r.stop()
+	sg := *g
+	sg.home, sg.keyringBackend, sg.node = home, "test", apiAddr
+	funder, _, err := sg.signerKey("alice")
+	if err != nil {
+		return err
+	}
+	c := client.New(apiAddr)
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = c.WaitHeight(wctx, 1)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("node did not start: %w", err)
+	}
+	fmt.Fprintf(g.stderr, "network up at %s; simulating %d epochs of %d blocks\n", apiAddr, epochs, tempo)
+	rep, err := subnetsim.Run(ctx, subnetsim.Config{
+		Client: c, Funder: funder, Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, Log: g.stderr,
+	})
+	if err != nil {
+		return fmt.Errorf("simulation: %w", err)
+	}
+	return g.print(rep, func(w io.Writer) { printSimReport(w, rep) })
+}
+
+func printSimReport(w io.Writer, rep *subnetsim.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"epoch"}
+	for _, a := range rep.Agents {
+		head = append(head, a.Name)
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	emg := func(u uint64) string { return strings.TrimSuffix(bank.FormatAmount(u), "emg") }
+	for _, e := range rep.Epochs {
+		row := []string{fmt.Sprint(e.Epoch)}
+		for _, x := range e.Earnings {
+			row = append(row, emg(x))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	row := []string{"total"}
+	for _, x := range rep.Totals {
+		row = append(row, emg(x))
+	}
+	fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	tw.Flush()
+	fmt.Fprintln(w, "\n(earnings in EMG per epoch)")
+	for _, a := range rep.Agents {
+		fmt.Fprintf(w, "  %-13s %-9s uid %-2d %s\n", a.Name, a.Role, a.UID, a.Kind)
+	}
+}
