@@ -21,6 +21,9 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 	if len(subnets) == 0 {
 		return nil
 	}
+	if ctx.Height > 0 {
+		setU64(ctx.KV, keyHeight, uint64(ctx.Height))
+	}
 	if err := m.accrue(ctx, subnets); err != nil {
 		return err
 	}

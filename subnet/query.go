@@ -53,10 +53,9 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 	parts := strings.Split(path, "/")
 	height := func(s *Subnet) int64 { return s.LastEpoch + int64(s.Hyper.Tempo) }
 	info := func(s *Subnet) SubnetInfo {
-		// The price decays with height; the last committed height is not
-		// known to a query, so report it at the last epoch or burn change,
-		// whichever is later, which is an upper bound.
-		h := max(s.BurnBlock, s.LastEpoch)
+		// The price decays with height: report it at the last height the
+		// module's end-of-block work saw.
+		h := max(int64(getU64(r, keyHeight)), s.BurnBlock)
 		return SubnetInfo{Subnet: *s, Price: s.Price(h), NextEpoch: height(s)}
 	}
 	net := func(i int) (uint16, error) {

@@ -224,6 +224,7 @@ type EpochUID struct {
 var (
 	keyParams    = []byte("subnet/params")
 	keyNext      = []byte("subnet/next")
+	keyHeight    = []byte("subnet/height") // last height EndBlock saw, for price queries
 	prefixNet    = []byte("subnet/net/")
 	prefixNeuron = []byte("subnet/nrn/")
 	prefixHotkey = []byte("subnet/hk/")

@@ -99,7 +99,7 @@ func (e *env) moduleState() []byte {
 	}
 	var out []any
 	for _, s := range subs {
-		s.Pending = 0
+		s.Pending, s.Price = 0, 0 // accrual and price decay move every block
 		var mg subnet.Metagraph
 		if err := e.c.Query(fmt.Sprintf("subnet/metagraph/%d", s.NetUID), map[string][]string{"weights": {"1"}}, &mg); err != nil {
 			e.t.Fatal(err)
