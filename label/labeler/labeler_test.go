@@ -1,6 +1,7 @@
 package labeler_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -142,4 +143,54 @@ func TestDevnetJob(t *testing.T) {
 		}
 	}
 	net.CheckInvariants()
+}
+
+func TestTerminalAnswerer(t *testing.T) {
+	var out strings.Builder
+	ta := &labeler.TerminalAnswerer{In: bufio.NewReader(strings.NewReader("maybe\n2\n")), Out: &out, ImageDir: t.TempDir()}
+	k, err := ta.Answer(context.Background(), 0, 3, labeler.ManifestItem{ID: "r1", Kind: labeler.KindText}, []byte("great film"), []string{"neg", "pos"})
+	if err != nil || k != 1 {
+		t.Fatalf("answer %d, %v", k, err)
+	}
+	if s := out.String(); !strings.Contains(s, "[1/3] item r1") || !strings.Contains(s, "great film") || !strings.Contains(s, `"maybe" is not a class`) {
+		t.Errorf("terminal output %q", s)
+	}
+	out.Reset()
+	ta.In = bufio.NewReader(strings.NewReader("NEG\n"))
+	k, err = ta.Answer(context.Background(), 1, 3, labeler.ManifestItem{ID: "p.png", Kind: labeler.KindImage, Name: "p.png"}, []byte("\x89PNG"), []string{"neg", "pos"})
+	if err != nil || k != 0 || !strings.Contains(out.String(), "image saved to") {
+		t.Fatalf("image answer %d, %v, %q", k, err, out.String())
+	}
+	ta.In = bufio.NewReader(strings.NewReader(""))
+	if _, err := ta.Answer(context.Background(), 2, 3, labeler.ManifestItem{ID: "x"}, nil, []string{"neg", "pos"}); err == nil {
+		t.Fatal("answer at end of input")
+	}
+}
+
+func TestAutoAnswererAndGold(t *testing.T) {
+	a, err := labeler.NewAutoAnswerer(strings.NewReader("item,label\nx,pos\ny,0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := []string{"neg", "pos"}
+	if k, err := a.Answer(context.Background(), 0, 2, labeler.ManifestItem{ID: "x"}, nil, classes); err != nil || k != 1 {
+		t.Fatalf("x: %d %v", k, err)
+	}
+	if k, err := a.Answer(context.Background(), 0, 2, labeler.ManifestItem{ID: "y"}, nil, classes); err != nil || k != 0 {
+		t.Fatalf("y by index: %d %v", k, err)
+	}
+	if _, err := a.Answer(context.Background(), 0, 2, labeler.ManifestItem{ID: "z"}, nil, classes); err == nil {
+		t.Fatal("missing answer accepted")
+	}
+	man := labeler.Manifest{Items: []labeler.ManifestItem{{ID: "x"}, {ID: "y"}}}
+	g, err := labeler.GoldFromTruth(man, classes, [][2]string{{"y", "pos"}, {"x", "neg"}})
+	if err != nil || len(g) != 2 || g[0].Item != 0 || g[0].Class != 0 || g[1].Class != 1 {
+		t.Fatalf("gold %+v %v", g, err)
+	}
+	if _, err := labeler.GoldFromTruth(man, classes, [][2]string{{"w", "pos"}}); err == nil {
+		t.Fatal("unknown gold item accepted")
+	}
+	if _, err := labeler.GoldFromTruth(man, classes, [][2]string{{"x", "maybe"}}); err == nil {
+		t.Fatal("unknown gold class accepted")
+	}
 }

@@ -68,7 +68,7 @@ type Config struct {
 	// BlockTime of the in-process node (default 100ms).
 	BlockTime time.Duration
 	// Log receives progress lines (nil: none).
-	Log io.Writer
+	Log io.Writer `json:"-"`
 }
 
 // Group is one kind of agent's totals.
