@@ -3,6 +3,8 @@ package personhood_test
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
+	"os"
 	"sync"
 	"testing"
 
@@ -372,5 +374,36 @@ func TestGrantRuleCapsAndBudget(t *testing.T) {
 	}
 	if err := e.c.Query(personhood.Name+"/epoch/1", nil, &ep); err != nil || ep.Paid != uint64(paid)*ep.Grant || ep.Paid > ep.Budget {
 		t.Fatalf("epoch after claims %+v (%v)", ep, err)
+	}
+}
+
+// TestExampleGenesisSection loads testdata/personhood/genesis-section.json
+// (the README's example) through InitGenesis.
+func TestExampleGenesisSection(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/personhood/genesis-section.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g personhood.Genesis
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.Operators[0].Address != apptest.Addr("alice") {
+		t.Fatalf("example operator %s is not the test key alice %s", g.Operators[0].Address, apptest.Addr("alice"))
+	}
+	c := apptest.New(t, apptest.Genesis{
+		Balances: map[string]uint64{"alice": 1000 * emg},
+		Modules:  map[string]any{personhood.Name: json.RawMessage(raw)},
+	}, bank.New(), personhood.New(bank.New()))
+	var p personhood.Params
+	if err := c.Query(personhood.Name+"/params", nil, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Governance != apptest.Addr("alice") || p.VerifyingKey == "" || p.TreeDepth != 30 {
+		t.Fatalf("params %+v", p)
+	}
+	var op personhood.Operator
+	if err := c.Query(personhood.Name+"/operator/"+apptest.Addr("alice").String(), nil, &op); err != nil || op.Stake != 100*emg {
+		t.Fatalf("genesis operator %+v %v", op, err)
 	}
 }
