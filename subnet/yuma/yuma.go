@@ -170,7 +170,6 @@ type Epoch struct {
 	medLo    []int32
 	medHi    []int32
 	medRows  []int32
-	bondCell []Entry
 }
 
 func grow[T any](s []T, n int) []T {
@@ -760,14 +759,16 @@ func (e *Epoch) storeBonds(in *Input, out *Result) {
 		out.Bonds = make([][]Entry, n)
 	}
 	out.Bonds = out.Bonds[:n]
-	// Count cells first so that one backing array holds them all.
+	// Count cells first so that one backing array holds them all. A cell
+	// is stored when floor(v·65535) > 0, i.e. v ≥ ceil(2^32/65535) raw.
+	const minStored = fixed.I32F32((1<<32 + 65534) / 65535)
 	cells := 0
 	for i := 0; i < n; i++ {
 		switch {
 		case out.ValidatorPermit[i]:
 			if r := e.rowOf[i]; r >= 0 {
 				for _, v := range e.b[int(r)*n : (int(r)+1)*n] {
-					if v.ToU16Proportion() != 0 {
+					if v >= minStored {
 						cells++
 					}
 				}
@@ -777,27 +778,26 @@ func (e *Epoch) storeBonds(in *Input, out *Result) {
 			cells += len(in.Bonds[i])
 		}
 	}
-	e.bondCell = grow(e.bondCell, cells)[:0]
+	buf := make([]Entry, cells)
+	k := 0
 	for i := 0; i < n; i++ {
-		start := len(e.bondCell)
+		start := k
 		switch {
 		case out.ValidatorPermit[i]:
 			if r := e.rowOf[i]; r >= 0 {
 				for j, v := range e.b[int(r)*n : (int(r)+1)*n] {
-					if u := v.ToU16Proportion(); u != 0 {
-						e.bondCell = append(e.bondCell, Entry{UID: uint16(j), Value: u})
+					if v >= minStored {
+						buf[k] = Entry{UID: uint16(j), Value: v.ToU16Proportion()}
+						k++
 					}
 				}
 			}
 		case e.permPrv[i]:
 		default:
-			e.bondCell = append(e.bondCell, in.Bonds[i]...)
+			k += copy(buf[k:], in.Bonds[i])
 		}
-		out.Bonds[i] = e.bondCell[start:len(e.bondCell):len(e.bondCell)]
+		out.Bonds[i] = buf[start:k:k]
 	}
-	// The backing array now belongs to out; the next run allocates anew
-	// only if out is a different Result.
-	e.bondCell = nil
 }
 
 // normalize divides v by its sum in place (left unchanged if the sum is 0).
