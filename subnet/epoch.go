@@ -135,7 +135,7 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
 		in.ValidatorPermit[uid] = nr.ValidatorPermit
 		in.Weights[uid] = decodeRow(ctx.KV.Get(weightKey(s.NetUID, uint16(uid))))
 		in.Bonds[uid] = decodeRow(ctx.KV.Get(bondKey(s.NetUID, uint16(uid))))
-		if nr.Commit != nil && in.CommitBlock != nil {
+		if nr.Commit != nil && !nr.Commit.Expired && in.CommitBlock != nil {
 			in.CommitBlock[uid] = uint64(nr.Commit.Height)
 		}
 	}
@@ -185,9 +185,9 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
 	s.Epochs++
 	// Commits whose reveal window has passed expire.
 	for _, nr := range neurons {
-		if nr.Commit != nil && nr.Commit.Epoch+h.RevealPeriodEpochs < s.Epochs {
+		if nr.Commit != nil && !nr.Commit.Expired && nr.Commit.Epoch+h.RevealPeriodEpochs < s.Epochs {
 			ctx.Emit("subnet-commit-expired", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(nr.UID))
-			nr.Commit = nil
+			nr.Commit.Expired = true
 		}
 		saveNeuron(ctx.KV, s.NetUID, nr)
 	}

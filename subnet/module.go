@@ -508,6 +508,9 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 		return CodeNoCommit.Errorf("uid %d has no pending commit on subnet %d", n.UID, s.NetUID)
 	}
 	due := n.Commit.Epoch + s.Hyper.RevealPeriodEpochs
+	if n.Commit.Expired {
+		return CodeRevealWindow.Errorf("commit of epoch %d expired: it had to be revealed in epoch %d; the subnet is in epoch %d", n.Commit.Epoch, due, s.Epochs)
+	}
 	if s.Epochs != due {
 		return CodeRevealWindow.Errorf("commit of epoch %d is revealed in epoch %d; the subnet is in epoch %d", n.Commit.Epoch, due, s.Epochs)
 	}

@@ -167,11 +167,13 @@ func (s *Subnet) Price(h int64) uint64 {
 	return max(p, s.Hyper.MinBurn)
 }
 
-// Commit is a pending weight commit.
+// Commit is a weight commit. An expired commit (its reveal window passed)
+// is kept until replaced so that a late reveal is told so.
 type Commit struct {
-	Hash   string `json:"hash"`
-	Height int64  `json:"height"`
-	Epoch  uint64 `json:"epoch"`
+	Hash    string `json:"hash"`
+	Height  int64  `json:"height"`
+	Epoch   uint64 `json:"epoch"`
+	Expired bool   `json:"expired,omitempty"`
 }
 
 // Neuron is the stored record of one uid.

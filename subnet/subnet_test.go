@@ -226,7 +226,9 @@ func TestLifecycleCommitRevealEpochAndPayouts(t *testing.T) {
 	e.ok("v1", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v1", uids, vals, salt1)})
 	e.nextEpoch()
 	e.nextEpoch()
-	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt1)}, subnet.CodeNoCommit)
+	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt1)}, subnet.CodeRevealWindow)
+	// A reveal without any commit.
+	e.fail("v2", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt2)}, subnet.CodeNoCommit)
 }
 
 func TestBadWeights(t *testing.T) {
@@ -252,7 +254,7 @@ func TestBadWeights(t *testing.T) {
 	salt := []byte("late")
 	e.ok("v2", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v2", []uint16{2}, []uint16{1}, salt)})
 	e.untilEpoch(e.subnetInfo().Epochs + 2)
-	e.fail("v2", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: []uint16{2}, Values: []uint16{1}, Salt: hex.EncodeToString(salt)}, subnet.CodeNoCommit)
+	e.fail("v2", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: []uint16{2}, Values: []uint16{1}, Salt: hex.EncodeToString(salt)}, subnet.CodeRevealWindow)
 	e.fail("v2", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: "zz"}, subnet.CodeInvalidWeights)
 }
 
