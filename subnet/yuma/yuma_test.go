@@ -102,3 +102,28 @@ func TestEmissionConservation(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeStakes sums stakes beyond 2^64 (the 128-bit normalisation path)
+// and still splits emission by stake.
+func TestHugeStakes(t *testing.T) {
+	const max = ^uint64(0)
+	in := &yuma.Input{
+		Params: yuma.DefaultParams(), Block: 10, Emission: 1_000_000,
+		Stake: []uint64{max, max, max / 2, 0}, LastUpdate: []uint64{1, 1, 1, 1}, RegisteredAt: make([]uint64, 4),
+		ValidatorPermit: make([]bool, 4), Weights: make([][]yuma.Entry, 4), Bonds: make([][]yuma.Entry, 4),
+	}
+	r, err := yuma.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// S = [0.4, 0.4, 0.2, 0] within rounding; fallback pays by stake.
+	if got := r.Stake[0].String(); got != "0.4000000000" {
+		t.Fatalf("S_0 = %s", got)
+	}
+	if !r.Fallback || r.ValidatorEmission[0] != 399_999 && r.ValidatorEmission[0] != 400_000 || r.ValidatorEmission[3] != 0 {
+		t.Fatalf("emission %v", r.ValidatorEmission)
+	}
+	if !r.ValidatorPermit[0] || !r.ValidatorPermit[2] || r.ValidatorPermit[3] {
+		t.Fatalf("permits %v", r.ValidatorPermit)
+	}
+}
