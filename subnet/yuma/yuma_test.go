@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"emergence/fixed"
 	"emergence/subnet/yuma"
 )
 
@@ -117,8 +118,8 @@ func TestHugeStakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// S = [0.4, 0.4, 0.2, 0] within rounding; fallback pays by stake.
-	if got := r.Stake[0].String(); got != "0.4000000000" {
-		t.Fatalf("S_0 = %s", got)
+	if got, want := r.Stake[0], fixed.Ratio(2, 5); got != want {
+		t.Fatalf("S_0 = %s, want %s", got, want)
 	}
 	if !r.Fallback || r.ValidatorEmission[0] != 399_999 && r.ValidatorEmission[0] != 400_000 || r.ValidatorEmission[3] != 0 {
 		t.Fatalf("emission %v", r.ValidatorEmission)
