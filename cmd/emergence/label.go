@@ -29,7 +29,9 @@ func newLabelCmd(g *globals) *cobra.Command {
 Input formats (auto-detected, or --format): csv/tsv with a header naming the
 worker, item (or question) and label (or answer) columns; mace (one line per
 item, one column per annotator, empty = no label; truth in a .key file, one
-label per line); yaml (CUBAM: {worker: {item: label}}; truth {item: label}).`,
+label per line); yaml (CUBAM: {worker: {item: label}}; truth {item: label});
+gal (Get-Another-Label: worker<TAB>item<TAB>label without a header; truth
+item<TAB>label).`,
 	}
 	cmd.AddCommand(newLabelAggregateCmd(g), newLabelEvalCmd(g))
 	return cmd
@@ -71,8 +73,8 @@ ds-fixed (the chain's integer Dawid–Skene). Ties go to the lowest class
 	fl.StringVar(&f.gold, "gold", "", "file of known labels (same formats as truth for 'label eval')")
 	fl.StringVar(&f.out, "out", "", "write item,label,confidence here instead of stdout")
 	fl.StringVar(&f.workersOut, "workers-out", "", "write worker,quality,labels here")
-	fl.StringVar(&f.format, "format", "auto", "input format: auto, csv, tsv, mace or yaml")
-	fl.StringVar(&f.goldFormat, "gold-format", "auto", "gold format: auto, csv, tsv, mace (key file) or yaml")
+	fl.StringVar(&f.format, "format", "auto", "input format: auto, csv, tsv, mace, yaml or gal")
+	fl.StringVar(&f.goldFormat, "gold-format", "auto", "gold format: auto, csv, tsv, mace (key file), yaml or gal")
 	fl.Float64Var(&f.smoothing, "smoothing", 0, "pseudo-count added to confusion-matrix cells (ds, ds-fixed, onecoin)")
 	fl.Float64Var(&f.tol, "tol", aggregate.DefaultTol, "stop when the log-likelihood changes by less than this many nats per label")
 	fl.IntVar(&f.maxIter, "max-iter", 0, "iteration cap (default 100; mace: 50 per restart)")
@@ -100,15 +102,15 @@ func pickFormat(flag, path string, data []byte, what string) (aggregate.Format, 
 	if flag != "" && flag != "auto" {
 		f, err := aggregate.ParseFormat(flag)
 		if err != nil {
-			return "", errorf("formats: auto, csv, tsv, mace, yaml", "--%s-format: %v", what, err)
+			return "", errorf("formats: auto, csv, tsv, mace, yaml, gal", "--%s-format: %v", what, err)
 		}
 		return f, nil
 	}
 	f, err := aggregate.DetectFormat(path, data)
 	if err != nil {
-		hint := "pass --format csv|tsv|mace|yaml"
+		hint := "pass --format csv|tsv|mace|yaml|gal"
 		if what != "in" {
-			hint = fmt.Sprintf("pass --%s-format csv|tsv|mace|yaml", what)
+			hint = fmt.Sprintf("pass --%s-format csv|tsv|mace|yaml|gal", what)
 		}
 		return "", errorf(hint, "%s: %v", path, err)
 	}
@@ -312,8 +314,8 @@ func newLabelEvalCmd(g *globals) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.pred, "pred", "", "predicted labels: CSV item,label[,confidence] as written by 'label aggregate'")
 	fl.StringVar(&f.truth, "truth", "", "true labels: csv/tsv (item,truth or question,truth), MACE .key or CUBAM yaml")
-	fl.StringVar(&f.predFormat, "pred-format", "auto", "auto, csv, tsv, mace (key file) or yaml")
-	fl.StringVar(&f.truthFormat, "truth-format", "auto", "auto, csv, tsv, mace (key file) or yaml")
+	fl.StringVar(&f.predFormat, "pred-format", "auto", "auto, csv, tsv, mace (key file), yaml or gal")
+	fl.StringVar(&f.truthFormat, "truth-format", "auto", "auto, csv, tsv, mace (key file), yaml or gal")
 	return cmd
 }
 

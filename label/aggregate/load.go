@@ -30,10 +30,13 @@ const (
 	// FormatYAML is CUBAM's YAML: labels as {worker: {item: label, ...}, ...}
 	// and truth as {item: label, ...}.
 	FormatYAML Format = "yaml"
+	// FormatGAL is Get-Another-Label's headerless tab-separated layout:
+	// labels as worker<TAB>item<TAB>label, truth as item<TAB>label.
+	FormatGAL Format = "gal"
 )
 
 // Formats lists the accepted format names.
-var Formats = []Format{FormatCSV, FormatTSV, FormatMACE, FormatYAML}
+var Formats = []Format{FormatCSV, FormatTSV, FormatMACE, FormatYAML, FormatGAL}
 
 // ParseFormat checks a format name ("auto" is not a format).
 func ParseFormat(s string) (Format, error) {
@@ -42,7 +45,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown format %q (want csv, tsv, mace or yaml)", s)
+	return "", fmt.Errorf("unknown format %q (want csv, tsv, mace, yaml or gal)", s)
 }
 
 // ErrAmbiguousFormat is returned by DetectFormat when it cannot tell the format.
@@ -77,8 +80,12 @@ func DetectFormat(name string, head []byte) (Format, error) {
 		return FormatYAML, nil
 	}
 	if bytes.ContainsRune(line, '\t') {
-		if headerKnown(strings.Split(string(line), "\t")) {
+		fields := strings.Split(string(line), "\t")
+		if headerKnown(fields) {
 			return FormatTSV, nil
+		}
+		if len(fields) == 2 || len(fields) == 3 {
+			return FormatGAL, nil
 		}
 		return "", fmt.Errorf("%w: tab-separated first line %q is not a known header (want worker,item,label or question,answer columns)", ErrAmbiguousFormat, t)
 	}
@@ -143,6 +150,8 @@ func ReadLabels(r io.Reader, f Format) ([]Row, error) {
 		return ReadMACE(r)
 	case FormatYAML:
 		return ReadYAMLLabels(r)
+	case FormatGAL:
+		return ReadGAL(r)
 	}
 	return nil, fmt.Errorf("unknown format %q", f)
 }
@@ -158,6 +167,8 @@ func ReadTruthFormat(r io.Reader, f Format) ([]Truth, error) {
 		return ReadKey(r)
 	case FormatYAML:
 		return ReadYAMLTruth(r)
+	case FormatGAL:
+		return ReadGALTruth(r)
 	}
 	return nil, fmt.Errorf("unknown format %q", f)
 }
@@ -301,6 +312,70 @@ func readTruthDelimited(r io.Reader, delim rune) ([]Truth, error) {
 			return nil, fmt.Errorf("line %d: empty item or truth", line)
 		}
 		out = append(out, t)
+	}
+	return out, nil
+}
+
+// ReadGAL reads Get-Another-Label labels: worker<TAB>item<TAB>label per
+// line, no header.
+func ReadGAL(r io.Reader) ([]Row, error) {
+	recs, err := readTabbed(r, 3)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(recs))
+	for _, rec := range recs {
+		rows = append(rows, Row{Worker: rec.f[0], Item: rec.f[1], Label: rec.f[2], Line: rec.line})
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no labels")
+	}
+	return rows, nil
+}
+
+// ReadGALTruth reads Get-Another-Label gold: item<TAB>label per line.
+func ReadGALTruth(r io.Reader) ([]Truth, error) {
+	recs, err := readTabbed(r, 2)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Truth, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, Truth{Item: rec.f[0], Label: rec.f[1]})
+	}
+	return out, nil
+}
+
+type tabbed struct {
+	f    []string
+	line int
+}
+
+func readTabbed(r io.Reader, n int) ([]tabbed, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	var out []tabbed
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		f := strings.Split(text, "\t")
+		if len(f) != n {
+			return nil, fmt.Errorf("line %d: %d tab-separated fields, want %d", line, len(f), n)
+		}
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+			if f[i] == "" {
+				return nil, fmt.Errorf("line %d: empty field %d", line, i+1)
+			}
+		}
+		out = append(out, tabbed{f: f, line: line})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return out, nil
 }

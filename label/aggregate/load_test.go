@@ -146,3 +146,22 @@ func TestSharedDatasetSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestReadGAL(t *testing.T) {
+	in := "w1\thttp://a\tG\nw2\thttp://a\tX\n"
+	f, err := aggregate.DetectFormat("labels.txt", []byte(in))
+	if err != nil || f != aggregate.FormatGAL {
+		t.Fatalf("DetectFormat = %v, %v", f, err)
+	}
+	rows, err := aggregate.ReadLabels(strings.NewReader(in), f)
+	if err != nil || len(rows) != 2 || rows[1] != (aggregate.Row{Worker: "w2", Item: "http://a", Label: "X", Line: 2}) {
+		t.Fatalf("rows %+v, %v", rows, err)
+	}
+	truth, err := aggregate.ReadTruthFormat(strings.NewReader("http://a\tG\n"), aggregate.FormatGAL)
+	if err != nil || len(truth) != 1 || truth[0] != (aggregate.Truth{Item: "http://a", Label: "G"}) {
+		t.Fatalf("truth %+v, %v", truth, err)
+	}
+	if _, err := aggregate.ReadGAL(strings.NewReader("w1\ta\tG\nw2\ta\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("short line: %v", err)
+	}
+}
