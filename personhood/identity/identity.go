@@ -118,11 +118,13 @@ func EpochExternalNullifier(epoch uint64) fr.Element {
 	return ExternalNullifier(UBIApp, b[:])
 }
 
-// AccountExternalNullifier is the external nullifier a module uses to ask
-// "is this account one human?": app-specific and bound to the account, so
-// the nullifier hash is unlinkable to the person's UBI claims and to other apps.
-func AccountExternalNullifier(app string, account []byte) fr.Element {
-	return ExternalNullifier(app, account)
+// AppExternalNullifier is the external nullifier a module uses to ask "is
+// this account one human?". It depends on the app only, so a person has one
+// nullifier hash per app (a second account of the same person collides with
+// the first), unlinkable to their UBI claims and to other apps; the account
+// is bound to the proof as its signal.
+func AppExternalNullifier(app string) fr.Element {
+	return ExternalNullifier(app, nil)
 }
 
 // Signal returns the field element a proof binds: the big-endian integer of

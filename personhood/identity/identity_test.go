@@ -42,7 +42,7 @@ func TestNullifiersAreSeparatedByEpochAndApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	e1, e2 := identity.EpochExternalNullifier(1), identity.EpochExternalNullifier(2)
-	a := identity.AccountExternalNullifier("emergence/label", []byte{1, 2, 3})
+	a := identity.AppExternalNullifier("label")
 	n1, n2, na := id.NullifierHash(e1), id.NullifierHash(e2), id.NullifierHash(a)
 	if n1.Equal(&n2) || n1.Equal(&na) || n2.Equal(&na) {
 		t.Fatal("nullifier hashes collide across epochs or apps")
