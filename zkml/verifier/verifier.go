@@ -36,8 +36,9 @@ var (
 	ErrInvalidProof   = errors.New("proof does not verify")
 )
 
-// DecodeVK decodes and checks a serialized verifying key: size limit, exact
-// length, points on the curve and in the right subgroups (checked by the
+// DecodeVK decodes and checks a serialized verifying key: size limit, a
+// structural scan that bounds every declared length before anything is
+// allocated, exact length, points on the curve and in the right subgroups (checked by the
 // decoder), and a consistent commitment layout. It never panics.
 func DecodeVK(b []byte) (vk *groth16bn254.VerifyingKey, err error) {
 	defer func() {
@@ -47,6 +48,9 @@ func DecodeVK(b []byte) (vk *groth16bn254.VerifyingKey, err error) {
 	}()
 	if len(b) == 0 || len(b) > MaxVKBytes {
 		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrMalformedKey, len(b), MaxVKBytes)
+	}
+	if err := scanVK(b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedKey, err)
 	}
 	vk = new(groth16bn254.VerifyingKey)
 	n, err := vk.ReadFrom(bytes.NewReader(b))
@@ -83,7 +87,7 @@ func DecodeVK(b []byte) (vk *groth16bn254.VerifyingKey, err error) {
 }
 
 // DecodeProof decodes and checks a serialized proof against a key: size
-// limit, exact length, number of commitments, every point on the curve and
+// limit, a structural scan bounding the declared commitment count, exact length, number of commitments, every point on the curve and
 // in its subgroup. It never panics.
 func DecodeProof(b []byte, vk *groth16bn254.VerifyingKey) (p *groth16bn254.Proof, err error) {
 	defer func() {
@@ -93,6 +97,9 @@ func DecodeProof(b []byte, vk *groth16bn254.VerifyingKey) (p *groth16bn254.Proof
 	}()
 	if len(b) == 0 || len(b) > MaxProofBytes {
 		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrMalformedProof, len(b), MaxProofBytes)
+	}
+	if err := scanProof(b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedProof, err)
 	}
 	p = new(groth16bn254.Proof)
 	n, err := p.ReadFrom(bytes.NewReader(b))
