@@ -8,8 +8,9 @@ const (
 	// invLn2Q32 is 2^32/ln(2), rounded to nearest.
 	invLn2Q32 uint64 = 6196328019
 	// expTerms is the degree of the Taylor polynomial; for |r| ≤ 0.35 the
-	// first omitted term is below 2^-62.
-	expTerms = 14
+	// first omitted term, r^12/12!, is below 2^-47, far below the 2^-32
+	// resolution of the result.
+	expTerms = 11
 )
 
 // expCoef[k] = floor(2^62 / k!), the Taylor coefficients of e^r in Q62,

@@ -267,3 +267,34 @@ func TestString(t *testing.T) {
 		}
 	}
 }
+
+// TestDivisorMatchesDiv checks the multiply-and-shift division against
+// I32F32.Div on edge and pseudo-random values.
+func TestDivisorMatchesDiv(t *testing.T) {
+	seed := uint64(99)
+	next := func() uint64 {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return seed
+	}
+	divs := []int64{1, 2, 3, 5, 7, 1 << 16, 65535, 65537, 1<<32 - 1, 1 << 32, 1<<32 + 1, 163834, 1<<62 + 12345, math.MaxInt64, 0, -5}
+	for i := 0; i < 300; i++ {
+		divs = append(divs, int64(next()>>uint(1+next()%62)))
+	}
+	nums := []int64{0, 1, 2, 65535, 1<<31 - 1, 1 << 31, 1<<32 - 1, 1 << 32, 1<<40 + 3, -1}
+	for i := 0; i < 300; i++ {
+		nums = append(nums, int64(next()>>32))
+	}
+	for b := int64(1); b <= 3000; b++ {
+		divs = append(divs, b, b<<20, b<<32+b)
+	}
+	for _, b := range divs {
+		d := fixed.NewDivisor(fixed.FromRaw(b))
+		for _, a := range nums {
+			if got, want := d.Div(fixed.FromRaw(a)), fixed.FromRaw(a).Div(fixed.FromRaw(b)); got != want {
+				t.Fatalf("%d/%d: Divisor %d, Div %d", a, b, got, want)
+			}
+		}
+	}
+}

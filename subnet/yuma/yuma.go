@@ -151,14 +151,15 @@ func Run(in *Input) (*Result, error) {
 // Epoch holds reusable work buffers. The zero value is ready to use; an
 // Epoch must not be used by two goroutines at once.
 type Epoch struct {
-	rows    []int          // row r → uid, for uids with a previous permit
-	rowOf   []int32        // uid → row or -1
-	w       []fixed.I32F32 // V×N normalised weights
-	b       []fixed.I32F32 // V×N bonds (old, then new)
-	alpha   []fixed.I32F32 // N scratch
-	colSum  []fixed.I32F32 // N scratch
-	rank    []fixed.I32F32 // N
-	prerank []fixed.I32F32 // N
+	rows    []int           // row r → uid, for uids with a previous permit
+	rowOf   []int32         // uid → row or -1
+	w       []fixed.I32F32  // V×N normalised weights
+	b       []fixed.I32F32  // V×N bonds (old, then new)
+	alpha   []fixed.I32F32  // N scratch
+	colSum  []fixed.I32F32  // N scratch
+	divs    []fixed.Divisor // N column divisors
+	rank    []fixed.I32F32  // N
+	prerank []fixed.I32F32  // N
 	permPrv []bool
 	seen    []uint32 // duplicate detection stamps
 	stamp   uint32
@@ -285,9 +286,11 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 		if sum == 0 {
 			continue
 		}
+		// Ratio(v, sum) = floor(v·2^32/sum), by multiplication.
+		dv := fixed.NewDivisor(fixed.I32F32(sum))
 		for j, v := range row {
 			if v != 0 {
-				row[j] = fixed.Ratio(uint64(v), sum)
+				row[j] = dv.Div(v)
 			}
 		}
 	}
@@ -558,6 +561,8 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 	p := &in.Params
 	// Old bonds, integer-valued, recently registered columns dropped, then
 	// column-normalised.
+	// Stored bonds are integers (u16); their column sums are integers below
+	// 2^31, so B⁰_ij = u_ij/Σu_j in I32F32 equals Ratio(u_ij, Σu_j).
 	e.colSum = grow(e.colSum, n)
 	for r, i := range e.rows {
 		row := e.b[r*n : (r+1)*n]
@@ -566,15 +571,16 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 			if recentlyRegistered(in, lastTempo, j) {
 				continue
 			}
-			row[j] = fixed.FromUint(uint64(c.Value))
-			e.colSum[j] = e.colSum[j].Add(row[j])
+			row[j] = fixed.I32F32(c.Value) // raw integer for now
+			e.colSum[j] += fixed.I32F32(c.Value)
 		}
 	}
+	e.setDivisors(e.colSum)
 	for r := range e.rows {
 		row := e.b[r*n : (r+1)*n]
 		for j, v := range row {
 			if v != 0 {
-				row[j] = v.Div(e.colSum[j])
+				row[j] = e.divs[j].Div(v)
 			}
 		}
 	}
@@ -596,6 +602,7 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 	}
 	alpha := fixed.One.Sub(fixed.Ratio(p.BondsMovingAverage, 1_000_000))
 	oneMinus := fixed.One.Sub(alpha)
+	e.setDivisors(dsum)
 	// EMA, then column sums for the final normalisation.
 	clear(e.colSum)
 	for r, i := range e.rows {
@@ -607,7 +614,7 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 			if a != 0 && wrow[j] != 0 {
 				d := forBonds(wrow[j], C[j], beta).Mul(a)
 				if dsum[j] != 0 {
-					d = d.Div(dsum[j])
+					d = e.divs[j].Div(d)
 				}
 				v = alpha.Mul(d)
 			}
@@ -620,6 +627,7 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 		}
 	}
 	// Normalise columns, dividends D_i = Σ_j B_ij I_j.
+	e.setDivisors(e.colSum)
 	for r, i := range e.rows {
 		brow := e.b[r*n : (r+1)*n]
 		var d fixed.I32F32
@@ -627,7 +635,7 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 			if v == 0 {
 				continue
 			}
-			v = v.Div(e.colSum[j])
+			v = e.divs[j].Div(v)
 			brow[j] = v
 			d = d.Add(I[j].Mul(v))
 		}
@@ -644,13 +652,25 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 			}
 		}
 	}
+	e.setDivisors(colMax)
 	for r := range e.rows {
 		brow := e.b[r*n : (r+1)*n]
 		for j, v := range brow {
 			if v != 0 {
-				brow[j] = v.Div(colMax[j])
+				brow[j] = e.divs[j].Div(v)
 			}
 		}
+	}
+}
+
+// setDivisors prepares e.divs[j] for division by sums[j].
+func (e *Epoch) setDivisors(sums []fixed.I32F32) {
+	if cap(e.divs) < len(sums) {
+		e.divs = make([]fixed.Divisor, len(sums))
+	}
+	e.divs = e.divs[:len(sums)]
+	for j, s := range sums {
+		e.divs[j] = fixed.NewDivisor(s)
 	}
 }
 
@@ -712,6 +732,7 @@ func (e *Epoch) yuma3(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, last
 		}
 	}
 	// D_i = A_i · Σ_j (B_ij / colsum_j) · I_j.
+	e.setDivisors(e.colSum)
 	for r, i := range e.rows {
 		brow := e.b[r*n : (r+1)*n]
 		var t fixed.I32F32
@@ -719,7 +740,7 @@ func (e *Epoch) yuma3(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, last
 			if v == 0 || I[j] == 0 {
 				continue
 			}
-			t = t.Add(v.Div(e.colSum[j]).Mul(I[j]))
+			t = t.Add(e.divs[j].Div(v).Mul(I[j]))
 		}
 		D[i] = t.Mul(A[i])
 	}
