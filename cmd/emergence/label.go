@@ -42,6 +42,7 @@ type labelAggregateFlags struct {
 	format, goldFormat                string
 	smoothing, tol                    float64
 	maxIter, restarts                 int
+	dedup                             bool
 }
 
 func newLabelAggregateCmd(g *globals) *cobra.Command {
@@ -79,6 +80,7 @@ ds-fixed (the chain's integer Dawid–Skene). Ties go to the lowest class
 	fl.Float64Var(&f.tol, "tol", aggregate.DefaultTol, "stop when the log-likelihood changes by less than this many nats per label")
 	fl.IntVar(&f.maxIter, "max-iter", 0, "iteration cap (default 100; mace: 50 per restart)")
 	fl.IntVar(&f.restarts, "restarts", 10, "extra seeded restarts for mace")
+	fl.BoolVar(&f.dedup, "dedup", false, "keep only the last label of a worker for an item (default: repeats count as separate labels, as in crowd-kit)")
 	return cmd
 }
 
@@ -142,6 +144,7 @@ type labelAggregateSummary struct {
 	Workers       int     `json:"workers"`
 	Classes       int     `json:"classes"`
 	GoldItems     int     `json:"gold_items"`
+	Duplicates    int     `json:"duplicates_dropped"`
 	Iterations    int     `json:"iterations"`
 	Converged     bool    `json:"converged"`
 	LogLikelihood float64 `json:"log_likelihood"`
@@ -175,6 +178,10 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 	rows, err := aggregate.ReadLabels(bytes.NewReader(data), format)
 	if err != nil {
 		return errorf(fmt.Sprintf("fix the %s file, or pass --format if it is not %s", format, format), "%s: %v", f.in, err)
+	}
+	dropped := 0
+	if f.dedup {
+		rows, dropped = aggregate.Dedup(rows)
 	}
 	var truth []aggregate.Truth
 	var extra []string
@@ -222,11 +229,14 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 		}
 	}
 	sum := labelAggregateSummary{Method: string(method), Labels: len(d.Labels), Items: len(d.Items), Workers: len(d.Workers),
-		Classes: len(d.Classes), GoldItems: goldItems, Iterations: res.Iterations, Converged: res.Converged,
+		Classes: len(d.Classes), GoldItems: goldItems, Duplicates: dropped, Iterations: res.Iterations, Converged: res.Converged,
 		LogLikelihood: res.LogLikelihood, Out: f.out, WorkersOut: f.workersOut}
 	text := func(w io.Writer) {
 		fmt.Fprintf(w, "%s: %d labels, %d items, %d workers, %d classes, %d gold items; %d iterations (converged: %v)\n",
 			sum.Method, sum.Labels, sum.Items, sum.Workers, sum.Classes, sum.GoldItems, sum.Iterations, sum.Converged)
+		if f.dedup {
+			fmt.Fprintf(w, "%d repeated (worker, item) labels dropped\n", dropped)
+		}
 		if f.out != "" {
 			fmt.Fprintf(w, "labels written to %s\n", f.out)
 		}

@@ -114,3 +114,15 @@ func TestSimLabelBadFlags(t *testing.T) {
 	runLabel(t, "", "sim", "label", "--items", "5").userErr(t, "items 5, want 10 to 20000")
 	runLabel(t, "", "sim", "label", "--honest", "0", "--spammers", "0", "--colluders", "0").userErr(t, "need at least one agent")
 }
+
+func TestLabelAggregateDedup(t *testing.T) {
+	in := "worker,item,label\na,x,1\na,x,1\nb,x,0\n"
+	r := runLabel(t, in, "label", "aggregate", "--in", "-", "--method", "mv").ok(t)
+	if !strings.Contains(r.stdout, "x,1,0.666667") {
+		t.Errorf("repeats kept: %q", r.stdout)
+	}
+	r = runLabel(t, in, "label", "aggregate", "--in", "-", "--method", "mv", "--dedup").ok(t)
+	if !strings.Contains(r.stdout, "x,0,0.5") || !strings.Contains(r.stderr, "1 repeated (worker, item) labels dropped") {
+		t.Errorf("dedup: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+}

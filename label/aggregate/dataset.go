@@ -131,6 +131,25 @@ func NewDataset(rows []Row, extraClasses ...string) (*Dataset, error) {
 	return d, nil
 }
 
+// Dedup drops repeated (worker, item) rows, keeping each pair's last label
+// (a worker who corrected an answer), in the order of the kept rows. It
+// returns the rows kept and how many were dropped. NewDataset keeps repeats
+// as separate labels, as crowd-kit does; S_Rel and S_Adult have such rows.
+func Dedup(rows []Row) ([]Row, int) {
+	type key struct{ w, i string }
+	last := make(map[key]int, len(rows))
+	for n, r := range rows {
+		last[key{r.Worker, r.Item}] = n
+	}
+	out := make([]Row, 0, len(last))
+	for n, r := range rows {
+		if last[key{r.Worker, r.Item}] == n {
+			out = append(out, r)
+		}
+	}
+	return out, len(rows) - len(out)
+}
+
 // FromIndices builds a dataset directly from dense indices, naming workers,
 // items and classes by their index. It is meant for synthetic data and
 // benchmarks.

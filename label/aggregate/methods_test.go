@@ -155,3 +155,32 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatsKeptOrDeduplicated: by default a worker's repeated label counts
+// twice (crowd-kit); Dedup keeps only the last one.
+func TestRepeatsKeptOrDeduplicated(t *testing.T) {
+	rows, err := aggregate.ReadCSV(strings.NewReader("worker,item,label\na,x,0\na,x,1\na,x,1\nb,x,0\nc,x,0\nc,y,1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := aggregate.NewDataset(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mv, _ := aggregate.MajorityVote(d, aggregate.Options{})
+	if len(d.Labels) != 6 || mv.Labels[0] != 0 || math.Abs(mv.Confidence(0)-0.6) > 1e-12 {
+		t.Fatalf("kept: %d labels, x = %d (%.2f), want 6 and class 0 with 3 of 5 votes", len(d.Labels), mv.Labels[0], mv.Confidence(0))
+	}
+	kept, dropped := aggregate.Dedup(rows)
+	if dropped != 2 || len(kept) != 4 || kept[0].Label != "1" || kept[0].Line != 4 {
+		t.Fatalf("dedup kept %+v, dropped %d", kept, dropped)
+	}
+	d, err = aggregate.NewDataset(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mv, _ = aggregate.MajorityVote(d, aggregate.Options{})
+	if mv.Labels[0] != 0 || mv.Confidence(0) < 0.66 || mv.Confidence(0) > 0.67 {
+		t.Fatalf("dedup: x = %d (%.2f), want class 0 with 2 of 3 votes", mv.Labels[0], mv.Confidence(0))
+	}
+}
