@@ -69,10 +69,14 @@ type eyeStore struct {
 	rest   []restBlock   // one per person
 }
 
-// prefixBlock and restBlock hold (code, mask) word pairs in stored order.
+// prefixBlock holds the first prefixWords stored columns, codes then masks
+// (two 128-byte runs, so a vector unit loads eight codes or masks at once);
+// restBlock holds the other columns as (code, mask) pairs.
 type (
-	prefixBlock [prefixWords][2]uint64
-	restBlock   [restWords][2]uint64
+	prefixBlock struct {
+		C, M [prefixWords]uint64
+	}
+	restBlock [restWords][2]uint64
 )
 
 func (e *eyeStore) add(t *Template) {
@@ -81,7 +85,7 @@ func (e *eyeStore) add(t *Template) {
 	for p := 0; p < Words; p++ {
 		c := storedColumn(p)
 		if p < prefixWords {
-			pre[p] = [2]uint64{t.Code[c], t.Mask[c]}
+			pre.C[p], pre.M[p] = t.Code[c], t.Mask[c]
 		} else {
 			rest[p-prefixWords] = [2]uint64{t.Code[c], t.Mask[c]}
 		}
@@ -96,7 +100,7 @@ func (e *eyeStore) template(i int) Template {
 	for p := 0; p < Words; p++ {
 		c := storedColumn(p)
 		if p < prefixWords {
-			t.Code[c], t.Mask[c] = pre[p][0], pre[p][1]
+			t.Code[c], t.Mask[c] = pre.C[p], pre.M[p]
 		} else {
 			q := p - prefixWords
 			t.Code[c], t.Mask[c] = rest[q][0], rest[q][1]
@@ -170,7 +174,7 @@ func newProbe(t *Template) *probe {
 		for p := 0; p < Words; p++ {
 			c := (storedColumn(p) + s + Cols) % Cols
 			if p < prefixWords {
-				pr.pre[r][p] = [2]uint64{t.Code[c], t.Mask[c]}
+				pr.pre[r].C[p], pr.pre[r].M[p] = t.Code[c], t.Mask[c]
 			} else {
 				pr.rest[r][p-prefixWords] = [2]uint64{t.Code[c], t.Mask[c]}
 			}
@@ -180,19 +184,31 @@ func newProbe(t *Template) *probe {
 }
 
 // passPrefix reports whether some rotation's prefix distance is <= thr (or
-// has too few common bits to judge). Two rotations run per pass over the
-// template so their popcount chains overlap.
+// has too few common bits to judge). With AVX-512 VPOPCNTDQ the counts of
+// all 31 rotations come from prefixCountsVector; otherwise two rotations run
+// per pass over the template so their popcount chains overlap.
 func (pr *probe) passPrefix(ga *prefixBlock, thr uint64, minBits int) bool {
+	if prefixCountsVector != nil {
+		var out [Rotations][2]uint32
+		prefixCountsVector(&pr.pre, ga, &out)
+		for r := range out {
+			d, m := uint64(out[r][0]), out[r][1]
+			if int(m) < minBits || d<<fixedShift <= thr*uint64(m) {
+				return true
+			}
+		}
+		return false
+	}
 	for r := 0; r+1 < Rotations; r += 2 {
 		qa := &pr.pre[r]
 		qb := &pr.pre[r+1]
 		var da, ma, db, mb int
-		for k := range ga {
-			gc, gm := ga[k][0], ga[k][1]
-			mma := qa[k][1] & gm
-			mmb := qb[k][1] & gm
-			da += bits.OnesCount64((qa[k][0] ^ gc) & mma)
-			db += bits.OnesCount64((qb[k][0] ^ gc) & mmb)
+		for k := range ga.C {
+			gc, gm := ga.C[k], ga.M[k]
+			mma := qa.M[k] & gm
+			mmb := qb.M[k] & gm
+			da += bits.OnesCount64((qa.C[k] ^ gc) & mma)
+			db += bits.OnesCount64((qb.C[k] ^ gc) & mmb)
 			ma += bits.OnesCount64(mma)
 			mb += bits.OnesCount64(mmb)
 		}
@@ -201,27 +217,25 @@ func (pr *probe) passPrefix(ga *prefixBlock, thr uint64, minBits int) bool {
 			return true
 		}
 	}
-	qa := &pr.pre[Rotations-1]
-	var d, m int
-	for k := range ga {
-		mm := qa[k][1] & ga[k][1]
-		d += bits.OnesCount64((qa[k][0] ^ ga[k][0]) & mm)
+	d, m := prefixCounts(&pr.pre[Rotations-1], ga)
+	return m < minBits || uint64(d)<<fixedShift <= thr*uint64(m)
+}
+
+// prefixCounts returns the prefix (diff, common) counts of one rotation.
+func prefixCounts(q, g *prefixBlock) (d, m int) {
+	for k := range g.C {
+		mm := q.M[k] & g.M[k]
+		d += bits.OnesCount64((q.C[k] ^ g.C[k]) & mm)
 		m += bits.OnesCount64(mm)
 	}
-	return m < minBits || uint64(d)<<fixedShift <= thr*uint64(m)
+	return d, m
 }
 
 // full returns the minimum exact distance over rotations with at least
 // minBits common bits, as (diff, common); common is 0 when none qualifies.
 func (pr *probe) full(pre *prefixBlock, rest *restBlock, minBits int) (bestD, bestM int) {
 	for r := 0; r < Rotations; r++ {
-		var d, m int
-		q := &pr.pre[r]
-		for k := range pre {
-			mm := q[k][1] & pre[k][1]
-			d += bits.OnesCount64((q[k][0] ^ pre[k][0]) & mm)
-			m += bits.OnesCount64(mm)
-		}
+		d, m := prefixCounts(&pr.pre[r], pre)
 		qr := &pr.rest[r]
 		for k := range rest {
 			mm := qr[k][1] & rest[k][1]
