@@ -17,7 +17,7 @@ import (
 func TestDeterministicSource(t *testing.T) {
 	allowed := map[string]bool{
 		"bytes": true, "crypto/sha256": true, "encoding/binary": true, "encoding/hex": true,
-		"encoding/json": true, "errors": true, "fmt": true, "math/bits": true, "net/url": true,
+		"encoding/json": true, "errors": true, "fmt": true, "math/bits": true, "net/url": true, "sort": true,
 		"strconv": true, "strings": true,
 		"emergence/app": true, "emergence/store": true, "emergence/tx": true,
 		"emergence/label/aggregate/fixedds": true,

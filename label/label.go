@@ -33,8 +33,9 @@
 // below params.min_skill_permille. A labeler with at least
 // params.min_gold_answers gold answers whose gold accuracy is below chance +
 // params.gold_kappa_permille × (1 − chance), chance = 1/classes, earns
-// nothing and loses params.slash_permille of their stake to the treasury. Reputation is the running mean of skill
-// (permille) over settled jobs.
+// nothing and loses params.slash_permille of their stake to the treasury.
+// Reputation is the running mean of skill (permille) over settled jobs; an
+// assignment never revealed counts as skill 0, and so does a slashed one.
 //
 // Everything in this package is deterministic: integers only, no map
 // iteration, block data as the only randomness; a test enforces the imports.

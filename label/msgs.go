@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"sort"
 
 	"emergence/app"
 	"emergence/store"
@@ -530,5 +531,59 @@ func (m *Module) Invariants(r store.Reader) error {
 	if got := m.bank.ModuleBalance(r, Escrow); got != want {
 		return fmt.Errorf("label escrow holds %d uemg, state accounts for %d", got, want)
 	}
-	return nil
+	return openAssignmentsMatch(r)
+}
+
+// openAssignmentsMatch checks that every labeler's Open count equals the
+// number of its assignments in jobs not yet settled.
+func openAssignmentsMatch(r store.Reader) error {
+	var open [][]byte // labeler addresses, one per open assignment
+	var err error
+	r.Iterate(prefixJob, store.PrefixEnd(prefixJob), func(_, v []byte) bool {
+		var j Job
+		if e := json.Unmarshal(v, &j); e != nil {
+			err = fmt.Errorf("corrupt job record: %w", e)
+			return false
+		}
+		if j.Status != StatusOpen {
+			return true
+		}
+		start := u64key(prefixAssign, j.ID)
+		r.Iterate(start, u64key(prefixAssign, j.ID+1), func(k, _ []byte) bool {
+			open = append(open, bytes.Clone(k[len(start):]))
+			return true
+		})
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	sort.Slice(open, func(a, b int) bool { return bytes.Compare(open[a], open[b]) < 0 })
+	i := 0
+	r.Iterate(prefixLabeler, store.PrefixEnd(prefixLabeler), func(k, v []byte) bool {
+		var l labelerRecord
+		if e := json.Unmarshal(v, &l); e != nil {
+			err = fmt.Errorf("corrupt labeler record: %w", e)
+			return false
+		}
+		addr := k[len(prefixLabeler):]
+		for i < len(open) && bytes.Compare(open[i], addr) < 0 {
+			err = fmt.Errorf("assignment of %x without a labeler record", open[i])
+			return false
+		}
+		n := uint32(0)
+		for i < len(open) && bytes.Equal(open[i], addr) {
+			n++
+			i++
+		}
+		if n != l.Open {
+			err = fmt.Errorf("labeler %s: open = %d, %d assignments in open jobs", l.Address, l.Open, n)
+			return false
+		}
+		return true
+	})
+	if err == nil && i < len(open) {
+		err = fmt.Errorf("assignment of %x without a labeler record", open[i])
+	}
+	return err
 }
