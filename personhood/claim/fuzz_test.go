@@ -37,3 +37,24 @@ func FuzzDecodeProof(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeVerifyingKey feeds arbitrary bytes to the verifying-key decoder:
+// it must return a key or ErrMalformedKey, never panic or over-allocate.
+func FuzzDecodeVerifyingKey(f *testing.F) {
+	_, v := keys(f)
+	vk, err := v.EncodeVerifyingKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(vk)
+	f.Add([]byte{})
+	f.Add(make([]byte, claim.VerifyingKeySize))
+	flipped := append([]byte{}, vk...)
+	flipped[300] ^= 0xff
+	f.Add(flipped)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := claim.DecodeVerifyingKey(b); err != nil && !errors.Is(err, claim.ErrMalformedKey) {
+			t.Fatalf("decode error %v is not ErrMalformedKey", err)
+		}
+	})
+}
