@@ -40,9 +40,9 @@ func DawidSkene(d *Dataset, o Options) (*Result, error) {
 			row := post[i*K : (i+1)*K]
 			copy(s, logPrior)
 			for _, l := range d.ItemLabels(i) {
-				e := logE[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
-				for k := range s {
-					s[k] += e[k]
+				e := logE[(int(l.Worker)*K+int(l.Class))*K:][:len(s)]
+				for k, v := range e {
+					s[k] += v
 				}
 			}
 			if o.Gold != nil && o.Gold[i] != NoGold {
@@ -95,11 +95,14 @@ func dsMStep(d *Dataset, post, cnt, logE, prior, logPrior []float64, smoothing f
 	for n := range cnt {
 		cnt[n] = 0
 	}
-	for _, l := range d.Labels {
-		row := post[int(l.Item)*K : int(l.Item+1)*K]
-		c := cnt[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
-		for k, v := range row {
-			c[k] += v
+	// Walk labels item by item so each posterior row is read once.
+	for i := 0; i < I; i++ {
+		row := post[i*K : (i+1)*K]
+		for _, l := range d.ItemLabels(i) {
+			c := cnt[(int(l.Worker)*K+int(l.Class))*K:][:K]
+			for k, v := range row {
+				c[k] += v
+			}
 		}
 	}
 	colSum := make([]float64, K)

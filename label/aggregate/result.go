@@ -243,7 +243,12 @@ func logSumExp(s []float64) float64 {
 	}
 	sum := 0.0
 	for k, v := range s {
-		e := math.Exp(v - m)
+		// exp(-60) is below 1e-26: it cannot change the normalised values
+		// at float64 precision, so skip the call.
+		e := 0.0
+		if d := v - m; d > -60 {
+			e = math.Exp(d)
+		}
 		s[k] = e
 		sum += e
 	}
