@@ -96,9 +96,25 @@ func (m *Module) params(r store.Reader) (Params, error) {
 
 // Messages.
 
-// CreateMsg is "subnet/create". Hyper nil takes DefaultHyperparams.
+// Tasks are the built-in subnet types; workers check a subnet's task
+// before serving or validating it.
+var Tasks = []string{TaskClassify, TaskCustom}
+
+// Built-in tasks.
+const (
+	// TaskClassify: miners classify integer feature vectors over HTTP
+	// (package subnet/classify).
+	TaskClassify = "classify"
+	// TaskCustom: the chain imposes no protocol; miners and validators
+	// agree on one off-chain.
+	TaskCustom = "custom"
+)
+
+// CreateMsg is "subnet/create". Hyper nil takes DefaultHyperparams; an
+// empty Task means TaskClassify.
 type CreateMsg struct {
 	Name  string       `json:"name"`
+	Task  string       `json:"task,omitempty"`
 	Hyper *Hyperparams `json:"hyperparams,omitempty"`
 }
 
@@ -183,6 +199,13 @@ func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Name == "" || len(msg.Name) > MaxNameLen {
 		return CodeInvalidParams.Errorf("name must be 1 to %d bytes", MaxNameLen)
 	}
+	task := msg.Task
+	if task == "" {
+		task = TaskClassify
+	}
+	if task != TaskClassify && task != TaskCustom {
+		return CodeInvalidParams.Errorf("task %q: want %q or %q", msg.Task, TaskClassify, TaskCustom)
+	}
 	h := DefaultHyperparams()
 	if msg.Hyper != nil {
 		h = *msg.Hyper
@@ -205,7 +228,7 @@ func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	s := &Subnet{
-		NetUID: next, Name: msg.Name, Owner: ctx.Signer, Locked: p.CreateCost, CreatedAt: ctx.Height,
+		NetUID: next, Name: msg.Name, Task: task, Owner: ctx.Signer, Locked: p.CreateCost, CreatedAt: ctx.Height,
 		Hyper: h, LastEpoch: ctx.Height, Burn: h.MinBurn, BurnBlock: ctx.Height,
 	}
 	saveSubnet(ctx.KV, s)

@@ -130,6 +130,7 @@ func (h *Hyperparams) ActivityCutoff() uint64 {
 type Subnet struct {
 	NetUID    uint16      `json:"netuid"`
 	Name      string      `json:"name"`
+	Task      string      `json:"task"`
 	Owner     tx.Address  `json:"owner"`
 	Locked    uint64      `json:"locked"`
 	CreatedAt int64       `json:"created_at"`

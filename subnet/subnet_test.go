@@ -301,6 +301,7 @@ func TestCreateValidation(t *testing.T) {
 	h.Tempo = 0
 	e.fail("owner", "subnet/create", subnet.CreateMsg{Name: "x", Hyper: h}, subnet.CodeInvalidParams)
 	e.fail("owner", "subnet/create", subnet.CreateMsg{Name: ""}, subnet.CodeInvalidParams)
+	e.fail("owner", "subnet/create", subnet.CreateMsg{Name: "x", Task: "chess"}, subnet.CodeInvalidParams)
 	for i := 0; i < 4; i++ {
 		e.ok("owner", "subnet/create", subnet.CreateMsg{Name: "s"})
 	}
@@ -309,7 +310,7 @@ func TestCreateValidation(t *testing.T) {
 	if err := e.c.Query("subnet/subnets", nil, &all); err != nil || len(all) != 4 {
 		t.Fatalf("subnets %v %d", err, len(all))
 	}
-	if all[0].Hyper.Tempo != 360 || !all[0].Hyper.Yuma3 || !all[0].Hyper.CommitReveal || all[0].Hyper.MaxUIDs != 256 {
+	if all[0].Task != subnet.TaskClassify || all[0].Hyper.Tempo != 360 || !all[0].Hyper.Yuma3 || !all[0].Hyper.CommitReveal || all[0].Hyper.MaxUIDs != 256 {
 		t.Fatalf("defaults %+v", all[0].Hyper)
 	}
 	if _, err := e.c.App.QueryModule("subnet/subnet/77", nil); app.CodeOf(err) != app.CodeNotFound {

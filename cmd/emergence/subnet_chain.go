@@ -72,6 +72,7 @@ func newSubnetCreateCmd(g *globals) *cobra.Command {
 	var f txFlags
 	h := subnet.DefaultHyperparams()
 	var noCR, legacy bool
+	var task string
 	cmd := &cobra.Command{
 		Use:   "create NAME --from KEY",
 		Short: "Create a subnet (locks the creation cost; you become its owner)",
@@ -94,7 +95,7 @@ Example:
 			h.CommitReveal = !noCR
 			h.Yuma3 = !legacy
 			hp := h
-			m, err := msg("subnet/create", subnet.CreateMsg{Name: args[0], Hyper: &hp})
+			m, err := msg("subnet/create", subnet.CreateMsg{Name: args[0], Task: task, Hyper: &hp})
 			if err != nil {
 				return err
 			}
@@ -104,6 +105,7 @@ Example:
 	}
 	f.register(cmd, true)
 	fl := cmd.Flags()
+	fl.StringVar(&task, "task", subnet.TaskClassify, "built-in task: classify or custom")
 	fl.Uint64Var(&h.Tempo, "tempo", h.Tempo, "epoch length in blocks")
 	fl.Uint16Var(&h.MaxUIDs, "max-uids", h.MaxUIDs, "uid slots")
 	fl.Uint16Var(&h.MaxValidators, "max-validators", h.MaxValidators, "validator permits")
@@ -387,9 +389,9 @@ func newSubnetQueryCmd(g *globals) *cobra.Command {
 				}
 				return g.print(out, func(w io.Writer) {
 					tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(tw, "NETUID\tNAME\tUIDS\tTEMPO\tEPOCHS\tSTAKE\tPENDING\tOWNER")
+					fmt.Fprintln(tw, "NETUID\tNAME\tTASK\tUIDS\tTEMPO\tEPOCHS\tSTAKE\tPENDING\tOWNER")
 					for _, s := range out {
-						fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", s.NetUID, s.Name, s.N, s.Hyper.MaxUIDs, s.Hyper.Tempo, s.Epochs,
+						fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", s.NetUID, s.Name, s.Task, s.N, s.Hyper.MaxUIDs, s.Hyper.Tempo, s.Epochs,
 							bank.FormatAmount(s.TotalStake), bank.FormatAmount(s.Pending), s.Owner)
 					}
 					tw.Flush()

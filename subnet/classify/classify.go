@@ -220,6 +220,9 @@ func (v *Validator) Step(ctx context.Context) error {
 	if err := v.Client.Query(ctx, "subnet", fmt.Sprintf("subnet/%d", v.NetUID), nil, &s); err != nil {
 		return fmt.Errorf("query subnet %d: %w", v.NetUID, err)
 	}
+	if s.Task != subnet.TaskClassify {
+		return fmt.Errorf("subnet %d runs task %q, not %q", v.NetUID, s.Task, subnet.TaskClassify)
+	}
 	if p := v.pending; p != nil && s.Epochs >= p.epoch+s.Hyper.RevealPeriodEpochs {
 		res, err := v.send(ctx, "subnet/reveal-weights", subnet.WeightsMsg{NetUID: v.NetUID, UIDs: p.uids, Values: p.values, Salt: hex.EncodeToString(p.salt)})
 		switch {
