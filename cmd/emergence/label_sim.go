@@ -64,7 +64,7 @@ alone for comparison.`,
 	fl := cmd.Flags()
 	fl.IntVar(&c.Honest, "honest", 20, "honest agents")
 	fl.IntVar(&c.Spammers, "spammers", 6, "random spammer accounts")
-	fl.IntVar(&c.SpammerAccounts, "spammer-accounts", 1, "accounts per spamming operator")
+	fl.IntVar(&c.SpammerAccounts, "spammer-accounts", 3, "accounts per spamming operator (some spammers hold many accounts)")
 	fl.IntVar(&c.Colluders, "colluders", 2, "colluding accounts (same answer per item)")
 	fl.IntVar(&c.Items, "items", 200, "items in the job")
 	fl.IntVar(&c.Redundancy, "redundancy", 5, "labels per item")
