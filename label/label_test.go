@@ -426,3 +426,27 @@ func TestPersonhoodRequired(t *testing.T) {
 	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/request", label.JobMsg{Job: 1})))[0])
 	c.MustFail(c.Deliver(c.Sign("carol", c.Msg("label/request", label.JobMsg{Job: 1})))[0], label.CodeNotHuman)
 }
+
+func TestSettledResultsAccessor(t *testing.T) {
+	b := bank.New()
+	m := label.New(b)
+	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 100_000_000, "bob": 10_000_000}}, b, m)
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/create-job", createMsg())))[0])
+	if _, ok := m.SettledResults(c.Reader(), 1); ok {
+		t.Fatal("open job has results")
+	}
+	j := getJob(t, c, 1)
+	for c.Height() < j.GoldDeadline {
+		c.NextBlocks(1)
+	}
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/settle", label.JobMsg{Job: 1})))[0])
+	res, ok := m.SettledResults(c.Reader(), 1)
+	root := label.ResultsRoot(1, res.Labels)
+	if !ok || res.Root != hex.EncodeToString(root[:]) || len(res.Labels) != nItems || res.Labels[0] != -1 {
+		t.Fatalf("results %+v, ok %v", res, ok)
+	}
+	// Nobody labeled: the whole budget is refunded and the bond forfeited.
+	if res.Paid != 0 || res.Refunded != nItems*perItem*reward || res.BondForfeited != label.DefaultParams().RequesterBond {
+		t.Fatalf("empty job results %+v", res)
+	}
+}

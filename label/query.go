@@ -97,3 +97,11 @@ func parseID(s string) (uint64, error) {
 	}
 	return id, nil
 }
+
+// SettledResults returns a settled job's results (labels, root, payments)
+// for other modules, e.g. an attestation that names the labeling job its
+// dataset came from; ok is false while the job is open or unknown.
+func (m *Module) SettledResults(r store.Reader, job uint64) (res Results, ok bool) {
+	ok = getJSON(r, u64key(prefixResult, job), &res)
+	return res, ok
+}
