@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -109,9 +110,9 @@ type App struct {
 	chainID string
 	params  Params
 
-	// Last commit.
-	height  int64
-	appHash []byte
+	// Last commit: written by InitChain and Commit (consensus connection),
+	// read by CheckTx, queries and the API; see setLast and LastCommit.
+	last atomic.Pointer[lastCommit]
 
 	// Block in progress (consensus connection only).
 	pending *pendingBlock
@@ -129,6 +130,13 @@ type App struct {
 	// OnCommit, when set, is called after each Commit with the block's results.
 	OnCommit func(BlockResult)
 }
+
+type lastCommit struct {
+	height  int64
+	appHash []byte
+}
+
+func (a *App) setLast(h int64, ah []byte) { a.last.Store(&lastCommit{height: h, appHash: ah}) }
 
 type pendingBlock struct {
 	height  int64
@@ -183,7 +191,7 @@ func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.height, a.appHash = h, ah
+	a.setLast(h, ah)
 	if err := a.loadConfig(); err != nil {
 		return nil, err
 	}
@@ -236,12 +244,13 @@ func (a *App) loadConfig() error {
 
 // Info implements abci.Application.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	h, ah := a.LastCommit()
 	return &abci.InfoResponse{
 		Data:             "emergence",
 		Version:          "1",
 		AppVersion:       Version,
-		LastBlockHeight:  a.height,
-		LastBlockAppHash: a.appHash,
+		LastBlockHeight:  h,
+		LastBlockAppHash: ah,
 	}, nil
 }
 
@@ -283,7 +292,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := a.store.Commit(writes, nil, 0, ah); err != nil {
 		return nil, err
 	}
-	a.height, a.appHash = 0, ah
+	a.setLast(0, ah)
 	a.resetCheckState()
 	return &abci.InitChainResponse{AppHash: ah}, nil
 }
@@ -307,7 +316,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	kv := store.NewCache(a.checkState, &a.checkErr)
-	ctx := &Context{KV: kv, ChainID: a.chainID, Height: a.height + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
+	h, _ := a.LastCommit()
+	ctx := &Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
 	_, err = a.ante(ctx, t, len(req.Tx))
 	if err == nil && req.Type == abci.CHECK_TX_TYPE_CHECK {
 		for _, m := range t.Body.Msgs {
@@ -502,8 +512,9 @@ func (a *App) ProcessProposal(context.Context, *abci.ProcessProposalRequest) (*a
 // the modules' end-of-block work against a staged cache and computes the
 // new app hash. Nothing is written to disk until Commit.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
-	if req.Height != a.height+1 {
-		return nil, fmt.Errorf("finalize block %d: app is at height %d", req.Height, a.height)
+	lastH, lastHash := a.LastCommit()
+	if req.Height != lastH+1 {
+		return nil, fmt.Errorf("finalize block %d: app is at height %d", req.Height, lastH)
 	}
 	p := &pendingBlock{height: req.Height, time: req.Time}
 	p.cache = store.NewCache(a.store.Committed(&p.err), &p.err)
@@ -539,7 +550,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, fmt.Errorf("block %d end: %w", req.Height, p.err)
 	}
 	p.result.Events = end.events
-	p.appHash = store.WriteSetHash(a.appHash, req.Height, p.cache.Writes())
+	p.appHash = store.WriteSetHash(lastHash, req.Height, p.cache.Writes())
 	p.result.AppHash = fmt.Sprintf("%X", p.appHash)
 	a.pending = p
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: p.appHash, Events: toABCIEvents(end.events)}, nil
@@ -681,7 +692,8 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err := a.store.Commit(p.cache.Writes(), index, p.height, p.appHash); err != nil {
 		return nil, err
 	}
-	a.height, a.appHash, a.pending = p.height, p.appHash, nil
+	a.setLast(p.height, p.appHash)
+	a.pending = nil
 	a.resetCheckState()
 	if a.OnCommit != nil {
 		a.OnCommit(p.result)
@@ -727,7 +739,10 @@ func (a *App) BlockEvents(height int64) (*BlockResult, error) {
 }
 
 // LastCommit returns the last committed height and app hash.
-func (a *App) LastCommit() (int64, []byte) { return a.height, a.appHash }
+func (a *App) LastCommit() (int64, []byte) {
+	l := a.last.Load()
+	return l.height, l.appHash
+}
 
 // Query implements abci.Application: path "/<module>/<path>", data is
 // ignored; the answer is JSON.
@@ -735,13 +750,15 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	v, err := a.QueryModule(req.Path, nil)
 	if err != nil {
 		c := CodeOf(err)
-		return &abci.QueryResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), Height: a.height}, nil
+		h, _ := a.LastCommit()
+		return &abci.QueryResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), Height: h}, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	return &abci.QueryResponse{Value: b, Height: a.height}, nil
+	h, _ := a.LastCommit()
+	return &abci.QueryResponse{Value: b, Height: h}, nil
 }
 
 // QueryModule answers a module query on a consistent snapshot of committed
