@@ -30,20 +30,69 @@ const (
 // below the BN254 scalar-field modulus.
 var ErrNotCanonical = errors.New("not a canonical BN254 scalar field element")
 
-var perm = bnposeidon2.NewPermutation(Width, FullRounds, PartialRounds)
+// Round constants of the instance, flattened: two per full round, one per
+// partial round, in round order (gnark-crypto's NewParameters derivation).
+var full1, partial, full2 = func() (f1 [FullRounds / 2][2]fr.Element, p [PartialRounds]fr.Element, f2 [FullRounds / 2][2]fr.Element) {
+	rk := bnposeidon2.NewParameters(Width, FullRounds, PartialRounds).RoundKeys
+	for i := 0; i < FullRounds/2; i++ {
+		f1[i] = [2]fr.Element{rk[i][0], rk[i][1]}
+		f2[i] = [2]fr.Element{rk[FullRounds/2+PartialRounds+i][0], rk[FullRounds/2+PartialRounds+i][1]}
+	}
+	for i := 0; i < PartialRounds; i++ {
+		p[i] = rk[FullRounds/2+i][0]
+	}
+	return f1, p, f2
+}()
+
+// sbox raises x to the fifth power.
+func sbox(x *fr.Element) {
+	var t fr.Element
+	t.Square(x)
+	t.Square(&t)
+	x.Mul(x, &t)
+}
+
+// external applies the width-2 external matrix circ(2, 1).
+func external(a, b *fr.Element) {
+	var t fr.Element
+	t.Add(a, b)
+	a.Add(a, &t)
+	b.Add(b, &t)
+}
 
 // Hash compresses two field elements into one: the right lane of the
 // Poseidon2 permutation of (left, right), plus right (feed-forward). It equals
-// gnark-crypto's Permutation.Compress and gnark's in-circuit Compress.
+// gnark-crypto's Permutation.Compress (a test holds them together) and
+// gnark's in-circuit Compress, unrolled here for width 2.
 func Hash(left, right fr.Element) fr.Element {
-	x := [2]fr.Element{left, right}
-	if err := perm.Permutation(x[:]); err != nil {
-		// The permutation only fails on a buffer of the wrong width, and x has Width elements.
-		panic(fmt.Sprintf("poseidon: %v", err))
+	a, b := left, right
+	external(&a, &b)
+	for i := range full1 {
+		a.Add(&a, &full1[i][0])
+		b.Add(&b, &full1[i][1])
+		sbox(&a)
+		sbox(&b)
+		external(&a, &b)
 	}
-	var out fr.Element
-	out.Add(&x[1], &right)
-	return out
+	var s fr.Element
+	for i := range partial {
+		a.Add(&a, &partial[i])
+		sbox(&a)
+		// Internal matrix [[2, 1], [1, 3]]: a += a+b, b = 2b + a+b.
+		s.Add(&a, &b)
+		a.Add(&a, &s)
+		b.Double(&b)
+		b.Add(&b, &s)
+	}
+	for i := range full2 {
+		a.Add(&a, &full2[i][0])
+		b.Add(&b, &full2[i][1])
+		sbox(&a)
+		sbox(&b)
+		external(&a, &b)
+	}
+	b.Add(&b, &right)
+	return b
 }
 
 // FromBytes decodes a 32-byte big-endian canonical field element.

@@ -61,3 +61,15 @@ func BenchmarkHash(b *testing.B) {
 		x = poseidon.Hash(x, y)
 	}
 }
+
+// BenchmarkGnarkCryptoPermutation is the reference: gnark-crypto's generic
+// permutation on the same instance, for comparison with BenchmarkHash.
+func BenchmarkGnarkCryptoPermutation(b *testing.B) {
+	p := bnposeidon2.NewPermutation(2, 6, 50)
+	x := []fr.Element{poseidon.FromUint64(1), poseidon.FromUint64(2)}
+	for b.Loop() {
+		if err := p.Permutation(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
