@@ -3,6 +3,7 @@ package subnet
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -330,18 +331,106 @@ func loadSubnet(r store.Reader, net uint16) (*Subnet, error) {
 func saveSubnet(kv store.KV, s *Subnet) { kv.Set(netKey(s.NetUID), app.MustJSON(s)) }
 
 func loadNeuron(r store.Reader, net, uid uint16) (*Neuron, error) {
-	var n Neuron
-	ok, err := getJSON(r, neuronKey(net, uid), &n)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
+	raw := r.Get(neuronKey(net, uid))
+	if raw == nil {
 		return nil, fmt.Errorf("subnet %d: missing neuron %d", net, uid)
 	}
-	return &n, nil
+	n, err := decodeNeuron(raw)
+	if err != nil {
+		return nil, fmt.Errorf("subnet %d neuron %d: %w", net, uid, err)
+	}
+	return n, nil
 }
 
-func saveNeuron(kv store.KV, net uint16, n *Neuron) { kv.Set(neuronKey(net, n.UID), app.MustJSON(n)) }
+func saveNeuron(kv store.KV, net uint16, n *Neuron) { kv.Set(neuronKey(net, n.UID), encodeNeuron(n)) }
+
+// neuronVersion tags the binary neuron encoding.
+const neuronVersion = 1
+
+// encodeNeuron is the compact binary form of a neuron record (it is read
+// and written for every uid at every epoch): version, uid, hotkey,
+// registered_at, last_update, stake, emission, flags (permit, active,
+// commit, commit expired), consensus, incentive, dividends, trust,
+// validator trust, then the commit (hash, height, epoch) if any, then the
+// axon (length-prefixed). Integers are big-endian.
+func encodeNeuron(n *Neuron) []byte {
+	b := make([]byte, 0, 96+len(n.Axon))
+	b = append(b, neuronVersion)
+	b = binary.BigEndian.AppendUint16(b, n.UID)
+	b = append(b, n.Hotkey[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(n.RegisteredAt))
+	b = binary.BigEndian.AppendUint64(b, uint64(n.LastUpdate))
+	b = binary.BigEndian.AppendUint64(b, n.Stake)
+	b = binary.BigEndian.AppendUint64(b, n.Emission)
+	var flags byte
+	if n.ValidatorPermit {
+		flags |= 1
+	}
+	if n.Active {
+		flags |= 2
+	}
+	if n.Commit != nil {
+		flags |= 4
+		if n.Commit.Expired {
+			flags |= 8
+		}
+	}
+	b = append(b, flags)
+	for _, v := range []uint16{n.Consensus, n.Incentive, n.Dividends, n.Trust, n.ValidatorTrust} {
+		b = binary.BigEndian.AppendUint16(b, v)
+	}
+	if n.Commit != nil {
+		h, _ := hex.DecodeString(n.Commit.Hash) // validated as 32 bytes by the handler
+		var h32 [32]byte
+		copy(h32[:], h)
+		b = append(b, h32[:]...)
+		b = binary.BigEndian.AppendUint64(b, uint64(n.Commit.Height))
+		b = binary.BigEndian.AppendUint64(b, n.Commit.Epoch)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(n.Axon)))
+	return append(b, n.Axon...)
+}
+
+func decodeNeuron(b []byte) (*Neuron, error) {
+	const fixedLen = 1 + 2 + tx.AddressLen + 4*8 + 1 + 5*2
+	if len(b) < fixedLen+2 || b[0] != neuronVersion {
+		return nil, fmt.Errorf("corrupt neuron record (%d bytes)", len(b))
+	}
+	n := &Neuron{}
+	p := 1
+	u16 := func() uint16 { v := binary.BigEndian.Uint16(b[p:]); p += 2; return v }
+	u64 := func() uint64 { v := binary.BigEndian.Uint64(b[p:]); p += 8; return v }
+	n.UID = u16()
+	copy(n.Hotkey[:], b[p:])
+	p += tx.AddressLen
+	n.RegisteredAt = int64(u64())
+	n.LastUpdate = int64(u64())
+	n.Stake = u64()
+	n.Emission = u64()
+	flags := b[p]
+	p++
+	n.ValidatorPermit, n.Active = flags&1 != 0, flags&2 != 0
+	n.Consensus, n.Incentive, n.Dividends, n.Trust, n.ValidatorTrust = u16(), u16(), u16(), u16(), u16()
+	if flags&4 != 0 {
+		if len(b) < p+32+16+2 {
+			return nil, fmt.Errorf("corrupt neuron record: short commit")
+		}
+		c := &Commit{Hash: hex.EncodeToString(b[p : p+32]), Expired: flags&8 != 0}
+		p += 32
+		c.Height = int64(u64())
+		c.Epoch = u64()
+		n.Commit = c
+	}
+	if len(b) < p+2 {
+		return nil, fmt.Errorf("corrupt neuron record: no axon length")
+	}
+	l := int(u16())
+	if len(b) != p+l {
+		return nil, fmt.Errorf("corrupt neuron record: axon of %d bytes in %d", l, len(b)-p)
+	}
+	n.Axon = string(b[p:])
+	return n, nil
+}
 
 // uidOf returns the uid of a hotkey on a subnet.
 func uidOf(r store.Reader, net uint16, hk tx.Address) (uint16, bool) {
