@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
@@ -174,7 +175,48 @@ func (t *Tx) Verify() error {
 }
 
 // VerifySignature reports whether sig is pub's ed25519 signature of msg,
-// under the standard library's rules.
+// under the standard library's rules. Public keys are decompressed and
+// expanded once and kept in a bounded cache, since an account signs many
+// transactions.
 func VerifySignature(pub ed25519.PublicKey, msg, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && voi.VerifyWithOptions(voi.PublicKey(pub), msg, sig, verifyOpts)
+	if len(pub) != ed25519.PublicKeySize {
+		return false
+	}
+	k := expandedKey(pub)
+	if k == nil {
+		return false
+	}
+	return voi.VerifyExpandedWithOptions(k, msg, sig, verifyOpts)
+}
+
+// maxExpandedKeys bounds the expanded-key cache (about 1.3 KB each).
+const maxExpandedKeys = 1 << 14
+
+var expanded struct {
+	sync.Mutex
+	m map[[ed25519.PublicKeySize]byte]*voi.ExpandedPublicKey
+}
+
+// expandedKey returns pub expanded for verification, or nil if pub is not
+// a point on the curve.
+func expandedKey(pub ed25519.PublicKey) *voi.ExpandedPublicKey {
+	var id [ed25519.PublicKeySize]byte
+	copy(id[:], pub)
+	expanded.Lock()
+	k, ok := expanded.m[id]
+	expanded.Unlock()
+	if ok {
+		return k
+	}
+	k, err := voi.NewExpandedPublicKey(voi.PublicKey(pub))
+	if err != nil {
+		return nil
+	}
+	expanded.Lock()
+	if expanded.m == nil || len(expanded.m) >= maxExpandedKeys {
+		expanded.m = make(map[[ed25519.PublicKeySize]byte]*voi.ExpandedPublicKey)
+	}
+	expanded.m[id] = k
+	expanded.Unlock()
+	return k
 }

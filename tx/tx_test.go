@@ -96,3 +96,28 @@ func TestAddress(t *testing.T) {
 		t.Fatal("module addresses collide")
 	}
 }
+
+// TestVerifyMatchesStdlib checks the node's verifier against crypto/ed25519
+// on valid, tampered and malformed inputs, and on repeated keys (cache).
+func TestVerifyMatchesStdlib(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		k := key(string(rune('a' + i%5)))
+		pub := k.Public().(ed25519.PublicKey)
+		msg := []byte{byte(i), 1, 2, 3}
+		sig := ed25519.Sign(k, msg)
+		cases := [][3][]byte{
+			{pub, msg, sig},
+			{pub, append(bytes.Clone(msg), 9), sig},
+			{pub, msg, append(bytes.Clone(sig[:63]), sig[63]^0x80)},
+			{append(bytes.Clone(pub[:31]), pub[31]^0xff), msg, sig},
+			{bytes.Repeat([]byte{0xff}, 32), msg, sig},
+			{make([]byte, 32), msg, make([]byte, 64)},
+			{pub, msg, sig[:10]},
+		}
+		for j, c := range cases {
+			if got, want := tx.VerifySignature(c[0], c[1], c[2]), ed25519.Verify(c[0], c[1], c[2]); got != want {
+				t.Fatalf("case %d/%d: VerifySignature = %v, crypto/ed25519 says %v", i, j, got, want)
+			}
+		}
+	}
+}
