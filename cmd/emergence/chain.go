@@ -150,3 +150,22 @@ func msg(kind string, v any) (tx.Msg, error) {
 	}
 	return m, nil
 }
+
+// send is the whole of a one-message transaction command: it signs a
+// message of the given kind with the --from key and the tx flags,
+// broadcasts it and prints the result.
+func (g *globals) send(cmd *cobra.Command, f *txFlags, kind string, value any) (*app.TxResult, error) {
+	key, _, err := g.signer(f.from)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	m, err := msg(kind, value)
+	if err != nil {
+		return nil, err
+	}
+	return g.broadcast(cmd, key, opts, m)
+}
