@@ -155,4 +155,16 @@ func printSimReport(w io.Writer, rep *subnetsim.Report) {
 	for _, a := range rep.Agents {
 		fmt.Fprintf(w, "  %-13s %-9s uid %-2d %s\n", a.Name, a.Role, a.UID, a.Kind)
 	}
+	fmt.Fprintln(w)
+	pct := func(a, b uint64) string {
+		if b == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
+	}
+	honestMiner := (rep.Total("miner-a") + rep.Total("miner-b")) / 2
+	fmt.Fprintf(w, "miner-c earned %s and miner-random %s of an honest miner's average\n",
+		pct(rep.Total("miner-c"), honestMiner), pct(rep.Total("miner-random"), honestMiner))
+	fmt.Fprintf(w, "val-copier earned %s and val-stale %s of val-honest (equal stakes)\n",
+		pct(rep.Total("val-copier"), rep.Total("val-honest")), pct(rep.Total("val-stale"), rep.Total("val-honest")))
 }

@@ -393,34 +393,46 @@ func (v *Validator) score(ctx context.Context, mg *subnet.Metagraph, self tx.Add
 	}
 	body, _ := json.Marshal(req)
 	chance := 1 / float64(max(v.Data.Classes, 2))
-	var out []Score
+	var targets []subnet.NeuronInfo
 	for _, nr := range mg.Neurons {
-		if nr.Hotkey == self || nr.Axon == "" {
-			continue
+		if nr.Hotkey != self && nr.Axon != "" {
+			targets = append(targets, nr)
 		}
-		sc := Score{UID: nr.UID, Total: len(idx)}
-		start := time.Now()
-		labels, err := query(ctx, hc, nr.Axon, body)
-		sc.Latency = time.Since(start)
-		if err != nil {
-			sc.Err = err.Error()
-			out = append(out, sc)
-			continue
-		}
-		for k, l := range labels {
-			if k < len(idx) && l == v.Data.Y[idx[k]] {
-				sc.Correct++
-			}
-		}
-		sc.Accuracy = float64(sc.Correct) / float64(sc.Total)
-		q := max(0, (sc.Accuracy-chance)/(1-chance))
-		w := q * q
-		if sc.Latency > maxLat {
-			w /= 2
-		}
-		sc.Weight = uint16(w * 65535)
-		out = append(out, sc)
 	}
+	// Query up to 16 miners at a time; each gets the same sample.
+	out := make([]Score, len(targets))
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for k, nr := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			sc := Score{UID: nr.UID, Total: len(idx)}
+			start := time.Now()
+			labels, err := query(ctx, hc, nr.Axon, body, len(idx))
+			sc.Latency = time.Since(start)
+			if err != nil {
+				sc.Err = err.Error()
+				out[k] = sc
+				return
+			}
+			for q, l := range labels {
+				if l == v.Data.Y[idx[q]] {
+					sc.Correct++
+				}
+			}
+			sc.Accuracy = float64(sc.Correct) / float64(sc.Total)
+			a := max(0, (sc.Accuracy-chance)/(1-chance))
+			w := a * a
+			if sc.Latency > maxLat {
+				w /= 2
+			}
+			sc.Weight = uint16(w * 65535)
+			out[k] = sc
+		}()
+	}
+	wg.Wait()
 	return out
 }
 
@@ -435,7 +447,7 @@ func beU64(b []byte) uint64 {
 // ErrBadAnswer is returned for answers of the wrong length.
 var ErrBadAnswer = errors.New("miner answered the wrong number of labels")
 
-func query(ctx context.Context, hc *http.Client, axon string, body []byte) ([]int, error) {
+func query(ctx context.Context, hc *http.Client, axon string, body []byte, want int) ([]int, error) {
 	url := axon
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 		url = "http://" + url
@@ -458,10 +470,8 @@ func query(ctx context.Context, hc *http.Client, axon string, body []byte) ([]in
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&r); err != nil {
 		return nil, fmt.Errorf("miner %s: decode: %w", axon, err)
 	}
-	var in Request
-	json.Unmarshal(body, &in)
-	if len(r.Labels) != len(in.Inputs) {
-		return nil, ErrBadAnswer
+	if len(r.Labels) != want {
+		return nil, fmt.Errorf("miner %s: %d labels for %d inputs: %w", axon, len(r.Labels), want, ErrBadAnswer)
 	}
 	return r.Labels, nil
 }
