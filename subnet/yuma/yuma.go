@@ -713,6 +713,9 @@ func (e *Epoch) yuma3(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, last
 				wt = forBonds(wrow[j], C[j], beta)
 			}
 			old := brow[j]
+			if wt == 0 && old == 0 {
+				continue // no weight and no bond: the new bond is 0 for any α
+			}
 			var v fixed.I32F32
 			if liquid {
 				x := liquidX(C[j], wt, old)
