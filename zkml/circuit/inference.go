@@ -1,8 +1,6 @@
 package circuit
 
 import (
-	"fmt"
-
 	"github.com/consensys/gnark/frontend"
 
 	"emergence/zkml/model"
@@ -196,12 +194,4 @@ func assignHidden(acc []int64, shift int, q, rem, sign []frontend.Variable, off 
 			sign[off+j] = 0
 		}
 	}
-}
-
-// checkShape reports a mismatch between a circuit's shape and a model's.
-func checkShape(want, got model.Shape) error {
-	if model.ShapeDigest(want).Cmp(model.ShapeDigest(got)) != 0 {
-		return fmt.Errorf("model shape does not match the circuit's")
-	}
-	return nil
 }
