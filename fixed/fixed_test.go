@@ -102,6 +102,11 @@ func TestU16Proportions(t *testing.T) {
 	if got := fixed.FromU16Proportion(32767); got != fixed.Ratio(32767, 65535) || got.String() != "0.4999923704" {
 		t.Fatalf("kappa=%s", got)
 	}
+	for v := 0; v <= 65535; v++ {
+		if got, want := fixed.FromU16Proportion(uint16(v)), fixed.Ratio(uint64(v), 65535); got != want {
+			t.Fatalf("FromU16Proportion(%d) = %d, want %d", v, got, want)
+		}
+	}
 	for v := 0; v <= 65535; v += 7 {
 		x := fixed.FromU16Proportion(uint16(v))
 		// Reading then writing loses at most one LSB (floor both ways).

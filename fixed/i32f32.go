@@ -72,7 +72,10 @@ func Ratio(num, den uint64) I32F32 {
 
 // FromU16Proportion returns v/65535 as I32F32 (subtensor's
 // u16_proportion_to_fixed): floor(v · 2^32 / 65535).
-func FromU16Proportion(v uint16) I32F32 { return Ratio(uint64(v), 65535) }
+func FromU16Proportion(v uint16) I32F32 { return u16Divisor.Div(I32F32(v)) }
+
+// u16Divisor divides by 65535 (exactly as Ratio(v, 65535)).
+var u16Divisor = NewDivisor(65535)
 
 // ToU16Proportion returns floor(a · 65535) clamped to [0, 65535] (subtensor's
 // fixed_proportion_to_u16). Values ≤ 0 give 0, values ≥ 1 give 65535.
