@@ -783,19 +783,15 @@ func (e *Epoch) storeBonds(in *Input, out *Result) {
 		out.Bonds = make([][]Entry, n)
 	}
 	out.Bonds = out.Bonds[:n]
-	// Count cells first so that one backing array holds them all. A cell
-	// is stored when floor(v·65535) > 0, i.e. v ≥ ceil(2^32/65535) raw.
+	// One backing array holds every row: at most n cells per rewritten row.
+	// A cell is stored when floor(v·65535) > 0, i.e. v ≥ ceil(2^32/65535) raw.
 	const minStored = fixed.I32F32((1<<32 + 65534) / 65535)
 	cells := 0
 	for i := 0; i < n; i++ {
 		switch {
 		case out.ValidatorPermit[i]:
-			if r := e.rowOf[i]; r >= 0 {
-				for _, v := range e.b[int(r)*n : (int(r)+1)*n] {
-					if v >= minStored {
-						cells++
-					}
-				}
+			if e.rowOf[i] >= 0 {
+				cells += n
 			}
 		case e.permPrv[i]:
 		default:
