@@ -35,8 +35,6 @@ func TestCaseA_WeightedMedian(t *testing.T) {
 		var e Epoch
 		e.medStake = fxs(tc.stake...)
 		e.medScore = fxs(tc.score...)
-		k := len(tc.stake)
-		e.medIdx, e.medLo, e.medHi = make([]int32, k), make([]int32, k), make([]int32, k)
 		minority := fx(1).Sub(fx(0.51))
 		got := e.weightedMedian(minority, fixed.Sum(e.medStake))
 		if got != fx(tc.want) {
@@ -122,7 +120,6 @@ func TestWeightedMedianDefinition(t *testing.T) {
 		minority := total.Sub(fixed.Ratio(next(100), 100))
 		var e Epoch
 		e.medStake, e.medScore = stake, score
-		e.medIdx, e.medLo, e.medHi = make([]int32, k), make([]int32, k), make([]int32, k)
 		got := e.weightedMedian(minority, total)
 		// Definition by sorting candidate scores.
 		want := fixed.I32F32(-1)

@@ -167,9 +167,7 @@ type Epoch struct {
 	// weighted median scratch
 	medStake []fixed.I32F32
 	medScore []fixed.I32F32
-	medIdx   []int32
-	medLo    []int32
-	medHi    []int32
+	medBuf   [3]medList
 	medRows  []int32
 }
 
@@ -467,9 +465,6 @@ func (e *Epoch) consensus(A []fixed.I32F32, n int, kappa fixed.I32F32, C []fixed
 	stakeSum := fixed.Sum(e.medStake)
 	minority := stakeSum.Sub(kappa)
 	e.medScore = grow(e.medScore, k)
-	e.medIdx = grow(e.medIdx, k)
-	e.medLo = grow(e.medLo, k)
-	e.medHi = grow(e.medHi, k)
 	for j := 0; j < n; j++ {
 		for q, r := range e.medRows {
 			e.medScore[q] = e.w[int(r)*n+j]
@@ -482,58 +477,66 @@ func (e *Epoch) consensus(A []fixed.I32F32, n int, kappa fixed.I32F32, C []fixed
 // e.medScore: quickselect with the middle element as pivot, returning the
 // smallest score whose cumulative stake exceeds minority.
 func (e *Epoch) weightedMedian(minority, hi fixed.I32F32) fixed.I32F32 {
-	stake, score := e.medStake, e.medScore
-	cur := e.medIdx[:len(stake)]
-	for q := range cur {
-		cur[q] = int32(q)
+	k := len(e.medStake)
+	// Three (score, stake) buffers rotate between "current", "lower" and
+	// "upper": the partition is stable, so the middle element of the
+	// current list is the same pivot subtensor picks from its index list.
+	for b := range e.medBuf {
+		if cap(e.medBuf[b].sc) < k {
+			e.medBuf[b] = medList{make([]fixed.I32F32, k), make([]fixed.I32F32, k)}
+		}
 	}
+	cur, lower, upper := e.medBuf[0], e.medBuf[1], e.medBuf[2]
+	cur.sc, cur.st = cur.sc[:k], cur.st[:k]
+	copy(cur.sc, e.medScore)
+	copy(cur.st, e.medStake)
 	var lo fixed.I32F32
-	limit := len(cur)
 	for iter := 0; ; iter++ {
-		m := len(cur)
+		m := len(cur.sc)
 		if m == 0 {
 			return 0
 		}
 		if m == 1 {
-			return score[cur[0]]
+			return cur.sc[0]
 		}
-		pivot := score[cur[m/2]]
-		// Three-way partition. Stakes are normalised (sum ≤ 1), so the
-		// partial sums cannot overflow and plain addition equals the
-		// saturating one.
-		lower, upper := e.medLo[:m], e.medHi[:m]
+		pivot := cur.sc[m/2]
+		// Branch-free three-way partition. Scores lie in [0, 1] and stakes
+		// are normalised (sum ≤ 1), so neither the differences nor the
+		// partial sums can overflow: plain arithmetic equals saturating.
+		lsc, lst := lower.sc[:m], lower.st[:m]
+		usc, ust := upper.sc[:m], upper.st[:m]
+		csc, cst := cur.sc[:m], cur.st[:m]
 		nl, nu := 0, 0
 		var loStake, hiStake fixed.I32F32
-		for _, q := range cur {
-			// Branch-free: scores lie in [0, 1], so the differences
-			// cannot overflow and their sign bits are the comparisons.
-			v := score[q]
+		for q, v := range csc {
+			st := cst[q]
 			lt := int64(v-pivot) >> 63 // -1 if v < pivot
 			gt := int64(pivot-v) >> 63 // -1 if v > pivot
-			st := int64(stake[q])
-			loStake += fixed.I32F32(st & lt)
-			hiStake += fixed.I32F32(st & gt)
-			lower[nl] = q
+			loStake += fixed.I32F32(int64(st) & lt)
+			hiStake += fixed.I32F32(int64(st) & gt)
+			lsc[nl], lst[nl] = v, st
 			nl -= int(lt)
-			upper[nu] = q
+			usc[nu], ust[nu] = v, st
 			nu -= int(gt)
 		}
-		lower, upper = lower[:nl], upper[:nu]
 		switch {
-		case minority < lo.Add(loStake) && len(lower) > 0:
-			cur = cur[:copy(cur, lower)]
+		case minority < lo.Add(loStake) && nl > 0:
+			cur, lower = medList{lsc[:nl], lst[:nl]}, medList{cur.sc[:cap(cur.sc)], cur.st[:cap(cur.st)]}
 			hi = lo.Add(loStake)
-		case hi.Sub(hiStake) <= minority && len(upper) > 0:
-			cur = cur[:copy(cur, upper)]
+		case hi.Sub(hiStake) <= minority && nu > 0:
+			cur, upper = medList{usc[:nu], ust[:nu]}, medList{cur.sc[:cap(cur.sc)], cur.st[:cap(cur.st)]}
 			lo = hi.Sub(hiStake)
 		default:
 			return pivot
 		}
-		if iter+1 > limit {
+		if iter+1 > k {
 			return 0
 		}
 	}
 }
+
+// medList is a list of (score, stake) pairs for the weighted median.
+type medList struct{ sc, st []fixed.I32F32 }
 
 // forBonds returns W̃_ij = W + β(W̄ − W) for one cell.
 func forBonds(w, c, beta fixed.I32F32) fixed.I32F32 {
