@@ -264,6 +264,93 @@ func (t *Tree) Insert(leaf fr.Element, now uint64) (uint64, fr.Element, error) {
 	return index, cur, nil
 }
 
+// InsertBatch appends leaves at the next free indexes at time now and
+// returns the first index and the new root. It hashes each changed node once
+// (about 2k + depth hashes for k leaves instead of k*depth), so bulk
+// enrolment, genesis import and off-chain mirrors should use it. Only the
+// root before the batch enters the history: intermediate roots never
+// existed. It fails without writing if any leaf is zero, already in the
+// tree or repeated in the batch, or if the batch does not fit.
+func (t *Tree) InsertBatch(leaves []fr.Element, now uint64) (uint64, fr.Element, error) {
+	size, err := t.Size()
+	if err != nil {
+		return 0, fr.Element{}, err
+	}
+	oldRoot, err := t.Root()
+	if err != nil {
+		return 0, fr.Element{}, err
+	}
+	if len(leaves) == 0 {
+		return size, oldRoot, nil
+	}
+	if uint64(len(leaves)) > uint64(1)<<uint(t.depth)-size {
+		return 0, fr.Element{}, ErrTreeFull
+	}
+	seen := make(map[fr.Element]struct{}, len(leaves)) // membership lookups only, never iterated
+	for _, leaf := range leaves {
+		if leaf.IsZero() {
+			return 0, fr.Element{}, ErrZeroLeaf
+		}
+		if _, dup := seen[leaf]; dup {
+			return 0, fr.Element{}, ErrDuplicateLeaf
+		}
+		seen[leaf] = struct{}{}
+		if _, dup, err := t.IndexOf(leaf); err != nil {
+			return 0, fr.Element{}, err
+		} else if dup {
+			return 0, fr.Element{}, ErrDuplicateLeaf
+		}
+	}
+	var ib [8]byte
+	for i, leaf := range leaves {
+		b := leaf.Bytes()
+		if err := t.store.Set(nodeKey(0, size+uint64(i)), b[:]); err != nil {
+			return 0, fr.Element{}, fmt.Errorf("tree store set: %w", err)
+		}
+		binary.BigEndian.PutUint64(ib[:], size+uint64(i))
+		if err := t.store.Set(leafKey(leaf), ib[:]); err != nil {
+			return 0, fr.Element{}, fmt.Errorf("tree store set: %w", err)
+		}
+	}
+	lo, hi := size, size+uint64(len(leaves))-1 // changed range at the current level
+	var cur fr.Element
+	for level := 0; level < t.depth; level++ {
+		plo, phi := lo>>1, hi>>1
+		for p := plo; p <= phi; p++ {
+			left, err := t.node(level, 2*p)
+			if err != nil {
+				return 0, fr.Element{}, err
+			}
+			right, err := t.node(level, 2*p+1)
+			if err != nil {
+				return 0, fr.Element{}, err
+			}
+			cur = poseidon.Hash(left, right)
+			if level+1 < t.depth {
+				cb := cur.Bytes()
+				if err := t.store.Set(nodeKey(level+1, p), cb[:]); err != nil {
+					return 0, fr.Element{}, fmt.Errorf("tree store set: %w", err)
+				}
+			}
+		}
+		lo, hi = plo, phi
+	}
+	rb := cur.Bytes()
+	if err := t.store.Set(nodeKey(t.depth, 0), rb[:]); err != nil {
+		return 0, fr.Element{}, fmt.Errorf("tree store set: %w", err)
+	}
+	var at [8]byte
+	binary.BigEndian.PutUint64(at[:], now)
+	if err := t.store.Set(rootKey(oldRoot), at[:]); err != nil {
+		return 0, fr.Element{}, fmt.Errorf("tree store set: %w", err)
+	}
+	binary.BigEndian.PutUint64(ib[:], size+uint64(len(leaves)))
+	if err := t.store.Set(sizeKey, ib[:]); err != nil {
+		return 0, fr.Element{}, fmt.Errorf("tree store set: %w", err)
+	}
+	return size, cur, nil
+}
+
 // CheckRoot reports whether root may be used at time now: the current root
 // always may; a superseded root may while now - supersededAt <= expiry.
 // It returns ErrUnknownRoot or ErrExpiredRoot otherwise.

@@ -213,3 +213,114 @@ func BenchmarkInsert100k(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
 	b.ReportMetric(float64(n)*float64(b.N)/(cpu()-cpu0).Seconds(), "inserts/cpu-s")
 }
+
+func TestInsertBatchMatchesSequentialInserts(t *testing.T) {
+	const depth = 7
+	seq := mustTree(t, depth, 5)
+	bat := mustTree(t, depth, 5)
+	next := uint64(1)
+	batch := func(k int) []fr.Element {
+		var out []fr.Element
+		for i := 0; i < k; i++ {
+			out = append(out, poseidon.FromUint64(next*7919))
+			next++
+		}
+		return out
+	}
+	var all []fr.Element
+	for _, k := range []int{1, 3, 8, 5, 16, 1, 30, 2} {
+		leaves := batch(k)
+		var want fr.Element
+		for _, l := range leaves {
+			var err error
+			if _, want, err = seq.Insert(l, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, got, err := bat.InsertBatch(leaves, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first != uint64(len(all)) {
+			t.Fatalf("first index %d, want %d", first, len(all))
+		}
+		all = append(all, leaves...)
+		if !got.Equal(&want) {
+			t.Fatalf("batch of %d: root differs from sequential inserts", k)
+		}
+		if naive := naiveRoot(all, depth); !got.Equal(&naive) {
+			t.Fatalf("batch of %d: root differs from naive root", k)
+		}
+	}
+	root, _ := bat.Root()
+	for i, l := range all {
+		p, err := bat.Proof(uint64(i))
+		if err != nil || !tree.Verify(l, p, root) {
+			t.Fatalf("proof of leaf %d fails after batches (%v)", i, err)
+		}
+		if idx, ok, _ := bat.IndexOf(l); !ok || idx != uint64(i) {
+			t.Fatalf("IndexOf leaf %d = %d %v", i, idx, ok)
+		}
+	}
+	// Single inserts continue correctly after batches.
+	l := poseidon.FromUint64(999_999)
+	_, r1, _ := seq.Insert(l, 2)
+	_, r2, _ := bat.Insert(l, 2)
+	if !r1.Equal(&r2) {
+		t.Fatal("single insert after batches differs")
+	}
+}
+
+func TestInsertBatchRejectsWithoutWriting(t *testing.T) {
+	tr := mustTree(t, 3, 5)
+	if _, _, err := tr.InsertBatch([]fr.Element{poseidon.FromUint64(1)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := tr.Root()
+	cases := []struct {
+		name   string
+		leaves []fr.Element
+		want   error
+	}{
+		{"duplicate inside batch", []fr.Element{poseidon.FromUint64(2), poseidon.FromUint64(2)}, tree.ErrDuplicateLeaf},
+		{"duplicate of tree leaf", []fr.Element{poseidon.FromUint64(3), poseidon.FromUint64(1)}, tree.ErrDuplicateLeaf},
+		{"zero leaf", []fr.Element{poseidon.FromUint64(4), {}}, tree.ErrZeroLeaf},
+		{"does not fit", func() []fr.Element {
+			var out []fr.Element
+			for i := 10; i < 18; i++ {
+				out = append(out, poseidon.FromUint64(uint64(i)))
+			}
+			return out
+		}(), tree.ErrTreeFull},
+	}
+	for _, tc := range cases {
+		if _, _, err := tr.InsertBatch(tc.leaves, 1); !errors.Is(err, tc.want) {
+			t.Fatalf("%s: err = %v, want %v", tc.name, err, tc.want)
+		}
+		if n, _ := tr.Size(); n != 1 {
+			t.Fatalf("%s: size %d after a refused batch", tc.name, n)
+		}
+		if r, _ := tr.Root(); !r.Equal(&root) {
+			t.Fatalf("%s: root changed after a refused batch", tc.name)
+		}
+	}
+}
+
+// BenchmarkInsertBatch100k enrols 100,000 identities into a depth-30 tree in
+// batches of 1,000 (World ID's sequencer batches 10/100/1000).
+func BenchmarkInsertBatch100k(b *testing.B) {
+	const n, batch = 100_000, 1000
+	for b.Loop() {
+		tr, _ := tree.New(tree.NewMemStore(), tree.DefaultDepth, 100)
+		leaves := make([]fr.Element, batch)
+		for start := 1; start <= n; start += batch {
+			for i := range leaves {
+				leaves[i] = poseidon.FromUint64(uint64(start + i))
+			}
+			if _, _, err := tr.InsertBatch(leaves, uint64(start)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
+}
