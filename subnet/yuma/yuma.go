@@ -297,9 +297,20 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 	e.consensus(A, n, fixed.FromU16Proportion(p.Kappa), out.Consensus)
 	C := out.Consensus
 
-	// 7. Clip, validator trust, ranks, trust, incentive.
+	// 7. Clip, validator trust, ranks, trust, incentive; for Yuma 3 the
+	// bond EMA (which needs W̃ and C but not I) runs in the same pass.
+	beta := fixed.FromU16Proportion(p.BondsPenalty)
+	lastTempo := satSub(in.Block, p.Tempo)
+	if in.LastEpochBlock != 0 {
+		lastTempo = in.LastEpochBlock + 1
+	}
+	e.b = grow(e.b, V*n)
 	e.rank = grow(e.rank, n)
 	e.prerank = grow(e.prerank, n)
+	var ema yuma3EMA
+	if p.Yuma3 {
+		ema = e.newYuma3EMA(in, C)
+	}
 	for r, i := range e.rows {
 		row := e.w[r*n : (r+1)*n]
 		a := A[i]
@@ -316,6 +327,9 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 			}
 		}
 		out.ValidatorTrust[i] = vt
+		if p.Yuma3 {
+			e.yuma3Row(in, r, i, C, beta, lastTempo, &ema)
+		}
 	}
 	for j := 0; j < n; j++ {
 		out.Trust[j] = e.rank[j].Div(e.prerank[j])
@@ -325,15 +339,9 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 	normalize(I)
 
 	// 8.–9. Bonds and dividends.
-	beta := fixed.FromU16Proportion(p.BondsPenalty)
-	lastTempo := satSub(in.Block, p.Tempo)
-	if in.LastEpochBlock != 0 {
-		lastTempo = in.LastEpochBlock + 1
-	}
-	e.b = grow(e.b, V*n)
 	D := out.Dividends
 	if p.Yuma3 {
-		e.yuma3(in, A, C, I, beta, lastTempo, D)
+		e.yuma3Dividends(A, I, D)
 	} else {
 		e.legacy(in, A, C, I, beta, lastTempo, D)
 	}
@@ -677,67 +685,78 @@ func (e *Epoch) setDivisors(sums []fixed.I32F32) {
 	}
 }
 
-// yuma3 computes Yuma 3 bonds (absolute per-pair EMA, optionally with
-// liquid alpha) and dividends.
-func (e *Epoch) yuma3(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, lastTempo uint64, D []fixed.I32F32) {
-	n := len(A)
+// yuma3EMA holds the per-epoch constants of the Yuma 3 bond EMA.
+type yuma3EMA struct {
+	liquid               bool
+	alpha, oneMinus      fixed.I32F32 // fixed α (liquid alpha off)
+	low, high, slope, a0 fixed.I32F32 // liquid alpha
+}
+
+func (e *Epoch) newYuma3EMA(in *Input, C []fixed.I32F32) yuma3EMA {
 	p := &in.Params
-	for r, i := range e.rows {
-		row := e.b[r*n : (r+1)*n]
-		for _, c := range in.Bonds[i] {
-			j := int(c.UID)
-			if recentlyRegistered(in, lastTempo, j) {
-				continue
-			}
-			row[j] = fixed.FromU16Proportion(c.Value)
-		}
-	}
-	liquid := false
+	var m yuma3EMA
 	if p.LiquidAlpha {
 		for _, c := range C {
 			if c != 0 {
-				liquid = true
+				m.liquid = true
 				break
 			}
 		}
 	}
-	fixedAlpha := fixed.One.Sub(fixed.Ratio(p.BondsMovingAverage, 1_000_000))
-	fixedOneMinus := fixed.One.Sub(fixedAlpha)
-	lowA, highA := fixed.FromU16Proportion(p.AlphaLow), fixed.FromU16Proportion(p.AlphaHigh)
-	slope := fixed.FromInt(int64(p.AlphaSigmoidSteepness)).Div(fixed.FromInt(-100))
-	alpha0 := liquidAlpha(0, lowA, highA, slope)
-	e.colSum = grow(e.colSum, n)
-	for r := range e.rows {
-		wrow := e.w[r*n : (r+1)*n]
-		brow := e.b[r*n : (r+1)*n]
-		for j := 0; j < n; j++ {
-			wt := fixed.Zero
-			if wrow[j] != 0 {
-				wt = forBonds(wrow[j], C[j], beta)
-			}
-			old := brow[j]
-			if wt == 0 && old == 0 {
-				continue // no weight and no bond: the new bond is 0 for any α
-			}
-			var v fixed.I32F32
-			if liquid {
-				x := liquidX(C[j], wt, old)
-				a := alpha0 // x = 0 is by far the most common case
-				if x != 0 {
-					a = liquidAlpha(x, lowA, highA, slope)
-				}
-				v = emaAlpha(wt, old, a)
-			} else {
-				v = fixedAlpha.Mul(wt).Add(fixedOneMinus.Mul(old))
-			}
-			if v < 0 {
-				v = 0
-			}
-			brow[j] = v
-			e.colSum[j] = e.colSum[j].Add(v)
+	m.alpha = fixed.One.Sub(fixed.Ratio(p.BondsMovingAverage, 1_000_000))
+	m.oneMinus = fixed.One.Sub(m.alpha)
+	m.low, m.high = fixed.FromU16Proportion(p.AlphaLow), fixed.FromU16Proportion(p.AlphaHigh)
+	m.slope = fixed.FromInt(int64(p.AlphaSigmoidSteepness)).Div(fixed.FromInt(-100))
+	m.a0 = liquidAlpha(0, m.low, m.high, m.slope)
+	e.colSum = grow(e.colSum, len(C))
+	return m
+}
+
+// yuma3Row computes row r (uid i) of the Yuma 3 bonds: the old bonds
+// (u16/65535, recently registered columns dropped) move toward W̃ by α,
+// fixed or per pair by the liquid-alpha sigmoid; column sums accumulate
+// for the dividends.
+func (e *Epoch) yuma3Row(in *Input, r, i int, C []fixed.I32F32, beta fixed.I32F32, lastTempo uint64, m *yuma3EMA) {
+	n := len(C)
+	wrow := e.w[r*n : (r+1)*n]
+	brow := e.b[r*n : (r+1)*n]
+	for _, c := range in.Bonds[i] {
+		if j := int(c.UID); !recentlyRegistered(in, lastTempo, j) {
+			brow[j] = fixed.FromU16Proportion(c.Value)
 		}
 	}
-	// D_i = A_i · Σ_j (B_ij / colsum_j) · I_j.
+	for j := range brow {
+		wt := fixed.Zero
+		if wrow[j] != 0 {
+			wt = forBonds(wrow[j], C[j], beta)
+		}
+		old := brow[j]
+		if wt == 0 && old == 0 {
+			continue // no weight and no bond: the new bond is 0 for any α
+		}
+		var v fixed.I32F32
+		if m.liquid {
+			x := liquidX(C[j], wt, old)
+			a := m.a0 // x = 0 is by far the most common case
+			if x != 0 {
+				a = liquidAlpha(x, m.low, m.high, m.slope)
+			}
+			v = emaAlpha(wt, old, a)
+		} else {
+			v = m.alpha.Mul(wt).Add(m.oneMinus.Mul(old))
+		}
+		if v < 0 {
+			v = 0
+		}
+		brow[j] = v
+		e.colSum[j] = e.colSum[j].Add(v)
+	}
+}
+
+// yuma3Dividends computes D_i = A_i · Σ_j (B_ij / colsum_j) · I_j,
+// normalised.
+func (e *Epoch) yuma3Dividends(A, I, D []fixed.I32F32) {
+	n := len(I)
 	e.setDivisors(e.colSum)
 	for r, i := range e.rows {
 		brow := e.b[r*n : (r+1)*n]
