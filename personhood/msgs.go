@@ -31,6 +31,18 @@ type EnrolMsg struct {
 	Signature  string     `json:"signature"`  // hex ed25519
 }
 
+// EnrolBatchMsg enrols several commitments from one operator in one tree
+// update (World ID's sequencer batches the same way). Signatures[i] is the
+// device key's signature of Commitments[i]; the batch is all or nothing.
+type EnrolBatchMsg struct {
+	Operator    tx.Address `json:"operator"`
+	Commitments []string   `json:"commitments"`
+	Signatures  []string   `json:"signatures"`
+}
+
+// MaxEnrolBatch is the largest EnrolBatchMsg.
+const MaxEnrolBatch = 500
+
 // SuspendMsg suspends an operator and slashes Slash uemg of its stake to
 // the treasury. Only the governance key may send it.
 type SuspendMsg struct {
@@ -61,6 +73,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 	return []app.MsgHandler{
 		{Type: Name + "/register-operator", Gas: GasRegister, Handle: m.handleRegister},
 		{Type: Name + "/enrol", Gas: GasEnrol, Handle: m.handleEnrol},
+		{Type: Name + "/enrol-batch", Gas: GasEnrol, Handle: m.handleEnrolBatch},
 		{Type: Name + "/suspend-operator", Gas: GasSuspend, Handle: m.handleSuspend},
 		{Type: Name + "/claim", Gas: GasClaim, Handle: m.handleClaim, Check: m.handleClaim, SelfFunded: true},
 		{Type: Name + "/prove-human", Gas: GasProve, Handle: m.handleProveHuman, Check: m.handleProveHuman},
@@ -107,6 +120,48 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 	return m.register(ctx, p, ctx.Signer, msg.DeviceKey, msg.Stake)
 }
 
+// activeOperator returns the operator and its device key, or a coded error.
+func (m *Module) activeOperator(r store.Reader, a tx.Address) (Operator, ed25519.PublicKey, error) {
+	op, ok, err := m.Operator(r, a)
+	if err != nil {
+		return op, nil, err
+	}
+	if !ok {
+		return op, nil, CodeUnknownOperator.Errorf("%s", a)
+	}
+	if op.Suspended {
+		return op, nil, CodeOperatorSuspended.Errorf("%s", a)
+	}
+	pub, err := parseDeviceKey(op.DeviceKey)
+	return op, pub, err
+}
+
+// signedCommitment parses a commitment and checks the device key signed it.
+func signedCommitment(chainID string, pub ed25519.PublicKey, commitment, signature string) (fr.Element, error) {
+	c, err := ParseField(commitment)
+	if err != nil {
+		return c, err
+	}
+	if c.IsZero() {
+		return c, CodeInvalidField.Errorf("commitment 0 is reserved for empty leaves")
+	}
+	sig, err := hex.DecodeString(signature)
+	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, EnrolSignBytes(chainID, c), sig) {
+		return c, CodeBadEnrolSignature.Errorf("commitment %s", commitment)
+	}
+	return c, nil
+}
+
+func treeError(err error, what string) error {
+	switch {
+	case errors.Is(err, tree.ErrDuplicateLeaf):
+		return CodeDuplicateIdentity.Errorf("%s", what)
+	case errors.Is(err, tree.ErrTreeFull):
+		return CodeTreeFull.Err()
+	}
+	return err
+}
+
 func (m *Module) handleEnrol(ctx *app.Context, raw json.RawMessage) error {
 	var msg EnrolMsg
 	if err := app.DecodeMsg(raw, &msg); err != nil {
@@ -116,49 +171,73 @@ func (m *Module) handleEnrol(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	c, err := ParseField(msg.Commitment)
+	op, pub, err := m.activeOperator(ctx.KV, msg.Operator)
 	if err != nil {
 		return err
 	}
-	if c.IsZero() {
-		return CodeInvalidField.Errorf("commitment 0 is reserved for empty leaves")
-	}
-	op, ok, err := m.Operator(ctx.KV, msg.Operator)
+	c, err := signedCommitment(ctx.ChainID, pub, msg.Commitment, msg.Signature)
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return CodeUnknownOperator.Errorf("%s", msg.Operator)
-	}
-	if op.Suspended {
-		return CodeOperatorSuspended.Errorf("%s", msg.Operator)
-	}
-	pub, err := parseDeviceKey(op.DeviceKey)
-	if err != nil {
-		return err
-	}
-	sig, err := hex.DecodeString(msg.Signature)
-	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, EnrolSignBytes(ctx.ChainID, c), sig) {
-		return CodeBadEnrolSignature.Errorf("operator %s", msg.Operator)
 	}
 	t, err := m.tree(ctx.KV, p)
 	if err != nil {
 		return err
 	}
 	idx, root, err := t.Insert(c, uint64(ctx.Height))
-	switch {
-	case errors.Is(err, tree.ErrDuplicateLeaf):
-		return CodeDuplicateIdentity.Errorf("commitment %s", msg.Commitment)
-	case errors.Is(err, tree.ErrTreeFull):
-		return CodeTreeFull.Err()
-	case err != nil:
+	if err != nil {
+		return treeError(err, "commitment "+msg.Commitment)
+	}
+	m.recordEnrolments(ctx, op, idx, []fr.Element{c}, root)
+	return nil
+}
+
+func (m *Module) handleEnrolBatch(ctx *app.Context, raw json.RawMessage) error {
+	var msg EnrolBatchMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	ctx.KV.Set(cat(prefixEnrol, u64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: msg.Operator, Height: ctx.Height}))
-	op.Enrolled++
-	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
-	ctx.Emit(Name+"/enrol", "operator", msg.Operator.String(), "index", strconv.FormatUint(idx, 10), "root", FieldString(root))
+	if len(msg.Commitments) == 0 || len(msg.Commitments) > MaxEnrolBatch || len(msg.Signatures) != len(msg.Commitments) {
+		return app.CodeInvalidMsg.Errorf("a batch has 1..%d commitments and one signature each (got %d and %d)", MaxEnrolBatch, len(msg.Commitments), len(msg.Signatures))
+	}
+	if err := ctx.ConsumeGas(GasEnrolEach*uint64(len(msg.Commitments)), "enrolments"); err != nil {
+		return err
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	op, pub, err := m.activeOperator(ctx.KV, msg.Operator)
+	if err != nil {
+		return err
+	}
+	cs := make([]fr.Element, len(msg.Commitments))
+	for i := range msg.Commitments {
+		if cs[i], err = signedCommitment(ctx.ChainID, pub, msg.Commitments[i], msg.Signatures[i]); err != nil {
+			return err
+		}
+	}
+	t, err := m.tree(ctx.KV, p)
+	if err != nil {
+		return err
+	}
+	first, root, err := t.InsertBatch(cs, uint64(ctx.Height))
+	if err != nil {
+		return treeError(err, "a commitment of the batch is already enrolled or repeated")
+	}
+	m.recordEnrolments(ctx, op, first, cs, root)
 	return nil
+}
+
+// recordEnrolments lists enrolments from index first and credits the operator.
+func (m *Module) recordEnrolments(ctx *app.Context, op Operator, first uint64, cs []fr.Element, root fr.Element) {
+	for i, c := range cs {
+		idx := first + uint64(i)
+		ctx.KV.Set(cat(prefixEnrol, u64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: op.Address, Height: ctx.Height}))
+	}
+	op.Enrolled += uint64(len(cs))
+	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
+	ctx.Emit(Name+"/enrol", "operator", op.Address.String(), "first_index", strconv.FormatUint(first, 10),
+		"count", strconv.Itoa(len(cs)), "root", FieldString(root))
 }
 
 func (m *Module) handleSuspend(ctx *app.Context, raw json.RawMessage) error {

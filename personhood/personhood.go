@@ -77,9 +77,11 @@ const (
 const (
 	GasRegister = 50_000
 	GasEnrol    = 150_000
-	GasSuspend  = 50_000
-	GasClaim    = 400_000
-	GasProve    = 400_000
+	// GasEnrolEach is charged per commitment of an enrol-batch message.
+	GasEnrolEach = 20_000
+	GasSuspend   = 50_000
+	GasClaim     = 400_000
+	GasProve     = 400_000
 )
 
 var errReadOnly = errors.New("personhood: tree view is read-only")

@@ -407,3 +407,60 @@ func TestExampleGenesisSection(t *testing.T) {
 		t.Fatalf("genesis operator %+v %v", op, err)
 	}
 }
+
+func TestEnrolBatch(t *testing.T) {
+	e := newEnv(t)
+	var ids []*identity.Identity
+	batch := func(n int, sign func(i int, c string) string) personhood.EnrolBatchMsg {
+		var m personhood.EnrolBatchMsg
+		m.Operator = apptest.Addr("orb")
+		for i := 0; i < n; i++ {
+			id, _ := identity.New()
+			ids = append(ids, id)
+			c := personhood.FieldString(id.Commitment())
+			m.Commitments = append(m.Commitments, c)
+			m.Signatures = append(m.Signatures, sign(i, c))
+		}
+		return m
+	}
+	good := func(i int, c string) string {
+		f, _ := personhood.ParseField(c)
+		return hex.EncodeToString(ed25519.Sign(device, personhood.EnrolSignBytes(apptest.ChainID, f)))
+	}
+	send := func(m personhood.EnrolBatchMsg) app.TxResult {
+		return e.c.Deliver(e.c.Sign("orb", e.c.Msg(personhood.Name+"/enrol-batch", m)))[0]
+	}
+	ok := batch(5, good)
+	e.c.MustOK(send(ok))
+	var info personhood.TreeInfo
+	if err := e.c.Query(personhood.Name+"/tree", nil, &info); err != nil || info.Size != 5 {
+		t.Fatalf("tree after batch %+v %v", info, err)
+	}
+	// One bad signature refuses the whole batch.
+	bad := batch(3, func(i int, c string) string {
+		if i == 1 {
+			return hex.EncodeToString(make([]byte, 64))
+		}
+		return good(i, c)
+	})
+	e.c.MustFail(send(bad), personhood.CodeBadEnrolSignature)
+	// A commitment already enrolled refuses the whole batch.
+	dup := batch(2, good)
+	dup.Commitments[1], dup.Signatures[1] = ok.Commitments[0], ok.Signatures[0]
+	e.c.MustFail(send(dup), personhood.CodeDuplicateIdentity)
+	e.c.MustFail(send(personhood.EnrolBatchMsg{Operator: apptest.Addr("orb")}), app.CodeInvalidMsg)
+	if err := e.c.Query(personhood.Name+"/tree", nil, &info); err != nil || info.Size != 5 {
+		t.Fatalf("refused batches changed the tree: %+v %v", info, err)
+	}
+	var op personhood.Operator
+	if err := e.c.Query(personhood.Name+"/operator/"+apptest.Addr("orb").String(), nil, &op); err != nil || op.Enrolled != 5 {
+		t.Fatalf("operator %+v %v", op, err)
+	}
+	// A batch-enrolled identity proves membership like any other.
+	p := e.path(ids[3])
+	if p.Index != 3 {
+		t.Fatalf("path index %d, want 3", p.Index)
+	}
+	e.untilEpoch(1)
+	e.c.MustOK(e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", e.claimMsg(ids[3], 1, apptest.Addr("w1"), p))))[0])
+}
