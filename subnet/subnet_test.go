@@ -358,3 +358,38 @@ func TestCommitHashBindsEverything(t *testing.T) {
 	}
 	_ = tx.Address{}
 }
+
+// TestEmissionSplitByStake checks the documented split between subnets:
+// the subnet pool goes to subnets in proportion to their total stake, and
+// nothing goes to a subnet without stake.
+func TestEmissionSplitByStake(t *testing.T) {
+	e := newEnv(t)
+	h := testHyper()
+	h.Tempo = 1000 // no epoch during the test: everything stays pending
+	for i := 0; i < 3; i++ {
+		e.ok("owner", "subnet/create", subnet.CreateMsg{Name: fmt.Sprint("s", i), Hyper: h})
+	}
+	e.ok("v1", "subnet/register", subnet.RegisterMsg{NetUID: 0})
+	e.ok("v2", "subnet/register", subnet.RegisterMsg{NetUID: 1})
+	e.ok("m1", "subnet/register", subnet.RegisterMsg{NetUID: 2})
+	e.ok("v1", "subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr("v1"), Amount: 30 * million})
+	e.ok("v2", "subnet/stake", subnet.StakeMsg{NetUID: 1, Hotkey: apptest.Addr("v2"), Amount: 10 * million})
+	var before []subnet.SubnetInfo
+	if err := e.c.Query("subnet/subnets", nil, &before); err != nil {
+		t.Fatal(err)
+	}
+	e.c.NextBlocks(20)
+	var after []subnet.SubnetInfo
+	if err := e.c.Query("subnet/subnets", nil, &after); err != nil {
+		t.Fatal(err)
+	}
+	g0 := after[0].Pending - before[0].Pending
+	g1 := after[1].Pending - before[1].Pending
+	if after[2].Pending != 0 {
+		t.Fatalf("subnet without stake accrued %d", after[2].Pending)
+	}
+	// 20 blocks × 0.5 EMG for subnets, split 3:1 (floors lose at most 1 uemg a block).
+	if g0+g1 > 20*million/2 || g0+g1 < 20*million/2-40 || g0 < 3*g1-60 || g0 > 3*g1+60 {
+		t.Fatalf("accrued %d and %d, want 3:1 of %d", g0, g1, 20*million/2)
+	}
+}
