@@ -28,4 +28,5 @@ var (
 	CodeRevealWindow      = app.Code{Space: Name, Num: 18, Desc: "reveal outside its window"}
 	CodeCommitReveal      = app.Code{Space: Name, Num: 19, Desc: "wrong weight-setting mode for this subnet"}
 	CodeInvalidAxon       = app.Code{Space: Name, Num: 20, Desc: "invalid axon address"}
+	CodeNotOwner          = app.Code{Space: Name, Num: 21, Desc: "only the subnet owner may do this"}
 )

@@ -139,6 +139,13 @@ type StakeMsg struct {
 	Amount uint64     `json:"amount"`
 }
 
+// SetHyperMsg is "subnet/set-hyperparams": the owner replaces the
+// subnet's hyperparameters (max_uids may not drop below the uids in use).
+type SetHyperMsg struct {
+	NetUID uint16      `json:"netuid"`
+	Hyper  Hyperparams `json:"hyperparams"`
+}
+
 // CommitMsg is "subnet/commit-weights": Hash is hex of [CommitHash].
 type CommitMsg struct {
 	NetUID uint16 `json:"netuid"`
@@ -188,6 +195,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: "subnet/commit-weights", Gas: GasCommit, Handle: m.handleCommit},
 		{Type: "subnet/reveal-weights", Gas: GasReveal, Handle: m.handleReveal},
 		{Type: "subnet/set-weights", Gas: GasReveal, Handle: m.handleSetWeights},
+		{Type: "subnet/set-hyperparams", Gas: GasCommit, Handle: m.handleSetHyper},
 	}
 }
 
@@ -365,6 +373,31 @@ func (m *Module) replace(ctx *app.Context, s *Subnet, uid uint16) error {
 	ctx.KV.Delete(weightKey(s.NetUID, uid))
 	ctx.KV.Delete(bondKey(s.NetUID, uid))
 	ctx.Emit("subnet-deregistered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", old.Hotkey.String())
+	return nil
+}
+
+func (m *Module) handleSetHyper(ctx *app.Context, raw json.RawMessage) error {
+	var msg SetHyperMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	s, err := loadSubnet(ctx.KV, msg.NetUID)
+	if err != nil {
+		return err
+	}
+	if ctx.Signer != s.Owner {
+		return CodeNotOwner.Errorf("subnet %d is owned by %s", s.NetUID, s.Owner)
+	}
+	if err := msg.Hyper.Validate(); err != nil {
+		return err
+	}
+	if msg.Hyper.MaxUIDs < s.N {
+		return CodeInvalidParams.Errorf("max_uids %d below the %d uids in use", msg.Hyper.MaxUIDs, s.N)
+	}
+	s.Hyper = msg.Hyper
+	s.Burn = min(max(s.Burn, s.Hyper.MinBurn), s.Hyper.MaxBurn)
+	saveSubnet(ctx.KV, s)
+	ctx.Emit("subnet-hyperparams", "netuid", fmt.Sprint(s.NetUID), "tempo", fmt.Sprint(s.Hyper.Tempo))
 	return nil
 }
 

@@ -393,3 +393,20 @@ func TestEmissionSplitByStake(t *testing.T) {
 		t.Fatalf("accrued %d and %d, want 3:1 of %d", g0, g1, 20*million/2)
 	}
 }
+
+func TestSetHyperparams(t *testing.T) {
+	e := setup(t)
+	h := e.subnetInfo().Hyper
+	h.Tempo = 7
+	e.fail("v1", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h}, subnet.CodeNotOwner)
+	bad := h
+	bad.MaxUIDs = 2 // 4 uids in use
+	e.fail("owner", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: bad}, subnet.CodeInvalidParams)
+	bad = h
+	bad.Kappa, bad.AlphaLow = 1, 1
+	e.fail("owner", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: bad}, subnet.CodeInvalidParams)
+	e.ok("owner", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h})
+	if got := e.subnetInfo(); got.Hyper.Tempo != 7 || got.NextEpoch != got.LastEpoch+7 {
+		t.Fatalf("tempo %d, next epoch %d (last %d)", got.Hyper.Tempo, got.NextEpoch, got.LastEpoch)
+	}
+}

@@ -64,7 +64,7 @@ func newSubnetTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "subnet", Short: "Subnet transactions: create, register, stake, weights"}
 	cmd.AddCommand(newSubnetCreateCmd(g), newSubnetRegisterCmd(g), newSubnetServeCmd(g),
 		newSubnetStakeCmd(g, "stake"), newSubnetStakeCmd(g, "unstake"),
-		newSubnetCommitCmd(g), newSubnetRevealCmd(g), newSubnetSetWeightsCmd(g))
+		newSubnetCommitCmd(g), newSubnetRevealCmd(g), newSubnetSetWeightsCmd(g), newSubnetSetHyperCmd(g))
 	return cmd
 }
 
@@ -115,6 +115,75 @@ Example:
 	fl.BoolVar(&legacy, "legacy-bonds", false, "legacy (Yuma 2) bonds instead of Yuma 3")
 	fl.BoolVar(&noCR, "no-commit-reveal", false, "let validators set weights directly")
 	fl.Uint64Var(&h.MinBurn, "min-burn", h.MinBurn, "minimum registration price (uemg)")
+	return cmd
+}
+
+func newSubnetSetHyperCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var tempo, immunity, bma, minBurn, maxBurn uint64
+	var maxUIDs, maxVals, kappa uint16
+	var liquid, yuma3, commitReveal bool
+	cmd := &cobra.Command{
+		Use:     "set-hyperparams NETUID [--tempo N ...] --from OWNER",
+		Short:   "Change a subnet's hyperparameters (owner only); unset flags keep their value",
+		Example: `  emergence tx subnet set-hyperparams 0 --tempo 20 --from alice`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := parseNetUID(args[0])
+			if err != nil {
+				return err
+			}
+			var cur subnet.SubnetInfo
+			if err := g.query(cmd.Context(), "subnet", fmt.Sprintf("subnet/%d", net), nil, &cur); err != nil {
+				return err
+			}
+			h := cur.Hyper
+			fl := cmd.Flags()
+			set := func(name string, apply func()) {
+				if fl.Changed(name) {
+					apply()
+				}
+			}
+			set("tempo", func() { h.Tempo = tempo })
+			set("immunity", func() { h.ImmunityPeriod = immunity })
+			set("bonds-moving-average", func() { h.BondsMovingAverage = bma })
+			set("min-burn", func() { h.MinBurn = minBurn })
+			set("max-burn", func() { h.MaxBurn = maxBurn })
+			set("max-uids", func() { h.MaxUIDs = maxUIDs })
+			set("max-validators", func() { h.MaxValidators = maxVals })
+			set("kappa", func() { h.Kappa = kappa })
+			set("liquid-alpha", func() { h.LiquidAlpha = liquid })
+			set("yuma3", func() { h.Yuma3 = yuma3 })
+			set("commit-reveal", func() { h.CommitReveal = commitReveal })
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			m, err := msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: net, Hyper: h})
+			if err != nil {
+				return err
+			}
+			_, err = g.broadcast(cmd, key, opts, m)
+			return err
+		},
+	}
+	f.register(cmd, true)
+	fl := cmd.Flags()
+	fl.Uint64Var(&tempo, "tempo", 0, "epoch length in blocks")
+	fl.Uint64Var(&immunity, "immunity", 0, "blocks a new uid cannot be pruned")
+	fl.Uint64Var(&bma, "bonds-moving-average", 0, "bonds moving average in millionths (≤ 975000)")
+	fl.Uint64Var(&minBurn, "min-burn", 0, "minimum registration price (uemg)")
+	fl.Uint64Var(&maxBurn, "max-burn", 0, "maximum registration price (uemg)")
+	fl.Uint16Var(&maxUIDs, "max-uids", 0, "uid slots (not below the uids in use)")
+	fl.Uint16Var(&maxVals, "max-validators", 0, "validator permits")
+	fl.Uint16Var(&kappa, "kappa", 0, "consensus majority (of 65535)")
+	fl.BoolVar(&liquid, "liquid-alpha", false, "per-bond liquid alpha")
+	fl.BoolVar(&yuma3, "yuma3", true, "Yuma 3 bonds (false: legacy)")
+	fl.BoolVar(&commitReveal, "commit-reveal", true, "require commit–reveal for weights")
 	return cmd
 }
 
