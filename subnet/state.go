@@ -314,7 +314,7 @@ func setRow(kv store.KV, k []byte, row []yuma.Entry) {
 	kv.Set(k, encodeRow(row))
 }
 
-// Keeper-free accessors used by handlers, EndBlock and queries.
+// Record accessors used by handlers, EndBlock and queries.
 
 func loadSubnet(r store.Reader, net uint16) (*Subnet, error) {
 	var s Subnet
