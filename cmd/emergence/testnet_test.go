@@ -17,6 +17,13 @@ import (
 	"emergence/tx"
 )
 
+// newSelfCmd runs this test binary as the emergence command (see TestMain).
+func newSelfCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "EMERGENCE_RUN_MAIN=1")
+	return cmd
+}
+
 // nodeProc is one validator running as its own OS process.
 type nodeProc struct {
 	home string
@@ -30,8 +37,7 @@ func startProc(t *testing.T, home string) *nodeProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "start", "--home", home)
-	cmd.Env = append(os.Environ(), "EMERGENCE_RUN_MAIN=1")
+	cmd := newSelfCmd("start", "--home", home)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
