@@ -261,3 +261,46 @@ func TestEncryptedStoreRoundTrip(t *testing.T) {
 		t.Fatalf("truncated: err = %v", err)
 	}
 }
+
+// TestCascadeOnBorderlineGenuinePairs stresses the statistical prefix stage
+// where it is weakest: genuine pairs whose distance sits just under the
+// threshold (capture flip rates 20-22%, so FHD ≈ 0.32-0.35). Every pair the
+// exact search matches, the cascade must match too, up to 1 in 50.
+func TestCascadeOnBorderlineGenuinePairs(t *testing.T) {
+	cfg := iris.DefaultSynthConfig()
+	cfg.NoiseMin, cfg.NoiseMax, cfg.PoorRate = 0.20, 0.22, 0
+	s := iris.NewSynth(7, cfg)
+	x, _ := iris.NewIndex(iris.DefaultConfig())
+	var queries []iris.Person
+	const n = 120
+	for i := 0; i < n; i++ {
+		l, r := s.Eye(), s.Eye()
+		p := s.CapturePerson(l, r)
+		x.Add(&p)
+		queries = append(queries, s.CapturePerson(l, r))
+	}
+	exactHits, cascadeMisses := 0, 0
+	var dists []float64
+	for i := range queries {
+		want, _ := x.SearchExact(&queries[i])
+		got, _ := x.Search(&queries[i])
+		if len(want) > 0 {
+			exactHits++
+			dists = append(dists, want[0].Left, want[0].Right)
+			if len(got) == 0 {
+				cascadeMisses++
+			}
+		}
+		if len(got) > len(want) {
+			t.Fatalf("query %d: cascade matched %v, exact only %v", i, got, want)
+		}
+	}
+	sort.Float64s(dists)
+	t.Logf("borderline pairs: exact matched %d/%d (eye FHD median %.3f, max %.3f), cascade missed %d of those", exactHits, n, dists[len(dists)/2], dists[len(dists)-1], cascadeMisses)
+	if exactHits < n/3 {
+		t.Fatalf("only %d borderline pairs matched exactly; the case does not test the threshold", exactHits)
+	}
+	if cascadeMisses*50 > exactHits {
+		t.Fatalf("cascade missed %d of %d borderline genuine matches", cascadeMisses, exactHits)
+	}
+}
