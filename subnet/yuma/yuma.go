@@ -158,6 +158,7 @@ type Epoch struct {
 	alpha   []fixed.I32F32  // N scratch
 	colSum  []fixed.I32F32  // N scratch
 	divs    []fixed.Divisor // N column divisors
+	divs2   []fixed.Divisor // N more column divisors
 	rank    []fixed.I32F32  // N
 	prerank []fixed.I32F32  // N
 	permPrv []bool
@@ -310,6 +311,9 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 	var ema yuma3EMA
 	if p.Yuma3 {
 		ema = e.newYuma3EMA(in, C)
+	} else {
+		e.colSum = grow(e.colSum, n) // old bonds' column sums
+		e.alpha = grow(e.alpha, n)   // ΔB column sums
 	}
 	for r, i := range e.rows {
 		row := e.w[r*n : (r+1)*n]
@@ -329,6 +333,8 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 		out.ValidatorTrust[i] = vt
 		if p.Yuma3 {
 			e.yuma3Row(in, r, i, C, beta, lastTempo, &ema)
+		} else {
+			e.legacyRow(in, r, i, A, C, beta, lastTempo)
 		}
 	}
 	for j := 0; j < n; j++ {
@@ -343,7 +349,7 @@ func (e *Epoch) Run(in *Input, out *Result) error {
 	if p.Yuma3 {
 		e.yuma3Dividends(A, I, D)
 	} else {
-		e.legacy(in, A, C, I, beta, lastTempo, D)
+		e.legacy(in, A, C, I, beta, D)
 	}
 
 	// 10. Emission.
@@ -566,70 +572,66 @@ func recentlyRegistered(in *Input, lastTempo uint64, j int) bool {
 	return lastTempo <= in.RegisteredAt[j]
 }
 
-// legacy computes Yuma 2 bonds (column-normalised EMA) and dividends.
-func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, lastTempo uint64, D []fixed.I32F32) {
-	n := len(A)
-	p := &in.Params
-	// Old bonds, integer-valued, recently registered columns dropped, then
-	// column-normalised.
-	// Stored bonds are integers (u16); their column sums are integers below
-	// 2^31, so B⁰_ij = u_ij/Σu_j in I32F32 equals Ratio(u_ij, Σu_j).
-	e.colSum = grow(e.colSum, n)
-	for r, i := range e.rows {
-		row := e.b[r*n : (r+1)*n]
-		for _, c := range in.Bonds[i] {
-			j := int(c.UID)
-			if recentlyRegistered(in, lastTempo, j) {
-				continue
-			}
-			row[j] = fixed.I32F32(c.Value) // raw integer for now
-			e.colSum[j] += fixed.I32F32(c.Value)
-		}
-	}
-	e.setDivisors(e.colSum)
-	for r := range e.rows {
-		row := e.b[r*n : (r+1)*n]
-		for j, v := range row {
-			if v != 0 {
-				row[j] = e.divs[j].Div(v)
-			}
-		}
-	}
-	// ΔB column sums.
-	e.alpha = grow(e.alpha, n) // reused as ΔB column sums
-	dsum := e.alpha
-	for r, i := range e.rows {
-		a := A[i]
-		if a == 0 {
+// legacyRow runs in the clip pass for row r (uid i) of legacy (Yuma 2)
+// bonds: it loads the stored bonds as integers (recently registered
+// columns dropped) and accumulates their column sums and the column sums
+// of ΔB = A∘W̃.
+func (e *Epoch) legacyRow(in *Input, r, i int, A, C []fixed.I32F32, beta fixed.I32F32, lastTempo uint64) {
+	n := len(C)
+	brow := e.b[r*n : (r+1)*n]
+	for _, c := range in.Bonds[i] {
+		j := int(c.UID)
+		if recentlyRegistered(in, lastTempo, j) {
 			continue
 		}
-		wrow := e.w[r*n : (r+1)*n]
-		for j, wv := range wrow {
-			if wv == 0 {
-				continue
-			}
+		// Stored bonds are integers (u16) and their column sums integers
+		// below 2^31, so B⁰_ij = u_ij/Σu_j in I32F32 equals Ratio(u_ij, Σu_j):
+		// keep the raw integers for now.
+		brow[j] = fixed.I32F32(c.Value)
+		e.colSum[j] += fixed.I32F32(c.Value)
+	}
+	a := A[i]
+	if a == 0 {
+		return
+	}
+	dsum := e.alpha
+	for j, wv := range e.w[r*n : (r+1)*n] {
+		if wv != 0 {
 			dsum[j] = dsum[j].Add(forBonds(wv, C[j], beta).Mul(a))
 		}
 	}
+}
+
+// legacy completes Yuma 2 bonds (column-normalised EMA) and computes the
+// dividends, after legacyRow ran for every row.
+func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, D []fixed.I32F32) {
+	n := len(A)
+	p := &in.Params
 	alpha := fixed.One.Sub(fixed.Ratio(p.BondsMovingAverage, 1_000_000))
 	oneMinus := fixed.One.Sub(alpha)
-	e.setDivisors(dsum)
-	// EMA, then column sums for the final normalisation.
+	e.setDivisors(e.colSum) // old bonds' column sums
+	if cap(e.divs2) < n {
+		e.divs2 = make([]fixed.Divisor, n)
+	}
+	e.divs2 = e.divs2[:n]
+	for j, s := range e.alpha { // ΔB column sums
+		e.divs2[j] = fixed.NewDivisor(s)
+	}
+	// EMA of the column-normalised ΔB and old bonds, then column sums.
 	clear(e.colSum)
 	for r, i := range e.rows {
 		a := A[i]
 		wrow := e.w[r*n : (r+1)*n]
 		brow := e.b[r*n : (r+1)*n]
-		for j := 0; j < n; j++ {
+		for j := range brow {
 			var v fixed.I32F32
 			if a != 0 && wrow[j] != 0 {
 				d := forBonds(wrow[j], C[j], beta).Mul(a)
-				if dsum[j] != 0 {
-					d = e.divs[j].Div(d)
-				}
-				v = alpha.Mul(d)
+				v = alpha.Mul(e.divs2[j].Div(d))
 			}
-			v = v.Add(oneMinus.Mul(brow[j]))
+			if old := brow[j]; old != 0 {
+				v = v.Add(oneMinus.Mul(e.divs[j].Div(old)))
+			}
 			if v < 0 {
 				v = 0
 			}
@@ -637,8 +639,10 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 			e.colSum[j] = e.colSum[j].Add(v)
 		}
 	}
-	// Normalise columns, dividends D_i = Σ_j B_ij I_j.
+	// Normalise columns, dividends D_i = Σ_j B_ij I_j, column maxima.
 	e.setDivisors(e.colSum)
+	colMax := e.alpha
+	clear(colMax)
 	for r, i := range e.rows {
 		brow := e.b[r*n : (r+1)*n]
 		var d fixed.I32F32
@@ -649,20 +653,14 @@ func (e *Epoch) legacy(in *Input, A, C, I []fixed.I32F32, beta fixed.I32F32, las
 			v = e.divs[j].Div(v)
 			brow[j] = v
 			d = d.Add(I[j].Mul(v))
+			if v > colMax[j] {
+				colMax[j] = v
+			}
 		}
 		D[i] = d
 	}
 	normalize(D)
 	// Column max-upscale for storage.
-	colMax := e.colSum
-	clear(colMax)
-	for r := range e.rows {
-		for j, v := range e.b[r*n : (r+1)*n] {
-			if v > colMax[j] {
-				colMax[j] = v
-			}
-		}
-	}
 	e.setDivisors(colMax)
 	for r := range e.rows {
 		brow := e.b[r*n : (r+1)*n]
