@@ -8,6 +8,7 @@ import (
 	"github.com/consensys/gnark/logger"
 
 	"emergence/personhood/claim"
+	"emergence/personhood/devkeys"
 	"emergence/personhood/identity"
 	"emergence/personhood/tree"
 )
@@ -23,12 +24,17 @@ func processCPU(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// depth30 builds production-depth keys and a witness for a member of a
-// depth-30 tree holding a few identities.
+// depth30 loads the embedded depth-30 devnet keys (what 'emergence id
+// claim' proves with) and builds a witness for a member of a depth-30 tree
+// holding a few identities.
 func depth30(b *testing.B) (*claim.Prover, *claim.Verifier, claim.Witness) {
 	b.Helper()
 	logger.Disable()
-	p, v, err := claim.Setup(tree.DefaultDepth)
+	p, err := claim.NewProver(devkeys.Depth, devkeys.ProvingKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := claim.DecodeVerifyingKey(devkeys.VerifyingKey)
 	if err != nil {
 		b.Fatal(err)
 	}
