@@ -134,6 +134,10 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+	var path personhood.PathInfo
+	if err := json.Unmarshal([]byte(cli("", "query", "personhood", "path", commit).ok(t).stdout), &path); err != nil || path.Index != 0 || len(path.Siblings) != 30 {
+		t.Fatalf("path query %+v %v", path, err)
+	}
 	cli("", "id", "claim", "--to", "fresh").ok(t)
 	acct, err := net.Client.Account(ctx, addrs["fresh"])
 	if err != nil || acct.Balance == 0 {

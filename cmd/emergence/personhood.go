@@ -294,11 +294,14 @@ func newPHSuspendCmd(g *globals) *cobra.Command {
 func newPersonhoodQueryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "personhood WHAT [ARGS]",
-		Short: "Query personhood: params, tree, pool, operators, operator ADDR, enrolments, epochs, epoch N, claim EPOCH NH, human APP ADDR",
+		Short: "Query personhood: params, tree, pool, operators, operator ADDR, enrolments, epochs, epoch N, path COMMITMENT, claim EPOCH NH, human APP ADDR",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
+			params := url.Values{}
 			switch {
+			case len(args) == 2 && path == "path":
+				params.Set("commitment", args[1])
 			case len(args) == 1 && (path == "params" || path == "tree" || path == "pool" || path == "operators" || path == "enrolments" || path == "epochs"):
 			case len(args) == 2 && path == "operator":
 				a, err := g.addressOrKey(args[1])
@@ -323,7 +326,7 @@ func newPersonhoodQueryCmd(g *globals) *cobra.Command {
 				return errorf("see 'emergence query personhood --help'", "unknown personhood query %q with %d argument(s)", path, len(args)-1)
 			}
 			var out any
-			if err := g.query(cmd.Context(), personhood.Name, path, url.Values{}, &out); err != nil {
+			if err := g.query(cmd.Context(), personhood.Name, path, params, &out); err != nil {
 				return err
 			}
 			return g.printJSON(out)
