@@ -390,7 +390,9 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 	return m.openEpoch(ctx.KV, p, EpochOf(p, next), next)
 }
 
-// Invariants checks that the stake the module records equals its escrow.
+// Invariants checks that the stake the module records equals its escrow,
+// that every tree leaf is listed as an enrolment, and that no epoch paid
+// more than its budget or other than claims x grant.
 func (m *Module) Invariants(r store.Reader) error {
 	var sum uint64
 	var bad error
@@ -412,7 +414,36 @@ func (m *Module) Invariants(r store.Reader) error {
 	if esc := m.bank.ModuleBalance(r, Escrow); esc != sum {
 		return fmt.Errorf("personhood: escrow holds %d, operators' stakes sum to %d", esc, sum)
 	}
-	return nil
+	p, err := m.Params(r)
+	if err != nil {
+		return err
+	}
+	t, err := m.readTree(r, p)
+	if err != nil {
+		return err
+	}
+	size, err := t.Size()
+	if err != nil {
+		return err
+	}
+	var listed uint64
+	r.Iterate(prefixEnrol, store.PrefixEnd(prefixEnrol), func(_, _ []byte) bool { listed++; return true })
+	if listed != size {
+		return fmt.Errorf("personhood: %d enrolments listed, tree holds %d leaves", listed, size)
+	}
+	r.Iterate(prefixEpoch, store.PrefixEnd(prefixEpoch), func(k, v []byte) bool {
+		var e Epoch
+		if err := json.Unmarshal(v, &e); err != nil {
+			bad = fmt.Errorf("epoch record %x: %w", k, err)
+			return false
+		}
+		if e.Paid > e.Budget || e.Paid != e.Claims*e.Grant {
+			bad = fmt.Errorf("personhood: epoch %d paid %d for %d claims of %d, budget %d", e.Number, e.Paid, e.Claims, e.Grant, e.Budget)
+			return false
+		}
+		return true
+	})
+	return bad
 }
 
 // ParseField parses a decimal field element (< r).
