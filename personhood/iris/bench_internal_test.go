@@ -198,7 +198,7 @@ func BenchmarkSearchTwoEyes(b *testing.B) {
 // default threshold with exact distances over a synthetic population: every
 // genuine pair and every impostor pair among 1,500 people.
 func BenchmarkErrorRates(b *testing.B) {
-	const n = 1000
+	const n = 3000
 	s := NewSynth(21, DefaultSynthConfig())
 	var enrol, query []Person
 	for i := 0; i < n; i++ {

@@ -69,14 +69,16 @@ type eyeStore struct {
 	rest   []restBlock   // one per person
 }
 
-// prefixBlock holds the first prefixWords stored columns, codes then masks
-// (two 128-byte runs, so a vector unit loads eight codes or masks at once);
-// restBlock holds the other columns as (code, mask) pairs.
+// prefixBlock holds the first prefixWords stored columns and restBlock the
+// others, each as codes then masks (runs of whole 64-byte lines, so a vector
+// unit loads eight codes or eight masks at once).
 type (
 	prefixBlock struct {
 		C, M [prefixWords]uint64
 	}
-	restBlock [restWords][2]uint64
+	restBlock struct {
+		C, M [restWords]uint64
+	}
 )
 
 func (e *eyeStore) add(t *Template) {
@@ -87,7 +89,7 @@ func (e *eyeStore) add(t *Template) {
 		if p < prefixWords {
 			pre.C[p], pre.M[p] = t.Code[c], t.Mask[c]
 		} else {
-			rest[p-prefixWords] = [2]uint64{t.Code[c], t.Mask[c]}
+			rest.C[p-prefixWords], rest.M[p-prefixWords] = t.Code[c], t.Mask[c]
 		}
 	}
 	e.prefix = append(e.prefix, pre)
@@ -103,7 +105,7 @@ func (e *eyeStore) template(i int) Template {
 			t.Code[c], t.Mask[c] = pre.C[p], pre.M[p]
 		} else {
 			q := p - prefixWords
-			t.Code[c], t.Mask[c] = rest[q][0], rest[q][1]
+			t.Code[c], t.Mask[c] = rest.C[q], rest.M[q]
 		}
 	}
 	return t
@@ -176,7 +178,7 @@ func newProbe(t *Template) *probe {
 			if p < prefixWords {
 				pr.pre[r].C[p], pr.pre[r].M[p] = t.Code[c], t.Mask[c]
 			} else {
-				pr.rest[r][p-prefixWords] = [2]uint64{t.Code[c], t.Mask[c]}
+				pr.rest[r].C[p-prefixWords], pr.rest[r].M[p-prefixWords] = t.Code[c], t.Mask[c]
 			}
 		}
 	}
@@ -234,19 +236,35 @@ func prefixCounts(q, g *prefixBlock) (d, m int) {
 // full returns the minimum exact distance over rotations with at least
 // minBits common bits, as (diff, common); common is 0 when none qualifies.
 func (pr *probe) full(pre *prefixBlock, rest *restBlock, minBits int) (bestD, bestM int) {
-	for r := 0; r < Rotations; r++ {
-		d, m := prefixCounts(&pr.pre[r], pre)
-		qr := &pr.rest[r]
-		for k := range rest {
-			mm := qr[k][1] & rest[k][1]
-			d += bits.OnesCount64((qr[k][0] ^ rest[k][0]) & mm)
-			m += bits.OnesCount64(mm)
+	var pc, rc [Rotations][2]uint32
+	if prefixCountsVector != nil && restCountsVector != nil {
+		prefixCountsVector(&pr.pre, pre, &pc)
+		restCountsVector(&pr.rest, rest, &rc)
+	} else {
+		for r := 0; r < Rotations; r++ {
+			d, m := prefixCounts(&pr.pre[r], pre)
+			pc[r] = [2]uint32{uint32(d), uint32(m)}
+			d, m = restCounts(&pr.rest[r], rest)
+			rc[r] = [2]uint32{uint32(d), uint32(m)}
 		}
+	}
+	for r := 0; r < Rotations; r++ {
+		d, m := int(pc[r][0]+rc[r][0]), int(pc[r][1]+rc[r][1])
 		if m >= minBits && (bestM == 0 || d*bestM < bestD*m) {
 			bestD, bestM = d, m
 		}
 	}
 	return bestD, bestM
+}
+
+// restCounts returns the (diff, common) counts of the rest of one rotation.
+func restCounts(q, g *restBlock) (d, m int) {
+	for k := range g.C {
+		mm := q.M[k] & g.M[k]
+		d += bits.OnesCount64((q.C[k] ^ g.C[k]) & mm)
+		m += bits.OnesCount64(mm)
+	}
+	return d, m
 }
 
 // Match is an enrolled person that matched a query, with each eye's

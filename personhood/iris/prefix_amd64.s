@@ -60,3 +60,59 @@ loop:
 
 	VZEROUPPER
 	RET
+
+// func restCountsAVX512(q *[31]restBlock, gb *restBlock, out *[31][2]uint32)
+//
+// restBlock is 184 code words then 184 mask words (2,944 bytes): 23 vectors
+// of each. For each rotation r: out[r] = {popcount((q.C^g.C)&q.M&g.M), popcount(q.M&g.M)}.
+TEXT ·restCountsAVX512(SB), NOSPLIT, $0-24
+	MOVQ q+0(FP), SI
+	MOVQ gb+8(FP), BX
+	MOVQ out+16(FP), DI
+	MOVQ $31, CX
+
+rot:
+	VPXORQ Z8, Z8, Z8      // d accumulator
+	VPXORQ Z9, Z9, Z9      // m accumulator
+	XORQ R8, R8            // byte offset into the code run
+
+chunk:
+	VMOVDQU64 0(SI)(R8*1), Z4      // q.C chunk
+	VMOVDQU64 1472(SI)(R8*1), Z6   // q.M chunk (184*8 = 1472)
+	VMOVDQU64 0(BX)(R8*1), Z5      // g.C chunk
+	VMOVDQU64 1472(BX)(R8*1), Z7   // g.M chunk
+	VPANDQ Z7, Z6, Z6      // mm
+	VPXORQ Z5, Z4, Z4
+	VPANDQ Z6, Z4, Z4      // diff bits
+	VPOPCNTQ Z4, Z4
+	VPOPCNTQ Z6, Z6
+	VPADDQ Z4, Z8, Z8
+	VPADDQ Z6, Z9, Z9
+	ADDQ $64, R8
+	CMPQ R8, $1472
+	JNE chunk
+
+	VEXTRACTI64X4 $1, Z8, Y10
+	VPADDQ Y10, Y8, Y8
+	VEXTRACTI64X4 $1, Z9, Y11
+	VPADDQ Y11, Y9, Y9
+	VEXTRACTI128 $1, Y8, X10
+	VPADDQ X10, X8, X8
+	VEXTRACTI128 $1, Y9, X11
+	VPADDQ X11, X9, X9
+	VPSHUFD $0x4E, X8, X10
+	VPADDQ X10, X8, X8
+	VPSHUFD $0x4E, X9, X11
+	VPADDQ X11, X9, X9
+	VMOVQ X8, AX
+	VMOVQ X9, DX
+	MOVL AX, 0(DI)
+	MOVL DX, 4(DI)
+
+	ADDQ $2944, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ rot
+
+	VZEROUPPER
+	RET

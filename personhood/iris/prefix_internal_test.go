@@ -52,13 +52,35 @@ func TestPrefixKernelsAgree(t *testing.T) {
 			if got := pr.passPrefix(g, thr, minPre); got != want {
 				t.Fatalf("probe %d ref %d: passPrefix %v, want %v", pi, ri, got, want)
 			}
+			var rwant [Rotations][2]uint32
+			for r := 0; r < Rotations; r++ {
+				d, m := restCounts(&pr.rest[r], &st.rest[0])
+				rwant[r] = [2]uint32{uint32(d), uint32(m)}
+			}
+			if restCountsVector != nil {
+				var got [Rotations][2]uint32
+				restCountsVector(&pr.rest, &st.rest[0], &got)
+				if got != rwant {
+					t.Fatalf("probe %d ref %d: vector rest counts %v, scalar %v", pi, ri, got, rwant)
+				}
+			}
+			fd, fm := pr.full(g, &st.rest[0], DefaultMinCommonBits)
+			// The exact distance agrees with the reference MinDistance.
+			ref, _ := MinDistance(&probes[pi], &refs[ri], DefaultMinCommonBits)
+			if got := ratio(fd, fm); got != ref {
+				t.Fatalf("probe %d ref %d: full FHD %v, MinDistance %v", pi, ri, got, ref)
+			}
 			// The scalar path, whatever this CPU has.
-			saved := prefixCountsVector
-			prefixCountsVector = nil
+			saved, savedRest := prefixCountsVector, restCountsVector
+			prefixCountsVector, restCountsVector = nil, nil
 			got := pr.passPrefix(g, thr, minPre)
-			prefixCountsVector = saved
+			sd, sm := pr.full(g, &st.rest[0], DefaultMinCommonBits)
+			prefixCountsVector, restCountsVector = saved, savedRest
 			if got != want {
 				t.Fatalf("probe %d ref %d: scalar passPrefix %v, want %v", pi, ri, got, want)
+			}
+			if sd != fd || sm != fm {
+				t.Fatalf("probe %d ref %d: scalar full (%d, %d), vector (%d, %d)", pi, ri, sd, sm, fd, fm)
 			}
 		}
 	}
