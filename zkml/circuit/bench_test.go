@@ -272,7 +272,9 @@ func BenchmarkVerify(b *testing.B) {
 // BenchmarkExamFashionMNIST proves accuracy of a 784-32-10 MLP trained on
 // Fashion-MNIST over its test set. Set ZKML_FASHION_DIR to the directory
 // holding the four IDX .gz files; ZKML_EXAM_N limits the exam (default all
-// 10,000); ZKML_EPOCHS sets training epochs (default 3). Proving uses
+// 10,000); ZKML_EPOCHS sets training epochs (default 3); ZKML_ACT_BITS the
+// quantizer's activation width (default 16; 30 means no requantization for
+// 784-32-10); ZKML_COMPILE_ONLY=1 stops after counting constraints. Proving uses
 // gnark's DummySetup keys (a real one-party setup of a multi-million
 // constraint circuit takes tens of minutes on two cores); the proof cannot
 // be verified with them, so verification is measured by BenchmarkVerify.
@@ -290,6 +292,10 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 	if s := os.Getenv("ZKML_EPOCHS"); s != "" {
 		epochs, _ = strconv.Atoi(s)
 	}
+	actBits := 16
+	if s := os.Getenv("ZKML_ACT_BITS"); s != "" {
+		actBits, _ = strconv.Atoi(s)
+	}
 	train, err := model.ReadIDXFiles(filepath.Join(dir, "train-images-idx3-ubyte.gz"), filepath.Join(dir, "train-labels-idx1-ubyte.gz"))
 	if err != nil {
 		b.Fatal(err)
@@ -305,7 +311,7 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := model.Quantize(f, model.QuantConfig{}, model.SaltFromBytes([]byte("fashion")))
+	m, err := model.Quantize(f, model.QuantConfig{ActBits: actBits}, model.SaltFromBytes([]byte("fashion")))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -323,7 +329,11 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 		b.Fatal(err)
 	}
 	compile := time.Since(st)
-	b.Logf("compiled %d constraints in %s (peak RSS %s)", ccs.GetNbConstraints(), compile, peakRSS())
+	b.Logf("compiled %d constraints in %s (peak RSS %s); shape %+v", ccs.GetNbConstraints(), compile, peakRSS(), m.Shape())
+	if os.Getenv("ZKML_COMPILE_ONLY") != "" {
+		b.ReportMetric(float64(ccs.GetNbConstraints()), "constraints")
+		return
+	}
 	st = time.Now()
 	pk, err := groth16.DummySetup(ccs)
 	if err != nil {

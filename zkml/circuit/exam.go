@@ -85,7 +85,7 @@ func (c *ExamCircuit) Define(api frontend.API) error {
 	// lower index and at least every higher index. An unflagged sample's
 	// differences are shifted into range by 2^(R-1).
 	k := s.Classes()
-	R := bnd.ArgmaxBits
+	R := signWidth(bnd.ArgmaxBits)
 	half := pow2(R - 1)
 	for i := 0; i < n; i++ {
 		ci := c.Correct[i]

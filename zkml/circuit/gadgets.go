@@ -107,9 +107,17 @@ func requantReLU(api frontend.API, rc checker, z, q, rem, sigma frontend.Variabl
 	api.AssertIsBoolean(sigma)
 	p := api.Mul(sigma, q)
 	t := api.Sub(q, api.Mul(p, 2), sigma)
-	rc.Check(t, actBits)
+	rc.Check(t, signWidth(actBits))
 	return api.Sub(q, p)
 }
+
+// signWidth rounds a width up to a multiple of 16 for checks whose only
+// job is to prove a sign (t above, logit differences in the argmax): any
+// width from the true bound up to ~250 bits is sound there, because the
+// checked values are integers far below the field size, and widths that
+// are whole limbs of the range checker avoid its extra query for a partial
+// top limb. Remainder and parameter widths are never padded: they must be exact.
+func signWidth(bits int) int { return (bits + 15) / 16 * 16 }
 
 // accOf returns the accumulator of a hidden entry as a linear expression.
 func accOf(api frontend.API, q, rem frontend.Variable, shift int) frontend.Variable {

@@ -121,7 +121,7 @@ func (c *InferenceCircuit) Define(api frontend.API) error {
 		if k+1 < n {
 			lt = sum(api, c.OneHot[k+1:])
 		}
-		rc.Check(api.Sub(lc, logits[k], lt), b.ArgmaxBits)
+		rc.Check(api.Sub(lc, logits[k], lt), signWidth(b.ArgmaxBits))
 	}
 	return nil
 }
