@@ -33,8 +33,10 @@
 // below params.min_skill_permille. A labeler with at least
 // params.min_gold_answers gold answers whose gold accuracy is below chance +
 // params.gold_kappa_permille × (1 − chance), chance = 1/classes, earns
-// nothing and loses params.slash_permille of their stake to the treasury.
-// Reputation is the running mean of skill (permille) over settled jobs; an
+// nothing and loses params.slash_permille of their stake to the treasury. A
+// labeler who took an assignment and never revealed loses
+// params.no_reveal_slash_permille of their stake (the items they held lost
+// labels). Reputation is the running mean of skill (permille) over settled jobs; an
 // assignment never revealed counts as skill 0, and so does a slashed one.
 //
 // Everything in this package is deterministic: integers only, no map
@@ -106,6 +108,9 @@ type Params struct {
 	MinGoldAnswers    uint32 `json:"min_gold_answers"`
 	// SlashPermille of the stake is taken from a labeler failing gold.
 	SlashPermille uint32 `json:"slash_permille"`
+	// NoRevealSlashPermille of the stake is taken from a labeler who took
+	// an assignment and never revealed: the items it held lost their labels.
+	NoRevealSlashPermille uint32 `json:"no_reveal_slash_permille"`
 	// MinSkillPermille: below this skill a labeler earns nothing.
 	MinSkillPermille uint32 `json:"min_skill_permille"`
 	// SmoothingMilli is Dawid–Skene's confusion pseudo-count, in thousandths.
@@ -123,11 +128,12 @@ type Params struct {
 
 // DefaultParams: bond 1 EMG, ≥5% gold, slash half the stake when gold
 // accuracy over ≥3 gold answers is less than a fifth of the way from chance
-// to perfect, no pay below 10% skill, DS smoothing 0.1.
+// to perfect, a tenth for an assignment never revealed, no pay below 10%
+// skill, DS smoothing 0.1.
 func DefaultParams() Params {
 	return Params{
 		RequesterBond: 1_000_000, MinGoldPermille: 50, GoldKappaPermille: 200, MinGoldAnswers: 3,
-		SlashPermille: 500, MinSkillPermille: 100, SmoothingMilli: 100,
+		SlashPermille: 500, NoRevealSlashPermille: 100, MinSkillPermille: 100, SmoothingMilli: 100,
 		MaxItems: 100_000, MaxBatch: 1_000, MaxLabelsPerItem: 50, GoldBlocks: 50, MaxWindow: 1_000_000,
 	}
 }

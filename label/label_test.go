@@ -376,6 +376,31 @@ func TestBadInput(t *testing.T) {
 	}
 	// Late reveal.
 	bad("mallory", revealMsg(c, 1, "mallory", mas.Items, answer("mallory", mas.Items)), label.CodeWindowClosed)
+	// Settled without gold: mallory never revealed and loses a tenth of her
+	// stake; bob is paid by the gold-free estimate.
+	for c.Height() < j.GoldDeadline {
+		c.NextBlocks(1)
+	}
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/settle", label.JobMsg{Job: 1})))[0])
+	var res label.Results
+	if err := c.Query("label/results/1", nil, &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Outcomes {
+		switch o.Labeler {
+		case apptest.Addr("mallory"):
+			if o.Revealed || o.Paid != 0 || o.Slashed != stake/10 {
+				t.Errorf("non-revealer outcome %+v, want a tenth of the stake slashed", o)
+			}
+		case apptest.Addr("bob"):
+			if !o.Revealed || o.Slashed != 0 {
+				t.Errorf("bob outcome %+v", o)
+			}
+		}
+	}
+	if res.GoldUsed || res.BondForfeited == 0 {
+		t.Errorf("results %+v, want no gold and the bond forfeited", res)
+	}
 }
 
 func TestQueries(t *testing.T) {

@@ -108,7 +108,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 		}
 	}
 	p := g.Params
-	if p.GoldKappaPermille > 1000 || p.SlashPermille > 1000 || p.MinSkillPermille > 1000 || p.MinGoldPermille > 1000 ||
+	if p.GoldKappaPermille > 1000 || p.SlashPermille > 1000 || p.NoRevealSlashPermille > 1000 || p.MinSkillPermille > 1000 || p.MinGoldPermille > 1000 ||
 		p.MaxItems == 0 || p.MaxBatch == 0 || p.MaxLabelsPerItem == 0 || p.MaxLabelsPerItem > 255 || p.GoldBlocks <= 0 || p.MaxWindow <= 0 {
 		return fmt.Errorf("label genesis: invalid params %+v", p)
 	}

@@ -161,6 +161,16 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 				l.Earned += o.Paid
 			}
 			l.Labels += uint64(len(as.Answers))
+		} else {
+			o.Slashed = l.Stake * uint64(p.NoRevealSlashPermille) / 1000
+			if o.Slashed > 0 {
+				if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, o.Slashed); err != nil {
+					return fmt.Errorf("slash %s: %w", as.Labeler, err)
+				}
+				l.Stake -= o.Slashed
+				l.Slashed += o.Slashed
+				res.Slashed += o.Slashed
+			}
 		}
 		l.SkillSum += repSkill
 		l.Reputation = uint32(l.SkillSum / l.Jobs)
