@@ -119,6 +119,22 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 		t.Fatalf("enrol with the wrong device key: err %v, stdout %q", r.err, r.stdout)
 	}
 
+	// Batch enrolment of three more identities from a file.
+	var lines []string
+	for _, n := range []string{"b1", "b2", "b3"} {
+		cli("", "id", "create", n).ok(t)
+		lines = append(lines, strings.TrimSpace(cli("", "id", "show", n).ok(t).stdout))
+	}
+	list := filepath.Join(dir, "batch.txt")
+	if err := os.WriteFile(list, []byte("# people checked today\n"+strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli("", "tx", "personhood", "enrol-batch", list, "--device", "orb", "--from", "op").ok(t)
+	var ti personhood.TreeInfo
+	if err := json.Unmarshal([]byte(cli("", "query", "personhood", "tree").ok(t).stdout), &ti); err != nil || ti.Size != 4 {
+		t.Fatalf("tree after batch %+v %v", ti, err)
+	}
+
 	// Wait for epoch 1, whose grant comes from the pool emission filled.
 	for {
 		var pool personhood.PoolInfo
@@ -156,7 +172,7 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(cli("", "query", "personhood", "operator", "op").ok(t).stdout), &op); err != nil {
 		t.Fatal(err)
 	}
-	if !op.Suspended || op.Slashed != 10*bank.UnitsPerEMG || op.Enrolled != 1 {
+	if !op.Suspended || op.Slashed != 10*bank.UnitsPerEMG || op.Enrolled != 4 {
 		t.Fatalf("operator after suspension %+v", op)
 	}
 }

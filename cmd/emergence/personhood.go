@@ -36,7 +36,7 @@ func init() {
 
 func newPersonhoodTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "personhood", Short: "Enrolment operators, enrolments and governance of proof of personhood"}
-	cmd.AddCommand(newPHRegisterCmd(g), newPHEnrolCmd(g), newPHSuspendCmd(g), newPHProveHumanCmd(g))
+	cmd.AddCommand(newPHRegisterCmd(g), newPHEnrolCmd(g), newPHEnrolBatchCmd(g), newPHSuspendCmd(g), newPHProveHumanCmd(g))
 	return cmd
 }
 
@@ -239,6 +239,88 @@ the --from address.`,
 	cmd.Flags().StringVar(&operator, "operator", "", "operator address or key (default: --from)")
 	cmd.Flags().StringVar(&capture, "capture", "", "iris capture file of the person (two templates)")
 	cmd.Flags().StringVar(&gallery, "gallery", "", "operator's encrypted template gallery (created if missing)")
+	return cmd
+}
+
+func newPHEnrolBatchCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var device, operator string
+	cmd := &cobra.Command{
+		Use:   "enrol-batch FILE --device KEY --from KEY",
+		Short: "Enrol many identity commitments (one per line of FILE), up to 500 per transaction",
+		Long: `Sign every commitment in FILE (decimal, one per line; blank lines and lines
+starting with # are skipped) with the device key and submit them in
+transactions of at most 500, each one tree update on chain, all or nothing.
+Run the uniqueness check for each person before adding them to the file.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return errorf("pass a file of decimal commitments, one per line", "read %s: %v", args[0], err)
+			}
+			dev, _, err := g.signer(device)
+			if err != nil {
+				return err
+			}
+			key, from, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			op := from
+			if operator != "" {
+				if op, err = g.addressOrKey(operator); err != nil {
+					return err
+				}
+			}
+			chainID, err := chainIDFor(g, cmd.Context())
+			if err != nil {
+				return err
+			}
+			var batch personhood.EnrolBatchMsg
+			var batches []personhood.EnrolBatchMsg
+			for i, line := range bytes.Split(data, []byte("\n")) {
+				line = bytes.TrimSpace(line)
+				if len(line) == 0 || line[0] == '#' {
+					continue
+				}
+				c, err := personhood.ParseField(string(line))
+				if err != nil {
+					return errorf("each line holds one decimal commitment from 'emergence id show'", "%s line %d: %v", args[0], i+1, err)
+				}
+				batch.Commitments = append(batch.Commitments, personhood.FieldString(c))
+				batch.Signatures = append(batch.Signatures, hex.EncodeToString(ed25519.Sign(dev, personhood.EnrolSignBytes(chainID, c))))
+				if len(batch.Commitments) == personhood.MaxEnrolBatch {
+					batches = append(batches, batch)
+					batch = personhood.EnrolBatchMsg{}
+				}
+			}
+			if len(batch.Commitments) > 0 {
+				batches = append(batches, batch)
+			}
+			if len(batches) == 0 {
+				return errorf("", "%s holds no commitments", args[0])
+			}
+			opts, err := f.options()
+			if err != nil {
+				return err
+			}
+			for _, b := range batches {
+				b.Operator = op
+				m, err := msg(personhood.Name+"/enrol-batch", b)
+				if err != nil {
+					return err
+				}
+				if _, err := g.broadcast(cmd, key, opts, m); err != nil {
+					return err
+				}
+				opts.Nonce = nil
+			}
+			return nil
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().StringVar(&device, "device", "", "keyring key of the operator's device (signs the enrolments)")
+	cmd.Flags().StringVar(&operator, "operator", "", "operator address or key (default: --from)")
 	return cmd
 }
 
