@@ -464,3 +464,24 @@ func TestEnrolBatch(t *testing.T) {
 	e.untilEpoch(1)
 	e.c.MustOK(e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", e.claimMsg(ids[3], 1, apptest.Addr("w1"), p))))[0])
 }
+
+// TestClaimWindow: an epoch's grant can be claimed during that epoch and the
+// next one, not later; a zero recipient is refused.
+func TestClaimWindow(t *testing.T) {
+	e := newEnv(t)
+	dan, _ := identity.New()
+	e.enrol(dan)
+	e.untilEpoch(2)
+	send := func(m personhood.ClaimMsg) app.TxResult {
+		return e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", m)))[0]
+	}
+	zero := e.claimMsg(dan, 2, tx.Address{}, e.path(dan))
+	e.c.MustFail(send(zero), personhood.CodeInvalidRecipient)
+	e.c.MustFail(send(e.claimMsg(dan, 0, apptest.Addr("w1"), e.path(dan))), personhood.CodeEpochClosed)
+	e.c.MustOK(send(e.claimMsg(dan, 1, apptest.Addr("w1"), e.path(dan))))
+	e.c.MustOK(send(e.claimMsg(dan, 2, apptest.Addr("w1"), e.path(dan))))
+	var eps []personhood.Epoch
+	if err := e.c.Query(personhood.Name+"/epochs", nil, &eps); err != nil || len(eps) != 3 || eps[1].Claims != 1 || eps[2].Claims != 1 {
+		t.Fatalf("epochs %+v %v", eps, err)
+	}
+}
