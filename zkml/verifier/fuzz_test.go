@@ -1,0 +1,116 @@
+package verifier_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"emergence/zkml/verifier"
+)
+
+// fixture is a real proof of the tiny inference circuit with its key and
+// public inputs (testdata/zkml, made with the one-party setup).
+func fixture(t testing.TB) (vk, proof []byte, pub []*big.Int) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "testdata", "zkml")
+	var err error
+	if vk, err = os.ReadFile(filepath.Join(dir, "tiny-vk.bin")); err != nil {
+		t.Fatal(err)
+	}
+	if proof, err = os.ReadFile(filepath.Join(dir, "tiny-proof.bin")); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "tiny-publics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hexes []string
+	if err := json.Unmarshal(raw, &hexes); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hexes {
+		v, err := verifier.ParseElement(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub = append(pub, v)
+	}
+	return vk, proof, pub
+}
+
+func TestFixture(t *testing.T) {
+	vk, proof, pub := fixture(t)
+	if err := verifier.Verify(vk, proof, pub); err != nil {
+		t.Fatalf("fixture proof rejected: %v", err)
+	}
+	bad := append([]*big.Int(nil), pub...)
+	bad[2] = big.NewInt(1)
+	if err := verifier.Verify(vk, proof, bad); !errors.Is(err, verifier.ErrInvalidProof) {
+		t.Fatalf("tampered class: %v", err)
+	}
+	k, err := verifier.DecodeVK(vk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := verifier.NumPublics(k); n != 3 {
+		t.Fatalf("NumPublics=%d", n)
+	}
+}
+
+// FuzzVerifyProof: arbitrary proof bytes against the fixture key return an
+// error (or verify only when they decode to the fixture proof), never panic
+// or allocate unboundedly.
+func FuzzVerifyProof(f *testing.F) {
+	vk, proof, pub := fixture(f)
+	k, err := verifier.DecodeVK(vk)
+	if err != nil {
+		f.Fatal(err)
+	}
+	want, err := verifier.DecodeProof(proof, k)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var raw bytes.Buffer
+	want.WriteRawTo(&raw)
+	f.Add(proof)
+	f.Add(raw.Bytes())
+	f.Add(proof[:len(proof)-1])
+	f.Add(append(append([]byte(nil), proof...), 0))
+	f.Add([]byte{0x80, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := verifier.VerifyDecoded(k, data, pub)
+		if err == nil {
+			got, derr := verifier.DecodeProof(data, k)
+			if derr != nil || !got.Ar.Equal(&want.Ar) || !got.Bs.Equal(&want.Bs) || !got.Krs.Equal(&want.Krs) {
+				t.Fatalf("accepted a proof that is not the fixture's")
+			}
+		}
+	})
+}
+
+// FuzzDecodeVK: arbitrary key bytes decode to an error or a checked key,
+// never a panic; a key that decodes must not verify the fixture proof
+// unless it is the fixture key.
+func FuzzDecodeVK(f *testing.F) {
+	vk, proof, pub := fixture(f)
+	f.Add(vk)
+	f.Add(vk[:len(vk)-1])
+	f.Add(vk[:200])
+	f.Add(make([]byte, 600))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := verifier.DecodeVK(data)
+		if err != nil {
+			return
+		}
+		if verifier.VerifyDecoded(k, proof, pub) == nil && !bytes.Equal(data, vk) {
+			ref, _ := verifier.DecodeVK(vk)
+			if !k.G1.Alpha.Equal(&ref.G1.Alpha) || !k.G2.Delta.Equal(&ref.G2.Delta) {
+				t.Fatalf("a foreign key verified the fixture proof")
+			}
+		}
+	})
+}
