@@ -164,7 +164,7 @@ func initBenchHome(home string, accounts int, blockTime time.Duration) error {
 	s.BlockTime = node.Duration(blockTime)
 	s.P2PAddr = ""
 	s.MempoolSize = 100_000
-	return initSingle(home, s, balances, bench.Addr("validator", 0))
+	return initSingle(home, s, balances, bench.Addr("validator", 0), nil)
 }
 
 // runLoadProcess runs "emergence bench load" as a separate OS process

@@ -19,6 +19,7 @@ import (
 	"emergence/blob/local"
 	"emergence/keys"
 	"emergence/node"
+	"emergence/personhood"
 	"emergence/tx"
 )
 
@@ -83,7 +84,7 @@ config/genesis.json before the first start to fund accounts or add validators.`,
 			}
 			s := node.DefaultSettings(chainID)
 			s.Moniker, s.APIAddr, s.BlockTime = moniker, apiAddr, node.Duration(blockTime)
-			if err := initSingle(g.home, s, nil, tx.Address{}); err != nil {
+			if err := initSingle(g.home, s, nil, tx.Address{}, nil); err != nil {
 				return err
 			}
 			return g.print(map[string]string{"home": g.home, "chain_id": chainID}, func(w io.Writer) {
@@ -98,8 +99,9 @@ config/genesis.json before the first start to fund accounts or add validators.`,
 	return cmd
 }
 
-// initSingle writes a one-validator home with genesis balances.
-func initSingle(home string, s node.Settings, balances []bank.Output, reward tx.Address) error {
+// initSingle writes a one-validator home with genesis balances and, in
+// extra, other modules' genesis sections.
+func initSingle(home string, s node.Settings, balances []bank.Output, reward tx.Address, extra map[string]jsonRaw) error {
 	p2p, err := node.FreePort()
 	if err != nil {
 		return err
@@ -120,6 +122,9 @@ func initSingle(home string, s node.Settings, balances []bank.Output, reward tx.
 		bg.Validators = []bank.Validator{{ConsensusAddress: cons, RewardAddress: reward}}
 	}
 	genesis := app.Genesis{Modules: map[string]jsonRaw{"bank": mustJSON(bg)}}
+	for name, raw := range extra {
+		genesis.Modules[name] = raw
+	}
 	if err := node.WriteGenesis(s.ChainID, []node.Validator{{Home: home, PV: pv, Power: 10}}, genesis, home); err != nil {
 		return err
 	}
@@ -233,7 +238,8 @@ type devnetInfo struct {
 }
 
 // initDevnet creates a devnet home: dev keys in the test keyring, funded
-// in genesis, and a validator whose rewards go to a "validator" key.
+// in genesis, a validator whose rewards go to a "validator" key, and a
+// "governance" key that may suspend personhood operators.
 func initDevnet(home, apiAddr string, blockTime time.Duration) error {
 	kr, err := keys.Open(home, "test", nil)
 	if err != nil {
@@ -250,17 +256,23 @@ func initDevnet(home, apiAddr string, blockTime time.Duration) error {
 		}
 		balances = append(balances, bank.Output{To: info.Address, Amount: devFunds})
 	}
-	val, err := kr.Show("validator")
-	if errors.Is(err, keys.ErrKeyNotFound) {
-		val, _, err = kr.Add("validator")
+	var role [2]keys.Info // the validator's reward account; the personhood governance key
+	for i, name := range []string{"validator", "governance"} {
+		info, err := kr.Show(name)
+		if errors.Is(err, keys.ErrKeyNotFound) {
+			info, _, err = kr.Add(name)
+		}
+		if err != nil {
+			return fmt.Errorf("%s key: %w", name, err)
+		}
+		role[i] = info
 	}
-	if err != nil {
-		return fmt.Errorf("validator key: %w", err)
-	}
+	ph := personhood.Genesis{Params: personhood.DefaultParams()}
+	ph.Params.Governance = role[1].Address
 	s := node.DefaultSettings("emergence-devnet")
 	s.APIAddr, s.BlockTime = apiAddr, node.Duration(blockTime)
 	s.P2PAddr = ""
-	return initSingle(home, s, balances, val.Address)
+	return initSingle(home, s, balances, role[0].Address, map[string]jsonRaw{personhood.Name: mustJSON(ph)})
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
