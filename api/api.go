@@ -279,7 +279,14 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 
 // events streams committed blocks as Server-Sent Events: "event: block" with
 // the block's JSON (height, time, app hash, tx results, end-block events).
+// With ?detail=codes each tx result carries only its hash and code, for
+// clients that follow many transactions.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	detail := r.URL.Query().Get("detail")
+	if detail != "" && detail != "full" && detail != "codes" {
+		writeErr(w, http.StatusBadRequest, "bad_detail", fmt.Sprintf("detail must be full (default) or codes, got %q", detail))
+		return
+	}
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeErr(w, http.StatusInternalServerError, "internal", "streaming unsupported")
@@ -305,9 +312,22 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
+			if detail == "codes" {
+				b = codesOnly(b)
+			}
 			raw, _ := json.Marshal(b)
 			fmt.Fprintf(w, "event: block\nid: %d\ndata: %s\n\n", b.Height, raw)
 			fl.Flush()
 		}
 	}
+}
+
+// codesOnly strips a block result down to each tx's hash and code.
+func codesOnly(b app.BlockResult) app.BlockResult {
+	txs := make([]app.TxResult, len(b.Txs))
+	for i, r := range b.Txs {
+		txs[i] = app.TxResult{Hash: r.Hash, Height: r.Height, Index: r.Index, Code: r.Code, Codespace: r.Codespace}
+	}
+	b.Txs, b.Events = txs, nil
+	return b
 }

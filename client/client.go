@@ -185,7 +185,17 @@ func (c *Client) GetBlob(ctx context.Context, hashHex string) ([]byte, error) {
 // Blocks streams committed blocks from /v1/events until ctx ends or the
 // connection drops; the channel is closed then.
 func (c *Client) Blocks(ctx context.Context) (<-chan app.BlockResult, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/events", nil)
+	return c.blocks(ctx, "/v1/events")
+}
+
+// BlockCodes is Blocks with each tx result cut to its hash and code
+// (?detail=codes), for clients that follow many transactions.
+func (c *Client) BlockCodes(ctx context.Context) (<-chan app.BlockResult, error) {
+	return c.blocks(ctx, "/v1/events?detail=codes")
+}
+
+func (c *Client) blocks(ctx context.Context, path string) (<-chan app.BlockResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, err
 	}

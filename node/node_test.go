@@ -126,6 +126,7 @@ func TestNetwork(t *testing.T) {
 		{"GET", "/v1/query/bank/nosuchquery", "", 400},
 		{"GET", "/v1/nothing", "", 404},
 		{"GET", "/v1/blobs/xyz", "", 400},
+		{"GET", "/v1/events?detail=everything", "", 400},
 	} {
 		req, _ := http.NewRequest(tc.method, base+tc.path, strings.NewReader(tc.body))
 		resp, err := http.DefaultClient.Do(req)

@@ -206,7 +206,7 @@ func newBenchLoadCmd(g *globals) *cobra.Command {
 			load := bench.Transfers(st.ChainID, set, accounts, txs, client.MinFee)
 			sctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			blocks, err := c.Blocks(sctx)
+			blocks, err := c.BlockCodes(sctx)
 			if err != nil {
 				return g.nodeError(err)
 			}
