@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -44,6 +45,11 @@ func (r *running) stop() error {
 // startNode starts the node in home and its API (apiAddr overrides the
 // settings when not empty).
 func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*running, error) {
+	if os.Getenv("GOGC") == "" {
+		// A node allocates per transaction at a high rate over a small live
+		// heap; collecting less often buys throughput for little memory.
+		debug.SetGCPercent(400)
+	}
 	n, err := node.Start(ctx, home, node.Options{Modules: chainModules(), LogWriter: logw, Logf: log.Printf})
 	if err != nil {
 		if errors.Is(err, node.ErrNoHome) {
