@@ -25,8 +25,9 @@ const (
 	GasVerify         = 300_000
 	MaxNameLen        = 64
 	MaxProvenanceRoot = 64 // hex digits
-	// NumPublics is the number of public inputs of every zkml circuit.
-	NumPublics = 3
+	// NumPublics is the number of public inputs of every zkml circuit:
+	// commitment, exam or input digest, claim or class, submitter.
+	NumPublics = 4
 )
 
 // Module is the zkml chain module.
@@ -183,6 +184,10 @@ func (m *Module) handleRegisterInference(ctx *app.Context, raw json.RawMessage) 
 	return m.register(ctx, Circuit{Kind: KindInference, Name: msg.Name, ShapeDigest: msg.ShapeDigest, VK: msg.VK})
 }
 
+// submitter is the public input every proof is bound to: the signer's
+// address, so a proof copied by another account does not verify.
+func submitter(ctx *app.Context) *big.Int { return new(big.Int).SetBytes(ctx.Signer[:]) }
+
 // verify charges GasVerify, rejects reused proofs and verifies.
 func verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int) (string, error) {
 	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
@@ -245,7 +250,7 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim)})
+	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim), submitter(ctx)})
 	if err != nil {
 		return err
 	}
@@ -297,7 +302,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Class > 1<<16 {
 		return CodeBadPublicInput.Errorf("class %d out of range", msg.Class)
 	}
-	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class)})
+	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class), submitter(ctx)})
 	if err != nil {
 		return err
 	}

@@ -72,9 +72,10 @@ func setup(t *testing.T, spec circuit.Spec) keys {
 	return keys{ccs, pk, vkb}
 }
 
-func proveExam(t *testing.T, k keys, m *model.Model, e *model.Exam, claim int) []byte {
+func proveExam(t *testing.T, k keys, m *model.Model, e *model.Exam, claim int, who string) []byte {
 	t.Helper()
-	w, _, err := circuit.AssignExam(m, e, claim)
+	a := apptest.Addr(who)
+	w, _, err := circuit.AssignExam(m, e, claim, circuit.SubmitterElement(a[:]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestAttestInferQueries(t *testing.T) {
 		return c.Deliver(c.Sign(who, c.Msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: commitment, Claim: uint64(claim), Proof: proof,
 			DatasetRoot: hex.EncodeToString(bytes.Repeat([]byte{0xab}, 32)), LabelJob: 7})))[0]
 	}
-	p1 := proveExam(t, ek, m1, exam, score)
+	p1 := proveExam(t, ek, m1, exam, score, "bob")
 	res := attest("bob", 1, m1.Commitment, score, p1)
 	c.MustOK(res)
 	if res.GasUsed < zkml.GasVerify {
@@ -122,7 +123,7 @@ func TestAttestInferQueries(t *testing.T) {
 
 	// Bad inputs, each with its result code.
 	c.MustFail(attest("bob", 1, m1.Commitment, score, p1), zkml.CodeDuplicateProof)
-	p1b := proveExam(t, ek, m1, exam, score-1)
+	p1b := proveExam(t, ek, m1, exam, score-1, "bob")
 	c.MustFail(attest("bob", 1, m1.Commitment, score, p1b), zkml.CodeInvalidProof)        // tampered claim
 	c.MustFail(attest("bob", 1, m2.Commitment, score-1, p1b), zkml.CodeInvalidProof)      // another commitment
 	c.MustFail(attest("bob", 2, m1.Commitment, score-1, p1b), zkml.CodeInvalidProof)      // another exam
@@ -147,7 +148,7 @@ func TestAttestInferQueries(t *testing.T) {
 
 	// A second model with a lower claim, and a lower claim of the first
 	// model that must not displace its best.
-	p2 := proveExam(t, ek, m2, exam, score-2)
+	p2 := proveExam(t, ek, m2, exam, score-2, "alice")
 	c.MustOK(attest("alice", 1, m2.Commitment, score-2, p2))
 	c.MustOK(attest("bob", 1, m1.Commitment, score-1, p1b))
 
@@ -168,7 +169,8 @@ func TestAttestInferQueries(t *testing.T) {
 	}
 
 	// Inference.
-	w, pub, err := circuit.AssignInference(m1, []int64{2, 6})
+	bob := apptest.Addr("bob")
+	w, pub, err := circuit.AssignInference(m1, []int64{2, 6}, circuit.SubmitterElement(bob[:]))
 	if err != nil {
 		t.Fatal(err)
 	}

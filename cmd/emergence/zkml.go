@@ -14,6 +14,7 @@ import (
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 
+	"emergence/tx"
 	"emergence/zkml/circuit"
 	"emergence/zkml/model"
 )
@@ -481,8 +482,8 @@ func zkmlHex(s string) ([]byte, error) {
 }
 
 type zkmlProveFlags struct {
-	modelPath, keys, out, input string
-	claim                       int
+	modelPath, keys, out, input, submitter string
+	claim                                  int
 }
 
 func newZKMLProveCmd(g *globals) *cobra.Command {
@@ -496,7 +497,12 @@ scores below the claim.
 
 With inference keys: prove that the model maps --input (comma-separated
 integer features, or @FILE holding them) to the class it computes. The input
-stays private; its digest is public.`,
+stays private; its digest is public.
+
+--submitter (an emg1... address or a key name) is the only account that can
+submit the proof on chain: proofs are bound to it so that a copy taken from
+the mempool is worthless. Without it the proof is bound to the zero address
+and can only be checked offline with 'zkml verify'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runZKMLProve(g, f) },
 	}
@@ -506,6 +512,7 @@ stays private; its digest is public.`,
 	fl.IntVar(&f.claim, "claim", -1, "claimed number of correct exam samples K (default: the model's score)")
 	fl.StringVar(&f.input, "input", "", "inference input: comma-separated features, or @FILE")
 	fl.StringVar(&f.out, "out", "proof.json", "proof file to write")
+	fl.StringVar(&f.submitter, "submitter", "", "address or key name that will submit the proof on chain")
 	return cmd
 }
 
@@ -541,6 +548,13 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 	if model.ShapeDigest(m.Shape()).Cmp(model.ShapeDigest(k.Info.Shape)) != 0 {
 		return errorf("set up keys for this model's shape", "the model's shape differs from the keys' circuit")
 	}
+	var sub tx.Address
+	if f.submitter != "" {
+		if sub, err = g.addressOrKey(f.submitter); err != nil {
+			return err
+		}
+	}
+	submitter := circuit.SubmitterElement(sub[:])
 	start := time.Now()
 	step := func(format string, args ...any) {
 		fmt.Fprintf(g.stderr, "[%7s] %s\n", time.Since(start).Round(time.Millisecond), fmt.Sprintf(format, args...))
@@ -565,7 +579,7 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 		if claim > score {
 			return errorf(fmt.Sprintf("lower --claim to at most %d", score), "the model classifies %d of %d exam samples correctly, below the claim of %d", score, e.N(), claim)
 		}
-		w, pub, err := circuit.AssignExam(m, e, claim)
+		w, pub, err := circuit.AssignExam(m, e, claim, submitter)
 		if err != nil {
 			return err
 		}
@@ -579,7 +593,7 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 		if err != nil {
 			return errorf("--input takes comma-separated integers", "%v", err)
 		}
-		w, pub, err := circuit.AssignInference(m, x)
+		w, pub, err := circuit.AssignInference(m, x, submitter)
 		if err != nil {
 			return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%v", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"emergence/bank"
 	"emergence/zkml"
 	"emergence/zkml/circuit"
+	"emergence/zkml/model"
 )
 
 func init() {
@@ -94,7 +95,7 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 		Example: "  emergence tx zkml attest --exam 1 --proof proof.json --from alice --keyring-backend test",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, _, err := g.signer(f.from)
+			key, addr, err := g.signer(f.from)
 			if err != nil {
 				return err
 			}
@@ -104,6 +105,9 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 			}
 			if pf.Exam == nil {
 				return errorf("use 'tx zkml infer' for inference proofs", "%s is not an accuracy proof", proofPath)
+			}
+			if err := zkmlCheckSubmitter(pf.Exam.Submitter == zkmlSubmitterHex(addr[:]), f.from); err != nil {
+				return err
 			}
 			if exam == 0 {
 				return errorf("pass --exam ID (see 'emergence query zkml circuits')", "no exam given")
@@ -141,7 +145,7 @@ func newZKMLInferTxCmd(g *globals) *cobra.Command {
 		Example: "  emergence tx zkml infer --circuit 2 --proof inference.json --from alice --keyring-backend test",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, _, err := g.signer(f.from)
+			key, addr, err := g.signer(f.from)
 			if err != nil {
 				return err
 			}
@@ -151,6 +155,9 @@ func newZKMLInferTxCmd(g *globals) *cobra.Command {
 			}
 			if pf.Inference == nil {
 				return errorf("use 'tx zkml attest' for accuracy proofs", "%s is not an inference proof", proofPath)
+			}
+			if err := zkmlCheckSubmitter(pf.Inference.Submitter == zkmlSubmitterHex(addr[:]), f.from); err != nil {
+				return err
 			}
 			if circ == 0 {
 				return errorf("pass --circuit ID (see 'emergence query zkml circuits')", "no circuit given")
@@ -239,4 +246,15 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 		one("model COMMITMENT", "Attestations and inferences of a model", "model", jsonText),
 		one("exam ID", "Attestations on an exam, oldest first", "exam", jsonText))
 	return cmd
+}
+
+func zkmlSubmitterHex(addr []byte) string { return model.HexElement(circuit.SubmitterElement(addr)) }
+
+// zkmlCheckSubmitter refuses, before broadcasting, a proof bound to another
+// account than the signer (the chain would reject it).
+func zkmlCheckSubmitter(ok bool, from string) error {
+	if ok {
+		return nil
+	}
+	return errorf(fmt.Sprintf("re-run 'emergence zkml prove ... --submitter %s'", from), "the proof is not bound to the signing account %s", from)
 }

@@ -31,18 +31,6 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	m, e, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "e.json"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
 	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "60", "--lr", "0.05", "--out", m, "--exam-out", e, "--max-value", "7")
 	zkmlMust(t, "zkml", "setup", "--circuit", "exam", "--model", m, "--exam", e, "--keys", k)
-	zkmlMust(t, "zkml", "prove", "--model", m, "--keys", k, "--out", p)
-	var pf struct {
-		Exam struct {
-			Commitment string
-			Claim, N   int
-		}
-	}
-	raw, _ := os.ReadFile(p)
-	if err := json.Unmarshal(raw, &pf); err != nil {
-		t.Fatal(err)
-	}
-
 	net := nodetest.Start(t, nodetest.Options{Modules: func(*bank.Bank) []app.Module { return []app.Module{zkml.New()} }})
 	home := t.TempDir()
 	common := []string{"--home", home, "--keyring-backend", "test", "--node", net.API.Addr()}
@@ -64,6 +52,24 @@ func TestZKMLDevnetCLI(t *testing.T) {
 		t.Fatalf("fund: %v %+v", err, res)
 	}
 
+	// A proof bound to another account is refused before broadcasting.
+	zkmlMust(t, "zkml", "prove", "--model", m, "--keys", k, "--out", p)
+	if _, errb, err := cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner"); err == nil || !strings.Contains(errb, "--submitter owner") {
+		t.Fatalf("unbound proof: %v %s", err, errb)
+	}
+	if out, errb, err = cli("zkml", "prove", "--model", m, "--keys", k, "--out", p, "--submitter", "owner"); err != nil {
+		t.Fatalf("prove: %v\n%s\n%s", err, out, errb)
+	}
+	var pf struct {
+		Exam struct {
+			Commitment string
+			Claim, N   int
+		}
+	}
+	raw, _ := os.ReadFile(p)
+	if err := json.Unmarshal(raw, &pf); err != nil {
+		t.Fatal(err)
+	}
 	if out, errb, err = cli("tx", "zkml", "register", "--keys", k, "--name", "tiny", "--from", "owner"); err != nil {
 		t.Fatalf("register: %v\n%s\n%s", err, out, errb)
 	}

@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"bytes"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -189,7 +190,7 @@ func BenchmarkInference784x56x10(b *testing.B) {
 	if ib.err != nil {
 		b.Fatal(ib.err)
 	}
-	w, pub, err := AssignInference(ib.m, ib.x)
+	w, pub, err := AssignInference(ib.m, ib.x, big.NewInt(0))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func BenchmarkVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w, pub, _ := AssignInference(m, []int64{1, 2})
+	w, pub, _ := AssignInference(m, []int64{1, 2}, big.NewInt(0))
 	p, err := Prove(ccs, pk, w)
 	if err != nil {
 		b.Fatal(err)
@@ -341,7 +342,7 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 	}
 	b.Logf("dummy setup in %s (peak RSS %s)", time.Since(st), peakRSS())
 	st = time.Now()
-	w, _, err := AssignExam(m, e, score)
+	w, _, err := AssignExam(m, e, score, big.NewInt(0))
 	if err != nil {
 		b.Fatal(err)
 	}

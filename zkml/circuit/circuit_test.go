@@ -1,6 +1,7 @@
 package circuit_test
 
 import (
+	"math/big"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -61,7 +62,7 @@ func TestInferenceEqualsGoModel(t *testing.T) {
 	}
 	const samples = 6
 	for i := 0; i < samples; i++ {
-		w, pub, err := circuit.AssignInference(m, ds.X[i])
+		w, pub, err := circuit.AssignInference(m, ds.X[i], big.NewInt(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestInferenceTieRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := []int64{3, 1}
-	w, pub, err := circuit.AssignInference(m, x)
+	w, pub, err := circuit.AssignInference(m, x, big.NewInt(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestInferenceSoundness(t *testing.T) {
 	circ, _ := circuit.NewInferenceCircuit(m.Shape())
 	x := ds.X[0]
 	fresh := func() *circuit.InferenceCircuit {
-		w, _, err := circuit.AssignInference(m, x)
+		w, _, err := circuit.AssignInference(m, x, big.NewInt(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +204,7 @@ func TestExamSoundness(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := func(claim int) *circuit.ExamCircuit {
-		w, pub, err := circuit.AssignExam(m, e, claim)
+		w, pub, err := circuit.AssignExam(m, e, claim, big.NewInt(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +219,7 @@ func TestExamSoundness(t *testing.T) {
 	if err := solved(circ, fresh(correct-3)); err != nil {
 		t.Fatalf("lower claim not solved: %v", err)
 	}
-	if _, _, err := circuit.AssignExam(m, e, correct+1); err == nil {
+	if _, _, err := circuit.AssignExam(m, e, correct+1, big.NewInt(0)); err == nil {
 		t.Fatal("AssignExam accepted a claim above the model's score")
 	}
 	wrongIdx := -1

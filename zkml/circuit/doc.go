@@ -5,12 +5,15 @@
 //
 // Two circuits:
 //
-//   - Inference: public (Commitment, InputDigest, Class). The committed
+//   - Inference: public (Commitment, InputDigest, Class, Submitter). The committed
 //     model maps the private input whose digest is InputDigest to Class;
 //     on equal logits the lowest index wins.
-//   - Exam (accuracy): public (Commitment, ExamDigest, Claim). The committed
+//   - Exam (accuracy): public (Commitment, ExamDigest, Claim, Submitter). The committed
 //     model classifies at least Claim samples of the exam correctly. The exam
 //     is compiled into the circuit as constants and identified by its digest.
+//
+// Submitter is the chain address allowed to submit the proof, so that a
+// proof copied from the mempool cannot be claimed by another account.
 //
 // Non-linear steps use std/rangecheck (a log-derivative argument over one
 // commitment): requantization proves z = q·2^s + r with r in [0, 2^s);

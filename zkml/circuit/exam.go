@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"fmt"
+	"math/big"
 	"math/bits"
 
 	"github.com/consensys/gnark/frontend"
@@ -17,6 +18,8 @@ type ExamCircuit struct {
 	Commitment frontend.Variable `gnark:",public"`
 	ExamDigest frontend.Variable `gnark:",public"`
 	Claim      frontend.Variable `gnark:",public"`
+	// Submitter is the address allowed to submit the proof on chain.
+	Submitter frontend.Variable `gnark:",public"`
 
 	// Private: the model and its salt.
 	Salt frontend.Variable
@@ -62,6 +65,7 @@ func (c *ExamCircuit) Define(api frontend.API) error {
 	// The range checker must be created before any other commitment user so
 	// that its deferred commitment runs first.
 	rc := newChecker(api)
+	bindPublic(api, c.Submitter)
 	if err := assertCommitment(api, rc, s, c.W, c.B, c.Salt, c.Commitment); err != nil {
 		return err
 	}
@@ -176,6 +180,7 @@ type ExamPublic struct {
 	ExamDigest string `json:"examDigest"`
 	Claim      int    `json:"claim"`
 	N          int    `json:"n"`
+	Submitter  string `json:"submitter"`
 }
 
 // ErrClaimTooHigh is returned by AssignExam when the model does not reach the claim.
@@ -185,9 +190,10 @@ func (e *ErrClaimTooHigh) Error() string {
 	return fmt.Sprintf("model classifies %d of %d exam samples correctly, below the claim of %d", e.Correct, e.N, e.Claim)
 }
 
-// AssignExam builds the witness of an accuracy proof of m on e for claim.
-// It refuses with *ErrClaimTooHigh when the model scores below claim.
-func AssignExam(m *model.Model, e *model.Exam, claim int) (*ExamCircuit, ExamPublic, error) {
+// AssignExam builds the witness of an accuracy proof of m on e for claim,
+// bound to the submitter (see SubmitterElement). It refuses with
+// *ErrClaimTooHigh when the model scores below claim.
+func AssignExam(m *model.Model, e *model.Exam, claim int, submitter *big.Int) (*ExamCircuit, ExamPublic, error) {
 	c, err := NewExamCircuit(m.Shape(), e)
 	if err != nil {
 		return nil, ExamPublic{}, err
@@ -228,8 +234,8 @@ func AssignExam(m *model.Model, e *model.Exam, claim int) (*ExamCircuit, ExamPub
 	if claim > correct {
 		return nil, ExamPublic{}, &ErrClaimTooHigh{Claim: claim, Correct: correct, N: e.N()}
 	}
-	c.Commitment, c.ExamDigest, c.Claim, c.Salt = commitment, digest, claim, salt.BigInt()
+	c.Commitment, c.ExamDigest, c.Claim, c.Salt, c.Submitter = commitment, digest, claim, salt.BigInt(), submitter
 	assignParams(m, c.W, c.B)
-	pub := ExamPublic{Commitment: m.Commitment, ExamDigest: model.HexElement(digest), Claim: claim, N: e.N()}
+	pub := ExamPublic{Commitment: m.Commitment, ExamDigest: model.HexElement(digest), Claim: claim, N: e.N(), Submitter: model.HexElement(submitter)}
 	return c, pub, nil
 }

@@ -63,7 +63,7 @@ func tinyProof(t testing.TB) proved {
 			provedErr = err
 			return
 		}
-		w, pub, err := circuit.AssignInference(m, []int64{5, 2})
+		w, pub, err := circuit.AssignInference(m, []int64{5, 2}, big.NewInt(0x1234))
 		if err != nil {
 			provedErr = err
 			return
@@ -154,7 +154,7 @@ func TestVerifyRejectsMalformed(t *testing.T) {
 		{"point not on curve", p.vk, offCurve, p.pub, circuit.ErrMalformedProof},
 		{"G2 point outside subgroup", p.vk, raw(&wrongSub), p.pub, circuit.ErrMalformedProof},
 		{"missing commitment", p.vk, raw(&noCommit), p.pub, circuit.ErrMalformedProof},
-		{"too few publics", p.vk, p.proof, p.pub[:2], circuit.ErrPublicInputs},
+		{"too few publics", p.vk, p.proof, p.pub[:3], circuit.ErrPublicInputs},
 		{"public above modulus", p.vk, p.proof, bigPub, circuit.ErrPublicInputs},
 		{"empty key", nil, p.proof, p.pub, circuit.ErrMalformedKey},
 		{"truncated key", p.vk[:len(p.vk)/2], p.proof, p.pub, circuit.ErrMalformedKey},
@@ -255,7 +255,7 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, pub, err := circuit.AssignInference(m, []int64{1, 6})
+	w, pub, err := circuit.AssignInference(m, []int64{1, 6}, big.NewInt(0))
 	if err != nil {
 		t.Fatal(err)
 	}

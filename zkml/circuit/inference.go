@@ -1,6 +1,8 @@
 package circuit
 
 import (
+	"math/big"
+
 	"github.com/consensys/gnark/frontend"
 
 	"emergence/zkml/model"
@@ -13,6 +15,9 @@ type InferenceCircuit struct {
 	Commitment  frontend.Variable `gnark:",public"`
 	InputDigest frontend.Variable `gnark:",public"`
 	Class       frontend.Variable `gnark:",public"`
+	// Submitter is the address (as a field element) allowed to submit the
+	// proof on chain, so a copied proof cannot be claimed by someone else.
+	Submitter frontend.Variable `gnark:",public"`
 
 	// Private: the model, its salt and the input.
 	Salt frontend.Variable
@@ -61,6 +66,7 @@ func (c *InferenceCircuit) Define(api frontend.API) error {
 	s := c.shape
 	b := s.Bounds()
 	rc := newChecker(api)
+	bindPublic(api, c.Submitter)
 	if err := assertCommitment(api, rc, s, c.W, c.B, c.Salt, c.Commitment); err != nil {
 		return err
 	}
@@ -131,10 +137,12 @@ type InferencePublic struct {
 	Commitment  string `json:"commitment"`
 	InputDigest string `json:"inputDigest"`
 	Class       int    `json:"class"`
+	Submitter   string `json:"submitter"`
 }
 
-// AssignInference builds the full witness of an inference proof of m on x.
-func AssignInference(m *model.Model, x []int64) (*InferenceCircuit, InferencePublic, error) {
+// AssignInference builds the full witness of an inference proof of m on x,
+// bound to the submitter (see SubmitterElement).
+func AssignInference(m *model.Model, x []int64, submitter *big.Int) (*InferenceCircuit, InferencePublic, error) {
 	s := m.Shape()
 	c, err := NewInferenceCircuit(s)
 	if err != nil {
@@ -153,7 +161,7 @@ func AssignInference(m *model.Model, x []int64) (*InferenceCircuit, InferencePub
 		return nil, InferencePublic{}, err
 	}
 	digest := model.InputDigest(x, s.InputBits)
-	c.Commitment, c.InputDigest, c.Class, c.Salt = commitment, digest, tr.Class, salt.BigInt()
+	c.Commitment, c.InputDigest, c.Class, c.Salt, c.Submitter = commitment, digest, tr.Class, salt.BigInt(), submitter
 	assignParams(m, c.W, c.B)
 	for i, v := range x {
 		c.X[i] = v
@@ -165,7 +173,7 @@ func AssignInference(m *model.Model, x []int64) (*InferenceCircuit, InferencePub
 		c.OneHot[j] = 0
 	}
 	c.OneHot[tr.Class] = 1
-	pub := InferencePublic{Commitment: m.Commitment, InputDigest: model.HexElement(digest), Class: tr.Class}
+	pub := InferencePublic{Commitment: m.Commitment, InputDigest: model.HexElement(digest), Class: tr.Class, Submitter: model.HexElement(submitter)}
 	return c, pub, nil
 }
 

@@ -122,7 +122,11 @@ func InferencePublics(p InferencePublic) ([]*big.Int, error) {
 	if p.Class < 0 {
 		return nil, errors.New("negative class")
 	}
-	return []*big.Int{c, d, big.NewInt(int64(p.Class))}, nil
+	s, err := model.ParseElement(p.Submitter)
+	if err != nil {
+		return nil, fmt.Errorf("submitter: %w", err)
+	}
+	return []*big.Int{c, d, big.NewInt(int64(p.Class)), s}, nil
 }
 
 // ExamPublics returns the public inputs of an accuracy proof, in circuit order.
@@ -138,7 +142,11 @@ func ExamPublics(p ExamPublic) ([]*big.Int, error) {
 	if p.Claim < 0 {
 		return nil, errors.New("negative claim")
 	}
-	return []*big.Int{c, d, big.NewInt(int64(p.Claim))}, nil
+	s, err := model.ParseElement(p.Submitter)
+	if err != nil {
+		return nil, fmt.Errorf("submitter: %w", err)
+	}
+	return []*big.Int{c, d, big.NewInt(int64(p.Claim)), s}, nil
 }
 
 // writeRawPK writes a proving key uncompressed (fast to read back).
@@ -158,3 +166,7 @@ func readPK(r io.Reader) (groth16.ProvingKey, error) {
 	}
 	return pk, nil
 }
+
+// SubmitterElement turns a 20-byte chain address into the field element a
+// proof is bound to (big-endian). The zero address binds to 0.
+func SubmitterElement(addr []byte) *big.Int { return new(big.Int).SetBytes(addr) }

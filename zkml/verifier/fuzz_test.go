@@ -52,11 +52,16 @@ func TestFixture(t *testing.T) {
 	if err := verifier.Verify(vk, proof, bad); !errors.Is(err, verifier.ErrInvalidProof) {
 		t.Fatalf("tampered class: %v", err)
 	}
+	bad = append([]*big.Int(nil), pub...)
+	bad[3] = big.NewInt(0x4321)
+	if err := verifier.Verify(vk, proof, bad); !errors.Is(err, verifier.ErrInvalidProof) {
+		t.Fatalf("tampered submitter: %v", err)
+	}
 	k, err := verifier.DecodeVK(vk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := verifier.NumPublics(k); n != 3 {
+	if n := verifier.NumPublics(k); n != 4 {
 		t.Fatalf("NumPublics=%d", n)
 	}
 }
