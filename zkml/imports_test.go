@@ -25,6 +25,7 @@ var allowed = map[string]bool{
 	"net/url":                 true, // url.Values in the query signature only
 	"strconv":                 true,
 	"strings":                 true,
+	"sync":                    true, // guards the decoded-key cache (CheckTx and FinalizeBlock)
 	"emergence/app":           true,
 	"emergence/store":         true,
 	"emergence/tx":            true,

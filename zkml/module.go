@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"emergence/app"
 	"emergence/store"
@@ -30,11 +31,45 @@ const (
 	NumPublics = 4
 )
 
+// maxCachedKeys bounds the decoded-key cache.
+const maxCachedKeys = 256
+
 // Module is the zkml chain module.
-type Module struct{}
+type Module struct {
+	// keys caches decoded, checked verifying keys by the hex SHA-256 of
+	// their bytes. Decoding (subgroup checks, the e(α, β) pairing) is about
+	// a third of a verification. The cache changes no result: a miss
+	// decodes the stored bytes again.
+	mu   sync.Mutex
+	keys map[string]*verifier.Key
+}
 
 // New returns the module.
-func New() *Module { return &Module{} }
+func New() *Module { return &Module{keys: make(map[string]*verifier.Key)} }
+
+// decodedKey returns the decoded verifying key of a registered circuit.
+func (m *Module) decodedKey(c *Circuit) (*verifier.Key, error) {
+	m.mu.Lock()
+	k := m.keys[c.VKHash]
+	m.mu.Unlock()
+	if k != nil {
+		return k, nil
+	}
+	k, err := verifier.DecodeVK(c.VK)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(c.VK)
+	if hex.EncodeToString(h[:]) != c.VKHash {
+		return nil, fmt.Errorf("%w: stored key does not match its hash", verifier.ErrMalformedKey)
+	}
+	m.mu.Lock()
+	if len(m.keys) < maxCachedKeys {
+		m.keys[c.VKHash] = k
+	}
+	m.mu.Unlock()
+	return k, nil
+}
 
 var _ app.Module = (*Module)(nil)
 
@@ -189,7 +224,7 @@ func (m *Module) handleRegisterInference(ctx *app.Context, raw json.RawMessage) 
 func submitter(ctx *app.Context) *big.Int { return new(big.Int).SetBytes(ctx.Signer[:]) }
 
 // verify charges GasVerify, rejects reused proofs and verifies.
-func verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int) (string, error) {
+func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int) (string, error) {
 	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
 		return "", CodeMalformedProof.Errorf("%d bytes, at most %d", len(proof), verifier.MaxProofBytes)
 	}
@@ -200,7 +235,10 @@ func verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int) (str
 	if err := ctx.ConsumeGas(GasVerify, "proof verification"); err != nil {
 		return "", err
 	}
-	err := verifier.Verify(c.VK, proof, publics)
+	k, err := m.decodedKey(c)
+	if err == nil {
+		err = verifier.VerifyDecoded(k, proof, publics)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, verifier.ErrMalformedProof):
@@ -250,7 +288,7 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim), submitter(ctx)})
+	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim), submitter(ctx)})
 	if err != nil {
 		return err
 	}
@@ -302,7 +340,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Class > 1<<16 {
 		return CodeBadPublicInput.Errorf("class %d out of range", msg.Class)
 	}
-	ph, err := verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class), submitter(ctx)})
+	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class), submitter(ctx)})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,9 @@ const (
 	MaxPublics = 16
 )
 
+// Key is a decoded and checked verifying key (from DecodeVK).
+type Key = groth16bn254.VerifyingKey
+
 // Errors of Verify, tested with errors.Is.
 var (
 	ErrMalformedKey   = errors.New("malformed verifying key")
