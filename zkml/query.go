@@ -185,11 +185,3 @@ func found(ok bool, err error) func(v any, what string, id uint64) (any, error) 
 		return v, nil
 	}
 }
-
-// valueReader serves one value for any key, to reuse getJSON on iterated values.
-type valueReader []byte
-
-func (v valueReader) Get([]byte) []byte                              { return v }
-func (v valueReader) Iterate([]byte, []byte, func(k, v []byte) bool) {}
-
-func readerOf(v []byte) store.Reader { return valueReader(v) }
