@@ -8,6 +8,7 @@
 //	POST /v1/txs                    broadcast; waits for commit (?mode=sync: after CheckTx only)
 //	GET  /v1/events                 Server-Sent Events: one "block" event per committed block
 //	GET  /v1/query/{module}/{path}  module queries
+//	GET  /v1/codes                  every result code: codespace, number, description
 //	PUT  /v1/blobs/{hash}, GET /v1/blobs/{hash}   content-addressed files
 //	GET  /metrics                   Prometheus
 //
@@ -44,6 +45,7 @@ type Backend interface {
 	Submit(raw []byte) (node.CheckResult, error)
 	BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, error)
 	Query(path string, params map[string][]string) (any, error)
+	Codes() []app.Code
 	Hub() *node.Hub
 }
 
@@ -82,6 +84,7 @@ func New(b Backend, blobs http.Handler) *Server {
 	s.mux.HandleFunc("POST /v1/txs", s.broadcast)
 	s.mux.HandleFunc("GET /v1/events", s.events)
 	s.mux.HandleFunc("GET /v1/query/{module}/{path...}", s.query)
+	s.mux.HandleFunc("GET /v1/codes", s.codes)
 	if blobs != nil {
 		s.mux.Handle("/v1/blobs/", blobs)
 	}
@@ -266,6 +269,22 @@ func (s *Server) submitErr(w http.ResponseWriter, err error) {
 	default:
 		writeQueryErr(w, err)
 	}
+}
+
+// CodeInfo is one entry of GET /v1/codes.
+type CodeInfo struct {
+	Codespace   string `json:"codespace"`
+	Code        uint32 `json:"code"`
+	Description string `json:"description"`
+}
+
+func (s *Server) codes(w http.ResponseWriter, r *http.Request) {
+	cs := s.b.Codes()
+	out := make([]CodeInfo, len(cs))
+	for i, c := range cs {
+		out[i] = CodeInfo{Codespace: c.Space, Code: c.Num, Description: c.Desc}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {

@@ -178,6 +178,9 @@ func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
 		if _, dup := a.byName[m.Name()]; dup || m.Name() == Space {
 			return nil, fmt.Errorf("app: duplicate module name %q", m.Name())
 		}
+		if err := checkCodes(m.Name(), m.Codes()); err != nil {
+			return nil, fmt.Errorf("app: module %s: %w", m.Name(), err)
+		}
 		a.byName[m.Name()] = m
 		a.modules = append(a.modules, m)
 		for _, h := range m.Msgs() {
@@ -197,6 +200,15 @@ func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
 	}
 	a.resetCheckState()
 	return a, nil
+}
+
+// Codes returns every result code: the app's, then each module's.
+func (a *App) Codes() []Code {
+	out := Codes()
+	for _, m := range a.modules {
+		out = append(out, m.Codes()...)
+	}
+	return out
 }
 
 // Module returns a registered module by name.

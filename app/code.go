@@ -75,5 +75,30 @@ var (
 	CodeMempoolFull       = Code{Space, 16, "node is busy"}
 )
 
+// Codes returns the app's own result codes in number order.
+func Codes() []Code {
+	return []Code{
+		CodeTxDecode, CodeSignature, CodeWrongChainID, CodeNonceTooLow, CodeNonceTooHigh, CodeUnknownMsg,
+		CodeInsufficientFee, CodeInsufficientFunds, CodeOutOfGas, CodeTxTooLarge, CodeInvalidMsg,
+		CodeInternal, CodeGasLimitTooHigh, CodeNotFound, CodeBadQuery, CodeMempoolFull,
+	}
+}
+
+// checkCodes verifies that a code table is numbered 1..n in one codespace.
+func checkCodes(space string, codes []Code) error {
+	for i, c := range codes {
+		if c.Space != space {
+			return fmt.Errorf("code %d of %s is in codespace %q", c.Num, space, c.Space)
+		}
+		if c.Num != uint32(i+1) {
+			return fmt.Errorf("codes of %s must be numbered 1, 2, ... in order; position %d has %d", space, i+1, c.Num)
+		}
+		if c.Desc == "" {
+			return fmt.Errorf("code %s/%d has no description", space, c.Num)
+		}
+	}
+	return nil
+}
+
 // ErrNotFound is returned (wrapped in an *Error) by queries for absent objects.
 var ErrNotFound = CodeNotFound.Err()

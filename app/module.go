@@ -18,6 +18,9 @@ type Module interface {
 	Name() string
 	// Msgs lists the message kinds the module handles.
 	Msgs() []MsgHandler
+	// Codes lists the module's result codes, numbered 1, 2, ... in order,
+	// all in the module's codespace. The list only ever grows.
+	Codes() []Code
 	// InitGenesis loads the module's genesis section (null when absent:
 	// use defaults).
 	InitGenesis(ctx *Context, raw json.RawMessage) error

@@ -14,3 +14,15 @@ var (
 	CodeTooManyOutputs    = app.Code{Space: Name, Num: 5, Desc: "too many outputs"}
 	CodeModuleAccount     = app.Code{Space: Name, Num: 6, Desc: "module accounts cannot receive transfers"}
 )
+
+// Codes implements app.Module: the module's result codes in number order.
+func (b *Bank) Codes() []app.Code {
+	return []app.Code{
+		CodeInsufficientFunds,
+		CodeInvalidAmount,
+		CodeInvalidAddress,
+		CodeOverflow,
+		CodeTooManyOutputs,
+		CodeModuleAccount,
+	}
+}

@@ -35,3 +35,33 @@ var (
 	CodeLabelerNotFound    = app.Code{Space: Name, Num: 23, Desc: "labeler not found"}
 	CodePersonhoodDisabled = app.Code{Space: Name, Num: 24, Desc: "personhood is not available on this chain"}
 )
+
+// Codes implements app.Module: the module's result codes in number order.
+func (m *Module) Codes() []app.Code {
+	return []app.Code{
+		CodeJobNotFound,
+		CodeNoBudget,
+		CodeBadClasses,
+		CodeBadJob,
+		CodeInsufficientStake,
+		CodeOpenAssignment,
+		CodeNotAssigned,
+		CodeAlreadyAssigned,
+		CodeNoWork,
+		CodeWindowClosed,
+		CodeRevealMismatch,
+		CodeNotCommitted,
+		CodeAlreadyRevealed,
+		CodeGoldMismatch,
+		CodeNotRequester,
+		CodeAlreadySettled,
+		CodeTooEarly,
+		CodeBadAmount,
+		CodeLowReputation,
+		CodeNotHuman,
+		CodeOwnJob,
+		CodeBadAnswer,
+		CodeLabelerNotFound,
+		CodePersonhoodDisabled,
+	}
+}

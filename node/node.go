@@ -323,6 +323,9 @@ func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, 
 	}
 }
 
+// Codes returns every result code the node's app can return.
+func (n *Node) Codes() []app.Code { return n.app.Codes() }
+
 // Tx returns a committed tx's result by hash.
 func (n *Node) Tx(hash [32]byte) (*app.TxResult, error) { return n.app.TxResult(hash) }
 

@@ -155,8 +155,23 @@ func TestNetwork(t *testing.T) {
 		t.Fatalf("blob back: %q %v", back, err)
 	}
 
+	// The code table lists the app's and the bank's codes.
+	resp, err := http.Get(base + "/v1/codes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []struct {
+		Codespace string `json:"codespace"`
+		Code      uint32 `json:"code"`
+	}
+	json.NewDecoder(resp.Body).Decode(&codes)
+	resp.Body.Close()
+	if len(codes) != len(app.Codes())+len(bank.New().Codes()) {
+		t.Fatalf("/v1/codes lists %d codes", len(codes))
+	}
+
 	// Metrics.
-	resp, err := http.Get(base + "/metrics")
+	resp, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

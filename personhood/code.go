@@ -29,3 +29,32 @@ var (
 	CodeHumanAlreadyBound = app.Code{Space: Name, Num: 22, Desc: "this human already proved personhood for another account in this app"}
 	CodeInvalidSlash      = app.Code{Space: Name, Num: 23, Desc: "invalid slash amount"}
 )
+
+// Codes implements app.Module: the module's result codes in number order.
+func (m *Module) Codes() []app.Code {
+	return []app.Code{
+		CodeInvalidField,
+		CodeOperatorExists,
+		CodeStakeTooLow,
+		CodeInvalidDeviceKey,
+		CodeUnknownOperator,
+		CodeOperatorSuspended,
+		CodeBadEnrolSignature,
+		CodeDuplicateIdentity,
+		CodeTreeFull,
+		CodeNotGovernance,
+		CodeUnknownRoot,
+		CodeExpiredRoot,
+		CodeMalformedProof,
+		CodeInvalidProof,
+		CodeAlreadyClaimed,
+		CodeEpochClosed,
+		CodeGrantExhausted,
+		CodeClaimsDisabled,
+		CodeInvalidRecipient,
+		CodeAlreadySuspended,
+		CodeInvalidApp,
+		CodeHumanAlreadyBound,
+		CodeInvalidSlash,
+	}
+}

@@ -30,3 +30,30 @@ var (
 	CodeInvalidAxon       = app.Code{Space: Name, Num: 20, Desc: "invalid axon address"}
 	CodeNotOwner          = app.Code{Space: Name, Num: 21, Desc: "only the subnet owner may do this"}
 )
+
+// Codes implements app.Module: the module's result codes in number order.
+func (m *Module) Codes() []app.Code {
+	return []app.Code{
+		CodeInvalidParams,
+		CodeSubnetNotFound,
+		CodeTooManySubnets,
+		CodeInsufficient,
+		CodeAlreadyRegistered,
+		CodeNotRegistered,
+		CodeAllImmune,
+		CodeBurnTooHigh,
+		CodeInvalidAmount,
+		CodeStakeTooLow,
+		CodeUnknownUID,
+		CodeDuplicateUID,
+		CodeTooManyWeights,
+		CodeInvalidWeights,
+		CodeNoPermit,
+		CodeNoCommit,
+		CodeRevealMismatch,
+		CodeRevealWindow,
+		CodeCommitReveal,
+		CodeInvalidAxon,
+		CodeNotOwner,
+	}
+}

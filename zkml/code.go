@@ -19,3 +19,19 @@ var (
 	CodeBadField        = app.Code{Space: Name, Num: 9, Desc: "bad message field"}
 	CodeCircuitNotFound = app.Code{Space: Name, Num: 10, Desc: "circuit not registered"}
 )
+
+// Codes implements app.Module: the module's result codes in number order.
+func (m *Module) Codes() []app.Code {
+	return []app.Code{
+		CodeExamNotFound,
+		CodeMalformedProof,
+		CodeInvalidProof,
+		CodeMalformedKey,
+		CodeKeyTooLarge,
+		CodeBadPublicInput,
+		CodeWrongCircuit,
+		CodeDuplicateProof,
+		CodeBadField,
+		CodeCircuitNotFound,
+	}
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"emergence/app"
+	"emergence/store"
+)
+
+var updateCodes = flag.Bool("update-codes", false, "rewrite testdata/result-codes.txt with the current result codes")
+
+// TestResultCodesAppendOnly holds every module's result codes to the table
+// in testdata/result-codes.txt: a code may be added at the end of its
+// codespace, never renumbered, reworded or removed (clients and scripts
+// match on them). Run with -update-codes after adding codes.
+func TestResultCodesAppendOnly(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mods := chainModules()
+	a, err := app.New(st, app.Options{Fees: mods[0].(app.FeeCollector)}, mods...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cur []string
+	for _, c := range a.Codes() {
+		cur = append(cur, fmt.Sprintf("%s\t%d\t%s", c.Space, c.Num, c.Desc))
+	}
+	path := filepath.Join("testdata", "result-codes.txt")
+	if *updateCodes {
+		if err := os.WriteFile(path, []byte(strings.Join(cur, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/emergence -run ResultCodes -update-codes to create it)", err)
+	}
+	have := map[string]bool{}
+	for _, l := range cur {
+		have[l] = true
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if !have[l] {
+			t.Errorf("result code %q was renumbered, reworded or removed; codes are append-only", l)
+		}
+	}
+	if got, want := len(cur), len(strings.Split(strings.TrimSpace(string(raw)), "\n")); got != want {
+		t.Errorf("%d codes now, %d in %s: run with -update-codes to record new codes", got, want, path)
+	}
+}
