@@ -63,9 +63,6 @@ func TestIDCreateAndShow(t *testing.T) {
 // same person's second identity, the person claims UBI to a fresh address,
 // a second claim is refused, and governance suspends the operator.
 func TestPersonhoodDevnetCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a CometBFT node")
-	}
 	unsetPassphraseEnv(t)
 	home, dir := t.TempDir(), t.TempDir()
 	base := []string{"--home", home, "--keyring-backend", "test"}

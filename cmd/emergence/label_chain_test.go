@@ -24,9 +24,6 @@ import (
 // requester reveals gold, a labeler settles, results are scored with
 // 'label eval', the spammer is slashed.
 func TestLabelDevnetCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a CometBFT node")
-	}
 	unsetPassphraseEnv(t)
 	net := nodetest.Start(t, nodetest.Options{Modules: func(b *bank.Bank) []app.Module { return []app.Module{label.New(b)} }})
 	home, dir := t.TempDir(), t.TempDir()

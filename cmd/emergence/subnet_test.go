@@ -165,9 +165,6 @@ func TestParseWeights(t *testing.T) {
 // TestSimSubnet runs "emergence sim subnet" briefly on its own in-process
 // network and checks the JSON report's shape and the random miner's ~0.
 func TestSimSubnet(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a node")
-	}
 	digits := filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz")
 	r := runSubnetCLI(t, "", "sim", "subnet", "--epochs", "4", "--block-time", "50ms", "--data", digits, "-o", "json")
 	if r.err != nil {

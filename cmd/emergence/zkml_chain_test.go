@@ -22,9 +22,6 @@ import (
 // set up, prove, register the exam, attest, query the attestation and the
 // leaderboard; a raised claim is rejected with a result code.
 func TestZKMLDevnetCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a CometBFT node")
-	}
 	unsetPassphraseEnv(t)
 	dir := t.TempDir()
 	data := zkmlTinyData(t, dir)

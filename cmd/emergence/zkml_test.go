@@ -120,9 +120,6 @@ func TestZKMLTrainSetupProveVerify(t *testing.T) {
 }
 
 func TestZKMLCeremony(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a two-phase MPC ceremony (about 20 s on two loaded cores)")
-	}
 	dir := t.TempDir()
 	data := zkmlTinyData(t, dir)
 	m, cer, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "cer"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")

@@ -22,9 +22,6 @@ import (
 // (one a spammer) label through the worker, the requester reveals gold,
 // settlement pays the honest labelers and slashes the spammer.
 func TestDevnetJob(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a CometBFT node")
-	}
 	net := nodetest.Start(t, nodetest.Options{
 		Modules:   func(b *bank.Bank) []app.Module { return []app.Module{label.New(b)} },
 		ExtraKeys: []string{"dave"},

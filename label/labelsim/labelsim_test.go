@@ -11,9 +11,6 @@ import (
 // TestSmallAttack runs a small attack on a real node: 14 honest agents, 6
 // random spammers (three operators with two accounts each) and 2 colluders.
 func TestSmallAttack(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a CometBFT node")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Config{Honest: 14, Spammers: 6, SpammerAccounts: 2, Colluders: 2, Items: 200, Redundancy: 5, Seed: 3,

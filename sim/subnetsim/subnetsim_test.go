@@ -41,9 +41,6 @@ func trained(t *testing.T) (*model.Model, *model.Dataset) {
 // nothing, and the weight copier earns less than an honest validator of
 // equal stake.
 func TestAttacks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a node")
-	}
 	m, test := trained(t)
 	nw := nodetest.Start(t, nodetest.Options{
 		Modules:   func(b *bank.Bank) []app.Module { return []app.Module{subnet.New(b)} },

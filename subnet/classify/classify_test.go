@@ -93,9 +93,6 @@ func TestMinerHTTP(t *testing.T) {
 // and two honest validators, and checks that after a few epochs incentive
 // ranks the miners by quality and the random miner earns about nothing.
 func TestSubnetIncentiveFollowsQuality(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a node")
-	}
 	m, test := trainDigits(t)
 	miners := []string{"m0", "m1", "m2", "mrand"}
 	noise := []float64{0, 0.35, 0.7, 1}

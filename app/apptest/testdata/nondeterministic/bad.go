@@ -1,3 +1,4 @@
+// Package bad breaks every rule of apptest.Guard, for the guard's own test.
 package bad
 
 import (
@@ -5,6 +6,7 @@ import (
 	"time"
 )
 
+// Bad uses maps, goroutines, the wall clock, randomness and floats.
 func Bad() float64 {
 	m := map[string]int{}
 	go func() {}()
