@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
 )
@@ -42,6 +43,9 @@ func ModuleAddress(name string) Address {
 
 // String returns the bech32 form, e.g. "emg1...".
 func (a Address) String() string {
+	if s, ok := textCache.str(a); ok {
+		return s
+	}
 	conv, err := bech32.ConvertBits(a[:], 8, 5, true)
 	if err != nil {
 		panic(err) // 8->5 bit conversion of 20 bytes cannot fail
@@ -50,6 +54,7 @@ func (a Address) String() string {
 	if err != nil {
 		panic(err) // a 3-char prefix and 32 groups are always encodable
 	}
+	textCache.put(a, s)
 	return s
 }
 
@@ -71,6 +76,9 @@ func (a *Address) UnmarshalText(b []byte) error {
 
 // ParseAddress parses a bech32 address with the "emg" prefix.
 func ParseAddress(s string) (Address, error) {
+	if a, ok := textCache.addr(s); ok {
+		return a, nil
+	}
 	hrp, data, err := bech32.Decode(s)
 	if err != nil {
 		return Address{}, fmt.Errorf("%w %q: %v", ErrInvalidAddress, s, err)
@@ -87,5 +95,49 @@ func ParseAddress(s string) (Address, error) {
 	}
 	var a Address
 	copy(a[:], raw)
+	if a.String() != s {
+		// bech32 also accepts the all-upper-case form; only the canonical
+		// lower-case text is an address here, so each address has one text.
+		return Address{}, fmt.Errorf("%w %q: not in canonical lower case", ErrInvalidAddress, s)
+	}
 	return a, nil
+}
+
+// maxCachedAddresses bounds the address text cache.
+const maxCachedAddresses = 1 << 16
+
+// textCache remembers the bech32 text of recently seen addresses in both
+// directions: encoding and decoding bech32 was a visible share of a
+// transaction's cost, and accounts recur.
+var textCache addrCache
+
+type addrCache struct {
+	mu   sync.Mutex
+	text map[Address]string
+	byS  map[string]Address
+}
+
+func (c *addrCache) str(a Address) (string, bool) {
+	c.mu.Lock()
+	s, ok := c.text[a]
+	c.mu.Unlock()
+	return s, ok
+}
+
+func (c *addrCache) addr(s string) (Address, bool) {
+	c.mu.Lock()
+	a, ok := c.byS[s]
+	c.mu.Unlock()
+	return a, ok
+}
+
+func (c *addrCache) put(a Address, s string) {
+	c.mu.Lock()
+	if c.text == nil || len(c.text) >= maxCachedAddresses {
+		c.text = make(map[Address]string)
+		c.byS = make(map[string]Address)
+	}
+	c.text[a] = s
+	c.byS[s] = a
+	c.mu.Unlock()
 }
