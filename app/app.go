@@ -127,6 +127,11 @@ type App struct {
 	seenMu sync.Mutex
 	seen   map[[32]byte]*tx.Tx
 
+	// batcher verifies the signatures of concurrently submitted txs in
+	// batches; started by the first PreVerify, stopped by Close.
+	batcherOnce sync.Once
+	batcher     *tx.Batcher
+
 	// OnCommit, when set, is called after each Commit with the block's results.
 	OnCommit func(BlockResult)
 }
@@ -374,8 +379,24 @@ func (a *App) PreVerify(raw []byte) {
 	if ok {
 		return
 	}
-	if t, err := a.decodeVerify(raw); err == nil {
+	a.batcherOnce.Do(func() { a.batcher = tx.NewBatcher(runtime.GOMAXPROCS(0)) })
+	if uint64(len(raw)) > a.params.MaxTxBytes {
+		return
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return
+	}
+	if t.VerifyWith(a.batcher) == nil {
 		a.remember(h, t)
+	}
+}
+
+// Close stops the app's background signature workers.
+func (a *App) Close() {
+	a.batcherOnce.Do(func() {})
+	if a.batcher != nil {
+		a.batcher.Close()
 	}
 }
 
@@ -589,18 +610,59 @@ func (a *App) decodeAll(txs [][]byte) []decodedTx {
 		return out
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(todo))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for j := w; j < len(todo); j += workers {
-				i := todo[j]
-				out[i].tx, out[i].err = a.decodeVerify(txs[i])
-			}
-		}(w)
+	parallel := func(n int, fn func(i int)) {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for j := w; j < n; j += workers {
+					fn(j)
+				}
+			}(w)
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	parallel(len(todo), func(j int) {
+		i := todo[j]
+		if uint64(len(txs[i])) > a.params.MaxTxBytes {
+			out[i].err = CodeTxTooLarge.Errorf("%d bytes, at most %d", len(txs[i]), a.params.MaxTxBytes)
+			return
+		}
+		t, err := tx.Decode(txs[i])
+		if err != nil {
+			out[i].err = CodeTxDecode.Errorf("%v", err)
+			return
+		}
+		if tx.AddressFromPubKey(t.PubKey) != t.Body.Signer {
+			out[i].err = CodeSignature.Errorf("%v: public key does not belong to signer %s", tx.ErrSignature, t.Body.Signer)
+			return
+		}
+		out[i].tx = t
+	})
+	// Verify the decoded ones in batches of 64, batches in parallel.
+	var check []int
+	for _, i := range todo {
+		if out[i].tx != nil {
+			check = append(check, i)
+		}
+	}
+	const chunk = 64
+	parallel((len(check)+chunk-1)/chunk, func(c int) {
+		part := check[c*chunk : min(len(check), (c+1)*chunk)]
+		sc := make([]tx.SigCheck, len(part))
+		for k, i := range part {
+			t := out[i].tx
+			sc[k] = tx.SigCheck{Pub: t.PubKey, Msg: t.BodyBytes, Sig: t.Sig}
+		}
+		for k, ok := range tx.VerifyBatch(sc) {
+			if !ok {
+				i := part[k]
+				out[i].tx = nil
+				out[i].err = CodeSignature.Errorf("%v: signature does not verify", tx.ErrSignature)
+			}
+		}
+	})
 	return out
 }
 

@@ -137,6 +137,7 @@ func (n *Node) Stop() error {
 		n.cmt.Wait()
 	}
 	n.hub.close()
+	n.app.Close()
 	if cerr := n.store.Close(); err == nil {
 		err = cerr
 	}

@@ -3,6 +3,7 @@ package tx
 import (
 	"bytes"
 	"crypto/ed25519"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -158,9 +159,24 @@ func Decode(raw []byte) (*Tx, error) {
 	return t, nil
 }
 
-// verifyOpts select the Go standard library's ed25519 verification rules,
-// so a signature is valid here exactly when crypto/ed25519 accepts it.
-var verifyOpts = &voi.Options{Verify: voi.VerifyOptionsStdLib}
+// verifyOpts select ZIP-215 verification rules (cofactored; the rules
+// CometBFT uses for its own signatures). Under ZIP-215, one-by-one and batch
+// verification accept exactly the same signatures, so nodes that batch and
+// nodes that do not always agree. Every signature crypto/ed25519 accepts is
+// accepted; ZIP-215 also accepts some non-canonical encodings that honest
+// signers never produce.
+var verifyOpts = &voi.Options{Verify: voi.VerifyOptionsZIP_215}
+
+// VerifyWith is Verify with the signature checked by a Batcher.
+func (t *Tx) VerifyWith(b *Batcher) error {
+	if AddressFromPubKey(t.PubKey) != t.Body.Signer {
+		return fmt.Errorf("%w: public key does not belong to signer %s", ErrSignature, t.Body.Signer)
+	}
+	if !b.Verify(SigCheck{Pub: t.PubKey, Msg: t.BodyBytes, Sig: t.Sig}) {
+		return fmt.Errorf("%w: signature does not verify", ErrSignature)
+	}
+	return nil
+}
 
 // Verify checks that the public key belongs to the signer and that the
 // signature covers the body bytes.
@@ -175,7 +191,7 @@ func (t *Tx) Verify() error {
 }
 
 // VerifySignature reports whether sig is pub's ed25519 signature of msg,
-// under the standard library's rules. Public keys are decompressed and
+// under ZIP-215 rules. Public keys are decompressed and
 // expanded once and kept in a bounded cache, since an account signs many
 // transactions.
 func VerifySignature(pub ed25519.PublicKey, msg, sig []byte) bool {
@@ -219,4 +235,96 @@ func expandedKey(pub ed25519.PublicKey) *voi.ExpandedPublicKey {
 	expanded.m[id] = k
 	expanded.Unlock()
 	return k
+}
+
+// SigCheck is one signature to verify.
+type SigCheck struct {
+	Pub ed25519.PublicKey
+	Msg []byte
+	Sig []byte
+}
+
+// VerifyBatch verifies many signatures at once, which costs much less per
+// signature than one by one, and reports each one's validity (exactly as
+// VerifySignature would).
+func VerifyBatch(checks []SigCheck) []bool {
+	out := make([]bool, len(checks))
+	if len(checks) == 1 {
+		out[0] = VerifySignature(checks[0].Pub, checks[0].Msg, checks[0].Sig)
+		return out
+	}
+	bv := voi.NewBatchVerifier()
+	idx := make([]int, 0, len(checks))
+	for i, c := range checks {
+		if len(c.Pub) != ed25519.PublicKeySize {
+			continue
+		}
+		k := expandedKey(c.Pub)
+		if k == nil {
+			continue
+		}
+		bv.AddExpandedWithOptions(k, c.Msg, c.Sig, verifyOpts)
+		idx = append(idx, i)
+	}
+	if len(idx) == 0 {
+		return out
+	}
+	_, valid := bv.Verify(crand.Reader)
+	for j, i := range idx {
+		out[i] = valid[j]
+	}
+	return out
+}
+
+// Batcher gathers signature checks from concurrent callers into batches:
+// under load, callers that arrive together are verified together.
+type Batcher struct {
+	reqs chan *batchReq
+}
+
+type batchReq struct {
+	check SigCheck
+	ok    chan bool
+}
+
+// maxBatch bounds one batch; larger batches gain little.
+const maxBatch = 64
+
+// NewBatcher starts workers goroutines that verify queued checks.
+func NewBatcher(workers int) *Batcher {
+	b := &Batcher{reqs: make(chan *batchReq, 4*maxBatch*workers)}
+	for i := 0; i < workers; i++ {
+		go b.run()
+	}
+	return b
+}
+
+func (b *Batcher) run() {
+	reqs := make([]*batchReq, 0, maxBatch)
+	checks := make([]SigCheck, 0, maxBatch)
+	for first := range b.reqs {
+		reqs, checks = append(reqs[:0], first), append(checks[:0], first.check)
+	fill:
+		for len(reqs) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				reqs, checks = append(reqs, r), append(checks, r.check)
+			default:
+				break fill
+			}
+		}
+		for i, ok := range VerifyBatch(checks) {
+			reqs[i].ok <- ok
+		}
+	}
+}
+
+// Close stops the workers; Verify must not be called afterwards.
+func (b *Batcher) Close() { close(b.reqs) }
+
+// Verify queues one check and waits for its result.
+func (b *Batcher) Verify(c SigCheck) bool {
+	r := &batchReq{check: c, ok: make(chan bool, 1)}
+	b.reqs <- r
+	return <-r.ok
 }
