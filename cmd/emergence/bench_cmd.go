@@ -57,7 +57,7 @@ process (node capacity) and through POST /v1/txs from a separate process (what u
 It waits for every transfer to commit and prints committed tx/s, p50/p99 commit latency
 (submission to commit) and raw ed25519 verifications/s on one core. The top-level
 p50_ms/p99_ms are those of the HTTP path.`,
-		Example: "  emergence bench transfers --accounts 64 --txs 40000 --output json",
+		Example: "  emergence bench transfers --accounts 256 --txs 40000 --block-time 500ms --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if accounts < 1 || txs < accounts {
@@ -144,9 +144,9 @@ p50_ms/p99_ms are those of the HTTP path.`,
 			})
 		},
 	}
-	cmd.Flags().IntVar(&accounts, "accounts", 64, "sending accounts (each submits its txs in nonce order)")
-	cmd.Flags().IntVar(&txs, "txs", 20000, "transfers per path")
-	cmd.Flags().DurationVar(&blockTime, "block-time", 200*time.Millisecond, "devnet block time")
+	cmd.Flags().IntVar(&accounts, "accounts", 256, "sending accounts (each submits its txs in nonce order)")
+	cmd.Flags().IntVar(&txs, "txs", 40000, "transfers per path")
+	cmd.Flags().DurationVar(&blockTime, "block-time", 500*time.Millisecond, "devnet block time")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the devnet home afterwards")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the node process to this file")
 	return cmd
