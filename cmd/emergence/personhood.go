@@ -351,19 +351,7 @@ func newPHSuspendCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg(personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: op, Slash: amt, Reason: reason})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.send(cmd, &f, personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: op, Slash: amt, Reason: reason})
 			return err
 		},
 	}

@@ -84,22 +84,10 @@ Example:
   emergence tx subnet create classify --tempo 20 --from alice`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
 			h.CommitReveal = !noCR
 			h.Yuma3 = !legacy
 			hp := h
-			m, err := msg("subnet/create", subnet.CreateMsg{Name: args[0], Task: task, Hyper: &hp})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err := g.send(cmd, &f, "subnet/create", subnet.CreateMsg{Name: args[0], Task: task, Hyper: &hp})
 			return err
 		},
 	}
@@ -205,19 +193,7 @@ func newSubnetRegisterCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("subnet/register", subnet.RegisterMsg{NetUID: net, MaxBurn: mb, Axon: axon})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.send(cmd, &f, "subnet/register", subnet.RegisterMsg{NetUID: net, MaxBurn: mb, Axon: axon})
 			return err
 		},
 	}
@@ -238,19 +214,7 @@ func newSubnetServeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("subnet/serve", subnet.ServeMsg{NetUID: net, Axon: args[1]})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.send(cmd, &f, "subnet/serve", subnet.ServeMsg{NetUID: net, Axon: args[1]})
 			return err
 		},
 	}
@@ -277,19 +241,7 @@ func newSubnetStakeCmd(g *globals, action string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("subnet/"+action, subnet.StakeMsg{NetUID: net, Hotkey: hk, Amount: amt})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.send(cmd, &f, "subnet/"+action, subnet.StakeMsg{NetUID: net, Hotkey: hk, Amount: amt})
 			return err
 		},
 	}
@@ -425,19 +377,7 @@ func newSubnetSetWeightsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("subnet/set-weights", subnet.WeightsMsg{NetUID: net, UIDs: uids, Values: vals})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.send(cmd, &f, "subnet/set-weights", subnet.WeightsMsg{NetUID: net, UIDs: uids, Values: vals})
 			return err
 		},
 	}

@@ -141,7 +141,7 @@ func TestTestnetKillAndCatchUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(c *client.Client, amt uint64) {
+	send := func(c *client.Client, amt uint64) int64 {
 		t.Helper()
 		m, _ := tx.NewMsg("bank/send", bank.SendMsg{To: mustAddr(t, tn.Keys["bob"]), Amount: amt})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -150,6 +150,7 @@ func TestTestnetKillAndCatchUp(t *testing.T) {
 		if err != nil || res.Code != 0 {
 			t.Fatalf("transfer via %s: %+v %v", c.Base(), res, err)
 		}
+		return res.Height
 	}
 	send(clients[0], 1000)
 
@@ -159,15 +160,19 @@ func TestTestnetKillAndCatchUp(t *testing.T) {
 	for _, c := range clients[:3] {
 		waitHeight(t, c, h+5, 60*time.Second)
 	}
-	send(clients[1], 2000)
+	h2 := send(clients[1], 2000)
 
 	// Restart node3: it replays and catches up.
 	procs[3] = startProc(t, tn.Nodes[3].Home)
-	target := height(t, clients[0])
+	// Catch up to (at least) the block holding the second transfer.
+	target := max(height(t, clients[0]), h2)
 	waitHeight(t, clients[3], target, 90*time.Second)
 
 	// All four agree on the app hash at a common height.
 	common := target
+	for _, c := range clients {
+		waitHeight(t, c, common, 30*time.Second)
+	}
 	var want string
 	for i, c := range clients {
 		b, err := c.Block(context.Background(), common)
