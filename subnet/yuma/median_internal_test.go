@@ -36,7 +36,7 @@ func TestCaseA_WeightedMedian(t *testing.T) {
 		e.medStake = fxs(tc.stake...)
 		e.medScore = fxs(tc.score...)
 		minority := fx(1).Sub(fx(0.51))
-		got := e.weightedMedian(minority, fixed.Sum(e.medStake))
+		got := e.weightedMedian(e.medScore, minority, fixed.Sum(e.medStake))
 		if got != fx(tc.want) {
 			t.Fatalf("median(%v, %v) = %s, want %v", tc.stake, tc.score, got, tc.want)
 		}
@@ -120,7 +120,7 @@ func TestWeightedMedianDefinition(t *testing.T) {
 		minority := total.Sub(fixed.Ratio(next(100), 100))
 		var e Epoch
 		e.medStake, e.medScore = stake, score
-		got := e.weightedMedian(minority, total)
+		got := e.weightedMedian(e.medScore, minority, total)
 		// Definition by sorting candidate scores.
 		want := fixed.I32F32(-1)
 		for _, cand := range score {
