@@ -163,6 +163,24 @@ func DecodeMsg(raw json.RawMessage, v any) error {
 	return nil
 }
 
+// DecodeGenesis decodes a module's genesis section into v strictly
+// (unknown fields and trailing data are errors, so typos are caught). An
+// absent or null section leaves v, the module's defaults, as it is.
+func DecodeGenesis(raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the genesis section")
+	}
+	return nil
+}
+
 // MustJSON encodes v for state storage; it panics only on values that
 // cannot be encoded, which is a programming error.
 func MustJSON(v any) []byte {

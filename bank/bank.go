@@ -400,12 +400,8 @@ func (b *Bank) params(r store.Reader) params {
 // InitGenesis implements app.Module.
 func (b *Bank) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	g := Genesis{Emission: DefaultEmission()}
-	if len(raw) > 0 && string(raw) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&g); err != nil {
-			return fmt.Errorf("decode bank genesis: %w", err)
-		}
+	if err := app.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("decode bank genesis: %w", err)
 	}
 	e := g.Emission
 	if e.Validators+e.Subnets+e.UBI+e.Treasury != 100 {

@@ -102,10 +102,8 @@ func (m *Module) Msgs() []app.MsgHandler {
 // InitGenesis implements app.Module.
 func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	g := Genesis{Params: DefaultParams()}
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("label genesis: %w", err)
-		}
+	if err := app.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("label genesis: %w", err)
 	}
 	p := g.Params
 	if p.GoldKappaPermille > 1000 || p.SlashPermille > 1000 || p.NoRevealSlashPermille > 1000 || p.MinSkillPermille > 1000 || p.MinGoldPermille > 1000 ||

@@ -280,7 +280,7 @@ func (m *Module) verifier(p Params) (*claim.Verifier, error) {
 func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	g := Genesis{Params: DefaultParams()}
 	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if err := app.DecodeGenesis(raw, &g); err != nil {
 			return fmt.Errorf("personhood genesis: %w", err)
 		}
 		d := DefaultParams()

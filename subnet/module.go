@@ -74,12 +74,8 @@ type Genesis struct {
 // InitGenesis implements app.Module.
 func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	g := Genesis{Params: DefaultParams()}
-	if len(raw) > 0 && string(raw) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&g); err != nil {
-			return fmt.Errorf("decode subnet genesis: %w", err)
-		}
+	if err := app.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("decode subnet genesis: %w", err)
 	}
 	if g.Params.MaxSubnets == 0 {
 		return fmt.Errorf("subnet genesis: max_subnets must be positive")
