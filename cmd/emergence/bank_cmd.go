@@ -42,15 +42,7 @@ func newBankTxCmd(g *globals) *cobra.Command {
 			if amt == 0 {
 				return errorf("send a positive amount", "amount is zero")
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("bank/send", bank.SendMsg{To: to, Amount: amt})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "bank/send", bank.SendMsg{To: to, Amount: amt})
 			return err
 		},
 	}

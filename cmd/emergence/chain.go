@@ -159,6 +159,11 @@ func (g *globals) send(cmd *cobra.Command, f *txFlags, kind string, value any) (
 	if err != nil {
 		return nil, err
 	}
+	return g.sendAs(cmd, key, f, kind, value)
+}
+
+// sendAs is send for commands that resolved the signing key already.
+func (g *globals) sendAs(cmd *cobra.Command, key ed25519.PrivateKey, f *txFlags, kind string, value any) (*app.TxResult, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, err

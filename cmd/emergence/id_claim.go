@@ -125,15 +125,7 @@ The transaction is signed by --from, default --to when --to is a key name.
 			if err != nil {
 				return err
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg(personhood.Name+"/claim", personhood.ClaimMsg{Epoch: e, Root: path.Root, NullifierHash: personhood.FieldString(pub.NullifierHash), Recipient: recipient, Proof: hex.EncodeToString(proof)})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/claim", personhood.ClaimMsg{Epoch: e, Root: path.Root, NullifierHash: personhood.FieldString(pub.NullifierHash), Recipient: recipient, Proof: hex.EncodeToString(proof)})
 			return err
 		},
 	}
@@ -172,15 +164,7 @@ it to your UBI claims or other apps.`,
 			if err != nil {
 				return err
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg(personhood.Name+"/prove-human", personhood.ProveHumanMsg{App: args[0], Root: path.Root, NullifierHash: personhood.FieldString(pub.NullifierHash), Proof: hex.EncodeToString(proof)})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/prove-human", personhood.ProveHumanMsg{App: args[0], Root: path.Root, NullifierHash: personhood.FieldString(pub.NullifierHash), Proof: hex.EncodeToString(proof)})
 			return err
 		},
 	}

@@ -221,15 +221,7 @@ func newLabelStakeCmd(g *globals, kind string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := labelMsg("label/"+kind, label.StakeMsg{Amount: amt})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "label/"+kind, label.StakeMsg{Amount: amt})
 			return err
 		},
 	}
@@ -254,15 +246,7 @@ func newLabelJobTxCmd(g *globals, kind, short string, gas uint64) *cobra.Command
 			if err != nil {
 				return err
 			}
-			m, err := labelMsg("label/"+kind, label.JobMsg{Job: id})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "label/"+kind, label.JobMsg{Job: id})
 			return err
 		},
 	}
@@ -333,15 +317,7 @@ and only their hash goes on chain. 'emergence labeler' does all of this for you.
 			if err := labeler.SaveJSON(labeler.SecretPath(g.labelDir(), id, who), sec); err != nil {
 				return err
 			}
-			m, err := labelMsg("label/commit", label.CommitMsg{Job: id, Commitment: sec.Commitment()})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "label/commit", label.CommitMsg{Job: id, Commitment: sec.Commitment()})
 			return err
 		},
 	}
@@ -371,15 +347,7 @@ func newLabelRevealCmd(g *globals) *cobra.Command {
 			if err := labeler.LoadJSON(labeler.SecretPath(g.labelDir(), id, who), &sec); err != nil {
 				return errorf("commit first with 'emergence tx label commit' using the same --home", "%v", err)
 			}
-			m, err := labelMsg("label/reveal", label.RevealMsg{Job: id, Items: sec.Items, Answers: sec.Answers, Salt: sec.Salt})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "label/reveal", label.RevealMsg{Job: id, Items: sec.Items, Answers: sec.Answers, Salt: sec.Salt})
 			return err
 		},
 	}
@@ -412,15 +380,7 @@ func newLabelRevealGoldCmd(g *globals) *cobra.Command {
 			if err := labeler.LoadJSON(path, &sec); err != nil {
 				return errorf("pass --secret with the file 'tx label create-job' saved", "%v", err)
 			}
-			m, err := labelMsg("label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: sec.Gold, Salt: sec.Salt})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: sec.Gold, Salt: sec.Salt})
 			return err
 		},
 	}

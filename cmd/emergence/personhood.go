@@ -63,15 +63,7 @@ the keyring, kept on the enrolment device).`,
 			if err != nil {
 				return err
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg(personhood.Name+"/register-operator", personhood.RegisterMsg{DeviceKey: hex.EncodeToString(dev.Public().(ed25519.PublicKey)), Stake: amt})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/register-operator", personhood.RegisterMsg{DeviceKey: hex.EncodeToString(dev.Public().(ed25519.PublicKey)), Stake: amt})
 			return err
 		},
 	}

@@ -147,15 +147,7 @@ func newSubnetSetHyperCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: net, Hyper: h})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: net, Hyper: h})
 			return err
 		},
 	}

@@ -61,15 +61,7 @@ The new id is in the tx's zkml/register event.`,
 				kind = "zkml/register-inference"
 				v = zkml.MsgRegisterInference{Name: name, ShapeDigest: k.Info.ShapeDigest, VK: k.VK}
 			}
-			m, err := msg(kind, v)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
+			_, err = g.sendAs(cmd, key, &f, kind, v)
 			return err
 		},
 	}
