@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -276,7 +277,7 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
 	var g Genesis
 	if len(req.AppStateBytes) > 0 {
-		dec := json.NewDecoder(bytesReader(req.AppStateBytes))
+		dec := json.NewDecoder(bytes.NewReader(req.AppStateBytes))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&g); err != nil {
 			return nil, fmt.Errorf("decode genesis app_state: %w", err)
@@ -337,6 +338,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	ctx := &Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
 	_, err = a.ante(ctx, t, len(req.Tx))
 	if err == nil && req.Type == abci.CHECK_TX_TYPE_CHECK {
+		// Message checks see the ante's effects; what they write is dropped.
+		mctx := *ctx
+		mctx.KV = store.NewCache(kv, &a.checkErr)
+		ctx := &mctx
 		for _, m := range t.Body.Msgs {
 			if h := a.msgs[m.Type]; h.Check != nil {
 				if err = safeCall(func() error { return h.Check(ctx, m.Value) }); err != nil {
@@ -351,14 +356,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	if err != nil {
 		return checkResp(err, t.Body.GasLimit), nil
 	}
-	a.commitAnte(kv, t)
-	return &abci.CheckTxResponse{Code: 0, GasWanted: int64(t.Body.GasLimit)}, nil
-}
-
-// commitAnte keeps only the nonce and fee effects of a checked tx in the
-// mempool view (message effects are not simulated).
-func (a *App) commitAnte(kv *store.Cache, t *tx.Tx) {
+	// Keep only the ante effects (nonce, fee) in the mempool view; message
+	// effects are not simulated.
 	kv.WriteTo(a.checkState)
+	return &abci.CheckTxResponse{Code: 0, GasWanted: int64(t.Body.GasLimit)}, nil
 }
 
 func checkResp(err error, gas uint64) *abci.CheckTxResponse {
