@@ -227,31 +227,21 @@ func readDelimited(r io.Reader, delim rune) ([]Row, error) {
 		return nil, fmt.Errorf("line 1: header %q must name worker, item (or question) and label (or answer) columns", strings.Join(header, string(delim)))
 	}
 	var rows []Row
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvErr(err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(header) {
-			return nil, fmt.Errorf("line %d: %d fields, want %d as in the header", line, len(rec), len(header))
-		}
+	err = eachRecord(cr, len(header), func(rec []string, line int) error {
 		row := Row{Worker: strings.TrimSpace(rec[wc]), Item: strings.TrimSpace(rec[ic]), Label: strings.TrimSpace(rec[lc]), Line: line}
 		switch {
 		case row.Worker == "":
-			return nil, fmt.Errorf("line %d: empty worker", line)
+			return fmt.Errorf("line %d: empty worker", line)
 		case row.Item == "":
-			return nil, fmt.Errorf("line %d: empty item", line)
+			return fmt.Errorf("line %d: empty item", line)
 		case row.Label == "":
-			return nil, fmt.Errorf("line %d: empty label", line)
+			return fmt.Errorf("line %d: empty label", line)
 		}
 		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("no labels after the header")
@@ -292,28 +282,43 @@ func readTruthDelimited(r io.Reader, delim rune) ([]Truth, error) {
 		return nil, fmt.Errorf("line 1: header %q must name item (or question) and truth (or label) columns", strings.Join(header, string(delim)))
 	}
 	var out []Truth
+	err = eachRecord(cr, len(header), func(rec []string, line int) error {
+		t := Truth{Item: strings.TrimSpace(rec[ic]), Label: strings.TrimSpace(rec[tc])}
+		if t.Item == "" || t.Label == "" {
+			return fmt.Errorf("line %d: empty item or truth", line)
+		}
+		out = append(out, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachRecord calls fn with each data record after the header and its line
+// number, skipping blank lines; a record with another field count than the
+// header is an error naming its line.
+func eachRecord(cr *csv.Reader, fields int, fn func(rec []string, line int) error) error {
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, csvErr(err)
+			return csvErr(err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if len(rec) != len(header) {
-			return nil, fmt.Errorf("line %d: %d fields, want %d as in the header", line, len(rec), len(header))
+		if len(rec) != fields {
+			return fmt.Errorf("line %d: %d fields, want %d as in the header", line, len(rec), fields)
 		}
-		t := Truth{Item: strings.TrimSpace(rec[ic]), Label: strings.TrimSpace(rec[tc])}
-		if t.Item == "" || t.Label == "" {
-			return nil, fmt.Errorf("line %d: empty item or truth", line)
+		if err := fn(rec, line); err != nil {
+			return err
 		}
-		out = append(out, t)
 	}
-	return out, nil
 }
 
 // ReadGAL reads Get-Another-Label labels: worker<TAB>item<TAB>label per
