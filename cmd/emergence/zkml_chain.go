@@ -104,16 +104,8 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 			if exam == 0 {
 				return errorf("pass --exam ID (see 'emergence query zkml circuits')", "no exam given")
 			}
-			m, err := msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: pf.Exam.Commitment, Claim: uint64(pf.Exam.Claim),
+			_, err = g.sendAs(cmd, key, &f, "zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: pf.Exam.Commitment, Claim: uint64(pf.Exam.Claim),
 				Proof: pf.Proof, DatasetRoot: datasetRoot, LabelJob: labelJob})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
 			return err
 		},
 	}
@@ -154,16 +146,8 @@ func newZKMLInferTxCmd(g *globals) *cobra.Command {
 			if circ == 0 {
 				return errorf("pass --circuit ID (see 'emergence query zkml circuits')", "no circuit given")
 			}
-			m, err := msg("zkml/infer", zkml.MsgInfer{Circuit: circ, Commitment: pf.Inference.Commitment, InputDigest: pf.Inference.InputDigest,
+			_, err = g.sendAs(cmd, key, &f, "zkml/infer", zkml.MsgInfer{Circuit: circ, Commitment: pf.Inference.Commitment, InputDigest: pf.Inference.InputDigest,
 				Class: uint64(pf.Inference.Class), Proof: pf.Proof})
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
 			return err
 		},
 	}
