@@ -45,20 +45,11 @@ func DawidSkene(d *Dataset, o Options) (*Result, error) {
 					s[k] += v
 				}
 			}
-			if o.Gold != nil && o.Gold[i] != NoGold {
-				ll += s[o.Gold[i]]
-				continue
-			}
-			ll += logSumExp(s)
-			copy(row, s)
+			ll += foldItem(s, row, o.gold(i))
 		}
-		r.Iterations = it
-		r.LogLikelihood = ll
-		if it > 1 && math.Abs(ll-prevLL) <= tol {
-			r.Converged = true
+		if r.endIteration(it, ll, &prevLL, tol) {
 			break
 		}
-		prevLL = ll
 	}
 	r.Post = post
 	r.Priors = append([]float64(nil), prior...)
@@ -193,20 +184,11 @@ func OneCoin(d *Dataset, o Options) (*Result, error) {
 				}
 				s[l.Class] += lr - lw
 			}
-			if o.Gold != nil && o.Gold[i] != NoGold {
-				ll += s[o.Gold[i]]
-				continue
-			}
-			ll += logSumExp(s)
-			copy(post[i*K:(i+1)*K], s)
+			ll += foldItem(s, post[i*K:(i+1)*K], o.gold(i))
 		}
-		r.Iterations = it
-		r.LogLikelihood = ll
-		if it > 1 && math.Abs(ll-prevLL) <= tol {
-			r.Converged = true
+		if r.endIteration(it, ll, &prevLL, tol) {
 			break
 		}
-		prevLL = ll
 	}
 	r.Post = post
 	r.Priors = append([]float64(nil), prior...)

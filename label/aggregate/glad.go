@@ -102,20 +102,11 @@ func GLAD(d *Dataset, o Options) (*Result, error) {
 				}
 				s[l.Class] += right - wrong
 			}
-			if o.Gold != nil && o.Gold[i] != NoGold {
-				ll += s[o.Gold[i]]
-				continue
-			}
-			ll += logSumExp(s)
-			copy(post[i*K:(i+1)*K], s)
+			ll += foldItem(s, post[i*K:(i+1)*K], o.gold(i))
 		}
-		r.Iterations = it
-		r.LogLikelihood = ll
-		if it > 1 && math.Abs(ll-prevLL) <= tol {
-			r.Converged = true
+		if r.endIteration(it, ll, &prevLL, tol) {
 			break
 		}
-		prevLL = ll
 	}
 	r.Post = post
 	r.Priors = append([]float64(nil), prior...)

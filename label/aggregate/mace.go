@@ -92,13 +92,9 @@ func maceRun(d *Dataset, o Options, run uint64) *Result {
 			ll += logSumExp(s)
 			copy(row, s)
 		}
-		r.Iterations = it
-		r.LogLikelihood = ll
-		if it > 1 && math.Abs(ll-prevLL) <= tol {
-			r.Converged = true
+		if r.endIteration(it, ll, &prevLL, tol) {
 			break
 		}
-		prevLL = ll
 		// M-step.
 		for w := range know {
 			know[w] = 0

@@ -265,3 +265,38 @@ func safeLog(x float64) float64 {
 	}
 	return math.Log(x)
 }
+
+// endIteration records EM iteration it and its log-likelihood ll in r and
+// reports whether EM has converged: the log-likelihood changed by at most
+// tol since the previous iteration (kept in *prev).
+func (r *Result) endIteration(it int, ll float64, prev *float64, tol float64) bool {
+	r.Iterations = it
+	r.LogLikelihood = ll
+	if it > 1 && math.Abs(ll-*prev) <= tol {
+		r.Converged = true
+		return true
+	}
+	*prev = ll
+	return false
+}
+
+// foldItem returns an item's contribution to the log-likelihood from its
+// class log scores s: the pinned class's score for a gold item, else the
+// log-sum over classes, after which s (as logSumExp leaves it) becomes the
+// item's posterior row.
+func foldItem(s, row []float64, gold int) float64 {
+	if gold != NoGold {
+		return s[gold]
+	}
+	ll := logSumExp(s)
+	copy(row, s)
+	return ll
+}
+
+// gold returns item i's pinned class, or NoGold.
+func (o Options) gold(i int) int {
+	if o.Gold == nil {
+		return NoGold
+	}
+	return o.Gold[i]
+}
