@@ -144,11 +144,21 @@ func TestInferenceSoundness(t *testing.T) {
 		return w
 	}
 	cases := map[string]func(w *circuit.InferenceCircuit){
-		"wrong commitment":   func(w *circuit.InferenceCircuit) { w.Commitment = 12345 },
 		"wrong input digest": func(w *circuit.InferenceCircuit) { w.InputDigest = 777 },
 		"other input":        func(w *circuit.InferenceCircuit) { w.X[10] = (x[10] + 1) % 16 },
-		"weight changed":     func(w *circuit.InferenceCircuit) { w.W[0][5] = m.Layers[0].Weights[0][5] + 1 },
-		"salt changed":       func(w *circuit.InferenceCircuit) { w.Salt = 1 },
+		"packed weight changed": func(w *circuit.InferenceCircuit) {
+			w.P[0][5] = new(big.Int).Add(w.P[0][5].(*big.Int), big.NewInt(1))
+		},
+		"slot off by one": func(w *circuit.InferenceCircuit) {
+			w.Slot[0][0] = new(big.Int).Add(w.Slot[0][0].(*big.Int), big.NewInt(1))
+		},
+		// A carry between neighbouring slots keeps the packed sum but takes
+		// a slot out of its range.
+		"carry between slots": func(w *circuit.InferenceCircuit) {
+			width := circuit.PackLayout(m.Shape())[0].Width
+			w.Slot[0][0] = new(big.Int).Add(w.Slot[0][0].(*big.Int), new(big.Int).Lsh(big.NewInt(1), uint(width)))
+			w.Slot[0][1] = new(big.Int).Sub(w.Slot[0][1].(*big.Int), big.NewInt(1))
+		},
 		"quotient off by one": func(w *circuit.InferenceCircuit) {
 			w.Q[0][0] = addInt(w.Q[0][0], 1)
 		},

@@ -77,8 +77,14 @@ func assertCommitment(api frontend.API, rc checker, s model.Shape, w, b [][]fron
 			vals = append(vals, api.Add(v, boff))
 		}
 	}
+	return assertOpening(api, rc, s, vals, salt, commitment)
+}
+
+// assertOpening is assertCommitment on the offset parameters in canonical
+// order (model.OffsetValues).
+func assertOpening(api frontend.API, rc checker, s model.Shape, offset []frontend.Variable, salt, commitment frontend.Variable) error {
 	elems := []frontend.Variable{model.TagCommit, model.ShapeDigest(s)}
-	elems = append(elems, packChecked(api, rc, vals, model.WeightWidths(s))...)
+	elems = append(elems, packChecked(api, rc, offset, model.WeightWidths(s))...)
 	elems = append(elems, salt)
 	h, err := mimcHash(api, elems...)
 	if err != nil {

@@ -1,17 +1,32 @@
 package circuit
 
 import (
+	"errors"
+	"fmt"
 	"math/big"
 
 	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/std/math/bits"
 
 	"emergence/zkml/model"
 )
 
-// InferenceCircuit proves that the committed model maps a private input to
-// a public class.
+// InferenceCircuit proves that a model maps a private input to a public
+// class. The model's parameters are not hashed in the circuit: they are the
+// first secret inputs and go into the proof's Pedersen commitment (gnark's
+// Groth16 commitment, blinded by model.InferenceMask), which costs no
+// constraint. The chain accepts the proof only if that commitment equals the
+// binding registered for the model's MiMC commitment (see LinkCircuit and
+// Binding), so the proof is about the committed model.
+//
+// Dense layers use packed weights: the offset weights u = w + 2^(bits-1) of
+// Per consecutive neurons share one field element, Width bits apart, so one
+// multiplication by an activation yields Per products. The per-neuron sums
+// are read back from the packed sum with range-checked advice. Range checks
+// are bit decompositions, so the circuit has exactly one commitment.
 type InferenceCircuit struct {
-	// Public inputs, in this order.
+	// Public inputs, in this order. Commitment names the model; the
+	// circuit does not open it (the binding does).
 	Commitment  frontend.Variable `gnark:",public"`
 	InputDigest frontend.Variable `gnark:",public"`
 	Class       frontend.Variable `gnark:",public"`
@@ -19,17 +34,57 @@ type InferenceCircuit struct {
 	// proof on chain, so a copied proof cannot be claimed by someone else.
 	Submitter frontend.Variable `gnark:",public"`
 
-	// Private: the model, its salt and the input.
-	Salt frontend.Variable
-	W    [][]frontend.Variable // per layer, Out×In row-major
-	B    [][]frontend.Variable
-	X    []frontend.Variable
-	// Advice: per hidden layer, quotient, remainder and sign of every neuron.
+	// Committed parameters, in this order (the order of the commitment
+	// basis): per layer Groups×In packed weights P[l][g*In+i], then per
+	// layer the offset biases.
+	P  [][]frontend.Variable
+	UB [][]frontend.Variable
+
+	// Private input and advice.
+	X []frontend.Variable
+	// Slot[l][j] = Σ_i u_ji·a_i, the unpacked sums of layer l.
+	Slot [][]frontend.Variable
+	// Per hidden layer, quotient, remainder and sign of every neuron.
 	Q, Rem, Sign [][]frontend.Variable
 	// OneHot selects Class among the logits.
 	OneHot []frontend.Variable
 
 	shape model.Shape
+}
+
+// packBits is the room a packed sum may use: below the BN254 scalar field
+// (254 bits), so a packed sum never wraps and its slots are unique.
+const packBits = 252
+
+// LayerPack is how the inference circuit packs one dense layer.
+type LayerPack struct {
+	In, Out int
+	// Width is the bit width of one slot: the largest Σ_i u_ji·a_i fits.
+	Width int
+	// Per neurons share a packed element; Groups = ceil(Out/Per).
+	Per, Groups int
+}
+
+// PackLayout returns the packing of every layer of a shape. The bound of
+// layer l's input is the one the circuit enforces: InputBits for the
+// input, the padded ReLU check width for hidden activations.
+func PackLayout(s model.Shape) []LayerPack {
+	b := s.Bounds()
+	one := big.NewInt(1)
+	maxA := new(big.Int).Sub(pow2(s.InputBits), one)
+	out := make([]LayerPack, len(s.Layers))
+	for l, ls := range s.Layers {
+		if l > 0 {
+			maxA = new(big.Int).Sub(pow2(signWidth(b.ActBits[l-1])), one)
+		}
+		bound := new(big.Int).Sub(pow2(ls.WeightBits), one)
+		bound.Mul(bound, maxA)
+		bound.Mul(bound, big.NewInt(int64(ls.In)))
+		w := max(bound.BitLen(), 1)
+		per := max(min(packBits/w, ls.Out), 1)
+		out[l] = LayerPack{In: ls.In, Out: ls.Out, Width: w, Per: per, Groups: (ls.Out + per - 1) / per}
+	}
+	return out
 }
 
 // NewInferenceCircuit allocates the circuit for a model shape.
@@ -38,7 +93,16 @@ func NewInferenceCircuit(s model.Shape) (*InferenceCircuit, error) {
 		return nil, err
 	}
 	c := &InferenceCircuit{shape: s}
-	allocModel(s, &c.W, &c.B, &c.Q, &c.Rem, &c.Sign, 1)
+	for l, lp := range PackLayout(s) {
+		if lp.Width > packBits {
+			return nil, fmt.Errorf("layer %d: sums need %d bits, more than the %d a packed element holds", l, lp.Width, packBits)
+		}
+		c.P = append(c.P, make([]frontend.Variable, lp.Groups*lp.In))
+		c.UB = append(c.UB, make([]frontend.Variable, lp.Out))
+		c.Slot = append(c.Slot, make([]frontend.Variable, lp.Out))
+	}
+	var unusedW, unusedB [][]frontend.Variable
+	allocModel(s, &unusedW, &unusedB, &c.Q, &c.Rem, &c.Sign, 1)
 	c.X = make([]frontend.Variable, s.Layers[0].In)
 	c.OneHot = make([]frontend.Variable, s.Classes())
 	return c, nil
@@ -61,15 +125,42 @@ func allocModel(s model.Shape, w, b, q, rem, sign *[][]frontend.Variable, n int)
 	}
 }
 
+// bitChecker range-checks by bit decomposition. Unlike std/rangecheck it
+// adds no commitment, which keeps the parameters' commitment the proof's
+// only one.
+type bitChecker struct{ api frontend.API }
+
+func (b bitChecker) Check(v frontend.Variable, n int) {
+	if n <= 0 {
+		b.api.AssertIsEqual(v, 0)
+		return
+	}
+	bits.ToBinary(b.api, v, bits.WithNbDigits(n))
+}
+
 // Define implements frontend.Circuit.
 func (c *InferenceCircuit) Define(api frontend.API) error {
 	s := c.shape
-	b := s.Bounds()
-	rc := newChecker(api)
+	bnd := s.Bounds()
+	layout := PackLayout(s)
+	rc := bitChecker{api}
 	bindPublic(api, c.Submitter)
-	if err := assertCommitment(api, rc, s, c.W, c.B, c.Salt, c.Commitment); err != nil {
-		return err
+	bindPublic(api, c.Commitment)
+	committer, ok := api.(frontend.Committer)
+	if !ok {
+		return errors.New("the inference circuit needs a builder with commitments (Groth16 R1CS)")
 	}
+	var params []frontend.Variable
+	for _, p := range c.P {
+		params = append(params, p...)
+	}
+	for _, ub := range c.UB {
+		params = append(params, ub...)
+	}
+	if _, err := committer.Commit(params...); err != nil {
+		return fmt.Errorf("commit parameters: %w", err)
+	}
+
 	// Input digest, which also range-checks every feature.
 	widths := make([]int, len(c.X))
 	for i := range widths {
@@ -86,15 +177,7 @@ func (c *InferenceCircuit) Define(api frontend.API) error {
 	a := c.X
 	var logits []frontend.Variable
 	for l, ls := range s.Layers {
-		z := make([]frontend.Variable, ls.Out)
-		for j := 0; j < ls.Out; j++ {
-			terms := make([]frontend.Variable, 0, ls.In+1)
-			for k := 0; k < ls.In; k++ {
-				terms = append(terms, api.Mul(c.W[l][j*ls.In+k], a[k]))
-			}
-			terms = append(terms, c.B[l][j])
-			z[j] = sum(api, terms)
-		}
+		z := packedDense(api, rc, layout[l], ls, c.P[l], c.UB[l], c.Slot[l], a)
 		if l == len(s.Layers)-1 {
 			logits = z
 			break
@@ -105,31 +188,64 @@ func (c *InferenceCircuit) Define(api frontend.API) error {
 			if ls.Shift > 0 {
 				rem = c.Rem[l][j]
 			}
-			next[j] = requantReLU(api, rc, z[j], c.Q[l][j], rem, c.Sign[l][j], ls.Shift, b.ActBits[l])
+			next[j] = requantReLU(api, rc, z[j], c.Q[l][j], rem, c.Sign[l][j], ls.Shift, bnd.ActBits[l])
 		}
 		a = next
 	}
-	// Argmax with the lowest index winning ties: with e the one-hot vector of
-	// Class, L_c - L_k - [k < c] >= 0 for every k.
+	argmaxLowest(api, rc, logits, c.OneHot, c.Class, bnd.ArgmaxBits)
+	return nil
+}
+
+// packedDense returns z_j = Σ_i w_ji·a_i + b_j for every neuron of a layer.
+// Per group, one multiplication per input gives Σ_i P_gi·a_i, which must
+// equal Σ_j slot_j·2^(Width·j) with every slot in [0, 2^Width): since the
+// whole sum stays below 2^packBits, the slots are exactly Σ_i u_ji·a_i.
+// Then z_j = slot_j − 2^(WeightBits−1)·Σ_i a_i + ub_j − 2^(BiasBits−1).
+func packedDense(api frontend.API, rc frontend.Rangechecker, lp LayerPack, ls model.LayerShape, p, ub, slot, a []frontend.Variable) []frontend.Variable {
+	for g := 0; g < lp.Groups; g++ {
+		terms := make([]frontend.Variable, lp.In)
+		for i := range a {
+			terms[i] = api.Mul(p[g*lp.In+i], a[i])
+		}
+		lo, hi := g*lp.Per, min((g+1)*lp.Per, lp.Out)
+		parts := make([]frontend.Variable, 0, hi-lo)
+		for j := lo; j < hi; j++ {
+			rc.Check(slot[j], lp.Width)
+			parts = append(parts, api.Mul(slot[j], pow2(lp.Width*(j-lo))))
+		}
+		api.AssertIsEqual(sum(api, terms), sum(api, parts))
+	}
+	sumA := sum(api, a)
+	woff, boff := pow2(ls.WeightBits-1), pow2(ls.BiasBits-1)
+	z := make([]frontend.Variable, lp.Out)
+	for j := range z {
+		z[j] = api.Sub(api.Add(slot[j], ub[j]), api.Mul(sumA, woff), boff)
+	}
+	return z
+}
+
+// argmaxLowest asserts that class is the argmax of logits with the lowest
+// index winning ties: with e the one-hot vector of class,
+// L_c − L_k − [k < c] ≥ 0 for every k.
+func argmaxLowest(api frontend.API, rc frontend.Rangechecker, logits, oneHot []frontend.Variable, class frontend.Variable, argmaxBits int) {
 	n := len(logits)
 	idx := make([]frontend.Variable, n)
 	sel := make([]frontend.Variable, n)
-	for j, e := range c.OneHot {
+	for j, e := range oneHot {
 		api.AssertIsBoolean(e)
 		idx[j] = api.Mul(e, j)
 		sel[j] = api.Mul(e, logits[j])
 	}
-	api.AssertIsEqual(sum(api, c.OneHot), 1)
-	api.AssertIsEqual(sum(api, idx), c.Class)
+	api.AssertIsEqual(sum(api, oneHot), 1)
+	api.AssertIsEqual(sum(api, idx), class)
 	lc := sum(api, sel)
 	for k := 0; k < n; k++ {
 		var lt frontend.Variable = 0
 		if k+1 < n {
-			lt = sum(api, c.OneHot[k+1:])
+			lt = sum(api, oneHot[k+1:])
 		}
-		rc.Check(api.Sub(lc, logits[k], lt), signWidth(b.ArgmaxBits))
+		rc.Check(api.Sub(lc, logits[k], lt), signWidth(argmaxBits))
 	}
-	return nil
 }
 
 // InferencePublic are the public inputs of an inference proof.
@@ -140,15 +256,39 @@ type InferencePublic struct {
 	Submitter   string `json:"submitter"`
 }
 
+// PackedParams returns the committed values of the inference circuit in
+// basis order: the packed offset weights of every layer, then the offset
+// biases.
+func PackedParams(m *model.Model) []*big.Int {
+	layout := PackLayout(m.Shape())
+	var out, biases []*big.Int
+	for l, layer := range m.Layers {
+		lp := layout[l]
+		woff := int64(1) << (layer.WeightBits - 1)
+		for g := 0; g < lp.Groups; g++ {
+			for i := 0; i < lp.In; i++ {
+				v := new(big.Int)
+				for j := min((g+1)*lp.Per, lp.Out) - 1; j >= g*lp.Per; j-- {
+					v.Lsh(v, uint(lp.Width))
+					v.Add(v, big.NewInt(layer.Weights[j][i]+woff))
+				}
+				out = append(out, v)
+			}
+		}
+		boff := int64(1) << (layer.BiasBits - 1)
+		for _, b := range layer.Bias {
+			biases = append(biases, big.NewInt(b+boff))
+		}
+	}
+	return append(out, biases...)
+}
+
 // AssignInference builds the full witness of an inference proof of m on x,
-// bound to the submitter (see SubmitterElement).
+// bound to the submitter (see SubmitterElement). Prove it with the model's
+// mask: ProveMasked(ccs, pk, w, model.InferenceMask(salt)).
 func AssignInference(m *model.Model, x []int64, submitter *big.Int) (*InferenceCircuit, InferencePublic, error) {
 	s := m.Shape()
 	c, err := NewInferenceCircuit(s)
-	if err != nil {
-		return nil, InferencePublic{}, err
-	}
-	salt, err := model.ParseSalt(m.Salt)
 	if err != nil {
 		return nil, InferencePublic{}, err
 	}
@@ -161,13 +301,39 @@ func AssignInference(m *model.Model, x []int64, submitter *big.Int) (*InferenceC
 		return nil, InferencePublic{}, err
 	}
 	digest := model.InputDigest(x, s.InputBits)
-	c.Commitment, c.InputDigest, c.Class, c.Salt, c.Submitter = commitment, digest, tr.Class, salt.BigInt(), submitter
-	assignParams(m, c.W, c.B)
+	c.Commitment, c.InputDigest, c.Class, c.Submitter = commitment, digest, tr.Class, submitter
+	params := PackedParams(m)
+	k := 0
+	for l := range c.P {
+		for i := range c.P[l] {
+			c.P[l][i] = params[k]
+			k++
+		}
+	}
+	for l := range c.UB {
+		for j := range c.UB[l] {
+			c.UB[l][j] = params[k]
+			k++
+		}
+	}
 	for i, v := range x {
 		c.X[i] = v
 	}
-	for l := range c.Q {
-		assignHidden(tr.Acc[l], m.Layers[l].Shift, c.Q[l], c.Rem[l], c.Sign[l], 0)
+	a := x
+	for l, layer := range m.Layers {
+		// slot_j = z_j − b_j + 2^(WeightBits−1)·Σ a.
+		var sumA int64
+		for _, v := range a {
+			sumA += v
+		}
+		woff := new(big.Int).Mul(big.NewInt(sumA), pow2(layer.WeightBits-1))
+		for j, z := range tr.Acc[l] {
+			c.Slot[l][j] = new(big.Int).Add(big.NewInt(z-layer.Bias[j]), woff)
+		}
+		if l < len(c.Q) {
+			assignHidden(tr.Acc[l], layer.Shift, c.Q[l], c.Rem[l], c.Sign[l], 0)
+			a = tr.Act[l]
+		}
 	}
 	for j := range c.OneHot {
 		c.OneHot[j] = 0

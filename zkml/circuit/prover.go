@@ -23,6 +23,8 @@ import (
 const (
 	KindInference = "inference"
 	KindExam      = "exam"
+	// KindLink is the link circuit that comes with every inference key.
+	KindLink = "link"
 )
 
 // Spec identifies a circuit: its kind, the model shape and, for an exam
@@ -38,6 +40,8 @@ func (s Spec) Circuit() (frontend.Circuit, error) {
 	switch s.Kind {
 	case KindInference:
 		return NewInferenceCircuit(s.Shape)
+	case KindLink:
+		return NewLinkCircuit(s.Shape)
 	case KindExam:
 		if s.Exam == nil {
 			return nil, errors.New("exam circuit needs an exam")

@@ -20,6 +20,7 @@ var (
 	TagShape  = tagElement("emergence/zkml/shape/v1")
 	TagExam   = tagElement("emergence/zkml/exam/v1")
 	TagInput  = tagElement("emergence/zkml/input/v1")
+	TagMask   = tagElement("emergence/zkml/mask/v1")
 )
 
 func tagElement(s string) *big.Int { return new(big.Int).SetBytes([]byte(s)) }
@@ -191,3 +192,9 @@ func InputDigest(x []int64, inputBits int) *big.Int {
 	e = append(e, Pack(vals, widths)...)
 	return MiMC(e...)
 }
+
+// InferenceMask is the blinding of a model's Pedersen commitment in
+// inference proofs: MiMC(TagMask, salt). It is secret (the salt is) and
+// fixed per model, so every inference proof of the model carries the same
+// commitment, which the chain compares with the model's binding.
+func InferenceMask(salt Salt) *big.Int { return MiMC(TagMask, salt.BigInt()) }

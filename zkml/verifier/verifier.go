@@ -149,31 +149,38 @@ func Verify(vkBytes, proofBytes []byte, publics []*big.Int) (err error) {
 
 // VerifyDecoded is Verify with an already decoded (and checked) key, for
 // callers that cache keys.
-func VerifyDecoded(vk *groth16bn254.VerifyingKey, proofBytes []byte, publics []*big.Int) (err error) {
+func VerifyDecoded(vk *groth16bn254.VerifyingKey, proofBytes []byte, publics []*big.Int) error {
+	_, err := VerifyProof(vk, proofBytes, publics)
+	return err
+}
+
+// VerifyProof is VerifyDecoded that also returns the decoded proof, whose
+// commitments a caller may compare.
+func VerifyProof(vk *groth16bn254.VerifyingKey, proofBytes []byte, publics []*big.Int) (p *groth16bn254.Proof, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: verifier panic: %v", ErrInvalidProof, r)
+			p, err = nil, fmt.Errorf("%w: verifier panic: %v", ErrInvalidProof, r)
 		}
 	}()
-	p, err := DecodeProof(proofBytes, vk)
+	p, err = DecodeProof(proofBytes, vk)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nbPublic := len(vk.G1.K) - len(vk.PublicAndCommitmentCommitted) - 1
 	if len(publics) != nbPublic {
-		return fmt.Errorf("%w: %d public inputs, key expects %d", ErrPublicInputs, len(publics), nbPublic)
+		return nil, fmt.Errorf("%w: %d public inputs, key expects %d", ErrPublicInputs, len(publics), nbPublic)
 	}
 	w := make(fr.Vector, len(publics))
 	for i, v := range publics {
 		if v == nil || v.Sign() < 0 || v.Cmp(fr.Modulus()) >= 0 {
-			return fmt.Errorf("%w: public input %d is not a field element", ErrPublicInputs, i)
+			return nil, fmt.Errorf("%w: public input %d is not a field element", ErrPublicInputs, i)
 		}
 		w[i].SetBigInt(v)
 	}
 	if err := groth16bn254.Verify(p, vk, w); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidProof, err)
+		return nil, fmt.Errorf("%w: %v", ErrInvalidProof, err)
 	}
-	return nil
+	return p, nil
 }
 
 // ParseElement parses a 0x-prefixed hex field element (up to 64 digits),

@@ -1,0 +1,206 @@
+package circuit_test
+
+import (
+	"crypto/rand"
+	"errors"
+	"math/big"
+	"sync"
+	"testing"
+
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark/backend/groth16"
+	cs "github.com/consensys/gnark/constraint/bn254"
+
+	"emergence/zkml/circuit"
+	"emergence/zkml/model"
+	"emergence/zkml/verifier"
+)
+
+// bindingKeys are one-party inference, link and binding keys of the tiny
+// shape, made once per test binary.
+type bindingKeys struct {
+	ccsI, ccsL *cs.R1CS
+	pkI, pkL   groth16.ProvingKey
+	vkI, vkL   *verifier.Key
+	bk         *circuit.BindingKey
+	bvk        *verifier.BindingVK
+}
+
+var (
+	bindOnce sync.Once
+	bindFix  bindingKeys
+	bindErr  error
+)
+
+func tinyBindingKeys(t *testing.T) *bindingKeys {
+	t.Helper()
+	bindOnce.Do(func() {
+		s := tinyModel(t).Shape()
+		k := &bindFix
+		var vkI, vkL groth16.VerifyingKey
+		if k.ccsI, bindErr = (circuit.Spec{Kind: circuit.KindInference, Shape: s}).Compile(); bindErr != nil {
+			return
+		}
+		if k.ccsL, bindErr = (circuit.Spec{Kind: circuit.KindLink, Shape: s}).Compile(); bindErr != nil {
+			return
+		}
+		if k.pkI, vkI, bindErr = circuit.SetupOneParty(k.ccsI); bindErr != nil {
+			return
+		}
+		if k.pkL, vkL, bindErr = circuit.SetupOneParty(k.ccsL); bindErr != nil {
+			return
+		}
+		if k.bk, k.bvk, bindErr = circuit.SetupBinding(s, k.pkL, k.pkI, rand.Reader); bindErr != nil {
+			return
+		}
+		b, _ := circuit.MarshalVK(vkI)
+		if k.vkI, bindErr = verifier.DecodeVK(b); bindErr != nil {
+			return
+		}
+		b, _ = circuit.MarshalVK(vkL)
+		k.vkL, bindErr = verifier.DecodeVK(b)
+	})
+	if bindErr != nil {
+		t.Fatal(bindErr)
+	}
+	return &bindFix
+}
+
+// bound is a model's binding material: E, the link proof and π.
+type bound struct {
+	e, linkProof, pi []byte
+	commitment       *big.Int
+}
+
+func bindModel(t *testing.T, k *bindingKeys, m *model.Model) bound {
+	t.Helper()
+	e, err := circuit.InferenceCommitment(k.pkI, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw, err := circuit.AssignLink(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err := circuit.RandomMask()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := circuit.ProveMasked(k.ccsL, k.pkL, lw, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, err := circuit.ProveBinding(k.bk, m, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lpb, _ := circuit.MarshalProof(lp)
+	c, _ := model.ParseElement(m.Commitment)
+	eb, pib := e.Bytes(), pi.Bytes()
+	return bound{e: eb[:], linkProof: lpb, pi: pib[:], commitment: c}
+}
+
+func inferProof(t *testing.T, k *bindingKeys, m *model.Model, x []int64, mask *big.Int) ([]byte, []*big.Int) {
+	t.Helper()
+	w, pub, err := circuit.AssignInference(m, x, big.NewInt(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p groth16.Proof
+	if mask == nil {
+		p, err = circuit.Prove(k.ccsI, k.pkI, w)
+	} else {
+		p, err = circuit.ProveMasked(k.ccsI, k.pkI, w, mask)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := circuit.MarshalProof(p)
+	pubs, _ := circuit.InferencePublics(pub)
+	return b, pubs
+}
+
+// otherModel has tinyModel's shape and salt but one weight changed.
+func otherModel(t *testing.T) *model.Model {
+	m := tinyModel(t)
+	m.Layers[0].Weights[1][0]++
+	if err := m.Seal(model.SaltFromBytes([]byte("tiny"))); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestBinding proves an inference and a binding of the tiny model and
+// checks that every mismatch between model, binding and proof is refused.
+func TestBinding(t *testing.T) {
+	k := tinyBindingKeys(t)
+	m, other := tinyModel(t), otherModel(t)
+	salt, _ := model.ParseSalt(m.Salt)
+	b, bo := bindModel(t, k, m), bindModel(t, k, other)
+	if err := verifier.VerifyBinding(k.vkL, k.bvk, b.linkProof, b.commitment, b.e, b.pi); err != nil {
+		t.Fatalf("honest binding: %v", err)
+	}
+	proof, pubs := inferProof(t, k, m, []int64{5, 2}, model.InferenceMask(salt))
+	if err := verifier.VerifyBound(k.vkI, proof, pubs, b.e); err != nil {
+		t.Fatalf("honest inference: %v", err)
+	}
+	// A second input carries the same commitment.
+	proof2, pubs2 := inferProof(t, k, m, []int64{0, 7}, model.InferenceMask(salt))
+	if err := verifier.VerifyBound(k.vkI, proof2, pubs2, b.e); err != nil {
+		t.Fatalf("second inference: %v", err)
+	}
+
+	otherProof, otherPubs := inferProof(t, k, other, []int64{5, 2}, model.InferenceMask(salt))
+	randomMask, randomPubs := inferProof(t, k, m, []int64{5, 2}, nil)
+	flip := func(b []byte) []byte {
+		c := append([]byte(nil), b...)
+		c[len(c)-1] ^= 1
+		return c
+	}
+	var gen curve.G1Affine
+	_, _, gen, _ = curve.Generators()
+	genB := gen.Bytes()
+	bindCases := []struct {
+		name             string
+		linkProof, e, pi []byte
+		commitment       *big.Int
+		want             error
+	}{
+		{"E of another model", b.linkProof, bo.e, b.pi, b.commitment, verifier.ErrInvalidBinding},
+		{"link proof of another model", bo.linkProof, b.e, b.pi, b.commitment, verifier.ErrInvalidProof},
+		{"another model's whole binding under this commitment", bo.linkProof, bo.e, bo.pi, b.commitment, verifier.ErrInvalidProof},
+		{"pi of another model", b.linkProof, b.e, bo.pi, b.commitment, verifier.ErrInvalidBinding},
+		{"pi replaced by the generator", b.linkProof, b.e, genB[:], b.commitment, verifier.ErrInvalidBinding},
+		{"E truncated", b.linkProof, b.e[:31], b.pi, b.commitment, verifier.ErrMalformedBinding},
+		{"pi not a point", b.linkProof, b.e, flip(b.pi), b.commitment, verifier.ErrMalformedBinding},
+		{"link proof truncated", b.linkProof[:40], b.e, b.pi, b.commitment, verifier.ErrMalformedProof},
+	}
+	for _, c := range bindCases {
+		err := verifier.VerifyBinding(k.vkL, k.bvk, c.linkProof, c.commitment, c.e, c.pi)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+	}
+	boundCases := []struct {
+		name    string
+		proof   []byte
+		pubs    []*big.Int
+		binding []byte
+	}{
+		{"another model's inference under this binding", otherProof, otherPubs, b.e},
+		{"this model's inference under another binding", proof, pubs, bo.e},
+		{"proof with a fresh random mask", randomMask, randomPubs, b.e},
+	}
+	for _, c := range boundCases {
+		if err := verifier.VerifyBound(k.vkI, c.proof, c.pubs, c.binding); !errors.Is(err, verifier.ErrInvalidProof) {
+			t.Errorf("%s: got %v, want ErrInvalidProof", c.name, err)
+		}
+	}
+	// The other model binds fine on its own.
+	if err := verifier.VerifyBinding(k.vkL, k.bvk, bo.linkProof, bo.commitment, bo.e, bo.pi); err != nil {
+		t.Fatalf("other model's binding: %v", err)
+	}
+	if err := verifier.VerifyBound(k.vkI, otherProof, otherPubs, bo.e); err != nil {
+		t.Fatalf("other model's inference: %v", err)
+	}
+}
