@@ -18,6 +18,9 @@ var (
 	CodeDuplicateProof  = app.Code{Space: Name, Num: 8, Desc: "proof already submitted"}
 	CodeBadField        = app.Code{Space: Name, Num: 9, Desc: "bad message field"}
 	CodeCircuitNotFound = app.Code{Space: Name, Num: 10, Desc: "circuit not registered"}
+	CodeNotBound        = app.Code{Space: Name, Num: 11, Desc: "model not bound to the inference key"}
+	CodeInvalidBinding  = app.Code{Space: Name, Num: 12, Desc: "binding does not verify"}
+	CodeAlreadyBound    = app.Code{Space: Name, Num: 13, Desc: "model already bound to the inference key"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -33,5 +36,8 @@ func (m *Module) Codes() []app.Code {
 		CodeDuplicateProof,
 		CodeBadField,
 		CodeCircuitNotFound,
+		CodeNotBound,
+		CodeInvalidBinding,
+		CodeAlreadyBound,
 	}
 }

@@ -23,12 +23,15 @@ const (
 	GasPerKeyByte     = 20
 	GasAttest         = 20_000
 	GasInfer          = 20_000
+	GasBind           = 20_000
 	GasVerify         = 300_000
 	MaxNameLen        = 64
 	MaxProvenanceRoot = 64 // hex digits
-	// NumPublics is the number of public inputs of every zkml circuit:
-	// commitment, exam or input digest, claim or class, submitter.
+	// NumPublics is the number of public inputs of the exam and inference
+	// circuits: commitment, exam or input digest, claim or class, submitter.
 	NumPublics = 4
+	// NumLinkPublics is the link circuit's: the model commitment.
+	NumLinkPublics = 1
 )
 
 // maxCachedKeys bounds the decoded-key cache.
@@ -47,25 +50,28 @@ type Module struct {
 // New returns the module.
 func New() *Module { return &Module{keys: make(map[string]*verifier.Key)} }
 
-// decodedKey returns the decoded verifying key of a registered circuit.
-func (m *Module) decodedKey(c *Circuit) (*verifier.Key, error) {
+// decodedKey returns a registered circuit's decoded verifying key.
+func (m *Module) decodedKey(c *Circuit) (*verifier.Key, error) { return m.decoded(c.VK, c.VKHash) }
+
+// decoded returns a stored verifying key decoded, from the cache when it can.
+func (m *Module) decoded(vk []byte, vkHash string) (*verifier.Key, error) {
 	m.mu.Lock()
-	k := m.keys[c.VKHash]
+	k := m.keys[vkHash]
 	m.mu.Unlock()
 	if k != nil {
 		return k, nil
 	}
-	k, err := verifier.DecodeVK(c.VK)
+	k, err := verifier.DecodeVK(vk)
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.Sum256(c.VK)
-	if hex.EncodeToString(h[:]) != c.VKHash {
+	h := sha256.Sum256(vk)
+	if hex.EncodeToString(h[:]) != vkHash {
 		return nil, fmt.Errorf("%w: stored key does not match its hash", verifier.ErrMalformedKey)
 	}
 	m.mu.Lock()
 	if len(m.keys) < maxCachedKeys {
-		m.keys[c.VKHash] = k
+		m.keys[vkHash] = k
 	}
 	m.mu.Unlock()
 	return k, nil
@@ -83,6 +89,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: Name + "/register-inference", Gas: GasRegister, Handle: m.handleRegisterInference, Check: m.handleRegisterInference},
 		{Type: Name + "/attest", Gas: GasAttest, Handle: m.handleAttest, Check: m.handleAttest},
 		{Type: Name + "/infer", Gas: GasInfer, Handle: m.handleInfer, Check: m.handleInfer},
+		{Type: Name + "/bind", Gas: GasBind, Handle: m.handleBind, Check: m.handleBind},
 	}
 }
 
@@ -106,11 +113,26 @@ type MsgRegisterExam struct {
 	VK          []byte `json:"vk"`
 }
 
-// MsgRegisterInference registers the verifying key of an inference circuit.
+// MsgRegisterInference registers an inference key: the inference
+// circuit's verifying key, the link circuit's, and the binding key that
+// joins their commitments.
 type MsgRegisterInference struct {
 	Name        string `json:"name"`
 	ShapeDigest string `json:"shape_digest"`
 	VK          []byte `json:"vk"`
+	LinkVK      []byte `json:"link_vk"`
+	BindingVK   []byte `json:"binding_vk"`
+}
+
+// MsgBind binds a model commitment to an inference key, once: a link proof
+// that opens the commitment, the Pedersen commitment E that the model's
+// inference proofs carry, and the QA-NIZK that both hide the same weights.
+type MsgBind struct {
+	Circuit    uint64 `json:"circuit"`
+	Commitment string `json:"commitment"`
+	Binding    []byte `json:"binding"`
+	LinkProof  []byte `json:"link_proof"`
+	Proof      []byte `json:"proof"`
 }
 
 // MsgAttest claims, with a proof, that a committed model scores at least
@@ -143,8 +165,9 @@ func element(what, h string) (*big.Int, string, error) {
 	return v, verifier.HexElement(v), nil
 }
 
-// checkKey validates a verifying key and charges for its size.
-func checkKey(ctx *app.Context, vk []byte) (string, error) {
+// checkKey validates a verifying key with the given number of public
+// inputs and charges for its size.
+func checkKey(ctx *app.Context, vk []byte, publics int) (string, error) {
 	if len(vk) > verifier.MaxVKBytes {
 		return "", CodeKeyTooLarge.Errorf("%d bytes, at most %d", len(vk), verifier.MaxVKBytes)
 	}
@@ -155,8 +178,8 @@ func checkKey(ctx *app.Context, vk []byte) (string, error) {
 	if err != nil {
 		return "", CodeMalformedKey.Errorf("%v", err)
 	}
-	if n := verifier.NumPublics(k); n != NumPublics {
-		return "", CodeMalformedKey.Errorf("key has %d public inputs, zkml circuits have %d", n, NumPublics)
+	if n := verifier.NumPublics(k); n != publics {
+		return "", CodeMalformedKey.Errorf("key has %d public inputs, this circuit has %d", n, publics)
 	}
 	h := sha256.Sum256(vk)
 	return hex.EncodeToString(h[:]), nil
@@ -183,11 +206,19 @@ func (m *Module) register(ctx *app.Context, c Circuit) error {
 	} else {
 		c.ShapeDigest = hexShape
 	}
-	h, err := checkKey(ctx, c.VK)
+	h, err := checkKey(ctx, c.VK, NumPublics)
 	if err != nil {
 		return err
 	}
 	c.VKHash = h
+	if c.Kind == KindInference {
+		if c.LinkVKHash, err = checkKey(ctx, c.LinkVK, NumLinkPublics); err != nil {
+			return err
+		}
+		if _, err := verifier.DecodeBindingVK(c.BindingVK); err != nil {
+			return CodeMalformedKey.Errorf("binding key: %v", err)
+		}
+	}
 	c.ID = next(ctx.KV, "circuit")
 	c.Registrant = ctx.Signer
 	c.Height = ctx.Height
@@ -216,42 +247,67 @@ func (m *Module) handleRegisterInference(ctx *app.Context, raw json.RawMessage) 
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	return m.register(ctx, Circuit{Kind: KindInference, Name: msg.Name, ShapeDigest: msg.ShapeDigest, VK: msg.VK})
+	return m.register(ctx, Circuit{Kind: KindInference, Name: msg.Name, ShapeDigest: msg.ShapeDigest, VK: msg.VK,
+		LinkVK: msg.LinkVK, BindingVK: msg.BindingVK})
 }
 
 // submitter is the public input every proof is bound to: the signer's
 // address, so a proof copied by another account does not verify.
 func submitter(ctx *app.Context) *big.Int { return new(big.Int).SetBytes(ctx.Signer[:]) }
 
-// verify charges GasVerify, rejects reused proofs and verifies.
-func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int) (string, error) {
-	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
-		return "", CodeMalformedProof.Errorf("%d bytes, at most %d", len(proof), verifier.MaxProofBytes)
-	}
-	h := sha256.Sum256(proof)
-	if ctx.KV.Get(key("proof", h[:])) != nil {
-		return "", CodeDuplicateProof.Errorf("proof %x was already used", h[:8])
-	}
-	if err := ctx.ConsumeGas(GasVerify, "proof verification"); err != nil {
+// verify charges GasVerify, rejects reused proofs and verifies. With a
+// binding (inference proofs), the proof's commitment must equal it.
+func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int, binding []byte) (string, error) {
+	h, err := m.checkProof(ctx, proof)
+	if err != nil {
 		return "", err
 	}
 	k, err := m.decodedKey(c)
 	if err == nil {
-		err = verifier.VerifyDecoded(k, proof, publics)
+		if binding != nil {
+			err = verifier.VerifyBound(k, proof, publics, binding)
+		} else {
+			err = verifier.VerifyDecoded(k, proof, publics)
+		}
 	}
-	switch {
-	case err == nil:
-	case errors.Is(err, verifier.ErrMalformedProof):
-		return "", CodeMalformedProof.Errorf("%v", err)
-	case errors.Is(err, verifier.ErrPublicInputs):
-		return "", CodeBadPublicInput.Errorf("%v", err)
-	case errors.Is(err, verifier.ErrMalformedKey):
-		return "", CodeMalformedKey.Errorf("registered key: %v", err)
-	default:
-		return "", CodeInvalidProof.Errorf("%v", err)
+	if err := verifyCode(err); err != nil {
+		return "", err
 	}
 	ctx.KV.Set(key("proof", h[:]), []byte{1})
 	return hex.EncodeToString(h[:]), nil
+}
+
+// checkProof bounds a proof's size, rejects a reused one and charges
+// GasVerify. It returns the proof's hash.
+func (m *Module) checkProof(ctx *app.Context, proof []byte) ([32]byte, error) {
+	h := sha256.Sum256(proof)
+	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
+		return h, CodeMalformedProof.Errorf("%d bytes, at most %d", len(proof), verifier.MaxProofBytes)
+	}
+	if ctx.KV.Get(key("proof", h[:])) != nil {
+		return h, CodeDuplicateProof.Errorf("proof %x was already used", h[:8])
+	}
+	return h, ctx.ConsumeGas(GasVerify, "proof verification")
+}
+
+// verifyCode maps a verifier error to the module's result code.
+func verifyCode(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, verifier.ErrMalformedProof):
+		return CodeMalformedProof.Errorf("%v", err)
+	case errors.Is(err, verifier.ErrPublicInputs):
+		return CodeBadPublicInput.Errorf("%v", err)
+	case errors.Is(err, verifier.ErrMalformedKey):
+		return CodeMalformedKey.Errorf("registered key: %v", err)
+	case errors.Is(err, verifier.ErrMalformedBinding):
+		return CodeMalformedProof.Errorf("%v", err)
+	case errors.Is(err, verifier.ErrInvalidBinding):
+		return CodeInvalidBinding.Errorf("%v", err)
+	default:
+		return CodeInvalidProof.Errorf("%v", err)
+	}
 }
 
 func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
@@ -288,7 +344,7 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim), submitter(ctx)})
+	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim), submitter(ctx)}, nil)
 	if err != nil {
 		return err
 	}
@@ -340,7 +396,15 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Class > 1<<16 {
 		return CodeBadPublicInput.Errorf("class %d out of range", msg.Class)
 	}
-	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class), submitter(ctx)})
+	var b Binding
+	ok, err := getJSON(ctx.KV, key("binding", c.ID, commitHex), &b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return CodeNotBound.Errorf("model %s is not bound to inference key %d: submit 'tx zkml bind' first", commitHex, c.ID)
+	}
+	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class), submitter(ctx)}, b.Binding)
 	if err != nil {
 		return err
 	}
@@ -349,6 +413,56 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	putJSON(ctx.KV, key("infer", inf.ID), inf)
 	ctx.KV.Set(key("by-model", commitHex, "i", inf.ID), nil)
 	ctx.Emit("zkml/infer", "id", fmt.Sprint(inf.ID), "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "class", fmt.Sprint(inf.Class))
+	return nil
+}
+
+func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
+	var msg MsgBind
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	c, err := getCircuit(ctx.KV, msg.Circuit)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return CodeCircuitNotFound.Errorf("circuit %d", msg.Circuit)
+	}
+	if c.Kind != KindInference {
+		return CodeWrongCircuit.Errorf("circuit %d is an %s key, not an inference key", c.ID, c.Kind)
+	}
+	commitment, commitHex, err := element("commitment", msg.Commitment)
+	if err != nil {
+		return err
+	}
+	bk := key("binding", c.ID, commitHex)
+	if ctx.KV.Get(bk) != nil {
+		return CodeAlreadyBound.Errorf("model %s is already bound to inference key %d", commitHex, c.ID)
+	}
+	h, err := m.checkProof(ctx, msg.LinkProof)
+	if err != nil {
+		return err
+	}
+	// The pairing check of the QA-NIZK costs about one more verification.
+	if err := ctx.ConsumeGas(GasVerify, "binding check"); err != nil {
+		return err
+	}
+	lk, err := m.decoded(c.LinkVK, c.LinkVKHash)
+	if err != nil {
+		return verifyCode(err)
+	}
+	bvk, err := verifier.DecodeBindingVK(c.BindingVK)
+	if err != nil {
+		return CodeMalformedKey.Errorf("registered binding key: %v", err)
+	}
+	if err := verifyCode(verifier.VerifyBinding(lk, bvk, msg.LinkProof, commitment, msg.Binding, msg.Proof)); err != nil {
+		return err
+	}
+	ctx.KV.Set(key("proof", h[:]), []byte{1})
+	b := Binding{Circuit: c.ID, Commitment: commitHex, Binding: msg.Binding, Binder: ctx.Signer, Height: ctx.Height}
+	putJSON(ctx.KV, bk, b)
+	ctx.KV.Set(key("by-model", commitHex, "b", c.ID), nil)
+	ctx.Emit("zkml/bind", "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "binder", ctx.Signer.String())
 	return nil
 }
 
@@ -375,6 +489,27 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 		if c, e := getCircuit(r, exam); e != nil || c == nil || c.Kind != KindExam || a.Claim > c.N {
 			return fail("zkml: attestation %d names a bad exam %d", id, exam)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	np := append(key("binding"), '/') // binding/<circuit 8>/<commitment>
+	r.Iterate(np, store.PrefixEnd(np), func(k, v []byte) bool {
+		rest := k[len(np):]
+		if len(rest) < 10 {
+			return fail("zkml: malformed key %q", k)
+		}
+		var b Binding
+		if e := json.Unmarshal(v, &b); e != nil || b.Circuit != u64(rest[:8]) || b.Commitment != string(rest[9:]) {
+			return fail("zkml: binding %q does not match its key", k)
+		}
+		if c, e := getCircuit(r, b.Circuit); e != nil || c == nil || c.Kind != KindInference {
+			return fail("zkml: binding of %s names a bad inference key %d", b.Commitment, b.Circuit)
+		}
+		if r.Get(key("by-model", b.Commitment, "b", b.Circuit)) == nil {
+			return fail("zkml: binding of %s to key %d is not indexed", b.Commitment, b.Circuit)
 		}
 		return true
 	})

@@ -98,7 +98,13 @@ func TestAttestInferQueries(t *testing.T) {
 	}
 	ek := setup(t, circuit.Spec{Kind: circuit.KindExam, Shape: m1.Shape(), Exam: exam})
 	ok2 := setup(t, circuit.Spec{Kind: circuit.KindExam, Shape: m1.Shape(), Exam: other})
-	ik := setup(t, circuit.Spec{Kind: circuit.KindInference, Shape: m1.Shape()})
+	ik, err := circuit.SetupInferenceOneParty(m1.Shape())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ivk, _ := circuit.MarshalVK(ik.VK)
+	lvk, _ := circuit.MarshalVK(ik.LinkVK)
+	bvk := ik.BindingVK.Bytes()
 	shape := model.HexElement(model.ShapeDigest(m1.Shape()))
 
 	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 100_000_000, "bob": 100_000_000}}, bank.New(), zkml.New())
@@ -106,9 +112,12 @@ func TestAttestInferQueries(t *testing.T) {
 		return c.Deliver(c.Sign("alice", c.Msg("zkml/register-exam", zkml.MsgRegisterExam{
 			Name: "tiny", ExamDigest: model.HexElement(e.Digest()), N: uint64(e.N()), ShapeDigest: shape, VK: vk})))[0]
 	}
-	c.MustOK(reg(exam, ek.vk))                                                                                                                              // circuit 1
-	c.MustOK(reg(other, ok2.vk))                                                                                                                            // circuit 2
-	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("zkml/register-inference", zkml.MsgRegisterInference{Name: "tiny-infer", ShapeDigest: shape, VK: ik.vk})))[0]) // circuit 3
+	c.MustOK(reg(exam, ek.vk))   // circuit 1
+	c.MustOK(reg(other, ok2.vk)) // circuit 2
+	regInfer := func(vk, link, binding []byte) app.TxResult {
+		return c.Deliver(c.Sign("alice", c.Msg("zkml/register-inference", zkml.MsgRegisterInference{Name: "tiny-infer", ShapeDigest: shape, VK: vk, LinkVK: link, BindingVK: binding})))[0]
+	}
+	c.MustOK(regInfer(ivk, lvk, bvk)) // circuit 3
 
 	attest := func(who string, exam uint64, commitment string, claim int, proof []byte) app.TxResult {
 		return c.Deliver(c.Sign(who, c.Msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: commitment, Claim: uint64(claim), Proof: proof,
@@ -145,6 +154,9 @@ func TestAttestInferQueries(t *testing.T) {
 	bigKey := make([]byte, verifier.MaxVKBytes+1)
 	c.MustFail(c.Deliver(c.SignWith("alice", 5_000_000, c.Msg("zkml/register-inference", zkml.MsgRegisterInference{ShapeDigest: shape, VK: bigKey})))[0], zkml.CodeKeyTooLarge)
 	c.MustFail(c.Deliver(c.Sign("alice", c.Msg("zkml/register-inference", zkml.MsgRegisterInference{ShapeDigest: shape, VK: ek.vk[:100]})))[0], zkml.CodeMalformedKey)
+	c.MustFail(regInfer(ivk, ivk, bvk), zkml.CodeMalformedKey)       // link key with the wrong number of public inputs
+	c.MustFail(regInfer(ivk, lvk, bvk[:100]), zkml.CodeMalformedKey) // truncated binding key
+	c.MustFail(regInfer(ivk, lvk, nil), zkml.CodeMalformedKey)       // no binding key
 
 	// A second model with a lower claim, and a lower claim of the first
 	// model that must not displace its best.
@@ -168,29 +180,69 @@ func TestAttestInferQueries(t *testing.T) {
 		t.Fatalf("attestation/1: %v %+v", err, a)
 	}
 
-	// Inference.
+	// Inference: a model must be bound to the key first.
 	bob := apptest.Addr("bob")
-	w, pub, err := circuit.AssignInference(m1, []int64{2, 6}, circuit.SubmitterElement(bob[:]))
+	proveInfer := func(m *model.Model, x []int64) ([]byte, circuit.InferencePublic) {
+		p, pub, err := circuit.ProveInference(ik.CCS, ik.PK, m, x, circuit.SubmitterElement(bob[:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := circuit.MarshalProof(p)
+		return b, pub
+	}
+	pb, pub := proveInfer(m1, []int64{2, 6})
+	infer := func(class int, circ uint64, commitment string, proof []byte) app.TxResult {
+		return c.Deliver(c.Sign("bob", c.Msg("zkml/infer", zkml.MsgInfer{Circuit: circ, Commitment: commitment, InputDigest: pub.InputDigest, Class: uint64(class), Proof: proof})))[0]
+	}
+	c.MustFail(infer(pub.Class, 3, m1.Commitment, pb), zkml.CodeNotBound)
+
+	e1, lp1, pi1, err := circuit.BindParts(ik.LinkCCS, ik.LinkPK, ik.PK, ik.Binding, m1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr, err := circuit.Prove(ik.ccs, ik.pk, w)
+	e2, lp2, pi2, err := circuit.BindParts(ik.LinkCCS, ik.LinkPK, ik.PK, ik.Binding, m2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, _ := circuit.MarshalProof(pr)
-	infer := func(class int, circ uint64) app.TxResult {
-		return c.Deliver(c.Sign("bob", c.Msg("zkml/infer", zkml.MsgInfer{Circuit: circ, Commitment: pub.Commitment, InputDigest: pub.InputDigest, Class: uint64(class), Proof: pb})))[0]
+	bind := func(circ uint64, commitment string, e, lp, pi []byte) app.TxResult {
+		return c.Deliver(c.Sign("alice", c.Msg("zkml/bind", zkml.MsgBind{Circuit: circ, Commitment: commitment, Binding: e, LinkProof: lp, Proof: pi})))[0]
 	}
-	c.MustFail(infer((pub.Class+1)%3, 3), zkml.CodeInvalidProof)
-	c.MustFail(infer(pub.Class, 1), zkml.CodeWrongCircuit)
-	c.MustFail(infer(pub.Class, 42), zkml.CodeCircuitNotFound)
-	c.MustOK(infer(pub.Class, 3))
+	c.MustFail(bind(3, m1.Commitment, e2, lp1, pi1), zkml.CodeInvalidBinding)      // E of another model
+	c.MustFail(bind(3, m1.Commitment, e1, lp1, pi2), zkml.CodeInvalidBinding)      // π of another model
+	c.MustFail(bind(3, m1.Commitment, e2, lp2, pi2), zkml.CodeInvalidProof)        // another model's binding
+	c.MustFail(bind(3, m1.Commitment, e1[:20], lp1, pi1), zkml.CodeMalformedProof) // truncated E
+	c.MustFail(bind(1, m1.Commitment, e1, lp1, pi1), zkml.CodeWrongCircuit)
+	c.MustFail(bind(42, m1.Commitment, e1, lp1, pi1), zkml.CodeCircuitNotFound)
+	res = bind(3, m1.Commitment, e1, lp1, pi1)
+	c.MustOK(res)
+	if res.GasUsed < 2*zkml.GasVerify {
+		t.Fatalf("binding used %d gas, its two checks cost %d", res.GasUsed, 2*zkml.GasVerify)
+	}
+	c.MustFail(bind(3, m1.Commitment, e1, lp1, pi1), zkml.CodeAlreadyBound)
+	c.MustOK(bind(3, m2.Commitment, e2, lp2, pi2))
+
+	c.MustFail(infer((pub.Class+1)%3, 3, m1.Commitment, pb), zkml.CodeInvalidProof)
+	c.MustFail(infer(pub.Class, 1, m1.Commitment, pb), zkml.CodeWrongCircuit)
+	c.MustFail(infer(pub.Class, 42, m1.Commitment, pb), zkml.CodeCircuitNotFound)
+	// m2's proof claimed for m1 (both bound): the proof's commitment is m2's.
+	pb2, pub2 := proveInfer(m2, []int64{2, 6})
+	if pub2.Class != pub.Class {
+		t.Fatalf("the two tiny models disagree on the input: %d vs %d", pub.Class, pub2.Class)
+	}
+	c.MustFail(infer(pub.Class, 3, m1.Commitment, pb2), zkml.CodeInvalidProof)
+	c.MustOK(infer(pub.Class, 3, m1.Commitment, pb))
+	var bq zkml.Binding
+	if err := c.Query("zkml/binding/3/"+m1.Commitment, nil, &bq); err != nil || !bytes.Equal(bq.Binding, e1) || bq.Binder != apptest.Addr("alice") {
+		t.Fatalf("binding/3: %v %+v", err, bq)
+	}
+	if err := c.Query("zkml/binding/1/"+m1.Commitment, nil, &bq); err == nil {
+		t.Fatal("a binding to an exam key was found")
+	}
 	var recs zkml.ModelRecords
 	if err := c.Query("zkml/model/"+m1.Commitment, nil, &recs); err != nil {
 		t.Fatal(err)
 	}
-	if len(recs.Attestations) != 2 || len(recs.Inferences) != 1 || recs.Inferences[0].Class != uint64(pub.Class) {
+	if len(recs.Attestations) != 2 || len(recs.Inferences) != 1 || recs.Inferences[0].Class != uint64(pub.Class) || len(recs.Bindings) != 1 {
 		t.Fatalf("model records %+v", recs)
 	}
 	var circs []zkml.Circuit

@@ -16,6 +16,8 @@ type ModelRecords struct {
 	Commitment   string        `json:"commitment"`
 	Attestations []Attestation `json:"attestations"`
 	Inferences   []Inference   `json:"inferences"`
+	// Bindings lists the inference keys the model is bound to.
+	Bindings []Binding `json:"bindings"`
 }
 
 // LeaderboardEntry is one row of "leaderboard/<exam>".
@@ -36,7 +38,8 @@ type LeaderboardEntry struct {
 //	circuit/<id>             one registration, with its verifying key
 //	attestation/<id>         one accuracy attestation
 //	inference/<id>           one inference claim
-//	model/<commitment>       attestations and inferences of a model
+//	model/<commitment>       attestations, inferences and bindings of a model
+//	binding/<id>/<commitment> a model's binding to an inference key
 //	exam/<id>                attestations on an exam, oldest first (?limit=N)
 //	leaderboard/<id>         best claim per model on an exam, best first (?limit=N)
 func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
@@ -69,7 +72,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			if err = json.Unmarshal(v, &c); err != nil {
 				return false
 			}
-			c.VK = nil
+			c.VK, c.LinkVK, c.BindingVK = nil, nil, nil
 			out = append(out, c)
 			return len(out) < limit
 		})
@@ -106,7 +109,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		if err != nil {
 			return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
 		}
-		out := ModelRecords{Commitment: verifier.HexElement(c), Attestations: []Attestation{}, Inferences: []Inference{}}
+		out := ModelRecords{Commitment: verifier.HexElement(c), Attestations: []Attestation{}, Inferences: []Inference{}, Bindings: []Binding{}}
 		p := append(key("by-model", out.Commitment), '/')
 		r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
 			rest := k[len(p):]
@@ -115,20 +118,47 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 				return false
 			}
 			n := u64(rest[2:])
-			if rest[0] == 'a' {
+			switch rest[0] {
+			case 'a':
 				var a Attestation
 				if _, err = getJSON(r, key("attest", n), &a); err == nil {
 					out.Attestations = append(out.Attestations, a)
 				}
-			} else {
+			case 'b':
+				var b Binding
+				if _, err = getJSON(r, key("binding", n, out.Commitment), &b); err == nil {
+					out.Bindings = append(out.Bindings, b)
+				}
+			default:
 				var inf Inference
 				if _, err = getJSON(r, key("infer", n), &inf); err == nil {
 					out.Inferences = append(out.Inferences, inf)
 				}
 			}
-			return err == nil && len(out.Attestations)+len(out.Inferences) < limit
+			return err == nil && len(out.Attestations)+len(out.Inferences)+len(out.Bindings) < limit
 		})
 		return out, err
+	case "binding":
+		if len(parts) != 3 {
+			return nil, app.CodeBadQuery.Errorf("want binding/<inference key id>/<commitment>")
+		}
+		v, err := strconv.ParseUint(parts[1], 10, 64)
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("id %q: %v", parts[1], err)
+		}
+		c, err := verifier.ParseElement(parts[2])
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
+		}
+		var b Binding
+		ok, err := getJSON(r, key("binding", v, verifier.HexElement(c)), &b)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, app.CodeNotFound.Errorf("model %s is not bound to inference key %d", verifier.HexElement(c), v)
+		}
+		return &b, nil
 	case "exam":
 		v, err := id()
 		if err != nil {

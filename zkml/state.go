@@ -25,11 +25,26 @@ type Circuit struct {
 	ExamDigest string `json:"exam_digest,omitempty"`
 	N          uint64 `json:"n,omitempty"`
 	// ShapeDigest names the model shape the circuit is built for.
-	ShapeDigest string     `json:"shape_digest"`
-	VK          []byte     `json:"vk"`
-	VKHash      string     `json:"vk_hash"`
-	Registrant  tx.Address `json:"registrant"`
-	Height      int64      `json:"height"`
+	ShapeDigest string `json:"shape_digest"`
+	VK          []byte `json:"vk"`
+	VKHash      string `json:"vk_hash"`
+	// Inference keys only: the link circuit's verifying key and the
+	// binding key.
+	LinkVK     []byte     `json:"link_vk,omitempty"`
+	LinkVKHash string     `json:"link_vk_hash,omitempty"`
+	BindingVK  []byte     `json:"binding_vk,omitempty"`
+	Registrant tx.Address `json:"registrant"`
+	Height     int64      `json:"height"`
+}
+
+// Binding records that a model commitment is bound to an inference key:
+// the model's inference proofs under that key carry the commitment Binding.
+type Binding struct {
+	Circuit    uint64     `json:"circuit"`
+	Commitment string     `json:"commitment"`
+	Binding    []byte     `json:"binding"`
+	Binder     tx.Address `json:"binder"`
+	Height     int64      `json:"height"`
 }
 
 // Attestation is a verified accuracy claim.
@@ -68,6 +83,8 @@ type Inference struct {
 //	infer/<id>                           Inference
 //	by-model/<commitment>/a/<id>         attestation index
 //	by-model/<commitment>/i/<id>         inference index
+//	by-model/<commitment>/b/<circuit>    binding index
+//	binding/<circuit>/<commitment>       Binding
 //	by-exam/<exam id>/<id>               attestation index
 //	best/<exam id>/<commitment>          best claim (8 bytes) + attestation id (8 bytes)
 //	board/<exam id>/<^claim>/<commitment> attestation id (descending claims)

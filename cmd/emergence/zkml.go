@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
@@ -38,7 +40,7 @@ The model file holds the weights and the commitment salt: keep it private.
 Only its commitment (printed by train) and proofs are public.`,
 	}
 	cmd.AddCommand(newZKMLTrainCmd(g), newZKMLExamCmd(g), newZKMLSetupCmd(g), newZKMLCeremonyCmd(g),
-		newZKMLProveCmd(g), newZKMLVerifyCmd(g), newZKMLInspectCmd(g))
+		newZKMLProveCmd(g), newZKMLBindCmd(g), newZKMLVerifyCmd(g), newZKMLInspectCmd(g))
 	return cmd
 }
 
@@ -304,19 +306,30 @@ the setup's secret and could forge proofs: use it for devnets and tests, and
 			fmt.Fprintln(g.stderr, "WARNING: ONE-PARTY SETUP. Whoever ran it can forge proofs for these keys.")
 			fmt.Fprintln(g.stderr, "WARNING: devnets and tests only; use 'emergence zkml ceremony' for a real network.")
 			start := time.Now()
-			fmt.Fprintf(g.stderr, "compiling %s circuit...\n", kind)
-			ccs, err := spec.Compile()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "%d constraints (%s); running setup...\n", ccs.GetNbConstraints(), time.Since(start).Round(time.Millisecond))
-			pk, vk, err := circuit.SetupOneParty(ccs)
-			if err != nil {
-				return err
-			}
-			info, err := circuit.WriteKeys(keys, spec, ccs.GetNbConstraints(), pk, vk, circuit.SetupOnePartyNote)
-			if err != nil {
-				return err
+			var info *circuit.KeysInfo
+			if kind == circuit.KindInference {
+				fmt.Fprintln(g.stderr, "compiling the inference and link circuits and running three setups (inference, link, binding)...")
+				set, err := circuit.SetupInferenceOneParty(spec.Shape)
+				if err != nil {
+					return err
+				}
+				if info, err = circuit.WriteInferenceKeys(keys, spec.Shape, set, circuit.SetupOnePartyNote); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(g.stderr, "compiling %s circuit...\n", kind)
+				ccs, err := spec.Compile()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "%d constraints (%s); running setup...\n", ccs.GetNbConstraints(), time.Since(start).Round(time.Millisecond))
+				pk, vk, err := circuit.SetupOneParty(ccs)
+				if err != nil {
+					return err
+				}
+				if info, err = circuit.WriteKeys(keys, spec, ccs.GetNbConstraints(), pk, vk, circuit.SetupOnePartyNote); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
 			return g.print(info, func(w io.Writer) { zkmlPrintKeys(w, keys, info) })
@@ -333,6 +346,10 @@ the setup's secret and could forge proofs: use it for devnets and tests, and
 func zkmlPrintKeys(w io.Writer, dir string, info *circuit.KeysInfo) {
 	fmt.Fprintf(w, "keys:        %s (%s circuit, %d constraints)\n", dir, info.Kind, info.Constraints)
 	fmt.Fprintf(w, "vk sha256:   %s\n", info.VKHash)
+	if info.LinkVKHash != "" {
+		fmt.Fprintf(w, "link:        %d constraints, vk sha256 %s (proved once per model by 'zkml bind')\n", info.LinkConstraints, info.LinkVKHash)
+		fmt.Fprintf(w, "binding vk:  sha256 %s\n", info.BindingVKHash)
+	}
 	if info.ExamDigest != "" {
 		fmt.Fprintf(w, "exam:        %d samples, digest %s\n", info.ExamN, info.ExamDigest)
 	}
@@ -352,6 +369,14 @@ One honest contributor per phase makes the keys sound.
   emergence zkml ceremony finalize --dir cer/ --beacon HEX           # closes phase 1
   emergence zkml ceremony contribute --dir cer/     # each participant, in turn (phase 2)
   emergence zkml ceremony finalize --dir cer/ --beacon HEX --keys keys/   # closes phase 2
+
+An inference ceremony (--circuit inference) sets up the inference and the
+link circuit together (each phase-2 contribution covers both), and has a
+phase 3 for the binding key that joins their commitments:
+
+  emergence zkml ceremony finalize --dir cer/ --beacon HEX           # closes phase 2
+  emergence zkml ceremony contribute --dir cer/     # each participant, in turn (phase 3)
+  emergence zkml ceremony finalize --dir cer/ --beacon HEX --keys keys/   # closes phase 3
 
 The beacon is public randomness revealed after the last contribution (for
 example a drand round); anyone can re-run verify and finalize to check.`,
@@ -419,10 +444,16 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			if err != nil {
 				return errorf("a contribution is invalid: ask its contributor to redo it from the previous file", "%v", err)
 			}
-			res := map[string]any{"valid": true, "contributions": n, "phase": c.Phase, "phase1": c.Phase1, "phase2": c.Phase2}
+			res := map[string]any{"valid": true, "contributions": n, "phase": c.Phase, "phase1": c.Phase1, "phase2": c.Phase2,
+				"phase2Link": c.Phase2Link, "phase3": c.Phase3}
 			return g.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "%d contributions valid (phase 1: %d, phase 2: %d)\n", n, len(c.Phase1), len(c.Phase2))
-				for _, ct := range append(append([]circuit.Contribution(nil), c.Phase1...), c.Phase2...) {
+				fmt.Fprintf(w, "%d contributions valid (phase 1: %d, phase 2: %d", n, len(c.Phase1), len(c.Phase2))
+				if c.Kind == circuit.KindInference {
+					fmt.Fprintf(w, " + %d for the link circuit, phase 3: %d", len(c.Phase2Link), len(c.Phase3))
+				}
+				fmt.Fprintln(w, ")")
+				all := append(append(append(append([]circuit.Contribution(nil), c.Phase1...), c.Phase2...), c.Phase2Link...), c.Phase3...)
+				for _, ct := range all {
 					fmt.Fprintf(w, "  %s  %s\n", ct.File, ct.SHA256)
 				}
 			})
@@ -441,8 +472,8 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			if err != nil || len(b) < 16 {
 				return errorf("pass --beacon as at least 32 hex digits of public randomness", "bad beacon %q", beacon)
 			}
-			if c.Phase == 2 && keys == "" {
-				return errorf("pass --keys DIR to write the final keys", "closing phase 2 writes keys")
+			if keys == "" && (c.Phase == 3 || (c.Phase == 2 && c.Kind != circuit.KindInference)) {
+				return errorf("pass --keys DIR to write the final keys", "closing phase %d writes keys", c.Phase)
 			}
 			info, err := c.Finalize(b, keys)
 			if err != nil {
@@ -450,6 +481,10 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			}
 			if info == nil {
 				return g.print(map[string]any{"phase": c.Phase}, func(w io.Writer) {
+					if c.Phase == 3 {
+						fmt.Fprintf(w, "phase 2 closed with %d contributions; phase 3 (the binding key) open\n", len(c.Phase2))
+						return
+					}
 					fmt.Fprintf(w, "phase 1 closed with %d contributions; phase 2 open\n", len(c.Phase1))
 				})
 			}
@@ -460,7 +495,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 		sub.Flags().StringVar(&dir, "dir", "ceremony", "ceremony directory")
 	}
 	finalize.Flags().StringVar(&beacon, "beacon", "", "public random beacon, hex")
-	finalize.Flags().StringVar(&keys, "keys", "", "directory for the final keys (closing phase 2)")
+	finalize.Flags().StringVar(&keys, "keys", "", "directory for the final keys (closing the last phase)")
 	cmd.AddCommand(init, contribute, verify, finalize)
 	return cmd
 }
@@ -561,6 +596,7 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 	}
 	pf := &circuit.ProofFile{Format: circuit.ProofFormat, Version: circuit.FilesVersion, Kind: k.Info.Kind, VKHash: k.Info.VKHash}
 	var assignment frontend.Circuit
+	var mask *big.Int // inference proofs carry the model's fixed commitment mask
 	switch k.Info.Kind {
 	case circuit.KindExam:
 		if f.input != "" {
@@ -599,6 +635,11 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 		}
 		pf.Inference = &pub
 		assignment = w
+		salt, err := model.ParseSalt(m.Salt)
+		if err != nil {
+			return errorf("pass the model file written by 'emergence zkml train'", "%v", err)
+		}
+		mask = model.InferenceMask(salt)
 	}
 	step("compiling the %s circuit", k.Info.Kind)
 	ccs, err := k.Spec.Compile()
@@ -614,7 +655,12 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 		return err
 	}
 	step("solving the witness and proving")
-	proof, err := circuit.Prove(ccs, pk, assignment)
+	var proof groth16.Proof
+	if mask != nil {
+		proof, err = circuit.ProveMasked(ccs, pk, assignment, mask)
+	} else {
+		proof, err = circuit.Prove(ccs, pk, assignment)
+	}
 	if err != nil {
 		return err
 	}
@@ -648,35 +694,119 @@ func zkmlPrintProof(w io.Writer, path string, pf *circuit.ProofFile) {
 }
 
 func newZKMLVerifyCmd(g *globals) *cobra.Command {
-	var keys, proofPath string
+	var keys, proofPath, bindingPath string
 	cmd := &cobra.Command{
-		Use:   "verify --keys DIR --proof proof.json",
-		Short: "Verify a proof file against a keys directory",
-		Args:  cobra.NoArgs,
+		Use:   "verify --keys DIR [--proof proof.json] [--binding binding.json]",
+		Short: "Verify a proof file, a binding, or an inference proof against its model's binding",
+		Long: `Verify a proof file against a keys directory. With --binding, also check
+the binding (link proof and QA-NIZK) and, for an inference proof, that the
+proof is about the bound model. --proof "" checks the binding alone.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			zkmlQuiet()
 			k, err := circuit.LoadKeys(keys)
 			if err != nil {
 				return errorf("pass --keys DIR holding circuit.json and vk.bin", "%v", err)
 			}
-			pf, err := circuit.LoadProof(proofPath)
-			if err != nil {
-				return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+			if proofPath == "" && bindingPath == "" {
+				return errorf("pass --proof FILE, --binding FILE or both", "nothing to verify")
 			}
 			start := time.Now()
-			if err := pf.VerifyWith(k); err != nil {
-				return errorf("the proof, its public inputs or the keys do not belong together", "proof rejected: %v", err)
+			res := map[string]any{"valid": true}
+			var b *circuit.BindingFile
+			if bindingPath != "" {
+				if b, err = circuit.LoadBinding(bindingPath); err != nil {
+					return errorf("pass a binding file written by 'emergence zkml bind'", "%v", err)
+				}
+				if err := b.VerifyWith(k); err != nil {
+					return errorf("the binding, its model commitment or the keys do not belong together", "binding rejected: %v", err)
+				}
+				res["binding"] = b.Commitment
+			}
+			var pf *circuit.ProofFile
+			if proofPath != "" {
+				if pf, err = circuit.LoadProof(proofPath); err != nil {
+					return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+				}
+				if b != nil && pf.Inference != nil {
+					err = pf.VerifyBoundWith(k, b)
+				} else {
+					err = pf.VerifyWith(k)
+				}
+				if err != nil {
+					return errorf("the proof, its public inputs, its binding or the keys do not belong together", "proof rejected: %v", err)
+				}
+				res["kind"], res["exam"], res["inference"] = pf.Kind, pf.Exam, pf.Inference
 			}
 			el := time.Since(start)
-			res := map[string]any{"valid": true, "kind": pf.Kind, "exam": pf.Exam, "inference": pf.Inference, "verifyMillis": float64(el.Microseconds()) / 1000}
+			res["verifyMillis"] = float64(el.Microseconds()) / 1000
 			return g.print(res, func(w io.Writer) {
 				fmt.Fprintf(w, "VALID (%s)\n", el.Round(time.Microsecond))
-				zkmlPrintProof(w, proofPath, pf)
+				if b != nil {
+					fmt.Fprintf(w, "binding:    model %s is bound to these inference keys\n", b.Commitment)
+				}
+				if pf != nil {
+					zkmlPrintProof(w, proofPath, pf)
+				}
 			})
 		},
 	}
 	cmd.Flags().StringVar(&keys, "keys", "zkml-keys", "keys directory")
-	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
+	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file (\"\" for none)")
+	cmd.Flags().StringVar(&bindingPath, "binding", "", "binding file from 'zkml bind' (inference keys)")
+	return cmd
+}
+
+func newZKMLBindCmd(g *globals) *cobra.Command {
+	var modelPath, keys, out string
+	cmd := &cobra.Command{
+		Use:   "bind --model model.json --keys DIR --out binding.json",
+		Short: "Bind a model to inference keys, once: afterwards each inference proof is small",
+		Long: `Prove once that the model's public MiMC commitment and the Pedersen
+commitment its inference proofs carry hide the same weights: a proof of the
+link circuit (which opens the MiMC commitment; the slow part) and a
+one-point QA-NIZK. Submit the file with 'emergence tx zkml bind'; the chain
+then accepts inference proofs of this model under these keys.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			m, err := model.LoadModel(modelPath)
+			if err != nil {
+				return errorf("pass the model file written by 'emergence zkml train'", "%v", err)
+			}
+			k, err := circuit.LoadKeys(keys)
+			if err != nil {
+				return errorf("pass --keys DIR from 'zkml setup --circuit inference' or a ceremony", "%v", err)
+			}
+			if k.Info.Kind != circuit.KindInference {
+				return errorf("bind to inference keys ('zkml setup --circuit inference')", "%s holds %s keys", keys, k.Info.Kind)
+			}
+			if model.ShapeDigest(m.Shape()).Cmp(model.ShapeDigest(k.Info.Shape)) != 0 {
+				return errorf("set up keys for this model's shape", "the model's shape differs from the keys' circuit")
+			}
+			start := time.Now()
+			fmt.Fprintf(g.stderr, "proving the link circuit (%d constraints) and the binding...\n", k.Info.LinkConstraints)
+			b, err := circuit.Bind(k, m)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "proved in %s; checking\n", time.Since(start).Round(time.Millisecond))
+			if err := b.VerifyWith(k); err != nil {
+				return fmt.Errorf("the new binding does not verify: %w", err)
+			}
+			if err := circuit.SaveBinding(out, b); err != nil {
+				return err
+			}
+			return g.print(b, func(w io.Writer) {
+				fmt.Fprintf(w, "binding:    %s\n", out)
+				fmt.Fprintf(w, "commitment: %s\n", b.Commitment)
+				fmt.Fprintf(w, "vk sha256:  %s\n", b.VKHash)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&modelPath, "model", "model.json", "model file")
+	cmd.Flags().StringVar(&keys, "keys", "zkml-keys", "inference keys directory")
+	cmd.Flags().StringVar(&out, "out", "binding.json", "binding file to write")
 	return cmd
 }
 

@@ -26,7 +26,7 @@ const zkmlTxGas = 1_000_000
 
 func newZKMLTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "zkml", Short: "Register exams and inference keys, attest accuracy, claim inferences"}
-	cmd.AddCommand(newZKMLRegisterCmd(g), newZKMLAttestCmd(g), newZKMLInferTxCmd(g))
+	cmd.AddCommand(newZKMLRegisterCmd(g), newZKMLAttestCmd(g), newZKMLBindTxCmd(g), newZKMLInferTxCmd(g))
 	return cmd
 }
 
@@ -59,7 +59,7 @@ The new id is in the tx's zkml/register event.`,
 				v = zkml.MsgRegisterExam{Name: name, ExamDigest: k.Info.ExamDigest, N: uint64(k.Info.ExamN), ShapeDigest: k.Info.ShapeDigest, VK: k.VK}
 			default:
 				kind = "zkml/register-inference"
-				v = zkml.MsgRegisterInference{Name: name, ShapeDigest: k.Info.ShapeDigest, VK: k.VK}
+				v = zkml.MsgRegisterInference{Name: name, ShapeDigest: k.Info.ShapeDigest, VK: k.VK, LinkVK: k.LinkVK, BindingVK: k.BindingVK}
 			}
 			_, err = g.sendAs(cmd, key, &f, kind, v)
 			return err
@@ -116,6 +116,43 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
 	cmd.Flags().StringVar(&datasetRoot, "dataset-root", "", "hex root of the training data set (provenance)")
 	cmd.Flags().Uint64Var(&labelJob, "label-job", 0, "labeling job that labeled the training data (provenance)")
+	return cmd
+}
+
+func newZKMLBindTxCmd(g *globals) *cobra.Command {
+	var f txFlags
+	var bindingPath string
+	var circ uint64
+	cmd := &cobra.Command{
+		Use:   "bind --circuit ID --binding binding.json --from KEY",
+		Short: "Bind a model to a registered inference key (once per model and key)",
+		Long: `Submit a binding made by 'emergence zkml bind'. The chain checks the link
+proof against the model commitment and the binding's QA-NIZK, then accepts
+inference proofs of the model under this key.`,
+		Example: "  emergence tx zkml bind --circuit 2 --binding binding.json --from alice --keyring-backend test",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, _, err := g.signer(f.from)
+			if err != nil {
+				return err
+			}
+			b, err := circuit.LoadBinding(bindingPath)
+			if err != nil {
+				return errorf("pass a binding file written by 'emergence zkml bind'", "%v", err)
+			}
+			if circ == 0 {
+				return errorf("pass --circuit ID of the inference key (see 'emergence query zkml circuits')", "no circuit given")
+			}
+			_, err = g.sendAs(cmd, key, &f, "zkml/bind", zkml.MsgBind{Circuit: circ, Commitment: b.Commitment, Binding: b.Binding,
+				LinkProof: b.LinkProof, Proof: b.Proof})
+			return err
+		},
+	}
+	f.register(cmd, true)
+	f.gas = zkmlTxGas
+	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	cmd.Flags().Uint64Var(&circ, "circuit", 0, "registered inference key id")
+	cmd.Flags().StringVar(&bindingPath, "binding", "binding.json", "binding file")
 	return cmd
 }
 
@@ -219,7 +256,17 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 		one("circuit ID", "Show a registered exam or inference key", "circuit", jsonText),
 		one("attestation ID", "Show an accuracy attestation", "attestation", jsonText),
 		one("inference ID", "Show an inference claim", "inference", jsonText),
-		one("model COMMITMENT", "Attestations and inferences of a model", "model", jsonText),
+		one("model COMMITMENT", "Attestations, inferences and bindings of a model", "model", jsonText),
+		&cobra.Command{
+			Use: "binding ID COMMITMENT", Short: "A model's binding to an inference key", Args: cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var v any
+				if err := g.query(cmd.Context(), zkml.Name, "binding/"+args[0]+"/"+args[1], nil, &v); err != nil {
+					return err
+				}
+				return g.print(v, func(w io.Writer) { jsonText(w, v) })
+			},
+		},
 		one("exam ID", "Attestations on an exam, oldest first", "exam", jsonText))
 	return cmd
 }

@@ -94,4 +94,34 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	if err == nil || (exitCode(err) != 3 && !strings.Contains(err.Error(), "zkml")) {
 		t.Fatalf("raised claim: err=%v out=%s", err, out)
 	}
+
+	// Inference: register an inference key, bind the model to it once,
+	// then submit an inference proof. Before the binding the chain refuses
+	// the proof with a code.
+	ki, pi, bi := filepath.Join(dir, "ikeys"), filepath.Join(dir, "pi.json"), filepath.Join(dir, "bind.json")
+	zkmlMust(t, "zkml", "setup", "--circuit", "inference", "--model", m, "--keys", ki)
+	if out, errb, err = cli("tx", "zkml", "register", "--keys", ki, "--name", "tiny-infer", "--from", "owner"); err != nil {
+		t.Fatalf("register inference: %v\n%s\n%s", err, out, errb)
+	}
+	if out, errb, err = cli("zkml", "prove", "--model", m, "--keys", ki, "--input", "6,1", "--out", pi, "--submitter", "owner"); err != nil {
+		t.Fatalf("prove inference: %v\n%s\n%s", err, out, errb)
+	}
+	if out, errb, err = cli("tx", "zkml", "infer", "--circuit", "2", "--proof", pi, "--from", "owner"); err == nil || !strings.Contains(out+errb, "zkml/11") {
+		t.Fatalf("inference before the binding: err=%v\n%s\n%s", err, out, errb)
+	}
+	zkmlMust(t, "zkml", "bind", "--model", m, "--keys", ki, "--out", bi)
+	if out, errb, err = cli("tx", "zkml", "bind", "--circuit", "2", "--binding", bi, "--from", "owner"); err != nil {
+		t.Fatalf("bind: %v\n%s\n%s", err, out, errb)
+	}
+	if out, errb, err = cli("tx", "zkml", "infer", "--circuit", "2", "--proof", pi, "--from", "owner"); err != nil {
+		t.Fatalf("infer: %v\n%s\n%s", err, out, errb)
+	}
+	if out, _, err = cli("query", "zkml", "binding", "2", pf.Exam.Commitment); err != nil || !strings.Contains(out, `"circuit": 2`) {
+		t.Fatalf("binding query: %v\n%s", err, out)
+	}
+	out, _, err = cli("query", "zkml", "model", pf.Exam.Commitment, "-o", "json")
+	recs = zkml.ModelRecords{}
+	if err != nil || json.Unmarshal([]byte(out), &recs) != nil || len(recs.Inferences) != 1 || len(recs.Bindings) != 1 {
+		t.Fatalf("model query after inference: %v\n%s", err, out)
+	}
 }

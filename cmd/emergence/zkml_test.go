@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"emergence/zkml/model"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,6 +115,32 @@ func TestZKMLTrainSetupProveVerify(t *testing.T) {
 	if _, _, err := zkmlRun(t, "zkml", "verify", "--keys", k, "--proof", pi); err == nil {
 		t.Fatal("an inference proof verified against exam keys")
 	}
+	// The binding ties the proof to the model's commitment; another
+	// model's binding does not fit the proof.
+	bi, bo, m2 := filepath.Join(dir, "bind.json"), filepath.Join(dir, "bind2.json"), filepath.Join(dir, "m2.json")
+	if _, errb, err := zkmlRun(t, "zkml", "bind", "--model", m, "--keys", k, "--out", bi); err == nil || !strings.Contains(errb, "hint:") {
+		t.Fatalf("bind with exam keys: err=%v stderr=%s", err, errb)
+	}
+	zkmlMust(t, "zkml", "bind", "--model", m, "--keys", ki, "--out", bi)
+	if out, _ := zkmlMust(t, "zkml", "verify", "--keys", ki, "--proof", pi, "--binding", bi); !strings.Contains(out, "is bound to these inference keys") {
+		t.Fatalf("verify with binding: %s", out)
+	}
+	zkmlMust(t, "zkml", "verify", "--keys", ki, "--proof", "", "--binding", bi)
+	other, err := model.LoadModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Layers[0].Weights[0][0] ^= 1
+	if err := other.Seal(model.SaltFromBytes([]byte("other"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := model.SaveModel(m2, other); err != nil {
+		t.Fatal(err)
+	}
+	zkmlMust(t, "zkml", "bind", "--model", m2, "--keys", ki, "--out", bo)
+	if _, errb, err := zkmlRun(t, "zkml", "verify", "--keys", ki, "--proof", pi, "--binding", bo); err == nil || !strings.Contains(errb, "another model") {
+		t.Fatalf("a proof verified against another model's binding: err=%v stderr=%s", err, errb)
+	}
 	if _, errb, err := zkmlRun(t, "zkml", "prove", "--model", m, "--keys", ki, "--input", "9,1", "--out", pi); err == nil || !strings.Contains(errb, "hint:") {
 		t.Fatalf("out-of-range input: err=%v stderr=%s", err, errb)
 	}
@@ -137,12 +164,26 @@ func TestZKMLCeremony(t *testing.T) {
 	}
 	zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon)
 	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	out, _ = zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon)
+	if !strings.Contains(out, "phase 3 (the binding key) open") {
+		t.Fatalf("closing phase 2 of an inference ceremony: %s", out)
+	}
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	if out, _ := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer); !strings.HasPrefix(out, "6 contributions valid") {
+		t.Fatalf("ceremony verify in phase 3: %s", out)
+	}
+	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon); err == nil || !strings.Contains(errb, "--keys") {
+		t.Fatalf("closing phase 3 without --keys: err=%v stderr=%s", err, errb)
+	}
 	out, _ = zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon, "--keys", k)
-	if !strings.Contains(out, "mpc ceremony") {
+	if !strings.Contains(out, "mpc ceremony") || !strings.Contains(out, "binding vk") {
 		t.Fatalf("finalize output: %s", out)
 	}
+	b := filepath.Join(dir, "b.json")
 	zkmlMust(t, "zkml", "prove", "--model", m, "--keys", k, "--input", "2,5", "--out", p)
-	zkmlMust(t, "zkml", "verify", "--keys", k, "--proof", p)
+	zkmlMust(t, "zkml", "bind", "--model", m, "--keys", k, "--out", b)
+	zkmlMust(t, "zkml", "verify", "--keys", k, "--proof", p, "--binding", b)
 	if _, _, err := zkmlRun(t, "zkml", "ceremony", "contribute", "--dir", cer); err == nil {
 		t.Fatal("contribution accepted after the ceremony ended")
 	}

@@ -1,9 +1,14 @@
 package circuit_test
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"flag"
 	"math/big"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -152,11 +157,8 @@ func TestBinding(t *testing.T) {
 
 	otherProof, otherPubs := inferProof(t, k, other, []int64{5, 2}, model.InferenceMask(salt))
 	randomMask, randomPubs := inferProof(t, k, m, []int64{5, 2}, nil)
-	flip := func(b []byte) []byte {
-		c := append([]byte(nil), b...)
-		c[len(c)-1] ^= 1
-		return c
-	}
+	// An x coordinate above the field modulus is never a point.
+	notPoint := bytes.Repeat([]byte{0xff}, 32)
 	var gen curve.G1Affine
 	_, _, gen, _ = curve.Generators()
 	genB := gen.Bytes()
@@ -172,7 +174,8 @@ func TestBinding(t *testing.T) {
 		{"pi of another model", b.linkProof, b.e, bo.pi, b.commitment, verifier.ErrInvalidBinding},
 		{"pi replaced by the generator", b.linkProof, b.e, genB[:], b.commitment, verifier.ErrInvalidBinding},
 		{"E truncated", b.linkProof, b.e[:31], b.pi, b.commitment, verifier.ErrMalformedBinding},
-		{"pi not a point", b.linkProof, b.e, flip(b.pi), b.commitment, verifier.ErrMalformedBinding},
+		{"pi not a point", b.linkProof, b.e, notPoint, b.commitment, verifier.ErrMalformedBinding},
+		{"E not a point", b.linkProof, notPoint, b.pi, b.commitment, verifier.ErrMalformedBinding},
 		{"link proof truncated", b.linkProof[:40], b.e, b.pi, b.commitment, verifier.ErrMalformedProof},
 	}
 	for _, c := range bindCases {
@@ -202,5 +205,97 @@ func TestBinding(t *testing.T) {
 	}
 	if err := verifier.VerifyBound(k.vkI, otherProof, otherPubs, bo.e); err != nil {
 		t.Fatalf("other model's inference: %v", err)
+	}
+}
+
+var updateFixtures = flag.Bool("update-fixtures", false, "rewrite testdata/zkml (the verifier's fuzz fixtures) from fresh one-party keys")
+
+// verifierFixture is testdata/zkml/tiny-binding.json.
+type verifierFixture struct {
+	Commitment string `json:"commitment"`
+	Binding    []byte `json:"binding"`
+	LinkProof  []byte `json:"linkProof"`
+	Proof      []byte `json:"proof"`
+}
+
+// TestVerifierFixtures checks that the verifier's fuzz fixtures are a
+// valid, bound inference proof of the tiny model; -update-fixtures
+// rewrites them.
+func TestVerifierFixtures(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "zkml")
+	if *updateFixtures {
+		k := tinyBindingKeys(t)
+		m := tinyModel(t)
+		salt, _ := model.ParseSalt(m.Salt)
+		b := bindModel(t, k, m)
+		w, pub, err := circuit.AssignInference(m, []int64{5, 2}, big.NewInt(0x1234))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := circuit.ProveMasked(k.ccsI, k.pkI, w, model.InferenceMask(salt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb, _ := circuit.MarshalProof(p)
+		pubs, _ := circuit.InferencePublics(pub)
+		hexes := make([]string, len(pubs))
+		for i, v := range pubs {
+			hexes[i] = model.HexElement(v)
+		}
+		var ivk, lvk bytes.Buffer
+		k.vkI.WriteTo(&ivk)
+		k.vkL.WriteTo(&lvk)
+		pj, _ := json.Marshal(hexes)
+		fj, _ := json.MarshalIndent(verifierFixture{Commitment: m.Commitment, Binding: b.e, LinkProof: b.linkProof, Proof: b.pi}, "", "  ")
+		for name, data := range map[string][]byte{
+			"tiny-vk.bin": ivk.Bytes(), "tiny-proof.bin": pb, "tiny-publics.json": pj,
+			"tiny-link-vk.bin": lvk.Bytes(), "tiny-binding-vk.bin": k.bvk.Bytes(), "tiny-binding.json": fj,
+		} {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var fx verifierFixture
+	if err := json.Unmarshal(read("tiny-binding.json"), &fx); err != nil {
+		t.Fatal(err)
+	}
+	var hexes []string
+	if err := json.Unmarshal(read("tiny-publics.json"), &hexes); err != nil {
+		t.Fatal(err)
+	}
+	var pubs []*big.Int
+	for _, h := range hexes {
+		v, err := model.ParseElement(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, v)
+	}
+	vk, err := verifier.DecodeVK(read("tiny-vk.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lvk, err := verifier.DecodeVK(read("tiny-link-vk.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bvk, err := verifier.DecodeBindingVK(read("tiny-binding-vk.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := model.ParseElement(fx.Commitment)
+	if err := verifier.VerifyBinding(lvk, bvk, fx.LinkProof, c, fx.Binding, fx.Proof); err != nil {
+		t.Fatalf("fixture binding: %v", err)
+	}
+	if err := verifier.VerifyBound(vk, read("tiny-proof.bin"), pubs, fx.Binding); err != nil {
+		t.Fatalf("fixture proof: %v", err)
 	}
 }

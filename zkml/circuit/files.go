@@ -53,11 +53,23 @@ type KeysInfo struct {
 	Setup string `json:"setup"`
 	// VKHash is the hex SHA-256 of vk.bin.
 	VKHash string `json:"vkHash"`
+	// Inference keys only: the hex SHA-256 of link-vk.bin and
+	// binding-vk.bin, and the link circuit's size.
+	LinkVKHash      string `json:"linkVkHash,omitempty"`
+	BindingVKHash   string `json:"bindingVkHash,omitempty"`
+	LinkConstraints int    `json:"linkConstraints,omitempty"`
 }
 
 // WriteKeys writes a keys directory: circuit.json, exam.json (exam
 // circuits), pk.bin and vk.bin.
 func WriteKeys(dir string, spec Spec, constraints int, pk groth16.ProvingKey, vk groth16.VerifyingKey, setup string) (*KeysInfo, error) {
+	if spec.Kind == KindInference {
+		return nil, errors.New("inference keys come with link and binding keys: use WriteInferenceKeys")
+	}
+	return writeKeys(dir, spec, constraints, pk, vk, setup, nil)
+}
+
+func writeKeys(dir string, spec Spec, constraints int, pk groth16.ProvingKey, vk groth16.VerifyingKey, setup string, extra func(*KeysInfo)) (*KeysInfo, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("keys dir: %w", err)
 	}
@@ -70,6 +82,9 @@ func WriteKeys(dir string, spec Spec, constraints int, pk groth16.ProvingKey, vk
 		Format: KeysFormat, Version: FilesVersion, Kind: spec.Kind, Shape: spec.Shape,
 		ShapeDigest: model.HexElement(model.ShapeDigest(spec.Shape)), Constraints: constraints,
 		Curve: "bn254", Backend: "groth16", Gnark: GnarkVersion, Setup: setup, VKHash: hex.EncodeToString(h[:]),
+	}
+	if extra != nil {
+		extra(info)
 	}
 	if spec.Kind == KindExam {
 		info.ExamDigest = model.HexElement(spec.Exam.Digest())
@@ -105,6 +120,8 @@ type Keys struct {
 	Info KeysInfo
 	Spec Spec
 	VK   []byte
+	// Inference keys only: the link circuit's and the binding's verifying keys.
+	LinkVK, BindingVK []byte
 }
 
 // LoadKeys reads and checks a keys directory's description, exam and
@@ -150,6 +167,11 @@ func LoadKeys(dir string) (*Keys, error) {
 	}
 	if _, err := DecodeVK(k.VK); err != nil {
 		return nil, err
+	}
+	if info.Kind == KindInference {
+		if err := k.loadInferenceExtras(); err != nil {
+			return nil, err
+		}
 	}
 	return k, nil
 }

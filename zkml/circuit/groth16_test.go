@@ -2,7 +2,11 @@ package circuit_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"os"
+	"strings"
 	"math/big"
 	"path/filepath"
 	"sync"
@@ -231,21 +235,34 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	}
 	contribute()
 	contribute()
+	// Closing phase 2 of an inference ceremony seals the inference and
+	// link keys (VerifyPhase2 checks every contribution) and opens phase 3,
+	// the binding key.
+	if info, err := c.Finalize(beacon, ""); err != nil || info != nil || c.Phase != 3 || len(c.Phase2Link) != 2 {
+		t.Fatalf("closing phase 2: info=%v err=%v phase=%d link contributions=%d", info, err, c.Phase, len(c.Phase2Link))
+	}
+	contribute()
+	contribute()
+	if n, err := c.Verify(); err != nil || n != 8 {
+		t.Fatalf("Verify phase 3: n=%d err=%v", n, err)
+	}
 	keys := filepath.Join(dir, "keys")
-	// Finalize verifies every phase-2 contribution (VerifyPhase2).
 	info, err := c.Finalize(beacon, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Phase != 3 || len(c.Phase1) != 2 || len(c.Phase2) != 2 {
-		t.Fatalf("ceremony state %d with %d+%d contributions", c.Phase, len(c.Phase1), len(c.Phase2))
+	if !c.Finalized || len(c.Phase1) != 2 || len(c.Phase2) != 2 || len(c.Phase3) != 2 {
+		t.Fatalf("ceremony state %d/%v with %d+%d+%d contributions", c.Phase, c.Finalized, len(c.Phase1), len(c.Phase2), len(c.Phase3))
+	}
+	if _, err := c.Contribute(); err == nil {
+		t.Fatal("a finalized ceremony took a contribution")
 	}
 	k, err := circuit.LoadKeys(keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.Info.VKHash != info.VKHash {
-		t.Fatal("loaded keys differ")
+	if k.Info.VKHash != info.VKHash || !strings.Contains(k.Info.Setup, "binding-key MPC") {
+		t.Fatalf("loaded keys differ: %+v", k.Info)
 	}
 	pk, err := k.ProvingKey()
 	if err != nil {
@@ -255,18 +272,35 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, pub, err := circuit.AssignInference(m, []int64{1, 6}, big.NewInt(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proof, err := circuit.Prove(ccs, pk, w)
+	proof, pub, err := circuit.ProveInference(ccs, pk, m, []int64{1, 6}, big.NewInt(0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pb, _ := circuit.MarshalProof(proof)
 	pf := &circuit.ProofFile{Format: circuit.ProofFormat, Version: circuit.FilesVersion, Kind: circuit.KindInference, VKHash: k.Info.VKHash, Inference: &pub, Proof: pb}
-	if err := pf.VerifyWith(k); err != nil {
+	b, err := circuit.Bind(k, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.VerifyWith(k); err != nil {
+		t.Fatalf("binding from ceremony keys rejected: %v", err)
+	}
+	if err := pf.VerifyBoundWith(k, b); err != nil {
 		t.Fatalf("proof from ceremony keys rejected: %v", err)
+	}
+	// A binding-key contribution whose points do not follow its secrets
+	// (two points swapped, hash republished) is caught by Verify.
+	c3, _ := circuit.OpenCeremony(dir)
+	f := filepath.Join(dir, c3.Phase3[1].File)
+	raw, _ := os.ReadFile(f)
+	p0 := append([]byte(nil), raw[4:68]...)
+	copy(raw[4:68], raw[68:132])
+	copy(raw[68:132], p0)
+	os.WriteFile(f, raw, 0o644)
+	h := sha256.Sum256(raw)
+	c3.Phase3[1].SHA256 = hex.EncodeToString(h[:])
+	if _, err := c3.Verify(); err == nil || !strings.Contains(err.Error(), "phase 3 contribution 2") {
+		t.Fatalf("Verify accepted a binding contribution with swapped points: %v", err)
 	}
 	// A tampered contribution is caught by Verify.
 	c2, _ := circuit.OpenCeremony(dir)

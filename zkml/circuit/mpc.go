@@ -11,10 +11,13 @@ import (
 	"path/filepath"
 
 	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/backend/groth16"
+	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
 	cs "github.com/consensys/gnark/constraint/bn254"
 
 	"emergence/zkml/model"
+	"emergence/zkml/verifier"
 )
 
 // CeremonyFormat identifies a ceremony directory's state file.
@@ -22,6 +25,10 @@ const (
 	CeremonyFormat = "emergence.zkml.ceremony"
 	ceremonyFile   = "ceremony.json"
 	commonsFile    = "phase1-commons.bin"
+	// Inference ceremonies keep the Groth16 keys of phase 2 here while the
+	// binding key is made (phase 3).
+	cerPK, cerVK         = "inference-pk.bin", "inference-vk.bin"
+	cerLinkPK, cerLinkVK = "link-pk.bin", "link-vk.bin"
 )
 
 // Contribution is one participant's file in a ceremony.
@@ -36,6 +43,11 @@ type Contribution struct {
 // phase 2 (circuit specific) each take any number of contributions; one
 // honest contributor per phase makes the keys trustworthy. Each phase is
 // closed by a public random beacon.
+//
+// An inference ceremony sets up two circuits, the inference and the link
+// circuit: phase 1 is sized for the larger, each phase-2 contribution
+// contributes to both, and a phase 3 makes the binding key between their
+// commitments the same way (see bindmpc.go).
 type Ceremony struct {
 	Format      string      `json:"format"`
 	Version     int         `json:"version"`
@@ -43,13 +55,21 @@ type Ceremony struct {
 	Shape       model.Shape `json:"shape"`
 	ExamDigest  string      `json:"examDigest,omitempty"`
 	Constraints int         `json:"constraints"`
-	// Domain is the FFT domain size (a power of two ≥ constraints).
-	Domain  uint64         `json:"domain"`
-	Phase   int            `json:"phase"` // 1, 2, or 3 once finalized
-	Phase1  []Contribution `json:"phase1"`
-	Phase2  []Contribution `json:"phase2"`
-	Beacon1 string         `json:"beacon1,omitempty"`
-	Beacon2 string         `json:"beacon2,omitempty"`
+	// LinkConstraints is the link circuit's size (inference ceremonies).
+	LinkConstraints int `json:"linkConstraints,omitempty"`
+	// Domain is the FFT domain size of phase 1 (a power of two ≥ the
+	// constraints of every circuit of the ceremony).
+	Domain uint64 `json:"domain"`
+	// Phase is 1, 2, or 3 (the binding key, inference ceremonies).
+	Phase      int            `json:"phase"`
+	Finalized  bool           `json:"finalized"`
+	Phase1     []Contribution `json:"phase1"`
+	Phase2     []Contribution `json:"phase2"`
+	Phase2Link []Contribution `json:"phase2Link,omitempty"`
+	Phase3     []Contribution `json:"phase3,omitempty"`
+	Beacon1    string         `json:"beacon1,omitempty"`
+	Beacon2    string         `json:"beacon2,omitempty"`
+	Beacon3    string         `json:"beacon3,omitempty"`
 
 	dir  string
 	spec Spec
@@ -71,6 +91,14 @@ func CeremonyInit(dir string, spec Spec) (*Ceremony, error) {
 		Format: CeremonyFormat, Version: FilesVersion, Kind: spec.Kind, Shape: spec.Shape,
 		Constraints: ccs.GetNbConstraints(), Domain: ecc.NextPowerOfTwo(uint64(ccs.GetNbConstraints())),
 		Phase: 1, dir: dir, spec: spec,
+	}
+	if spec.Kind == KindInference {
+		link, err := (Spec{Kind: KindLink, Shape: spec.Shape}).Compile()
+		if err != nil {
+			return nil, err
+		}
+		c.LinkConstraints = link.GetNbConstraints()
+		c.Domain = max(c.Domain, ecc.NextPowerOfTwo(uint64(c.LinkConstraints)))
 	}
 	if spec.Kind == KindExam {
 		c.ExamDigest = model.HexElement(spec.Exam.Digest())
@@ -159,9 +187,9 @@ func (c *Ceremony) loadPhase1() ([]*mpcsetup.Phase1, error) {
 	return out, nil
 }
 
-func (c *Ceremony) loadPhase2() ([]*mpcsetup.Phase2, error) {
-	out := make([]*mpcsetup.Phase2, len(c.Phase2))
-	for i, ct := range c.Phase2 {
+func (c *Ceremony) loadPhase2(list []Contribution) ([]*mpcsetup.Phase2, error) {
+	out := make([]*mpcsetup.Phase2, len(list))
+	for i, ct := range list {
 		out[i] = new(mpcsetup.Phase2)
 		if err := readFrom(filepath.Join(c.dir, ct.File), out[i]); err != nil {
 			return nil, err
@@ -183,6 +211,9 @@ func (c *Ceremony) commons() (*mpcsetup.SrsCommons, error) {
 func (c *Ceremony) Contribute() (Contribution, error) {
 	var ct Contribution
 	var err error
+	if c.Finalized {
+		return ct, errors.New("the ceremony is finalized")
+	}
 	switch c.Phase {
 	case 1:
 		p := mpcsetup.NewPhase1(c.Domain)
@@ -199,50 +230,101 @@ func (c *Ceremony) Contribute() (Contribution, error) {
 		}
 		c.Phase1 = append(c.Phase1, ct)
 	case 2:
-		p := new(mpcsetup.Phase2)
-		if n := len(c.Phase2); n > 0 {
-			if err := readFrom(filepath.Join(c.dir, c.Phase2[n-1].File), p); err != nil {
-				return ct, err
-			}
-		} else {
-			r1cs, commons, err := c.phase2Inputs()
+		if c.Kind == KindInference {
+			link, err := c.contribute2(KindLink, c.Phase2Link, "phase2-link-%04d.bin")
 			if err != nil {
 				return ct, err
 			}
-			p.Initialize(r1cs, commons)
+			c.Phase2Link = append(c.Phase2Link, link)
 		}
-		p.Contribute()
-		ct.File = fmt.Sprintf("phase2-%04d.bin", len(c.Phase2)+1)
-		if ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), p); err != nil {
+		if ct, err = c.contribute2(c.Kind, c.Phase2, "phase2-%04d.bin"); err != nil {
 			return ct, err
 		}
 		c.Phase2 = append(c.Phase2, ct)
-	default:
-		return ct, errors.New("the ceremony is finalized")
+	case 3:
+		b, prev, prevHash, err := c.bindingChainTip()
+		if err != nil {
+			return ct, err
+		}
+		next, err := b.contributeRandom(prev, prevHash)
+		if err != nil {
+			return ct, err
+		}
+		ct.File = fmt.Sprintf("phase3-%04d.bin", len(c.Phase3)+1)
+		if ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), next); err != nil {
+			return ct, err
+		}
+		c.Phase3 = append(c.Phase3, ct)
 	}
 	return ct, c.save()
 }
 
-func (c *Ceremony) phase2Inputs() (*cs.R1CS, *mpcsetup.SrsCommons, error) {
-	r1cs, err := c.spec.Compile()
+// contribute2 adds a phase-2 contribution to the chain of one circuit.
+func (c *Ceremony) contribute2(kind string, list []Contribution, name string) (Contribution, error) {
+	var ct Contribution
+	p := new(mpcsetup.Phase2)
+	if n := len(list); n > 0 {
+		if err := readFrom(filepath.Join(c.dir, list[n-1].File), p); err != nil {
+			return ct, err
+		}
+	} else {
+		r1cs, commons, err := c.phase2Inputs(kind)
+		if err != nil {
+			return ct, err
+		}
+		p.Initialize(r1cs, commons)
+	}
+	p.Contribute()
+	ct.File = fmt.Sprintf(name, len(list)+1)
+	var err error
+	ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), p)
+	return ct, err
+}
+
+// phase2Inputs compiles one circuit of the ceremony and returns it with
+// the phase-1 parameters cut to its domain.
+func (c *Ceremony) phase2Inputs(kind string) (*cs.R1CS, *mpcsetup.SrsCommons, error) {
+	spec := c.spec
+	want := c.Constraints
+	if kind == KindLink {
+		spec, want = Spec{Kind: KindLink, Shape: c.Shape}, c.LinkConstraints
+	}
+	r1cs, err := spec.Compile()
 	if err != nil {
 		return nil, nil, err
 	}
-	if r1cs.GetNbConstraints() != c.Constraints {
-		return nil, nil, fmt.Errorf("circuit compiles to %d constraints, the ceremony was started for %d", r1cs.GetNbConstraints(), c.Constraints)
+	if r1cs.GetNbConstraints() != want {
+		return nil, nil, fmt.Errorf("%s circuit compiles to %d constraints, the ceremony was started for %d", kind, r1cs.GetNbConstraints(), want)
 	}
 	commons, err := c.commons()
 	if err != nil {
 		return nil, nil, err
 	}
-	return r1cs, commons, nil
+	return r1cs, truncateCommons(commons, ecc.NextPowerOfTwo(uint64(want))), nil
+}
+
+// truncateCommons cuts powers of τ for a domain of N to a domain of n ≤ N:
+// the first 2n−1 powers in G1, n of the others.
+func truncateCommons(s *mpcsetup.SrsCommons, n uint64) *mpcsetup.SrsCommons {
+	if uint64(len(s.G1.AlphaTau)) <= n {
+		return s
+	}
+	t := new(mpcsetup.SrsCommons)
+	t.G1.Tau = s.G1.Tau[:2*n-1]
+	t.G1.AlphaTau = s.G1.AlphaTau[:n]
+	t.G1.BetaTau = s.G1.BetaTau[:n]
+	t.G2.Tau = s.G2.Tau[:n]
+	t.G2.Beta = s.G2.Beta
+	return t
 }
 
 // Verify checks every contribution of the phases so far: file hashes and
-// gnark's proofs that each contribution extends the previous one. It
-// returns the number of contributions checked.
+// gnark's proofs that each contribution extends the previous one (and, in
+// phase 3, the binding key's proofs). It returns the number of
+// contributions checked.
 func (c *Ceremony) Verify() (int, error) {
-	for _, ct := range append(append([]Contribution(nil), c.Phase1...), c.Phase2...) {
+	all := append(append(append(append([]Contribution(nil), c.Phase1...), c.Phase2...), c.Phase2Link...), c.Phase3...)
+	for _, ct := range all {
 		b, err := os.ReadFile(filepath.Join(c.dir, ct.File))
 		if err != nil {
 			return 0, fmt.Errorf("read contribution: %w", err)
@@ -265,25 +347,116 @@ func (c *Ceremony) Verify() (int, error) {
 	if c.Phase < 2 {
 		return len(p1), nil
 	}
-	p2, err := c.loadPhase2()
-	if err != nil {
+	if err := c.verify2(c.Kind, c.Phase2); err != nil {
 		return 0, err
 	}
-	if len(p2) > 0 {
-		r1cs, commons, err := c.phase2Inputs()
-		if err != nil {
+	if err := c.verify2(KindLink, c.Phase2Link); err != nil {
+		return 0, err
+	}
+	if c.Phase == 3 {
+		if _, err := c.verifyBindingChain(); err != nil {
 			return 0, err
 		}
-		prev2 := new(mpcsetup.Phase2)
-		prev2.Initialize(r1cs, commons)
-		for i, p := range p2 {
-			if err := prev2.Verify(p); err != nil {
-				return 0, fmt.Errorf("phase 2 contribution %d: %w", i+1, err)
-			}
-			prev2 = p
-		}
 	}
-	return len(p1) + len(p2), nil
+	return len(all), nil
+}
+
+// verify2 checks one circuit's chain of phase-2 contributions.
+func (c *Ceremony) verify2(kind string, list []Contribution) error {
+	p2, err := c.loadPhase2(list)
+	if err != nil || len(p2) == 0 {
+		return err
+	}
+	r1cs, commons, err := c.phase2Inputs(kind)
+	if err != nil {
+		return err
+	}
+	prev := new(mpcsetup.Phase2)
+	prev.Initialize(r1cs, commons)
+	for i, p := range p2 {
+		if err := prev.Verify(p); err != nil {
+			return fmt.Errorf("phase 2 (%s) contribution %d: %w", kind, i+1, err)
+		}
+		prev = p
+	}
+	return nil
+}
+
+// bindingInputs loads the phase-2 proving keys and the binding bases.
+func (c *Ceremony) bindingInputs() (*bindingBases, error) {
+	pk, err := c.loadPK(cerPK)
+	if err != nil {
+		return nil, err
+	}
+	lpk, err := c.loadPK(cerLinkPK)
+	if err != nil {
+		return nil, err
+	}
+	return newBindingBases(c.spec, lpk, pk)
+}
+
+func (c *Ceremony) loadPK(name string) (groth16.ProvingKey, error) {
+	f, err := os.Open(filepath.Join(c.dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	defer f.Close()
+	return readPK(f)
+}
+
+// verifyBindingChain checks every phase-3 contribution and returns the
+// bases and the last state with its hash.
+func (c *Ceremony) verifyBindingChain() (*bindingChain, error) {
+	b, err := c.bindingInputs()
+	if err != nil {
+		return nil, err
+	}
+	ch := &bindingChain{bases: b, tip: b.initialBindingState(), tipHash: []byte(c.Beacon2)}
+	for i, ct := range c.Phase3 {
+		raw, err := os.ReadFile(filepath.Join(c.dir, ct.File))
+		if err != nil {
+			return nil, fmt.Errorf("read contribution: %w", err)
+		}
+		next, err := readBindingState(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ct.File, err)
+		}
+		if err := b.verify(ch.tip, next, ch.tipHash); err != nil {
+			return nil, fmt.Errorf("phase 3 contribution %d: %w", i+1, err)
+		}
+		h := sha256.Sum256(raw)
+		ch.tip, ch.tipHash = next, h[:]
+	}
+	return ch, nil
+}
+
+// bindingChain is the verified binding-key chain of a ceremony.
+type bindingChain struct {
+	bases   *bindingBases
+	tip     *bindingState
+	tipHash []byte
+}
+
+// bindingChainTip returns the bases, the last binding state and its hash,
+// without re-verifying (contributors extend what is there).
+func (c *Ceremony) bindingChainTip() (*bindingBases, *bindingState, []byte, error) {
+	b, err := c.bindingInputs()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(c.Phase3) == 0 {
+		return b, b.initialBindingState(), []byte(c.Beacon2), nil
+	}
+	raw, err := os.ReadFile(filepath.Join(c.dir, c.Phase3[len(c.Phase3)-1].File))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read contribution: %w", err)
+	}
+	s, err := readBindingState(raw)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	h := sha256.Sum256(raw)
+	return b, s, h[:], nil
 }
 
 // Finalize closes the current phase with a public beacon. Closing phase 1
@@ -292,6 +465,9 @@ func (c *Ceremony) Verify() (int, error) {
 func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 	if len(beacon) < 16 {
 		return nil, errors.New("the beacon needs at least 16 bytes of public randomness")
+	}
+	if c.Finalized {
+		return nil, errors.New("the ceremony is already finalized")
 	}
 	switch c.Phase {
 	case 1:
@@ -316,27 +492,96 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 		if len(c.Phase2) == 0 {
 			return nil, errors.New("phase 2 has no contribution yet")
 		}
-		r1cs, commons, err := c.phase2Inputs()
-		if err != nil {
-			return nil, err
-		}
-		p2, err := c.loadPhase2()
-		if err != nil {
-			return nil, err
-		}
-		pk, vk, err := mpcsetup.VerifyPhase2(r1cs, commons, beacon, p2...)
-		if err != nil {
-			return nil, fmt.Errorf("verify phase 2: %w", err)
-		}
-		note := fmt.Sprintf("mpc ceremony (gnark mpcsetup): %d phase-1 and %d phase-2 contributions, beacons %s / %s",
-			len(c.Phase1), len(c.Phase2), c.Beacon1, hex.EncodeToString(beacon))
-		info, err := WriteKeys(keysDir, c.spec, r1cs.GetNbConstraints(), pk, vk, note)
+		pk, vk, err := c.finalize2(c.Kind, c.Phase2, beacon)
 		if err != nil {
 			return nil, err
 		}
 		c.Beacon2 = hex.EncodeToString(beacon)
+		if c.Kind != KindInference {
+			note := fmt.Sprintf("mpc ceremony (gnark mpcsetup): %d phase-1 and %d phase-2 contributions, beacons %s / %s",
+				len(c.Phase1), len(c.Phase2), c.Beacon1, c.Beacon2)
+			info, err := WriteKeys(keysDir, c.spec, c.Constraints, pk, vk, note)
+			if err != nil {
+				return nil, err
+			}
+			c.Phase, c.Finalized = 3, true
+			return info, c.save()
+		}
+		lpk, lvk, err := c.finalize2(KindLink, c.Phase2Link, beacon)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range []struct {
+			name string
+			w    func(io.Writer) error
+		}{
+			{cerPK, func(w io.Writer) error { return writeRawPK(w, pk) }},
+			{cerLinkPK, func(w io.Writer) error { return writeRawPK(w, lpk) }},
+			{cerVK, func(w io.Writer) error { _, err := vk.WriteTo(w); return err }},
+			{cerLinkVK, func(w io.Writer) error { _, err := lvk.WriteTo(w); return err }},
+		} {
+			if err := writeFile(filepath.Join(c.dir, f.name), f.w); err != nil {
+				return nil, err
+			}
+		}
 		c.Phase = 3
+		return nil, c.save()
+	case 3:
+		if len(c.Phase3) == 0 {
+			return nil, errors.New("phase 3 (the binding key) has no contribution yet")
+		}
+		ch, err := c.verifyBindingChain()
+		if err != nil {
+			return nil, err
+		}
+		final := ch.bases.contributeBeacon(ch.tip, ch.tipHash, beacon)
+		set := &InferenceKeySet{Binding: &final.key, BindingVK: &verifier.BindingVK{K1: final.k1, K2: final.k2}}
+		if set.CCS, err = c.spec.Compile(); err != nil {
+			return nil, err
+		}
+		if set.LinkCCS, err = (Spec{Kind: KindLink, Shape: c.Shape}).Compile(); err != nil {
+			return nil, err
+		}
+		if set.PK, err = c.loadPK(cerPK); err != nil {
+			return nil, err
+		}
+		if set.LinkPK, err = c.loadPK(cerLinkPK); err != nil {
+			return nil, err
+		}
+		set.VK, set.LinkVK = new(groth16bn254.VerifyingKey), new(groth16bn254.VerifyingKey)
+		if err := readFrom(filepath.Join(c.dir, cerVK), set.VK); err != nil {
+			return nil, err
+		}
+		if err := readFrom(filepath.Join(c.dir, cerLinkVK), set.LinkVK); err != nil {
+			return nil, err
+		}
+		c.Beacon3 = hex.EncodeToString(beacon)
+		note := fmt.Sprintf("mpc ceremony (gnark mpcsetup + binding-key MPC): %d phase-1, %d phase-2 and %d binding contributions, beacons %s / %s / %s",
+			len(c.Phase1), len(c.Phase2), len(c.Phase3), c.Beacon1, c.Beacon2, c.Beacon3)
+		info, err := WriteInferenceKeys(keysDir, c.Shape, set, note)
+		if err != nil {
+			return nil, err
+		}
+		c.Finalized = true
 		return info, c.save()
 	}
 	return nil, errors.New("the ceremony is already finalized")
+}
+
+// finalize2 verifies one circuit's phase-2 chain and seals it with the
+// beacon into Groth16 keys.
+func (c *Ceremony) finalize2(kind string, list []Contribution, beacon []byte) (groth16.ProvingKey, groth16.VerifyingKey, error) {
+	r1cs, commons, err := c.phase2Inputs(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	p2, err := c.loadPhase2(list)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, vk, err := mpcsetup.VerifyPhase2(r1cs, commons, beacon, p2...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("verify phase 2 (%s): %w", kind, err)
+	}
+	return pk, vk, nil
 }

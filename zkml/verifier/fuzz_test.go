@@ -119,3 +119,78 @@ func FuzzDecodeVK(f *testing.F) {
 		}
 	})
 }
+
+// bindingFixture is the tiny model's binding (testdata/zkml, written by the
+// circuit package's TestVerifierFixtures).
+func bindingFixture(t testing.TB) (lvk *verifier.Key, bvk *verifier.BindingVK, commitment *big.Int, e, linkProof, pi []byte) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "testdata", "zkml")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var fx struct {
+		Commitment                string
+		Binding, LinkProof, Proof []byte
+	}
+	if err := json.Unmarshal(read("tiny-binding.json"), &fx); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if lvk, err = verifier.DecodeVK(read("tiny-link-vk.bin")); err != nil {
+		t.Fatal(err)
+	}
+	if bvk, err = verifier.DecodeBindingVK(read("tiny-binding-vk.bin")); err != nil {
+		t.Fatal(err)
+	}
+	if commitment, err = verifier.ParseElement(fx.Commitment); err != nil {
+		t.Fatal(err)
+	}
+	return lvk, bvk, commitment, fx.Binding, fx.LinkProof, fx.Proof
+}
+
+// FuzzVerifyBinding: arbitrary E, π and link-proof bytes against the
+// fixture keys return an error, never panic; whatever verifies decodes to
+// the fixture's E and π.
+func FuzzVerifyBinding(f *testing.F) {
+	lvk, bvk, c, e, lp, pi := bindingFixture(f)
+	if err := verifier.VerifyBinding(lvk, bvk, lp, c, e, pi); err != nil {
+		f.Fatalf("fixture binding rejected: %v", err)
+	}
+	wantE, _ := verifier.DecodeG1(e)
+	wantPi, _ := verifier.DecodeG1(pi)
+	f.Add(e, pi, lp)
+	f.Add(pi, e, lp)
+	f.Add(e[:31], pi, lp)
+	f.Add(e, pi, lp[:len(lp)-1])
+	f.Add(make([]byte, 32), make([]byte, 32), lp)
+	f.Fuzz(func(t *testing.T, e2, pi2, lp2 []byte) {
+		if verifier.VerifyBinding(lvk, bvk, lp2, c, e2, pi2) != nil {
+			return
+		}
+		gotE, _ := verifier.DecodeG1(e2)
+		gotPi, _ := verifier.DecodeG1(pi2)
+		if !gotE.Equal(&wantE) || !gotPi.Equal(&wantPi) {
+			t.Fatal("accepted a binding that is not the fixture's")
+		}
+	})
+}
+
+// FuzzDecodeBindingVK: arbitrary bytes decode to an error or a checked
+// key, never a panic.
+func FuzzDecodeBindingVK(f *testing.F) {
+	_, bvk, _, _, _, _ := bindingFixture(f)
+	good := bvk.Bytes()
+	f.Add(good)
+	f.Add(good[:64])
+	f.Add(make([]byte, verifier.BindingVKSize))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := verifier.DecodeBindingVK(data)
+		if err == nil && (k.K1.IsInfinity() || k.K2.IsInfinity()) {
+			t.Fatal("decoded a binding key with an identity point")
+		}
+	})
+}
