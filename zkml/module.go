@@ -375,17 +375,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	c, err := getCircuit(ctx.KV, msg.Circuit)
-	if err != nil {
-		return err
-	}
-	if c == nil {
-		return CodeCircuitNotFound.Errorf("circuit %d", msg.Circuit)
-	}
-	if c.Kind != KindInference {
-		return CodeWrongCircuit.Errorf("circuit %d is an %s key, not an inference key", c.ID, c.Kind)
-	}
-	commitment, commitHex, err := element("commitment", msg.Commitment)
+	c, commitment, commitHex, err := inferenceTarget(ctx, msg.Circuit, msg.Commitment)
 	if err != nil {
 		return err
 	}
@@ -416,22 +406,29 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
+// inferenceTarget loads a registered inference key and parses the model
+// commitment a bind or infer message names.
+func inferenceTarget(ctx *app.Context, id uint64, commitment string) (*Circuit, *big.Int, string, error) {
+	c, err := getCircuit(ctx.KV, id)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if c == nil {
+		return nil, nil, "", CodeCircuitNotFound.Errorf("circuit %d", id)
+	}
+	if c.Kind != KindInference {
+		return nil, nil, "", CodeWrongCircuit.Errorf("circuit %d is an %s key, not an inference key", c.ID, c.Kind)
+	}
+	v, h, err := element("commitment", commitment)
+	return c, v, h, err
+}
+
 func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 	var msg MsgBind
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	c, err := getCircuit(ctx.KV, msg.Circuit)
-	if err != nil {
-		return err
-	}
-	if c == nil {
-		return CodeCircuitNotFound.Errorf("circuit %d", msg.Circuit)
-	}
-	if c.Kind != KindInference {
-		return CodeWrongCircuit.Errorf("circuit %d is an %s key, not an inference key", c.ID, c.Kind)
-	}
-	commitment, commitHex, err := element("commitment", msg.Commitment)
+	c, commitment, commitHex, err := inferenceTarget(ctx, msg.Circuit, msg.Commitment)
 	if err != nil {
 		return err
 	}

@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"os"
-	"strings"
 	"math/big"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
