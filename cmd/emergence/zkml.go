@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -596,7 +595,7 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 	}
 	pf := &circuit.ProofFile{Format: circuit.ProofFormat, Version: circuit.FilesVersion, Kind: k.Info.Kind, VKHash: k.Info.VKHash}
 	var assignment frontend.Circuit
-	var mask *big.Int // inference proofs carry the model's fixed commitment mask
+	masked := false // inference proofs: ProveMasked (see circuit.InferenceCircuit)
 	switch k.Info.Kind {
 	case circuit.KindExam:
 		if f.input != "" {
@@ -634,12 +633,7 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 			return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%v", err)
 		}
 		pf.Inference = &pub
-		assignment = w
-		salt, err := model.ParseSalt(m.Salt)
-		if err != nil {
-			return errorf("pass the model file written by 'emergence zkml train'", "%v", err)
-		}
-		mask = model.InferenceMask(salt)
+		assignment, masked = w, true
 	}
 	step("compiling the %s circuit", k.Info.Kind)
 	ccs, err := k.Spec.Compile()
@@ -656,8 +650,8 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 	}
 	step("solving the witness and proving")
 	var proof groth16.Proof
-	if mask != nil {
-		proof, err = circuit.ProveMasked(ccs, pk, assignment, mask)
+	if masked {
+		proof, err = circuit.ProveMasked(ccs, pk, assignment)
 	} else {
 		proof, err = circuit.Prove(ccs, pk, assignment)
 	}

@@ -188,8 +188,6 @@ func BenchmarkInference784x56x10(b *testing.B) {
 	if pub.Class != want {
 		b.Fatalf("assigned class %d, Go model %d", pub.Class, want)
 	}
-	salt, _ := model.ParseSalt(ib.m.Salt)
-	mask := model.InferenceMask(salt)
 	pubs, _ := InferencePublics(pub)
 	e, err := InferenceCommitment(ib.pk, ib.m)
 	if err != nil {
@@ -199,7 +197,7 @@ func BenchmarkInference784x56x10(b *testing.B) {
 	b.ResetTimer()
 	var proofBytes []byte
 	for i := 0; i < b.N; i++ {
-		p, err := ProveMasked(ib.ccs, ib.pk, w, mask)
+		p, err := ProveMasked(ib.ccs, ib.pk, w)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -79,43 +79,27 @@ type bound struct {
 
 func bindModel(t *testing.T, k *bindingKeys, m *model.Model) bound {
 	t.Helper()
-	e, err := circuit.InferenceCommitment(k.pkI, m)
+	e, lp, pi, err := circuit.BindParts(k.ccsL, k.pkL, k.pkI, k.bk, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lw, err := circuit.AssignLink(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask, err := circuit.RandomMask()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp, err := circuit.ProveMasked(k.ccsL, k.pkL, lw, mask)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pi, err := circuit.ProveBinding(k.bk, m, mask)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lpb, _ := circuit.MarshalProof(lp)
 	c, _ := model.ParseElement(m.Commitment)
-	eb, pib := e.Bytes(), pi.Bytes()
-	return bound{e: eb[:], linkProof: lpb, pi: pib[:], commitment: c}
+	return bound{e: e, linkProof: lp, pi: pi, commitment: c}
 }
 
-func inferProof(t *testing.T, k *bindingKeys, m *model.Model, x []int64, mask *big.Int) ([]byte, []*big.Int) {
+// inferProof proves an inference; masked=false proves with gnark's random
+// commitment blinding instead of ProveMasked.
+func inferProof(t *testing.T, k *bindingKeys, m *model.Model, x []int64, masked bool) ([]byte, []*big.Int) {
 	t.Helper()
 	w, pub, err := circuit.AssignInference(m, x, big.NewInt(7))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var p groth16.Proof
-	if mask == nil {
-		p, err = circuit.Prove(k.ccsI, k.pkI, w)
+	if masked {
+		p, err = circuit.ProveMasked(k.ccsI, k.pkI, w)
 	} else {
-		p, err = circuit.ProveMasked(k.ccsI, k.pkI, w, mask)
+		p, err = circuit.Prove(k.ccsI, k.pkI, w)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -140,23 +124,22 @@ func otherModel(t *testing.T) *model.Model {
 func TestBinding(t *testing.T) {
 	k := tinyBindingKeys(t)
 	m, other := tinyModel(t), otherModel(t)
-	salt, _ := model.ParseSalt(m.Salt)
 	b, bo := bindModel(t, k, m), bindModel(t, k, other)
 	if err := verifier.VerifyBinding(k.vkL, k.bvk, b.linkProof, b.commitment, b.e, b.pi); err != nil {
 		t.Fatalf("honest binding: %v", err)
 	}
-	proof, pubs := inferProof(t, k, m, []int64{5, 2}, model.InferenceMask(salt))
+	proof, pubs := inferProof(t, k, m, []int64{5, 2}, true)
 	if err := verifier.VerifyBound(k.vkI, proof, pubs, b.e); err != nil {
 		t.Fatalf("honest inference: %v", err)
 	}
 	// A second input carries the same commitment.
-	proof2, pubs2 := inferProof(t, k, m, []int64{0, 7}, model.InferenceMask(salt))
+	proof2, pubs2 := inferProof(t, k, m, []int64{0, 7}, true)
 	if err := verifier.VerifyBound(k.vkI, proof2, pubs2, b.e); err != nil {
 		t.Fatalf("second inference: %v", err)
 	}
 
-	otherProof, otherPubs := inferProof(t, k, other, []int64{5, 2}, model.InferenceMask(salt))
-	randomMask, randomPubs := inferProof(t, k, m, []int64{5, 2}, nil)
+	otherProof, otherPubs := inferProof(t, k, other, []int64{5, 2}, true)
+	randomMask, randomPubs := inferProof(t, k, m, []int64{5, 2}, false)
 	// An x coordinate above the field modulus is never a point.
 	notPoint := bytes.Repeat([]byte{0xff}, 32)
 	var gen curve.G1Affine
@@ -226,13 +209,12 @@ func TestVerifierFixtures(t *testing.T) {
 	if *updateFixtures {
 		k := tinyBindingKeys(t)
 		m := tinyModel(t)
-		salt, _ := model.ParseSalt(m.Salt)
 		b := bindModel(t, k, m)
 		w, pub, err := circuit.AssignInference(m, []int64{5, 2}, big.NewInt(0x1234))
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := circuit.ProveMasked(k.ccsI, k.pkI, w, model.InferenceMask(salt))
+		p, err := circuit.ProveMasked(k.ccsI, k.pkI, w)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,29 +1,31 @@
 package circuit
 
 import (
-	"errors"
 	"fmt"
 	"math/big"
 
 	"github.com/consensys/gnark/frontend"
-	"github.com/consensys/gnark/std/math/bits"
 
 	"emergence/zkml/model"
 )
 
 // InferenceCircuit proves that a model maps a private input to a public
 // class. The model's parameters are not hashed in the circuit: they are the
-// first secret inputs and go into the proof's Pedersen commitment (gnark's
-// Groth16 commitment, blinded by model.InferenceMask), which costs no
-// constraint. The chain accepts the proof only if that commitment equals the
-// binding registered for the model's MiMC commitment (see LinkCircuit and
-// Binding), so the proof is about the committed model.
+// first secret inputs and go into the proof's first Pedersen commitment
+// (gnark's Groth16 commitment), which costs no constraint, blinded by the
+// Mask wire (model.InferenceMask, fixed per model). The chain accepts the
+// proof only if that commitment equals the binding registered for the
+// model's MiMC commitment (see LinkCircuit and verifier.VerifyBinding), so
+// the proof is about the committed model.
 //
 // Dense layers use packed weights: the offset weights u = w + 2^(bits-1) of
 // Per consecutive neurons share one field element, Width bits apart, so one
 // multiplication by an activation yields Per products. The per-neuron sums
 // are read back from the packed sum with range-checked advice. Range checks
-// are bit decompositions, so the circuit has exactly one commitment.
+// go through std/rangecheck, whose commitment (the proof's second) carries
+// a fresh random blinding wire. Prove with ProveMasked, which zeroes gnark's
+// own commitment blinding: every blinding of this circuit is an explicit
+// wire.
 type InferenceCircuit struct {
 	// Public inputs, in this order. Commitment names the model; the
 	// circuit does not open it (the binding does).
@@ -36,9 +38,10 @@ type InferenceCircuit struct {
 
 	// Committed parameters, in this order (the order of the commitment
 	// basis): per layer Groups×In packed weights P[l][g*In+i], then per
-	// layer the offset biases.
-	P  [][]frontend.Variable
-	UB [][]frontend.Variable
+	// layer the offset biases, then the blinding.
+	P    [][]frontend.Variable
+	UB   [][]frontend.Variable
+	Mask frontend.Variable
 
 	// Private input and advice.
 	X []frontend.Variable
@@ -125,31 +128,13 @@ func allocModel(s model.Shape, w, b, q, rem, sign *[][]frontend.Variable, n int)
 	}
 }
 
-// bitChecker range-checks by bit decomposition. Unlike std/rangecheck it
-// adds no commitment, which keeps the parameters' commitment the proof's
-// only one.
-type bitChecker struct{ api frontend.API }
-
-func (b bitChecker) Check(v frontend.Variable, n int) {
-	if n <= 0 {
-		b.api.AssertIsEqual(v, 0)
-		return
-	}
-	bits.ToBinary(b.api, v, bits.WithNbDigits(n))
-}
-
 // Define implements frontend.Circuit.
 func (c *InferenceCircuit) Define(api frontend.API) error {
 	s := c.shape
 	bnd := s.Bounds()
 	layout := PackLayout(s)
-	rc := bitChecker{api}
 	bindPublic(api, c.Submitter)
 	bindPublic(api, c.Commitment)
-	committer, ok := api.(frontend.Committer)
-	if !ok {
-		return errors.New("the inference circuit needs a builder with commitments (Groth16 R1CS)")
-	}
 	var params []frontend.Variable
 	for _, p := range c.P {
 		params = append(params, p...)
@@ -157,8 +142,12 @@ func (c *InferenceCircuit) Define(api frontend.API) error {
 	for _, ub := range c.UB {
 		params = append(params, ub...)
 	}
-	if _, err := committer.Commit(params...); err != nil {
-		return fmt.Errorf("commit parameters: %w", err)
+	if err := commitBlinded(api, params, c.Mask); err != nil {
+		return err
+	}
+	rc, err := newBlindedChecker(api)
+	if err != nil {
+		return err
 	}
 
 	// Input digest, which also range-checks every feature.
@@ -284,8 +273,7 @@ func PackedParams(m *model.Model) []*big.Int {
 }
 
 // AssignInference builds the full witness of an inference proof of m on x,
-// bound to the submitter (see SubmitterElement). Prove it with the model's
-// mask: ProveMasked(ccs, pk, w, model.InferenceMask(salt)).
+// bound to the submitter (see SubmitterElement). Prove it with ProveMasked.
 func AssignInference(m *model.Model, x []int64, submitter *big.Int) (*InferenceCircuit, InferencePublic, error) {
 	s := m.Shape()
 	c, err := NewInferenceCircuit(s)
@@ -296,6 +284,11 @@ func AssignInference(m *model.Model, x []int64, submitter *big.Int) (*InferenceC
 	if err != nil {
 		return nil, InferencePublic{}, err
 	}
+	salt, err := model.ParseSalt(m.Salt)
+	if err != nil {
+		return nil, InferencePublic{}, err
+	}
+	c.Mask = model.InferenceMask(salt)
 	commitment, err := model.ParseElement(m.Commitment)
 	if err != nil {
 		return nil, InferencePublic{}, err

@@ -252,15 +252,15 @@ func Bind(k *Keys, m *model.Model) (*BindingFile, error) {
 // BindParts proves a model's binding from loaded keys: E, the link proof
 // and π, serialized.
 func BindParts(link *cs.R1CS, linkPK, pk groth16.ProvingKey, bk *BindingKey, m *model.Model) (e, linkProof, pi []byte, err error) {
-	w, err := AssignLink(m)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	mask, err := RandomMask()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	lp, err := ProveMasked(link, linkPK, w, mask)
+	w, err := AssignLink(m, mask)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lp, err := ProveMasked(link, linkPK, w)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("link proof: %w", err)
 	}
@@ -330,18 +330,13 @@ func LoadBinding(path string) (*BindingFile, error) {
 	return &b, nil
 }
 
-// ProveInference proves an inference of m on x with inference keys, with
-// the model's fixed commitment mask.
+// ProveInference proves an inference of m on x with inference keys.
 func ProveInference(ccs *cs.R1CS, pk groth16.ProvingKey, m *model.Model, x []int64, submitter *big.Int) (groth16.Proof, InferencePublic, error) {
 	w, pub, err := AssignInference(m, x, submitter)
 	if err != nil {
 		return nil, InferencePublic{}, err
 	}
-	salt, err := model.ParseSalt(m.Salt)
-	if err != nil {
-		return nil, InferencePublic{}, err
-	}
-	p, err := ProveMasked(ccs, pk, w, model.InferenceMask(salt))
+	p, err := ProveMasked(ccs, pk, w)
 	return p, pub, err
 }
 

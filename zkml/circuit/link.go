@@ -18,6 +18,7 @@ import (
 	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/std/multicommit"
 
 	"emergence/zkml/model"
 	"emergence/zkml/verifier"
@@ -30,8 +31,9 @@ import (
 type LinkCircuit struct {
 	Commitment frontend.Variable `gnark:",public"`
 	// U are the offset parameters (model.OffsetValues), committed in this
-	// order.
+	// order, then the blinding Mask (random per link proof).
 	U    []frontend.Variable
+	Mask frontend.Variable
 	Salt frontend.Variable
 
 	shape model.Shape
@@ -47,20 +49,67 @@ func NewLinkCircuit(s model.Shape) (*LinkCircuit, error) {
 
 // Define implements frontend.Circuit.
 func (c *LinkCircuit) Define(api frontend.API) error {
-	committer, ok := api.(frontend.Committer)
-	if !ok {
-		return errors.New("the link circuit needs a builder with commitments (Groth16 R1CS)")
-	}
 	// First commitment: the parameters. The range checker's commitment
 	// comes second.
-	if _, err := committer.Commit(c.U...); err != nil {
-		return fmt.Errorf("commit parameters: %w", err)
+	if err := commitBlinded(api, c.U, c.Mask); err != nil {
+		return err
 	}
-	return assertOpening(api, newChecker(api), c.shape, c.U, c.Salt, c.Commitment)
+	rc, err := newBlindedChecker(api)
+	if err != nil {
+		return err
+	}
+	return assertOpening(api, rc, c.shape, c.U, c.Salt, c.Commitment)
 }
 
-// AssignLink builds the witness of the link proof of m.
-func AssignLink(m *model.Model) (*LinkCircuit, error) {
+// commitBlinded puts vars and the blinding wire mask into a commitment of
+// their own (the first, when called first).
+func commitBlinded(api frontend.API, vars []frontend.Variable, mask frontend.Variable) error {
+	committer, ok := api.(frontend.Committer)
+	if !ok {
+		return errors.New("the circuit needs a builder with commitments (Groth16 R1CS)")
+	}
+	// A committed wire must be in a constraint to count.
+	bindPublic(api, mask)
+	if _, err := committer.Commit(append(append([]frontend.Variable(nil), vars...), mask)...); err != nil {
+		return fmt.Errorf("commit parameters: %w", err)
+	}
+	return nil
+}
+
+// newBlindedChecker returns std/rangecheck's checker with a fresh random
+// wire added to its commitment: ProveMasked zeroes gnark's own blinding,
+// and this wire takes its place.
+func newBlindedChecker(api frontend.API) (checker, error) {
+	rc := newChecker(api)
+	blind, err := api.Compiler().NewHint(freshBlinding, 1)
+	if err != nil {
+		return nil, fmt.Errorf("blinding: %w", err)
+	}
+	bindPublic(api, blind[0])
+	multicommit.WithCommitment(api, func(frontend.API, frontend.Variable) error { return nil }, blind[0])
+	return rc, nil
+}
+
+// freshBlinding is a hint returning uniformly random field elements.
+func freshBlinding(mod *big.Int, ins, outs []*big.Int) error {
+	if len(ins) != 0 {
+		return errors.New("blinding hint takes no input")
+	}
+	for i := range outs {
+		v, err := rand.Int(rand.Reader, mod)
+		if err != nil {
+			return err
+		}
+		outs[i] = v
+	}
+	return nil
+}
+
+func init() { solver.RegisterHint(freshBlinding) }
+
+// AssignLink builds the witness of the link proof of m with the blinding
+// mask (RandomMask; ProveBinding needs it again).
+func AssignLink(m *model.Model, mask *big.Int) (*LinkCircuit, error) {
 	c, err := NewLinkCircuit(m.Shape())
 	if err != nil {
 		return nil, err
@@ -76,7 +125,7 @@ func AssignLink(m *model.Model) (*LinkCircuit, error) {
 	for i, v := range model.OffsetValues(m) {
 		c.U[i] = v
 	}
-	c.Commitment, c.Salt = commitment, salt.BigInt()
+	c.Commitment, c.Salt, c.Mask = commitment, salt.BigInt(), mask
 	return c, nil
 }
 
@@ -94,12 +143,13 @@ var maskHintID = func() solver.HintID {
 	return 0
 }()
 
-// ProveMasked proves like Prove, but sets the blinding of every commitment
-// of the circuit to mask instead of a fresh random value. The inference
-// circuit uses the model's fixed mask (so all its proofs carry the same
-// commitment); the link proof uses a random mask the binding proof needs
-// to know.
-func ProveMasked(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, assignment frontend.Circuit, mask *big.Int) (groth16.Proof, error) {
+// ProveMasked proves like Prove, but with gnark's own commitment blinding
+// set to zero instead of a fresh random value. The inference and link
+// circuits carry their blindings as explicit wires (commitBlinded,
+// newBlindedChecker), so that the inference commitment is the same for
+// every proof of a model and the link proof's blinding is known to the
+// binding prover.
+func ProveMasked(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, assignment frontend.Circuit) (groth16.Proof, error) {
 	if maskHintID == 0 {
 		return nil, fmt.Errorf("gnark's commitment mask hint %s is not registered: this build expects gnark %s", maskHintName, GnarkVersion)
 	}
@@ -107,16 +157,16 @@ func ProveMasked(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, assignm
 	if err != nil {
 		return nil, fmt.Errorf("witness: %w", err)
 	}
-	set := func(_ *big.Int, ins, outs []*big.Int) error {
+	zero := func(_ *big.Int, ins, outs []*big.Int) error {
 		if len(ins) != 0 {
 			return errors.New("mask hint takes no input")
 		}
 		for i := range outs {
-			outs[i] = new(big.Int).Set(mask)
+			outs[i] = new(big.Int)
 		}
 		return nil
 	}
-	proof, err := groth16.Prove(ccs, pk, w, backend.WithSolverOptions(solver.OverrideHint(maskHintID, set)))
+	proof, err := groth16.Prove(ccs, pk, w, backend.WithSolverOptions(solver.OverrideHint(maskHintID, zero)))
 	if err != nil {
 		return nil, fmt.Errorf("prove: %w", err)
 	}
@@ -148,6 +198,8 @@ type bindingColumn struct {
 // (canonical order), the link proof's mask, the inference mask. A weight
 // u_ji of layer l sits in slot j mod Per of the packed element (g, i), so
 // its inference column is 2^(Width·(j mod Per)) times that element's point.
+// Each basis ends with gnark's own blinding wire, which ProveMasked sets
+// to zero: no column has it, so a binding forces it to zero.
 func bindingColumns(s model.Shape, nL, nI int) ([]bindingColumn, error) {
 	layout := PackLayout(s)
 	nP, nB := 0, 0
@@ -156,8 +208,8 @@ func bindingColumns(s model.Shape, nL, nI int) ([]bindingColumn, error) {
 		nB += lp.Out
 	}
 	nParams := len(model.WeightWidths(s))
-	if nL != nParams+1 || nI != nP+nB+1 {
-		return nil, fmt.Errorf("commitment bases of %d and %d points do not fit the shape (want %d and %d)", nL, nI, nParams+1, nP+nB+1)
+	if nL != nParams+2 || nI != nP+nB+2 {
+		return nil, fmt.Errorf("commitment bases of %d and %d points do not fit the shape (want %d and %d)", nL, nI, nParams+2, nP+nB+2)
 	}
 	cols := make([]bindingColumn, 0, nParams+2)
 	one := big.NewInt(1)
@@ -287,7 +339,8 @@ func msm(points []curve.G1Affine, scalars []*big.Int) (curve.G1Affine, error) {
 
 // InferenceCommitment computes E, the commitment every inference proof of
 // m carries under the inference proving key: the packed parameters and
-// the model's mask in the key's Pedersen basis.
+// the model's mask in the key's Pedersen basis (gnark's blinding, last, is
+// zero).
 func InferenceCommitment(pkInference groth16.ProvingKey, m *model.Model) (curve.G1Affine, error) {
 	bi, err := commitmentBasis(pkInference)
 	if err != nil {
@@ -297,7 +350,7 @@ func InferenceCommitment(pkInference groth16.ProvingKey, m *model.Model) (curve.
 	if err != nil {
 		return curve.G1Affine{}, err
 	}
-	return msm(bi, append(PackedParams(m), model.InferenceMask(salt)))
+	return msm(bi, append(PackedParams(m), model.InferenceMask(salt), new(big.Int)))
 }
 
 // ProveBinding computes the QA-NIZK π that the link proof made with

@@ -126,8 +126,9 @@ func VerifyBinding(linkVK *groth16bn254.VerifyingKey, bvk *BindingVK, linkProof 
 	return nil
 }
 
-// VerifyBound verifies an inference proof and checks that its commitment is
-// the model's binding E. It never panics.
+// VerifyBound verifies an inference proof and checks that its first
+// commitment (the parameters'; the range checker's is the second) is the
+// model's binding E. It never panics.
 func VerifyBound(vk *groth16bn254.VerifyingKey, proof []byte, publics []*big.Int, binding []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -138,8 +139,8 @@ func VerifyBound(vk *groth16bn254.VerifyingKey, proof []byte, publics []*big.Int
 	if err != nil {
 		return err
 	}
-	if len(p.Commitments) != 1 {
-		return fmt.Errorf("%w: an inference proof carries one commitment, this one %d", ErrMalformedProof, len(p.Commitments))
+	if len(p.Commitments) == 0 {
+		return fmt.Errorf("%w: an inference proof carries a commitment to the model, this one none", ErrMalformedProof)
 	}
 	e, err := DecodeG1(binding)
 	if err != nil {
