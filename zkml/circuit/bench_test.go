@@ -514,3 +514,45 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 	b.ReportMetric(float64(score), "correct")
 	b.ReportMetric(float64(e.N()), "exam-n")
 }
+
+// BenchmarkBindingContribution784x56x10 times one phase-3 contribution to
+// the binding key of a 784-56-10 inference key (44,532 columns) and its
+// verification. The bases come from DummySetup keys: random points, which
+// cost the same as a ceremony's.
+func BenchmarkBindingContribution784x56x10(b *testing.B) {
+	logger.Disable()
+	m := randomModel(b, []int{784, 56, 10}, 255)
+	var pks [2]groth16.ProvingKey
+	for i, kind := range []string{KindLink, KindInference} {
+		ccs, err := Spec{Kind: kind, Shape: m.Shape()}.Compile()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if pks[i], err = groth16.DummySetup(ccs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bases, err := newBindingBases(Spec{Kind: KindInference, Shape: m.Shape()}, pks[0], pks[1])
+	if err != nil {
+		b.Fatal(err)
+	}
+	prev, prevHash := bases.initialBindingState(), []byte("beacon")
+	var verify time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		next, err := bases.contributeRandom(prev, prevHash)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		st := time.Now()
+		if err := bases.verify(prev, next, prevHash); err != nil {
+			b.Fatal(err)
+		}
+		verify += time.Since(st)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(bases.cols)), "columns")
+	b.ReportMetric(verify.Seconds()/float64(b.N), "verify-s")
+}
