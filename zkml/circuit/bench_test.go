@@ -281,6 +281,18 @@ func BenchmarkBind784x56x10(b *testing.B) {
 	b.ReportMetric(peakRSSGiB(), "peakRSS-GiB")
 }
 
+// loadFashion reads the Fashion-MNIST training and test sets from dir.
+func loadFashion(b *testing.B, dir string) (train, test *model.Dataset) {
+	var err error
+	if train, err = model.ReadIDXFiles(filepath.Join(dir, "train-images-idx3-ubyte.gz"), filepath.Join(dir, "train-labels-idx1-ubyte.gz")); err != nil {
+		b.Fatal(err)
+	}
+	if test, err = model.ReadIDXFiles(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), filepath.Join(dir, "t10k-labels-idx1-ubyte.gz")); err != nil {
+		b.Fatal(err)
+	}
+	return train, test
+}
+
 // BenchmarkInferenceFashion784x56x10 trains a 784-56-10 MLP on
 // Fashion-MNIST (ZKML_FASHION_DIR), reports its float and quantized test
 // accuracy, and proves inferences of the first ZKML_PROOFS (default 20)
@@ -293,14 +305,7 @@ func BenchmarkInferenceFashion784x56x10(b *testing.B) {
 		b.Skip("set ZKML_FASHION_DIR to the Fashion-MNIST directory")
 	}
 	logger.Disable()
-	train, err := model.ReadIDXFiles(filepath.Join(dir, "train-images-idx3-ubyte.gz"), filepath.Join(dir, "train-labels-idx1-ubyte.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	test, err := model.ReadIDXFiles(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	train, test := loadFashion(b, dir)
 	cfg := model.DefaultTrainConfig()
 	cfg.Epochs = 3
 	f, err := model.Train(train, []int{784, 56, 10}, cfg)
@@ -440,14 +445,7 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 	if s := os.Getenv("ZKML_ACT_BITS"); s != "" {
 		actBits, _ = strconv.Atoi(s)
 	}
-	train, err := model.ReadIDXFiles(filepath.Join(dir, "train-images-idx3-ubyte.gz"), filepath.Join(dir, "train-labels-idx1-ubyte.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	test, err := model.ReadIDXFiles(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	train, test := loadFashion(b, dir)
 	st := time.Now()
 	cfg := model.DefaultTrainConfig()
 	cfg.Epochs = epochs

@@ -240,26 +240,37 @@ func (p *ProofFile) VerifyWith(k *Keys) error {
 }
 
 // SaveProof writes a proof file.
-func SaveProof(path string, p *ProofFile) error {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode proof file: %w", err)
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
+func SaveProof(path string, p *ProofFile) error { return saveJSON(path, p, "proof file") }
 
 // LoadProof reads a proof file.
 func LoadProof(path string) (*ProofFile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read proof: %w", err)
-	}
 	var p ProofFile
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("decode proof file: %w", err)
+	if err := loadJSON(path, &p, "proof file"); err != nil {
+		return nil, err
 	}
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// saveJSON writes v as indented JSON.
+func saveJSON(path string, v any, what string) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// loadJSON reads a JSON file into v.
+func loadJSON(path string, v any, what string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -306,23 +305,13 @@ func (b *BindingFile) VerifyWith(k *Keys) error {
 }
 
 // SaveBinding writes a binding file.
-func SaveBinding(path string, b *BindingFile) error {
-	out, err := json.MarshalIndent(b, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode binding: %w", err)
-	}
-	return os.WriteFile(path, append(out, '\n'), 0o644)
-}
+func SaveBinding(path string, b *BindingFile) error { return saveJSON(path, b, "binding file") }
 
 // LoadBinding reads a binding file.
 func LoadBinding(path string) (*BindingFile, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read binding: %w", err)
-	}
 	var b BindingFile
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return nil, fmt.Errorf("decode binding file: %w", err)
+	if err := loadJSON(path, &b, "binding file"); err != nil {
+		return nil, err
 	}
 	if b.Format != BindingFormat || b.Version != FilesVersion {
 		return nil, fmt.Errorf("%s: not a binding file version %d (format %q version %d)", path, FilesVersion, b.Format, b.Version)
