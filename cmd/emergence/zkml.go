@@ -741,6 +741,9 @@ proof is about the bound model. --proof "" checks the binding alone.`,
 				}
 				if pf != nil {
 					zkmlPrintProof(w, proofPath, pf)
+					if pf.Inference != nil && b == nil {
+						fmt.Fprintln(w, "note:       without --binding this checks the proof, not that it is about the named model")
+					}
 				}
 			})
 		},
