@@ -13,7 +13,6 @@ import (
 	"math/big"
 	"strings"
 
-	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 )
@@ -55,6 +54,8 @@ func DecodeVK(b []byte) (vk *groth16bn254.VerifyingKey, err error) {
 	if err := scanVK(b); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedKey, err)
 	}
+	// ReadFrom (unlike UnsafeReadFrom) checks that every point is on the
+	// curve and in the prime-order subgroup (TestDecodeVKSubgroup pins it).
 	vk = new(groth16bn254.VerifyingKey)
 	n, err := vk.ReadFrom(bytes.NewReader(b))
 	if err != nil {
@@ -78,14 +79,6 @@ func DecodeVK(b []byte) (vk *groth16bn254.VerifyingKey, err error) {
 			}
 		}
 	}
-	if !vk.G1.Alpha.IsInSubGroup() || !vk.G2.Beta.IsInSubGroup() || !vk.G2.Delta.IsInSubGroup() || !vk.G2.Gamma.IsInSubGroup() {
-		return nil, fmt.Errorf("%w: key point not in subgroup", ErrMalformedKey)
-	}
-	for i := range vk.G1.K {
-		if !vk.G1.K[i].IsInSubGroup() {
-			return nil, fmt.Errorf("%w: key point not in subgroup", ErrMalformedKey)
-		}
-	}
 	return vk, nil
 }
 
@@ -104,6 +97,9 @@ func DecodeProof(b []byte, vk *groth16bn254.VerifyingKey) (p *groth16bn254.Proof
 	if err := scanProof(b); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedProof, err)
 	}
+	// ReadFrom checks that every point is on the curve and in the
+	// prime-order subgroup (the module tests pin it with an off-curve and a
+	// wrong-subgroup proof).
 	p = new(groth16bn254.Proof)
 	n, err := p.ReadFrom(bytes.NewReader(b))
 	if err != nil {
@@ -114,18 +110,6 @@ func DecodeProof(b []byte, vk *groth16bn254.VerifyingKey) (p *groth16bn254.Proof
 	}
 	if len(p.Commitments) != len(vk.PublicAndCommitmentCommitted) {
 		return nil, fmt.Errorf("%w: %d commitments, key expects %d", ErrMalformedProof, len(p.Commitments), len(vk.PublicAndCommitmentCommitted))
-	}
-	points := []*curve.G1Affine{&p.Ar, &p.Krs, &p.CommitmentPok}
-	for i := range p.Commitments {
-		points = append(points, &p.Commitments[i])
-	}
-	for _, pt := range points {
-		if !pt.IsOnCurve() || !pt.IsInSubGroup() {
-			return nil, fmt.Errorf("%w: point not in the prime-order subgroup", ErrMalformedProof)
-		}
-	}
-	if !p.Bs.IsOnCurve() || !p.Bs.IsInSubGroup() {
-		return nil, fmt.Errorf("%w: G2 point not in the prime-order subgroup", ErrMalformedProof)
 	}
 	return p, nil
 }
