@@ -30,8 +30,9 @@ const (
 	// NumPublics is the number of public inputs of the exam and inference
 	// circuits: commitment, exam or input digest, claim or class, submitter.
 	NumPublics = 4
-	// NumLinkPublics is the link circuit's: the model commitment.
-	NumLinkPublics = 1
+	// NumLinkPublics is the link circuit's: the model commitment and the
+	// submitter.
+	NumLinkPublics = 2
 )
 
 // maxCachedKeys bounds the decoded-key cache.
@@ -452,7 +453,7 @@ func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return CodeMalformedKey.Errorf("registered binding key: %v", err)
 	}
-	if err := verifyCode(verifier.VerifyBinding(lk, bvk, msg.LinkProof, commitment, msg.Binding, msg.Proof)); err != nil {
+	if err := verifyCode(verifier.VerifyBinding(lk, bvk, msg.LinkProof, []*big.Int{commitment, submitter(ctx)}, msg.Binding, msg.Proof)); err != nil {
 		return err
 	}
 	ctx.KV.Set(key("proof", h[:]), []byte{1})

@@ -196,17 +196,23 @@ func TestAttestInferQueries(t *testing.T) {
 	}
 	c.MustFail(infer(pub.Class, 3, m1.Commitment, pb), zkml.CodeNotBound)
 
-	e1, lp1, pi1, err := circuit.BindParts(ik.LinkCCS, ik.LinkPK, ik.PK, ik.Binding, m1)
+	alice := apptest.Addr("alice")
+	e1, lp1, pi1, err := circuit.BindParts(ik.LinkCCS, ik.LinkPK, ik.PK, ik.Binding, m1, circuit.SubmitterElement(alice[:]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e2, lp2, pi2, err := circuit.BindParts(ik.LinkCCS, ik.LinkPK, ik.PK, ik.Binding, m2)
+	e2, lp2, pi2, err := circuit.BindParts(ik.LinkCCS, ik.LinkPK, ik.PK, ik.Binding, m2, circuit.SubmitterElement(alice[:]))
 	if err != nil {
 		t.Fatal(err)
+	}
+	bindAs := func(who string, circ uint64, commitment string, e, lp, pi []byte) app.TxResult {
+		return c.Deliver(c.Sign(who, c.Msg("zkml/bind", zkml.MsgBind{Circuit: circ, Commitment: commitment, Binding: e, LinkProof: lp, Proof: pi})))[0]
 	}
 	bind := func(circ uint64, commitment string, e, lp, pi []byte) app.TxResult {
-		return c.Deliver(c.Sign("alice", c.Msg("zkml/bind", zkml.MsgBind{Circuit: circ, Commitment: commitment, Binding: e, LinkProof: lp, Proof: pi})))[0]
+		return bindAs("alice", circ, commitment, e, lp, pi)
 	}
+	// bob copies alice's binding from the mempool: the link proof is bound to alice.
+	c.MustFail(bindAs("bob", 3, m1.Commitment, e1, lp1, pi1), zkml.CodeInvalidProof)
 	c.MustFail(bind(3, m1.Commitment, e2, lp1, pi1), zkml.CodeInvalidBinding)      // E of another model
 	c.MustFail(bind(3, m1.Commitment, e1, lp1, pi2), zkml.CodeInvalidBinding)      // π of another model
 	c.MustFail(bind(3, m1.Commitment, e2, lp2, pi2), zkml.CodeInvalidProof)        // another model's binding

@@ -755,15 +755,17 @@ proof is about the bound model. --proof "" checks the binding alone.`,
 }
 
 func newZKMLBindCmd(g *globals) *cobra.Command {
-	var modelPath, keys, out string
+	var modelPath, keys, out, submitter string
 	cmd := &cobra.Command{
-		Use:   "bind --model model.json --keys DIR --out binding.json",
+		Use:   "bind --model model.json --keys DIR --out binding.json --submitter KEY",
 		Short: "Bind a model to inference keys, once: afterwards each inference proof is small",
 		Long: `Prove once that the model's public MiMC commitment and the Pedersen
 commitment its inference proofs carry hide the same weights: a proof of the
 link circuit (which opens the MiMC commitment; the slow part) and a
 one-point QA-NIZK. Submit the file with 'emergence tx zkml bind'; the chain
-then accepts inference proofs of this model under these keys.`,
+then accepts inference proofs of this model under these keys. Like proofs,
+a binding is bound to --submitter (an emg1... address or a key name), the
+only account that can submit it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			zkmlQuiet()
@@ -781,9 +783,15 @@ then accepts inference proofs of this model under these keys.`,
 			if model.ShapeDigest(m.Shape()).Cmp(model.ShapeDigest(k.Info.Shape)) != 0 {
 				return errorf("set up keys for this model's shape", "the model's shape differs from the keys' circuit")
 			}
+			var sub tx.Address
+			if submitter != "" {
+				if sub, err = g.addressOrKey(submitter); err != nil {
+					return err
+				}
+			}
 			start := time.Now()
 			fmt.Fprintf(g.stderr, "proving the link circuit (%d constraints) and the binding...\n", k.Info.LinkConstraints)
-			b, err := circuit.Bind(k, m)
+			b, err := circuit.Bind(k, m, circuit.SubmitterElement(sub[:]))
 			if err != nil {
 				return err
 			}
@@ -804,6 +812,7 @@ then accepts inference proofs of this model under these keys.`,
 	cmd.Flags().StringVar(&modelPath, "model", "model.json", "model file")
 	cmd.Flags().StringVar(&keys, "keys", "zkml-keys", "inference keys directory")
 	cmd.Flags().StringVar(&out, "out", "binding.json", "binding file to write")
+	cmd.Flags().StringVar(&submitter, "submitter", "", "address or key name that will submit the binding on chain")
 	return cmd
 }
 

@@ -132,13 +132,16 @@ inference proofs of the model under this key.`,
 		Example: "  emergence tx zkml bind --circuit 2 --binding binding.json --from alice --keyring-backend test",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, _, err := g.signer(f.from)
+			key, addr, err := g.signer(f.from)
 			if err != nil {
 				return err
 			}
 			b, err := circuit.LoadBinding(bindingPath)
 			if err != nil {
 				return errorf("pass a binding file written by 'emergence zkml bind'", "%v", err)
+			}
+			if b.Submitter != zkmlSubmitterHex(addr[:]) {
+				return errorf(fmt.Sprintf("re-run 'emergence zkml bind ... --submitter %s'", f.from), "the binding is not bound to the signing account %s", f.from)
 			}
 			if circ == 0 {
 				return errorf("pass --circuit ID of the inference key (see 'emergence query zkml circuits')", "no circuit given")

@@ -109,7 +109,14 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	if out, errb, err = cli("tx", "zkml", "infer", "--circuit", "2", "--proof", pi, "--from", "owner"); err == nil || !strings.Contains(out+errb, "zkml/11") {
 		t.Fatalf("inference before the binding: err=%v\n%s\n%s", err, out, errb)
 	}
+	// A binding made for nobody in particular is refused before broadcast.
 	zkmlMust(t, "zkml", "bind", "--model", m, "--keys", ki, "--out", bi)
+	if _, errb, err := cli("tx", "zkml", "bind", "--circuit", "2", "--binding", bi, "--from", "owner"); err == nil || !strings.Contains(errb, "--submitter owner") {
+		t.Fatalf("binding bound to another account: %v %s", err, errb)
+	}
+	if out, errb, err = cli("zkml", "bind", "--model", m, "--keys", ki, "--out", bi, "--submitter", "owner"); err != nil {
+		t.Fatalf("bind: %v\n%s\n%s", err, out, errb)
+	}
 	if out, errb, err = cli("tx", "zkml", "bind", "--circuit", "2", "--binding", bi, "--from", "owner"); err != nil {
 		t.Fatalf("bind: %v\n%s\n%s", err, out, errb)
 	}

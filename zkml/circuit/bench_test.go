@@ -254,7 +254,7 @@ func BenchmarkBind784x56x10(b *testing.B) {
 	b.ResetTimer()
 	var e, lp, pi []byte
 	for i := 0; i < b.N; i++ {
-		if e, lp, pi, err = BindParts(link, lpk, ib.pk, bk, ib.m); err != nil {
+		if e, lp, pi, err = BindParts(link, lpk, ib.pk, bk, ib.m, big.NewInt(0)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -268,7 +268,7 @@ func BenchmarkBind784x56x10(b *testing.B) {
 	st = time.Now()
 	const verifies = 10
 	for i := 0; i < verifies; i++ {
-		if err := verifier.VerifyBinding(dlvk, bvk, lp, c, e, pi); err != nil {
+		if err := verifier.VerifyBinding(dlvk, bvk, lp, []*big.Int{c, big.NewInt(0)}, e, pi); err != nil {
 			b.Fatal(err)
 		}
 	}

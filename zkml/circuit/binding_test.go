@@ -14,6 +14,7 @@ import (
 
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark/backend/groth16"
+	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	cs "github.com/consensys/gnark/constraint/bn254"
 
 	"emergence/zkml/circuit"
@@ -71,20 +72,24 @@ func tinyBindingKeys(t *testing.T) *bindingKeys {
 	return &bindFix
 }
 
-// bound is a model's binding material: E, the link proof and π.
+// bound is a model's binding material: E, the link proof and π, and the
+// link proof's public inputs (commitment, submitter).
 type bound struct {
 	e, linkProof, pi []byte
-	commitment       *big.Int
+	publics          []*big.Int
 }
+
+// binder is the submitter the test bindings are made for.
+var binder = big.NewInt(0xb1d)
 
 func bindModel(t *testing.T, k *bindingKeys, m *model.Model) bound {
 	t.Helper()
-	e, lp, pi, err := circuit.BindParts(k.ccsL, k.pkL, k.pkI, k.bk, m)
+	e, lp, pi, err := circuit.BindParts(k.ccsL, k.pkL, k.pkI, k.bk, m, binder)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, _ := model.ParseElement(m.Commitment)
-	return bound{e: e, linkProof: lp, pi: pi, commitment: c}
+	return bound{e: e, linkProof: lp, pi: pi, publics: []*big.Int{c, binder}}
 }
 
 // inferProof proves an inference; masked=false proves with gnark's random
@@ -125,7 +130,7 @@ func TestBinding(t *testing.T) {
 	k := tinyBindingKeys(t)
 	m, other := tinyModel(t), otherModel(t)
 	b, bo := bindModel(t, k, m), bindModel(t, k, other)
-	if err := verifier.VerifyBinding(k.vkL, k.bvk, b.linkProof, b.commitment, b.e, b.pi); err != nil {
+	if err := verifier.VerifyBinding(k.vkL, k.bvk, b.linkProof, b.publics, b.e, b.pi); err != nil {
 		t.Fatalf("honest binding: %v", err)
 	}
 	proof, pubs := inferProof(t, k, m, []int64{5, 2}, true)
@@ -145,24 +150,26 @@ func TestBinding(t *testing.T) {
 	var gen curve.G1Affine
 	_, _, gen, _ = curve.Generators()
 	genB := gen.Bytes()
+	thief := []*big.Int{b.publics[0], big.NewInt(0x0bad)}
 	bindCases := []struct {
 		name             string
 		linkProof, e, pi []byte
-		commitment       *big.Int
+		publics          []*big.Int
 		want             error
 	}{
-		{"E of another model", b.linkProof, bo.e, b.pi, b.commitment, verifier.ErrInvalidBinding},
-		{"link proof of another model", bo.linkProof, b.e, b.pi, b.commitment, verifier.ErrInvalidProof},
-		{"another model's whole binding under this commitment", bo.linkProof, bo.e, bo.pi, b.commitment, verifier.ErrInvalidProof},
-		{"pi of another model", b.linkProof, b.e, bo.pi, b.commitment, verifier.ErrInvalidBinding},
-		{"pi replaced by the generator", b.linkProof, b.e, genB[:], b.commitment, verifier.ErrInvalidBinding},
-		{"E truncated", b.linkProof, b.e[:31], b.pi, b.commitment, verifier.ErrMalformedBinding},
-		{"pi not a point", b.linkProof, b.e, notPoint, b.commitment, verifier.ErrMalformedBinding},
-		{"E not a point", b.linkProof, notPoint, b.pi, b.commitment, verifier.ErrMalformedBinding},
-		{"link proof truncated", b.linkProof[:40], b.e, b.pi, b.commitment, verifier.ErrMalformedProof},
+		{"E of another model", b.linkProof, bo.e, b.pi, b.publics, verifier.ErrInvalidBinding},
+		{"link proof of another model", bo.linkProof, b.e, b.pi, b.publics, verifier.ErrInvalidProof},
+		{"another model's whole binding under this commitment", bo.linkProof, bo.e, bo.pi, b.publics, verifier.ErrInvalidProof},
+		{"pi of another model", b.linkProof, b.e, bo.pi, b.publics, verifier.ErrInvalidBinding},
+		{"pi replaced by the generator", b.linkProof, b.e, genB[:], b.publics, verifier.ErrInvalidBinding},
+		{"E truncated", b.linkProof, b.e[:31], b.pi, b.publics, verifier.ErrMalformedBinding},
+		{"pi not a point", b.linkProof, b.e, notPoint, b.publics, verifier.ErrMalformedBinding},
+		{"E not a point", b.linkProof, notPoint, b.pi, b.publics, verifier.ErrMalformedBinding},
+		{"link proof truncated", b.linkProof[:40], b.e, b.pi, b.publics, verifier.ErrMalformedProof},
+		{"submitted by another account", b.linkProof, b.e, b.pi, thief, verifier.ErrInvalidProof},
 	}
 	for _, c := range bindCases {
-		err := verifier.VerifyBinding(k.vkL, k.bvk, c.linkProof, c.commitment, c.e, c.pi)
+		err := verifier.VerifyBinding(k.vkL, k.bvk, c.linkProof, c.publics, c.e, c.pi)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
@@ -182,8 +189,32 @@ func TestBinding(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrInvalidProof", c.name, err)
 		}
 	}
+	// E moved along the inference mask's column, with π moved to match:
+	// the QA-NIZK accepts it (the mask is a free column), so whoever holds a
+	// link proof could bind the model to a commitment its owner's proofs do
+	// not carry. That is why the link proof is bound to its submitter: a
+	// copy taken from the mempool verifies for nobody else.
+	basis := k.pkI.(*groth16bn254.ProvingKey).CommitmentKeys[0].Basis
+	var e, shifted, pi, piShifted curve.G1Affine
+	if _, err := e.SetBytes(b.e); err != nil {
+		t.Fatal(err)
+	}
+	pi.SetBytes(b.pi)
+	shifted.Add(&e, &basis[len(basis)-2])
+	piShifted.Add(&pi, &k.bk.Points[len(k.bk.Points)-1])
+	sb, pb := shifted.Bytes(), piShifted.Bytes()
+	if err := verifier.VerifyBinding(k.vkL, k.bvk, b.linkProof, b.publics, sb[:], pb[:]); err != nil {
+		t.Fatalf("the binder's own mask variant: %v", err)
+	}
+	if err := verifier.VerifyBinding(k.vkL, k.bvk, b.linkProof, thief, sb[:], pb[:]); !errors.Is(err, verifier.ErrInvalidProof) {
+		t.Fatalf("a copied link proof with a shifted E: got %v, want ErrInvalidProof", err)
+	}
+	if err := verifier.VerifyBound(k.vkI, proof, pubs, sb[:]); !errors.Is(err, verifier.ErrInvalidProof) {
+		t.Fatalf("the owner's proof under the shifted E: got %v", err)
+	}
+
 	// The other model binds fine on its own.
-	if err := verifier.VerifyBinding(k.vkL, k.bvk, bo.linkProof, bo.commitment, bo.e, bo.pi); err != nil {
+	if err := verifier.VerifyBinding(k.vkL, k.bvk, bo.linkProof, bo.publics, bo.e, bo.pi); err != nil {
 		t.Fatalf("other model's binding: %v", err)
 	}
 	if err := verifier.VerifyBound(k.vkI, otherProof, otherPubs, bo.e); err != nil {
@@ -196,6 +227,7 @@ var updateFixtures = flag.Bool("update-fixtures", false, "rewrite testdata/zkml 
 // verifierFixture is testdata/zkml/tiny-binding.json.
 type verifierFixture struct {
 	Commitment string `json:"commitment"`
+	Submitter  string `json:"submitter"`
 	Binding    []byte `json:"binding"`
 	LinkProof  []byte `json:"linkProof"`
 	Proof      []byte `json:"proof"`
@@ -228,7 +260,7 @@ func TestVerifierFixtures(t *testing.T) {
 		k.vkI.WriteTo(&ivk)
 		k.vkL.WriteTo(&lvk)
 		pj, _ := json.Marshal(hexes)
-		fj, _ := json.MarshalIndent(verifierFixture{Commitment: m.Commitment, Binding: b.e, LinkProof: b.linkProof, Proof: b.pi}, "", "  ")
+		fj, _ := json.MarshalIndent(verifierFixture{Commitment: m.Commitment, Submitter: model.HexElement(binder), Binding: b.e, LinkProof: b.linkProof, Proof: b.pi}, "", "  ")
 		for name, data := range map[string][]byte{
 			"tiny-vk.bin": ivk.Bytes(), "tiny-proof.bin": pb, "tiny-publics.json": pj,
 			"tiny-link-vk.bin": lvk.Bytes(), "tiny-binding-vk.bin": k.bvk.Bytes(), "tiny-binding.json": fj,
@@ -274,7 +306,8 @@ func TestVerifierFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := model.ParseElement(fx.Commitment)
-	if err := verifier.VerifyBinding(lvk, bvk, fx.LinkProof, c, fx.Binding, fx.Proof); err != nil {
+	sub, _ := model.ParseElement(fx.Submitter)
+	if err := verifier.VerifyBinding(lvk, bvk, fx.LinkProof, []*big.Int{c, sub}, fx.Binding, fx.Proof); err != nil {
 		t.Fatalf("fixture binding: %v", err)
 	}
 	if err := verifier.VerifyBound(vk, read("tiny-proof.bin"), pubs, fx.Binding); err != nil {

@@ -278,7 +278,7 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	}
 	pb, _ := circuit.MarshalProof(proof)
 	pf := &circuit.ProofFile{Format: circuit.ProofFormat, Version: circuit.FilesVersion, Kind: circuit.KindInference, VKHash: k.Info.VKHash, Inference: &pub, Proof: pb}
-	b, err := circuit.Bind(k, m)
+	b, err := circuit.Bind(k, m, big.NewInt(0))
 	if err != nil {
 		t.Fatal(err)
 	}

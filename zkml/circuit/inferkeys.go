@@ -203,6 +203,9 @@ type BindingFile struct {
 	LinkVKHash    string `json:"linkVkHash"`
 	BindingVKHash string `json:"bindingVkHash"`
 	Commitment    string `json:"commitment"`
+	// Submitter is the account allowed to submit the binding (hex field
+	// element of its address).
+	Submitter string `json:"submitter"`
 	// Binding is E (compressed G1), LinkProof the link circuit's proof,
 	// Proof the QA-NIZK π (compressed G1).
 	Binding   []byte `json:"binding"`
@@ -210,9 +213,10 @@ type BindingFile struct {
 	Proof     []byte `json:"proof"`
 }
 
-// Bind proves a model's binding to an inference key directory: one link
-// proof (the MiMC opening: the slow part), E and π.
-func Bind(k *Keys, m *model.Model) (*BindingFile, error) {
+// Bind proves a model's binding to an inference key directory for the
+// account that will submit it: one link proof (the MiMC opening: the slow
+// part), E and π.
+func Bind(k *Keys, m *model.Model, submitter *big.Int) (*BindingFile, error) {
 	if k.Info.Kind != KindInference {
 		return nil, fmt.Errorf("a binding needs inference keys, not %s keys", k.Info.Kind)
 	}
@@ -238,24 +242,25 @@ func Bind(k *Keys, m *model.Model) (*BindingFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, lp, pi, err := BindParts(link, lpk, pk, bk, m)
+	e, lp, pi, err := BindParts(link, lpk, pk, bk, m, submitter)
 	if err != nil {
 		return nil, err
 	}
 	return &BindingFile{
 		Format: BindingFormat, Version: FilesVersion, VKHash: k.Info.VKHash, LinkVKHash: k.Info.LinkVKHash,
-		BindingVKHash: k.Info.BindingVKHash, Commitment: m.Commitment, Binding: e, LinkProof: lp, Proof: pi,
+		BindingVKHash: k.Info.BindingVKHash, Commitment: m.Commitment, Submitter: model.HexElement(submitter),
+		Binding: e, LinkProof: lp, Proof: pi,
 	}, nil
 }
 
-// BindParts proves a model's binding from loaded keys: E, the link proof
-// and π, serialized.
-func BindParts(link *cs.R1CS, linkPK, pk groth16.ProvingKey, bk *BindingKey, m *model.Model) (e, linkProof, pi []byte, err error) {
+// BindParts proves a model's binding from loaded keys, for the account
+// that will submit it: E, the link proof and π, serialized.
+func BindParts(link *cs.R1CS, linkPK, pk groth16.ProvingKey, bk *BindingKey, m *model.Model, submitter *big.Int) (e, linkProof, pi []byte, err error) {
 	mask, err := RandomMask()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	w, err := AssignLink(m, mask)
+	w, err := AssignLink(m, mask, submitter)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -293,6 +298,10 @@ func (b *BindingFile) VerifyWith(k *Keys) error {
 	if err != nil {
 		return fmt.Errorf("commitment: %w", err)
 	}
+	sub, err := model.ParseElement(b.Submitter)
+	if err != nil {
+		return fmt.Errorf("submitter: %w", err)
+	}
 	lvk, err := DecodeVK(k.LinkVK)
 	if err != nil {
 		return err
@@ -301,7 +310,7 @@ func (b *BindingFile) VerifyWith(k *Keys) error {
 	if err != nil {
 		return err
 	}
-	return verifier.VerifyBinding(lvk, bvk, b.LinkProof, c, b.Binding, b.Proof)
+	return verifier.VerifyBinding(lvk, bvk, b.LinkProof, []*big.Int{c, sub}, b.Binding, b.Proof)
 }
 
 // SaveBinding writes a binding file.

@@ -30,6 +30,10 @@ import (
 // verifier.VerifyBinding).
 type LinkCircuit struct {
 	Commitment frontend.Variable `gnark:",public"`
+	// Submitter is the address allowed to submit the binding: a link proof
+	// copied from the mempool cannot bind the model to another commitment
+	// first.
+	Submitter frontend.Variable `gnark:",public"`
 	// U are the offset parameters (model.OffsetValues), committed in this
 	// order, then the blinding Mask (random per link proof).
 	U    []frontend.Variable
@@ -49,6 +53,7 @@ func NewLinkCircuit(s model.Shape) (*LinkCircuit, error) {
 
 // Define implements frontend.Circuit.
 func (c *LinkCircuit) Define(api frontend.API) error {
+	bindPublic(api, c.Submitter)
 	// First commitment: the parameters. The range checker's commitment
 	// comes second.
 	if err := commitBlinded(api, c.U, c.Mask); err != nil {
@@ -108,8 +113,9 @@ func freshBlinding(mod *big.Int, ins, outs []*big.Int) error {
 func init() { solver.RegisterHint(freshBlinding) }
 
 // AssignLink builds the witness of the link proof of m with the blinding
-// mask (RandomMask; ProveBinding needs it again).
-func AssignLink(m *model.Model, mask *big.Int) (*LinkCircuit, error) {
+// mask (RandomMask; ProveBinding needs it again), bound to the submitter
+// (see SubmitterElement).
+func AssignLink(m *model.Model, mask, submitter *big.Int) (*LinkCircuit, error) {
 	c, err := NewLinkCircuit(m.Shape())
 	if err != nil {
 		return nil, err
@@ -125,7 +131,7 @@ func AssignLink(m *model.Model, mask *big.Int) (*LinkCircuit, error) {
 	for i, v := range model.OffsetValues(m) {
 		c.U[i] = v
 	}
-	c.Commitment, c.Salt, c.Mask = commitment, salt.BigInt(), mask
+	c.Commitment, c.Salt, c.Mask, c.Submitter = commitment, salt.BigInt(), mask, submitter
 	return c, nil
 }
 

@@ -90,15 +90,15 @@ func DecodeG1(b []byte) (p curve.G1Affine, err error) {
 }
 
 // VerifyBinding checks a binding: linkProof is a proof of the link circuit
-// (verifying key linkVK) for the model commitment, binding is E, pi is the
-// QA-NIZK. It never panics.
-func VerifyBinding(linkVK *groth16bn254.VerifyingKey, bvk *BindingVK, linkProof []byte, commitment *big.Int, binding, pi []byte) (err error) {
+// (verifying key linkVK) with public inputs (model commitment, submitter),
+// binding is E, pi is the QA-NIZK. It never panics.
+func VerifyBinding(linkVK *groth16bn254.VerifyingKey, bvk *BindingVK, linkProof []byte, linkPublics []*big.Int, binding, pi []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: verifier panic: %v", ErrInvalidBinding, r)
 		}
 	}()
-	p, err := VerifyProof(linkVK, linkProof, []*big.Int{commitment})
+	p, err := VerifyProof(linkVK, linkProof, linkPublics)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func FuzzDecodeVK(f *testing.F) {
 
 // bindingFixture is the tiny model's binding (testdata/zkml, written by the
 // circuit package's TestVerifierFixtures).
-func bindingFixture(t testing.TB) (lvk *verifier.Key, bvk *verifier.BindingVK, commitment *big.Int, e, linkProof, pi []byte) {
+func bindingFixture(t testing.TB) (lvk *verifier.Key, bvk *verifier.BindingVK, publics []*big.Int, e, linkProof, pi []byte) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "testdata", "zkml")
 	read := func(name string) []byte {
@@ -133,7 +133,7 @@ func bindingFixture(t testing.TB) (lvk *verifier.Key, bvk *verifier.BindingVK, c
 		return b
 	}
 	var fx struct {
-		Commitment                string
+		Commitment, Submitter     string
 		Binding, LinkProof, Proof []byte
 	}
 	if err := json.Unmarshal(read("tiny-binding.json"), &fx); err != nil {
@@ -146,10 +146,14 @@ func bindingFixture(t testing.TB) (lvk *verifier.Key, bvk *verifier.BindingVK, c
 	if bvk, err = verifier.DecodeBindingVK(read("tiny-binding-vk.bin")); err != nil {
 		t.Fatal(err)
 	}
-	if commitment, err = verifier.ParseElement(fx.Commitment); err != nil {
-		t.Fatal(err)
+	for _, h := range []string{fx.Commitment, fx.Submitter} {
+		v, err := verifier.ParseElement(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		publics = append(publics, v)
 	}
-	return lvk, bvk, commitment, fx.Binding, fx.LinkProof, fx.Proof
+	return lvk, bvk, publics, fx.Binding, fx.LinkProof, fx.Proof
 }
 
 // FuzzVerifyBinding: arbitrary E, π and link-proof bytes against the
