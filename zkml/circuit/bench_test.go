@@ -17,6 +17,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/constraint"
+	cs "github.com/consensys/gnark/constraint/bn254"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/consensys/gnark/logger"
@@ -281,6 +282,20 @@ func BenchmarkBind784x56x10(b *testing.B) {
 	b.ReportMetric(peakRSSGiB(), "peakRSS-GiB")
 }
 
+// setupInference compiles the inference circuit of a shape and makes its
+// one-party keys.
+func setupInference(b *testing.B, s model.Shape) (*cs.R1CS, groth16.ProvingKey, groth16.VerifyingKey) {
+	ccs, err := Spec{Kind: KindInference, Shape: s}.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk, vk, err := SetupOneParty(ccs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ccs, pk, vk
+}
+
 // loadFashion reads the Fashion-MNIST training and test sets from dir.
 func loadFashion(b *testing.B, dir string) (train, test *model.Dataset) {
 	var err error
@@ -316,14 +331,7 @@ func BenchmarkInferenceFashion784x56x10(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ccs, err := Spec{Kind: KindInference, Shape: m.Shape()}.Compile()
-	if err != nil {
-		b.Fatal(err)
-	}
-	pk, vk, err := SetupOneParty(ccs)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ccs, pk, vk := setupInference(b, m.Shape())
 	vkb, _ := MarshalVK(vk)
 	qc, err := m.Correct(test)
 	if err != nil {
@@ -382,14 +390,7 @@ func BenchmarkVerify(b *testing.B) {
 	if err := m.Seal(model.SaltFromBytes([]byte("v"))); err != nil {
 		b.Fatal(err)
 	}
-	ccs, err := Spec{Kind: KindInference, Shape: m.Shape()}.Compile()
-	if err != nil {
-		b.Fatal(err)
-	}
-	pk, vk, err := SetupOneParty(ccs)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ccs, pk, vk := setupInference(b, m.Shape())
 	w, pub, _ := AssignInference(m, []int64{1, 2}, big.NewInt(0))
 	p, err := Prove(ccs, pk, w)
 	if err != nil {
