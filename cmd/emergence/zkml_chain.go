@@ -10,6 +10,7 @@ import (
 
 	"emergence/app"
 	"emergence/bank"
+	"emergence/tx"
 	"emergence/zkml"
 	"emergence/zkml/circuit"
 	"emergence/zkml/model"
@@ -65,9 +66,7 @@ The new id is in the tx's zkml/register event.`,
 			return err
 		},
 	}
-	f.register(cmd, true)
-	f.gas = zkmlTxGas
-	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	zkmlTxFlags(cmd, &f)
 	cmd.Flags().StringVar(&keys, "keys", "zkml-keys", "keys directory")
 	cmd.Flags().StringVar(&name, "name", "", "a short name for the exam or key")
 	return cmd
@@ -98,7 +97,7 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 			if pf.Exam == nil {
 				return errorf("use 'tx zkml infer' for inference proofs", "%s is not an accuracy proof", proofPath)
 			}
-			if err := zkmlCheckSubmitter(pf.Exam.Submitter == zkmlSubmitterHex(addr[:]), f.from); err != nil {
+			if err := zkmlCheckSubmitter(pf.Exam.Submitter, addr, "prove", "proof", f.from); err != nil {
 				return err
 			}
 			if exam == 0 {
@@ -109,9 +108,7 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 			return err
 		},
 	}
-	f.register(cmd, true)
-	f.gas = zkmlTxGas
-	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	zkmlTxFlags(cmd, &f)
 	cmd.Flags().Uint64Var(&exam, "exam", 0, "registered exam id")
 	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
 	cmd.Flags().StringVar(&datasetRoot, "dataset-root", "", "hex root of the training data set (provenance)")
@@ -140,8 +137,8 @@ inference proofs of the model under this key.`,
 			if err != nil {
 				return errorf("pass a binding file written by 'emergence zkml bind'", "%v", err)
 			}
-			if b.Submitter != zkmlSubmitterHex(addr[:]) {
-				return errorf(fmt.Sprintf("re-run 'emergence zkml bind ... --submitter %s'", f.from), "the binding is not bound to the signing account %s", f.from)
+			if err := zkmlCheckSubmitter(b.Submitter, addr, "bind", "binding", f.from); err != nil {
+				return err
 			}
 			if circ == 0 {
 				return errorf("pass --circuit ID of the inference key (see 'emergence query zkml circuits')", "no circuit given")
@@ -151,9 +148,7 @@ inference proofs of the model under this key.`,
 			return err
 		},
 	}
-	f.register(cmd, true)
-	f.gas = zkmlTxGas
-	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	zkmlTxFlags(cmd, &f)
 	cmd.Flags().Uint64Var(&circ, "circuit", 0, "registered inference key id")
 	cmd.Flags().StringVar(&bindingPath, "binding", "binding.json", "binding file")
 	return cmd
@@ -180,7 +175,7 @@ func newZKMLInferTxCmd(g *globals) *cobra.Command {
 			if pf.Inference == nil {
 				return errorf("use 'tx zkml attest' for accuracy proofs", "%s is not an inference proof", proofPath)
 			}
-			if err := zkmlCheckSubmitter(pf.Inference.Submitter == zkmlSubmitterHex(addr[:]), f.from); err != nil {
+			if err := zkmlCheckSubmitter(pf.Inference.Submitter, addr, "prove", "proof", f.from); err != nil {
 				return err
 			}
 			if circ == 0 {
@@ -191,9 +186,7 @@ func newZKMLInferTxCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	f.register(cmd, true)
-	f.gas = zkmlTxGas
-	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+	zkmlTxFlags(cmd, &f)
 	cmd.Flags().Uint64Var(&circ, "circuit", 0, "registered inference key id")
 	cmd.Flags().StringVar(&proofPath, "proof", "proof.json", "proof file")
 	return cmd
@@ -276,11 +269,19 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 
 func zkmlSubmitterHex(addr []byte) string { return model.HexElement(circuit.SubmitterElement(addr)) }
 
+// zkmlTxFlags registers the tx flags of a zkml tx command, with a gas
+// limit that covers a proof verification.
+func zkmlTxFlags(cmd *cobra.Command, f *txFlags) {
+	f.register(cmd, true)
+	f.gas = zkmlTxGas
+	cmd.Flags().Lookup("gas").DefValue = strconv.Itoa(zkmlTxGas)
+}
+
 // zkmlCheckSubmitter refuses, before broadcasting, a proof bound to another
 // account than the signer (the chain would reject it).
-func zkmlCheckSubmitter(ok bool, from string) error {
-	if ok {
+func zkmlCheckSubmitter(submitter string, signer tx.Address, command, what, from string) error {
+	if submitter == zkmlSubmitterHex(signer[:]) {
 		return nil
 	}
-	return errorf(fmt.Sprintf("re-run 'emergence zkml prove ... --submitter %s'", from), "the proof is not bound to the signing account %s", from)
+	return errorf(fmt.Sprintf("re-run 'emergence zkml %s ... --submitter %s'", command, from), "the %s is not bound to the signing account %s", what, from)
 }
