@@ -84,11 +84,11 @@ type bindingBases struct {
 func newBindingBases(s Spec, pkLink, pkInference groth16.ProvingKey) (*bindingBases, error) {
 	bl, err := commitmentBasis(pkLink)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("link key: %w", err)
 	}
 	bi, err := commitmentBasis(pkInference)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("inference key: %w", err)
 	}
 	cols, err := bindingColumns(s.Shape, len(bl), len(bi))
 	if err != nil {

@@ -243,58 +243,23 @@ type BindingKey struct {
 }
 
 // SetupBinding draws the binding trapdoor (k1, k2) from rnd and computes the
-// binding key of the link and inference proving keys. Whoever knows the
-// trapdoor can bind a commitment to other parameters: like SetupOneParty,
-// this is one party's setup.
+// binding key of the link and inference proving keys: one contribution
+// (bindmpc.go) to the all-zero key. Whoever knows the trapdoor can bind a
+// commitment to other parameters: like SetupOneParty, this is one party's
+// setup.
 func SetupBinding(s model.Shape, pkLink, pkInference groth16.ProvingKey, rnd io.Reader) (*BindingKey, *verifier.BindingVK, error) {
-	bl, err := commitmentBasis(pkLink)
-	if err != nil {
-		return nil, nil, fmt.Errorf("link key: %w", err)
-	}
-	bi, err := commitmentBasis(pkInference)
-	if err != nil {
-		return nil, nil, fmt.Errorf("inference key: %w", err)
-	}
-	cols, err := bindingColumns(s, len(bl), len(bi))
+	b, err := newBindingBases(Spec{Kind: KindInference, Shape: s}, pkLink, pkInference)
 	if err != nil {
 		return nil, nil, err
 	}
-	k1, err := randScalar(rnd)
-	if err != nil {
-		return nil, nil, err
-	}
-	k2, err := randScalar(rnd)
-	if err != nil {
-		return nil, nil, err
-	}
-	bk := &BindingKey{Points: make([]curve.G1Affine, len(cols))}
-	parallel(len(cols), func(lo, hi int) {
-		var s1, s2 big.Int
-		k1.BigInt(&s1)
-		for c := lo; c < hi; c++ {
-			col := cols[c]
-			var acc, t curve.G1Jac
-			if col.lIdx >= 0 {
-				t.FromAffine(&bl[col.lIdx])
-				acc.ScalarMultiplication(&t, &s1)
-			}
-			if col.iIdx >= 0 {
-				var e fr.Element
-				e.SetBigInt(col.scale)
-				e.Mul(&e, &k2)
-				e.BigInt(&s2)
-				t.FromAffine(&bi[col.iIdx])
-				t.ScalarMultiplication(&t, &s2)
-				acc.AddAssign(&t)
-			}
-			bk.Points[c].FromJacobian(&acc)
+	var d [4]fr.Element // k1, k2 and the proof-of-knowledge nonces
+	for i := range d {
+		if d[i], err = randScalar(rnd); err != nil {
+			return nil, nil, err
 		}
-	})
-	vk := new(verifier.BindingVK)
-	var s1, s2 big.Int
-	vk.K1.ScalarMultiplicationBase(k1.BigInt(&s1))
-	vk.K2.ScalarMultiplicationBase(k2.BigInt(&s2))
-	return bk, vk, nil
+	}
+	st := b.contribute(b.initialBindingState(), nil, d[0], d[1], d[2], d[3])
+	return &st.key, &verifier.BindingVK{K1: st.k1, K2: st.k2}, nil
 }
 
 // randScalar draws a non-zero scalar.
