@@ -157,15 +157,7 @@ func LoadKeys(dir string) (*Keys, error) {
 	} else if info.Kind != KindInference {
 		return nil, fmt.Errorf("unknown circuit kind %q", info.Kind)
 	}
-	k.VK, err = os.ReadFile(filepath.Join(dir, VKFile))
-	if err != nil {
-		return nil, fmt.Errorf("read vk: %w", err)
-	}
-	h := VKHash(k.VK)
-	if hex.EncodeToString(h[:]) != info.VKHash {
-		return nil, errors.New("vk.bin does not match the hash in circuit.json")
-	}
-	if _, err := DecodeVK(k.VK); err != nil {
+	if k.VK, err = readKeyFile(dir, VKFile, info.VKHash, func(b []byte) error { _, err := DecodeVK(b); return err }); err != nil {
 		return nil, err
 	}
 	if info.Kind == KindInference {
@@ -174,6 +166,22 @@ func LoadKeys(dir string) (*Keys, error) {
 		}
 	}
 	return k, nil
+}
+
+// readKeyFile reads a verifying-key file of a keys directory and checks it
+// against its hash in circuit.json and with decode.
+func readKeyFile(dir, name, wantHash string, decode func([]byte) error) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if h := VKHash(b); hex.EncodeToString(h[:]) != wantHash {
+		return nil, fmt.Errorf("%s does not match the hash in %s", name, InfoFile)
+	}
+	if err := decode(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return b, nil
 }
 
 // ProvingKey reads pk.bin.

@@ -171,25 +171,11 @@ func (k *Keys) BindingKey() (*BindingKey, error) {
 // loadInferenceExtras reads and checks the link and binding verifying keys.
 func (k *Keys) loadInferenceExtras() error {
 	var err error
-	if k.LinkVK, err = os.ReadFile(filepath.Join(k.Dir, LinkVKFile)); err != nil {
-		return fmt.Errorf("read link vk: %w", err)
+	if k.LinkVK, err = readKeyFile(k.Dir, LinkVKFile, k.Info.LinkVKHash, func(b []byte) error { _, err := DecodeVK(b); return err }); err != nil {
+		return err
 	}
-	if h := VKHash(k.LinkVK); hex.EncodeToString(h[:]) != k.Info.LinkVKHash {
-		return errors.New("link-vk.bin does not match the hash in circuit.json")
-	}
-	if _, err := DecodeVK(k.LinkVK); err != nil {
-		return fmt.Errorf("link vk: %w", err)
-	}
-	if k.BindingVK, err = os.ReadFile(filepath.Join(k.Dir, BindingVKFile)); err != nil {
-		return fmt.Errorf("read binding vk: %w", err)
-	}
-	if h := VKHash(k.BindingVK); hex.EncodeToString(h[:]) != k.Info.BindingVKHash {
-		return errors.New("binding-vk.bin does not match the hash in circuit.json")
-	}
-	if _, err := verifier.DecodeBindingVK(k.BindingVK); err != nil {
-		return fmt.Errorf("binding vk: %w", err)
-	}
-	return nil
+	k.BindingVK, err = readKeyFile(k.Dir, BindingVKFile, k.Info.BindingVKHash, func(b []byte) error { _, err := verifier.DecodeBindingVK(b); return err })
+	return err
 }
 
 // BindingFile is a self-describing binding of a model to an inference key:
