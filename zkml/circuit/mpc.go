@@ -242,11 +242,11 @@ func (c *Ceremony) Contribute() (Contribution, error) {
 		}
 		c.Phase2 = append(c.Phase2, ct)
 	case 3:
-		b, prev, prevHash, err := c.bindingChainTip()
+		ch, err := c.bindingChainTip()
 		if err != nil {
 			return ct, err
 		}
-		next, err := b.contributeRandom(prev, prevHash)
+		next, err := ch.bases.contributeRandom(ch.tip, ch.tipHash)
 		if err != nil {
 			return ct, err
 		}
@@ -382,8 +382,9 @@ func (c *Ceremony) verify2(kind string, list []Contribution) error {
 	return nil
 }
 
-// bindingInputs loads the phase-2 proving keys and the binding bases.
-func (c *Ceremony) bindingInputs() (*bindingBases, error) {
+// bindingInputs loads the phase-2 proving keys and the binding bases, and
+// returns them as a chain at its initial state.
+func (c *Ceremony) bindingInputs() (*bindingChain, error) {
 	pk, err := c.loadPK(cerPK)
 	if err != nil {
 		return nil, err
@@ -392,7 +393,11 @@ func (c *Ceremony) bindingInputs() (*bindingBases, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newBindingBases(c.spec, lpk, pk)
+	b, err := newBindingBases(c.spec, lpk, pk)
+	if err != nil {
+		return nil, err
+	}
+	return &bindingChain{pk: pk, linkPK: lpk, bases: b, tip: b.initialBindingState(), tipHash: []byte(c.Beacon2)}, nil
 }
 
 func (c *Ceremony) loadPK(name string) (groth16.ProvingKey, error) {
@@ -405,58 +410,57 @@ func (c *Ceremony) loadPK(name string) (groth16.ProvingKey, error) {
 }
 
 // verifyBindingChain checks every phase-3 contribution and returns the
-// bases and the last state with its hash.
+// chain at its last state.
 func (c *Ceremony) verifyBindingChain() (*bindingChain, error) {
-	b, err := c.bindingInputs()
+	ch, err := c.bindingInputs()
 	if err != nil {
 		return nil, err
 	}
-	ch := &bindingChain{bases: b, tip: b.initialBindingState(), tipHash: []byte(c.Beacon2)}
 	for i, ct := range c.Phase3 {
-		raw, err := os.ReadFile(filepath.Join(c.dir, ct.File))
+		next, h, err := c.readBindingState(ct)
 		if err != nil {
-			return nil, fmt.Errorf("read contribution: %w", err)
+			return nil, err
 		}
-		next, err := readBindingState(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ct.File, err)
-		}
-		if err := b.verify(ch.tip, next, ch.tipHash); err != nil {
+		if err := ch.bases.verify(ch.tip, next, ch.tipHash); err != nil {
 			return nil, fmt.Errorf("phase 3 contribution %d: %w", i+1, err)
 		}
-		h := sha256.Sum256(raw)
-		ch.tip, ch.tipHash = next, h[:]
+		ch.tip, ch.tipHash = next, h
 	}
 	return ch, nil
 }
 
-// bindingChain is the verified binding-key chain of a ceremony.
+// bindingChain is the binding-key chain of a ceremony with the proving
+// keys it is built on.
 type bindingChain struct {
-	bases   *bindingBases
-	tip     *bindingState
-	tipHash []byte
+	pk, linkPK groth16.ProvingKey
+	bases      *bindingBases
+	tip        *bindingState
+	tipHash    []byte
 }
 
-// bindingChainTip returns the bases, the last binding state and its hash,
-// without re-verifying (contributors extend what is there).
-func (c *Ceremony) bindingChainTip() (*bindingBases, *bindingState, []byte, error) {
-	b, err := c.bindingInputs()
-	if err != nil {
-		return nil, nil, nil, err
+// bindingChainTip returns the chain at its last state without
+// re-verifying (contributors extend what is there).
+func (c *Ceremony) bindingChainTip() (*bindingChain, error) {
+	ch, err := c.bindingInputs()
+	if err != nil || len(c.Phase3) == 0 {
+		return ch, err
 	}
-	if len(c.Phase3) == 0 {
-		return b, b.initialBindingState(), []byte(c.Beacon2), nil
-	}
-	raw, err := os.ReadFile(filepath.Join(c.dir, c.Phase3[len(c.Phase3)-1].File))
+	ch.tip, ch.tipHash, err = c.readBindingState(c.Phase3[len(c.Phase3)-1])
+	return ch, err
+}
+
+// readBindingState reads a phase-3 contribution and its SHA-256.
+func (c *Ceremony) readBindingState(ct Contribution) (*bindingState, []byte, error) {
+	raw, err := os.ReadFile(filepath.Join(c.dir, ct.File))
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read contribution: %w", err)
+		return nil, nil, fmt.Errorf("read contribution: %w", err)
 	}
 	s, err := readBindingState(raw)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", ct.File, err)
 	}
 	h := sha256.Sum256(raw)
-	return b, s, h[:], nil
+	return s, h[:], nil
 }
 
 // Finalize closes the current phase with a public beacon. Closing phase 1
@@ -542,12 +546,7 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 		if set.LinkCCS, err = (Spec{Kind: KindLink, Shape: c.Shape}).Compile(); err != nil {
 			return nil, err
 		}
-		if set.PK, err = c.loadPK(cerPK); err != nil {
-			return nil, err
-		}
-		if set.LinkPK, err = c.loadPK(cerLinkPK); err != nil {
-			return nil, err
-		}
+		set.PK, set.LinkPK = ch.pk, ch.linkPK
 		set.VK, set.LinkVK = new(groth16bn254.VerifyingKey), new(groth16bn254.VerifyingKey)
 		if err := readFrom(filepath.Join(c.dir, cerVK), set.VK); err != nil {
 			return nil, err
