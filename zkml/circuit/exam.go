@@ -65,7 +65,7 @@ func (c *ExamCircuit) Define(api frontend.API) error {
 	// The range checker must be created before any other commitment user so
 	// that its deferred commitment runs first.
 	rc := newChecker(api)
-	bindPublic(api, c.Submitter)
+	useInConstraint(api, c.Submitter)
 	if err := assertCommitment(api, rc, s, c.W, c.B, c.Salt, c.Commitment); err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func accOf(api frontend.API, q, rem frontend.Variable, shift int) frontend.Varia
 // bindPublic makes a public input that no other constraint uses part of
 // the proof: in Groth16 a public input that appears in no constraint has a
 // zero verifying-key point and could be changed freely.
-func bindPublic(api frontend.API, v frontend.Variable) {
+func useInConstraint(api frontend.API, v frontend.Variable) {
 	sq := api.Mul(v, v)
 	api.AssertIsEqual(sq, api.Mul(v, v))
 }

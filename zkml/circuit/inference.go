@@ -133,8 +133,8 @@ func (c *InferenceCircuit) Define(api frontend.API) error {
 	s := c.shape
 	bnd := s.Bounds()
 	layout := PackLayout(s)
-	bindPublic(api, c.Submitter)
-	bindPublic(api, c.Commitment)
+	useInConstraint(api, c.Submitter)
+	useInConstraint(api, c.Commitment)
 	var params []frontend.Variable
 	for _, p := range c.P {
 		params = append(params, p...)

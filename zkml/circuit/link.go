@@ -53,7 +53,7 @@ func NewLinkCircuit(s model.Shape) (*LinkCircuit, error) {
 
 // Define implements frontend.Circuit.
 func (c *LinkCircuit) Define(api frontend.API) error {
-	bindPublic(api, c.Submitter)
+	useInConstraint(api, c.Submitter)
 	// First commitment: the parameters. The range checker's commitment
 	// comes second.
 	if err := commitBlinded(api, c.U, c.Mask); err != nil {
@@ -74,7 +74,7 @@ func commitBlinded(api frontend.API, vars []frontend.Variable, mask frontend.Var
 		return errors.New("the circuit needs a builder with commitments (Groth16 R1CS)")
 	}
 	// A committed wire must be in a constraint to count.
-	bindPublic(api, mask)
+	useInConstraint(api, mask)
 	if _, err := committer.Commit(append(append([]frontend.Variable(nil), vars...), mask)...); err != nil {
 		return fmt.Errorf("commit parameters: %w", err)
 	}
@@ -90,7 +90,7 @@ func newBlindedChecker(api frontend.API) (checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blinding: %w", err)
 	}
-	bindPublic(api, blind[0])
+	useInConstraint(api, blind[0])
 	multicommit.WithCommitment(api, func(frontend.API, frontend.Variable) error { return nil }, blind[0])
 	return rc, nil
 }
