@@ -133,9 +133,10 @@ func accOf(api frontend.API, q, rem frontend.Variable, shift int) frontend.Varia
 	return api.Add(api.Mul(q, pow2(shift)), rem)
 }
 
-// bindPublic makes a public input that no other constraint uses part of
-// the proof: in Groth16 a public input that appears in no constraint has a
-// zero verifying-key point and could be changed freely.
+// useInConstraint puts v into a constraint. A public input that appears in
+// no constraint has a zero verifying-key point in Groth16 and could be
+// changed freely; a committed wire in no constraint does not count in the
+// commitment.
 func useInConstraint(api frontend.API, v frontend.Variable) {
 	sq := api.Mul(v, v)
 	api.AssertIsEqual(sq, api.Mul(v, v))
