@@ -157,24 +157,36 @@ type WeightsMsg struct {
 	Salt   string   `json:"salt,omitempty"`
 }
 
-// CommitHash is the commitment to a weight vector: SHA-256 over
-// "emergence/subnet/weights", the hotkey, the netuid, each (uid, value) as
-// big-endian u16 pairs, and the salt. Validators keep the salt secret
-// until they reveal.
+// CommitDomain separates weight commitments from every other hash of the
+// chain; the version changes whenever the encoding below does.
+const CommitDomain = "emergence/subnet/weights/v2"
+
+// CommitHash is the commitment to a weight vector: SHA-256 over the
+// length-prefixed fields domain ‖ hotkey ‖ netuid ‖ uids ‖ values ‖ salt,
+// each written as a big-endian u32 byte length followed by its bytes (uids
+// and values as big-endian u16 each). Every field is length-prefixed, so
+// no two different (hotkey, netuid, uids, values, salt) tuples share an
+// encoding: a commit opens exactly one way. Validators keep the salt
+// secret until they reveal.
 func CommitHash(hotkey tx.Address, netuid uint16, uids, values []uint16, salt []byte) [32]byte {
 	h := sha256.New()
-	h.Write([]byte("emergence/subnet/weights"))
-	h.Write(hotkey[:])
-	h.Write(be16(netuid))
-	for i := range uids {
-		var b [4]byte
-		binary.BigEndian.PutUint16(b[:], uids[i])
-		if i < len(values) {
-			binary.BigEndian.PutUint16(b[2:], values[i])
-		}
-		h.Write(b[:])
+	field := func(b []byte) {
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(b))))
+		h.Write(b)
 	}
-	h.Write(salt)
+	u16s := func(v []uint16) []byte {
+		b := make([]byte, 0, 2*len(v))
+		for _, x := range v {
+			b = binary.BigEndian.AppendUint16(b, x)
+		}
+		return b
+	}
+	field([]byte(CommitDomain))
+	field(hotkey[:])
+	field(be16(netuid))
+	field(u16s(uids))
+	field(u16s(values))
+	field(salt)
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
@@ -565,6 +577,9 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if s.Epochs != due {
 		return CodeRevealWindow.Errorf("commit of epoch %d is revealed in epoch %d; the subnet is in epoch %d", n.Commit.Epoch, due, s.Epochs)
+	}
+	if len(msg.UIDs) != len(msg.Values) {
+		return CodeInvalidWeights.Errorf("%d uids but %d values", len(msg.UIDs), len(msg.Values))
 	}
 	salt, err := hex.DecodeString(msg.Salt)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"emergence/app/apptest"
 	"emergence/bank"
 	"emergence/subnet"
-	"emergence/tx"
 )
 
 const (
@@ -117,6 +116,15 @@ func (e *env) metagraph() subnet.Metagraph {
 		e.t.Fatal(err)
 	}
 	return mg
+}
+
+func (e *env) neuronWeights(uid uint16) [][2]uint16 {
+	e.t.Helper()
+	var mg subnet.Metagraph
+	if err := e.c.Query("subnet/metagraph/0", map[string][]string{"weights": {"1"}}, &mg); err != nil {
+		e.t.Fatal(err)
+	}
+	return mg.Neurons[uid].Weights
 }
 
 func (e *env) subnetInfo() subnet.SubnetInfo {
@@ -351,12 +359,34 @@ func TestCommitHashBindsEverything(t *testing.T) {
 		subnet.CommitHash(a, 0, []uint16{2, 1}, []uint16{3, 4}, []byte("s")),
 		subnet.CommitHash(a, 0, []uint16{1, 2}, []uint16{3, 5}, []byte("s")),
 		subnet.CommitHash(a, 0, []uint16{1, 2}, []uint16{3, 4}, []byte("t")),
+		// The same bytes moved between fields: the tail of the weights
+		// as salt, values shorter than uids.
+		subnet.CommitHash(a, 0, []uint16{1}, []uint16{3}, []byte{0, 2, 0, 4, 's'}),
+		subnet.CommitHash(a, 0, []uint16{1, 2}, []uint16{3}, []byte{0, 4, 's'}),
+		subnet.CommitHash(a, 0, []uint16{1, 2, 3}, []uint16{4}, []byte("s")),
 	} {
 		if h == base {
-			t.Fatal("commit hash ignores part of its input")
+			t.Fatal("commit hash ignores part of its input or lets bytes move between fields")
 		}
 	}
-	_ = tx.Address{}
+}
+
+// TestRevealOpensOneWay replays the two-openings attack of issue 17.10
+// through the app: a commit to weights (2: 65535, 3: 32767) was accepted
+// as a reveal of (2: 65535) alone, the rest of the weights passed off as
+// salt. The reveal must match exactly the committed vector.
+func TestRevealOpensOneWay(t *testing.T) {
+	e := setup(t)
+	uids, vals, salt := []uint16{2, 3}, []uint16{65535, 32767}, []byte("salt")
+	e.ok("v1", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v1", uids, vals, salt)})
+	e.nextEpoch()
+	forged := append([]byte{0, 3, 0x7f, 0xff}, salt...) // (3, 32767) ‖ salt
+	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids[:1], Values: vals[:1], Salt: hex.EncodeToString(forged)}, subnet.CodeRevealMismatch)
+	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals[:1], Salt: hex.EncodeToString(append([]byte{0x7f, 0xff}, salt...))}, subnet.CodeInvalidWeights)
+	e.ok("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt)})
+	if w := e.neuronWeights(0); len(w) != 2 {
+		t.Fatalf("weights after the reveal: %v", w)
+	}
 }
 
 // TestEmissionSplitByStake checks the documented split between subnets:
