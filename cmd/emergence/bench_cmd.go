@@ -19,6 +19,7 @@ import (
 	"emergence/bench"
 	"emergence/client"
 	"emergence/node"
+	"emergence/node/genesis"
 )
 
 func init() { topCommands = append(topCommands, newBenchCmd) }
@@ -164,7 +165,7 @@ func initBenchHome(home string, accounts int, blockTime time.Duration) error {
 	s.BlockTime = node.Duration(blockTime)
 	s.P2PAddr = ""
 	s.MempoolSize = 100_000
-	return initSingle(home, s, balances, bench.Addr("validator", 0), nil)
+	return genesis.InitSingle(home, s, balances, bench.Addr("validator", 0), nil)
 }
 
 // runLoadProcess runs "emergence bench load" as a separate OS process

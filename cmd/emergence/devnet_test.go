@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"emergence/client"
+	"emergence/node/genesis"
 )
 
 // startDevnet runs "emergence devnet" in-process until the returned stop
@@ -79,7 +80,7 @@ func TestDevnetCLI(t *testing.T) {
 	var acc struct {
 		Balance uint64 `json:"balance"`
 	}
-	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != devFunds+2_500_000 {
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != genesis.DevFunds+2_500_000 {
 		t.Fatalf("balance: %q %v", out, err)
 	}
 	if out := mustCLI(t, append([]string{"query", "tx", res.Hash}, common...)...); !strings.Contains(out, "committed at height") {
@@ -125,7 +126,7 @@ func TestDevnetCLI(t *testing.T) {
 	common[len(common)-1] = "http://" + api
 	out = mustCLI(t, append([]string{"query", "bank", "balance", bob, "--output", "json"}, common...)...)
 	// bob paid the fee of his failed overspend.
-	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != devFunds+2_500_000-client.MinFee(client.DefaultGasLimit) {
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != genesis.DevFunds+2_500_000-client.MinFee(client.DefaultGasLimit) {
 		t.Fatalf("balance after resume: %q %v", out, err)
 	}
 	out = mustCLI(t, append([]string{"status", "--output", "json"}, common...)...)

@@ -15,12 +15,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"emergence/api"
-	"emergence/app"
 	"emergence/bank"
 	"emergence/blob/local"
 	"emergence/keys"
 	"emergence/node"
-	"emergence/personhood"
+	"emergence/node/genesis"
 	"emergence/tx"
 )
 
@@ -90,7 +89,7 @@ config/genesis.json before the first start to fund accounts or add validators.`,
 			}
 			s := node.DefaultSettings(chainID)
 			s.Moniker, s.APIAddr, s.BlockTime = moniker, apiAddr, node.Duration(blockTime)
-			if err := initSingle(g.home, s, nil, tx.Address{}, nil); err != nil {
+			if err := genesis.InitSingle(g.home, s, nil, tx.Address{}, nil); err != nil {
 				return err
 			}
 			return g.print(map[string]string{"home": g.home, "chain_id": chainID}, func(w io.Writer) {
@@ -103,38 +102,6 @@ config/genesis.json before the first start to fund accounts or add validators.`,
 	cmd.Flags().StringVar(&apiAddr, "api", defaultNode, "API listen address")
 	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "target time between blocks")
 	return cmd
-}
-
-// initSingle writes a one-validator home with genesis balances and, in
-// extra, other modules' genesis sections.
-func initSingle(home string, s node.Settings, balances []bank.Output, reward tx.Address, extra map[string]jsonRaw) error {
-	p2p, err := node.FreePort()
-	if err != nil {
-		return err
-	}
-	if s.P2PAddr == "" || s.P2PAddr == node.DefaultSettings("").P2PAddr {
-		s.P2PAddr = p2p
-	}
-	pv, _, err := node.GenValidatorKeys(home)
-	if err != nil {
-		return err
-	}
-	cons, err := node.ConsensusAddress(pv)
-	if err != nil {
-		return err
-	}
-	bg := bank.Genesis{Balances: balances, Emission: bank.DefaultEmission()}
-	if !reward.IsZero() {
-		bg.Validators = []bank.Validator{{ConsensusAddress: cons, RewardAddress: reward}}
-	}
-	genesis := app.Genesis{Modules: map[string]jsonRaw{"bank": mustJSON(bg)}}
-	for name, raw := range extra {
-		genesis.Modules[name] = raw
-	}
-	if err := node.WriteGenesis(s.ChainID, []node.Validator{{Home: home, PV: pv, Power: 10}}, genesis, home); err != nil {
-		return err
-	}
-	return node.SaveSettings(home, s)
 }
 
 func newStartCmd(g *globals) *cobra.Command {
@@ -160,12 +127,6 @@ func newStartCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// devKeys are the funded keys of a devnet.
-var devKeys = []string{"alice", "bob", "carol"}
-
-// devFunds is each dev key's genesis balance: 1,000,000 EMG.
-const devFunds = 1_000_000 * bank.UnitsPerEMG
-
 func newDevnetCmd(g *globals) *cobra.Command {
 	var apiAddr string
 	var blockTime time.Duration
@@ -173,15 +134,16 @@ func newDevnetCmd(g *globals) *cobra.Command {
 		Use:   "devnet",
 		Short: "Run a single-validator development network on loopback",
 		Long: `devnet runs a fresh single-validator network on loopback, with dev keys alice, bob and
-carol (1,000,000 EMG each) in the test keyring under --home. It prints the API address,
-the chain id and the dev addresses, and runs until interrupted. Started again with the
-same --home it resumes the same chain.`,
+carol (1,000,000 EMG each) in the test keyring under --home, a "validator" key that
+receives the block rewards and a "governance" key (1,000 EMG for fees) that may suspend
+personhood operators. It prints the API address, the chain id and the dev addresses,
+and runs until interrupted. Started again with the same --home it resumes the same chain.`,
 		Example: "  emergence devnet --home /tmp/emg --api 127.0.0.1:8545 --block-time 500ms",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fresh := !node.Initialized(g.home)
 			if fresh {
-				if err := initDevnet(g.home, apiAddr, blockTime); err != nil {
+				if err := genesis.InitDevnet(g.home, apiAddr, blockTime); err != nil {
 					return err
 				}
 			} else if cmd.Flags().Changed("block-time") {
@@ -208,7 +170,7 @@ same --home it resumes the same chain.`,
 				return err
 			}
 			out := devnetInfo{API: "http://" + r.api.Addr(), ChainID: r.node.Settings.ChainID, Home: g.home, Resumed: !fresh, Keys: map[string]string{}}
-			for _, k := range devKeys {
+			for _, k := range genesis.DevKeys {
 				if info, err := kr.Show(k); err == nil {
 					out.Keys[k] = info.Address.String()
 				}
@@ -219,7 +181,7 @@ same --home it resumes the same chain.`,
 					verb = "resumed"
 				}
 				fmt.Fprintf(w, "devnet %s\n  chain id  %s\n  api       %s\n  home      %s\n", verb, out.ChainID, out.API, g.home)
-				for _, k := range devKeys {
+				for _, k := range genesis.DevKeys {
 					fmt.Fprintf(w, "  %-9s %s\n", k, out.Keys[k])
 				}
 				fmt.Fprintf(w, "try: emergence tx bank send alice bob 1.5emg --home %s --keyring-backend test\n", g.home)
@@ -241,44 +203,6 @@ type devnetInfo struct {
 	Home    string            `json:"home"`
 	Resumed bool              `json:"resumed"`
 	Keys    map[string]string `json:"keys"`
-}
-
-// initDevnet creates a devnet home: dev keys in the test keyring, funded
-// in genesis, a validator whose rewards go to a "validator" key, and a
-// "governance" key that may suspend personhood operators.
-func initDevnet(home, apiAddr string, blockTime time.Duration) error {
-	kr, err := keys.Open(home, "test", nil)
-	if err != nil {
-		return err
-	}
-	var balances []bank.Output
-	for _, name := range devKeys {
-		info, err := kr.Show(name)
-		if errors.Is(err, keys.ErrKeyNotFound) {
-			info, _, err = kr.Add(name)
-		}
-		if err != nil {
-			return fmt.Errorf("dev key %s: %w", name, err)
-		}
-		balances = append(balances, bank.Output{To: info.Address, Amount: devFunds})
-	}
-	var role [2]keys.Info // the validator's reward account; the personhood governance key
-	for i, name := range []string{"validator", "governance"} {
-		info, err := kr.Show(name)
-		if errors.Is(err, keys.ErrKeyNotFound) {
-			info, _, err = kr.Add(name)
-		}
-		if err != nil {
-			return fmt.Errorf("%s key: %w", name, err)
-		}
-		role[i] = info
-	}
-	ph := personhood.Genesis{Params: personhood.DefaultParams()}
-	ph.Params.Governance = role[1].Address
-	s := node.DefaultSettings("emergence-devnet")
-	s.APIAddr, s.BlockTime = apiAddr, node.Duration(blockTime)
-	s.P2PAddr = ""
-	return initSingle(home, s, balances, role[0].Address, map[string]jsonRaw{personhood.Name: mustJSON(ph)})
 }
 
 func newStatusCmd(g *globals) *cobra.Command {

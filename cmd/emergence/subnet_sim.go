@@ -14,6 +14,7 @@ import (
 
 	"emergence/bank"
 	"emergence/client"
+	"emergence/node/genesis"
 	"emergence/sim/subnetsim"
 	"emergence/zkml/model"
 )
@@ -99,7 +100,7 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo uin
 	}
 	apiAddr := ln.Addr().String()
 	ln.Close()
-	if err := initDevnet(home, apiAddr, blockTime); err != nil {
+	if err := genesis.InitDevnet(home, apiAddr, blockTime); err != nil {
 		return fmt.Errorf("init network: %w", err)
 	}
 	r, err := startNode(ctx, home, apiAddr, io.Discard)

@@ -14,6 +14,7 @@ import (
 	"emergence/bank"
 	"emergence/client"
 	"emergence/keys"
+	"emergence/node/genesis"
 	"emergence/tx"
 )
 
@@ -89,7 +90,7 @@ func height(t *testing.T, c *client.Client) int64 {
 func TestTestnetKillAndCatchUp(t *testing.T) {
 	dir := t.TempDir()
 	mustCLI(t, "testnet", "init", "--validators", "4", "--dir", dir, "--block-time", "200ms")
-	var tn Testnet
+	var tn genesis.Testnet
 	raw, err := os.ReadFile(filepath.Join(dir, "nodes.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +187,7 @@ func TestTestnetKillAndCatchUp(t *testing.T) {
 		}
 	}
 	acc, err := clients[3].Account(context.Background(), mustAddr(t, tn.Keys["bob"]))
-	if err != nil || acc.Balance != devFunds+3000 {
+	if err != nil || acc.Balance != genesis.DevFunds+3000 {
 		t.Fatalf("bob on the restarted node: %+v %v", acc, err)
 	}
 	fmt.Fprintf(os.Stderr, "testnet: 4 validators agree on app hash %s at height %d\n", want, common)
