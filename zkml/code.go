@@ -21,6 +21,9 @@ var (
 	CodeNotBound        = app.Code{Space: Name, Num: 11, Desc: "model not bound to the inference key"}
 	CodeInvalidBinding  = app.Code{Space: Name, Num: 12, Desc: "binding does not verify"}
 	CodeAlreadyBound    = app.Code{Space: Name, Num: 13, Desc: "model already bound to the inference key"}
+	// CodeDuplicateClaim replaces CodeDuplicateProof (no longer returned):
+	// duplicates are found on the claim, not on proof bytes.
+	CodeDuplicateClaim = app.Code{Space: Name, Num: 14, Desc: "claim already recorded"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -39,5 +42,6 @@ func (m *Module) Codes() []app.Code {
 		CodeNotBound,
 		CodeInvalidBinding,
 		CodeAlreadyBound,
+		CodeDuplicateClaim,
 	}
 }

@@ -17,6 +17,7 @@ func TestDeterministic(t *testing.T) {
 	g.Check(t, ".")
 	// The verifier also uses gnark's Groth16 verifier and BN254 arithmetic.
 	g.Allowed = append(g.Allowed, "github.com/consensys/gnark/backend/groth16/bn254",
-		"github.com/consensys/gnark-crypto/ecc/bn254", "github.com/consensys/gnark-crypto/ecc/bn254/fr")
+		"github.com/consensys/gnark-crypto/ecc/bn254", "github.com/consensys/gnark-crypto/ecc/bn254/fr",
+		"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc")
 	g.Check(t, "verifier")
 }

@@ -12,6 +12,7 @@ import (
 
 	"emergence/app"
 	"emergence/store"
+	"emergence/tx"
 	"emergence/zkml/verifier"
 )
 
@@ -233,14 +234,26 @@ func (m *Module) handleRegisterExam(ctx *app.Context, raw json.RawMessage) error
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	_, digest, err := element("exam digest", msg.ExamDigest)
+	ed, digest, err := element("exam digest", msg.ExamDigest)
 	if err != nil {
 		return err
 	}
 	if msg.N == 0 || msg.N > 1<<20 {
 		return CodeBadField.Errorf("exam size %d outside [1, 2^20]", msg.N)
 	}
-	return m.register(ctx, Circuit{Kind: KindExam, Name: msg.Name, ExamDigest: digest, N: msg.N, ShapeDigest: msg.ShapeDigest, VK: msg.VK})
+	if err := checkName(msg.Name); err != nil {
+		return err
+	}
+	sd, _, err := element("shape digest", msg.ShapeDigest)
+	if err != nil {
+		return err
+	}
+	stmt, err := verifier.ExamStatement(ed, msg.N, sd, msg.Name)
+	if err != nil {
+		return CodeBadField.Errorf("%v", err)
+	}
+	return m.register(ctx, Circuit{Kind: KindExam, Name: msg.Name, ExamDigest: digest, N: msg.N, ExamStatement: verifier.HexElement(stmt),
+		ShapeDigest: msg.ShapeDigest, VK: msg.VK})
 }
 
 func (m *Module) handleRegisterInference(ctx *app.Context, raw json.RawMessage) error {
@@ -256,8 +269,11 @@ func (m *Module) handleRegisterInference(ctx *app.Context, raw json.RawMessage) 
 // address, so a proof copied by another account does not verify.
 func submitter(ctx *app.Context) *big.Int { return new(big.Int).SetBytes(ctx.Signer[:]) }
 
-// verify charges GasVerify, rejects reused proofs and verifies. With a
-// binding (inference proofs), the proof's commitment must equal it.
+// verify charges GasVerify and verifies. With a binding (inference
+// proofs), the proof's commitment must equal it. It returns the proof's
+// hash, recorded for reference only: the same claim has many proofs
+// (re-encoded points, a re-randomised A·r, B·r⁻¹), so duplicates are found
+// on the claim, by the caller, before verifying.
 func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*big.Int, binding []byte) (string, error) {
 	h, err := m.checkProof(ctx, proof)
 	if err != nil {
@@ -274,19 +290,15 @@ func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*b
 	if err := verifyCode(err); err != nil {
 		return "", err
 	}
-	ctx.KV.Set(key("proof", h[:]), []byte{1})
 	return hex.EncodeToString(h[:]), nil
 }
 
-// checkProof bounds a proof's size, rejects a reused one and charges
-// GasVerify. It returns the proof's hash.
+// checkProof bounds a proof's size and charges GasVerify. It returns the
+// proof's hash.
 func (m *Module) checkProof(ctx *app.Context, proof []byte) ([32]byte, error) {
 	h := sha256.Sum256(proof)
 	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
 		return h, CodeMalformedProof.Errorf("%d bytes, at most %d", len(proof), verifier.MaxProofBytes)
-	}
-	if ctx.KV.Get(key("proof", h[:])) != nil {
-		return h, CodeDuplicateProof.Errorf("proof %x was already used", h[:8])
 	}
 	return h, ctx.ConsumeGas(GasVerify, "proof verification")
 }
@@ -341,11 +353,20 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 			return CodeBadField.Errorf("dataset root is not hex: %v", err)
 		}
 	}
-	digest, _, err := element("exam digest", c.ExamDigest)
+	if c.ExamStatement == "" {
+		return CodeMalformedKey.Errorf("exam %d has no statement", c.ID)
+	}
+	stmt, _, err := element("exam statement", c.ExamStatement)
 	if err != nil {
 		return err
 	}
-	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, digest, new(big.Int).SetUint64(msg.Claim), submitter(ctx)}, nil)
+	// One claim per (exam, model, submitter): a replayed, re-encoded or
+	// re-randomised proof of the same claim, or a weaker one, is a duplicate.
+	ck := key("claim", c.ID, commitHex, ctx.Signer[:])
+	if old := ctx.KV.Get(ck); old != nil && u64(old) >= msg.Claim {
+		return CodeDuplicateClaim.Errorf("model %s already has %d of %d on exam %d from this account (attestation %d)", commitHex, u64(old), c.N, c.ID, u64(old[8:]))
+	}
+	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, stmt, new(big.Int).SetUint64(msg.Claim), submitter(ctx)}, nil)
 	if err != nil {
 		return err
 	}
@@ -354,6 +375,7 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 		DatasetRoot: msg.DatasetRoot, LabelJob: msg.LabelJob, Attester: ctx.Signer, Height: ctx.Height, ProofHash: ph,
 	}
 	putJSON(ctx.KV, key("attest", a.ID), a)
+	ctx.KV.Set(ck, append(be(a.Claim), be(a.ID)...))
 	ctx.KV.Set(key("by-model", commitHex, "a", a.ID), nil)
 	ctx.KV.Set(key("by-exam", c.ID, a.ID), nil)
 	// Leaderboard: keep each model's best claim on the exam.
@@ -395,6 +417,12 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	if !ok {
 		return CodeNotBound.Errorf("model %s is not bound to inference key %d: submit 'tx zkml bind' first", commitHex, c.ID)
 	}
+	// The class is a function of the model and the input, so the claim is
+	// (key, model, input, submitter): any second proof of it is a duplicate.
+	ik := key("inferred", c.ID, commitHex, inputHex, ctx.Signer[:])
+	if old := ctx.KV.Get(ik); old != nil {
+		return CodeDuplicateClaim.Errorf("inference %d already records model %s on input %s from this account", u64(old), commitHex, inputHex)
+	}
 	ph, err := m.verify(ctx, c, msg.Proof, []*big.Int{commitment, input, new(big.Int).SetUint64(msg.Class), submitter(ctx)}, b.Binding)
 	if err != nil {
 		return err
@@ -402,6 +430,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	inf := Inference{ID: next(ctx.KV, "infer"), Circuit: c.ID, Commitment: commitHex, InputDigest: inputHex,
 		Class: msg.Class, Prover: ctx.Signer, Height: ctx.Height, ProofHash: ph}
 	putJSON(ctx.KV, key("infer", inf.ID), inf)
+	ctx.KV.Set(ik, be(inf.ID))
 	ctx.KV.Set(key("by-model", commitHex, "i", inf.ID), nil)
 	ctx.Emit("zkml/infer", "id", fmt.Sprint(inf.ID), "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "class", fmt.Sprint(inf.Class))
 	return nil
@@ -437,8 +466,7 @@ func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 	if ctx.KV.Get(bk) != nil {
 		return CodeAlreadyBound.Errorf("model %s is already bound to inference key %d", commitHex, c.ID)
 	}
-	h, err := m.checkProof(ctx, msg.LinkProof)
-	if err != nil {
+	if _, err := m.checkProof(ctx, msg.LinkProof); err != nil {
 		return err
 	}
 	// The pairing check of the QA-NIZK costs about one more verification.
@@ -456,7 +484,6 @@ func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 	if err := verifyCode(verifier.VerifyBinding(lk, bvk, msg.LinkProof, []*big.Int{commitment, submitter(ctx)}, msg.Binding, msg.Proof)); err != nil {
 		return err
 	}
-	ctx.KV.Set(key("proof", h[:]), []byte{1})
 	b := Binding{Circuit: c.ID, Commitment: commitHex, Binding: msg.Binding, Binder: ctx.Signer, Height: ctx.Height}
 	putJSON(ctx.KV, bk, b)
 	ctx.KV.Set(key("by-model", commitHex, "b", c.ID), nil)
@@ -508,6 +535,41 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 		if r.Get(key("by-model", b.Commitment, "b", b.Circuit)) == nil {
 			return fail("zkml: binding of %s to key %d is not indexed", b.Commitment, b.Circuit)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	// claim/<exam 8>/<commitment 66>/<submitter 20>: the claim's best attestation.
+	cp := append(key("claim"), '/')
+	r.Iterate(cp, store.PrefixEnd(cp), func(k, v []byte) bool {
+		rest := k[len(cp):]
+		if len(rest) != 8+1+66+1+len(tx.Address{}) || len(v) != 16 {
+			return fail("zkml: malformed claim key %q", k)
+		}
+		exam, commit, who := u64(rest[:8]), string(rest[9:75]), rest[76:]
+		var a Attestation
+		ok, e := getJSON(r, key("attest", u64(v[8:])), &a)
+		if e != nil || !ok || a.Exam != exam || a.Commitment != commit || !bytes.Equal(a.Attester[:], who) || a.Claim != u64(v) {
+			return fail("zkml: claim of %s on exam %d does not match its attestation", commit, exam)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	// inferred/<circuit 8>/<commitment 66>/<input 66>/<submitter 20>.
+	ip := append(key("inferred"), '/')
+	r.Iterate(ip, store.PrefixEnd(ip), func(k, v []byte) bool {
+		rest := k[len(ip):]
+		if len(rest) != 8+1+66+1+66+1+len(tx.Address{}) {
+			return fail("zkml: malformed inference claim key %q", k)
+		}
+		var inf Inference
+		ok, e := getJSON(r, key("infer", u64(v)), &inf)
+		if e != nil || !ok || inf.Circuit != u64(rest[:8]) || inf.Commitment != string(rest[9:75]) || inf.InputDigest != string(rest[76:142]) || !bytes.Equal(inf.Prover[:], rest[143:]) {
+			return fail("zkml: inference claim %q does not match its record", k)
 		}
 		return true
 	})

@@ -3,10 +3,13 @@ package zkml_test
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
+	"math/big"
 	"testing"
 
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fp"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/logger"
@@ -124,18 +127,13 @@ func TestAttestInferQueries(t *testing.T) {
 			DatasetRoot: hex.EncodeToString(bytes.Repeat([]byte{0xab}, 32)), LabelJob: 7})))[0]
 	}
 	p1 := proveExam(t, ek, m1, exam, score, "bob")
-	res := attest("bob", 1, m1.Commitment, score, p1)
-	c.MustOK(res)
-	if res.GasUsed < zkml.GasVerify {
-		t.Fatalf("attestation used %d gas, verification alone costs %d", res.GasUsed, zkml.GasVerify)
-	}
+	p1b := proveExam(t, ek, m1, exam, score-1, "bob")
 
 	// Bad inputs, each with its result code.
-	c.MustFail(attest("bob", 1, m1.Commitment, score, p1), zkml.CodeDuplicateProof)
-	p1b := proveExam(t, ek, m1, exam, score-1, "bob")
 	c.MustFail(attest("bob", 1, m1.Commitment, score, p1b), zkml.CodeInvalidProof)        // tampered claim
 	c.MustFail(attest("bob", 1, m2.Commitment, score-1, p1b), zkml.CodeInvalidProof)      // another commitment
 	c.MustFail(attest("bob", 2, m1.Commitment, score-1, p1b), zkml.CodeInvalidProof)      // another exam
+	c.MustFail(attest("alice", 1, m1.Commitment, score-1, p1b), zkml.CodeInvalidProof)    // another submitter
 	c.MustFail(attest("bob", 99, m1.Commitment, score-1, p1b), zkml.CodeExamNotFound)     // unregistered exam
 	c.MustFail(attest("bob", 3, m1.Commitment, score-1, p1b), zkml.CodeWrongCircuit)      // inference key
 	c.MustFail(attest("bob", 1, m1.Commitment, exam.N()+1, p1b), zkml.CodeBadPublicInput) // claim > N
@@ -144,6 +142,16 @@ func TestAttestInferQueries(t *testing.T) {
 	c.MustFail(attest("bob", 1, m1.Commitment, score-1, make([]byte, 4096)), zkml.CodeMalformedProof) // oversized
 	c.MustFail(attest("bob", 1, m1.Commitment, score-1, badSubgroupProof(t, ek.vk, p1b)), zkml.CodeMalformedProof)
 	c.MustFail(attest("bob", 1, m1.Commitment, score-1, offCurveProof(t, ek.vk, p1b)), zkml.CodeMalformedProof)
+
+	// A claim, then a stronger one of the same model by the same account.
+	c.MustOK(attest("bob", 1, m1.Commitment, score-1, p1b))
+	res := attest("bob", 1, m1.Commitment, score, p1)
+	c.MustOK(res)
+	if res.GasUsed < zkml.GasVerify {
+		t.Fatalf("attestation used %d gas, verification alone costs %d", res.GasUsed, zkml.GasVerify)
+	}
+	c.MustFail(attest("bob", 1, m1.Commitment, score, p1), zkml.CodeDuplicateClaim)
+	c.MustFail(attest("bob", 1, m1.Commitment, score-1, p1b), zkml.CodeDuplicateClaim) // weaker than the recorded one
 	// Invalid proofs never reach the mempool.
 	if r := c.Check(c.Sign("bob", c.Msg("zkml/attest", zkml.MsgAttest{Exam: 1, Commitment: m1.Commitment, Claim: uint64(score), Proof: p1b}))); r.Code == 0 {
 		t.Fatal("CheckTx accepted an invalid proof")
@@ -159,10 +167,10 @@ func TestAttestInferQueries(t *testing.T) {
 	c.MustFail(regInfer(ivk, lvk, nil), zkml.CodeMalformedKey)       // no binding key
 
 	// A second model with a lower claim, and a lower claim of the first
-	// model that must not displace its best.
+	// model (by another account) that must not displace its best.
 	p2 := proveExam(t, ek, m2, exam, score-2, "alice")
 	c.MustOK(attest("alice", 1, m2.Commitment, score-2, p2))
-	c.MustOK(attest("bob", 1, m1.Commitment, score-1, p1b))
+	c.MustOK(attest("alice", 1, m1.Commitment, score-1, proveExam(t, ek, m1, exam, score-1, "alice")))
 
 	var board []zkml.LeaderboardEntry
 	if err := c.Query("zkml/leaderboard/1", nil, &board); err != nil {
@@ -172,7 +180,7 @@ func TestAttestInferQueries(t *testing.T) {
 		t.Fatalf("leaderboard %+v", board)
 	}
 	var byExam []zkml.Attestation
-	if err := c.Query("zkml/exam/1", nil, &byExam); err != nil || len(byExam) != 3 {
+	if err := c.Query("zkml/exam/1", nil, &byExam); err != nil || len(byExam) != 4 {
 		t.Fatalf("exam/1: %v %+v", err, byExam)
 	}
 	var a zkml.Attestation
@@ -237,6 +245,8 @@ func TestAttestInferQueries(t *testing.T) {
 	}
 	c.MustFail(infer(pub.Class, 3, m1.Commitment, pb2), zkml.CodeInvalidProof)
 	c.MustOK(infer(pub.Class, 3, m1.Commitment, pb))
+	c.MustFail(infer(pub.Class, 3, m1.Commitment, pb), zkml.CodeDuplicateClaim)
+	c.MustFail(infer(pub.Class, 3, m1.Commitment, reencode(t, ivk, pb)), zkml.CodeDuplicateClaim)
 	var bq zkml.Binding
 	if err := c.Query("zkml/binding/3/"+m1.Commitment, nil, &bq); err != nil || !bytes.Equal(bq.Binding, e1) || bq.Binder != apptest.Addr("alice") {
 		t.Fatalf("binding/3: %v %+v", err, bq)
@@ -248,7 +258,7 @@ func TestAttestInferQueries(t *testing.T) {
 	if err := c.Query("zkml/model/"+m1.Commitment, nil, &recs); err != nil {
 		t.Fatal(err)
 	}
-	if len(recs.Attestations) != 2 || len(recs.Inferences) != 1 || recs.Inferences[0].Class != uint64(pub.Class) || len(recs.Bindings) != 1 {
+	if len(recs.Attestations) != 3 || len(recs.Inferences) != 1 || recs.Inferences[0].Class != uint64(pub.Class) || len(recs.Bindings) != 1 {
 		t.Fatalf("model records %+v", recs)
 	}
 	var circs []zkml.Circuit
@@ -306,4 +316,109 @@ func offCurveProof(t *testing.T, vkb, proof []byte) []byte {
 	raw := b.Bytes()
 	raw[40] ^= 1
 	return raw
+}
+
+// TestReplayedClaimsAndLyingMetadata replays issue 17.9's attacks through
+// the app: the same accuracy proof re-encoded with uncompressed points and
+// re-randomised (A·r, B·r⁻¹) is refused as the same claim, and an exam key
+// registered again under a bigger name, a smaller N or another shape
+// verifies no proof, so no leaderboard can show 5/5 for a 6-sample exam.
+func TestReplayedClaimsAndLyingMetadata(t *testing.T) {
+	logger.Disable()
+	m := tinyModel(t, "one")
+	exam := tinyExam(t, []int{0, 1, 2, 0, 1, 1})
+	score, _ := exam.Score(m)
+	ek := setup(t, circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: exam})
+	shape := model.HexElement(model.ShapeDigest(m.Shape()))
+	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 100_000_000, "bob": 100_000_000}}, bank.New(), zkml.New())
+	reg := func(name string, n int, shape string) {
+		t.Helper()
+		c.MustOK(c.Deliver(c.Sign("alice", c.Msg("zkml/register-exam", zkml.MsgRegisterExam{
+			Name: name, ExamDigest: model.HexElement(exam.Digest()), N: uint64(n), ShapeDigest: shape, VK: ek.vk})))[0])
+	}
+	attest := func(id uint64, claim int, proof []byte) app.TxResult {
+		return c.Deliver(c.Sign("bob", c.Msg("zkml/attest", zkml.MsgAttest{Exam: id, Commitment: m.Commitment, Claim: uint64(claim), Proof: proof})))[0]
+	}
+	reg(exam.Name, exam.N(), shape)            // 1: the truth
+	reg("imagenet-top1-full", exam.N(), shape) // 2: another name
+	reg(exam.Name, exam.N()-1, shape)          // 3: a smaller N
+	reg(exam.Name, exam.N(), model.HexElement(big.NewInt(12345)))
+	claim := min(score, exam.N()-1)
+	p := proveExam(t, ek, m, exam, claim, "bob")
+	for id := uint64(2); id <= 4; id++ {
+		c.MustFail(attest(id, claim, p), zkml.CodeInvalidProof)
+	}
+	c.MustOK(attest(1, claim, p))
+	c.MustFail(attest(1, claim, p), zkml.CodeDuplicateClaim)
+	for what, q := range map[string][]byte{"re-encoded": reencode(t, ek.vk, p), "re-randomised": rerandomise(t, ek.vk, p)} {
+		if bytes.Equal(q, p) {
+			t.Fatalf("%s proof is the same bytes", what)
+		}
+		vk, _ := verifier.DecodeVK(ek.vk)
+		if err := verifier.VerifyDecoded(vk, q, examPublics(t, m, exam, claim, "bob")); err != nil {
+			t.Fatalf("%s proof does not verify off chain, so the replay test proves nothing: %v", what, err)
+		}
+		c.MustFail(attest(1, claim, q), zkml.CodeDuplicateClaim)
+	}
+	var board []zkml.LeaderboardEntry
+	if err := c.Query("zkml/leaderboard/1", nil, &board); err != nil || len(board) != 1 || board[0].N != uint64(exam.N()) {
+		t.Fatalf("leaderboard: %v %+v", err, board)
+	}
+	for id := 2; id <= 4; id++ {
+		if err := c.Query(fmt.Sprintf("zkml/leaderboard/%d", id), nil, &board); err != nil || len(board) != 0 {
+			t.Fatalf("leaderboard of the lying exam %d: %v %+v", id, err, board)
+		}
+	}
+}
+
+// examPublics are the public inputs of an accuracy proof as the chain
+// passes them.
+func examPublics(t *testing.T, m *model.Model, e *model.Exam, claim int, who string) []*big.Int {
+	t.Helper()
+	a := apptest.Addr(who)
+	_, pub, err := circuit.AssignExam(m, e, claim, circuit.SubmitterElement(a[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubs, err := circuit.ExamPublics(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pubs
+}
+
+// reencode writes a proof with uncompressed points.
+func reencode(t *testing.T, vkb, proof []byte) []byte {
+	t.Helper()
+	vk, _ := verifier.DecodeVK(vkb)
+	p, err := verifier.DecodeProof(proof, vk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := p.WriteRawTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// rerandomise replaces (A, B) by (A·r, B·r⁻¹), which keeps e(A, B) and so
+// the proof valid.
+func rerandomise(t *testing.T, vkb, proof []byte) []byte {
+	t.Helper()
+	vk, _ := verifier.DecodeVK(vkb)
+	p, err := verifier.DecodeProof(proof, vk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r, rInv fr.Element
+	r.SetUint64(0x5eed)
+	rInv.Inverse(&r)
+	p.Ar.ScalarMultiplication(&p.Ar, r.BigInt(new(big.Int)))
+	p.Bs.ScalarMultiplication(&p.Bs, rInv.BigInt(new(big.Int)))
+	var b bytes.Buffer
+	if _, err := p.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -24,6 +24,10 @@ type Circuit struct {
 	// ExamDigest and N identify the exam of an exam circuit.
 	ExamDigest string `json:"exam_digest,omitempty"`
 	N          uint64 `json:"n,omitempty"`
+	// ExamStatement is the public input an exam's proofs must carry:
+	// verifier.ExamStatement of its digest, N, shape and name, so a key
+	// registered under metadata it was not built for verifies nothing.
+	ExamStatement string `json:"exam_statement,omitempty"`
 	// ShapeDigest names the model shape the circuit is built for.
 	ShapeDigest string `json:"shape_digest"`
 	VK          []byte `json:"vk"`
@@ -88,7 +92,8 @@ type Inference struct {
 //	by-exam/<exam id>/<id>               attestation index
 //	best/<exam id>/<commitment>          best claim (8 bytes) + attestation id (8 bytes)
 //	board/<exam id>/<^claim>/<commitment> attestation id (descending claims)
-//	proof/<sha256 of proof>              marks a used proof
+//	claim/<exam id>/<commitment>/<submitter>  best claim (8 bytes) + attestation id: one claim per (exam, model, submitter)
+//	inferred/<circuit>/<commitment>/<input digest>/<submitter>  inference id: one per claim
 var prefix = []byte(Name + "/")
 
 func key(parts ...any) []byte {

@@ -39,9 +39,11 @@ func newZKMLRegisterCmd(g *globals) *cobra.Command {
 		Short: "Register the verifying key of a keys directory (an exam or an inference circuit)",
 		Long: `Register on chain the verifying key of a keys directory made by 'emergence zkml
 setup' or 'zkml ceremony finalize'. An exam circuit registers as an exam
-(its test-set digest and size); an inference circuit as an inference key.
+under its exam's name (the key is bound to the exam's name, size and model
+shape, so --name is for inference keys); an inference circuit as an
+inference key.
 The new id is in the tx's zkml/register event.`,
-		Example: "  emergence tx zkml register --keys keys/ --name digits-360 --from alice --keyring-backend test",
+		Example: "  emergence tx zkml register --keys keys/ --from alice --keyring-backend test",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			key, _, err := g.signer(f.from)
@@ -57,6 +59,11 @@ The new id is in the tx's zkml/register event.`,
 			switch k.Info.Kind {
 			case circuit.KindExam:
 				kind = "zkml/register-exam"
+				// The exam's name is part of the statement its key proves.
+				if en := k.Spec.Exam.Name; name != "" && name != en {
+					return errorf("drop --name: an exam registers under its own name, which its keys are bound to", "--name %q, but the keys' exam is named %q", name, en)
+				}
+				name = k.Spec.Exam.Name
 				v = zkml.MsgRegisterExam{Name: name, ExamDigest: k.Info.ExamDigest, N: uint64(k.Info.ExamN), ShapeDigest: k.Info.ShapeDigest, VK: k.VK}
 			default:
 				kind = "zkml/register-inference"

@@ -67,7 +67,11 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	if err := json.Unmarshal(raw, &pf); err != nil {
 		t.Fatal(err)
 	}
-	if out, errb, err = cli("tx", "zkml", "register", "--keys", k, "--name", "tiny", "--from", "owner"); err != nil {
+	// An exam key is bound to its exam's name: another one is refused before signing.
+	if _, errb, err := cli("tx", "zkml", "register", "--keys", k, "--name", "imagenet-top1-full", "--from", "owner"); err == nil || !strings.Contains(errb, "drop --name") {
+		t.Fatalf("register under another name: %v %s", err, errb)
+	}
+	if out, errb, err = cli("tx", "zkml", "register", "--keys", k, "--from", "owner"); err != nil {
 		t.Fatalf("register: %v\n%s\n%s", err, out, errb)
 	}
 	if out, errb, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner", "--label-job", "4", "--dataset-root", strings.Repeat("ab", 32)); err != nil {

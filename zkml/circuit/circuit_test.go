@@ -248,8 +248,8 @@ func TestExamSoundness(t *testing.T) {
 			w.Correct[wrongIdx] = 1
 			w.Claim = correct + 1
 		},
-		"wrong commitment":  func(w *circuit.ExamCircuit) { w.Commitment = 99 },
-		"wrong exam digest": func(w *circuit.ExamCircuit) { w.ExamDigest = 98 },
+		"wrong commitment":     func(w *circuit.ExamCircuit) { w.Commitment = 99 },
+		"wrong exam statement": func(w *circuit.ExamCircuit) { w.Statement = 98 },
 		"logit changed": func(w *circuit.ExamCircuit) {
 			k := m.Classes
 			w.Logits[wrongIdx*k+e.Y[wrongIdx]] = addInt(w.Logits[wrongIdx*k+e.Y[wrongIdx]], 1<<20)

@@ -16,9 +16,11 @@
 //   - Binding: a one-element QA-NIZK that the link proof's commitment and E
 //     hide the same parameters (link.go, bindmpc.go for its ceremony). With
 //     it the chain ties E, and so every inference proof, to Commitment.
-//   - Exam (accuracy): public (Commitment, ExamDigest, Claim, Submitter). The committed
+//   - Exam (accuracy): public (Commitment, Statement, Claim, Submitter). The committed
 //     model classifies at least Claim samples of the exam correctly. The exam
-//     is compiled into the circuit as constants and identified by its digest.
+//     is compiled into the circuit as constants; Statement hashes its digest,
+//     size and name with the model shape, so the key proves nothing for an
+//     exam registered under other metadata.
 //
 // Submitter is the chain address allowed to submit the proof, so that a
 // proof copied from the mempool cannot be claimed by another account.

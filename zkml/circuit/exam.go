@@ -16,8 +16,11 @@ import (
 type ExamCircuit struct {
 	// Public inputs, in this order.
 	Commitment frontend.Variable `gnark:",public"`
-	ExamDigest frontend.Variable `gnark:",public"`
-	Claim      frontend.Variable `gnark:",public"`
+	// Statement is the exam's statement for the model shape
+	// (model.Exam.Statement): its digest, size, shape and name, as the chain
+	// recomputes them from the exam's registration.
+	Statement frontend.Variable `gnark:",public"`
+	Claim     frontend.Variable `gnark:",public"`
 	// Submitter is the address allowed to submit the proof on chain.
 	Submitter frontend.Variable `gnark:",public"`
 
@@ -69,7 +72,11 @@ func (c *ExamCircuit) Define(api frontend.API) error {
 	if err := assertCommitment(api, rc, s, c.W, c.B, c.Salt, c.Commitment); err != nil {
 		return err
 	}
-	api.AssertIsEqual(c.ExamDigest, e.Digest())
+	stmt, err := e.Statement(s)
+	if err != nil {
+		return err
+	}
+	api.AssertIsEqual(c.Statement, stmt)
 
 	// Requantization and ReLU of every hidden entry of every sample.
 	acts := make([][]frontend.Variable, len(c.Q))
@@ -181,6 +188,9 @@ type ExamPublic struct {
 	Claim      int    `json:"claim"`
 	N          int    `json:"n"`
 	Submitter  string `json:"submitter"`
+	// Name and ShapeDigest complete the exam statement (ExamPublics).
+	Name        string `json:"name"`
+	ShapeDigest string `json:"shapeDigest"`
 }
 
 // ErrClaimTooHigh is returned by AssignExam when the model does not reach the claim.
@@ -210,6 +220,10 @@ func AssignExam(m *model.Model, e *model.Exam, claim int, submitter *big.Int) (*
 		return nil, ExamPublic{}, fmt.Errorf("claim %d is negative", claim)
 	}
 	digest := e.Digest()
+	stmt, err := e.Statement(m.Shape())
+	if err != nil {
+		return nil, ExamPublic{}, err
+	}
 	k := m.Classes
 	correct := 0
 	for i, x := range e.X {
@@ -234,8 +248,9 @@ func AssignExam(m *model.Model, e *model.Exam, claim int, submitter *big.Int) (*
 	if claim > correct {
 		return nil, ExamPublic{}, &ErrClaimTooHigh{Claim: claim, Correct: correct, N: e.N()}
 	}
-	c.Commitment, c.ExamDigest, c.Claim, c.Salt, c.Submitter = commitment, digest, claim, salt.BigInt(), submitter
+	c.Commitment, c.Statement, c.Claim, c.Salt, c.Submitter = commitment, stmt, claim, salt.BigInt(), submitter
 	assignParams(m, c.W, c.B)
-	pub := ExamPublic{Commitment: m.Commitment, ExamDigest: model.HexElement(digest), Claim: claim, N: e.N(), Submitter: model.HexElement(submitter)}
+	pub := ExamPublic{Commitment: m.Commitment, ExamDigest: model.HexElement(digest), Claim: claim, N: e.N(), Submitter: model.HexElement(submitter),
+		Name: e.Name, ShapeDigest: model.HexElement(model.ShapeDigest(m.Shape()))}
 	return c, pub, nil
 }

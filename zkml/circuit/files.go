@@ -42,13 +42,17 @@ type KeysInfo struct {
 	Kind        string      `json:"kind"`
 	Shape       model.Shape `json:"shape"`
 	ShapeDigest string      `json:"shapeDigest"`
-	// ExamDigest and ExamN identify the exam of an exam circuit.
-	ExamDigest  string `json:"examDigest,omitempty"`
-	ExamN       int    `json:"examN,omitempty"`
-	Constraints int    `json:"constraints"`
-	Curve       string `json:"curve"`
-	Backend     string `json:"backend"`
-	Gnark       string `json:"gnark"`
+	// ExamDigest, ExamN and ExamName identify the exam of an exam circuit;
+	// ExamStatement is the public input they make with the shape (the
+	// chain recomputes it from the registration).
+	ExamDigest    string `json:"examDigest,omitempty"`
+	ExamN         int    `json:"examN,omitempty"`
+	ExamName      string `json:"examName,omitempty"`
+	ExamStatement string `json:"examStatement,omitempty"`
+	Constraints   int    `json:"constraints"`
+	Curve         string `json:"curve"`
+	Backend       string `json:"backend"`
+	Gnark         string `json:"gnark"`
 	// Setup says how the keys were made.
 	Setup string `json:"setup"`
 	// VKHash is the hex SHA-256 of vk.bin.
@@ -89,6 +93,12 @@ func writeKeys(dir string, spec Spec, constraints int, pk groth16.ProvingKey, vk
 	if spec.Kind == KindExam {
 		info.ExamDigest = model.HexElement(spec.Exam.Digest())
 		info.ExamN = spec.Exam.N()
+		info.ExamName = spec.Exam.Name
+		stmt, err := spec.Exam.Statement(spec.Shape)
+		if err != nil {
+			return nil, err
+		}
+		info.ExamStatement = model.HexElement(stmt)
 		if err := model.SaveExam(filepath.Join(dir, ExamFile), spec.Exam); err != nil {
 			return nil, err
 		}
@@ -152,6 +162,12 @@ func LoadKeys(dir string) (*Keys, error) {
 		}
 		if model.HexElement(e.Digest()) != info.ExamDigest {
 			return nil, errors.New("exam file does not match the keys' exam digest")
+		}
+		if info.ExamStatement == "" {
+			return nil, errors.New("keys made before exam keys were bound to their exam's name, size and shape: run the setup again")
+		}
+		if stmt, err := e.Statement(info.Shape); err != nil || model.HexElement(stmt) != info.ExamStatement || e.Name != info.ExamName || e.N() != info.ExamN {
+			return nil, errors.New("exam file does not match the keys' exam statement")
 		}
 		k.Spec.Exam = e
 	} else if info.Kind != KindInference {
@@ -237,7 +253,7 @@ func (p *ProofFile) VerifyWith(k *Keys) error {
 	if p.VKHash != k.Info.VKHash {
 		return errors.New("the proof was made for another verifying key")
 	}
-	if p.Exam != nil && (p.Exam.ExamDigest != k.Info.ExamDigest || p.Exam.N != k.Info.ExamN) {
+	if p.Exam != nil && (p.Exam.ExamDigest != k.Info.ExamDigest || p.Exam.N != k.Info.ExamN || p.Exam.Name != k.Info.ExamName || p.Exam.ShapeDigest != k.Info.ShapeDigest) {
 		return errors.New("the proof names another exam than the keys'")
 	}
 	pub, err := p.Publics()

@@ -17,6 +17,7 @@ import (
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 
 	"emergence/zkml/model"
+	"emergence/zkml/verifier"
 )
 
 // Circuit kinds.
@@ -143,14 +144,22 @@ func ExamPublics(p ExamPublic) ([]*big.Int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exam digest: %w", err)
 	}
-	if p.Claim < 0 {
-		return nil, errors.New("negative claim")
+	sd, err := model.ParseElement(p.ShapeDigest)
+	if err != nil {
+		return nil, fmt.Errorf("shape digest: %w", err)
+	}
+	if p.Claim < 0 || p.N < 0 {
+		return nil, errors.New("negative claim or exam size")
+	}
+	stmt, err := verifier.ExamStatement(d, uint64(p.N), sd, p.Name)
+	if err != nil {
+		return nil, err
 	}
 	s, err := model.ParseElement(p.Submitter)
 	if err != nil {
 		return nil, fmt.Errorf("submitter: %w", err)
 	}
-	return []*big.Int{c, d, big.NewInt(int64(p.Claim)), s}, nil
+	return []*big.Int{c, stmt, big.NewInt(int64(p.Claim)), s}, nil
 }
 
 // writeRawPK writes a proving key uncompressed (fast to read back).

@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"math/bits"
 	"os"
+
+	"emergence/zkml/verifier"
 )
 
 // File format of an exam.
@@ -16,6 +18,8 @@ const (
 	ExamVersion = 1
 	// MaxExamSamples bounds the size of an exam.
 	MaxExamSamples = 1 << 17
+	// MaxExamName bounds an exam's name (the chain's limit on names).
+	MaxExamName = 64
 )
 
 // Exam is a public test set fixed when an accuracy circuit is built. It is
@@ -49,6 +53,14 @@ func (e *Exam) N() int { return len(e.Y) }
 func (e *Exam) Validate() error {
 	if len(e.X) != len(e.Y) || len(e.Y) == 0 {
 		return fmt.Errorf("exam has %d samples and %d labels", len(e.X), len(e.Y))
+	}
+	if len(e.Name) > MaxExamName {
+		return fmt.Errorf("exam name of %d bytes, at most %d", len(e.Name), MaxExamName)
+	}
+	for _, r := range e.Name {
+		if r < 0x20 || r == 0x7f {
+			return errors.New("exam name has control characters")
+		}
 	}
 	if len(e.Y) > MaxExamSamples {
 		return fmt.Errorf("exam has %d samples, at most %d", len(e.Y), MaxExamSamples)
@@ -96,6 +108,13 @@ func (e *Exam) Digest() *big.Int {
 	el := []*big.Int{TagExam, big.NewInt(int64(n)), big.NewInt(int64(e.Features)), big.NewInt(int64(e.Classes)), big.NewInt(int64(e.InputBits))}
 	el = append(el, Pack(vals, widths)...)
 	return MiMC(el...)
+}
+
+// Statement is the exam circuit's public exam input for a model shape:
+// verifier.ExamStatement over the digest, size, shape and name, which the
+// chain recomputes from an exam's registration.
+func (e *Exam) Statement(s Shape) (*big.Int, error) {
+	return verifier.ExamStatement(e.Digest(), uint64(e.N()), ShapeDigest(s), e.Name)
 }
 
 // Score counts the exam samples m classifies correctly.
