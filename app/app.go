@@ -118,15 +118,24 @@ type App struct {
 	// Block in progress (consensus connection only).
 	pending *pendingBlock
 
-	// Mempool view: committed state plus accepted transactions.
+	// Mempool view: committed state plus accepted transactions, and the
+	// message-check failures since the last commit (see MempoolLimits).
 	checkMu    sync.Mutex
 	checkErr   error
 	checkState *store.Cache
+	checkFails map[tx.Address]int
+	freeFails  int
+	limits     MempoolLimits
 
-	// Verified signatures and decoded txs by tx hash, filled by CheckTx,
-	// used by FinalizeBlock.
-	seenMu sync.Mutex
-	seen   map[[32]byte]*tx.Tx
+	// pre holds txs whose signature PreVerify checked, until their CheckTx;
+	// seen holds the txs CheckTx accepted, for rechecks and FinalizeBlock.
+	// Both are bounded by bytes; a tx CheckTx refuses is in neither.
+	pre  *txCache
+	seen *txCache
+
+	// proposal is the last proposal ProcessProposal decoded, reused by
+	// FinalizeBlock for the same block (consensus connection only).
+	proposal *decodedBlock
 
 	// batcher verifies the signatures of concurrently submitted txs in
 	// batches; started by the first PreVerify, stopped by Close.
@@ -161,7 +170,60 @@ type Options struct {
 	Fees FeeCollector
 	// Logf logs node-level faults; nil discards.
 	Logf func(format string, args ...any)
+	// Mempool bounds the node's work on unpaid transactions; zero fields
+	// take DefaultMempoolLimits.
+	Mempool MempoolLimits
 }
+
+// MempoolLimits bound what a node spends on transactions before anyone has
+// paid for them: memory for verified signatures, mempool room per account,
+// and proof checks that fail. They are node settings, not consensus rules:
+// nodes may differ, and none of them affects a block's result.
+type MempoolLimits struct {
+	// CacheBytes bounds the verified-signature cache of mempool txs (the
+	// sum of their encodings). Evicted txs are verified again in the block.
+	CacheBytes int
+	// MaxPendingPerSender is how many txs one account may have in the
+	// mempool at once.
+	MaxPendingPerSender uint64
+	// MaxCheckFailsPerSender is how many message checks (proof
+	// verification) of one account's txs may fail between two commits;
+	// after that its txs with message checks are refused until the next
+	// block.
+	MaxCheckFailsPerSender int
+	// MaxFreeCheckFails is how many message checks of self-funded txs,
+	// which pay no fee up front, may fail between two commits over all
+	// accounts; after that self-funded txs are refused until the next block.
+	MaxFreeCheckFails int
+}
+
+// DefaultMempoolLimits: 64 MiB of cached txs, 256 pending txs per account,
+// 4 failed message checks per account and 64 failed self-funded checks per
+// block (64 failed UBI claims cost about 0.12 s of one core).
+func DefaultMempoolLimits() MempoolLimits {
+	return MempoolLimits{CacheBytes: 64 << 20, MaxPendingPerSender: 256, MaxCheckFailsPerSender: 4, MaxFreeCheckFails: 64}
+}
+
+func (l MempoolLimits) withDefaults() MempoolLimits {
+	d := DefaultMempoolLimits()
+	if l.CacheBytes <= 0 {
+		l.CacheBytes = d.CacheBytes
+	}
+	if l.MaxPendingPerSender == 0 {
+		l.MaxPendingPerSender = d.MaxPendingPerSender
+	}
+	if l.MaxCheckFailsPerSender <= 0 {
+		l.MaxCheckFailsPerSender = d.MaxCheckFailsPerSender
+	}
+	if l.MaxFreeCheckFails <= 0 {
+		l.MaxFreeCheckFails = d.MaxFreeCheckFails
+	}
+	return l
+}
+
+// preCacheBytes bounds PreVerify's results awaiting their CheckTx (which
+// follows at once), so signature-valid txs that never pass cannot pile up.
+const preCacheBytes = 16 << 20
 
 // New returns an app over an open store with the given modules, in the
 // order their genesis and end-of-block work run.
@@ -175,8 +237,10 @@ func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
 		msgs:   make(map[string]MsgHandler),
 		fees:   opts.Fees,
 		logf:   opts.Logf,
-		seen:   make(map[[32]byte]*tx.Tx),
+		limits: opts.Mempool.withDefaults(),
 	}
+	a.pre = newTxCache(preCacheBytes)
+	a.seen = newTxCache(a.limits.CacheBytes)
 	if a.logf == nil {
 		a.logf = func(string, ...any) {}
 	}
@@ -319,47 +383,110 @@ func (a *App) resetCheckState() {
 	a.checkMu.Lock()
 	a.checkErr = nil
 	a.checkState = store.NewCache(a.store.Committed(&a.checkErr), &a.checkErr)
+	a.checkFails = make(map[tx.Address]int)
+	a.freeFails = 0
 	a.checkMu.Unlock()
 }
 
-// CheckTx implements abci.Application. It decodes, verifies the signature
-// (once per tx; rechecks skip it), and checks chain id, nonce, fee and balance
-// against the mempool's view of state.
+// CheckTx implements abci.Application. The cheap checks come first: size,
+// decoding, chain id, gas limit, message kinds and minimum fee, then the
+// signature (once per tx; rechecks skip it), then nonce, per-account mempool
+// room and fee balance against the mempool's view of state. Only then do
+// message checks (proof verification) run, bounded per account and block by
+// MempoolLimits. Only txs that pass everything stay in the signature cache.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	hash := tx.Hash(req.Tx)
-	t, err := a.verified(hash, req.Tx)
+	t, err := a.checkedTx(hash, req.Tx)
 	if err != nil {
+		a.seen.remove(hash)
 		return checkResp(err, 0), nil
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	kv := store.NewCache(a.checkState, &a.checkErr)
-	h, _ := a.LastCommit()
-	ctx := &Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
-	_, err = a.ante(ctx, t, len(req.Tx))
-	if err == nil && req.Type == abci.CHECK_TX_TYPE_CHECK {
-		// Message checks see the ante's effects; what they write is dropped.
-		mctx := *ctx
-		mctx.KV = store.NewCache(kv, &a.checkErr)
-		ctx := &mctx
-		for _, m := range t.Body.Msgs {
-			if h := a.msgs[m.Type]; h.Check != nil {
-				if err = safeCall(func() error { return h.Check(ctx, m.Value) }); err != nil {
-					break
-				}
-			}
-		}
-	}
+	err = a.checkLocked(hash, t, len(req.Tx), req.Type == abci.CHECK_TX_TYPE_RECHECK)
 	if a.checkErr != nil {
 		return nil, fmt.Errorf("check tx: %w", a.checkErr)
 	}
 	if err != nil {
+		a.seen.remove(hash)
 		return checkResp(err, t.Body.GasLimit), nil
 	}
-	// Keep only the ante effects (nonce, fee) in the mempool view; message
-	// effects are not simulated.
-	kv.WriteTo(a.checkState)
+	a.seen.put(hash, t, len(req.Tx))
 	return &abci.CheckTxResponse{Code: 0, GasWanted: int64(t.Body.GasLimit)}, nil
+}
+
+// checkLocked runs CheckTx's stateful checks; on success the ante's effects
+// (nonce, fee) stay in the mempool view. Message effects are not simulated.
+func (a *App) checkLocked(hash [32]byte, t *tx.Tx, size int, recheck bool) error {
+	b := &t.Body
+	if !recheck {
+		if n := a.pendingTxs(b.Signer); n >= a.limits.MaxPendingPerSender {
+			return CodeSenderBusy.Errorf("account %s has %d txs in the mempool, at most %d; retry after they commit", b.Signer, n, a.limits.MaxPendingPerSender)
+		}
+	}
+	kv := store.NewCache(a.checkState, &a.checkErr)
+	h, _ := a.LastCommit()
+	ctx := &Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: b.Signer, TxHash: hash, Checking: true}
+	if _, err := a.ante(ctx, t, size); err != nil {
+		return err
+	}
+	if !recheck {
+		if err := a.messageChecks(ctx, t); err != nil {
+			return err
+		}
+	}
+	kv.WriteTo(a.checkState)
+	return nil
+}
+
+// pendingTxs is how many txs of an account the mempool view holds: nonces
+// are consecutive, so it is the view's nonce minus the committed one.
+func (a *App) pendingTxs(addr tx.Address) uint64 {
+	viewed, committed := Nonce(a.checkState, addr), Nonce(a.store.Committed(&a.checkErr), addr)
+	if viewed < committed {
+		return 0 // a commit is under way; its reset follows
+	}
+	return viewed - committed
+}
+
+// messageChecks runs the message kinds' Check hooks (proof verification),
+// after the ante passed. Failures are counted per account, and for
+// self-funded txs (no fee paid up front) over all accounts; past the limits
+// the hooks do not run until the next commit.
+func (a *App) messageChecks(ctx *Context, t *tx.Tx) error {
+	hooks, selfFunded := false, false
+	for _, m := range t.Body.Msgs {
+		h := a.msgs[m.Type]
+		hooks = hooks || h.Check != nil
+		selfFunded = selfFunded || h.SelfFunded
+	}
+	if !hooks {
+		return nil
+	}
+	signer := t.Body.Signer
+	if n := a.checkFails[signer]; n >= a.limits.MaxCheckFailsPerSender {
+		return CodeSenderBusy.Errorf("%d message checks of account %s failed since the last block; retry after the next block", n, signer)
+	}
+	if selfFunded && a.freeFails >= a.limits.MaxFreeCheckFails {
+		return CodeMempoolFull.Errorf("%d self-funded txs failed their checks since the last block; retry after the next block", a.freeFails)
+	}
+	// Message checks see the ante's effects; what they write is dropped.
+	mctx := *ctx
+	mctx.KV = store.NewCache(ctx.KV, &a.checkErr)
+	for _, m := range t.Body.Msgs {
+		h := a.msgs[m.Type]
+		if h.Check == nil {
+			continue
+		}
+		if err := safeCall(func() error { return h.Check(&mctx, m.Value) }); err != nil {
+			a.checkFails[signer]++
+			if selfFunded {
+				a.freeFails++
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func checkResp(err error, gas uint64) *abci.CheckTxResponse {
@@ -367,29 +494,27 @@ func checkResp(err error, gas uint64) *abci.CheckTxResponse {
 	return &abci.CheckTxResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), GasWanted: int64(gas)}
 }
 
-// PreVerify decodes and verifies a transaction's signature outside the
-// mempool's lock and remembers the result, so that CheckTx and FinalizeBlock
-// skip the work. Callers that submit many txs concurrently (the API, the
-// in-process submitter) call it first to spread verification over all cores.
-// Invalid txs are not remembered: CheckTx reports them with their code.
+// PreVerify decodes a transaction, runs the cheap stateless checks and
+// verifies its signature outside the mempool's lock, so that CheckTx, which
+// the caller runs next, skips the work. Callers that submit many txs
+// concurrently (the API, the in-process submitter) call it first to spread
+// verification over all cores. Invalid txs are not remembered: CheckTx
+// reports them with their code.
 func (a *App) PreVerify(raw []byte) {
 	h := tx.Hash(raw)
-	a.seenMu.Lock()
-	_, ok := a.seen[h]
-	a.seenMu.Unlock()
-	if ok {
+	if _, ok := a.seen.get(h); ok {
+		return
+	}
+	if _, ok := a.pre.get(h); ok {
 		return
 	}
 	a.batcherOnce.Do(func() { a.batcher = tx.NewBatcher(runtime.GOMAXPROCS(0)) })
-	if uint64(len(raw)) > a.params.MaxTxBytes {
-		return
-	}
-	t, err := tx.Decode(raw)
+	t, err := a.decodeStateless(raw)
 	if err != nil {
 		return
 	}
 	if t.VerifyWith(a.batcher) == nil {
-		a.remember(h, t)
+		a.pre.put(h, t, len(raw))
 	}
 }
 
@@ -401,35 +526,36 @@ func (a *App) Close() {
 	}
 }
 
-// verified returns the decoded, signature-checked tx, from the cache when
-// CheckTx already verified it.
-func (a *App) verified(hash [32]byte, raw []byte) (*tx.Tx, error) {
-	a.seenMu.Lock()
-	t, ok := a.seen[hash]
-	a.seenMu.Unlock()
-	if ok {
+// CacheStats returns how many verified txs the signature cache holds and
+// the total size of their encodings.
+func (a *App) CacheStats() (txs, bytes int) {
+	n1, b1 := a.seen.stats()
+	n2, b2 := a.pre.stats()
+	return n1 + n2, b1 + b2
+}
+
+// checkedTx returns the decoded, signature-checked tx that passed the
+// stateless checks: from the cache when CheckTx (or PreVerify) already
+// checked it.
+func (a *App) checkedTx(hash [32]byte, raw []byte) (*tx.Tx, error) {
+	if t, ok := a.seen.get(hash); ok {
 		return t, nil
 	}
-	t, err := a.decodeVerify(raw)
+	if t, ok := a.pre.take(hash); ok {
+		return t, nil
+	}
+	t, err := a.decodeStateless(raw)
 	if err != nil {
 		return nil, err
 	}
-	a.remember(hash, t)
+	if err := t.Verify(); err != nil {
+		return nil, CodeSignature.Errorf("%v", err)
+	}
 	return t, nil
 }
 
-const maxSeen = 1 << 18
-
-func (a *App) remember(hash [32]byte, t *tx.Tx) {
-	a.seenMu.Lock()
-	if len(a.seen) >= maxSeen {
-		clear(a.seen)
-	}
-	a.seen[hash] = t
-	a.seenMu.Unlock()
-}
-
-func (a *App) decodeVerify(raw []byte) (*tx.Tx, error) {
+// decodeStateless decodes raw and runs the ante checks that need no state.
+func (a *App) decodeStateless(raw []byte) (*tx.Tx, error) {
 	if uint64(len(raw)) > a.params.MaxTxBytes {
 		return nil, CodeTxTooLarge.Errorf("%d bytes, at most %d", len(raw), a.params.MaxTxBytes)
 	}
@@ -437,8 +563,8 @@ func (a *App) decodeVerify(raw []byte) (*tx.Tx, error) {
 	if err != nil {
 		return nil, CodeTxDecode.Errorf("%v", err)
 	}
-	if err := t.Verify(); err != nil {
-		return nil, CodeSignature.Errorf("%v", err)
+	if _, _, err := a.anteStateless(t, len(raw)); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -447,38 +573,11 @@ func (a *App) decodeVerify(raw []byte) (*tx.Tx, error) {
 // applies its effects: chain id, gas limit, message kinds, fee, nonce. It
 // returns the gas meter with the size and base message gas consumed.
 func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
-	b := &t.Body
-	if b.ChainID != a.chainID {
-		return nil, CodeWrongChainID.Errorf("tx is for %q, this chain is %q", b.ChainID, a.chainID)
-	}
-	if b.GasLimit > a.params.MaxTxGas {
-		return nil, CodeGasLimitTooHigh.Errorf("gas limit %d, at most %d", b.GasLimit, a.params.MaxTxGas)
-	}
-	selfFunded := false
-	for i, m := range b.Msgs {
-		h, ok := a.msgs[m.Type]
-		if !ok {
-			return nil, CodeUnknownMsg.Errorf("message %d has kind %q", i, m.Type)
-		}
-		if h.SelfFunded {
-			selfFunded = true
-		}
-	}
-	if selfFunded && len(b.Msgs) != 1 {
-		return nil, CodeInvalidMsg.Errorf("a self-funded message must be the only message of its transaction")
-	}
-	if min := a.params.MinFee(b.GasLimit); b.Fee < min {
-		return nil, CodeInsufficientFee.Errorf("fee %duemg is below %duemg for gas limit %d", b.Fee, min, b.GasLimit)
-	}
-	gas := &GasMeter{Limit: b.GasLimit}
-	if err := gas.Consume(uint64(size)*a.params.GasPerByte, "tx bytes"); err != nil {
+	gas, selfFunded, err := a.anteStateless(t, size)
+	if err != nil {
 		return nil, err
 	}
-	for _, m := range b.Msgs {
-		if err := gas.Consume(a.msgs[m.Type].Gas, m.Type); err != nil {
-			return nil, err
-		}
-	}
+	b := &t.Body
 	nonce := Nonce(ctx.KV, b.Signer)
 	switch {
 	case b.Nonce < nonce:
@@ -493,6 +592,45 @@ func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
 	}
 	setNonce(ctx.KV, b.Signer, nonce+1)
 	return gas, nil
+}
+
+// anteStateless is the part of the ante that needs no state: chain id, gas
+// limit, message kinds, minimum fee and the intrinsic gas. It reports
+// whether the tx is self-funded.
+func (a *App) anteStateless(t *tx.Tx, size int) (*GasMeter, bool, error) {
+	b := &t.Body
+	if b.ChainID != a.chainID {
+		return nil, false, CodeWrongChainID.Errorf("tx is for %q, this chain is %q", b.ChainID, a.chainID)
+	}
+	if b.GasLimit > a.params.MaxTxGas {
+		return nil, false, CodeGasLimitTooHigh.Errorf("gas limit %d, at most %d", b.GasLimit, a.params.MaxTxGas)
+	}
+	selfFunded := false
+	for i, m := range b.Msgs {
+		h, ok := a.msgs[m.Type]
+		if !ok {
+			return nil, false, CodeUnknownMsg.Errorf("message %d has kind %q", i, m.Type)
+		}
+		if h.SelfFunded {
+			selfFunded = true
+		}
+	}
+	if selfFunded && len(b.Msgs) != 1 {
+		return nil, false, CodeInvalidMsg.Errorf("a self-funded message must be the only message of its transaction")
+	}
+	if min := a.params.MinFee(b.GasLimit); b.Fee < min {
+		return nil, false, CodeInsufficientFee.Errorf("fee %duemg is below %duemg for gas limit %d", b.Fee, min, b.GasLimit)
+	}
+	gas := &GasMeter{Limit: b.GasLimit}
+	if err := gas.Consume(uint64(size)*a.params.GasPerByte, "tx bytes"); err != nil {
+		return nil, false, err
+	}
+	for _, m := range b.Msgs {
+		if err := gas.Consume(a.msgs[m.Type].Gas, m.Type); err != nil {
+			return nil, false, err
+		}
+	}
+	return gas, selfFunded, nil
 }
 
 var prefixNonce = []byte("app/nonce/")
@@ -512,16 +650,26 @@ func setNonce(kv store.KV, addr tx.Address, n uint64) {
 	kv.Set(nonceKey(addr), binary.BigEndian.AppendUint64(nil, n))
 }
 
-// PrepareProposal implements abci.Application: it keeps the mempool's order
-// and trims to the byte limit, counting protobuf overhead.
+// PrepareProposal implements abci.Application: it keeps the mempool's order,
+// drops txs that would fail their ante checks (as ProcessProposal will
+// check) and trims to the byte limit, counting protobuf overhead.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	decoded := a.decodeAll(req.Txs)
+	sim := a.newAnteSim(req.Height, req.Time)
 	txs := make([][]byte, 0, len(req.Txs))
 	var total int64
-	for _, t := range req.Txs {
-		total += int64(len(t)) + protoOverhead(len(t))
-		if total > req.MaxTxBytes {
+	for i, t := range req.Txs {
+		size := int64(len(t)) + protoOverhead(len(t))
+		if total+size > req.MaxTxBytes {
 			break
 		}
+		if err := sim.try(t, decoded[i]); err != nil {
+			continue
+		}
+		if sim.err != nil {
+			return nil, fmt.Errorf("prepare proposal %d: %w", req.Height, sim.err)
+		}
+		total += size
 		txs = append(txs, t)
 	}
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
@@ -536,10 +684,62 @@ func protoOverhead(n int) int64 {
 	return o + 1
 }
 
-// ProcessProposal implements abci.Application: it accepts every proposal;
-// invalid transactions fail with a result code in FinalizeBlock.
-func (a *App) ProcessProposal(context.Context, *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+// ProcessProposal implements abci.Application: it refuses a proposal that
+// carries a tx failing its ante checks (size, decoding, signature, chain id,
+// gas limit, message kinds, fees, nonces, run in order over committed state),
+// since such a tx would take block space without paying for it. Messages
+// that fail still fail with a result code in FinalizeBlock, fee charged.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	decoded := a.decodeAll(req.Txs)
+	sim := a.newAnteSim(req.Height, req.Time)
+	for i, t := range req.Txs {
+		if err := sim.try(t, decoded[i]); err != nil {
+			a.logf("refusing proposal at height %d: tx %d (%X): %v", req.Height, i, decoded[i].hash[:], err)
+			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+		}
+	}
+	if sim.err != nil {
+		return nil, fmt.Errorf("process proposal %d: %w", req.Height, sim.err)
+	}
+	a.proposal = &decodedBlock{hash: bytes.Clone(req.Hash), txs: decoded}
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+// decodedBlock is a proposal's decoded txs, by block hash.
+type decodedBlock struct {
+	hash []byte
+	txs  []decodedTx
+}
+
+// anteSim runs txs' ante checks in order over committed state, as
+// FinalizeBlock does before their messages, keeping the effects of those
+// that pass. It is deterministic: every node computes the same verdicts.
+type anteSim struct {
+	a    *App
+	kv   *store.Cache
+	err  error
+	base Context
+}
+
+func (a *App) newAnteSim(height int64, t time.Time) *anteSim {
+	s := &anteSim{a: a, base: Context{ChainID: a.chainID, Height: height, Time: t}}
+	s.kv = store.NewCache(a.store.Committed(&s.err), &s.err)
+	return s
+}
+
+// try runs one tx's ante; its effects stay only when it passes.
+func (s *anteSim) try(raw []byte, d decodedTx) error {
+	if d.err != nil {
+		return d.err
+	}
+	kv := store.NewCache(s.kv, &s.err)
+	ctx := s.base
+	ctx.KV, ctx.Signer, ctx.TxHash = kv, d.tx.Body.Signer, d.hash
+	if _, err := s.a.ante(&ctx, d.tx, len(raw)); err != nil {
+		return err
+	}
+	kv.WriteTo(s.kv)
+	return nil
 }
 
 // FinalizeBlock implements abci.Application: it runs every transaction and
@@ -560,7 +760,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	base := Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Entropy: entropy, Votes: votes, Proposer: req.ProposerAddress}
 
-	decoded := a.decodeAll(req.Txs)
+	var decoded []decodedTx
+	if pp := a.proposal; pp != nil && bytes.Equal(pp.hash, req.Hash) && len(pp.txs) == len(req.Txs) {
+		decoded = pp.txs
+	} else {
+		decoded = a.decodeAll(req.Txs)
+	}
+	a.proposal = nil
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	p.result = BlockResult{Height: req.Height, Time: req.Time, Txs: make([]TxResult, len(req.Txs))}
 	for i, raw := range req.Txs {
@@ -596,17 +802,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 func (a *App) decodeAll(txs [][]byte) []decodedTx {
 	out := make([]decodedTx, len(txs))
 	var todo []int
-	a.seenMu.Lock()
 	for i, raw := range txs {
 		h := tx.Hash(raw)
 		out[i].hash = h
-		if t, ok := a.seen[h]; ok {
+		if t, ok := a.seen.get(h); ok {
 			out[i].tx = t
 		} else {
 			todo = append(todo, i)
 		}
 	}
-	a.seenMu.Unlock()
 	if len(todo) == 0 {
 		return out
 	}
@@ -769,6 +973,14 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	}
 	a.setLast(p.height, p.appHash)
 	a.pending = nil
+	// Committed txs leave the mempool; their signatures are not needed again.
+	for _, r := range p.result.Txs {
+		var h [32]byte
+		if b, err := hex.DecodeString(r.Hash); err == nil && len(b) == len(h) {
+			copy(h[:], b)
+			a.seen.remove(h)
+		}
+	}
 	a.resetCheckState()
 	if a.OnCommit != nil {
 		a.OnCommit(p.result)

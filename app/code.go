@@ -73,6 +73,7 @@ var (
 	CodeNotFound          = Code{Space, 14, "not found"}
 	CodeBadQuery          = Code{Space, 15, "bad query"}
 	CodeMempoolFull       = Code{Space, 16, "node is busy"}
+	CodeSenderBusy        = Code{Space, 17, "account has too much pending work in the mempool"}
 )
 
 // Codes returns the app's own result codes in number order.
@@ -80,7 +81,7 @@ func Codes() []Code {
 	return []Code{
 		CodeTxDecode, CodeSignature, CodeWrongChainID, CodeNonceTooLow, CodeNonceTooHigh, CodeUnknownMsg,
 		CodeInsufficientFee, CodeInsufficientFunds, CodeOutOfGas, CodeTxTooLarge, CodeInvalidMsg,
-		CodeInternal, CodeGasLimitTooHigh, CodeNotFound, CodeBadQuery, CodeMempoolFull,
+		CodeInternal, CodeGasLimitTooHigh, CodeNotFound, CodeBadQuery, CodeMempoolFull, CodeSenderBusy,
 	}
 }
 

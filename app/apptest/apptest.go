@@ -42,9 +42,17 @@ type Genesis struct {
 	Params *app.Params
 }
 
+// Options are node settings of a test chain (not consensus: genesis is
+// in Genesis).
+type Options struct {
+	// Mempool limits of the app (zero fields: app.DefaultMempoolLimits).
+	Mempool app.MempoolLimits
+}
+
 // Chain is an app driven block by block.
 type Chain struct {
 	tb      testing.TB
+	opts    Options
 	App     *app.App
 	Store   *store.Store
 	Time    time.Time
@@ -67,7 +75,13 @@ func Addr(name string) tx.Address { _, a := Key(name); return a }
 // the bank. Invariants are checked after every block and at cleanup.
 func New(tb testing.TB, g Genesis, modules ...app.Module) *Chain {
 	tb.Helper()
-	c := &Chain{tb: tb, dir: tb.TempDir(), Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nonces: map[tx.Address]uint64{}, modules: modules}
+	return NewWithOptions(tb, Options{}, g, modules...)
+}
+
+// NewWithOptions is New with node settings.
+func NewWithOptions(tb testing.TB, opts Options, g Genesis, modules ...app.Module) *Chain {
+	tb.Helper()
+	c := &Chain{tb: tb, opts: opts, dir: tb.TempDir(), Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nonces: map[tx.Address]uint64{}, modules: modules}
 	c.open()
 	bg := bank.Genesis{Emission: bank.Emission{PerBlock: 0, Validators: 0, Subnets: 0, UBI: 0, Treasury: 100}}
 	if g.Emission != nil {
@@ -107,7 +121,7 @@ func (c *Chain) open() {
 	if !ok {
 		c.tb.Fatalf("apptest: modules[0] must be the bank")
 	}
-	a, err := app.New(st, app.Options{Fees: fees, Logf: c.tb.Logf}, c.modules...)
+	a, err := app.New(st, app.Options{Fees: fees, Logf: c.tb.Logf, Mempool: c.opts.Mempool}, c.modules...)
 	if err != nil {
 		c.tb.Fatalf("app.New: %v", err)
 	}

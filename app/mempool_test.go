@@ -1,0 +1,258 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"emergence/app"
+	"emergence/app/apptest"
+	"emergence/bank"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// costly is a module whose messages carry a check standing for proof
+// verification: it counts how often the check ran and fails when the
+// message says so. "costly/claim" is self-funded, like a UBI claim.
+type costly struct{ checks *int }
+
+var codeBadProof = app.Code{Space: "costly", Num: 1, Desc: "proof does not verify"}
+
+type costlyMsg struct {
+	Valid bool `json:"valid"`
+}
+
+func (c costly) check(_ *app.Context, raw json.RawMessage) error {
+	*c.checks++
+	var m costlyMsg
+	if err := app.DecodeMsg(raw, &m); err != nil {
+		return err
+	}
+	if !m.Valid {
+		return codeBadProof.Err()
+	}
+	return nil
+}
+
+func (costly) Name() string { return "costly" }
+func (c costly) Msgs() []app.MsgHandler {
+	handle := func(*app.Context, json.RawMessage) error { return nil }
+	return []app.MsgHandler{
+		{Type: "costly/attest", Gas: 1000, Check: c.check, Handle: handle},
+		{Type: "costly/claim", Gas: 1000, Check: c.check, Handle: handle, SelfFunded: true},
+	}
+}
+func (costly) Codes() []app.Code                                   { return []app.Code{codeBadProof} }
+func (costly) InitGenesis(*app.Context, json.RawMessage) error     { return nil }
+func (costly) EndBlock(*app.Context) error                         { return nil }
+func (costly) Query(store.Reader, string, url.Values) (any, error) { return nil, app.ErrNotFound }
+func (costly) Invariants(store.Reader) error                       { return nil }
+
+func newMempoolChain(t *testing.T, lim app.MempoolLimits, checks *int) *apptest.Chain {
+	t.Helper()
+	g := apptest.Genesis{Balances: map[string]uint64{"alice": 1 << 40, "bob": 1 << 40}}
+	return apptest.NewWithOptions(t, apptest.Options{Mempool: lim}, g, bank.New(), costly{checks})
+}
+
+func mustCode(t *testing.T, r *abci.CheckTxResponse, want app.Code) {
+	t.Helper()
+	if r.Code != want.Num || r.Codespace != want.Space {
+		t.Fatalf("CheckTx %s/%d (%s), want %s/%d (%s)", r.Codespace, r.Code, r.Log, want.Space, want.Num, want.Desc)
+	}
+}
+
+func mustPass(t *testing.T, r *abci.CheckTxResponse) {
+	t.Helper()
+	if r.Code != 0 {
+		t.Fatalf("CheckTx %s/%d: %s", r.Codespace, r.Code, r.Log)
+	}
+}
+
+// submit is what the node's Submit does: verify in parallel, then CheckTx.
+func submit(c *apptest.Chain, raw []byte) *abci.CheckTxResponse {
+	c.App.PreVerify(raw)
+	return c.Check(raw)
+}
+
+// The attack of issue 17.4: signature-valid 250 KB txs of an unknown kind
+// (and ones whose sender cannot pay) were kept in the signature cache
+// forever, though CheckTx refused them. Now nothing refused is kept.
+func TestRefusedTxsLeaveNothingInTheCache(t *testing.T) {
+	var checks int
+	c := newMempoolChain(t, app.MempoolLimits{}, &checks)
+	big := strings.Repeat("x", 250_000)
+	for i := 0; i < 64; i++ {
+		raw := c.Sign("alice", c.Msg("junk/kind", map[string]any{"pad": big, "i": i}))
+		if len(raw) < 250_000 {
+			t.Fatalf("tx is %d bytes", len(raw))
+		}
+		mustCode(t, submit(c, raw), app.CodeUnknownMsg)
+		c.ResyncNonce("alice")
+	}
+	// A sender with no balance: signature valid, fee unaffordable.
+	mustCode(t, submit(c, c.Sign("mallory", c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))), app.CodeInsufficientFunds)
+	if n, b := c.App.CacheStats(); n != 0 || b != 0 {
+		t.Fatalf("signature cache holds %d txs (%d bytes) after refusing every tx", n, b)
+	}
+	if checks != 0 {
+		t.Fatalf("message checks ran %d times for txs that failed the ante", checks)
+	}
+	ok := c.Sign("alice", c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
+	mustPass(t, submit(c, ok))
+	if n, _ := c.App.CacheStats(); n != 1 {
+		t.Fatalf("signature cache holds %d txs, want the 1 accepted", n)
+	}
+	c.MustOK(c.Deliver(ok)[0])
+	if n, _ := c.App.CacheStats(); n != 0 {
+		t.Fatalf("signature cache holds %d txs after their commit", n)
+	}
+}
+
+func TestSignatureCacheIsBoundedByBytes(t *testing.T) {
+	var checks int
+	const budget = 4 << 10
+	c := newMempoolChain(t, app.MempoolLimits{CacheBytes: budget, MaxPendingPerSender: 1000}, &checks)
+	var txs [][]byte
+	for i := 0; i < 100; i++ {
+		raw := c.Sign("alice", c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
+		mustPass(t, submit(c, raw))
+		txs = append(txs, raw)
+		if _, b := c.App.CacheStats(); b > budget {
+			t.Fatalf("after %d txs the cache holds %d bytes, budget %d", i+1, b, budget)
+		}
+	}
+	// Evicted txs are verified again in the block, with the same results.
+	for _, r := range c.Deliver(txs...) {
+		c.MustOK(r)
+	}
+}
+
+func TestPendingTxsPerSenderAreCapped(t *testing.T) {
+	var checks int
+	c := newMempoolChain(t, app.MempoolLimits{MaxPendingPerSender: 3}, &checks)
+	send := func(from string) []byte {
+		return c.Sign(from, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
+	}
+	var first [][]byte
+	for i := 0; i < 3; i++ {
+		raw := send("alice")
+		mustPass(t, submit(c, raw))
+		first = append(first, raw)
+	}
+	fourth := send("alice")
+	mustCode(t, submit(c, fourth), app.CodeSenderBusy)
+	mustPass(t, submit(c, send("bob"))) // other accounts are not held up
+	for _, r := range c.Deliver(first...) {
+		c.MustOK(r)
+	}
+	mustPass(t, submit(c, fourth))
+}
+
+// Proof checks run only after the cheap checks, and an account whose proofs
+// keep failing stops costing verification until the next block.
+func TestMessageChecksRunAfterCheapChecksAndAreBounded(t *testing.T) {
+	var checks int
+	c := newMempoolChain(t, app.MempoolLimits{MaxCheckFailsPerSender: 2, MaxFreeCheckFails: 3}, &checks)
+	bad := func(from, kind string) []byte { return c.Sign(from, c.Msg(kind, costlyMsg{Valid: false})) }
+
+	mustCode(t, submit(c, bad("mallory", "costly/attest")), app.CodeInsufficientFunds)
+	c.ResyncNonce("mallory")
+	future := signAt(t, c, "alice", 7, c.Msg("costly/attest", costlyMsg{}))
+	mustCode(t, submit(c, future), app.CodeNonceTooHigh)
+	if checks != 0 {
+		t.Fatalf("proof checks ran %d times for txs failing the ante", checks)
+	}
+
+	for i := 0; i < 2; i++ {
+		mustCode(t, submit(c, bad("alice", "costly/attest")), codeBadProof)
+		c.ResyncNonce("alice")
+	}
+	mustCode(t, submit(c, bad("alice", "costly/attest")), app.CodeSenderBusy)
+	c.ResyncNonce("alice")
+	if checks != 2 {
+		t.Fatalf("proof checks ran %d times, want 2 (then refused)", checks)
+	}
+	// Self-funded claims from empty accounts pay nothing up front: their
+	// failures are bounded over all accounts.
+	for _, who := range []string{"h1", "h2", "h3"} {
+		mustCode(t, submit(c, bad(who, "costly/claim")), codeBadProof)
+	}
+	mustCode(t, submit(c, bad("h4", "costly/claim")), app.CodeMempoolFull)
+	if checks != 5 {
+		t.Fatalf("proof checks ran %d times, want 5", checks)
+	}
+	c.Deliver()
+	mustPass(t, submit(c, c.Sign("alice", c.Msg("costly/attest", costlyMsg{Valid: true}))))
+	mustCode(t, submit(c, c.Sign("h5", c.Msg("costly/claim", costlyMsg{Valid: false}))), codeBadProof)
+}
+
+// signAt signs a tx of the named key with an explicit nonce.
+func signAt(t *testing.T, c *apptest.Chain, name string, nonce uint64, msgs ...tx.Msg) []byte {
+	t.Helper()
+	k, a := apptest.Key(name)
+	raw, err := tx.Sign(tx.Body{ChainID: apptest.ChainID, Signer: a, Nonce: nonce, Fee: c.App.Params().MinFee(1_000_000), GasLimit: 1_000_000, Msgs: msgs}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func process(t *testing.T, c *apptest.Chain, txs ...[]byte) abci.ProcessProposalStatus {
+	t.Helper()
+	r, err := c.App.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: txs, Height: c.Height() + 1, Time: c.Time, Hash: []byte("proposal")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
+}
+
+// A proposer that packs a block with txs failing the ante check (which would
+// take block space for free) has its proposal refused; an honest proposer's
+// PrepareProposal never does.
+func TestProcessProposalRefusesTxsFailingTheAnte(t *testing.T) {
+	var checks int
+	c := newMempoolChain(t, app.MempoolLimits{}, &checks)
+	send := func(from string) []byte {
+		return c.Sign(from, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
+	}
+	good := send("alice")
+	unknown := signAt(t, c, "alice", 1, c.Msg("junk/kind", struct{}{}))
+	broke := send("mallory")
+	c.ResyncNonce("mallory")
+	badSig := append([]byte{}, send("bob")...)
+	badSig[len(badSig)-1] ^= 1
+	c.ResyncNonce("bob")
+	replay := good
+	cases := map[string][][]byte{
+		"unknown kind":   {good, unknown},
+		"unfunded fee":   {broke},
+		"bad signature":  {badSig},
+		"replayed nonce": {good, replay},
+		"garbage":        {[]byte("not a tx")},
+	}
+	for name, txs := range cases {
+		if st := process(t, c, txs...); st != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+			t.Errorf("%s: proposal %v, want REJECT", name, st)
+		}
+	}
+	next := send("alice") // nonce 1, after good; unknown had nonce 1 too
+	all := [][]byte{good, unknown, broke, badSig, next}
+	pp, err := c.App.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: all, MaxTxBytes: 1 << 20, Height: c.Height() + 1, Time: c.Time})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pp.Txs) != 2 || string(pp.Txs[0]) != string(good) || string(pp.Txs[1]) != string(next) {
+		t.Fatalf("PrepareProposal kept %d txs, want the 2 that pass the ante", len(pp.Txs))
+	}
+	if st := process(t, c, pp.Txs...); st != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("own proposal %v, want ACCEPT", st)
+	}
+	for _, r := range c.Deliver(pp.Txs...) {
+		c.MustOK(r)
+	}
+}
