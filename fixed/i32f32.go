@@ -244,6 +244,8 @@ func Clamp(a, lo, hi I32F32) I32F32 {
 
 // Float64 returns a as a float64. For display and offline tools only: the
 // result must never feed back into consensus state.
+//
+//determinism:ok display only; the analysis flags any consensus code that uses the result
 func (a I32F32) Float64() float64 { return float64(a) / (1 << FracBits) }
 
 // String formats a in decimal with 10 fractional digits, rounded to nearest

@@ -91,6 +91,7 @@ func (c *Cache) Len() int { return len(c.writes) }
 // Iterate implements Reader, merging staged writes with the parent's keys.
 func (c *Cache) Iterate(start, end []byte, fn func(key, value []byte) bool) {
 	var keys []string
+	//determinism:ok the keys are sorted below
 	for k := range c.writes {
 		if k >= string(start) && (end == nil || k < string(end)) {
 			keys = append(keys, k)
@@ -154,6 +155,7 @@ func (c *Cache) WriteTo(dst KV) {
 // Writes returns the staged writes sorted by key.
 func (c *Cache) Writes() []Write {
 	keys := make([]string, 0, len(c.writes))
+	//determinism:ok the keys are sorted below
 	for k := range c.writes {
 		keys = append(keys, k)
 	}

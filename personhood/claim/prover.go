@@ -60,6 +60,8 @@ type Prover struct {
 // randomness. Whoever runs it knows the toxic waste and could forge proofs:
 // a devnet does it at genesis; a public network needs a multi-party ceremony
 // (gnark's backend/groth16/bn254/mpcsetup) with the same circuit.
+//
+//determinism:ok offline key generation (emergence id setup); validators load a verifying key from genesis
 func Setup(depth int) (*Prover, *Verifier, error) {
 	ccs, err := Compile(depth)
 	if err != nil {

@@ -54,6 +54,8 @@ type Identity struct {
 }
 
 // New returns a fresh identity from crypto/rand.
+//
+//determinism:ok offline: a holder creates an identity; handlers only recompute commitments
 func New() (*Identity, error) {
 	var s [SecretSize]byte
 	if _, err := rand.Read(s[:]); err != nil {

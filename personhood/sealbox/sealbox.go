@@ -48,6 +48,8 @@ func DeriveKey(passphrase, salt []byte) *Key {
 }
 
 // NewSalt returns SaltSize random bytes.
+//
+//determinism:ok offline: salts for sealing local files
 func NewSalt() ([]byte, error) {
 	s := make([]byte, SaltSize)
 	if _, err := rand.Read(s); err != nil {
@@ -57,6 +59,8 @@ func NewSalt() ([]byte, error) {
 }
 
 // Seal encrypts plaintext bound to ad; the result is nonce || ciphertext.
+//
+//determinism:ok offline: random nonces for sealing local files
 func (k *Key) Seal(plaintext, ad []byte) ([]byte, error) {
 	aead, err := chacha20poly1305.NewX(k.k[:])
 	if err != nil {
