@@ -16,5 +16,6 @@
 //
 // Handlers see state only through [Context]: a store.KV, the block height,
 // the block time and the block hash as entropy. They must not read the wall
-// clock, iterate maps, use floats, start goroutines or do I/O.
+// clock, iterate maps, use floats, start goroutines or do I/O; package
+// determinism checks this package and every module against those rules.
 package app
