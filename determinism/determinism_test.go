@@ -1,6 +1,8 @@
 package determinism_test
 
 import (
+	"go/parser"
+	"go/token"
 	"os"
 	"strings"
 	"testing"
@@ -114,5 +116,27 @@ func TestCatches(t *testing.T) {
 				t.Errorf("links of %s: no finding contains %q; findings:\n%s", pkg, w, joined)
 			}
 		}
+	}
+}
+
+// TestImportsMatchConsensus checks that cache_test.go imports exactly the
+// consensus packages.
+func TestImportsMatchConsensus(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "cache_test.go", nil, parser.ImportsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := map[string]bool{}
+	for _, imp := range f.Imports {
+		imported[strings.Trim(imp.Path.Value, `"`)] = true
+	}
+	for _, c := range determinism.Consensus {
+		if !imported[c.Path] {
+			t.Errorf("cache_test.go does not import consensus package %s", c.Path)
+		}
+		delete(imported, c.Path)
+	}
+	for p := range imported {
+		t.Errorf("cache_test.go imports %s, which is not in determinism.Consensus", p)
 	}
 }
