@@ -118,6 +118,31 @@ func (b *Bank) registerModule(kv store.KV, name string) tx.Address {
 	return addr
 }
 
+// RegisterAccount creates a module account (an escrow such as
+// "escrow/label"). Modules call it from InitGenesis: every module account
+// exists from genesis, so no one can send tokens to an escrow's address
+// before the module first uses it (transfers to module accounts are
+// refused), and locking into an account not created at genesis fails.
+func (b *Bank) RegisterAccount(ctx *app.Context, name string) error {
+	if ctx.Height != 0 {
+		return fmt.Errorf("bank: module account %q must be created at genesis, not at height %d", name, ctx.Height)
+	}
+	if name == "" || len(name) > maxModuleNameLen {
+		return fmt.Errorf("bank: module account name %q must have 1 to %d bytes", name, maxModuleNameLen)
+	}
+	b.registerModule(ctx.KV, name)
+	return nil
+}
+
+// moduleAccount returns the address of a module account created at genesis.
+func (b *Bank) moduleAccount(r store.Reader, name string) (tx.Address, error) {
+	addr := tx.ModuleAddress(name)
+	if !b.isModule(r, addr) {
+		return addr, fmt.Errorf("bank: module account %q was not created at genesis (call RegisterAccount from InitGenesis)", name)
+	}
+	return addr, nil
+}
+
 // ModuleBalance returns the balance of a module account ("escrow/label", "pool/ubi", ...).
 func (b *Bank) ModuleBalance(r store.Reader, name string) uint64 {
 	return b.Balance(r, tx.ModuleAddress(name))
@@ -125,7 +150,11 @@ func (b *Bank) ModuleBalance(r store.Reader, name string) uint64 {
 
 // Lock moves amt from an account into a module account (an escrow).
 func (b *Bank) Lock(kv store.KV, from tx.Address, module string, amt uint64) error {
-	return b.Send(kv, from, b.registerModule(kv, module), amt)
+	to, err := b.moduleAccount(kv, module)
+	if err != nil {
+		return err
+	}
+	return b.Send(kv, from, to, amt)
 }
 
 // Release moves amt from a module account to an account.
@@ -136,7 +165,11 @@ func (b *Bank) Release(kv store.KV, module string, to tx.Address, amt uint64) er
 // MoveModule moves amt between two module accounts (e.g. slashed stake from
 // an escrow to the treasury).
 func (b *Bank) MoveModule(kv store.KV, from, to string, amt uint64) error {
-	return b.Send(kv, tx.ModuleAddress(from), b.registerModule(kv, to), amt)
+	dst, err := b.moduleAccount(kv, to)
+	if err != nil {
+		return err
+	}
+	return b.Send(kv, tx.ModuleAddress(from), dst, amt)
 }
 
 // Burn destroys amt from a module account, reducing supply.
@@ -442,7 +475,7 @@ func (b *Bank) EndBlock(ctx *app.Context) error {
 			amount >>= halvings
 		}
 	}
-	treasury := b.registerModule(ctx.KV, PoolTreasury)
+	treasury := tx.ModuleAddress(PoolTreasury)
 	if amount > 0 {
 		minted := b.mint(ctx.KV, treasury, amount)
 		split := func(pct uint64) uint64 { hi, lo := bits.Mul64(minted, pct); q, _ := bits.Div64(hi, lo, 100); return q }

@@ -42,6 +42,7 @@ func (e escrowOnly) Lock(store.KV, tx.Address, string, uint64) error {
 func (e escrowOnly) Release(store.KV, string, tx.Address, uint64) error { return nil }
 func (e escrowOnly) MoveModule(store.KV, string, string, uint64) error  { return nil }
 func (e escrowOnly) ModuleBalance(store.Reader, string) uint64          { return e.bal }
+func (e escrowOnly) RegisterAccount(*app.Context, string) error         { return nil }
 
 func TestInvariantsDetect(t *testing.T) {
 	kv := &memKV{m: map[string][]byte{}}

@@ -62,6 +62,7 @@ type Bank interface {
 	Release(kv store.KV, module string, to tx.Address, amt uint64) error
 	MoveModule(kv store.KV, from, to string, amt uint64) error
 	ModuleBalance(r store.Reader, name string) uint64
+	RegisterAccount(ctx *app.Context, name string) error
 }
 
 // Personhood answers whether an account proved it is a unique human for an

@@ -111,7 +111,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 		return fmt.Errorf("label genesis: invalid params %+v", p)
 	}
 	ctx.KV.Set(keyParams, app.MustJSON(p))
-	return nil
+	return m.bank.RegisterAccount(ctx, Escrow)
 }
 
 // EndBlock implements app.Module: settlement is a transaction, so nothing

@@ -93,6 +93,7 @@ type Bank interface {
 	Release(kv store.KV, module string, to tx.Address, amt uint64) error
 	MoveModule(kv store.KV, from, to string, amt uint64) error
 	ModuleBalance(r store.Reader, name string) uint64
+	RegisterAccount(ctx *app.Context, name string) error
 }
 
 // Params are the module's genesis parameters.
@@ -320,6 +321,9 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 		}
 	}
 	ctx.KV.Set(keyParams, app.MustJSON(p))
+	if err := m.bank.RegisterAccount(ctx, Escrow); err != nil {
+		return err
+	}
 	for i, o := range g.Operators {
 		if err := m.register(ctx, p, o.Address, o.DeviceKey, o.Stake); err != nil {
 			return fmt.Errorf("personhood genesis operator %d: %w", i, err)

@@ -24,6 +24,7 @@ type Bank interface {
 	MoveModule(kv store.KV, from, to string, amt uint64) error
 	ModuleBalance(r store.Reader, name string) uint64
 	Burn(kv store.KV, module string, amt uint64) error
+	RegisterAccount(ctx *app.Context, name string) error
 }
 
 // PoolSubnets is the bank pool that emission for subnets accrues in.
@@ -81,7 +82,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 		return fmt.Errorf("subnet genesis: max_subnets must be positive")
 	}
 	ctx.KV.Set(keyParams, app.MustJSON(g.Params))
-	return nil
+	return m.bank.RegisterAccount(ctx, Escrow)
 }
 
 func (m *Module) params(r store.Reader) (Params, error) {
