@@ -139,7 +139,7 @@ func newQueryTxCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := tx.ParseHash(args[0]); err != nil {
-				return errorf("a tx hash is 64 hex characters, as printed by 'emergence tx ...'", "%v", err)
+				return errorf("a tx hash is 64 hex characters, as printed by 'emergence tx ...'", "%w", err)
 			}
 			r, err := g.client().Tx(cmd.Context(), args[0])
 			if err != nil {
@@ -170,7 +170,7 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 			b, err := g.client().Block(cmd.Context(), h)
 			if err != nil {
 				if isNotFound(err) {
-					return errorf("see the latest height with 'emergence status'", "%v", err)
+					return errorf("see the latest height with 'emergence status'", "%w", err)
 				}
 				return g.nodeError(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -37,13 +38,29 @@ func (g *globals) nodeAddr() string {
 // client returns an API client for --node.
 func (g *globals) client() *client.Client { return client.New(g.nodeAddr()) }
 
-// nodeError turns a connection failure into a user error with a hint.
+// nodeError turns a failure to talk to the node into an error with a
+// hint: a request the node refused for its content is a usage error
+// (exit status 2), one it failed to serve a runtime failure (1), and a node
+// that cannot be reached has exit status 4.
 func (g *globals) nodeError(err error) error {
 	var ae *client.APIError
 	if errors.As(err, &ae) {
-		return errorf("", "node refused the request: %s", ae.Msg)
+		if ae.Status >= 400 && ae.Status < 500 {
+			return errorf("", "node refused the request: %w", err)
+		}
+		return failf("see the node's log", "node failed the request: %w", err)
 	}
-	return errorf(fmt.Sprintf("is a node running at %s? start one with 'emergence devnet' or pass --node", g.nodeAddr()), "cannot reach node: %v", err)
+	return &cliError{status: exitUnreachable, hint: fmt.Sprintf("is a node running at %s? start one with 'emergence devnet' or pass --node", g.nodeAddr()),
+		err: fmt.Errorf("cannot reach node: %w", err)}
+}
+
+// nodeFailure reports whether err is the node refusing or failing a
+// request, or a failure to reach it.
+func nodeFailure(err error) bool {
+	var ae *client.APIError
+	var ue *url.Error
+	var oe *net.OpError
+	return errors.As(err, &ae) || errors.As(err, &ue) || errors.As(err, &oe)
 }
 
 // signer returns the key named by a --from flag.
@@ -106,7 +123,7 @@ func (g *globals) broadcast(cmd *cobra.Command, key ed25519.PrivateKey, opts cli
 		return nil, err
 	}
 	if res.Code != 0 {
-		return res, &userError{msg: fmt.Sprintf("transaction failed: code %s/%d: %s", res.Codespace, res.Code, res.Log), err: &txFailedError{code: res.Code}}
+		return res, &txFailedError{codespace: res.Codespace, code: res.Code, log: res.Log}
 	}
 	return res, nil
 }

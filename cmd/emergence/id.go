@@ -47,7 +47,7 @@ func (g *globals) loadIdentity(name string) (*identity.Identity, error) {
 	}
 	id, err := identity.Decode(data, pass)
 	if err != nil {
-		return nil, errorf("type the passphrase the identity was created with, or set $"+passphraseEnv, "open identity %q: %v", name, err)
+		return nil, errorf("type the passphrase the identity was created with, or set $"+passphraseEnv, "open identity %q: %w", name, err)
 	}
 	return id, nil
 }
@@ -167,7 +167,7 @@ func newIDShowCmd(g *globals) *cobra.Command {
 			}
 			c, err := identity.PublicCommitment(data)
 			if err != nil {
-				return errorf("the file is not an identity written by 'emergence id create'", "read identity %q: %v", name, err)
+				return errorf("the file is not an identity written by 'emergence id create'", "read identity %q: %w", name, err)
 			}
 			out := idJSON{Name: name, Commitment: c, File: path, Encrypted: identity.Encrypted(data)}
 			return g.print(out, func(w io.Writer) { fmt.Fprintf(w, "%s\n", out.Commitment) })

@@ -38,7 +38,7 @@ func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ex
 	if provingKey != "" {
 		b, err := os.ReadFile(provingKey)
 		if err != nil {
-			return path, nil, claim.PublicInputs{}, errorf("pass the claim.pk written by 'emergence personhood setup'", "read proving key: %v", err)
+			return path, nil, claim.PublicInputs{}, errorf("pass the claim.pk written by 'emergence personhood setup'", "read proving key: %w", err)
 		}
 		pkBytes = b
 	} else {
@@ -57,7 +57,7 @@ func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ex
 	p, err := claim.NewProver(params.TreeDepth, pkBytes)
 	if err != nil {
 		fmt.Fprintln(g.stderr)
-		return path, nil, claim.PublicInputs{}, errorf("the proving key must match the chain's tree depth and verifying key", "%v", err)
+		return path, nil, claim.PublicInputs{}, errorf("the proving key must match the chain's tree depth and verifying key", "%w", err)
 	}
 	proof, err := p.Prove(&w)
 	fmt.Fprintf(g.stderr, "%d ms\n", time.Since(start).Milliseconds())

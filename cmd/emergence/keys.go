@@ -325,19 +325,10 @@ func (g *globals) keyringError(err error, name string) error {
 	return err
 }
 
-// hinted returns a user error (exit code 2, printed with hint) that still
-// unwraps to err, so callers can test the keyring's sentinels with errors.Is.
-func hinted(hint string, err error) error {
-	return &hintedError{ue: &userError{msg: err.Error(), hint: hint}, cause: err}
-}
-
-type hintedError struct {
-	ue    *userError
-	cause error
-}
-
-func (e *hintedError) Error() string   { return e.ue.Error() }
-func (e *hintedError) Unwrap() []error { return []error{e.ue, e.cause} }
+// hinted returns a usage error (exit status 2, printed with hint) that
+// still unwraps to err, so callers can test the keyring's sentinels with
+// errors.Is.
+func hinted(hint string, err error) error { return usage(err, hint) }
 
 // passphraseError is a failure to obtain a usable passphrase.
 type passphraseError struct{ msg string }

@@ -89,13 +89,13 @@ func (g *globals) readInput(path, what string) ([]byte, error) {
 	if path == "-" {
 		b, err := io.ReadAll(g.stdin)
 		if err != nil {
-			return nil, errorf("", "read %s from stdin: %v", what, err)
+			return nil, failf("", "read %s from stdin: %w", what, err)
 		}
 		return b, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, errorf(fmt.Sprintf("check the --%s path", what), "read %s: %v", what, err)
+		return nil, errorf(fmt.Sprintf("check the --%s path", what), "read %s: %w", what, err)
 	}
 	return b, nil
 }
@@ -104,7 +104,7 @@ func pickFormat(flag, path string, data []byte, what string) (aggregate.Format, 
 	if flag != "" && flag != "auto" {
 		f, err := aggregate.ParseFormat(flag)
 		if err != nil {
-			return "", errorf("formats: auto, csv, tsv, mace, yaml, gal", "--%s-format: %v", what, err)
+			return "", errorf("formats: auto, csv, tsv, mace, yaml, gal", "--%s-format: %w", what, err)
 		}
 		return f, nil
 	}
@@ -114,7 +114,7 @@ func pickFormat(flag, path string, data []byte, what string) (aggregate.Format, 
 		if what != "in" {
 			hint = fmt.Sprintf("pass --%s-format csv|tsv|mace|yaml|gal", what)
 		}
-		return "", errorf(hint, "%s: %v", path, err)
+		return "", errorf(hint, "%s: %w", path, err)
 	}
 	return f, nil
 }
@@ -130,7 +130,7 @@ func readTruthFile(g *globals, path, formatFlag, what string) ([]aggregate.Truth
 	}
 	truth, err := aggregate.ReadTruthFormat(bytes.NewReader(data), f)
 	if err != nil {
-		return nil, errorf(fmt.Sprintf("expected a %s file with item and truth (or label) columns", f), "%s: %v", path, err)
+		return nil, errorf(fmt.Sprintf("expected a %s file with item and truth (or label) columns", f), "%s: %w", path, err)
 	}
 	return truth, nil
 }
@@ -177,7 +177,7 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 	}
 	rows, err := aggregate.ReadLabels(bytes.NewReader(data), format)
 	if err != nil {
-		return errorf(fmt.Sprintf("fix the %s file, or pass --format if it is not %s", format, format), "%s: %v", f.in, err)
+		return errorf(fmt.Sprintf("fix the %s file, or pass --format if it is not %s", format, format), "%s: %w", f.in, err)
 	}
 	dropped := 0
 	if f.dedup {
@@ -195,14 +195,14 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 	}
 	d, err := aggregate.NewDataset(rows, extra...)
 	if err != nil {
-		return errorf("", "%s: %v", f.in, err)
+		return errorf("", "%s: %w", f.in, err)
 	}
 	opts := aggregate.Options{MaxIter: f.maxIter, Tol: f.tol, Smoothing: f.smoothing, Restarts: f.restarts}
 	goldItems := 0
 	if truth != nil {
 		gold, _, err := d.GoldVector(truth)
 		if err != nil {
-			return errorf("", "%s: %v", f.gold, err)
+			return errorf("", "%s: %w", f.gold, err)
 		}
 		for _, x := range gold {
 			if x != aggregate.NoGold {
@@ -213,7 +213,7 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 	}
 	res, err := aggregate.Run(d, method, opts)
 	if err != nil {
-		return errorf("", "aggregate: %v", err)
+		return errorf("", "aggregate: %w", err)
 	}
 
 	if f.out == "" {
@@ -255,7 +255,7 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 func writeFileWith(path string, fn func(io.Writer) error) error {
 	fh, err := os.Create(path)
 	if err != nil {
-		return errorf("check the output path", "create %s: %v", path, err)
+		return errorf("check the output path", "create %s: %w", path, err)
 	}
 	bw := bufio.NewWriter(fh)
 	if err := fn(bw); err != nil {

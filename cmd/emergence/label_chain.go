@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -128,16 +129,20 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	}
 	items, err := labeler.ItemsFromPath(f.items)
 	if err != nil {
-		return errorf("--items is a directory of files or a text file with one item per line", "%v", err)
+		hint := "--items is a directory of files or a text file with one item per line"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "check the --items path"
+		}
+		return errorf(hint, "%w", err)
 	}
 	gf, err := os.Open(f.gold)
 	if err != nil {
-		return errorf("check the --gold path", "%v", err)
+		return errorf("check the --gold path", "%w", err)
 	}
 	rows, err := labeler.ReadPairs(gf)
 	gf.Close()
 	if err != nil {
-		return errorf("--gold is a CSV of item,label", "%s: %v", f.gold, err)
+		return errorf("--gold is a CSV of item,label", "%s: %w", f.gold, err)
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
 	defer cancel()
@@ -147,7 +152,7 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	}
 	gold, err := labeler.GoldFromTruth(man, classes, rows)
 	if err != nil {
-		return errorf("gold items are manifest ids (file names, or line numbers from 0) with a label among --classes", "%v", err)
+		return errorf("gold items are manifest ids (file names, or line numbers from 0) with a label among --classes", "%w", err)
 	}
 	secret, err := labeler.NewGoldSecret(manifest, gold)
 	if err != nil {
@@ -281,12 +286,12 @@ and only their hash goes on chain. 'emergence labeler' does all of this for you.
 			}
 			fh, err := os.Open(answers)
 			if err != nil {
-				return errorf("pass --answers FILE (CSV item,label)", "%v", err)
+				return errorf("pass --answers FILE (CSV item,label)", "%w", err)
 			}
 			auto, err := labeler.NewAutoAnswerer(fh)
 			fh.Close()
 			if err != nil {
-				return errorf("--answers is a CSV of item,label", "%s: %v", answers, err)
+				return errorf("--answers is a CSV of item,label", "%s: %w", answers, err)
 			}
 			ctx := cmd.Context()
 			c := g.client()
@@ -306,7 +311,7 @@ and only their hash goes on chain. 'emergence labeler' does all of this for you.
 			for k, it := range as.Items {
 				a, err := auto.Answer(ctx, k, len(as.Items), man.Items[it], nil, j.Classes)
 				if err != nil {
-					return errorf("answer every assigned item (see 'emergence query label assignment')", "%v", err)
+					return errorf("answer every assigned item (see 'emergence query label assignment')", "%w", err)
 				}
 				out[k] = uint32(a)
 			}
@@ -345,7 +350,7 @@ func newLabelRevealCmd(g *globals) *cobra.Command {
 			}
 			var sec labeler.AnswerSecret
 			if err := labeler.LoadJSON(labeler.SecretPath(g.labelDir(), id, who), &sec); err != nil {
-				return errorf("commit first with 'emergence tx label commit' using the same --home", "%v", err)
+				return errorf("commit first with 'emergence tx label commit' using the same --home", "%w", err)
 			}
 			_, err = g.sendAs(cmd, key, &f, "label/reveal", label.RevealMsg{Job: id, Items: sec.Items, Answers: sec.Answers, Salt: sec.Salt})
 			return err
@@ -378,7 +383,7 @@ func newLabelRevealGoldCmd(g *globals) *cobra.Command {
 			}
 			var sec labeler.GoldSecret
 			if err := labeler.LoadJSON(path, &sec); err != nil {
-				return errorf("pass --secret with the file 'tx label create-job' saved", "%v", err)
+				return errorf("pass --secret with the file 'tx label create-job' saved", "%w", err)
 			}
 			_, err = g.sendAs(cmd, key, &f, "label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: sec.Gold, Salt: sec.Salt})
 			return err
@@ -583,12 +588,12 @@ for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
 			if auto != "" {
 				fh, err := os.Open(auto)
 				if err != nil {
-					return errorf("--auto is a CSV item,label", "%v", err)
+					return errorf("--auto is a CSV item,label", "%w", err)
 				}
 				a, err := labeler.NewAutoAnswerer(fh)
 				fh.Close()
 				if err != nil {
-					return errorf("--auto is a CSV item,label", "%s: %v", auto, err)
+					return errorf("--auto is a CSV item,label", "%s: %w", auto, err)
 				}
 				ans = a
 			} else {
@@ -607,14 +612,13 @@ for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
 			w := &labeler.Worker{Chain: g.client(), Key: key, Job: id, Answer: ans, Out: g.stderr, StateDir: g.labelDir()}
 			rep, err := w.Run(ctx)
 			if errors.Is(err, labeler.ErrNoStake) {
-				return errorf("bond stake first: emergence tx label stake AMOUNT --from KEY (or pass --stake AMOUNT)", "%v", err)
+				return errorf("bond stake first: emergence tx label stake AMOUNT --from KEY (or pass --stake AMOUNT)", "%w", err)
 			}
 			if err != nil {
-				var ae *client.APIError
-				if errors.As(err, &ae) || strings.Contains(err.Error(), "connect") {
+				if nodeFailure(err) {
 					return g.nodeError(err)
 				}
-				return errorf("", "%v", err)
+				return fmt.Errorf("label job %d: %w", id, err)
 			}
 			return g.print(rep, func(w io.Writer) {
 				fmt.Fprintf(w, "job %d: %d items answered, committed and revealed by %s\n", rep.Job, len(rep.Answers), rep.Labeler)

@@ -50,13 +50,21 @@ alone for comparison.`,
   emergence sim label --honest 20 --spammers 12 --spammer-accounts 4 --colluders 4 --items 400 --redundancy 5 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The flags' ranges are checked here, so that a bad flag is a
+			// usage error and a failed simulation a runtime failure.
+			if c.Honest < 0 || c.Spammers < 0 || c.Colluders < 0 || c.Honest+c.Spammers+c.Colluders == 0 {
+				return errorf("--honest, --spammers and --colluders count accounts", "need at least one agent")
+			}
+			if c.Items < 10 || c.Items > 20_000 {
+				return errorf("pass --items from 10 to 20000", "items %d, want 10 to 20000", c.Items)
+			}
 			c.Seed = seed
 			if !quiet {
 				c.Log = g.stderr
 			}
 			rep, err := labelsim.Run(cmd.Context(), c)
 			if err != nil {
-				return errorf("try fewer items or more agents; --honest/--spammers/--colluders count accounts", "label simulation: %v", err)
+				return failf("try fewer items or more agents; --honest/--spammers/--colluders count accounts", "label simulation: %w", err)
 			}
 			return g.print(rep, func(w io.Writer) { rep.WriteTable(w) })
 		},

@@ -9,8 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -36,54 +34,4 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printError(stderr, err)
 	}
 	return err
-}
-
-// userError is an error caused by the user's input, with a hint on what to do.
-type userError struct {
-	msg  string
-	hint string
-	err  error
-}
-
-func (e *userError) Error() string { return e.msg }
-
-func (e *userError) Unwrap() error { return e.err }
-
-// errorf returns a user error with a hint. hint may be empty.
-func errorf(hint, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	return &userError{msg: err.Error(), hint: hint, err: errors.Unwrap(err)}
-}
-
-// withHint attaches a hint to err.
-func withHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &userError{msg: err.Error(), hint: hint, err: err}
-}
-
-func printError(w io.Writer, err error) {
-	fmt.Fprintf(w, "emergence: error: %v\n", err)
-	var ue *userError
-	if errors.As(err, &ue) && ue.hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", ue.hint)
-	}
-}
-
-// txFailedError reports a transaction that reached the chain but failed with a result code.
-type txFailedError struct{ code uint32 }
-
-func (e *txFailedError) Error() string { return fmt.Sprintf("transaction failed with code %d", e.code) }
-
-func exitCode(err error) int {
-	var tf *txFailedError
-	if errors.As(err, &tf) {
-		return 3
-	}
-	var ue *userError
-	if errors.As(err, &ue) {
-		return 2
-	}
-	return 1
 }

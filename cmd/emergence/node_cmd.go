@@ -52,7 +52,7 @@ func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*runn
 	n, err := node.Start(ctx, home, node.Options{Modules: chainModules(), LogWriter: logw, Logf: log.Printf})
 	if err != nil {
 		if errors.Is(err, node.ErrNoHome) {
-			return nil, errorf(fmt.Sprintf("run 'emergence init --home %s' first, or 'emergence devnet --home %s'", home, home), "%v", err)
+			return nil, errorf(fmt.Sprintf("run 'emergence init --home %s' first, or 'emergence devnet --home %s'", home, home), "%w", err)
 		}
 		return nil, fmt.Errorf("start node: %w", err)
 	}
@@ -67,7 +67,7 @@ func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*runn
 	}
 	if err := srv.Listen(apiAddr); err != nil {
 		n.Stop()
-		return nil, errorf("pass a free address with --api, e.g. --api 127.0.0.1:0", "%v", err)
+		return nil, failf("pass a free address with --api, e.g. --api 127.0.0.1:0", "%w", err)
 	}
 	return &running{node: n, api: srv}, nil
 }
@@ -226,7 +226,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 func parseAmount(s string) (uint64, error) {
 	v, err := bank.ParseAmount(s)
 	if err != nil {
-		return 0, errorf("write amounts like 1000uemg or 2.5emg (1 emg = 1,000,000 uemg)", "%v", err)
+		return 0, errorf("write amounts like 1000uemg or 2.5emg (1 emg = 1,000,000 uemg)", "%w", err)
 	}
 	return v, nil
 }

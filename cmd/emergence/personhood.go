@@ -93,10 +93,10 @@ func loadGallery(path string, pass []byte) (*iris.Index, error) {
 	defer f.Close()
 	x, err := iris.LoadEncrypted(f, pass, iris.DefaultConfig())
 	if errors.Is(err, sealbox.ErrDecrypt) {
-		return nil, errorf("type the passphrase the gallery was created with, or set $"+passphraseEnv, "open gallery %s: %v", path, err)
+		return nil, errorf("type the passphrase the gallery was created with, or set $"+passphraseEnv, "open gallery %s: %w", path, err)
 	}
 	if err != nil {
-		return nil, errorf("the file must be a gallery written by 'emergence tx personhood enrol --gallery'", "open gallery %s: %v", path, err)
+		return nil, errorf("the file must be a gallery written by 'emergence tx personhood enrol --gallery'", "open gallery %s: %w", path, err)
 	}
 	return x, nil
 }
@@ -122,11 +122,11 @@ func saveGallery(path string, x *iris.Index, pass []byte) error {
 func readCapture(path string) (*iris.Person, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, errorf("make a synthetic one with 'emergence personhood synth-capture'", "read capture: %v", err)
+		return nil, errorf("make a synthetic one with 'emergence personhood synth-capture'", "read capture: %w", err)
 	}
 	var p iris.Person
 	if err := p.UnmarshalBinary(b); err != nil {
-		return nil, errorf("a capture file holds two iris templates (left, right) as written by 'emergence personhood synth-capture'", "read capture %s: %v", path, err)
+		return nil, errorf("a capture file holds two iris templates (left, right) as written by 'emergence personhood synth-capture'", "read capture %s: %w", path, err)
 	}
 	return &p, nil
 }
@@ -155,7 +155,7 @@ the --from address.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := personhood.ParseField(args[0])
 			if err != nil {
-				return errorf("pass the decimal commitment printed by 'emergence id create'", "commitment: %v", err)
+				return errorf("pass the decimal commitment printed by 'emergence id create'", "commitment: %w", err)
 			}
 			dev, _, err := g.signer(device)
 			if err != nil {
@@ -248,7 +248,7 @@ Run the uniqueness check for each person before adding them to the file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
 			if err != nil {
-				return errorf("pass a file of decimal commitments, one per line", "read %s: %v", args[0], err)
+				return errorf("pass a file of decimal commitments, one per line", "read %s: %w", args[0], err)
 			}
 			dev, _, err := g.signer(device)
 			if err != nil {
@@ -277,7 +277,7 @@ Run the uniqueness check for each person before adding them to the file.`,
 				}
 				c, err := personhood.ParseField(string(line))
 				if err != nil {
-					return errorf("each line holds one decimal commitment from 'emergence id show'", "%s line %d: %v", args[0], i+1, err)
+					return errorf("each line holds one decimal commitment from 'emergence id show'", "%s line %d: %w", args[0], i+1, err)
 				}
 				batch.Commitments = append(batch.Commitments, personhood.FieldString(c))
 				batch.Signatures = append(batch.Signatures, hex.EncodeToString(ed25519.Sign(dev, personhood.EnrolSignBytes(chainID, c))))
@@ -373,7 +373,7 @@ func newPersonhoodQueryCmd(g *globals) *cobra.Command {
 				path += "/" + a.String()
 			case len(args) == 2 && path == "epoch":
 				if _, err := strconv.ParseUint(args[1], 10, 64); err != nil {
-					return errorf("epochs are numbered 0, 1, 2, ...", "epoch %q: %v", args[1], err)
+					return errorf("epochs are numbered 0, 1, 2, ...", "epoch %q: %w", args[1], err)
 				}
 				path += "/" + args[1]
 			case len(args) == 3 && path == "claim":
@@ -502,7 +502,7 @@ params.verifying_key and give claimants claim.pk (emergence id claim
 			fmt.Fprintf(g.stderr, "compiling and running setup at depth %d...\n", depth)
 			p, v, err := claim.Setup(depth)
 			if err != nil {
-				return errorf("depth must be 1..48", "%v", err)
+				return errorf("depth must be 1..48", "%w", err)
 			}
 			pk, err := p.WriteKey()
 			if err != nil {

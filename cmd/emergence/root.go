@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -57,7 +58,9 @@ Quick start:
   emergence devnet                       # single-validator network on loopback
   emergence keys list --keyring-backend test
   emergence tx bank send alice bob 1.5emg --keyring-backend test
-  emergence query bank balance <address>`,
+  emergence query bank balance <address>
+
+` + exitStatusHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -79,7 +82,7 @@ Quick start:
 	pf.StringVar(&g.keyringBackend, "keyring-backend", "file", "keyring backend: file (encrypted at rest) or test (unencrypted)")
 	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withHint(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+		return usage(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 
 	tx := &cobra.Command{Use: "tx", Short: "Sign and broadcast transactions, one subcommand per module"}
@@ -94,7 +97,48 @@ Quick start:
 	for _, f := range topCommands {
 		root.AddCommand(f(g))
 	}
+	strictArgs(root)
 	return root
+}
+
+// strictArgs makes every command below c, and c, treat bad arguments as
+// usage errors (exit status 2): a command group given an unknown
+// subcommand says so and suggests the nearest ones (cobra alone prints the
+// group's help and exits 0 below the root), and a command given the wrong
+// number of arguments prints its usage line.
+func strictArgs(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 2
+	switch {
+	case c.HasSubCommands() && !c.Runnable():
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = unknownSubcommand
+	case c.Args != nil:
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usage(err, "usage: "+cmd.UseLine())
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		strictArgs(sub)
+	}
+}
+
+// unknownSubcommand is the Run of a command group: without arguments it
+// prints the group's help, else it reports the unknown subcommand with the
+// nearest known ones.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	path := cmd.CommandPath()
+	hint := fmt.Sprintf("see '%s --help'", path)
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		hint = fmt.Sprintf("did you mean '%s %s'? (see '%s --help')", path, strings.Join(s, "' or '"+path+" "), path)
+	}
+	return usage(fmt.Errorf("unknown command %q for %q", args[0], path), hint)
 }
 
 // printJSON writes v as indented JSON to the command's stdout.

@@ -30,7 +30,7 @@ func init() {
 func parseNetUID(s string) (uint16, error) {
 	v, err := strconv.ParseUint(s, 10, 16)
 	if err != nil {
-		return 0, errorf("netuids are numbers from 0 (see 'emergence query subnet list')", "netuid %q: %v", s, err)
+		return 0, errorf("netuids are numbers from 0 (see 'emergence query subnet list')", "netuid %q: %w", s, err)
 	}
 	return uint16(v), nil
 }
@@ -289,11 +289,11 @@ reveal them during the next epoch (the reveal window).`,
 			h := subnet.CommitHash(addr, net, uids, vals, salt)
 			p := g.revealPath(net, addr)
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-				return errorf("check --home", "save reveal: %v", err)
+				return failf("check that --home is writable", "save reveal: %w", err)
 			}
 			b, _ := json.MarshalIndent(pendingReveal{NetUID: net, Hotkey: addr.String(), UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt)}, "", "  ")
 			if err := os.WriteFile(p, b, 0o600); err != nil {
-				return errorf("check --home", "save reveal: %v", err)
+				return failf("check that --home is writable", "save reveal: %w", err)
 			}
 			m, err := msg("subnet/commit-weights", subnet.CommitMsg{NetUID: net, Hash: hex.EncodeToString(h[:])})
 			if err != nil {
@@ -329,11 +329,11 @@ func newSubnetRevealCmd(g *globals) *cobra.Command {
 			p := g.revealPath(net, addr)
 			b, err := os.ReadFile(p)
 			if err != nil {
-				return errorf("commit first with 'emergence tx subnet commit-weights'", "no saved commit: %v", err)
+				return errorf("commit first with 'emergence tx subnet commit-weights'", "no saved commit: %w", err)
 			}
 			var pr pendingReveal
 			if err := json.Unmarshal(b, &pr); err != nil {
-				return errorf("commit again", "saved commit %s: %v", p, err)
+				return errorf("commit again", "saved commit %s: %w", p, err)
 			}
 			opts, err := f.options()
 			if err != nil {

@@ -73,7 +73,7 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo uin
 	var m *model.Model
 	if modelPath != "" {
 		if m, err = model.LoadModel(modelPath); err != nil {
-			return errorf("check --model (a file from 'emergence zkml train')", "load model: %v", err)
+			return errorf("check --model (a file from 'emergence zkml train')", "load model: %w", err)
 		}
 	} else {
 		fmt.Fprintln(g.stderr, "training the miners' model on", data, "...")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,8 +107,7 @@ func TestSubnetYumaBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runSubnetCLI(t, "", "subnet", "yuma", "--in", write(tc.name+".json", tc.body))
-			var ue *userError
-			if !errors.As(r.err, &ue) {
+			if exitCode(r.err) != exitUsage {
 				t.Fatalf("err %v is not a user error", r.err)
 			}
 			if !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "hint: see docs/yuma-case.md") {
@@ -143,8 +141,7 @@ func TestSubnetWorkerCommandsRejectBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		r := runSubnetCLI(t, "", append(tc.args, "--home", home, "--keyring-backend", "test")...)
-		var ue *userError
-		if !errors.As(r.err, &ue) || !strings.Contains(r.stderr, tc.want) {
+		if exitCode(r.err) != exitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: err %v, stderr %q, want %q", tc.args, r.err, r.stderr, tc.want)
 		}
 	}

@@ -28,7 +28,7 @@ func loadClassifyData(name string, holdout bool) (*model.Dataset, error) {
 	}
 	d, err := model.ReadCSVFile(path, maxValue)
 	if err != nil {
-		return nil, errorf("--data takes digits (run from the repository root) or a CSV file of integer features with the class last", "load %s: %v", name, err)
+		return nil, errorf("--data takes digits (run from the repository root) or a CSV file of integer features with the class last", "load %s: %w", name, err)
 	}
 	if holdout {
 		_, d = d.Split(0.8, 1)
@@ -64,7 +64,7 @@ Example:
 			}
 			m, err := model.LoadModel(modelPath)
 			if err != nil {
-				return errorf("check the --model path (a file written by 'emergence zkml train')", "load model: %v", err)
+				return errorf("check the --model path (a file written by 'emergence zkml train')", "load model: %w", err)
 			}
 			key, _, err := g.signer(f.from)
 			if err != nil {
@@ -76,7 +76,7 @@ Example:
 			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
-				return errorf("pass a free address with --listen", "listen: %v", err)
+				return failf("pass a free address with --listen", "listen: %w", err)
 			}
 			defer ln.Close()
 			if axon == "" {

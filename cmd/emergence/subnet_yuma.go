@@ -132,19 +132,19 @@ func runSubnetYuma(g *globals, inPath, outPath string) error {
 		data, err = os.ReadFile(inPath)
 	}
 	if err != nil {
-		return errorf("check the --in path", "read case: %v", err)
+		return errorf("check the --in path", "read case: %w", err)
 	}
 	c, err := parseYumaCase(data)
 	if err != nil {
-		return errorf(yumaCaseHint, "case %s: %v", inPath, err)
+		return errorf(yumaCaseHint, "case %s: %w", inPath, err)
 	}
 	input, err := c.input()
 	if err != nil {
-		return errorf(yumaCaseHint, "case %s: %v", inPath, err)
+		return errorf(yumaCaseHint, "case %s: %w", inPath, err)
 	}
 	res, err := yuma.Run(input)
 	if err != nil {
-		return errorf(yumaCaseHint, "case %s: %v", inPath, err)
+		return errorf(yumaCaseHint, "case %s: %w", inPath, err)
 	}
 	o := newYumaOutput(input, res)
 	if outPath != "" {
@@ -153,7 +153,7 @@ func runSubnetYuma(g *globals, inPath, outPath string) error {
 			return fmt.Errorf("encode result: %w", err)
 		}
 		if err := os.WriteFile(outPath, append(b, '\n'), 0o644); err != nil {
-			return errorf("check that the --out directory exists and is writable", "write result: %v", err)
+			return errorf("check that the --out directory exists and is writable", "write result: %w", err)
 		}
 	}
 	return g.print(o, func(w io.Writer) { printYumaTable(w, o) })

@@ -65,7 +65,7 @@ func zkmlLoadData(name, dir string, maxValue int64) (train, test *model.Dataset,
 	case "digits":
 		d, err := model.ReadCSVFile(filepath.Join(dir, "digits", "digits.csv.gz"), 16)
 		if err != nil {
-			return nil, nil, errorf("run from the repository root, or pass --datasets DIR holding digits/digits.csv.gz", "load digits: %v", err)
+			return nil, nil, errorf("run from the repository root, or pass --datasets DIR holding digits/digits.csv.gz", "load digits: %w", err)
 		}
 		train, test = d.Split(0.8, 1)
 		return train, test, nil
@@ -76,13 +76,13 @@ func zkmlLoadData(name, dir string, maxValue int64) (train, test *model.Dataset,
 			test, err = model.ReadIDXFiles(filepath.Join(fm, "t10k-images-idx3-ubyte.gz"), filepath.Join(fm, "t10k-labels-idx1-ubyte.gz"))
 		}
 		if err != nil {
-			return nil, nil, errorf("pass --datasets DIR (or set EMERGENCE_DATASETS) to a directory holding fashion-mnist/*.gz", "load fashion-mnist: %v", err)
+			return nil, nil, errorf("pass --datasets DIR (or set EMERGENCE_DATASETS) to a directory holding fashion-mnist/*.gz", "load fashion-mnist: %w", err)
 		}
 		return train, test, nil
 	default:
 		d, err := model.ReadCSVFile(name, maxValue)
 		if err != nil {
-			return nil, nil, errorf("--data takes digits, fashion-mnist or a CSV file of integer features with the class last", "%v", err)
+			return nil, nil, errorf("--data takes digits, fashion-mnist or a CSV file of integer features with the class last", "%w", err)
 		}
 		train, test = d.Split(0.8, 1)
 		return train, test, nil
@@ -96,6 +96,7 @@ type zkmlTrainFlags struct {
 	seed                               uint64
 	lr                                 float64
 	maxValue                           int64
+	force                              bool
 }
 
 func newZKMLTrainCmd(g *globals) *cobra.Command {
@@ -107,6 +108,8 @@ func newZKMLTrainCmd(g *globals) *cobra.Command {
 sizes) with Adam, deterministically for a given --seed, quantize it to a
 fixed-point integer model, draw a fresh commitment salt, and write the model
 file. Prints the float and quantized accuracy on the held-out test set.
+An existing --out file is kept unless --force: it holds the only copy of
+its model's weights and salt.
 
 --exam-out writes the first --exam-size test samples as an exam file, the
 public test set of an accuracy circuit.`,
@@ -128,13 +131,18 @@ public test set of an accuracy circuit.`,
 	fl.IntVar(&f.weightBits, "weight-bits", 8, "signed width of quantized weights")
 	fl.IntVar(&f.actBits, "act-bits", 16, "target width of hidden activations")
 	fl.Int64Var(&f.maxValue, "max-value", 0, "largest feature value of a CSV file (default: largest seen)")
+	fl.BoolVar(&f.force, "force", false, "overwrite an existing --out model file")
 	return cmd
 }
 
 func runZKMLTrain(g *globals, f zkmlTrainFlags) error {
+	if _, err := os.Stat(f.out); err == nil && !f.force {
+		return errorf("choose another --out, or pass --force to replace it (its weights and salt are lost: proofs and attestations of that model can no longer be made)",
+			"model file %s already exists", f.out)
+	}
 	sizes, err := model.ParseArch(f.arch)
 	if err != nil {
-		return errorf("use --arch like 64-32-10", "%v", err)
+		return errorf("use --arch like 64-32-10", "%w", err)
 	}
 	train, test, err := zkmlLoadData(f.data, zkmlDatasetsDir(f.datasets), f.maxValue)
 	if err != nil {
@@ -151,7 +159,7 @@ func runZKMLTrain(g *globals, f zkmlTrainFlags) error {
 	}
 	fm, err := model.Train(train, sizes, cfg)
 	if err != nil {
-		return errorf("the first size of --arch must equal the number of features and the last the number of classes", "%v", err)
+		return errorf("the first size of --arch must equal the number of features and the last the number of classes", "%w", err)
 	}
 	salt, err := model.NewSalt()
 	if err != nil {
@@ -159,7 +167,7 @@ func runZKMLTrain(g *globals, f zkmlTrainFlags) error {
 	}
 	qm, err := model.Quantize(fm, model.QuantConfig{WeightBits: f.weightBits, ActBits: f.actBits}, salt)
 	if err != nil {
-		return errorf("try other --weight-bits or --act-bits", "quantize: %v", err)
+		return errorf("try other --weight-bits or --act-bits", "quantize: %w", err)
 	}
 	floatAcc := fm.Accuracy(test)
 	correct, err := qm.Correct(test)
@@ -263,7 +271,7 @@ func zkmlSpec(kind, modelPath, examPath string) (circuit.Spec, error) {
 	}
 	m, err := model.LoadModel(modelPath)
 	if err != nil {
-		return circuit.Spec{}, errorf("pass a model file written by 'emergence zkml train'", "%v", err)
+		return circuit.Spec{}, errorf("pass a model file written by 'emergence zkml train'", "%w", err)
 	}
 	spec := circuit.Spec{Kind: kind, Shape: m.Shape()}
 	switch kind {
@@ -274,14 +282,14 @@ func zkmlSpec(kind, modelPath, examPath string) (circuit.Spec, error) {
 		}
 		e, err := model.LoadExam(examPath)
 		if err != nil {
-			return circuit.Spec{}, errorf("pass an exam file written by 'emergence zkml exam'", "%v", err)
+			return circuit.Spec{}, errorf("pass an exam file written by 'emergence zkml exam'", "%w", err)
 		}
 		spec.Exam = e
 	default:
 		return circuit.Spec{}, errorf("use --circuit exam or --circuit inference", "unknown circuit %q", kind)
 	}
 	if _, err := spec.Circuit(); err != nil {
-		return circuit.Spec{}, errorf("the exam must have the model's features, classes and input width", "%v", err)
+		return circuit.Spec{}, errorf("the exam must have the model's features, classes and input width", "%w", err)
 	}
 	return spec, nil
 }
@@ -392,7 +400,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			}
 			c, err := circuit.CeremonyInit(dir, spec)
 			if err != nil {
-				return errorf("use a new directory", "%v", err)
+				return errorf("use a new directory", "%w", err)
 			}
 			return g.print(c, func(w io.Writer) {
 				fmt.Fprintf(w, "ceremony %s: %s circuit, %d constraints, domain %d; phase 1 open\n", dir, c.Kind, c.Constraints, c.Domain)
@@ -405,7 +413,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 	open := func() (*circuit.Ceremony, error) {
 		c, err := circuit.OpenCeremony(dir)
 		if err != nil {
-			return nil, errorf("pass --dir of a ceremony started with 'zkml ceremony init'", "%v", err)
+			return nil, errorf("pass --dir of a ceremony started with 'zkml ceremony init'", "%w", err)
 		}
 		return c, nil
 	}
@@ -441,7 +449,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			}
 			n, err := c.Verify()
 			if err != nil {
-				return errorf("a contribution is invalid: ask its contributor to redo it from the previous file", "%v", err)
+				return failf("a contribution is invalid: ask its contributor to redo it from the previous file", "%w", err)
 			}
 			res := map[string]any{"valid": true, "contributions": n, "phase": c.Phase, "phase1": c.Phase1, "phase2": c.Phase2,
 				"phase2Link": c.Phase2Link, "phase3": c.Phase3}
@@ -573,11 +581,11 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 	zkmlQuiet()
 	m, err := model.LoadModel(f.modelPath)
 	if err != nil {
-		return errorf("pass the model file written by 'emergence zkml train'", "%v", err)
+		return errorf("pass the model file written by 'emergence zkml train'", "%w", err)
 	}
 	k, err := circuit.LoadKeys(f.keys)
 	if err != nil {
-		return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%v", err)
+		return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%w", err)
 	}
 	if model.ShapeDigest(m.Shape()).Cmp(model.ShapeDigest(k.Info.Shape)) != 0 {
 		return errorf("set up keys for this model's shape", "the model's shape differs from the keys' circuit")
@@ -626,11 +634,11 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 		}
 		x, err := zkmlParseInput(f.input)
 		if err != nil {
-			return errorf("--input takes comma-separated integers", "%v", err)
+			return errorf("--input takes comma-separated integers", "%w", err)
 		}
 		w, pub, err := circuit.AssignInference(m, x, submitter)
 		if err != nil {
-			return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%v", err)
+			return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%w", err)
 		}
 		pf.Inference = &pub
 		assignment, masked = w, true
@@ -700,7 +708,7 @@ proof is about the bound model. --proof "" checks the binding alone.`,
 			zkmlQuiet()
 			k, err := circuit.LoadKeys(keys)
 			if err != nil {
-				return errorf("pass --keys DIR holding circuit.json and vk.bin", "%v", err)
+				return errorf("pass --keys DIR holding circuit.json and vk.bin", "%w", err)
 			}
 			if proofPath == "" && bindingPath == "" {
 				return errorf("pass --proof FILE, --binding FILE or both", "nothing to verify")
@@ -710,17 +718,17 @@ proof is about the bound model. --proof "" checks the binding alone.`,
 			var b *circuit.BindingFile
 			if bindingPath != "" {
 				if b, err = circuit.LoadBinding(bindingPath); err != nil {
-					return errorf("pass a binding file written by 'emergence zkml bind'", "%v", err)
+					return errorf("pass a binding file written by 'emergence zkml bind'", "%w", err)
 				}
 				if err := b.VerifyWith(k); err != nil {
-					return errorf("the binding, its model commitment or the keys do not belong together", "binding rejected: %v", err)
+					return failf("the binding, its model commitment or the keys do not belong together", "binding rejected: %w", err)
 				}
 				res["binding"] = b.Commitment
 			}
 			var pf *circuit.ProofFile
 			if proofPath != "" {
 				if pf, err = circuit.LoadProof(proofPath); err != nil {
-					return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+					return errorf("pass a proof file written by 'emergence zkml prove'", "%w", err)
 				}
 				if b != nil && pf.Inference != nil {
 					err = pf.VerifyBoundWith(k, b)
@@ -728,7 +736,7 @@ proof is about the bound model. --proof "" checks the binding alone.`,
 					err = pf.VerifyWith(k)
 				}
 				if err != nil {
-					return errorf("the proof, its public inputs, its binding or the keys do not belong together", "proof rejected: %v", err)
+					return failf("the proof, its public inputs, its binding or the keys do not belong together", "proof rejected: %w", err)
 				}
 				res["kind"], res["exam"], res["inference"] = pf.Kind, pf.Exam, pf.Inference
 			}
@@ -771,11 +779,11 @@ only account that can submit it.`,
 			zkmlQuiet()
 			m, err := model.LoadModel(modelPath)
 			if err != nil {
-				return errorf("pass the model file written by 'emergence zkml train'", "%v", err)
+				return errorf("pass the model file written by 'emergence zkml train'", "%w", err)
 			}
 			k, err := circuit.LoadKeys(keys)
 			if err != nil {
-				return errorf("pass --keys DIR from 'zkml setup --circuit inference' or a ceremony", "%v", err)
+				return errorf("pass --keys DIR from 'zkml setup --circuit inference' or a ceremony", "%w", err)
 			}
 			if k.Info.Kind != circuit.KindInference {
 				return errorf("bind to inference keys ('zkml setup --circuit inference')", "%s holds %s keys", keys, k.Info.Kind)
@@ -825,7 +833,7 @@ func newZKMLInspectCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := model.LoadModel(modelPath)
 			if err != nil {
-				return errorf("pass a model file written by 'emergence zkml train'", "%v", err)
+				return errorf("pass a model file written by 'emergence zkml train'", "%w", err)
 			}
 			s := m.Shape()
 			b := s.Bounds()

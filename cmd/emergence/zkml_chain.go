@@ -52,7 +52,7 @@ The new id is in the tx's zkml/register event.`,
 			}
 			k, err := circuit.LoadKeys(keys)
 			if err != nil {
-				return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%v", err)
+				return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%w", err)
 			}
 			var kind string
 			var v any
@@ -99,7 +99,7 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 			}
 			pf, err := circuit.LoadProof(proofPath)
 			if err != nil {
-				return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+				return errorf("pass a proof file written by 'emergence zkml prove'", "%w", err)
 			}
 			if pf.Exam == nil {
 				return errorf("use 'tx zkml infer' for inference proofs", "%s is not an accuracy proof", proofPath)
@@ -142,7 +142,7 @@ inference proofs of the model under this key.`,
 			}
 			b, err := circuit.LoadBinding(bindingPath)
 			if err != nil {
-				return errorf("pass a binding file written by 'emergence zkml bind'", "%v", err)
+				return errorf("pass a binding file written by 'emergence zkml bind'", "%w", err)
 			}
 			if err := zkmlCheckSubmitter(b.Submitter, addr, "bind", "binding", f.from); err != nil {
 				return err
@@ -177,7 +177,7 @@ func newZKMLInferTxCmd(g *globals) *cobra.Command {
 			}
 			pf, err := circuit.LoadProof(proofPath)
 			if err != nil {
-				return errorf("pass a proof file written by 'emergence zkml prove'", "%v", err)
+				return errorf("pass a proof file written by 'emergence zkml prove'", "%w", err)
 			}
 			if pf.Inference == nil {
 				return errorf("use 'tx zkml attest' for accuracy proofs", "%s is not an inference proof", proofPath)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"emergence/zkml/model"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -187,8 +186,7 @@ func TestZKMLCeremony(t *testing.T) {
 	if _, _, err := zkmlRun(t, "zkml", "ceremony", "contribute", "--dir", cer); err == nil {
 		t.Fatal("contribution accepted after the ceremony ended")
 	}
-	var ue *userError
-	if _, _, err := zkmlRun(t, "zkml", "ceremony", "verify", "--dir", filepath.Join(dir, "none")); !errors.As(err, &ue) {
+	if _, _, err := zkmlRun(t, "zkml", "ceremony", "verify", "--dir", filepath.Join(dir, "none")); exitCode(err) != exitUsage {
 		t.Fatalf("missing ceremony: %v", err)
 	}
 }
