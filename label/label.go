@@ -91,6 +91,9 @@ func New(b Bank) *Module { return &Module{bank: b} }
 // WithPersonhood enables jobs that require one human per labeler.
 func (m *Module) WithPersonhood(p Personhood) *Module { m.human = p; return m }
 
+// Personhood returns the view set by WithPersonhood (nil: none).
+func (m *Module) Personhood() Personhood { return m.human }
+
 // Name implements app.Module.
 func (m *Module) Name() string { return Name }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/consensys/gnark/logger"
 
 	"emergence/app/apptest"
-	"emergence/bank"
 	"emergence/label"
 	"emergence/personhood"
 	"emergence/personhood/claim"
@@ -18,7 +17,7 @@ import (
 
 // TestPersonhoodRequiredWithPersonhoodModule runs a job that requires
 // personhood against the real personhood module, wired as the node wires
-// it: an operator enrols bob, bob proves personhood for the "label" app
+// it (apptest.Full): an operator enrols bob, bob proves personhood for the "label" app
 // with a zero-knowledge claim, and only then may he take work; carol,
 // never enrolled, is refused, and cannot reuse bob's proof.
 func TestPersonhoodRequiredWithPersonhoodModule(t *testing.T) {
@@ -41,11 +40,10 @@ func TestPersonhoodRequiredWithPersonhoodModule(t *testing.T) {
 		},
 		Operators: []personhood.OperatorGenesis{{Address: apptest.Addr("orb"), DeviceKey: hex.EncodeToString(device.Public().(ed25519.PublicKey)), Stake: 200_000_000}},
 	}
-	b := bank.New()
-	c := apptest.New(t, apptest.Genesis{
+	c := apptest.Full(t, apptest.Genesis{
 		Balances: map[string]uint64{"alice": 100_000_000, "bob": 10_000_000, "carol": 10_000_000, "orb": 500_000_000},
 		Modules:  map[string]any{personhood.Name: g},
-	}, b, personhood.New(b), label.New(b).WithPersonhood(personhood.New(b)))
+	})
 
 	m := createMsg()
 	m.RequirePersonhood = true

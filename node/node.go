@@ -40,9 +40,11 @@ type Node struct {
 
 // Options configure Start.
 type Options struct {
-	// Modules in the order their genesis and end-of-block work run. The
-	// first module must implement app.FeeCollector (the bank).
+	// Modules in the order their genesis and end-of-block work run
+	// (package chain composes them).
 	Modules []app.Module
+	// Fees collects transaction fees (the bank); required.
+	Fees app.FeeCollector
 	// LogWriter receives CometBFT's log; nil writes logs/cometbft.log in home.
 	LogWriter io.Writer
 	// Logf logs node-level faults of the app.
@@ -59,16 +61,15 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	if len(opts.Modules) == 0 {
 		return nil, errors.New("node: no modules")
 	}
-	fees, ok := opts.Modules[0].(app.FeeCollector)
-	if !ok {
-		return nil, errors.New("node: the first module must collect fees (the bank)")
+	if opts.Fees == nil {
+		return nil, errors.New("node: no fee collector: set Options.Fees (chain.New().Fees())")
 	}
 	st, err := store.Open(filepath.Join(home, "data", "app"))
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{Home: home, Settings: s, store: st, hub: NewHub()}
-	a, err := app.New(st, app.Options{Fees: fees, Logf: opts.Logf}, opts.Modules...)
+	a, err := app.New(st, app.Options{Fees: opts.Fees, Logf: opts.Logf}, opts.Modules...)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"emergence/app"
 	"emergence/bank"
+	"emergence/chain"
 	"emergence/client"
 	"emergence/node/nodetest"
 	"emergence/tx"
@@ -155,7 +156,7 @@ func TestNetwork(t *testing.T) {
 		t.Fatalf("blob back: %q %v", back, err)
 	}
 
-	// The code table lists the app's and the bank's codes.
+	// The code table lists the app's and every module's codes.
 	resp, err := http.Get(base + "/v1/codes")
 	if err != nil {
 		t.Fatal(err)
@@ -166,8 +167,12 @@ func TestNetwork(t *testing.T) {
 	}
 	json.NewDecoder(resp.Body).Decode(&codes)
 	resp.Body.Close()
-	if len(codes) != len(app.Codes())+len(bank.New().Codes()) {
-		t.Fatalf("/v1/codes lists %d codes", len(codes))
+	want := len(app.Codes())
+	for _, m := range chain.New().Modules() {
+		want += len(m.Codes())
+	}
+	if len(codes) != want {
+		t.Fatalf("/v1/codes lists %d codes, want %d", len(codes), want)
 	}
 
 	// Metrics.

@@ -3,6 +3,7 @@
 // keys, and a full invariant check after every block and at cleanup.
 //
 //	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 1000}}, bank.New(), mymodule.New(...))
+//	c := apptest.Full(t, g)                  // the whole chain, as the node runs it
 //	res := c.Deliver(c.Sign("alice", msg))   // one block, returns its results
 //	c.MustOK(res[0])
 package apptest
@@ -22,6 +23,7 @@ import (
 
 	"emergence/app"
 	"emergence/bank"
+	"emergence/chain"
 	"emergence/store"
 	"emergence/tx"
 )
@@ -59,6 +61,7 @@ type Chain struct {
 	nonces  map[tx.Address]uint64
 	dir     string
 	modules []app.Module
+	fees    app.FeeCollector
 }
 
 // Key returns a deterministic ed25519 key and address for a name.
@@ -71,8 +74,9 @@ func Key(name string) (ed25519.PrivateKey, tx.Address) {
 // Addr returns the address of a named test key.
 func Addr(name string) tx.Address { _, a := Key(name); return a }
 
-// New starts a chain at height 0 with genesis applied. modules[0] must be
-// the bank. Invariants are checked after every block and at cleanup.
+// New starts a chain of some modules at height 0 with genesis applied.
+// modules[0] must be the bank, which collects the fees. Invariants are
+// checked after every block and at cleanup.
 func New(tb testing.TB, g Genesis, modules ...app.Module) *Chain {
 	tb.Helper()
 	return NewWithOptions(tb, Options{}, g, modules...)
@@ -81,7 +85,27 @@ func New(tb testing.TB, g Genesis, modules ...app.Module) *Chain {
 // NewWithOptions is New with node settings.
 func NewWithOptions(tb testing.TB, opts Options, g Genesis, modules ...app.Module) *Chain {
 	tb.Helper()
-	c := &Chain{tb: tb, opts: opts, dir: tb.TempDir(), Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nonces: map[tx.Address]uint64{}, modules: modules}
+	if len(modules) == 0 {
+		tb.Fatalf("apptest: no modules (modules[0] must be the bank)")
+	}
+	fees, ok := modules[0].(app.FeeCollector)
+	if !ok {
+		tb.Fatalf("apptest: modules[0] must be the bank, which collects fees")
+	}
+	return start(tb, opts, g, fees, modules)
+}
+
+// Full starts the whole chain as package chain composes it (the node's
+// module order, shared instances and fee collector) with genesis applied.
+func Full(tb testing.TB, g Genesis) *Chain {
+	tb.Helper()
+	cc := chain.New()
+	return start(tb, Options{}, g, cc.Fees(), cc.Modules())
+}
+
+func start(tb testing.TB, opts Options, g Genesis, fees app.FeeCollector, modules []app.Module) *Chain {
+	tb.Helper()
+	c := &Chain{tb: tb, opts: opts, dir: tb.TempDir(), Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nonces: map[tx.Address]uint64{}, modules: modules, fees: fees}
 	c.open()
 	bg := bank.Genesis{Emission: bank.Emission{PerBlock: 0, Validators: 0, Subnets: 0, UBI: 0, Treasury: 100}}
 	if g.Emission != nil {
@@ -117,11 +141,7 @@ func (c *Chain) open() {
 	if err != nil {
 		c.tb.Fatalf("open store: %v", err)
 	}
-	fees, ok := c.modules[0].(app.FeeCollector)
-	if !ok {
-		c.tb.Fatalf("apptest: modules[0] must be the bank")
-	}
-	a, err := app.New(st, app.Options{Fees: fees, Logf: c.tb.Logf, Mempool: c.opts.Mempool}, c.modules...)
+	a, err := app.New(st, app.Options{Fees: c.fees, Logf: c.tb.Logf, Mempool: c.opts.Mempool}, c.modules...)
 	if err != nil {
 		c.tb.Fatalf("app.New: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"emergence/app"
+	"emergence/chain"
 	"emergence/store"
 )
 
@@ -24,8 +25,8 @@ func TestResultCodesAppendOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	mods := chainModules()
-	a, err := app.New(st, app.Options{Fees: mods[0].(app.FeeCollector)}, mods...)
+	c := chain.New()
+	a, err := app.New(st, c.AppOptions(nil), c.Modules()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"emergence/app"
 	"emergence/bank"
 	"emergence/client"
 	"emergence/node/nodetest"
@@ -79,7 +78,6 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 		addrs[n] = a
 	}
 	net := nodetest.Start(t, nodetest.Options{
-		Modules: func(b *bank.Bank) []app.Module { return []app.Module{personhood.New(b)} },
 		Genesis: map[string]any{personhood.Name: personhood.Genesis{Params: personhood.Params{Governance: addrs["gov"], EpochBlocks: 15}}},
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

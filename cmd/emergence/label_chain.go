@@ -17,21 +17,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/app"
 	"emergence/bank"
 	"emergence/client"
 	"emergence/label"
 	"emergence/label/labeler"
-	"emergence/personhood"
 	"emergence/tx"
 )
 
 func init() {
-	// The label module reads personhood state through a personhood.Module
-	// view (IsHuman only reads the store).
-	moduleFactories = append(moduleFactories, func(b *bank.Bank) app.Module {
-		return label.New(b).WithPersonhood(personhood.New(b))
-	})
 	txCommands = append(txCommands, newLabelTxCmd)
 	queryCommands = append(queryCommands, newLabelQueryCmd)
 	topCommands = append(topCommands, newLabelerCmd)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"emergence/app"
 	"emergence/bank"
 	"emergence/client"
 	"emergence/label"
@@ -25,7 +24,7 @@ import (
 // 'label eval', the spammer is slashed.
 func TestLabelDevnetCLI(t *testing.T) {
 	unsetPassphraseEnv(t)
-	net := nodetest.Start(t, nodetest.Options{Modules: func(b *bank.Bank) []app.Module { return []app.Module{label.New(b)} }})
+	net := nodetest.Start(t, nodetest.Options{})
 	home, dir := t.TempDir(), t.TempDir()
 	common := []string{"--home", home, "--keyring-backend", "test", "--node", net.API.Addr()}
 	cli := func(stdin string, args ...string) keysRun {

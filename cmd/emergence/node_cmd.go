@@ -17,6 +17,7 @@ import (
 	"emergence/api"
 	"emergence/bank"
 	"emergence/blob/local"
+	"emergence/chain"
 	"emergence/keys"
 	"emergence/node"
 	"emergence/node/genesis"
@@ -49,7 +50,8 @@ func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*runn
 		// heap; collecting less often buys throughput for little memory.
 		debug.SetGCPercent(400)
 	}
-	n, err := node.Start(ctx, home, node.Options{Modules: chainModules(), LogWriter: logw, Logf: log.Printf})
+	c := chain.New()
+	n, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), LogWriter: logw, Logf: log.Printf})
 	if err != nil {
 		if errors.Is(err, node.ErrNoHome) {
 			return nil, errorf(fmt.Sprintf("run 'emergence init --home %s' first, or 'emergence devnet --home %s'", home, home), "%w", err)

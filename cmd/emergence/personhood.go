@@ -19,8 +19,6 @@ import (
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 
-	"emergence/app"
-	"emergence/bank"
 	"emergence/personhood"
 	"emergence/personhood/claim"
 	"emergence/personhood/iris"
@@ -28,7 +26,6 @@ import (
 )
 
 func init() {
-	moduleFactories = append(moduleFactories, func(b *bank.Bank) app.Module { return personhood.New(b) })
 	txCommands = append(txCommands, newPersonhoodTxCmd)
 	queryCommands = append(queryCommands, newPersonhoodQueryCmd)
 	topCommands = append(topCommands, newPersonhoodToolsCmd)

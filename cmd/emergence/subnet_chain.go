@@ -15,14 +15,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/app"
 	"emergence/bank"
 	"emergence/subnet"
 	"emergence/tx"
 )
 
 func init() {
-	moduleFactories = append(moduleFactories, func(b *bank.Bank) app.Module { return subnet.New(b) })
 	txCommands = append(txCommands, newSubnetTxCmd)
 	queryCommands = append(queryCommands, newSubnetQueryCmd)
 }

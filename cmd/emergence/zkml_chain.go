@@ -8,8 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/app"
-	"emergence/bank"
 	"emergence/tx"
 	"emergence/zkml"
 	"emergence/zkml/circuit"
@@ -17,7 +15,6 @@ import (
 )
 
 func init() {
-	moduleFactories = append(moduleFactories, func(*bank.Bank) app.Module { return zkml.New() })
 	txCommands = append(txCommands, newZKMLTxCmd)
 	queryCommands = append(queryCommands, newZKMLQueryCmd)
 }

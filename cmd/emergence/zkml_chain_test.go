@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"emergence/app"
 	"emergence/bank"
 	"emergence/client"
 	"emergence/node/nodetest"
@@ -28,7 +27,7 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	m, e, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "e.json"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
 	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "60", "--lr", "0.05", "--out", m, "--exam-out", e, "--max-value", "7")
 	zkmlMust(t, "zkml", "setup", "--circuit", "exam", "--model", m, "--exam", e, "--keys", k)
-	net := nodetest.Start(t, nodetest.Options{Modules: func(*bank.Bank) []app.Module { return []app.Module{zkml.New()} }})
+	net := nodetest.Start(t, nodetest.Options{})
 	home := t.TempDir()
 	common := []string{"--home", home, "--keyring-backend", "test", "--node", net.API.Addr()}
 	cli := func(args ...string) (string, string, error) { return zkmlRun(t, append(args, common...)...) }

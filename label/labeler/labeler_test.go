@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"emergence/app"
-	"emergence/bank"
 	"emergence/client"
 	"emergence/label"
 	"emergence/label/labeler"
@@ -23,7 +22,6 @@ import (
 // settlement pays the honest labelers and slashes the spammer.
 func TestDevnetJob(t *testing.T) {
 	net := nodetest.Start(t, nodetest.Options{
-		Modules:   func(b *bank.Bank) []app.Module { return []app.Module{label.New(b)} },
 		ExtraKeys: []string{"dave"},
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

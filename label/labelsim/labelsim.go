@@ -35,6 +35,7 @@ import (
 	"emergence/bank"
 	"emergence/blob"
 	"emergence/blob/local"
+	"emergence/chain"
 	"emergence/client"
 	"emergence/label"
 	"emergence/label/aggregate"
@@ -323,8 +324,8 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := initNode(home, balances, cfg.BlockTime); err != nil {
 		return nil, err
 	}
-	b := bank.New()
-	nd, err := node.Start(ctx, home, node.Options{Modules: []app.Module{b, label.New(b)}, LogWriter: io.Discard, Logf: func(string, ...any) {}})
+	c := chain.New()
+	nd, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), LogWriter: io.Discard, Logf: func(string, ...any) {}})
 	if err != nil {
 		return nil, fmt.Errorf("start node: %w", err)
 	}

@@ -1,8 +1,9 @@
 // Package nodetest starts a real single-validator Emergence node for tests:
-// CometBFT in-process, the app on Pebble in a temp dir, the blob store and
-// the HTTP API on a loopback port, driven through package client.
+// CometBFT in-process, the whole chain as package chain composes it, the app
+// on Pebble in a temp dir, the blob store and the HTTP API on a loopback
+// port, driven through package client.
 //
-//	net := nodetest.Start(t, nodetest.Options{Modules: func(b *bank.Bank) []app.Module { return []app.Module{label.New(b)} }})
+//	net := nodetest.Start(t, nodetest.Options{ExtraKeys: []string{"dave"}})
 //	res, err := net.Client.SignAndBroadcast(ctx, net.Key("alice"), client.TxOptions{}, msg)
 //
 // Keys alice, bob and carol (apptest.Key) hold 1,000,000 EMG each.
@@ -24,6 +25,7 @@ import (
 	"emergence/bank"
 	"emergence/blob"
 	"emergence/blob/local"
+	"emergence/chain"
 	"emergence/client"
 	"emergence/node"
 	"emergence/tx"
@@ -34,8 +36,6 @@ const Funds = 1_000_000 * bank.UnitsPerEMG
 
 // Options configure Start.
 type Options struct {
-	// Modules returns the market modules after the bank (may be nil).
-	Modules func(b *bank.Bank) []app.Module
 	// Genesis sections of other modules, by module name.
 	Genesis map[string]any
 	// Emission schedule (nil: the default one).
@@ -130,16 +130,12 @@ func mustJSON(tb testing.TB, v any) json.RawMessage {
 func (n *Net) start() {
 	tb := n.tb
 	tb.Helper()
-	b := bank.New()
-	mods := []app.Module{b}
-	if n.opts.Modules != nil {
-		mods = append(mods, n.opts.Modules(b)...)
-	}
+	c := chain.New()
 	var logw io.Writer = io.Discard
 	if os.Getenv("EMERGENCE_TEST_LOG") != "" {
 		logw = os.Stderr
 	}
-	nd, err := node.Start(context.Background(), n.Home, node.Options{Modules: mods, LogWriter: logw, Logf: tb.Logf})
+	nd, err := node.Start(context.Background(), n.Home, node.Options{Modules: c.Modules(), Fees: c.Fees(), LogWriter: logw, Logf: tb.Logf})
 	if err != nil {
 		tb.Fatalf("start node: %v", err)
 	}

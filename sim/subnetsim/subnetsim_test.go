@@ -6,11 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"emergence/app"
-	"emergence/bank"
 	"emergence/node/nodetest"
 	"emergence/sim/subnetsim"
-	"emergence/subnet"
 	"emergence/zkml/model"
 )
 
@@ -43,7 +40,6 @@ func trained(t *testing.T) (*model.Model, *model.Dataset) {
 func TestAttacks(t *testing.T) {
 	m, test := trained(t)
 	nw := nodetest.Start(t, nodetest.Options{
-		Modules:   func(b *bank.Bank) []app.Module { return []app.Module{subnet.New(b)} },
 		BlockTime: 50 * time.Millisecond,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"emergence/app"
 	"emergence/bank"
 	"emergence/client"
 	"emergence/node/nodetest"
@@ -98,7 +97,6 @@ func TestSubnetIncentiveFollowsQuality(t *testing.T) {
 	noise := []float64{0, 0.35, 0.7, 1}
 	vals := []string{"v0", "v1"}
 	nw := nodetest.Start(t, nodetest.Options{
-		Modules:   func(b *bank.Bank) []app.Module { return []app.Module{subnet.New(b)} },
 		ExtraKeys: append(append([]string{}, miners...), vals...),
 		BlockTime: 50 * time.Millisecond,
 	})

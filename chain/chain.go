@@ -1,0 +1,62 @@
+// Package chain is the one place the Emergence chain is composed: which
+// modules run, in which order, which instances they share and which module
+// collects transaction fees.
+//
+// Module order is consensus: genesis, message registration and end-of-block
+// work run in it, and every validator of a network must use the same one.
+// So the node command, the test harnesses (node/nodetest and apptest.Full)
+// and the simulations under sim/ all build their chain with [New], and a
+// test pins the order.
+//
+// Only those may import chain. Module packages never do (a module that needs
+// another declares a narrow interface in its own package and is handed the
+// instance here), and neither do off-chain workers or the client.
+package chain
+
+import (
+	"emergence/app"
+	"emergence/bank"
+	"emergence/label"
+	"emergence/personhood"
+	"emergence/subnet"
+	"emergence/zkml"
+)
+
+// Chain is one node's set of module instances. Each app gets its own Chain:
+// the instances hold caches that must not be shared between apps.
+type Chain struct {
+	Bank       *bank.Bank
+	Label      *label.Module
+	Personhood *personhood.Module
+	Subnet     *subnet.Module
+	ZKML       *zkml.Module
+}
+
+// New composes the chain. The bank escrows and pays for every market, and
+// label reads personhood through the same personhood instance the app runs.
+func New() *Chain {
+	b := bank.New()
+	p := personhood.New(b)
+	return &Chain{
+		Bank:       b,
+		Label:      label.New(b).WithPersonhood(p),
+		Personhood: p,
+		Subnet:     subnet.New(b),
+		ZKML:       zkml.New(),
+	}
+}
+
+// Modules returns the modules in the order their genesis and end-of-block
+// work run: the bank first, then the markets. Appending a module at the end
+// is a new network version; reordering breaks every existing chain.
+func (c *Chain) Modules() []app.Module {
+	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML}
+}
+
+// Fees returns the module that collects transaction fees: the bank.
+func (c *Chain) Fees() app.FeeCollector { return c.Bank }
+
+// AppOptions returns app options with the chain's fee collector and logf.
+func (c *Chain) AppOptions(logf func(format string, args ...any)) app.Options {
+	return app.Options{Fees: c.Fees(), Logf: logf}
+}
