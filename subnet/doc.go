@@ -30,12 +30,19 @@
 // this module moves the pool into the subnets in proportion to their total
 // stake (subnets without stake get nothing; rounding dust stays in the pool)
 // and accrues it as the subnet's pending emission. When a subnet's tempo has
-// elapsed (at most MaxEpochsPerBlock epochs per block, in netuid order) the
-// epoch runs: the owner receives OwnerCut/65535 of the pending emission,
-// the rest E goes through Yuma Consensus; each uid's miner emission is paid
-// to its hotkey, its validator emission to the accounts staked on it in
-// proportion to their stake (dust to the hotkey), and what flooring leaves
-// unpaid carries over to the next epoch.
+// elapsed its epoch is due. Due epochs run oldest due height first (ties:
+// lowest netuid) while the block's epoch work budget (Params.
+// EpochWorkPerBlock, in [EpochWork] units ≈ uids × validators) lasts; the
+// rest wait a block in the same order, so no subnet can starve another,
+// and hyperparameters whose epoch would not fit in one block are refused.
+// Each epoch pays its fee ([Params.EpochFee], sized by its work) to the fee
+// pool, from the pending emission first and then from the owner's lock; a
+// subnet that can pay neither skips the epoch. Then the owner receives
+// OwnerCut/65535 of the pending emission, the rest E goes through Yuma
+// Consensus; each uid's miner emission is paid to its hotkey, its validator
+// emission to the accounts staked on it in proportion to their stake (dust
+// to the hotkey), and what flooring leaves unpaid carries over to the next
+// epoch.
 //
 // All state transitions are deterministic: integers and package fixed only,
 // no map iteration, no clock, no randomness (a test checks the imports).

@@ -3,6 +3,7 @@ package subnet
 import (
 	"encoding/binary"
 	"fmt"
+	"sort"
 
 	"emergence/app"
 	"emergence/fixed"
@@ -12,7 +13,11 @@ import (
 )
 
 // EndBlock implements app.Module: it accrues the block's subnet emission
-// and runs the epochs that are due.
+// and runs the epochs that are due, oldest due height first (ties: lowest
+// netuid), while the block's epoch work budget lasts. A subnet that waits
+// keeps its due height while the ones that ran move theirs a tempo ahead,
+// so every due subnet runs before any other subnet runs twice: no subnet
+// can starve another.
 func (m *Module) EndBlock(ctx *app.Context) error {
 	subnets, err := m.allSubnets(ctx.KV)
 	if err != nil {
@@ -27,18 +32,39 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 	if err := m.accrue(ctx, subnets); err != nil {
 		return err
 	}
-	ran := 0
+	var due []*Subnet
 	for _, s := range subnets {
-		if ran >= MaxEpochsPerBlock {
+		if ctx.Height-s.LastEpoch >= int64(s.Hyper.Tempo) {
+			due = append(due, s)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	sort.Slice(due, func(i, j int) bool {
+		di, dj := due[i].LastEpoch+int64(due[i].Hyper.Tempo), due[j].LastEpoch+int64(due[j].Hyper.Tempo)
+		if di != dj {
+			return di < dj
+		}
+		return due[i].NetUID < due[j].NetUID
+	})
+	p, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	budget := p.EpochWorkPerBlock
+	for _, s := range due {
+		w := EpochWork(&s.Hyper, s.N)
+		// Strict order: a subnet that does not fit waits for the next
+		// block and nobody overtakes it. (Creation keeps every epoch
+		// within one block's budget; one that is not runs alone.)
+		if w > budget && budget < p.EpochWorkPerBlock {
 			break
 		}
-		if ctx.Height-s.LastEpoch < int64(s.Hyper.Tempo) {
-			continue
-		}
-		if err := m.runEpoch(ctx, s); err != nil {
+		budget -= min(w, budget)
+		if err := m.runEpoch(ctx, s, p, w); err != nil {
 			return fmt.Errorf("subnet %d epoch: %w", s.NetUID, err)
 		}
-		ran++
 	}
 	return nil
 }
@@ -102,7 +128,29 @@ func shareOf(amount, part uint64, total fixed.U128) uint64 {
 }
 
 // runEpoch runs Yuma Consensus on one subnet and pays its pending emission.
-func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
+// The epoch first pays its fee, p.EpochFee(work), to the fee pool: from the
+// pending emission, the rest from the owner's lock. A subnet that can pay
+// neither skips the epoch (its schedule moves on, its emission keeps
+// accruing until it covers the fee).
+func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) error {
+	fee := p.EpochFee(work)
+	fromPending := min(fee, s.Pending)
+	fromLock := fee - fromPending
+	if fromLock > s.Locked {
+		s.LastEpoch = ctx.Height
+		saveSubnet(ctx.KV, s)
+		ctx.Emit("subnet-epoch-unpaid", "netuid", fmt.Sprint(s.NetUID), "fee", fmt.Sprint(fee),
+			"pending", fmt.Sprint(s.Pending), "locked", fmt.Sprint(s.Locked))
+		return nil
+	}
+	if fee > 0 {
+		if err := m.bank.MoveModule(ctx.KV, Escrow, PoolFees, fee); err != nil {
+			return err
+		}
+	}
+	emission := s.Pending
+	s.Pending -= fromPending
+	s.Locked -= fromLock
 	n := int(s.N)
 	h := &s.Hyper
 	neurons := make([]*Neuron, n)
@@ -123,20 +171,45 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
 	if uid, ok := uidOf(ctx.KV, s.NetUID, s.Owner); ok {
 		in.HasOwner, in.Owner = true, uid
 	}
-	for uid := 0; uid < n; uid++ {
-		nr, err := loadNeuron(ctx.KV, s.NetUID, uint16(uid))
+	// One range scan per record kind instead of 3n point reads (a point
+	// read costs a seek; scans are what keep a large epoch within its fee).
+	err := scanUIDs(ctx.KV, prefixNeuron, s.NetUID, n, func(uid uint16, v []byte) error {
+		nr, err := decodeNeuron(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("subnet %d neuron %d: %w", s.NetUID, uid, err)
 		}
 		neurons[uid] = nr
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for uid, nr := range neurons {
+		if nr == nil {
+			return fmt.Errorf("subnet %d: missing neuron %d", s.NetUID, uid)
+		}
 		in.Stake[uid] = nr.Stake
 		in.LastUpdate[uid] = uint64(nr.LastUpdate)
 		in.RegisteredAt[uid] = uint64(nr.RegisteredAt)
 		in.ValidatorPermit[uid] = nr.ValidatorPermit
-		in.Weights[uid] = decodeRow(ctx.KV.Get(weightKey(s.NetUID, uint16(uid))))
-		in.Bonds[uid] = decodeRow(ctx.KV.Get(bondKey(s.NetUID, uint16(uid))))
 		if nr.Commit != nil && !nr.Commit.Expired && in.CommitBlock != nil {
 			in.CommitBlock[uid] = uint64(nr.Commit.Height)
+		}
+	}
+	for _, rows := range []struct {
+		prefix []byte
+		into   [][]yuma.Entry
+	}{{prefixWeight, in.Weights}, {prefixBond, in.Bonds}} {
+		if err := scanUIDs(ctx.KV, rows.prefix, s.NetUID, n, func(uid uint16, v []byte) error {
+			rows.into[uid] = decodeRow(v)
+			return nil
+		}); err != nil {
+			return err
+		}
+		for uid := range rows.into {
+			if rows.into[uid] == nil {
+				rows.into[uid] = []yuma.Entry{}
+			}
 		}
 	}
 	// Owner cut, then consensus on the rest.
@@ -151,7 +224,10 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
 			return err
 		}
 	}
-	rec := EpochRecord{NetUID: s.NetUID, Epoch: s.Epochs, Height: ctx.Height, Emission: s.Pending, OwnerCut: ownerCut, Fallback: res.Fallback}
+	rec := EpochRecord{
+		NetUID: s.NetUID, Epoch: s.Epochs, Height: ctx.Height, Emission: emission, OwnerCut: ownerCut, Fallback: res.Fallback,
+		Work: work, Fee: fee, FeeFromLock: fromLock,
+	}
 	var paid uint64
 	for uid, nr := range neurons {
 		if e := res.ServerEmission[uid]; e > 0 {
@@ -202,6 +278,27 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet) error {
 	ctx.Emit("subnet-epoch", "netuid", fmt.Sprint(s.NetUID), "epoch", fmt.Sprint(rec.Epoch),
 		"emission", fmt.Sprint(rec.Emission), "miners", fmt.Sprint(rec.PaidMiners), "validators", fmt.Sprint(rec.PaidValidators))
 	return nil
+}
+
+// scanUIDs calls fn for each record under prefix ‖ net ‖ uid (uid < n) in
+// uid order.
+func scanUIDs(r store.Reader, prefix []byte, net uint16, n int, fn func(uid uint16, v []byte) error) error {
+	pre := key(prefix, be16(net))
+	var err error
+	r.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		if len(k) != len(pre)+2 {
+			err = fmt.Errorf("subnet %d: malformed key %q", net, k)
+			return false
+		}
+		uid := binary.BigEndian.Uint16(k[len(pre):])
+		if int(uid) >= n {
+			err = fmt.Errorf("subnet %d: record %q for uid %d beyond its %d uids", net, prefix, uid, n)
+			return false
+		}
+		err = fn(uid, v)
+		return err == nil
+	})
+	return err
 }
 
 // payStakers splits a validator's emission among the accounts staked on

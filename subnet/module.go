@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"emergence/app"
@@ -30,6 +31,10 @@ type Bank interface {
 // PoolSubnets is the bank pool that emission for subnets accrues in.
 const PoolSubnets = "pool/subnets"
 
+// PoolFees is the bank pool that transaction fees, and the subnets' epoch
+// fees, go to (the bank pays it to the chain's validators).
+const PoolFees = "pool/fees"
+
 // Gas of the module's messages.
 const (
 	GasCreate      = 50_000
@@ -41,6 +46,28 @@ const (
 	GasServe       = 5_000
 	GasPerReplaced = 2_000 // per stake record returned when a uid is replaced
 )
+
+// Epoch work. An epoch's cost grows with uids × validators (each permitted
+// validator's weight and bond rows span up to every uid); EpochWork is its
+// upper bound in work units, and GasPerEpochWork converts a work unit to
+// gas at the chain's gas rate (measured by BenchmarkEpochWork).
+const (
+	// EpochBaseWork is the fixed part of an epoch: the subnet record, the
+	// epoch record, the schedule.
+	EpochBaseWork = 256
+	// GasPerEpochWork is the gas of one work unit. BenchmarkEpochWork
+	// measured 59–101 ns of CPU per unit (3–5 ns per gas) for the epoch
+	// itself; the margin covers committing its writes.
+	GasPerEpochWork = 20
+)
+
+// EpochWork is the work bound of an epoch on a subnet with n uids:
+// EpochBaseWork + n · (min(max_validators, n) + 2), one cell per uid for
+// each validator's weights and bonds, plus the owner's row and the uid's
+// own record.
+func EpochWork(h *Hyperparams, n uint16) uint64 {
+	return EpochBaseWork + uint64(n)*(uint64(min(h.MaxValidators, n))+2)
+}
 
 // Module is the subnet module.
 type Module struct {
@@ -62,10 +89,48 @@ type Params struct {
 	CreateCost uint64 `json:"create_cost"`
 	// MaxSubnets bounds the number of subnets.
 	MaxSubnets uint16 `json:"max_subnets"`
+	// EpochWorkPerBlock bounds the epoch work of one block in work units
+	// (see [EpochWork]); no subnet may be larger than one block's budget
+	// (0 in genesis: DefaultEpochWorkPerBlock).
+	EpochWorkPerBlock uint64 `json:"epoch_work_per_block,omitempty"`
+	// EpochGasPriceMilli prices an epoch's gas ([GasPerEpochWork] per work
+	// unit) in uemg per 1000 gas (0 in genesis: DefaultEpochGasPriceMilli,
+	// the app's default minimum gas price).
+	EpochGasPriceMilli uint64 `json:"epoch_gas_price_milli,omitempty"`
 }
 
-// DefaultParams: creating a subnet locks 100 EMG; at most 128 subnets.
-func DefaultParams() Params { return Params{CreateCost: 100_000_000, MaxSubnets: 128} }
+// Defaults of the epoch budget and price.
+const (
+	DefaultEpochWorkPerBlock  = 1 << 20
+	DefaultEpochGasPriceMilli = 10
+)
+
+// DefaultParams: creating a subnet locks 100 EMG; at most 128 subnets;
+// epochs share DefaultEpochWorkPerBlock per block and pay
+// DefaultEpochGasPriceMilli.
+func DefaultParams() Params {
+	return Params{
+		CreateCost: 100_000_000, MaxSubnets: 128,
+		EpochWorkPerBlock: DefaultEpochWorkPerBlock, EpochGasPriceMilli: DefaultEpochGasPriceMilli,
+	}
+}
+
+// EpochFee is what an epoch of the given work costs at these params:
+// ceil(work · GasPerEpochWork · EpochGasPriceMilli / 1000) uemg.
+func (p Params) EpochFee(work uint64) uint64 {
+	hi, lo := bits.Mul64(work, GasPerEpochWork)
+	if hi != 0 {
+		return ^uint64(0)
+	}
+	hi, lo = bits.Mul64(lo, p.EpochGasPriceMilli)
+	lo, carry := bits.Add64(lo, 999, 0)
+	hi += carry
+	if hi >= 1000 {
+		return ^uint64(0)
+	}
+	q, _ := bits.Div64(hi, lo, 1000)
+	return q
+}
 
 // Genesis is the module's genesis section.
 type Genesis struct {
@@ -80,6 +145,15 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if g.Params.MaxSubnets == 0 {
 		return fmt.Errorf("subnet genesis: max_subnets must be positive")
+	}
+	if g.Params.EpochWorkPerBlock == 0 {
+		g.Params.EpochWorkPerBlock = DefaultEpochWorkPerBlock
+	}
+	if g.Params.EpochGasPriceMilli == 0 {
+		g.Params.EpochGasPriceMilli = DefaultEpochGasPriceMilli
+	}
+	if g.Params.EpochWorkPerBlock < EpochBaseWork {
+		return fmt.Errorf("subnet genesis: epoch_work_per_block %d below one empty epoch (%d)", g.Params.EpochWorkPerBlock, EpochBaseWork)
 	}
 	ctx.KV.Set(keyParams, app.MustJSON(g.Params))
 	return m.bank.RegisterAccount(ctx, Escrow)
@@ -234,6 +308,9 @@ func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
+	if err := fitsBudget(&h, p); err != nil {
+		return err
+	}
 	next := uint16(getU64(ctx.KV, keyNext))
 	if next >= p.MaxSubnets {
 		return CodeTooManySubnets.Errorf("%d subnets exist, the limit is %d", next, p.MaxSubnets)
@@ -251,6 +328,16 @@ func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
 	saveSubnet(ctx.KV, s)
 	ctx.KV.Set(keyNext, be64(uint64(next)+1))
 	ctx.Emit("subnet-created", "netuid", fmt.Sprint(next), "owner", ctx.Signer.String(), "locked", fmt.Sprint(p.CreateCost))
+	return nil
+}
+
+// fitsBudget refuses hyperparameters whose full epoch exceeds one block's
+// epoch work budget: every epoch must fit in a block.
+func fitsBudget(h *Hyperparams, p Params) error {
+	if w := EpochWork(h, h.MaxUIDs); w > p.EpochWorkPerBlock {
+		return CodeInvalidParams.Errorf("max_uids %d × max_validators %d: an epoch of %d work units exceeds the %d a block allows; lower max_uids or max_validators",
+			h.MaxUIDs, h.MaxValidators, w, p.EpochWorkPerBlock)
+	}
 	return nil
 }
 
@@ -398,6 +485,13 @@ func (m *Module) handleSetHyper(ctx *app.Context, raw json.RawMessage) error {
 		return CodeNotOwner.Errorf("subnet %d is owned by %s", s.NetUID, s.Owner)
 	}
 	if err := msg.Hyper.Validate(); err != nil {
+		return err
+	}
+	p, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if err := fitsBudget(&msg.Hyper, p); err != nil {
 		return err
 	}
 	if msg.Hyper.MaxUIDs < s.N {

@@ -24,8 +24,6 @@ const (
 	MaxUIDsLimit = 4096
 	// MaxTempo caps Hyperparams.Tempo (subtensor's MAX_TEMPO).
 	MaxTempo = 50_400
-	// MaxEpochsPerBlock bounds the epochs run in one block; others wait.
-	MaxEpochsPerBlock = 2
 	// EpochHistory is the number of epoch records kept per subnet.
 	EpochHistory = 64
 	// MaxAxonLen bounds the published axon address.
@@ -201,16 +199,22 @@ type Neuron struct {
 
 // EpochRecord is the stored summary of one epoch.
 type EpochRecord struct {
-	NetUID         uint16     `json:"netuid"`
-	Epoch          uint64     `json:"epoch"`
-	Height         int64      `json:"height"`
-	Emission       uint64     `json:"emission"`
-	OwnerCut       uint64     `json:"owner_cut"`
-	PaidMiners     uint64     `json:"paid_miners"`
-	PaidValidators uint64     `json:"paid_validators"`
-	Carried        uint64     `json:"carried"`
-	Fallback       bool       `json:"fallback"`
-	UIDs           []EpochUID `json:"uids"`
+	NetUID         uint16 `json:"netuid"`
+	Epoch          uint64 `json:"epoch"`
+	Height         int64  `json:"height"`
+	Emission       uint64 `json:"emission"`
+	OwnerCut       uint64 `json:"owner_cut"`
+	PaidMiners     uint64 `json:"paid_miners"`
+	PaidValidators uint64 `json:"paid_validators"`
+	Carried        uint64 `json:"carried"`
+	Fallback       bool   `json:"fallback"`
+	// Work is the epoch's work bound (EpochWork); Fee what it paid to the
+	// fee pool, FeeFromLock the part taken from the owner's lock (the rest
+	// came out of Emission).
+	Work        uint64     `json:"work"`
+	Fee         uint64     `json:"fee"`
+	FeeFromLock uint64     `json:"fee_from_lock"`
+	UIDs        []EpochUID `json:"uids"`
 }
 
 // EpochUID is one uid's line in an EpochRecord.
