@@ -28,6 +28,7 @@ var (
 	CodeInvalidApp        = app.Code{Space: Name, Num: 21, Desc: "invalid app name"}
 	CodeHumanAlreadyBound = app.Code{Space: Name, Num: 22, Desc: "this human already proved personhood for another account in this app"}
 	CodeInvalidSlash      = app.Code{Space: Name, Num: 23, Desc: "invalid slash amount"}
+	CodeNothingToRevoke   = app.Code{Space: Name, Num: 24, Desc: "operator not suspended or all its enrolments revoked"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -56,5 +57,6 @@ func (m *Module) Codes() []app.Code {
 		CodeInvalidApp,
 		CodeHumanAlreadyBound,
 		CodeInvalidSlash,
+		CodeNothingToRevoke,
 	}
 }

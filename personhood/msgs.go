@@ -2,9 +2,11 @@ package personhood
 
 import (
 	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -51,6 +53,16 @@ type SuspendMsg struct {
 	Reason   string     `json:"reason"`
 }
 
+// RevokeMsg continues revoking a suspended operator's enrolments when its
+// suspension had more than MaxRevoke. Only the governance key may send it.
+type RevokeMsg struct {
+	Operator tx.Address `json:"operator"`
+}
+
+// MaxRevoke is the most enrolments one suspend-operator or revoke message
+// revokes.
+const MaxRevoke = 500
+
 // ClaimMsg claims epoch Epoch's UBI grant for Recipient.
 type ClaimMsg struct {
 	Epoch         uint64     `json:"epoch"`
@@ -75,12 +87,17 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: Name + "/enrol", Gas: GasEnrol, Handle: m.handleEnrol},
 		{Type: Name + "/enrol-batch", Gas: GasEnrol, Handle: m.handleEnrolBatch},
 		{Type: Name + "/suspend-operator", Gas: GasSuspend, Handle: m.handleSuspend},
+		{Type: Name + "/revoke", Gas: GasSuspend, Handle: m.handleRevoke},
 		{Type: Name + "/claim", Gas: GasClaim, Handle: m.handleClaim, Check: m.handleClaim, SelfFunded: true},
 		{Type: Name + "/prove-human", Gas: GasProve, Handle: m.handleProveHuman, Check: m.handleProveHuman},
 	}
 }
 
 func opKey(a tx.Address) []byte { return cat(prefixOp, a[:]) }
+
+func byOpKey(a tx.Address, index uint64) []byte {
+	return cat(prefixByOp, a[:], []byte{'/'}, u64(index))
+}
 
 // Operator returns the operator at address a.
 func (m *Module) Operator(r store.Reader, a tx.Address) (Operator, bool, error) {
@@ -233,6 +250,7 @@ func (m *Module) recordEnrolments(ctx *app.Context, op Operator, first uint64, c
 	for i, c := range cs {
 		idx := first + uint64(i)
 		ctx.KV.Set(cat(prefixEnrol, u64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: op.Address, Height: ctx.Height}))
+		ctx.KV.Set(byOpKey(op.Address, idx), []byte{1})
 	}
 	op.Enrolled += uint64(len(cs))
 	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
@@ -273,10 +291,76 @@ func (m *Module) handleSuspend(ctx *app.Context, raw json.RawMessage) error {
 	op.Stake -= msg.Slash
 	op.Slashed += msg.Slash
 	op.Suspended = true
-	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
 	ctx.KV.Set(keyLocked, u64(getU64(ctx.KV, keyLocked)-msg.Slash))
 	ctx.Emit(Name+"/suspend-operator", "operator", msg.Operator.String(), "slash", strconv.FormatUint(msg.Slash, 10), "reason", msg.Reason)
+	return m.revoke(ctx, p, op)
+}
+
+// revoke empties up to MaxRevoke of a suspended operator's remaining
+// enrolments from the tree, marks them revoked and saves the operator.
+// Gas is GasRevokeEach per enrolment, charged before the work.
+func (m *Module) revoke(ctx *app.Context, p Params, op Operator) error {
+	n := min(op.Enrolled-op.Revoked, MaxRevoke)
+	if err := ctx.ConsumeGas(GasRevokeEach*n, "revocations"); err != nil {
+		return err
+	}
+	pre := cat(prefixByOp, op.Address[:], []byte{'/'})
+	var idx []uint64
+	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, _ []byte) bool {
+		idx = append(idx, binary.BigEndian.Uint64(k[len(pre):]))
+		return uint64(len(idx)) < n
+	})
+	if uint64(len(idx)) != n {
+		return fmt.Errorf("personhood: operator %s has %d enrolments left to revoke, %d indexed", op.Address, n, len(idx))
+	}
+	t, err := m.tree(ctx.KV, p)
+	if err != nil {
+		return err
+	}
+	root, err := t.Revoke(idx, uint64(ctx.Height))
+	if err != nil {
+		return err
+	}
+	for _, i := range idx {
+		var e Enrolment
+		if _, err := getJSON(ctx.KV, cat(prefixEnrol, u64(i)), &e); err != nil {
+			return err
+		}
+		e.Revoked = true
+		ctx.KV.Set(cat(prefixEnrol, u64(i)), app.MustJSON(e))
+		ctx.KV.Delete(byOpKey(op.Address, i))
+	}
+	op.Revoked += n
+	ctx.KV.Set(keyRevoked, u64(getU64(ctx.KV, keyRevoked)+n))
+	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
+	ctx.Emit(Name+"/revoke", "operator", op.Address.String(), "count", strconv.FormatUint(n, 10),
+		"left", strconv.FormatUint(op.Enrolled-op.Revoked, 10), "root", FieldString(root))
 	return nil
+}
+
+func (m *Module) handleRevoke(ctx *app.Context, raw json.RawMessage) error {
+	var msg RevokeMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if p.Governance.IsZero() || ctx.Signer != p.Governance {
+		return CodeNotGovernance.Errorf("signer %s", ctx.Signer)
+	}
+	op, ok, err := m.Operator(ctx.KV, msg.Operator)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return CodeUnknownOperator.Errorf("%s", msg.Operator)
+	}
+	if !op.Suspended || op.Revoked == op.Enrolled {
+		return CodeNothingToRevoke.Errorf("operator %s: suspended %v, %d of %d enrolments revoked", msg.Operator, op.Suspended, op.Revoked, op.Enrolled)
+	}
+	return m.revoke(ctx, p, op)
 }
 
 // checkProof checks the root and the proof of a membership statement.
@@ -298,6 +382,8 @@ func (m *Module) checkProof(ctx *app.Context, p Params, rootS, nhS, proofHex str
 		return fr.Element{}, CodeUnknownRoot.Errorf("%s", rootS)
 	case errors.Is(err, tree.ErrExpiredRoot):
 		return fr.Element{}, CodeExpiredRoot.Errorf("%s superseded more than %d blocks ago", rootS, p.RootExpiryBlocks)
+	case errors.Is(err, tree.ErrRevokedRoot):
+		return fr.Element{}, CodeExpiredRoot.Errorf("%s predates the revocation of a suspended operator's enrolments: prove against the current root", rootS)
 	case err != nil:
 		return fr.Element{}, err
 	}

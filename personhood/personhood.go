@@ -9,7 +9,11 @@
 // duplicates and appends the commitment to an incremental Merkle tree
 // (package tree) kept in state, with a history of recent roots that expire
 // after RootExpiryBlocks. The governance key set in genesis can suspend an
-// operator and slash its stake to the treasury; its enrolments stay listed.
+// operator and slash its stake to the treasury. Suspension revokes every
+// identity the operator enrolled: the leaves are emptied (at most
+// MaxRevoke per message, personhood/revoke continues), every earlier root
+// stops being valid at once, and revoked people no longer count as
+// members; their enrolments stay listed, marked revoked.
 //
 // # UBI
 //
@@ -80,8 +84,11 @@ const (
 	// GasEnrolEach is charged per commitment of an enrol-batch message.
 	GasEnrolEach = 20_000
 	GasSuspend   = 50_000
-	GasClaim     = 400_000
-	GasProve     = 400_000
+	// GasRevokeEach is charged per enrolment a suspension revokes (one
+	// tree path of TreeDepth hashes and writes).
+	GasRevokeEach = 30_000
+	GasClaim      = 400_000
+	GasProve      = 400_000
 )
 
 var errReadOnly = errors.New("personhood: tree view is read-only")
@@ -153,7 +160,10 @@ type Operator struct {
 	Slashed   uint64     `json:"slashed"`
 	Suspended bool       `json:"suspended"`
 	Enrolled  uint64     `json:"enrolled"`
-	Since     int64      `json:"since"`
+	// Revoked counts the operator's enrolments revoked by its suspension
+	// (all of them once it equals Enrolled).
+	Revoked uint64 `json:"revoked"`
+	Since   int64  `json:"since"`
 }
 
 // Enrolment is one commitment in the tree.
@@ -162,6 +172,8 @@ type Enrolment struct {
 	Commitment string     `json:"commitment"`
 	Operator   tx.Address `json:"operator"`
 	Height     int64      `json:"height"`
+	// Revoked is set when the operator's suspension emptied the leaf.
+	Revoked bool `json:"revoked,omitempty"`
 }
 
 // Epoch is one UBI epoch's record.
@@ -201,8 +213,12 @@ var (
 	prefixNull  = []byte(Name + "/null/")
 	prefixHuman = []byte(Name + "/human/")
 	prefixBound = []byte(Name + "/bound/")
-	keyLocked   = []byte(Name + "/locked")
-	keyHeight   = []byte(Name + "/height")
+	// prefixByOp indexes the not yet revoked enrolments of each operator:
+	// by-op/<address>/<index>.
+	prefixByOp = []byte(Name + "/by-op/")
+	keyRevoked = []byte(Name + "/revoked")
+	keyLocked  = []byte(Name + "/locked")
+	keyHeight  = []byte(Name + "/height")
 )
 
 func cat(parts ...[]byte) []byte {
@@ -357,10 +373,11 @@ func (m *Module) openEpoch(kv store.KV, p Params, e uint64, start int64) error {
 	if err != nil {
 		return err
 	}
-	members, err := t.Size()
+	size, err := t.Size()
 	if err != nil {
 		return err
 	}
+	members := size - getU64(kv, keyRevoked)
 	pool := m.bank.ModuleBalance(kv, PoolUBI)
 	budget := mulDiv(pool, p.PoolShareBps, 10_000)
 	grant := budget / max(members, 1)
@@ -430,10 +447,36 @@ func (m *Module) Invariants(r store.Reader) error {
 	if err != nil {
 		return err
 	}
-	var listed uint64
-	r.Iterate(prefixEnrol, store.PrefixEnd(prefixEnrol), func(_, _ []byte) bool { listed++; return true })
+	var listed, revoked uint64
+	r.Iterate(prefixEnrol, store.PrefixEnd(prefixEnrol), func(k, v []byte) bool {
+		listed++
+		var e Enrolment
+		if err := json.Unmarshal(v, &e); err != nil {
+			bad = fmt.Errorf("enrolment record %x: %w", k, err)
+			return false
+		}
+		indexed := r.Get(byOpKey(e.Operator, e.Index)) != nil
+		if e.Revoked {
+			revoked++
+			leaf, err := t.Leaf(e.Index)
+			if err != nil || !leaf.IsZero() || indexed {
+				bad = fmt.Errorf("personhood: revoked enrolment %d still in the tree or the operator's index", e.Index)
+				return false
+			}
+		} else if !indexed {
+			bad = fmt.Errorf("personhood: enrolment %d missing from its operator's index", e.Index)
+			return false
+		}
+		return true
+	})
+	if bad != nil {
+		return bad
+	}
 	if listed != size {
 		return fmt.Errorf("personhood: %d enrolments listed, tree holds %d leaves", listed, size)
+	}
+	if got := getU64(r, keyRevoked); got != revoked {
+		return fmt.Errorf("personhood: revoked total %d, %d enrolments marked revoked", got, revoked)
 	}
 	r.Iterate(prefixEpoch, store.PrefixEnd(prefixEpoch), func(k, v []byte) bool {
 		var e Epoch

@@ -270,28 +270,92 @@ func TestOperatorsGovernance(t *testing.T) {
 
 	p1, _ := identity.New()
 	e.c.MustOK(e.c.Deliver(e.c.Sign("orb2", e.enrolMsg("orb2", key2, p1)))[0])
+	honest, _ := identity.New()
+	e.enrol(honest) // by orb, which stays in good standing
+	e.untilEpoch(1)
+	if ep := e.pool().Epoch; ep == nil || ep.Members != 2 {
+		t.Fatalf("epoch 1 before the suspension: %+v", ep)
+	}
+	// p1 readies a claim against the current root before the suspension.
+	early := e.claimMsg(p1, 1, apptest.Addr("w1"), e.path(p1))
+	honestEarly := e.claimMsg(honest, 1, apptest.Addr("w2"), e.path(honest))
 
 	suspend := e.c.Msg(personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: apptest.Addr("orb2"), Slash: 50 * emg, Reason: "fake enrolments"})
 	e.c.MustFail(e.c.Deliver(e.c.Sign("alice", suspend))[0], personhood.CodeNotGovernance)
 	tooMuch := e.c.Msg(personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: apptest.Addr("orb2"), Slash: 151 * emg})
 	e.c.MustFail(e.c.Deliver(e.c.Sign("gov", tooMuch))[0], personhood.CodeInvalidSlash)
+	revoke := e.c.Msg(personhood.Name+"/revoke", personhood.RevokeMsg{Operator: apptest.Addr("orb2")})
+	e.c.MustFail(e.c.Deliver(e.c.Sign("gov", revoke))[0], personhood.CodeNothingToRevoke) // not suspended yet
 	var before bank.SupplyInfo
 	_ = e.c.Query("bank/supply", nil, &before)
-	e.c.MustOK(e.c.Deliver(e.c.Sign("gov", suspend))[0])
+	res := e.c.Deliver(e.c.Sign("gov", suspend))[0]
+	e.c.MustOK(res)
+	if res.GasUsed < personhood.GasRevokeEach {
+		t.Fatalf("suspension that revoked one enrolment used %d gas", res.GasUsed)
+	}
 	e.c.MustFail(e.c.Deliver(e.c.Sign("gov", suspend))[0], personhood.CodeAlreadySuspended)
+	e.c.MustFail(e.c.Deliver(e.c.Sign("gov", revoke))[0], personhood.CodeNothingToRevoke) // all revoked
+	e.c.MustFail(e.c.Deliver(e.c.Sign("alice", revoke))[0], personhood.CodeNotGovernance)
 
 	var op personhood.Operator
 	if err := e.c.Query(personhood.Name+"/operator/"+apptest.Addr("orb2").String(), nil, &op); err != nil {
 		t.Fatal(err)
 	}
-	if !op.Suspended || op.Stake != 100*emg || op.Slashed != 50*emg || op.Enrolled != 1 {
+	if !op.Suspended || op.Stake != 100*emg || op.Slashed != 50*emg || op.Enrolled != 1 || op.Revoked != 1 {
 		t.Fatalf("operator after suspension %+v", op)
 	}
 	p2, _ := identity.New()
 	e.c.MustFail(e.c.Deliver(e.c.Sign("orb2", e.enrolMsg("orb2", key2, p2)))[0], personhood.CodeOperatorSuspended)
 	var list []personhood.Enrolment
-	if err := e.c.Query(personhood.Name+"/enrolments", nil, &list); err != nil || len(list) != 1 || list[0].Operator != apptest.Addr("orb2") {
-		t.Fatalf("enrolments of a suspended operator not listed: %+v %v", list, err)
+	if err := e.c.Query(personhood.Name+"/enrolments", nil, &list); err != nil || len(list) != 2 || list[0].Operator != apptest.Addr("orb2") || !list[0].Revoked || list[1].Revoked {
+		t.Fatalf("enrolments after the suspension: %+v %v", list, err)
+	}
+
+	// The suspended operator's enrolment no longer claims UBI: its proof
+	// against the earlier root is refused at once (no expiry window), and
+	// there is no path to the current root. Other people prove again.
+	e.c.MustFail(e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", early)))[0], personhood.CodeExpiredRoot)
+	e.c.MustFail(e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", honestEarly)))[0], personhood.CodeExpiredRoot)
+	var pi personhood.PathInfo
+	if err := e.c.Query(personhood.Name+"/path", map[string][]string{"commitment": {personhood.FieldString(p1.Commitment())}}, &pi); err == nil {
+		t.Fatalf("path of a revoked identity: %+v", pi)
+	}
+	e.c.MustOK(e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", e.claimMsg(honest, 1, apptest.Addr("w2"), e.path(honest)))))[0])
+	// A revoked identity cannot be enrolled again, even by a good operator.
+	e.c.MustFail(e.c.Deliver(e.c.Sign("orb", e.enrolMsg("orb", device, p1)))[0], personhood.CodeDuplicateIdentity)
+	// Revoked people no longer count when the next epoch fixes its grant.
+	e.untilEpoch(2)
+	if ep := e.pool().Epoch; ep == nil || ep.Members != 1 {
+		t.Fatalf("epoch 2 after the suspension: %+v", ep)
+	}
+}
+
+// TestQueryPages: operators and epochs come in pages of ?limit=N that
+// continue ?after= the previous page's last item.
+func TestQueryPages(t *testing.T) {
+	e := newEnv(t)
+	key2 := ed25519.NewKeyFromSeed([]byte("orb2 device key seed 32 bytes!!!"))
+	e.c.MustOK(e.c.Deliver(e.c.Sign("orb2", e.c.Msg(personhood.Name+"/register-operator",
+		personhood.RegisterMsg{DeviceKey: hex.EncodeToString(key2.Public().(ed25519.PublicKey)), Stake: 100 * emg})))[0])
+	var all, page []personhood.Operator
+	if err := e.c.Query(personhood.Name+"/operators", nil, &all); err != nil || len(all) != 2 {
+		t.Fatalf("operators: %v %+v", err, all)
+	}
+	if err := e.c.Query(personhood.Name+"/operators", map[string][]string{"limit": {"1"}}, &page); err != nil || len(page) != 1 || page[0].Address != all[0].Address {
+		t.Fatalf("operators page 1: %v %+v", err, page)
+	}
+	if err := e.c.Query(personhood.Name+"/operators", map[string][]string{"limit": {"1"}, "after": {page[0].Address.String()}}, &page); err != nil || len(page) != 1 || page[0].Address != all[1].Address {
+		t.Fatalf("operators page 2: %v %+v", err, page)
+	}
+	e.untilEpoch(3)
+	var eps []personhood.Epoch
+	if err := e.c.Query(personhood.Name+"/epochs", map[string][]string{"limit": {"2"}, "after": {"0"}}, &eps); err != nil || len(eps) != 2 || eps[0].Number != 1 || eps[1].Number != 2 {
+		t.Fatalf("epochs page: %v %+v", err, eps)
+	}
+	for _, bad := range []map[string][]string{{"limit": {"0"}}, {"limit": {"5000"}}, {"after": {"x"}}} {
+		if err := e.c.Query(personhood.Name+"/epochs", bad, &eps); err == nil {
+			t.Fatalf("epochs?%v accepted", bad)
+		}
 	}
 }
 

@@ -54,10 +54,22 @@ type HumanInfo struct {
 // Query implements app.Module. Paths: params, tree, pool, operators,
 // operator/ADDR, enrolments?from=N, epoch/N, epochs, path?commitment=C,
 // claim/EPOCH/NULLIFIER_HASH, human/APP/ADDR.
+//
+// Lists are paginated: ?limit=N (default 100, at most 1000) and the next
+// page starts after the previous page's last item: operators?after=ADDR,
+// epochs?after=N, enrolments?from=INDEX.
 func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
 	p, err := m.Params(r)
 	if err != nil {
 		return nil, err
+	}
+	limit := 100
+	if s := params.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return nil, app.CodeBadQuery.Errorf("limit %q: want 1..1000", s)
+		}
+		limit = n
 	}
 	parts := strings.Split(path, "/")
 	switch {
@@ -96,15 +108,23 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		}
 		return info, nil
 	case path == "operators":
+		start := prefixOp
+		if s := params.Get("after"); s != "" {
+			a, err := tx.ParseAddress(s)
+			if err != nil {
+				return nil, app.CodeBadQuery.Errorf("after: %v", err)
+			}
+			start = append(opKey(a), 0)
+		}
 		var out []Operator
 		var bad error
-		r.Iterate(prefixOp, store.PrefixEnd(prefixOp), func(_, v []byte) bool {
+		r.Iterate(start, store.PrefixEnd(prefixOp), func(_, v []byte) bool {
 			var o Operator
 			if bad = json.Unmarshal(v, &o); bad != nil {
 				return false
 			}
 			out = append(out, o)
-			return true
+			return len(out) < limit
 		})
 		return out, bad
 	case len(parts) == 2 && parts[0] == "operator":
@@ -121,6 +141,9 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		}
 		return o, nil
 	case path == "enrolments":
+		if params.Get("limit") == "" {
+			limit = 1000
+		}
 		from := uint64(0)
 		if s := params.Get("from"); s != "" {
 			if from, err = strconv.ParseUint(s, 10, 64); err != nil {
@@ -137,19 +160,27 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			}
 			out = append(out, e)
 			n++
-			return n < 1000
+			return n < limit
 		})
 		return out, bad
 	case path == "epochs":
+		start := prefixEpoch
+		if s := params.Get("after"); s != "" {
+			n, err := strconv.ParseUint(s, 10, 64)
+			if err != nil || n == ^uint64(0) {
+				return nil, app.CodeBadQuery.Errorf("after %q: want an epoch number", s)
+			}
+			start = epochKey(n + 1)
+		}
 		var out []Epoch
 		var bad error
-		r.Iterate(prefixEpoch, store.PrefixEnd(prefixEpoch), func(_, v []byte) bool {
+		r.Iterate(start, store.PrefixEnd(prefixEpoch), func(_, v []byte) bool {
 			var e Epoch
 			if bad = json.Unmarshal(v, &e); bad != nil {
 				return false
 			}
 			out = append(out, e)
-			return true
+			return len(out) < limit
 		})
 		return out, bad
 	case len(parts) == 2 && parts[0] == "epoch":
@@ -180,6 +211,11 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		}
 		if !ok {
 			return nil, app.CodeNotFound.Errorf("commitment not enrolled")
+		}
+		if leaf, err := t.Leaf(idx); err != nil {
+			return nil, err
+		} else if leaf.IsZero() {
+			return nil, app.CodeNotFound.Errorf("commitment %d was revoked with its operator's suspension: enrol a new identity with another operator", idx)
 		}
 		pr, err := t.Proof(idx)
 		if err != nil {

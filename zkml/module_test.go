@@ -265,6 +265,21 @@ func TestAttestInferQueries(t *testing.T) {
 	if err := c.Query("zkml/circuits", nil, &circs); err != nil || len(circs) != 3 || circs[2].Kind != zkml.KindInference {
 		t.Fatalf("circuits: %v %+v", err, circs)
 	}
+	// Pages: limit, then the next page after the last id seen.
+	if err := c.Query("zkml/circuits", map[string][]string{"limit": {"2"}}, &circs); err != nil || len(circs) != 2 || circs[1].ID != 2 {
+		t.Fatalf("circuits page 1: %v %+v", err, circs)
+	}
+	if err := c.Query("zkml/circuits", map[string][]string{"limit": {"2"}, "after": {"2"}}, &circs); err != nil || len(circs) != 1 || circs[0].ID != 3 {
+		t.Fatalf("circuits page 2: %v %+v", err, circs)
+	}
+	if err := c.Query("zkml/exam/1", map[string][]string{"limit": {"3"}, "after": {"2"}}, &byExam); err != nil || len(byExam) != 2 || byExam[0].ID != 3 {
+		t.Fatalf("exam/1 page: %v %+v", err, byExam)
+	}
+	for _, bad := range []map[string][]string{{"limit": {"0"}}, {"limit": {"1001"}}, {"after": {"x"}}} {
+		if err := c.Query("zkml/circuits", bad, &circs); err == nil {
+			t.Fatalf("circuits?%v accepted", bad)
+		}
+	}
 	if err := c.Query("zkml/attestation/99", nil, &a); err == nil {
 		t.Fatal("absent attestation found")
 	}

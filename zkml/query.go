@@ -34,13 +34,13 @@ type LeaderboardEntry struct {
 
 // Query implements app.Module:
 //
-//	circuits                 registered exams and inference keys (?limit=N, default 100)
+//	circuits                 registered exams and inference keys, by id (?limit=N, default 100, at most 1000; ?after=ID for the next page)
 //	circuit/<id>             one registration, with its verifying key
 //	attestation/<id>         one accuracy attestation
 //	inference/<id>           one inference claim
 //	model/<commitment>       attestations, inferences and bindings of a model
 //	binding/<id>/<commitment> a model's binding to an inference key
-//	exam/<id>                attestations on an exam, oldest first (?limit=N)
+//	exam/<id>                attestations on an exam, oldest first (?limit=N, ?after=attestation ID)
 //	leaderboard/<id>         best claim per model on an exam, best first (?limit=N)
 func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
 	parts := strings.Split(path, "/")
@@ -51,6 +51,15 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			return nil, app.CodeBadQuery.Errorf("limit %q: want 1..1000", s)
 		}
 		limit = n
+	}
+	// after is the last id of the previous page: the list continues above it.
+	var after uint64
+	if s := params.Get("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == ^uint64(0) {
+			return nil, app.CodeBadQuery.Errorf("after %q: want an id", s)
+		}
+		after = n
 	}
 	id := func() (uint64, error) {
 		if len(parts) != 2 {
@@ -67,7 +76,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		var out []Circuit
 		var err error
 		p := append(key("circuit"), '/')
-		r.Iterate(p, store.PrefixEnd(p), func(_, v []byte) bool {
+		r.Iterate(key("circuit", after+1), store.PrefixEnd(p), func(_, v []byte) bool {
 			var c Circuit
 			if err = json.Unmarshal(v, &c); err != nil {
 				return false
@@ -166,7 +175,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		}
 		out := []Attestation{}
 		p := append(key("by-exam", v), '/')
-		r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
+		r.Iterate(key("by-exam", v, after+1), store.PrefixEnd(p), func(k, _ []byte) bool {
 			var a Attestation
 			if _, err = getJSON(r, key("attest", u64(k[len(p):])), &a); err != nil {
 				return false

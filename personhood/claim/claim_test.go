@@ -1,6 +1,7 @@
 package claim_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"sync"
 	"testing"
@@ -256,5 +257,31 @@ func TestConstraintCount(t *testing.T) {
 	// 12 Poseidon2 compressions plus one select per level plus the signal square.
 	if n < 12*150 || n > 12*250 {
 		t.Fatalf("%d constraints at depth %d, outside the expected 1800..3000", n, testDepth)
+	}
+}
+
+// TestDecodeVerifyingKeyHostilePrefixes replays FuzzDecodeVerifyingKey's
+// finding: a key of the right length whose length prefixes declare 2^32
+// entries made gnark try to allocate 51 GB. The prefixes are checked first.
+func TestDecodeVerifyingKeyHostilePrefixes(t *testing.T) {
+	_, v := keys(t)
+	vkb, err := v.EncodeVerifyingKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// len(K) after the six base points, the committed-index lists and the
+	// commitment-key count after the five K points.
+	for _, off := range []int{288, 288 + 4 + 5*32, 288 + 4 + 5*32 + 4} {
+		bad := append([]byte{}, vkb...)
+		binary.BigEndian.PutUint32(bad[off:], 0xfffffff0)
+		if _, err := claim.DecodeVerifyingKey(bad); !errors.Is(err, claim.ErrMalformedKey) {
+			t.Fatalf("prefix at byte %d: err = %v", off, err)
+		}
+	}
+	// An uncompressed first point shifts every later field.
+	bad := append([]byte{}, vkb...)
+	bad[0] &^= 0xc0
+	if _, err := claim.DecodeVerifyingKey(bad); !errors.Is(err, claim.ErrMalformedKey) {
+		t.Fatalf("uncompressed point: err = %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package claim
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -86,12 +87,52 @@ func (v *Verifier) EncodeVerifyingKey() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Offsets of the length prefixes in an encoded claim key: six compressed
+// base points, then len(K), five K points, the committed-index lists and
+// the commitment-key count (gnark v0.14's layout).
+const (
+	vkOffK         = 3*bn254.SizeOfG1AffineCompressed + 3*bn254.SizeOfG2AffineCompressed
+	vkOffCommitted = vkOffK + 4 + 5*bn254.SizeOfG1AffineCompressed
+	vkOffCommitKey = vkOffCommitted + 4
+)
+
+// checkKeyLayout checks, without allocating, that b has the claim key's
+// exact layout: every point compressed and every length prefix what the
+// circuit has (5 K points, no commitments). gnark's decoder trusts the
+// prefixes, so a 460-byte key declaring 2^32 committed indexes made it try
+// to allocate 51 GB (found by FuzzDecodeVerifyingKey).
+func checkKeyLayout(b []byte) error {
+	const g1, g2 = bn254.SizeOfG1AffineCompressed, bn254.SizeOfG2AffineCompressed
+	points := []int{0, g1, 2 * g1, 2*g1 + g2, 2*g1 + 2*g2, 3*g1 + 2*g2}
+	for i := 0; i < 5; i++ {
+		points = append(points, vkOffK+4+i*g1)
+	}
+	for _, off := range points {
+		// The two top bits are 00 only for an uncompressed point.
+		if b[off]>>6 == 0 {
+			return fmt.Errorf("point at byte %d is not compressed", off)
+		}
+	}
+	for _, f := range []struct {
+		off  int
+		want uint32
+	}{{vkOffK, 5}, {vkOffCommitted, 0}, {vkOffCommitKey, 0}} {
+		if got := binary.BigEndian.Uint32(b[f.off:]); got != f.want {
+			return fmt.Errorf("length prefix at byte %d is %d, the claim circuit's is %d", f.off, got, f.want)
+		}
+	}
+	return nil
+}
+
 // DecodeVerifyingKey parses a key written by EncodeVerifyingKey. It never
-// panics and rejects any length but VerifyingKeySize before decoding, so a
-// hostile length prefix cannot make it allocate.
+// panics and checks the exact length and every length prefix before
+// decoding, so a hostile prefix cannot make it allocate.
 func DecodeVerifyingKey(b []byte) (*Verifier, error) {
 	if len(b) != VerifyingKeySize {
 		return nil, fmt.Errorf("key is %d bytes, want %d: %w", len(b), VerifyingKeySize, ErrMalformedKey)
+	}
+	if err := checkKeyLayout(b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedKey, err)
 	}
 	vk := new(groth16bn254.VerifyingKey)
 	var n int64

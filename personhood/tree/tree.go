@@ -39,6 +39,9 @@ var (
 	ErrUnknownRoot = errors.New("unknown root")
 	// ErrExpiredRoot is returned by CheckRoot for a root superseded longer ago than the expiry window.
 	ErrExpiredRoot = errors.New("expired root")
+	// ErrRevokedRoot is returned by CheckRoot for a root superseded by a
+	// revocation (or before one): it may hold a revoked leaf.
+	ErrRevokedRoot = errors.New("root predates a revocation")
 	// ErrIndexOutOfRange is returned by Proof for an index not yet filled.
 	ErrIndexOutOfRange = errors.New("leaf index out of range")
 	// ErrCorrupt is returned when the store holds a value of the wrong shape.
@@ -47,7 +50,7 @@ var (
 
 // Store is the key-value storage the tree keeps its nodes in. Get returns
 // (nil, nil) for an absent key. Keys are short binary strings, all beginning
-// with one of the bytes 'n', 'l', 'r', 's' (see the key functions); a chain
+// with one of the bytes 'n', 'l', 'r', 's', 'v' (see the key functions); a chain
 // module gives the tree its own prefix.
 type Store interface {
 	Get(key []byte) ([]byte, error)
@@ -128,6 +131,9 @@ func rootKey(root fr.Element) []byte {
 }
 
 var sizeKey = []byte{'s'}
+
+// revokedKey holds the time of the last revocation.
+var revokedKey = []byte{'v'}
 
 func (t *Tree) getElem(key []byte) (fr.Element, bool, error) {
 	v, err := t.store.Get(key)
@@ -373,10 +379,74 @@ func (t *Tree) CheckRoot(root fr.Element, now uint64) error {
 		return fmt.Errorf("root history: %w", ErrCorrupt)
 	}
 	at := binary.BigEndian.Uint64(v)
+	if rv, err := t.store.Get(revokedKey); err != nil {
+		return fmt.Errorf("tree store get: %w", err)
+	} else if len(rv) == 8 && at <= binary.BigEndian.Uint64(rv) {
+		return ErrRevokedRoot
+	}
 	if now >= at && now-at > t.expiry {
 		return ErrExpiredRoot
 	}
 	return nil
+}
+
+// Revoke empties the leaves at the given indexes (each below Size) at time
+// now and returns the new root. Each costs depth hashes. The leaves stay
+// in the duplicate index, so a revoked commitment cannot be enrolled
+// again, and every root superseded at or before now stops being valid at
+// once (ErrRevokedRoot), since it may prove a revoked leaf; Size is
+// unchanged.
+func (t *Tree) Revoke(indexes []uint64, now uint64) (fr.Element, error) {
+	size, err := t.Size()
+	if err != nil {
+		return fr.Element{}, err
+	}
+	oldRoot, err := t.Root()
+	if err != nil {
+		return fr.Element{}, err
+	}
+	for _, index := range indexes {
+		if index >= size {
+			return fr.Element{}, fmt.Errorf("revoke index %d, size %d: %w", index, size, ErrIndexOutOfRange)
+		}
+	}
+	var cur fr.Element
+	for _, index := range indexes {
+		cur = fr.Element{}
+		idx := index
+		for level := 0; level < t.depth; level++ {
+			b := cur.Bytes()
+			if err := t.store.Set(nodeKey(level, idx), b[:]); err != nil {
+				return fr.Element{}, fmt.Errorf("tree store set: %w", err)
+			}
+			sib, err := t.node(level, idx^1)
+			if err != nil {
+				return fr.Element{}, err
+			}
+			if idx&1 == 0 {
+				cur = poseidon.Hash(cur, sib)
+			} else {
+				cur = poseidon.Hash(sib, cur)
+			}
+			idx >>= 1
+		}
+		rb := cur.Bytes()
+		if err := t.store.Set(nodeKey(t.depth, 0), rb[:]); err != nil {
+			return fr.Element{}, fmt.Errorf("tree store set: %w", err)
+		}
+	}
+	if len(indexes) == 0 {
+		return oldRoot, nil
+	}
+	var at [8]byte
+	binary.BigEndian.PutUint64(at[:], now)
+	if err := t.store.Set(rootKey(oldRoot), at[:]); err != nil {
+		return fr.Element{}, fmt.Errorf("tree store set: %w", err)
+	}
+	if err := t.store.Set(revokedKey, at[:]); err != nil {
+		return fr.Element{}, fmt.Errorf("tree store set: %w", err)
+	}
+	return cur, nil
 }
 
 // Proof returns the inclusion proof of the leaf at index against the current root.

@@ -324,3 +324,65 @@ func BenchmarkInsertBatch100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
 }
+
+// TestRevoke: revoked leaves become empty (the root is the naive root of
+// the leaves with zeros there), stay duplicates, and every earlier root
+// stops being valid at once while later ones keep the expiry window.
+func TestRevoke(t *testing.T) {
+	const depth = 4
+	tr := mustTree(t, depth, 100)
+	var leaves []fr.Element
+	var roots []fr.Element
+	for i := 1; i <= 6; i++ {
+		var l fr.Element
+		l.SetUint64(uint64(1000 + i))
+		if _, r, err := tr.Insert(l, uint64(i)); err != nil {
+			t.Fatal(err)
+		} else {
+			roots = append(roots, r)
+		}
+		leaves = append(leaves, l)
+	}
+	root, err := tr.Revoke([]uint64{1, 4}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]fr.Element(nil), leaves...)
+	want[1], want[4] = fr.Element{}, fr.Element{}
+	if n := naiveRoot(want, depth); !root.Equal(&n) {
+		t.Fatal("root after revocation is not the root of the remaining leaves")
+	}
+	if cur, _ := tr.Root(); !cur.Equal(&root) {
+		t.Fatal("Revoke did not return the current root")
+	}
+	for i, r := range roots {
+		if err := tr.CheckRoot(r, 11); !errors.Is(err, tree.ErrRevokedRoot) {
+			t.Fatalf("root %d from before the revocation: %v", i, err)
+		}
+	}
+	if err := tr.CheckRoot(root, 11); err != nil {
+		t.Fatalf("current root: %v", err)
+	}
+	if _, _, err := tr.Insert(leaves[1], 12); !errors.Is(err, tree.ErrDuplicateLeaf) {
+		t.Fatalf("revoked leaf enrolled again: %v", err)
+	}
+	var l fr.Element
+	l.SetUint64(77)
+	if _, _, err := tr.Insert(l, 12); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.CheckRoot(root, 13); err != nil {
+		t.Fatalf("root after the revocation, superseded by an insert: %v", err)
+	}
+	if size, _ := tr.Size(); size != 7 {
+		t.Fatalf("size %d after revoking, want 7", size)
+	}
+	if _, err := tr.Revoke([]uint64{7}, 14); !errors.Is(err, tree.ErrIndexOutOfRange) {
+		t.Fatalf("revoke beyond size: %v", err)
+	}
+	p, _ := tr.Proof(2)
+	cur, _ := tr.Root()
+	if !tree.Verify(leaves[2], p, cur) {
+		t.Fatal("a kept leaf no longer proves against the root")
+	}
+}
