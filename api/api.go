@@ -33,8 +33,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"emergence/app"
+	"emergence/label"
 	"emergence/node"
+	"emergence/personhood"
+	"emergence/subnet"
 	"emergence/tx"
+	"emergence/zkml"
 )
 
 // Backend is what the API needs from a node.
@@ -89,14 +93,52 @@ func New(b Backend, blobs http.Handler) *Server {
 		s.mux.Handle("/v1/blobs/", blobs)
 	}
 	s.mux.Handle("GET /metrics", promhttp.Handler())
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s; see the API list in the README", r.Method, r.URL.Path))
-	})
 	return s
 }
 
 // Handler returns the API's http.Handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return JSONErrors(s.mux) }
+
+// JSONErrors serves mux, answering requests that match no route with a
+// JSON ErrorBody (404 not_found, or 405 method_not_allowed with its Allow
+// header) instead of the mux's plain text.
+func JSONErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &headerRecorder{h: http.Header{}}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", rec.h.Get("Allow"))
+			writeErr(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.h.Get("Allow")))
+		case http.StatusNotFound:
+			writeErr(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s; see the API list in the README", r.Method, r.URL.Path))
+		default: // a redirect to the canonical path
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// headerRecorder keeps the status and headers of a mux's built-in answer.
+type headerRecorder struct {
+	h      http.Header
+	status int
+}
+
+func (r *headerRecorder) Header() http.Header { return r.h }
+func (r *headerRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+func (r *headerRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
 
 // Listen binds addr ("127.0.0.1:0" picks a port) and serves in the background.
 func (s *Server) Listen(addr string) error {
@@ -105,7 +147,7 @@ func (s *Server) Listen(addr string) error {
 		return fmt.Errorf("api listen %s: %w", addr, err)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go s.srv.Serve(ln)
 	return nil
 }
@@ -136,11 +178,29 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, ErrorBody{Error: msg, Code: code})
 }
 
+// notFound lists the result codes that say "no such object": queries
+// failing with them answer 404, every other coded failure 400.
+var notFound = map[[2]string]bool{}
+
+func init() {
+	for _, c := range []app.Code{
+		app.CodeNotFound,
+		label.CodeJobNotFound, label.CodeLabelerNotFound,
+		subnet.CodeSubnetNotFound,
+		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound,
+		personhood.CodeUnknownOperator,
+	} {
+		notFound[codeKey(c)] = true
+	}
+}
+
+func codeKey(c app.Code) [2]string { return [2]string{c.Space, strconv.FormatUint(uint64(c.Num), 10)} }
+
 // writeQueryErr maps an error from the backend to an HTTP status in one place.
 func writeQueryErr(w http.ResponseWriter, err error) {
 	var ae *app.Error
 	switch {
-	case errors.As(err, &ae) && ae.Code == app.CodeNotFound:
+	case errors.As(err, &ae) && notFound[codeKey(ae.Code)]:
 		writeErr(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.As(err, &ae) && ae.Code != app.CodeInternal:
 		writeErr(w, http.StatusBadRequest, "bad_request", err.Error())
@@ -215,9 +275,7 @@ func (s *Server) readTx(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return body, true
 	}
 	var req BroadcastRequest
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeStrict(body, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_json", "body must be {\"tx\": \"<base64>\"}: "+err.Error())
 		return nil, false
 	}

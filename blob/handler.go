@@ -22,6 +22,8 @@ const (
 	CodeNotFound     = "not_found"     // 404: no blob with that hash
 	CodeBadRequest   = "bad_request"   // 400: the request body could not be read to its end
 	CodeInternal     = "internal"      // 500: storage failure; details go to the log only
+
+	CodeMethodNotAllowed = "method_not_allowed" // 405: only GET, HEAD and PUT are served
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -66,7 +68,46 @@ func NewHandler(s Store, opts ...HandlerOption) http.Handler {
 	}
 	h.mux.HandleFunc("PUT /v1/blobs/{hash}", h.put)
 	h.mux.HandleFunc("GET /v1/blobs/{hash}", h.get)
-	return h.mux
+	return http.HandlerFunc(h.serve)
+}
+
+// serve routes a request, answering those no route takes with a JSON
+// ErrorBody (404 not_found, 405 method_not_allowed) instead of the mux's
+// plain text.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
+	route, pattern := h.mux.Handler(r)
+	if pattern != "" {
+		h.mux.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{h: http.Header{}}
+	route.ServeHTTP(rec, r)
+	switch rec.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", rec.h.Get("Allow"))
+		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.h.Get("Allow")), Code: CodeMethodNotAllowed})
+	case http.StatusNotFound:
+		writeJSON(w, http.StatusNotFound, ErrorBody{Error: fmt.Sprintf("no route %s %s: blobs are at /v1/blobs/{hash}", r.Method, r.URL.Path), Code: CodeNotFound})
+	default: // a redirect to the canonical path
+		h.mux.ServeHTTP(w, r)
+	}
+}
+
+// statusRecorder keeps the status and headers of the mux's built-in answer.
+type statusRecorder struct {
+	h      http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.h }
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // status maps an error to its HTTP status and code: the one table from

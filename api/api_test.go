@@ -1,0 +1,75 @@
+package api_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"emergence/api"
+	"emergence/node/nodetest"
+)
+
+func startNet(t *testing.T) *nodetest.Net {
+	return nodetest.Start(t, nodetest.Options{})
+}
+
+// call sends a request and decodes the JSON error body, failing the test
+// unless the status is want and the body is JSON.
+func call(t *testing.T, n *nodetest.Net, method, path, body string, want int) api.ErrorBody {
+	t.Helper()
+	req, err := http.NewRequest(method, n.Client.Base()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var eb api.ErrorBody
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d", method, path, resp.StatusCode, want)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("%s %s: Content-Type %q, want JSON", method, path, ct)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error == "" || eb.Code == "" {
+		t.Fatalf("%s %s: error body %+v (%v), want {error, code}", method, path, eb, err)
+	}
+	return eb
+}
+
+func TestBroadcastBodyIsDecodedStrictly(t *testing.T) {
+	n := startNet(t)
+	tx := base64.StdEncoding.EncodeToString([]byte("not a tx but base64"))
+	for name, body := range map[string]string{
+		"duplicate key":    `{"tx":"` + tx + `","tx":"` + tx + `"}`,
+		"trailing garbage": `{"tx":"` + tx + `"} {"tx":"x"}`,
+		"trailing junk":    `{"tx":"` + tx + `"}x`,
+		"unknown field":    `{"tx":"` + tx + `","fee":1}`,
+	} {
+		if eb := call(t, n, "POST", "/v1/txs?mode=sync", body, http.StatusBadRequest); eb.Code != "bad_json" {
+			t.Errorf("%s: code %q, want bad_json", name, eb.Code)
+		}
+	}
+}
+
+func TestNotFoundIs404AndEveryErrorIsJSON(t *testing.T) {
+	n := startNet(t)
+	if eb := call(t, n, "GET", "/v1/query/label/job/999", "", http.StatusNotFound); eb.Code != "not_found" || !strings.Contains(eb.Error, "job not found") {
+		t.Errorf("missing job: %+v", eb)
+	}
+	call(t, n, "GET", "/v1/query/label/job/x", "", http.StatusBadRequest)
+	call(t, n, "GET", "/v1/query/nomodule/x", "", http.StatusNotFound)
+	call(t, n, "GET", "/v1/nowhere", "", http.StatusNotFound)
+	if eb := call(t, n, "POST", "/v1/status", "", http.StatusMethodNotAllowed); eb.Code != "method_not_allowed" {
+		t.Errorf("POST /v1/status: %+v", eb)
+	}
+	hash := strings.Repeat("ab", 32)
+	if eb := call(t, n, "DELETE", "/v1/blobs/"+hash, "", http.StatusMethodNotAllowed); eb.Code != "method_not_allowed" {
+		t.Errorf("DELETE blob: %+v", eb)
+	}
+	call(t, n, "GET", "/v1/blobs/"+hash, "", http.StatusNotFound)
+}
