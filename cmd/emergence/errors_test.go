@@ -116,6 +116,30 @@ func TestExitStatuses(t *testing.T) {
 			t.Fatalf("model file overwritten: %q", b)
 		}
 	})
+	t.Run("key in the other keyring backend", func(t *testing.T) {
+		runProc(t, "keys", "add", "alice", "--home", home, "--keyring-backend", "test").want(t, 0)
+		runProc(t, "tx", "bank", "send", "alice", "alice", "1emg", "--home", home).want(t, exitUsage,
+			`key not found: "alice"`, `key "alice" is in the test keyring of `+home+": pass --keyring-backend test")
+		runProc(t, "query", "bank", "balance", "alice", "--home", home).want(t, exitUsage, "pass --keyring-backend test")
+	})
+	t.Run("bad address says what is wrong", func(t *testing.T) {
+		const good = keysTestAddress
+		bad := good[:len(good)-1] + "x"
+		if bad == good {
+			bad = good[:len(good)-1] + "y"
+		}
+		runProc(t, append([]string{"query", "bank", "balance", bad}, kb...)...).want(t, exitUsage, "invalid checksum", "hint: an address is emg1")
+		runProc(t, append([]string{"query", "bank", "balance", good[:20]}, kb...)...).want(t, exitUsage, "(20 characters, an address has 42)")
+		runProc(t, append([]string{"query", "bank", "balance", "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu"}, kb...)...).want(t, exitUsage, `prefix "cosmos", want "emg"`)
+		runProc(t, append([]string{"tx", "bank", "send", bad, "alice", "1emg"}, kb...)...).want(t, exitUsage, "invalid checksum")
+	})
+	t.Run("enrol without a device key", func(t *testing.T) {
+		r := runProc(t, append([]string{"tx", "personhood", "enrol", "123", "--from", "alice"}, kb...)...)
+		r.want(t, exitUsage, "no device key given", "hint: pass --device KEY")
+		if strings.Contains(r.stderr, "--from") {
+			t.Errorf("the missing --device is reported as a missing --from:\n%s", r.stderr)
+		}
+	})
 	t.Run("help lists the exit statuses", func(t *testing.T) {
 		r := runProc(t, "--help")
 		if r.status != 0 || !strings.Contains(r.stdout, "Exit status:") || !strings.Contains(r.stdout, "4  the node at --node could not be reached") {

@@ -67,6 +67,52 @@ func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ex
 	return path, proof, w.Public, nil
 }
 
+// checkGrant refuses, before a proof is made and a fee paid, a claim of an
+// epoch that pays no grant (epoch 0 of a new chain: the UBI pool fills
+// from emission only after genesis), saying when the next epoch opens.
+func (g *globals) checkGrant(ctx context.Context, pool personhood.PoolInfo, e uint64) error {
+	ep := pool.Epoch
+	if e != pool.CurrentEpoch {
+		var rec personhood.Epoch
+		if err := g.query(ctx, personhood.Name, fmt.Sprintf("epoch/%d", e), nil, &rec); err != nil {
+			return nil // the chain decides about epochs it has no record of
+		}
+		ep = &rec
+	}
+	if ep != nil && ep.Grant > 0 {
+		return nil
+	}
+	var budget uint64
+	if ep != nil {
+		budget = ep.Budget
+	}
+	next := int64(pool.CurrentEpoch+1) * int64(pool.EpochBlocks)
+	blocks := next - pool.Height
+	when := fmt.Sprintf("in %d blocks", blocks)
+	if d, ok := g.blockInterval(ctx); ok {
+		when += fmt.Sprintf(", about %s", (time.Duration(blocks) * d).Round(time.Second))
+	}
+	return errorf(fmt.Sprintf("the next epoch, %d, opens at height %d (%s); its grant comes from what emission adds to the pool until then", pool.CurrentEpoch+1, next, when),
+		"epoch %d pays no UBI grant (budget %d uemg, pool %d uemg): nothing to claim yet", e, budget, pool.Pool)
+}
+
+// blockInterval estimates the node's time between blocks from its last
+// ten blocks.
+func (g *globals) blockInterval(ctx context.Context) (time.Duration, bool) {
+	c := g.client()
+	last, err := c.Block(ctx, 0)
+	if err != nil || last.Height < 2 {
+		return 0, false
+	}
+	k := min(last.Height-1, 10)
+	first, err := c.Block(ctx, last.Height-k)
+	if err != nil {
+		return 0, false
+	}
+	d := last.Time.Sub(first.Time) / time.Duration(k)
+	return d, d > 0
+}
+
 func newIDClaimCmd(g *globals) *cobra.Command {
 	var f txFlags
 	var to, name, provingKey string
@@ -109,13 +155,16 @@ The transaction is signed by --from, default --to when --to is a key name.
 				return err
 			}
 			ctx := cmd.Context()
+			var pool personhood.PoolInfo
+			if err := g.query(ctx, personhood.Name, "pool", nil, &pool); err != nil {
+				return err
+			}
 			e := uint64(epoch)
 			if epoch < 0 {
-				var pool personhood.PoolInfo
-				if err := g.query(ctx, personhood.Name, "pool", nil, &pool); err != nil {
-					return err
-				}
 				e = pool.CurrentEpoch
+			}
+			if err := g.checkGrant(ctx, pool, e); err != nil {
+				return err
 			}
 			signal, err := identity.Signal(recipient[:])
 			if err != nil {

@@ -77,9 +77,17 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 		}
 		addrs[n] = a
 	}
+	runKeys(t, "", append([]string{"id", "create"}, base...)...).ok(t)
 	net := nodetest.Start(t, nodetest.Options{
 		Genesis: map[string]any{personhood.Name: personhood.Genesis{Params: personhood.Params{Governance: addrs["gov"], EpochBlocks: 15}}},
 	})
+	// Epoch 0 pays nothing (the pool is empty at genesis): the claim is
+	// refused before proving, with when epoch 1 opens.
+	r := runKeys(t, "", append([]string{"id", "claim", "--to", "fresh", "--node", net.API.Addr()}, base...)...)
+	r.userErr(t, "epoch 0 pays no UBI grant")
+	if !strings.Contains(r.stderr, "the next epoch, 1, opens at height 15 (in ") {
+		t.Errorf("epoch 0 claim: no opening height in %q", r.stderr)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	for _, n := range []string{"gov", "op"} {
@@ -94,7 +102,6 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 	}
 	cli("", "tx", "personhood", "register-operator", "--device", "orb", "--stake", "100emg", "--from", "op").ok(t)
 
-	cli("", "id", "create").ok(t)
 	cli("", "id", "create", "again").ok(t)
 	commit := strings.TrimSpace(cli("", "id", "show").ok(t).stdout)
 	commit2 := strings.TrimSpace(cli("", "id", "show", "again").ok(t).stdout)
@@ -154,7 +161,7 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 	if err != nil || acct.Balance == 0 {
 		t.Fatalf("fresh address not paid: %+v %v", acct, err)
 	}
-	r := cli("", "id", "claim", "--to", "fresh")
+	r = cli("", "id", "claim", "--to", "fresh")
 	if r.err == nil || exitCode(r.err) != 3 || !strings.Contains(r.stdout+r.stderr, "already claimed") {
 		t.Fatalf("second claim: err %v, out %q %q", r.err, r.stdout, r.stderr)
 	}

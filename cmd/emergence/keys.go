@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -273,6 +274,8 @@ func (g *globals) signerKey(name string) (ed25519.PrivateKey, tx.Address, error)
 			return nil, tx.Address{}, g.keyringError(err, name)
 		}
 		name = info.Name
+	} else if looksLikeAddress(name) {
+		return nil, tx.Address{}, badAddress(name, perr, "sign with a key name or the address of a key in 'emergence keys list'")
 	}
 	priv, err := kr.PrivKey(name)
 	if err != nil {
@@ -283,9 +286,16 @@ func (g *globals) signerKey(name string) (ed25519.PrivateKey, tx.Address, error)
 
 // addressOrKey resolves s to an address: s itself if it is a bech32
 // address, else the address of the key called s. No passphrase is needed.
+// Text that is meant as an address (it starts with emg1, or is bech32 of
+// another prefix) and is not a valid one is reported as a bad address,
+// saying what is wrong (checksum, prefix, length), not as an unknown key.
 func (g *globals) addressOrKey(s string) (tx.Address, error) {
-	if addr, err := tx.ParseAddress(s); err == nil {
+	addr, err := tx.ParseAddress(s)
+	if err == nil {
 		return addr, nil
+	}
+	if looksLikeAddress(s) {
+		return tx.Address{}, badAddress(s, err, "an address is "+tx.AddressPrefix+"1 followed by 38 characters, as printed by 'emergence keys show NAME --address'; check it was copied whole")
 	}
 	kr, err := g.openKeyring()
 	if err != nil {
@@ -293,6 +303,9 @@ func (g *globals) addressOrKey(s string) (tx.Address, error) {
 	}
 	info, err := kr.Show(s)
 	if err != nil {
+		if other := g.otherBackend(s); errors.Is(err, keys.ErrKeyNotFound) && other != "" {
+			return tx.Address{}, g.keyringError(err, s)
+		}
 		if errors.Is(err, keys.ErrKeyNotFound) || errors.Is(err, keys.ErrInvalidName) {
 			return tx.Address{}, hinted(
 				fmt.Sprintf("give an emg1... address, or a key name from 'emergence keys list --home %s --keyring-backend %s'", g.home, g.keyringBackend),
@@ -303,10 +316,58 @@ func (g *globals) addressOrKey(s string) (tx.Address, error) {
 	return info.Address, nil
 }
 
+// looksLikeAddress reports whether s is meant as an address: it starts
+// with the address prefix and separator, or it is bech32 text of another
+// prefix (key names cannot hold a bech32 checksum by chance).
+func looksLikeAddress(s string) bool {
+	if strings.HasPrefix(strings.ToLower(s), tx.AddressPrefix+"1") {
+		return true
+	}
+	_, _, err := bech32.Decode(s)
+	return err == nil
+}
+
+// badAddress is the usage error for text s meant as an address that did
+// not parse (err): it adds the length when that is what is wrong, which a
+// bech32 checksum error alone does not say.
+func badAddress(s string, err error, hint string) error {
+	if want := len(tx.Address{}.String()); len(s) != want {
+		return errorf(hint, "%w (%d characters, an address has %d)", err, len(s), want)
+	}
+	return errorf(hint, "%w", err)
+}
+
+// otherBackend returns the keyring backend that is not --keyring-backend
+// when it holds a key called name (or with address name), else "".
+func (g *globals) otherBackend(name string) string {
+	other := keys.BackendTest
+	if g.keyringBackend == keys.BackendTest {
+		other = keys.BackendFile
+	}
+	noPrompt := func(string, bool) ([]byte, error) { return nil, errors.New("no passphrase needed to look a key up") }
+	kr, err := keys.Open(g.home, other, noPrompt)
+	if err != nil {
+		return ""
+	}
+	if addr, perr := tx.ParseAddress(name); perr == nil {
+		if _, err := kr.ByAddress(addr); err == nil {
+			return other
+		}
+		return ""
+	}
+	if _, err := kr.Show(name); err == nil {
+		return other
+	}
+	return ""
+}
+
 // keyringError turns a keyring error into a user error with a hint.
 func (g *globals) keyringError(err error, name string) error {
 	flags := fmt.Sprintf("--home %s --keyring-backend %s", g.home, g.keyringBackend)
 	switch {
+	case errors.Is(err, keys.ErrKeyNotFound) && name != "" && g.otherBackend(name) != "":
+		other := g.otherBackend(name)
+		return hinted(fmt.Sprintf("key %q is in the %s keyring of %s: pass --keyring-backend %s", name, other, g.home, other), err)
 	case errors.Is(err, keys.ErrKeyNotFound):
 		return hinted(fmt.Sprintf("list keys with 'emergence keys list %s', or create one with 'emergence keys add %s %s'", flags, name, flags), err)
 	case errors.Is(err, keys.ErrKeyExists):

@@ -52,7 +52,7 @@ the keyring, kept on the enrolment device).`,
 			if err != nil {
 				return err
 			}
-			dev, _, err := g.signer(device)
+			dev, err := g.deviceKey(device)
 			if err != nil {
 				return err
 			}
@@ -68,6 +68,15 @@ the keyring, kept on the enrolment device).`,
 	cmd.Flags().StringVar(&device, "device", "", "keyring key that signs enrolments (the operator's device key)")
 	cmd.Flags().StringVar(&stake, "stake", "", "stake to bond, e.g. 100emg")
 	return cmd
+}
+
+// deviceKey returns the operator's device key named by --device.
+func (g *globals) deviceKey(name string) (ed25519.PrivateKey, error) {
+	if name == "" {
+		return nil, errorf("pass --device KEY, the keyring key of the operator's enrolment device (see 'emergence keys list')", "no device key given")
+	}
+	key, _, err := g.signerKey(name)
+	return key, err
 }
 
 // galleryPassphrase returns the passphrase of an operator's template gallery.
@@ -154,7 +163,7 @@ the --from address.`,
 			if err != nil {
 				return errorf("pass the decimal commitment printed by 'emergence id create'", "commitment: %w", err)
 			}
-			dev, _, err := g.signer(device)
+			dev, err := g.deviceKey(device)
 			if err != nil {
 				return err
 			}
@@ -247,7 +256,7 @@ Run the uniqueness check for each person before adding them to the file.`,
 			if err != nil {
 				return errorf("pass a file of decimal commitments, one per line", "read %s: %w", args[0], err)
 			}
-			dev, _, err := g.signer(device)
+			dev, err := g.deviceKey(device)
 			if err != nil {
 				return err
 			}
