@@ -58,6 +58,20 @@ type Params struct {
 	Tol int64
 	// Smoothing is a Q32 pseudo-count added to every confusion cell.
 	Smoothing int64
+	// BeforeIteration, when set, runs before every EM iteration; an error
+	// stops the run and DawidSkene returns it wrapped. Settlement uses it to
+	// charge gas for each iteration before doing its work.
+	BeforeIteration func(it int) error
+}
+
+// IterationWork is the work of one EM iteration in abstract units of about
+// the same cost, for metering: labels × classes (the M-step sums and E-step
+// scores, random access), workers × classes² weighted 3 (a logarithm per
+// confusion cell) and items × classes weighted 2 (an exponential per
+// posterior cell). A whole run does at most MaxIter iterations plus about
+// one iteration's work of set-up and worker statistics.
+func IterationWork(labels, workers, items, classes uint64) uint64 {
+	return labels*classes + 3*workers*classes*classes + 2*items*classes
 }
 
 // Result is the outcome of DawidSkene. All probabilities are Q32.
@@ -172,6 +186,7 @@ func DawidSkene(in Input, p Params) (*Result, error) {
 	logE := make([]int64, W*K*K) // [(w*K+obs)*K+true]
 	cnt := make([]int64, W*K*K)
 	colSum := make([]int64, K)
+	logCol := make([]int64, K)
 	prior := make([]int64, K)
 	logPrior := make([]int64, K)
 	s := make([]int64, K)
@@ -181,6 +196,11 @@ func DawidSkene(in Input, p Params) (*Result, error) {
 	r := &Result{K: K}
 	var prevLL int64
 	for it := 1; it <= p.MaxIter; it++ {
+		if p.BeforeIteration != nil {
+			if err := p.BeforeIteration(it); err != nil {
+				return nil, fmt.Errorf("iteration %d: %w", it, err)
+			}
+		}
 		// M-step: priors.
 		for k := range prior {
 			prior[k] = 0
@@ -220,8 +240,11 @@ func DawidSkene(in Input, p Params) (*Result, error) {
 				cnt[n] = v
 				colSum[(n-base)%K] += v
 			}
+			for t, v := range colSum {
+				logCol[t] = Log2(uint64(v))
+			}
 			for n := base; n < base+K*K; n++ {
-				logE[n] = Log2(uint64(cnt[n])) - Log2(uint64(colSum[(n-base)%K]))
+				logE[n] = Log2(uint64(cnt[n])) - logCol[(n-base)%K]
 			}
 		}
 		// E-step.
