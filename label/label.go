@@ -128,17 +128,44 @@ type Params struct {
 	GoldBlocks int64 `json:"gold_blocks"`
 	// MaxWindow bounds the commit and reveal windows (blocks).
 	MaxWindow int64 `json:"max_window"`
+	// MaxSettleGas bounds the gas of settling one job (two Dawid–Skene runs
+	// at the job's largest shape, bookkeeping and storage); a job whose
+	// settlement would need more is refused at creation. It must stay
+	// below the app's max_tx_gas.
+	MaxSettleGas uint64 `json:"max_settle_gas"`
+	// MinIterations is the least number of Dawid–Skene iterations a job's
+	// settlement must be able to afford within MaxSettleGas; MaxIterations
+	// caps them.
+	MinIterations uint32 `json:"min_iterations"`
+	MaxIterations uint32 `json:"max_iterations"`
+	// ExpiryBlocks after the gold deadline an unsettled job expires: the
+	// requester gets budget and bond back, labelers' stakes are released.
+	ExpiryBlocks int64 `json:"expiry_blocks"`
+	// GoldOverturnPermille: a gold answer is overturned when the gold-free
+	// Dawid–Skene posterior of another class is at least this on an item
+	// with at least GoldCheckMinLabels labels. Overturned gold pins nothing
+	// and slashes nobody.
+	GoldOverturnPermille uint32 `json:"gold_overturn_permille"`
+	GoldCheckMinLabels   uint32 `json:"gold_check_min_labels"`
+	// BadGoldPermille: when more than this share of the gold is overturned
+	// the requester's gold is shown wrong and its bond goes to the treasury.
+	BadGoldPermille uint32 `json:"bad_gold_permille"`
 }
 
-// DefaultParams: bond 1 EMG, ≥5% gold, slash half the stake when gold
-// accuracy over ≥3 gold answers is less than a fifth of the way from chance
-// to perfect, a tenth for an assignment never revealed, no pay below 10%
-// skill, DS smoothing 0.1.
+// DefaultParams: bond 1 EMG, ≥5% gold, slash half the stake at risk when
+// gold accuracy over ≥3 gold answers is less than a fifth of the way from
+// chance to perfect, and as much for an assignment never revealed, no pay
+// below 10% skill, DS smoothing 0.1; settlement within 40M gas and 20 to
+// 100 iterations; expiry 10,000 blocks after the gold deadline; gold
+// overturned at 95% posterior over ≥3 labels, bond lost above 10%
+// overturned.
 func DefaultParams() Params {
 	return Params{
 		RequesterBond: 1_000_000, MinGoldPermille: 50, GoldKappaPermille: 200, MinGoldAnswers: 3,
-		SlashPermille: 500, NoRevealSlashPermille: 100, MinSkillPermille: 100, SmoothingMilli: 100,
+		SlashPermille: 500, NoRevealSlashPermille: 500, MinSkillPermille: 100, SmoothingMilli: 100,
 		MaxItems: 100_000, MaxBatch: 1_000, MaxLabelsPerItem: 50, GoldBlocks: 50, MaxWindow: 1_000_000,
+		MaxSettleGas: 40_000_000, MinIterations: 20, MaxIterations: 100, ExpiryBlocks: 10_000,
+		GoldOverturnPermille: 950, GoldCheckMinLabels: 3, BadGoldPermille: 100,
 	}
 }
 
@@ -151,6 +178,7 @@ type Genesis struct {
 const (
 	StatusOpen    = "open"
 	StatusSettled = "settled"
+	StatusExpired = "expired"
 )
 
 // GoldItem is one hidden gold answer.
@@ -180,19 +208,32 @@ type Job struct {
 	CommitDeadline    int64      `json:"commit_deadline"`
 	RevealDeadline    int64      `json:"reveal_deadline"`
 	GoldDeadline      int64      `json:"gold_deadline"`
-	Assignments       uint32     `json:"assignments"`
-	AssignedLabels    uint64     `json:"assigned_labels"`
-	Gold              []GoldItem `json:"gold,omitempty"`
-	GoldRevealed      bool       `json:"gold_revealed"`
-	Status            string     `json:"status"`
+	// ExpiryHeight: after it the job can no longer settle; label/expire
+	// refunds the requester and releases the labelers' stakes.
+	ExpiryHeight int64 `json:"expiry_height"`
+	// MaxAssignments bounds the job's assignments (and so settlement's
+	// work); Iterations is how many Dawid–Skene iterations settlement may
+	// run and SettleGas the most gas it can use (send label/settle with at
+	// least that gas limit).
+	MaxAssignments uint32     `json:"max_assignments"`
+	Iterations     uint32     `json:"iterations"`
+	SettleGas      uint64     `json:"settle_gas"`
+	Assignments    uint32     `json:"assignments"`
+	AssignedLabels uint64     `json:"assigned_labels"`
+	Gold           []GoldItem `json:"gold,omitempty"`
+	GoldRevealed   bool       `json:"gold_revealed"`
+	Status         string     `json:"status"`
 }
 
 // Labeler is a labeler's standing.
 type Labeler struct {
 	Address tx.Address `json:"address"`
 	Stake   uint64     `json:"stake"`
-	// Open counts assignments in jobs not yet settled; stake cannot be
-	// withdrawn while it is positive.
+	// Locked is the stake at risk in open jobs (each assignment locks its
+	// job's min_stake); only Stake − Locked can be withdrawn or put at risk
+	// in another job.
+	Locked uint64 `json:"locked"`
+	// Open counts assignments in jobs not yet settled or expired.
 	Open uint32 `json:"open"`
 	// Jobs settled, labels revealed, total earned and slashed (uemg).
 	Jobs    uint64 `json:"jobs"`
@@ -211,13 +252,15 @@ type labelerRecord struct {
 
 // Assignment is one labeler's work in one job.
 type Assignment struct {
-	Job        uint64     `json:"job"`
-	Labeler    tx.Address `json:"labeler"`
-	Items      []uint32   `json:"items"`
-	Height     int64      `json:"height"`
-	Commitment string     `json:"commitment,omitempty"`
-	Answers    []uint32   `json:"answers,omitempty"`
-	Revealed   bool       `json:"revealed"`
+	Job     uint64     `json:"job"`
+	Labeler tx.Address `json:"labeler"`
+	Items   []uint32   `json:"items"`
+	Height  int64      `json:"height"`
+	// Risk is the stake this assignment locks: slashes take a share of it.
+	Risk       uint64   `json:"risk"`
+	Commitment string   `json:"commitment,omitempty"`
+	Answers    []uint32 `json:"answers,omitempty"`
+	Revealed   bool     `json:"revealed"`
 }
 
 // Outcome is one labeler's result in a settled job.
@@ -238,15 +281,20 @@ type Results struct {
 	// Labels holds the class index per item, -1 for items nobody labeled.
 	Labels []int32 `json:"labels"`
 	// Root is ResultsRoot(job, labels), hex.
-	Root          string    `json:"root"`
-	GoldUsed      bool      `json:"gold_used"`
-	Iterations    int       `json:"iterations"`
-	Outcomes      []Outcome `json:"outcomes"`
-	Paid          uint64    `json:"paid"`
-	Refunded      uint64    `json:"refunded"`
-	Slashed       uint64    `json:"slashed"`
-	BondForfeited uint64    `json:"bond_forfeited"`
-	Height        int64     `json:"height"`
+	Root     string `json:"root"`
+	GoldUsed bool   `json:"gold_used"`
+	// GoldOverturned lists gold items the labelers' consensus outvoted; they
+	// pinned nothing and slashed nobody. GoldWrong: too many were, and the
+	// requester's bond was forfeited.
+	GoldOverturned []uint32  `json:"gold_overturned,omitempty"`
+	GoldWrong      bool      `json:"gold_wrong"`
+	Iterations     int       `json:"iterations"`
+	Outcomes       []Outcome `json:"outcomes"`
+	Paid           uint64    `json:"paid"`
+	Refunded       uint64    `json:"refunded"`
+	Slashed        uint64    `json:"slashed"`
+	BondForfeited  uint64    `json:"bond_forfeited"`
+	Height         int64     `json:"height"`
 }
 
 // State keys. Integers are big-endian so keys sort numerically.
@@ -258,6 +306,7 @@ var (
 	prefixAssign  = []byte("label/asg/")
 	prefixLabeler = []byte("label/labeler/")
 	prefixResult  = []byte("label/result/")
+	prefixGold    = []byte("label/gold/")
 )
 
 func u64key(prefix []byte, id uint64) []byte {
@@ -270,103 +319,142 @@ func assignKey(job uint64, a tx.Address) []byte {
 
 func labelerKey(a tx.Address) []byte { return append(append([]byte(nil), prefixLabeler...), a[:]...) }
 
-func getJSON(r store.Reader, key []byte, v any) bool {
+// getJSON decodes the record at key into v; ok is false when there is
+// none. A record that does not decode is corrupt state: an error, never a
+// panic.
+func getJSON(r store.Reader, key []byte, v any) (ok bool, err error) {
 	raw := r.Get(key)
 	if raw == nil {
-		return false
+		return false, nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		panic(fmt.Sprintf("label: corrupt state at %q: %v", key, err)) // written only by this module
+		return false, fmt.Errorf("label: corrupt state at %q: %w", key, err)
 	}
-	return true
+	return true, nil
 }
 
-func (m *Module) params(r store.Reader) Params {
+func (m *Module) params(r store.Reader) (Params, error) {
 	p := DefaultParams()
-	getJSON(r, keyParams, &p)
-	return p
+	_, err := getJSON(r, keyParams, &p)
+	return p, err
 }
 
 func getJob(r store.Reader, id uint64) (*Job, error) {
 	var j Job
-	if !getJSON(r, u64key(prefixJob, id), &j) {
+	ok, err := getJSON(r, u64key(prefixJob, id), &j)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, CodeJobNotFound.Errorf("job %d", id)
 	}
 	return &j, nil
 }
 
-func putJob(kv store.KV, j *Job) { kv.Set(u64key(prefixJob, j.ID), app.MustJSON(j)) }
-
-func getLabeler(r store.Reader, a tx.Address) (*labelerRecord, bool) {
-	var l labelerRecord
-	if !getJSON(r, labelerKey(a), &l) {
-		return &labelerRecord{Labeler: Labeler{Address: a}}, false
-	}
-	return &l, true
+// putJob stores a job without its gold, which has a record of its own
+// (label/gold/<id>) so that every message touching the job decodes a
+// record of bounded size.
+func putJob(ctx *app.Context, j *Job) error {
+	g := j.Gold
+	j.Gold = nil
+	err := setCharged(ctx, u64key(prefixJob, j.ID), app.MustJSON(j), "job record")
+	j.Gold = g
+	return err
 }
 
-func putLabeler(kv store.KV, l *labelerRecord) {
+// getGold returns a job's revealed gold (nil before the reveal).
+func getGold(r store.Reader, id uint64) ([]GoldItem, error) {
+	var g []GoldItem
+	_, err := getJSON(r, u64key(prefixGold, id), &g)
+	return g, err
+}
+
+// setCharged stores v at key after charging GasPerStoredByte for each byte.
+func setCharged(ctx *app.Context, key, v []byte, what string) error {
+	if err := ctx.ConsumeGas(uint64(len(key)+len(v))*GasPerStoredByte, what); err != nil {
+		return err
+	}
+	ctx.KV.Set(key, v)
+	return nil
+}
+
+// getLabeler returns a's record, a fresh one (ok false) when it has none.
+func getLabeler(r store.Reader, a tx.Address) (l *labelerRecord, ok bool, err error) {
+	l = &labelerRecord{Labeler: Labeler{Address: a}}
+	ok, err = getJSON(r, labelerKey(a), l)
+	if err != nil || !ok {
+		return &labelerRecord{Labeler: Labeler{Address: a}}, false, err
+	}
+	return l, true, nil
+}
+
+func putLabeler(ctx *app.Context, l *labelerRecord) error {
 	if l.Stake == 0 && l.Open == 0 && l.Jobs == 0 {
-		kv.Delete(labelerKey(l.Address))
-		return
+		ctx.KV.Delete(labelerKey(l.Address))
+		return nil
 	}
-	kv.Set(labelerKey(l.Address), app.MustJSON(l))
+	return setCharged(ctx, labelerKey(l.Address), app.MustJSON(l), "labeler record")
 }
 
-func getAssignment(r store.Reader, job uint64, a tx.Address) (*Assignment, bool) {
+func getAssignment(r store.Reader, job uint64, a tx.Address) (*Assignment, bool, error) {
 	var as Assignment
-	if !getJSON(r, assignKey(job, a), &as) {
-		return nil, false
+	ok, err := getJSON(r, assignKey(job, a), &as)
+	if err != nil || !ok {
+		return nil, false, err
 	}
-	return &as, true
+	return &as, true, nil
 }
 
-// AnswerCommitment is what a labeler commits to: SHA-256 over a domain tag,
-// the job id, the labeler's address, the items and answers (big-endian
-// uint32, items then answers, each preceded by its count) and a 32-byte salt.
-func AnswerCommitment(job uint64, labeler tx.Address, items, answers []uint32, salt [32]byte) [32]byte {
+// commitHash is SHA-256 over a domain tag and fields, each preceded by its
+// length (big-endian uint32), so no two different tuples of fields hash the
+// same bytes and no commitment of one kind opens as another.
+func commitHash(tag string, fields ...[]byte) [32]byte {
 	h := sha256.New()
-	h.Write([]byte("emergence/label/answers/v1"))
-	b := binary.BigEndian.AppendUint64(nil, job)
-	b = append(b, labeler[:]...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(items)))
-	for _, x := range items {
-		b = binary.BigEndian.AppendUint32(b, x)
+	var n [4]byte
+	for _, f := range append([][]byte{[]byte(tag)}, fields...) {
+		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
+		h.Write(n[:])
+		h.Write(f)
 	}
-	b = binary.BigEndian.AppendUint32(b, uint32(len(answers)))
-	for _, x := range answers {
-		b = binary.BigEndian.AppendUint32(b, x)
-	}
-	h.Write(b)
-	h.Write(salt[:])
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
+}
+
+func u32s(xs []uint32) []byte {
+	b := make([]byte, 0, 4*len(xs))
+	for _, x := range xs {
+		b = binary.BigEndian.AppendUint32(b, x)
+	}
+	return b
+}
+
+// AnswerCommitment is what a labeler commits to: commitHash over the tag
+// "emergence/label/answers/v2" and, each length-prefixed, the job id
+// (8 bytes), the labeler's address, the items, the answers (big-endian
+// uint32 each) and a 32-byte salt.
+func AnswerCommitment(job uint64, labeler tx.Address, items, answers []uint32, salt [32]byte) [32]byte {
+	return commitHash("emergence/label/answers/v2", binary.BigEndian.AppendUint64(nil, job), labeler[:], u32s(items), u32s(answers), salt[:])
 }
 
 // GoldCommitment is what a requester commits to when creating a job:
-// SHA-256 over a domain tag, the manifest hash (hex as given), the gold items
-// in the order they will be revealed and a 32-byte salt.
+// commitHash over the tag "emergence/label/gold/v2" and, each
+// length-prefixed, the manifest hash (hex as given), the gold items (item
+// and class, big-endian uint32, in the order they will be revealed) and a
+// 32-byte salt.
 func GoldCommitment(manifest string, gold []GoldItem, salt [32]byte) [32]byte {
-	h := sha256.New()
-	h.Write([]byte("emergence/label/gold/v1"))
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(manifest)))
-	b = append(b, manifest...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(gold)))
-	for _, g := range gold {
-		b = binary.BigEndian.AppendUint32(b, g.Item)
-		b = binary.BigEndian.AppendUint32(b, g.Class)
+	g := make([]uint32, 0, 2*len(gold))
+	for _, x := range gold {
+		g = append(g, x.Item, x.Class)
 	}
-	h.Write(b)
-	h.Write(salt[:])
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	return commitHash("emergence/label/gold/v2", []byte(manifest), u32s(g), salt[:])
 }
 
 // ResultsRoot is the Merkle root of a job's aggregated labels: leaves
 // SHA-256(0x00 ‖ job ‖ item ‖ label) with label as uint32 (0xffffffff for
 // none), inner nodes SHA-256(0x01 ‖ left ‖ right), an odd node promoted.
+// Leaves and inner nodes have fixed lengths (17 and 65 bytes) and differ in
+// their first byte, so neither can be read as the other.
 func ResultsRoot(job uint64, labels []int32) [32]byte {
 	if len(labels) == 0 {
 		return sha256.Sum256([]byte("emergence/label/empty"))

@@ -41,11 +41,13 @@ var (
 	goldSalt = sha256.Sum256([]byte("gold salt"))
 )
 
-func newChain(t *testing.T) *apptest.Chain {
+func newChain(t *testing.T) *apptest.Chain { return newChainWith(t, label.DefaultParams()) }
+
+func newChainWith(t *testing.T, p label.Params) *apptest.Chain {
 	b := bank.New()
 	return apptest.New(t, apptest.Genesis{Balances: map[string]uint64{
 		"alice": 100_000_000, "bob": 10_000_000, "carol": 10_000_000, "dave": 10_000_000, "mallory": 10_000_000,
-	}}, b, label.New(b))
+	}, Modules: map[string]any{label.Name: label.Genesis{Params: p}}}, b, label.New(b))
 }
 
 func createMsg() label.CreateJobMsg {
@@ -154,9 +156,10 @@ func TestJobLifecycle(t *testing.T) {
 		ans[n] = answer(n, as.Items)
 		c.MustOK(c.Deliver(c.Sign(n, commitMsg(c, 1, n, as.Items, ans[n])))[0])
 	}
-	// Reveal too early, then unstake during the open assignment.
+	// Reveal too early, then unstake more than the free stake during the
+	// open assignment (only the job's min_stake is at risk).
 	c.MustFail(c.Deliver(c.Sign("bob", revealMsg(c, 1, "bob", items["bob"], ans["bob"])))[0], label.CodeTooEarly)
-	c.MustFail(c.Deliver(c.Sign("bob", c.Msg("label/unstake", label.StakeMsg{Amount: 1})))[0], label.CodeOpenAssignment)
+	c.MustFail(c.Deliver(c.Sign("bob", c.Msg("label/unstake", label.StakeMsg{Amount: stake - j.MinStake + 1})))[0], label.CodeOpenAssignment)
 	for c.Height() < j.CommitDeadline {
 		c.NextBlocks(1)
 	}
@@ -164,11 +167,13 @@ func TestJobLifecycle(t *testing.T) {
 		c.MustOK(c.Deliver(c.Sign(n, revealMsg(c, 1, n, items[n], ans[n])))[0])
 	}
 	s := goldSalt
-	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: goldItems(), Salt: hex.EncodeToString(s[:])})))[0])
+	// Gold opens only after the reveal window, settlement only after gold.
+	c.MustFail(c.Deliver(c.Sign("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: goldItems(), Salt: hex.EncodeToString(s[:])})))[0], label.CodeTooEarly)
 	c.MustFail(c.Deliver(c.Sign("bob", c.Msg("label/settle", label.JobMsg{Job: 1})))[0], label.CodeTooEarly)
 	for c.Height() < j.RevealDeadline {
 		c.NextBlocks(1)
 	}
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: goldItems(), Salt: hex.EncodeToString(s[:])})))[0])
 	aliceBefore := balance(t, c, "alice")
 	bobBefore := balance(t, c, "bob")
 	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/settle", label.JobMsg{Job: 1})))[0])
@@ -208,8 +213,8 @@ func TestJobLifecycle(t *testing.T) {
 		}
 	}
 	m := byName["mallory"]
-	if m.Paid != 0 || m.Slashed != stake/2 || m.GoldTotal != nGold || (int(m.GoldCorrect)*3-int(m.GoldTotal))*1000 >= 200*int(m.GoldTotal)*2 {
-		t.Errorf("mallory outcome %+v, want unpaid and half the stake slashed", m)
+	if m.Paid != 0 || m.Slashed != j.MinStake/2 || m.GoldTotal != nGold || (int(m.GoldCorrect)*3-int(m.GoldTotal))*1000 >= 200*int(m.GoldTotal)*2 {
+		t.Errorf("mallory outcome %+v, want unpaid and half the stake at risk slashed", m)
 	}
 	for _, n := range []string{"bob", "carol"} {
 		o := byName[n]
@@ -231,7 +236,7 @@ func TestJobLifecycle(t *testing.T) {
 	if err := c.Query("label/labeler/"+apptest.Addr("mallory").String(), nil, &lb); err != nil {
 		t.Fatal(err)
 	}
-	if lb.Stake != stake/2 || lb.Open != 0 || lb.Reputation != 0 || lb.Jobs != 1 {
+	if lb.Stake != stake-j.MinStake/2 || lb.Open != 0 || lb.Locked != 0 || lb.Reputation != 0 || lb.Jobs != 1 {
 		t.Errorf("mallory after settlement: %+v", lb)
 	}
 	if err := c.Query("label/labeler/"+apptest.Addr("carol").String(), nil, &lb); err != nil {
@@ -341,7 +346,7 @@ func TestBadInput(t *testing.T) {
 	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/request", label.JobMsg{Job: 1})))[0])
 	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg("label/request", label.JobMsg{Job: 1})))[0])
 	bad("bob", c.Msg("label/request", label.JobMsg{Job: 1}), label.CodeAlreadyAssigned)
-	bad("bob", c.Msg("label/unstake", label.StakeMsg{Amount: 1}), label.CodeOpenAssignment)
+	bad("bob", c.Msg("label/unstake", label.StakeMsg{Amount: stake}), label.CodeOpenAssignment)
 	as := assignment(t, c, 1, "bob")
 	ans := answer("bob", as.Items)
 	c.MustOK(c.Deliver(c.Sign("bob", commitMsg(c, 1, "bob", as.Items, ans)))[0])
@@ -365,19 +370,22 @@ func TestBadInput(t *testing.T) {
 	bad("bob", revealMsg(c, 1, "bob", as.Items, out), label.CodeBadAnswer)
 	c.MustOK(c.Deliver(c.Sign("bob", revealMsg(c, 1, "bob", as.Items, ans)))[0])
 	bad("bob", revealMsg(c, 1, "bob", as.Items, ans), label.CodeAlreadyRevealed)
-	// Gold reveal not matching its commitment, or by someone else.
-	g := goldItems()
-	g[0].Class = (g[0].Class + 1) % 3
+	// Gold inside the reveal window, not matching its commitment, or by
+	// someone else.
 	s := goldSalt
-	bad("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: g, Salt: hex.EncodeToString(s[:])}), label.CodeGoldMismatch)
-	bad("bob", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: goldItems(), Salt: hex.EncodeToString(s[:])}), label.CodeNotRequester)
+	bad("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: goldItems(), Salt: hex.EncodeToString(s[:])}), label.CodeTooEarly)
 	for c.Height() < j.RevealDeadline {
 		c.NextBlocks(1)
 	}
+	g := goldItems()
+	g[0].Class = (g[0].Class + 1) % 3
+	bad("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: g, Salt: hex.EncodeToString(s[:])}), label.CodeGoldMismatch)
+	bad("bob", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: goldItems(), Salt: hex.EncodeToString(s[:])}), label.CodeNotRequester)
 	// Late reveal.
 	bad("mallory", revealMsg(c, 1, "mallory", mas.Items, answer("mallory", mas.Items)), label.CodeWindowClosed)
-	// Settled without gold: mallory never revealed and loses a tenth of her
-	// stake; bob is paid by the gold-free estimate.
+	// Settled without gold: mallory never revealed and loses as much of her
+	// stake at risk as a gold failure would cost; bob is paid by the
+	// gold-free estimate.
 	for c.Height() < j.GoldDeadline {
 		c.NextBlocks(1)
 	}
@@ -389,8 +397,8 @@ func TestBadInput(t *testing.T) {
 	for _, o := range res.Outcomes {
 		switch o.Labeler {
 		case apptest.Addr("mallory"):
-			if o.Revealed || o.Paid != 0 || o.Slashed != stake/10 {
-				t.Errorf("non-revealer outcome %+v, want a tenth of the stake slashed", o)
+			if p := label.DefaultParams(); o.Revealed || o.Paid != 0 || o.Slashed != j.MinStake*uint64(p.NoRevealSlashPermille)/1000 || p.NoRevealSlashPermille < p.SlashPermille {
+				t.Errorf("non-revealer outcome %+v, want the no-reveal share of the stake at risk slashed, no less than a gold failure", o)
 			}
 		case apptest.Addr("bob"):
 			if !o.Revealed || o.Slashed != 0 {
@@ -410,16 +418,31 @@ func TestQueries(t *testing.T) {
 		t.Fatalf("params %+v, %v", p, err)
 	}
 	var ae *app.Error
-	if err := c.Query("label/job/9", nil, &label.Job{}); !errors.As(err, &ae) {
-		t.Fatalf("missing job: %v", err)
+	if err := c.Query("label/job/9", nil, &label.Job{}); !errors.As(err, &ae) || ae.Code != app.CodeNotFound {
+		t.Fatalf("missing job: %v, want app's not-found code (HTTP 404)", err)
 	}
 	if err := c.Query("label/nope", nil, &label.Job{}); err == nil {
 		t.Fatal("unknown query accepted")
 	}
 	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/create-job", createMsg())))[0])
 	var jl label.JobList
-	if err := c.Query("label/jobs", nil, &jl); err != nil || len(jl.Jobs) != 1 || jl.Jobs[0].Status != label.StatusOpen {
+	if err := c.Query("label/jobs", nil, &jl); err != nil || len(jl.Jobs) != 1 || jl.Jobs[0].Status != label.StatusOpen || jl.Next != 0 {
 		t.Fatalf("jobs %+v, %v", jl, err)
+	}
+	// Pages: two more jobs, read two at a time.
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/create-job", createMsg())), c.Sign("alice", c.Msg("label/create-job", createMsg())))[0])
+	jl = label.JobList{}
+	if err := c.Query("label/jobs", map[string][]string{"limit": {"2"}}, &jl); err != nil || len(jl.Jobs) != 2 || jl.Jobs[1].ID != 2 || jl.Next != 2 {
+		t.Fatalf("first page %+v, %v", jl, err)
+	}
+	jl = label.JobList{}
+	if err := c.Query("label/jobs", map[string][]string{"limit": {"2"}, "after": {"2"}}, &jl); err != nil || len(jl.Jobs) != 1 || jl.Jobs[0].ID != 3 || jl.Next != 0 {
+		t.Fatalf("second page %+v, %v", jl, err)
+	}
+	for _, bad := range []map[string][]string{{"limit": {"0"}}, {"limit": {"1001"}}, {"after": {"x"}}} {
+		if err := c.Query("label/jobs", bad, &jl); app.CodeOf(err) != app.CodeBadQuery {
+			t.Errorf("jobs %v: %v, want a bad-query error", bad, err)
+		}
 	}
 	if err := c.Query("label/results/1", nil, &label.Results{}); err == nil {
 		t.Fatal("results of an open job")
@@ -457,7 +480,7 @@ func TestSettledResultsAccessor(t *testing.T) {
 	m := label.New(b)
 	c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"alice": 100_000_000, "bob": 10_000_000}}, b, m)
 	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/create-job", createMsg())))[0])
-	if _, ok := m.SettledResults(c.Reader(), 1); ok {
+	if _, ok, err := m.SettledResults(c.Reader(), 1); ok || err != nil {
 		t.Fatal("open job has results")
 	}
 	j := getJob(t, c, 1)
@@ -465,9 +488,9 @@ func TestSettledResultsAccessor(t *testing.T) {
 		c.NextBlocks(1)
 	}
 	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/settle", label.JobMsg{Job: 1})))[0])
-	res, ok := m.SettledResults(c.Reader(), 1)
+	res, ok, err := m.SettledResults(c.Reader(), 1)
 	root := label.ResultsRoot(1, res.Labels)
-	if !ok || res.Root != hex.EncodeToString(root[:]) || len(res.Labels) != nItems || res.Labels[0] != -1 {
+	if !ok || err != nil || res.Root != hex.EncodeToString(root[:]) || len(res.Labels) != nItems || res.Labels[0] != -1 {
 		t.Fatalf("results %+v, ok %v", res, ok)
 	}
 	// Nobody labeled: the whole budget is refunded and the bond forfeited.

@@ -11,25 +11,65 @@ import (
 	"sort"
 
 	"emergence/app"
+	"emergence/label/aggregate/fixedds"
 	"emergence/store"
 	"emergence/tx"
 )
 
-// Gas charged per message kind (before the handler) and per unit of work.
+// Gas charged per message kind (before the handler) and per unit of work,
+// each an upper bound on the work it pays for (emergence bench gas measures
+// them against the target of 20 ns per gas unit).
 const (
 	GasCreateJob  = 50_000
-	GasPerItem    = 20
+	GasPerItem    = 20 // create-job: per item of the job
 	GasStake      = 10_000
 	GasRequest    = 20_000
-	GasPerScan    = 10
+	GasPerScan    = 10 // request: per item scanned
 	GasCommit     = 10_000
 	GasReveal     = 20_000
 	GasPerAnswer  = 100
 	GasRevealGold = 20_000
 	GasPerGold    = 100
 	GasSettle     = 100_000
-	GasPerLabel   = 200
+	GasPerLabel   = 20 // settle: per assigned label (decoding, input, gold counts)
+	// GasPerAssignment is charged by settle and expire for each assignment
+	// (labeler record, payment or slash); GasPerResultItem by settle for
+	// each item (results root and record).
+	GasPerAssignment = 5_000
+	GasPerResultItem = 50
+	GasExpire        = 50_000
+	// GasPerStoredByte is charged for every byte of key and value the
+	// module writes.
+	GasPerStoredByte = 10
+	// GasPerWork is charged per unit of fixedds.IterationWork, for every
+	// Dawid–Skene iteration before it runs (and once per run for set-up).
+	GasPerWork = 1
 )
+
+// maxAssignments bounds a job's assignments: twice the number of full
+// batches its labels need (the last labelers of a job get fewer items),
+// and never more than its labels.
+func maxAssignments(labels uint64, batch uint32) uint64 {
+	return min(labels, 2*((labels+uint64(batch)-1)/uint64(batch)))
+}
+
+// settleCost is the gas of settling a job of this shape apart from
+// Dawid–Skene's iterations and the bytes it stores (fixed), and one
+// iteration's work (perIter).
+func settleCost(items, labels, assignments, classes uint64) (fixed, perIter uint64) {
+	fixed = GasSettle + labels*GasPerLabel + assignments*GasPerAssignment + items*GasPerResultItem
+	return fixed, fixedds.IterationWork(labels, assignments, items, classes) * GasPerWork
+}
+
+// settleStorage bounds the gas for what settlement stores: the results
+// (a label per item, an outcome per assignment) and the labeler records.
+func settleStorage(items, assignments uint64) uint64 {
+	return (4*items + 600*assignments + 200) * GasPerStoredByte
+}
+
+// settleRuns is the number of Dawid–Skene runs of a settlement: one
+// gold-free run that checks the gold, one with the surviving gold pinned.
+const settleRuns = 2
 
 // CreateJobMsg is the value of "label/create-job".
 type CreateJobMsg struct {
@@ -58,7 +98,7 @@ type StakeMsg struct {
 	Amount uint64 `json:"amount"`
 }
 
-// JobMsg is the value of "label/request" and "label/settle".
+// JobMsg is the value of "label/request", "label/settle" and "label/expire".
 type JobMsg struct {
 	Job uint64 `json:"job"`
 }
@@ -96,6 +136,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: "label/reveal", Gas: GasReveal, Handle: m.handleReveal},
 		{Type: "label/reveal-gold", Gas: GasRevealGold, Handle: m.handleRevealGold},
 		{Type: "label/settle", Gas: GasSettle, Handle: m.handleSettle},
+		{Type: "label/expire", Gas: GasExpire, Handle: m.handleExpire},
 	}
 }
 
@@ -107,8 +148,14 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	}
 	p := g.Params
 	if p.GoldKappaPermille > 1000 || p.SlashPermille > 1000 || p.NoRevealSlashPermille > 1000 || p.MinSkillPermille > 1000 || p.MinGoldPermille > 1000 ||
-		p.MaxItems == 0 || p.MaxBatch == 0 || p.MaxLabelsPerItem == 0 || p.MaxLabelsPerItem > 255 || p.GoldBlocks <= 0 || p.MaxWindow <= 0 {
+		p.MaxItems == 0 || p.MaxBatch == 0 || p.MaxLabelsPerItem == 0 || p.MaxLabelsPerItem > 255 || p.GoldBlocks <= 0 || p.MaxWindow <= 0 ||
+		p.MaxSettleGas == 0 || p.MinIterations == 0 || p.MaxIterations < p.MinIterations || p.ExpiryBlocks <= 0 ||
+		p.GoldOverturnPermille > 1000 || p.BadGoldPermille > 1000 {
 		return fmt.Errorf("label genesis: invalid params %+v", p)
+	}
+	// Not revealing must never be cheaper than revealing bad answers.
+	if p.NoRevealSlashPermille < p.SlashPermille {
+		return fmt.Errorf("label genesis: no_reveal_slash_permille %d is below slash_permille %d: withholding answers would be cheaper than revealing bad ones", p.NoRevealSlashPermille, p.SlashPermille)
 	}
 	ctx.KV.Set(keyParams, app.MustJSON(p))
 	return m.bank.RegisterAccount(ctx, Escrow)
@@ -123,7 +170,10 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	p := m.params(ctx.KV)
+	p, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
 	if _, ok := parseHash(msg.Manifest); !ok {
 		return CodeBadJob.Errorf("manifest must be a 64-hex-digit SHA-256, got %q", msg.Manifest)
 	}
@@ -168,8 +218,28 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	if msg.RewardPerLabel == 0 {
 		return CodeNoBudget.Errorf("reward_per_label must be positive")
 	}
+	if msg.MinStake == 0 {
+		return CodeBadJob.Errorf("min_stake must be positive: it is the stake each labeler puts at risk")
+	}
 	if err := ctx.ConsumeGas(uint64(msg.Items)*GasPerItem, "job items"); err != nil {
 		return err
+	}
+	// Bound the job by what its settlement costs: two Dawid–Skene runs of
+	// at least MinIterations each at its largest shape must fit in
+	// MaxSettleGas.
+	labels := uint64(msg.Items) * uint64(msg.LabelsPerItem)
+	maxAsg := maxAssignments(labels, msg.BatchSize)
+	fixed, perIter := settleCost(uint64(msg.Items), labels, maxAsg, uint64(len(msg.Classes)))
+	fixed += settleStorage(uint64(msg.Items), maxAsg)
+	var iters uint64
+	if fixed < p.MaxSettleGas {
+		// Each run pays one iteration's work for set-up and statistics.
+		iters = min((p.MaxSettleGas-fixed)/(settleRuns*perIter), uint64(p.MaxIterations)+1)
+		iters = max(iters, 1) - 1
+	}
+	if iters < uint64(p.MinIterations) {
+		return CodeBadJob.Errorf("job too large to settle: %d labels over %d classes with up to %d assignments afford %d Dawid–Skene iterations within %d gas, need %d; use fewer items, labels per item or classes, or a larger batch",
+			labels, len(msg.Classes), maxAsg, iters, p.MaxSettleGas, p.MinIterations)
 	}
 	hi, budget := bits.Mul64(msg.RewardPerLabel, uint64(msg.Items)*uint64(msg.LabelsPerItem))
 	if hi != 0 || budget >= 1<<62 {
@@ -195,12 +265,20 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		CreatedHeight: ctx.Height, CommitDeadline: ctx.Height + msg.CommitBlocks,
 		RevealDeadline: ctx.Height + msg.CommitBlocks + msg.RevealBlocks,
 		GoldDeadline:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks,
-		Status:         StatusOpen,
+		ExpiryHeight:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks + p.ExpiryBlocks,
+		MaxAssignments: uint32(maxAsg), Iterations: uint32(iters),
+		SettleGas: fixed + settleRuns*(iters+1)*perIter,
+		Status:    StatusOpen,
 	}
-	putJob(ctx.KV, j)
-	ctx.KV.Set(u64key(prefixCount, id), make([]byte, msg.Items))
+	if err := putJob(ctx, j); err != nil {
+		return err
+	}
+	if err := setCharged(ctx, u64key(prefixCount, id), make([]byte, msg.Items), "item counts"); err != nil {
+		return err
+	}
 	ctx.Emit("label_job", "id", fmt.Sprint(id), "requester", ctx.Signer.String(), "budget", fmt.Sprint(budget),
-		"commit_deadline", fmt.Sprint(j.CommitDeadline), "reveal_deadline", fmt.Sprint(j.RevealDeadline))
+		"commit_deadline", fmt.Sprint(j.CommitDeadline), "reveal_deadline", fmt.Sprint(j.RevealDeadline),
+		"settle_gas", fmt.Sprint(j.SettleGas), "expiry_height", fmt.Sprint(j.ExpiryHeight))
 	return nil
 }
 
@@ -212,7 +290,10 @@ func (m *Module) handleStake(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Amount == 0 {
 		return CodeBadAmount.Errorf("amount must be positive")
 	}
-	l, _ := getLabeler(ctx.KV, ctx.Signer)
+	l, _, err := getLabeler(ctx.KV, ctx.Signer)
+	if err != nil {
+		return err
+	}
 	if l.Stake+msg.Amount < l.Stake || l.Stake+msg.Amount >= 1<<62 {
 		return CodeBadAmount.Errorf("stake overflows")
 	}
@@ -220,7 +301,9 @@ func (m *Module) handleStake(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	l.Stake += msg.Amount
-	putLabeler(ctx.KV, l)
+	if err := putLabeler(ctx, l); err != nil {
+		return err
+	}
 	ctx.Emit("label_stake", "labeler", ctx.Signer.String(), "amount", fmt.Sprint(msg.Amount), "stake", fmt.Sprint(l.Stake))
 	return nil
 }
@@ -233,21 +316,27 @@ func (m *Module) handleUnstake(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Amount == 0 {
 		return CodeBadAmount.Errorf("amount must be positive")
 	}
-	l, ok := getLabeler(ctx.KV, ctx.Signer)
+	l, ok, err := getLabeler(ctx.KV, ctx.Signer)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return CodeLabelerNotFound.Errorf("%s has no stake", ctx.Signer)
 	}
-	if l.Open > 0 {
-		return CodeOpenAssignment.Errorf("%d assignment(s) in unsettled jobs; unstake after settlement", l.Open)
-	}
 	if msg.Amount > l.Stake {
 		return CodeBadAmount.Errorf("unstake %d uemg, stake is %d uemg", msg.Amount, l.Stake)
+	}
+	if msg.Amount > l.Stake-l.Locked {
+		return CodeOpenAssignment.Errorf("unstake %d uemg: %d uemg of the %d uemg stake is at risk in %d open assignment(s); %d uemg is free",
+			msg.Amount, l.Locked, l.Stake, l.Open, l.Stake-l.Locked)
 	}
 	if err := m.bank.Release(ctx.KV, Escrow, ctx.Signer, msg.Amount); err != nil {
 		return err
 	}
 	l.Stake -= msg.Amount
-	putLabeler(ctx.KV, l)
+	if err := putLabeler(ctx, l); err != nil {
+		return err
+	}
 	ctx.Emit("label_unstake", "labeler", ctx.Signer.String(), "amount", fmt.Sprint(msg.Amount), "stake", fmt.Sprint(l.Stake))
 	return nil
 }
@@ -305,12 +394,22 @@ func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
 	if ctx.Signer == j.Requester {
 		return CodeOwnJob.Errorf("job %d was created by %s", j.ID, ctx.Signer)
 	}
-	if _, ok := getAssignment(ctx.KV, j.ID, ctx.Signer); ok {
+	if _, ok, err := getAssignment(ctx.KV, j.ID, ctx.Signer); err != nil || ok {
+		if err != nil {
+			return err
+		}
 		return CodeAlreadyAssigned.Errorf("job %d", j.ID)
 	}
-	l, _ := getLabeler(ctx.KV, ctx.Signer)
-	if l.Stake < j.MinStake || l.Stake == 0 {
-		return CodeInsufficientStake.Errorf("stake %d uemg, job %d needs %d uemg (and more than 0)", l.Stake, j.ID, j.MinStake)
+	if j.Assignments >= j.MaxAssignments {
+		return CodeNoWork.Errorf("job %d has its maximum of %d assignments", j.ID, j.MaxAssignments)
+	}
+	l, _, err := getLabeler(ctx.KV, ctx.Signer)
+	if err != nil {
+		return err
+	}
+	risk := max(j.MinStake, 1)
+	if free := l.Stake - l.Locked; free < risk {
+		return CodeInsufficientStake.Errorf("free stake %d uemg (%d staked, %d at risk in open jobs), job %d puts %d uemg at risk", free, l.Stake, l.Locked, j.ID, risk)
 	}
 	if l.Reputation < j.MinReputation {
 		return CodeLowReputation.Errorf("reputation %d‰, job %d needs %d‰", l.Reputation, j.ID, j.MinReputation)
@@ -333,14 +432,23 @@ func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
 	for _, it := range items {
 		counts[it]++
 	}
-	ctx.KV.Set(u64key(prefixCount, j.ID), counts)
-	as := &Assignment{Job: j.ID, Labeler: ctx.Signer, Items: items, Height: ctx.Height}
-	ctx.KV.Set(assignKey(j.ID, ctx.Signer), app.MustJSON(as))
+	if err := setCharged(ctx, u64key(prefixCount, j.ID), counts, "item counts"); err != nil {
+		return err
+	}
+	as := &Assignment{Job: j.ID, Labeler: ctx.Signer, Items: items, Height: ctx.Height, Risk: risk}
+	if err := setCharged(ctx, assignKey(j.ID, ctx.Signer), app.MustJSON(as), "assignment"); err != nil {
+		return err
+	}
 	j.Assignments++
 	j.AssignedLabels += uint64(len(items))
-	putJob(ctx.KV, j)
+	if err := putJob(ctx, j); err != nil {
+		return err
+	}
 	l.Open++
-	putLabeler(ctx.KV, l)
+	l.Locked += risk
+	if err := putLabeler(ctx, l); err != nil {
+		return err
+	}
 	ctx.Emit("label_assign", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String(), "items", fmt.Sprint(len(items)))
 	return nil
 }
@@ -357,7 +465,10 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 	if _, ok := parseHash(msg.Commitment); !ok {
 		return CodeBadJob.Errorf("commitment must be a 64-hex-digit SHA-256")
 	}
-	as, ok := getAssignment(ctx.KV, j.ID, ctx.Signer)
+	as, ok, err := getAssignment(ctx.KV, j.ID, ctx.Signer)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return CodeNotAssigned.Errorf("%s has no assignment in job %d", ctx.Signer, j.ID)
 	}
@@ -365,7 +476,9 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 		return CodeWindowClosed.Errorf("commits for job %d closed at height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
 	}
 	as.Commitment = msg.Commitment
-	ctx.KV.Set(assignKey(j.ID, ctx.Signer), app.MustJSON(as))
+	if err := setCharged(ctx, assignKey(j.ID, ctx.Signer), app.MustJSON(as), "assignment"); err != nil {
+		return err
+	}
 	ctx.Emit("label_commit", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String())
 	return nil
 }
@@ -382,7 +495,10 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err := ctx.ConsumeGas(uint64(len(msg.Answers))*GasPerAnswer, "answers"); err != nil {
 		return err
 	}
-	as, ok := getAssignment(ctx.KV, j.ID, ctx.Signer)
+	as, ok, err := getAssignment(ctx.KV, j.ID, ctx.Signer)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return CodeNotAssigned.Errorf("%s has no assignment in job %d", ctx.Signer, j.ID)
 	}
@@ -424,7 +540,9 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	}
 	as.Answers = msg.Answers
 	as.Revealed = true
-	ctx.KV.Set(assignKey(j.ID, ctx.Signer), app.MustJSON(as))
+	if err := setCharged(ctx, assignKey(j.ID, ctx.Signer), app.MustJSON(as), "assignment"); err != nil {
+		return err
+	}
 	ctx.Emit("label_reveal", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String(), "answers", fmt.Sprint(len(msg.Answers)))
 	return nil
 }
@@ -438,7 +556,7 @@ func (m *Module) handleRevealGold(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if err := ctx.ConsumeGas(uint64(len(msg.Gold))*GasPerGold, "gold items"); err != nil {
+	if err := ctx.ConsumeGas(uint64(len(msg.Gold))*GasPerGold+uint64(j.Items), "gold items"); err != nil {
 		return err
 	}
 	if ctx.Signer != j.Requester {
@@ -450,8 +568,10 @@ func (m *Module) handleRevealGold(ctx *app.Context, raw json.RawMessage) error {
 	if j.GoldRevealed {
 		return CodeAlreadyRevealed.Errorf("gold of job %d", j.ID)
 	}
-	if ctx.Height <= j.CommitDeadline {
-		return CodeTooEarly.Errorf("gold of job %d may be revealed after height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
+	// Gold opens only after the labelers' reveal window has closed, so no
+	// labeler can see it before deciding whether to reveal.
+	if ctx.Height <= j.RevealDeadline {
+		return CodeTooEarly.Errorf("gold of job %d may be revealed after height %d (now %d)", j.ID, j.RevealDeadline, ctx.Height)
 	}
 	if ctx.Height > j.GoldDeadline {
 		return CodeWindowClosed.Errorf("gold reveal for job %d closed at height %d (now %d)", j.ID, j.GoldDeadline, ctx.Height)
@@ -477,9 +597,13 @@ func (m *Module) handleRevealGold(ctx *app.Context, raw json.RawMessage) error {
 		}
 		seen[g.Item] = 1
 	}
-	j.Gold = msg.Gold
+	if err := setCharged(ctx, u64key(prefixGold, j.ID), app.MustJSON(msg.Gold), "gold"); err != nil {
+		return err
+	}
 	j.GoldRevealed = true
-	putJob(ctx.KV, j)
+	if err := putJob(ctx, j); err != nil {
+		return err
+	}
 	ctx.Emit("label_gold", "job", fmt.Sprint(j.ID), "gold", fmt.Sprint(len(msg.Gold)))
 	return nil
 }
@@ -532,10 +656,15 @@ func (m *Module) Invariants(r store.Reader) error {
 	return openAssignmentsMatch(r)
 }
 
-// openAssignmentsMatch checks that every labeler's Open count equals the
-// number of its assignments in jobs not yet settled.
+// openAssignmentsMatch checks that every labeler's Open count and Locked
+// stake equal the number and the summed risk of its assignments in open
+// jobs, and that no labeler has more at risk than it staked.
 func openAssignmentsMatch(r store.Reader) error {
-	var open [][]byte // labeler addresses, one per open assignment
+	type open struct {
+		addr []byte
+		risk uint64
+	}
+	var opens []open // one per assignment in an open job
 	var err error
 	r.Iterate(prefixJob, store.PrefixEnd(prefixJob), func(_, v []byte) bool {
 		var j Job
@@ -547,16 +676,21 @@ func openAssignmentsMatch(r store.Reader) error {
 			return true
 		}
 		start := u64key(prefixAssign, j.ID)
-		r.Iterate(start, u64key(prefixAssign, j.ID+1), func(k, _ []byte) bool {
-			open = append(open, bytes.Clone(k[len(start):]))
+		r.Iterate(start, u64key(prefixAssign, j.ID+1), func(k, v []byte) bool {
+			var as Assignment
+			if e := json.Unmarshal(v, &as); e != nil {
+				err = fmt.Errorf("corrupt assignment record: %w", e)
+				return false
+			}
+			opens = append(opens, open{bytes.Clone(k[len(start):]), as.Risk})
 			return true
 		})
-		return true
+		return err == nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.Slice(open, func(a, b int) bool { return bytes.Compare(open[a], open[b]) < 0 })
+	sort.SliceStable(opens, func(a, b int) bool { return bytes.Compare(opens[a].addr, opens[b].addr) < 0 })
 	i := 0
 	r.Iterate(prefixLabeler, store.PrefixEnd(prefixLabeler), func(k, v []byte) bool {
 		var l labelerRecord
@@ -565,23 +699,28 @@ func openAssignmentsMatch(r store.Reader) error {
 			return false
 		}
 		addr := k[len(prefixLabeler):]
-		for i < len(open) && bytes.Compare(open[i], addr) < 0 {
-			err = fmt.Errorf("assignment of %x without a labeler record", open[i])
+		if i < len(opens) && bytes.Compare(opens[i].addr, addr) < 0 {
+			err = fmt.Errorf("assignment of %x without a labeler record", opens[i].addr)
 			return false
 		}
-		n := uint32(0)
-		for i < len(open) && bytes.Equal(open[i], addr) {
+		n, risk := uint32(0), uint64(0)
+		for i < len(opens) && bytes.Equal(opens[i].addr, addr) {
 			n++
+			risk += opens[i].risk
 			i++
 		}
-		if n != l.Open {
+		switch {
+		case n != l.Open:
 			err = fmt.Errorf("labeler %s: open = %d, %d assignments in open jobs", l.Address, l.Open, n)
-			return false
+		case risk != l.Locked:
+			err = fmt.Errorf("labeler %s: locked = %d uemg, its open assignments risk %d uemg", l.Address, l.Locked, risk)
+		case l.Locked > l.Stake:
+			err = fmt.Errorf("labeler %s: %d uemg at risk, %d uemg staked", l.Address, l.Locked, l.Stake)
 		}
-		return true
+		return err == nil
 	})
-	if err == nil && i < len(open) {
-		err = fmt.Errorf("assignment of %x without a labeler record", open[i])
+	if err == nil && i < len(opens) {
+		err = fmt.Errorf("assignment of %x without a labeler record", opens[i].addr)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package label
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,20 +12,31 @@ import (
 	"emergence/tx"
 )
 
-// JobList is the answer to the "jobs" query.
+// JobList is the answer to the "jobs" query: a page of jobs by id, and
+// Next, the after= value of the next page (0 on the last page).
 type JobList struct {
-	Jobs []Job `json:"jobs"`
+	Jobs []Job  `json:"jobs"`
+	Next uint64 `json:"next,omitempty"`
 }
+
+// Page sizes of the "jobs" query.
+const (
+	DefaultPage = 100
+	MaxPage     = 1000
+)
 
 // Query implements app.Module:
 //
-//	job/<id>                 the job
-//	jobs                     all jobs (open and settled), by id
+//	job/<id>                 the job, with its gold once revealed
+//	jobs                     jobs by id, ?after=ID (exclusive) and ?limit=N (default 100, at most 1000)
 //	results/<id>             aggregated labels, root and payments of a settled job
-//	labeler/<address>        stake, open assignments and reputation
+//	labeler/<address>        stake, stake at risk, open assignments and reputation
 //	assignment/<id>/<address> a labeler's items (and answers once revealed)
 //	params                   module parameters
-func (m *Module) Query(r store.Reader, path string, _ url.Values) (any, error) {
+//
+// Absent jobs, results, labelers and assignments are app.CodeNotFound
+// errors (HTTP 404).
+func (m *Module) Query(r store.Reader, path string, q url.Values) (any, error) {
 	parts := strings.Split(path, "/")
 	switch {
 	case len(parts) == 2 && parts[0] == "job":
@@ -32,32 +44,32 @@ func (m *Module) Query(r store.Reader, path string, _ url.Values) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return getJob(r, id)
+		j, err := getJob(r, id)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		if j.Gold, err = getGold(r, id); err != nil {
+			return nil, err
+		}
+		return j, nil
 	case len(parts) == 1 && parts[0] == "jobs":
-		var out JobList
-		var bad error
-		r.Iterate(prefixJob, store.PrefixEnd(prefixJob), func(_, v []byte) bool {
-			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
-				bad = err
-				return false
-			}
-			j.Gold = nil
-			out.Jobs = append(out.Jobs, j)
-			return true
-		})
-		return out, bad
+		return listJobs(r, q)
 	case len(parts) == 2 && parts[0] == "results":
 		id, err := parseID(parts[1])
 		if err != nil {
 			return nil, err
 		}
 		var res Results
-		if !getJSON(r, u64key(prefixResult, id), &res) {
-			if _, err := getJob(r, id); err != nil {
-				return nil, app.CodeNotFound.Errorf("job %d not found", id)
+		ok, err := getJSON(r, u64key(prefixResult, id), &res)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			j, err := getJob(r, id)
+			if err != nil {
+				return nil, notFound(err)
 			}
-			return nil, app.CodeNotFound.Errorf("job %d is not settled yet", id)
+			return nil, app.CodeNotFound.Errorf("job %d is %s, not settled", id, j.Status)
 		}
 		return res, nil
 	case len(parts) == 2 && parts[0] == "labeler":
@@ -65,7 +77,10 @@ func (m *Module) Query(r store.Reader, path string, _ url.Values) (any, error) {
 		if err != nil {
 			return nil, app.CodeBadQuery.Errorf("%v", err)
 		}
-		l, ok := getLabeler(r, a)
+		l, ok, err := getLabeler(r, a)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			return nil, app.CodeNotFound.Errorf("labeler %s has no stake or history", a)
 		}
@@ -79,15 +94,67 @@ func (m *Module) Query(r store.Reader, path string, _ url.Values) (any, error) {
 		if err != nil {
 			return nil, app.CodeBadQuery.Errorf("%v", err)
 		}
-		as, ok := getAssignment(r, id, a)
+		as, ok, err := getAssignment(r, id, a)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			return nil, app.CodeNotFound.Errorf("%s has no assignment in job %d", a, id)
 		}
 		return as, nil
 	case len(parts) == 1 && parts[0] == "params":
-		return m.params(r), nil
+		return m.params(r)
 	}
 	return nil, app.CodeBadQuery.Errorf("unknown label query %q (want job/ID, jobs, results/ID, labeler/ADDR, assignment/ID/ADDR or params)", path)
+}
+
+// notFound turns the module's "job not found" into the app's not-found
+// code, which the API answers with 404.
+func notFound(err error) error {
+	if app.CodeOf(err) == CodeJobNotFound {
+		return app.CodeNotFound.Errorf("%v", err)
+	}
+	return err
+}
+
+// listJobs answers "jobs": at most limit jobs with ids above after.
+func listJobs(r store.Reader, q url.Values) (JobList, error) {
+	out := JobList{Jobs: []Job{}}
+	limit := DefaultPage
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPage {
+			return out, app.CodeBadQuery.Errorf("limit %q: want 1 to %d", s, MaxPage)
+		}
+		limit = n
+	}
+	var after uint64
+	if s := q.Get("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return out, app.CodeBadQuery.Errorf("after %q: want a job id", s)
+		}
+		after = n
+	}
+	var bad error
+	start := u64key(prefixJob, after+1)
+	if after == ^uint64(0) {
+		return out, nil
+	}
+	r.Iterate(start, store.PrefixEnd(prefixJob), func(_, v []byte) bool {
+		if len(out.Jobs) == limit {
+			out.Next = out.Jobs[len(out.Jobs)-1].ID
+			return false
+		}
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			bad = fmt.Errorf("label: corrupt job record: %w", err)
+			return false
+		}
+		out.Jobs = append(out.Jobs, j)
+		return true
+	})
+	return out, bad
 }
 
 func parseID(s string) (uint64, error) {
@@ -101,7 +168,7 @@ func parseID(s string) (uint64, error) {
 // SettledResults returns a settled job's results (labels, root, payments)
 // for other modules, e.g. an attestation that names the labeling job its
 // dataset came from; ok is false while the job is open or unknown.
-func (m *Module) SettledResults(r store.Reader, job uint64) (res Results, ok bool) {
-	ok = getJSON(r, u64key(prefixResult, job), &res)
-	return res, ok
+func (m *Module) SettledResults(r store.Reader, job uint64) (res Results, ok bool, err error) {
+	ok, err = getJSON(r, u64key(prefixResult, job), &res)
+	return res, ok, err
 }

@@ -7,7 +7,67 @@ import (
 
 	"emergence/app"
 	"emergence/label/aggregate/fixedds"
+	"emergence/store"
 )
+
+// openAssignments returns a job's assignments in key order (labeler
+// address), the same on every node.
+func openAssignments(r store.Reader, job uint64) ([]*Assignment, error) {
+	var asgs []*Assignment
+	var err error
+	start := u64key(prefixAssign, job)
+	r.Iterate(start, u64key(prefixAssign, job+1), func(_, v []byte) bool {
+		var as Assignment
+		if e := json.Unmarshal(v, &as); e != nil {
+			err = fmt.Errorf("label: corrupt assignment in job %d: %w", job, e)
+			return false
+		}
+		asgs = append(asgs, &as)
+		return true
+	})
+	return asgs, err
+}
+
+// runDS runs integer Dawid–Skene within the job's iteration bound, charging
+// one iteration's work for set-up and then each iteration before it runs.
+func runDS(ctx *app.Context, in fixedds.Input, p Params, iters uint32) (*fixedds.Result, error) {
+	perIter := fixedds.IterationWork(uint64(len(in.Labels)), uint64(in.Workers), uint64(in.Items), uint64(in.Classes)) * GasPerWork
+	if err := ctx.ConsumeGas(perIter, "dawid-skene set-up"); err != nil {
+		return nil, err
+	}
+	return fixedds.DawidSkene(in, fixedds.Params{
+		MaxIter:   int(iters),
+		Smoothing: int64(p.SmoothingMilli) * fixedds.One / 1000,
+		BeforeIteration: func(int) error {
+			return ctx.ConsumeGas(perIter, "dawid-skene iteration")
+		},
+	})
+}
+
+// checkGold compares the requester's gold with a gold-free Dawid–Skene run:
+// a gold answer is overturned when the labelers' consensus puts at least
+// GoldOverturnPermille of an item's posterior on another class and the
+// item has at least GoldCheckMinLabels labels. It returns the per-item gold
+// that survives (fixedds.NoGold elsewhere) and the overturned items.
+func checkGold(free *fixedds.Result, gold []GoldItem, perItem []uint32, p Params, items int) ([]int32, []uint32) {
+	isGold := make([]int32, items)
+	for i := range isGold {
+		isGold[i] = fixedds.NoGold
+	}
+	var overturned []uint32
+	for _, g := range gold {
+		K := free.K
+		best := free.Labels[g.Item]
+		post := free.Post[int(g.Item)*K+int(best)]
+		if perItem[g.Item] >= p.GoldCheckMinLabels && uint32(best) != g.Class &&
+			post >= fixedds.MulDiv(int64(p.GoldOverturnPermille), fixedds.One, 1000) {
+			overturned = append(overturned, g.Item)
+			continue
+		}
+		isGold[g.Item] = int32(g.Class)
+	}
+	return isGold, overturned
+}
 
 func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	var msg JobMsg
@@ -19,7 +79,7 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	if j.Status != StatusOpen {
-		return CodeAlreadySettled.Errorf("job %d", j.ID)
+		return CodeAlreadySettled.Errorf("job %d is %s", j.ID, j.Status)
 	}
 	if ctx.Height <= j.RevealDeadline {
 		return CodeTooEarly.Errorf("job %d settles after height %d (now %d)", j.ID, j.RevealDeadline, ctx.Height)
@@ -27,33 +87,31 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	if !j.GoldRevealed && ctx.Height <= j.GoldDeadline {
 		return CodeTooEarly.Errorf("job %d waits for its gold until height %d (now %d)", j.ID, j.GoldDeadline, ctx.Height)
 	}
-	p := m.params(ctx.KV)
-
-	// Assignments in key order (labeler address), the same on every node.
-	var asgs []*Assignment
-	var nLabels uint64
-	start := u64key(prefixAssign, j.ID)
-	var decodeErr error
-	ctx.KV.Iterate(start, u64key(prefixAssign, j.ID+1), func(_, v []byte) bool {
-		var as Assignment
-		if err := json.Unmarshal(v, &as); err != nil {
-			decodeErr = fmt.Errorf("corrupt assignment: %w", err)
-			return false
-		}
-		asgs = append(asgs, &as)
-		if as.Revealed {
-			nLabels += uint64(len(as.Answers))
-		}
-		return true
-	})
-	if decodeErr != nil {
-		return decodeErr
+	if ctx.Height > j.ExpiryHeight {
+		return CodeWindowClosed.Errorf("job %d expired at height %d (now %d): send label/expire", j.ID, j.ExpiryHeight, ctx.Height)
 	}
-	if err := ctx.ConsumeGas(nLabels*GasPerLabel, "settlement"); err != nil {
+	p, err := m.params(ctx.KV)
+	if err != nil {
 		return err
 	}
+	// Bookkeeping is charged from the job's own counts before any of it
+	// runs; Dawid–Skene is charged per iteration, storage per byte.
+	fixed, _ := settleCost(uint64(j.Items), j.AssignedLabels, uint64(j.Assignments), uint64(len(j.Classes)))
+	if err := ctx.ConsumeGas(fixed-GasSettle, "settlement"); err != nil {
+		return err
+	}
+	asgs, err := openAssignments(ctx.KV, j.ID)
+	if err != nil {
+		return err
+	}
+	var gold []GoldItem
+	if j.GoldRevealed {
+		if gold, err = getGold(ctx.KV, j.ID); err != nil {
+			return err
+		}
+	}
 
-	res := &Results{Job: j.ID, GoldUsed: j.GoldRevealed, Height: ctx.Height}
+	res := &Results{Job: j.ID, Height: ctx.Height}
 	res.Labels = make([]int32, j.Items)
 	for i := range res.Labels {
 		res.Labels[i] = -1
@@ -62,15 +120,11 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	for i := range isGold {
 		isGold[i] = fixedds.NoGold
 	}
-	if j.GoldRevealed {
-		for _, g := range j.Gold {
-			isGold[g.Item] = int32(g.Class)
-		}
-	}
 
-	// Integer Dawid–Skene over the revealed answers, gold pinned.
+	// Integer Dawid–Skene over the revealed answers.
 	in := fixedds.Input{Items: int(j.Items), Classes: len(j.Classes)}
 	worker := make([]int, len(asgs))
+	perItem := make([]uint32, j.Items)
 	for n, as := range asgs {
 		worker[n] = -1
 		if !as.Revealed {
@@ -79,39 +133,72 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 		worker[n] = in.Workers
 		for k, it := range as.Items {
 			in.Labels = append(in.Labels, fixedds.Label{Worker: int32(in.Workers), Item: int32(it), Class: int32(as.Answers[k])})
+			perItem[it]++
 		}
 		in.Workers++
 	}
 	var skills []int64
 	if in.Workers > 0 {
-		if j.GoldRevealed {
+		// Gold is a claim by an interested party: check it against the
+		// labelers' gold-free consensus first, then pin what survives.
+		if len(gold) > 0 {
+			free, err := runDS(ctx, in, p, j.Iterations)
+			if err != nil {
+				return fmt.Errorf("settle job %d: %w", j.ID, err)
+			}
+			isGold, res.GoldOverturned = checkGold(free, gold, perItem, p, int(j.Items))
+			res.GoldWrong = uint64(len(res.GoldOverturned))*1000 > uint64(p.BadGoldPermille)*uint64(len(gold))
 			in.Gold = isGold
 		}
-		dr, err := fixedds.DawidSkene(in, fixedds.Params{Smoothing: int64(p.SmoothingMilli) * fixedds.One / 1000})
+		dr, err := runDS(ctx, in, p, j.Iterations)
 		if err != nil {
 			return fmt.Errorf("settle job %d: %w", j.ID, err)
 		}
 		res.Iterations = dr.Iterations
 		skills = dr.WorkerSkill
-		labeled := make([]bool, j.Items)
-		for _, l := range in.Labels {
-			labeled[l.Item] = true
-		}
 		for i := range res.Labels {
-			if labeled[i] || isGold[i] != fixedds.NoGold {
+			if perItem[i] > 0 || isGold[i] != fixedds.NoGold {
 				res.Labels[i] = dr.Labels[i]
 			}
+		}
+	} else {
+		for _, g := range gold {
+			isGold[g.Item] = int32(g.Class)
+		}
+	}
+	for _, g := range isGold {
+		if g != fixedds.NoGold {
+			res.GoldUsed = true
+			break
 		}
 	}
 	root := ResultsRoot(j.ID, res.Labels)
 	res.Root = hex.EncodeToString(root[:])
 
-	// Pay, slash and update reputations.
-	for n, as := range asgs {
-		l, _ := getLabeler(ctx.KV, as.Labeler)
-		if l.Open > 0 {
-			l.Open--
+	// Pay, slash (a share of the stake each assignment put at risk), release
+	// the locks and update reputations.
+	slash := func(l *labelerRecord, o *Outcome, amount uint64) error {
+		o.Slashed = amount
+		if amount == 0 {
+			return nil
 		}
+		if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, amount); err != nil {
+			return fmt.Errorf("slash %s: %w", o.Labeler, err)
+		}
+		l.Stake -= amount
+		l.Slashed += amount
+		res.Slashed += amount
+		return nil
+	}
+	for n, as := range asgs {
+		l, _, err := getLabeler(ctx.KV, as.Labeler)
+		if err != nil {
+			return err
+		}
+		if l.Open == 0 || l.Locked < as.Risk {
+			return fmt.Errorf("label: corrupt state: labeler %s holds %d open assignments and %d uemg locked, job %d assignment risks %d", as.Labeler, l.Open, l.Locked, j.ID, as.Risk)
+		}
+		l.Open--
 		l.Jobs++
 		o := Outcome{Labeler: as.Labeler, Labels: uint32(len(as.Items)), Revealed: as.Revealed}
 		var repSkill uint64
@@ -136,14 +223,8 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 				(int64(o.GoldCorrect)*K-int64(o.GoldTotal))*1000 < int64(p.GoldKappaPermille)*int64(o.GoldTotal)*(K-1)
 			switch {
 			case failed:
-				o.Slashed = l.Stake * uint64(p.SlashPermille) / 1000
-				if o.Slashed > 0 {
-					if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, o.Slashed); err != nil {
-						return fmt.Errorf("slash %s: %w", as.Labeler, err)
-					}
-					l.Stake -= o.Slashed
-					l.Slashed += o.Slashed
-					res.Slashed += o.Slashed
+				if err := slash(l, &o, as.Risk*uint64(p.SlashPermille)/1000); err != nil {
+					return err
 				}
 			case o.SkillPermille >= int32(p.MinSkillPermille):
 				o.Paid = uint64(fixedds.MulDiv(int64(j.RewardPerLabel*uint64(len(as.Items))), skill, fixedds.One))
@@ -161,20 +242,15 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 				l.Earned += o.Paid
 			}
 			l.Labels += uint64(len(as.Answers))
-		} else {
-			o.Slashed = l.Stake * uint64(p.NoRevealSlashPermille) / 1000
-			if o.Slashed > 0 {
-				if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, o.Slashed); err != nil {
-					return fmt.Errorf("slash %s: %w", as.Labeler, err)
-				}
-				l.Stake -= o.Slashed
-				l.Slashed += o.Slashed
-				res.Slashed += o.Slashed
-			}
+		} else if err := slash(l, &o, as.Risk*uint64(p.NoRevealSlashPermille)/1000); err != nil {
+			return err
 		}
+		l.Locked -= as.Risk
 		l.SkillSum += repSkill
 		l.Reputation = uint32(l.SkillSum / l.Jobs)
-		putLabeler(ctx.KV, l)
+		if err := putLabeler(ctx, l); err != nil {
+			return err
+		}
 		res.Outcomes = append(res.Outcomes, o)
 	}
 	if res.Paid > j.Budget {
@@ -182,7 +258,8 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	}
 	res.Refunded = j.Budget - res.Paid
 	refund := res.Refunded
-	if j.GoldRevealed {
+	// The bond is lost when the gold was never revealed or was shown wrong.
+	if j.GoldRevealed && !res.GoldWrong {
 		refund += j.Bond
 	} else if j.Bond > 0 {
 		res.BondForfeited = j.Bond
@@ -196,9 +273,64 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 		}
 	}
 	j.Status = StatusSettled
-	putJob(ctx.KV, j)
-	ctx.KV.Set(u64key(prefixResult, j.ID), app.MustJSON(res))
+	if err := putJob(ctx, j); err != nil {
+		return err
+	}
+	if err := setCharged(ctx, u64key(prefixResult, j.ID), app.MustJSON(res), "results"); err != nil {
+		return err
+	}
 	ctx.Emit("label_settle", "job", fmt.Sprint(j.ID), "root", res.Root, "paid", fmt.Sprint(res.Paid),
-		"refunded", fmt.Sprint(res.Refunded), "slashed", fmt.Sprint(res.Slashed), "gold_used", fmt.Sprint(res.GoldUsed))
+		"refunded", fmt.Sprint(res.Refunded), "slashed", fmt.Sprint(res.Slashed), "gold_used", fmt.Sprint(res.GoldUsed),
+		"gold_overturned", fmt.Sprint(len(res.GoldOverturned)), "gold_wrong", fmt.Sprint(res.GoldWrong))
+	return nil
+}
+
+// handleExpire closes a job nobody settled before its expiry height: the
+// requester gets budget and bond back and every labeler's stake at risk in
+// it is released, with no payments, slashes or reputation changes.
+func (m *Module) handleExpire(ctx *app.Context, raw json.RawMessage) error {
+	var msg JobMsg
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	j, err := getJob(ctx.KV, msg.Job)
+	if err != nil {
+		return err
+	}
+	if j.Status != StatusOpen {
+		return CodeAlreadySettled.Errorf("job %d is %s", j.ID, j.Status)
+	}
+	if ctx.Height <= j.ExpiryHeight {
+		return CodeTooEarly.Errorf("job %d expires after height %d (now %d)", j.ID, j.ExpiryHeight, ctx.Height)
+	}
+	if err := ctx.ConsumeGas(uint64(j.Assignments)*GasPerAssignment+j.AssignedLabels*GasPerLabel, "expiry"); err != nil {
+		return err
+	}
+	asgs, err := openAssignments(ctx.KV, j.ID)
+	if err != nil {
+		return err
+	}
+	for _, as := range asgs {
+		l, _, err := getLabeler(ctx.KV, as.Labeler)
+		if err != nil {
+			return err
+		}
+		if l.Open == 0 || l.Locked < as.Risk {
+			return fmt.Errorf("label: corrupt state: labeler %s holds %d open assignments and %d uemg locked, job %d assignment risks %d", as.Labeler, l.Open, l.Locked, j.ID, as.Risk)
+		}
+		l.Open--
+		l.Locked -= as.Risk
+		if err := putLabeler(ctx, l); err != nil {
+			return err
+		}
+	}
+	if err := m.bank.Release(ctx.KV, Escrow, j.Requester, j.Budget+j.Bond); err != nil {
+		return fmt.Errorf("refund: %w", err)
+	}
+	j.Status = StatusExpired
+	if err := putJob(ctx, j); err != nil {
+		return err
+	}
+	ctx.Emit("label_expire", "job", fmt.Sprint(j.ID), "refunded", fmt.Sprint(j.Budget+j.Bond), "assignments", fmt.Sprint(len(asgs)))
 	return nil
 }

@@ -405,8 +405,8 @@ func (w *Worker) Run(ctx context.Context) (*Report, error) {
 		if err := w.Chain.Query(ctx, label.Name, "labeler/"+who.String(), nil, &lb); err != nil && !errors.Is(err, client.ErrNotFound) {
 			return rep, fmt.Errorf("labeler: %w", err)
 		}
-		if lb.Stake == 0 || lb.Stake < job.MinStake {
-			return rep, fmt.Errorf("%w: stake %d uemg, job %d needs %d uemg", ErrNoStake, lb.Stake, job.ID, job.MinStake)
+		if free := lb.Stake - lb.Locked; free == 0 || free < job.MinStake {
+			return rep, fmt.Errorf("%w: free stake %d uemg (%d at risk in open jobs), job %d puts %d uemg at risk", ErrNoStake, free, lb.Locked, job.ID, job.MinStake)
 		}
 		w.printf("requesting work in job %d...\n", job.ID)
 		if err := w.send(ctx, "label/request", label.JobMsg{Job: w.Job}); err != nil {

@@ -111,10 +111,10 @@ func TestDevnetJob(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	send("alice", "label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: secret.Gold, Salt: secret.Salt})
 	if err := c.WaitHeight(ctx, job.RevealDeadline); err != nil {
 		t.Fatal(err)
 	}
+	send("alice", "label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: secret.Gold, Salt: secret.Salt})
 	send("bob", "label/settle", label.JobMsg{Job: 1})
 	var res label.Results
 	if err := c.Query(ctx, "label", "results/1", nil, &res); err != nil {

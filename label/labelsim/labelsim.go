@@ -399,7 +399,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if rep.Evaluated > 0 {
 		rep.Accuracy = float64(correct) / float64(rep.Evaluated)
 	}
-	if err := rep.offline(e.agents, m.truth, m.isGold, K); err != nil {
+	if err := rep.offline(e.agents, m.truth, m.isGold, m.res.GoldOverturned, K); err != nil {
 		return nil, err
 	}
 	fee := int64(client.MinFee(txGas))
@@ -504,10 +504,10 @@ func (e *env) runJob(ctx context.Context, spec jobSpec, first bool) (*jobRun, er
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if _, err := send(ctx, e.cl, e.reqKey, txGas, "label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: secret.Gold, Salt: secret.Salt}); err != nil {
+	if err := e.cl.WaitHeight(ctx, jr.job.RevealDeadline); err != nil {
 		return nil, err
 	}
-	if err := e.cl.WaitHeight(ctx, jr.job.RevealDeadline); err != nil {
+	if _, err := send(ctx, e.cl, e.reqKey, txGas, "label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: secret.Gold, Salt: secret.Salt}); err != nil {
 		return nil, err
 	}
 	if _, err := send(ctx, e.cl, e.reqKey, 50_000_000, "label/settle", label.JobMsg{Job: id}); err != nil {
@@ -529,8 +529,10 @@ func (e *env) runJob(ctx context.Context, spec jobSpec, first bool) (*jobRun, er
 	return jr, nil
 }
 
-// offline scores majority vote and float DS on the agents' labels.
-func (r *Report) offline(agents []*agent, truth []int, isGold []bool, K int) error {
+// offline scores majority vote and float DS on the agents' labels, with
+// the gold settlement pinned (the gold its consensus check did not
+// overturn).
+func (r *Report) offline(agents []*agent, truth []int, isGold []bool, overturned []uint32, K int) error {
 	var labels []aggregate.Label
 	for w, a := range agents {
 		for k, it := range a.items {
@@ -550,6 +552,9 @@ func (r *Report) offline(agents []*agent, truth []int, isGold []bool, K int) err
 		if isGold[i] {
 			gold[i] = truth[i]
 		}
+	}
+	for _, i := range overturned {
+		gold[i] = aggregate.NoGold
 	}
 	score := func(res *aggregate.Result) float64 {
 		c, n := 0, 0
