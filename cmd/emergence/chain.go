@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -58,9 +57,25 @@ func (g *globals) nodeError(err error) error {
 // request, or a failure to reach it.
 func nodeFailure(err error) bool {
 	var ae *client.APIError
-	var ue *url.Error
-	var oe *net.OpError
-	return errors.As(err, &ae) || errors.As(err, &ue) || errors.As(err, &oe)
+	return errors.As(err, &ae) || client.Unreachable(err)
+}
+
+// workerBackoff is client.WorkerBackoff; tests shorten it.
+var workerBackoff = client.WorkerBackoff
+
+// reachNode is how every worker (labeler, miner, validator) starts: it
+// waits for the node at --node with client.WorkerBackoff, saying so on
+// stderr, and fails with exit status 4 and a hint if the node never
+// answers.
+func (g *globals) reachNode(ctx context.Context, role string) error {
+	b := workerBackoff
+	err := g.client().Reach(ctx, b, func(attempt int, err error, next time.Duration) {
+		fmt.Fprintf(g.stderr, "%s: no node at %s (attempt %d of %d); retrying in %s\n", role, g.nodeAddr(), attempt, b.Attempts, next)
+	})
+	if err != nil {
+		return g.nodeError(err)
+	}
+	return nil
 }
 
 // signer returns the key named by a --from flag.

@@ -597,6 +597,9 @@ for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
 				ans = &labeler.TerminalAnswerer{In: bufio.NewReader(g.stdin), Out: g.stderr, ImageDir: dir}
 			}
 			ctx := cmd.Context()
+			if err := g.reachNode(ctx, "labeler"); err != nil {
+				return err
+			}
 			if stake != "" {
 				if err := labelerStake(cmd, g, key, stake); err != nil {
 					return err

@@ -74,6 +74,9 @@ Example:
 			if err != nil {
 				return err
 			}
+			if err := g.reachNode(cmd.Context(), "miner"); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return failf("pass a free address with --listen", "listen: %w", err)
@@ -145,6 +148,9 @@ Example:
 			}
 			key, addr, err := g.signer(f.from)
 			if err != nil {
+				return err
+			}
+			if err := g.reachNode(cmd.Context(), "validator"); err != nil {
 				return err
 			}
 			v := &classify.Validator{Client: g.client(), Key: key, NetUID: netuid, Data: d, Sample: sample, Copy: copyW, Log: g.stderr}
