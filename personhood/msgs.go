@@ -61,7 +61,7 @@ type RevokeMsg struct {
 
 // MaxRevoke is the most enrolments one suspend-operator or revoke message
 // revokes.
-const MaxRevoke = 500
+const MaxRevoke = 250
 
 // ClaimMsg claims epoch Epoch's UBI grant for Recipient.
 type ClaimMsg struct {

@@ -86,7 +86,7 @@ const (
 	GasSuspend   = 50_000
 	// GasRevokeEach is charged per enrolment a suspension revokes (one
 	// tree path of TreeDepth hashes and writes).
-	GasRevokeEach = 30_000
+	GasRevokeEach = 60_000
 	GasClaim      = 400_000
 	GasProve      = 400_000
 )

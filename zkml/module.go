@@ -16,20 +16,30 @@ import (
 	"emergence/zkml/verifier"
 )
 
-// Gas costs. A Groth16 verification (three pairings' worth of Miller loop
-// and final exponentiation, plus point decoding) takes 3–5 ms on one core;
-// at the chain's 10 gas per byte that is priced like a 30 KB transaction.
+// Gas costs, each an upper bound on the work it pays for at ≤ 20 ns per
+// gas unit (BenchmarkGasZKML runs the worst case: a key with the
+// verifier's limit of four commitments, decoded on a cold cache). A
+// verification is charged GasDecodeKey (the key is decoded again whenever
+// the node's cache misses: subgroup checks and the e(α, β) pairing),
+// GasVerify (the pairing product, public inputs fixed per circuit kind)
+// and GasPerCommitment for each commitment of the key (its proof of
+// knowledge adds two Miller loops and a hash).
 const (
-	GasRegister       = 50_000
-	GasPerKeyByte     = 20
-	GasAttest         = 20_000
-	GasInfer          = 20_000
-	GasBind           = 20_000
-	GasVerify         = 300_000
+	GasRegister      = 50_000
+	GasPerKeyByte    = 20
+	GasDecodeKey     = 150_000
+	GasAttest        = 20_000
+	GasInfer         = 20_000
+	GasBind          = 20_000
+	GasVerify        = 150_000
+	GasPerCommitment = 50_000
+	// GasBindingCheck pays for the QA-NIZK's three-pairing check.
+	GasBindingCheck   = 150_000
 	MaxNameLen        = 64
 	MaxProvenanceRoot = 64 // hex digits
 	// NumPublics is the number of public inputs of the exam and inference
-	// circuits: commitment, exam or input digest, claim or class, submitter.
+	// circuits: commitment, exam statement or input digest, claim or class,
+	// submitter.
 	NumPublics = 4
 	// NumLinkPublics is the link circuit's: the model commitment and the
 	// submitter.
@@ -173,7 +183,7 @@ func checkKey(ctx *app.Context, vk []byte, publics int) (string, error) {
 	if len(vk) > verifier.MaxVKBytes {
 		return "", CodeKeyTooLarge.Errorf("%d bytes, at most %d", len(vk), verifier.MaxVKBytes)
 	}
-	if err := ctx.ConsumeGas(uint64(len(vk))*GasPerKeyByte, "verifying key"); err != nil {
+	if err := ctx.ConsumeGas(GasDecodeKey+uint64(len(vk))*GasPerKeyByte, "verifying key"); err != nil {
 		return "", err
 	}
 	k, err := verifier.DecodeVK(vk)
@@ -215,6 +225,9 @@ func (m *Module) register(ctx *app.Context, c Circuit) error {
 	c.VKHash = h
 	if c.Kind == KindInference {
 		if c.LinkVKHash, err = checkKey(ctx, c.LinkVK, NumLinkPublics); err != nil {
+			return err
+		}
+		if err := ctx.ConsumeGas(GasDecodeKey, "binding key"); err != nil {
 			return err
 		}
 		if _, err := verifier.DecodeBindingVK(c.BindingVK); err != nil {
@@ -281,6 +294,9 @@ func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*b
 	}
 	k, err := m.decodedKey(c)
 	if err == nil {
+		if err := commitmentGas(ctx, k); err != nil {
+			return "", err
+		}
 		if binding != nil {
 			err = verifier.VerifyBound(k, proof, publics, binding)
 		} else {
@@ -293,14 +309,20 @@ func (m *Module) verify(ctx *app.Context, c *Circuit, proof []byte, publics []*b
 	return hex.EncodeToString(h[:]), nil
 }
 
-// checkProof bounds a proof's size and charges GasVerify. It returns the
-// proof's hash.
+// checkProof bounds a proof's size and charges GasDecodeKey and GasVerify.
+// It returns the proof's hash.
 func (m *Module) checkProof(ctx *app.Context, proof []byte) ([32]byte, error) {
 	h := sha256.Sum256(proof)
 	if len(proof) == 0 || len(proof) > verifier.MaxProofBytes {
 		return h, CodeMalformedProof.Errorf("%d bytes, at most %d", len(proof), verifier.MaxProofBytes)
 	}
-	return h, ctx.ConsumeGas(GasVerify, "proof verification")
+	return h, ctx.ConsumeGas(GasDecodeKey+GasVerify, "proof verification")
+}
+
+// commitmentGas charges GasPerCommitment for each commitment of a decoded
+// key, before the proof is checked against it.
+func commitmentGas(ctx *app.Context, k *verifier.Key) error {
+	return ctx.ConsumeGas(GasPerCommitment*uint64(len(k.CommitmentKeys)), "proof commitments")
 }
 
 // verifyCode maps a verifier error to the module's result code.
@@ -469,13 +491,16 @@ func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 	if _, err := m.checkProof(ctx, msg.LinkProof); err != nil {
 		return err
 	}
-	// The pairing check of the QA-NIZK costs about one more verification.
-	if err := ctx.ConsumeGas(GasVerify, "binding check"); err != nil {
+	// The binding key's two G2 points and the QA-NIZK's pairing check.
+	if err := ctx.ConsumeGas(GasDecodeKey+GasBindingCheck, "binding check"); err != nil {
 		return err
 	}
 	lk, err := m.decoded(c.LinkVK, c.LinkVKHash)
 	if err != nil {
 		return verifyCode(err)
+	}
+	if err := commitmentGas(ctx, lk); err != nil {
+		return err
 	}
 	bvk, err := verifier.DecodeBindingVK(c.BindingVK)
 	if err != nil {
