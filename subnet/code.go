@@ -29,6 +29,7 @@ var (
 	CodeCommitReveal      = app.Code{Space: Name, Num: 19, Desc: "wrong weight-setting mode for this subnet"}
 	CodeInvalidAxon       = app.Code{Space: Name, Num: 20, Desc: "invalid axon address"}
 	CodeNotOwner          = app.Code{Space: Name, Num: 21, Desc: "only the subnet owner may do this"}
+	CodeTooManyCommits    = app.Code{Space: Name, Num: 22, Desc: "too many weight commits waiting for their reveal"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -55,5 +56,6 @@ func (m *Module) Codes() []app.Code {
 		CodeCommitReveal,
 		CodeInvalidAxon,
 		CodeNotOwner,
+		CodeTooManyCommits,
 	}
 }

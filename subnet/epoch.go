@@ -192,8 +192,13 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 		in.LastUpdate[uid] = uint64(nr.LastUpdate)
 		in.RegisteredAt[uid] = uint64(nr.RegisteredAt)
 		in.ValidatorPermit[uid] = nr.ValidatorPermit
-		if nr.Commit != nil && !nr.Commit.Expired && in.CommitBlock != nil {
-			in.CommitBlock[uid] = uint64(nr.Commit.Height)
+		if in.CommitBlock != nil {
+			for _, c := range nr.Commits { // oldest first
+				if !c.Expired {
+					in.CommitBlock[uid] = uint64(c.Height)
+					break
+				}
+			}
 		}
 	}
 	for _, rows := range []struct {
@@ -261,9 +266,8 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 	s.Epochs++
 	// Commits whose reveal window has passed expire.
 	for _, nr := range neurons {
-		if nr.Commit != nil && !nr.Commit.Expired && nr.Commit.Epoch+h.RevealPeriodEpochs < s.Epochs {
+		if nr.expireCommits(h.RevealPeriodEpochs, s.Epochs) > 0 {
 			ctx.Emit("subnet-commit-expired", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(nr.UID))
-			nr.Commit.Expired = true
 		}
 		saveNeuron(ctx.KV, s.NetUID, nr)
 	}

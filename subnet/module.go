@@ -641,7 +641,15 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 	if err := mayVote(s, n); err != nil {
 		return err
 	}
-	n.Commit = &Commit{Hash: strings.ToLower(msg.Hash), Height: ctx.Height, Epoch: s.Epochs}
+	c := Commit{Hash: strings.ToLower(msg.Hash), Height: ctx.Height, Epoch: s.Epochs}
+	if i := n.pendingCommit(s.Epochs); i >= 0 {
+		n.Commits[i] = c // a second commit in one epoch replaces the first
+	} else {
+		if n.unexpiredCommits() >= MaxPendingCommits {
+			return CodeTooManyCommits.Errorf("uid %d has %d commits waiting for their reveal on subnet %d", n.UID, MaxPendingCommits, s.NetUID)
+		}
+		n.Commits = append(n.Commits, c)
+	}
 	saveNeuron(ctx.KV, s.NetUID, n)
 	ctx.Emit("subnet-commit", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(n.UID), "epoch", fmt.Sprint(s.Epochs))
 	return nil
@@ -663,16 +671,25 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if n.Commit == nil {
-		return CodeNoCommit.Errorf("uid %d has no pending commit on subnet %d", n.UID, s.NetUID)
+	// Exactly one commit can be due: the one made RevealPeriodEpochs ago.
+	period := s.Hyper.RevealPeriodEpochs
+	ci := -1
+	if s.Epochs >= period {
+		ci = n.pendingCommit(s.Epochs - period)
 	}
-	due := n.Commit.Epoch + s.Hyper.RevealPeriodEpochs
-	if n.Commit.Expired {
-		return CodeRevealWindow.Errorf("commit of epoch %d expired: it had to be revealed in epoch %d; the subnet is in epoch %d", n.Commit.Epoch, due, s.Epochs)
+	if ci < 0 {
+		if len(n.Commits) == 0 {
+			return CodeNoCommit.Errorf("uid %d has no pending commit on subnet %d", n.UID, s.NetUID)
+		}
+		for _, c := range n.Commits {
+			if !c.Expired {
+				return CodeRevealWindow.Errorf("commit of epoch %d is revealed in epoch %d; the subnet is in epoch %d", c.Epoch, c.Epoch+period, s.Epochs)
+			}
+		}
+		c := n.Commits[len(n.Commits)-1]
+		return CodeRevealWindow.Errorf("commit of epoch %d expired: it had to be revealed in epoch %d; the subnet is in epoch %d", c.Epoch, c.Epoch+period, s.Epochs)
 	}
-	if s.Epochs != due {
-		return CodeRevealWindow.Errorf("commit of epoch %d is revealed in epoch %d; the subnet is in epoch %d", n.Commit.Epoch, due, s.Epochs)
-	}
+	commit := n.Commits[ci]
 	if len(msg.UIDs) != len(msg.Values) {
 		return CodeInvalidWeights.Errorf("%d uids but %d values", len(msg.UIDs), len(msg.Values))
 	}
@@ -681,8 +698,8 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 		return CodeInvalidWeights.Errorf("salt must be hex")
 	}
 	got := CommitHash(ctx.Signer, s.NetUID, msg.UIDs, msg.Values, salt)
-	if hex.EncodeToString(got[:]) != n.Commit.Hash {
-		return CodeRevealMismatch.Errorf("hash of the revealed weights is %x, committed %s", got, n.Commit.Hash)
+	if hex.EncodeToString(got[:]) != commit.Hash {
+		return CodeRevealMismatch.Errorf("hash of the revealed weights is %x, committed %s in epoch %d", got, commit.Hash, commit.Epoch)
 	}
 	if err := mayVote(s, n); err != nil {
 		return err
@@ -690,7 +707,10 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err := m.storeWeights(ctx, s, n, msg.UIDs, msg.Values); err != nil {
 		return err
 	}
-	n.Commit = nil
+	n.Commits = append(n.Commits[:ci], n.Commits[ci+1:]...)
+	if len(n.Commits) == 0 {
+		n.Commits = nil
+	}
 	saveNeuron(ctx.KV, s.NetUID, n)
 	return nil
 }

@@ -30,6 +30,8 @@ const (
 	MaxAxonLen = 128
 	// MaxNameLen bounds subnet names.
 	MaxNameLen = 64
+	// MaxPendingCommits bounds a neuron's unexpired weight commits.
+	MaxPendingCommits = 10
 )
 
 // Hyperparams are a subnet's parameters, fixed at creation.
@@ -167,8 +169,11 @@ func (s *Subnet) Price(h int64) uint64 {
 	return max(p, s.Hyper.MinBurn)
 }
 
-// Commit is a weight commit. An expired commit (its reveal window passed)
-// is kept until replaced so that a late reveal is told so.
+// Commit is a weight commit. A neuron holds at most one commit per epoch
+// and up to MaxPendingCommits unexpired ones, so a validator can commit
+// every epoch while earlier commits wait RevealPeriodEpochs for their
+// reveal. The newest expired commit (its reveal window passed) is kept so
+// that a late reveal is told so.
 type Commit struct {
 	Hash    string `json:"hash"`
 	Height  int64  `json:"height"`
@@ -193,8 +198,58 @@ type Neuron struct {
 	ValidatorTrust  uint16     `json:"validator_trust"`
 	// Emission is the total paid to the uid by the last epoch (the pruning score).
 	Emission uint64 `json:"emission"`
-	// Commit is the pending weight commit, if any.
-	Commit *Commit `json:"commit,omitempty"`
+	// Commits are the pending weight commits, oldest first.
+	Commits []Commit `json:"commits,omitempty"`
+}
+
+// pendingCommit returns the index of the unexpired commit made in epoch e,
+// or -1.
+func (n *Neuron) pendingCommit(e uint64) int {
+	for i := range n.Commits {
+		if c := &n.Commits[i]; !c.Expired && c.Epoch == e {
+			return i
+		}
+	}
+	return -1
+}
+
+// unexpiredCommits counts the commits still waiting for their reveal.
+func (n *Neuron) unexpiredCommits() int {
+	k := 0
+	for _, c := range n.Commits {
+		if !c.Expired {
+			k++
+		}
+	}
+	return k
+}
+
+// expireCommits marks the commits whose reveal epoch (commit epoch +
+// period) is before epoch, keeps only the newest expired one and reports
+// how many expired now.
+func (n *Neuron) expireCommits(period, epoch uint64) int {
+	expired, keep := 0, -1
+	for i := range n.Commits {
+		c := &n.Commits[i]
+		if !c.Expired && c.Epoch+period < epoch {
+			c.Expired = true
+			expired++
+		}
+		if c.Expired {
+			keep = i // commits are oldest first: the last expired is the newest
+		}
+	}
+	out := n.Commits[:0]
+	for i, c := range n.Commits {
+		if !c.Expired || i == keep {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	n.Commits = out
+	return expired
 }
 
 // EpochRecord is the stored summary of one epoch.
@@ -349,16 +404,16 @@ func loadNeuron(r store.Reader, net, uid uint16) (*Neuron, error) {
 func saveNeuron(kv store.KV, net uint16, n *Neuron) { kv.Set(neuronKey(net, n.UID), encodeNeuron(n)) }
 
 // neuronVersion tags the binary neuron encoding.
-const neuronVersion = 1
+const neuronVersion = 2
 
 // encodeNeuron is the compact binary form of a neuron record (it is read
 // and written for every uid at every epoch): version, uid, hotkey,
-// registered_at, last_update, stake, emission, flags (permit, active,
-// commit, commit expired), consensus, incentive, dividends, trust,
-// validator trust, then the commit (hash, height, epoch) if any, then the
-// axon (length-prefixed). Integers are big-endian.
+// registered_at, last_update, stake, emission, flags (permit, active),
+// consensus, incentive, dividends, trust, validator trust, the number of
+// commits (u8) and each commit (hash, height, epoch, expired byte), then
+// the axon (length-prefixed). Integers are big-endian.
 func encodeNeuron(n *Neuron) []byte {
-	b := make([]byte, 0, 96+len(n.Axon))
+	b := make([]byte, 0, 96+49*len(n.Commits)+len(n.Axon))
 	b = append(b, neuronVersion)
 	b = binary.BigEndian.AppendUint16(b, n.UID)
 	b = append(b, n.Hotkey[:]...)
@@ -373,30 +428,31 @@ func encodeNeuron(n *Neuron) []byte {
 	if n.Active {
 		flags |= 2
 	}
-	if n.Commit != nil {
-		flags |= 4
-		if n.Commit.Expired {
-			flags |= 8
-		}
-	}
 	b = append(b, flags)
 	for _, v := range []uint16{n.Consensus, n.Incentive, n.Dividends, n.Trust, n.ValidatorTrust} {
 		b = binary.BigEndian.AppendUint16(b, v)
 	}
-	if n.Commit != nil {
-		h, _ := hex.DecodeString(n.Commit.Hash) // validated as 32 bytes by the handler
+	b = append(b, byte(len(n.Commits))) // at most MaxPendingCommits + 1
+	for _, c := range n.Commits {
+		h, _ := hex.DecodeString(c.Hash) // validated as 32 bytes by the handler
 		var h32 [32]byte
 		copy(h32[:], h)
 		b = append(b, h32[:]...)
-		b = binary.BigEndian.AppendUint64(b, uint64(n.Commit.Height))
-		b = binary.BigEndian.AppendUint64(b, n.Commit.Epoch)
+		b = binary.BigEndian.AppendUint64(b, uint64(c.Height))
+		b = binary.BigEndian.AppendUint64(b, c.Epoch)
+		var e byte
+		if c.Expired {
+			e = 1
+		}
+		b = append(b, e)
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(n.Axon)))
 	return append(b, n.Axon...)
 }
 
 func decodeNeuron(b []byte) (*Neuron, error) {
-	const fixedLen = 1 + 2 + tx.AddressLen + 4*8 + 1 + 5*2
+	const fixedLen = 1 + 2 + tx.AddressLen + 4*8 + 1 + 5*2 + 1
+	const commitLen = 32 + 8 + 8 + 1
 	if len(b) < fixedLen+2 || b[0] != neuronVersion {
 		return nil, fmt.Errorf("corrupt neuron record (%d bytes)", len(b))
 	}
@@ -413,20 +469,27 @@ func decodeNeuron(b []byte) (*Neuron, error) {
 	n.Emission = u64()
 	flags := b[p]
 	p++
+	if flags&^3 != 0 {
+		return nil, fmt.Errorf("corrupt neuron record: flags %#x", flags)
+	}
 	n.ValidatorPermit, n.Active = flags&1 != 0, flags&2 != 0
 	n.Consensus, n.Incentive, n.Dividends, n.Trust, n.ValidatorTrust = u16(), u16(), u16(), u16(), u16()
-	if flags&4 != 0 {
-		if len(b) < p+32+16+2 {
-			return nil, fmt.Errorf("corrupt neuron record: short commit")
-		}
-		c := &Commit{Hash: hex.EncodeToString(b[p : p+32]), Expired: flags&8 != 0}
+	k := int(b[p])
+	p++
+	if len(b) < p+k*commitLen+2 {
+		return nil, fmt.Errorf("corrupt neuron record: %d commits in %d bytes", k, len(b)-p)
+	}
+	for range k {
+		c := Commit{Hash: hex.EncodeToString(b[p : p+32])}
 		p += 32
 		c.Height = int64(u64())
 		c.Epoch = u64()
-		n.Commit = c
-	}
-	if len(b) < p+2 {
-		return nil, fmt.Errorf("corrupt neuron record: no axon length")
+		if b[p] > 1 {
+			return nil, fmt.Errorf("corrupt neuron record: commit expired byte %d", b[p])
+		}
+		c.Expired = b[p] == 1
+		p++
+		n.Commits = append(n.Commits, c)
 	}
 	l := int(u16())
 	if len(b) != p+l {

@@ -446,3 +446,44 @@ func TestSetHyperparams(t *testing.T) {
 		t.Fatalf("tempo %d, next epoch %d (last %d)", got.Hyper.Tempo, got.NextEpoch, got.LastEpoch)
 	}
 }
+
+// TestCommitQueue: with a reveal period of N epochs a validator commits
+// every epoch and reveals each commit N epochs later; a second commit in
+// one epoch replaces the first; at most MaxPendingCommits wait at a time.
+func TestCommitQueue(t *testing.T) {
+	e := setup(t)
+	h := e.subnetInfo().Hyper
+	h.RevealPeriodEpochs = 2
+	e.ok("owner", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h})
+	salt := func(k int) []byte { return []byte(fmt.Sprint("salt-", k)) }
+	vals := func(k int) []uint16 { return []uint16{uint16(1000 * (k + 1)), 65535} }
+	uids := []uint16{2, 3}
+	first := e.subnetInfo().Epochs
+	e.ok("v1", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v1", uids, []uint16{1, 1}, salt(9))})
+	e.ok("v1", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v1", uids, vals(0), salt(0))}) // replaces
+	e.nextEpoch()
+	e.ok("v1", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v1", uids, vals(1), salt(1))})
+	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals(0), Salt: hex.EncodeToString(salt(0))}, subnet.CodeRevealWindow)
+	e.nextEpoch()
+	// Epoch first+2: only the first epoch's commit is due, and only its
+	// replacement opens it.
+	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: []uint16{1, 1}, Salt: hex.EncodeToString(salt(9))}, subnet.CodeRevealMismatch)
+	e.fail("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals(1), Salt: hex.EncodeToString(salt(1))}, subnet.CodeRevealMismatch)
+	e.ok("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals(0), Salt: hex.EncodeToString(salt(0))})
+	if w := e.neuronWeights(0); len(w) != 2 || w[0] != [2]uint16{2, 1000} || w[1] != [2]uint16{3, 65535} {
+		t.Fatalf("weights after the first reveal: %v", w)
+	}
+	e.nextEpoch()
+	e.ok("v1", "subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: uids, Values: vals(1), Salt: hex.EncodeToString(salt(1))})
+	if got := e.subnetInfo().Epochs; got != first+3 {
+		t.Fatalf("reveals ran in epoch %d, want %d", got, first+3)
+	}
+	// The queue is bounded.
+	h.RevealPeriodEpochs = 50
+	e.ok("owner", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h})
+	for k := 0; k < subnet.MaxPendingCommits; k++ {
+		e.ok("v2", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v2", uids, vals(k), salt(k))})
+		e.nextEpoch()
+	}
+	e.fail("v2", "subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hashHex("v2", uids, vals(0), salt(0))}, subnet.CodeTooManyCommits)
+}

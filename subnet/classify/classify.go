@@ -170,8 +170,8 @@ type Validator struct {
 
 	started    bool
 	commits    int
-	lastCommit int64 // epoch of the last commit attempt, -1 initially
-	pending    *pending
+	lastCommit int64     // epoch of the last commit attempt, -1 initially
+	pending    []pending // commits waiting for their reveal, oldest first
 	// LastScores are the scores of the last round (for reports).
 	LastScores []Score
 }
@@ -223,22 +223,32 @@ func (v *Validator) Step(ctx context.Context) error {
 	if s.Task != subnet.TaskClassify {
 		return fmt.Errorf("subnet %d runs task %q, not %q", v.NetUID, s.Task, subnet.TaskClassify)
 	}
-	if p := v.pending; p != nil && s.Epochs >= p.epoch+s.Hyper.RevealPeriodEpochs {
+	// Reveal the commit that is due (one per epoch; with a reveal period of
+	// N epochs up to N commits wait at a time).
+	for len(v.pending) > 0 && s.Epochs >= v.pending[0].epoch+s.Hyper.RevealPeriodEpochs {
+		p := v.pending[0]
+		if s.Epochs > p.epoch+s.Hyper.RevealPeriodEpochs {
+			v.logf("commit of epoch %d expired before its reveal", p.epoch)
+			v.pending = v.pending[1:]
+			continue
+		}
 		res, err := v.send(ctx, "subnet/reveal-weights", subnet.WeightsMsg{NetUID: v.NetUID, UIDs: p.uids, Values: p.values, Salt: hex.EncodeToString(p.salt)})
 		switch {
 		case err != nil:
 			return err
 		case res.Code == 0:
 			v.logf("revealed %d weights of epoch %d", len(p.uids), p.epoch)
-			v.pending = nil
-		case res.Codespace == subnet.Name && res.Code == subnet.CodeRevealWindow.Num && s.Epochs == p.epoch+s.Hyper.RevealPeriodEpochs-1:
-			// Too early after all: keep it.
+			v.pending = v.pending[1:]
+		case res.Codespace == subnet.Name && res.Code == subnet.CodeRevealWindow.Num:
+			// The epoch turned between the query and the reveal: the
+			// next step sees it expired or still early.
+			return nil
 		default:
 			v.logf("reveal failed: %s", res.Log)
-			v.pending = nil
+			v.pending = v.pending[1:]
 		}
 	}
-	if int64(s.Epochs) <= v.lastCommit || v.pending != nil || (v.MaxCommits > 0 && v.commits >= v.MaxCommits) {
+	if int64(s.Epochs) <= v.lastCommit || len(v.pending) >= subnet.MaxPendingCommits || (v.MaxCommits > 0 && v.commits >= v.MaxCommits) {
 		return nil
 	}
 	var mg subnet.Metagraph
@@ -310,7 +320,11 @@ func (v *Validator) Step(ctx context.Context) error {
 			}
 		}
 	}
-	v.pending = &pending{epoch: epoch, uids: uids, values: vals, salt: salt}
+	if k := len(v.pending); k > 0 && v.pending[k-1].epoch == epoch {
+		v.pending[k-1] = pending{epoch: epoch, uids: uids, values: vals, salt: salt} // replaced on chain
+	} else {
+		v.pending = append(v.pending, pending{epoch: epoch, uids: uids, values: vals, salt: salt})
+	}
 	v.commits++
 	v.logf("committed %d weights in epoch %d", len(uids), epoch)
 	return nil
