@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"testing"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -27,6 +26,18 @@ import (
 	"emergence/store"
 	"emergence/tx"
 )
+
+// TB is the part of testing.TB a Chain uses; *testing.T and *testing.B
+// are TBs, and so is a program's own reporter (the gas benchmark drives
+// chains outside tests).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	TempDir() string
+	Cleanup(func())
+}
 
 // ChainID used by test chains.
 const ChainID = "emergence-test"
@@ -53,7 +64,7 @@ type Options struct {
 
 // Chain is an app driven block by block.
 type Chain struct {
-	tb      testing.TB
+	tb      TB
 	opts    Options
 	App     *app.App
 	Store   *store.Store
@@ -77,13 +88,13 @@ func Addr(name string) tx.Address { _, a := Key(name); return a }
 // New starts a chain of some modules at height 0 with genesis applied.
 // modules[0] must be the bank, which collects the fees. Invariants are
 // checked after every block and at cleanup.
-func New(tb testing.TB, g Genesis, modules ...app.Module) *Chain {
+func New(tb TB, g Genesis, modules ...app.Module) *Chain {
 	tb.Helper()
 	return NewWithOptions(tb, Options{}, g, modules...)
 }
 
 // NewWithOptions is New with node settings.
-func NewWithOptions(tb testing.TB, opts Options, g Genesis, modules ...app.Module) *Chain {
+func NewWithOptions(tb TB, opts Options, g Genesis, modules ...app.Module) *Chain {
 	tb.Helper()
 	if len(modules) == 0 {
 		tb.Fatalf("apptest: no modules (modules[0] must be the bank)")
@@ -97,13 +108,13 @@ func NewWithOptions(tb testing.TB, opts Options, g Genesis, modules ...app.Modul
 
 // Full starts the whole chain as package chain composes it (the node's
 // module order, shared instances and fee collector) with genesis applied.
-func Full(tb testing.TB, g Genesis) *Chain {
+func Full(tb TB, g Genesis) *Chain {
 	tb.Helper()
 	cc := chain.New()
 	return start(tb, Options{}, g, cc.Fees(), cc.Modules())
 }
 
-func start(tb testing.TB, opts Options, g Genesis, fees app.FeeCollector, modules []app.Module) *Chain {
+func start(tb TB, opts Options, g Genesis, fees app.FeeCollector, modules []app.Module) *Chain {
 	tb.Helper()
 	c := &Chain{tb: tb, opts: opts, dir: tb.TempDir(), Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nonces: map[tx.Address]uint64{}, modules: modules, fees: fees}
 	c.open()
@@ -156,7 +167,7 @@ func (c *Chain) Reopen() {
 	c.open()
 }
 
-func mustJSON(tb testing.TB, v any) []byte {
+func mustJSON(tb TB, v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		tb.Fatalf("encode: %v", err)
@@ -173,7 +184,7 @@ func (c *Chain) check() {
 
 // Use makes the chain report to tb from now on (for fuzz targets, whose
 // per-input *testing.T differs from the *testing.F that built the chain).
-func (c *Chain) Use(tb testing.TB) { c.tb = tb }
+func (c *Chain) Use(tb TB) { c.tb = tb }
 
 // Height returns the last committed height.
 func (c *Chain) Height() int64 { h, _ := c.App.LastCommit(); return h }
@@ -233,6 +244,14 @@ func (c *Chain) Deliver(txs ...[]byte) []app.TxResult {
 // DeliverBlock is Deliver returning the whole block result.
 func (c *Chain) DeliverBlock(txs [][]byte) app.BlockResult {
 	c.tb.Helper()
+	r, _ := c.DeliverBlockTimed(txs)
+	return r
+}
+
+// DeliverBlockTimed is DeliverBlock also returning how long FinalizeBlock
+// and Commit took (the invariant check after them excluded).
+func (c *Chain) DeliverBlockTimed(txs [][]byte) (app.BlockResult, time.Duration) {
+	c.tb.Helper()
 	h := c.Height() + 1
 	c.Time = c.Time.Add(time.Second)
 	hash := sha256.Sum256([]byte(fmt.Sprintf("block %d", h)))
@@ -240,14 +259,16 @@ func (c *Chain) DeliverBlock(txs [][]byte) app.BlockResult {
 	prev := c.App.OnCommit
 	c.App.OnCommit = func(b app.BlockResult) { got = b }
 	defer func() { c.App.OnCommit = prev }()
+	start := time.Now()
 	if _, err := c.App.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Txs: txs, Height: h, Time: c.Time, Hash: hash[:]}); err != nil {
 		c.tb.Fatalf("FinalizeBlock %d: %v", h, err)
 	}
 	if _, err := c.App.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
 		c.tb.Fatalf("Commit %d: %v", h, err)
 	}
+	took := time.Since(start)
 	c.check()
-	return got
+	return got, took
 }
 
 // NextBlocks commits n empty blocks.

@@ -1,0 +1,24 @@
+package gasbench
+
+import "testing"
+
+// TestCasesRun runs every case once and checks each is a real measurement
+// (every measured transaction succeeded and used gas). Speed is what the
+// benchmark command reports, not what this test checks.
+func TestCasesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the largest jobs; run without -short")
+	}
+	for _, cs := range Cases() {
+		t.Run(cs.Kind+"/"+cs.Shape, func(t *testing.T) {
+			r, err := Run(cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Txs == 0 || r.Gas == 0 || r.Elapsed <= 0 {
+				t.Fatalf("result %+v", r)
+			}
+			t.Logf("%s (%s): %d txs, %d gas, %v, %.2f ns/gas", r.Kind, r.Shape, r.Txs, r.Gas, r.Elapsed, r.NsPerGas)
+		})
+	}
+}

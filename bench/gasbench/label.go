@@ -1,0 +1,290 @@
+package gasbench
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+
+	"emergence/app/apptest"
+	"emergence/label"
+)
+
+// job is the shape of a labeling job a case builds.
+type job struct {
+	items, perItem, batch, classes, labelers int
+	// gold items, every gold-th item (0: the minimum 5%).
+	goldEvery int
+	// last: measure only the last transactions of the measured stage
+	// (0: all), so that the measured block stays within the block gas
+	// limit.
+	last int
+}
+
+func (s job) labels() int { return s.items * s.perItem }
+
+// classNames returns n distinct 64-byte class names (the longest allowed).
+func classNames(n int) []string {
+	var out []string
+	for k := 0; k < n; k++ {
+		out = append(out, fmt.Sprintf("%064d", k))
+	}
+	return out
+}
+
+// truth is item i's true class; answerOf a labeler's answer: right four
+// times in five, else a class derived from the labeler and the item.
+func truth(i uint32, classes int) uint32 { return uint32(mix(uint64(i))) % uint32(classes) }
+
+func answerOf(w int, i uint32, classes int) uint32 {
+	h := mix(uint64(w)<<32 | uint64(i))
+	if h%5 != 0 {
+		return truth(i, classes)
+	}
+	return uint32(h>>8) % uint32(classes)
+}
+
+func mix(x uint64) uint64 {
+	b := sha256.Sum256(binary.BigEndian.AppendUint64(nil, x))
+	return binary.BigEndian.Uint64(b[:8])
+}
+
+var benchSalt = sha256.Sum256([]byte("emergence/gasbench"))
+
+func (s job) gold() []label.GoldItem {
+	every := s.goldEvery
+	if every == 0 {
+		every = 20
+	}
+	var g []label.GoldItem
+	for i := 0; i < s.items; i += every {
+		g = append(g, label.GoldItem{Item: uint32(i), Class: truth(uint32(i), s.classes)})
+	}
+	return g
+}
+
+func (s job) createMsg() label.CreateJobMsg {
+	man := hex.EncodeToString(benchSalt[:])
+	g := s.gold()
+	gc := label.GoldCommitment(man, g, benchSalt)
+	return label.CreateJobMsg{
+		Manifest: man, Items: uint32(s.items), Classes: classNames(s.classes), LabelsPerItem: uint32(s.perItem),
+		BatchSize: uint32(s.batch), RewardPerLabel: 1, MinStake: 1_000_000, GoldCommitment: hex.EncodeToString(gc[:]),
+		GoldCount: uint32(len(g)), CommitBlocks: 20, RevealBlocks: 10,
+	}
+}
+
+func (s job) genesis(p *label.Params) apptest.Genesis {
+	b := funded("l", s.labelers, 100_000_000)
+	b["req"] = 1 << 50
+	g := apptest.Genesis{Balances: b}
+	if p != nil {
+		g.Modules = map[string]any{label.Name: label.Genesis{Params: *p}}
+	}
+	return g
+}
+
+func labelerName(i int) string { return fmt.Sprintf("l%d", i) }
+
+// deliverAll delivers txs in blocks of at most 500 and fails on any error.
+func deliverAll(c *apptest.Chain, txs [][]byte) {
+	for len(txs) > 0 {
+		n := min(len(txs), 500)
+		for i, r := range c.Deliver(txs[:n]...) {
+			if r.Code != 0 {
+				fail("set-up tx %d failed: %s/%d: %s", i, r.Codespace, r.Code, r.Log)
+			}
+		}
+		txs = txs[n:]
+	}
+}
+
+// stage is how far run takes a job.
+type stage int
+
+const (
+	created stage = iota
+	staked
+	assigned
+	committed
+	revealed
+	goldRevealed
+)
+
+// run creates job 1 and takes it to stage; with measure set it returns the
+// transactions of stage instead of delivering them.
+func (s job) run(c *apptest.Chain, upTo stage, measure bool) [][]byte {
+	step := func(st stage, txs [][]byte) [][]byte {
+		if st == upTo && measure {
+			if s.last > 0 && s.last < len(txs) {
+				deliverAll(c, txs[:len(txs)-s.last])
+				txs = txs[len(txs)-s.last:]
+			}
+			return txs
+		}
+		deliverAll(c, txs)
+		return nil
+	}
+	if t := step(created, [][]byte{c.SignWith("req", 40_000_000, c.Msg("label/create-job", s.createMsg()))}); t != nil || upTo == created {
+		return t
+	}
+	var j label.Job
+	if err := c.Query("label/job/1", nil, &j); err != nil {
+		fail("job: %v", err)
+	}
+	var txs [][]byte
+	for i := 0; i < s.labelers; i++ {
+		txs = append(txs, c.SignWith(labelerName(i), 100_000, c.Msg("label/stake", label.StakeMsg{Amount: 2_000_000})))
+	}
+	if t := step(staked, txs); t != nil || upTo == staked {
+		return t
+	}
+	txs = nil
+	for i := 0; i < s.labelers; i++ {
+		txs = append(txs, c.SignWith(labelerName(i), 5_000_000, c.Msg("label/request", label.JobMsg{Job: 1})))
+	}
+	if t := step(assigned, txs); t != nil || upTo == assigned {
+		return t
+	}
+	asgs := make([]label.Assignment, s.labelers)
+	answers := make([][]uint32, s.labelers)
+	txs = nil
+	for i := range asgs {
+		a := apptest.Addr(labelerName(i))
+		if err := c.Query(fmt.Sprintf("label/assignment/1/%s", a), nil, &asgs[i]); err != nil {
+			fail("assignment: %v", err)
+		}
+		for _, it := range asgs[i].Items {
+			answers[i] = append(answers[i], answerOf(i, it, s.classes))
+		}
+		h := label.AnswerCommitment(1, a, asgs[i].Items, answers[i], benchSalt)
+		txs = append(txs, c.SignWith(labelerName(i), 200_000, c.Msg("label/commit", label.CommitMsg{Job: 1, Commitment: hex.EncodeToString(h[:])})))
+	}
+	if t := step(committed, txs); t != nil || upTo == committed {
+		return t
+	}
+	for c.Height() < j.CommitDeadline {
+		c.Deliver()
+	}
+	txs = nil
+	for i := range asgs {
+		txs = append(txs, c.SignWith(labelerName(i), 2_000_000, c.Msg("label/reveal", label.RevealMsg{Job: 1, Items: asgs[i].Items, Answers: answers[i], Salt: hex.EncodeToString(benchSalt[:])})))
+	}
+	if t := step(revealed, txs); t != nil || upTo == revealed {
+		return t
+	}
+	for c.Height() < j.RevealDeadline {
+		c.Deliver()
+	}
+	g := label.RevealGoldMsg{Job: 1, Gold: s.gold(), Salt: hex.EncodeToString(benchSalt[:])}
+	return step(goldRevealed, [][]byte{c.SignWith("req", 10_000_000, c.Msg("label/reveal-gold", g))})
+}
+
+// settleTx is the settle (or expire) transaction of job 1 with the job's
+// advertised settlement gas as its limit.
+func settleTx(c *apptest.Chain, kind string) [][]byte {
+	var j label.Job
+	if err := c.Query("label/job/1", nil, &j); err != nil {
+		fail("job: %v", err)
+	}
+	return [][]byte{c.SignWith(labelerName(0), j.SettleGas+1_000_000, c.Msg(kind, label.JobMsg{Job: 1}))}
+}
+
+func labelCases() []Case {
+	// The largest jobs a requester may create: 100,000 items (the item
+	// counts record), 1,000-item batches, 64 classes where settlement
+	// allows it.
+	wide := job{items: 100_000, perItem: 1, batch: 1_000, classes: 2, labelers: 100}
+	crowd := job{items: 100_000, perItem: 1, batch: 1_000, classes: 2, labelers: 2_000}
+	lastRequests := wide
+	lastRequests.last = 40
+	var cases []Case
+	cases = append(cases, Case{
+		Kind: "label/create-job", Shape: "10 jobs of 100,000 items, 2 classes of 64 bytes",
+		Genesis: wide.genesis(nil),
+		Prepare: func(c *apptest.Chain) [][]byte {
+			var txs [][]byte
+			for i := 0; i < 10; i++ {
+				txs = append(txs, c.SignWith("req", 40_000_000, c.Msg("label/create-job", wide.createMsg())))
+			}
+			return txs
+		},
+	})
+	stages := []struct {
+		kind  string
+		stage stage
+		shape string
+	}{
+		{"label/request", assigned, "the last 40 of 100 labelers filling a 100,000-item job, 1,000 items each (the last scan nearly every item)"},
+		{"label/commit", committed, "100 commitments to 1,000-item assignments"},
+		{"label/reveal", revealed, "100 reveals of 1,000 answers"},
+		{"label/reveal-gold", goldRevealed, "5,000 gold answers of a 100,000-item job"},
+	}
+	for _, st := range stages {
+		j := wide
+		if st.stage == assigned {
+			j = lastRequests
+		}
+		cases = append(cases, Case{Kind: st.kind, Shape: st.shape, Genesis: wide.genesis(nil),
+			Prepare: func(c *apptest.Chain) [][]byte { return j.run(c, st.stage, true) }})
+	}
+	cases = append(cases, Case{Kind: "label/stake", Shape: "2,000 new labelers", Genesis: crowd.genesis(nil),
+		Prepare: func(c *apptest.Chain) [][]byte { return crowd.run(c, staked, true) }})
+	cases = append(cases, Case{Kind: "label/unstake", Shape: "2,000 labelers, all their stake",
+		Genesis: crowd.genesis(nil),
+		Prepare: func(c *apptest.Chain) [][]byte {
+			crowd.run(c, staked, false)
+			var txs [][]byte
+			for i := 0; i < crowd.labelers; i++ {
+				txs = append(txs, c.SignWith(labelerName(i), 100_000, c.Msg("label/unstake", label.StakeMsg{Amount: 2_000_000})))
+			}
+			return txs
+		}})
+	settles := []struct {
+		shape string
+		job   job
+	}{
+		{"64 classes: 1,000 items × 5 labels, 10 labelers", job{items: 1_000, perItem: 5, batch: 500, classes: 64, labelers: 10}},
+		{"2 classes: 20,000 items × 10 labels, 200 labelers", job{items: 20_000, perItem: 10, batch: 1_000, classes: 2, labelers: 200}},
+		{"8 classes, one item per assignment: 500 items × 4 labels, 2,000 labelers", job{items: 500, perItem: 4, batch: 1, classes: 8, labelers: 2_000, goldEvery: 4}},
+	}
+	for _, st := range settles {
+		cases = append(cases, Case{Kind: "label/settle", Shape: st.shape, Genesis: st.job.genesis(nil),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				st.job.run(c, goldRevealed, false)
+				return settleTx(c, "label/settle")
+			}})
+	}
+	many := settles[2].job
+	cases = append(cases, Case{Kind: "label/expire", Shape: "2,000 assignments of one item", Genesis: many.genesis(shortExpiry()),
+		Prepare: func(c *apptest.Chain) [][]byte {
+			many.run(c, revealed, false)
+			toExpiry(c)
+			return settleTx(c, "label/expire")
+		}})
+	return cases
+}
+
+// shortExpiry are label params under which a job expires soon after its
+// reveal window.
+func shortExpiry() *label.Params {
+	p := label.DefaultParams()
+	p.GoldBlocks, p.ExpiryBlocks = 1, 1
+	return &p
+}
+
+func toExpiry(c *apptest.Chain) {
+	var j label.Job
+	if err := c.Query("label/job/1", nil, &j); err != nil {
+		fail("job: %v", err)
+	}
+	for c.Height() <= j.ExpiryHeight {
+		c.Deliver()
+	}
+}
+
+func expire(c *apptest.Chain) {
+	toExpiry(c)
+	deliverAll(c, [][]byte{c.SignWith("req", 40_000_000, c.Msg("label/expire", label.JobMsg{Job: 1}))})
+}
+
