@@ -287,4 +287,3 @@ func expire(c *apptest.Chain) {
 	toExpiry(c)
 	deliverAll(c, [][]byte{c.SignWith("req", 40_000_000, c.Msg("label/expire", label.JobMsg{Job: 1}))})
 }
-
