@@ -174,12 +174,19 @@ func GenValidatorKeys(home string) (*privval.FilePV, *p2p.NodeKey, error) {
 	return pv, nk, nil
 }
 
+// MaxBlockGas is the block gas limit in genesis: at the gas benchmark's
+// target of at most 20 ns per gas unit (emergence bench gas) a full block
+// executes in at most one second. It equals the app's default max_tx_gas,
+// so every valid transaction fits a block.
+const MaxBlockGas = 50_000_000
+
 // GenesisParams are the CometBFT consensus parameters Emergence uses:
-// 16 MiB blocks, no block gas limit (the app bounds gas per transaction).
+// 16 MiB blocks and MaxBlockGas (proposers take transactions from the
+// mempool up to it, by their gas limits).
 func GenesisParams() *types.ConsensusParams {
 	p := types.DefaultConsensusParams()
 	p.Block.MaxBytes = 16 << 20
-	p.Block.MaxGas = -1
+	p.Block.MaxGas = MaxBlockGas
 	return p
 }
 

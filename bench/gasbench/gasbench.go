@@ -1,7 +1,7 @@
 // Package gasbench measures what a unit of gas buys: it runs every message
 // kind at its worst case through the real app (the whole chain as package
 // chain composes it, driven block by block by apptest) and reports the
-// nanoseconds of FinalizeBlock and Commit per gas unit used. The target is
+// CPU nanoseconds of FinalizeBlock and Commit per gas unit used. The target is
 // at most 20 ns per gas unit for every kind, so that a block at the
 // genesis gas limit (node.MaxBlockGas, 50M) executes in at most one second.
 //
@@ -45,12 +45,18 @@ func Cases() []Case {
 type Result struct {
 	Kind  string `json:"kind"`
 	Shape string `json:"shape"`
-	// Txs in the measured block, the gas they used and the time
-	// FinalizeBlock and Commit took.
-	Txs      int           `json:"txs"`
-	Gas      uint64        `json:"gas"`
-	Elapsed  time.Duration `json:"elapsed_ns"`
-	NsPerGas float64       `json:"ns_per_gas"`
+	// Txs in the measured block, the gas they used and the wall-clock and
+	// process CPU time FinalizeBlock and Commit took.
+	Txs     int           `json:"txs"`
+	Gas     uint64        `json:"gas"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+	CPU     time.Duration `json:"cpu_ns"`
+	// NsPerGas is CPU time per gas unit: what the target is checked on,
+	// since the wall clock of a shared machine measures the other load
+	// (signature checks run on every core, so CPU time is the larger on an
+	// idle machine). WallNsPerGas is the wall-clock figure.
+	NsPerGas     float64 `json:"ns_per_gas"`
+	WallNsPerGas float64 `json:"wall_ns_per_gas"`
 	// OK is NsPerGas <= TargetNsPerGas.
 	OK bool `json:"ok"`
 }
@@ -77,15 +83,18 @@ func Run(cs Case) (res Result, err error) {
 	if len(txs) == 0 {
 		return res, fmt.Errorf("%s (%s): no transactions to measure", cs.Kind, cs.Shape)
 	}
-	block, took := c.DeliverBlockTimed(txs)
+	t0 := time.Now()
+	wall := func() time.Duration { return time.Since(t0) }
+	block, took := c.DeliverBlockMeasured(txs, wall, cpuTime)
 	for i, t := range block.Txs {
 		if t.Code != 0 {
 			return res, fmt.Errorf("%s (%s): measured tx %d failed: %s/%d: %s", cs.Kind, cs.Shape, i, t.Codespace, t.Code, t.Log)
 		}
 		res.Gas += t.GasUsed
 	}
-	res.Txs, res.Elapsed = len(txs), took
-	res.NsPerGas = float64(took.Nanoseconds()) / float64(res.Gas)
+	res.Txs, res.Elapsed, res.CPU = len(txs), took[0], took[1]
+	res.NsPerGas = float64(res.CPU.Nanoseconds()) / float64(res.Gas)
+	res.WallNsPerGas = float64(res.Elapsed.Nanoseconds()) / float64(res.Gas)
 	res.OK = res.NsPerGas <= TargetNsPerGas
 	return res, nil
 }

@@ -282,8 +282,3 @@ func toExpiry(c *apptest.Chain) {
 		c.Deliver()
 	}
 }
-
-func expire(c *apptest.Chain) {
-	toExpiry(c)
-	deliverAll(c, [][]byte{c.SignWith("req", 40_000_000, c.Msg("label/expire", label.JobMsg{Job: 1}))})
-}

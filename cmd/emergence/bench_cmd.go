@@ -26,7 +26,7 @@ func init() { topCommands = append(topCommands, newBenchCmd) }
 
 func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure the node (transfers/s, commit latency, verification speed)"}
-	cmd.AddCommand(newBenchTransfersCmd(g), newBenchLoadCmd(g))
+	cmd.AddCommand(newBenchTransfersCmd(g), newBenchLoadCmd(g), newBenchGasCmd(g))
 	return cmd
 }
 
