@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -88,53 +87,28 @@ func (g *globals) galleryPassphrase(create bool) ([]byte, error) {
 	return p, nil
 }
 
+// loadGallery opens an operator's gallery (a missing file is a new one).
 func loadGallery(path string, pass []byte) (*iris.Index, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return iris.NewIndex(iris.DefaultConfig())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open gallery: %w", err)
-	}
-	defer f.Close()
-	x, err := iris.LoadEncrypted(f, pass, iris.DefaultConfig())
+	x, err := iris.OpenGallery(path, pass)
 	if errors.Is(err, sealbox.ErrDecrypt) {
-		return nil, errorf("type the passphrase the gallery was created with, or set $"+passphraseEnv, "open gallery %s: %w", path, err)
+		return nil, errorf("type the passphrase the gallery was created with, or set $"+passphraseEnv, "%w", err)
 	}
 	if err != nil {
-		return nil, errorf("the file must be a gallery written by 'emergence tx personhood enrol --gallery'", "open gallery %s: %w", path, err)
+		return nil, errorf("the file must be a gallery written by 'emergence tx personhood enrol --gallery'", "%w", err)
 	}
 	return x, nil
 }
 
-func saveGallery(path string, x *iris.Index, pass []byte) error {
-	var buf bytes.Buffer
-	if err := x.SaveEncrypted(&buf, pass); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save gallery: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
-		return fmt.Errorf("save gallery: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("save gallery: %w", err)
-	}
-	return nil
-}
-
+// readCapture reads a person's capture file.
 func readCapture(path string) (*iris.Person, error) {
-	b, err := os.ReadFile(path)
+	p, err := iris.ReadCapture(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errorf("make a synthetic one with 'emergence personhood synth-capture'", "%w", err)
+	}
 	if err != nil {
-		return nil, errorf("make a synthetic one with 'emergence personhood synth-capture'", "read capture: %w", err)
+		return nil, errorf("a capture file holds two iris templates (left, right) as written by 'emergence personhood synth-capture'", "%w", err)
 	}
-	var p iris.Person
-	if err := p.UnmarshalBinary(b); err != nil {
-		return nil, errorf("a capture file holds two iris templates (left, right) as written by 'emergence personhood synth-capture'", "read capture %s: %w", path, err)
-	}
-	return &p, nil
+	return p, nil
 }
 
 // uniquenessResult is printed when an enrolment is refused as a duplicate.
@@ -225,7 +199,7 @@ the --from address.`,
 			}
 			if x != nil {
 				x.Add(person)
-				if err := saveGallery(gallery, x, pass); err != nil {
+				if err := iris.SaveGallery(gallery, x, pass); err != nil {
 					return fmt.Errorf("enrolled on chain, but the gallery was not updated: %w", err)
 				}
 			}
@@ -412,16 +386,6 @@ func newPersonhoodToolsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// seedOf hashes a label to a generator seed.
-func seedOf(parts ...string) uint64 {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return binary.BigEndian.Uint64(h.Sum(nil))
-}
-
 func newPHSynthCmd(g *globals) *cobra.Command {
 	var person, captureN, out string
 	cmd := &cobra.Command{
@@ -437,9 +401,7 @@ of 'emergence tx personhood enrol --capture'.`,
 			if person == "" || out == "" {
 				return errorf("pass --person NAME and --out FILE", "missing flags")
 			}
-			eyes := iris.NewSynth(seedOf("person", person), iris.DefaultSynthConfig())
-			l, r := eyes.Eye(), eyes.Eye()
-			p := iris.NewSynth(seedOf("capture", person, captureN), iris.DefaultSynthConfig()).CapturePerson(l, r)
+			p := iris.SynthCapture(person, captureN)
 			b, _ := p.MarshalBinary()
 			if err := os.WriteFile(out, b, 0o600); err != nil {
 				return fmt.Errorf("write capture: %w", err)
