@@ -27,7 +27,8 @@ const transcriptFile = "testdata/transcript.txt"
 
 // TestTranscript replays a fixed sequence of blocks, with transactions of
 // every module (successes and failures, ante failures included) and empty
-// blocks that run subnet epochs and emission, through the real app, and
+// blocks that run subnet epochs and emission, through the real app composed
+// as the node composes it (package chain), and
 // compares every block's app hash and tx results with
 // testdata/transcript.txt. The file fixes the app-hash format and the
 // consensus results: CI runs this test on amd64, 386 and arm64 (.ci/cross-arch),
@@ -87,13 +88,11 @@ func replay(t *testing.T) string {
 	for _, n := range names {
 		bal[n] = 1000 * emg
 	}
-	b := bank.New()
-	ph := personhood.New(b)
-	c := apptest.New(t, apptest.Genesis{
+	c := apptest.Full(t, apptest.Genesis{
 		Balances: bal,
 		Modules:  map[string]any{"subnet": subnet.Genesis{Params: subnet.Params{CreateCost: 100 * emg, MaxSubnets: 4}}},
 		Emission: &bank.Emission{PerBlock: emg, Subnets: 50, UBI: 10, Treasury: 40},
-	}, b, label.New(b).WithPersonhood(ph), ph, subnet.New(b), zkml.New())
+	})
 
 	var out strings.Builder
 	fmt.Fprintf(&out, "# block transcript of TestTranscript: height app_hash codespace/code/gas_used per tx\n")
