@@ -7,6 +7,7 @@ package determinism_test
 import (
 	_ "emergence/app"
 	_ "emergence/bank"
+	_ "emergence/chain"
 	_ "emergence/fixed"
 	_ "emergence/label"
 	_ "emergence/label/aggregate/fixedds"

@@ -29,6 +29,7 @@ type Package struct {
 var Consensus = []Package{
 	{Path: "emergence/app", Why: "block lifecycle, module router, genesis, app hash; CheckTx verifies signatures in a batcher",
 		Links: nil},
+	{Path: "emergence/chain", Why: "the one ordered composition of the modules: module order is consensus"},
 	{Path: "emergence/store", Why: "versioned state on Pebble, staged writes, the write-set hash"},
 	{Path: "emergence/tx", Why: "envelope decoding, addresses, signature verification (batch verification draws its coefficients from crypto/rand)",
 		Links: []string{"crypto/rand"}},
