@@ -32,39 +32,25 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"emergence/app"
-	"emergence/label"
-	"emergence/node"
-	"emergence/personhood"
-	"emergence/subnet"
 	"emergence/tx"
-	"emergence/zkml"
 )
 
-// Backend is what the API needs from a node.
+// Backend is what the API needs from a node (package node implements it),
+// in the API's own wire types. Errors are marked with ErrNotFound,
+// ErrInvalid, ErrMempoolFull or ErrDuplicateTx to choose the HTTP status;
+// any other error is a 500 and its text is only logged.
 type Backend interface {
-	Status() node.Status
-	Block(height int64) (*node.Block, error)
-	Tx(hash [32]byte) (*app.TxResult, error)
-	Submit(raw []byte) (node.CheckResult, error)
-	BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, error)
+	Status() Status
+	// Block returns a committed block; height 0 means the latest.
+	Block(height int64) (*Block, error)
+	Tx(hash [32]byte) (*TxResult, error)
+	Submit(raw []byte) (CheckResult, error)
+	BroadcastCommit(ctx context.Context, raw []byte) (*TxResult, error)
+	// Query answers a module query; the value is written as JSON.
 	Query(path string, params map[string][]string) (any, error)
-	Codes() []app.Code
-	Hub() *node.Hub
-}
-
-var _ Backend = (*node.Node)(nil)
-
-// BroadcastRequest is the JSON body of POST /v1/txs.
-type BroadcastRequest struct {
-	// Tx is the encoded transaction, base64.
-	Tx string `json:"tx"`
-}
-
-// ErrorBody is the JSON body of every error response.
-type ErrorBody struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
+	Codes() []CodeInfo
+	// Subscribe streams committed blocks until the returned func is called.
+	Subscribe(buffer int) (<-chan BlockResult, func())
 }
 
 // Server is the HTTP API of one node.
@@ -178,34 +164,13 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, ErrorBody{Error: msg, Code: code})
 }
 
-// notFound lists the result codes that say "no such object": queries
-// failing with them answer 404, every other coded failure 400.
-var notFound = map[[2]string]bool{}
-
-func init() {
-	for _, c := range []app.Code{
-		app.CodeNotFound,
-		label.CodeJobNotFound, label.CodeLabelerNotFound,
-		subnet.CodeSubnetNotFound,
-		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound,
-		personhood.CodeUnknownOperator,
-	} {
-		notFound[codeKey(c)] = true
-	}
-}
-
-func codeKey(c app.Code) [2]string { return [2]string{c.Space, strconv.FormatUint(uint64(c.Num), 10)} }
-
 // writeQueryErr maps an error from the backend to an HTTP status in one place.
 func writeQueryErr(w http.ResponseWriter, err error) {
-	var ae *app.Error
 	switch {
-	case errors.As(err, &ae) && notFound[codeKey(ae.Code)]:
+	case errors.Is(err, ErrNotFound):
 		writeErr(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.As(err, &ae) && ae.Code != app.CodeInternal:
+	case errors.Is(err, ErrInvalid):
 		writeErr(w, http.StatusBadRequest, "bad_request", err.Error())
-	case errors.Is(err, node.ErrNoBlock):
-		writeErr(w, http.StatusNotFound, "not_found", err.Error())
 	default:
 		log.Printf("api: internal error: %v", err)
 		writeErr(w, http.StatusInternalServerError, "internal", "internal error")
@@ -317,10 +282,10 @@ func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) submitErr(w http.ResponseWriter, err error) {
 	switch {
-	case errors.Is(err, node.ErrMempoolFull):
+	case errors.Is(err, ErrMempoolFull):
 		w.Header().Set("Retry-After", "1")
 		writeErr(w, http.StatusServiceUnavailable, "mempool_full", err.Error())
-	case errors.Is(err, node.ErrDuplicateTx):
+	case errors.Is(err, ErrDuplicateTx):
 		writeErr(w, http.StatusConflict, "duplicate_tx", err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		writeErr(w, http.StatusGatewayTimeout, "timeout", err.Error())
@@ -329,20 +294,8 @@ func (s *Server) submitErr(w http.ResponseWriter, err error) {
 	}
 }
 
-// CodeInfo is one entry of GET /v1/codes.
-type CodeInfo struct {
-	Codespace   string `json:"codespace"`
-	Code        uint32 `json:"code"`
-	Description string `json:"description"`
-}
-
 func (s *Server) codes(w http.ResponseWriter, r *http.Request) {
-	cs := s.b.Codes()
-	out := make([]CodeInfo, len(cs))
-	for i, c := range cs {
-		out[i] = CodeInfo{Codespace: c.Space, Code: c.Num, Description: c.Desc}
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.b.Codes())
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
@@ -369,7 +322,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "internal", "streaming unsupported")
 		return
 	}
-	ch, cancel := s.b.Hub().Subscribe(256)
+	ch, cancel := s.b.Subscribe(256)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -400,10 +353,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 }
 
 // codesOnly strips a block result down to each tx's hash and code.
-func codesOnly(b app.BlockResult) app.BlockResult {
-	txs := make([]app.TxResult, len(b.Txs))
+func codesOnly(b BlockResult) BlockResult {
+	txs := make([]TxResult, len(b.Txs))
 	for i, r := range b.Txs {
-		txs[i] = app.TxResult{Hash: r.Hash, Height: r.Height, Index: r.Index, Code: r.Code, Codespace: r.Codespace}
+		txs[i] = TxResult{Hash: r.Hash, Height: r.Height, Index: r.Index, Code: r.Code, Codespace: r.Codespace}
 	}
 	b.Txs, b.Events = txs, nil
 	return b

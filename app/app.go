@@ -44,28 +44,11 @@ type Params struct {
 
 // DefaultParams are used when genesis has no "app" section.
 func DefaultParams() Params {
-	return Params{MaxTxBytes: 256 << 10, MaxTxGas: 50_000_000, GasPerByte: 10, MinGasPriceMilli: 10}
+	return Params{MaxTxBytes: 256 << 10, MaxTxGas: 50_000_000, GasPerByte: 10, MinGasPriceMilli: tx.DefaultMinGasPriceMilli}
 }
 
 // MinFee returns the smallest fee accepted for a gas limit.
-func (p Params) MinFee(gasLimit uint64) uint64 {
-	hi, lo := mul64(gasLimit, p.MinGasPriceMilli)
-	if hi != 0 {
-		return ^uint64(0)
-	}
-	return (lo + 999) / 1000
-}
-
-func mul64(a, b uint64) (hi, lo uint64) {
-	const mask32 = 1<<32 - 1
-	a0, a1 := a&mask32, a>>32
-	b0, b1 := b&mask32, b>>32
-	w0 := a0 * b0
-	t := a1*b0 + w0>>32
-	w1, w2 := t&mask32, t>>32
-	w1 += a0 * b1
-	return a1*b1 + w2 + w1>>32, a * b
-}
+func (p Params) MinFee(gasLimit uint64) uint64 { return tx.MinFee(gasLimit, p.MinGasPriceMilli) }
 
 // Genesis is the app_state of genesis.json: the app's params and one
 // section per module, by module name.

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"emergence/app"
+	"emergence/api"
 	"emergence/bank"
 	"emergence/tx"
 )
@@ -84,7 +84,7 @@ var ErrBusy = errors.New("node busy")
 // Run submits every account's txs in order (one goroutine per account),
 // timestamps each submission, and waits until all have committed according
 // to blocks (a stream of committed blocks). Latency is commit minus submit.
-func Run(ctx context.Context, txs [][][]byte, submit Submitter, blocks <-chan app.BlockResult) (Result, error) {
+func Run(ctx context.Context, txs [][][]byte, submit Submitter, blocks <-chan api.BlockResult) (Result, error) {
 	total := 0
 	for _, a := range txs {
 		total += len(a)

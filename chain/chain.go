@@ -56,6 +56,19 @@ func (c *Chain) Modules() []app.Module {
 // Fees returns the module that collects transaction fees: the bank.
 func (c *Chain) Fees() app.FeeCollector { return c.Bank }
 
+// NotFound lists the result codes that say "no such object" when a query
+// fails with them: the API answers those 404 and every other coded failure
+// 400.
+func (c *Chain) NotFound() []app.Code {
+	return []app.Code{
+		app.CodeNotFound,
+		label.CodeJobNotFound, label.CodeLabelerNotFound,
+		subnet.CodeSubnetNotFound,
+		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound,
+		personhood.CodeUnknownOperator,
+	}
+}
+
 // AppOptions returns app options with the chain's fee collector and logf.
 func (c *Chain) AppOptions(logf func(format string, args ...any)) app.Options {
 	return app.Options{Fees: c.Fees(), Logf: logf}

@@ -9,7 +9,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,9 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"emergence/app"
-	"emergence/bank"
-	"emergence/node"
+	"emergence/api"
 	"emergence/tx"
 )
 
@@ -52,8 +49,8 @@ type APIError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d, %s)", e.Msg, e.Status, e.Code) }
 
-// ErrNotFound matches APIErrors with status 404.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound matches APIErrors with status 404 (it is api.ErrNotFound).
+var ErrNotFound = api.ErrNotFound
 
 // Is makes errors.Is(err, ErrNotFound) work.
 func (e *APIError) Is(target error) bool {
@@ -74,10 +71,7 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ct
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		var eb struct {
-			Error string `json:"error"`
-			Code  string `json:"code"`
-		}
+		var eb api.ErrorBody
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(raw, &eb) != nil || eb.Error == "" {
 			eb.Error = strings.TrimSpace(string(raw))
@@ -95,26 +89,26 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ct
 }
 
 // Status returns the node's status.
-func (c *Client) Status(ctx context.Context) (node.Status, error) {
-	var s node.Status
+func (c *Client) Status(ctx context.Context) (api.Status, error) {
+	var s api.Status
 	err := c.do(ctx, http.MethodGet, "/v1/status", nil, "", &s)
 	return s, err
 }
 
 // Account returns an account's balance and next nonce.
-func (c *Client) Account(ctx context.Context, addr tx.Address) (bank.Account, error) {
-	var a bank.Account
+func (c *Client) Account(ctx context.Context, addr tx.Address) (api.Account, error) {
+	var a api.Account
 	err := c.do(ctx, http.MethodGet, "/v1/accounts/"+addr.String(), nil, "", &a)
 	return a, err
 }
 
 // Block returns a block; height 0 means the latest.
-func (c *Client) Block(ctx context.Context, height int64) (*node.Block, error) {
+func (c *Client) Block(ctx context.Context, height int64) (*api.Block, error) {
 	h := "latest"
 	if height > 0 {
 		h = fmt.Sprint(height)
 	}
-	var b node.Block
+	var b api.Block
 	if err := c.do(ctx, http.MethodGet, "/v1/blocks/"+h, nil, "", &b); err != nil {
 		return nil, err
 	}
@@ -122,8 +116,8 @@ func (c *Client) Block(ctx context.Context, height int64) (*node.Block, error) {
 }
 
 // Tx returns a committed transaction's result.
-func (c *Client) Tx(ctx context.Context, hash string) (*app.TxResult, error) {
-	var r app.TxResult
+func (c *Client) Tx(ctx context.Context, hash string) (*api.TxResult, error) {
+	var r api.TxResult
 	if err := c.do(ctx, http.MethodGet, "/v1/txs/"+url.PathEscape(hash), nil, "", &r); err != nil {
 		return nil, err
 	}
@@ -132,9 +126,9 @@ func (c *Client) Tx(ctx context.Context, hash string) (*app.TxResult, error) {
 
 // Broadcast submits an encoded tx and waits for it to be committed. A tx
 // that fails CheckTx returns at once with its code.
-func (c *Client) Broadcast(ctx context.Context, raw []byte) (*app.TxResult, error) {
-	var r app.TxResult
-	body, _ := json.Marshal(map[string]string{"tx": base64.StdEncoding.EncodeToString(raw)})
+func (c *Client) Broadcast(ctx context.Context, raw []byte) (*api.TxResult, error) {
+	var r api.TxResult
+	body, _ := json.Marshal(api.BroadcastRequest{Tx: base64.StdEncoding.EncodeToString(raw)})
 	if err := c.do(ctx, http.MethodPost, "/v1/txs", bytes.NewReader(body), "application/json", &r); err != nil {
 		return nil, err
 	}
@@ -142,8 +136,8 @@ func (c *Client) Broadcast(ctx context.Context, raw []byte) (*app.TxResult, erro
 }
 
 // BroadcastSync submits an encoded tx and returns after CheckTx.
-func (c *Client) BroadcastSync(ctx context.Context, raw []byte) (*node.CheckResult, error) {
-	var r node.CheckResult
+func (c *Client) BroadcastSync(ctx context.Context, raw []byte) (*api.CheckResult, error) {
+	var r api.CheckResult
 	if err := c.do(ctx, http.MethodPost, "/v1/txs?mode=sync", bytes.NewReader(raw), "application/octet-stream", &r); err != nil {
 		return nil, err
 	}
@@ -184,17 +178,17 @@ func (c *Client) GetBlob(ctx context.Context, hashHex string) ([]byte, error) {
 
 // Blocks streams committed blocks from /v1/events until ctx ends or the
 // connection drops; the channel is closed then.
-func (c *Client) Blocks(ctx context.Context) (<-chan app.BlockResult, error) {
+func (c *Client) Blocks(ctx context.Context) (<-chan api.BlockResult, error) {
 	return c.blocks(ctx, "/v1/events")
 }
 
 // BlockCodes is Blocks with each tx result cut to its hash and code
 // (?detail=codes), for clients that follow many transactions.
-func (c *Client) BlockCodes(ctx context.Context) (<-chan app.BlockResult, error) {
+func (c *Client) BlockCodes(ctx context.Context) (<-chan api.BlockResult, error) {
 	return c.blocks(ctx, "/v1/events?detail=codes")
 }
 
-func (c *Client) blocks(ctx context.Context, path string) (<-chan app.BlockResult, error) {
+func (c *Client) blocks(ctx context.Context, path string) (<-chan api.BlockResult, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, err
@@ -207,7 +201,7 @@ func (c *Client) blocks(ctx context.Context, path string) (<-chan app.BlockResul
 		resp.Body.Close()
 		return nil, &APIError{Status: resp.StatusCode, Msg: "event stream refused"}
 	}
-	ch := make(chan app.BlockResult, 64)
+	ch := make(chan api.BlockResult, 64)
 	go func() {
 		defer close(ch)
 		defer resp.Body.Close()
@@ -218,7 +212,7 @@ func (c *Client) blocks(ctx context.Context, path string) (<-chan app.BlockResul
 			if !strings.HasPrefix(line, "data: ") {
 				continue
 			}
-			var b app.BlockResult
+			var b api.BlockResult
 			if json.Unmarshal([]byte(line[6:]), &b) == nil {
 				select {
 				case ch <- b:
@@ -243,7 +237,7 @@ type TxOptions struct {
 
 // MinFee is the fee the default genesis asks for a gas limit
 // (0.01 uemg per gas, rounded up).
-func MinFee(gas uint64) uint64 { return app.DefaultParams().MinFee(gas) }
+func MinFee(gas uint64) uint64 { return tx.MinFee(gas, tx.DefaultMinGasPriceMilli) }
 
 // BuildTx signs msgs with key into an encoded tx, reading chain id and nonce
 // from the node unless given.
@@ -275,7 +269,7 @@ func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, opts TxOpt
 }
 
 // SignAndBroadcast signs msgs, broadcasts them and waits for the commit.
-func (c *Client) SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, opts TxOptions, msgs ...tx.Msg) (*app.TxResult, error) {
+func (c *Client) SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, opts TxOptions, msgs ...tx.Msg) (*api.TxResult, error) {
 	raw, err := c.BuildTx(ctx, key, opts, msgs...)
 	if err != nil {
 		return nil, err

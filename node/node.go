@@ -21,6 +21,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	cmttypes "github.com/cometbft/cometbft/types"
 
+	"emergence/api"
 	"emergence/app"
 	"emergence/store"
 	"emergence/tx"
@@ -36,6 +37,8 @@ type Node struct {
 	cmt   *nm.Node
 	hub   *Hub
 	log   io.Closer
+
+	notFound map[app.Code]bool // result codes the API answers 404
 }
 
 // Options configure Start.
@@ -45,6 +48,9 @@ type Options struct {
 	Modules []app.Module
 	// Fees collects transaction fees (the bank); required.
 	Fees app.FeeCollector
+	// NotFound lists the result codes that mean "no such object" to the
+	// API (404); app.CodeNotFound always does.
+	NotFound []app.Code
 	// LogWriter receives CometBFT's log; nil writes logs/cometbft.log in home.
 	LogWriter io.Writer
 	// Logf logs node-level faults of the app.
@@ -68,7 +74,10 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Home: home, Settings: s, store: st, hub: NewHub()}
+	n := &Node{Home: home, Settings: s, store: st, hub: NewHub(), notFound: map[app.Code]bool{app.CodeNotFound: true}}
+	for _, c := range opts.NotFound {
+		n.notFound[c] = true
+	}
 	a, err := app.New(st, app.Options{Fees: opts.Fees, Logf: opts.Logf}, opts.Modules...)
 	if err != nil {
 		st.Close()
@@ -154,23 +163,10 @@ func (n *Node) App() *app.App { return n.app }
 // Hub returns the commit hub (block and tx notifications).
 func (n *Node) Hub() *Hub { return n.hub }
 
-// Status is the node's view of the chain.
-type Status struct {
-	ChainID    string `json:"chain_id"`
-	Moniker    string `json:"moniker"`
-	NodeID     string `json:"node_id"`
-	Height     int64  `json:"height"`
-	AppHash    string `json:"app_hash"`
-	BlockTime  string `json:"latest_block_time"`
-	CatchingUp bool   `json:"catching_up"`
-	Peers      int    `json:"peers"`
-	Validator  string `json:"validator_address"`
-}
-
 // Status returns the node's status.
-func (n *Node) Status() Status {
+func (n *Node) Status() api.Status {
 	h, ah := n.app.LastCommit()
-	st := Status{
+	st := api.Status{
 		ChainID:    n.Settings.ChainID,
 		Moniker:    n.Settings.Moniker,
 		NodeID:     string(n.cmt.NodeInfo().ID()),
@@ -188,31 +184,12 @@ func (n *Node) Status() Status {
 	return st
 }
 
-// Block is a committed block as the API shows it.
-type Block struct {
-	Height   int64       `json:"height"`
-	Hash     string      `json:"hash"`
-	Time     time.Time   `json:"time"`
-	Proposer string      `json:"proposer"`
-	NumTxs   int         `json:"num_txs"`
-	TxHashes []string    `json:"tx_hashes"`
-	AppHash  string      `json:"app_hash"` // state after this block (from the app's commit)
-	Header   BlockHeads  `json:"header"`
-	Events   []app.Event `json:"events,omitempty"`
-}
-
-// BlockHeads are the hashes from the block header.
-type BlockHeads struct {
-	LastBlockHash string `json:"last_block_hash"`
-	// AppHash in the header is the state after the previous block.
-	AppHash string `json:"app_hash"`
-}
-
-// ErrNoBlock is returned for heights the node does not have.
-var ErrNoBlock = errors.New("no block at that height")
+// ErrNoBlock is returned for heights the node does not have (it is an
+// api.ErrNotFound).
+var ErrNoBlock = api.Mark(api.ErrNotFound, errors.New("no block at that height"))
 
 // Block returns a committed block; height 0 means the latest.
-func (n *Node) Block(height int64) (*Block, error) {
+func (n *Node) Block(height int64) (*api.Block, error) {
 	bs := n.cmt.BlockStore()
 	if height == 0 {
 		height = bs.Height()
@@ -224,14 +201,14 @@ func (n *Node) Block(height int64) (*Block, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%w: %d", ErrNoBlock, height)
 	}
-	out := &Block{
+	out := &api.Block{
 		Height:   b.Height,
 		Hash:     b.Hash().String(),
 		Time:     b.Time,
 		Proposer: b.ProposerAddress.String(),
 		NumTxs:   len(b.Txs),
 		TxHashes: make([]string, len(b.Txs)),
-		Header:   BlockHeads{LastBlockHash: b.LastBlockID.Hash.String(), AppHash: b.AppHash.String()},
+		Header:   api.BlockHeads{LastBlockHash: b.LastBlockID.Hash.String(), AppHash: b.AppHash.String()},
 	}
 	for i, t := range b.Txs {
 		out.TxHashes[i] = tx.HashHex(t)
@@ -239,33 +216,25 @@ func (n *Node) Block(height int64) (*Block, error) {
 	// The app hash after block H is in header H+1, and in the app's index.
 	if ev, err := n.app.BlockEvents(height); err == nil {
 		out.AppHash = ev.AppHash
-		out.Events = ev.Events
+		out.Events = wireEvents(ev.Events)
 	} else if next := bs.LoadBlockMeta(height + 1); next != nil {
 		out.AppHash = next.Header.AppHash.String()
 	}
 	return out, nil
 }
 
-// Submission errors.
+// Submission errors: the API's, which map them to HTTP statuses.
 var (
 	// ErrMempoolFull: the node is at capacity; retry later.
-	ErrMempoolFull = errors.New("mempool is full")
+	ErrMempoolFull = api.ErrMempoolFull
 	// ErrDuplicateTx: the tx is already in the mempool (or was just seen).
-	ErrDuplicateTx = errors.New("transaction already in the mempool")
+	ErrDuplicateTx = api.ErrDuplicateTx
 )
-
-// CheckResult is the outcome of submitting a tx to the mempool.
-type CheckResult struct {
-	Hash      string `json:"hash"`
-	Code      uint32 `json:"code"`
-	Codespace string `json:"codespace,omitempty"`
-	Log       string `json:"log,omitempty"`
-}
 
 // Submit runs CheckTx through the mempool and returns its result. A tx that
 // passes is gossiped and will be included in a block.
-func (n *Node) Submit(raw []byte) (CheckResult, error) {
-	res := CheckResult{Hash: tx.HashHex(raw)}
+func (n *Node) Submit(raw []byte) (api.CheckResult, error) {
+	res := api.CheckResult{Hash: tx.HashHex(raw)}
 	n.app.PreVerify(raw)
 	rr, err := n.cmt.Mempool().CheckTx(cmttypes.Tx(raw), "")
 	if err != nil {
@@ -296,14 +265,14 @@ func (n *Node) Submit(raw []byte) (CheckResult, error) {
 
 // BroadcastCommit submits a tx and waits until it is committed (or fails
 // CheckTx, or ctx ends). It returns the committed result.
-func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, error) {
+func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*api.TxResult, error) {
 	h := tx.Hash(raw)
 	w := n.hub.waitTx(h)
 	defer n.hub.cancelTx(h, w)
 	cr, err := n.Submit(raw)
 	if errors.Is(err, ErrDuplicateTx) {
 		// Already in flight (or committed): wait for it like the first submitter.
-		if r, err := n.app.TxResult(h); err == nil {
+		if r, err := n.Tx(h); err == nil {
 			return r, nil
 		}
 		err = nil
@@ -312,13 +281,13 @@ func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, 
 		return nil, err
 	}
 	if cr.Code != 0 {
-		return &app.TxResult{Hash: cr.Hash, Code: cr.Code, Codespace: cr.Codespace, Log: cr.Log}, nil
+		return &api.TxResult{Hash: cr.Hash, Code: cr.Code, Codespace: cr.Codespace, Log: cr.Log}, nil
 	}
 	select {
 	case r := <-w:
 		return &r, nil
 	case <-ctx.Done():
-		if r, err := n.app.TxResult(h); err == nil {
+		if r, err := n.Tx(h); err == nil {
 			return r, nil
 		}
 		return nil, fmt.Errorf("waiting for commit of %X: %w", h, ctx.Err())
@@ -326,38 +295,61 @@ func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*app.TxResult, 
 }
 
 // Codes returns every result code the node's app can return.
-func (n *Node) Codes() []app.Code { return n.app.Codes() }
+func (n *Node) Codes() []api.CodeInfo {
+	cs := n.app.Codes()
+	out := make([]api.CodeInfo, len(cs))
+	for i, c := range cs {
+		out[i] = api.CodeInfo{Codespace: c.Space, Code: c.Num, Description: c.Desc}
+	}
+	return out
+}
 
 // Tx returns a committed tx's result by hash.
-func (n *Node) Tx(hash [32]byte) (*app.TxResult, error) { return n.app.TxResult(hash) }
+func (n *Node) Tx(hash [32]byte) (*api.TxResult, error) {
+	r, err := n.app.TxResult(hash)
+	if err != nil {
+		return nil, n.markAppError(err)
+	}
+	w := wireTxResult(*r)
+	return &w, nil
+}
 
 // Query answers a module query on committed state.
 func (n *Node) Query(path string, params map[string][]string) (any, error) {
-	return n.app.QueryModule(path, params)
+	v, err := n.app.QueryModule(path, params)
+	if err != nil {
+		return nil, n.markAppError(err)
+	}
+	return v, nil
+}
+
+// Subscribe streams committed blocks (see Hub.Subscribe).
+func (n *Node) Subscribe(buffer int) (<-chan api.BlockResult, func()) {
+	return n.hub.Subscribe(buffer)
 }
 
 // Hub fans committed blocks out to waiters and streams.
 type Hub struct {
 	mu      sync.Mutex
-	waiters map[[32]byte]chan app.TxResult
-	subs    map[chan app.BlockResult]struct{}
+	waiters map[[32]byte]chan api.TxResult
+	subs    map[chan api.BlockResult]struct{}
 	closed  bool
 }
 
 // NewHub returns an empty hub.
 func NewHub() *Hub {
-	return &Hub{waiters: make(map[[32]byte]chan app.TxResult), subs: make(map[chan app.BlockResult]struct{})}
+	return &Hub{waiters: make(map[[32]byte]chan api.TxResult), subs: make(map[chan api.BlockResult]struct{})}
 }
 
-func (h *Hub) waitTx(hash [32]byte) chan app.TxResult {
-	ch := make(chan app.TxResult, 1)
+func (h *Hub) waitTx(hash [32]byte) chan api.TxResult {
+	ch := make(chan api.TxResult, 1)
 	h.mu.Lock()
 	h.waiters[hash] = ch
 	h.mu.Unlock()
 	return ch
 }
 
-func (h *Hub) cancelTx(hash [32]byte, ch chan app.TxResult) {
+func (h *Hub) cancelTx(hash [32]byte, ch chan api.TxResult) {
 	h.mu.Lock()
 	if h.waiters[hash] == ch {
 		delete(h.waiters, hash)
@@ -367,8 +359,8 @@ func (h *Hub) cancelTx(hash [32]byte, ch chan app.TxResult) {
 
 // Subscribe returns a channel of committed blocks. Slow subscribers miss
 // blocks rather than stall consensus. Call the returned func to unsubscribe.
-func (h *Hub) Subscribe(buffer int) (<-chan app.BlockResult, func()) {
-	ch := make(chan app.BlockResult, buffer)
+func (h *Hub) Subscribe(buffer int) (<-chan api.BlockResult, func()) {
+	ch := make(chan api.BlockResult, buffer)
 	h.mu.Lock()
 	if h.closed {
 		close(ch)
@@ -386,7 +378,8 @@ func (h *Hub) Subscribe(buffer int) (<-chan app.BlockResult, func()) {
 	}
 }
 
-func (h *Hub) publish(b app.BlockResult) {
+func (h *Hub) publish(ab app.BlockResult) {
+	b := wireBlockResult(ab)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range b.Txs {

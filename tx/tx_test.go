@@ -148,3 +148,20 @@ func TestVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestMinFee(t *testing.T) {
+	for _, c := range []struct{ gas, price, want uint64 }{
+		{0, 10, 0},
+		{1, 10, 1},
+		{100, 10, 1},
+		{101, 10, 2},
+		{1_000_000, 10, 10_000},
+		{1_000_001, 10, 10_001},
+		{^uint64(0), 1, ^uint64(0)/1000 + 1},
+		{^uint64(0), 10, ^uint64(0)},
+	} {
+		if got := tx.MinFee(c.gas, c.price); got != c.want {
+			t.Errorf("MinFee(%d, %d) = %d, want %d", c.gas, c.price, got, c.want)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/app"
+	"emergence/api"
 	"emergence/client"
 	"emergence/node"
 	"emergence/tx"
@@ -122,7 +122,7 @@ func (f *txFlags) options() (client.TxOptions, error) {
 // broadcast signs msgs with key, submits them, waits for the commit and
 // prints the result. A tx that fails on chain returns a txFailedError
 // (exit status 3) after printing the result.
-func (g *globals) broadcast(cmd *cobra.Command, key ed25519.PrivateKey, opts client.TxOptions, msgs ...tx.Msg) (*app.TxResult, error) {
+func (g *globals) broadcast(cmd *cobra.Command, key ed25519.PrivateKey, opts client.TxOptions, msgs ...tx.Msg) (*api.TxResult, error) {
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 	defer cancel()
 	c := g.client()
@@ -143,7 +143,7 @@ func (g *globals) broadcast(cmd *cobra.Command, key ed25519.PrivateKey, opts cli
 	return res, nil
 }
 
-func printTxResult(w io.Writer, r *app.TxResult) {
+func printTxResult(w io.Writer, r *api.TxResult) {
 	if r.Code != 0 {
 		fmt.Fprintf(w, "tx %s failed: code %s/%d\n  %s\n", r.Hash, r.Codespace, r.Code, r.Log)
 		if r.Height > 0 {
@@ -186,7 +186,7 @@ func msg(kind string, v any) (tx.Msg, error) {
 // send is the whole of a one-message transaction command: it signs a
 // message of the given kind with the --from key and the tx flags,
 // broadcasts it and prints the result.
-func (g *globals) send(cmd *cobra.Command, f *txFlags, kind string, value any) (*app.TxResult, error) {
+func (g *globals) send(cmd *cobra.Command, f *txFlags, kind string, value any) (*api.TxResult, error) {
 	key, _, err := g.signer(f.from)
 	if err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func (g *globals) send(cmd *cobra.Command, f *txFlags, kind string, value any) (
 }
 
 // sendAs is send for commands that resolved the signing key already.
-func (g *globals) sendAs(cmd *cobra.Command, key ed25519.PrivateKey, f *txFlags, kind string, value any) (*app.TxResult, error) {
+func (g *globals) sendAs(cmd *cobra.Command, key ed25519.PrivateKey, f *txFlags, kind string, value any) (*api.TxResult, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, err

@@ -51,7 +51,7 @@ func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*runn
 		debug.SetGCPercent(400)
 	}
 	c := chain.New()
-	n, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), LogWriter: logw, Logf: log.Printf})
+	n, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), NotFound: c.NotFound(), LogWriter: logw, Logf: log.Printf})
 	if err != nil {
 		if errors.Is(err, node.ErrNoHome) {
 			return nil, errorf(fmt.Sprintf("run 'emergence init --home %s' first, or 'emergence devnet --home %s'", home, home), "%w", err)

@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"emergence/app"
+	"emergence/api"
 	"emergence/client"
 	"emergence/label"
 	"emergence/tx"
@@ -334,7 +334,7 @@ type Answerer interface {
 type Chain interface {
 	Blobs
 	Query(ctx context.Context, module, path string, params url.Values, out any) error
-	SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, opts client.TxOptions, msgs ...tx.Msg) (*app.TxResult, error)
+	SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, opts client.TxOptions, msgs ...tx.Msg) (*api.TxResult, error)
 	WaitHeight(ctx context.Context, h int64) error
 }
 

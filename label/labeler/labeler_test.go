@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"emergence/app"
+	"emergence/api"
 	"emergence/client"
 	"emergence/label"
 	"emergence/label/labeler"
@@ -52,7 +52,7 @@ func TestDevnetJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(name, kind string, v any) *app.TxResult {
+	send := func(name, kind string, v any) *api.TxResult {
 		t.Helper()
 		m, err := tx.NewMsg(kind, v)
 		if err != nil {

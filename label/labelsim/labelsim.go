@@ -325,7 +325,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	c := chain.New()
-	nd, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), LogWriter: io.Discard, Logf: func(string, ...any) {}})
+	nd, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), NotFound: c.NotFound(), LogWriter: io.Discard, Logf: func(string, ...any) {}})
 	if err != nil {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
@@ -656,7 +656,7 @@ func (a *agent) work(ctx context.Context, cl *client.Client, job label.Job, trut
 	return nil
 }
 
-func send(ctx context.Context, cl *client.Client, key ed25519.PrivateKey, gas uint64, kind string, v any) (*app.TxResult, error) {
+func send(ctx context.Context, cl *client.Client, key ed25519.PrivateKey, gas uint64, kind string, v any) (*api.TxResult, error) {
 	m, err := tx.NewMsg(kind, v)
 	if err != nil {
 		return nil, err

@@ -135,7 +135,7 @@ func (n *Net) start() {
 	if os.Getenv("EMERGENCE_TEST_LOG") != "" {
 		logw = os.Stderr
 	}
-	nd, err := node.Start(context.Background(), n.Home, node.Options{Modules: c.Modules(), Fees: c.Fees(), LogWriter: logw, Logf: tb.Logf})
+	nd, err := node.Start(context.Background(), n.Home, node.Options{Modules: c.Modules(), Fees: c.Fees(), NotFound: c.NotFound(), LogWriter: logw, Logf: tb.Logf})
 	if err != nil {
 		tb.Fatalf("start node: %v", err)
 	}

@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"emergence/app"
+	"emergence/api"
 	"emergence/client"
 	"emergence/subnet"
 	"emergence/tx"
@@ -330,7 +330,7 @@ func (v *Validator) Step(ctx context.Context) error {
 	return nil
 }
 
-func (v *Validator) send(ctx context.Context, kind string, m any) (*app.TxResult, error) {
+func (v *Validator) send(ctx context.Context, kind string, m any) (*api.TxResult, error) {
 	msg, err := tx.NewMsg(kind, m)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", kind, err)

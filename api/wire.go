@@ -1,0 +1,142 @@
+package api
+
+import (
+	"errors"
+	"time"
+
+	"emergence/tx"
+)
+
+// The wire types below are the JSON bodies of the API. The server writes
+// them and package client reads them, so both sides share one definition;
+// they import nothing from the node, so a client links neither CometBFT nor
+// Pebble.
+
+// Status is the body of GET /v1/status: the node's view of the chain.
+type Status struct {
+	ChainID    string `json:"chain_id"`
+	Moniker    string `json:"moniker"`
+	NodeID     string `json:"node_id"`
+	Height     int64  `json:"height"`
+	AppHash    string `json:"app_hash"`
+	BlockTime  string `json:"latest_block_time"`
+	CatchingUp bool   `json:"catching_up"`
+	Peers      int    `json:"peers"`
+	Validator  string `json:"validator_address"`
+}
+
+// Account is the body of GET /v1/accounts/{address}.
+type Account struct {
+	Address tx.Address `json:"address"`
+	Balance uint64     `json:"balance"`
+	Nonce   uint64     `json:"nonce"`
+}
+
+// Block is the body of GET /v1/blocks/{height}: a committed block.
+type Block struct {
+	Height   int64      `json:"height"`
+	Hash     string     `json:"hash"`
+	Time     time.Time  `json:"time"`
+	Proposer string     `json:"proposer"`
+	NumTxs   int        `json:"num_txs"`
+	TxHashes []string   `json:"tx_hashes"`
+	AppHash  string     `json:"app_hash"` // state after this block (from the app's commit)
+	Header   BlockHeads `json:"header"`
+	Events   []Event    `json:"events,omitempty"`
+}
+
+// BlockHeads are the hashes from the block header.
+type BlockHeads struct {
+	LastBlockHash string `json:"last_block_hash"`
+	// AppHash in the header is the state after the previous block.
+	AppHash string `json:"app_hash"`
+}
+
+// Event is something a transaction or end-of-block work did, with its
+// attributes in order.
+type Event struct {
+	Type  string      `json:"type"`
+	Attrs []Attribute `json:"attributes"`
+}
+
+// Attribute is a key/value pair of an Event.
+type Attribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// TxResult is the outcome of one committed transaction (GET /v1/txs/{hash},
+// POST /v1/txs), or of its CheckTx when that refused it.
+type TxResult struct {
+	Hash      string  `json:"hash"`
+	Height    int64   `json:"height"`
+	Index     int     `json:"index"`
+	Code      uint32  `json:"code"`
+	Codespace string  `json:"codespace,omitempty"`
+	Log       string  `json:"log,omitempty"`
+	GasWanted uint64  `json:"gas_wanted"`
+	GasUsed   uint64  `json:"gas_used"`
+	Events    []Event `json:"events,omitempty"`
+}
+
+// CheckResult is the body of POST /v1/txs?mode=sync: the outcome of
+// submitting a transaction to the mempool.
+type CheckResult struct {
+	Hash      string `json:"hash"`
+	Code      uint32 `json:"code"`
+	Codespace string `json:"codespace,omitempty"`
+	Log       string `json:"log,omitempty"`
+}
+
+// BlockResult is what a committed block did: one "block" event of
+// GET /v1/events.
+type BlockResult struct {
+	Height  int64      `json:"height"`
+	Time    time.Time  `json:"time"`
+	AppHash string     `json:"app_hash"`
+	Txs     []TxResult `json:"txs"`
+	Events  []Event    `json:"events,omitempty"`
+}
+
+// CodeInfo is one entry of GET /v1/codes.
+type CodeInfo struct {
+	Codespace   string `json:"codespace"`
+	Code        uint32 `json:"code"`
+	Description string `json:"description"`
+}
+
+// BroadcastRequest is the JSON body of POST /v1/txs.
+type BroadcastRequest struct {
+	// Tx is the encoded transaction, base64.
+	Tx string `json:"tx"`
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// Errors a Backend returns, by the HTTP status they map to. A backend marks
+// its own errors with them (see Mark) so that errors.Is finds them; the
+// response carries the backend error's message.
+var (
+	// ErrNotFound maps to 404: no such block, transaction, account or item.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid maps to 400: the request is malformed or refused.
+	ErrInvalid = errors.New("invalid request")
+	// ErrMempoolFull maps to 503 with Retry-After: the node is at capacity.
+	ErrMempoolFull = errors.New("mempool is full")
+	// ErrDuplicateTx maps to 409: the tx is already in the mempool.
+	ErrDuplicateTx = errors.New("transaction already in the mempool")
+)
+
+// Mark returns err marked as kind (one of the Err values above) for
+// errors.Is, keeping err's message and its own chain.
+func Mark(kind, err error) error { return &marked{kind: kind, err: err} }
+
+type marked struct{ kind, err error }
+
+func (m *marked) Error() string        { return m.err.Error() }
+func (m *marked) Unwrap() error        { return m.err }
+func (m *marked) Is(target error) bool { return target == m.kind }
