@@ -38,7 +38,7 @@ type Node struct {
 	hub   *Hub
 	log   io.Closer
 
-	notFound map[app.Code]bool // result codes the API answers 404
+	notFound map[codeKey]bool // result codes the API answers 404
 }
 
 // Options configure Start.
@@ -74,9 +74,9 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Home: home, Settings: s, store: st, hub: NewHub(), notFound: map[app.Code]bool{app.CodeNotFound: true}}
+	n := &Node{Home: home, Settings: s, store: st, hub: NewHub(), notFound: map[codeKey]bool{keyOf(app.CodeNotFound): true}}
 	for _, c := range opts.NotFound {
-		n.notFound[c] = true
+		n.notFound[keyOf(c)] = true
 	}
 	a, err := app.New(st, app.Options{Fees: opts.Fees, Logf: opts.Logf}, opts.Modules...)
 	if err != nil {

@@ -17,13 +17,21 @@ var _ api.Backend = (*Node)(nil)
 func (n *Node) markAppError(err error) error {
 	var ae *app.Error
 	switch {
-	case errors.As(err, &ae) && n.notFound[ae.Code]:
+	case errors.As(err, &ae) && n.notFound[keyOf(ae.Code)]:
 		return api.Mark(api.ErrNotFound, err)
 	case errors.As(err, &ae) && ae.Code != app.CodeInternal:
 		return api.Mark(api.ErrInvalid, err)
 	}
 	return err
 }
+
+// codeKey identifies a result code by codespace and number.
+type codeKey struct {
+	space string
+	num   uint32
+}
+
+func keyOf(c app.Code) codeKey { return codeKey{c.Space, c.Num} }
 
 func wireEvents(evs []app.Event) []api.Event {
 	if evs == nil {
