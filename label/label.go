@@ -1,29 +1,52 @@
 // Package label is the labeling market: requesters post jobs with a budget in
-// escrow and a commitment to hidden gold answers, labelers bond stake and
-// receive items chosen from block data, answer by commit–reveal, and
-// settlement runs integer Dawid–Skene (label/aggregate/fixedds) with the gold
-// pinned, stores the aggregated labels and their Merkle root, pays each
-// labeler by estimated skill (chance level earns nothing), slashes labelers
-// whose gold accuracy is under a threshold, refunds the unspent budget and
-// updates reputations.
+// escrow and a commitment to hidden gold answers, labelers put stake at risk
+// and receive items chosen from block data, answer by commit–reveal, and
+// settlement runs integer Dawid–Skene (label/aggregate/fixedds), checks the
+// gold against the labelers' consensus, pins the gold that survives, stores
+// the aggregated labels and their Merkle root, pays each labeler by
+// estimated skill (chance level earns nothing), slashes labelers whose gold
+// accuracy is under a threshold, refunds the unspent budget and updates
+// reputations.
 //
 // # Life of a job
 //
 //  1. label/create-job locks budget = reward_per_label × items ×
 //     labels_per_item plus the requester bond. The job names a manifest blob
 //     (item ids and content hashes), its classes, and commits to its gold:
-//     GoldCommitment(manifest, gold, salt).
-//  2. label/stake bonds stake; label/request gives the labeler batch_size
-//     items picked from the block hash, the job and the labeler's address, so
-//     nobody chooses items and nobody can tell gold from other items.
+//     GoldCommitment(manifest, gold, salt). A job is refused unless two
+//     Dawid–Skene runs of at least params.min_iterations at its largest
+//     shape (labels, classes, max_assignments) fit in params.max_settle_gas;
+//     the job records how many iterations settlement may run and its
+//     settle_gas.
+//  2. label/stake bonds stake; label/request locks the job's min_stake of
+//     it (the stake at risk) and gives the labeler batch_size items picked
+//     from the block hash, the job and the labeler's address, so nobody
+//     chooses items and nobody can tell gold from other items. Only stake
+//     not at risk in open jobs can be withdrawn or put at risk elsewhere.
 //  3. Until commit_deadline, label/commit stores AnswerCommitment(job,
 //     labeler, items, answers, salt); after it and until reveal_deadline,
 //     label/reveal opens it.
-//  4. After commit_deadline and until gold_deadline the requester sends
-//     label/reveal-gold (checked against the commitment).
+//  4. After reveal_deadline (never inside the reveal window, so no labeler
+//     sees gold before deciding to reveal) and until gold_deadline the
+//     requester sends label/reveal-gold (checked against the commitment).
 //  5. After reveal_deadline, once the gold is revealed or gold_deadline has
-//     passed, anyone sends label/settle. Without gold the bond goes to the
-//     treasury and labelers are paid by the gold-free estimate.
+//     passed, and until expiry_height, anyone sends label/settle. Without
+//     gold the bond goes to the treasury and labelers are paid by the
+//     gold-free estimate.
+//  6. After expiry_height an unsettled job can only be expired
+//     (label/expire, anyone): budget and bond go back to the requester and
+//     the labelers' stakes at risk are released. Nothing stays locked.
+//
+// # Gold is checked, not trusted
+//
+// Gold is a claim by an interested party. Settlement first runs Dawid–Skene
+// without gold; a gold answer is overturned when that consensus puts at
+// least params.gold_overturn_permille of the item's posterior on another
+// class and the item has at least params.gold_check_min_labels labels.
+// Overturned gold pins nothing and slashes nobody; when more than
+// params.bad_gold_permille of the gold is overturned the gold is shown
+// wrong and the requester's bond goes to the treasury. The second run pins
+// the surviving gold.
 //
 // # Payment and slashing
 //
@@ -31,16 +54,27 @@
 // skill is Dawid–Skene's accuracy above chance (kappa against the inferred
 // truth, 0 for answers independent of the truth), and nothing when skill is
 // below params.min_skill_permille. A labeler with at least
-// params.min_gold_answers gold answers whose gold accuracy is below chance +
-// params.gold_kappa_permille × (1 − chance), chance = 1/classes, earns
-// nothing and loses params.slash_permille of their stake to the treasury. A
-// labeler who took an assignment and never revealed loses
-// params.no_reveal_slash_permille of their stake (the items they held lost
-// labels). Reputation is the running mean of skill (permille) over settled jobs; an
-// assignment never revealed counts as skill 0, and so does a slashed one.
+// params.min_gold_answers surviving gold answers whose gold accuracy is
+// below chance + params.gold_kappa_permille × (1 − chance), chance =
+// 1/classes, earns nothing and loses params.slash_permille of its stake at
+// risk to the treasury. A labeler who took an assignment and never revealed
+// loses params.no_reveal_slash_permille of it, which genesis requires to be
+// at least slash_permille: withholding is never cheaper than revealing bad
+// answers. Reputation is the running mean of skill (permille) over settled
+// jobs; an assignment never revealed counts as skill 0, and so does a
+// slashed one.
+//
+// # Gas
+//
+// Every message's gas bounds its work: settlement pays for its bookkeeping
+// from the job's counts up front, for every Dawid–Skene iteration before it
+// runs (fixedds.IterationWork units), and for every byte it stores, as does
+// every message that writes state (GasPerStoredByte). emergence bench gas
+// measures each kind at its worst case.
 //
 // Everything in this package is deterministic: integers only, no map
 // iteration, block data as the only randomness; a test enforces the imports.
+// Corrupt state is an error, never a panic.
 package label
 
 import (
