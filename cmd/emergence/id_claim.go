@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -14,7 +15,7 @@ import (
 
 	"emergence/personhood"
 	"emergence/personhood/claim"
-	"emergence/personhood/devkeys"
+	"emergence/personhood/claimer"
 	"emergence/personhood/identity"
 	"emergence/tx"
 )
@@ -34,37 +35,30 @@ func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ex
 	if err := g.query(ctx, personhood.Name, "path", q, &path); err != nil {
 		return path, nil, claim.PublicInputs{}, withHint(err, "an enrolment operator must enrol this identity's commitment first (emergence id show)")
 	}
-	var pkBytes []byte
+	var file []byte
 	if provingKey != "" {
 		b, err := os.ReadFile(provingKey)
 		if err != nil {
 			return path, nil, claim.PublicInputs{}, errorf("pass the claim.pk written by 'emergence personhood setup'", "read proving key: %w", err)
 		}
-		pkBytes = b
-	} else {
-		if params.TreeDepth != devkeys.Depth || params.VerifyingKey != hex.EncodeToString(devkeys.VerifyingKey) {
-			return path, nil, claim.PublicInputs{}, errorf("this network has its own verifying key: pass its proving key with --proving-key", "the chain does not use the embedded devnet claim keys")
-		}
-		pkBytes = devkeys.ProvingKey
+		file = b
+	}
+	pk, err := claimer.ProvingKey(params, file)
+	if err != nil {
+		return path, nil, claim.PublicInputs{}, errorf("this network has its own verifying key: pass its proving key with --proving-key", "%w", err)
 	}
 	logger.Disable()
-	w, err := personhood.Witness(id, path, ext, signal)
-	if err != nil {
-		return path, nil, claim.PublicInputs{}, err
-	}
 	start := time.Now()
 	fmt.Fprintf(g.stderr, "proving membership (depth %d)... ", params.TreeDepth)
-	p, err := claim.NewProver(params.TreeDepth, pkBytes)
-	if err != nil {
-		fmt.Fprintln(g.stderr)
+	proof, pub, err := claimer.Prove(params, pk, id, path, ext, signal)
+	fmt.Fprintf(g.stderr, "%d ms\n", time.Since(start).Milliseconds())
+	if errors.Is(err, claimer.ErrKeyMismatch) {
 		return path, nil, claim.PublicInputs{}, errorf("the proving key must match the chain's tree depth and verifying key", "%w", err)
 	}
-	proof, err := p.Prove(&w)
-	fmt.Fprintf(g.stderr, "%d ms\n", time.Since(start).Milliseconds())
 	if err != nil {
 		return path, nil, claim.PublicInputs{}, err
 	}
-	return path, proof, w.Public, nil
+	return path, proof, pub, nil
 }
 
 // checkGrant refuses, before a proof is made and a fee paid, a claim of an
