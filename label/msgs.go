@@ -421,6 +421,12 @@ func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
 	if uint32(len(counts)) != j.Items {
 		return fmt.Errorf("job %d: corrupt item counts", j.ID)
 	}
+	// The item counts are rewritten whenever items are assigned: charge
+	// that before the scan, then the scan by items scanned.
+	countsKey := u64key(prefixCount, j.ID)
+	if err := ctx.ConsumeGas(uint64(len(countsKey)+len(counts))*GasPerStoredByte, "item counts"); err != nil {
+		return err
+	}
 	counts = bytes.Clone(counts)
 	items, scanned := pickItems(ctx.Entropy, j.ID, ctx.Signer, counts, j.LabelsPerItem, j.BatchSize)
 	if err := ctx.ConsumeGas(scanned*GasPerScan, "item scan"); err != nil {
@@ -432,9 +438,7 @@ func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
 	for _, it := range items {
 		counts[it]++
 	}
-	if err := setCharged(ctx, u64key(prefixCount, j.ID), counts, "item counts"); err != nil {
-		return err
-	}
+	ctx.KV.Set(countsKey, counts)
 	as := &Assignment{Job: j.ID, Labeler: ctx.Signer, Items: items, Height: ctx.Height, Risk: risk}
 	if err := setCharged(ctx, assignKey(j.ID, ctx.Signer), app.MustJSON(as), "assignment"); err != nil {
 		return err
