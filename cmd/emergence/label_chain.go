@@ -47,7 +47,8 @@ func newLabelTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "label", Short: "Labeling market: jobs, stake, assignments, commit-reveal, settlement"}
 	cmd.AddCommand(newLabelCreateJobCmd(g), newLabelStakeCmd(g, "stake"), newLabelStakeCmd(g, "unstake"),
 		newLabelJobTxCmd(g, "request", "Ask for an assignment in a job (items are picked from block data)", client.DefaultGasLimit),
-		newLabelJobTxCmd(g, "settle", "Settle a job after its reveal window: aggregate, pay, slash, refund", 20_000_000),
+		newLabelJobTxCmd(g, "settle", "Settle a job after its reveal window: aggregate, pay, slash, refund (--gas at least the job's settle gas)", 20_000_000),
+		newLabelJobTxCmd(g, "expire", "Close a job nobody settled by its expiry height: refund the requester, release the stakes", client.DefaultGasLimit),
 		newLabelCommitCmd(g), newLabelRevealCmd(g), newLabelRevealGoldCmd(g))
 	return cmd
 }
@@ -359,7 +360,7 @@ func newLabelRevealGoldCmd(g *globals) *cobra.Command {
 	var job, secret string
 	cmd := &cobra.Command{
 		Use:   "reveal-gold --job ID --from KEY [--secret FILE]",
-		Short: "Reveal a job's hidden gold answers (after the commit window, before the gold deadline)",
+		Short: "Reveal a job's hidden gold answers (after the reveal window, before the gold deadline)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			key, _, err := g.signer(f.from)
@@ -506,10 +507,10 @@ func newLabelQueryCmd(g *globals) *cobra.Command {
 }
 
 func printJob(w io.Writer, j label.Job) {
-	fmt.Fprintf(w, "job %d (%s)\n  requester       %s\n  manifest        %s\n  items           %d, %d labels each, batches of %d\n  classes         %s\n  reward          %d uemg per label (budget %s, bond %s)\n  min stake       %s, min reputation %d‰, personhood %v\n  gold            %d items (revealed: %v)\n  windows         commit until %d, reveal until %d, gold until %d\n  assigned        %d labels in %d assignments\n",
+	fmt.Fprintf(w, "job %d (%s)\n  requester       %s\n  manifest        %s\n  items           %d, %d labels each, batches of %d\n  classes         %s\n  reward          %d uemg per label (budget %s, bond %s)\n  min stake       %s, min reputation %d‰, personhood %v\n  gold            %d items (revealed: %v)\n  windows         commit until %d, reveal until %d, gold until %d, expiry after %d\n  settlement      at most %d iterations, %d gas\n  assigned        %d labels in %d assignments (at most %d)\n",
 		j.ID, j.Status, j.Requester, j.Manifest, j.Items, j.LabelsPerItem, j.BatchSize, strings.Join(j.Classes, ", "),
 		j.RewardPerLabel, bank.FormatAmount(j.Budget), bank.FormatAmount(j.Bond), bank.FormatAmount(j.MinStake), j.MinReputation, j.RequirePersonhood,
-		j.GoldCount, j.GoldRevealed, j.CommitDeadline, j.RevealDeadline, j.GoldDeadline, j.AssignedLabels, j.Assignments)
+		j.GoldCount, j.GoldRevealed, j.CommitDeadline, j.RevealDeadline, j.GoldDeadline, j.ExpiryHeight, j.Iterations, j.SettleGas, j.AssignedLabels, j.Assignments, j.MaxAssignments)
 }
 
 func printResults(w io.Writer, r label.Results) {
