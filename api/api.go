@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"emergence/tx"
 )
@@ -60,6 +61,7 @@ type Server struct {
 	mux      *http.ServeMux
 	srv      *http.Server
 	ln       net.Listener
+	maxConns int
 	maxTx    int64
 	waitTime time.Duration
 }
@@ -126,17 +128,52 @@ func (r *headerRecorder) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Listen binds addr ("127.0.0.1:0" picks a port) and serves in the background.
+// Timeouts of the API server. Slow or idle clients lose their connection
+// instead of holding it (and a file descriptor) for ever. The event stream
+// clears its deadlines; blob transfers extend theirs by their size.
+const (
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout = 10 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = 30 * time.Second
+	// IdleTimeout closes keep-alive connections with no request.
+	IdleTimeout = 60 * time.Second
+)
+
+// MaxConns is how many connections the API holds open at once given the
+// process's file descriptor limit: half of it, at most 4,096, at least 16.
+// The other half stays for consensus (peers, WAL, databases) and the blob
+// store, so clients can never make the node run out of descriptors;
+// connections past the cap wait in the kernel's accept queue.
+func MaxConns(nofile uint64) int {
+	n := nofile / 2
+	return int(min(max(n, 16), 4096))
+}
+
+// Listen binds addr ("127.0.0.1:0" picks a port) and serves in the
+// background, at most MaxConns(RLIMIT_NOFILE) connections at a time.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("api listen %s: %w", addr, err)
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	go s.srv.Serve(ln)
+	s.maxConns = MaxConns(fileLimit())
+	s.ln = netutil.LimitListener(ln, s.maxConns)
+	s.srv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      s.waitTime + 15*time.Second, // a commit wait, then the answer
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go s.srv.Serve(s.ln)
 	return nil
 }
+
+// MaxConnsInUse returns the connection cap Listen applied (0 before Listen).
+func (s *Server) MaxConnsInUse() int { return s.maxConns }
 
 // Addr returns the bound address.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -322,6 +359,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "internal", "streaming unsupported")
 		return
 	}
+	// The stream lives as long as the client wants it: no deadlines.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
 	ch, cancel := s.b.Subscribe(256)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")
