@@ -9,7 +9,7 @@
 //	GET  /v1/events                 Server-Sent Events: one "block" event per committed block
 //	GET  /v1/query/{module}/{path}  module queries
 //	GET  /v1/codes                  every result code: codespace, number, description
-//	PUT  /v1/blobs/{hash}, GET /v1/blobs/{hash}   content-addressed files
+//	PUT  /v1/blobs/{hash}, GET /v1/blobs/{hash}   content-addressed files (uploads signed, see BlobQuota)
 //	GET  /metrics                   Prometheus
 //
 // Errors are JSON objects {"error": "...", "code": "..."} with a 4xx status

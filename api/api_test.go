@@ -1,13 +1,20 @@
 package api_test
 
 import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"emergence/api"
+	"emergence/blob"
+	"emergence/client"
 	"emergence/node/nodetest"
 )
 
@@ -72,4 +79,28 @@ func TestNotFoundIs404AndEveryErrorIsJSON(t *testing.T) {
 		t.Errorf("DELETE blob: %+v", eb)
 	}
 	call(t, n, "GET", "/v1/blobs/"+hash, "", http.StatusNotFound)
+}
+
+// Blob uploads through a real node: signed by an account with funds on
+// chain, or refused.
+func TestBlobUploadsNeedAFundedAccount(t *testing.T) {
+	n := startNet(t)
+	ctx := context.Background()
+	data := []byte("a page body")
+	sum := sha256.Sum256(data)
+	h := hex.EncodeToString(sum[:])
+	if err := n.Client.PutBlob(ctx, h, data); !errors.Is(err, client.ErrNoBlobKey) {
+		t.Fatalf("unsigned: %v", err)
+	}
+	_, pauper, _ := ed25519.GenerateKey(nil)
+	var ae *client.APIError
+	if err := n.Client.SignBlobsWith(pauper).PutBlob(ctx, h, data); !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != blob.CodeForbidden {
+		t.Fatalf("unfunded account: %v, want 403 forbidden", err)
+	}
+	if err := n.Client.SignBlobsWith(n.Key("alice")).PutBlob(ctx, h, data); err != nil {
+		t.Fatalf("funded account: %v", err)
+	}
+	if got, err := n.Client.GetBlob(ctx, h); err != nil || string(got) != string(data) {
+		t.Fatalf("blob back: %q %v", got, err)
+	}
 }

@@ -3,6 +3,7 @@ package blob_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"emergence/blob"
 	"emergence/blob/local"
@@ -58,12 +60,24 @@ func TestVerifier(t *testing.T) {
 type server struct {
 	t   *testing.T
 	url string
+	key ed25519.PrivateKey // signs PUTs that carry no upload headers
 }
 
-func newServer(t *testing.T, s blob.Store) *server {
-	srv := httptest.NewServer(blob.NewHandler(s, blob.WithLogger(slog.New(slog.DiscardHandler))))
+// testKey is a deterministic account key.
+func testKey(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("blob-test/" + name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// roomy is a quota no test reaches.
+func roomy() *blob.Quota { return &blob.Quota{Bytes: 1 << 40, Window: time.Hour} }
+
+func newServer(t *testing.T, s blob.Store) *server { return newServerQuota(t, s, roomy()) }
+
+func newServerQuota(t *testing.T, s blob.Store, q *blob.Quota) *server {
+	srv := httptest.NewServer(blob.NewHandler(s, q, blob.WithLogger(slog.New(slog.DiscardHandler))))
 	t.Cleanup(srv.Close)
-	return &server{t: t, url: srv.URL}
+	return &server{t: t, url: srv.URL, key: testKey("alice")}
 }
 
 func newLocal(t *testing.T, max int64) *local.Store {
@@ -88,7 +102,16 @@ func (s *server) do(method, path string, body []byte, chunked bool, hdr map[stri
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	if _, signed := hdr[blob.HeaderUploader]; method == "PUT" && !signed {
+		if h, err := blob.ParseHash(strings.TrimPrefix(path, "/v1/blobs/")); err == nil {
+			blob.SignUpload(req, s.key, h, time.Now())
+		}
+	}
 	for k, v := range hdr {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -24,6 +24,16 @@ const (
 	CodeInternal     = "internal"      // 500: storage failure; details go to the log only
 
 	CodeMethodNotAllowed = "method_not_allowed" // 405: only GET, HEAD and PUT are served
+	CodeUnauthorized     = "unauthorized"       // 401: the upload is not signed by an account, or not validly
+	CodeForbidden        = "forbidden"          // 403: the signing account may not upload
+	CodeQuota            = "quota_exceeded"     // 429: the account used its upload quota; retry later
+)
+
+// MinTransferRate is the slowest a blob transfer may go: a transfer's
+// deadline is TransferTimeout plus its size at this rate.
+const (
+	MinTransferRate = 1 << 20 // bytes per second
+	TransferTimeout = 30 * time.Second
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -49,6 +59,7 @@ func WithLogger(l *slog.Logger) HandlerOption {
 
 type handler struct {
 	store Store
+	quota *Quota
 	log   *slog.Logger
 	mux   *http.ServeMux
 }
@@ -58,11 +69,14 @@ type handler struct {
 //	PUT /v1/blobs/{hash}   body = content; 201 {"hash","size"} when stored, 200 if it already was
 //	GET /v1/blobs/{hash}   200 with the content (also HEAD, Range and If-None-Match)
 //
-// Errors are JSON ErrorBody values: 400 bad_hash, 404 not_found,
-// 413 too_large, 422 hash_mismatch, 500 internal. The handler matches full
-// paths, so it can be mounted as is: mux.Handle("/v1/blobs/", blob.NewHandler(s)).
-func NewHandler(s Store, opts ...HandlerOption) http.Handler {
-	h := &handler{store: s, log: slog.Default(), mux: http.NewServeMux()}
+// Uploads must be signed by an account (SignUpload) and are charged to its
+// quota q; a nil q refuses every upload. Errors are JSON ErrorBody values:
+// 400 bad_hash, 401 unauthorized, 403 forbidden, 404 not_found,
+// 405 method_not_allowed, 413 too_large, 422 hash_mismatch,
+// 429 quota_exceeded, 500 internal. The handler matches full paths, so it
+// can be mounted as is: mux.Handle("/v1/blobs/", blob.NewHandler(s, q)).
+func NewHandler(s Store, q *Quota, opts ...HandlerOption) http.Handler {
+	h := &handler{store: s, quota: q, log: slog.Default(), mux: http.NewServeMux()}
 	for _, o := range opts {
 		o(h)
 	}
@@ -122,6 +136,12 @@ func status(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, CodeTooLarge
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound, CodeNotFound
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized, CodeUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden, CodeForbidden
+	case errors.Is(err, ErrQuota):
+		return http.StatusTooManyRequests, CodeQuota
 	default:
 		return http.StatusInternalServerError, CodeInternal
 	}
@@ -152,11 +172,34 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if l, ok := h.store.(Limited); ok && r.ContentLength > l.MaxSize() {
-		// Refuse before reading; the server closes the connection.
+	// Refusals before the body is read close the connection.
+	refuse := func(err error) {
 		w.Header().Set("Connection", "close")
-		h.fail(w, r, fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, r.ContentLength, l.MaxSize()))
+		h.fail(w, r, err)
+	}
+	if h.quota == nil {
+		refuse(fmt.Errorf("%w: this node accepts no uploads", ErrForbidden))
 		return
+	}
+	now := time.Now()
+	account, err := VerifyUpload(r, hash, now)
+	if err != nil {
+		refuse(err)
+		return
+	}
+	if h.quota.Eligible != nil {
+		if err := h.quota.Eligible(account); err != nil {
+			refuse(err)
+			return
+		}
+	}
+	limit := int64(-1)
+	if l, ok := h.store.(Limited); ok {
+		limit = l.MaxSize()
+		if r.ContentLength > limit {
+			refuse(fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, r.ContentLength, limit))
+			return
+		}
 	}
 	existed, err := h.store.Has(r.Context(), hash)
 	if err != nil {
@@ -164,13 +207,32 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := &counter{r: r.Body}
-	if err := h.store.Put(r.Context(), hash, body); err != nil {
-		if errors.Is(err, ErrTooLarge) {
+	var src io.Reader = body
+	if !existed {
+		// New bytes on disk are charged to the account, as they arrive.
+		granted, err := h.quota.reserve(account, r.ContentLength, now)
+		if err != nil {
+			w.Header().Set("Retry-After", strconv.Itoa(int(h.quota.Window.Seconds())))
+			refuse(err)
+			return
+		}
+		defer func() { h.quota.settle(account, granted, body.n) }()
+		src = &quotaReader{r: body, left: granted}
+	}
+	size := r.ContentLength
+	if size < 0 {
+		size = max(limit, 0)
+	}
+	http.NewResponseController(w).SetReadDeadline(now.Add(TransferTimeout + time.Duration(size/MinTransferRate)*time.Second))
+	if err := h.store.Put(r.Context(), hash, src); err != nil {
+		readErr := body.err
+		body.n = 0 // nothing was stored: nothing is charged
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrQuota) {
 			w.Header().Set("Connection", "close")
 		}
-		if body.err != nil && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrHashMismatch) {
+		if readErr != nil && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrHashMismatch) && !errors.Is(err, ErrQuota) {
 			// The client's upload broke off; not a storage failure.
-			writeJSON(w, http.StatusBadRequest, ErrorBody{Error: "reading request body: " + body.err.Error(), Code: CodeBadRequest})
+			writeJSON(w, http.StatusBadRequest, ErrorBody{Error: "reading request body: " + readErr.Error(), Code: CodeBadRequest})
 			return
 		}
 		h.fail(w, r, err)
@@ -182,6 +244,30 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/v1/blobs/"+FormatHash(hash))
 	writeJSON(w, code, PutResult{Hash: FormatHash(hash), Size: body.n})
+}
+
+// quotaReader fails with ErrQuota when more than left bytes arrive.
+type quotaReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (q *quotaReader) Read(p []byte) (int, error) {
+	if q.left <= 0 {
+		// Look for one more byte: EOF here means the upload fit exactly.
+		var one [1]byte
+		n, err := q.r.Read(one[:])
+		if n > 0 {
+			return 0, fmt.Errorf("%w: the upload is longer than the account's remaining quota", ErrQuota)
+		}
+		return 0, err
+	}
+	if int64(len(p)) > q.left {
+		p = p[:q.left]
+	}
+	n, err := q.r.Read(p)
+	q.left -= int64(n)
+	return n, err
 }
 
 // counter counts the bytes of a request body and keeps its read error.
@@ -212,6 +298,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rc.Close()
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(TransferTimeout + time.Duration(size/MinTransferRate)*time.Second))
 	hd := w.Header()
 	hd.Set("Content-Type", "application/octet-stream")
 	hd.Set("X-Content-Type-Options", "nosniff")

@@ -9,6 +9,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,13 +18,15 @@ import (
 	"time"
 
 	"emergence/api"
+	"emergence/blob"
 	"emergence/tx"
 )
 
 // Client talks to one node.
 type Client struct {
-	base string
-	http *http.Client
+	base    string
+	http    *http.Client
+	blobKey ed25519.PrivateKey
 }
 
 // New returns a client for the API at addr ("127.0.0.1:8545" or a URL).
@@ -65,6 +68,13 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ct
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	return c.send(req, path, out)
+}
+
+// send runs req and decodes a JSON answer into out (nil: discard) or the
+// API's error body into an *APIError.
+func (c *Client) send(req *http.Request, path string, out any) error {
+	method := req.Method
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
@@ -153,9 +163,36 @@ func (c *Client) Query(ctx context.Context, module, path string, params url.Valu
 	return c.do(ctx, http.MethodGet, p, nil, "", out)
 }
 
-// PutBlob uploads content under its SHA-256 hash (hex).
+// SignBlobsWith returns a copy of c whose uploads are signed by an
+// account's key: the node stores blobs only from accounts it knows and
+// charges their bytes to the account's quota (see blob.SignUpload).
+func (c *Client) SignBlobsWith(key ed25519.PrivateKey) *Client {
+	cc := *c
+	cc.blobKey = key
+	return &cc
+}
+
+// ErrNoBlobKey is returned by PutBlob on a client without SignBlobsWith.
+var ErrNoBlobKey = errors.New("blob uploads must be signed by an account: the client has no key (SignBlobsWith)")
+
+// PutBlob uploads content under its SHA-256 hash (hex), signed with the key
+// given to SignBlobsWith.
 func (c *Client) PutBlob(ctx context.Context, hashHex string, data []byte) error {
-	return c.do(ctx, http.MethodPut, "/v1/blobs/"+hashHex, bytes.NewReader(data), "application/octet-stream", nil)
+	if c.blobKey == nil {
+		return ErrNoBlobKey
+	}
+	h, err := blob.ParseHash(hashHex)
+	if err != nil {
+		return err
+	}
+	path := "/v1/blobs/" + hashHex
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.base+path, bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	blob.SignUpload(req, c.blobKey, h, time.Now())
+	return c.send(req, path, nil)
 }
 
 // GetBlob downloads content by hash (hex).

@@ -145,10 +145,13 @@ func TestNetwork(t *testing.T) {
 	// Blobs: upload, hash check, download.
 	data := []byte("a page body")
 	sum := sha256.Sum256(data)
-	if err := c.PutBlob(ctx, hex.EncodeToString(sum[:]), data); err != nil {
+	if err := c.PutBlob(ctx, hex.EncodeToString(sum[:]), data); !errors.Is(err, client.ErrNoBlobKey) {
+		t.Fatalf("unsigned upload: %v, want ErrNoBlobKey", err)
+	}
+	if err := c.SignBlobsWith(net.Key("alice")).PutBlob(ctx, hex.EncodeToString(sum[:]), data); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.PutBlob(ctx, hex.EncodeToString(sum[:]), []byte("other bytes")); err == nil {
+	if err := c.SignBlobsWith(net.Key("alice")).PutBlob(ctx, hex.EncodeToString(sum[:]), []byte("other bytes")); err == nil {
 		t.Fatal("blob with the wrong hash was accepted")
 	}
 	back, err := c.GetBlob(ctx, hex.EncodeToString(sum[:]))

@@ -6,11 +6,13 @@ package remote
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"emergence/blob"
 )
@@ -19,6 +21,7 @@ import (
 type Store struct {
 	base string
 	hc   *http.Client
+	key  ed25519.PrivateKey
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -32,6 +35,18 @@ func New(baseURL string, hc *http.Client) *Store {
 	return &Store{base: strings.TrimRight(baseURL, "/"), hc: hc}
 }
 
+// SignedBy returns a copy of s that signs its uploads with an account's
+// key, as the node requires (blob.SignUpload); the node charges the bytes to
+// that account's quota.
+func (s *Store) SignedBy(key ed25519.PrivateKey) *Store {
+	c := *s
+	c.key = key
+	return &c
+}
+
+// Base returns the node API's base URL.
+func (s *Store) Base() string { return s.base }
+
 func (s *Store) url(h [32]byte) string { return s.base + "/v1/blobs/" + blob.FormatHash(h) }
 
 // Put implements blob.Store. The node verifies the hash and enforces its
@@ -43,6 +58,10 @@ func (s *Store) Put(ctx context.Context, hash [32]byte, r io.Reader) error {
 		return fmt.Errorf("put blob %s: %w", blob.FormatHash(hash), err)
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
+	if s.key == nil {
+		return fmt.Errorf("put blob %s: %w: the store has no key to sign with (use SignedBy)", blob.FormatHash(hash), blob.ErrUnauthorized)
+	}
+	blob.SignUpload(req, s.key, hash, time.Now())
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("put blob %s: %w", blob.FormatHash(hash), err)
@@ -117,6 +136,12 @@ func decodeError(resp *http.Response) error {
 		sentinel = blob.ErrTooLarge
 	case blob.CodeBadHash:
 		sentinel = blob.ErrBadHash
+	case blob.CodeUnauthorized:
+		sentinel = blob.ErrUnauthorized
+	case blob.CodeForbidden:
+		sentinel = blob.ErrForbidden
+	case blob.CodeQuota:
+		sentinel = blob.ErrQuota
 	default:
 		return fmt.Errorf("HTTP %s: %s (%s)", resp.Status, body.Error, body.Code)
 	}

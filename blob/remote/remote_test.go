@@ -3,12 +3,14 @@ package remote_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"emergence/blob"
 	"emergence/blob/blobtest"
@@ -30,9 +32,22 @@ func newRemote(t testing.TB, maxSize int64) *remote.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(blob.NewHandler(s))
+	srv := httptest.NewServer(blob.NewHandler(s, &blob.Quota{Bytes: 1 << 40, Window: time.Hour}))
 	t.Cleanup(srv.Close)
-	return remote.New(srv.URL+"/", srv.Client())
+	return remote.New(srv.URL+"/", srv.Client()).SignedBy(uploader)
+}
+
+// uploader is the account that signs the tests' uploads.
+var uploader = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+
+// A store without a key cannot upload: the node would refuse it anyway.
+func TestPutNeedsAKey(t *testing.T) {
+	s := newRemote(t, 100)
+	unsigned := remote.New(s.Base(), nil)
+	data := []byte("x")
+	if err := unsigned.Put(context.Background(), sha256.Sum256(data), bytes.NewReader(data)); !errors.Is(err, blob.ErrUnauthorized) {
+		t.Fatalf("unsigned Put: err = %v, want ErrUnauthorized", err)
+	}
 }
 
 // A node that serves wrong bytes is caught by the reader.
@@ -58,7 +73,7 @@ func TestNodeErrorsAreReported(t *testing.T) {
 		http.Error(w, "upstream down", http.StatusBadGateway)
 	}))
 	defer srv.Close()
-	s := remote.New(srv.URL, srv.Client())
+	s := remote.New(srv.URL, srv.Client()).SignedBy(uploader)
 	h := sha256.Sum256(nil)
 	if err := s.Put(context.Background(), h, bytes.NewReader(nil)); err == nil {
 		t.Error("Put succeeded against a failing node")

@@ -140,7 +140,7 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
 	defer cancel()
-	manifest, man, err := labeler.Publish(ctx, g.client(), items)
+	manifest, man, err := labeler.Publish(ctx, g.client().SignBlobsWith(key), items)
 	if err != nil {
 		return g.nodeError(err)
 	}

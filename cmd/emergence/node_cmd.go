@@ -63,7 +63,7 @@ func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*runn
 		n.Stop()
 		return nil, fmt.Errorf("open blob store: %w", err)
 	}
-	srv := api.New(n, blobHandler(blobs))
+	srv := api.New(n, blobHandler(blobs, n))
 	if apiAddr == "" {
 		apiAddr = n.Settings.APIAddr
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 
+	"emergence/api"
 	"emergence/blob"
 )
 
@@ -19,7 +20,11 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-func blobHandler(s blob.Store) http.Handler { return blob.NewHandler(s) }
+// blobHandler serves the node's blob store; uploads are signed by accounts
+// with funds on chain and charged to their quota (api.BlobQuota).
+func blobHandler(s blob.Store, b api.Backend) http.Handler {
+	return blob.NewHandler(s, api.BlobQuota(b))
+}
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 

@@ -36,7 +36,7 @@ func TestDevnetJob(t *testing.T) {
 		items = append(items, labeler.Item{ID: id, Kind: labeler.KindText, Data: []byte(fmt.Sprintf("review %d: this was %s", i, cls))})
 		truth[id] = cls
 	}
-	manifest, man, err := labeler.Publish(ctx, c, items)
+	manifest, man, err := labeler.Publish(ctx, c.SignBlobsWith(net.Key("alice")), items)
 	if err != nil {
 		t.Fatal(err)
 	}

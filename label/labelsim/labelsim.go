@@ -334,7 +334,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := api.New(nd, blob.NewHandler(blobs))
+	srv := api.New(nd, blob.NewHandler(blobs, api.BlobQuota(nd)))
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -446,7 +446,7 @@ func (e *env) runJob(ctx context.Context, spec jobSpec, first bool) (*jobRun, er
 		jr.truth[i] = draw(e.rng, e.priors)
 		items[i] = labeler.Item{ID: fmt.Sprint(i), Kind: labeler.KindText, Data: []byte(fmt.Sprintf("simulated item %d of job %d", i, e.nextJob))}
 	}
-	manifest, _, err := labeler.Publish(ctx, e.cl, items)
+	manifest, _, err := labeler.Publish(ctx, e.cl.SignBlobsWith(e.reqKey), items)
 	if err != nil {
 		return nil, err
 	}

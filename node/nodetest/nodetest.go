@@ -144,7 +144,7 @@ func (n *Net) start() {
 		nd.Stop()
 		tb.Fatal(err)
 	}
-	srv := api.New(nd, blob.NewHandler(blobs))
+	srv := api.New(nd, blob.NewHandler(blobs, api.BlobQuota(nd)))
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
 		nd.Stop()
 		tb.Fatal(err)
