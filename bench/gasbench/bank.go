@@ -20,8 +20,8 @@ func funded(prefix string, n int, amount uint64) map[string]uint64 {
 	return b
 }
 
-func bankCases() []Case {
-	const sends, multis = 2_000, 20
+func bankCases(div int) []Case {
+	sends, multis := max(1, 2_000/div), max(1, 20/div)
 	return []Case{
 		{
 			Kind: "bank/send", Shape: fmt.Sprintf("%d senders, each to a new account", sends),

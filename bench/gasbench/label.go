@@ -190,17 +190,18 @@ func settleTx(c *apptest.Chain, kind string) [][]byte {
 	return [][]byte{c.SignWith(labelerName(0), j.SettleGas+1_000_000, c.Msg(kind, label.JobMsg{Job: 1}))}
 }
 
-func labelCases() []Case {
+func labelCases(div int) []Case {
+	n := func(x int) int { return max(1, x/div) }
 	// The largest jobs a requester may create: 100,000 items (the item
 	// counts record), 1,000-item batches, 64 classes where settlement
 	// allows it.
-	wide := job{items: 100_000, perItem: 1, batch: 1_000, classes: 2, labelers: 100}
-	crowd := job{items: 100_000, perItem: 1, batch: 1_000, classes: 2, labelers: 2_000}
+	wide := job{items: n(100_000), perItem: 1, batch: n(1_000), classes: 2, labelers: 100}
+	crowd := job{items: n(100_000), perItem: 1, batch: n(1_000), classes: 2, labelers: n(2_000)}
 	lastRequests := wide
 	lastRequests.last = 40
 	var cases []Case
 	cases = append(cases, Case{
-		Kind: "label/create-job", Shape: "10 jobs of 100,000 items, 2 classes of 64 bytes",
+		Kind: "label/create-job", Shape: fmt.Sprintf("10 jobs of %d items, 2 classes of 64 bytes", wide.items),
 		Genesis: wide.genesis(nil),
 		Prepare: func(c *apptest.Chain) [][]byte {
 			var txs [][]byte
@@ -215,10 +216,10 @@ func labelCases() []Case {
 		stage stage
 		shape string
 	}{
-		{"label/request", assigned, "the last 40 of 100 labelers filling a 100,000-item job, 1,000 items each (the last scan nearly every item)"},
-		{"label/commit", committed, "100 commitments to 1,000-item assignments"},
-		{"label/reveal", revealed, "100 reveals of 1,000 answers"},
-		{"label/reveal-gold", goldRevealed, "5,000 gold answers of a 100,000-item job"},
+		{"label/request", assigned, fmt.Sprintf("the last 40 of 100 labelers filling a %d-item job, %d items each (the last scan nearly every item)", wide.items, wide.batch)},
+		{"label/commit", committed, fmt.Sprintf("100 commitments to %d-item assignments", wide.batch)},
+		{"label/reveal", revealed, fmt.Sprintf("100 reveals of %d answers", wide.batch)},
+		{"label/reveal-gold", goldRevealed, fmt.Sprintf("%d gold answers of a %d-item job", len(wide.gold()), wide.items)},
 	}
 	for _, st := range stages {
 		j := wide
@@ -228,9 +229,9 @@ func labelCases() []Case {
 		cases = append(cases, Case{Kind: st.kind, Shape: st.shape, Genesis: wide.genesis(nil),
 			Prepare: func(c *apptest.Chain) [][]byte { return j.run(c, st.stage, true) }})
 	}
-	cases = append(cases, Case{Kind: "label/stake", Shape: "2,000 new labelers", Genesis: crowd.genesis(nil),
+	cases = append(cases, Case{Kind: "label/stake", Shape: fmt.Sprintf("%d new labelers", crowd.labelers), Genesis: crowd.genesis(nil),
 		Prepare: func(c *apptest.Chain) [][]byte { return crowd.run(c, staked, true) }})
-	cases = append(cases, Case{Kind: "label/unstake", Shape: "2,000 labelers, all their stake",
+	cases = append(cases, Case{Kind: "label/unstake", Shape: fmt.Sprintf("%d labelers, all their stake", crowd.labelers),
 		Genesis: crowd.genesis(nil),
 		Prepare: func(c *apptest.Chain) [][]byte {
 			crowd.run(c, staked, false)
@@ -240,23 +241,24 @@ func labelCases() []Case {
 			}
 			return txs
 		}})
-	settles := []struct {
-		shape string
-		job   job
-	}{
-		{"64 classes: 1,000 items × 5 labels, 10 labelers", job{items: 1_000, perItem: 5, batch: 500, classes: 64, labelers: 10}},
-		{"2 classes: 20,000 items × 10 labels, 200 labelers", job{items: 20_000, perItem: 10, batch: 1_000, classes: 2, labelers: 200}},
-		{"8 classes, one item per assignment: 500 items × 4 labels, 2,000 labelers", job{items: 500, perItem: 4, batch: 1, classes: 8, labelers: 2_000, goldEvery: 4}},
+	settles := []job{
+		{items: n(1_000), perItem: 5, batch: n(500), classes: 64, labelers: 10},
+		{items: n(20_000), perItem: 10, batch: n(1_000), classes: 2, labelers: 200},
+		{items: n(500), perItem: 4, batch: 1, classes: 8, labelers: n(500) * 4, goldEvery: 4},
 	}
-	for _, st := range settles {
-		cases = append(cases, Case{Kind: "label/settle", Shape: st.shape, Genesis: st.job.genesis(nil),
+	for _, sj := range settles {
+		shape := fmt.Sprintf("%d classes: %d items × %d labels, %d labelers", sj.classes, sj.items, sj.perItem, sj.labelers)
+		if sj.batch == 1 {
+			shape = fmt.Sprintf("%d classes, one item per assignment: %d items × %d labels, %d labelers", sj.classes, sj.items, sj.perItem, sj.labelers)
+		}
+		cases = append(cases, Case{Kind: "label/settle", Shape: shape, Genesis: sj.genesis(nil),
 			Prepare: func(c *apptest.Chain) [][]byte {
-				st.job.run(c, goldRevealed, false)
+				sj.run(c, goldRevealed, false)
 				return settleTx(c, "label/settle")
 			}})
 	}
-	many := settles[2].job
-	cases = append(cases, Case{Kind: "label/expire", Shape: "2,000 assignments of one item", Genesis: many.genesis(shortExpiry()),
+	many := settles[2]
+	cases = append(cases, Case{Kind: "label/expire", Shape: fmt.Sprintf("%d assignments of one item", many.labelers), Genesis: many.genesis(shortExpiry()),
 		Prepare: func(c *apptest.Chain) [][]byte {
 			many.run(c, revealed, false)
 			toExpiry(c)
