@@ -140,28 +140,25 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
 	defer cancel()
-	manifest, man, err := labeler.Publish(ctx, g.client().SignBlobsWith(key), items)
-	if err != nil {
-		return g.nodeError(err)
-	}
-	gold, err := labeler.GoldFromTruth(man, classes, rows)
-	if err != nil {
+	job, err := labeler.PrepareJob(ctx, g.client().SignBlobsWith(key), items, rows, labeler.JobSpec{
+		Classes: classes, LabelsPerItem: f.labelsPerItem, BatchSize: f.batch, RewardPerLabel: reward, MinStake: minStake,
+		MinReputation: f.minReputation, RequirePersonhood: f.personhood, CommitBlocks: f.commitBlocks, RevealBlocks: f.revealBlocks,
+	})
+	if errors.Is(err, labeler.ErrGold) {
 		return errorf("gold items are manifest ids (file names, or line numbers from 0) with a label among --classes", "%w", err)
 	}
-	secret, err := labeler.NewGoldSecret(manifest, gold)
+	if nodeFailure(err) {
+		return g.nodeError(err)
+	}
 	if err != nil {
 		return err
 	}
-	pending := filepath.Join(g.labelDir(), "gold-pending-"+manifest[:16]+".json")
+	secret := job.Secret
+	pending := labeler.PendingGoldPath(g.labelDir(), job.Manifest)
 	if err := labeler.SaveJSON(pending, secret); err != nil {
 		return err
 	}
-	m, err := labelMsg("label/create-job", label.CreateJobMsg{
-		Manifest: manifest, Items: uint32(len(items)), Classes: classes, LabelsPerItem: f.labelsPerItem,
-		BatchSize: f.batch, RewardPerLabel: reward, MinStake: minStake, MinReputation: f.minReputation,
-		RequirePersonhood: f.personhood, GoldCommitment: secret.Commitment(), GoldCount: uint32(len(gold)),
-		CommitBlocks: f.commitBlocks, RevealBlocks: f.revealBlocks,
-	})
+	m, err := msg("label/create-job", job.Msg)
 	if err != nil {
 		return err
 	}
@@ -169,33 +166,24 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	if err != nil {
 		return err
 	}
-	if need := uint64(len(items)) * 2 * label.GasPerItem; opts.GasLimit < client.DefaultGasLimit+need {
-		opts.GasLimit = client.DefaultGasLimit + need
+	if need := client.DefaultGasLimit + job.Gas(); opts.GasLimit < need {
+		opts.GasLimit = need
 	}
 	res, err := g.broadcast(cmd, key, opts, m)
 	if err != nil {
 		return err
 	}
-	for _, e := range res.Events {
-		if e.Type != "label_job" {
-			continue
-		}
-		for _, a := range e.Attrs {
-			if a.Key == "id" {
-				secret.Job, _ = strconv.ParseUint(a.Value, 10, 64)
-			}
-		}
-	}
+	secret.Job, _ = labeler.JobID(res.Events)
 	path := f.secret
 	if path == "" {
-		path = filepath.Join(g.labelDir(), fmt.Sprintf("gold-%d.json", secret.Job))
+		path = labeler.GoldSecretPath(g.labelDir(), secret.Job)
 	}
 	if err := labeler.SaveJSON(path, secret); err != nil {
 		return err
 	}
 	os.Remove(pending)
 	if g.output != "json" {
-		fmt.Fprintf(g.stdout, "job %d: %d items, manifest %s, %d gold items; gold secret saved to %s\n", secret.Job, len(items), manifest, len(gold), path)
+		fmt.Fprintf(g.stdout, "job %d: %d items, manifest %s, %d gold items; gold secret saved to %s\n", secret.Job, len(items), job.Manifest, len(secret.Gold), path)
 	}
 	return nil
 }
@@ -373,7 +361,7 @@ func newLabelRevealGoldCmd(g *globals) *cobra.Command {
 			}
 			path := secret
 			if path == "" {
-				path = filepath.Join(g.labelDir(), fmt.Sprintf("gold-%d.json", id))
+				path = labeler.GoldSecretPath(g.labelDir(), id)
 			}
 			var sec labeler.GoldSecret
 			if err := labeler.LoadJSON(path, &sec); err != nil {
