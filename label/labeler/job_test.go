@@ -2,11 +2,13 @@ package labeler_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"emergence/api"
 	"emergence/blob"
@@ -16,17 +18,21 @@ import (
 	"emergence/label/labeler"
 )
 
-// blobClient returns a client of a real blob store behind the real blob
-// HTTP handler: the blob side of a node's API.
+// blobClient returns a client, signing its uploads, of a real blob store
+// behind the real blob HTTP handler: the blob side of a node's API.
 func blobClient(t *testing.T) *client.Client {
 	t.Helper()
 	s, err := local.Open(filepath.Join(t.TempDir(), "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(blob.NewHandler(s))
+	srv := httptest.NewServer(blob.NewHandler(s, &blob.Quota{Bytes: 1 << 20, Window: time.Hour}))
 	t.Cleanup(srv.Close)
-	return client.New(srv.URL)
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client.New(srv.URL).SignBlobsWith(key)
 }
 
 func TestPrepareJob(t *testing.T) {
