@@ -42,7 +42,7 @@ func Cases() []Case { return cases(1) }
 // cases returns every case with its sizes divided by div (tests run them
 // small; the benchmark runs them at div 1, the worst case).
 func cases(div int) []Case {
-	return slices.Concat(bankCases(div), labelCases(div))
+	return slices.Concat(bankCases(div), labelCases(div), subnetCases(div))
 }
 
 // Result is one case's measurement.
