@@ -22,7 +22,7 @@ type Package struct {
 // links an emergence package that is not in it.
 //
 // Not in it, because no validator runs them: workers and sims
-// (label/labeler, label/labelsim, subnet/classify, sim/...), the float
+// (label/labeler, subnet/classify, sim/...), the float
 // reference algorithms (label/aggregate), the provers and model tooling
 // (zkml/circuit, zkml/model), iris matching (personhood/iris), node, api,
 // client, blob, keys, bench and cmd.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/label/labelsim"
+	"emergence/sim/labelsim"
 )
 
 // simCommands are children of "emergence sim" (one per market). Other areas

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"emergence/bank"
-	"emergence/client"
-	"emergence/node/genesis"
 	"emergence/sim/subnetsim"
 	"emergence/zkml/model"
 )
@@ -89,42 +85,9 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo uin
 			return fmt.Errorf("quantize: %w", err)
 		}
 	}
-	home, err := os.MkdirTemp("", "emergence-sim-")
-	if err != nil {
-		return fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(home)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("pick API port: %w", err)
-	}
-	apiAddr := ln.Addr().String()
-	ln.Close()
-	if err := genesis.InitDevnet(home, apiAddr, blockTime); err != nil {
-		return fmt.Errorf("init network: %w", err)
-	}
-	r, err := startNode(ctx, home, apiAddr, io.Discard)
-	if err != nil {
-		return err
-	}
-	defer r.stop()
-	sg := *g
-	sg.home, sg.keyringBackend, sg.node = home, "test", apiAddr
-	funder, _, err := sg.signerKey("alice")
-	if err != nil {
-		return err
-	}
-	c := client.New(apiAddr)
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = c.WaitHeight(wctx, 1)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("node did not start: %w", err)
-	}
-	fmt.Fprintf(g.stderr, "network up at %s; simulating %d epochs of %d blocks\n", apiAddr, epochs, tempo)
-	rep, err := subnetsim.Run(ctx, subnetsim.Config{
-		Client: c, Funder: funder, Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, Log: g.stderr,
-	})
+	rep, err := subnetsim.RunNetwork(ctx, subnetsim.Config{
+		Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, Log: g.stderr,
+	}, blockTime)
 	if err != nil {
 		return fmt.Errorf("simulation: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"emergence/node/nodetest"
 	"emergence/sim/subnetsim"
 	"emergence/zkml/model"
 )
@@ -39,15 +38,11 @@ func trained(t *testing.T) (*model.Model, *model.Dataset) {
 // equal stake.
 func TestAttacks(t *testing.T) {
 	m, test := trained(t)
-	nw := nodetest.Start(t, nodetest.Options{
-		BlockTime: 50 * time.Millisecond,
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := subnetsim.Run(ctx, subnetsim.Config{
-		Client: nw.Client, Funder: nw.Key("alice"), Model: m, Data: test,
-		Epochs: 12, Tempo: 10, Rotate: 4,
-	})
+	rep, err := subnetsim.RunNetwork(ctx, subnetsim.Config{
+		Model: m, Data: test, Epochs: 12, Tempo: 10, Rotate: 4,
+	}, 50*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // Package labelsim attacks the labeling market on a real in-process network
-// (CometBFT, the app on Pebble, the HTTP API and blob store on loopback) and
-// reports who earned what.
+// (package simnet: CometBFT, the whole chain on Pebble, the HTTP API and blob
+// store on loopback) and reports who earned what.
 //
 // Honest agents answer with confusion matrices fitted by Dawid–Skene on a
 // real crowd dataset (the Dog set of Zhou et al. 2012, embedded); spammers
@@ -19,28 +19,22 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
 
 	"emergence/api"
-	"emergence/app"
 	"emergence/bank"
-	"emergence/blob"
-	"emergence/blob/local"
-	"emergence/chain"
 	"emergence/client"
 	"emergence/label"
 	"emergence/label/aggregate"
 	"emergence/label/labeler"
 	"emergence/node"
+	"emergence/sim/simnet"
 	"emergence/tx"
 )
 
@@ -311,39 +305,19 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	var reqAddr tx.Address
 	e.reqKey, reqAddr = keyFor(cfg.Seed, "requester")
 
-	dir, err := os.MkdirTemp("", "emergence-labelsim-")
-	if err != nil {
-		return nil, fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	home := filepath.Join(dir, "node")
 	balances := []bank.Output{{To: reqAddr, Amount: requesterFunds}}
 	for _, a := range e.agents {
 		balances = append(balances, bank.Output{To: a.addr, Amount: agentFunds})
 	}
-	if err := initNode(home, balances, cfg.BlockTime); err != nil {
-		return nil, err
-	}
-	c := chain.New()
-	nd, err := node.Start(ctx, home, node.Options{Modules: c.Modules(), Fees: c.Fees(), NotFound: c.NotFound(), LogWriter: io.Discard, Logf: func(string, ...any) {}})
-	if err != nil {
-		return nil, fmt.Errorf("start node: %w", err)
-	}
-	defer nd.Stop()
-	blobs, err := local.Open(filepath.Join(home, "blobs"))
+	_, validator := keyFor(0, "validator")
+	net, err := simnet.Start(ctx, simnet.Config{ChainID: chainID, Balances: balances, Reward: validator,
+		Emission: &bank.Emission{PerBlock: 0, Validators: 100}, BlockTime: cfg.BlockTime})
 	if err != nil {
 		return nil, err
 	}
-	srv := api.New(nd, blob.NewHandler(blobs, api.BlobQuota(nd)))
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		return nil, err
-	}
-	defer srv.Close()
-	e.cl, e.nd = client.New(srv.Addr()), nd
-	if err := e.cl.WaitHeight(ctx, 1); err != nil {
-		return nil, err
-	}
-	cfg.logf("node up at %s with %d agents\n", srv.Addr(), len(e.agents))
+	defer net.Close()
+	e.cl, e.nd = net.Client, net.Node
+	cfg.logf("node up at %s with %d agents\n", net.Addr(), len(e.agents))
 
 	rep := &Report{Config: cfg, Classes: K}
 	rep.Config.Log = nil
@@ -381,7 +355,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("main job: %w", err)
 	}
-	if err := nd.App().CheckInvariants(); err != nil {
+	if err := e.nd.App().CheckInvariants(); err != nil {
 		return nil, fmt.Errorf("invariants after settlement: %w", err)
 	}
 	rep.Gold, rep.Budget, rep.Refunded, rep.Iterations, rep.Height = m.gold, m.job.Budget, m.res.Refunded, m.res.Iterations, m.res.Height
@@ -669,37 +643,6 @@ func send(ctx context.Context, cl *client.Client, key ed25519.PrivateKey, gas ui
 		return r, fmt.Errorf("%s failed: %s", kind, r.Log)
 	}
 	return r, nil
-}
-
-func initNode(home string, balances []bank.Output, blockTime time.Duration) error {
-	pv, _, err := node.GenValidatorKeys(home)
-	if err != nil {
-		return err
-	}
-	p2p, err := node.FreePort()
-	if err != nil {
-		return err
-	}
-	s := node.DefaultSettings(chainID)
-	s.APIAddr, s.P2PAddr, s.BlockTime = "127.0.0.1:0", p2p, node.Duration(blockTime)
-	cons, err := node.ConsensusAddress(pv)
-	if err != nil {
-		return err
-	}
-	_, validator := keyFor(0, "validator")
-	bg := bank.Genesis{Emission: bank.Emission{PerBlock: 0, Validators: 100}, Balances: balances,
-		Validators: []bank.Validator{{ConsensusAddress: cons, RewardAddress: validator}}}
-	raw, err := json.Marshal(bg)
-	if err != nil {
-		return err
-	}
-	if err := node.WriteGenesis(chainID, []node.Validator{{Home: home, PV: pv, Power: 10}}, app.Genesis{Modules: map[string]json.RawMessage{"bank": raw}}, home); err != nil {
-		return fmt.Errorf("genesis: %w", err)
-	}
-	if err := node.SaveSettings(home, s); err != nil {
-		return fmt.Errorf("settings: %w", err)
-	}
-	return nil
 }
 
 // WriteTable prints the report as a table.
