@@ -4,9 +4,9 @@
 //
 // Module order is consensus: genesis, message registration and end-of-block
 // work run in it, and every validator of a network must use the same one.
-// So the node command, the test harnesses (node/nodetest and apptest.Full)
-// and the simulations under sim/ all build their chain with [New], and a
-// test pins the order.
+// So the node command, the test harnesses (node/nodetest and apptest.Full),
+// the simulations under sim/ and the benchmarks under bench/ all build
+// their chain with [New], and a test pins the order.
 //
 // Only those may import chain. Module packages never do (a module that needs
 // another declares a narrow interface in its own package and is handed the

@@ -1,0 +1,148 @@
+package chain_test
+
+import (
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// heavy are the modules only a node may link: consensus and its state.
+var heavy = []string{"github.com/cometbft/cometbft", "github.com/cockroachdb/pebble"}
+
+// light are the packages that run off-chain, next to a node rather than in
+// it: the API's wire types and the client every worker talks through, key
+// handling, remote blobs, and the prover- and holder-side packages of zkml
+// and personhood. None may link CometBFT or Pebble.
+var light = map[string]string{
+	"emergence/api":                 "wire types shared by the client and the server",
+	"emergence/client":              "every worker and the CLI talk to a node through it",
+	"emergence/keys":                "keyring of the CLI and the workers",
+	"emergence/tx":                  "workers build and sign transactions",
+	"emergence/blob/remote":         "workers fetch and upload blobs over HTTP",
+	"emergence/zkml/model":          "trainers and provers quantize models",
+	"emergence/zkml/circuit":        "the prover",
+	"emergence/zkml/verifier":       "offline proof checks",
+	"emergence/personhood/claim":    "the holder proves personhood",
+	"emergence/personhood/identity": "the holder's identity",
+	"emergence/personhood/iris":     "the operator's enrolment device",
+	"emergence/personhood/sealbox":  "sealed identity backups",
+	"emergence/personhood/poseidon": "hashing on the holder's side",
+	"emergence/label/aggregate":     "offline label aggregation",
+	"emergence/subnet/yuma":         "offline Yuma consensus",
+	"emergence/fixed":               "fixed-point arithmetic shared with workers",
+}
+
+// composers may import package chain; nothing else does, so module order
+// is decided in one place.
+var composers = []string{"emergence/cmd/", "emergence/node/nodetest", "emergence/app/apptest", "emergence/sim/", "emergence/bench/"}
+
+// goList runs go list with a format over packages.
+func goList(t *testing.T, format string, patterns ...string) string {
+	t.Helper()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := exec.LookPath(gobin); err != nil {
+		gobin = "go"
+	}
+	out, err := exec.Command(gobin, append([]string{"list", "-f", format}, patterns...)...).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("go list: %v", err)
+	}
+	return string(out)
+}
+
+// deps returns each matching package's transitive dependencies (tests
+// excluded), as go list reports them.
+func deps(t *testing.T, patterns ...string) map[string][]string {
+	t.Helper()
+	m := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(goList(t, "{{.ImportPath}} {{join .Deps \" \"}}", patterns...)), "\n") {
+		f := strings.Fields(line)
+		m[f[0]] = f[1:]
+	}
+	return m
+}
+
+// TestOffChainPackagesStayLight fails when a client-side package links
+// CometBFT or Pebble, and says through which package it came in.
+func TestOffChainPackagesStayLight(t *testing.T) {
+	var pkgs []string
+	for p := range light {
+		pkgs = append(pkgs, p)
+	}
+	all := deps(t, pkgs...)
+	for _, p := range pkgs {
+		d, ok := all[p]
+		if !ok {
+			t.Errorf("%s: not found by go list", p)
+			continue
+		}
+		var bad []string
+		for _, dep := range d {
+			for _, h := range heavy {
+				if dep == h || strings.HasPrefix(dep, h+"/") {
+					bad = append(bad, dep)
+				}
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s (%s) links %d packages of CometBFT or Pebble, e.g. %s, %s", p, light[p], len(bad), bad[0], via(t, p, bad[0]))
+		}
+	}
+}
+
+// via names the direct emergence imports of p that bring in dep.
+func via(t *testing.T, p, dep string) string {
+	t.Helper()
+	var imps []string
+	for _, i := range strings.Fields(goList(t, "{{join .Imports \" \"}}", p)) {
+		if strings.HasPrefix(i, "emergence/") {
+			imps = append(imps, i)
+		}
+	}
+	if len(imps) == 0 {
+		return "imported directly"
+	}
+	var from []string
+	for i, d := range deps(t, imps...) {
+		for _, x := range append(d, i) {
+			if x == dep {
+				from = append(from, i)
+				break
+			}
+		}
+	}
+	if len(from) == 0 {
+		return "imported directly"
+	}
+	sort.Strings(from)
+	return "through " + strings.Join(from, ", ")
+}
+
+// TestOnlyComposersImportChain keeps package chain the one composition
+// root: modules, workers, node and the API never import it.
+func TestOnlyComposersImportChain(t *testing.T) {
+	for p, d := range deps(t, "emergence/...") {
+		allowed := p == "emergence/chain"
+		for _, c := range composers {
+			if p == strings.TrimSuffix(c, "/") || (strings.HasSuffix(c, "/") && strings.HasPrefix(p, c)) {
+				allowed = true
+			}
+		}
+		if allowed {
+			continue
+		}
+		for _, x := range d {
+			if x == "emergence/chain" {
+				t.Errorf("%s links emergence/chain; only %v compose the chain", p, composers)
+			}
+		}
+	}
+}
