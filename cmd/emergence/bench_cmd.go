@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/bank"
 	"emergence/bench"
 	"emergence/client"
 	"emergence/node"
@@ -155,17 +154,11 @@ p50_ms/p99_ms are those of the HTTP path.`,
 
 // initBenchHome writes a devnet home funding the load accounts of both paths.
 func initBenchHome(home string, accounts int, blockTime time.Duration) error {
-	var balances []bank.Output
-	for _, set := range []string{"inproc", "http"} {
-		for i := 0; i < accounts; i++ {
-			balances = append(balances, bank.Output{To: bench.Addr(set, i), Amount: 1_000_000 * bank.UnitsPerEMG})
-		}
-	}
 	s := node.DefaultSettings("emergence-bench")
 	s.BlockTime = node.Duration(blockTime)
 	s.P2PAddr = ""
 	s.MempoolSize = 100_000
-	return genesis.InitSingle(home, s, balances, bench.Addr("validator", 0), nil)
+	return genesis.InitSingle(home, s, bench.Funding(bench.Sets, accounts), bench.Addr("validator", 0), nil)
 }
 
 // runLoadProcess runs "emergence bench load" as a separate OS process
@@ -198,33 +191,10 @@ func newBenchLoadCmd(g *globals) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := g.client()
-			ctx := cmd.Context()
-			st, err := c.Status(ctx)
-			if err != nil {
+			res, err := bench.RunHTTP(cmd.Context(), g.client(), set, accounts, txs)
+			if nodeFailure(err) {
 				return g.nodeError(err)
 			}
-			load := bench.Transfers(st.ChainID, set, accounts, txs, client.MinFee)
-			sctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			blocks, err := c.BlockCodes(sctx)
-			if err != nil {
-				return g.nodeError(err)
-			}
-			res, err := bench.Run(ctx, load, func(raw []byte) error {
-				r, err := c.BroadcastSync(ctx, raw)
-				var ae *client.APIError
-				if errors.As(err, &ae) && ae.Code == "mempool_full" {
-					return bench.ErrBusy
-				}
-				if err != nil {
-					return err
-				}
-				if r.Code != 0 {
-					return fmt.Errorf("tx refused: %s/%d %s", r.Codespace, r.Code, r.Log)
-				}
-				return nil
-			}, blocks)
 			if err != nil {
 				return err
 			}
