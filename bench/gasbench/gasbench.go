@@ -5,7 +5,8 @@
 // at most 20 ns per gas unit for every kind, so that a block at the
 // genesis gas limit (node.MaxBlockGas, 50M) executes in at most one second.
 //
-// Each module lists its cases in its own file here (bank.go, label.go, …)
+// Each module lists its cases in its own file here (bank.go, label.go,
+// personhood.go, subnet.go; zkml to come)
 // and adds one line to Cases.
 package gasbench
 
@@ -42,7 +43,7 @@ func Cases() []Case { return cases(1) }
 // cases returns every case with its sizes divided by div (tests run them
 // small; the benchmark runs them at div 1, the worst case).
 func cases(div int) []Case {
-	return slices.Concat(bankCases(div), labelCases(div), subnetCases(div))
+	return slices.Concat(bankCases(div), labelCases(div), personhoodCases(div), subnetCases(div))
 }
 
 // Result is one case's measurement.

@@ -62,13 +62,13 @@ genesis gas limit executes in at most one second. It exits with status 1 when a 
 }
 
 func printGasReport(w io.Writer, rep gasReport) {
-	fmt.Fprintf(w, "%-18s %8s %8s %6s %12s %10s  %s\n", "kind", "ns/gas", "wall", "txs", "gas", "block", "worst case")
+	fmt.Fprintf(w, "%-28s %8s %8s %6s %12s %10s  %s\n", "kind", "ns/gas", "wall", "txs", "gas", "block", "worst case")
 	for _, r := range rep.Results {
 		mark := ""
 		if !r.OK {
 			mark = "  OVER TARGET"
 		}
-		fmt.Fprintf(w, "%-18s %8.2f %8.2f %6d %12d %10s  %s%s\n", r.Kind, r.NsPerGas, r.WallNsPerGas, r.Txs, r.Gas, r.Elapsed.Round(100_000), r.Shape, mark)
+		fmt.Fprintf(w, "%-28s %8.2f %8.2f %6d %12d %10s  %s%s\n", r.Kind, r.NsPerGas, r.WallNsPerGas, r.Txs, r.Gas, r.Elapsed.Round(100_000), r.Shape, mark)
 	}
 	fmt.Fprintf(w, "ns/gas: CPU time of FinalizeBlock and Commit per gas unit; wall: the same by the wall clock\n")
 	fmt.Fprintf(w, "target: at most %d ns per gas unit (GOMAXPROCS %d)\n", gasbench.TargetNsPerGas, rep.GOMAXPROCS)
