@@ -6,8 +6,8 @@
 // genesis gas limit (node.MaxBlockGas, 50M) executes in at most one second.
 //
 // Each module lists its cases in its own file here (bank.go, label.go,
-// personhood.go, subnet.go; zkml to come)
-// and adds one line to Cases.
+// personhood.go, subnet.go; zkml, whose messages carry proofs, has its own
+// benchmarks so far) and adds one line to cases.
 package gasbench
 
 import (

@@ -21,7 +21,7 @@ var orbDevice = func() ed25519.PrivateKey {
 func personhoodGenesis() apptest.Genesis {
 	const emg = 1_000_000
 	g := personhood.Genesis{
-		Params: personhood.Params{Governance: apptest.Addr("gov"), MinOperatorStake: 100 * emg, EpochBlocks: 1000},
+		Params:    personhood.Params{Governance: apptest.Addr("gov"), MinOperatorStake: 100 * emg, EpochBlocks: 1000},
 		Operators: []personhood.OperatorGenesis{{Address: apptest.Addr("orb"), DeviceKey: hex.EncodeToString(orbDevice.Public().(ed25519.PublicKey)), Stake: 200 * emg}},
 	}
 	return apptest.Genesis{Balances: map[string]uint64{"orb": 500 * emg, "gov": 10 * emg}, Modules: map[string]any{personhood.Name: g}}
