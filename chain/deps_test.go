@@ -2,13 +2,18 @@ package chain_test
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
+
+// statOnce guards statSources.
+var statOnce sync.Once
 
 // heavy are the modules only a node may link: consensus and its state.
 var heavy = []string{"github.com/cometbft/cometbft", "github.com/cockroachdb/pebble"}
@@ -40,9 +45,34 @@ var light = map[string]string{
 // is decided in one place.
 var composers = []string{"emergence/cmd/", "emergence/node/nodetest", "emergence/app/apptest", "emergence/sim/", "emergence/bench/"}
 
+// statSources stats every Go source and module file of the repository, so
+// that go test's cache, which cannot see what go list read, reruns these
+// tests whenever a package or the module changes.
+func statSources(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		switch {
+		case e.IsDir() && (strings.HasPrefix(name, ".") || name == "testdata"):
+		case e.IsDir():
+			statSources(t, filepath.Join(dir, name))
+		case strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum":
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // goList runs go list with a format over packages.
+
 func goList(t *testing.T, format string, patterns ...string) string {
 	t.Helper()
+	statOnce.Do(func() { statSources(t, "..") })
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := exec.LookPath(gobin); err != nil {
 		gobin = "go"
