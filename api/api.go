@@ -269,8 +269,13 @@ func (s *Server) tx(w http.ResponseWriter, r *http.Request) {
 // application/octet-stream body.
 func (s *Server) readTx(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxTx*2))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body over %d bytes", s.maxTx*2))
+		return nil, false
+	case err != nil:
+		writeErr(w, http.StatusBadRequest, "bad_body", fmt.Sprintf("reading the request body (sent within %s?): %v", ReadTimeout, err))
 		return nil, false
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
