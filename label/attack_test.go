@@ -278,3 +278,34 @@ func mustRaw(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestUncheckedGoldSlashesNobody: with two labels per item no consensus can
+// check the gold, so a requester's wrong gold on such a job cannot get
+// honest labelers slashed.
+func TestUncheckedGoldSlashesNobody(t *testing.T) {
+	c := newChain(t)
+	var lying []label.GoldItem
+	for _, g := range goldItems() {
+		lying = append(lying, label.GoldItem{Item: g.Item, Class: (g.Class + 1) % 3})
+	}
+	msg := createMsg()
+	msg.LabelsPerItem = 2
+	gc := label.GoldCommitment(manifest, lying, goldSalt)
+	msg.GoldCommitment = hex.EncodeToString(gc[:])
+	j := runJob(t, c, msg, []string{"bob", "carol"}, truthful, always)
+	s := goldSalt
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: j.ID, Gold: lying, Salt: hex.EncodeToString(s[:])})))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg("label/settle", label.JobMsg{Job: j.ID})))[0])
+	var res label.Results
+	if err := c.Query("label/results/1", nil, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Slashed != 0 || len(res.GoldOverturned) != 0 {
+		t.Fatalf("results: slashed %d, overturned %v; want unchecked gold to slash nobody", res.Slashed, res.GoldOverturned)
+	}
+	for n, o := range outcomes(res) {
+		if o.GoldTotal != 0 || o.Slashed != 0 {
+			t.Errorf("%s: %+v, want no gold counted against it", n, o)
+		}
+	}
+}

@@ -43,7 +43,9 @@
 // without gold; a gold answer is overturned when that consensus puts at
 // least params.gold_overturn_permille of the item's posterior on another
 // class and the item has at least params.gold_check_min_labels labels.
-// Overturned gold pins nothing and slashes nobody; when more than
+// Overturned gold pins nothing and slashes nobody, and gold on an item
+// with fewer labels than that is pinned but slashes nobody either (no
+// consensus could check it); when more than
 // params.bad_gold_permille of the gold is overturned the gold is shown
 // wrong and the requester's bond goes to the treasury. The second run pins
 // the surviving gold.
@@ -297,7 +299,9 @@ type Assignment struct {
 	Revealed   bool     `json:"revealed"`
 }
 
-// Outcome is one labeler's result in a settled job.
+// Outcome is one labeler's result in a settled job. GoldCorrect and
+// GoldTotal count only checked gold: on items with at least
+// gold_check_min_labels labels, not overturned.
 type Outcome struct {
 	Labeler       tx.Address `json:"labeler"`
 	Labels        uint32     `json:"labels"`

@@ -208,8 +208,10 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 				skill = fixedds.One
 			}
 			o.SkillPermille = int32(skill * 1000 / fixedds.One)
+			// Only gold the consensus could check (an item with at least
+			// GoldCheckMinLabels labels) and did not overturn can slash.
 			for k, it := range as.Items {
-				if g := isGold[it]; g != fixedds.NoGold {
+				if g := isGold[it]; g != fixedds.NoGold && perItem[it] >= p.GoldCheckMinLabels {
 					o.GoldTotal++
 					if uint32(g) == as.Answers[k] {
 						o.GoldCorrect++
