@@ -20,7 +20,7 @@ func init() { simCommands = append(simCommands, newSimSubnetCmd) }
 
 func newSimSubnetCmd(g *globals) *cobra.Command {
 	var epochs, rotate int
-	var tempo uint64
+	var tempo, revealPeriod uint64
 	var blockTime time.Duration
 	var modelPath, data string
 	cmd := &cobra.Command{
@@ -39,28 +39,35 @@ func newSimSubnetCmd(g *globals) *cobra.Command {
   val-stale          sets weights once and never again (same stake)
 
 and prints what each earned per epoch (a table, or JSON with --output json).
-Commit–reveal means the copier can only copy weights that are an epoch old.`,
+Commit–reveal means the copier can only copy weights that are
+--reveal-period epochs old, and its copies take effect that many epochs
+later still.`,
 		Example: `  emergence sim subnet --epochs 12
-  emergence sim subnet --epochs 20 --rotate 5 --output json > sim.json`,
+  emergence sim subnet --epochs 20 --rotate 5 --output json > sim.json
+  emergence sim subnet --reveal-period 1    # the copier's share at subtensor's default delay`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if epochs <= 0 || epochs > 60 {
 				return errorf("pass --epochs between 1 and 60", "epochs %d out of range", epochs)
 			}
-			return runSimSubnet(cmd.Context(), g, epochs, rotate, tempo, blockTime, modelPath, data)
+			if revealPeriod == 0 || revealPeriod > 100 {
+				return errorf("pass --reveal-period between 1 and 100", "reveal period %d out of range", revealPeriod)
+			}
+			return runSimSubnet(cmd.Context(), g, epochs, rotate, tempo, revealPeriod, blockTime, modelPath, data)
 		},
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&epochs, "epochs", 12, "epochs to simulate after the first")
 	fl.IntVar(&rotate, "rotate", 4, "miner-a and miner-b swap quality every N epochs (0: never)")
 	fl.Uint64Var(&tempo, "tempo", 10, "subnet tempo in blocks")
+	fl.Uint64Var(&revealPeriod, "reveal-period", subnetsim.DefaultRevealPeriod, "reveal delay of weight commits in epochs (1 to 100)")
 	fl.DurationVar(&blockTime, "block-time", 100*time.Millisecond, "time between blocks")
 	fl.StringVar(&modelPath, "model", "", "miners' zkml model file (default: train a small one on --data)")
 	fl.StringVar(&data, "data", "digits", "labelled items: digits or a CSV file (class last)")
 	return cmd
 }
 
-func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo uint64, blockTime time.Duration, modelPath, data string) error {
+func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo, revealPeriod uint64, blockTime time.Duration, modelPath, data string) error {
 	d, err := loadClassifyData(data, false)
 	if err != nil {
 		return err
@@ -86,7 +93,7 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo uin
 		}
 	}
 	rep, err := subnetsim.RunNetwork(ctx, subnetsim.Config{
-		Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, Log: g.stderr,
+		Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, RevealPeriod: revealPeriod, Log: g.stderr,
 	}, blockTime)
 	if err != nil {
 		return fmt.Errorf("simulation: %w", err)

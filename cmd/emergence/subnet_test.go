@@ -160,7 +160,7 @@ func TestParseWeights(t *testing.T) {
 // network and checks the JSON report's shape and the random miner's ~0.
 func TestSimSubnet(t *testing.T) {
 	digits := filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz")
-	r := runSubnetCLI(t, "", "sim", "subnet", "--epochs", "4", "--block-time", "50ms", "--data", digits, "-o", "json")
+	r := runSubnetCLI(t, "", "sim", "subnet", "--epochs", "4", "--reveal-period", "1", "--block-time", "50ms", "--data", digits, "-o", "json")
 	if r.err != nil {
 		t.Fatalf("%v: %s", r.err, r.stderr)
 	}

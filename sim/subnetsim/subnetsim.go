@@ -12,7 +12,8 @@
 //   - val-honest, val-honest-2: validators that score every miner each epoch;
 //   - val-copier: a validator with the same stake as val-honest that never
 //     evaluates and copies the other validators' revealed weights (with
-//     commit–reveal it can only copy weights one epoch old);
+//     commit–reveal it can only copy weights RevealPeriod epochs old, which
+//     take effect RevealPeriod epochs after it copies them);
 //   - val-stale: a validator with the same stake that sets weights once
 //     and then lets them go stale.
 //
@@ -58,9 +59,22 @@ type Config struct {
 	Rotate int
 	// Stake of each validator in uemg (default 1000 EMG).
 	Stake uint64
+	// RevealPeriod is the subnet's reveal delay in epochs (default
+	// DefaultRevealPeriod): weights committed in epoch e are revealed and
+	// take effect in epoch e + RevealPeriod, so the copier's weights are
+	// RevealPeriod epochs older than the honest validators'.
+	RevealPeriod uint64
+	// Tune, if set, adjusts the subnet's hyperparameters before creation.
+	Tune func(*subnet.Hyperparams)
 	// Log receives progress lines (may be nil).
 	Log io.Writer
 }
+
+// DefaultRevealPeriod is the simulated subnet's reveal delay in epochs.
+// Measured with this simulation (12 epochs, miners swapping every 4), the
+// copier earned 72 % of an honest validator's total at a delay of 1, 59 %
+// at 2, 52 % at 3 and 47–48 % at 4 (docs/subnet.md has the table).
+const DefaultRevealPeriod = 4
 
 // Agent is one participant.
 type Agent struct {
@@ -130,6 +144,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Tempo == 0 {
 		cfg.Tempo = 10
 	}
+	if cfg.RevealPeriod == 0 {
+		cfg.RevealPeriod = DefaultRevealPeriod
+	}
 	if cfg.Stake == 0 {
 		cfg.Stake = 1000 * bank.UnitsPerEMG
 	}
@@ -175,6 +192,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	h := subnet.DefaultHyperparams()
 	h.Tempo, h.MaxUIDs, h.MaxValidators = cfg.Tempo, 16, uint16(len(validators))
 	h.MinBurn = 1000
+	h.RevealPeriodEpochs = cfg.RevealPeriod
+	if cfg.Tune != nil {
+		cfg.Tune(&h)
+	}
 	if err := send(cfg.Funder, "subnet/create", subnet.CreateMsg{Name: "classify-sim", Hyper: &h}); err != nil {
 		return nil, fmt.Errorf("create subnet: %w", err)
 	}

@@ -34,8 +34,8 @@ func trained(t *testing.T) (*model.Model, *model.Dataset) {
 
 // TestAttacks runs the full cast on a real node and checks the issue's
 // expectations: miners rank by quality, the random miner earns about
-// nothing, and the weight copier earns less than an honest validator of
-// equal stake.
+// nothing, and the weight copier earns at most half of what an honest
+// validator of equal stake earns.
 func TestAttacks(t *testing.T) {
 	m, test := trained(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -59,7 +59,9 @@ func TestAttacks(t *testing.T) {
 	if r*50 > (a+b)/2 {
 		t.Fatalf("random miner earned %d, more than 2%% of an honest miner's %d", r, (a+b)/2)
 	}
-	if hon, cop := rep.Total("val-honest"), rep.Total("val-copier"); cop >= hon {
-		t.Fatalf("copier earned %d, honest validator of equal stake %d", cop, hon)
+	// Issue 17.12: with the reveal delay of DefaultRevealPeriod epochs,
+	// copying revealed weights earns at most half of evaluating.
+	if hon, cop := rep.Total("val-honest"), rep.Total("val-copier"); hon == 0 || 2*cop > hon {
+		t.Fatalf("copier earned %d, more than half of the honest validator's %d (equal stake)", cop, hon)
 	}
 }
