@@ -80,16 +80,8 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo, re
 		}
 	} else {
 		fmt.Fprintln(g.stderr, "training the miners' model on", data, "...")
-		f, err := model.Train(train, []int{d.Features, 32, d.Classes}, model.TrainConfig{Epochs: 10, Seed: 1})
-		if err != nil {
-			return fmt.Errorf("train: %w", err)
-		}
-		salt, err := model.NewSalt()
-		if err != nil {
-			return fmt.Errorf("salt: %w", err)
-		}
-		if m, err = model.Quantize(f, model.QuantConfig{}, salt); err != nil {
-			return fmt.Errorf("quantize: %w", err)
+		if m, err = subnetsim.TrainMiners(train); err != nil {
+			return err
 		}
 	}
 	rep, err := subnetsim.RunNetwork(ctx, subnetsim.Config{
