@@ -256,7 +256,11 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 		nr.Dividends = res.Dividends[uid].ToU16Proportion()
 		nr.Trust = res.Trust[uid].ToU16Proportion()
 		nr.ValidatorTrust = res.ValidatorTrust[uid].ToU16Proportion()
-		nr.Emission = res.ServerEmission[uid] + res.ValidatorEmission[uid]
+		if e := res.ServerEmission[uid] + res.ValidatorEmission[uid]; e != nr.Emission {
+			ctx.KV.Delete(pruneKey(s.NetUID, nr))
+			nr.Emission = e
+			ctx.KV.Set(pruneKey(s.NetUID, nr), pruneMark)
+		}
 		setRow(ctx.KV, bondKey(s.NetUID, uint16(uid)), res.Bonds[uid])
 		rec.UIDs = append(rec.UIDs, EpochUID{
 			UID: uint16(uid), Hotkey: nr.Hotkey, Incentive: nr.Incentive, Dividends: nr.Dividends,
@@ -361,6 +365,9 @@ func (m *Module) Invariants(r store.Reader) error {
 			if got, ok := uidOf(r, s.NetUID, n.Hotkey); !ok || got != uid {
 				return fmt.Errorf("subnet %d: hotkey index of uid %d is wrong", s.NetUID, uid)
 			}
+			if r.Get(pruneKey(s.NetUID, n)) == nil {
+				return fmt.Errorf("subnet %d: uid %d missing from the pruning index", s.NetUID, uid)
+			}
 			var sum uint64
 			pre := stakePrefix(s.NetUID, n.Hotkey)
 			r.Iterate(pre, store.PrefixEnd(pre), func(_, v []byte) bool {
@@ -376,6 +383,12 @@ func (m *Module) Invariants(r store.Reader) error {
 			return fmt.Errorf("subnet %d: total stake %d but neurons hold %d", s.NetUID, s.TotalStake, total)
 		}
 		want = want.Add64(total)
+		var indexed int
+		pp := key(prefixPrune, be16(s.NetUID))
+		r.Iterate(pp, store.PrefixEnd(pp), func(_, _ []byte) bool { indexed++; return true })
+		if indexed != int(s.N) {
+			return fmt.Errorf("subnet %d: pruning index holds %d entries for %d uids", s.NetUID, indexed, s.N)
+		}
 		// No stake records for hotkeys that are not registered.
 		pre := key(prefixStake, be16(s.NetUID))
 		var orphan error

@@ -45,6 +45,9 @@ const (
 	GasPerWeight   = 200
 	GasServe       = 5_000
 	GasPerReplaced = 2_000 // per stake record returned when a uid is replaced
+	// GasPerPruneSkip is charged for each immune uid a registration into a
+	// full subnet passes in the pruning index.
+	GasPerPruneSkip = 20
 )
 
 // Epoch work. An epoch's cost grows with uids × validators (each permitted
@@ -377,7 +380,7 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 		uid = s.N
 		s.N++
 	} else {
-		uid, err = m.pruneCandidate(ctx.KV, s, ctx.Height)
+		uid, err = m.pruneCandidate(ctx, s)
 		if err != nil {
 			return err
 		}
@@ -401,6 +404,7 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 	s.Burn, s.BurnBlock = max(next, s.Hyper.MinBurn), ctx.Height
 	n := &Neuron{UID: uid, Hotkey: ctx.Signer, RegisteredAt: ctx.Height, LastUpdate: ctx.Height, Axon: msg.Axon, Active: true}
 	saveNeuron(ctx.KV, s.NetUID, n)
+	ctx.KV.Set(pruneKey(s.NetUID, n), pruneMark)
 	ctx.KV.Set(hotkeyKey(s.NetUID, ctx.Signer), be16(uid))
 	saveSubnet(ctx.KV, s)
 	ctx.Emit("subnet-registered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", ctx.Signer.String(), "burned", fmt.Sprint(price))
@@ -408,26 +412,30 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 }
 
 // pruneCandidate returns the non-immune uid with the lowest emission (ties:
-// earliest registration, then lowest uid), never the owner's hotkey.
-func (m *Module) pruneCandidate(r store.Reader, s *Subnet, height int64) (uint16, error) {
-	ownerUID, hasOwner := uidOf(r, s.NetUID, s.Owner)
+// earliest registration, then lowest uid), never the owner's hotkey. It
+// walks the pruning index from its lowest entry and charges GasPerPruneSkip
+// for every immune (or owner) entry it passes.
+func (m *Module) pruneCandidate(ctx *app.Context, s *Subnet) (uint16, error) {
+	ownerUID, hasOwner := uidOf(ctx.KV, s.NetUID, s.Owner)
+	pre := key(prefixPrune, be16(s.NetUID))
 	best := -1
-	var bestN *Neuron
-	for uid := uint16(0); uid < s.N; uid++ {
-		if hasOwner && uid == ownerUID {
-			continue
+	var err error
+	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, _ []byte) bool {
+		if len(k) != len(pre)+18 {
+			err = fmt.Errorf("subnet %d: malformed pruning index key %q", s.NetUID, k)
+			return false
 		}
-		n, err := loadNeuron(r, s.NetUID, uid)
-		if err != nil {
-			return 0, err
+		regAt := int64(binary.BigEndian.Uint64(k[len(pre)+8:]))
+		uid := binary.BigEndian.Uint16(k[len(pre)+16:])
+		if (hasOwner && uid == ownerUID) || ctx.Height-regAt < int64(s.Hyper.ImmunityPeriod) {
+			err = ctx.ConsumeGas(GasPerPruneSkip, "passing an immune uid in the pruning index")
+			return err == nil
 		}
-		if height-n.RegisteredAt < int64(s.Hyper.ImmunityPeriod) {
-			continue
-		}
-		if bestN == nil || n.Emission < bestN.Emission ||
-			(n.Emission == bestN.Emission && n.RegisteredAt < bestN.RegisteredAt) {
-			best, bestN = int(uid), n
-		}
+		best = int(uid)
+		return false
+	})
+	if err != nil {
+		return 0, err
 	}
 	if best < 0 {
 		return 0, CodeAllImmune.Errorf("subnet %d has %d uids, all immune for %d blocks after registration", s.NetUID, s.N, s.Hyper.ImmunityPeriod)
@@ -466,6 +474,7 @@ func (m *Module) replace(ctx *app.Context, s *Subnet, uid uint16) error {
 		s.TotalStake -= r.amt
 	}
 	ctx.KV.Delete(hotkeyKey(s.NetUID, old.Hotkey))
+	ctx.KV.Delete(pruneKey(s.NetUID, old))
 	ctx.KV.Delete(weightKey(s.NetUID, uid))
 	ctx.KV.Delete(bondKey(s.NetUID, uid))
 	ctx.Emit("subnet-deregistered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", old.Hotkey.String())

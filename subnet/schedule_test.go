@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"testing"
 
+	"emergence/app"
 	"emergence/app/apptest"
+	"emergence/bank"
 	"emergence/subnet"
 )
 
@@ -135,5 +137,68 @@ func TestUnpaidEpochsAreSkipped(t *testing.T) {
 		if r.Fee != fee || r.FeeFromLock != 0 {
 			t.Fatalf("epoch %d paid fee %d (%d from the lock), want %d from emission", r.Epoch, r.Fee, r.FeeFromLock, fee)
 		}
+	}
+}
+
+// TestPruningReadsAnIndex replays 17.2's registration finding: a
+// registration into a full subnet scanned every uid for a flat gas. It now
+// walks a pruning index from its lowest entry, so its gas does not grow
+// with the subnet's size, it picks the uid the old scan picked (lowest
+// emission, then earliest registration), and it pays GasPerPruneSkip for
+// every immune uid it passes.
+func TestPruningReadsAnIndex(t *testing.T) {
+	// register fills a subnet of uids uids (immune ones registered 50
+	// blocks after the rest), then registers one more hotkey.
+	register := func(uids int, immune int) (app.TxResult, uint16) {
+		t.Helper()
+		bal := map[string]uint64{"owner": 1000 * million}
+		for i := 0; i <= uids; i++ {
+			bal[fmt.Sprint("r", i)] = 1000 * million
+		}
+		c := apptest.New(t, apptest.Genesis{Balances: bal}, bank.New(), subnet.New(bank.New()))
+		h := testHyper()
+		h.MaxUIDs, h.MaxValidators, h.ImmunityPeriod, h.Tempo = uint16(uids), 1, 50, 10_000
+		h.MinBurn, h.MaxBurn = 1, 1
+		c.MustOK(c.Deliver(c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: "full", Hyper: h})))[0])
+		batch := func(from, to int) {
+			var txs [][]byte
+			for i := from; i < to; i++ {
+				txs = append(txs, c.Sign(fmt.Sprint("r", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0})))
+			}
+			for _, r := range c.Deliver(txs...) {
+				c.MustOK(r)
+			}
+		}
+		batch(0, uids-immune)
+		c.NextBlocks(50) // past their immunity
+		batch(uids-immune, uids)
+		r := c.Deliver(c.Sign(fmt.Sprint("r", uids), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0})))[0]
+		var hk struct{ UID uint16 }
+		if r.Code == 0 {
+			if err := c.Query("subnet/hotkey/0/"+apptest.Addr(fmt.Sprint("r", uids)).String(), nil, &hk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r, hk.UID
+	}
+	small, uidSmall := register(4, 0)
+	large, uidLarge := register(256, 0)
+	if small.Code != 0 || large.Code != 0 || uidSmall != 0 || uidLarge != 0 {
+		t.Fatalf("replaced uids %d (%s) and %d (%s), want uid 0 (lowest emission, earliest registration)", uidSmall, small.Log, uidLarge, large.Log)
+	}
+	// The same message; only the subnet's size differs.
+	if large.GasUsed != small.GasUsed {
+		t.Fatalf("registration into a full subnet: %d gas at 4 uids, %d at 256", small.GasUsed, large.GasUsed)
+	}
+	// Every uid immune: the walk passes them all, and pays for each.
+	allSmall, _ := register(4, 4)
+	allLarge, _ := register(256, 256)
+	for _, r := range []app.TxResult{allSmall, allLarge} {
+		if r.Code != subnet.CodeAllImmune.Num {
+			t.Fatalf("registration into an all-immune subnet: code %d (%s)", r.Code, r.Log)
+		}
+	}
+	if d := allLarge.GasUsed - allSmall.GasUsed; d != 252*subnet.GasPerPruneSkip {
+		t.Fatalf("passing 252 more immune uids cost %d gas, want %d", d, 252*subnet.GasPerPruneSkip)
 	}
 }

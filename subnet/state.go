@@ -295,6 +295,10 @@ var (
 	prefixWeight = []byte("subnet/w/")
 	prefixBond   = []byte("subnet/b/")
 	prefixEpoch  = []byte("subnet/ep/")
+	// prefixPrune indexes uids in pruning order: net ‖ emission ‖
+	// registered_at ‖ uid, so registration into a full subnet reads the
+	// lowest entries instead of every neuron.
+	prefixPrune = []byte("subnet/pr/")
 )
 
 func key(prefix []byte, parts ...[]byte) []byte {
@@ -318,6 +322,12 @@ func stakePrefix(net uint16, hk tx.Address) []byte { return key(prefixStake, be1
 func weightKey(net, uid uint16) []byte             { return key(prefixWeight, be16(net), be16(uid)) }
 func bondKey(net, uid uint16) []byte               { return key(prefixBond, be16(net), be16(uid)) }
 func epochKey(net uint16, e uint64) []byte         { return key(prefixEpoch, be16(net), be64(e)) }
+// pruneMark is the value of every pruning index entry.
+var pruneMark = []byte{1}
+
+func pruneKey(net uint16, n *Neuron) []byte {
+	return key(prefixPrune, be16(net), be64(n.Emission), be64(uint64(n.RegisteredAt)), be16(n.UID))
+}
 
 // getJSON decodes a stored record; a corrupt record is a node fault.
 func getJSON(r store.Reader, k []byte, v any) (bool, error) {
