@@ -76,12 +76,17 @@ func BenchmarkSettle10k(b *testing.B) {
 		for i := 0; i < labelers; i++ {
 			txs = append(txs, c.Sign(fmt.Sprintf("l%d", i), c.Msg("label/reveal", label.RevealMsg{Job: 1, Items: ws[i].items, Answers: ws[i].answers, Salt: hex.EncodeToString(salt[:])})))
 		}
-		txs = append(txs, c.Sign("req", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: gold, Salt: hex.EncodeToString(salt[:])})))
 		for _, r := range c.Deliver(txs...) {
 			c.MustOK(r)
 		}
 		c.NextBlocks(20)
-		settle := c.SignWith("req", 20_000_000, c.Msg("label/settle", label.JobMsg{Job: 1}))
+		// Gold opens after the reveal window.
+		c.MustOK(c.Deliver(c.Sign("req", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: gold, Salt: hex.EncodeToString(salt[:])})))[0])
+		var j label.Job
+		if err := c.Query("label/job/1", nil, &j); err != nil {
+			b.Fatal(err)
+		}
+		settle := c.SignWith("req", j.SettleGas, c.Msg("label/settle", label.JobMsg{Job: 1}))
 		b.StartTimer()
 		start := time.Now()
 		res := c.Deliver(settle)
