@@ -18,35 +18,6 @@ func init() {
 }
 
 func newBankTxCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "bank", Short: "Token transfers"}
-	var f txFlags
-	send := &cobra.Command{
-		Use:   "send FROM TO AMOUNT",
-		Short: "Send tokens: FROM is a key name, TO a key name or address, AMOUNT like 1000uemg or 2.5emg",
-		Example: `  emergence tx bank send alice bob 2.5emg --home /tmp/emg --keyring-backend test
-  emergence tx bank send alice emg1... 1000uemg --node 127.0.0.1:8545`,
-		Args: cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			key, _, err := g.signer(args[0])
-			if err != nil {
-				return err
-			}
-			to, err := g.addressOrKey(args[1])
-			if err != nil {
-				return err
-			}
-			amt, err := parseAmount(args[2])
-			if err != nil {
-				return err
-			}
-			if amt == 0 {
-				return errorf("send a positive amount", "amount is zero")
-			}
-			_, err = g.sendAs(cmd, key, &f, "bank/send", bank.SendMsg{To: to, Amount: amt})
-			return err
-		},
-	}
-	f.register(send, false)
 	var mf txFlags
 	multi := &cobra.Command{
 		Use:     "multisend FROM TO AMOUNT [TO AMOUNT]...",
@@ -86,8 +57,7 @@ func newBankTxCmd(g *globals) *cobra.Command {
 		},
 	}
 	mf.register(multi, false)
-	cmd.AddCommand(send, multi)
-	return cmd
+	return txGroup(g, bank.Name, "Token transfers", multi)
 }
 
 func newBankQueryCmd(g *globals) *cobra.Command {

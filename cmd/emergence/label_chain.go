@@ -44,13 +44,8 @@ func parseJobID(s string) (uint64, error) {
 func labelMsg(kind string, v any) (tx.Msg, error) { return msg(kind, v) }
 
 func newLabelTxCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "label", Short: "Labeling market: jobs, stake, assignments, commit-reveal, settlement"}
-	cmd.AddCommand(newLabelCreateJobCmd(g), newLabelStakeCmd(g, "stake"), newLabelStakeCmd(g, "unstake"),
-		newLabelJobTxCmd(g, "request", "Ask for an assignment in a job (items are picked from block data)", client.DefaultGasLimit),
-		newLabelJobTxCmd(g, "settle", "Settle a job after its reveal window: aggregate, pay, slash, refund (--gas at least the job's settle gas)", 20_000_000),
-		newLabelJobTxCmd(g, "expire", "Close a job nobody settled by its expiry height: refund the requester, release the stakes", client.DefaultGasLimit),
-		newLabelCommitCmd(g), newLabelRevealCmd(g), newLabelRevealGoldCmd(g))
-	return cmd
+	return txGroup(g, label.Name, "Labeling market: jobs, stake, assignments, commit-reveal, settlement",
+		newLabelCreateJobCmd(g), newLabelCommitCmd(g))
 }
 
 type createJobFlags struct {
@@ -188,62 +183,6 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	return nil
 }
 
-func newLabelStakeCmd(g *globals, kind string) *cobra.Command {
-	var f txFlags
-	short := "Bond stake as a labeler"
-	if kind == "unstake" {
-		short = "Withdraw stake (only with no assignment in an unsettled job)"
-	}
-	cmd := &cobra.Command{
-		Use:     kind + " AMOUNT --from KEY",
-		Short:   short,
-		Example: fmt.Sprintf("  emergence tx label %s 2emg --from bob --keyring-backend test", kind),
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			amt, err := parseAmount(args[0])
-			if err != nil {
-				return err
-			}
-			_, err = g.sendAs(cmd, key, &f, "label/"+kind, label.StakeMsg{Amount: amt})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	return cmd
-}
-
-func newLabelJobTxCmd(g *globals, kind, short string, gas uint64) *cobra.Command {
-	var f txFlags
-	var job string
-	cmd := &cobra.Command{
-		Use:     kind + " --job ID --from KEY",
-		Short:   short,
-		Example: fmt.Sprintf("  emergence tx label %s --job 1 --from bob --keyring-backend test", kind),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			id, err := parseJobID(job)
-			if err != nil {
-				return err
-			}
-			_, err = g.sendAs(cmd, key, &f, "label/"+kind, label.JobMsg{Job: id})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&job, "job", "", "job id")
-	f.gas = gas
-	cmd.Flags().Lookup("gas").DefValue = strconv.FormatUint(gas, 10)
-	return cmd
-}
-
 func newLabelCommitCmd(g *globals) *cobra.Command {
 	var f txFlags
 	var job, answers string
@@ -311,69 +250,6 @@ and only their hash goes on chain. 'emergence labeler' does all of this for you.
 	f.register(cmd, true)
 	cmd.Flags().StringVar(&job, "job", "", "job id")
 	cmd.Flags().StringVar(&answers, "answers", "", "CSV item,label")
-	return cmd
-}
-
-func newLabelRevealCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var job string
-	cmd := &cobra.Command{
-		Use:   "reveal --job ID --from KEY",
-		Short: "Reveal the answers committed with 'tx label commit' (after the commit window)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, who, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			id, err := parseJobID(job)
-			if err != nil {
-				return err
-			}
-			var sec labeler.AnswerSecret
-			if err := labeler.LoadJSON(labeler.SecretPath(g.labelDir(), id, who), &sec); err != nil {
-				return errorf("commit first with 'emergence tx label commit' using the same --home", "%w", err)
-			}
-			_, err = g.sendAs(cmd, key, &f, "label/reveal", label.RevealMsg{Job: id, Items: sec.Items, Answers: sec.Answers, Salt: sec.Salt})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&job, "job", "", "job id")
-	return cmd
-}
-
-func newLabelRevealGoldCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var job, secret string
-	cmd := &cobra.Command{
-		Use:   "reveal-gold --job ID --from KEY [--secret FILE]",
-		Short: "Reveal a job's hidden gold answers (after the reveal window, before the gold deadline)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			id, err := parseJobID(job)
-			if err != nil {
-				return err
-			}
-			path := secret
-			if path == "" {
-				path = labeler.GoldSecretPath(g.labelDir(), id)
-			}
-			var sec labeler.GoldSecret
-			if err := labeler.LoadJSON(path, &sec); err != nil {
-				return errorf("pass --secret with the file 'tx label create-job' saved", "%w", err)
-			}
-			_, err = g.sendAs(cmd, key, &f, "label/reveal-gold", label.RevealGoldMsg{Job: id, Gold: sec.Gold, Salt: sec.Salt})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&job, "job", "", "job id")
-	cmd.Flags().StringVar(&secret, "secret", "", "gold secret file (default <home>/label/gold-<job>.json)")
 	return cmd
 }
 

@@ -31,42 +31,8 @@ func init() {
 }
 
 func newPersonhoodTxCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "personhood", Short: "Enrolment operators, enrolments and governance of proof of personhood"}
-	cmd.AddCommand(newPHRegisterCmd(g), newPHEnrolCmd(g), newPHEnrolBatchCmd(g), newPHSuspendCmd(g), newPHProveHumanCmd(g))
-	return cmd
-}
-
-func newPHRegisterCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var device, stake string
-	cmd := &cobra.Command{
-		Use:   "register-operator --device KEY --stake AMOUNT --from KEY",
-		Short: "Register the --from account as an enrolment operator with a bonded stake",
-		Long: `Bond --stake from the --from account and register it as an enrolment
-operator whose enrolments are signed by the device key --device (a key name in
-the keyring, kept on the enrolment device).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			amt, err := parseAmount(stake)
-			if err != nil {
-				return err
-			}
-			dev, err := g.deviceKey(device)
-			if err != nil {
-				return err
-			}
-			key, _, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/register-operator", personhood.RegisterMsg{DeviceKey: hex.EncodeToString(dev.Public().(ed25519.PublicKey)), Stake: amt})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&device, "device", "", "keyring key that signs enrolments (the operator's device key)")
-	cmd.Flags().StringVar(&stake, "stake", "", "stake to bond, e.g. 100emg")
-	return cmd
+	return txGroup(g, personhood.Name, "Enrolment operators, enrolments and governance of proof of personhood",
+		newPHEnrolCmd(g), newPHEnrolBatchCmd(g), newPHProveHumanCmd(g))
 }
 
 // deviceKey returns the operator's device key named by --device.
@@ -303,34 +269,6 @@ func chainIDFor(g *globals, ctx context.Context) (string, error) {
 		return "", g.nodeError(err)
 	}
 	return st.ChainID, nil
-}
-
-func newPHSuspendCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var slash, reason string
-	cmd := &cobra.Command{
-		Use:   "suspend-operator OPERATOR --slash AMOUNT --from GOVERNANCE",
-		Short: "Suspend an operator and slash its stake to the treasury (governance key only)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			op, err := g.addressOrKey(args[0])
-			if err != nil {
-				return err
-			}
-			amt := uint64(0)
-			if slash != "" {
-				if amt, err = parseAmount(slash); err != nil {
-					return err
-				}
-			}
-			_, err = g.send(cmd, &f, personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: op, Slash: amt, Reason: reason})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&slash, "slash", "", "stake to slash, e.g. 50emg (default none)")
-	cmd.Flags().StringVar(&reason, "reason", "", "reason, recorded in the event")
-	return cmd
 }
 
 func newPersonhoodQueryCmd(g *globals) *cobra.Command {

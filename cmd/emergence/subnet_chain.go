@@ -1,14 +1,10 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +13,6 @@ import (
 
 	"emergence/bank"
 	"emergence/subnet"
-	"emergence/tx"
 )
 
 func init() {
@@ -59,11 +54,8 @@ func parseWeights(s string) (uids, vals []uint16, err error) {
 }
 
 func newSubnetTxCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "subnet", Short: "Subnet transactions: create, register, stake, weights"}
-	cmd.AddCommand(newSubnetCreateCmd(g), newSubnetRegisterCmd(g), newSubnetServeCmd(g),
-		newSubnetStakeCmd(g, "stake"), newSubnetStakeCmd(g, "unstake"),
-		newSubnetCommitCmd(g), newSubnetRevealCmd(g), newSubnetSetWeightsCmd(g), newSubnetSetHyperCmd(g))
-	return cmd
+	return txGroup(g, subnet.Name, "Subnet transactions: create, register, stake, weights",
+		newSubnetCreateCmd(g), newSubnetSetHyperCmd(g))
 }
 
 func newSubnetCreateCmd(g *globals) *cobra.Command {
@@ -162,217 +154,6 @@ func newSubnetSetHyperCmd(g *globals) *cobra.Command {
 	fl.BoolVar(&liquid, "liquid-alpha", false, "per-bond liquid alpha")
 	fl.BoolVar(&yuma3, "yuma3", true, "Yuma 3 bonds (false: legacy)")
 	fl.BoolVar(&commitReveal, "commit-reveal", true, "require commit–reveal for weights")
-	return cmd
-}
-
-func newSubnetRegisterCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var axon, maxBurn string
-	cmd := &cobra.Command{
-		Use:   "register NETUID --from KEY [--axon HOST:PORT]",
-		Short: "Register the signing key as a hotkey (burns the registration price)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := parseNetUID(args[0])
-			if err != nil {
-				return err
-			}
-			var mb uint64
-			if maxBurn != "" {
-				if mb, err = parseAmount(maxBurn); err != nil {
-					return err
-				}
-			}
-			_, err = g.send(cmd, &f, "subnet/register", subnet.RegisterMsg{NetUID: net, MaxBurn: mb, Axon: axon})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&axon, "axon", "", "address where this hotkey serves (miners)")
-	cmd.Flags().StringVar(&maxBurn, "max-burn", "", "refuse to pay more than this, e.g. 5emg")
-	return cmd
-}
-
-func newSubnetServeCmd(g *globals) *cobra.Command {
-	var f txFlags
-	cmd := &cobra.Command{
-		Use:   "serve NETUID HOST:PORT --from KEY",
-		Short: "Publish the address where a miner serves",
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := parseNetUID(args[0])
-			if err != nil {
-				return err
-			}
-			_, err = g.send(cmd, &f, "subnet/serve", subnet.ServeMsg{NetUID: net, Axon: args[1]})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	return cmd
-}
-
-func newSubnetStakeCmd(g *globals, action string) *cobra.Command {
-	var f txFlags
-	cmd := &cobra.Command{
-		Use:   action + " NETUID HOTKEY AMOUNT --from KEY",
-		Short: map[string]string{"stake": "Stake on a hotkey of a subnet", "unstake": "Withdraw stake from a hotkey"}[action],
-		Args:  cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := parseNetUID(args[0])
-			if err != nil {
-				return err
-			}
-			hk, err := g.addressOrKey(args[1])
-			if err != nil {
-				return err
-			}
-			amt, err := parseAmount(args[2])
-			if err != nil {
-				return err
-			}
-			_, err = g.send(cmd, &f, "subnet/"+action, subnet.StakeMsg{NetUID: net, Hotkey: hk, Amount: amt})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	return cmd
-}
-
-// pendingReveal is what commit-weights saves so that reveal-weights can
-// send the same weights and salt later.
-type pendingReveal struct {
-	NetUID uint16   `json:"netuid"`
-	Hotkey string   `json:"hotkey"`
-	UIDs   []uint16 `json:"uids"`
-	Values []uint16 `json:"values"`
-	Salt   string   `json:"salt"`
-}
-
-func (g *globals) revealPath(net uint16, hk tx.Address) string {
-	return filepath.Join(g.home, "subnet-reveals", fmt.Sprintf("%d-%s.json", net, hk))
-}
-
-func newSubnetCommitCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var weights string
-	cmd := &cobra.Command{
-		Use:   "commit-weights NETUID --weights UID:W,... --from KEY",
-		Short: "Commit to weights (hash); reveal them in the next epoch",
-		Long: `Commits to a weight vector by its hash with a fresh random salt. The weights and
-salt are saved under --home/subnet-reveals so that 'reveal-weights NETUID' can
-reveal them during the next epoch (the reveal window).`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := parseNetUID(args[0])
-			if err != nil {
-				return err
-			}
-			uids, vals, err := parseWeights(weights)
-			if err != nil {
-				return err
-			}
-			key, addr, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			salt := make([]byte, 16)
-			if _, err := rand.Read(salt); err != nil {
-				return fmt.Errorf("salt: %w", err)
-			}
-			h := subnet.CommitHash(addr, net, uids, vals, salt)
-			p := g.revealPath(net, addr)
-			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-				return failf("check that --home is writable", "save reveal: %w", err)
-			}
-			b, _ := json.MarshalIndent(pendingReveal{NetUID: net, Hotkey: addr.String(), UIDs: uids, Values: vals, Salt: hex.EncodeToString(salt)}, "", "  ")
-			if err := os.WriteFile(p, b, 0o600); err != nil {
-				return failf("check that --home is writable", "save reveal: %w", err)
-			}
-			m, err := msg("subnet/commit-weights", subnet.CommitMsg{NetUID: net, Hash: hex.EncodeToString(h[:])})
-			if err != nil {
-				return err
-			}
-			_, err = g.broadcast(cmd, key, opts, m)
-			if err == nil && g.output != "json" {
-				fmt.Fprintf(g.stderr, "saved weights and salt to %s; reveal with 'emergence tx subnet reveal-weights %d --from %s' in the next epoch\n", p, net, f.from)
-			}
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&weights, "weights", "", "uid:value pairs, e.g. 2:65535,3:32767")
-	return cmd
-}
-
-func newSubnetRevealCmd(g *globals) *cobra.Command {
-	var f txFlags
-	cmd := &cobra.Command{
-		Use:   "reveal-weights NETUID --from KEY",
-		Short: "Reveal the weights committed in the previous epoch",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := parseNetUID(args[0])
-			if err != nil {
-				return err
-			}
-			key, addr, err := g.signer(f.from)
-			if err != nil {
-				return err
-			}
-			p := g.revealPath(net, addr)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return errorf("commit first with 'emergence tx subnet commit-weights'", "no saved commit: %w", err)
-			}
-			var pr pendingReveal
-			if err := json.Unmarshal(b, &pr); err != nil {
-				return errorf("commit again", "saved commit %s: %w", p, err)
-			}
-			opts, err := f.options()
-			if err != nil {
-				return err
-			}
-			m, err := msg("subnet/reveal-weights", subnet.WeightsMsg{NetUID: net, UIDs: pr.UIDs, Values: pr.Values, Salt: pr.Salt})
-			if err != nil {
-				return err
-			}
-			if _, err = g.broadcast(cmd, key, opts, m); err != nil {
-				return err
-			}
-			return os.Remove(p)
-		},
-	}
-	f.register(cmd, true)
-	return cmd
-}
-
-func newSubnetSetWeightsCmd(g *globals) *cobra.Command {
-	var f txFlags
-	var weights string
-	cmd := &cobra.Command{
-		Use:   "set-weights NETUID --weights UID:W,... --from KEY",
-		Short: "Set weights directly (subnets created with --no-commit-reveal)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := parseNetUID(args[0])
-			if err != nil {
-				return err
-			}
-			uids, vals, err := parseWeights(weights)
-			if err != nil {
-				return err
-			}
-			_, err = g.send(cmd, &f, "subnet/set-weights", subnet.WeightsMsg{NetUID: net, UIDs: uids, Values: vals})
-			return err
-		},
-	}
-	f.register(cmd, true)
-	cmd.Flags().StringVar(&weights, "weights", "", "uid:value pairs, e.g. 2:65535,3:32767")
 	return cmd
 }
 
