@@ -143,7 +143,7 @@ func TestGoldSurvivesAndSlashes(t *testing.T) {
 	j := runJob(t, c, msg, []string{"bob", "carol", "dave", "mallory"}, answers, always)
 	s := goldSalt
 	c.MustOK(c.Deliver(c.Sign("alice", c.Msg("label/reveal-gold", label.RevealGoldMsg{Job: j.ID, Gold: gold, Salt: hex.EncodeToString(s[:])})))[0])
-	c.MustOK(c.Deliver(c.SignWith("bob", j.SettleGas+100_000, c.Msg("label/settle", label.JobMsg{Job: j.ID})))[0])
+	c.MustOK(c.Deliver(c.SignWith("bob", j.SettleGas, c.Msg("label/settle", label.JobMsg{Job: j.ID})))[0])
 	var res label.Results
 	if err := c.Query("label/results/1", nil, &res); err != nil {
 		t.Fatal(err)

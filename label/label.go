@@ -249,8 +249,8 @@ type Job struct {
 	ExpiryHeight int64 `json:"expiry_height"`
 	// MaxAssignments bounds the job's assignments (and so settlement's
 	// work); Iterations is how many Dawid–Skene iterations settlement may
-	// run and SettleGas the most gas it can use (send label/settle with at
-	// least that gas limit).
+	// run and SettleGas the most gas a label/settle transaction can use,
+	// its own bytes included: a gas limit of SettleGas always suffices.
 	MaxAssignments uint32     `json:"max_assignments"`
 	Iterations     uint32     `json:"iterations"`
 	SettleGas      uint64     `json:"settle_gas"`

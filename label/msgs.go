@@ -61,11 +61,17 @@ func settleCost(items, labels, assignments, classes uint64) (fixed, perIter uint
 	return fixed, fixedds.IterationWork(labels, assignments, items, classes) * GasPerWork
 }
 
-// settleStorage bounds the gas for what settlement stores: the results
-// (a label per item, an outcome per assignment) and the labeler records.
-func settleStorage(items, assignments uint64) uint64 {
-	return (4*items + 600*assignments + 200) * GasPerStoredByte
+// settleStorage bounds the gas for what settlement stores: the results (a
+// label and possibly an overturned gold item per item, an outcome per
+// assignment), the labeler records and the job record (its classes), plus
+// the settle transaction's own bytes.
+func settleStorage(items, assignments, classes uint64) uint64 {
+	return (12*items+600*assignments+2_000+70*classes)*GasPerStoredByte + settleTxGas
 }
+
+// settleTxGas allows for the gas the app charges for a settle
+// transaction's bytes (about 300 bytes at 10 gas each).
+const settleTxGas = 10_000
 
 // settleRuns is the number of Dawid–Skene runs of a settlement: one
 // gold-free run that checks the gold, one with the surviving gold pinned.
@@ -230,7 +236,7 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	labels := uint64(msg.Items) * uint64(msg.LabelsPerItem)
 	maxAsg := maxAssignments(labels, msg.BatchSize)
 	fixed, perIter := settleCost(uint64(msg.Items), labels, maxAsg, uint64(len(msg.Classes)))
-	fixed += settleStorage(uint64(msg.Items), maxAsg)
+	fixed += settleStorage(uint64(msg.Items), maxAsg, uint64(len(msg.Classes)))
 	var iters uint64
 	if fixed < p.MaxSettleGas {
 		// Each run pays one iteration's work for set-up and statistics.

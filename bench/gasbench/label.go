@@ -181,13 +181,13 @@ func (s job) run(c *apptest.Chain, upTo stage, measure bool) [][]byte {
 }
 
 // settleTx is the settle (or expire) transaction of job 1 with the job's
-// advertised settlement gas as its limit.
+// advertised settlement gas as its limit: the bound must suffice.
 func settleTx(c *apptest.Chain, kind string) [][]byte {
 	var j label.Job
 	if err := c.Query("label/job/1", nil, &j); err != nil {
 		fail("job: %v", err)
 	}
-	return [][]byte{c.SignWith(labelerName(0), j.SettleGas+1_000_000, c.Msg(kind, label.JobMsg{Job: 1}))}
+	return [][]byte{c.SignWith(labelerName(0), j.SettleGas, c.Msg(kind, label.JobMsg{Job: 1}))}
 }
 
 func labelCases(div int) []Case {
