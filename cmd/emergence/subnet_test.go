@@ -159,7 +159,7 @@ func TestParseWeights(t *testing.T) {
 // TestSimSubnet runs "emergence sim subnet" briefly on its own in-process
 // network and checks the JSON report's shape and the random miner's ~0.
 func TestSimSubnet(t *testing.T) {
-	digits := filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz")
+	digits := filepath.Join("..", "..", "dataset", "digits.csv.gz")
 	r := runSubnetCLI(t, "", "sim", "subnet", "--epochs", "4", "--reveal-period", "1", "--block-time", "50ms", "--data", digits, "-o", "json")
 	if r.err != nil {
 		t.Fatalf("%v: %s", r.err, r.stderr)

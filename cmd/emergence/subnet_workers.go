@@ -6,29 +6,28 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"emergence/dataset"
 	"emergence/subnet"
 	"emergence/subnet/classify"
 	"emergence/zkml/model"
 )
 
-// loadClassifyData reads the validator's held-out items: "digits" (the
-// repository's testdata copy) or a CSV file of integer features with the
+// loadClassifyData reads the validator's held-out items: "digits" (built
+// into the binary) or a CSV file of integer features with the
 // class last. With holdout set, only the test part of the same 80/20 split
 // 'emergence zkml train' uses (seed 1) is kept, so miners trained by that
 // command are scored on items they never saw.
 func loadClassifyData(name string, holdout bool) (*model.Dataset, error) {
-	path, maxValue := name, int64(0)
-	if name == "digits" {
-		path, maxValue = filepath.Join("testdata", "digits", "digits.csv.gz"), 16
+	d, ok, err := dataset.Builtin(name)
+	if !ok {
+		d, err = model.ReadCSVFile(name, 0)
 	}
-	d, err := model.ReadCSVFile(path, maxValue)
 	if err != nil {
-		return nil, errorf("--data takes digits (run from the repository root) or a CSV file of integer features with the class last", "load %s: %w", name, err)
+		return nil, errorf("--data takes digits (built in) or a CSV file of integer features with the class last", "load %s: %w", name, err)
 	}
 	if holdout {
 		_, d = d.Split(0.8, 1)

@@ -15,6 +15,7 @@ import (
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 
+	"emergence/dataset"
 	"emergence/tx"
 	"emergence/zkml/circuit"
 	"emergence/zkml/model"
@@ -63,9 +64,9 @@ func zkmlDatasetsDir(flag string) string {
 func zkmlLoadData(name, dir string, maxValue int64) (train, test *model.Dataset, err error) {
 	switch name {
 	case "digits":
-		d, err := model.ReadCSVFile(filepath.Join(dir, "digits", "digits.csv.gz"), 16)
+		d, err := dataset.Digits()
 		if err != nil {
-			return nil, nil, errorf("run from the repository root, or pass --datasets DIR holding digits/digits.csv.gz", "load digits: %w", err)
+			return nil, nil, err
 		}
 		train, test = d.Split(0.8, 1)
 		return train, test, nil

@@ -12,7 +12,7 @@ import (
 
 func trained(t *testing.T) (*model.Model, *model.Dataset) {
 	t.Helper()
-	d, err := model.ReadCSVFile(filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz"), 16)
+	d, err := model.ReadCSVFile(filepath.Join("..", "..", "dataset", "digits.csv.gz"), 16)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 // returns it with the held-out part.
 func trainDigits(t *testing.T) (*model.Model, *model.Dataset) {
 	t.Helper()
-	d, err := model.ReadCSVFile(filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz"), 16)
+	d, err := model.ReadCSVFile(filepath.Join("..", "..", "dataset", "digits.csv.gz"), 16)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ var (
 func fixture(t testing.TB) (*model.Model, *model.Dataset) {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		d, err := model.ReadCSVFile(filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz"), 16)
+		d, err := model.ReadCSVFile(filepath.Join("..", "..", "dataset", "digits.csv.gz"), 16)
 		if err != nil {
 			fixErr = err
 			return

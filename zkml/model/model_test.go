@@ -12,7 +12,7 @@ import (
 
 func loadDigits(t testing.TB) *model.Dataset {
 	t.Helper()
-	d, err := model.ReadCSVFile(filepath.Join("..", "..", "testdata", "digits", "digits.csv.gz"), 16)
+	d, err := model.ReadCSVFile(filepath.Join("..", "..", "dataset", "digits.csv.gz"), 16)
 	if err != nil {
 		t.Fatal(err)
 	}
