@@ -282,7 +282,7 @@ func TestDocs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			work, home := t.TempDir(), t.TempDir()
+			work, home := keptDir(t, "work"), keptDir(t, "home")
 			for _, d := range []string{"testdata", "docs"} {
 				if err := os.Symlink(filepath.Join(root, d), filepath.Join(work, d)); err != nil {
 					t.Fatal(err)
@@ -330,6 +330,25 @@ func TestDocs(t *testing.T) {
 	}
 }
 
+// keptDir returns a fresh directory that is removed after the test unless
+// the test failed: then its path is logged, so the files and logs the
+// commands left can be read.
+func keptDir(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "doctest-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kept %s for inspection", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	return dir
+}
+
 // runDocScript runs a file's commands in one bash session and fails the
 // test on the first mismatch.
 func runDocScript(t *testing.T, file string, cmds []docCommand, work string, env []string) {
@@ -348,6 +367,9 @@ func runDocScript(t *testing.T, file string, cmds []docCommand, work string, env
 	// Background jobs the commands started end with the session.
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("%s: the commands did not finish within 10 minutes; the last one started is the last \"$ \" line:\n%s", file, out.String())
 	}
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", file, err, out.String())
