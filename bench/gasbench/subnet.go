@@ -1,7 +1,9 @@
 package gasbench
 
 import (
+	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"emergence/app/apptest"
 	"emergence/subnet"
@@ -32,6 +34,51 @@ func fullSubnet(c *apptest.Chain, n, v int, stakeVals bool) subnet.Hyperparams {
 	h.Tempo = subnet.MaxTempo
 	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h}))})
 	return h
+}
+
+// revealReady creates a commit–reveal subnet of n hotkeys whose first v
+// (staked, with permits) have each committed to a full weight vector one
+// epoch ago, so the next block is their reveal window; with reveal set it
+// returns the reveal transactions.
+func revealReady(c *apptest.Chain, n, v int, reveal bool) [][]byte {
+	h := subnet.DefaultHyperparams()
+	h.Tempo, h.MaxUIDs, h.MaxValidators, h.CommitReveal, h.RevealPeriodEpochs = 1, uint16(n), uint16(v), true, 1
+	h.MinBurn, h.MaxBurn, h.ImmunityPeriod = 1, 1, 0
+	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: "bench", Hyper: &h}))})
+	var txs [][]byte
+	for i := 0; i < n; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0, MaxBurn: 1})))
+	}
+	deliverAll(c, txs)
+	txs = nil
+	for i := 0; i < v; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: uint64(i+1) * 1_000_000})))
+	}
+	deliverAll(c, txs)
+	c.Deliver() // an epoch: permits
+	all := make([]uint16, n)
+	for j := range all {
+		all[j] = uint16(j)
+	}
+	var commits, reveals [][]byte
+	for i := 0; i < v; i++ {
+		w := make([]uint16, n)
+		for j := range w {
+			w[j] = uint16((i*7919 + j*104729) % 65536)
+		}
+		salt := []byte(fmt.Sprint("salt-", i))
+		hash := subnet.CommitHash(apptest.Addr(fmt.Sprint("k", i)), 0, all, w, salt)
+		commits = append(commits, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hex.EncodeToString(hash[:])})))
+		if !reveal {
+			continue
+		}
+		gas := 200_000 + uint64(n)*subnet.GasPerWeight + 200*uint64(n)
+		reveals = append(reveals, c.SignWith(fmt.Sprint("k", i), gas, c.Msg("subnet/reveal-weights", subnet.WeightsMsg{NetUID: 0, UIDs: all, Values: w, Salt: hex.EncodeToString(salt)})))
+	}
+	deliverAll(c, commits) // one block: its epoch opens the reveal window
+	h.Tempo = subnet.MaxTempo
+	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h}))})
+	return reveals
 }
 
 func subnetCases(div int) []Case {
@@ -73,6 +120,71 @@ func subnetCases(div int) []Case {
 				var txs [][]byte
 				for i := 0; i < stakers; i++ {
 					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: 1_000_000})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: "subnet/unstake", Shape: fmt.Sprintf("%d hotkeys of a %d-uid subnet unstaking from themselves", stakers, uids), Genesis: apptest.Genesis{Balances: bal},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				fullSubnet(c, uids, vals, false)
+				var txs [][]byte
+				for i := 0; i < stakers; i++ {
+					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: 2_000_000})))
+				}
+				deliverAll(c, txs)
+				txs = nil
+				for i := 0; i < stakers; i++ {
+					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/unstake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: 1_000_000})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: "subnet/serve", Shape: fmt.Sprintf("%d hotkeys of a %d-uid subnet publishing a %d-byte axon", stakers, uids, subnet.MaxAxonLen), Genesis: apptest.Genesis{Balances: bal},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				fullSubnet(c, uids, vals, false)
+				axon := strings.Repeat("a", subnet.MaxAxonLen)
+				var txs [][]byte
+				for i := 0; i < stakers; i++ {
+					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/serve", subnet.ServeMsg{NetUID: 0, Axon: axon})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: "subnet/commit-weights", Shape: fmt.Sprintf("%d validators of a %d-uid subnet", vals, uids), Genesis: apptest.Genesis{Balances: bal},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				revealReady(c, uids, vals, false)
+				// Commit again: each validator's second commit, next to the
+				// first waiting for its reveal.
+				var txs [][]byte
+				for i := 0; i < vals; i++ {
+					h := subnet.CommitHash(apptest.Addr(fmt.Sprint("k", i)), 0, []uint16{1}, []uint16{1}, []byte("x"))
+					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hex.EncodeToString(h[:])})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: "subnet/reveal-weights", Shape: fmt.Sprintf("%d validators, each revealing weights for all %d uids", vals, uids), Genesis: apptest.Genesis{Balances: bal},
+			Prepare: func(c *apptest.Chain) [][]byte { return revealReady(c, uids, vals, true) },
+		},
+		{
+			Kind: "subnet/set-hyperparams", Shape: fmt.Sprintf("%d owners, each reconfiguring a %d-uid subnet", creators, n(256)), Genesis: apptest.Genesis{Balances: owners},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				h := subnet.DefaultHyperparams()
+				h.MaxUIDs = uint16(n(256))
+				h.MaxValidators = min(h.MaxValidators, h.MaxUIDs)
+				var txs [][]byte
+				for i := 0; i < creators; i++ {
+					txs = append(txs, c.Sign(fmt.Sprint("o", i), c.Msg("subnet/create", subnet.CreateMsg{Name: fmt.Sprint("net", i), Hyper: &h})))
+				}
+				deliverAll(c, txs)
+				h.Tempo = 100
+				txs = nil
+				for i := 0; i < creators; i++ {
+					txs = append(txs, c.Sign(fmt.Sprint("o", i), c.Msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: uint16(i), Hyper: h})))
 				}
 				return txs
 			},
