@@ -6,6 +6,7 @@
 //	GET  /v1/blocks/{height}        a block (or "latest") with its app hash
 //	GET  /v1/txs/{hash}             a committed transaction's result
 //	POST /v1/txs                    broadcast; waits for commit (?mode=sync: after CheckTx only)
+//	POST /v1/simulate               run a tx against the mempool state, keep nothing: result and gas_used
 //	GET  /v1/events                 Server-Sent Events: one "block" event per committed block
 //	GET  /v1/query/{module}/{path}  module queries
 //	GET  /v1/codes                  every result code: codespace, number, description
@@ -47,6 +48,10 @@ type Backend interface {
 	Tx(hash [32]byte) (*TxResult, error)
 	Submit(raw []byte) (CheckResult, error)
 	BroadcastCommit(ctx context.Context, raw []byte) (*TxResult, error)
+	// Simulate runs a tx against the mempool's state without keeping
+	// anything and returns its result and gas used (signature unchecked,
+	// fee not required).
+	Simulate(raw []byte) (*TxResult, error)
 	// Query answers a module query; the value is written as JSON.
 	Query(path string, params map[string][]string) (any, error)
 	Codes() []CodeInfo
@@ -74,6 +79,7 @@ func New(b Backend, blobs http.Handler) *Server {
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.block)
 	s.mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
 	s.mux.HandleFunc("POST /v1/txs", s.broadcast)
+	s.mux.HandleFunc("POST /v1/simulate", s.simulate)
 	s.mux.HandleFunc("GET /v1/events", s.events)
 	s.mux.HandleFunc("GET /v1/query/{module}/{path...}", s.query)
 	s.mux.HandleFunc("GET /v1/codes", s.codes)
@@ -320,6 +326,22 @@ func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeErr(w, http.StatusBadRequest, "bad_mode", fmt.Sprintf("mode must be commit (default) or sync, got %q", mode))
 	}
+}
+
+// simulate answers POST /v1/simulate (body as POST /v1/txs) with the tx's
+// result as the next block would give it, gas_used included; nothing is
+// kept. Clients sign with fee 0, read gas_used and sign the real tx.
+func (s *Server) simulate(w http.ResponseWriter, r *http.Request) {
+	raw, ok := s.readTx(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.b.Simulate(raw)
+	if err != nil {
+		writeQueryErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 func (s *Server) submitErr(w http.ResponseWriter, err error) {

@@ -13,9 +13,11 @@ import (
 	"testing"
 
 	"emergence/api"
+	"emergence/bank"
 	"emergence/blob"
 	"emergence/client"
 	"emergence/node/nodetest"
+	"emergence/tx"
 )
 
 func startNet(t *testing.T) *nodetest.Net {
@@ -103,4 +105,35 @@ func TestBlobUploadsNeedAFundedAccount(t *testing.T) {
 	if got, err := n.Client.GetBlob(ctx, h); err != nil || string(got) != string(data) {
 		t.Fatalf("blob back: %q %v", got, err)
 	}
+}
+
+// POST /v1/simulate through a real node: the client's GasAuto signs with the
+// simulated gas × 1.3, which the block then charges no more than.
+func TestSimulateSetsTheGasLimit(t *testing.T) {
+	n := startNet(t)
+	ctx := context.Background()
+	m, err := tx.NewMsg("bank/send", bank.SendMsg{To: n.Addr("bob"), Amount: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := n.Client.SignAndBroadcast(ctx, n.Key("alice"), client.TxOptions{GasAuto: true}, m)
+	if err != nil || res.Code != 0 {
+		t.Fatalf("broadcast: %+v %v", res, err)
+	}
+	if res.GasUsed == 0 || res.GasWanted < res.GasUsed || res.GasWanted > (res.GasUsed*client.GasAdjustment+9)/10+100 || res.GasWanted >= client.DefaultGasLimit {
+		t.Fatalf("gas wanted %d, used %d: want about used × 1.3", res.GasWanted, res.GasUsed)
+	}
+	// A simulation keeps nothing: the nonce it used is still free.
+	raw, err := n.Client.BuildTx(ctx, n.Key("alice"), client.TxOptions{}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := n.Client.Simulate(ctx, raw)
+	if err != nil || sim.Code != 0 || sim.GasUsed == 0 {
+		t.Fatalf("simulate: %+v %v", sim, err)
+	}
+	if res, err := n.Client.Broadcast(ctx, raw); err != nil || res.Code != 0 || res.GasUsed != sim.GasUsed {
+		t.Fatalf("the simulated tx: %+v %v, simulated gas %d", res, err, sim.GasUsed)
+	}
+	call(t, n, "POST", "/v1/simulate", `{"tx":"AAAA","tx":"AAAA"}`, http.StatusBadRequest)
 }

@@ -547,7 +547,7 @@ func (a *App) decodeStateless(raw []byte) (*tx.Tx, error) {
 	if err != nil {
 		return nil, CodeTxDecode.Errorf("%v", err)
 	}
-	if _, _, err := a.anteStateless(t, len(raw)); err != nil {
+	if _, _, err := a.anteStateless(t, len(raw), true); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -557,7 +557,13 @@ func (a *App) decodeStateless(raw []byte) (*tx.Tx, error) {
 // applies its effects: chain id, gas limit, message kinds, fee, nonce. It
 // returns the gas meter with the size and base message gas consumed.
 func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
-	gas, selfFunded, err := a.anteStateless(t, size)
+	return a.anteFee(ctx, t, size, true)
+}
+
+// anteFee is ante; without fees it neither checks nor charges the fee
+// (for simulations).
+func (a *App) anteFee(ctx *Context, t *tx.Tx, size int, fees bool) (*GasMeter, error) {
+	gas, selfFunded, err := a.anteStateless(t, size, fees)
 	if err != nil {
 		return nil, err
 	}
@@ -569,7 +575,7 @@ func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
 	case b.Nonce > nonce:
 		return nil, CodeNonceTooHigh.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
 	}
-	if !selfFunded && b.Fee > 0 {
+	if fees && !selfFunded && b.Fee > 0 {
 		if err := a.fees.ChargeFee(ctx.KV, b.Signer, b.Fee); err != nil {
 			return nil, err
 		}
@@ -581,7 +587,7 @@ func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
 // anteStateless is the part of the ante that needs no state: chain id, gas
 // limit, message kinds, minimum fee and the intrinsic gas. It reports
 // whether the tx is self-funded.
-func (a *App) anteStateless(t *tx.Tx, size int) (*GasMeter, bool, error) {
+func (a *App) anteStateless(t *tx.Tx, size int, fees bool) (*GasMeter, bool, error) {
 	b := &t.Body
 	if b.ChainID != a.chainID {
 		return nil, false, CodeWrongChainID.Errorf("tx is for %q, this chain is %q", b.ChainID, a.chainID)
@@ -602,7 +608,7 @@ func (a *App) anteStateless(t *tx.Tx, size int) (*GasMeter, bool, error) {
 	if selfFunded && len(b.Msgs) != 1 {
 		return nil, false, CodeInvalidMsg.Errorf("a self-funded message must be the only message of its transaction")
 	}
-	if min := a.params.MinFee(b.GasLimit); b.Fee < min {
+	if min := a.params.MinFee(b.GasLimit); fees && b.Fee < min {
 		return nil, false, CodeInsufficientFee.Errorf("fee %duemg is below %duemg for gas limit %d", b.Fee, min, b.GasLimit)
 	}
 	gas := &GasMeter{Limit: b.GasLimit}

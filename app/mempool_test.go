@@ -202,6 +202,18 @@ func signAt(t *testing.T, c *apptest.Chain, name string, nonce uint64, msgs ...t
 	return raw
 }
 
+// zeroFee signs a tx with no fee and the default gas limit, as a client
+// does before it simulates.
+func zeroFee(t *testing.T, c *apptest.Chain, name string, nonce uint64, msgs ...tx.Msg) []byte {
+	t.Helper()
+	k, a := apptest.Key(name)
+	raw, err := tx.Sign(tx.Body{ChainID: apptest.ChainID, Signer: a, Nonce: nonce, GasLimit: 1_000_000, Msgs: msgs}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
 func process(t *testing.T, c *apptest.Chain, txs ...[]byte) abci.ProcessProposalStatus {
 	t.Helper()
 	r, err := c.App.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: txs, Height: c.Height() + 1, Time: c.Time, Hash: []byte("proposal")})

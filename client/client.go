@@ -267,9 +267,33 @@ const DefaultGasLimit = 1_000_000
 
 // TxOptions tune SignAndBroadcast.
 type TxOptions struct {
-	GasLimit uint64 // 0: DefaultGasLimit
+	GasLimit uint64 // 0: DefaultGasLimit, or simulated with GasAuto
 	Fee      uint64 // 0: the minimum fee for the gas limit at the default gas price
 	Nonce    *uint64
+	// GasAuto, when GasLimit is 0, simulates the tx (POST /v1/simulate)
+	// and sets the gas limit to the gas it used × GasAdjustment. A tx whose
+	// simulation fails gets DefaultGasLimit, so the chain reports why.
+	GasAuto bool
+}
+
+// GasAdjustment is the margin of a simulated gas limit, in tenths: 13 is
+// × 1.3 (the real tx is a few bytes longer, and state may move before it
+// is included).
+const GasAdjustment = 13
+
+// Simulate runs a signed tx against the node's mempool state without
+// keeping anything and returns its result with the gas it used. The fee
+// may be 0; the signature is not checked.
+func (c *Client) Simulate(ctx context.Context, raw []byte) (*api.TxResult, error) {
+	body, err := json.Marshal(api.BroadcastRequest{Tx: base64.StdEncoding.EncodeToString(raw)})
+	if err != nil {
+		return nil, err
+	}
+	var r api.TxResult
+	if err := c.do(ctx, http.MethodPost, "/v1/simulate", bytes.NewReader(body), "application/json", &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // MinFee is the fee the default genesis asks for a gas limit
@@ -295,6 +319,20 @@ func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, opts TxOpt
 		nonce = acc.Nonce
 	}
 	gas := opts.GasLimit
+	if gas == 0 && opts.GasAuto {
+		body := tx.Body{ChainID: st.ChainID, Signer: signer, Nonce: nonce, GasLimit: DefaultGasLimit, Msgs: msgs}
+		probe, err := tx.Sign(body, key)
+		if err != nil {
+			return nil, err
+		}
+		sim, err := c.Simulate(ctx, probe)
+		if err != nil {
+			return nil, fmt.Errorf("simulate the tx for its gas: %w", err)
+		}
+		if sim.Code == 0 {
+			gas = (sim.GasUsed*GasAdjustment + 9) / 10
+		}
+	}
 	if gas == 0 {
 		gas = DefaultGasLimit
 	}

@@ -304,6 +304,17 @@ func (n *Node) Codes() []api.CodeInfo {
 	return out
 }
 
+// Simulate runs a tx against the mempool's state without keeping anything
+// (see app.App.Simulate).
+func (n *Node) Simulate(raw []byte) (*api.TxResult, error) {
+	r, err := n.app.Simulate(raw)
+	if err != nil {
+		return nil, err
+	}
+	w := wireTxResult(r)
+	return &w, nil
+}
+
 // Tx returns a committed tx's result by hash.
 func (n *Node) Tx(hash [32]byte) (*api.TxResult, error) {
 	r, err := n.app.TxResult(hash)
