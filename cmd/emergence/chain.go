@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,13 +99,38 @@ func (f *txFlags) register(cmd *cobra.Command, withFrom bool) {
 	if withFrom {
 		cmd.Flags().StringVar(&f.from, "from", "", "key name or address that signs the transaction")
 	}
-	cmd.Flags().Uint64Var(&f.gas, "gas", client.DefaultGasLimit, "gas limit")
+	cmd.Flags().Var(gasValue{&f.gas}, "gas", `gas limit, or "auto": simulate the tx and use the gas it needs × 1.3`)
 	cmd.Flags().StringVar(&f.fee, "fee", "", "fee (default: the minimum for the gas limit), e.g. 10000uemg")
 	cmd.Flags().Int64Var(&f.nonce, "nonce", -1, "account nonce (default: read from the node)")
 }
 
+// gasValue is a --gas flag: a gas limit, or "auto" (stored as 0).
+type gasValue struct{ p *uint64 }
+
+func (v gasValue) String() string {
+	if v.p == nil || *v.p == 0 {
+		return "auto"
+	}
+	return strconv.FormatUint(*v.p, 10)
+}
+
+func (v gasValue) Set(s string) error {
+	if s == "auto" {
+		*v.p = 0
+		return nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return fmt.Errorf("gas must be a positive number or auto, got %q", s)
+	}
+	*v.p = n
+	return nil
+}
+
+func (gasValue) Type() string { return "gas" }
+
 func (f *txFlags) options() (client.TxOptions, error) {
-	o := client.TxOptions{GasLimit: f.gas}
+	o := client.TxOptions{GasLimit: f.gas, GasAuto: f.gas == 0}
 	if f.fee != "" {
 		fee, err := parseAmount(f.fee)
 		if err != nil {
