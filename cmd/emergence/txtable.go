@@ -60,7 +60,7 @@ var txTable = []txSpec{
 		build:   func(in *txInput) (any, error) { return label.StakeMsg{Amount: in.amount("AMOUNT")}, nil },
 	},
 	{
-		module: label.Name, action: "unstake", use: "AMOUNT --from KEY", short: "Withdraw stake (only with no assignment in an unsettled job)",
+		module: label.Name, action: "unstake", use: "AMOUNT --from KEY", short: "Withdraw stake (only what is not at risk in open jobs)",
 		example: "  emergence tx label unstake 2emg --from bob --keyring-backend test",
 		args:    []txArg{amountArg},
 		build:   func(in *txInput) (any, error) { return label.StakeMsg{Amount: in.amount("AMOUNT")}, nil },
@@ -72,8 +72,14 @@ var txTable = []txSpec{
 		build:   func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
 	},
 	{
-		module: label.Name, action: "settle", use: "--job ID --from KEY", short: "Settle a job after its reveal window: aggregate, pay, slash, refund",
+		module: label.Name, action: "settle", use: "--job ID --from KEY", short: "Settle a job after its reveal window: aggregate, pay, slash, refund (pass --gas of at least the job's settle gas for large jobs)",
 		example: "  emergence tx label settle --job 1 --from alice --keyring-backend test",
+		flags:   []txArg{jobFlag}, gas: settleGas,
+		build: func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
+	},
+	{
+		module: label.Name, action: "expire", use: "--job ID --from KEY", short: "Close a job nobody settled by its expiry height: refund the requester, release the stakes",
+		example: "  emergence tx label expire --job 1 --from bob --keyring-backend test",
 		flags:   []txArg{jobFlag}, gas: settleGas,
 		build: func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
 	},
