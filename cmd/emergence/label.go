@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -217,14 +215,14 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 	}
 
 	if f.out == "" {
-		if err := writeLabelsCSV(g.stdout, d, res); err != nil {
+		if err := aggregate.WriteLabels(g.stdout, d, res); err != nil {
 			return err
 		}
-	} else if err := writeFileWith(f.out, func(w io.Writer) error { return writeLabelsCSV(w, d, res) }); err != nil {
+	} else if err := writeFileWith(f.out, func(w io.Writer) error { return aggregate.WriteLabels(w, d, res) }); err != nil {
 		return err
 	}
 	if f.workersOut != "" {
-		if err := writeFileWith(f.workersOut, func(w io.Writer) error { return writeWorkersCSV(w, d, res) }); err != nil {
+		if err := writeFileWith(f.workersOut, func(w io.Writer) error { return aggregate.WriteWorkers(w, d, res) }); err != nil {
 			return err
 		}
 	}
@@ -268,32 +266,6 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 	}
 	if err := fh.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
-}
-
-func writeLabelsCSV(w io.Writer, d *aggregate.Dataset, r *aggregate.Result) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"item", "label", "confidence"})
-	for i, name := range d.Items {
-		_ = cw.Write([]string{name, d.Classes[r.Labels[i]], strconv.FormatFloat(r.Confidence(i), 'f', 6, 64)})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write labels: %w", err)
-	}
-	return nil
-}
-
-func writeWorkersCSV(w io.Writer, d *aggregate.Dataset, r *aggregate.Result) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"worker", "quality", "labels"})
-	for i, name := range d.Workers {
-		_ = cw.Write([]string{name, strconv.FormatFloat(r.WorkerQuality[i], 'f', 6, 64), strconv.Itoa(d.WorkerLabelCount(i))})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write workers: %w", err)
 	}
 	return nil
 }
