@@ -15,14 +15,19 @@
 //     registration. When the subnet is full, the non-immune uid with the
 //     lowest emission is replaced (ties: earliest registration, then lowest
 //     uid) and the stake on it is returned; if every uid is immune the
-//     registration fails.
+//     registration fails. The candidate is read from an index kept in that
+//     order (each immune uid passed costs GasPerPruneSkip), not by scanning
+//     every neuron.
 //   - subnet/stake and subnet/unstake move tokens between an account and a
 //     hotkey's stake (held in the "escrow/subnet" account).
 //   - Weights are set through commit–reveal: subnet/commit-weights stores
-//     sha256 of the weights (see [CommitHash]); subnet/reveal-weights is
-//     accepted only during the epoch window RevealPeriodEpochs after the
-//     commit; unrevealed commits expire. Subnets created with commit–reveal
-//     off take subnet/set-weights directly.
+//     a domain-separated, length-prefixed SHA-256 of the weights (see
+//     [CommitHash]), at most one per epoch and MaxPendingCommits waiting;
+//     subnet/reveal-weights opens exactly the commit made
+//     RevealPeriodEpochs epochs earlier; unrevealed commits expire. The
+//     reveal delay is what makes copying revealed weights pay less: copies
+//     are always RevealPeriodEpochs staler than the originals. Subnets
+//     created with commit–reveal off take subnet/set-weights directly.
 //
 // # Emission
 //

@@ -322,6 +322,7 @@ func stakePrefix(net uint16, hk tx.Address) []byte { return key(prefixStake, be1
 func weightKey(net, uid uint16) []byte             { return key(prefixWeight, be16(net), be16(uid)) }
 func bondKey(net, uid uint16) []byte               { return key(prefixBond, be16(net), be16(uid)) }
 func epochKey(net uint16, e uint64) []byte         { return key(prefixEpoch, be16(net), be64(e)) }
+
 // pruneMark is the value of every pruning index entry.
 var pruneMark = []byte{1}
 

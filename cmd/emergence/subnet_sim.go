@@ -128,6 +128,6 @@ func printSimReport(w io.Writer, rep *subnetsim.Report) {
 	honestMiner := (rep.Total("miner-a") + rep.Total("miner-b")) / 2
 	fmt.Fprintf(w, "miner-c earned %s and miner-random %s of an honest miner's average\n",
 		pct(rep.Total("miner-c"), honestMiner), pct(rep.Total("miner-random"), honestMiner))
-	fmt.Fprintf(w, "val-copier earned %s and val-stale %s of val-honest (equal stakes)\n",
-		pct(rep.Total("val-copier"), rep.Total("val-honest")), pct(rep.Total("val-stale"), rep.Total("val-honest")))
+	fmt.Fprintf(w, "val-copier earned %s and val-stale %s of val-honest (equal stakes; reveal delay %d epochs)\n",
+		pct(rep.Total("val-copier"), rep.Total("val-honest")), pct(rep.Total("val-stale"), rep.Total("val-honest")), rep.RevealPeriod)
 }

@@ -94,10 +94,12 @@ type Epoch struct {
 
 // Report is the outcome of a simulation.
 type Report struct {
-	NetUID uint16   `json:"netuid"`
-	Agents []Agent  `json:"agents"`
-	Epochs []Epoch  `json:"epochs"`
-	Totals []uint64 `json:"totals"`
+	NetUID uint16 `json:"netuid"`
+	// RevealPeriod is the subnet's reveal delay in epochs.
+	RevealPeriod uint64   `json:"reveal_period"`
+	Agents       []Agent  `json:"agents"`
+	Epochs       []Epoch  `json:"epochs"`
+	Totals       []uint64 `json:"totals"`
 }
 
 // Total returns the total earnings of the named agent.
@@ -199,7 +201,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := send(cfg.Funder, "subnet/create", subnet.CreateMsg{Name: "classify-sim", Hyper: &h}); err != nil {
 		return nil, fmt.Errorf("create subnet: %w", err)
 	}
-	rep := &Report{NetUID: netuid}
+	rep := &Report{NetUID: netuid, RevealPeriod: cfg.RevealPeriod}
 
 	// Miners.
 	classes := cfg.Data.Classes
