@@ -98,6 +98,14 @@ func TestDevnetCLI(t *testing.T) {
 		t.Fatalf("status: %q %v", out, err)
 	}
 
+	// The governance key can pay for its transactions.
+	out = mustCLI(t, append([]string{"query", "bank", "balance", genesis.GovernanceKey, "--output", "json"}, common...)...)
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != genesis.GovernanceFunds {
+		t.Fatalf("governance balance: %q %v", out, err)
+	}
+	mustCLI(t, append([]string{"tx", "personhood", "register-operator", "--device", "bob", "--stake", "100emg", "--from", "carol"}, common...)...)
+	mustCLI(t, append([]string{"tx", "personhood", "suspend-operator", "carol", "--slash", "1emg", "--from", genesis.GovernanceKey}, common...)...)
+
 	// Bad input: clear errors with hints, non-zero exit codes.
 	for _, tc := range []struct {
 		args []string
