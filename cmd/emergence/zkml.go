@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/consensys/gnark/backend/groth16"
-	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 
@@ -588,96 +586,42 @@ func runZKMLProve(g *globals, f zkmlProveFlags) error {
 	if err != nil {
 		return errorf("pass --keys DIR from 'zkml setup' or 'zkml ceremony finalize'", "%w", err)
 	}
-	if model.ShapeDigest(m.Shape()).Cmp(model.ShapeDigest(k.Info.Shape)) != 0 {
-		return errorf("set up keys for this model's shape", "the model's shape differs from the keys' circuit")
-	}
 	var sub tx.Address
 	if f.submitter != "" {
 		if sub, err = g.addressOrKey(f.submitter); err != nil {
 			return err
 		}
 	}
-	submitter := circuit.SubmitterElement(sub[:])
-	start := time.Now()
-	step := func(format string, args ...any) {
-		fmt.Fprintf(g.stderr, "[%7s] %s\n", time.Since(start).Round(time.Millisecond), fmt.Sprintf(format, args...))
-	}
-	pf := &circuit.ProofFile{Format: circuit.ProofFormat, Version: circuit.FilesVersion, Kind: k.Info.Kind, VKHash: k.Info.VKHash}
-	var assignment frontend.Circuit
-	masked := false // inference proofs: ProveMasked (see circuit.InferenceCircuit)
-	switch k.Info.Kind {
-	case circuit.KindExam:
-		if f.input != "" {
-			return errorf("--input is for inference keys; exam keys take --claim", "unexpected --input")
-		}
-		e := k.Spec.Exam
-		step("scoring the model on the exam (%d samples)", e.N())
-		score, err := e.Score(m)
-		if err != nil {
-			return err
-		}
-		claim := f.claim
-		if claim < 0 {
-			claim = score
-		}
-		if claim > score {
-			return errorf(fmt.Sprintf("lower --claim to at most %d", score), "the model classifies %d of %d exam samples correctly, below the claim of %d", score, e.N(), claim)
-		}
-		w, pub, err := circuit.AssignExam(m, e, claim, submitter)
-		if err != nil {
-			return err
-		}
-		pf.Exam = &pub
-		assignment = w
-	case circuit.KindInference:
-		if f.input == "" {
-			return errorf("pass --input x1,x2,... or --input @FILE", "inference keys need an input")
-		}
-		x, err := zkmlParseInput(f.input)
-		if err != nil {
+	req := circuit.ProofRequest{Claim: f.claim, Submitter: circuit.SubmitterElement(sub[:])}
+	if f.input != "" {
+		if req.Input, err = zkmlParseInput(f.input); err != nil {
 			return errorf("--input takes comma-separated integers", "%w", err)
 		}
-		w, pub, err := circuit.AssignInference(m, x, submitter)
-		if err != nil {
-			return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%w", err)
-		}
-		pf.Inference = &pub
-		assignment, masked = w, true
 	}
-	step("compiling the %s circuit", k.Info.Kind)
-	ccs, err := k.Spec.Compile()
-	if err != nil {
+	start := time.Now()
+	req.Step = func(format string, args ...any) {
+		fmt.Fprintf(g.stderr, "[%7s] %s\n", time.Since(start).Round(time.Millisecond), fmt.Sprintf(format, args...))
+	}
+	pf, err := circuit.NewProofFile(k, m, req)
+	var ce *circuit.ClaimError
+	switch {
+	case errors.As(err, &ce):
+		return errorf(fmt.Sprintf("lower --claim to at most %d", ce.Score), "%w", err)
+	case errors.Is(err, circuit.ErrShape):
+		return errorf("set up keys for this model's shape", "%w", err)
+	case errors.Is(err, circuit.ErrRequest):
+		return errorf("exam keys take --claim K, inference keys --input x1,x2,... or --input @FILE", "%w", err)
+	case errors.Is(err, circuit.ErrInput):
+		return errorf(fmt.Sprintf("the model takes %d integer features in [0, %d]", m.Layers[0].In, int64(1)<<m.InputBits-1), "%w", err)
+	case errors.Is(err, circuit.ErrStaleKeys):
+		return errorf("re-run setup with this build", "%w", err)
+	case err != nil:
 		return err
-	}
-	if ccs.GetNbConstraints() != k.Info.Constraints {
-		return errorf("re-run setup with this build", "circuit compiles to %d constraints, keys were made for %d", ccs.GetNbConstraints(), k.Info.Constraints)
-	}
-	step("%d constraints; reading the proving key", ccs.GetNbConstraints())
-	pk, err := k.ProvingKey()
-	if err != nil {
-		return err
-	}
-	step("solving the witness and proving")
-	var proof groth16.Proof
-	if masked {
-		proof, err = circuit.ProveMasked(ccs, pk, assignment)
-	} else {
-		proof, err = circuit.Prove(ccs, pk, assignment)
-	}
-	if err != nil {
-		return err
-	}
-	if pf.Proof, err = circuit.MarshalProof(proof); err != nil {
-		return err
-	}
-	step("proved; checking the proof")
-	if err := pf.VerifyWith(k); err != nil {
-		return fmt.Errorf("the new proof does not verify: %w", err)
 	}
 	if err := circuit.SaveProof(f.out, pf); err != nil {
 		return err
 	}
-	step("wrote %s", f.out)
+	req.Step("wrote %s", f.out)
 	return g.print(pf, func(w io.Writer) { zkmlPrintProof(w, f.out, pf) })
 }
 
