@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -20,6 +19,7 @@ import (
 
 	"emergence/personhood"
 	"emergence/personhood/claim"
+	"emergence/personhood/enrolment"
 	"emergence/personhood/iris"
 	"emergence/personhood/sealbox"
 )
@@ -155,8 +155,7 @@ the --from address.`,
 			if err != nil {
 				return err
 			}
-			sig := ed25519.Sign(dev, personhood.EnrolSignBytes(chainID, c))
-			m, err := msg(personhood.Name+"/enrol", personhood.EnrolMsg{Operator: op, Commitment: personhood.FieldString(c), Signature: hex.EncodeToString(sig)})
+			m, err := msg(personhood.Name+"/enrol", enrolment.Msg(chainID, dev, op, c))
 			if err != nil {
 				return err
 			}
@@ -196,6 +195,10 @@ Run the uniqueness check for each person before adding them to the file.`,
 			if err != nil {
 				return errorf("pass a file of decimal commitments, one per line", "read %s: %w", args[0], err)
 			}
+			commitments, err := enrolment.ReadCommitments(data)
+			if err != nil {
+				return errorf("each line holds one decimal commitment from 'emergence id show'", "%s: %w", args[0], err)
+			}
 			dev, err := g.deviceKey(device)
 			if err != nil {
 				return err
@@ -214,36 +217,11 @@ Run the uniqueness check for each person before adding them to the file.`,
 			if err != nil {
 				return err
 			}
-			var batch personhood.EnrolBatchMsg
-			var batches []personhood.EnrolBatchMsg
-			for i, line := range bytes.Split(data, []byte("\n")) {
-				line = bytes.TrimSpace(line)
-				if len(line) == 0 || line[0] == '#' {
-					continue
-				}
-				c, err := personhood.ParseField(string(line))
-				if err != nil {
-					return errorf("each line holds one decimal commitment from 'emergence id show'", "%s line %d: %w", args[0], i+1, err)
-				}
-				batch.Commitments = append(batch.Commitments, personhood.FieldString(c))
-				batch.Signatures = append(batch.Signatures, hex.EncodeToString(ed25519.Sign(dev, personhood.EnrolSignBytes(chainID, c))))
-				if len(batch.Commitments) == personhood.MaxEnrolBatch {
-					batches = append(batches, batch)
-					batch = personhood.EnrolBatchMsg{}
-				}
-			}
-			if len(batch.Commitments) > 0 {
-				batches = append(batches, batch)
-			}
-			if len(batches) == 0 {
-				return errorf("", "%s holds no commitments", args[0])
-			}
 			opts, err := f.options()
 			if err != nil {
 				return err
 			}
-			for _, b := range batches {
-				b.Operator = op
+			for _, b := range enrolment.Batches(chainID, dev, op, commitments) {
 				m, err := msg(personhood.Name+"/enrol-batch", b)
 				if err != nil {
 					return err
