@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,9 +42,39 @@ import (
 // Background jobs a block starts ("... &", then "wait") are ended when the
 // file's session ends.
 
-// docFiles are the documents under test, relative to the repository root.
-var docFiles = []string{
-	"README.md",
+// docFiles returns every Markdown file of the repository that has a ```sh
+// block, relative to root, so a new document's commands are tested the day
+// they are written.
+func docFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".md") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(src), "\n```sh") {
+			rel, _ := filepath.Rel(root, path)
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(files, "README.md") {
+		t.Fatalf("README.md has no ```sh block: the doc test found %v", files)
+	}
+	return files
 }
 
 // docBlock is one fenced shell block of a Markdown file.
@@ -272,7 +303,7 @@ func TestDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	shim := emergenceShim(t)
-	for _, file := range docFiles {
+	for _, file := range docFiles(t, root) {
 		t.Run(file, func(t *testing.T) {
 			src, err := os.ReadFile(filepath.Join(root, file))
 			if err != nil {
