@@ -36,7 +36,7 @@ func New(addr string) *Client {
 	}
 	return &Client{
 		base: strings.TrimRight(addr, "/"),
-		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, IdleConnTimeout: 90 * time.Second}},
+		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, IdleConnTimeout: 50 * time.Second}}, // under the API's IdleTimeout (60 s)
 	}
 }
 
