@@ -85,21 +85,5 @@ func Codes() []Code {
 	}
 }
 
-// checkCodes verifies that a code table is numbered 1..n in one codespace.
-func checkCodes(space string, codes []Code) error {
-	for i, c := range codes {
-		if c.Space != space {
-			return fmt.Errorf("code %d of %s is in codespace %q", c.Num, space, c.Space)
-		}
-		if c.Num != uint32(i+1) {
-			return fmt.Errorf("codes of %s must be numbered 1, 2, ... in order; position %d has %d", space, i+1, c.Num)
-		}
-		if c.Desc == "" {
-			return fmt.Errorf("code %s/%d has no description", space, c.Num)
-		}
-	}
-	return nil
-}
-
 // ErrNotFound is returned (wrapped in an *Error) by queries for absent objects.
 var ErrNotFound = CodeNotFound.Err()

@@ -14,6 +14,7 @@
 package chain
 
 import (
+	"emergence/abciapp"
 	"emergence/app"
 	"emergence/bank"
 	"emergence/label"
@@ -70,6 +71,6 @@ func (c *Chain) NotFound() []app.Code {
 }
 
 // AppOptions returns app options with the chain's fee collector and logf.
-func (c *Chain) AppOptions(logf func(format string, args ...any)) app.Options {
-	return app.Options{Fees: c.Fees(), Logf: logf}
+func (c *Chain) AppOptions(logf func(format string, args ...any)) abciapp.Options {
+	return abciapp.Options{Fees: c.Fees(), Logf: logf}
 }

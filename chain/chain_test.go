@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"emergence/abciapp"
 	"emergence/app"
 	"emergence/chain"
 	"emergence/store"
@@ -50,7 +51,7 @@ func TestAppAcceptsChain(t *testing.T) {
 	}
 	defer st.Close()
 	c := chain.New()
-	a, err := app.New(st, c.AppOptions(t.Logf), c.Modules()...)
+	a, err := abciapp.New(st, c.AppOptions(t.Logf), c.Modules()...)
 	if err != nil {
 		t.Fatal(err)
 	}

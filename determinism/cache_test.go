@@ -5,6 +5,7 @@ package determinism_test
 // this test, so `go test` never reports a cached pass for changed code.
 // TestImportsMatchConsensus keeps this list equal to determinism.Consensus.
 import (
+	_ "emergence/abciapp"
 	_ "emergence/app"
 	_ "emergence/bank"
 	_ "emergence/chain"

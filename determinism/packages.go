@@ -27,8 +27,9 @@ type Package struct {
 // (zkml/circuit, zkml/model), iris matching (personhood/iris), node, api,
 // client, blob, keys, bench and cmd.
 var Consensus = []Package{
-	{Path: "emergence/app", Why: "block lifecycle, module router, genesis, app hash; CheckTx verifies signatures in a batcher",
+	{Path: "emergence/abciapp", Why: "the ABCI application: block lifecycle, module router, genesis, app hash; CheckTx verifies signatures in a batcher",
 		Links: nil},
+	{Path: "emergence/app", Why: "the module interface, handler context, gas meter, result codes, params and nonces every module uses"},
 	{Path: "emergence/chain", Why: "the one ordered composition of the modules: module order is consensus"},
 	{Path: "emergence/store", Why: "versioned state on Pebble, staged writes, the write-set hash"},
 	{Path: "emergence/tx", Why: "envelope decoding, addresses, signature verification (batch verification draws its coefficients from crypto/rand)",
@@ -74,7 +75,7 @@ var banned = map[string]string{
 // the consensus packages call of them is (see randFuncs).
 var vetted = map[string]string{
 	"github.com/cockroachdb/pebble":            "store's database; links net/http and os/exec for sentry error reporting and os for files, which the store opens at startup, not per block",
-	"github.com/cometbft/cometbft/abci/types":  "ABCI request and response types; links grpc (net/http) for the remote ABCI server, which app does not start",
+	"github.com/cometbft/cometbft/abci/types":  "ABCI request and response types; links grpc (net/http) for the remote ABCI server, which abciapp does not start",
 	"github.com/consensys/gnark-crypto/":       "field and curve arithmetic; links crypto/rand for SetRandom, which consensus code may not call",
 	"github.com/consensys/gnark/":              "Groth16 verification and the claim circuit; links crypto/rand and os for proving and logging",
 	"github.com/oasisprotocol/curve25519-voi/": "ed25519 verification under ZIP-215; links crypto/rand for key generation and batch coefficients",

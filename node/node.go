@@ -21,6 +21,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	cmttypes "github.com/cometbft/cometbft/types"
 
+	"emergence/abciapp"
 	"emergence/api"
 	"emergence/app"
 	"emergence/store"
@@ -32,7 +33,7 @@ type Node struct {
 	Home     string
 	Settings Settings
 
-	app   *app.App
+	app   *abciapp.App
 	store *store.Store
 	cmt   *nm.Node
 	hub   *Hub
@@ -78,7 +79,7 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	for _, c := range opts.NotFound {
 		n.notFound[keyOf(c)] = true
 	}
-	a, err := app.New(st, app.Options{Fees: opts.Fees, Logf: opts.Logf}, opts.Modules...)
+	a, err := abciapp.New(st, abciapp.Options{Fees: opts.Fees, Logf: opts.Logf}, opts.Modules...)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -158,7 +159,7 @@ func (n *Node) Stop() error {
 }
 
 // App returns the application.
-func (n *Node) App() *app.App { return n.app }
+func (n *Node) App() *abciapp.App { return n.app }
 
 // Hub returns the commit hub (block and tx notifications).
 func (n *Node) Hub() *Hub { return n.hub }
@@ -305,7 +306,7 @@ func (n *Node) Codes() []api.CodeInfo {
 }
 
 // Simulate runs a tx against the mempool's state without keeping anything
-// (see app.App.Simulate).
+// (see abciapp.App.Simulate).
 func (n *Node) Simulate(raw []byte) (*api.TxResult, error) {
 	r, err := n.app.Simulate(raw)
 	if err != nil {

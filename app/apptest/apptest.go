@@ -20,6 +20,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"emergence/abciapp"
 	"emergence/app"
 	"emergence/bank"
 	"emergence/chain"
@@ -58,15 +59,15 @@ type Genesis struct {
 // Options are node settings of a test chain (not consensus: genesis is
 // in Genesis).
 type Options struct {
-	// Mempool limits of the app (zero fields: app.DefaultMempoolLimits).
-	Mempool app.MempoolLimits
+	// Mempool limits of the app (zero fields: abciapp.DefaultMempoolLimits).
+	Mempool abciapp.MempoolLimits
 }
 
 // Chain is an app driven block by block.
 type Chain struct {
 	tb      TB
 	opts    Options
-	App     *app.App
+	App     *abciapp.App
 	Store   *store.Store
 	Time    time.Time
 	nonces  map[tx.Address]uint64
@@ -152,9 +153,9 @@ func (c *Chain) open() {
 	if err != nil {
 		c.tb.Fatalf("open store: %v", err)
 	}
-	a, err := app.New(st, app.Options{Fees: c.fees, Logf: c.tb.Logf, Mempool: c.opts.Mempool}, c.modules...)
+	a, err := abciapp.New(st, abciapp.Options{Fees: c.fees, Logf: c.tb.Logf, Mempool: c.opts.Mempool}, c.modules...)
 	if err != nil {
-		c.tb.Fatalf("app.New: %v", err)
+		c.tb.Fatalf("abciapp.New: %v", err)
 	}
 	c.Store, c.App = st, a
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"emergence/app"
+	"emergence/abciapp"
 	"emergence/chain"
 	"emergence/store"
 )
@@ -26,7 +26,7 @@ func TestResultCodesAppendOnly(t *testing.T) {
 	}
 	defer st.Close()
 	c := chain.New()
-	a, err := app.New(st, c.AppOptions(nil), c.Modules()...)
+	a, err := abciapp.New(st, c.AppOptions(nil), c.Modules()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package app
+package abciapp
 
 import (
 	"container/list"

@@ -1,4 +1,4 @@
-package app_test
+package abciapp_test
 
 import (
 	"encoding/json"

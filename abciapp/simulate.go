@@ -1,8 +1,9 @@
-package app
+package abciapp
 
 import (
 	"fmt"
 
+	"emergence/app"
 	"emergence/store"
 	"emergence/tx"
 )
@@ -14,19 +15,19 @@ import (
 // neither checked against the limit nor required (a fee the tx carries is
 // charged in the simulation, so spending the balance behaves as it will).
 // The nonce must be the account's next one in the mempool view.
-func (a *App) Simulate(raw []byte) (TxResult, error) {
+func (a *App) Simulate(raw []byte) (app.TxResult, error) {
 	hash := tx.Hash(raw)
-	res := TxResult{Hash: fmt.Sprintf("%X", hash[:])}
+	res := app.TxResult{Hash: fmt.Sprintf("%X", hash[:])}
 	if uint64(len(raw)) > a.params.MaxTxBytes {
-		return failResult(res, CodeTxTooLarge.Errorf("%d bytes, at most %d", len(raw), a.params.MaxTxBytes)), nil
+		return failResult(res, app.CodeTxTooLarge.Errorf("%d bytes, at most %d", len(raw), a.params.MaxTxBytes)), nil
 	}
 	t, err := tx.Decode(raw)
 	if err != nil {
-		return failResult(res, CodeTxDecode.Errorf("%v", err)), nil
+		return failResult(res, app.CodeTxDecode.Errorf("%v", err)), nil
 	}
 	res.GasWanted = t.Body.GasLimit
 	h, _ := a.LastCommit()
-	ctx := Context{ChainID: a.chainID, Height: h + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
+	ctx := app.Context{ChainID: a.chainID, Height: h + 1, Signer: t.Body.Signer, TxHash: hash, Checking: true}
 	if b, err := a.BlockEvents(h); err == nil {
 		ctx.Time = b.Time
 	}
@@ -59,7 +60,7 @@ func (a *App) Simulate(raw []byte) (TxResult, error) {
 		return res, fmt.Errorf("simulate: %w", a.checkErr)
 	}
 	res.GasUsed = gas.Used
-	res.Events = ctx.events
+	res.Events = ctx.Events()
 	return res, nil
 }
 

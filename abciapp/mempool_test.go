@@ -1,4 +1,4 @@
-package app_test
+package abciapp_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"emergence/abciapp"
 	"emergence/app"
 	"emergence/app/apptest"
 	"emergence/bank"
@@ -53,7 +54,7 @@ func (costly) EndBlock(*app.Context) error                         { return nil 
 func (costly) Query(store.Reader, string, url.Values) (any, error) { return nil, app.ErrNotFound }
 func (costly) Invariants(store.Reader) error                       { return nil }
 
-func newMempoolChain(t *testing.T, lim app.MempoolLimits, checks *int) *apptest.Chain {
+func newMempoolChain(t *testing.T, lim abciapp.MempoolLimits, checks *int) *apptest.Chain {
 	t.Helper()
 	g := apptest.Genesis{Balances: map[string]uint64{"alice": 1 << 40, "bob": 1 << 40}}
 	return apptest.NewWithOptions(t, apptest.Options{Mempool: lim}, g, bank.New(), costly{checks})
@@ -84,7 +85,7 @@ func submit(c *apptest.Chain, raw []byte) *abci.CheckTxResponse {
 // forever, though CheckTx refused them. Now nothing refused is kept.
 func TestRefusedTxsLeaveNothingInTheCache(t *testing.T) {
 	var checks int
-	c := newMempoolChain(t, app.MempoolLimits{}, &checks)
+	c := newMempoolChain(t, abciapp.MempoolLimits{}, &checks)
 	big := strings.Repeat("x", 250_000)
 	for i := 0; i < 64; i++ {
 		raw := c.Sign("alice", c.Msg("junk/kind", map[string]any{"pad": big, "i": i}))
@@ -116,7 +117,7 @@ func TestRefusedTxsLeaveNothingInTheCache(t *testing.T) {
 func TestSignatureCacheIsBoundedByBytes(t *testing.T) {
 	var checks int
 	const budget = 4 << 10
-	c := newMempoolChain(t, app.MempoolLimits{CacheBytes: budget, MaxPendingPerSender: 1000}, &checks)
+	c := newMempoolChain(t, abciapp.MempoolLimits{CacheBytes: budget, MaxPendingPerSender: 1000}, &checks)
 	var txs [][]byte
 	for i := 0; i < 100; i++ {
 		raw := c.Sign("alice", c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
@@ -134,7 +135,7 @@ func TestSignatureCacheIsBoundedByBytes(t *testing.T) {
 
 func TestPendingTxsPerSenderAreCapped(t *testing.T) {
 	var checks int
-	c := newMempoolChain(t, app.MempoolLimits{MaxPendingPerSender: 3}, &checks)
+	c := newMempoolChain(t, abciapp.MempoolLimits{MaxPendingPerSender: 3}, &checks)
 	send := func(from string) []byte {
 		return c.Sign(from, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
 	}
@@ -157,7 +158,7 @@ func TestPendingTxsPerSenderAreCapped(t *testing.T) {
 // keep failing stops costing verification until the next block.
 func TestMessageChecksRunAfterCheapChecksAndAreBounded(t *testing.T) {
 	var checks int
-	c := newMempoolChain(t, app.MempoolLimits{MaxCheckFailsPerSender: 2, MaxFreeCheckFails: 3}, &checks)
+	c := newMempoolChain(t, abciapp.MempoolLimits{MaxCheckFailsPerSender: 2, MaxFreeCheckFails: 3}, &checks)
 	bad := func(from, kind string) []byte { return c.Sign(from, c.Msg(kind, costlyMsg{Valid: false})) }
 
 	mustCode(t, submit(c, bad("mallory", "costly/attest")), app.CodeInsufficientFunds)
@@ -228,7 +229,7 @@ func process(t *testing.T, c *apptest.Chain, txs ...[]byte) abci.ProcessProposal
 // PrepareProposal never does.
 func TestProcessProposalRefusesTxsFailingTheAnte(t *testing.T) {
 	var checks int
-	c := newMempoolChain(t, app.MempoolLimits{}, &checks)
+	c := newMempoolChain(t, abciapp.MempoolLimits{}, &checks)
 	send := func(from string) []byte {
 		return c.Sign(from, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
 	}

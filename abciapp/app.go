@@ -1,4 +1,4 @@
-package app
+package abciapp
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"emergence/app"
 	"emergence/store"
 	"emergence/tx"
 )
@@ -22,77 +23,20 @@ import (
 // Version of the application protocol, reported in Info.
 const Version uint64 = 1
 
-// FeeCollector moves transaction fees into the fee pool. The bank module
-// implements it.
-type FeeCollector interface {
-	// ChargeFee moves fee from payer to the fee pool. It returns an *Error
-	// (CodeInsufficientFunds) when the payer cannot pay.
-	ChargeFee(kv store.KV, payer tx.Address, fee uint64) error
-}
-
-// Params are the app's consensus parameters, set in genesis.
-type Params struct {
-	// MaxTxBytes is the largest encoded transaction accepted.
-	MaxTxBytes uint64 `json:"max_tx_bytes"`
-	// MaxTxGas is the largest gas limit of one transaction.
-	MaxTxGas uint64 `json:"max_tx_gas"`
-	// GasPerByte is charged for every byte of the encoded transaction.
-	GasPerByte uint64 `json:"gas_per_byte"`
-	// MinGasPriceMilli: the fee must be at least gas_limit × this / 1000 uemg.
-	MinGasPriceMilli uint64 `json:"min_gas_price_milli"`
-}
-
-// DefaultParams are used when genesis has no "app" section.
-func DefaultParams() Params {
-	return Params{MaxTxBytes: 256 << 10, MaxTxGas: 50_000_000, GasPerByte: 10, MinGasPriceMilli: tx.DefaultMinGasPriceMilli}
-}
-
-// MinFee returns the smallest fee accepted for a gas limit.
-func (p Params) MinFee(gasLimit uint64) uint64 { return tx.MinFee(gasLimit, p.MinGasPriceMilli) }
-
-// Genesis is the app_state of genesis.json: the app's params and one
-// section per module, by module name.
-type Genesis struct {
-	Params  *Params                    `json:"params,omitempty"`
-	Modules map[string]json.RawMessage `json:"modules"`
-}
-
-// TxResult is the outcome of one transaction in a block.
-type TxResult struct {
-	Hash      string  `json:"hash"`
-	Height    int64   `json:"height"`
-	Index     int     `json:"index"`
-	Code      uint32  `json:"code"`
-	Codespace string  `json:"codespace,omitempty"`
-	Log       string  `json:"log,omitempty"`
-	GasWanted uint64  `json:"gas_wanted"`
-	GasUsed   uint64  `json:"gas_used"`
-	Events    []Event `json:"events,omitempty"`
-}
-
-// BlockResult is what a committed block did, handed to OnCommit.
-type BlockResult struct {
-	Height  int64      `json:"height"`
-	Time    time.Time  `json:"time"`
-	AppHash string     `json:"app_hash"`
-	Txs     []TxResult `json:"txs"`
-	Events  []Event    `json:"events,omitempty"`
-}
-
 // App is the ABCI application.
 type App struct {
 	abci.BaseApplication
 
 	store   *store.Store
-	modules []Module
-	byName  map[string]Module
-	msgs    map[string]MsgHandler
-	fees    FeeCollector
+	modules []app.Module
+	byName  map[string]app.Module
+	msgs    map[string]app.MsgHandler
+	fees    app.FeeCollector
 	logf    func(format string, args ...any)
 
 	// Set by InitChain or loaded from state.
 	chainID string
-	params  Params
+	params  app.Params
 
 	// Last commit: written by InitChain and Commit (consensus connection),
 	// read by CheckTx, queries and the API; see setLast and LastCommit.
@@ -126,7 +70,7 @@ type App struct {
 	batcher     *tx.Batcher
 
 	// OnCommit, when set, is called after each Commit with the block's results.
-	OnCommit func(BlockResult)
+	OnCommit func(app.BlockResult)
 }
 
 type lastCommit struct {
@@ -142,7 +86,7 @@ type pendingBlock struct {
 	cache   *store.Cache
 	err     error
 	appHash []byte
-	result  BlockResult
+	result  app.BlockResult
 }
 
 var _ abci.Application = (*App)(nil)
@@ -150,7 +94,7 @@ var _ abci.Application = (*App)(nil)
 // Options configure New.
 type Options struct {
 	// Fees collects transaction fees; required.
-	Fees FeeCollector
+	Fees app.FeeCollector
 	// Logf logs node-level faults; nil discards.
 	Logf func(format string, args ...any)
 	// Mempool bounds the node's work on unpaid transactions; zero fields
@@ -210,14 +154,14 @@ const preCacheBytes = 16 << 20
 
 // New returns an app over an open store with the given modules, in the
 // order their genesis and end-of-block work run.
-func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
+func New(st *store.Store, opts Options, modules ...app.Module) (*App, error) {
 	if opts.Fees == nil {
 		return nil, errors.New("app: a fee collector is required")
 	}
 	a := &App{
 		store:  st,
-		byName: make(map[string]Module),
-		msgs:   make(map[string]MsgHandler),
+		byName: make(map[string]app.Module),
+		msgs:   make(map[string]app.MsgHandler),
 		fees:   opts.Fees,
 		logf:   opts.Logf,
 		limits: opts.Mempool.withDefaults(),
@@ -228,7 +172,7 @@ func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
 		a.logf = func(string, ...any) {}
 	}
 	for _, m := range modules {
-		if _, dup := a.byName[m.Name()]; dup || m.Name() == Space {
+		if _, dup := a.byName[m.Name()]; dup || m.Name() == app.Space {
 			return nil, fmt.Errorf("app: duplicate module name %q", m.Name())
 		}
 		if err := checkCodes(m.Name(), m.Codes()); err != nil {
@@ -256,8 +200,8 @@ func New(st *store.Store, opts Options, modules ...Module) (*App, error) {
 }
 
 // Codes returns every result code: the app's, then each module's.
-func (a *App) Codes() []Code {
-	out := Codes()
+func (a *App) Codes() []app.Code {
+	out := app.Codes()
 	for _, m := range a.modules {
 		out = append(out, m.Codes()...)
 	}
@@ -265,13 +209,13 @@ func (a *App) Codes() []Code {
 }
 
 // Module returns a registered module by name.
-func (a *App) Module(name string) (Module, bool) {
+func (a *App) Module(name string) (app.Module, bool) {
 	m, ok := a.byName[name]
 	return m, ok
 }
 
 // Modules returns the registered modules in order.
-func (a *App) Modules() []Module { return a.modules }
+func (a *App) Modules() []app.Module { return a.modules }
 
 // Store returns the committed state store.
 func (a *App) Store() *store.Store { return a.store }
@@ -280,13 +224,13 @@ func (a *App) Store() *store.Store { return a.store }
 func (a *App) ChainID() string { return a.chainID }
 
 // Params returns the app's consensus parameters.
-func (a *App) Params() Params { return a.params }
+func (a *App) Params() app.Params { return a.params }
 
 var keyConfig = []byte("app/config")
 
 type config struct {
-	ChainID string `json:"chain_id"`
-	Params  Params `json:"params"`
+	ChainID string     `json:"chain_id"`
+	Params  app.Params `json:"params"`
 }
 
 func (a *App) loadConfig() error {
@@ -296,7 +240,7 @@ func (a *App) loadConfig() error {
 		return rerr
 	}
 	if raw == nil {
-		a.params = DefaultParams()
+		a.params = app.DefaultParams()
 		return nil
 	}
 	var c config
@@ -322,7 +266,7 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 // InitChain implements abci.Application. It applies genesis and persists it
 // at height 0, so the genesis app hash is known on restart.
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
-	var g Genesis
+	var g app.Genesis
 	if len(req.AppStateBytes) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(req.AppStateBytes))
 		dec.DisallowUnknownFields()
@@ -337,14 +281,14 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		}
 	}
 	a.chainID = req.ChainId
-	a.params = DefaultParams()
+	a.params = app.DefaultParams()
 	if g.Params != nil {
 		a.params = *g.Params
 	}
 	var rerr error
 	cache := store.NewCache(a.store.Committed(&rerr), &rerr)
-	cache.Set(keyConfig, MustJSON(config{ChainID: a.chainID, Params: a.params}))
-	ctx := &Context{KV: cache, ChainID: a.chainID, Height: 0, Time: req.Time}
+	cache.Set(keyConfig, app.MustJSON(config{ChainID: a.chainID, Params: a.params}))
+	ctx := &app.Context{KV: cache, ChainID: a.chainID, Height: 0, Time: req.Time}
 	for _, m := range a.modules {
 		if err := m.InitGenesis(ctx, g.Modules[m.Name()]); err != nil {
 			return nil, fmt.Errorf("genesis of module %s: %w", m.Name(), err)
@@ -405,12 +349,12 @@ func (a *App) checkLocked(hash [32]byte, t *tx.Tx, size int, recheck bool) error
 	b := &t.Body
 	if !recheck {
 		if n := a.pendingTxs(b.Signer); n >= a.limits.MaxPendingPerSender {
-			return CodeSenderBusy.Errorf("account %s has %d txs in the mempool, at most %d; retry after they commit", b.Signer, n, a.limits.MaxPendingPerSender)
+			return app.CodeSenderBusy.Errorf("account %s has %d txs in the mempool, at most %d; retry after they commit", b.Signer, n, a.limits.MaxPendingPerSender)
 		}
 	}
 	kv := store.NewCache(a.checkState, &a.checkErr)
 	h, _ := a.LastCommit()
-	ctx := &Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: b.Signer, TxHash: hash, Checking: true}
+	ctx := &app.Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: b.Signer, TxHash: hash, Checking: true}
 	if _, err := a.ante(ctx, t, size); err != nil {
 		return err
 	}
@@ -426,7 +370,7 @@ func (a *App) checkLocked(hash [32]byte, t *tx.Tx, size int, recheck bool) error
 // pendingTxs is how many txs of an account the mempool view holds: nonces
 // are consecutive, so it is the view's nonce minus the committed one.
 func (a *App) pendingTxs(addr tx.Address) uint64 {
-	viewed, committed := Nonce(a.checkState, addr), Nonce(a.store.Committed(&a.checkErr), addr)
+	viewed, committed := app.Nonce(a.checkState, addr), app.Nonce(a.store.Committed(&a.checkErr), addr)
 	if viewed < committed {
 		return 0 // a commit is under way; its reset follows
 	}
@@ -437,7 +381,7 @@ func (a *App) pendingTxs(addr tx.Address) uint64 {
 // after the ante passed. Failures are counted per account, and for
 // self-funded txs (no fee paid up front) over all accounts; past the limits
 // the hooks do not run until the next commit.
-func (a *App) messageChecks(ctx *Context, t *tx.Tx) error {
+func (a *App) messageChecks(ctx *app.Context, t *tx.Tx) error {
 	hooks, selfFunded := false, false
 	for _, m := range t.Body.Msgs {
 		h := a.msgs[m.Type]
@@ -449,10 +393,10 @@ func (a *App) messageChecks(ctx *Context, t *tx.Tx) error {
 	}
 	signer := t.Body.Signer
 	if n := a.checkFails[signer]; n >= a.limits.MaxCheckFailsPerSender {
-		return CodeSenderBusy.Errorf("%d message checks of account %s failed since the last block; retry after the next block", n, signer)
+		return app.CodeSenderBusy.Errorf("%d message checks of account %s failed since the last block; retry after the next block", n, signer)
 	}
 	if selfFunded && a.freeFails >= a.limits.MaxFreeCheckFails {
-		return CodeMempoolFull.Errorf("%d self-funded txs failed their checks since the last block; retry after the next block", a.freeFails)
+		return app.CodeMempoolFull.Errorf("%d self-funded txs failed their checks since the last block; retry after the next block", a.freeFails)
 	}
 	// Message checks see the ante's effects; what they write is dropped.
 	mctx := *ctx
@@ -474,7 +418,7 @@ func (a *App) messageChecks(ctx *Context, t *tx.Tx) error {
 }
 
 func checkResp(err error, gas uint64) *abci.CheckTxResponse {
-	c := CodeOf(err)
+	c := app.CodeOf(err)
 	return &abci.CheckTxResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), GasWanted: int64(gas)}
 }
 
@@ -533,7 +477,7 @@ func (a *App) checkedTx(hash [32]byte, raw []byte) (*tx.Tx, error) {
 		return nil, err
 	}
 	if err := t.Verify(); err != nil {
-		return nil, CodeSignature.Errorf("%v", err)
+		return nil, app.CodeSignature.Errorf("%v", err)
 	}
 	return t, nil
 }
@@ -541,11 +485,11 @@ func (a *App) checkedTx(hash [32]byte, raw []byte) (*tx.Tx, error) {
 // decodeStateless decodes raw and runs the ante checks that need no state.
 func (a *App) decodeStateless(raw []byte) (*tx.Tx, error) {
 	if uint64(len(raw)) > a.params.MaxTxBytes {
-		return nil, CodeTxTooLarge.Errorf("%d bytes, at most %d", len(raw), a.params.MaxTxBytes)
+		return nil, app.CodeTxTooLarge.Errorf("%d bytes, at most %d", len(raw), a.params.MaxTxBytes)
 	}
 	t, err := tx.Decode(raw)
 	if err != nil {
-		return nil, CodeTxDecode.Errorf("%v", err)
+		return nil, app.CodeTxDecode.Errorf("%v", err)
 	}
 	if _, _, err := a.anteStateless(t, len(raw), true); err != nil {
 		return nil, err
@@ -556,62 +500,62 @@ func (a *App) decodeStateless(raw []byte) (*tx.Tx, error) {
 // ante checks what every transaction must pass before its messages run and
 // applies its effects: chain id, gas limit, message kinds, fee, nonce. It
 // returns the gas meter with the size and base message gas consumed.
-func (a *App) ante(ctx *Context, t *tx.Tx, size int) (*GasMeter, error) {
+func (a *App) ante(ctx *app.Context, t *tx.Tx, size int) (*app.GasMeter, error) {
 	return a.anteFee(ctx, t, size, true)
 }
 
 // anteFee is ante; without fees it neither checks nor charges the fee
 // (for simulations).
-func (a *App) anteFee(ctx *Context, t *tx.Tx, size int, fees bool) (*GasMeter, error) {
+func (a *App) anteFee(ctx *app.Context, t *tx.Tx, size int, fees bool) (*app.GasMeter, error) {
 	gas, selfFunded, err := a.anteStateless(t, size, fees)
 	if err != nil {
 		return nil, err
 	}
 	b := &t.Body
-	nonce := Nonce(ctx.KV, b.Signer)
+	nonce := app.Nonce(ctx.KV, b.Signer)
 	switch {
 	case b.Nonce < nonce:
-		return nil, CodeNonceTooLow.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
+		return nil, app.CodeNonceTooLow.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
 	case b.Nonce > nonce:
-		return nil, CodeNonceTooHigh.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
+		return nil, app.CodeNonceTooHigh.Errorf("account %s is at nonce %d, tx has %d", b.Signer, nonce, b.Nonce)
 	}
 	if fees && !selfFunded && b.Fee > 0 {
 		if err := a.fees.ChargeFee(ctx.KV, b.Signer, b.Fee); err != nil {
 			return nil, err
 		}
 	}
-	setNonce(ctx.KV, b.Signer, nonce+1)
+	app.SetNonce(ctx.KV, b.Signer, nonce+1)
 	return gas, nil
 }
 
 // anteStateless is the part of the ante that needs no state: chain id, gas
 // limit, message kinds, minimum fee and the intrinsic gas. It reports
 // whether the tx is self-funded.
-func (a *App) anteStateless(t *tx.Tx, size int, fees bool) (*GasMeter, bool, error) {
+func (a *App) anteStateless(t *tx.Tx, size int, fees bool) (*app.GasMeter, bool, error) {
 	b := &t.Body
 	if b.ChainID != a.chainID {
-		return nil, false, CodeWrongChainID.Errorf("tx is for %q, this chain is %q", b.ChainID, a.chainID)
+		return nil, false, app.CodeWrongChainID.Errorf("tx is for %q, this chain is %q", b.ChainID, a.chainID)
 	}
 	if b.GasLimit > a.params.MaxTxGas {
-		return nil, false, CodeGasLimitTooHigh.Errorf("gas limit %d, at most %d", b.GasLimit, a.params.MaxTxGas)
+		return nil, false, app.CodeGasLimitTooHigh.Errorf("gas limit %d, at most %d", b.GasLimit, a.params.MaxTxGas)
 	}
 	selfFunded := false
 	for i, m := range b.Msgs {
 		h, ok := a.msgs[m.Type]
 		if !ok {
-			return nil, false, CodeUnknownMsg.Errorf("message %d has kind %q", i, m.Type)
+			return nil, false, app.CodeUnknownMsg.Errorf("message %d has kind %q", i, m.Type)
 		}
 		if h.SelfFunded {
 			selfFunded = true
 		}
 	}
 	if selfFunded && len(b.Msgs) != 1 {
-		return nil, false, CodeInvalidMsg.Errorf("a self-funded message must be the only message of its transaction")
+		return nil, false, app.CodeInvalidMsg.Errorf("a self-funded message must be the only message of its transaction")
 	}
 	if min := a.params.MinFee(b.GasLimit); fees && b.Fee < min {
-		return nil, false, CodeInsufficientFee.Errorf("fee %duemg is below %duemg for gas limit %d", b.Fee, min, b.GasLimit)
+		return nil, false, app.CodeInsufficientFee.Errorf("fee %duemg is below %duemg for gas limit %d", b.Fee, min, b.GasLimit)
 	}
-	gas := &GasMeter{Limit: b.GasLimit}
+	gas := &app.GasMeter{Limit: b.GasLimit}
 	if err := gas.Consume(uint64(size)*a.params.GasPerByte, "tx bytes"); err != nil {
 		return nil, false, err
 	}
@@ -621,23 +565,6 @@ func (a *App) anteStateless(t *tx.Tx, size int, fees bool) (*GasMeter, bool, err
 		}
 	}
 	return gas, selfFunded, nil
-}
-
-var prefixNonce = []byte("app/nonce/")
-
-func nonceKey(a tx.Address) []byte { return append(append([]byte{}, prefixNonce...), a[:]...) }
-
-// Nonce returns the next nonce of an account.
-func Nonce(r store.Reader, addr tx.Address) uint64 {
-	v := r.Get(nonceKey(addr))
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func setNonce(kv store.KV, addr tx.Address, n uint64) {
-	kv.Set(nonceKey(addr), binary.BigEndian.AppendUint64(nil, n))
 }
 
 // PrepareProposal implements abci.Application: it keeps the mempool's order,
@@ -708,11 +635,11 @@ type anteSim struct {
 	a    *App
 	kv   *store.Cache
 	err  error
-	base Context
+	base app.Context
 }
 
 func (a *App) newAnteSim(height int64, t time.Time) *anteSim {
-	s := &anteSim{a: a, base: Context{ChainID: a.chainID, Height: height, Time: t}}
+	s := &anteSim{a: a, base: app.Context{ChainID: a.chainID, Height: height, Time: t}}
 	s.kv = store.NewCache(a.store.Committed(&s.err), &s.err)
 	return s
 }
@@ -744,11 +671,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	p.cache = store.NewCache(a.store.Committed(&p.err), &p.err)
 	var entropy [32]byte
 	copy(entropy[:], req.Hash)
-	votes := make([]VoteInfo, 0, len(req.DecidedLastCommit.Votes))
+	votes := make([]app.VoteInfo, 0, len(req.DecidedLastCommit.Votes))
 	for _, v := range req.DecidedLastCommit.Votes {
-		votes = append(votes, VoteInfo{Address: v.Validator.Address, Power: v.Validator.Power, SignedBlock: v.BlockIdFlag == 2 /* COMMIT */})
+		votes = append(votes, app.VoteInfo{Address: v.Validator.Address, Power: v.Validator.Power, SignedBlock: v.BlockIdFlag == 2 /* COMMIT */})
 	}
-	base := Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Entropy: entropy, Votes: votes, Proposer: req.ProposerAddress}
+	base := app.Context{ChainID: a.chainID, Height: req.Height, Time: req.Time, Entropy: entropy, Votes: votes, Proposer: req.ProposerAddress}
 
 	var decoded []decodedTx
 	if pp := a.proposal; pp != nil && bytes.Equal(pp.hash, req.Hash) && len(pp.txs) == len(req.Txs) {
@@ -758,7 +685,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.proposal = nil
 	results := make([]*abci.ExecTxResult, len(req.Txs))
-	p.result = BlockResult{Height: req.Height, Time: req.Time, Txs: make([]TxResult, len(req.Txs))}
+	p.result = app.BlockResult{Height: req.Height, Time: req.Time, Txs: make([]app.TxResult, len(req.Txs))}
 	for i, raw := range req.Txs {
 		r := a.deliver(&base, p.cache, raw, decoded[i])
 		r.Height, r.Index = req.Height, i
@@ -779,11 +706,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if p.err != nil {
 		return nil, fmt.Errorf("block %d end: %w", req.Height, p.err)
 	}
-	p.result.Events = end.events
+	p.result.Events = end.Events()
 	p.appHash = store.WriteSetHash(lastHash, req.Height, p.cache.Writes())
 	p.result.AppHash = fmt.Sprintf("%X", p.appHash)
 	a.pending = p
-	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: p.appHash, Events: toABCIEvents(end.events)}, nil
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: p.appHash, Events: toABCIEvents(end.Events())}, nil
 }
 
 // decodeAll decodes and verifies the block's txs, in parallel for those that
@@ -827,16 +754,16 @@ func (a *App) decodeAll(txs [][]byte) []decodedTx {
 	parallel(len(todo), func(j int) {
 		i := todo[j]
 		if uint64(len(txs[i])) > a.params.MaxTxBytes {
-			out[i].err = CodeTxTooLarge.Errorf("%d bytes, at most %d", len(txs[i]), a.params.MaxTxBytes)
+			out[i].err = app.CodeTxTooLarge.Errorf("%d bytes, at most %d", len(txs[i]), a.params.MaxTxBytes)
 			return
 		}
 		t, err := tx.Decode(txs[i])
 		if err != nil {
-			out[i].err = CodeTxDecode.Errorf("%v", err)
+			out[i].err = app.CodeTxDecode.Errorf("%v", err)
 			return
 		}
 		if tx.AddressFromPubKey(t.PubKey) != t.Body.Signer {
-			out[i].err = CodeSignature.Errorf("%v: public key does not belong to signer %s", tx.ErrSignature, t.Body.Signer)
+			out[i].err = app.CodeSignature.Errorf("%v: public key does not belong to signer %s", tx.ErrSignature, t.Body.Signer)
 			return
 		}
 		out[i].tx = t
@@ -860,7 +787,7 @@ func (a *App) decodeAll(txs [][]byte) []decodedTx {
 			if !ok {
 				i := part[k]
 				out[i].tx = nil
-				out[i].err = CodeSignature.Errorf("%v: signature does not verify", tx.ErrSignature)
+				out[i].err = app.CodeSignature.Errorf("%v: signature does not verify", tx.ErrSignature)
 			}
 		}
 	})
@@ -875,8 +802,8 @@ type decodedTx struct {
 
 // deliver runs one transaction. Failed ante checks leave no trace; failed
 // messages keep the nonce and fee and drop the messages' writes.
-func (a *App) deliver(base *Context, block *store.Cache, raw []byte, d decodedTx) TxResult {
-	res := TxResult{Hash: fmt.Sprintf("%X", d.hash[:])}
+func (a *App) deliver(base *app.Context, block *store.Cache, raw []byte, d decodedTx) app.TxResult {
+	res := app.TxResult{Hash: fmt.Sprintf("%X", d.hash[:])}
 	if d.err != nil {
 		return failResult(res, d.err)
 	}
@@ -899,7 +826,7 @@ func (a *App) deliver(base *Context, block *store.Cache, raw []byte, d decodedTx
 		selfFunded = selfFunded || h.SelfFunded
 		if err := safeCall(func() error { return h.Handle(&ctx, m.Value) }); err != nil {
 			res.GasUsed = gas.Used
-			if CodeOf(err) == CodeInternal {
+			if app.CodeOf(err) == app.CodeInternal {
 				a.logf("tx %s message %d (%s): %v", res.Hash, i, m.Type, err)
 			}
 			return failResult(res, fmt.Errorf("message %d (%s): %w", i, m.Type, err))
@@ -913,12 +840,12 @@ func (a *App) deliver(base *Context, block *store.Cache, raw []byte, d decodedTx
 	}
 	msgKV.WriteTo(block)
 	res.GasUsed = gas.Used
-	res.Events = ctx.events
+	res.Events = ctx.Events()
 	return res
 }
 
-func failResult(res TxResult, err error) TxResult {
-	c := CodeOf(err)
+func failResult(res app.TxResult, err error) app.TxResult {
+	c := app.CodeOf(err)
 	res.Code, res.Codespace, res.Log = c.Num, c.Space, err.Error()
 	return res
 }
@@ -928,13 +855,13 @@ func failResult(res TxResult, err error) TxResult {
 func safeCall(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = CodeInternal.Errorf("panic: %v", r)
+			err = app.CodeInternal.Errorf("panic: %v", r)
 		}
 	}()
 	return fn()
 }
 
-func toABCIEvents(evs []Event) []abci.Event {
+func toABCIEvents(evs []app.Event) []abci.Event {
 	if len(evs) == 0 {
 		return nil
 	}
@@ -959,11 +886,11 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	index := make([]store.Write, 0, len(p.result.Txs)+1)
 	for _, r := range p.result.Txs {
 		h, _ := hex.DecodeString(r.Hash)
-		index = append(index, store.Write{Key: txIndexKey(h), Value: MustJSON(r)})
+		index = append(index, store.Write{Key: txIndexKey(h), Value: app.MustJSON(r)})
 	}
 	blk := p.result
 	blk.Txs = nil
-	index = append(index, store.Write{Key: blockIndexKey(p.height), Value: MustJSON(blk)})
+	index = append(index, store.Write{Key: blockIndexKey(p.height), Value: app.MustJSON(blk)})
 	if err := a.store.Commit(p.cache.Writes(), index, p.height, p.appHash); err != nil {
 		return nil, err
 	}
@@ -989,15 +916,15 @@ func txIndexKey(hash []byte) []byte { return append([]byte("tx/"), hash...) }
 func blockIndexKey(h int64) []byte { return binary.BigEndian.AppendUint64([]byte("blk/"), uint64(h)) }
 
 // TxResult returns the stored result of a committed transaction by hash.
-func (a *App) TxResult(hash [32]byte) (*TxResult, error) {
+func (a *App) TxResult(hash [32]byte) (*app.TxResult, error) {
 	raw, err := a.store.Index(txIndexKey(hash[:]))
 	if err != nil {
 		return nil, err
 	}
 	if raw == nil {
-		return nil, ErrNotFound
+		return nil, app.ErrNotFound
 	}
-	var r TxResult
+	var r app.TxResult
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("corrupt tx index: %w", err)
 	}
@@ -1006,15 +933,15 @@ func (a *App) TxResult(hash [32]byte) (*TxResult, error) {
 
 // BlockEvents returns the stored end-of-block result of a committed height
 // (without its txs).
-func (a *App) BlockEvents(height int64) (*BlockResult, error) {
+func (a *App) BlockEvents(height int64) (*app.BlockResult, error) {
 	raw, err := a.store.Index(blockIndexKey(height))
 	if err != nil {
 		return nil, err
 	}
 	if raw == nil {
-		return nil, ErrNotFound
+		return nil, app.ErrNotFound
 	}
-	var r BlockResult
+	var r app.BlockResult
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("corrupt block index: %w", err)
 	}
@@ -1032,7 +959,7 @@ func (a *App) LastCommit() (int64, []byte) {
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	v, err := a.QueryModule(req.Path, nil)
 	if err != nil {
-		c := CodeOf(err)
+		c := app.CodeOf(err)
 		h, _ := a.LastCommit()
 		return &abci.QueryResponse{Code: c.Num, Codespace: c.Space, Log: err.Error(), Height: h}, nil
 	}
@@ -1059,7 +986,7 @@ func (a *App) QueryModule(path string, params map[string][]string) (any, error) 
 	}
 	m, ok := a.byName[name]
 	if !ok {
-		return nil, CodeNotFound.Errorf("no module %q", name)
+		return nil, app.CodeNotFound.Errorf("no module %q", name)
 	}
 	var rerr error
 	snap := a.store.Snapshot(&rerr)
@@ -1082,4 +1009,20 @@ func (a *App) CheckInvariants() error {
 		}
 	}
 	return rerr
+}
+
+// checkCodes verifies that a code table is numbered 1..n in one codespace.
+func checkCodes(space string, codes []app.Code) error {
+	for i, c := range codes {
+		if c.Space != space {
+			return fmt.Errorf("code %d of %s is in codespace %q", c.Num, space, c.Space)
+		}
+		if c.Num != uint32(i+1) {
+			return fmt.Errorf("codes of %s must be numbered 1, 2, ... in order; position %d has %d", space, i+1, c.Num)
+		}
+		if c.Desc == "" {
+			return fmt.Errorf("code %s/%d has no description", space, c.Num)
+		}
+	}
+	return nil
 }
