@@ -35,7 +35,7 @@ const transcriptFile = "testdata/transcript.txt"
 // which must all agree with it. A deliberate change of consensus rules or of
 // the hash regenerates it with
 //
-//	go test ./app -run TestTranscript -update
+//	go test ./abciapp -run TestTranscript -update
 //
 // The replay runs twice, with one scheduler thread and with several:
 // FinalizeBlock decodes and verifies a block's txs on parallel workers, and
