@@ -17,6 +17,7 @@ import (
 
 	"emergence/app"
 	"emergence/store"
+	"emergence/store/pebblestore"
 	"emergence/tx"
 )
 
@@ -27,7 +28,7 @@ const Version uint64 = 1
 type App struct {
 	abci.BaseApplication
 
-	store   *store.Store
+	store   *pebblestore.Store
 	modules []app.Module
 	byName  map[string]app.Module
 	msgs    map[string]app.MsgHandler
@@ -154,7 +155,7 @@ const preCacheBytes = 16 << 20
 
 // New returns an app over an open store with the given modules, in the
 // order their genesis and end-of-block work run.
-func New(st *store.Store, opts Options, modules ...app.Module) (*App, error) {
+func New(st *pebblestore.Store, opts Options, modules ...app.Module) (*App, error) {
 	if opts.Fees == nil {
 		return nil, errors.New("app: a fee collector is required")
 	}
@@ -218,7 +219,7 @@ func (a *App) Module(name string) (app.Module, bool) {
 func (a *App) Modules() []app.Module { return a.modules }
 
 // Store returns the committed state store.
-func (a *App) Store() *store.Store { return a.store }
+func (a *App) Store() *pebblestore.Store { return a.store }
 
 // ChainID returns the chain id from genesis ("" before InitChain).
 func (a *App) ChainID() string { return a.chainID }

@@ -8,7 +8,7 @@ import (
 	"emergence/abciapp"
 	"emergence/app"
 	"emergence/chain"
-	"emergence/store"
+	"emergence/store/pebblestore"
 )
 
 // TestModuleOrder pins the module order: it is consensus, so changing it
@@ -45,7 +45,7 @@ func TestSharedInstances(t *testing.T) {
 // TestAppAcceptsChain builds the real app over the composed chain: names,
 // message kinds and result codes do not collide.
 func TestAppAcceptsChain(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "app"))
+	st, err := pebblestore.Open(filepath.Join(t.TempDir(), "app"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	_ "emergence/personhood/sealbox"
 	_ "emergence/personhood/tree"
 	_ "emergence/store"
+	_ "emergence/store/pebblestore"
 	_ "emergence/subnet"
 	_ "emergence/subnet/yuma"
 	_ "emergence/tx"

@@ -31,7 +31,8 @@ var Consensus = []Package{
 		Links: nil},
 	{Path: "emergence/app", Why: "the module interface, handler context, gas meter, result codes, params and nonces every module uses"},
 	{Path: "emergence/chain", Why: "the one ordered composition of the modules: module order is consensus"},
-	{Path: "emergence/store", Why: "versioned state on Pebble, staged writes, the write-set hash"},
+	{Path: "emergence/store", Why: "the state interfaces modules use, staged writes, the write-set hash"},
+	{Path: "emergence/store/pebblestore", Why: "committed state on Pebble: the block's reads and its one synced commit batch"},
 	{Path: "emergence/tx", Why: "envelope decoding, addresses, signature verification (batch verification draws its coefficients from crypto/rand)",
 		Links: []string{"crypto/rand"}},
 	{Path: "emergence/fixed", Why: "fixed-point arithmetic of every module"},
@@ -74,7 +75,7 @@ var banned = map[string]string{
 // banned standard packages, with what for. Their code is not analysed; what
 // the consensus packages call of them is (see randFuncs).
 var vetted = map[string]string{
-	"github.com/cockroachdb/pebble":            "store's database; links net/http and os/exec for sentry error reporting and os for files, which the store opens at startup, not per block",
+	"github.com/cockroachdb/pebble":            "pebblestore's database; links net/http and os/exec for sentry error reporting and os for files, which pebblestore opens at startup, not per block",
 	"github.com/cometbft/cometbft/abci/types":  "ABCI request and response types; links grpc (net/http) for the remote ABCI server, which abciapp does not start",
 	"github.com/consensys/gnark-crypto/":       "field and curve arithmetic; links crypto/rand for SetRandom, which consensus code may not call",
 	"github.com/consensys/gnark/":              "Groth16 verification and the claim circuit; links crypto/rand and os for proving and logging",

@@ -24,7 +24,7 @@ import (
 	"emergence/abciapp"
 	"emergence/api"
 	"emergence/app"
-	"emergence/store"
+	"emergence/store/pebblestore"
 	"emergence/tx"
 )
 
@@ -34,7 +34,7 @@ type Node struct {
 	Settings Settings
 
 	app   *abciapp.App
-	store *store.Store
+	store *pebblestore.Store
 	cmt   *nm.Node
 	hub   *Hub
 	log   io.Closer
@@ -71,7 +71,7 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	if opts.Fees == nil {
 		return nil, errors.New("node: no fee collector: set Options.Fees (chain.New().Fees())")
 	}
-	st, err := store.Open(filepath.Join(home, "data", "app"))
+	st, err := pebblestore.Open(filepath.Join(home, "data", "app"))
 	if err != nil {
 		return nil, err
 	}

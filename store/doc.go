@@ -1,12 +1,15 @@
-// Package store keeps the application state of an Emergence node in Pebble.
+// Package store is the application state of an Emergence node as modules
+// and the application see it, in memory: the [Reader] and [KV] interfaces,
+// the [Cache]s that stage writes, and the write-set hash. It imports no
+// database; the committed state on Pebble is package store/pebblestore.
 //
 // State is a flat, ordered key-value space. Modules read and write it through
-// the [KV] interface; the application layers [Cache]s on top of the committed
-// [Store] so that a block's writes are staged in memory during FinalizeBlock
+// the [KV] interface; the application layers [Cache]s on top of committed
+// state so that a block's writes are staged in memory during FinalizeBlock
 // and a failed transaction's writes can be discarded. At Commit, the block's
-// write set, the new height and the new app hash go to Pebble in one synced
-// batch, so a node killed at any instant restarts at a committed height with
-// nothing half-applied.
+// write set, the new height and the new app hash go to the database in one
+// synced batch, so a node killed at any instant restarts at a committed
+// height with nothing half-applied.
 //
 // # App hash
 //
@@ -20,7 +23,7 @@
 //
 // # Errors
 //
-// Reads from Pebble can fail only on disk faults. Instead of making every
+// Reads from disk can fail only on disk faults. Instead of making every
 // module handle such errors on every read, a Cache records the first read
 // error it meets ([Cache.Err]); the application checks it after each
 // transaction and halts the node rather than commit state built on a failed read.

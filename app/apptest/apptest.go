@@ -25,6 +25,7 @@ import (
 	"emergence/bank"
 	"emergence/chain"
 	"emergence/store"
+	"emergence/store/pebblestore"
 	"emergence/tx"
 )
 
@@ -68,7 +69,7 @@ type Chain struct {
 	tb      TB
 	opts    Options
 	App     *abciapp.App
-	Store   *store.Store
+	Store   *pebblestore.Store
 	Time    time.Time
 	nonces  map[tx.Address]uint64
 	dir     string
@@ -149,7 +150,7 @@ func start(tb TB, opts Options, g Genesis, fees app.FeeCollector, modules []app.
 }
 
 func (c *Chain) open() {
-	st, err := store.Open(filepath.Join(c.dir, "app"))
+	st, err := pebblestore.Open(filepath.Join(c.dir, "app"))
 	if err != nil {
 		c.tb.Fatalf("open store: %v", err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"emergence/abciapp"
 	"emergence/chain"
-	"emergence/store"
+	"emergence/store/pebblestore"
 )
 
 var updateCodes = flag.Bool("update-codes", false, "rewrite testdata/result-codes.txt with the current result codes")
@@ -20,7 +20,7 @@ var updateCodes = flag.Bool("update-codes", false, "rewrite testdata/result-code
 // codespace, never renumbered, reworded or removed (clients and scripts
 // match on them). Run with -update-codes after adding codes.
 func TestResultCodesAppendOnly(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	st, err := pebblestore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store_test
+package pebblestore_test
 
 import (
 	"bytes"
@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"emergence/store"
+	"emergence/store/pebblestore"
 )
 
-func open(t *testing.T) *store.Store {
+func open(t *testing.T) *pebblestore.Store {
 	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	s, err := pebblestore.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,24 +74,6 @@ func TestCacheLayersAndCommit(t *testing.T) {
 	}
 	if rerr != nil {
 		t.Fatal(rerr)
-	}
-}
-
-func TestWriteSetHash(t *testing.T) {
-	w := []store.Write{{Key: []byte("a"), Value: []byte("bc")}, {Key: []byte("d"), Deleted: true}}
-	h := store.WriteSetHash([]byte("p"), 5, w)
-	for name, other := range map[string][]byte{
-		"height":   store.WriteSetHash([]byte("p"), 6, w),
-		"prev":     store.WriteSetHash([]byte("q"), 5, w),
-		"boundary": store.WriteSetHash([]byte("p"), 5, []store.Write{{Key: []byte("ab"), Value: []byte("c")}, {Key: []byte("d"), Deleted: true}}),
-		"op":       store.WriteSetHash([]byte("p"), 5, []store.Write{{Key: []byte("a"), Value: []byte("bc")}, {Key: []byte("d"), Value: nil}}),
-	} {
-		if bytes.Equal(h, other) {
-			t.Errorf("hash ignores the %s", name)
-		}
-	}
-	if !bytes.Equal(h, store.WriteSetHash([]byte("p"), 5, w)) {
-		t.Fatal("hash is not deterministic")
 	}
 }
 

@@ -1,4 +1,4 @@
-package store
+package pebblestore
 
 import (
 	"bytes"
@@ -8,27 +8,9 @@ import (
 	"io"
 
 	"github.com/cockroachdb/pebble"
+
+	"emergence/store"
 )
-
-// Reader is read access to ordered key-value state.
-type Reader interface {
-	// Get returns the value of key, or nil if the key is absent.
-	Get(key []byte) []byte
-	// Iterate calls fn for each key in [start, end) in ascending order until
-	// fn returns false. A nil end means no upper bound. fn must not keep
-	// key or value after it returns.
-	Iterate(start, end []byte, fn func(key, value []byte) bool)
-}
-
-// KV is read-write access to state. Writes are staged, never applied to disk
-// directly: see Cache.
-type KV interface {
-	Reader
-	// Set stages key = value. Empty values are allowed.
-	Set(key, value []byte)
-	// Delete stages the removal of key.
-	Delete(key []byte)
-}
 
 // Key prefixes inside Pebble. State keys are hashed into the app hash;
 // index and meta keys are not.
@@ -105,13 +87,13 @@ func (s *Store) Index(key []byte) ([]byte, error) {
 	return s.getRaw(append(bytes.Clone(prefixIndex), key...))
 }
 
-// Committed returns a Reader over committed state. Read errors are recorded
+// Committed returns a store.Reader over committed state. Read errors are recorded
 // in errp when errp is not nil (and otherwise read as absent keys).
-func (s *Store) Committed(errp *error) Reader {
+func (s *Store) Committed(errp *error) store.Reader {
 	return &dbReader{db: s.db, errp: errp}
 }
 
-// Snapshot returns a Reader over a consistent point-in-time view of committed
+// Snapshot returns a store.Reader over a consistent point-in-time view of committed
 // state; Close releases it.
 func (s *Store) Snapshot(errp *error) *SnapshotReader {
 	return &SnapshotReader{snap: s.db.NewSnapshot(), errp: errp}
@@ -119,7 +101,7 @@ func (s *Store) Snapshot(errp *error) *SnapshotReader {
 
 // Commit writes the staged state writes, index records, height and app hash
 // in one synced batch. writes must come from the block's top Cache.
-func (s *Store) Commit(writes []Write, index []Write, height int64, appHash []byte) error {
+func (s *Store) Commit(writes []store.Write, index []store.Write, height int64, appHash []byte) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	for _, w := range writes {
@@ -194,7 +176,7 @@ func (r *dbReader) Iterate(start, end []byte, fn func(key, value []byte) bool) {
 	if end != nil {
 		hi = append(bytes.Clone(prefixState), end...)
 	} else {
-		hi = prefixEnd(prefixState)
+		hi = store.PrefixEnd(prefixState)
 	}
 	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
@@ -218,34 +200,18 @@ type SnapshotReader struct {
 	errp *error
 }
 
-// Get implements Reader.
+// Get implements store.Reader.
 func (s *SnapshotReader) Get(key []byte) []byte {
 	return (&dbReader{db: s.snap, errp: s.errp}).Get(key)
 }
 
-// Iterate implements Reader.
+// Iterate implements store.Reader.
 func (s *SnapshotReader) Iterate(start, end []byte, fn func(key, value []byte) bool) {
 	(&dbReader{db: s.snap, errp: s.errp}).Iterate(start, end, fn)
 }
 
 // Close releases the snapshot.
 func (s *SnapshotReader) Close() error { return s.snap.Close() }
-
-// prefixEnd returns the smallest key greater than every key with prefix p,
-// or nil if there is none.
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}
-
-// PrefixEnd returns the end bound for iterating all keys with prefix p.
-func PrefixEnd(p []byte) []byte { return prefixEnd(p) }
 
 type quietLogger struct{}
 
