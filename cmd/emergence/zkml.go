@@ -315,6 +315,8 @@ the setup's secret and could forge proofs: use it for devnets and tests, and
 			var info *circuit.KeysInfo
 			if kind == circuit.KindInference {
 				fmt.Fprintln(g.stderr, "compiling the inference and link circuits and running three setups (inference, link, binding)...")
+				fmt.Fprintln(g.stderr, "the link circuit opens the model's MiMC commitment and is far larger than the inference circuit")
+				fmt.Fprintln(g.stderr, "(565,041 constraints at 784-56-10: minutes and about 2.6 GiB); it is set up once per inference key")
 				set, err := circuit.SetupInferenceOneParty(spec.Shape)
 				if err != nil {
 					return err
@@ -414,6 +416,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 		if err != nil {
 			return nil, errorf("pass --dir of a ceremony started with 'zkml ceremony init'", "%w", err)
 		}
+		c.Log = g.stderr // progress of long steps
 		return c, nil
 	}
 	contribute := &cobra.Command{

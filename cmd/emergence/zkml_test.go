@@ -162,7 +162,15 @@ func TestZKMLCeremony(t *testing.T) {
 		t.Fatalf("short beacon accepted: %v", err)
 	}
 	zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon)
-	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	_, errb := zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	if !strings.Contains(errb, "phase 2: contributing to the inference circuit") || !strings.Contains(errb, "done in") {
+		t.Fatalf("phase-2 contribution shows no progress: %s", errb)
+	}
+	// Each phase needs its own beacon.
+	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon); err == nil || !strings.Contains(errb, "already closed phase 1") {
+		t.Fatalf("a beacon reused across phases: %v %s", err, errb)
+	}
+	beacon = "10112233445566778899aabbccddeeff00112233"
 	out, _ = zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon)
 	if !strings.Contains(out, "phase 3 (the binding key) open") {
 		t.Fatalf("closing phase 2 of an inference ceremony: %s", out)
@@ -172,6 +180,7 @@ func TestZKMLCeremony(t *testing.T) {
 	if out, _ := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer); !strings.HasPrefix(out, "6 contributions valid") {
 		t.Fatalf("ceremony verify in phase 3: %s", out)
 	}
+	beacon = "20112233445566778899aabbccddeeff00112233"
 	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon); err == nil || !strings.Contains(errb, "--keys") {
 		t.Fatalf("closing phase 3 without --keys: err=%v stderr=%s", err, errb)
 	}

@@ -235,6 +235,14 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	}
 	contribute()
 	contribute()
+	// A beacon closes one phase only.
+	if _, err := c.Finalize(beacon, ""); err == nil || !strings.Contains(err.Error(), "already closed phase 1") {
+		t.Fatalf("a reused beacon: %v", err)
+	}
+	if n, err := c.Verify(); err != nil || n != 6 {
+		t.Fatalf("Verify phase 2: n=%d err=%v", n, err)
+	}
+	beacon = []byte("public beacon round 1234568")
 	// Closing phase 2 of an inference ceremony seals the inference and
 	// link keys (VerifyPhase2 checks every contribution) and opens phase 3,
 	// the binding key.
@@ -246,6 +254,7 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	if n, err := c.Verify(); err != nil || n != 8 {
 		t.Fatalf("Verify phase 3: n=%d err=%v", n, err)
 	}
+	beacon = []byte("public beacon round 1234569")
 	keys := filepath.Join(dir, "keys")
 	info, err := c.Finalize(beacon, keys)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"time"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
@@ -70,6 +72,14 @@ type Ceremony struct {
 	Beacon1    string         `json:"beacon1,omitempty"`
 	Beacon2    string         `json:"beacon2,omitempty"`
 	Beacon3    string         `json:"beacon3,omitempty"`
+	// Init2 and Init2Link are the initial phase-2 state and evaluations
+	// of the circuit (and of the link circuit), computed once when phase 1
+	// closes.
+	Init2     [2]Contribution `json:"init2"`
+	Init2Link [2]Contribution `json:"init2Link,omitempty"`
+
+	// Log, when set, receives the progress of long steps.
+	Log io.Writer `json:"-"`
 
 	dir  string
 	spec Spec
@@ -216,14 +226,18 @@ func (c *Ceremony) Contribute() (Contribution, error) {
 	}
 	switch c.Phase {
 	case 1:
+		pr := c.progress(fmt.Sprintf("phase 1: contributing to powers of tau for a domain of %d", c.Domain))
+		pr.estimate(time.Duration(7*c.Domain) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
 		p := mpcsetup.NewPhase1(c.Domain)
 		if n := len(c.Phase1); n > 0 {
 			p = new(mpcsetup.Phase1)
 			if err := readFrom(filepath.Join(c.dir, c.Phase1[n-1].File), p); err != nil {
+				pr.done()
 				return ct, err
 			}
 		}
 		p.Contribute()
+		pr.done()
 		ct.File = fmt.Sprintf("phase1-%04d.bin", len(c.Phase1)+1)
 		if ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), p); err != nil {
 			return ct, err
@@ -259,7 +273,8 @@ func (c *Ceremony) Contribute() (Contribution, error) {
 	return ct, c.save()
 }
 
-// contribute2 adds a phase-2 contribution to the chain of one circuit.
+// contribute2 adds a phase-2 contribution to the chain of one circuit:
+// the first extends the initial state written when phase 1 closed.
 func (c *Ceremony) contribute2(kind string, list []Contribution, name string) (Contribution, error) {
 	var ct Contribution
 	p := new(mpcsetup.Phase2)
@@ -268,13 +283,16 @@ func (c *Ceremony) contribute2(kind string, list []Contribution, name string) (C
 			return ct, err
 		}
 	} else {
-		r1cs, commons, err := c.phase2Inputs(kind)
-		if err != nil {
+		var err error
+		if p, _, err = c.loadInit2(kind, false); err != nil {
 			return ct, err
 		}
-		p.Initialize(r1cs, commons)
 	}
+	pts := phase2Points(p)
+	pr := c.progress(fmt.Sprintf("phase 2: contributing to the %s circuit (%d points)", kind, pts))
+	pr.estimate(time.Duration(pts) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
 	p.Contribute()
+	pr.done()
 	ct.File = fmt.Sprintf(name, len(list)+1)
 	var err error
 	ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), p)
@@ -361,25 +379,65 @@ func (c *Ceremony) Verify() (int, error) {
 	return len(all), nil
 }
 
-// verify2 checks one circuit's chain of phase-2 contributions.
+// verify2 checks one circuit's chain of phase-2 contributions, from an
+// initial state it computes again and compares with the one the
+// contributors extended, so a verifier trusts no file of the coordinator.
 func (c *Ceremony) verify2(kind string, list []Contribution) error {
-	p2, err := c.loadPhase2(list)
-	if err != nil || len(p2) == 0 {
+	if c.Phase < 2 || kind == KindLink && c.Kind != KindInference {
+		return nil
+	}
+	f, err := c.init2(kind)
+	if err != nil {
 		return err
 	}
 	r1cs, commons, err := c.phase2Inputs(kind)
 	if err != nil {
 		return err
 	}
-	prev := new(mpcsetup.Phase2)
-	prev.Initialize(r1cs, commons)
+	pr := c.progress(fmt.Sprintf("phase 2: recomputing the %s circuit's initial state (%d constraints)", kind, r1cs.GetNbConstraints()))
+	prev, evals := initPhase2(r1cs, commons, pr.fraction)
+	pr.done()
+	h := sha256.New()
+	if _, err := prev.WriteTo(h); err != nil {
+		return err
+	}
+	eh := sha256.New()
+	if err := writeEvals(eh, evals); err != nil {
+		return err
+	}
+	if hex.EncodeToString(h.Sum(nil)) != f[0].SHA256 || hex.EncodeToString(eh.Sum(nil)) != f[1].SHA256 {
+		return fmt.Errorf("the initial phase-2 state of the %s circuit is not the one its R1CS and phase 1 give", kind)
+	}
+	_, err = c.chain2(kind, prev, list)
+	return err
+}
+
+// chain2 loads a circuit's phase-2 contributions and checks each against
+// the one before, from prev; it returns the last.
+func (c *Ceremony) chain2(kind string, prev *mpcsetup.Phase2, list []Contribution) (*mpcsetup.Phase2, error) {
+	p2, err := c.loadPhase2(list)
+	if err != nil {
+		return nil, err
+	}
+	pr := c.progress(fmt.Sprintf("phase 2: checking %d contributions to the %s circuit", len(p2), kind))
+	defer pr.done()
+	pr.estimate(time.Duration(len(p2)*phase2Points(prev)/4) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
 	for i, p := range p2 {
 		if err := prev.Verify(p); err != nil {
-			return fmt.Errorf("phase 2 (%s) contribution %d: %w", kind, i+1, err)
+			return nil, fmt.Errorf("phase 2 (%s) contribution %d: %w", kind, i+1, err)
 		}
 		prev = p
 	}
-	return nil
+	return prev, nil
+}
+
+// phase2Points counts the G1 points a phase-2 contribution rescales.
+func phase2Points(p *mpcsetup.Phase2) int {
+	n := len(p.Parameters.G1.Z) + len(p.Parameters.G1.PKK)
+	for _, s := range p.Parameters.G1.SigmaCKK {
+		n += len(s)
+	}
+	return n
 }
 
 // bindingInputs loads the phase-2 proving keys and the binding bases, and
@@ -473,6 +531,11 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 	if c.Finalized {
 		return nil, errors.New("the ceremony is already finalized")
 	}
+	for i, used := range []string{c.Beacon1, c.Beacon2} {
+		if used != "" && used == hex.EncodeToString(beacon) {
+			return nil, fmt.Errorf("this beacon already closed phase %d: each phase needs its own public random value, drawn after its last contribution", i+1)
+		}
+	}
 	switch c.Phase {
 	case 1:
 		if len(c.Phase1) == 0 {
@@ -482,12 +545,23 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		pr := c.progress(fmt.Sprintf("phase 1: checking %d contributions and sealing them with the beacon", len(p1)))
+		pr.estimate(time.Duration(int(c.Domain)*(len(p1)+2)) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
 		commons, err := mpcsetup.VerifyPhase1(c.Domain, beacon, p1...)
+		pr.done()
 		if err != nil {
 			return nil, fmt.Errorf("verify phase 1: %w", err)
 		}
 		if _, err := writeHashed(filepath.Join(c.dir, commonsFile), &commons); err != nil {
 			return nil, err
+		}
+		if c.Init2, err = c.initPhase2Files(c.Kind); err != nil {
+			return nil, err
+		}
+		if c.Kind == KindInference {
+			if c.Init2Link, err = c.initPhase2Files(KindLink); err != nil {
+				return nil, err
+			}
 		}
 		c.Beacon1 = hex.EncodeToString(beacon)
 		c.Phase = 2
@@ -567,20 +641,30 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 	return nil, errors.New("the ceremony is already finalized")
 }
 
-// finalize2 verifies one circuit's phase-2 chain and seals it with the
-// beacon into Groth16 keys.
+// finalize2 verifies one circuit's phase-2 chain from the initial state
+// written when phase 1 closed (hash-checked; 'ceremony verify' recomputes
+// it) and seals it with the beacon into Groth16 keys.
 func (c *Ceremony) finalize2(kind string, list []Contribution, beacon []byte) (groth16.ProvingKey, groth16.VerifyingKey, error) {
-	r1cs, commons, err := c.phase2Inputs(kind)
+	commons, err := c.commons()
 	if err != nil {
 		return nil, nil, err
 	}
-	p2, err := c.loadPhase2(list)
+	init, evals, err := c.loadInit2(kind, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	pk, vk, err := mpcsetup.VerifyPhase2(r1cs, commons, beacon, p2...)
+	want := c.Constraints
+	if kind == KindLink {
+		want = c.LinkConstraints
+	}
+	commons = truncateCommons(commons, ecc.NextPowerOfTwo(uint64(want)))
+	last, err := c.chain2(kind, init, list)
 	if err != nil {
 		return nil, nil, fmt.Errorf("verify phase 2 (%s): %w", kind, err)
 	}
+	pr := c.progress(fmt.Sprintf("phase 2: sealing the %s circuit's keys with the beacon", kind))
+	pr.estimate(time.Duration(2*phase2Points(last)+len(evals.G1.A)+len(evals.G1.B)+3*len(evals.G2.B)) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
+	pk, vk := last.Seal(commons, evals, beacon)
+	pr.done()
 	return pk, vk, nil
 }

@@ -1,0 +1,127 @@
+package circuit_test
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	gmpc "github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
+	"github.com/consensys/gnark/logger"
+
+	"emergence/zkml/circuit"
+)
+
+// BenchmarkCeremonyVsSetup times, on the same exam circuit, the one-party
+// setup (compile, setup, write keys) against a whole two-contributor
+// ceremony (init, two phase-1 contributions, closing phase 1, two phase-2
+// contributions, closing phase 2 with the keys) and reports their ratio
+// (target ≤ 3, issue 16.4). ZKML_CEREMONY_EXAM sets the exam size
+// (default 40 samples of the digits fixture).
+func BenchmarkCeremonyVsSetup(b *testing.B) {
+	logger.Disable()
+	m, ds := fixture(b)
+	n := 40
+	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+	beacon1, beacon2 := []byte("benchmark beacon 1, public randomness"), []byte("benchmark beacon 2, public randomness")
+	var setup, cer time.Duration
+	steps := map[string]time.Duration{}
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		start := time.Now()
+		ccs, err := spec.Compile()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pk, vk, err := circuit.SetupOneParty(ccs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := circuit.WriteKeys(filepath.Join(dir, "one"), spec, ccs.GetNbConstraints(), pk, vk, circuit.SetupOnePartyNote); err != nil {
+			b.Fatal(err)
+		}
+		setup += time.Since(start)
+		if i == 0 {
+			b.ReportMetric(float64(ccs.GetNbConstraints()), "constraints")
+		}
+
+		start = time.Now()
+		step := func(name string, f func() error) {
+			t := time.Now()
+			if err := f(); err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			steps[name] += time.Since(t)
+		}
+		cdir := filepath.Join(dir, "cer")
+		step("init", func() error { _, err := circuit.CeremonyInit(cdir, spec); return err })
+		contribute := func() error {
+			c, err := circuit.OpenCeremony(cdir)
+			if err != nil {
+				return err
+			}
+			_, err = c.Contribute()
+			return err
+		}
+		finalize := func(beacon []byte, keys string) func() error {
+			return func() error {
+				c, err := circuit.OpenCeremony(cdir)
+				if err != nil {
+					return err
+				}
+				_, err = c.Finalize(beacon, keys)
+				return err
+			}
+		}
+		step("p1-contribute", contribute)
+		step("p1-contribute", contribute)
+		step("p1-finalize", finalize(beacon1, ""))
+		step("p2-contribute", contribute)
+		step("p2-contribute", contribute)
+		step("p2-finalize", finalize(beacon2, filepath.Join(dir, "keys")))
+		cer += time.Since(start)
+	}
+	b.ReportMetric(setup.Seconds()/float64(b.N), "setup-s")
+	b.ReportMetric(cer.Seconds()/float64(b.N), "ceremony-s")
+	b.ReportMetric(cer.Seconds()/setup.Seconds(), "ratio")
+	for name, d := range steps {
+		b.ReportMetric(d.Seconds()/float64(b.N), name+"-s")
+	}
+}
+
+// BenchmarkInitPhase2Exam compares gnark's phase-2 initialisation with
+// the ceremony's on the exam circuit of BenchmarkCeremonyVsSetup.
+func BenchmarkInitPhase2Exam(b *testing.B) {
+	logger.Disable()
+	m, ds := fixture(b)
+	n := 8
+	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	r1cs, err := (circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}).Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dom := ecc.NextPowerOfTwo(uint64(r1cs.GetNbConstraints()))
+	p := gmpc.NewPhase1(dom)
+	p.Contribute()
+	commons, err := gmpc.VerifyPhase1(dom, []byte("benchmark beacon, sixteen bytes+"), p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("gnark", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			new(gmpc.Phase2).Initialize(r1cs, &commons)
+		}
+	})
+	b.Run("ceremony", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			circuit.InitPhase2(r1cs, &commons, nil)
+		}
+	})
+}

@@ -1,0 +1,259 @@
+package circuit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
+)
+
+// Files of the initialised phase-2 state, one pair per circuit of the
+// ceremony, written once when phase 1 closes (their hashes are in
+// ceremony.json): the state every first contribution extends and every
+// check starts from, and the circuit's evaluations that closing phase 2
+// seals into the keys.
+const (
+	init2File, evals2File         = "phase2-init.bin", "phase2-evals.bin"
+	init2LinkFile, evals2LinkFile = "phase2-link-init.bin", "phase2-link-evals.bin"
+)
+
+func init2Files(kind string) (string, string) {
+	if kind == KindLink {
+		return init2LinkFile, evals2LinkFile
+	}
+	return init2File, evals2File
+}
+
+// writeEvals encodes phase-2 evaluations (raw points: the file is the
+// coordinator's own and pinned by its hash).
+func writeEvals(w io.Writer, e *mpcsetup.Phase2Evaluations) error {
+	enc := curve.NewEncoder(w, curve.RawEncoding())
+	committed := make([][]uint64, len(e.PublicAndCommitmentCommitted))
+	for i, s := range e.PublicAndCommitmentCommitted {
+		for _, v := range s {
+			committed[i] = append(committed[i], uint64(v))
+		}
+	}
+	for _, v := range []any{e.G1.A, e.G1.B, e.G1.VKK, uint32(len(e.G1.CKK))} {
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encode evaluations: %w", err)
+		}
+	}
+	for _, s := range e.G1.CKK {
+		if err := enc.Encode(s); err != nil {
+			return fmt.Errorf("encode evaluations: %w", err)
+		}
+	}
+	for _, v := range []any{e.G2.B, committed} {
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encode evaluations: %w", err)
+		}
+	}
+	return nil
+}
+
+// readEvals decodes what writeEvals wrote, without subgroup checks.
+func readEvals(r io.Reader) (*mpcsetup.Phase2Evaluations, error) {
+	dec := curve.NewDecoder(r, curve.NoSubgroupChecks())
+	e := new(mpcsetup.Phase2Evaluations)
+	var n uint32
+	for _, v := range []any{&e.G1.A, &e.G1.B, &e.G1.VKK, &n} {
+		if err := dec.Decode(v); err != nil {
+			return nil, fmt.Errorf("decode evaluations: %w", err)
+		}
+	}
+	if n > maxCeremonyCommitments {
+		return nil, fmt.Errorf("decode evaluations: %d commitments", n)
+	}
+	e.G1.CKK = make([][]curve.G1Affine, n)
+	for i := range e.G1.CKK {
+		if err := dec.Decode(&e.G1.CKK[i]); err != nil {
+			return nil, fmt.Errorf("decode evaluations: %w", err)
+		}
+	}
+	var committed [][]uint64
+	for _, v := range []any{&e.G2.B, &committed} {
+		if err := dec.Decode(v); err != nil {
+			return nil, fmt.Errorf("decode evaluations: %w", err)
+		}
+	}
+	e.PublicAndCommitmentCommitted = make([][]int, len(committed))
+	for i, s := range committed {
+		for _, v := range s {
+			e.PublicAndCommitmentCommitted[i] = append(e.PublicAndCommitmentCommitted[i], int(v))
+		}
+	}
+	return e, nil
+}
+
+// maxCeremonyCommitments bounds the commitments a ceremony file declares.
+const maxCeremonyCommitments = 16
+
+// initPhase2Files computes the initial phase-2 state of one circuit of the
+// ceremony and writes it with its evaluations; it returns both files as
+// contributions (name and hash).
+func (c *Ceremony) initPhase2Files(kind string) ([2]Contribution, error) {
+	var out [2]Contribution
+	r1cs, commons, err := c.phase2Inputs(kind)
+	if err != nil {
+		return out, err
+	}
+	pr := c.progress(fmt.Sprintf("phase 2: initialising the %s circuit (%d constraints, once for the whole ceremony)", kind, r1cs.GetNbConstraints()))
+	p, evals := initPhase2(r1cs, commons, pr.fraction)
+	pr.done()
+	names := [2]string{}
+	names[0], names[1] = init2Files(kind)
+	if out[0].SHA256, err = writeHashed(filepath.Join(c.dir, names[0]), p); err != nil {
+		return out, err
+	}
+	out[0].File = names[0]
+	h := sha256.New()
+	if err := writeFile(filepath.Join(c.dir, names[1]), func(w io.Writer) error { return writeEvals(io.MultiWriter(w, h), evals) }); err != nil {
+		return out, err
+	}
+	out[1] = Contribution{File: names[1], SHA256: hex.EncodeToString(h.Sum(nil))}
+	return out, nil
+}
+
+// init2 returns the files of a circuit's initial phase-2 state.
+func (c *Ceremony) init2(kind string) ([2]Contribution, error) {
+	f := c.Init2
+	if kind == KindLink {
+		f = c.Init2Link
+	}
+	if f[0].File == "" {
+		return f, fmt.Errorf("the ceremony has no initial phase-2 state for the %s circuit (close phase 1 first)", kind)
+	}
+	return f, nil
+}
+
+// readHashed reads a ceremony file, checks it against its recorded hash
+// and decodes it with r.
+func (c *Ceremony) readHashed(ct Contribution, r func(io.Reader) error) error {
+	b, err := os.ReadFile(filepath.Join(c.dir, ct.File))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ct.File, err)
+	}
+	if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != ct.SHA256 {
+		return fmt.Errorf("%s does not match its hash in %s", ct.File, ceremonyFile)
+	}
+	return r(bytes.NewReader(b))
+}
+
+// loadInit2 reads a circuit's initial phase-2 state (and, with evals, its
+// evaluations).
+func (c *Ceremony) loadInit2(kind string, evals bool) (*mpcsetup.Phase2, *mpcsetup.Phase2Evaluations, error) {
+	f, err := c.init2(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := new(mpcsetup.Phase2)
+	if err := c.readHashed(f[0], func(r io.Reader) error { _, err := p.ReadFrom(r); return err }); err != nil {
+		return nil, nil, err
+	}
+	if !evals {
+		return p, nil, nil
+	}
+	var e *mpcsetup.Phase2Evaluations
+	if err := c.readHashed(f[1], func(r io.Reader) error { var err error; e, err = readEvals(r); return err }); err != nil {
+		return nil, nil, err
+	}
+	return p, e, nil
+}
+
+// progressLine prints a long step's progress to the ceremony's Log: a
+// line when it starts, one at most every few seconds with the share done
+// and an estimate of the time left, and one when it ends.
+type progressLine struct {
+	w     io.Writer
+	what  string
+	start time.Time
+	last  time.Time
+	est   time.Duration
+	stop  chan struct{}
+	ended chan struct{}
+}
+
+// progress starts a progress line for a step.
+func (c *Ceremony) progress(what string) *progressLine {
+	p := &progressLine{w: c.Log, what: what, start: time.Now(), last: time.Now()}
+	if p.w != nil {
+		fmt.Fprintf(p.w, "%s...\n", what)
+	}
+	return p
+}
+
+// fraction reports done out of total.
+func (p *progressLine) fraction(done, total int) {
+	if p.w == nil || total == 0 || time.Since(p.last) < 3*time.Second || done == 0 {
+		return
+	}
+	p.last = time.Now()
+	el := time.Since(p.start)
+	left := time.Duration(float64(el) * float64(total-done) / float64(done))
+	fmt.Fprintf(p.w, "  %3d%%  %s elapsed, about %s left\n", 100*done/total, el.Round(time.Second), left.Round(time.Second))
+}
+
+// estimate reports, every few seconds until done, the time elapsed and
+// what is left of an estimated duration, for steps that run inside gnark
+// and cannot report their own progress.
+func (p *progressLine) estimate(d time.Duration) {
+	if p.w == nil {
+		return
+	}
+	p.est = d
+	fmt.Fprintf(p.w, "  about %s (estimated from this machine's speed)\n", d.Round(time.Second))
+	p.stop, p.ended = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.ended)
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				el := time.Since(p.start)
+				left := max(p.est-el, 0)
+				fmt.Fprintf(p.w, "  %s elapsed, about %s left\n", el.Round(time.Second), left.Round(time.Second))
+			}
+		}
+	}()
+}
+
+// done ends the line.
+func (p *progressLine) done() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.ended
+		p.stop = nil
+	}
+	if p.w != nil {
+		fmt.Fprintf(p.w, "  done in %s\n", time.Since(p.start).Round(time.Millisecond))
+	}
+}
+
+// g1MulTime is the time of one G1 scalar multiplication on this machine
+// per core, measured once, to estimate gnark's steps.
+func g1MulTime() time.Duration {
+	_, _, g, _ := curve.Generators()
+	var s [32]byte
+	for i := range s {
+		s[i] = byte(7*i + 1)
+	}
+	const n = 32
+	start := time.Now()
+	var p curve.G1Affine
+	for i := 0; i < n; i++ {
+		p.ScalarMultiplication(&g, new(big.Int).SetBytes(s[:]))
+	}
+	return time.Since(start) / n
+}
