@@ -20,8 +20,10 @@ var heavy = []string{"github.com/cometbft/cometbft", "github.com/cockroachdb/peb
 
 // light are the packages that run off-chain, next to a node rather than in
 // it: the API's wire types and the client every worker talks through, key
-// handling, remote blobs, and the prover- and holder-side packages of zkml
-// and personhood. None may link CometBFT or Pebble.
+// handling, remote blobs, the prover- and holder-side packages of zkml and
+// personhood, and the label and subnet workers. Workers import the modules
+// for their message and query types, so app and store, which every module
+// imports, are here too. None may link CometBFT or Pebble.
 var light = map[string]string{
 	"emergence/api":                 "wire types shared by the client and the server",
 	"emergence/client":              "every worker and the CLI talk to a node through it",
@@ -39,6 +41,10 @@ var light = map[string]string{
 	"emergence/label/aggregate":     "offline label aggregation",
 	"emergence/subnet/yuma":         "offline Yuma consensus",
 	"emergence/fixed":               "fixed-point arithmetic shared with workers",
+	"emergence/label/labeler":       "the labeler worker and job creation",
+	"emergence/subnet/classify":     "the classify subnet's miner and validator",
+	"emergence/app":                 "the module interface every module, and so every worker, imports (the ABCI application is abciapp)",
+	"emergence/store":               "state interfaces and caches every module imports (Pebble is store/pebblestore)",
 }
 
 // composers may import package chain; nothing else does, so module order
