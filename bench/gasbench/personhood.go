@@ -59,5 +59,18 @@ func personhoodCases(div int) []Case {
 				return [][]byte{c.SignWith("gov", 20_000_000, c.Msg(personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: apptest.Addr("orb"), Reason: "bench"}))}
 			},
 		},
+		{
+			// The suspension revokes MaxRevoke; the measured revoke the next ones.
+			Kind: personhood.Name + "/revoke", Shape: fmt.Sprintf("revokes %d more enrolments", min(size, personhood.MaxRevoke)), Genesis: personhoodGenesis(),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				var batches [][]byte
+				for k := 0; k*size < personhood.MaxRevoke+min(size, personhood.MaxRevoke); k++ {
+					batches = append(batches, enrolBatch(c, k, size))
+				}
+				deliverAll(c, batches)
+				deliverAll(c, [][]byte{c.SignWith("gov", 20_000_000, c.Msg(personhood.Name+"/suspend-operator", personhood.SuspendMsg{Operator: apptest.Addr("orb"), Reason: "bench"}))})
+				return [][]byte{c.SignWith("gov", 20_000_000, c.Msg(personhood.Name+"/revoke", personhood.RevokeMsg{Operator: apptest.Addr("orb")}))}
+			},
+		},
 	}
 }
