@@ -272,8 +272,20 @@ type TxOptions struct {
 	Nonce    *uint64
 	// GasAuto, when GasLimit is 0, simulates the tx (POST /v1/simulate)
 	// and sets the gas limit to the gas it used × GasAdjustment. A tx whose
-	// simulation fails gets DefaultGasLimit, so the chain reports why.
+	// simulation fails is not signed for sending: BuildTx returns a
+	// *WouldFailError, and nothing is charged.
 	GasAuto bool
+}
+
+// WouldFailError is returned by BuildTx with GasAuto when the node's
+// simulation of the transaction fails: sent, it would fail with the same
+// code and cost its fee, so it is not sent.
+type WouldFailError struct {
+	Result *api.TxResult // the simulated result: code, codespace, log
+}
+
+func (e *WouldFailError) Error() string {
+	return fmt.Sprintf("the transaction would fail: code %s/%d: %s", e.Result.Codespace, e.Result.Code, e.Result.Log)
 }
 
 // GasAdjustment is the margin of a simulated gas limit, in tenths: 13 is
@@ -329,9 +341,10 @@ func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, opts TxOpt
 		if err != nil {
 			return nil, fmt.Errorf("simulate the tx for its gas: %w", err)
 		}
-		if sim.Code == 0 {
-			gas = (sim.GasUsed*GasAdjustment + 9) / 10
+		if sim.Code != 0 {
+			return nil, &WouldFailError{Result: sim}
 		}
+		gas = (sim.GasUsed*GasAdjustment + 9) / 10
 	}
 	if gas == 0 {
 		gas = DefaultGasLimit

@@ -153,6 +153,10 @@ func (g *globals) broadcast(cmd *cobra.Command, key ed25519.PrivateKey, opts cli
 	defer cancel()
 	c := g.client()
 	raw, err := c.BuildTx(ctx, key, opts, msgs...)
+	var wf *client.WouldFailError
+	if errors.As(err, &wf) {
+		return nil, errorf("nothing was sent or charged; pass --gas N to send it anyway and have the chain record the failure", "%w", err)
+	}
 	if err != nil {
 		return nil, g.nodeError(err)
 	}

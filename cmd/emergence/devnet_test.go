@@ -114,7 +114,10 @@ func TestDevnetCLI(t *testing.T) {
 	}{
 		{[]string{"tx", "bank", "send", "alice", "nobody", "1emg"}, "neither an address nor a key name", 2},
 		{[]string{"tx", "bank", "send", "alice", "bob", "lots"}, "invalid amount", 2},
-		{[]string{"tx", "bank", "send", "bob", "alice", "999999999emg"}, "insufficient funds", 3},
+		// Simulated first: refused before signing, nothing charged.
+		{[]string{"tx", "bank", "send", "bob", "alice", "999999999emg"}, "would fail: code bank/1", 2},
+		// With an explicit gas limit it is sent, and fails on chain.
+		{[]string{"tx", "bank", "send", "bob", "alice", "999999999emg", "--gas", "100000"}, "insufficient funds", 3},
 		{[]string{"query", "block", "99999999"}, "no block", 2},
 		{[]string{"query", "tx", "abc"}, "64 hex", 2},
 	} {
@@ -133,8 +136,9 @@ func TestDevnetCLI(t *testing.T) {
 	defer stop()
 	common[len(common)-1] = "http://" + api
 	out = mustCLI(t, append([]string{"query", "bank", "balance", bob, "--output", "json"}, common...)...)
-	// bob paid the fee of his failed overspend.
-	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != genesis.DevFunds+2_500_000-client.MinFee(client.DefaultGasLimit) {
+	// bob paid the fee of the overspend he sent with --gas, and nothing for
+	// the one the simulation stopped.
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Balance != genesis.DevFunds+2_500_000-client.MinFee(100000) {
 		t.Fatalf("balance after resume: %q %v", out, err)
 	}
 	out = mustCLI(t, append([]string{"status", "--output", "json"}, common...)...)

@@ -28,9 +28,6 @@ var (
 	amountArg   = txArg{name: "AMOUNT", kind: argAmount}
 )
 
-// settleGas covers a settlement's aggregation, payments and slashes.
-const settleGas = 20_000_000
-
 // zkmlTxGas covers a proof verification plus a key or proof in the tx bytes.
 const zkmlTxGas = 1_000_000
 
@@ -72,16 +69,16 @@ var txTable = []txSpec{
 		build:   func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
 	},
 	{
-		module: label.Name, action: "settle", use: "--job ID --from KEY", short: "Settle a job after its reveal window: aggregate, pay, slash, refund (pass --gas of at least the job's settle gas for large jobs)",
+		module: label.Name, action: "settle", use: "--job ID --from KEY", short: "Settle a job after its reveal window: aggregate, pay, slash, refund",
 		example: "  emergence tx label settle --job 1 --from alice --keyring-backend test",
-		flags:   []txArg{jobFlag}, gas: settleGas,
-		build: func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
+		flags:   []txArg{jobFlag},
+		build:   func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
 	},
 	{
 		module: label.Name, action: "expire", use: "--job ID --from KEY", short: "Close a job nobody settled by its expiry height: refund the requester, release the stakes",
 		example: "  emergence tx label expire --job 1 --from bob --keyring-backend test",
-		flags:   []txArg{jobFlag}, gas: settleGas,
-		build: func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
+		flags:   []txArg{jobFlag},
+		build:   func(in *txInput) (any, error) { return label.JobMsg{Job: in.job("job")}, nil },
 	},
 	{
 		module: label.Name, action: "reveal", use: "--job ID --from KEY", short: "Reveal the answers committed with 'tx label commit' (after the commit window)",
