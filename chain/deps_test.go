@@ -43,6 +43,7 @@ var light = map[string]string{
 	"emergence/fixed":               "fixed-point arithmetic shared with workers",
 	"emergence/label/labeler":       "the labeler worker and job creation",
 	"emergence/subnet/classify":     "the classify subnet's miner and validator",
+	"emergence/sim/subnetsim":       "the subnet sim's agents (subnetsim/subnetnet boots their network)",
 	"emergence/app":                 "the module interface every module, and so every worker, imports (the ABCI application is abciapp)",
 	"emergence/store":               "state interfaces and caches every module imports (Pebble is store/pebblestore)",
 }

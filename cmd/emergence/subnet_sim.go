@@ -12,6 +12,7 @@ import (
 
 	"emergence/bank"
 	"emergence/sim/subnetsim"
+	"emergence/sim/subnetsim/subnetnet"
 	"emergence/zkml/model"
 )
 
@@ -84,7 +85,7 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo, re
 			return err
 		}
 	}
-	rep, err := subnetsim.RunNetwork(ctx, subnetsim.Config{
+	rep, err := subnetnet.RunNetwork(ctx, subnetsim.Config{
 		Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, RevealPeriod: revealPeriod, Log: g.stderr,
 	}, blockTime)
 	if err != nil {

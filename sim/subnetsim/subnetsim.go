@@ -18,7 +18,9 @@
 //     and then lets them go stale.
 //
 // Agents are real clients: miners serve HTTP on loopback, validators sign
-// transactions with their own keys through the node's API.
+// transactions with their own keys through the node's API. [Run] drives a
+// node the caller started; package subnetsim/subnetnet boots one for it, so
+// this package links no node, like the workers its agents stand for.
 package subnetsim
 
 import (

@@ -1,14 +1,20 @@
-package subnetsim
+// Package subnetnet runs the subnet simulation of package subnetsim on a
+// fresh single-validator network it boots (package simnet). It is the one
+// part of the simulation that links the node, so the agents in subnetsim
+// stay as light as the workers they stand for.
+package subnetnet
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"time"
 
 	"emergence/bank"
 	"emergence/sim/simnet"
-	"emergence/zkml/model"
+	"emergence/sim/subnetsim"
+	"emergence/tx"
 )
 
 // FunderFunds is the genesis balance of the funder on a network started by
@@ -18,12 +24,12 @@ const FunderFunds = 1_000_000 * bank.UnitsPerEMG
 // RunNetwork starts a fresh single-validator network (package simnet, with
 // the default emission so subnets earn), funds a funder key there, runs the
 // simulation on it and stops it. cfg.Client and cfg.Funder are set here.
-func RunNetwork(ctx context.Context, cfg Config, blockTime time.Duration) (*Report, error) {
-	funder := KeyOf("funder")
+func RunNetwork(ctx context.Context, cfg subnetsim.Config, blockTime time.Duration) (*subnetsim.Report, error) {
+	funder := subnetsim.KeyOf("funder")
 	net, err := simnet.Start(ctx, simnet.Config{
 		ChainID:   "emergence-subnetsim",
 		Balances:  []bank.Output{{To: addrOf(funder), Amount: FunderFunds}},
-		Reward:    addrOf(KeyOf("validator")),
+		Reward:    addrOf(subnetsim.KeyOf("validator")),
 		BlockTime: blockTime,
 	})
 	if err != nil {
@@ -33,7 +39,7 @@ func RunNetwork(ctx context.Context, cfg Config, blockTime time.Duration) (*Repo
 		fmt.Fprintf(cfg.Log, "network up at %s; simulating %d epochs of %d blocks\n", net.Addr(), cfg.Epochs, cfg.Tempo)
 	}
 	cfg.Client, cfg.Funder = net.Client, funder
-	rep, err := Run(ctx, cfg)
+	rep, err := subnetsim.Run(ctx, cfg)
 	if err == nil {
 		err = net.Node.App().CheckInvariants()
 	}
@@ -46,20 +52,6 @@ func RunNetwork(ctx context.Context, cfg Config, blockTime time.Duration) (*Repo
 	return rep, nil
 }
 
-// TrainMiners trains and quantizes the miners' default classifier on
-// train: one hidden layer of 32, ten epochs, a fixed seed.
-func TrainMiners(train *model.Dataset) (*model.Model, error) {
-	f, err := model.Train(train, []int{train.Features, 32, train.Classes}, model.TrainConfig{Epochs: 10, Seed: 1})
-	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	salt, err := model.NewSalt()
-	if err != nil {
-		return nil, fmt.Errorf("salt: %w", err)
-	}
-	m, err := model.Quantize(f, model.QuantConfig{}, salt)
-	if err != nil {
-		return nil, fmt.Errorf("quantize: %w", err)
-	}
-	return m, nil
+func addrOf(k ed25519.PrivateKey) tx.Address {
+	return tx.AddressFromPubKey(k.Public().(ed25519.PublicKey))
 }

@@ -1,4 +1,4 @@
-package subnetsim_test
+package subnetnet_test
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"emergence/sim/subnetsim"
+	"emergence/sim/subnetsim/subnetnet"
 	"emergence/zkml/model"
 )
 
 func trained(t *testing.T) (*model.Model, *model.Dataset) {
 	t.Helper()
-	d, err := model.ReadCSVFile(filepath.Join("..", "..", "dataset", "digits.csv.gz"), 16)
+	d, err := model.ReadCSVFile(filepath.Join("..", "..", "..", "dataset", "digits.csv.gz"), 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestAttacks(t *testing.T) {
 	m, test := trained(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := subnetsim.RunNetwork(ctx, subnetsim.Config{
+	rep, err := subnetnet.RunNetwork(ctx, subnetsim.Config{
 		Model: m, Data: test, Epochs: 12, Tempo: 10, Rotate: 4,
 	}, 50*time.Millisecond)
 	if err != nil {
