@@ -28,6 +28,10 @@ var (
 	amountArg   = txArg{name: "AMOUNT", kind: argAmount}
 )
 
+// revokeGas covers a suspension or revocation of personhood.MaxRevoke
+// enrolments.
+const revokeGas = personhood.GasSuspend + personhood.MaxRevoke*personhood.GasRevokeEach + 1_000_000
+
 // zkmlTxGas covers a proof verification plus a key or proof in the tx bytes.
 const zkmlTxGas = 1_000_000
 
@@ -224,9 +228,20 @@ the keyring, kept on the enrolment device).`,
 		short: "Suspend an operator and slash its stake to the treasury (governance key only)",
 		args:  []txArg{{name: "OPERATOR", kind: argAddress}},
 		flags: []txArg{{name: "slash", kind: argAmount, usage: "stake to slash, e.g. 50emg (default none)"}, {name: "reason", usage: "reason, recorded in the event"}},
+		long: `Suspend an operator, slash its stake to the treasury and revoke the
+identities it enrolled (at most 250 per transaction; send 'tx personhood
+revoke' for the rest).`,
+		gas: revokeGas,
 		build: func(in *txInput) (any, error) {
 			return personhood.SuspendMsg{Operator: in.addr("OPERATOR"), Slash: in.amount("slash"), Reason: in.str("reason")}, nil
 		},
+	},
+	{
+		module: personhood.Name, action: "revoke", use: "OPERATOR --from GOVERNANCE",
+		short: "Revoke the next 250 identities a suspended operator enrolled (governance key only)",
+		args:  []txArg{{name: "OPERATOR", kind: argAddress}},
+		gas:   revokeGas,
+		build: func(in *txInput) (any, error) { return personhood.RevokeMsg{Operator: in.addr("OPERATOR")}, nil },
 	},
 
 	{
