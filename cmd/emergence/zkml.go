@@ -485,6 +485,9 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 				return errorf("pass --keys DIR to write the final keys", "closing phase %d writes keys", c.Phase)
 			}
 			info, err := c.Finalize(b, keys)
+			if errors.Is(err, circuit.ErrBeacon) {
+				return errorf("draw a fresh public random value after the phase's last contribution (a drand round, or a later block's hash on a devnet)", "%w", err)
+			}
 			if err != nil {
 				return err
 			}

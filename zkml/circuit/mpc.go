@@ -22,6 +22,10 @@ import (
 	"emergence/zkml/verifier"
 )
 
+// ErrBeacon is returned by Finalize for a beacon that cannot close a phase:
+// too short, or one that already closed an earlier phase.
+var ErrBeacon = errors.New("unusable beacon")
+
 // CeremonyFormat identifies a ceremony directory's state file.
 const (
 	CeremonyFormat = "emergence.zkml.ceremony"
@@ -526,14 +530,14 @@ func (c *Ceremony) readBindingState(ct Contribution) (*bindingState, []byte, err
 // phase 2 verifies every contribution and writes the keys to keysDir.
 func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 	if len(beacon) < 16 {
-		return nil, errors.New("the beacon needs at least 16 bytes of public randomness")
+		return nil, fmt.Errorf("%w: it needs at least 16 bytes of public randomness", ErrBeacon)
 	}
 	if c.Finalized {
 		return nil, errors.New("the ceremony is already finalized")
 	}
 	for i, used := range []string{c.Beacon1, c.Beacon2} {
 		if used != "" && used == hex.EncodeToString(beacon) {
-			return nil, fmt.Errorf("this beacon already closed phase %d: each phase needs its own public random value, drawn after its last contribution", i+1)
+			return nil, fmt.Errorf("%w: it already closed phase %d, and each phase needs its own public random value, drawn after its last contribution", ErrBeacon, i+1)
 		}
 	}
 	switch c.Phase {
