@@ -365,17 +365,3 @@ func (c *Client) SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, o
 	return c.Broadcast(ctx, raw)
 }
 
-// WaitHeight waits until the chain reaches height h.
-func (c *Client) WaitHeight(ctx context.Context, h int64) error {
-	for {
-		st, err := c.Status(ctx)
-		if err == nil && st.Height >= h {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for height %d: %w", h, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}

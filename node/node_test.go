@@ -250,18 +250,12 @@ func TestManyTransfers(t *testing.T) {
 		}
 	}
 	for _, h := range hashes {
-		for {
-			r, err := c.Tx(ctx, h)
-			if err == nil {
-				if r.Code != 0 {
-					t.Fatalf("tx %s: %+v", h, r)
-				}
-				break
-			}
-			if !errors.Is(err, client.ErrNotFound) {
-				t.Fatal(err)
-			}
-			time.Sleep(50 * time.Millisecond)
+		r, err := c.AwaitTx(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Code != 0 {
+			t.Fatalf("tx %s: %+v", h, r)
 		}
 	}
 	acc, err := c.Account(ctx, net.Addr("sink"))

@@ -153,12 +153,9 @@ func TestKillUnderLoad(t *testing.T) {
 
 func waitTx(t *testing.T, c *client.Client, hash string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := c.Tx(context.Background(), hash); err == nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := c.AwaitTx(ctx, hash); err != nil {
+		t.Fatalf("tx %s not committed: %v", hash, err)
 	}
-	t.Fatalf("tx %s not committed within a minute", hash)
 }

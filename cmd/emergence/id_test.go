@@ -143,19 +143,12 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 	}
 
 	// Wait for epoch 1, whose grant comes from the pool emission filled.
-	for {
+	if err := net.Client.Await(ctx, func() (bool, error) {
 		var pool personhood.PoolInfo
-		if err := net.Client.Query(ctx, personhood.Name, "pool", nil, &pool); err != nil {
-			t.Fatal(err)
-		}
-		if pool.CurrentEpoch >= 1 && pool.Epoch != nil && pool.Epoch.Grant > 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("epoch 1 never opened")
-		case <-time.After(200 * time.Millisecond):
-		}
+		err := net.Client.Query(ctx, personhood.Name, "pool", nil, &pool)
+		return err == nil && pool.CurrentEpoch >= 1 && pool.Epoch != nil && pool.Epoch.Grant > 0, err
+	}); err != nil {
+		t.Fatalf("epoch 1 never opened: %v", err)
 	}
 	var path personhood.PathInfo
 	if err := json.Unmarshal([]byte(cli("", "query", "personhood", "path", commit).ok(t).stdout), &path); err != nil || path.Index != 0 || len(path.Siblings) != 30 {

@@ -145,20 +145,15 @@ func TestSubnetIncentiveFollowsQuality(t *testing.T) {
 		}()
 	}
 	// Wait for enough epochs with weights in force.
-	deadline := time.Now().Add(80 * time.Second)
 	var mg subnet.Metagraph
-	for {
-		var s subnet.SubnetInfo
-		if err := nw.Client.Query(ctx, "subnet", "subnet/0", nil, &s); err != nil {
-			t.Fatal(err)
-		}
-		if s.Epochs >= 7 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d epochs ran", s.Epochs)
-		}
-		time.Sleep(100 * time.Millisecond)
+	waitCtx, cancelWait := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancelWait()
+	var s subnet.SubnetInfo
+	if err := nw.Client.Await(waitCtx, func() (bool, error) {
+		err := nw.Client.Query(waitCtx, "subnet", "subnet/0", nil, &s)
+		return err == nil && s.Epochs >= 7, err
+	}); err != nil {
+		t.Fatalf("only %d epochs ran: %v", s.Epochs, err)
 	}
 	stop()
 	wg.Wait()
