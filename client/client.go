@@ -364,4 +364,3 @@ func (c *Client) SignAndBroadcast(ctx context.Context, key ed25519.PrivateKey, o
 	}
 	return c.Broadcast(ctx, raw)
 }
-
