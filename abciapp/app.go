@@ -37,7 +37,9 @@ type App struct {
 
 	// Set by InitChain or loaded from state.
 	chainID string
-	params  app.Params
+	// maxBlockGas is genesis' block gas limit (0: none), see config.
+	maxBlockGas int64
+	params      app.Params
 
 	// Last commit: written by InitChain and Commit (consensus connection),
 	// read by CheckTx, queries and the API; see setLast and LastCommit.
@@ -232,6 +234,10 @@ var keyConfig = []byte("app/config")
 type config struct {
 	ChainID string     `json:"chain_id"`
 	Params  app.Params `json:"params"`
+	// MaxBlockGas is the consensus params' block gas limit from genesis
+	// (0: none). ProcessProposal refuses blocks whose transactions' gas
+	// limits add up to more.
+	MaxBlockGas int64 `json:"max_block_gas,omitempty"`
 }
 
 func (a *App) loadConfig() error {
@@ -248,7 +254,7 @@ func (a *App) loadConfig() error {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return fmt.Errorf("corrupt app config: %w", err)
 	}
-	a.chainID, a.params = c.ChainID, c.Params
+	a.chainID, a.params, a.maxBlockGas = c.ChainID, c.Params, c.MaxBlockGas
 	return nil
 }
 
@@ -282,13 +288,17 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		}
 	}
 	a.chainID = req.ChainId
+	a.maxBlockGas = 0
+	if cp := req.ConsensusParams; cp != nil && cp.Block != nil && cp.Block.MaxGas > 0 {
+		a.maxBlockGas = cp.Block.MaxGas
+	}
 	a.params = app.DefaultParams()
 	if g.Params != nil {
 		a.params = *g.Params
 	}
 	var rerr error
 	cache := store.NewCache(a.store.Committed(&rerr), &rerr)
-	cache.Set(keyConfig, app.MustJSON(config{ChainID: a.chainID, Params: a.params}))
+	cache.Set(keyConfig, app.MustJSON(config{ChainID: a.chainID, Params: a.params, MaxBlockGas: a.maxBlockGas}))
 	ctx := &app.Context{KV: cache, ChainID: a.chainID, Height: 0, Time: req.Time}
 	for _, m := range a.modules {
 		if err := m.InitGenesis(ctx, g.Modules[m.Name()]); err != nil {
@@ -570,15 +580,20 @@ func (a *App) anteStateless(t *tx.Tx, size int, fees bool) (*app.GasMeter, bool,
 
 // PrepareProposal implements abci.Application: it keeps the mempool's order,
 // drops txs that would fail their ante checks (as ProcessProposal will
-// check) and trims to the byte limit, counting protobuf overhead.
+// check) and trims to the byte limit, counting protobuf overhead, and to
+// genesis' block gas limit.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	decoded := a.decodeAll(req.Txs)
 	sim := a.newAnteSim(req.Height, req.Time)
 	txs := make([][]byte, 0, len(req.Txs))
 	var total int64
+	var gas uint64
 	for i, t := range req.Txs {
 		size := int64(len(t)) + protoOverhead(len(t))
 		if total+size > req.MaxTxBytes {
+			break
+		}
+		if d := decoded[i]; a.maxBlockGas > 0 && d.err == nil && addGas(gas, d.tx.Body.GasLimit) > uint64(a.maxBlockGas) {
 			break
 		}
 		if err := sim.try(t, decoded[i]); err != nil {
@@ -588,9 +603,29 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 			return nil, fmt.Errorf("prepare proposal %d: %w", req.Height, sim.err)
 		}
 		total += size
+		gas = addGas(gas, decoded[i].tx.Body.GasLimit)
 		txs = append(txs, t)
 	}
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// addGas adds gas limits, saturating instead of wrapping.
+func addGas(a, b uint64) uint64 {
+	if a+b < a {
+		return ^uint64(0)
+	}
+	return a + b
+}
+
+// blockGas is the sum of a proposal's decodable txs' gas limits.
+func blockGas(decoded []decodedTx) uint64 {
+	var total uint64
+	for _, d := range decoded {
+		if d.err == nil {
+			total = addGas(total, d.tx.Body.GasLimit)
+		}
+	}
+	return total
 }
 
 // protoOverhead is the field tag plus length varint of one tx in a block's data.
@@ -609,6 +644,13 @@ func protoOverhead(n int) int64 {
 // that fail still fail with a result code in FinalizeBlock, fee charged.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	decoded := a.decodeAll(req.Txs)
+	// CometBFT keeps honest proposals under genesis' block gas limit when it
+	// reaps the mempool; a proposer that packs more is refused, so no block
+	// can hold more work than the limit allows.
+	if total := blockGas(decoded); a.maxBlockGas > 0 && total > uint64(a.maxBlockGas) {
+		a.logf("refusing proposal at height %d: its txs ask for %d gas, the block limit is %d", req.Height, total, a.maxBlockGas)
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
 	sim := a.newAnteSim(req.Height, req.Time)
 	for i, t := range req.Txs {
 		if err := sim.try(t, decoded[i]); err != nil {

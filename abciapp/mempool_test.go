@@ -269,3 +269,32 @@ func TestProcessProposalRefusesTxsFailingTheAnte(t *testing.T) {
 		c.MustOK(r)
 	}
 }
+
+// A proposer that packs more gas than genesis' block gas limit has its
+// proposal refused (CometBFT's reaping keeps honest proposers under it), and
+// PrepareProposal trims an honest proposal to the limit.
+func TestProcessProposalRefusesBlocksOverTheGasLimit(t *testing.T) {
+	var checks int
+	g := apptest.Genesis{Balances: map[string]uint64{"alice": 1 << 40, "bob": 1 << 40}}
+	c := apptest.NewWithOptions(t, apptest.Options{MaxBlockGas: 250_000}, g, bank.New(), costly{&checks})
+	send := func(from string) []byte {
+		return c.SignWith(from, 100_000, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("carol"), Amount: 1}))
+	}
+	a1, b1, a2 := send("alice"), send("bob"), send("alice")
+	if st := process(t, c, a1, b1); st != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("200,000 gas under a 250,000 limit: %v, want ACCEPT", st)
+	}
+	if st := process(t, c, a1, b1, a2); st != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatalf("300,000 gas over a 250,000 limit: %v, want REJECT", st)
+	}
+	pp, err := c.App.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: [][]byte{a1, b1, a2}, MaxTxBytes: 1 << 20, Height: c.Height() + 1, Time: c.Time})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pp.Txs) != 2 {
+		t.Fatalf("PrepareProposal kept %d txs, want the 2 that fit the gas limit", len(pp.Txs))
+	}
+	for _, r := range c.Deliver(pp.Txs...) {
+		c.MustOK(r)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	"emergence/abciapp"
 	"emergence/app"
@@ -62,6 +63,9 @@ type Genesis struct {
 type Options struct {
 	// Mempool limits of the app (zero fields: abciapp.DefaultMempoolLimits).
 	Mempool abciapp.MempoolLimits
+	// MaxBlockGas is the consensus params' block gas limit given to
+	// InitChain (0: none, as CometBFT's -1).
+	MaxBlockGas int64
 }
 
 // Chain is an app driven block by block.
@@ -137,7 +141,11 @@ func start(tb TB, opts Options, g Genesis, fees app.FeeCollector, modules []app.
 		mods[name] = mustJSON(tb, v)
 	}
 	ag := app.Genesis{Params: g.Params, Modules: mods}
-	_, err := c.App.InitChain(context.Background(), &abci.InitChainRequest{ChainId: ChainID, Time: c.Time, AppStateBytes: mustJSON(tb, ag), InitialHeight: 1})
+	req := &abci.InitChainRequest{ChainId: ChainID, Time: c.Time, AppStateBytes: mustJSON(tb, ag), InitialHeight: 1}
+	if opts.MaxBlockGas > 0 {
+		req.ConsensusParams = &cmtproto.ConsensusParams{Block: &cmtproto.BlockParams{MaxBytes: 16 << 20, MaxGas: opts.MaxBlockGas}}
+	}
+	_, err := c.App.InitChain(context.Background(), req)
 	if err != nil {
 		tb.Fatalf("InitChain: %v", err)
 	}
