@@ -71,41 +71,51 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	if opts.Fees == nil {
 		return nil, errors.New("node: no fee collector: set Options.Fees (chain.New().Fees())")
 	}
-	st, err := pebblestore.Open(filepath.Join(home, "data", "app"))
+	c := cometConfig(home, s)
+	w := opts.LogWriter
+	var logFile *os.File
+	if w == nil {
+		if err := os.MkdirAll(filepath.Join(home, "logs"), 0o700); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(home, "logs", "cometbft.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		logFile, w = f, f
+	}
+	logger, err := cmtflags.ParseLogLevel(c.LogLevel, cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w)), cmtcfg.DefaultLogLevel)
 	if err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
+		return nil, err
+	}
+	// Pebble's own messages go to the same log: its routine ones (WAL
+	// replay on a normal restart, compactions) at debug level, where they
+	// cannot be mistaken for corruption, its errors at error level.
+	st, err := pebblestore.OpenLogged(filepath.Join(home, "data", "app"), pebbleLog{logger.With("module", "pebble")})
+	if err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
 		return nil, err
 	}
 	n := &Node{Home: home, Settings: s, store: st, hub: NewHub(), notFound: map[codeKey]bool{keyOf(app.CodeNotFound): true}}
+	if logFile != nil {
+		n.log = logFile
+	}
 	for _, c := range opts.NotFound {
 		n.notFound[keyOf(c)] = true
 	}
 	a, err := abciapp.New(st, abciapp.Options{Fees: opts.Fees, Logf: opts.Logf}, opts.Modules...)
 	if err != nil {
-		st.Close()
+		n.closeLocal()
 		return nil, err
 	}
 	a.OnCommit = n.hub.publish
 	n.app = a
 
-	c := cometConfig(home, s)
-	w := opts.LogWriter
-	if w == nil {
-		if err := os.MkdirAll(filepath.Join(home, "logs"), 0o700); err != nil {
-			st.Close()
-			return nil, err
-		}
-		f, err := os.OpenFile(filepath.Join(home, "logs", "cometbft.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		n.log, w = f, f
-	}
-	logger, err := cmtflags.ParseLogLevel(c.LogLevel, cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w)), cmtcfg.DefaultLogLevel)
-	if err != nil {
-		n.closeLocal()
-		return nil, err
-	}
 	pv, err := privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile(), nil)
 	if err != nil {
 		n.closeLocal()
@@ -423,3 +433,9 @@ func (h *Hub) close() {
 		delete(h.subs, ch)
 	}
 }
+
+// pebbleLog writes Pebble's messages to the node's log.
+type pebbleLog struct{ l cmtlog.Logger }
+
+func (p pebbleLog) Debugf(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+func (p pebbleLog) Errorf(format string, args ...any) { p.l.Error(fmt.Sprintf(format, args...)) }

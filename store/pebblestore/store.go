@@ -30,8 +30,19 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the Pebble database in dir.
-func Open(dir string) (*Store, error) {
-	opts := &pebble.Options{Logger: quietLogger{}}
+func Open(dir string) (*Store, error) { return OpenLogged(dir, nil) }
+
+// Logger receives Pebble's own messages: routine ones (the write-ahead log
+// replayed on every normal restart, compactions) at debug level, errors at
+// error level.
+type Logger interface {
+	Debugf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
+// OpenLogged is Open with Pebble's messages sent to log (nil: dropped).
+func OpenLogged(dir string, log Logger) (*Store, error) {
+	opts := &pebble.Options{Logger: pebbleLogger{log}}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open state db %s: %w", dir, err)
@@ -213,10 +224,23 @@ func (s *SnapshotReader) Iterate(start, end []byte, fn func(key, value []byte) b
 // Close releases the snapshot.
 func (s *SnapshotReader) Close() error { return s.snap.Close() }
 
-type quietLogger struct{}
+// pebbleLogger adapts a Logger (or nothing) to Pebble's.
+type pebbleLogger struct{ log Logger }
 
-func (quietLogger) Infof(string, ...interface{})  {}
-func (quietLogger) Errorf(string, ...interface{}) {}
-func (quietLogger) Fatalf(format string, args ...interface{}) {
+func (p pebbleLogger) Infof(format string, args ...interface{}) {
+	if p.log != nil {
+		p.log.Debugf(format, args...)
+	}
+}
+
+func (p pebbleLogger) Errorf(format string, args ...interface{}) {
+	if p.log != nil {
+		p.log.Errorf(format, args...)
+	}
+}
+
+// Fatalf is Pebble giving up on the database: the node must not go on.
+func (p pebbleLogger) Fatalf(format string, args ...interface{}) {
+	p.Errorf(format, args...)
 	panic(fmt.Sprintf("pebble: "+format, args...))
 }
