@@ -183,10 +183,4 @@ func DecodeGenesis(raw json.RawMessage, v any) error {
 
 // MustJSON encodes v for state storage; it panics only on values that
 // cannot be encoded, which is a programming error.
-func MustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encode state: %v", err))
-	}
-	return b
-}
+func MustJSON(v any) []byte { return store.EncodeJSON(v) }

@@ -55,33 +55,17 @@ func New() *Bank { return &Bank{} }
 // Name implements app.Module.
 func (b *Bank) Name() string { return Name }
 
-func balanceKey(a tx.Address) []byte {
-	return append(append(make([]byte, 0, len(prefixBalance)+tx.AddressLen), prefixBalance...), a[:]...)
-}
-
-func getU64(r store.Reader, key []byte) uint64 {
-	v := r.Get(key)
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func setU64(kv store.KV, key []byte, v uint64) { kv.Set(key, binary.BigEndian.AppendUint64(nil, v)) }
+func balanceKey(a tx.Address) []byte { return store.Key(prefixBalance, a[:]) }
 
 // Balance returns an account's balance in uemg.
-func (b *Bank) Balance(r store.Reader, a tx.Address) uint64 { return getU64(r, balanceKey(a)) }
+func (b *Bank) Balance(r store.Reader, a tx.Address) uint64 { return store.GetU64(r, balanceKey(a)) }
 
 func (b *Bank) setBalance(kv store.KV, a tx.Address, v uint64) {
-	if v == 0 {
-		kv.Delete(balanceKey(a))
-		return
-	}
-	setU64(kv, balanceKey(a), v)
+	store.PutNonZeroU64(kv, balanceKey(a), v)
 }
 
 // Supply returns the total supply in uemg.
-func (b *Bank) Supply(r store.Reader) uint64 { return getU64(r, keySupply) }
+func (b *Bank) Supply(r store.Reader) uint64 { return store.GetU64(r, keySupply) }
 
 // Send moves amt from one account to another.
 func (b *Bank) Send(kv store.KV, from, to tx.Address, amt uint64) error {
@@ -110,10 +94,10 @@ func ModuleAddress(name string) tx.Address { return tx.ModuleAddress(name) }
 
 func (b *Bank) registerModule(kv store.KV, name string) tx.Address {
 	addr := tx.ModuleAddress(name)
-	k := append(bytes.Clone(prefixModule), name...)
+	k := store.Key(prefixModule, []byte(name))
 	if kv.Get(k) == nil {
 		kv.Set(k, addr[:])
-		kv.Set(append(bytes.Clone(prefixIsMod), addr[:]...), []byte(name))
+		kv.Set(store.Key(prefixIsMod, addr[:]), []byte(name))
 	}
 	return addr
 }
@@ -180,7 +164,7 @@ func (b *Bank) Burn(kv store.KV, module string, amt uint64) error {
 		return CodeInsufficientFunds.Errorf("module %s has %s, burn needs %s", module, FormatAmount(bal), FormatAmount(amt))
 	}
 	b.setBalance(kv, addr, bal-amt)
-	setU64(kv, keySupply, b.Supply(kv)-amt)
+	store.PutU64(kv, keySupply, b.Supply(kv)-amt)
 	return nil
 }
 
@@ -194,7 +178,7 @@ func (b *Bank) mint(kv store.KV, to tx.Address, amt uint64) uint64 {
 	if amt == 0 {
 		return 0
 	}
-	setU64(kv, keySupply, s+amt)
+	store.PutU64(kv, keySupply, s+amt)
 	b.setBalance(kv, to, b.Balance(kv, to)+amt)
 	return amt
 }
@@ -247,7 +231,7 @@ func (b *Bank) checkRecipient(kv store.Reader, to tx.Address) error {
 }
 
 func (b *Bank) isModule(r store.Reader, a tx.Address) bool {
-	return r.Get(append(bytes.Clone(prefixIsMod), a[:]...)) != nil
+	return r.Get(store.Key(prefixIsMod, a[:])) != nil
 }
 
 func (b *Bank) handleSend(ctx *app.Context, raw json.RawMessage) error {
@@ -321,7 +305,7 @@ func (b *Bank) Query(r store.Reader, path string, _ url.Values) (any, error) {
 	case path == "supply":
 		return SupplyInfo{Supply: b.Supply(r), Modules: b.moduleBalances(r)}, nil
 	case path == "params":
-		return b.params(r), nil
+		return b.params(r)
 	}
 	return nil, app.CodeBadQuery.Errorf("unknown bank query %q (want balance/ADDR, supply or params)", path)
 }
@@ -420,14 +404,12 @@ type params struct {
 	Validators []Validator `json:"validators"`
 }
 
-func (b *Bank) params(r store.Reader) params {
+func (b *Bank) params(r store.Reader) (params, error) {
 	var p params
-	if raw := r.Get(keyParams); raw != nil {
-		if err := json.Unmarshal(raw, &p); err != nil {
-			panic(fmt.Sprintf("bank: corrupt params: %v", err)) // written only by InitGenesis
-		}
+	if _, err := store.GetJSON(r, keyParams, &p); err != nil {
+		return p, fmt.Errorf("bank: %w", err)
 	}
-	return p
+	return p, nil
 }
 
 // InitGenesis implements app.Module.
@@ -457,14 +439,17 @@ func (b *Bank) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 			return fmt.Errorf("genesis balances overflow the supply")
 		}
 	}
-	ctx.KV.Set(keyParams, app.MustJSON(params{Emission: e, Validators: g.Validators}))
+	store.PutJSON(ctx.KV, keyParams, params{Emission: e, Validators: g.Validators})
 	return nil
 }
 
 // EndBlock implements app.Module: it mints the block's emission and pays
 // validators their share and the collected fees.
 func (b *Bank) EndBlock(ctx *app.Context) error {
-	p := b.params(ctx.KV)
+	p, err := b.params(ctx.KV)
+	if err != nil {
+		return err
+	}
 	e := p.Emission
 	amount := e.PerBlock
 	if e.HalvingInterval > 0 && ctx.Height > 0 {

@@ -84,7 +84,7 @@ func TestCorruptStateIsAnError(t *testing.T) {
 	m := New(escrowOnly{})
 	var bob tx.Address
 	bob[0] = 7
-	kv.Set(u64key(prefixJob, 1), []byte("{not json"))
+	kv.Set(store.Key(prefixJob, store.BE64(1)), []byte("{not json"))
 	kv.Set(labelerKey(bob), []byte("[1,2"))
 	kv.Set(keyParams, []byte("nope"))
 	ctx := &app.Context{KV: kv, Signer: bob, Height: 5}

@@ -83,8 +83,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 
 	"emergence/app"
 	"emergence/store"
@@ -347,39 +345,21 @@ var (
 	prefixGold    = []byte("label/gold/")
 )
 
-func u64key(prefix []byte, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), id)
-}
-
 func assignKey(job uint64, a tx.Address) []byte {
-	return append(u64key(prefixAssign, job), a[:]...)
+	return store.Key(prefixAssign, store.BE64(job), a[:])
 }
 
-func labelerKey(a tx.Address) []byte { return append(append([]byte(nil), prefixLabeler...), a[:]...) }
-
-// getJSON decodes the record at key into v; ok is false when there is
-// none. A record that does not decode is corrupt state: an error, never a
-// panic.
-func getJSON(r store.Reader, key []byte, v any) (ok bool, err error) {
-	raw := r.Get(key)
-	if raw == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("label: corrupt state at %q: %w", key, err)
-	}
-	return true, nil
-}
+func labelerKey(a tx.Address) []byte { return store.Key(prefixLabeler, a[:]) }
 
 func (m *Module) params(r store.Reader) (Params, error) {
 	p := DefaultParams()
-	_, err := getJSON(r, keyParams, &p)
+	_, err := store.GetJSON(r, keyParams, &p)
 	return p, err
 }
 
 func getJob(r store.Reader, id uint64) (*Job, error) {
 	var j Job
-	ok, err := getJSON(r, u64key(prefixJob, id), &j)
+	ok, err := store.GetJSON(r, store.Key(prefixJob, store.BE64(id)), &j)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +375,7 @@ func getJob(r store.Reader, id uint64) (*Job, error) {
 func putJob(ctx *app.Context, j *Job) error {
 	g := j.Gold
 	j.Gold = nil
-	err := setCharged(ctx, u64key(prefixJob, j.ID), app.MustJSON(j), "job record")
+	err := setCharged(ctx, store.Key(prefixJob, store.BE64(j.ID)), app.MustJSON(j), "job record")
 	j.Gold = g
 	return err
 }
@@ -403,7 +383,7 @@ func putJob(ctx *app.Context, j *Job) error {
 // getGold returns a job's revealed gold (nil before the reveal).
 func getGold(r store.Reader, id uint64) ([]GoldItem, error) {
 	var g []GoldItem
-	_, err := getJSON(r, u64key(prefixGold, id), &g)
+	_, err := store.GetJSON(r, store.Key(prefixGold, store.BE64(id)), &g)
 	return g, err
 }
 
@@ -419,7 +399,7 @@ func setCharged(ctx *app.Context, key, v []byte, what string) error {
 // getLabeler returns a's record, a fresh one (ok false) when it has none.
 func getLabeler(r store.Reader, a tx.Address) (l *labelerRecord, ok bool, err error) {
 	l = &labelerRecord{Labeler: Labeler{Address: a}}
-	ok, err = getJSON(r, labelerKey(a), l)
+	ok, err = store.GetJSON(r, labelerKey(a), l)
 	if err != nil || !ok {
 		return &labelerRecord{Labeler: Labeler{Address: a}}, false, err
 	}
@@ -436,7 +416,7 @@ func putLabeler(ctx *app.Context, l *labelerRecord) error {
 
 func getAssignment(r store.Reader, job uint64, a tx.Address) (*Assignment, bool, error) {
 	var as Assignment
-	ok, err := getJSON(r, assignKey(job, a), &as)
+	ok, err := store.GetJSON(r, assignKey(job, a), &as)
 	if err != nil || !ok {
 		return nil, false, err
 	}

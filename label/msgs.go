@@ -260,9 +260,9 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	}
 	id := uint64(1)
 	if v := ctx.KV.Get(keyNextJob); len(v) == 8 {
-		id = binary.BigEndian.Uint64(v)
+		id = store.U64(v)
 	}
-	ctx.KV.Set(keyNextJob, binary.BigEndian.AppendUint64(nil, id+1))
+	store.PutU64(ctx.KV, keyNextJob, id+1)
 	j := &Job{
 		ID: id, Requester: ctx.Signer, Manifest: msg.Manifest, Items: msg.Items, Classes: msg.Classes,
 		LabelsPerItem: msg.LabelsPerItem, BatchSize: msg.BatchSize, RewardPerLabel: msg.RewardPerLabel,
@@ -279,7 +279,7 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	if err := putJob(ctx, j); err != nil {
 		return err
 	}
-	if err := setCharged(ctx, u64key(prefixCount, id), make([]byte, msg.Items), "item counts"); err != nil {
+	if err := setCharged(ctx, store.Key(prefixCount, store.BE64(id)), make([]byte, msg.Items), "item counts"); err != nil {
 		return err
 	}
 	ctx.Emit("label_job", "id", fmt.Sprint(id), "requester", ctx.Signer.String(), "budget", fmt.Sprint(budget),
@@ -423,13 +423,13 @@ func (m *Module) handleRequest(ctx *app.Context, raw json.RawMessage) error {
 	if j.RequirePersonhood && (m.human == nil || !m.human.IsHuman(ctx.KV, PersonhoodApp, ctx.Signer)) {
 		return CodeNotHuman.Errorf("%s has not proved personhood for app %q", ctx.Signer, PersonhoodApp)
 	}
-	counts := ctx.KV.Get(u64key(prefixCount, j.ID))
+	counts := ctx.KV.Get(store.Key(prefixCount, store.BE64(j.ID)))
 	if uint32(len(counts)) != j.Items {
 		return fmt.Errorf("job %d: corrupt item counts", j.ID)
 	}
 	// The item counts are rewritten whenever items are assigned: charge
 	// that before the scan, then the scan by items scanned.
-	countsKey := u64key(prefixCount, j.ID)
+	countsKey := store.Key(prefixCount, store.BE64(j.ID))
 	if err := ctx.ConsumeGas(uint64(len(countsKey)+len(counts))*GasPerStoredByte, "item counts"); err != nil {
 		return err
 	}
@@ -607,7 +607,7 @@ func (m *Module) handleRevealGold(ctx *app.Context, raw json.RawMessage) error {
 		}
 		seen[g.Item] = 1
 	}
-	if err := setCharged(ctx, u64key(prefixGold, j.ID), app.MustJSON(msg.Gold), "gold"); err != nil {
+	if err := setCharged(ctx, store.Key(prefixGold, store.BE64(j.ID)), app.MustJSON(msg.Gold), "gold"); err != nil {
 		return err
 	}
 	j.GoldRevealed = true
@@ -685,8 +685,8 @@ func openAssignmentsMatch(r store.Reader) error {
 		if j.Status != StatusOpen {
 			return true
 		}
-		start := u64key(prefixAssign, j.ID)
-		r.Iterate(start, u64key(prefixAssign, j.ID+1), func(k, v []byte) bool {
+		start := store.Key(prefixAssign, store.BE64(j.ID))
+		r.Iterate(start, store.Key(prefixAssign, store.BE64(j.ID+1)), func(k, v []byte) bool {
 			var as Assignment
 			if e := json.Unmarshal(v, &as); e != nil {
 				err = fmt.Errorf("corrupt assignment record: %w", e)

@@ -60,7 +60,7 @@ func (m *Module) Query(r store.Reader, path string, q url.Values) (any, error) {
 			return nil, err
 		}
 		var res Results
-		ok, err := getJSON(r, u64key(prefixResult, id), &res)
+		ok, err := store.GetJSON(r, store.Key(prefixResult, store.BE64(id)), &res)
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +137,7 @@ func listJobs(r store.Reader, q url.Values) (JobList, error) {
 		after = n
 	}
 	var bad error
-	start := u64key(prefixJob, after+1)
+	start := store.Key(prefixJob, store.BE64(after+1))
 	if after == ^uint64(0) {
 		return out, nil
 	}
@@ -169,6 +169,6 @@ func parseID(s string) (uint64, error) {
 // for other modules, e.g. an attestation that names the labeling job its
 // dataset came from; ok is false while the job is open or unknown.
 func (m *Module) SettledResults(r store.Reader, job uint64) (res Results, ok bool, err error) {
-	ok, err = getJSON(r, u64key(prefixResult, job), &res)
+	ok, err = store.GetJSON(r, store.Key(prefixResult, store.BE64(job)), &res)
 	return res, ok, err
 }

@@ -15,8 +15,8 @@ import (
 func openAssignments(r store.Reader, job uint64) ([]*Assignment, error) {
 	var asgs []*Assignment
 	var err error
-	start := u64key(prefixAssign, job)
-	r.Iterate(start, u64key(prefixAssign, job+1), func(_, v []byte) bool {
+	start := store.Key(prefixAssign, store.BE64(job))
+	r.Iterate(start, store.Key(prefixAssign, store.BE64(job+1)), func(_, v []byte) bool {
 		var as Assignment
 		if e := json.Unmarshal(v, &as); e != nil {
 			err = fmt.Errorf("label: corrupt assignment in job %d: %w", job, e)
@@ -278,7 +278,7 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	if err := putJob(ctx, j); err != nil {
 		return err
 	}
-	if err := setCharged(ctx, u64key(prefixResult, j.ID), app.MustJSON(res), "results"); err != nil {
+	if err := setCharged(ctx, store.Key(prefixResult, store.BE64(j.ID)), app.MustJSON(res), "results"); err != nil {
 		return err
 	}
 	ctx.Emit("label_settle", "job", fmt.Sprint(j.ID), "root", res.Root, "paid", fmt.Sprint(res.Paid),

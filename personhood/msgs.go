@@ -93,16 +93,16 @@ func (m *Module) Msgs() []app.MsgHandler {
 	}
 }
 
-func opKey(a tx.Address) []byte { return cat(prefixOp, a[:]) }
+func opKey(a tx.Address) []byte { return store.Key(prefixOp, a[:]) }
 
 func byOpKey(a tx.Address, index uint64) []byte {
-	return cat(prefixByOp, a[:], []byte{'/'}, u64(index))
+	return store.Key(prefixByOp, a[:], []byte{'/'}, store.BE64(index))
 }
 
 // Operator returns the operator at address a.
 func (m *Module) Operator(r store.Reader, a tx.Address) (Operator, bool, error) {
 	var o Operator
-	ok, err := getJSON(r, opKey(a), &o)
+	ok, err := store.GetJSON(r, opKey(a), &o)
 	return o, ok, err
 }
 
@@ -120,7 +120,7 @@ func (m *Module) register(ctx *app.Context, p Params, who tx.Address, deviceKey 
 		return err
 	}
 	ctx.KV.Set(opKey(who), app.MustJSON(Operator{Address: who, DeviceKey: deviceKey, Stake: stake, Since: ctx.Height}))
-	ctx.KV.Set(keyLocked, u64(getU64(ctx.KV, keyLocked)+stake))
+	store.PutU64(ctx.KV, keyLocked, store.GetU64(ctx.KV, keyLocked)+stake)
 	ctx.Emit(Name+"/register-operator", "operator", who.String(), "stake", strconv.FormatUint(stake, 10))
 	return nil
 }
@@ -249,7 +249,7 @@ func (m *Module) handleEnrolBatch(ctx *app.Context, raw json.RawMessage) error {
 func (m *Module) recordEnrolments(ctx *app.Context, op Operator, first uint64, cs []fr.Element, root fr.Element) {
 	for i, c := range cs {
 		idx := first + uint64(i)
-		ctx.KV.Set(cat(prefixEnrol, u64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: op.Address, Height: ctx.Height}))
+		ctx.KV.Set(store.Key(prefixEnrol, store.BE64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: op.Address, Height: ctx.Height}))
 		ctx.KV.Set(byOpKey(op.Address, idx), []byte{1})
 	}
 	op.Enrolled += uint64(len(cs))
@@ -291,7 +291,7 @@ func (m *Module) handleSuspend(ctx *app.Context, raw json.RawMessage) error {
 	op.Stake -= msg.Slash
 	op.Slashed += msg.Slash
 	op.Suspended = true
-	ctx.KV.Set(keyLocked, u64(getU64(ctx.KV, keyLocked)-msg.Slash))
+	store.PutU64(ctx.KV, keyLocked, store.GetU64(ctx.KV, keyLocked)-msg.Slash)
 	ctx.Emit(Name+"/suspend-operator", "operator", msg.Operator.String(), "slash", strconv.FormatUint(msg.Slash, 10), "reason", msg.Reason)
 	return m.revoke(ctx, p, op)
 }
@@ -304,7 +304,7 @@ func (m *Module) revoke(ctx *app.Context, p Params, op Operator) error {
 	if err := ctx.ConsumeGas(GasRevokeEach*n, "revocations"); err != nil {
 		return err
 	}
-	pre := cat(prefixByOp, op.Address[:], []byte{'/'})
+	pre := store.Key(prefixByOp, op.Address[:], []byte{'/'})
 	var idx []uint64
 	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, _ []byte) bool {
 		idx = append(idx, binary.BigEndian.Uint64(k[len(pre):]))
@@ -323,15 +323,15 @@ func (m *Module) revoke(ctx *app.Context, p Params, op Operator) error {
 	}
 	for _, i := range idx {
 		var e Enrolment
-		if _, err := getJSON(ctx.KV, cat(prefixEnrol, u64(i)), &e); err != nil {
+		if _, err := store.GetJSON(ctx.KV, store.Key(prefixEnrol, store.BE64(i)), &e); err != nil {
 			return err
 		}
 		e.Revoked = true
-		ctx.KV.Set(cat(prefixEnrol, u64(i)), app.MustJSON(e))
+		ctx.KV.Set(store.Key(prefixEnrol, store.BE64(i)), app.MustJSON(e))
 		ctx.KV.Delete(byOpKey(op.Address, i))
 	}
 	op.Revoked += n
-	ctx.KV.Set(keyRevoked, u64(getU64(ctx.KV, keyRevoked)+n))
+	store.PutU64(ctx.KV, keyRevoked, store.GetU64(ctx.KV, keyRevoked)+n)
 	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
 	ctx.Emit(Name+"/revoke", "operator", op.Address.String(), "count", strconv.FormatUint(n, 10),
 		"left", strconv.FormatUint(op.Enrolled-op.Revoked, 10), "root", FieldString(root))
@@ -407,7 +407,7 @@ func (m *Module) checkProof(ctx *app.Context, p Params, rootS, nhS, proofHex str
 
 func nullKey(epoch uint64, nh fr.Element) []byte {
 	b := nh.Bytes()
-	return cat(prefixNull, u64(epoch), b[:])
+	return store.Key(prefixNull, store.BE64(epoch), b[:])
 }
 
 func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
@@ -477,11 +477,11 @@ func validApp(s string) bool {
 
 func humanKey(appName string, nh fr.Element) []byte {
 	b := nh.Bytes()
-	return cat(prefixHuman, []byte(appName), []byte{0}, b[:])
+	return store.Key(prefixHuman, []byte(appName), []byte{0}, b[:])
 }
 
 func boundKey(appName string, a tx.Address) []byte {
-	return cat(prefixBound, []byte(appName), []byte{0}, a[:])
+	return store.Key(prefixBound, []byte(appName), []byte{0}, a[:])
 }
 
 func (m *Module) handleProveHuman(ctx *app.Context, raw json.RawMessage) error {

@@ -46,7 +46,6 @@ package personhood
 
 import (
 	"crypto/ed25519"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -221,39 +220,10 @@ var (
 	keyHeight  = []byte(Name + "/height")
 )
 
-func cat(parts ...[]byte) []byte {
-	var out []byte
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func getU64(r store.Reader, k []byte) uint64 {
-	v := r.Get(k)
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func getJSON(r store.Reader, k []byte, v any) (bool, error) {
-	b := r.Get(k)
-	if b == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("decode %s: %w", k, err)
-	}
-	return true, nil
-}
-
 // Params returns the module parameters.
 func (m *Module) Params(r store.Reader) (Params, error) {
 	var p Params
-	ok, err := getJSON(r, keyParams, &p)
+	ok, err := store.GetJSON(r, keyParams, &p)
 	if err != nil {
 		return p, err
 	}
@@ -356,12 +326,12 @@ func EpochOf(p Params, height int64) uint64 {
 	return uint64(height) / p.EpochBlocks
 }
 
-func epochKey(e uint64) []byte { return cat(prefixEpoch, u64(e)) }
+func epochKey(e uint64) []byte { return store.Key(prefixEpoch, store.BE64(e)) }
 
 // EpochRecord returns epoch e's record and whether it is open yet.
 func (m *Module) EpochRecord(r store.Reader, e uint64) (Epoch, bool, error) {
 	var ep Epoch
-	ok, err := getJSON(r, epochKey(e), &ep)
+	ok, err := store.GetJSON(r, epochKey(e), &ep)
 	return ep, ok, err
 }
 
@@ -377,7 +347,7 @@ func (m *Module) openEpoch(kv store.KV, p Params, e uint64, start int64) error {
 	if err != nil {
 		return err
 	}
-	members := size - getU64(kv, keyRevoked)
+	members := size - store.GetU64(kv, keyRevoked)
 	pool := m.bank.ModuleBalance(kv, PoolUBI)
 	budget := mulDiv(pool, p.PoolShareBps, 10_000)
 	grant := budget / max(members, 1)
@@ -403,7 +373,7 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx.KV.Set(keyHeight, u64(uint64(ctx.Height)))
+	store.PutU64(ctx.KV, keyHeight, uint64(ctx.Height))
 	next := ctx.Height + 1
 	if uint64(next)%p.EpochBlocks != 0 {
 		return nil
@@ -429,7 +399,7 @@ func (m *Module) Invariants(r store.Reader) error {
 	if bad != nil {
 		return bad
 	}
-	if got := getU64(r, keyLocked); got != sum {
+	if got := store.GetU64(r, keyLocked); got != sum {
 		return fmt.Errorf("personhood: locked total %d, operators' stakes sum to %d", got, sum)
 	}
 	if esc := m.bank.ModuleBalance(r, Escrow); esc != sum {
@@ -475,7 +445,7 @@ func (m *Module) Invariants(r store.Reader) error {
 	if listed != size {
 		return fmt.Errorf("personhood: %d enrolments listed, tree holds %d leaves", listed, size)
 	}
-	if got := getU64(r, keyRevoked); got != revoked {
+	if got := store.GetU64(r, keyRevoked); got != revoked {
 		return fmt.Errorf("personhood: revoked total %d, %d enrolments marked revoked", got, revoked)
 	}
 	r.Iterate(prefixEpoch, store.PrefixEnd(prefixEpoch), func(k, v []byte) bool {
@@ -513,7 +483,7 @@ func FieldString(e fr.Element) string { return identity.CommitmentString(e) }
 // EnrolSignBytes is what an operator's device key signs to enrol commitment.
 func EnrolSignBytes(chainID string, commitment fr.Element) []byte {
 	c := commitment.Bytes()
-	return cat([]byte("emergence/personhood/enrol\x00"), []byte(chainID), []byte{0}, c[:])
+	return store.Key([]byte("emergence/personhood/enrol\x00"), []byte(chainID), []byte{0}, c[:])
 }
 
 func parseDeviceKey(s string) (ed25519.PublicKey, error) {

@@ -90,7 +90,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		}
 		return TreeInfo{Depth: p.TreeDepth, Size: size, Root: FieldString(root), RootExpiryBlocks: p.RootExpiryBlocks}, nil
 	case path == "pool":
-		h := int64(getU64(r, keyHeight))
+		h := int64(store.GetU64(r, keyHeight))
 		cur := EpochOf(p, h)
 		t, err := m.readTree(r, p)
 		if err != nil {
@@ -153,7 +153,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		var out []Enrolment
 		var bad error
 		n := 0
-		r.Iterate(cat(prefixEnrol, u64(from)), store.PrefixEnd(prefixEnrol), func(_, v []byte) bool {
+		r.Iterate(store.Key(prefixEnrol, store.BE64(from)), store.PrefixEnd(prefixEnrol), func(_, v []byte) bool {
 			var e Enrolment
 			if bad = json.Unmarshal(v, &e); bad != nil {
 				return false

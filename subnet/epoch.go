@@ -27,7 +27,7 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 		return nil
 	}
 	if ctx.Height > 0 {
-		setU64(ctx.KV, keyHeight, uint64(ctx.Height))
+		store.PutNonZeroU64(ctx.KV, keyHeight, uint64(ctx.Height))
 	}
 	if err := m.accrue(ctx, subnets); err != nil {
 		return err
@@ -70,7 +70,7 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 }
 
 func (m *Module) allSubnets(r store.Reader) ([]*Subnet, error) {
-	next := uint16(getU64(r, keyNext))
+	next := uint16(store.GetU64(r, keyNext))
 	out := make([]*Subnet, 0, next)
 	for net := uint16(0); net < next; net++ {
 		s, err := loadSubnet(r, net)
@@ -291,7 +291,7 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 // scanUIDs calls fn for each record under prefix ‖ net ‖ uid (uid < n) in
 // uid order.
 func scanUIDs(r store.Reader, prefix []byte, net uint16, n int, fn func(uid uint16, v []byte) error) error {
-	pre := key(prefix, be16(net))
+	pre := store.Key(prefix, store.BE16(net))
 	var err error
 	r.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
 		if len(k) != len(pre)+2 {
@@ -384,13 +384,13 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 		want = want.Add64(total)
 		var indexed int
-		pp := key(prefixPrune, be16(s.NetUID))
+		pp := store.Key(prefixPrune, store.BE16(s.NetUID))
 		r.Iterate(pp, store.PrefixEnd(pp), func(_, _ []byte) bool { indexed++; return true })
 		if indexed != int(s.N) {
 			return fmt.Errorf("subnet %d: pruning index holds %d entries for %d uids", s.NetUID, indexed, s.N)
 		}
 		// No stake records for hotkeys that are not registered.
-		pre := key(prefixStake, be16(s.NetUID))
+		pre := store.Key(prefixStake, store.BE16(s.NetUID))
 		var orphan error
 		r.Iterate(pre, store.PrefixEnd(pre), func(k, _ []byte) bool {
 			var hk tx.Address

@@ -164,7 +164,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 
 func (m *Module) params(r store.Reader) (Params, error) {
 	p := DefaultParams()
-	_, err := getJSON(r, keyParams, &p)
+	_, err := store.GetJSON(r, keyParams, &p)
 	return p, err
 }
 
@@ -261,7 +261,7 @@ func CommitHash(hotkey tx.Address, netuid uint16, uids, values []uint16, salt []
 	}
 	field([]byte(CommitDomain))
 	field(hotkey[:])
-	field(be16(netuid))
+	field(store.BE16(netuid))
 	field(u16s(uids))
 	field(u16s(values))
 	field(salt)
@@ -314,7 +314,7 @@ func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
 	if err := fitsBudget(&h, p); err != nil {
 		return err
 	}
-	next := uint16(getU64(ctx.KV, keyNext))
+	next := uint16(store.GetU64(ctx.KV, keyNext))
 	if next >= p.MaxSubnets {
 		return CodeTooManySubnets.Errorf("%d subnets exist, the limit is %d", next, p.MaxSubnets)
 	}
@@ -329,7 +329,7 @@ func (m *Module) handleCreate(ctx *app.Context, raw json.RawMessage) error {
 		Hyper: h, LastEpoch: ctx.Height, Burn: h.MinBurn, BurnBlock: ctx.Height,
 	}
 	saveSubnet(ctx.KV, s)
-	ctx.KV.Set(keyNext, be64(uint64(next)+1))
+	ctx.KV.Set(keyNext, store.BE64(uint64(next)+1))
 	ctx.Emit("subnet-created", "netuid", fmt.Sprint(next), "owner", ctx.Signer.String(), "locked", fmt.Sprint(p.CreateCost))
 	return nil
 }
@@ -405,7 +405,7 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 	n := &Neuron{UID: uid, Hotkey: ctx.Signer, RegisteredAt: ctx.Height, LastUpdate: ctx.Height, Axon: msg.Axon, Active: true}
 	saveNeuron(ctx.KV, s.NetUID, n)
 	ctx.KV.Set(pruneKey(s.NetUID, n), pruneMark)
-	ctx.KV.Set(hotkeyKey(s.NetUID, ctx.Signer), be16(uid))
+	ctx.KV.Set(hotkeyKey(s.NetUID, ctx.Signer), store.BE16(uid))
 	saveSubnet(ctx.KV, s)
 	ctx.Emit("subnet-registered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", ctx.Signer.String(), "burned", fmt.Sprint(price))
 	return nil
@@ -417,7 +417,7 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 // for every immune (or owner) entry it passes.
 func (m *Module) pruneCandidate(ctx *app.Context, s *Subnet) (uint16, error) {
 	ownerUID, hasOwner := uidOf(ctx.KV, s.NetUID, s.Owner)
-	pre := key(prefixPrune, be16(s.NetUID))
+	pre := store.Key(prefixPrune, store.BE16(s.NetUID))
 	best := -1
 	var err error
 	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, _ []byte) bool {
@@ -572,7 +572,7 @@ func (m *Module) handleStake(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	k := stakeKey(s.NetUID, msg.Hotkey, ctx.Signer)
-	setU64(ctx.KV, k, getU64(ctx.KV, k)+msg.Amount)
+	store.PutNonZeroU64(ctx.KV, k, store.GetU64(ctx.KV, k)+msg.Amount)
 	n.Stake += msg.Amount
 	s.TotalStake += msg.Amount
 	saveNeuron(ctx.KV, s.NetUID, n)
@@ -594,7 +594,7 @@ func (m *Module) handleUnstake(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	k := stakeKey(s.NetUID, msg.Hotkey, ctx.Signer)
-	have := getU64(ctx.KV, k)
+	have := store.GetU64(ctx.KV, k)
 	if have < msg.Amount {
 		return CodeStakeTooLow.Errorf("%s has %d uemg staked on %s, asked to unstake %d", ctx.Signer, have, msg.Hotkey, msg.Amount)
 	}
@@ -609,7 +609,7 @@ func (m *Module) handleUnstake(ctx *app.Context, raw json.RawMessage) error {
 	if err := m.bank.Release(ctx.KV, Escrow, ctx.Signer, msg.Amount); err != nil {
 		return err
 	}
-	setU64(ctx.KV, k, have-msg.Amount)
+	store.PutNonZeroU64(ctx.KV, k, have-msg.Amount)
 	n.Stake -= msg.Amount
 	s.TotalStake -= msg.Amount
 	saveNeuron(ctx.KV, s.NetUID, n)

@@ -55,7 +55,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 	info := func(s *Subnet) SubnetInfo {
 		// The price decays with height: report it at the last height the
 		// module's end-of-block work saw.
-		h := max(int64(getU64(r, keyHeight)), s.BurnBlock)
+		h := max(int64(store.GetU64(r, keyHeight)), s.BurnBlock)
 		return SubnetInfo{Subnet: *s, Price: s.Price(h), NextEpoch: height(s)}
 	}
 	net := func(i int) (uint16, error) {
@@ -171,7 +171,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		out := []EpochRecord{}
 		for e := s.Epochs; e > 0 && len(out) < limit; e-- {
 			var rec EpochRecord
-			ok, err := getJSON(r, epochKey(id, e-1), &rec)
+			ok, err := store.GetJSON(r, epochKey(id, e-1), &rec)
 			if err != nil {
 				return nil, err
 			}

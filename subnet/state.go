@@ -1,10 +1,8 @@
 package subnet
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"emergence/app"
@@ -301,61 +299,32 @@ var (
 	prefixPrune = []byte("subnet/pr/")
 )
 
-func key(prefix []byte, parts ...[]byte) []byte {
-	k := bytes.Clone(prefix)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
+func netKey(net uint16) []byte { return store.Key(prefixNet, store.BE16(net)) }
+func neuronKey(net, uid uint16) []byte {
+	return store.Key(prefixNeuron, store.BE16(net), store.BE16(uid))
 }
-
-func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
-func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func netKey(net uint16) []byte                   { return key(prefixNet, be16(net)) }
-func neuronKey(net, uid uint16) []byte           { return key(prefixNeuron, be16(net), be16(uid)) }
-func hotkeyKey(net uint16, hk tx.Address) []byte { return key(prefixHotkey, be16(net), hk[:]) }
+func hotkeyKey(net uint16, hk tx.Address) []byte {
+	return store.Key(prefixHotkey, store.BE16(net), hk[:])
+}
 func stakeKey(net uint16, hk, staker tx.Address) []byte {
-	return key(prefixStake, be16(net), hk[:], staker[:])
+	return store.Key(prefixStake, store.BE16(net), hk[:], staker[:])
 }
-func stakePrefix(net uint16, hk tx.Address) []byte { return key(prefixStake, be16(net), hk[:]) }
-func weightKey(net, uid uint16) []byte             { return key(prefixWeight, be16(net), be16(uid)) }
-func bondKey(net, uid uint16) []byte               { return key(prefixBond, be16(net), be16(uid)) }
-func epochKey(net uint16, e uint64) []byte         { return key(prefixEpoch, be16(net), be64(e)) }
+func stakePrefix(net uint16, hk tx.Address) []byte {
+	return store.Key(prefixStake, store.BE16(net), hk[:])
+}
+func weightKey(net, uid uint16) []byte {
+	return store.Key(prefixWeight, store.BE16(net), store.BE16(uid))
+}
+func bondKey(net, uid uint16) []byte { return store.Key(prefixBond, store.BE16(net), store.BE16(uid)) }
+func epochKey(net uint16, e uint64) []byte {
+	return store.Key(prefixEpoch, store.BE16(net), store.BE64(e))
+}
 
 // pruneMark is the value of every pruning index entry.
 var pruneMark = []byte{1}
 
 func pruneKey(net uint16, n *Neuron) []byte {
-	return key(prefixPrune, be16(net), be64(n.Emission), be64(uint64(n.RegisteredAt)), be16(n.UID))
-}
-
-// getJSON decodes a stored record; a corrupt record is a node fault.
-func getJSON(r store.Reader, k []byte, v any) (bool, error) {
-	raw := r.Get(k)
-	if raw == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("corrupt state at %q: %w", k, err)
-	}
-	return true, nil
-}
-
-func getU64(r store.Reader, k []byte) uint64 {
-	v := r.Get(k)
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func setU64(kv store.KV, k []byte, v uint64) {
-	if v == 0 {
-		kv.Delete(k)
-		return
-	}
-	kv.Set(k, be64(v))
+	return store.Key(prefixPrune, store.BE16(net), store.BE64(n.Emission), store.BE64(uint64(n.RegisteredAt)), store.BE16(n.UID))
 }
 
 // encodeRow stores a sparse u16 row as (uid, value) big-endian pairs.
@@ -388,7 +357,7 @@ func setRow(kv store.KV, k []byte, row []yuma.Entry) {
 
 func loadSubnet(r store.Reader, net uint16) (*Subnet, error) {
 	var s Subnet
-	ok, err := getJSON(r, netKey(net), &s)
+	ok, err := store.GetJSON(r, netKey(net), &s)
 	if err != nil {
 		return nil, err
 	}

@@ -237,7 +237,7 @@ func (m *Module) register(ctx *app.Context, c Circuit) error {
 	c.ID = next(ctx.KV, "circuit")
 	c.Registrant = ctx.Signer
 	c.Height = ctx.Height
-	putJSON(ctx.KV, key("circuit", c.ID), c)
+	store.PutJSON(ctx.KV, key("circuit", store.BE64(c.ID)), c)
 	ctx.Emit("zkml/register", "id", fmt.Sprint(c.ID), "kind", c.Kind, "vk_hash", c.VKHash, "registrant", c.Registrant.String())
 	return nil
 }
@@ -384,7 +384,7 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	}
 	// One claim per (exam, model, submitter): a replayed, re-encoded or
 	// re-randomised proof of the same claim, or a weaker one, is a duplicate.
-	ck := key("claim", c.ID, commitHex, ctx.Signer[:])
+	ck := key("claim", store.BE64(c.ID), []byte(commitHex), ctx.Signer[:])
 	if old := ctx.KV.Get(ck); old != nil && u64(old) >= msg.Claim {
 		return CodeDuplicateClaim.Errorf("model %s already has %d of %d on exam %d from this account (attestation %d)", commitHex, u64(old), c.N, c.ID, u64(old[8:]))
 	}
@@ -396,21 +396,21 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 		ID: next(ctx.KV, "attest"), Exam: c.ID, Commitment: commitHex, Claim: msg.Claim, N: c.N,
 		DatasetRoot: msg.DatasetRoot, LabelJob: msg.LabelJob, Attester: ctx.Signer, Height: ctx.Height, ProofHash: ph,
 	}
-	putJSON(ctx.KV, key("attest", a.ID), a)
-	ctx.KV.Set(ck, append(be(a.Claim), be(a.ID)...))
-	ctx.KV.Set(key("by-model", commitHex, "a", a.ID), nil)
-	ctx.KV.Set(key("by-exam", c.ID, a.ID), nil)
+	store.PutJSON(ctx.KV, key("attest", store.BE64(a.ID)), a)
+	ctx.KV.Set(ck, append(store.BE64(a.Claim), store.BE64(a.ID)...))
+	ctx.KV.Set(key("by-model", []byte(commitHex), []byte("a"), store.BE64(a.ID)), nil)
+	ctx.KV.Set(key("by-exam", store.BE64(c.ID), store.BE64(a.ID)), nil)
 	// Leaderboard: keep each model's best claim on the exam.
-	bestKey := key("best", c.ID, commitHex)
+	bestKey := key("best", store.BE64(c.ID), []byte(commitHex))
 	if old := ctx.KV.Get(bestKey); old != nil {
 		if u64(old) >= a.Claim {
 			ctx.Emit("zkml/attest", "id", fmt.Sprint(a.ID), "exam", fmt.Sprint(c.ID), "commitment", commitHex, "claim", fmt.Sprint(a.Claim))
 			return nil
 		}
-		ctx.KV.Delete(key("board", c.ID, ^u64(old), commitHex))
+		ctx.KV.Delete(key("board", store.BE64(c.ID), store.BE64(^u64(old)), []byte(commitHex)))
 	}
-	ctx.KV.Set(bestKey, append(be(a.Claim), be(a.ID)...))
-	ctx.KV.Set(key("board", c.ID, ^a.Claim, commitHex), be(a.ID))
+	ctx.KV.Set(bestKey, append(store.BE64(a.Claim), store.BE64(a.ID)...))
+	ctx.KV.Set(key("board", store.BE64(c.ID), store.BE64(^a.Claim), []byte(commitHex)), store.BE64(a.ID))
 	ctx.Emit("zkml/attest", "id", fmt.Sprint(a.ID), "exam", fmt.Sprint(c.ID), "commitment", commitHex, "claim", fmt.Sprint(a.Claim))
 	return nil
 }
@@ -432,7 +432,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 		return CodeBadPublicInput.Errorf("class %d out of range", msg.Class)
 	}
 	var b Binding
-	ok, err := getJSON(ctx.KV, key("binding", c.ID, commitHex), &b)
+	ok, err := store.GetJSON(ctx.KV, key("binding", store.BE64(c.ID), []byte(commitHex)), &b)
 	if err != nil {
 		return err
 	}
@@ -441,7 +441,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	}
 	// The class is a function of the model and the input, so the claim is
 	// (key, model, input, submitter): any second proof of it is a duplicate.
-	ik := key("inferred", c.ID, commitHex, inputHex, ctx.Signer[:])
+	ik := key("inferred", store.BE64(c.ID), []byte(commitHex), []byte(inputHex), ctx.Signer[:])
 	if old := ctx.KV.Get(ik); old != nil {
 		return CodeDuplicateClaim.Errorf("inference %d already records model %s on input %s from this account", u64(old), commitHex, inputHex)
 	}
@@ -451,9 +451,9 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	}
 	inf := Inference{ID: next(ctx.KV, "infer"), Circuit: c.ID, Commitment: commitHex, InputDigest: inputHex,
 		Class: msg.Class, Prover: ctx.Signer, Height: ctx.Height, ProofHash: ph}
-	putJSON(ctx.KV, key("infer", inf.ID), inf)
-	ctx.KV.Set(ik, be(inf.ID))
-	ctx.KV.Set(key("by-model", commitHex, "i", inf.ID), nil)
+	store.PutJSON(ctx.KV, key("infer", store.BE64(inf.ID)), inf)
+	ctx.KV.Set(ik, store.BE64(inf.ID))
+	ctx.KV.Set(key("by-model", []byte(commitHex), []byte("i"), store.BE64(inf.ID)), nil)
 	ctx.Emit("zkml/infer", "id", fmt.Sprint(inf.ID), "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "class", fmt.Sprint(inf.Class))
 	return nil
 }
@@ -484,7 +484,7 @@ func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	bk := key("binding", c.ID, commitHex)
+	bk := key("binding", store.BE64(c.ID), []byte(commitHex))
 	if ctx.KV.Get(bk) != nil {
 		return CodeAlreadyBound.Errorf("model %s is already bound to inference key %d", commitHex, c.ID)
 	}
@@ -510,8 +510,8 @@ func (m *Module) handleBind(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	b := Binding{Circuit: c.ID, Commitment: commitHex, Binding: msg.Binding, Binder: ctx.Signer, Height: ctx.Height}
-	putJSON(ctx.KV, bk, b)
-	ctx.KV.Set(key("by-model", commitHex, "b", c.ID), nil)
+	store.PutJSON(ctx.KV, bk, b)
+	ctx.KV.Set(key("by-model", []byte(commitHex), []byte("b"), store.BE64(c.ID)), nil)
 	ctx.Emit("zkml/bind", "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "binder", ctx.Signer.String())
 	return nil
 }
@@ -533,7 +533,7 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 		exam, id := u64(rest[:8]), u64(rest[9:])
 		var a Attestation
-		ok, e := getJSON(r, key("attest", id), &a)
+		ok, e := store.GetJSON(r, key("attest", store.BE64(id)), &a)
 		if e != nil || !ok || a.Exam != exam {
 			return fail("zkml: by-exam entry %d/%d without matching attestation", exam, id)
 		}
@@ -558,7 +558,7 @@ func (m *Module) Invariants(r store.Reader) error {
 		if c, e := getCircuit(r, b.Circuit); e != nil || c == nil || c.Kind != KindInference {
 			return fail("zkml: binding of %s names a bad inference key %d", b.Commitment, b.Circuit)
 		}
-		if r.Get(key("by-model", b.Commitment, "b", b.Circuit)) == nil {
+		if r.Get(key("by-model", []byte(b.Commitment), []byte("b"), store.BE64(b.Circuit))) == nil {
 			return fail("zkml: binding of %s to key %d is not indexed", b.Commitment, b.Circuit)
 		}
 		return true
@@ -575,7 +575,7 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 		exam, commit, who := u64(rest[:8]), string(rest[9:75]), rest[76:]
 		var a Attestation
-		ok, e := getJSON(r, key("attest", u64(v[8:])), &a)
+		ok, e := store.GetJSON(r, key("attest", store.BE64(u64(v[8:]))), &a)
 		if e != nil || !ok || a.Exam != exam || a.Commitment != commit || !bytes.Equal(a.Attester[:], who) || a.Claim != u64(v) {
 			return fail("zkml: claim of %s on exam %d does not match its attestation", commit, exam)
 		}
@@ -592,7 +592,7 @@ func (m *Module) Invariants(r store.Reader) error {
 			return fail("zkml: malformed inference claim key %q", k)
 		}
 		var inf Inference
-		ok, e := getJSON(r, key("infer", u64(v)), &inf)
+		ok, e := store.GetJSON(r, key("infer", store.BE64(u64(v))), &inf)
 		if e != nil || !ok || inf.Circuit != u64(rest[:8]) || inf.Commitment != string(rest[9:75]) || inf.InputDigest != string(rest[76:142]) || !bytes.Equal(inf.Prover[:], rest[143:]) {
 			return fail("zkml: inference claim %q does not match its record", k)
 		}
@@ -608,7 +608,7 @@ func (m *Module) Invariants(r store.Reader) error {
 			return fail("zkml: malformed key %q", k)
 		}
 		exam, claim, commit := u64(rest[:8]), ^u64(rest[9:17]), string(rest[18:])
-		best := r.Get(key("best", exam, commit))
+		best := r.Get(key("best", store.BE64(exam), []byte(commit)))
 		if best == nil || u64(best) != claim || !bytes.Equal(best[8:], v) {
 			return fail("zkml: leaderboard entry of %s on exam %d is not its best", commit, exam)
 		}

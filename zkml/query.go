@@ -76,7 +76,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		var out []Circuit
 		var err error
 		p := append(key("circuit"), '/')
-		r.Iterate(key("circuit", after+1), store.PrefixEnd(p), func(_, v []byte) bool {
+		r.Iterate(key("circuit", store.BE64(after+1)), store.PrefixEnd(p), func(_, v []byte) bool {
 			var c Circuit
 			if err = json.Unmarshal(v, &c); err != nil {
 				return false
@@ -106,10 +106,10 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		}
 		if parts[0] == "attestation" {
 			var a Attestation
-			return found(getJSON(r, key("attest", v), &a))(&a, "attestation", v)
+			return found(store.GetJSON(r, key("attest", store.BE64(v)), &a))(&a, "attestation", v)
 		}
 		var inf Inference
-		return found(getJSON(r, key("infer", v), &inf))(&inf, "inference", v)
+		return found(store.GetJSON(r, key("infer", store.BE64(v)), &inf))(&inf, "inference", v)
 	case "model":
 		if len(parts) != 2 {
 			return nil, app.CodeBadQuery.Errorf("want model/<commitment>")
@@ -119,7 +119,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
 		}
 		out := ModelRecords{Commitment: verifier.HexElement(c), Attestations: []Attestation{}, Inferences: []Inference{}, Bindings: []Binding{}}
-		p := append(key("by-model", out.Commitment), '/')
+		p := append(key("by-model", []byte(out.Commitment)), '/')
 		r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
 			rest := k[len(p):]
 			if len(rest) != 10 {
@@ -130,17 +130,17 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			switch rest[0] {
 			case 'a':
 				var a Attestation
-				if _, err = getJSON(r, key("attest", n), &a); err == nil {
+				if _, err = store.GetJSON(r, key("attest", store.BE64(n)), &a); err == nil {
 					out.Attestations = append(out.Attestations, a)
 				}
 			case 'b':
 				var b Binding
-				if _, err = getJSON(r, key("binding", n, out.Commitment), &b); err == nil {
+				if _, err = store.GetJSON(r, key("binding", store.BE64(n), []byte(out.Commitment)), &b); err == nil {
 					out.Bindings = append(out.Bindings, b)
 				}
 			default:
 				var inf Inference
-				if _, err = getJSON(r, key("infer", n), &inf); err == nil {
+				if _, err = store.GetJSON(r, key("infer", store.BE64(n)), &inf); err == nil {
 					out.Inferences = append(out.Inferences, inf)
 				}
 			}
@@ -160,7 +160,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
 		}
 		var b Binding
-		ok, err := getJSON(r, key("binding", v, verifier.HexElement(c)), &b)
+		ok, err := store.GetJSON(r, key("binding", store.BE64(v), []byte(verifier.HexElement(c))), &b)
 		if err != nil {
 			return nil, err
 		}
@@ -174,10 +174,10 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			return nil, err
 		}
 		out := []Attestation{}
-		p := append(key("by-exam", v), '/')
-		r.Iterate(key("by-exam", v, after+1), store.PrefixEnd(p), func(k, _ []byte) bool {
+		p := append(key("by-exam", store.BE64(v)), '/')
+		r.Iterate(key("by-exam", store.BE64(v), store.BE64(after+1)), store.PrefixEnd(p), func(k, _ []byte) bool {
 			var a Attestation
-			if _, err = getJSON(r, key("attest", u64(k[len(p):])), &a); err != nil {
+			if _, err = store.GetJSON(r, key("attest", store.BE64(u64(k[len(p):]))), &a); err != nil {
 				return false
 			}
 			out = append(out, a)
@@ -197,10 +197,10 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 			return nil, app.CodeNotFound.Errorf("exam %d", v)
 		}
 		out := []LeaderboardEntry{}
-		p := append(key("board", v), '/')
+		p := append(key("board", store.BE64(v)), '/')
 		r.Iterate(p, store.PrefixEnd(p), func(_, val []byte) bool {
 			var a Attestation
-			if _, err = getJSON(r, key("attest", u64(val)), &a); err != nil {
+			if _, err = store.GetJSON(r, key("attest", store.BE64(u64(val))), &a); err != nil {
 				return false
 			}
 			out = append(out, LeaderboardEntry{Rank: len(out) + 1, Commitment: a.Commitment, Claim: a.Claim, N: a.N,

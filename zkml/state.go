@@ -2,10 +2,7 @@ package zkml
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 
-	"emergence/app"
 	"emergence/store"
 	"emergence/tx"
 )
@@ -96,26 +93,14 @@ type Inference struct {
 //	inferred/<circuit>/<commitment>/<input digest>/<submitter>  inference id: one per claim
 var prefix = []byte(Name + "/")
 
-func key(parts ...any) []byte {
-	k := append([]byte(nil), prefix...)
-	for i, p := range parts {
-		if i > 0 {
-			k = append(k, '/')
-		}
-		switch v := p.(type) {
-		case string:
-			k = append(k, v...)
-		case []byte:
-			k = append(k, v...)
-		case uint64:
-			k = binary.BigEndian.AppendUint64(k, v)
-		default:
-			panic(fmt.Sprintf("zkml key part of type %T", p))
-		}
-	}
-	return k
+// key returns prefix ‖ kind ‖ '/' ‖ parts joined by '/'. Integer parts are
+// store.BE64 (fixed width, so ids sort numerically).
+func key(kind string, parts ...[]byte) []byte {
+	return store.Join(prefix, '/', append([][]byte{[]byte(kind)}, parts...)...)
 }
 
+// u64 decodes the first 8 bytes of b (records here hold two integers), 0
+// when b is shorter.
 func u64(b []byte) uint64 {
 	if len(b) < 8 {
 		return 0
@@ -123,34 +108,19 @@ func u64(b []byte) uint64 {
 	return binary.BigEndian.Uint64(b)
 }
 
-func be(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
 // next returns the next id of a counter and advances it (ids start at 1).
 func next(kv store.KV, what string) uint64 {
-	k := key("next", what)
+	k := key("next", []byte(what))
 	id := u64(kv.Get(k)) + 1
-	kv.Set(k, be(id))
+	store.PutU64(kv, k, id)
 	return id
-}
-
-func getJSON(r store.Reader, k []byte, v any) (bool, error) {
-	b := r.Get(k)
-	if b == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("decode %q: %w", k, err)
-	}
-	return true, nil
 }
 
 func getCircuit(r store.Reader, id uint64) (*Circuit, error) {
 	var c Circuit
-	ok, err := getJSON(r, key("circuit", id), &c)
+	ok, err := store.GetJSON(r, key("circuit", store.BE64(id)), &c)
 	if err != nil || !ok {
 		return nil, err
 	}
 	return &c, nil
 }
-
-func putJSON(kv store.KV, k []byte, v any) { kv.Set(k, app.MustJSON(v)) }

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+type mapKV struct{ m map[string][]byte }
+
+func (s *mapKV) Get(k []byte) []byte                           { return s.m[string(k)] }
+func (s *mapKV) Iterate(_, _ []byte, _ func(k, v []byte) bool) {}
+
+func TestGetJSON(t *testing.T) {
+	var errp error
+	c := NewCache(&mapKV{m: map[string][]byte{"bad": []byte("{"), "good": []byte(`{"a":7}`)}}, &errp)
+	var v struct{ A int }
+	if ok, err := GetJSON(c, []byte("none"), &v); ok || err != nil {
+		t.Fatalf("absent: ok %v err %v", ok, err)
+	}
+	if ok, err := GetJSON(c, []byte("good"), &v); !ok || err != nil || v.A != 7 {
+		t.Fatalf("good: ok %v err %v v %+v", ok, err, v)
+	}
+	ok, err := GetJSON(c, []byte("bad"), &v)
+	if ok || err == nil || !strings.Contains(err.Error(), `corrupt state at "bad"`) {
+		t.Fatalf("corrupt: ok %v err %v", ok, err)
+	}
+	PutJSON(c, []byte("new"), map[string]int{"b": 1})
+	if got := c.Get([]byte("new")); string(got) != `{"b":1}` {
+		t.Fatalf("PutJSON stored %q", got)
+	}
+}
+
+func TestU64(t *testing.T) {
+	var errp error
+	c := NewCache(&mapKV{m: map[string][]byte{"short": {1, 2, 3}}}, &errp)
+	if GetU64(c, []byte("short")) != 0 || GetU64(c, []byte("none")) != 0 {
+		t.Fatal("malformed or absent integers must read 0")
+	}
+	PutU64(c, []byte("x"), 0x0102030405060708)
+	if got := c.Get([]byte("x")); !bytes.Equal(got, []byte{1, 2, 3, 4, 5, 6, 7, 8}) || GetU64(c, []byte("x")) != 0x0102030405060708 {
+		t.Fatalf("PutU64 stored %x", got)
+	}
+	PutNonZeroU64(c, []byte("x"), 0)
+	if c.Get([]byte("x")) != nil {
+		t.Fatal("PutNonZeroU64(0) must delete")
+	}
+	PutNonZeroU64(c, []byte("x"), 9)
+	if GetU64(c, []byte("x")) != 9 {
+		t.Fatal("PutNonZeroU64(9) must store 9")
+	}
+}
+
+func TestKey(t *testing.T) {
+	p := make([]byte, 2, 16)
+	copy(p, "p/")
+	k := Key(p, BE16(0x0102), []byte("ab"), BE64(3))
+	if want := []byte("p/\x01\x02ab\x00\x00\x00\x00\x00\x00\x00\x03"); !bytes.Equal(k, want) {
+		t.Fatalf("Key = %q, want %q", k, want)
+	}
+	k2 := Key(p, []byte("z"))
+	if string(k) == string(k2) || string(Key(p)) != "p/" {
+		t.Fatal("Key aliases its prefix")
+	}
+	if j := Join([]byte("m/"), '/', []byte("a"), BE64(1), nil); string(j) != "m/a/\x00\x00\x00\x00\x00\x00\x00\x01/" {
+		t.Fatalf("Join = %q", j)
+	}
+	if j := Join([]byte("m/"), '/'); string(j) != "m/" {
+		t.Fatalf("Join of no parts = %q", j)
+	}
+}
