@@ -74,7 +74,7 @@ func treasury(t *testing.T, c *apptest.Chain) uint64 {
 	if err := c.Query("bank/supply", nil, &s); err != nil {
 		t.Fatal(err)
 	}
-	return s.Modules[label.Treasury]
+	return s.Modules[bank.PoolTreasury]
 }
 
 // TestMaliciousGoldOutvoted replays issue 17.7: the requester commits wrong

@@ -108,9 +108,6 @@ type Personhood interface {
 // PersonhoodApp is the application name labelers prove personhood for.
 const PersonhoodApp = "label"
 
-// Treasury is the module account that receives slashed stake and forfeited bonds.
-const Treasury = "pool/treasury"
-
 // Module is the label module.
 type Module struct {
 	bank  Bank

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"emergence/app"
+	"emergence/bank"
 	"emergence/label/aggregate/fixedds"
 	"emergence/store"
 )
@@ -182,7 +183,7 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 		if amount == 0 {
 			return nil
 		}
-		if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, amount); err != nil {
+		if err := m.bank.MoveModule(ctx.KV, Escrow, bank.PoolTreasury, amount); err != nil {
 			return fmt.Errorf("slash %s: %w", o.Labeler, err)
 		}
 		l.Stake -= amount
@@ -265,7 +266,7 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 		refund += j.Bond
 	} else if j.Bond > 0 {
 		res.BondForfeited = j.Bond
-		if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, j.Bond); err != nil {
+		if err := m.bank.MoveModule(ctx.KV, Escrow, bank.PoolTreasury, j.Bond); err != nil {
 			return fmt.Errorf("forfeit bond: %w", err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 
 	"emergence/app"
+	"emergence/bank"
 	"emergence/personhood/claim"
 	"emergence/personhood/identity"
 	"emergence/personhood/tree"
@@ -284,7 +285,7 @@ func (m *Module) handleSuspend(ctx *app.Context, raw json.RawMessage) error {
 		return CodeInvalidSlash.Errorf("slash %d above stake %d", msg.Slash, op.Stake)
 	}
 	if msg.Slash > 0 {
-		if err := m.bank.MoveModule(ctx.KV, Escrow, PoolTreasury, msg.Slash); err != nil {
+		if err := m.bank.MoveModule(ctx.KV, Escrow, bank.PoolTreasury, msg.Slash); err != nil {
 			return err
 		}
 	}
@@ -448,10 +449,10 @@ func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if ep.Grant == 0 || ep.Paid+ep.Grant > ep.Budget || m.bank.ModuleBalance(ctx.KV, PoolUBI) < ep.Grant {
-		return CodeGrantExhausted.Errorf("epoch %d: grant %d, paid %d of budget %d, pool %d", msg.Epoch, ep.Grant, ep.Paid, ep.Budget, m.bank.ModuleBalance(ctx.KV, PoolUBI))
+	if ep.Grant == 0 || ep.Paid+ep.Grant > ep.Budget || m.bank.ModuleBalance(ctx.KV, bank.PoolUBI) < ep.Grant {
+		return CodeGrantExhausted.Errorf("epoch %d: grant %d, paid %d of budget %d, pool %d", msg.Epoch, ep.Grant, ep.Paid, ep.Budget, m.bank.ModuleBalance(ctx.KV, bank.PoolUBI))
 	}
-	if err := m.bank.Release(ctx.KV, PoolUBI, msg.Recipient, ep.Grant); err != nil {
+	if err := m.bank.Release(ctx.KV, bank.PoolUBI, msg.Recipient, ep.Grant); err != nil {
 		return err
 	}
 	ep.Claims++

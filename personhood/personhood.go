@@ -56,6 +56,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 
 	"emergence/app"
+	"emergence/bank"
 	"emergence/personhood/claim"
 	"emergence/personhood/devkeys"
 	"emergence/personhood/identity"
@@ -69,12 +70,6 @@ const Name = "personhood"
 
 // Escrow is the module account holding operator stakes.
 const Escrow = "escrow/" + Name
-
-// Bank pools the module uses.
-const (
-	PoolUBI      = "pool/ubi"
-	PoolTreasury = "pool/treasury"
-)
 
 // Gas charged per message (proof verification dominates claims).
 const (
@@ -348,7 +343,7 @@ func (m *Module) openEpoch(kv store.KV, p Params, e uint64, start int64) error {
 		return err
 	}
 	members := size - store.GetU64(kv, keyRevoked)
-	pool := m.bank.ModuleBalance(kv, PoolUBI)
+	pool := m.bank.ModuleBalance(kv, bank.PoolUBI)
 	budget := mulDiv(pool, p.PoolShareBps, 10_000)
 	grant := budget / max(members, 1)
 	if grant > p.MaxGrant {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"emergence/app"
+	"emergence/bank"
 	"emergence/store"
 	"emergence/tx"
 )
@@ -100,7 +101,7 @@ func (m *Module) Query(r store.Reader, path string, params url.Values) (any, err
 		if err != nil {
 			return nil, err
 		}
-		info := PoolInfo{Pool: m.bank.ModuleBalance(r, PoolUBI), Height: h, CurrentEpoch: cur, EpochBlocks: p.EpochBlocks, Enrolled: size}
+		info := PoolInfo{Pool: m.bank.ModuleBalance(r, bank.PoolUBI), Height: h, CurrentEpoch: cur, EpochBlocks: p.EpochBlocks, Enrolled: size}
 		if ep, ok, err := m.EpochRecord(r, cur); err != nil {
 			return nil, err
 		} else if ok {

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"emergence/app"
+	"emergence/bank"
 	"emergence/fixed"
 	"emergence/store"
 	"emergence/subnet/yuma"
@@ -86,7 +87,7 @@ func (m *Module) allSubnets(r store.Reader) ([]*Subnet, error) {
 // total stake. Dust and everything accrued while no subnet has stake stays
 // in the pool.
 func (m *Module) accrue(ctx *app.Context, subnets []*Subnet) error {
-	pool := m.bank.ModuleBalance(ctx.KV, PoolSubnets)
+	pool := m.bank.ModuleBalance(ctx.KV, bank.PoolSubnets)
 	if pool == 0 {
 		return nil
 	}
@@ -113,7 +114,7 @@ func (m *Module) accrue(ctx *app.Context, subnets []*Subnet) error {
 	if moved == 0 {
 		return nil
 	}
-	return m.bank.MoveModule(ctx.KV, PoolSubnets, Escrow, moved)
+	return m.bank.MoveModule(ctx.KV, bank.PoolSubnets, Escrow, moved)
 }
 
 // shareOf returns floor(amount · part / total) for a 128-bit total ≥ part.
@@ -144,7 +145,7 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 		return nil
 	}
 	if fee > 0 {
-		if err := m.bank.MoveModule(ctx.KV, Escrow, PoolFees, fee); err != nil {
+		if err := m.bank.MoveModule(ctx.KV, Escrow, bank.PoolFees, fee); err != nil {
 			return err
 		}
 	}
@@ -406,7 +407,7 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 	}
 	if got := fixed.U128From64(m.bank.ModuleBalance(r, Escrow)); got.Cmp(want) != 0 {
-		return fmt.Errorf("escrow/subnet holds %s, state accounts for %s", got, want)
+		return fmt.Errorf("%s holds %s, state accounts for %s", Escrow, got, want)
 	}
 	return nil
 }

@@ -28,13 +28,6 @@ type Bank interface {
 	RegisterAccount(ctx *app.Context, name string) error
 }
 
-// PoolSubnets is the bank pool that emission for subnets accrues in.
-const PoolSubnets = "pool/subnets"
-
-// PoolFees is the bank pool that transaction fees, and the subnets' epoch
-// fees, go to (the bank pays it to the chain's validators).
-const PoolFees = "pool/fees"
-
 // Gas of the module's messages.
 const (
 	GasCreate      = 50_000
