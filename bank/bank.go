@@ -41,8 +41,9 @@ var (
 	keyParams     = []byte("bank/params")
 )
 
-// Bank is the token module. It is stateless: all state is in the store.
-type Bank struct{}
+// Bank is the token module. All its state is in the store; the struct
+// holds only its query routes.
+type Bank struct{ queries *app.Router }
 
 var (
 	_ app.Module       = (*Bank)(nil)
@@ -50,7 +51,11 @@ var (
 )
 
 // New returns the bank module.
-func New() *Bank { return &Bank{} }
+func New() *Bank {
+	b := &Bank{}
+	b.queries = b.routes()
+	return b
+}
 
 // Name implements app.Module.
 func (b *Bank) Name() string { return Name }
@@ -294,20 +299,24 @@ func (b *Bank) handleMultiSend(ctx *app.Context, raw json.RawMessage) error {
 //	balance/<address>   {address, balance, nonce}
 //	supply              {supply, modules: {name: balance}}
 //	params              emission parameters
-func (b *Bank) Query(r store.Reader, path string, _ url.Values) (any, error) {
-	switch {
-	case strings.HasPrefix(path, "balance/"):
-		addr, err := tx.ParseAddress(strings.TrimPrefix(path, "balance/"))
-		if err != nil {
-			return nil, app.CodeBadQuery.Errorf("%v", err)
-		}
-		return Account{Address: addr, Balance: b.Balance(r, addr), Nonce: app.Nonce(r, addr)}, nil
-	case path == "supply":
-		return SupplyInfo{Supply: b.Supply(r), Modules: b.moduleBalances(r)}, nil
-	case path == "params":
-		return b.params(r)
-	}
-	return nil, app.CodeBadQuery.Errorf("unknown bank query %q (want balance/ADDR, supply or params)", path)
+func (b *Bank) Query(r store.Reader, path string, q url.Values) (any, error) {
+	return b.queries.Query(r, path, q)
+}
+
+func (b *Bank) routes() *app.Router {
+	return app.NewRouter(Name,
+		app.Route{Pattern: "balance/{address}", Handle: func(r store.Reader, args []string, _ url.Values) (any, error) {
+			addr, err := tx.ParseAddress(args[0])
+			if err != nil {
+				return nil, app.CodeBadQuery.Errorf("%v", err)
+			}
+			return Account{Address: addr, Balance: b.Balance(r, addr), Nonce: app.Nonce(r, addr)}, nil
+		}},
+		app.Route{Pattern: "supply", Handle: func(r store.Reader, _ []string, _ url.Values) (any, error) {
+			return SupplyInfo{Supply: b.Supply(r), Modules: b.moduleBalances(r)}, nil
+		}},
+		app.Route{Pattern: "params", Handle: func(r store.Reader, _ []string, _ url.Values) (any, error) { return b.params(r) }},
+	)
 }
 
 // Account is the answer to a balance query.

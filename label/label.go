@@ -110,14 +110,19 @@ const PersonhoodApp = "label"
 
 // Module is the label module.
 type Module struct {
-	bank  Bank
-	human Personhood
+	bank    Bank
+	human   Personhood
+	queries *app.Router
 }
 
 var _ app.Module = (*Module)(nil)
 
 // New returns the label module using b for escrow and payments.
-func New(b Bank) *Module { return &Module{bank: b} }
+func New(b Bank) *Module {
+	m := &Module{bank: b}
+	m.queries = m.routes()
+	return m
+}
 
 // WithPersonhood enables jobs that require one human per labeler.
 func (m *Module) WithPersonhood(p Personhood) *Module { m.human = p; return m }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"emergence/app"
 	"emergence/store"
@@ -37,75 +36,87 @@ const (
 // Absent jobs, results, labelers and assignments are app.CodeNotFound
 // errors (HTTP 404).
 func (m *Module) Query(r store.Reader, path string, q url.Values) (any, error) {
-	parts := strings.Split(path, "/")
-	switch {
-	case len(parts) == 2 && parts[0] == "job":
-		id, err := parseID(parts[1])
-		if err != nil {
-			return nil, err
-		}
+	return m.queries.Query(r, path, q)
+}
+
+func (m *Module) routes() *app.Router {
+	return app.NewRouter(Name,
+		app.Route{Pattern: "job/{id}", Handle: queryJob},
+		app.Route{Pattern: "jobs", Handle: func(r store.Reader, _ []string, q url.Values) (any, error) { return listJobs(r, q) }},
+		app.Route{Pattern: "results/{id}", Handle: queryResults},
+		app.Route{Pattern: "labeler/{address}", Handle: queryLabeler},
+		app.Route{Pattern: "assignment/{id}/{address}", Handle: queryAssignment},
+		app.Route{Pattern: "params", Handle: func(r store.Reader, _ []string, _ url.Values) (any, error) { return m.params(r) }},
+	)
+}
+
+func queryJob(r store.Reader, args []string, _ url.Values) (any, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return nil, err
+	}
+	j, err := getJob(r, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if j.Gold, err = getGold(r, id); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func queryResults(r store.Reader, args []string, _ url.Values) (any, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return nil, err
+	}
+	var res Results
+	ok, err := store.GetJSON(r, store.Key(prefixResult, store.BE64(id)), &res)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		j, err := getJob(r, id)
 		if err != nil {
 			return nil, notFound(err)
 		}
-		if j.Gold, err = getGold(r, id); err != nil {
-			return nil, err
-		}
-		return j, nil
-	case len(parts) == 1 && parts[0] == "jobs":
-		return listJobs(r, q)
-	case len(parts) == 2 && parts[0] == "results":
-		id, err := parseID(parts[1])
-		if err != nil {
-			return nil, err
-		}
-		var res Results
-		ok, err := store.GetJSON(r, store.Key(prefixResult, store.BE64(id)), &res)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			j, err := getJob(r, id)
-			if err != nil {
-				return nil, notFound(err)
-			}
-			return nil, app.CodeNotFound.Errorf("job %d is %s, not settled", id, j.Status)
-		}
-		return res, nil
-	case len(parts) == 2 && parts[0] == "labeler":
-		a, err := tx.ParseAddress(parts[1])
-		if err != nil {
-			return nil, app.CodeBadQuery.Errorf("%v", err)
-		}
-		l, ok, err := getLabeler(r, a)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, app.CodeNotFound.Errorf("labeler %s has no stake or history", a)
-		}
-		return l.Labeler, nil
-	case len(parts) == 3 && parts[0] == "assignment":
-		id, err := parseID(parts[1])
-		if err != nil {
-			return nil, err
-		}
-		a, err := tx.ParseAddress(parts[2])
-		if err != nil {
-			return nil, app.CodeBadQuery.Errorf("%v", err)
-		}
-		as, ok, err := getAssignment(r, id, a)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, app.CodeNotFound.Errorf("%s has no assignment in job %d", a, id)
-		}
-		return as, nil
-	case len(parts) == 1 && parts[0] == "params":
-		return m.params(r)
+		return nil, app.CodeNotFound.Errorf("job %d is %s, not settled", id, j.Status)
 	}
-	return nil, app.CodeBadQuery.Errorf("unknown label query %q (want job/ID, jobs, results/ID, labeler/ADDR, assignment/ID/ADDR or params)", path)
+	return res, nil
+}
+
+func queryLabeler(r store.Reader, args []string, _ url.Values) (any, error) {
+	a, err := tx.ParseAddress(args[0])
+	if err != nil {
+		return nil, app.CodeBadQuery.Errorf("%v", err)
+	}
+	l, ok, err := getLabeler(r, a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, app.CodeNotFound.Errorf("labeler %s has no stake or history", a)
+	}
+	return l.Labeler, nil
+}
+
+func queryAssignment(r store.Reader, args []string, _ url.Values) (any, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return nil, err
+	}
+	a, err := tx.ParseAddress(args[1])
+	if err != nil {
+		return nil, app.CodeBadQuery.Errorf("%v", err)
+	}
+	as, ok, err := getAssignment(r, id, a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, app.CodeNotFound.Errorf("%s has no assignment in job %d", a, id)
+	}
+	return as, nil
 }
 
 // notFound turns the module's "job not found" into the app's not-found

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"net/url"
+	"strings"
+
+	"emergence/store"
+)
+
+// QueryFunc answers one query route on committed state. args are the
+// path segments that matched the route's {placeholders}, in order.
+type QueryFunc func(r store.Reader, args []string, params url.Values) (any, error)
+
+// Route is one query path pattern and its handler. A pattern is segments
+// separated by '/': literal segments match themselves, a segment in braces
+// ("{id}") matches any one segment, and a path matches only a pattern of as
+// many segments.
+type Route struct {
+	Pattern string
+	Handle  QueryFunc
+}
+
+// Router answers a module's queries by path pattern: Module.Query is
+// router.Query. The first route whose pattern matches answers; a path no
+// route matches is a CodeBadQuery error listing the patterns.
+type Router struct {
+	module string
+	routes []route
+	want   string
+}
+
+type route struct {
+	segs   []string
+	handle QueryFunc
+}
+
+// NewRouter returns the router of module's query routes, tried in order.
+func NewRouter(module string, routes ...Route) *Router {
+	rt := &Router{module: module}
+	pats := make([]string, 0, len(routes))
+	for _, r := range routes {
+		rt.routes = append(rt.routes, route{segs: strings.Split(r.Pattern, "/"), handle: r.Handle})
+		pats = append(pats, r.Pattern)
+	}
+	rt.want = strings.Join(pats, ", ")
+	return rt
+}
+
+// Query implements Module.Query.
+func (rt *Router) Query(r store.Reader, path string, params url.Values) (any, error) {
+	parts := strings.Split(path, "/")
+	for _, ro := range rt.routes {
+		if args, ok := ro.match(parts); ok {
+			return ro.handle(r, args, params)
+		}
+	}
+	return nil, CodeBadQuery.Errorf("unknown %s query %q (want %s)", rt.module, path, rt.want)
+}
+
+func (ro route) match(parts []string) ([]string, bool) {
+	if len(parts) != len(ro.segs) {
+		return nil, false
+	}
+	var args []string
+	for i, s := range ro.segs {
+		if len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}' {
+			args = append(args, parts[i])
+		} else if s != parts[i] {
+			return nil, false
+		}
+	}
+	return args, true
+}

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"emergence/store"
+)
+
+func TestRouter(t *testing.T) {
+	got := func(name string) QueryFunc {
+		return func(_ store.Reader, args []string, _ url.Values) (any, error) {
+			return name + ":" + strings.Join(args, ","), nil
+		}
+	}
+	rt := NewRouter("m",
+		Route{"params", got("params")},
+		Route{"job/{id}", got("job")},
+		Route{"assignment/{id}/{addr}", got("assignment")},
+		Route{"{x}/fixed", got("fixed")},
+	)
+	for _, c := range [][2]string{
+		{"params", "params:"},
+		{"job/7", "job:7"},
+		{"job/", "job:"},
+		{"assignment/1/abc", "assignment:1,abc"},
+		{"job/fixed", "job:fixed"}, // first route wins
+		{"a/fixed", "fixed:a"},
+	} {
+		path, want := c[0], c[1]
+		v, err := rt.Query(nil, path, nil)
+		if err != nil || v != want {
+			t.Errorf("%q: %v, %v; want %q", path, v, err, want)
+		}
+	}
+	for _, path := range []string{"", "param", "params/x", "job", "job/1/2", "assignment/1", "b/other"} {
+		_, err := rt.Query(nil, path, nil)
+		if CodeOf(err) != CodeBadQuery || !strings.Contains(err.Error(), "want params, job/{id}") {
+			t.Errorf("%q: %v, want CodeBadQuery listing the routes", path, err)
+		}
+	}
+	if r := (route{segs: []string{"{a}", "{b}"}}); !slices.Equal(must(r.match([]string{"x", "y"})), []string{"x", "y"}) {
+		t.Error("placeholders are returned in order")
+	}
+}
+
+func must(args []string, ok bool) []string {
+	if !ok {
+		return nil
+	}
+	return args
+}
