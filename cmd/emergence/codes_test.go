@@ -57,3 +57,44 @@ func TestResultCodesAppendOnly(t *testing.T) {
 		t.Errorf("%d codes now, %d in %s: run with -update-codes to record new codes", got, want, path)
 	}
 }
+
+// TestReadmeAppCodes holds the README's table of the app's result codes to
+// the codes the app has, so the table cannot drift from the code.
+func TestReadmeAppCodes(t *testing.T) {
+	st, err := pebblestore.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := chain.New()
+	a, err := abciapp.New(st, c.AppOptions(nil), c.Modules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, c := range a.Codes() {
+		if c.Space == "app" {
+			want = append(want, fmt.Sprintf("| %d | %s |", c.Num, c.Desc))
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(raw), "### Result codes (codespace `app`)")
+	if !ok {
+		t.Fatal("README.md has no \"### Result codes (codespace `app`)\" section")
+	}
+	var got []string
+	for _, l := range strings.Split(table, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| code ") {
+			got = append(got, l)
+		} else if len(got) > 0 && l == "" {
+			break
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("README.md's app code table:\n%s\nthe app's codes:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
