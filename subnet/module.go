@@ -67,14 +67,19 @@ func EpochWork(h *Hyperparams, n uint16) uint64 {
 
 // Module is the subnet module.
 type Module struct {
-	bank  Bank
-	epoch yuma.Epoch
+	bank    Bank
+	epoch   yuma.Epoch
+	queries *app.Router
 }
 
 var _ app.Module = (*Module)(nil)
 
 // New returns the subnet module using b for escrow and payments.
-func New(b Bank) *Module { return &Module{bank: b} }
+func New(b Bank) *Module {
+	m := &Module{bank: b}
+	m.queries = m.routes()
+	return m
+}
 
 // Name implements app.Module.
 func (m *Module) Name() string { return Name }

@@ -3,7 +3,6 @@ package subnet
 import (
 	"net/url"
 	"strconv"
-	"strings"
 
 	"emergence/app"
 	"emergence/store"
@@ -49,140 +48,152 @@ type StakeInfo struct {
 //	neuron/<netuid>/<uid>         one uid with weights, bonds and its stakers
 //	hotkey/<netuid>/<address>     the uid of a hotkey
 //	epochs/<netuid>               the last epochs, newest first (?limit=N, default 10)
+//
+// A path with more or fewer segments than its pattern is CodeBadQuery.
 func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
-	parts := strings.Split(path, "/")
-	height := func(s *Subnet) int64 { return s.LastEpoch + int64(s.Hyper.Tempo) }
-	info := func(s *Subnet) SubnetInfo {
-		// The price decays with height: report it at the last height the
-		// module's end-of-block work saw.
-		h := max(int64(store.GetU64(r, keyHeight)), s.BurnBlock)
-		return SubnetInfo{Subnet: *s, Price: s.Price(h), NextEpoch: height(s)}
+	return m.queries.Query(r, path, params)
+}
+
+func (m *Module) routes() *app.Router {
+	return app.NewRouter(Name,
+		app.Route{Pattern: "subnets", Handle: m.querySubnets},
+		app.Route{Pattern: "subnet/{netuid}", Handle: querySubnet},
+		app.Route{Pattern: "metagraph/{netuid}", Handle: queryMetagraph},
+		app.Route{Pattern: "neuron/{netuid}/{uid}", Handle: queryNeuron},
+		app.Route{Pattern: "hotkey/{netuid}/{address}", Handle: queryHotkey},
+		app.Route{Pattern: "epochs/{netuid}", Handle: queryEpochs},
+	)
+}
+
+// info is a subnet with its price at the last height the module's
+// end-of-block work saw (the price decays with height).
+func info(r store.Reader, s *Subnet) SubnetInfo {
+	h := max(int64(store.GetU64(r, keyHeight)), s.BurnBlock)
+	return SubnetInfo{Subnet: *s, Price: s.Price(h), NextEpoch: s.LastEpoch + int64(s.Hyper.Tempo)}
+}
+
+func parseNet(s string) (uint16, error) {
+	v, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		return 0, app.CodeBadQuery.Errorf("netuid %q: %v", s, err)
 	}
-	net := func(i int) (uint16, error) {
-		if len(parts) <= i {
-			return 0, app.CodeBadQuery.Errorf("missing netuid in %q", path)
-		}
-		v, err := strconv.ParseUint(parts[i], 10, 16)
-		if err != nil {
-			return 0, app.CodeBadQuery.Errorf("netuid %q: %v", parts[i], err)
-		}
-		return uint16(v), nil
+	return uint16(v), nil
+}
+
+// querySubnetArg loads the subnet named by args[0]: CodeBadQuery for a bad
+// netuid, CodeNotFound for an absent subnet.
+func querySubnetArg(r store.Reader, args []string) (uint16, *Subnet, error) {
+	id, err := parseNet(args[0])
+	if err != nil {
+		return 0, nil, err
 	}
-	switch parts[0] {
-	case "subnets":
-		all, err := m.allSubnets(r)
+	s, err := loadSubnet(r, id)
+	if err != nil {
+		return 0, nil, notFound(err)
+	}
+	return id, s, nil
+}
+
+func (m *Module) querySubnets(r store.Reader, _ []string, _ url.Values) (any, error) {
+	all, err := m.allSubnets(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SubnetInfo, 0, len(all))
+	for _, s := range all {
+		out = append(out, info(r, s))
+	}
+	return out, nil
+}
+
+func querySubnet(r store.Reader, args []string, _ url.Values) (any, error) {
+	_, s, err := querySubnetArg(r, args)
+	if err != nil {
+		return nil, err
+	}
+	return info(r, s), nil
+}
+
+func queryMetagraph(r store.Reader, args []string, params url.Values) (any, error) {
+	id, s, err := querySubnetArg(r, args)
+	if err != nil {
+		return nil, err
+	}
+	withRows := params.Get("weights") == "1"
+	mg := Metagraph{NetUID: id, Epochs: s.Epochs, Neurons: make([]NeuronInfo, 0, s.N)}
+	for uid := uint16(0); uid < s.N; uid++ {
+		ni, err := neuronInfo(r, id, uid, withRows)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]SubnetInfo, 0, len(all))
-		for _, s := range all {
-			out = append(out, info(s))
+		mg.Neurons = append(mg.Neurons, ni)
+	}
+	return mg, nil
+}
+
+func queryNeuron(r store.Reader, args []string, _ url.Values) (any, error) {
+	id, s, err := querySubnetArg(r, args)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := strconv.ParseUint(args[1], 10, 16)
+	if err != nil || uid >= uint64(s.N) {
+		return nil, app.CodeNotFound.Errorf("no uid %s on subnet %d", args[1], id)
+	}
+	ni, err := neuronInfo(r, id, uint16(uid), true)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		NeuronInfo
+		Stakers []StakeInfo `json:"stakers"`
+	}{ni, stakersOf(r, id, ni.Hotkey)}, nil
+}
+
+func queryHotkey(r store.Reader, args []string, _ url.Values) (any, error) {
+	id, err := parseNet(args[0])
+	if err != nil {
+		return nil, err
+	}
+	a, err := tx.ParseAddress(args[1])
+	if err != nil {
+		return nil, app.CodeBadQuery.Errorf("%v", err)
+	}
+	uid, ok := uidOf(r, id, a)
+	if !ok {
+		return nil, app.CodeNotFound.Errorf("%s is not registered on subnet %d", a, id)
+	}
+	return struct {
+		UID uint16 `json:"uid"`
+	}{uid}, nil
+}
+
+func queryEpochs(r store.Reader, args []string, params url.Values) (any, error) {
+	id, s, err := querySubnetArg(r, args)
+	if err != nil {
+		return nil, err
+	}
+	limit := 10
+	if v := params.Get("limit"); v != "" {
+		l, err := strconv.Atoi(v)
+		if err != nil || l <= 0 {
+			return nil, app.CodeBadQuery.Errorf("limit %q: want a positive integer", v)
 		}
-		return out, nil
-	case "subnet":
-		id, err := net(1)
+		limit = min(l, EpochHistory)
+	}
+	out := []EpochRecord{}
+	for e := s.Epochs; e > 0 && len(out) < limit; e-- {
+		var rec EpochRecord
+		ok, err := store.GetJSON(r, epochKey(id, e-1), &rec)
 		if err != nil {
 			return nil, err
 		}
-		s, err := loadSubnet(r, id)
-		if err != nil {
-			return nil, notFound(err)
-		}
-		return info(s), nil
-	case "metagraph":
-		id, err := net(1)
-		if err != nil {
-			return nil, err
-		}
-		s, err := loadSubnet(r, id)
-		if err != nil {
-			return nil, notFound(err)
-		}
-		withRows := params.Get("weights") == "1"
-		mg := Metagraph{NetUID: id, Epochs: s.Epochs, Neurons: make([]NeuronInfo, 0, s.N)}
-		for uid := uint16(0); uid < s.N; uid++ {
-			ni, err := neuronInfo(r, id, uid, withRows)
-			if err != nil {
-				return nil, err
-			}
-			mg.Neurons = append(mg.Neurons, ni)
-		}
-		return mg, nil
-	case "neuron":
-		id, err := net(1)
-		if err != nil {
-			return nil, err
-		}
-		s, err := loadSubnet(r, id)
-		if err != nil {
-			return nil, notFound(err)
-		}
-		if len(parts) < 3 {
-			return nil, app.CodeBadQuery.Errorf("want neuron/<netuid>/<uid>")
-		}
-		uid, err := strconv.ParseUint(parts[2], 10, 16)
-		if err != nil || uid >= uint64(s.N) {
-			return nil, app.CodeNotFound.Errorf("no uid %s on subnet %d", parts[2], id)
-		}
-		ni, err := neuronInfo(r, id, uint16(uid), true)
-		if err != nil {
-			return nil, err
-		}
-		return struct {
-			NeuronInfo
-			Stakers []StakeInfo `json:"stakers"`
-		}{ni, stakersOf(r, id, ni.Hotkey)}, nil
-	case "hotkey":
-		id, err := net(1)
-		if err != nil {
-			return nil, err
-		}
-		if len(parts) < 3 {
-			return nil, app.CodeBadQuery.Errorf("want hotkey/<netuid>/<address>")
-		}
-		a, err := tx.ParseAddress(parts[2])
-		if err != nil {
-			return nil, app.CodeBadQuery.Errorf("%v", err)
-		}
-		uid, ok := uidOf(r, id, a)
 		if !ok {
-			return nil, app.CodeNotFound.Errorf("%s is not registered on subnet %d", a, id)
+			break
 		}
-		return struct {
-			UID uint16 `json:"uid"`
-		}{uid}, nil
-	case "epochs":
-		id, err := net(1)
-		if err != nil {
-			return nil, err
-		}
-		s, err := loadSubnet(r, id)
-		if err != nil {
-			return nil, notFound(err)
-		}
-		limit := 10
-		if v := params.Get("limit"); v != "" {
-			l, err := strconv.Atoi(v)
-			if err != nil || l <= 0 {
-				return nil, app.CodeBadQuery.Errorf("limit %q: want a positive integer", v)
-			}
-			limit = min(l, EpochHistory)
-		}
-		out := []EpochRecord{}
-		for e := s.Epochs; e > 0 && len(out) < limit; e-- {
-			var rec EpochRecord
-			ok, err := store.GetJSON(r, epochKey(id, e-1), &rec)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				break
-			}
-			out = append(out, rec)
-		}
-		return out, nil
+		out = append(out, rec)
 	}
-	return nil, app.CodeBadQuery.Errorf("unknown subnet query %q (want subnets, subnet/N, metagraph/N, neuron/N/UID, hotkey/N/ADDR or epochs/N)", path)
+	return out, nil
 }
 
 func notFound(err error) error {

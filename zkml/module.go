@@ -55,12 +55,24 @@ type Module struct {
 	// their bytes. Decoding (subgroup checks, the e(α, β) pairing) is about
 	// a third of a verification. The cache changes no result: a miss
 	// decodes the stored bytes again.
-	mu   sync.Mutex
-	keys map[string]*verifier.Key
+	mu      sync.Mutex
+	keys    map[string]*verifier.Key
+	queries *app.Router
 }
 
 // New returns the module.
-func New() *Module { return &Module{keys: make(map[string]*verifier.Key)} }
+func New() *Module {
+	return &Module{keys: make(map[string]*verifier.Key), queries: app.NewRouter(Name,
+		app.Route{Pattern: "circuits", Handle: queryCircuits},
+		app.Route{Pattern: "circuit/{id}", Handle: queryCircuit},
+		app.Route{Pattern: "attestation/{id}", Handle: queryAttestation},
+		app.Route{Pattern: "inference/{id}", Handle: queryInference},
+		app.Route{Pattern: "model/{commitment}", Handle: queryModel},
+		app.Route{Pattern: "binding/{id}/{commitment}", Handle: queryBinding},
+		app.Route{Pattern: "exam/{id}", Handle: queryExam},
+		app.Route{Pattern: "leaderboard/{id}", Handle: queryLeaderboard},
+	)}
+}
 
 // decodedKey returns a registered circuit's decoded verifying key.
 func (m *Module) decodedKey(c *Circuit) (*verifier.Key, error) { return m.decoded(c.VK, c.VKHash) }
