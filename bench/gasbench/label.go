@@ -192,11 +192,13 @@ func settleTx(c *apptest.Chain, kind string) [][]byte {
 
 func labelCases(div int) []Case {
 	n := func(x int) int { return max(1, x/div) }
-	// The largest jobs a requester may create: 100,000 items (the item
-	// counts record), 1,000-item batches, 64 classes where settlement
-	// allows it.
-	wide := job{items: n(100_000), perItem: 1, batch: n(1_000), classes: 2, labelers: 100}
-	crowd := job{items: n(100_000), perItem: 1, batch: n(1_000), classes: 2, labelers: n(2_000)}
+	// The largest jobs a requester may create: 60,000 items (settlement
+	// must afford 20 Dawid–Skene iterations of the job within the tx gas
+	// cap; 100,000 no longer fits since settle_gas covers the results'
+	// overturned gold and the job record), 1,000-item batches, 64 classes
+	// where settlement allows it.
+	wide := job{items: n(60_000), perItem: 1, batch: n(1_000), classes: 2, labelers: 60}
+	crowd := job{items: n(60_000), perItem: 1, batch: n(1_000), classes: 2, labelers: n(2_000)}
 	lastRequests := wide
 	lastRequests.last = 40
 	var cases []Case
@@ -216,9 +218,9 @@ func labelCases(div int) []Case {
 		stage stage
 		shape string
 	}{
-		{"label/request", assigned, fmt.Sprintf("the last 40 of 100 labelers filling a %d-item job, %d items each (the last scan nearly every item)", wide.items, wide.batch)},
-		{"label/commit", committed, fmt.Sprintf("100 commitments to %d-item assignments", wide.batch)},
-		{"label/reveal", revealed, fmt.Sprintf("100 reveals of %d answers", wide.batch)},
+		{"label/request", assigned, fmt.Sprintf("the last 40 of %d labelers filling a %d-item job, %d items each (the last scan nearly every item)", wide.labelers, wide.items, wide.batch)},
+		{"label/commit", committed, fmt.Sprintf("%d commitments to %d-item assignments", wide.labelers, wide.batch)},
+		{"label/reveal", revealed, fmt.Sprintf("%d reveals of %d answers", wide.labelers, wide.batch)},
 		{"label/reveal-gold", goldRevealed, fmt.Sprintf("%d gold answers of a %d-item job", len(wide.gold()), wide.items)},
 	}
 	for _, st := range stages {

@@ -21,6 +21,7 @@ type gasReport struct {
 
 func newBenchGasCmd(g *globals) *cobra.Command {
 	var kind string
+	var reportOnly bool
 	cmd := &cobra.Command{
 		Use:   "gas",
 		Short: "Run every message kind at its worst case and print nanoseconds per gas unit",
@@ -28,7 +29,8 @@ func newBenchGasCmd(g *globals) *cobra.Command {
 block by block, in a temporary directory) and prints the CPU time FinalizeBlock and Commit took
 per unit of gas used (and the wall-clock figure, which on a shared machine also measures the
 other load). The target is at most 20 ns per gas unit for every kind, so a block at the
-genesis gas limit executes in at most one second. It exits with status 1 when a kind misses it.`,
+genesis gas limit executes in at most one second. It exits with status 1 when a kind misses it,
+unless --report-only (figures on a machine slower than the one the target is set for).`,
 		Example: "  emergence bench gas\n  emergence bench gas --kind label/settle --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,13 +53,14 @@ genesis gas limit executes in at most one second. It exits with status 1 when a 
 			if err := g.print(rep, func(w io.Writer) { printGasReport(w, rep) }); err != nil {
 				return err
 			}
-			if !rep.OK {
+			if !rep.OK && !reportOnly {
 				return fmt.Errorf("some message kinds cost more than %d ns per gas unit", gasbench.TargetNsPerGas)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "", "only this message kind or module (e.g. label/settle, bank)")
+	cmd.Flags().BoolVar(&reportOnly, "report-only", false, "print the figures and exit 0 even when a kind misses the target")
 	return cmd
 }
 

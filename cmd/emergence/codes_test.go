@@ -13,6 +13,22 @@ import (
 	"emergence/store/pebblestore"
 )
 
+// composedApp returns the app of the composed chain over a fresh store.
+func composedApp(t *testing.T) *abciapp.App {
+	t.Helper()
+	st, err := pebblestore.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := chain.New()
+	a, err := abciapp.New(st, c.AppOptions(nil), c.Modules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 var updateCodes = flag.Bool("update-codes", false, "rewrite testdata/result-codes.txt with the current result codes")
 
 // TestResultCodesAppendOnly holds every module's result codes to the table
@@ -20,16 +36,7 @@ var updateCodes = flag.Bool("update-codes", false, "rewrite testdata/result-code
 // codespace, never renumbered, reworded or removed (clients and scripts
 // match on them). Run with -update-codes after adding codes.
 func TestResultCodesAppendOnly(t *testing.T) {
-	st, err := pebblestore.Open(filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	c := chain.New()
-	a, err := abciapp.New(st, c.AppOptions(nil), c.Modules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := composedApp(t)
 	var cur []string
 	for _, c := range a.Codes() {
 		cur = append(cur, fmt.Sprintf("%s\t%d\t%s", c.Space, c.Num, c.Desc))
@@ -61,16 +68,7 @@ func TestResultCodesAppendOnly(t *testing.T) {
 // TestReadmeAppCodes holds the README's table of the app's result codes to
 // the codes the app has, so the table cannot drift from the code.
 func TestReadmeAppCodes(t *testing.T) {
-	st, err := pebblestore.Open(filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	c := chain.New()
-	a, err := abciapp.New(st, c.AppOptions(nil), c.Modules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := composedApp(t)
 	var want []string
 	for _, c := range a.Codes() {
 		if c.Space == "app" {
