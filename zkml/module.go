@@ -17,7 +17,7 @@ import (
 )
 
 // Gas costs, each an upper bound on the work it pays for at ≤ 20 ns per
-// gas unit (BenchmarkGasZKML runs the worst case: a key with the
+// gas unit (emergence bench gas, bench/gasbench, runs the worst case: a key with the
 // verifier's limit of four commitments, decoded on a cold cache). A
 // verification is charged GasDecodeKey (the key is decoded again whenever
 // the node's cache misses: subgroup checks and the e(α, β) pairing),
