@@ -14,7 +14,9 @@ type QueryFunc func(r store.Reader, args []string, params url.Values) (any, erro
 // Route is one query path pattern and its handler. A pattern is segments
 // separated by '/': literal segments match themselves, a segment in braces
 // ("{id}") matches any one segment, and a path matches only a pattern of as
-// many segments.
+// many segments. One segment of a pattern may be "{name...}": it matches one
+// or more segments, given to the handler joined by '/' (an application
+// name that contains slashes, say).
 type Route struct {
 	Pattern string
 	Handle  QueryFunc
@@ -58,16 +60,26 @@ func (rt *Router) Query(r store.Reader, path string, params url.Values) (any, er
 }
 
 func (ro route) match(parts []string) ([]string, bool) {
-	if len(parts) != len(ro.segs) {
+	extra := len(parts) - len(ro.segs) // segments a {name...} takes beyond one
+	if extra < 0 {
 		return nil, false
 	}
 	var args []string
-	for i, s := range ro.segs {
-		if len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}' {
+	i := 0
+	for _, s := range ro.segs {
+		switch {
+		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}") && extra >= 0:
+			args = append(args, strings.Join(parts[i:i+1+extra], "/"))
+			i += 1 + extra
+			extra = -1 // only one per pattern
+		case len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}':
 			args = append(args, parts[i])
-		} else if s != parts[i] {
+			i++
+		case s == parts[i]:
+			i++
+		default:
 			return nil, false
 		}
 	}
-	return args, true
+	return args, extra <= 0 && i == len(parts)
 }

@@ -20,6 +20,7 @@ func TestRouter(t *testing.T) {
 		Route{"job/{id}", got("job")},
 		Route{"assignment/{id}/{addr}", got("assignment")},
 		Route{"{x}/fixed", got("fixed")},
+		Route{"human/{app...}/{addr}", got("human")},
 	)
 	for _, c := range [][2]string{
 		{"params", "params:"},
@@ -28,6 +29,9 @@ func TestRouter(t *testing.T) {
 		{"assignment/1/abc", "assignment:1,abc"},
 		{"job/fixed", "job:fixed"}, // first route wins
 		{"a/fixed", "fixed:a"},
+		{"human/label/a1", "human:label,a1"},
+		{"human/x/y/z/a1", "human:x/y/z,a1"},
+		{"human//a1", "human:,a1"},
 	} {
 		path, want := c[0], c[1]
 		v, err := rt.Query(nil, path, nil)
@@ -35,7 +39,7 @@ func TestRouter(t *testing.T) {
 			t.Errorf("%q: %v, %v; want %q", path, v, err, want)
 		}
 	}
-	for _, path := range []string{"", "param", "params/x", "job", "job/1/2", "assignment/1", "b/other"} {
+	for _, path := range []string{"", "param", "params/x", "job", "job/1/2", "assignment/1", "b/other", "human/a1", "human"} {
 		_, err := rt.Query(nil, path, nil)
 		if CodeOf(err) != CodeBadQuery || !strings.Contains(err.Error(), "want params, job/{id}") {
 			t.Errorf("%q: %v, want CodeBadQuery listing the routes", path, err)

@@ -183,7 +183,8 @@ type Epoch struct {
 
 // Module is the personhood module.
 type Module struct {
-	bank Bank
+	bank    Bank
+	queries *app.Router
 
 	mu     sync.Mutex // guards the verifier cache (CheckTx and queries may run concurrently)
 	vkHex  string
@@ -193,7 +194,11 @@ type Module struct {
 var _ app.Module = (*Module)(nil)
 
 // New returns the module.
-func New(b Bank) *Module { return &Module{bank: b} }
+func New(b Bank) *Module {
+	m := &Module{bank: b}
+	m.queries = m.routes()
+	return m
+}
 
 // Name implements app.Module.
 func (m *Module) Name() string { return Name }
