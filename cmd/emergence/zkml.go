@@ -1,11 +1,11 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -45,46 +45,19 @@ Only its commitment (printed by train) and proofs are public.`,
 // zkmlQuiet silences gnark's logger, which writes to the process stdout.
 func zkmlQuiet() { logger.Disable() }
 
-// zkmlDatasetsDir is where the named data sets are looked up.
-func zkmlDatasetsDir(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if d := os.Getenv("EMERGENCE_DATASETS"); d != "" {
-		return d
-	}
-	return "testdata"
-}
-
-// zkmlLoadData loads a named data set or a CSV file and returns train and
-// test parts. digits and CSV files are split 80/20 with a fixed seed;
-// fashion-mnist uses its own train and test files.
-func zkmlLoadData(name, dir string, maxValue int64) (train, test *model.Dataset, err error) {
-	switch name {
-	case "digits":
-		d, err := dataset.Digits()
-		if err != nil {
-			return nil, nil, err
-		}
-		train, test = d.Split(0.8, 1)
+// zkmlLoadData loads the data set --data names, with the hint that fits
+// when it cannot.
+func zkmlLoadData(name, datasets string, maxValue int64) (train, test *model.Dataset, err error) {
+	train, test, err = dataset.Load(name, dataset.Dir(datasets), maxValue)
+	switch {
+	case err == nil:
 		return train, test, nil
-	case "fashion-mnist":
-		fm := filepath.Join(dir, "fashion-mnist")
-		train, err = model.ReadIDXFiles(filepath.Join(fm, "train-images-idx3-ubyte.gz"), filepath.Join(fm, "train-labels-idx1-ubyte.gz"))
-		if err == nil {
-			test, err = model.ReadIDXFiles(filepath.Join(fm, "t10k-images-idx3-ubyte.gz"), filepath.Join(fm, "t10k-labels-idx1-ubyte.gz"))
-		}
-		if err != nil {
-			return nil, nil, errorf("pass --datasets DIR (or set EMERGENCE_DATASETS) to a directory holding fashion-mnist/*.gz", "load fashion-mnist: %w", err)
-		}
-		return train, test, nil
+	case name == "digits":
+		return nil, nil, err
+	case name == "fashion-mnist":
+		return nil, nil, errorf("pass --datasets DIR (or set EMERGENCE_DATASETS) to a directory holding fashion-mnist/*.gz", "%w", err)
 	default:
-		d, err := model.ReadCSVFile(name, maxValue)
-		if err != nil {
-			return nil, nil, errorf("--data takes digits, fashion-mnist or a CSV file of integer features with the class last", "%w", err)
-		}
-		train, test = d.Split(0.8, 1)
-		return train, test, nil
+		return nil, nil, errorf("--data takes digits, fashion-mnist or a CSV file of integer features with the class last", "%w", err)
 	}
 }
 
@@ -143,7 +116,7 @@ func runZKMLTrain(g *globals, f zkmlTrainFlags) error {
 	if err != nil {
 		return errorf("use --arch like 64-32-10", "%w", err)
 	}
-	train, test, err := zkmlLoadData(f.data, zkmlDatasetsDir(f.datasets), f.maxValue)
+	train, test, err := zkmlLoadData(f.data, f.datasets, f.maxValue)
 	if err != nil {
 		return err
 	}
@@ -156,46 +129,37 @@ func runZKMLTrain(g *globals, f zkmlTrainFlags) error {
 	cfg.Progress = func(ep int, loss float64) {
 		fmt.Fprintf(g.stderr, "epoch %d/%d  loss %.4f  (%s)\n", ep, f.epochs, loss, time.Since(start).Round(time.Millisecond))
 	}
-	fm, err := model.Train(train, sizes, cfg)
-	if err != nil {
-		return errorf("the first size of --arch must equal the number of features and the last the number of classes", "%w", err)
-	}
 	salt, err := model.NewSalt()
 	if err != nil {
 		return err
 	}
-	qm, err := model.Quantize(fm, model.QuantConfig{WeightBits: f.weightBits, ActBits: f.actBits}, salt)
-	if err != nil {
-		return errorf("try other --weight-bits or --act-bits", "quantize: %w", err)
-	}
-	floatAcc := fm.Accuracy(test)
-	correct, err := qm.Correct(test)
-	if err != nil {
+	recipe := model.Recipe{Data: f.data, Arch: f.arch, Sizes: sizes, Train: cfg,
+		Quant: model.QuantConfig{WeightBits: f.weightBits, ActBits: f.actBits}}
+	tr, err := model.TrainQuantized(train, test, recipe, salt)
+	var se *model.StepError
+	switch {
+	case errors.As(err, &se) && se.Step == model.StepTrain:
+		return errorf("the first size of --arch must equal the number of features and the last the number of classes", "%w", se.Err)
+	case errors.As(err, &se) && se.Step == model.StepQuantize:
+		return errorf("try other --weight-bits or --act-bits", "quantize: %w", se.Err)
+	case err != nil:
 		return err
 	}
-	quantAcc := float64(correct) / float64(test.Len())
-	qm.Training = &model.TrainingInfo{Data: f.data, Arch: f.arch, Seed: f.seed, Epochs: f.epochs,
-		TrainSamples: train.Len(), TestSamples: test.Len(), FloatAccuracy: floatAcc, QuantAccuracy: quantAcc}
+	qm, floatAcc, quantAcc, correct := tr.Model, tr.FloatAccuracy, tr.QuantAccuracy, tr.Correct
 	if err := model.SaveModel(f.out, qm); err != nil {
 		return err
 	}
 	out := map[string]any{"model": f.out, "kind": qm.Kind, "arch": f.arch, "floatAccuracy": floatAcc,
 		"quantizedAccuracy": quantAcc, "testSamples": test.Len(), "commitment": qm.Commitment}
 	if f.examOut != "" {
-		n := test.Len()
-		if f.examSize > 0 && f.examSize < n {
-			n = f.examSize
-		}
-		e, err := model.NewExam(f.data+"-test", test.Subset(0, n))
+		e, score, err := tr.Exam(f.data+"-test", test, f.examSize)
 		if err != nil {
 			return err
 		}
-		e.InputBits = qm.InputBits
 		if err := model.SaveExam(f.examOut, e); err != nil {
 			return err
 		}
-		score, _ := e.Score(qm)
-		out["exam"], out["examDigest"], out["examN"], out["examScore"] = f.examOut, model.HexElement(e.Digest()), n, score
+		out["exam"], out["examDigest"], out["examN"], out["examScore"] = f.examOut, model.HexElement(e.Digest()), e.N(), score
 	}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s trained on %d samples, tested on %d\n", qm.Kind, f.arch, train.Len(), test.Len())
@@ -220,7 +184,7 @@ func newZKMLExamCmd(g *globals) *cobra.Command {
 		Example: `  emergence zkml exam --data fashion-mnist --datasets ../shared/datasets --split test --out fm-exam.json
   emergence zkml exam --data digits --limit 100 --input-bits 5 --out exam.json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			train, test, err := zkmlLoadData(data, zkmlDatasetsDir(datasets), 0)
+			train, test, err := zkmlLoadData(data, datasets, 0)
 			if err != nil {
 				return err
 			}
@@ -230,18 +194,14 @@ func newZKMLExamCmd(g *globals) *cobra.Command {
 			} else if split != "test" {
 				return errorf("use --split test or --split train", "unknown split %q", split)
 			}
-			if limit > 0 && limit < d.Len() {
-				d = d.Subset(0, limit)
-			}
-			e, err := model.NewExam(data+"-"+split, d)
+			e, err := model.NewExam(data+"-"+split, d.Head(limit))
 			if err != nil {
 				return err
 			}
 			if inputBits > 0 {
-				if inputBits < e.InputBits || inputBits > 8 {
+				if e.Widen(inputBits) != nil {
 					return errorf("--input-bits must cover the features and be at most 8", "bad --input-bits %d", inputBits)
 				}
-				e.InputBits = inputBits
 			}
 			if err := model.SaveExam(out, e); err != nil {
 				return err
@@ -262,8 +222,8 @@ func newZKMLExamCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// zkmlSpec builds a circuit spec from a model file (its shape only) and,
-// for exam circuits, an exam file.
+// zkmlSpec loads the model file (its shape only) and, for exam circuits,
+// the exam file a circuit spec is made of.
 func zkmlSpec(kind, modelPath, examPath string) (circuit.Spec, error) {
 	if modelPath == "" {
 		return circuit.Spec{}, errorf("pass --model FILE (only its shape is used)", "no model given")
@@ -272,22 +232,19 @@ func zkmlSpec(kind, modelPath, examPath string) (circuit.Spec, error) {
 	if err != nil {
 		return circuit.Spec{}, errorf("pass a model file written by 'emergence zkml train'", "%w", err)
 	}
-	spec := circuit.Spec{Kind: kind, Shape: m.Shape()}
-	switch kind {
-	case circuit.KindInference:
-	case circuit.KindExam:
-		if examPath == "" {
-			return circuit.Spec{}, errorf("pass --exam FILE (from 'zkml train --exam-out' or 'zkml exam')", "an exam circuit needs an exam")
-		}
-		e, err := model.LoadExam(examPath)
-		if err != nil {
+	var e *model.Exam
+	if kind == circuit.KindExam && examPath != "" {
+		if e, err = model.LoadExam(examPath); err != nil {
 			return circuit.Spec{}, errorf("pass an exam file written by 'emergence zkml exam'", "%w", err)
 		}
-		spec.Exam = e
-	default:
-		return circuit.Spec{}, errorf("use --circuit exam or --circuit inference", "unknown circuit %q", kind)
 	}
-	if _, err := spec.Circuit(); err != nil {
+	spec, err := circuit.NewSpec(kind, m.Shape(), e)
+	switch {
+	case errors.Is(err, circuit.ErrNoExam):
+		return circuit.Spec{}, errorf("pass --exam FILE (from 'zkml train --exam-out' or 'zkml exam')", "%w", err)
+	case errors.Is(err, circuit.ErrKind):
+		return circuit.Spec{}, errorf("use --circuit exam or --circuit inference", "%w", err)
+	case err != nil:
 		return circuit.Spec{}, errorf("the exam must have the model's features, classes and input width", "%w", err)
 	}
 	return spec, nil
@@ -461,8 +418,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 					fmt.Fprintf(w, " + %d for the link circuit, phase 3: %d", len(c.Phase2Link), len(c.Phase3))
 				}
 				fmt.Fprintln(w, ")")
-				all := append(append(append(append([]circuit.Contribution(nil), c.Phase1...), c.Phase2...), c.Phase2Link...), c.Phase3...)
-				for _, ct := range all {
+				for _, ct := range c.Contributions() {
 					fmt.Fprintf(w, "  %s  %s\n", ct.File, ct.SHA256)
 				}
 			})
@@ -477,11 +433,11 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			if err != nil {
 				return err
 			}
-			b, err := zkmlHex(beacon)
+			b, err := hex.DecodeString(strings.TrimPrefix(beacon, "0x"))
 			if err != nil || len(b) < 16 {
 				return errorf("pass --beacon as at least 32 hex digits of public randomness", "bad beacon %q", beacon)
 			}
-			if keys == "" && (c.Phase == 3 || (c.Phase == 2 && c.Kind != circuit.KindInference)) {
+			if keys == "" && c.ClosingWritesKeys() {
 				return errorf("pass --keys DIR to write the final keys", "closing phase %d writes keys", c.Phase)
 			}
 			info, err := c.Finalize(b, keys)
@@ -510,22 +466,6 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 	finalize.Flags().StringVar(&keys, "keys", "", "directory for the final keys (closing the last phase)")
 	cmd.AddCommand(init, contribute, verify, finalize)
 	return cmd
-}
-
-func zkmlHex(s string) ([]byte, error) {
-	s = strings.TrimPrefix(s, "0x")
-	if len(s)%2 == 1 {
-		return nil, errors.New("odd length")
-	}
-	out := make([]byte, len(s)/2)
-	for i := range out {
-		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = byte(v)
-	}
-	return out, nil
 }
 
 type zkmlProveFlags struct {

@@ -345,7 +345,7 @@ func truncateCommons(s *mpcsetup.SrsCommons, n uint64) *mpcsetup.SrsCommons {
 // phase 3, the binding key's proofs). It returns the number of
 // contributions checked.
 func (c *Ceremony) Verify() (int, error) {
-	all := append(append(append(append([]Contribution(nil), c.Phase1...), c.Phase2...), c.Phase2Link...), c.Phase3...)
+	all := c.Contributions()
 	for _, ct := range all {
 		b, err := os.ReadFile(filepath.Join(c.dir, ct.File))
 		if err != nil {
