@@ -274,15 +274,6 @@ type labelEvalFlags struct {
 	pred, truth, predFormat, truthFormat string
 }
 
-// labelEvalResult is what "label eval" prints.
-type labelEvalResult struct {
-	Accuracy  float64 `json:"accuracy"`
-	Correct   int     `json:"correct"`
-	Evaluated int     `json:"evaluated"`
-	Predicted int     `json:"predicted"`
-	Truth     int     `json:"truth"`
-}
-
 func newLabelEvalCmd(g *globals) *cobra.Command {
 	var f labelEvalFlags
 	cmd := &cobra.Command{
@@ -313,28 +304,13 @@ func runLabelEval(g *globals, f labelEvalFlags) error {
 	if err != nil {
 		return err
 	}
-	byItem := make(map[string]string, len(pred))
-	for _, p := range pred {
-		if prev, ok := byItem[p.Item]; ok && prev != p.Label {
-			return errorf("a prediction file holds one label per item", "%s: item %q predicted twice", f.pred, p.Item)
-		}
-		byItem[p.Item] = p.Label
-	}
-	res := labelEvalResult{Predicted: len(byItem), Truth: len(truth)}
-	for _, t := range truth {
-		p, ok := byItem[t.Item]
-		if !ok {
-			continue
-		}
-		res.Evaluated++
-		if p == t.Label {
-			res.Correct++
-		}
+	res, err := aggregate.Evaluate(pred, truth)
+	if err != nil {
+		return errorf("a prediction file holds one label per item", "%s: %w", f.pred, err)
 	}
 	if res.Evaluated == 0 {
-		return errorf("check that both files name items the same way", "no predicted item has a truth (%d predictions, %d truths)", len(byItem), len(truth))
+		return errorf("check that both files name items the same way", "no predicted item has a truth (%d predictions, %d truths)", res.Predicted, res.Truth)
 	}
-	res.Accuracy = float64(res.Correct) / float64(res.Evaluated)
 	return g.print(res, func(w io.Writer) {
 		fmt.Fprintf(w, "accuracy %.4f (%d/%d items with truth; %d predicted, %d truths)\n",
 			res.Accuracy, res.Correct, res.Evaluated, res.Predicted, res.Truth)

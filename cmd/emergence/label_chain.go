@@ -228,13 +228,13 @@ and only their hash goes on chain. 'emergence labeler' does all of this for you.
 			if err != nil {
 				return g.nodeError(err)
 			}
-			out := make([]uint32, len(as.Items))
-			for k, it := range as.Items {
-				a, err := auto.Answer(ctx, k, len(as.Items), man.Items[it], nil, j.Classes)
-				if err != nil {
-					return errorf("answer every assigned item (see 'emergence query label assignment')", "%w", err)
-				}
-				out[k] = uint32(a)
+			out, err := labeler.AnswerItems(ctx, auto, man, as.Items, j.Classes, nil)
+			var ae *labeler.AnswerError
+			if errors.As(err, &ae) {
+				return errorf("answer every assigned item (see 'emergence query label assignment')", "%w", ae.Err)
+			}
+			if err != nil {
+				return err
 			}
 			sec, err := labeler.NewAnswerSecret(id, who, as.Items, out)
 			if err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"emergence/label/aggregate"
 )
 
 var crowdTestdata = filepath.Join("..", "..", "testdata", "crowd")
@@ -82,7 +84,7 @@ func TestLabelAggregateJSONSummary(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 	r = runLabel(t, "", "label", "eval", "--pred", out, "--truth", filepath.Join(crowdTestdata, "wsd/wsd.key"), "-o", "json").ok(t)
-	var e labelEvalResult
+	var e aggregate.Eval
 	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil {
 		t.Fatal(err)
 	}

@@ -436,21 +436,10 @@ func (w *Worker) Run(ctx context.Context) (*Report, error) {
 		if len(man.Items) != int(job.Items) {
 			return rep, fmt.Errorf("manifest lists %d items, job has %d", len(man.Items), job.Items)
 		}
-		answers := make([]uint32, len(as.Items))
-		for k, it := range as.Items {
-			mi := man.Items[it]
-			content, err := FetchItem(ctx, w.Chain, mi)
-			if err != nil {
-				return rep, err
-			}
-			a, err := w.Answer.Answer(ctx, k, len(as.Items), mi, content, job.Classes)
-			if err != nil {
-				return rep, fmt.Errorf("answer item %s: %w", mi.ID, err)
-			}
-			if a < 0 || a >= len(job.Classes) {
-				return rep, fmt.Errorf("answer item %s: class %d out of range", mi.ID, a)
-			}
-			answers[k] = uint32(a)
+		fetch := func(ctx context.Context, mi ManifestItem) ([]byte, error) { return FetchItem(ctx, w.Chain, mi) }
+		answers, err := AnswerItems(ctx, w.Answer, man, as.Items, job.Classes, fetch)
+		if err != nil {
+			return rep, err
 		}
 		if sec, err = NewAnswerSecret(w.Job, who, as.Items, answers); err != nil {
 			return rep, err
