@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -68,19 +67,13 @@ type BlockResult struct {
 
 var prefixNonce = []byte("app/nonce/")
 
-func nonceKey(a tx.Address) []byte { return append(append([]byte{}, prefixNonce...), a[:]...) }
+func nonceKey(a tx.Address) []byte { return store.Key(prefixNonce, a[:]) }
 
 // Nonce returns the next nonce of an account.
-func Nonce(r store.Reader, addr tx.Address) uint64 {
-	v := r.Get(nonceKey(addr))
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
+func Nonce(r store.Reader, addr tx.Address) uint64 { return store.GetU64(r, nonceKey(addr)) }
 
 // SetNonce stages the next nonce of an account; the ante handler of package
 // abciapp calls it for every transaction it accepts.
 func SetNonce(kv store.KV, addr tx.Address, n uint64) {
-	kv.Set(nonceKey(addr), binary.BigEndian.AppendUint64(nil, n))
+	store.PutU64(kv, nonceKey(addr), n)
 }

@@ -3,6 +3,7 @@ package bank_test
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 
 	"emergence/app"
@@ -53,5 +54,20 @@ func TestLockIntoAnAccountNotCreatedAtGenesisFails(t *testing.T) {
 	c.MustFail(c.Deliver(c.Sign("alice", c.Msg("late/lock", struct{}{})))[0], app.CodeInternal)
 	if err := b.RegisterAccount(&app.Context{KV: store.NewCache(c.Reader(), nil), Height: 3}, "escrow/late"); err == nil {
 		t.Fatal("RegisterAccount after genesis succeeded")
+	}
+}
+
+// TestCorruptParamsAreAnError: bank params that do not decode fail the
+// params query and end-of-block work with an error, never a panic.
+func TestCorruptParamsAreAnError(t *testing.T) {
+	c := apptest.New(t, apptest.Genesis{}, bank.New())
+	kv := store.NewCache(c.Reader(), nil)
+	kv.Set([]byte("bank/params"), []byte("{not json"))
+	b := bank.New()
+	if _, err := b.Query(kv, "params", nil); err == nil || !strings.Contains(err.Error(), "corrupt state") {
+		t.Errorf("params query on corrupt params: %v", err)
+	}
+	if err := b.EndBlock(&app.Context{KV: kv, Height: 2}); err == nil || !strings.Contains(err.Error(), "corrupt state") {
+		t.Errorf("end block on corrupt params: %v", err)
 	}
 }

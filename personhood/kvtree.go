@@ -10,14 +10,14 @@ type kvTree struct{ kv store.KV }
 
 var treePrefix = []byte(Name + "/t/")
 
-func (s kvTree) key(k []byte) []byte { return append(append([]byte{}, treePrefix...), k...) }
+func treeKey(k []byte) []byte { return store.Key(treePrefix, k) }
 
 // Get implements tree.Store.
-func (s kvTree) Get(k []byte) ([]byte, error) { return s.kv.Get(s.key(k)), nil }
+func (s kvTree) Get(k []byte) ([]byte, error) { return s.kv.Get(treeKey(k)), nil }
 
 // Set implements tree.Store.
 func (s kvTree) Set(k, v []byte) error {
-	s.kv.Set(s.key(k), v)
+	s.kv.Set(treeKey(k), v)
 	return nil
 }
 
@@ -25,7 +25,7 @@ func (s kvTree) Set(k, v []byte) error {
 type readTree struct{ r store.Reader }
 
 func (s readTree) Get(k []byte) ([]byte, error) {
-	return s.r.Get(append(append([]byte{}, treePrefix...), k...)), nil
+	return s.r.Get(treeKey(k)), nil
 }
 
 func (s readTree) Set(k, v []byte) error { return errReadOnly }
