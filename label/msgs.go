@@ -163,7 +163,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	if p.NoRevealSlashPermille < p.SlashPermille {
 		return fmt.Errorf("label genesis: no_reveal_slash_permille %d is below slash_permille %d: withholding answers would be cheaper than revealing bad ones", p.NoRevealSlashPermille, p.SlashPermille)
 	}
-	ctx.KV.Set(keyParams, app.MustJSON(p))
+	store.PutJSON(ctx.KV, keyParams, p)
 	return m.bank.RegisterAccount(ctx, Escrow)
 }
 

@@ -120,7 +120,7 @@ func (m *Module) register(ctx *app.Context, p Params, who tx.Address, deviceKey 
 	if err := m.bank.Lock(ctx.KV, who, Escrow, stake); err != nil {
 		return err
 	}
-	ctx.KV.Set(opKey(who), app.MustJSON(Operator{Address: who, DeviceKey: deviceKey, Stake: stake, Since: ctx.Height}))
+	store.PutJSON(ctx.KV, opKey(who), Operator{Address: who, DeviceKey: deviceKey, Stake: stake, Since: ctx.Height})
 	store.PutU64(ctx.KV, keyLocked, store.GetU64(ctx.KV, keyLocked)+stake)
 	ctx.Emit(Name+"/register-operator", "operator", who.String(), "stake", strconv.FormatUint(stake, 10))
 	return nil
@@ -250,11 +250,11 @@ func (m *Module) handleEnrolBatch(ctx *app.Context, raw json.RawMessage) error {
 func (m *Module) recordEnrolments(ctx *app.Context, op Operator, first uint64, cs []fr.Element, root fr.Element) {
 	for i, c := range cs {
 		idx := first + uint64(i)
-		ctx.KV.Set(store.Key(prefixEnrol, store.BE64(idx)), app.MustJSON(Enrolment{Index: idx, Commitment: FieldString(c), Operator: op.Address, Height: ctx.Height}))
+		store.PutJSON(ctx.KV, store.Key(prefixEnrol, store.BE64(idx)), Enrolment{Index: idx, Commitment: FieldString(c), Operator: op.Address, Height: ctx.Height})
 		ctx.KV.Set(byOpKey(op.Address, idx), []byte{1})
 	}
 	op.Enrolled += uint64(len(cs))
-	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
+	store.PutJSON(ctx.KV, opKey(op.Address), op)
 	ctx.Emit(Name+"/enrol", "operator", op.Address.String(), "first_index", strconv.FormatUint(first, 10),
 		"count", strconv.Itoa(len(cs)), "root", FieldString(root))
 }
@@ -328,12 +328,12 @@ func (m *Module) revoke(ctx *app.Context, p Params, op Operator) error {
 			return err
 		}
 		e.Revoked = true
-		ctx.KV.Set(store.Key(prefixEnrol, store.BE64(i)), app.MustJSON(e))
+		store.PutJSON(ctx.KV, store.Key(prefixEnrol, store.BE64(i)), e)
 		ctx.KV.Delete(byOpKey(op.Address, i))
 	}
 	op.Revoked += n
 	store.PutU64(ctx.KV, keyRevoked, store.GetU64(ctx.KV, keyRevoked)+n)
-	ctx.KV.Set(opKey(op.Address), app.MustJSON(op))
+	store.PutJSON(ctx.KV, opKey(op.Address), op)
 	ctx.Emit(Name+"/revoke", "operator", op.Address.String(), "count", strconv.FormatUint(n, 10),
 		"left", strconv.FormatUint(op.Enrolled-op.Revoked, 10), "root", FieldString(root))
 	return nil
@@ -457,7 +457,7 @@ func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
 	}
 	ep.Claims++
 	ep.Paid += ep.Grant
-	ctx.KV.Set(epochKey(msg.Epoch), app.MustJSON(ep))
+	store.PutJSON(ctx.KV, epochKey(msg.Epoch), ep)
 	ctx.KV.Set(nullKey(msg.Epoch, nh), msg.Recipient[:])
 	ctx.Emit(Name+"/claim", "epoch", strconv.FormatUint(msg.Epoch, 10), "nullifier_hash", msg.NullifierHash,
 		"recipient", msg.Recipient.String(), "amount", strconv.FormatUint(ep.Grant, 10))

@@ -306,7 +306,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 			return fmt.Errorf("personhood genesis: %w", err)
 		}
 	}
-	ctx.KV.Set(keyParams, app.MustJSON(p))
+	store.PutJSON(ctx.KV, keyParams, p)
 	if err := m.bank.RegisterAccount(ctx, Escrow); err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ func (m *Module) openEpoch(kv store.KV, p Params, e uint64, start int64) error {
 	if grant > p.MaxGrant {
 		grant = p.MaxGrant
 	}
-	kv.Set(epochKey(e), app.MustJSON(Epoch{Number: e, StartHeight: start, Members: members, Budget: budget, Grant: grant}))
+	store.PutJSON(kv, epochKey(e), Epoch{Number: e, StartHeight: start, Members: members, Budget: budget, Grant: grant})
 	return nil
 }
 

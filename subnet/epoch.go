@@ -280,7 +280,7 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 	s.Pending = rec.Carried
 	s.LastEpoch = ctx.Height
 	saveSubnet(ctx.KV, s)
-	ctx.KV.Set(epochKey(s.NetUID, rec.Epoch), app.MustJSON(rec))
+	store.PutJSON(ctx.KV, epochKey(s.NetUID, rec.Epoch), rec)
 	if rec.Epoch >= EpochHistory {
 		ctx.KV.Delete(epochKey(s.NetUID, rec.Epoch-EpochHistory))
 	}

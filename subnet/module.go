@@ -156,7 +156,7 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	if g.Params.EpochWorkPerBlock < EpochBaseWork {
 		return fmt.Errorf("subnet genesis: epoch_work_per_block %d below one empty epoch (%d)", g.Params.EpochWorkPerBlock, EpochBaseWork)
 	}
-	ctx.KV.Set(keyParams, app.MustJSON(g.Params))
+	store.PutJSON(ctx.KV, keyParams, g.Params)
 	return m.bank.RegisterAccount(ctx, Escrow)
 }
 

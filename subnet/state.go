@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"emergence/app"
 	"emergence/store"
 	"emergence/subnet/yuma"
 	"emergence/tx"
@@ -367,7 +366,7 @@ func loadSubnet(r store.Reader, net uint16) (*Subnet, error) {
 	return &s, nil
 }
 
-func saveSubnet(kv store.KV, s *Subnet) { kv.Set(netKey(s.NetUID), app.MustJSON(s)) }
+func saveSubnet(kv store.KV, s *Subnet) { store.PutJSON(kv, netKey(s.NetUID), s) }
 
 func loadNeuron(r store.Reader, net, uid uint16) (*Neuron, error) {
 	raw := r.Get(neuronKey(net, uid))
