@@ -155,11 +155,7 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 		return errorf("pass --in FILE (csv/tsv with worker,item,label columns, a MACE matrix or CUBAM yaml)", "no input file")
 	}
 	method := aggregate.Method(f.method)
-	known := method == aggregate.MethodDSFixed
-	for _, m := range aggregate.Methods {
-		known = known || m == method
-	}
-	if !known {
+	if !method.Known() {
 		return errorf("methods: mv, ds, onecoin, glad, mace, ds-fixed", "unknown method %q", f.method)
 	}
 	if f.smoothing < 0 || f.tol <= 0 || f.maxIter < 0 || f.restarts < 0 {
@@ -202,11 +198,7 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 		if err != nil {
 			return errorf("", "%s: %w", f.gold, err)
 		}
-		for _, x := range gold {
-			if x != aggregate.NoGold {
-				goldItems++
-			}
-		}
+		goldItems = aggregate.GoldItems(gold)
 		opts.Gold = gold
 	}
 	res, err := aggregate.Run(d, method, opts)

@@ -2,9 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -400,21 +400,11 @@ func writeResultsCSV(ctx context.Context, g *globals, id uint64, r label.Results
 	if err != nil {
 		return g.nodeError(err)
 	}
-	if len(man.Items) != len(r.Labels) {
-		return fmt.Errorf("manifest lists %d items, results %d", len(man.Items), len(r.Labels))
+	var b bytes.Buffer
+	if err := labeler.WriteResults(&b, man, j.Classes, r.Labels); err != nil {
+		return err
 	}
-	return writeFileWith(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"item", "label"})
-		for i, l := range r.Labels {
-			if l < 0 {
-				continue
-			}
-			_ = cw.Write([]string{man.Items[i].ID, j.Classes[l]})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
+	return writeFileWith(path, func(w io.Writer) error { _, err := w.Write(b.Bytes()); return err })
 }
 
 func newLabelerCmd(g *globals) *cobra.Command {

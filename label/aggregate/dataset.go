@@ -242,6 +242,17 @@ func (d *Dataset) ClassIndex(name string) (int, bool) {
 // NoGold marks an item without a gold label in a gold vector.
 const NoGold = -1
 
+// GoldItems counts the items of a gold vector that have a gold label.
+func GoldItems(gold []int) int {
+	n := 0
+	for _, x := range gold {
+		if x != NoGold {
+			n++
+		}
+	}
+	return n
+}
+
 // GoldVector maps truth rows onto the dataset: the result has one entry per
 // item, the gold class index or NoGold. Truth for items that have no labels is
 // ignored (ignored counts them). A truth label that is not a class of the

@@ -30,3 +30,17 @@ func TestEvaluate(t *testing.T) {
 		t.Fatalf("two labels for a: %v, want a duplicate error", err)
 	}
 }
+
+func TestMethodKnownAndGoldItems(t *testing.T) {
+	for _, m := range append(aggregate.Methods, aggregate.MethodDSFixed) {
+		if !m.Known() {
+			t.Errorf("method %q not known", m)
+		}
+	}
+	if aggregate.Method("median").Known() {
+		t.Error("method median known")
+	}
+	if n := aggregate.GoldItems([]int{aggregate.NoGold, 0, 2, aggregate.NoGold, 1}); n != 3 {
+		t.Errorf("GoldItems = %d, want 3", n)
+	}
+}

@@ -3,6 +3,7 @@ package aggregate
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Method names an aggregation method.
@@ -113,6 +114,12 @@ func (r *Result) Posterior(i int) []float64 { return r.Post[i*r.K : (i+1)*r.K] }
 
 // Confidence returns the posterior probability of item i's predicted label.
 func (r *Result) Confidence(i int) float64 { return r.Post[i*r.K+r.Labels[i]] }
+
+// Known reports whether m is a method Run runs: one of Methods or
+// MethodDSFixed.
+func (m Method) Known() bool {
+	return m == MethodDSFixed || slices.Contains(Methods, m)
+}
 
 // Run aggregates d with the named method.
 func Run(d *Dataset, m Method, o Options) (*Result, error) {
