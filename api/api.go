@@ -6,6 +6,7 @@
 //	GET  /v1/blocks/{height}        a block (or "latest") with its app hash
 //	GET  /v1/txs/{hash}             a committed transaction's result
 //	POST /v1/txs                    broadcast; waits for commit (?mode=sync: after CheckTx only)
+//	POST /v1/txs/batch              up to MaxBatchTxs txs, each submitted as ?mode=sync: one result per tx
 //	POST /v1/simulate               run a tx against the mempool state, keep nothing: result and gas_used
 //	GET  /v1/events                 Server-Sent Events: one "block" event per committed block
 //	GET  /v1/query/{module}/{path}  module queries
@@ -79,6 +80,7 @@ func New(b Backend, blobs http.Handler) *Server {
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.block)
 	s.mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
 	s.mux.HandleFunc("POST /v1/txs", s.broadcast)
+	s.mux.HandleFunc("POST /v1/txs/batch", s.broadcastBatch)
 	s.mux.HandleFunc("POST /v1/simulate", s.simulate)
 	s.mux.HandleFunc("GET /v1/events", s.events)
 	s.mux.HandleFunc("GET /v1/query/{module}/{path...}", s.query)
@@ -271,17 +273,27 @@ func (s *Server) tx(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// readTx reads a tx from a JSON body {"tx": base64} or a raw
-// application/octet-stream body.
-func (s *Server) readTx(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxTx*2))
+// readBody reads a request body of at most limit bytes, answering the
+// client itself when that fails.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body over %d bytes", s.maxTx*2))
+		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body over %d bytes", limit))
 		return nil, false
 	case err != nil:
 		writeErr(w, http.StatusBadRequest, "bad_body", fmt.Sprintf("reading the request body (sent within %s?): %v", ReadTimeout, err))
+		return nil, false
+	}
+	return body, true
+}
+
+// readTx reads a tx from a JSON body {"tx": base64} or a raw
+// application/octet-stream body.
+func (s *Server) readTx(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, ok := readBody(w, r, s.maxTx*2)
+	if !ok {
 		return nil, false
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
@@ -356,6 +368,82 @@ func (s *Server) submitErr(w http.ResponseWriter, err error) {
 	default:
 		writeQueryErr(w, err)
 	}
+}
+
+// MaxBatchTxs is the most transactions one POST /v1/txs/batch may carry.
+// Its body limit is that of POST /v1/txs, so a batch holds no more bytes
+// than one large transaction.
+const MaxBatchTxs = 1000
+
+// broadcastBatch answers POST /v1/txs/batch, body {"txs": ["<base64>", ...]}:
+// every tx is decoded before any is submitted, so a malformed batch (bad
+// JSON, a bad or empty tx, none or more than MaxBatchTxs, a body over the
+// limit) is a 4xx that submits nothing. A well-formed batch is a 200 with
+// one CheckResult per tx in order, each tx submitted in turn as by
+// POST /v1/txs?mode=sync; a tx the node could not take carries the error
+// that request would have answered. Once the mempool is full the remaining
+// txs are not tried and carry mempool_full too.
+func (s *Server) broadcastBatch(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, s.maxTx*2)
+	if !ok {
+		return
+	}
+	var req BatchRequest
+	if err := decodeStrict(body, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_json", "body must be {\"txs\": [\"<base64>\", ...]}: "+err.Error())
+		return
+	}
+	if len(req.Txs) == 0 || len(req.Txs) > MaxBatchTxs {
+		writeErr(w, http.StatusBadRequest, "bad_batch", fmt.Sprintf("a batch holds 1 to %d txs, got %d", MaxBatchTxs, len(req.Txs)))
+		return
+	}
+	raws := make([][]byte, len(req.Txs))
+	for i, t := range req.Txs {
+		raw, err := base64.StdEncoding.DecodeString(t)
+		if err != nil || len(raw) == 0 {
+			writeErr(w, http.StatusBadRequest, "bad_tx", fmt.Sprintf("txs[%d] must be non-empty standard base64", i))
+			return
+		}
+		raws[i] = raw
+	}
+	out := BatchResult{Results: make([]CheckResult, len(raws))}
+	var full *ErrorBody
+	for i, raw := range raws {
+		if full != nil {
+			out.Results[i] = CheckResult{Hash: tx.HashHex(raw), Error: full}
+			continue
+		}
+		if r.Context().Err() != nil {
+			return // the client is gone: nobody reads the answer
+		}
+		res, err := s.b.Submit(raw)
+		if err != nil {
+			res.Hash = tx.HashHex(raw)
+			res.Error = batchErr(err)
+			if res.Error.Code == "mempool_full" {
+				full = res.Error
+			}
+		}
+		out.Results[i] = res
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// batchErr is the error body POST /v1/txs?mode=sync would have answered
+// for a submission error.
+func batchErr(err error) *ErrorBody {
+	switch {
+	case errors.Is(err, ErrMempoolFull):
+		return &ErrorBody{Code: "mempool_full", Error: err.Error()}
+	case errors.Is(err, ErrDuplicateTx):
+		return &ErrorBody{Code: "duplicate_tx", Error: err.Error()}
+	case errors.Is(err, ErrNotFound):
+		return &ErrorBody{Code: "not_found", Error: err.Error()}
+	case errors.Is(err, ErrInvalid):
+		return &ErrorBody{Code: "bad_request", Error: err.Error()}
+	}
+	log.Printf("api: internal error: %v", err)
+	return &ErrorBody{Code: "internal", Error: "internal error"}
 }
 
 func (s *Server) codes(w http.ResponseWriter, r *http.Request) {

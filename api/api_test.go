@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"emergence/api"
+	"emergence/app"
 	"emergence/bank"
 	"emergence/blob"
 	"emergence/client"
@@ -136,4 +138,110 @@ func TestSimulateSetsTheGasLimit(t *testing.T) {
 		t.Fatalf("the simulated tx: %+v %v, simulated gas %d", res, err, sim.GasUsed)
 	}
 	call(t, n, "POST", "/v1/simulate", `{"tx":"AAAA","tx":"AAAA"}`, http.StatusBadRequest)
+}
+
+// POST /v1/txs/batch through a real node: each tx of a well-formed batch
+// gets its own result, in order, whatever the others' fate.
+func TestBatchAnswersEveryTxInOrder(t *testing.T) {
+	n := startNet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	send := func(from string, nonce uint64) []byte {
+		t.Helper()
+		m, err := tx.NewMsg("bank/send", bank.SendMsg{To: n.Addr("carol"), Amount: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := n.Client.BuildTx(ctx, n.Key(from), client.TxOptions{Nonce: &nonce}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	a0, a1, b9 := send("alice", 0), send("alice", 1), send("bob", 9)
+	batch := [][]byte{a0, []byte("not a transaction"), a1, b9, a0}
+	rs, err := n.Client.BroadcastBatch(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != len(batch) {
+		t.Fatalf("%d results for %d txs", len(rs), len(batch))
+	}
+	for i, r := range rs {
+		if r.Hash != tx.HashHex(batch[i]) {
+			t.Errorf("result %d is for %s, want %s", i, r.Hash, tx.HashHex(batch[i]))
+		}
+	}
+	if !rs[0].Accepted() || !rs[2].Accepted() {
+		t.Errorf("alice's two transfers: %+v, %+v", rs[0], rs[2])
+	}
+	if rs[1].Accepted() || rs[1].Code == 0 || rs[1].Codespace == "" || rs[1].Error != nil {
+		t.Errorf("undecodable tx: %+v, want a result code", rs[1])
+	}
+	if rs[3].Code != app.CodeNonceTooHigh.Num || rs[3].Codespace != app.CodeNonceTooHigh.Space {
+		t.Errorf("bob's nonce 9: %+v, want %v", rs[3], app.CodeNonceTooHigh)
+	}
+	if rs[4].Accepted() || rs[4].Error == nil || rs[4].Error.Code != "duplicate_tx" {
+		t.Errorf("alice's first transfer again: %+v, want duplicate_tx", rs[4])
+	}
+	for _, i := range []int{0, 2} {
+		if r, err := n.Client.AwaitTx(ctx, rs[i].Hash); err != nil || r.Code != 0 {
+			t.Fatalf("tx %d: %+v %v", i, r, err)
+		}
+	}
+	if acc, err := n.Client.Account(ctx, n.Addr("bob")); err != nil || acc.Nonce != 0 {
+		t.Fatalf("bob %+v %v: want nonce 0", acc, err)
+	}
+	n.CheckInvariants()
+}
+
+// A malformed or oversized batch is a 4xx JSON error and submits none of
+// its txs, not even the good ones.
+func TestBadBatchesSubmitNothing(t *testing.T) {
+	n := startNet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m, err := tx.NewMsg("bank/send", bank.SendMsg{To: n.Addr("bob"), Amount: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := n.Client.BuildTx(ctx, n.Key("alice"), client.TxOptions{}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := `"` + base64.StdEncoding.EncodeToString(raw) + `"`
+	many := strings.Repeat(good+",", api.MaxBatchTxs) + good
+	huge := `"` + base64.StdEncoding.EncodeToString(make([]byte, 3<<20)) + `"`
+	for _, c := range []struct {
+		name, body string
+		status     int
+		code       string
+	}{
+		{"duplicate key", `{"txs":[` + good + `],"txs":[` + good + `]}`, http.StatusBadRequest, "bad_json"},
+		{"trailing data", `{"txs":[` + good + `]} {}`, http.StatusBadRequest, "bad_json"},
+		{"unknown field", `{"txs":[` + good + `],"mode":"sync"}`, http.StatusBadRequest, "bad_json"},
+		{"not a list", `{"txs":` + good + `}`, http.StatusBadRequest, "bad_json"},
+		{"no txs", `{"txs":[]}`, http.StatusBadRequest, "bad_batch"},
+		{"missing txs", `{}`, http.StatusBadRequest, "bad_batch"},
+		{"too many txs", `{"txs":[` + many + `]}`, http.StatusBadRequest, "bad_batch"},
+		{"bad base64", `{"txs":[` + good + `,"%%%"]}`, http.StatusBadRequest, "bad_tx"},
+		{"empty tx", `{"txs":[` + good + `,""]}`, http.StatusBadRequest, "bad_tx"},
+		{"too large", `{"txs":[` + good + `,` + huge + `]}`, http.StatusRequestEntityTooLarge, "too_large"},
+	} {
+		if eb := call(t, n, "POST", "/v1/txs/batch", c.body, c.status); eb.Code != c.code {
+			t.Errorf("%s: %+v, want code %s", c.name, eb, c.code)
+		}
+	}
+	// None of them reached the mempool: the tx is new to the node.
+	r, err := n.Client.BroadcastSync(ctx, raw)
+	if err != nil || r.Code != 0 {
+		t.Fatalf("the good tx afterwards: %+v %v, want it taken as new", r, err)
+	}
+	if res, err := n.Client.AwaitTx(ctx, r.Hash); err != nil || res.Code != 0 {
+		t.Fatalf("commit: %+v %v", res, err)
+	}
+	if acc, err := n.Client.Account(ctx, n.Addr("alice")); err != nil || acc.Nonce != 1 {
+		t.Fatalf("alice %+v %v: want nonce 1 (one transfer)", acc, err)
+	}
+	n.CheckInvariants()
 }

@@ -86,6 +86,26 @@ type CheckResult struct {
 	Code      uint32 `json:"code"`
 	Codespace string `json:"codespace,omitempty"`
 	Log       string `json:"log,omitempty"`
+	// Error is set only in a batch answer, for a tx the node did not take
+	// without running its checks (mempool_full, duplicate_tx, internal):
+	// what POST /v1/txs?mode=sync would have answered with a 4xx or 5xx.
+	// Code is 0 then; see Accepted.
+	Error *ErrorBody `json:"error,omitempty"`
+}
+
+// Accepted reports whether the tx entered the mempool: no error and code 0.
+func (r CheckResult) Accepted() bool { return r.Error == nil && r.Code == 0 }
+
+// BatchRequest is the JSON body of POST /v1/txs/batch.
+type BatchRequest struct {
+	// Txs are the encoded transactions, base64, submitted in this order.
+	Txs []string `json:"txs"`
+}
+
+// BatchResult is the body of POST /v1/txs/batch: one result per tx of the
+// request, in its order.
+type BatchResult struct {
+	Results []CheckResult `json:"results"`
 }
 
 // BlockResult is what a committed block did: one "block" event of

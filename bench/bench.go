@@ -85,44 +85,160 @@ var ErrBusy = errors.New("node busy")
 // timestamps each submission, and waits until all have committed according
 // to blocks (a stream of committed blocks). Latency is commit minus submit.
 func Run(ctx context.Context, txs [][][]byte, submit Submitter, blocks <-chan api.BlockResult) (Result, error) {
+	return run(ctx, txs, blocks, func(tr *tracker, errc chan<- error) {
+		var wg sync.WaitGroup
+		for _, acct := range txs {
+			wg.Add(1)
+			go func(acct [][]byte) {
+				defer wg.Done()
+				for _, raw := range acct {
+					tr.stamp(raw)
+					for {
+						err := submit(raw)
+						if errors.Is(err, ErrBusy) {
+							time.Sleep(5 * time.Millisecond)
+							continue
+						}
+						if err != nil {
+							errc <- err
+							return
+						}
+						break
+					}
+					if ctx.Err() != nil {
+						return
+					}
+				}
+			}(acct)
+		}
+		wg.Wait()
+	})
+}
+
+// BatchSubmitter sends txs in one request and returns for each whether the
+// node took it into its mempool: nil, ErrBusy (retry it and the same
+// account's later txs of the batch), or why it was refused. An error of its
+// own is for the whole batch and ends the run.
+type BatchSubmitter func(raws [][]byte) ([]error, error)
+
+// BatchWorkers is how many batches RunBatches keeps in flight at once.
+const BatchWorkers = 8
+
+// RunBatches is Run submitting up to size txs per call of submit: the
+// accounts are dealt to BatchWorkers workers, and each worker fills a batch
+// with its accounts' next txs, round robin, in nonce order per account.
+func RunBatches(ctx context.Context, txs [][][]byte, size int, submit BatchSubmitter, blocks <-chan api.BlockResult) (Result, error) {
+	if size < 1 {
+		return Result{}, fmt.Errorf("batch size %d: want at least 1", size)
+	}
+	workers := min(BatchWorkers, len(txs))
+	return run(ctx, txs, blocks, func(tr *tracker, errc chan<- error) {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			var mine [][][]byte
+			for a := w; a < len(txs); a += workers {
+				mine = append(mine, txs[a])
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := submitBatches(ctx, tr, mine, size, submit); err != nil {
+					errc <- err
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+// submitBatches sends one worker's accounts' txs, size at a time.
+func submitBatches(ctx context.Context, tr *tracker, accts [][][]byte, size int, submit BatchSubmitter) error {
+	next := make([]int, len(accts))  // index of each account's next tx to send
+	taken := make([]int, len(accts)) // of its txs in the batch being built
+	var batch [][]byte
+	var owner []int // account of each tx of the batch
+	for ctx.Err() == nil {
+		batch, owner = batch[:0], owner[:0]
+		clear(taken)
+		for more := true; more && len(batch) < size; {
+			more = false
+			for a := 0; a < len(accts) && len(batch) < size; a++ {
+				if i := next[a] + taken[a]; i < len(accts[a]) {
+					batch = append(batch, accts[a][i])
+					owner = append(owner, a)
+					taken[a]++
+					more = true
+				}
+			}
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, raw := range batch {
+			tr.stamp(raw)
+		}
+		errs, err := submit(batch)
+		if err != nil {
+			return err
+		}
+		if len(errs) != len(batch) {
+			return fmt.Errorf("%d results for a batch of %d", len(errs), len(batch))
+		}
+		busy := false
+		stopped := make([]bool, len(accts)) // an earlier tx of the account was not taken
+		for j, e := range errs {
+			a := owner[j]
+			switch {
+			case stopped[a]:
+			case e == nil:
+				next[a]++
+			case errors.Is(e, ErrBusy):
+				stopped[a], busy = true, true
+			default:
+				return e
+			}
+		}
+		if busy {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// tracker holds the submission time of every tx not yet seen committed.
+type tracker struct {
+	mu   sync.Mutex
+	sent map[[32]byte]time.Time
+}
+
+// stamp records raw's first submission time.
+func (t *tracker) stamp(raw []byte) {
+	h := tx.Hash(raw)
+	t.mu.Lock()
+	if _, ok := t.sent[h]; !ok {
+		t.sent[h] = time.Now()
+	}
+	t.mu.Unlock()
+}
+
+// run starts send (which reports failures on errc and returns when it has
+// sent everything) and collects commits from blocks until every tx of txs
+// has committed.
+func run(ctx context.Context, txs [][][]byte, blocks <-chan api.BlockResult, send func(*tracker, chan<- error)) (Result, error) {
 	total := 0
 	for _, a := range txs {
 		total += len(a)
 	}
-	var mu sync.Mutex
-	sent := make(map[[32]byte]time.Time, total)
+	tr := &tracker{sent: make(map[[32]byte]time.Time, total)}
 	var lat []time.Duration
 	res := Result{Txs: total}
 	start := time.Now()
-	errc := make(chan error, len(txs))
-	var wg sync.WaitGroup
-	for _, acct := range txs {
-		wg.Add(1)
-		go func(acct [][]byte) {
-			defer wg.Done()
-			for _, raw := range acct {
-				h := tx.Hash(raw)
-				mu.Lock()
-				sent[h] = time.Now()
-				mu.Unlock()
-				for {
-					err := submit(raw)
-					if errors.Is(err, ErrBusy) {
-						time.Sleep(5 * time.Millisecond)
-						continue
-					}
-					if err != nil {
-						errc <- err
-						return
-					}
-					break
-				}
-				if ctx.Err() != nil {
-					return
-				}
-			}
-		}(acct)
-	}
+	errc := make(chan error, len(txs)+BatchWorkers)
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		send(tr, errc)
+	}()
 	done := 0
 	var last time.Time
 	for done < total {
@@ -137,23 +253,23 @@ func Run(ctx context.Context, txs [][][]byte, submit Submitter, blocks <-chan ap
 			}
 			now := time.Now()
 			n := 0
-			mu.Lock()
+			tr.mu.Lock()
 			for _, r := range b.Txs {
 				raw, _ := hex.DecodeString(r.Hash)
 				var h [32]byte
 				copy(h[:], raw)
-				t0, ok := sent[h]
+				t0, ok := tr.sent[h]
 				if !ok {
 					continue
 				}
-				delete(sent, h)
+				delete(tr.sent, h)
 				lat = append(lat, now.Sub(t0))
 				n++
 				if r.Code != 0 {
 					res.Failed++
 				}
 			}
-			mu.Unlock()
+			tr.mu.Unlock()
 			if n > 0 {
 				res.Blocks++
 				done += n
@@ -161,7 +277,7 @@ func Run(ctx context.Context, txs [][][]byte, submit Submitter, blocks <-chan ap
 			}
 		}
 	}
-	wg.Wait()
+	<-sent
 	res.Committed = done - res.Failed
 	res.Seconds = last.Sub(start).Seconds()
 	if res.Seconds > 0 {

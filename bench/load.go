@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"emergence/api"
 	"emergence/bank"
 	"emergence/client"
 )
@@ -30,10 +31,15 @@ func Funding(sets []string, accounts int) []bank.Output {
 }
 
 // RunHTTP pre-signs txs transfers from accounts accounts of set for the
-// chain behind c, submits them through POST /v1/txs (sync mode, retrying
-// while the mempool is full), and waits for every commit on the node's
-// event stream.
-func RunHTTP(ctx context.Context, c *client.Client, set string, accounts, txs int) (Result, error) {
+// chain behind c, submits them through the HTTP API, and waits for every
+// commit on the node's event stream. With batch 1 each tx is one
+// POST /v1/txs?mode=sync, one goroutine per account; with more, up to
+// batch txs go in one POST /v1/txs/batch (see RunBatches). Either way a tx
+// the mempool has no room for is retried.
+func RunHTTP(ctx context.Context, c *client.Client, set string, accounts, txs, batch int) (Result, error) {
+	if batch < 1 || batch > api.MaxBatchTxs {
+		return Result{}, fmt.Errorf("batch size %d: want 1 to %d", batch, api.MaxBatchTxs)
+	}
 	st, err := c.Status(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("node status: %w", err)
@@ -45,6 +51,19 @@ func RunHTTP(ctx context.Context, c *client.Client, set string, accounts, txs in
 	if err != nil {
 		return Result{}, fmt.Errorf("block stream: %w", err)
 	}
+	if batch > 1 {
+		return RunBatches(ctx, load, batch, func(raws [][]byte) ([]error, error) {
+			rs, err := c.BroadcastBatch(ctx, raws)
+			if err != nil {
+				return nil, err
+			}
+			errs := make([]error, len(rs))
+			for i, r := range rs {
+				errs[i] = refusal(r)
+			}
+			return errs, nil
+		}, blocks)
+	}
 	return Run(ctx, load, func(raw []byte) error {
 		r, err := c.BroadcastSync(ctx, raw)
 		var ae *client.APIError
@@ -54,9 +73,20 @@ func RunHTTP(ctx context.Context, c *client.Client, set string, accounts, txs in
 		if err != nil {
 			return err
 		}
-		if r.Code != 0 {
-			return fmt.Errorf("tx refused: %s/%d %s", r.Codespace, r.Code, r.Log)
-		}
-		return nil
+		return refusal(*r)
 	}, blocks)
+}
+
+// refusal is nil for a tx the mempool took, ErrBusy for one it had no room
+// for, and otherwise why the node refused it.
+func refusal(r api.CheckResult) error {
+	switch {
+	case r.Error != nil && r.Error.Code == "mempool_full":
+		return ErrBusy
+	case r.Error != nil:
+		return fmt.Errorf("tx %s not taken: %s (%s)", r.Hash, r.Error.Error, r.Error.Code)
+	case r.Code != 0:
+		return fmt.Errorf("tx refused: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+	return nil
 }

@@ -154,6 +154,31 @@ func (c *Client) BroadcastSync(ctx context.Context, raw []byte) (*api.CheckResul
 	return &r, nil
 }
 
+// BroadcastBatch submits encoded txs in one request (POST /v1/txs/batch,
+// at most api.MaxBatchTxs) and returns after CheckTx of each, one result per
+// tx in order. A tx was taken into the mempool when its result is
+// Accepted; one the node could not take carries an Error (mempool_full:
+// retry it and the same account's later txs). The error is for the batch
+// as a whole: malformed, too large, or the node unreachable.
+func (c *Client) BroadcastBatch(ctx context.Context, raws [][]byte) ([]api.CheckResult, error) {
+	req := api.BatchRequest{Txs: make([]string, len(raws))}
+	for i, raw := range raws {
+		req.Txs[i] = base64.StdEncoding.EncodeToString(raw)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	var r api.BatchResult
+	if err := c.do(ctx, http.MethodPost, "/v1/txs/batch", bytes.NewReader(body), "application/json", &r); err != nil {
+		return nil, err
+	}
+	if len(r.Results) != len(raws) {
+		return nil, fmt.Errorf("POST /v1/txs/batch: %d results for %d txs", len(r.Results), len(raws))
+	}
+	return r.Results, nil
+}
+
 // Query runs a module query and decodes the answer into out.
 func (c *Client) Query(ctx context.Context, module, path string, params url.Values, out any) error {
 	p := "/v1/query/" + module + "/" + path

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"emergence/api"
 	"emergence/bench"
 	"emergence/client"
 	"emergence/node"
@@ -39,21 +40,23 @@ type transfersReport struct {
 	Inprocess    bench.Result `json:"inprocess"`
 	HTTP         bench.Result `json:"http"`
 	Accounts     int          `json:"accounts"`
+	Batch        int          `json:"batch"`
 	BlockTime    string       `json:"block_time"`
 	GOMAXPROCS   int          `json:"gomaxprocs"`
 }
 
 func newBenchTransfersCmd(g *globals) *cobra.Command {
-	var accounts, txs int
+	var accounts, txs, batch int
 	var blockTime time.Duration
 	var keep bool
 	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "transfers",
-		Short: "Run a devnet and measure committed transfers/s in-process and through POST /v1/txs",
+		Short: "Run a devnet and measure committed transfers/s in-process and through the HTTP API",
 		Long: `bench transfers starts a throw-away single-validator devnet, pre-signs M transfers from N
 accounts and submits them as fast as the node accepts them, twice: inside the node's
-process (node capacity) and through POST /v1/txs from a separate process (what users get).
+process (node capacity) and through the HTTP API from a separate process (what users get):
+--batch txs per POST /v1/txs/batch, or with --batch 1 one POST /v1/txs?mode=sync per tx.
 It waits for every transfer to commit and prints committed tx/s, p50/p99 commit latency
 (submission to commit) and raw ed25519 verifications/s on one core. The top-level
 p50_ms/p99_ms are those of the HTTP path.`,
@@ -62,6 +65,9 @@ p50_ms/p99_ms are those of the HTTP path.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if accounts < 1 || txs < accounts {
 				return errorf("use --accounts >= 1 and --txs >= --accounts", "bad load shape: %d accounts, %d txs", accounts, txs)
+			}
+			if batch < 1 || batch > api.MaxBatchTxs {
+				return errorf(fmt.Sprintf("use --batch 1 to %d", api.MaxBatchTxs), "bad batch size %d", batch)
 			}
 			home, err := os.MkdirTemp("", "emergence-bench-")
 			if err != nil {
@@ -95,7 +101,7 @@ p50_ms/p99_ms are those of the HTTP path.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			rep := transfersReport{Accounts: accounts, BlockTime: blockTime.String(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+			rep := transfersReport{Accounts: accounts, Batch: batch, BlockTime: blockTime.String(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 
 			fmt.Fprintln(g.stderr, "bench: signing in-process load")
 			load := bench.Transfers(r.node.Settings.ChainID, "inproc", accounts, txs, client.MinFee)
@@ -121,8 +127,8 @@ p50_ms/p99_ms are those of the HTTP path.`,
 			load = nil
 			fmt.Fprintf(g.stderr, "bench: in-process %.0f tx/s\n", rep.Inprocess.TPS)
 
-			fmt.Fprintln(g.stderr, "bench: submitting through the HTTP API from a separate process")
-			rep.HTTP, err = runLoadProcess(ctx, r.api.Addr(), accounts, txs)
+			fmt.Fprintf(g.stderr, "bench: submitting through the HTTP API from a separate process, %d txs per request\n", batch)
+			rep.HTTP, err = runLoadProcess(ctx, r.api.Addr(), accounts, txs, batch)
 			if err != nil {
 				return fmt.Errorf("http run: %w", err)
 			}
@@ -146,6 +152,7 @@ p50_ms/p99_ms are those of the HTTP path.`,
 	}
 	cmd.Flags().IntVar(&accounts, "accounts", 256, "sending accounts (each submits its txs in nonce order)")
 	cmd.Flags().IntVar(&txs, "txs", 40000, "transfers per path")
+	cmd.Flags().IntVar(&batch, "batch", 100, "txs per HTTP request (POST /v1/txs/batch; 1: one POST /v1/txs?mode=sync each)")
 	cmd.Flags().DurationVar(&blockTime, "block-time", 500*time.Millisecond, "devnet block time")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the devnet home afterwards")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the node process to this file")
@@ -163,13 +170,13 @@ func initBenchHome(home string, accounts int, blockTime time.Duration) error {
 
 // runLoadProcess runs "emergence bench load" as a separate OS process
 // against the API and returns its result.
-func runLoadProcess(ctx context.Context, apiAddr string, accounts, txs int) (bench.Result, error) {
+func runLoadProcess(ctx context.Context, apiAddr string, accounts, txs, batch int) (bench.Result, error) {
 	var res bench.Result
 	exe, err := os.Executable()
 	if err != nil {
 		return res, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "bench", "load", "--node", apiAddr, "--accounts", strconv.Itoa(accounts), "--txs", strconv.Itoa(txs), "--set", "http", "--output", "json")
+	cmd := exec.CommandContext(ctx, exe, "bench", "load", "--node", apiAddr, "--accounts", strconv.Itoa(accounts), "--txs", strconv.Itoa(txs), "--set", "http", "--batch", strconv.Itoa(batch), "--output", "json")
 	cmd.Env = append(os.Environ(), "EMERGENCE_RUN_MAIN=1")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -183,7 +190,7 @@ func runLoadProcess(ctx context.Context, apiAddr string, accounts, txs int) (ben
 }
 
 func newBenchLoadCmd(g *globals) *cobra.Command {
-	var accounts, txs int
+	var accounts, txs, batch int
 	var set string
 	cmd := &cobra.Command{
 		Use:    "load",
@@ -191,7 +198,7 @@ func newBenchLoadCmd(g *globals) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := bench.RunHTTP(cmd.Context(), g.client(), set, accounts, txs)
+			res, err := bench.RunHTTP(cmd.Context(), g.client(), set, accounts, txs, batch)
 			if nodeFailure(err) {
 				return g.nodeError(err)
 			}
@@ -205,6 +212,7 @@ func newBenchLoadCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&accounts, "accounts", 64, "sending accounts")
 	cmd.Flags().IntVar(&txs, "txs", 20000, "transfers")
+	cmd.Flags().IntVar(&batch, "batch", 100, "txs per request (1: one POST /v1/txs?mode=sync each)")
 	cmd.Flags().StringVar(&set, "set", "http", "name of the deterministic account set (funded by bench transfers)")
 	return cmd
 }
