@@ -80,31 +80,14 @@ func (g *globals) checkGrant(ctx context.Context, pool personhood.PoolInfo, e ui
 	if ep != nil {
 		budget = ep.Budget
 	}
-	next := int64(pool.CurrentEpoch+1) * int64(pool.EpochBlocks)
+	next := pool.NextEpochHeight()
 	blocks := next - pool.Height
 	when := fmt.Sprintf("in %d blocks", blocks)
-	if d, ok := g.blockInterval(ctx); ok {
+	if d, ok := g.client().BlockInterval(ctx, 10); ok {
 		when += fmt.Sprintf(", about %s", (time.Duration(blocks) * d).Round(time.Second))
 	}
 	return errorf(fmt.Sprintf("the next epoch, %d, opens at height %d (%s); its grant comes from what emission adds to the pool until then", pool.CurrentEpoch+1, next, when),
 		"epoch %d pays no UBI grant (budget %d uemg, pool %d uemg): nothing to claim yet", e, budget, pool.Pool)
-}
-
-// blockInterval estimates the node's time between blocks from its last
-// ten blocks.
-func (g *globals) blockInterval(ctx context.Context) (time.Duration, bool) {
-	c := g.client()
-	last, err := c.Block(ctx, 0)
-	if err != nil || last.Height < 2 {
-		return 0, false
-	}
-	k := min(last.Height-1, 10)
-	first, err := c.Block(ctx, last.Height-k)
-	if err != nil {
-		return 0, false
-	}
-	d := last.Time.Sub(first.Time) / time.Duration(k)
-	return d, d > 0
 }
 
 func newIDClaimCmd(g *globals) *cobra.Command {
