@@ -57,3 +57,13 @@ func Load(name, dir string, maxValue int64) (train, test *model.Dataset, err err
 		return train, test, nil
 	}
 }
+
+// Open returns the built-in data set called name, or else the CSV file at
+// path name (integer features, the class last, the largest value seen as
+// the features' bound), whole.
+func Open(name string) (*model.Dataset, error) {
+	if d, ok, err := Builtin(name); ok {
+		return d, err
+	}
+	return model.ReadCSVFile(name, 0)
+}

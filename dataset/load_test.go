@@ -58,3 +58,20 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("missing CSV: %v, want a not-exist error", err)
 	}
 }
+
+func TestOpen(t *testing.T) {
+	d, err := dataset.Open("digits")
+	if err != nil || d.Len() != 1797 {
+		t.Fatalf("Open(digits) = %v, %v; want the 1797 built-in digits", d, err)
+	}
+	csv := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.WriteFile(csv, []byte("1,2,0\n3,0,1\n0,7,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = dataset.Open(csv); err != nil || d.Len() != 3 || d.MaxValue != 7 {
+		t.Fatalf("Open(csv) = %+v, %v; want 3 samples with values up to 7", d, err)
+	}
+	if _, err := dataset.Open(filepath.Join(t.TempDir(), "none.csv")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Open of a missing file: %v", err)
+	}
+}

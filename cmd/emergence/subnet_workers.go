@@ -22,10 +22,7 @@ import (
 // 'emergence zkml train' uses (seed 1) is kept, so miners trained by that
 // command are scored on items they never saw.
 func loadClassifyData(name string, holdout bool) (*model.Dataset, error) {
-	d, ok, err := dataset.Builtin(name)
-	if !ok {
-		d, err = model.ReadCSVFile(name, 0)
-	}
+	d, err := dataset.Open(name)
 	if err != nil {
 		return nil, errorf("--data takes digits (built in) or a CSV file of integer features with the class last", "load %s: %w", name, err)
 	}
