@@ -320,12 +320,21 @@ func (m *Module) payStakers(ctx *app.Context, net uint16, nr *Neuron, amt uint64
 		amt uint64
 	}
 	var stakers []st
+	var bad error
 	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		amt, err := stakeAmount(k, v)
+		if err != nil {
+			bad = err
+			return false
+		}
 		var a tx.Address
 		copy(a[:], k[len(pre):])
-		stakers = append(stakers, st{a, binary.BigEndian.Uint64(v)})
+		stakers = append(stakers, st{a, amt})
 		return true
 	})
+	if bad != nil {
+		return bad
+	}
 	var paid uint64
 	if nr.Stake > 0 {
 		for _, x := range stakers {
@@ -370,11 +379,16 @@ func (m *Module) Invariants(r store.Reader) error {
 				return fmt.Errorf("subnet %d: uid %d missing from the pruning index", s.NetUID, uid)
 			}
 			var sum uint64
+			var bad error
 			pre := stakePrefix(s.NetUID, n.Hotkey)
-			r.Iterate(pre, store.PrefixEnd(pre), func(_, v []byte) bool {
-				sum += binary.BigEndian.Uint64(v)
-				return true
+			r.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+				amt, err := stakeAmount(k, v)
+				sum, bad = sum+amt, err
+				return err == nil
 			})
+			if bad != nil {
+				return bad
+			}
 			if sum != n.Stake {
 				return fmt.Errorf("subnet %d uid %d: stake %d but stake records sum to %d", s.NetUID, uid, n.Stake, sum)
 			}
@@ -412,15 +426,30 @@ func (m *Module) Invariants(r store.Reader) error {
 	return nil
 }
 
+// stakeAmount decodes a stake record's value: 8 big-endian bytes, or an
+// error for corrupt state (never a panic).
+func stakeAmount(k, v []byte) (uint64, error) {
+	if len(v) != 8 {
+		return 0, fmt.Errorf("corrupt state at %q: a stake record of %d bytes, want 8", k, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
 // stakersOf lists the stake records of a hotkey (for queries).
-func stakersOf(r store.Reader, net uint16, hk tx.Address) []StakeInfo {
+func stakersOf(r store.Reader, net uint16, hk tx.Address) ([]StakeInfo, error) {
 	pre := stakePrefix(net, hk)
 	var out []StakeInfo
+	var bad error
 	r.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		amt, err := stakeAmount(k, v)
+		if err != nil {
+			bad = err
+			return false
+		}
 		var a tx.Address
 		copy(a[:], k[len(pre):])
-		out = append(out, StakeInfo{Staker: a, Amount: binary.BigEndian.Uint64(v)})
+		out = append(out, StakeInfo{Staker: a, Amount: amt})
 		return true
 	})
-	return out
+	return out, bad
 }

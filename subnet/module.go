@@ -454,13 +454,22 @@ func (m *Module) replace(ctx *app.Context, s *Subnet, uid uint16) error {
 		amt    uint64
 	}
 	var refunds []refund
+	var bad error
 	pre := stakePrefix(s.NetUID, old.Hotkey)
 	ctx.KV.Iterate(pre, store.PrefixEnd(pre), func(k, v []byte) bool {
+		amt, err := stakeAmount(k, v)
+		if err != nil {
+			bad = err
+			return false
+		}
 		var st tx.Address
 		copy(st[:], k[len(pre):])
-		refunds = append(refunds, refund{bytes.Clone(k), st, binary.BigEndian.Uint64(v)})
+		refunds = append(refunds, refund{bytes.Clone(k), st, amt})
 		return true
 	})
+	if bad != nil {
+		return bad
+	}
 	if err := ctx.ConsumeGas(uint64(len(refunds))*GasPerReplaced, "returning stakes of the replaced uid"); err != nil {
 		return err
 	}

@@ -144,10 +144,14 @@ func queryNeuron(r store.Reader, args []string, _ url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	stakers, err := stakersOf(r, id, ni.Hotkey)
+	if err != nil {
+		return nil, err
+	}
 	return struct {
 		NeuronInfo
 		Stakers []StakeInfo `json:"stakers"`
-	}{ni, stakersOf(r, id, ni.Hotkey)}, nil
+	}{ni, stakers}, nil
 }
 
 func queryHotkey(r store.Reader, args []string, _ url.Values) (any, error) {

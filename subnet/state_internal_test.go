@@ -2,8 +2,10 @@ package subnet
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
+	"emergence/store"
 	"emergence/tx"
 )
 
@@ -31,5 +33,27 @@ func TestNeuronEncodingRoundTrip(t *testing.T) {
 		if _, err := decodeNeuron(bad); err == nil {
 			t.Fatalf("decoded corrupt record %x", bad)
 		}
+	}
+}
+
+// emptyState is a store.Reader with nothing in it.
+type emptyState struct{}
+
+func (emptyState) Get([]byte) []byte                              { return nil }
+func (emptyState) Iterate([]byte, []byte, func(k, v []byte) bool) {}
+
+// A stake record that is not 8 bytes is corrupt state: the stakers query
+// says so with an error, never a panic.
+func TestCorruptStakeRecordIsAnError(t *testing.T) {
+	hk := tx.ModuleAddress("hk")
+	staker := tx.ModuleAddress("staker")
+	kv := store.NewCache(emptyState{}, nil)
+	kv.Set(append(stakePrefix(3, hk), staker[:]...), []byte{1, 2, 3})
+	if _, err := stakersOf(kv, 3, hk); err == nil || !strings.Contains(err.Error(), "corrupt state") {
+		t.Fatalf("stakersOf on a 3-byte stake record: %v", err)
+	}
+	kv.Set(append(stakePrefix(3, hk), staker[:]...), store.BE64(42))
+	if st, err := stakersOf(kv, 3, hk); err != nil || len(st) != 1 || st[0].Amount != 42 || st[0].Staker != staker {
+		t.Fatalf("stakersOf: %+v %v", st, err)
 	}
 }
