@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -35,10 +34,7 @@ unless --report-only (figures on a machine slower than the one the target is set
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep := gasReport{Target: gasbench.TargetNsPerGas, OK: true, GOMAXPROCS: runtime.GOMAXPROCS(0)}
-			for _, cs := range gasbench.Cases() {
-				if kind != "" && cs.Kind != kind && !strings.HasPrefix(cs.Kind, kind+"/") {
-					continue
-				}
+			for _, cs := range gasbench.Select(kind) {
 				fmt.Fprintf(g.stderr, "bench gas: %s (%s)...\n", cs.Kind, cs.Shape)
 				r, err := gasbench.Run(cs)
 				if err != nil {

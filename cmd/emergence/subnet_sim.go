@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"emergence/bank"
 	"emergence/sim/subnetsim"
 	"emergence/sim/subnetsim/subnetnet"
 	"emergence/zkml/model"
@@ -91,44 +88,5 @@ func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo, re
 	if err != nil {
 		return fmt.Errorf("simulation: %w", err)
 	}
-	return g.print(rep, func(w io.Writer) { printSimReport(w, rep) })
-}
-
-func printSimReport(w io.Writer, rep *subnetsim.Report) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := []string{"epoch"}
-	for _, a := range rep.Agents {
-		head = append(head, a.Name)
-	}
-	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
-	emg := func(u uint64) string { return strings.TrimSuffix(bank.FormatAmount(u), "emg") }
-	for _, e := range rep.Epochs {
-		row := []string{fmt.Sprint(e.Epoch)}
-		for _, x := range e.Earnings {
-			row = append(row, emg(x))
-		}
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
-	}
-	row := []string{"total"}
-	for _, x := range rep.Totals {
-		row = append(row, emg(x))
-	}
-	fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
-	tw.Flush()
-	fmt.Fprintln(w, "\n(earnings in EMG per epoch)")
-	for _, a := range rep.Agents {
-		fmt.Fprintf(w, "  %-13s %-9s uid %-2d %s\n", a.Name, a.Role, a.UID, a.Kind)
-	}
-	fmt.Fprintln(w)
-	pct := func(a, b uint64) string {
-		if b == 0 {
-			return "n/a"
-		}
-		return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
-	}
-	honestMiner := (rep.Total("miner-a") + rep.Total("miner-b")) / 2
-	fmt.Fprintf(w, "miner-c earned %s and miner-random %s of an honest miner's average\n",
-		pct(rep.Total("miner-c"), honestMiner), pct(rep.Total("miner-random"), honestMiner))
-	fmt.Fprintf(w, "val-copier earned %s and val-stale %s of val-honest (equal stakes; reveal delay %d epochs)\n",
-		pct(rep.Total("val-copier"), rep.Total("val-honest")), pct(rep.Total("val-stale"), rep.Total("val-honest")), rep.RevealPeriod)
+	return g.print(rep, func(w io.Writer) { rep.WriteTable(w) })
 }
