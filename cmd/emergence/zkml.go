@@ -269,32 +269,11 @@ the setup's secret and could forge proofs: use it for devnets and tests, and
 			fmt.Fprintln(g.stderr, "WARNING: ONE-PARTY SETUP. Whoever ran it can forge proofs for these keys.")
 			fmt.Fprintln(g.stderr, "WARNING: devnets and tests only; use 'emergence zkml ceremony' for a real network.")
 			start := time.Now()
-			var info *circuit.KeysInfo
-			if kind == circuit.KindInference {
-				fmt.Fprintln(g.stderr, "compiling the inference and link circuits and running three setups (inference, link, binding)...")
-				fmt.Fprintln(g.stderr, "the link circuit opens the model's MiMC commitment and is far larger than the inference circuit")
-				fmt.Fprintln(g.stderr, "(565,041 constraints at 784-56-10: minutes and about 2.6 GiB); it is set up once per inference key")
-				set, err := circuit.SetupInferenceOneParty(spec.Shape)
-				if err != nil {
-					return err
-				}
-				if info, err = circuit.WriteInferenceKeys(keys, spec.Shape, set, circuit.SetupOnePartyNote); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(g.stderr, "compiling %s circuit...\n", kind)
-				ccs, err := spec.Compile()
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(g.stderr, "%d constraints (%s); running setup...\n", ccs.GetNbConstraints(), time.Since(start).Round(time.Millisecond))
-				pk, vk, err := circuit.SetupOneParty(ccs)
-				if err != nil {
-					return err
-				}
-				if info, err = circuit.WriteKeys(keys, spec, ccs.GetNbConstraints(), pk, vk, circuit.SetupOnePartyNote); err != nil {
-					return err
-				}
+			info, err := circuit.SetupOnePartyKeys(keys, spec, func(format string, args ...any) {
+				fmt.Fprintf(g.stderr, format+"\n", args...)
+			})
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
 			return g.print(info, func(w io.Writer) { zkmlPrintKeys(w, keys, info) })
