@@ -32,9 +32,6 @@ var (
 // enrolments.
 const revokeGas = personhood.GasSuspend + personhood.MaxRevoke*personhood.GasRevokeEach + 1_000_000
 
-// zkmlTxGas covers a proof verification plus a key or proof in the tx bytes.
-const zkmlTxGas = 1_000_000
-
 // txTable is every one-message transaction command (see txbuilder.go),
 // grouped by module in the order 'emergence tx MODULE --help' lists them
 // (cobra sorts them by name).
@@ -255,7 +252,6 @@ inference key.
 The new id is in the tx's zkml/register event.`,
 		example: "  emergence tx zkml register --keys keys/ --from alice --keyring-backend test",
 		flags:   []txArg{{name: "keys", def: "zkml-keys", usage: "keys directory"}, {name: "name", usage: "a short name for the exam or key"}},
-		gas:     zkmlTxGas,
 		build: func(in *txInput) (any, error) {
 			k, err := circuit.LoadKeys(in.str("keys"))
 			if err != nil {
@@ -288,7 +284,6 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 			{name: "dataset-root", usage: "hex root of the training data set (provenance)"},
 			{name: "label-job", kind: argUint, usage: "labeling job that labeled the training data (provenance)"},
 		},
-		gas: zkmlTxGas,
 		build: func(in *txInput) (any, error) {
 			pf, err := circuit.LoadProof(in.str("proof"))
 			if err != nil {
@@ -315,7 +310,6 @@ inference proofs of the model under this key.`,
 			{name: "circuit", kind: argUint, usage: "registered inference key id (see 'emergence query zkml circuits')", required: true},
 			{name: "binding", def: "binding.json", usage: "binding file"},
 		},
-		gas: zkmlTxGas,
 		build: func(in *txInput) (any, error) {
 			b, err := circuit.LoadBinding(in.str("binding"))
 			if err != nil {
@@ -335,7 +329,6 @@ inference proofs of the model under this key.`,
 			{name: "circuit", kind: argUint, usage: "registered inference key id (see 'emergence query zkml circuits')", required: true},
 			{name: "proof", def: "proof.json", usage: "proof file"},
 		},
-		gas: zkmlTxGas,
 		build: func(in *txInput) (any, error) {
 			pf, err := circuit.LoadProof(in.str("proof"))
 			if err != nil {
