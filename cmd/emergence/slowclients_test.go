@@ -40,9 +40,6 @@ func init() {
 // 512 descriptors while 1,000 slow clients hold connections to its API: the
 // chain keeps committing, and the API answers again once they stop.
 func TestChainCommitsWhileSlowClientsHoldTheAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a node process and 1,000 connections")
-	}
 	const (
 		limit   = 512
 		clients = 1000
