@@ -70,17 +70,27 @@ func checkGold(free *fixedds.Result, gold []GoldItem, perItem []uint32, p Params
 	return isGold, overturned
 }
 
-func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
+// openJob decodes a JobMsg and returns its job, which must still be open
+// (settle and expire act only on open jobs).
+func openJob(ctx *app.Context, raw json.RawMessage) (*Job, error) {
 	var msg JobMsg
 	if err := app.DecodeMsg(raw, &msg); err != nil {
-		return err
+		return nil, err
 	}
 	j, err := getJob(ctx.KV, msg.Job)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if j.Status != StatusOpen {
-		return CodeAlreadySettled.Errorf("job %d is %s", j.ID, j.Status)
+		return nil, CodeAlreadySettled.Errorf("job %d is %s", j.ID, j.Status)
+	}
+	return j, nil
+}
+
+func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
+	j, err := openJob(ctx, raw)
+	if err != nil {
+		return err
 	}
 	if ctx.Height <= j.RevealDeadline {
 		return CodeTooEarly.Errorf("job %d settles after height %d (now %d)", j.ID, j.RevealDeadline, ctx.Height)
@@ -292,16 +302,9 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 // requester gets budget and bond back and every labeler's stake at risk in
 // it is released, with no payments, slashes or reputation changes.
 func (m *Module) handleExpire(ctx *app.Context, raw json.RawMessage) error {
-	var msg JobMsg
-	if err := app.DecodeMsg(raw, &msg); err != nil {
-		return err
-	}
-	j, err := getJob(ctx.KV, msg.Job)
+	j, err := openJob(ctx, raw)
 	if err != nil {
 		return err
-	}
-	if j.Status != StatusOpen {
-		return CodeAlreadySettled.Errorf("job %d is %s", j.ID, j.Status)
 	}
 	if ctx.Height <= j.ExpiryHeight {
 		return CodeTooEarly.Errorf("job %d expires after height %d (now %d)", j.ID, j.ExpiryHeight, ctx.Height)
