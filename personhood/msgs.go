@@ -259,24 +259,34 @@ func (m *Module) recordEnrolments(ctx *app.Context, op Operator, first uint64, c
 		"count", strconv.Itoa(len(cs)), "root", FieldString(root))
 }
 
+// governedOperator checks that the signer is the governance key and returns
+// the params and the operator that governance acts on.
+func (m *Module) governedOperator(ctx *app.Context, addr tx.Address) (Params, Operator, error) {
+	p, err := m.Params(ctx.KV)
+	if err != nil {
+		return p, Operator{}, err
+	}
+	if p.Governance.IsZero() || ctx.Signer != p.Governance {
+		return p, Operator{}, CodeNotGovernance.Errorf("signer %s", ctx.Signer)
+	}
+	op, ok, err := m.Operator(ctx.KV, addr)
+	if err != nil {
+		return p, Operator{}, err
+	}
+	if !ok {
+		return p, Operator{}, CodeUnknownOperator.Errorf("%s", addr)
+	}
+	return p, op, nil
+}
+
 func (m *Module) handleSuspend(ctx *app.Context, raw json.RawMessage) error {
 	var msg SuspendMsg
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	p, err := m.Params(ctx.KV)
+	p, op, err := m.governedOperator(ctx, msg.Operator)
 	if err != nil {
 		return err
-	}
-	if p.Governance.IsZero() || ctx.Signer != p.Governance {
-		return CodeNotGovernance.Errorf("signer %s", ctx.Signer)
-	}
-	op, ok, err := m.Operator(ctx.KV, msg.Operator)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return CodeUnknownOperator.Errorf("%s", msg.Operator)
 	}
 	if op.Suspended {
 		return CodeAlreadySuspended.Errorf("%s", msg.Operator)
@@ -344,19 +354,9 @@ func (m *Module) handleRevoke(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	p, err := m.Params(ctx.KV)
+	p, op, err := m.governedOperator(ctx, msg.Operator)
 	if err != nil {
 		return err
-	}
-	if p.Governance.IsZero() || ctx.Signer != p.Governance {
-		return CodeNotGovernance.Errorf("signer %s", ctx.Signer)
-	}
-	op, ok, err := m.Operator(ctx.KV, msg.Operator)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return CodeUnknownOperator.Errorf("%s", msg.Operator)
 	}
 	if !op.Suspended || op.Revoked == op.Enrolled {
 		return CodeNothingToRevoke.Errorf("operator %s: suspended %v, %d of %d enrolments revoked", msg.Operator, op.Suspended, op.Revoked, op.Enrolled)
