@@ -156,17 +156,7 @@ func queryOperators(r store.Reader, _ []string, params url.Values) (any, error) 
 		}
 		start = append(opKey(a), 0)
 	}
-	var out []Operator
-	var bad error
-	r.Iterate(start, store.PrefixEnd(prefixOp), func(_, v []byte) bool {
-		var o Operator
-		if bad = json.Unmarshal(v, &o); bad != nil {
-			return false
-		}
-		out = append(out, o)
-		return len(out) < limit
-	})
-	return out, bad
+	return store.ListJSON[Operator](r, start, store.PrefixEnd(prefixOp), limit)
 }
 
 func (m *Module) queryOperator(r store.Reader, args []string, _ url.Values) (any, error) {
@@ -223,17 +213,7 @@ func queryEpochs(r store.Reader, _ []string, params url.Values) (any, error) {
 		}
 		start = epochKey(n + 1)
 	}
-	var out []Epoch
-	var bad error
-	r.Iterate(start, store.PrefixEnd(prefixEpoch), func(_, v []byte) bool {
-		var e Epoch
-		if bad = json.Unmarshal(v, &e); bad != nil {
-			return false
-		}
-		out = append(out, e)
-		return len(out) < limit
-	})
-	return out, bad
+	return store.ListJSON[Epoch](r, start, store.PrefixEnd(prefixEpoch), limit)
 }
 
 func (m *Module) queryEpoch(r store.Reader, args []string, _ url.Values) (any, error) {

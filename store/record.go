@@ -20,6 +20,24 @@ func GetJSON(r Reader, key []byte, v any) (ok bool, err error) {
 	return true, nil
 }
 
+// ListJSON decodes the JSON records with keys in [start, end), in key
+// order, up to limit of them (0: no limit). A record that does not decode
+// is corrupt state, returned as an error.
+func ListJSON[T any](r Reader, start, end []byte, limit int) ([]T, error) {
+	var out []T
+	var bad error
+	r.Iterate(start, end, func(k, v []byte) bool {
+		var rec T
+		if err := json.Unmarshal(v, &rec); err != nil {
+			bad = fmt.Errorf("corrupt state at %q: %w", k, err)
+			return false
+		}
+		out = append(out, rec)
+		return limit <= 0 || len(out) < limit
+	})
+	return out, bad
+}
+
 // EncodeJSON encodes v for state storage. It panics only on values that
 // cannot be encoded (channels, functions, cyclic values), which is a
 // programming error, never something input can cause: modules store their

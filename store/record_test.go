@@ -69,3 +69,23 @@ func TestKey(t *testing.T) {
 		t.Fatalf("Join of no parts = %q", j)
 	}
 }
+
+func TestListJSON(t *testing.T) {
+	var errp error
+	c := NewCache(&mapKV{m: map[string][]byte{}}, &errp)
+	for i, v := range []string{`{"a":1}`, `{"a":2}`, `{"a":3}`} {
+		c.Set([]byte{'r', byte('0' + i)}, []byte(v))
+	}
+	type rec struct{ A int }
+	got, err := ListJSON[rec](c, []byte("r"), PrefixEnd([]byte("r")), 2)
+	if err != nil || len(got) != 2 || got[0].A != 1 || got[1].A != 2 {
+		t.Fatalf("ListJSON limit 2: %+v %v", got, err)
+	}
+	if all, err := ListJSON[rec](c, []byte("r"), PrefixEnd([]byte("r")), 0); err != nil || len(all) != 3 {
+		t.Fatalf("ListJSON no limit: %+v %v", all, err)
+	}
+	c.Set([]byte("r1"), []byte("{"))
+	if _, err := ListJSON[rec](c, []byte("r"), PrefixEnd([]byte("r")), 0); err == nil || !strings.Contains(err.Error(), "corrupt state") {
+		t.Fatalf("ListJSON over a corrupt record: %v", err)
+	}
+}
