@@ -17,6 +17,7 @@ import (
 	"emergence/abciapp"
 	"emergence/app"
 	"emergence/bank"
+	"emergence/device"
 	"emergence/label"
 	"emergence/personhood"
 	"emergence/subnet"
@@ -31,6 +32,7 @@ type Chain struct {
 	Personhood *personhood.Module
 	Subnet     *subnet.Module
 	ZKML       *zkml.Module
+	Device     *device.Module
 }
 
 // New composes the chain. The bank escrows and pays for every market, and
@@ -44,6 +46,7 @@ func New() *Chain {
 		Personhood: p,
 		Subnet:     subnet.New(b),
 		ZKML:       zkml.New(),
+		Device:     device.New(b),
 	}
 }
 
@@ -51,7 +54,7 @@ func New() *Chain {
 // work run: the bank first, then the markets. Appending a module at the end
 // is a new network version; reordering breaks every existing chain.
 func (c *Chain) Modules() []app.Module {
-	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML}
+	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML, c.Device}
 }
 
 // Fees returns the module that collects transaction fees: the bank.
@@ -67,6 +70,7 @@ func (c *Chain) NotFound() []app.Code {
 		subnet.CodeSubnetNotFound,
 		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound,
 		personhood.CodeUnknownOperator,
+		device.CodeMakerNotFound, device.CodeDeviceNotFound,
 	}
 }
 

@@ -40,6 +40,8 @@ var light = map[string]string{
 	"emergence/personhood/poseidon": "hashing on the holder's side",
 	"emergence/label/aggregate":     "offline label aggregation",
 	"emergence/subnet/yuma":         "offline Yuma consensus",
+	"emergence/device/devkey":       "devices sign and the ingest worker verifies readings",
+	"emergence/device":              "the ingest worker and device sim use its records and pairing message",
 	"emergence/fixed":               "fixed-point arithmetic shared with workers",
 	"emergence/label/labeler":       "the labeler worker and job creation",
 	"emergence/subnet/classify":     "the classify subnet's miner and validator",

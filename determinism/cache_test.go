@@ -9,6 +9,8 @@ import (
 	_ "emergence/app"
 	_ "emergence/bank"
 	_ "emergence/chain"
+	_ "emergence/device"
+	_ "emergence/device/devkey"
 	_ "emergence/fixed"
 	_ "emergence/label"
 	_ "emergence/label/aggregate/fixedds"

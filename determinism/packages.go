@@ -52,6 +52,8 @@ var Consensus = []Package{
 		Links: []string{"crypto/rand"}},
 	{Path: "emergence/personhood/tree", Why: "the identity Merkle tree"},
 	{Path: "emergence/personhood/poseidon", Why: "the tree's hash"},
+	{Path: "emergence/device", Why: "device makers, provisioning, pairing, transfer and retirement", NoMaps: true},
+	{Path: "emergence/device/devkey", Why: "device signature verification (secp256k1, ed25519) pairing checks", NoMaps: true},
 }
 
 // banned are the standard packages a consensus package may not import
@@ -75,13 +77,15 @@ var banned = map[string]string{
 // banned standard packages, with what for. Their code is not analysed; what
 // the consensus packages call of them is (see randFuncs).
 var vetted = map[string]string{
-	"github.com/cockroachdb/pebble":            "pebblestore's database; links net/http and os/exec for sentry error reporting and os for files, which pebblestore opens at startup, not per block",
-	"github.com/cometbft/cometbft/abci/types":  "ABCI request and response types; links grpc (net/http) for the remote ABCI server, which abciapp does not start",
-	"github.com/consensys/gnark-crypto/":       "field and curve arithmetic; links crypto/rand for SetRandom, which consensus code may not call",
-	"github.com/consensys/gnark/":              "Groth16 verification and the claim circuit; links crypto/rand and os for proving and logging",
-	"github.com/oasisprotocol/curve25519-voi/": "ed25519 verification under ZIP-215; links crypto/rand for key generation and batch coefficients",
-	"github.com/btcsuite/btcd/btcutil/bech32":  "address encoding; links os through its dependencies only",
-	"golang.org/x/crypto/":                     "sha3 and sealbox's ciphers; link os for CPU feature detection",
+	"github.com/cockroachdb/pebble":              "pebblestore's database; links net/http and os/exec for sentry error reporting and os for files, which pebblestore opens at startup, not per block",
+	"github.com/cometbft/cometbft/abci/types":    "ABCI request and response types; links grpc (net/http) for the remote ABCI server, which abciapp does not start",
+	"github.com/consensys/gnark-crypto/":         "field and curve arithmetic; links crypto/rand for SetRandom, which consensus code may not call",
+	"github.com/consensys/gnark/":                "Groth16 verification and the claim circuit; links crypto/rand and os for proving and logging",
+	"github.com/oasisprotocol/curve25519-voi/":   "ed25519 verification under ZIP-215; links crypto/rand for key generation and batch coefficients",
+	"github.com/btcsuite/btcd/btcutil/bech32":    "address encoding; links os through its dependencies only",
+	"github.com/decred/dcrd/dcrec/secp256k1/v4":  "secp256k1 curve and keys behind device signature verification; links crypto/rand and os for key generation, which consensus code does not call",
+	"github.com/decred/dcrd/dcrec/secp256k1/v4/": "secp256k1 ECDSA verification of device signatures; links crypto/rand and os for key generation, which consensus code does not call",
+	"golang.org/x/crypto/":                       "sha3 and sealbox's ciphers; link os for CPU feature detection",
 }
 
 // cometAllowed are the only CometBFT packages consensus code may link:
