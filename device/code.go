@@ -24,6 +24,11 @@ var (
 	CodeRetired         = app.Code{Space: Name, Num: 12, Desc: "device is retired"}
 	CodeBadNonce        = app.Code{Space: Name, Num: 13, Desc: "pairing nonce is not the device's next nonce"}
 	CodeNotOwnerOrMaker = app.Code{Space: Name, Num: 14, Desc: "only the device's owner or maker may do this"}
+	CodeIngestExists    = app.Code{Space: Name, Num: 15, Desc: "ingest node already registered"}
+	CodeNotIngest       = app.Code{Space: Name, Num: 16, Desc: "not a registered ingest node"}
+	CodeBadEpoch        = app.Code{Space: Name, Num: 17, Desc: "invalid epoch post"}
+	CodeEpochPosted     = app.Code{Space: Name, Num: 18, Desc: "epoch already posted"}
+	CodeEpochNotFound   = app.Code{Space: Name, Num: 19, Desc: "epoch not posted"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -31,6 +36,7 @@ func (m *Module) Codes() []app.Code {
 	return []app.Code{
 		CodeMakerNotFound, CodeDeviceNotFound, CodeLowStake, CodeMakerExists, CodeBadKey, CodeDeviceExists,
 		CodeBadDevice, CodeBadPairingSig, CodeAlreadyPaired, CodeNotPaired, CodeNotOwner, CodeRetired,
-		CodeBadNonce, CodeNotOwnerOrMaker,
+		CodeBadNonce, CodeNotOwnerOrMaker, CodeIngestExists, CodeNotIngest, CodeBadEpoch, CodeEpochPosted,
+		CodeEpochNotFound,
 	}
 }

@@ -25,6 +25,7 @@ import (
 // Bank is what the module needs from the bank: locking makers' stakes.
 type Bank interface {
 	Lock(kv store.KV, from tx.Address, module string, amt uint64) error
+	Release(kv store.KV, module string, to tx.Address, amt uint64) error
 	ModuleBalance(r store.Reader, name string) uint64
 	RegisterAccount(ctx *app.Context, name string) error
 }
@@ -147,6 +148,8 @@ func New(b Bank) *Module {
 		app.Route{Pattern: "maker/{addr}", Handle: m.qMaker},
 		app.Route{Pattern: "maker/{addr}/devices", Handle: m.qMakerDevices},
 		app.Route{Pattern: "owner/{addr}/devices", Handle: m.qOwnerDevices},
+		app.Route{Pattern: "epoch/{n}", Handle: m.qEpoch},
+		app.Route{Pattern: "ingest/{addr}", Handle: m.qIngest},
 	)
 	return m
 }
@@ -164,6 +167,9 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 		return fmt.Errorf("device genesis: maker_stake must be positive")
 	}
 	store.PutJSON(ctx.KV, keyParams, g.Params)
+	if err := m.bank.RegisterAccount(ctx, Pool); err != nil {
+		return err
+	}
 	return m.bank.RegisterAccount(ctx, Escrow)
 }
 
@@ -279,7 +285,7 @@ func listIndex(r store.Reader, prefix []byte, addr string, q url.Values) (any, e
 }
 
 // Invariants implements app.Module: the escrow holds exactly the makers'
-// stakes, and every device is in its maker's index and (when paired) its
+// and ingest nodes' stakes, and every device is in its maker's index and (when paired) its
 // owner's index.
 func (m *Module) Invariants(r store.Reader) error {
 	makers, err := store.ListJSON[Maker](r, prefixMaker, store.PrefixEnd(prefixMaker), 0)
@@ -291,8 +297,12 @@ func (m *Module) Invariants(r store.Reader) error {
 		staked += mk.Stake
 		devices += mk.Devices
 	}
-	if got := m.bank.ModuleBalance(r, Escrow); got != staked {
-		return fmt.Errorf("device: escrow holds %d, makers staked %d", got, staked)
+	ingest, err := m.ingestStakes(r)
+	if err != nil {
+		return err
+	}
+	if got := m.bank.ModuleBalance(r, Escrow); got != staked+ingest {
+		return fmt.Errorf("device: escrow holds %d, makers staked %d and ingest nodes %d", got, staked, ingest)
 	}
 	devs, err := store.ListJSON[Device](r, prefixDevice, store.PrefixEnd(prefixDevice), 0)
 	if err != nil {

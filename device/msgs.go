@@ -58,14 +58,14 @@ type DeviceRef struct {
 
 // Msgs implements app.Module.
 func (m *Module) Msgs() []app.MsgHandler {
-	return []app.MsgHandler{
+	return append([]app.MsgHandler{
 		{Type: MsgRegisterMaker, Gas: GasRegisterMaker, Handle: m.handleRegisterMaker},
 		{Type: MsgProvision, Gas: GasProvision, Handle: m.handleProvision},
 		{Type: MsgPair, Gas: GasPair, Handle: m.handlePair},
 		{Type: MsgTransfer, Gas: GasTransfer, Handle: m.handleTransfer},
 		{Type: MsgUnpair, Gas: GasUnpair, Handle: m.handleUnpair},
 		{Type: MsgRetire, Gas: GasRetire, Handle: m.handleRetire},
-	}
+	}, m.epochMsgs()...)
 }
 
 func checkText(field, s string, max int) error {

@@ -1,0 +1,46 @@
+package device
+
+import (
+	"math/bits"
+)
+
+// Reward rule parameters: a device's points for an epoch are its accepted
+// readings (at most MaxRewardReadings) plus CellPoints for each distinct
+// coverage cell (at most MaxRewardCells). The epoch's budget is split pro
+// rata to points, rounding down; the remainder stays in the pool.
+const (
+	MaxRewardReadings = 1_000
+	MaxRewardCells    = 64
+	CellPoints        = 10
+)
+
+// Evidence is one device's posted summary for an epoch.
+type Evidence struct {
+	Device   string `json:"device"`
+	Readings uint64 `json:"readings"`
+	Cells    uint64 `json:"cells"`
+}
+
+// Points returns a device's points from its evidence.
+func Points(e Evidence) uint64 {
+	return min(e.Readings, MaxRewardReadings) + CellPoints*min(e.Cells, MaxRewardCells)
+}
+
+// Rewards splits budget over the evidence pro rata to points: out[i] is
+// what evidence[i]'s device earns. Integer math only; the result depends on
+// this epoch's evidence alone.
+func Rewards(budget uint64, evidence []Evidence) []uint64 {
+	out := make([]uint64, len(evidence))
+	var total uint64
+	for _, e := range evidence {
+		total += Points(e) // at most 1,640 per device: no overflow below 10^16 devices
+	}
+	if total == 0 {
+		return out
+	}
+	for i, e := range evidence {
+		hi, lo := bits.Mul64(budget, Points(e))
+		out[i], _ = bits.Div64(hi, lo, total) // hi < total since Points(e) <= total
+	}
+	return out
+}
