@@ -43,6 +43,7 @@ var light = map[string]string{
 	"emergence/device/devkey":       "devices sign and the ingest worker verifies readings",
 	"emergence/device/event":        "devices build signed CloudEvents, ingest parses them",
 	"emergence/device/ingest":       "the ingest worker's rules, Merkle root and evidence",
+	"emergence/device/merkle":       "ingest computes epoch roots and proofs",
 	"emergence/device":              "the ingest worker and device sim use its records and pairing message",
 	"emergence/fixed":               "fixed-point arithmetic shared with workers",
 	"emergence/label/labeler":       "the labeler worker and job creation",

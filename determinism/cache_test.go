@@ -11,6 +11,8 @@ import (
 	_ "emergence/chain"
 	_ "emergence/device"
 	_ "emergence/device/devkey"
+	_ "emergence/device/event"
+	_ "emergence/device/merkle"
 	_ "emergence/fixed"
 	_ "emergence/label"
 	_ "emergence/label/aggregate/fixedds"

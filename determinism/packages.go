@@ -53,6 +53,8 @@ var Consensus = []Package{
 	{Path: "emergence/personhood/tree", Why: "the identity Merkle tree"},
 	{Path: "emergence/personhood/poseidon", Why: "the tree's hash"},
 	{Path: "emergence/device", Why: "device makers, provisioning, pairing, transfer and retirement", NoMaps: true},
+	{Path: "emergence/device/event", Why: "fraud proofs parse the challenged event and check its signature", NoMaps: true},
+	{Path: "emergence/device/merkle", Why: "fraud proofs verify inclusion under the posted root", NoMaps: true},
 	{Path: "emergence/device/devkey", Why: "device signature verification (secp256k1, ed25519) pairing checks", NoMaps: true},
 }
 

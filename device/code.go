@@ -29,6 +29,8 @@ var (
 	CodeBadEpoch        = app.Code{Space: Name, Num: 17, Desc: "invalid epoch post"}
 	CodeEpochPosted     = app.Code{Space: Name, Num: 18, Desc: "epoch already posted"}
 	CodeEpochNotFound   = app.Code{Space: Name, Num: 19, Desc: "epoch not posted"}
+	CodeNoFraud         = app.Code{Space: Name, Num: 20, Desc: "fraud proof proves nothing"}
+	CodeChallengeClosed = app.Code{Space: Name, Num: 21, Desc: "challenge window closed"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -37,6 +39,6 @@ func (m *Module) Codes() []app.Code {
 		CodeMakerNotFound, CodeDeviceNotFound, CodeLowStake, CodeMakerExists, CodeBadKey, CodeDeviceExists,
 		CodeBadDevice, CodeBadPairingSig, CodeAlreadyPaired, CodeNotPaired, CodeNotOwner, CodeRetired,
 		CodeBadNonce, CodeNotOwnerOrMaker, CodeIngestExists, CodeNotIngest, CodeBadEpoch, CodeEpochPosted,
-		CodeEpochNotFound,
+		CodeEpochNotFound, CodeNoFraud, CodeChallengeClosed,
 	}
 }

@@ -26,6 +26,7 @@ import (
 type Bank interface {
 	Lock(kv store.KV, from tx.Address, module string, amt uint64) error
 	Release(kv store.KV, module string, to tx.Address, amt uint64) error
+	MoveModule(kv store.KV, from, to string, amt uint64) error
 	ModuleBalance(r store.Reader, name string) uint64
 	RegisterAccount(ctx *app.Context, name string) error
 }

@@ -75,6 +75,8 @@ type EpochRecord struct {
 	Paid    uint64     `json:"paid"`
 	Payouts []Payout   `json:"payouts"`
 	Height  int64      `json:"height"`
+	// Slashed is set when a fraud proof against this post succeeded.
+	Slashed bool `json:"slashed,omitempty"`
 }
 
 // Payout is one device's reward in an epoch.
@@ -98,6 +100,7 @@ func (m *Module) epochMsgs() []app.MsgHandler {
 		{Type: MsgRegisterIngest, Gas: GasRegisterMaker, Handle: m.handleRegisterIngest},
 		{Type: MsgFundPool, Gas: GasRegisterMaker, Handle: m.handleFundPool},
 		{Type: MsgPostEpoch, Gas: GasPostEpoch, Handle: m.handlePostEpoch},
+		{Type: MsgChallenge, Gas: GasChallenge, Handle: m.handleChallenge},
 	}
 }
 

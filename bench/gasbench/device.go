@@ -81,7 +81,7 @@ func deviceCases(div int) []Case {
 				}
 				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
-				return [][]byte{c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(evidence)+200_000, c.Msg(device.MsgPostEpoch, post))}
+				return [][]byte{c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(evidence)+2_000_000, c.Msg(device.MsgPostEpoch, post))}
 			},
 		},
 	}

@@ -3,14 +3,13 @@ package ingest
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"emergence/device/devkey"
 	"emergence/device/event"
+	"emergence/device/merkle"
 )
 
 // DeviceInfo is what ingest needs of a device's chain record.
@@ -226,120 +225,18 @@ func compareAccepted(a, b Accepted) int {
 // Rejected returns the rejected events with their reasons.
 func (n *Node) Rejected() []Rejected { return slices.Clone(n.rejected) }
 
-// Leaf is the Merkle leaf of an accepted event: SHA-256 of a domain tag and
-// the signed event's JSON.
-func Leaf(e event.Event) [32]byte {
-	h := sha256.New()
-	h.Write([]byte("emergence/device/leaf/v1\x00"))
-	h.Write(e.Encode())
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
-}
-
-func node(l, r [32]byte) [32]byte {
-	h := sha256.New()
-	h.Write([]byte{1})
-	h.Write(l[:])
-	h.Write(r[:])
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
-}
-
-// Root returns the Merkle root of the leaves (an odd last node is carried
-// up unchanged; the empty tree's root is zero).
-func Root(leaves [][32]byte) [32]byte {
-	if len(leaves) == 0 {
-		return [32]byte{}
-	}
-	level := slices.Clone(leaves)
-	for len(level) > 1 {
-		next := level[:0:0]
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-			} else {
-				next = append(next, node(level[i], level[i+1]))
-			}
-		}
-		level = next
-	}
-	return level[0]
-}
-
-// Proof is a Merkle inclusion proof: the sibling hashes from the leaf up,
-// and for each whether the sibling is on the left. A level where the node
-// was carried up has no entry.
-type Proof struct {
-	Index    uint64   `json:"index"`
-	Siblings []string `json:"siblings"`
-	Left     []bool   `json:"left"`
-}
-
-// Prove returns the inclusion proof of leaves[i].
-func Prove(leaves [][32]byte, i int) Proof {
-	p := Proof{Index: uint64(i)}
-	level := slices.Clone(leaves)
-	for len(level) > 1 {
-		sib := i ^ 1
-		if sib < len(level) {
-			p.Siblings = append(p.Siblings, hex.EncodeToString(level[sib][:]))
-			p.Left = append(p.Left, sib < i)
-		}
-		next := level[:0:0]
-		for j := 0; j < len(level); j += 2 {
-			if j+1 == len(level) {
-				next = append(next, level[j])
-			} else {
-				next = append(next, node(level[j], level[j+1]))
-			}
-		}
-		level, i = next, i/2
-	}
-	return p
-}
-
-// ErrBadProof is returned when a proof does not lead to the root.
-var ErrBadProof = errors.New("merkle proof does not match the root")
-
-// VerifyProof checks that leaf is under root by p.
-func VerifyProof(root, leaf [32]byte, p Proof) error {
-	if len(p.Siblings) != len(p.Left) || len(p.Siblings) > 64 {
-		return fmt.Errorf("proof shape: %w", ErrBadProof)
-	}
-	h := leaf
-	for k, s := range p.Siblings {
-		b, err := hex.DecodeString(s)
-		if err != nil || len(b) != 32 {
-			return fmt.Errorf("sibling %d: %w", k, ErrBadProof)
-		}
-		var sib [32]byte
-		copy(sib[:], b)
-		if p.Left[k] {
-			h = node(sib, h)
-		} else {
-			h = node(h, sib)
-		}
-	}
-	if h != root {
-		return ErrBadProof
-	}
-	return nil
-}
-
 // Leaves returns the leaves of the accepted events, in Accepted order.
 func (n *Node) Leaves() [][32]byte {
 	acc := n.Accepted()
 	out := make([][32]byte, len(acc))
 	for i, a := range acc {
-		out[i] = Leaf(a.Event)
+		out[i] = merkle.Leaf(a.Event.Encode())
 	}
 	return out
 }
 
 // Root returns the Merkle root of the node's accepted events.
-func (n *Node) Root() [32]byte { return Root(n.Leaves()) }
+func (n *Node) Root() [32]byte { return merkle.Root(n.Leaves()) }
 
 // Evidence is one device's summary for an epoch: what rewards are computed from.
 type Evidence struct {

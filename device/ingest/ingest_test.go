@@ -9,6 +9,7 @@ import (
 	"emergence/device/devkey"
 	"emergence/device/event"
 	"emergence/device/ingest"
+	"emergence/device/merkle"
 )
 
 type reg map[string]ingest.DeviceInfo
@@ -121,11 +122,11 @@ func TestRules(t *testing.T) {
 	// Every accepted event proves its inclusion; a foreign leaf does not.
 	leaves := n.Leaves()
 	for i := range leaves {
-		if err := ingest.VerifyProof(n.Root(), leaves[i], ingest.Prove(leaves, i)); err != nil {
+		if err := merkle.Verify(n.Root(), leaves[i], merkle.Prove(leaves, i)); err != nil {
 			t.Fatalf("leaf %d: %v", i, err)
 		}
 	}
-	if err := ingest.VerifyProof(n.Root(), [32]byte{1}, ingest.Prove(leaves, 0)); err == nil {
+	if err := merkle.Verify(n.Root(), [32]byte{1}, merkle.Prove(leaves, 0)); err == nil {
 		t.Fatal("foreign leaf proved")
 	}
 
