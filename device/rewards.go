@@ -6,12 +6,15 @@ import (
 
 // Reward rule parameters: a device's points for an epoch are its accepted
 // readings (at most MaxRewardReadings) plus CellPoints for each distinct
-// coverage cell (at most MaxRewardCells). The epoch's budget is split pro
+// coverage cell (at most MaxRewardCells, and at most one per
+// ReadingsPerCell accepted readings, so a few readings cannot farm cells).
+// The epoch's budget is split pro
 // rata to points, rounding down; the remainder stays in the pool.
 const (
 	MaxRewardReadings = 1_000
 	MaxRewardCells    = 64
 	CellPoints        = 10
+	ReadingsPerCell   = 5
 )
 
 // Evidence is one device's posted summary for an epoch.
@@ -23,7 +26,8 @@ type Evidence struct {
 
 // Points returns a device's points from its evidence.
 func Points(e Evidence) uint64 {
-	return min(e.Readings, MaxRewardReadings) + CellPoints*min(e.Cells, MaxRewardCells)
+	r := min(e.Readings, MaxRewardReadings)
+	return r + CellPoints*min(e.Cells, MaxRewardCells, r/ReadingsPerCell)
 }
 
 // Rewards splits budget over the evidence pro rata to points: out[i] is

@@ -73,6 +73,9 @@ type parsed struct {
 	ms   int64
 	data any
 	err  error
+	// reason and detail of a failed authentication (registration,
+	// pairing, signature); owner of an authenticated one.
+	reason, detail, owner string
 }
 
 // Add checks a batch of raw events against the reference time nowMs (Unix
@@ -108,32 +111,63 @@ func (n *Node) Add(batch [][]byte, nowMs int64) {
 		}
 		return bytes.Compare(a.raw, b.raw)
 	})
+	for i := range ps {
+		ps[i].reason, ps[i].detail, ps[i].owner = n.authenticate(ps[i])
+	}
+	// A payload signed by two devices in one batch is a clone on both: the
+	// chain cannot tell the original, and neither may earn from it.
+	multi := map[string]bool{}
+	first := map[string]string{}
 	for _, p := range ps {
+		if p.reason != "" {
+			continue
+		}
+		ck := cloneKey(p.ev)
+		if src, ok := first[ck]; ok && src != p.ev.Source {
+			multi[ck] = true
+		} else if !ok {
+			first[ck] = p.ev.Source
+		}
+	}
+	for _, p := range ps {
+		if p.reason == "" && multi[cloneKey(p.ev)] {
+			n.rejected = append(n.rejected, Rejected{Raw: p.raw, Reason: ReasonClone, Detail: "payload signed by more than one device"})
+			continue
+		}
 		if reason, detail := n.check(p, nowMs); reason != "" {
 			n.rejected = append(n.rejected, Rejected{Raw: p.raw, Reason: reason, Detail: detail})
 		}
 	}
 }
 
-func (n *Node) check(p parsed, nowMs int64) (string, string) {
+// authenticate checks form, registration, pairing and signature.
+func (n *Node) authenticate(p parsed) (reason, detail, owner string) {
 	if p.err != nil {
-		return ReasonMalformed, p.err.Error()
+		return ReasonMalformed, p.err.Error(), ""
 	}
 	e := p.ev
 	info, ok, err := n.reg.Device(e.Source)
 	switch {
 	case err != nil:
-		return ReasonUnknownDevice, err.Error()
+		return ReasonUnknownDevice, err.Error(), ""
 	case !ok:
-		return ReasonUnknownDevice, e.Source
+		return ReasonUnknownDevice, e.Source, ""
 	case info.Retired:
-		return ReasonRetired, e.Source
+		return ReasonRetired, e.Source, ""
 	case info.Owner == "":
-		return ReasonUnpaired, e.Source
+		return ReasonUnpaired, e.Source, ""
 	}
 	if err := e.Verify(info.KeyType, info.PubKey); err != nil {
-		return ReasonBadSignature, err.Error()
+		return ReasonBadSignature, err.Error(), ""
 	}
+	return "", "", info.Owner
+}
+
+func (n *Node) check(p parsed, nowMs int64) (string, string) {
+	if p.reason != "" {
+		return p.reason, p.detail
+	}
+	e := p.ev
 	if p.ms > nowMs+MaxFutureMillis {
 		return ReasonFuture, fmt.Sprintf("%d ms ahead", p.ms-nowMs)
 	}
@@ -187,7 +221,7 @@ func (n *Node) check(p parsed, nowMs int64) (string, string) {
 	n.ids[idk] = e.Time
 	n.payloads[ck] = e.Source
 	n.lastPos[lk] = next
-	n.accepted = append(n.accepted, Accepted{Event: e, Millis: p.ms, Data: p.data, Owner: info.Owner})
+	n.accepted = append(n.accepted, Accepted{Event: e, Millis: p.ms, Data: p.data, Owner: p.owner})
 	return "", ""
 }
 

@@ -16,7 +16,9 @@
 //   - duplicate: the same (subject, time, type, source, id) seen before;
 //   - replay: an id the device already used, at another time;
 //   - time-backwards: not later than the device's last accepted event of the type;
-//   - clone: the same type, time and data already accepted from another device;
+//   - clone: the same type, time and data signed by another device (in one
+//     batch every copy is rejected, the original too: no one can tell which
+//     it is; across batches the later copies are);
 //   - outside-coverage: a position outside the coverage box;
 //   - impossible-speed: a reported speed, or the speed implied by the
 //     distance from the last position, above MaxSpeedMMS;
