@@ -51,6 +51,7 @@ var light = map[string]string{
 	"emergence/sim/subnetsim":       "the subnet sim's agents (subnetsim/subnetnet boots their network)",
 	"emergence/app":                 "the module interface every module, and so every worker, imports (the ABCI application is abciapp)",
 	"emergence/store":               "state interfaces and caches every module imports (Pebble is store/pebblestore)",
+	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
 }
 
 // composers may import package chain; nothing else does, so module order

@@ -1,0 +1,195 @@
+package crawl_test
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlnwa/gowarc/v3"
+
+	"emergence/blob/local"
+	"emergence/data/crawl"
+)
+
+func site(t *testing.T) (*httptest.Server, *crawl.Fetcher, *local.Store) {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "User-agent: EmergenceCrawler\nDisallow: /private\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Get("User-Agent"); got != crawl.UserAgent {
+			http.Error(w, "bad agent "+got, 400)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<html><head><title>t</title><script>x()</script></head><body><p>Hello,
+  world</p><a href="/a#frag">a</a><a href="/a">again</a><a href="http://elsewhere.example/">out</a></body></html>`)
+	})
+	mux.HandleFunc("/private/x", func(w http.ResponseWriter, r *http.Request) { t.Error("robots-disallowed page fetched") })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(bytes.Repeat([]byte("a"), 2000))
+	})
+	mux.HandleFunc("/bomb", func(w http.ResponseWriter, r *http.Request) {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write(bytes.Repeat([]byte{0}, 256<<10))
+		zw.Close()
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(b.Bytes())
+	})
+	mux.HandleFunc("/gz", func(w http.ResponseWriter, r *http.Request) {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		io.WriteString(zw, "<p>zipped page</p>")
+		zw.Close()
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(b.Bytes())
+	})
+	mux.HandleFunc("/pdf", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		io.WriteString(w, "%PDF-1.4")
+	})
+	mux.HandleFunc("/out", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://elsewhere.example/x", http.StatusFound)
+	})
+	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/gz", http.StatusFound) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(200)
+		io.WriteString(w, "<p>never")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) })
+	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	st, err := local.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(srv.URL)
+	f := crawl.New(crawl.Config{
+		Scope:         crawl.Scope{Hosts: []string{u.Host}},
+		Store:         st,
+		MaxBody:       1000,
+		MaxDecoded:    64 << 10,
+		HeaderTimeout: 300 * time.Millisecond,
+		TotalTimeout:  500 * time.Millisecond,
+		RatePerHost:   1000,
+	})
+	return srv, f, st
+}
+
+func TestFetchReasons(t *testing.T) {
+	srv, f, _ := site(t)
+	for _, tc := range []struct {
+		Name, Path string
+		Want       crawl.Reason
+	}{
+		{"ok", "/", crawl.ReasonOK},
+		{"gzip", "/gz", crawl.ReasonOK},
+		{"redirect in scope", "/in", crawl.ReasonOK},
+		{"robots", "/private/x", crawl.ReasonRobots},
+		{"too large", "/big", crawl.ReasonTooLarge},
+		{"gzip bomb", "/bomb", crawl.ReasonInflated},
+		{"not html", "/pdf", crawl.ReasonContentType},
+		{"redirect out of scope", "/out", crawl.ReasonRedirect},
+		{"body never ends", "/slow", crawl.ReasonTimeout},
+		{"headers never come", "/hang", crawl.ReasonTimeout},
+		{"http error", "/gone", crawl.ReasonHTTPError},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			res, err := f.Fetch(context.Background(), srv.URL+tc.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Reason != tc.Want {
+				t.Fatalf("reason %q (%s), want %q", res.Reason, res.Detail, tc.Want)
+			}
+			if tc.Want != crawl.ReasonOK && res.Detail == "" {
+				t.Fatal("a skipped URL has no detail")
+			}
+		})
+	}
+	for _, raw := range []string{"::not a url", "ftp://x/y", "http://elsewhere.example/"} {
+		res, err := f.Fetch(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reason != crawl.ReasonBadURL && res.Reason != crawl.ReasonOutOfScope {
+			t.Fatalf("%s: reason %q", raw, res.Reason)
+		}
+	}
+}
+
+func TestFetchPageAndWARC(t *testing.T) {
+	srv, f, st := site(t)
+	res, err := f.Fetch(context.Background(), srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Text != "Hello, world a again out" {
+		t.Fatalf("text %q", res.Text)
+	}
+	if want := []string{srv.URL + "/a"}; strings.Join(res.Links, " ") != strings.Join(want, " ") {
+		t.Fatalf("links %v, want %v", res.Links, want)
+	}
+	rc, _, err := st.Get(context.Background(), res.WARC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	rec, _, validation, err := gowarc.NewUnmarshaler(gowarc.WithStrictValidation()).Unmarshal(bufio.NewReader(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(validation) > 0 {
+		t.Fatalf("warc validation: %v", validation)
+	}
+	if got := rec.WarcHeader().Get(gowarc.WarcTargetURI); got != srv.URL+"/" {
+		t.Fatalf("target uri %q", got)
+	}
+	if rec.Type() != gowarc.Response {
+		t.Fatalf("type %v", rec.Type())
+	}
+}
+
+func TestCrawlDelay(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "User-agent: *\nCrawl-delay: 0.2\n")
+	})
+	var times []time.Time
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		times = append(times, time.Now())
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<p>x</p>")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	f := crawl.New(crawl.Config{Scope: crawl.Scope{Hosts: []string{u.Host}}, RatePerHost: 1000})
+	for i := 0; i < 3; i++ {
+		if _, err := f.Fetch(context.Background(), srv.URL+"/"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The limiter spaces requests by the crawl-delay on average (a late
+	// wake-up does not push the schedule back), whatever the machine's speed.
+	if d := times[len(times)-1].Sub(times[0]); d < 400*time.Millisecond {
+		t.Fatalf("3 requests within %v, crawl-delay 200ms needs at least 400ms", d)
+	}
+}
