@@ -224,5 +224,51 @@ func (r Report) WriteTable(w io.Writer) error {
 	for _, e := range r.Earnings {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", e.Strategy, e.Devices, e.Accepted, e.Rejected, e.Earned)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verdict := "matches the chain"
+	if !r.Recomputed {
+		verdict = "DIFFERS from the chain"
+	}
+	_, err := fmt.Fprintf(w, "epoch %d root %s; offline recomputation %s\n", r.Epoch, r.Root, verdict)
+	return err
+}
+
+// runner is the apptest.TB a command-line run uses: failures stop the run
+// and come back from Play as errors.
+type runner struct {
+	dir      string
+	cleanups []func()
+}
+
+type failure struct{ msg string }
+
+func (r *runner) Helper()                           {}
+func (r *runner) Logf(string, ...any)               {}
+func (r *runner) Fatal(args ...any)                 { panic(failure{fmt.Sprint(args...)}) }
+func (r *runner) Fatalf(format string, args ...any) { panic(failure{fmt.Sprintf(format, args...)}) }
+func (r *runner) Cleanup(f func())                  { r.cleanups = append(r.cleanups, f) }
+func (r *runner) TempDir() string                   { return r.dir }
+
+// Play runs the simulation outside a test, in a chain under dir (which the
+// caller creates and removes).
+func Play(dir string, o Options) (rep Report, err error) {
+	if o.PerStrategy < 1 || o.PerStrategy > 200 || o.Readings < 2 || o.Readings > 300 {
+		return rep, fmt.Errorf("per-strategy must be 1 to 200 and readings 2 to 300")
+	}
+	r := &runner{dir: dir}
+	defer func() {
+		if p := recover(); p != nil {
+			f, ok := p.(failure)
+			if !ok {
+				panic(p)
+			}
+			err = fmt.Errorf("device simulation: %s", f.msg)
+		}
+		for i := len(r.cleanups) - 1; i >= 0; i-- {
+			r.cleanups[i]()
+		}
+	}()
+	return Run(r, o), nil
 }
