@@ -193,3 +193,35 @@ func TestCrawlDelay(t *testing.T) {
 		t.Fatalf("3 requests within %v, crawl-delay 200ms needs at least 400ms", d)
 	}
 }
+
+func TestRobotsStatusRules(t *testing.T) {
+	for _, tc := range []struct {
+		Name   string
+		Status int
+		Want   crawl.Reason
+	}{
+		{"missing robots allows", http.StatusNotFound, crawl.ReasonOK},
+		{"failing robots disallows", http.StatusInternalServerError, crawl.ReasonRobots},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/robots.txt" {
+					w.WriteHeader(tc.Status)
+					return
+				}
+				w.Header().Set("Content-Type", "text/html")
+				io.WriteString(w, "<p>x</p>")
+			}))
+			defer srv.Close()
+			u, _ := url.Parse(srv.URL)
+			f := crawl.New(crawl.Config{Scope: crawl.Scope{Hosts: []string{u.Host}}, RatePerHost: 1000})
+			res, err := f.Fetch(context.Background(), srv.URL+"/page")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Reason != tc.Want {
+				t.Fatalf("reason %q (%s), want %q", res.Reason, res.Detail, tc.Want)
+			}
+		})
+	}
+}
