@@ -34,17 +34,31 @@ func Points(e Evidence) uint64 {
 // what evidence[i]'s device earns. Integer math only; the result depends on
 // this epoch's evidence alone.
 func Rewards(budget uint64, evidence []Evidence) []uint64 {
-	out := make([]uint64, len(evidence))
+	points := make([]uint64, len(evidence))
+	for i, e := range evidence {
+		points[i] = Points(e)
+	}
+	return Split(budget, points)
+}
+
+// Split divides budget pro rata to points, rounding down: what Rewards
+// pays, and what `emergence device rewards` recomputes from an epoch
+// record's points.
+func Split(budget uint64, points []uint64) []uint64 {
+	out := make([]uint64, len(points))
 	var total uint64
-	for _, e := range evidence {
-		total += Points(e) // at most 1,640 per device: no overflow below 10^16 devices
+	for _, p := range points {
+		total += p // posted points are at most 1,640 per device: no overflow below 10^16 devices
 	}
 	if total == 0 {
 		return out
 	}
-	for i, e := range evidence {
-		hi, lo := bits.Mul64(budget, Points(e))
-		out[i], _ = bits.Div64(hi, lo, total) // hi < total since Points(e) <= total
+	for i, p := range points {
+		if p > total { // only a sum that overflowed: not reachable from Points
+			return make([]uint64, len(points))
+		}
+		hi, lo := bits.Mul64(budget, p)
+		out[i], _ = bits.Div64(hi, lo, total) // hi < total since p <= total
 	}
 	return out
 }

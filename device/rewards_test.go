@@ -43,3 +43,19 @@ func BenchmarkRewards100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/epoch")
 }
+
+// TestSplitIsRewards: what `emergence device rewards` recomputes from an
+// epoch record's points is what the chain's rule paid from the evidence.
+func TestSplitIsRewards(t *testing.T) {
+	ev := hundredThousand()[:1000]
+	points := make([]uint64, len(ev))
+	for i, e := range ev {
+		points[i] = device.Points(e)
+	}
+	got, want := device.Split(123_456_789, points), device.Rewards(123_456_789, ev)
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("device %d: split %d, rewards %d", i, got[i], want[i])
+		}
+	}
+}
