@@ -10,6 +10,8 @@ import (
 	"emergence/app/apptest"
 	"emergence/device"
 	"emergence/device/devkey"
+	"emergence/device/event"
+	"emergence/device/merkle"
 )
 
 // deviceFleet registers a maker and provisions and pairs n secp256k1
@@ -49,8 +51,11 @@ func pairFor(s *devkey.Signer, id, owner string) device.Pair {
 }
 
 func deviceCases(div int) []Case {
-	pairs, evidence := max(1, 500/div), max(1, device.MaxEvidence/div)
+	pairs, evidence, challenges := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div)
 	owners := funded("o", max(pairs, evidence), 1_000_000)
+	for k, v := range funded("i", challenges, 10_000_000) {
+		owners[k] = v
+	}
 	owners["maker"] = 1_000_000_000
 	owners["ingest"] = 1_000_000_000
 	return []Case{
@@ -82,6 +87,45 @@ func deviceCases(div int) []Case {
 				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
 				return [][]byte{c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(evidence)+2_000_000, c.Msg(device.MsgPostEpoch, post))}
+			},
+		},
+		{
+			Kind: device.MsgChallenge, Shape: fmt.Sprintf("%d epochs, each root over 4,096 events with one forged signature", challenges),
+			Genesis: apptest.Genesis{Balances: owners},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				ids, _ := deviceFleet(c, 1, true)
+				forger := devkey.NewSecp256k1([32]byte{0xff})
+				var reg, posts [][]byte
+				var forged []event.Event
+				var trees [][][32]byte
+				for i := 0; i < challenges; i++ {
+					ingest := fmt.Sprintf("i%d", i)
+					reg = append(reg, c.Sign(ingest, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))
+					var leaves [][32]byte
+					for k := 0; k < 4_095; k++ {
+						leaves = append(leaves, merkle.Leaf([]byte(fmt.Sprintf("event %d/%d", i, k))))
+					}
+					e, err := event.New(forger, fmt.Sprintf("f%d", i), ids[0], event.TypeVehicleStatus, int64(i)*1000, event.VehicleStatus{})
+					if err != nil {
+						fail("forged event: %v", err)
+					}
+					leaves = append(leaves, merkle.Leaf(e.Encode()))
+					root := merkle.Root(leaves)
+					forged, trees = append(forged, e), append(trees, leaves)
+					posts = append(posts, c.Sign(ingest, c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: uint64(i), Root: hex.EncodeToString(root[:]), Events: 4096, Evidence: []device.Evidence{}})))
+				}
+				for _, r := range c.Deliver(reg...) {
+					c.MustOK(r)
+				}
+				for _, r := range c.Deliver(posts...) {
+					c.MustOK(r)
+				}
+				var txs [][]byte
+				for i := range forged {
+					ch := device.Challenge{Epoch: uint64(i), Event: string(forged[i].Encode()), Proof: merkle.Prove(trees[i], len(trees[i])-1)}
+					txs = append(txs, c.Sign("maker", c.Msg(device.MsgChallenge, ch)))
+				}
+				return txs
 			},
 		},
 	}
