@@ -9,6 +9,7 @@ import (
 	_ "emergence/app"
 	_ "emergence/bank"
 	_ "emergence/chain"
+	_ "emergence/data"
 	_ "emergence/device"
 	_ "emergence/device/devkey"
 	_ "emergence/device/event"

@@ -56,6 +56,7 @@ var Consensus = []Package{
 	{Path: "emergence/device/event", Why: "fraud proofs parse the challenged event and check its signature", NoMaps: true},
 	{Path: "emergence/device/merkle", Why: "fraud proofs verify inclusion under the posted root", NoMaps: true},
 	{Path: "emergence/device/devkey", Why: "device signature verification (secp256k1, ed25519) pairing checks", NoMaps: true},
+	{Path: "emergence/data", Why: "crawl receipts, commitments, URL assignment and scope the data module checks", NoMaps: true},
 }
 
 // banned are the standard packages a consensus package may not import
