@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"emergence/data"
@@ -88,5 +89,18 @@ func TestAssign(t *testing.T) {
 	}
 	if len(seen) != 4 {
 		t.Fatalf("assignment skips crawlers: %v", seen)
+	}
+}
+
+// TestFrozen pins the assignment and commitment bytes: both are consensus,
+// so a change to either must be a deliberate, versioned one.
+func TestFrozen(t *testing.T) {
+	crawlers := [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("d")}
+	if got := data.Assign(bytes.Repeat([]byte{7}, 32), 1, "http://example.com/", crawlers, 2); len(got) != 2 || got[0] != 0 || got[1] != 2 {
+		t.Fatalf("Assign=%v, want [0 2]", got)
+	}
+	c := data.Commitment(data.Receipt{Job: 1, URL: "http://example.com/", Status: 200}, [32]byte{}, []byte("alice"))
+	if got, want := fmt.Sprintf("%x", c), "fd1b7a8e2d49c321f2f5d4f7dbc5d4eab16b4b1022dc993823a14bef91e40ed9"; got != want {
+		t.Fatalf("Commitment=%s, want %s", got, want)
 	}
 }
