@@ -52,6 +52,7 @@ var light = map[string]string{
 	"emergence/app":                 "the module interface every module, and so every worker, imports (the ABCI application is abciapp)",
 	"emergence/store":               "state interfaces and caches every module imports (Pebble is store/pebblestore)",
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
+	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
 }
 
 // composers may import package chain; nothing else does, so module order
