@@ -27,6 +27,7 @@ const (
 	CodeUnauthorized     = "unauthorized"       // 401: the upload is not signed by an account, or not validly
 	CodeForbidden        = "forbidden"          // 403: the signing account may not upload
 	CodeQuota            = "quota_exceeded"     // 429: the account used its upload quota; retry later
+	CodeNotBought        = "not_bought"         // 403: a paid dataset's shard, and the reader has not bought the dataset
 )
 
 // MinTransferRate is the slowest a blob transfer may go: a transfer's
@@ -40,6 +41,9 @@ const (
 type ErrorBody struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+	// Datasets, with code not_bought, are the datasets whose purchase
+	// gives access to the blob.
+	Datasets []uint64 `json:"datasets,omitempty"`
 }
 
 // PutResult is the JSON body of a successful upload.
@@ -57,9 +61,16 @@ func WithLogger(l *slog.Logger) HandlerOption {
 	return func(h *handler) { h.log = l }
 }
 
+// WithGate makes the handler serve the blobs g names datasets for only to
+// their buyers (see Gate); without it every blob is public.
+func WithGate(g Gate) HandlerOption {
+	return func(h *handler) { h.gate = g }
+}
+
 type handler struct {
 	store Store
 	quota *Quota
+	gate  Gate
 	log   *slog.Logger
 	mux   *http.ServeMux
 }
@@ -70,8 +81,11 @@ type handler struct {
 //	GET /v1/blobs/{hash}   200 with the content (also HEAD, Range and If-None-Match)
 //
 // Uploads must be signed by an account (SignUpload) and are charged to its
-// quota q; a nil q refuses every upload. Errors are JSON ErrorBody values:
-// 400 bad_hash, 401 unauthorized, 403 forbidden, 404 not_found,
+// quota q; a nil q refuses every upload. With WithGate, a GET of a paid
+// dataset's shard must be signed by a buyer (SignRead); HEAD stays open, as
+// a blob's existence and size are on chain anyway. Errors are JSON
+// ErrorBody values: 400 bad_hash, 401 unauthorized (a bad read or upload
+// signature), 403 forbidden or not_bought, 404 not_found,
 // 405 method_not_allowed, 413 too_large, 422 hash_mismatch,
 // 429 quota_exceeded, 500 internal. The handler matches full paths, so it
 // can be mounted as is: mux.Handle("/v1/blobs/", blob.NewHandler(s, q)).
@@ -140,6 +154,8 @@ func status(err error) (int, string) {
 		return http.StatusUnauthorized, CodeUnauthorized
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden, CodeForbidden
+	case errors.Is(err, ErrNotBought):
+		return http.StatusForbidden, CodeNotBought
 	case errors.Is(err, ErrQuota):
 		return http.StatusTooManyRequests, CodeQuota
 	default:
@@ -156,7 +172,12 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		msg = "internal error"
 	}
-	writeJSON(w, code, ErrorBody{Error: msg, Code: name})
+	body := ErrorBody{Error: msg, Code: name}
+	var nb *NotBoughtError
+	if errors.As(err, &nb) {
+		body.Datasets = nb.Datasets
+	}
+	writeJSON(w, code, body)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -292,6 +313,13 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	paid := false
+	if h.gate != nil {
+		if paid, err = checkRead(r.Context(), h.gate, r, hash, time.Now()); err != nil && r.Method != http.MethodHead {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	rc, size, err := h.store.Get(r.Context(), hash)
 	if err != nil {
 		h.fail(w, r, err)
@@ -303,7 +331,12 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "application/octet-stream")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("ETag", `"`+FormatHash(hash)+`"`)
-	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if paid {
+		// Only this buyer may see it: no shared cache may keep it.
+		hd.Set("Cache-Control", "private, no-store")
+	} else {
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
 	if rs, ok := rc.(io.ReadSeeker); ok {
 		// Range, HEAD and If-None-Match (against the ETag) for free.
 		http.ServeContent(w, r, "", time.Time{}, rs)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"emergence/blob"
+	"emergence/tx"
 )
 
 // Store talks to the blob API of one node.
@@ -37,7 +38,8 @@ func New(baseURL string, hc *http.Client) *Store {
 
 // SignedBy returns a copy of s that signs its uploads with an account's
 // key, as the node requires (blob.SignUpload); the node charges the bytes to
-// that account's quota.
+// that account's quota. Its downloads are signed too (blob.SignRead), so
+// that the node serves the shards of paid datasets the account bought.
 func (s *Store) SignedBy(key ed25519.PrivateKey) *Store {
 	c := *s
 	c.key = key
@@ -80,13 +82,23 @@ func (s *Store) Get(ctx context.Context, hash [32]byte) (io.ReadCloser, int64, e
 	if err != nil {
 		return nil, 0, fmt.Errorf("get blob %s: %w", blob.FormatHash(hash), err)
 	}
+	if s.key != nil {
+		blob.SignRead(req, s.key, hash, time.Now())
+	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("get blob %s: %w", blob.FormatHash(hash), err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer drainClose(resp.Body)
-		return nil, 0, fmt.Errorf("get blob %s: %w", blob.FormatHash(hash), decodeError(resp))
+		err := decodeError(resp)
+		if nb, ok := err.(*blob.NotBoughtError); ok {
+			nb.Hash = hash
+			if s.key != nil {
+				nb.Reader = tx.AddressFromPubKey(s.key.Public().(ed25519.PublicKey))
+			}
+		}
+		return nil, 0, fmt.Errorf("get blob %s: %w", blob.FormatHash(hash), err)
 	}
 	return &verified{Verifier: blob.NewVerifier(resp.Body, hash, 0), body: resp.Body}, resp.ContentLength, nil
 }
@@ -142,6 +154,8 @@ func decodeError(resp *http.Response) error {
 		sentinel = blob.ErrForbidden
 	case blob.CodeQuota:
 		sentinel = blob.ErrQuota
+	case blob.CodeNotBought:
+		return &blob.NotBoughtError{Datasets: body.Datasets}
 	default:
 		return fmt.Errorf("HTTP %s: %s (%s)", resp.Status, body.Error, body.Code)
 	}
