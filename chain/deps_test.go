@@ -45,6 +45,7 @@ var light = map[string]string{
 	"emergence/device/ingest":       "the ingest worker's rules, Merkle root and evidence",
 	"emergence/device/merkle":       "ingest computes epoch roots and proofs",
 	"emergence/device":              "the ingest worker and device sim use its records and pairing message",
+	"emergence/device/keyfile":      "device key files for the CLI and the device simulator",
 	"emergence/fixed":               "fixed-point arithmetic shared with workers",
 	"emergence/label/labeler":       "the labeler worker and job creation",
 	"emergence/subnet/classify":     "the classify subnet's miner and validator",

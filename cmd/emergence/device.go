@@ -17,8 +17,8 @@ func init() {
 
 // newDeviceCmd is "emergence device": device-data tools that need no key.
 func newDeviceCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "device", Short: "Device data (DePIN) tools: recompute an epoch's rewards"}
-	cmd.AddCommand(newDeviceRewardsCmd(g))
+	cmd := &cobra.Command{Use: "device", Short: "Device data (DePIN) tools: device keys, offline reward recomputation"}
+	cmd.AddCommand(newDeviceRewardsCmd(g), newDeviceKeygenCmd(g))
 	return cmd
 }
 
