@@ -17,6 +17,7 @@ import (
 	"emergence/abciapp"
 	"emergence/app"
 	"emergence/bank"
+	"emergence/compute"
 	"emergence/device"
 	"emergence/label"
 	"emergence/personhood"
@@ -33,6 +34,7 @@ type Chain struct {
 	Subnet     *subnet.Module
 	ZKML       *zkml.Module
 	Device     *device.Module
+	Compute    *compute.Module
 }
 
 // New composes the chain. The bank escrows and pays for every market, and
@@ -47,6 +49,7 @@ func New() *Chain {
 		Subnet:     subnet.New(b),
 		ZKML:       zkml.New(),
 		Device:     device.New(b),
+		Compute:    compute.New(b),
 	}
 }
 
@@ -54,7 +57,7 @@ func New() *Chain {
 // work run: the bank first, then the markets. Appending a module at the end
 // is a new network version; reordering breaks every existing chain.
 func (c *Chain) Modules() []app.Module {
-	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML, c.Device}
+	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML, c.Device, c.Compute}
 }
 
 // Fees returns the module that collects transaction fees: the bank.
@@ -71,6 +74,7 @@ func (c *Chain) NotFound() []app.Code {
 		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound,
 		personhood.CodeUnknownOperator,
 		device.CodeMakerNotFound, device.CodeDeviceNotFound,
+		compute.CodeProviderNotFound, compute.CodeJobNotFound,
 	}
 }
 

@@ -52,6 +52,8 @@ var light = map[string]string{
 	"emergence/sim/subnetsim":       "the subnet sim's agents (subnetsim/subnetnet boots their network)",
 	"emergence/app":                 "the module interface every module, and so every worker, imports (the ABCI application is abciapp)",
 	"emergence/store":               "state interfaces and caches every module imports (Pebble is store/pebblestore)",
+	"emergence/compute":             "the provider worker and job CLIs use its messages, records and commit/output hashes",
+	"emergence/compute/kernel":      "the provider runs the benchmark kernel natively and as WebAssembly",
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
 	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
 }

@@ -9,6 +9,8 @@ import (
 	_ "emergence/app"
 	_ "emergence/bank"
 	_ "emergence/chain"
+	_ "emergence/compute"
+	_ "emergence/compute/kernel"
 	_ "emergence/data"
 	_ "emergence/device"
 	_ "emergence/device/devkey"

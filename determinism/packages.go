@@ -56,6 +56,8 @@ var Consensus = []Package{
 	{Path: "emergence/device/event", Why: "fraud proofs parse the challenged event and check its signature", NoMaps: true},
 	{Path: "emergence/device/merkle", Why: "fraud proofs verify inclusion under the posted root", NoMaps: true},
 	{Path: "emergence/device/devkey", Why: "device signature verification (secp256k1, ed25519) pairing checks", NoMaps: true},
+	{Path: "emergence/compute", Why: "compute market: providers, benchmarks, jobs, bids, commit/reveal, referees, deadlines", NoMaps: true},
+	{Path: "emergence/compute/kernel", Why: "the benchmark kernel the chain re-runs to check a provider's answer", NoMaps: true},
 	{Path: "emergence/data", Why: "crawl receipts, commitments, URL assignment and scope the data module checks", NoMaps: true},
 }
 

@@ -1,0 +1,235 @@
+package compute_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"testing"
+
+	"emergence/app/apptest"
+	"emergence/compute"
+	"emergence/compute/kernel"
+)
+
+// testParams are small enough that a benchmark takes milliseconds.
+func testParams() compute.Params {
+	p := compute.DefaultParams()
+	p.BenchSegments, p.BenchSteps, p.BenchSamples = 8, 2_000, 4
+	p.RecheckPermille = 0
+	return p
+}
+
+type net struct {
+	*apptest.Chain
+	t *testing.T
+}
+
+func newNet(t *testing.T, par compute.Params, names ...string) *net {
+	t.Helper()
+	bal := map[string]uint64{"alice": 1_000_000_000}
+	for _, n := range names {
+		bal[n] = 100_000_000
+	}
+	c := apptest.Full(t, apptest.Genesis{Balances: bal, Modules: map[string]any{"compute": compute.Genesis{Params: par}}})
+	return &net{Chain: c, t: t}
+}
+
+func (n *net) provider(name string) compute.Provider {
+	n.t.Helper()
+	var p compute.Provider
+	if err := n.Query("compute/provider/"+apptest.Addr(name).String(), nil, &p); err != nil {
+		n.t.Fatal(err)
+	}
+	return p
+}
+
+func (n *net) job(id uint64) compute.Job {
+	n.t.Helper()
+	var j compute.Job
+	if err := n.Query(fmt.Sprintf("compute/job/%d", id), nil, &j); err != nil {
+		n.t.Fatal(err)
+	}
+	return j
+}
+
+// answer computes a provider's pending benchmark with the reference kernel.
+func answer(t *testing.T, p compute.Provider) compute.BenchmarkAnswer {
+	t.Helper()
+	if p.Bench == nil {
+		t.Fatalf("provider %s has no benchmark", p.Address)
+	}
+	seed, err := hex.DecodeString(p.Bench.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return compute.BenchmarkAnswer{Lanes: kernel.Answer([32]byte(seed), p.Bench.Lanes, p.Bench.Segments, p.Bench.Steps)}
+}
+
+// ready registers providers and has them pass their benchmarks.
+func (n *net) ready(cores uint32, names ...string) {
+	n.t.Helper()
+	var txs [][]byte
+	for _, name := range names {
+		txs = append(txs, n.Sign(name, n.Msg(compute.MsgRegisterProvider, compute.RegisterProvider{Cores: cores, MemMiB: 1024, Price: 10, Stake: 10_000_000})))
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	txs = txs[:0]
+	for _, name := range names {
+		txs = append(txs, n.Sign(name, n.Msg(compute.MsgBenchmarkAnswer, answer(n.t, n.provider(name)))))
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	for _, name := range names {
+		if p := n.provider(name); p.Status != compute.ProviderReady || p.Speed == 0 {
+			n.t.Fatalf("%s: status %s speed %d after its answer", name, p.Status, p.Speed)
+		}
+	}
+}
+
+func blob(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+
+func job() compute.SubmitJob {
+	return compute.SubmitJob{Wasm: blob("module"), Inputs: []string{blob("input")}, Args: []string{"--n", "3"},
+		MemMiB: 64, WallMs: 2_000, R: 2, PriceCap: 100, Budget: 400}
+}
+
+// output is a run's result as a provider reveals it.
+type output struct {
+	files []compute.File
+	hash  [32]byte
+	salt  [32]byte
+}
+
+func runOutput(t *testing.T, content string, salt byte) output {
+	t.Helper()
+	files := []compute.File{{Name: "stdout", Blob: blob(content)}}
+	h, err := compute.OutputHash(0, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return output{files: files, hash: h, salt: [32]byte{salt}}
+}
+
+func (n *net) commit(name string, id uint64, o output) []byte {
+	c := compute.CommitHash(id, apptest.Addr(name), o.hash, o.salt)
+	return n.Sign(name, n.Msg(compute.MsgCommitResult, compute.CommitResult{Job: id, Commit: hex.EncodeToString(c[:])}))
+}
+
+func (n *net) reveal(name string, id uint64, o output) []byte {
+	return n.Sign(name, n.Msg(compute.MsgRevealResult, compute.RevealResult{Job: id, Output: hex.EncodeToString(o.hash[:]),
+		Files: o.files, Salt: hex.EncodeToString(o.salt[:])}))
+}
+
+// assignedTo returns the providers (by test name) a job is assigned to.
+func (n *net) assignedTo(id uint64, names ...string) []string {
+	n.t.Helper()
+	var page compute.AssignmentPage
+	if err := n.Query(fmt.Sprintf("compute/job/%d/assignments", id), nil, &page); err != nil {
+		n.t.Fatal(err)
+	}
+	var out []string
+	for _, a := range page.Assignments {
+		if a.State != compute.AsgAssigned {
+			continue
+		}
+		for _, name := range names {
+			if apptest.Addr(name) == a.Provider {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// submitAndAssign submits a job, has bidders bid at their prices and
+// closes the bid window.
+func (n *net) submitAndAssign(j compute.SubmitJob, prices map[string]uint64, names ...string) uint64 {
+	n.t.Helper()
+	n.MustOK(n.Deliver(n.Sign("alice", n.Msg(compute.MsgSubmitJob, j)))[0])
+	var page compute.JobPage
+	if err := n.Query("compute/open-jobs", nil, &page); err != nil || len(page.Jobs) == 0 {
+		n.t.Fatalf("open jobs: %v %v", page, err)
+	}
+	id := page.Jobs[len(page.Jobs)-1].ID
+	var txs [][]byte
+	for _, name := range names {
+		txs = append(txs, n.Sign(name, n.Msg(compute.MsgBid, compute.Bid{Job: id, Price: prices[name]})))
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	for n.job(id).Status == compute.JobBidding {
+		n.Deliver()
+	}
+	return id
+}
+
+func TestAgreementPays(t *testing.T) {
+	n := newNet(t, testParams(), "p1", "p2", "p3")
+	n.ready(2, "p1", "p2", "p3")
+	id := n.submitAndAssign(job(), map[string]uint64{"p1": 30, "p2": 20, "p3": 50}, "p1", "p2", "p3")
+	got := n.assignedTo(id, "p1", "p2", "p3")
+	if len(got) != 2 || got[0] == "p3" || got[1] == "p3" {
+		t.Fatalf("assigned %v, want the two cheapest (p1, p2)", got)
+	}
+	before := n.provider("p2").Earned
+	o := runOutput(t, "42", 1)
+	for _, r := range n.Deliver(n.commit("p1", id, o), n.commit("p2", id, o)) {
+		n.MustOK(r)
+	}
+	if s := n.job(id).Status; s != compute.JobRevealing {
+		t.Fatalf("status %s after both commits", s)
+	}
+	for _, r := range n.Deliver(n.reveal("p1", id, o), n.reveal("p2", id, o)) {
+		n.MustOK(r)
+	}
+	j := n.job(id)
+	if j.Status != compute.JobDone || j.Result == nil || j.Result.By != "agreement" {
+		t.Fatalf("job %+v, want done by agreement", j)
+	}
+	if got, want := n.provider("p2").Earned-before, uint64(20*2); got != want {
+		t.Fatalf("p2 earned %d, want %d (its bid for 2 s)", got, want)
+	}
+	if j.Paid != 30*2+20*2 || j.Refund != 400-j.Paid {
+		t.Fatalf("paid %d refunded %d", j.Paid, j.Refund)
+	}
+	if p := n.provider("p1"); p.Active != 0 || p.Reputation != 1 {
+		t.Fatalf("p1 active %d reputation %d", p.Active, p.Reputation)
+	}
+}
+
+func TestDisagreementRefereeSlashes(t *testing.T) {
+	n := newNet(t, testParams(), "p1", "p2", "p3")
+	n.ready(2, "p1", "p2", "p3")
+	id := n.submitAndAssign(job(), map[string]uint64{"p1": 30, "p2": 20}, "p1", "p2")
+	good, bad := runOutput(t, "42", 1), runOutput(t, "garbage", 2)
+	for _, r := range n.Deliver(n.commit("p1", id, good), n.commit("p2", id, bad)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("p1", id, good), n.reveal("p2", id, bad)) {
+		n.MustOK(r)
+	}
+	j := n.job(id)
+	if j.Status != compute.JobRefereeing || j.Referee != apptest.Addr("p3") {
+		t.Fatalf("job %s referee %s, want refereeing by p3", j.Status, j.Referee)
+	}
+	stake := n.provider("p2").Stake
+	n.MustOK(n.Deliver(n.Sign("p3", n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(good.hash[:]), Files: good.files})))[0])
+	j = n.job(id)
+	if j.Status != compute.JobDone || j.Result.By != "referee" || j.Result.Output != hex.EncodeToString(good.hash[:]) {
+		t.Fatalf("job %+v", j)
+	}
+	if p := n.provider("p2"); p.Stake != stake/2 || p.Earned != 0 || p.Reputation != 0 {
+		t.Fatalf("cheater p2: stake %d (was %d) earned %d", p.Stake, stake, p.Earned)
+	}
+	if p := n.provider("p1"); p.Earned != 60 {
+		t.Fatalf("honest p1 earned %d, want 60", p.Earned)
+	}
+	if p := n.provider("p3"); p.Earned == 0 {
+		t.Fatalf("referee p3 was not paid")
+	}
+}

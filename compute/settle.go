@@ -1,0 +1,405 @@
+package compute
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"slices"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+// release frees the provider core an assignment (or referee duty) held.
+func release(kv store.KV, p *Provider) {
+	if p.Active > 0 {
+		p.Active--
+	}
+}
+
+// pay moves amt of j's escrow to provider p.
+func (m *Module) pay(ctx *app.Context, j *Job, p *Provider, amt uint64) error {
+	if amt > j.Escrow {
+		amt = j.Escrow
+	}
+	if amt == 0 {
+		return nil
+	}
+	if err := m.bank.Release(ctx.KV, Escrow, p.Address, amt); err != nil {
+		return fmt.Errorf("compute: pay %s for job %d: %w", p.Address, j.ID, err)
+	}
+	j.Escrow -= amt
+	j.Paid += amt
+	p.Earned += amt
+	return nil
+}
+
+// slash moves permille of p's stake from escrow to the pool.
+func (m *Module) slash(ctx *app.Context, p *Provider, permille uint32, why string) (uint64, error) {
+	hi, lo := bits.Mul64(p.Stake, uint64(min(permille, 1000)))
+	amt, _ := bits.Div64(hi, lo, 1000) // hi < 1000: no overflow
+	if amt == 0 {
+		return 0, nil
+	}
+	if err := m.bank.MoveModule(ctx.KV, Escrow, Pool, amt); err != nil {
+		return 0, fmt.Errorf("compute: slash %s: %w", p.Address, err)
+	}
+	p.Stake -= amt
+	p.Slashed += amt
+	ctx.Emit("compute-slash", "provider", p.Address.String(), "amount", u64(amt), "reason", why)
+	return amt, nil
+}
+
+// miss handles an assignment whose provider missed its deadline: part of
+// its stake is slashed, its reputation halved and its core freed.
+func (m *Module) miss(ctx *app.Context, par Params, as *Assignment, why string) error {
+	p, err := loadProvider(ctx.KV, as.Provider)
+	if err != nil {
+		return err
+	}
+	amt, err := m.slash(ctx, p, par.MissPermille, why)
+	if err != nil {
+		return err
+	}
+	p.Reputation /= 2
+	release(ctx.KV, p)
+	saveProvider(ctx.KV, p)
+	as.State = AsgMissed
+	as.Slashed = amt
+	saveAsg(ctx.KV, as)
+	ctx.KV.Delete(byProvKey(as.Provider, as.Job))
+	return nil
+}
+
+// decide runs when a job's reveals are all in (or its reveal window has
+// closed): agreeing replicas (at least two, or the job's only one when
+// r = 1) are paid unless the job is drawn for a re-check; anything else
+// goes to a referee.
+func (m *Module) decide(ctx *app.Context, j *Job, asgs []*Assignment) error {
+	par, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	var revealed []*Assignment
+	for _, a := range asgs {
+		if a.State == AsgRevealed {
+			revealed = append(revealed, a)
+		}
+	}
+	if len(revealed) == 0 {
+		return m.expire(ctx, j, "no replica revealed")
+	}
+	agree := len(revealed) >= 2 || j.R == 1
+	for _, a := range revealed[1:] {
+		if a.Output != revealed[0].Output {
+			agree = false
+		}
+	}
+	if agree {
+		if Draw(ctx.Entropy, "recheck", store.BE64(j.ID))%1000 < uint64(par.RecheckPermille) {
+			j.Recheck = true
+			ctx.Emit("compute-recheck", "job", u64(j.ID))
+			return m.startReferee(ctx, par, j, asgs)
+		}
+		a := revealed[0]
+		return m.settle(ctx, j, asgs, Result{Output: a.Output, Exit: a.Exit, Files: a.Files, By: "agreement", Height: ctx.Height})
+	}
+	return m.startReferee(ctx, par, j, asgs)
+}
+
+// startReferee draws the job's referee: a provider from the registry,
+// starting at a position drawn from block data and probing at most
+// RefereeProbes entries for one that is free, has the job's memory, is not
+// the requester and has no assignment on the job nor refereed it before.
+// When none is found (or MaxReferees were drawn) the requester referees.
+func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment) error {
+	j.Status = JobRefereeing
+	j.Referee = tx.Address{}
+	j.RefereeRequester = false
+	n := store.GetU64(ctx.KV, keyProviders)
+	if n > 0 && len(j.Referees) < MaxReferees {
+		start := Draw(ctx.Entropy, "referee", store.BE64(j.ID), store.BE64(uint64(len(j.Referees)))) % n
+		for i := uint64(0); i < RefereeProbes && i < n; i++ {
+			var a tx.Address
+			copy(a[:], ctx.KV.Get(seqKey((start+i)%n)))
+			if sameAddr(a, j.Requester) || slices.Contains(j.Referees, a) || ctx.KV.Get(asgKey(j.ID, a)) != nil {
+				continue
+			}
+			p, err := loadProvider(ctx.KV, a)
+			if err != nil {
+				return err
+			}
+			if !p.Eligible(par, j.MemMiB) {
+				continue
+			}
+			p.Active++
+			saveProvider(ctx.KV, p)
+			j.Referee = a
+			j.Referees = append(j.Referees, a)
+			ctx.KV.Set(byProvKey(a, j.ID), []byte{1})
+			break
+		}
+	}
+	if j.Referee.IsZero() {
+		j.Referee = j.Requester
+		j.RefereeRequester = true
+	}
+	setDeadline(ctx, j, ctx.Height+par.ExecBlocks+int64(j.Seconds()))
+	ctx.Emit("compute-referee", "job", u64(j.ID), "referee", j.Referee.String(), "deadline", i64(j.Deadline))
+	return nil
+}
+
+// settleReferee settles a refereed job by the referee's result: revealed
+// replicas with the same output are paid, the others slashed; a provider
+// referee is paid the job's highest replica price for its run from the
+// pool (as far as the pool holds it), the pool being fed by slashes.
+func (m *Module) settleReferee(ctx *app.Context, j *Job, res Result) error {
+	par, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	asgs, err := openAssignments(ctx.KV, j.ID)
+	if err != nil {
+		return err
+	}
+	var fee uint64
+	for _, a := range asgs {
+		if a.State != AsgRevealed {
+			continue
+		}
+		if a.Output == res.Output {
+			continue
+		}
+		p, err := loadProvider(ctx.KV, a.Provider)
+		if err != nil {
+			return err
+		}
+		if a.Slashed, err = m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: output differs from the referee's", j.ID)); err != nil {
+			return err
+		}
+		p.Reputation = 0
+		release(ctx.KV, p)
+		saveProvider(ctx.KV, p)
+		a.State = AsgSlashed
+		saveAsg(ctx.KV, a)
+		ctx.KV.Delete(byProvKey(a.Provider, j.ID))
+		if j.RefereeRequester {
+			// The requester referees its own job: a slashed replica's
+			// share is not refunded to it, so lying saves it nothing.
+			share, _ := mulCheck(a.Price, j.Seconds())
+			share = min(share, j.Escrow)
+			if err := m.bank.MoveModule(ctx.KV, Escrow, Pool, share); err != nil {
+				return err
+			}
+			j.Escrow -= share
+		}
+	}
+	for _, a := range asgs {
+		if a.open() {
+			fee = max(fee, a.Price)
+		}
+	}
+	if !j.RefereeRequester {
+		p, err := loadProvider(ctx.KV, j.Referee)
+		if err != nil {
+			return err
+		}
+		amt, _ := mulCheck(max(fee, 1), j.Seconds())
+		amt = min(amt, m.bank.ModuleBalance(ctx.KV, Pool))
+		if amt > 0 {
+			if err := m.bank.Release(ctx.KV, Pool, p.Address, amt); err != nil {
+				return err
+			}
+		}
+		p.Earned += amt
+		p.Reputation++
+		release(ctx.KV, p)
+		saveProvider(ctx.KV, p)
+		ctx.KV.Delete(byProvKey(p.Address, j.ID))
+		ctx.Emit("compute-referee-paid", "job", u64(j.ID), "referee", p.Address.String(), "amount", u64(amt))
+	}
+	return m.settle(ctx, j, asgs, res)
+}
+
+// settle pays every revealed replica whose output is the result's, frees
+// the remaining cores, refunds what is left of the budget and records the
+// result.
+func (m *Module) settle(ctx *app.Context, j *Job, asgs []*Assignment, res Result) error {
+	for _, a := range asgs {
+		if !a.open() {
+			continue
+		}
+		p, err := loadProvider(ctx.KV, a.Provider)
+		if err != nil {
+			return err
+		}
+		if a.State == AsgRevealed && a.Output == res.Output {
+			amt, _ := mulCheck(a.Price, j.Seconds())
+			before := p.Earned
+			if err := m.pay(ctx, j, p, amt); err != nil {
+				return err
+			}
+			a.Paid = p.Earned - before
+			a.State = AsgPaid
+			p.Reputation++
+			p.Jobs++
+		} else {
+			a.State = AsgReleased
+		}
+		release(ctx.KV, p)
+		saveProvider(ctx.KV, p)
+		saveAsg(ctx.KV, a)
+		ctx.KV.Delete(byProvKey(a.Provider, j.ID))
+	}
+	if res.Files == nil {
+		res.Files = []File{}
+	}
+	j.Result = &res
+	j.Status = JobDone
+	ctx.Emit("compute-done", "job", u64(j.ID), "output", res.Output, "by", res.By)
+	return m.refund(ctx, j)
+}
+
+// refund returns what is left of j's escrow to its requester.
+func (m *Module) refund(ctx *app.Context, j *Job) error {
+	if j.Escrow == 0 {
+		return nil
+	}
+	if err := m.bank.Release(ctx.KV, Escrow, j.Requester, j.Escrow); err != nil {
+		return fmt.Errorf("compute: refund job %d: %w", j.ID, err)
+	}
+	j.Refund += j.Escrow
+	j.Escrow = 0
+	return nil
+}
+
+// expire ends a job without a result: open assignments are released
+// unpaid and the budget is refunded.
+func (m *Module) expire(ctx *app.Context, j *Job, why string) error {
+	asgs, err := openAssignments(ctx.KV, j.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range asgs {
+		if !a.open() {
+			continue
+		}
+		p, err := loadProvider(ctx.KV, a.Provider)
+		if err != nil {
+			return err
+		}
+		release(ctx.KV, p)
+		saveProvider(ctx.KV, p)
+		a.State = AsgReleased
+		saveAsg(ctx.KV, a)
+		ctx.KV.Delete(byProvKey(a.Provider, j.ID))
+	}
+	ctx.KV.Delete(openKey(j.ID))
+	j.Status = JobExpired
+	ctx.Emit("compute-expired", "job", u64(j.ID), "reason", why)
+	return m.refund(ctx, j)
+}
+
+// candidate is a bid in the selection order.
+type candidate struct {
+	bid   BidRecord
+	prov  *Provider
+	score uint64
+	tie   uint64
+}
+
+// Score is a bid's selection score: its price discounted by RepStep
+// thousandths per point of reputation up to RepCap (lower is better).
+func Score(price, reputation uint64) uint64 {
+	rep := min(reputation, RepCap)
+	hi, lo := bits.Mul64(price, 1000)
+	q, _ := bits.Div64(hi, lo, 1000+rep*RepStep) // hi < 1000 < divisor
+	return q
+}
+
+// fill assigns the job's missing replicas from its bids: bids of providers
+// with no assignment on the job yet that are still eligible, best score
+// first (ties broken by a draw from block data, then address), at most one
+// per provider because bids are keyed by provider. It reports whether the
+// job now has r open replicas.
+func (m *Module) fill(ctx *app.Context, par Params, j *Job) (bool, error) {
+	asgs, err := openAssignments(ctx.KV, j.ID)
+	if err != nil {
+		return false, err
+	}
+	var have uint32
+	for _, a := range asgs {
+		if a.open() {
+			have++
+		}
+	}
+	need := j.R - min(have, j.R)
+	if need == 0 {
+		return true, nil
+	}
+	var cands []candidate
+	base := store.Key(prefixBid, store.BE64(j.ID))
+	var derr error
+	ctx.KV.Iterate(base, store.PrefixEnd(base), func(_, v []byte) bool {
+		var b BidRecord
+		if e := json.Unmarshal(v, &b); e != nil {
+			derr = fmt.Errorf("compute: corrupt bid on job %d: %w", j.ID, e)
+			return false
+		}
+		cands = append(cands, candidate{bid: b})
+		return true
+	})
+	if derr != nil {
+		return false, derr
+	}
+	var ok []candidate
+	for _, c := range cands {
+		if ctx.KV.Get(asgKey(j.ID, c.bid.Provider)) != nil {
+			continue
+		}
+		p, err := loadProvider(ctx.KV, c.bid.Provider)
+		if err != nil {
+			return false, err
+		}
+		if !p.Eligible(par, j.MemMiB) {
+			continue
+		}
+		c.prov = p
+		c.score = Score(c.bid.Price, p.Reputation)
+		c.tie = Draw(ctx.Entropy, "tie", store.BE64(j.ID), p.Address[:])
+		ok = append(ok, c)
+	}
+	if uint32(len(ok)) < need {
+		return false, nil
+	}
+	slices.SortFunc(ok, func(a, b candidate) int {
+		switch {
+		case a.score != b.score:
+			return cmpU(a.score, b.score)
+		case a.tie != b.tie:
+			return cmpU(a.tie, b.tie)
+		default:
+			return slices.Compare(a.bid.Provider[:], b.bid.Provider[:])
+		}
+	})
+	for _, c := range ok[:need] {
+		as := &Assignment{Job: j.ID, Provider: c.prov.Address, Price: c.bid.Price, State: AsgAssigned, Assigned: ctx.Height}
+		saveAsg(ctx.KV, as)
+		c.prov.Active++
+		saveProvider(ctx.KV, c.prov)
+		ctx.KV.Set(byProvKey(c.prov.Address, j.ID), []byte{1})
+		ctx.Emit("compute-assigned", "job", u64(j.ID), "provider", c.prov.Address.String(), "price", u64(c.bid.Price))
+	}
+	return true, nil
+}
+
+func cmpU(a, b uint64) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
