@@ -1,0 +1,324 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"emergence/compute/sandbox"
+	"emergence/compute/sandbox/testdata/matmul/kernel"
+)
+
+var (
+	buildMu  sync.Mutex
+	buildDir string
+	built    = map[string][]byte{}
+)
+
+// wasm builds testdata/<name> with GOOS=wasip1 GOARCH=wasm once per test
+// binary and returns the module bytes.
+func wasm(tb testing.TB, name string) []byte {
+	tb.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if b, ok := built[name]; ok {
+		return b
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "sandbox-wasm-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buildDir = d
+	}
+	out := filepath.Join(buildDir, name+".wasm")
+	cmd := exec.Command("go", "build", "-o", out, "./testdata/"+name)
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("build %s for wasip1: %v\n%s", name, err, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	built[name] = b
+	return b
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+func mustRunner(tb testing.TB) *sandbox.Runner {
+	tb.Helper()
+	r, err := sandbox.NewRunner()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	return r
+}
+
+// dirs returns an input directory holding data and an empty output directory.
+func dirs(t *testing.T, data string) (in, out string) {
+	t.Helper()
+	in, out = t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(in, "data"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return in, out
+}
+
+func TestInfiniteLoopKilledAtDeadline(t *testing.T) {
+	r := mustRunner(t)
+	start := time.Now()
+	_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "loop"), Limits: sandbox.Limits{Wall: 300 * time.Millisecond}})
+	if !errors.Is(err, sandbox.ErrDeadline) {
+		t.Fatalf("Run(loop) err = %v, want ErrDeadline", err)
+	}
+	// The deadline kills it: the run must not outlive it by more than the
+	// compile and a generous scheduling margin on a loaded machine.
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("loop ran %s past a 300ms deadline", d)
+	}
+}
+
+func TestMemoryBombCapped(t *testing.T) {
+	r := mustRunner(t)
+	const pages = 1024 // 64 MiB
+	res, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "membomb"), Limits: sandbox.Limits{MemoryPages: pages}})
+	if err != nil {
+		t.Fatalf("Run(membomb): %v", err)
+	}
+	if res.ExitCode == 0 {
+		t.Fatalf("membomb exited 0 under a 64 MiB cap; stdout:\n%s", res.Stdout)
+	}
+	if !bytes.Contains(res.Stderr, []byte("out of memory")) {
+		t.Fatalf("membomb stderr does not say out of memory:\n%s", res.Stderr)
+	}
+	// It got at most 64 MiB: at most three 16 MiB blocks beside the runtime.
+	if n := bytes.Count(res.Stdout, []byte("allocated")); n < 1 || n > 3 {
+		t.Fatalf("membomb allocated %d blocks of 16 MiB under a 64 MiB cap", n)
+	}
+}
+
+func TestOutputOverCap(t *testing.T) {
+	r := mustRunner(t)
+	_, out := dirs(t, "")
+	_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "bigout"), Args: []string{"2048"}, Output: out,
+		Limits: sandbox.Limits{OutputBytes: 1 << 20}})
+	if !errors.Is(err, sandbox.ErrOutputCap) {
+		t.Fatalf("Run(bigout 2 MiB, cap 1 MiB) err = %v, want ErrOutputCap", err)
+	}
+	var total int64
+	filepath.Walk(out, func(_ string, info os.FileInfo, _ error) error {
+		if info != nil && !info.IsDir() {
+			total += info.Size()
+		}
+		return nil
+	})
+	if total > 1<<20 {
+		t.Fatalf("output dir holds %d bytes past a 1 MiB cap", total)
+	}
+
+	// Under the cap the same module succeeds, sparse file included.
+	_, out2 := dirs(t, "")
+	res, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "bigout"), Args: []string{"100"}, Output: out2,
+		Limits: sandbox.Limits{OutputBytes: 1 << 20}})
+	if err != nil {
+		t.Fatalf("Run(bigout 100 KiB): %v", err)
+	}
+	if len(res.Files) != 2 || res.Files[0].Path != "big" || res.Files[0].Size != 100<<10 {
+		t.Fatalf("files = %+v, want big (100 KiB) and sparse", res.Files)
+	}
+
+	// A sparse write far past the end is charged for its gap.
+	_, out3 := dirs(t, "")
+	_, err = r.Run(context.Background(), sandbox.Job{Module: wasm(t, "bigout"), Args: []string{"600"}, Output: out3,
+		Limits: sandbox.Limits{OutputBytes: 1 << 20}})
+	if !errors.Is(err, sandbox.ErrOutputCap) {
+		t.Fatalf("Run(bigout 600 KiB + sparse write at 600 KiB) err = %v, want ErrOutputCap", err)
+	}
+}
+
+func TestImportNotGranted(t *testing.T) {
+	r := mustRunner(t)
+	for _, name := range []string{"netimport", "sockimport"} {
+		_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, name)})
+		if !errors.Is(err, sandbox.ErrImportNotGranted) {
+			t.Fatalf("Run(%s) err = %v, want ErrImportNotGranted", name, err)
+		}
+	}
+}
+
+func TestInvalidModule(t *testing.T) {
+	r := mustRunner(t)
+	good := wasm(t, "det")
+	for name, mod := range map[string][]byte{
+		"empty":     nil,
+		"text":      []byte("not a wasm module"),
+		"truncated": good[:len(good)/2],
+		"header":    []byte("\x00asm\x01\x00\x00\x00\xff"),
+	} {
+		_, err := r.Run(context.Background(), sandbox.Job{Module: mod})
+		if !errors.Is(err, sandbox.ErrInvalidModule) {
+			t.Fatalf("Run(%s) err = %v, want ErrInvalidModule", name, err)
+		}
+	}
+	if _, err := r.Run(context.Background(), sandbox.Job{Module: good, Limits: sandbox.Limits{MemoryPages: sandbox.MaxPages + 1}}); !errors.Is(err, sandbox.ErrLimits) {
+		t.Fatalf("Run(65537 pages) err = %v, want ErrLimits", err)
+	}
+}
+
+func TestNoEscape(t *testing.T) {
+	r := mustRunner(t)
+	in, out := dirs(t, "secret")
+	if err := os.WriteFile(filepath.Join(out, "x"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "escape"), Input: in, Output: out})
+	if err != nil {
+		t.Fatalf("Run(escape): %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
+	if len(lines) != 7 {
+		t.Fatalf("escape printed %d lines, want 7:\n%s", len(lines), res.Stdout)
+	}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, ": refused") {
+			t.Errorf("escape: %s", l)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(out, "link")); err == nil {
+		t.Error("a symlink was created in the output directory")
+	}
+	if _, err := os.Stat(filepath.Join(in, "new")); err == nil {
+		t.Error("the read-only input directory was written")
+	}
+}
+
+func TestBitIdenticalAcrossRuns(t *testing.T) {
+	mod := wasm(t, "det")
+	var first *sandbox.Result
+	var firstOut []byte
+	// Two runners, so nothing is shared but the module bytes; the second
+	// uses the interpreter, a different engine.
+	r1 := mustRunner(t)
+	r2, err := sandbox.NewRunner(sandbox.WithInterpreter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	for i, r := range []*sandbox.Runner{r1, r1, r2} {
+		in, out := dirs(t, "hello")
+		res, err := r.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{"a", "b"}, Input: in, Output: out, Seed: 42})
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		got, err := os.ReadFile(filepath.Join(out, "a.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != 7 || len(res.Files) != 2 || res.Files[0].Path != "a.txt" || res.Files[1].Path != "sub/b.txt" {
+			t.Fatalf("run %d: exit %d files %+v, want exit 7 and a.txt, sub/b.txt", i, res.ExitCode, res.Files)
+		}
+		if first == nil {
+			first, firstOut = res, got
+			continue
+		}
+		if res.Hash != first.Hash || !bytes.Equal(got, firstOut) {
+			t.Fatalf("run %d differs:\n%s\nvs\n%s", i, got, firstOut)
+		}
+	}
+	// The hash covers the seed (random bytes) and the input.
+	in, out := dirs(t, "hello")
+	res, err := r1.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{"a", "b"}, Input: in, Output: out, Seed: 43})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Hash == first.Hash {
+		t.Fatal("a different seed gave the same result hash")
+	}
+	in, out = dirs(t, "hellO")
+	res, err = r1.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{"a", "b"}, Input: in, Output: out, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Hash == first.Hash {
+		t.Fatal("a different input gave the same result hash")
+	}
+}
+
+func TestHashRefusesUnsorted(t *testing.T) {
+	d := strings.Repeat("00", 32)
+	if _, err := sandbox.Hash(0, []sandbox.File{{Path: "b", SHA256: d}, {Path: "a", SHA256: d}}); err == nil {
+		t.Fatal("Hash accepted files out of order")
+	}
+	if _, err := sandbox.Hash(0, []sandbox.File{{Path: "a", SHA256: "zz"}}); err == nil {
+		t.Fatal("Hash accepted a bad digest")
+	}
+	a, _ := sandbox.Hash(0, nil)
+	b, _ := sandbox.Hash(1, nil)
+	if a == b {
+		t.Fatal("exit code not in the hash")
+	}
+}
+
+// matmulN and matmulReps size the kernel so one run takes a good part of a
+// second natively.
+const matmulN, matmulReps = 160, 8
+
+// BenchmarkMatmulNative runs the kernel compiled for this machine.
+func BenchmarkMatmulNative(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var sum uint64
+		for r := 0; r < matmulReps; r++ {
+			sum += kernel.Run(matmulN, uint64(r))
+		}
+		if sum == 0 {
+			b.Fatal("zero checksum")
+		}
+	}
+}
+
+// BenchmarkMatmulWasm runs the same Go kernel compiled to wasip1 under
+// wazero's compiler (compile cached, instantiation included).
+func BenchmarkMatmulWasm(b *testing.B) {
+	mod := wasm(b, "matmul")
+	r := mustRunner(b)
+	want := uint64(0)
+	for rr := 0; rr < matmulReps; rr++ {
+		want += kernel.Run(matmulN, uint64(rr))
+	}
+	out := b.TempDir()
+	if _, err := r.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{fmt.Sprint(matmulN), fmt.Sprint(matmulReps)}, Output: out}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		os.Remove(filepath.Join(out, "sum"))
+		if _, err := r.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{fmt.Sprint(matmulN), fmt.Sprint(matmulReps)}, Output: out}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	got, err := os.ReadFile(filepath.Join(out, "sum"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if strings.TrimSpace(string(got)) != fmt.Sprint(want) {
+		b.Fatalf("wasm checksum %s, native %d", got, want)
+	}
+}
