@@ -1,15 +1,20 @@
 package clean
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
-// GopherRepetition applies part of datatrove's GopherRepetitionFilter with its defaults to
-// normalised text: duplicate lines ≤ 30 % of lines and ≤ 20 % of characters, and the most
-// frequent word 2-, 3- and 4-gram covering ≤ 20 %, 18 % and 16 % of the characters of all
-// words. (The 5..10-gram duplicate fractions are not implemented yet.) Integer comparisons.
+// GopherRepetition applies datatrove's GopherRepetitionFilter with its defaults (Gopher,
+// table A1) to normalised text: duplicate lines ≤ 30 % of lines and ≤ 20 % of characters;
+// the most frequent word 2-, 3- and 4-gram covering ≤ 20 %, 18 % and 16 % of the text's
+// characters; and characters inside duplicated word 5..10-grams ≤ 15, 14, 13, 12, 11 and
+// 10 % of them. (Paragraph rules are the line rules here: NormaliseText leaves no blank
+// lines, so a paragraph is a line.) Integer comparisons only.
 func GopherRepetition(text string) (Reason, bool) {
 	fail := func(rule string) (Reason, bool) { return Reason{Filter: "gopher_repetition", Rule: rule}, false }
 	lines := strings.Split(text, "\n")
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(lines))
 	var dupLines, dupChars, chars int
 	for _, l := range lines {
 		chars += len(l)
@@ -26,24 +31,89 @@ func GopherRepetition(text string) (Reason, bool) {
 		return fail("dup_line_char_frac")
 	}
 	words := strings.Fields(text)
-	wordChars := 0
-	for _, w := range words {
-		wordChars += len(w)
-	}
+	g := newGrams(words)
+	total := len(text)
 	for _, c := range []struct{ n, pct int }{{2, 20}, {3, 18}, {4, 16}} {
-		counts := map[string]int{}
-		best, bestLen := 0, 0
-		for i := 0; i+c.n <= len(words); i++ {
-			g := strings.Join(words[i:i+c.n], " ")
-			counts[g]++
-			l := len(g) - (c.n - 1)
-			if v := counts[g] * l; v > best*bestLen || (v == best*bestLen && l > bestLen) {
-				best, bestLen = counts[g], l
-			}
+		if top := g.topChars(c.n); 100*top > c.pct*total {
+			return fail(fmt.Sprintf("top_%d_gram", c.n))
 		}
-		if best > 1 && 100*best*bestLen > c.pct*wordChars {
-			return fail([]string{"", "", "top_2_gram", "top_3_gram", "top_4_gram"}[c.n])
+	}
+	for n, pct := 5, 15; n <= 10; n, pct = n+1, pct-1 {
+		if d := g.dupChars(n); 100*d > pct*total {
+			return fail(fmt.Sprintf("duplicated_%d_n_grams", n))
 		}
 	}
 	return Reason{}, true
+}
+
+// grams finds repeated word n-grams by 64-bit hashes of their words (FNV-1a per word,
+// combined polynomially), so no n-gram string is built. Two different n-grams share a key
+// with probability about 2^-64 per pair.
+type grams struct {
+	h   []uint64 // hash of each word
+	len []int    // byte length of each word
+}
+
+func newGrams(words []string) grams {
+	g := grams{h: make([]uint64, len(words)), len: make([]int, len(words))}
+	for i, w := range words {
+		h := uint64(14695981039346656037)
+		for j := 0; j < len(w); j++ {
+			h ^= uint64(w[j])
+			h *= 1099511628211
+		}
+		g.h[i], g.len[i] = h, len(w)
+	}
+	return g
+}
+
+func (g grams) key(i, n int) uint64 {
+	k := uint64(n)
+	for _, h := range g.h[i : i+n] {
+		k = k*0x9e3779b97f4a7c15 + h
+	}
+	return k
+}
+
+func (g grams) chars(i, n int) int {
+	c := 0
+	for _, l := range g.len[i : i+n] {
+		c += l
+	}
+	return c
+}
+
+// topChars is the character length (words joined by spaces) of the most frequent word
+// n-gram times its count, as datatrove's find_top_duplicate, or 0 when no n-gram repeats.
+// Ties go to the n-gram that reached the count first.
+func (g grams) topChars(n int) int {
+	counts := make(map[uint64]int, len(g.h))
+	best, bestLen := 1, 0
+	for i := 0; i+n <= len(g.h); i++ {
+		k := g.key(i, n)
+		counts[k]++
+		if c := counts[k]; c > best {
+			best, bestLen = c, g.chars(i, n)+n-1
+		}
+	}
+	return best * bestLen
+}
+
+// dupChars is datatrove's find_all_duplicate: scanning left to right, an n-gram seen
+// before adds its characters (words concatenated) and the scan jumps past it, so no
+// character is counted twice.
+func (g grams) dupChars(n int) int {
+	seen := make(map[uint64]struct{}, len(g.h))
+	dup := 0
+	for i := 0; i+n <= len(g.h); {
+		k := g.key(i, n)
+		if _, ok := seen[k]; ok {
+			dup += g.chars(i, n)
+			i += n
+			continue
+		}
+		seen[k] = struct{}{}
+		i++
+	}
+	return dup
 }

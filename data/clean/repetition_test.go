@@ -38,3 +38,38 @@ func TestGopherRepetitionRealPage(t *testing.T) {
 		t.Fatalf("repeated bigram: got %+v %v", r, ok)
 	}
 }
+
+// TestGopherRepetitionLongNGrams plants a repeated 12-word span in real prose: the
+// duplicated 5..10-gram rules see it, the line and top-n-gram rules do not.
+func TestGopherRepetitionLongNGrams(t *testing.T) {
+	html, err := os.ReadFile("testdata/go_mem.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := clean.Extract(html, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prose []string
+	for _, l := range strings.Split(d.Text, "\n") {
+		if len(strings.Fields(l)) >= 8 {
+			prose = append(prose, l)
+		}
+	}
+	text := strings.Join(prose[:20], "\n")
+	if r, ok := clean.GopherRepetition(text); !ok {
+		t.Fatalf("prose rejected: %+v", r)
+	}
+	// Append each line again with one word changed, so no line is a duplicate but most
+	// of the text sits in repeated long n-grams.
+	var again []string
+	for i, l := range prose[:20] {
+		w := strings.Fields(l)
+		w[len(w)/2] = strings.Repeat("x", i+1)
+		again = append(again, strings.Join(w, " "))
+	}
+	r, ok := clean.GopherRepetition(text + "\n" + strings.Join(again, "\n"))
+	if ok || !strings.HasPrefix(r.Rule, "duplicated_") || !strings.HasSuffix(r.Rule, "_n_grams") {
+		t.Fatalf("repeated spans: got %+v %v, want a duplicated_N_n_grams rule", r, ok)
+	}
+}
