@@ -11,8 +11,10 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -34,6 +36,7 @@ type Document struct {
 // links and may be empty. A page with no readable content is an error.
 func Extract(html []byte, pageURL string) (Document, error) {
 	var u *url.URL
+	var err error
 	if pageURL != "" {
 		p, err := url.Parse(pageURL)
 		if err != nil {
@@ -41,7 +44,20 @@ func Extract(html []byte, pageURL string) (Document, error) {
 		}
 		u = p
 	}
-	art, err := readability.FromReader(bytes.NewReader(html), u)
+	// Valid UTF-8 is parsed directly; anything else goes through readability's own reader,
+	// which detects the charset and converts it.
+	parser := readability.NewParser()
+	parser.DisableJSONLD = true
+	var art readability.Article
+	if utf8.Valid(html) {
+		doc, perr := xhtml.Parse(bytes.NewReader(html))
+		if perr != nil {
+			return Document{}, fmt.Errorf("clean: parse html: %w", perr)
+		}
+		art, err = parser.ParseAndMutate(doc, u)
+	} else {
+		art, err = parser.Parse(bytes.NewReader(html), u)
+	}
 	if err != nil {
 		return Document{}, fmt.Errorf("clean: extract: %w", err)
 	}
@@ -80,4 +96,15 @@ func NormaliseText(s string) string {
 		out.WriteString(strings.Join(f, " "))
 	}
 	return out.String()
+}
+
+// PageText is the text whose SHA-256 a crawler's receipt carries: Extract's normalised main
+// text, or "" for a page with no readable content. Crawlers and dataset builders call this
+// one function, so they agree on a page's text hash.
+func PageText(html []byte, pageURL string) string {
+	d, err := Extract(html, pageURL)
+	if err != nil {
+		return ""
+	}
+	return d.Text
 }
