@@ -32,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"emergence/blob"
+	"emergence/data/clean"
 )
 
 // UserAgent is the User-Agent every request sends; its robots.txt token is
@@ -305,10 +306,9 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (Result, error) {
 		res.Reason, res.Detail = ReasonContentType, "content type "+strconv.Quote(res.ContentType)+" is not HTML"
 		return res, nil
 	}
-	text, links := Extract(resp.Request.URL, body)
-	res.Text = text
-	res.TextHash = sha256.Sum256([]byte(text))
-	for _, l := range links {
+	res.Text = clean.PageText(body, res.FinalURL)
+	res.TextHash = sha256.Sum256([]byte(res.Text))
+	for _, l := range Links(resp.Request.URL, body) {
 		if lu, err := url.Parse(l); err == nil && f.cfg.Scope.In(lu) {
 			res.Links = append(res.Links, l)
 		}
@@ -429,55 +429,40 @@ func parentErr(ctx context.Context) error {
 	return nil
 }
 
-// Extract returns the page's normalised visible text (script, style and
-// similar elements dropped, whitespace runs collapsed to one space) and its
-// links resolved against base, without fragments, deduplicated in document
-// order.
-//
-// The text is a stand-in for data/clean's extraction until that lands: the
-// worker hashes whatever Extract returns, so every crawler must use the same
-// version.
-func Extract(base *url.URL, body []byte) (string, []string) {
+// Links returns the page's links resolved against base, without fragments, deduplicated in
+// document order. (The page's text, which receipts hash, is data/clean's PageText: one
+// definition for every crawler and dataset builder.)
+func Links(base *url.URL, body []byte) []string {
 	doc, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
-		return "", nil
+		return nil
 	}
-	var sb strings.Builder
 	var links []string
 	seen := map[string]bool{}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			switch n.Data {
-			case "script", "style", "noscript", "template", "head":
-				return
-			case "a":
-				for _, a := range n.Attr {
-					if a.Key != "href" {
-						continue
-					}
-					ref, err := url.Parse(strings.TrimSpace(a.Val))
-					if err != nil {
-						continue
-					}
-					abs := base.ResolveReference(ref)
-					abs.Fragment = ""
-					s := abs.String()
-					if !seen[s] {
-						seen[s] = true
-						links = append(links, s)
-					}
+		if n.Type == html.ElementNode && n.Data == "a" {
+			for _, a := range n.Attr {
+				if a.Key != "href" {
+					continue
+				}
+				ref, err := url.Parse(strings.TrimSpace(a.Val))
+				if err != nil {
+					continue
+				}
+				abs := base.ResolveReference(ref)
+				abs.Fragment = ""
+				s := abs.String()
+				if !seen[s] {
+					seen[s] = true
+					links = append(links, s)
 				}
 			}
-		}
-		if n.Type == html.TextNode {
-			sb.WriteString(n.Data)
-			sb.WriteByte(' ')
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
 		}
 	}
 	walk(doc)
-	return strings.Join(strings.Fields(sb.String()), " "), links
+	return links
 }

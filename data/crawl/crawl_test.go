@@ -141,7 +141,8 @@ func TestFetchPageAndWARC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Text != "Hello, world a again out" {
+	// clean.PageText: readability keeps the paragraph and the adjacent anchors, markup and script dropped.
+	if res.Text != "Hello, worldaagainout" {
 		t.Fatalf("text %q", res.Text)
 	}
 	if want := []string{srv.URL + "/a"}; strings.Join(res.Links, " ") != strings.Join(want, " ") {
