@@ -80,7 +80,7 @@ p50_ms/p99_ms are those of the HTTP path.`,
 			if err := initBenchHome(home, accounts, blockTime); err != nil {
 				return err
 			}
-			r, err := startNode(cmd.Context(), home, "127.0.0.1:0", nil)
+			r, err := startNode(cmd.Context(), home, "127.0.0.1:0", "", nil)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"emergence/api"
 	"emergence/bank"
-	"emergence/blob/local"
 	"emergence/chain"
 	"emergence/keys"
 	"emergence/node"
@@ -43,8 +41,9 @@ func (r *running) stop() error {
 }
 
 // startNode starts the node in home and its API (apiAddr overrides the
-// settings when not empty).
-func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*running, error) {
+// settings when not empty), with its blobs in the store that blobStore
+// names ("" for the directory blobs/ in home, see openBlobStore).
+func startNode(ctx context.Context, home, apiAddr, blobStore string, logw io.Writer) (*running, error) {
 	if os.Getenv("GOGC") == "" {
 		// A node allocates per transaction at a high rate over a small live
 		// heap; collecting less often buys throughput for little memory.
@@ -58,10 +57,10 @@ func startNode(ctx context.Context, home, apiAddr string, logw io.Writer) (*runn
 		}
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	blobs, err := local.Open(filepath.Join(home, "blobs"), local.WithMaxSize(n.Settings.BlobMaxBytes))
+	blobs, err := openBlobStore(ctx, home, blobStore, n.Settings.BlobMaxBytes)
 	if err != nil {
 		n.Stop()
-		return nil, fmt.Errorf("open blob store: %w", err)
+		return nil, err
 	}
 	srv := api.New(n, blobHandler(blobs, n))
 	if apiAddr == "" {
@@ -107,14 +106,14 @@ config/genesis.json before the first start to fund accounts or add validators.`,
 }
 
 func newStartCmd(g *globals) *cobra.Command {
-	var apiAddr string
+	var apiAddr, blobStore string
 	cmd := &cobra.Command{
 		Use:     "start",
 		Short:   "Run the node in --home until interrupted",
 		Example: "  emergence start --home ./testnet/node0",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := startNode(cmd.Context(), g.home, apiAddr, nil)
+			r, err := startNode(cmd.Context(), g.home, apiAddr, blobStore, nil)
 			if err != nil {
 				return err
 			}
@@ -126,11 +125,12 @@ func newStartCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&apiAddr, "api", "", "API listen address (default: from config/emergence.json)")
+	blobStoreFlag(cmd, &blobStore)
 	return cmd
 }
 
 func newDevnetCmd(g *globals) *cobra.Command {
-	var apiAddr string
+	var apiAddr, blobStore string
 	var blockTime time.Duration
 	cmd := &cobra.Command{
 		Use:   "devnet",
@@ -162,7 +162,7 @@ and runs until interrupted. Started again with the same --home it resumes the sa
 			if cmd.Flags().Changed("api") {
 				addr = apiAddr
 			}
-			r, err := startNode(cmd.Context(), g.home, addr, nil)
+			r, err := startNode(cmd.Context(), g.home, addr, blobStore, nil)
 			if err != nil {
 				return err
 			}
@@ -196,6 +196,7 @@ and runs until interrupted. Started again with the same --home it resumes the sa
 	}
 	cmd.Flags().StringVar(&apiAddr, "api", defaultNode, "API listen address")
 	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "target time between blocks")
+	blobStoreFlag(cmd, &blobStore)
 	return cmd
 }
 
