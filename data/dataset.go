@@ -1,0 +1,165 @@
+package data
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"strings"
+	"unicode/utf8"
+
+	"emergence/app"
+	"emergence/store"
+	"emergence/tx"
+)
+
+func (m *Module) handlePublish(ctx *app.Context, raw json.RawMessage) error {
+	var msg Publish
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	if len(msg.Shards) == 0 || len(msg.Shards) > MaxShards {
+		return CodeBadDataset.Errorf("%d shards, want 1 to %d", len(msg.Shards), MaxShards)
+	}
+	if err := ctx.ConsumeGas(GasPerShard*uint64(len(msg.Shards)), "shards"); err != nil {
+		return err
+	}
+	for _, h := range append([]string{msg.Root, msg.Manifest}, msg.Shards...) {
+		if _, err := ParseHash(h); err != nil {
+			return CodeBadDataset.Errorf("%v", err)
+		}
+	}
+	if msg.Name == "" || len(msg.Name) > MaxNameLen || !utf8Valid(msg.Name) {
+		return CodeBadDataset.Errorf("name must be 1 to %d bytes of UTF-8", MaxNameLen)
+	}
+	if msg.Licence == "" || len(msg.Licence) > MaxLicenceLen || !utf8Valid(msg.Licence) {
+		return CodeBadDataset.Errorf("licence must be 1 to %d bytes of UTF-8", MaxLicenceLen)
+	}
+	j, err := loadJob(ctx.KV, msg.Job)
+	if err != nil {
+		return err
+	}
+	if j.Accepted == 0 {
+		return CodeNoAcceptedPages.Errorf("job %d has no accepted pages", j.ID)
+	}
+	if msg.Records != j.Accepted {
+		return CodeRecordMismatch.Errorf("dataset lists %d records, job %d accepted %d pages", msg.Records, j.ID, j.Accepted)
+	}
+	id := store.GetU64(ctx.KV, keyNextDS) + 1
+	store.PutU64(ctx.KV, keyNextDS, id)
+	d := Dataset{ID: id, Publisher: ctx.Signer, Job: j.ID, Name: msg.Name, Root: strings.ToLower(msg.Root),
+		Manifest: strings.ToLower(msg.Manifest), Shards: msg.Shards, Records: msg.Records, Price: msg.Price,
+		Licence: msg.Licence, Height: ctx.Height}
+	for i := range d.Shards {
+		d.Shards[i] = strings.ToLower(d.Shards[i])
+	}
+	store.PutJSON(ctx.KV, datasetKey(id), d)
+	ctx.KV.Set(byJobKey(j.ID, id), []byte{1})
+	ctx.Emit("data-published", "dataset", u64(id), "job", u64(j.ID), "root", d.Root, "records", u64(d.Records))
+	return nil
+}
+
+func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+// Split is how one sale of price is divided: each crawler of the job's
+// accepted pages in proportion to the pages it agreed on, the requester,
+// and the treasury (its share plus every rounding remainder).
+type Split struct {
+	Crawlers  []JobCrawler `json:"crawlers"`
+	Shares    []uint64     `json:"shares"`
+	Requester uint64       `json:"requester"`
+	Treasury  uint64       `json:"treasury"`
+}
+
+// SplitSale divides price between crawlers (their Accepted counts are the
+// weights), the requester and the treasury with the permille shares of p.
+func SplitSale(price uint64, crawlers []JobCrawler, p Params) Split {
+	s := Split{Crawlers: crawlers, Shares: make([]uint64, len(crawlers))}
+	pool := mulDiv(price, p.CrawlerShare, 1000)
+	s.Requester = mulDiv(price, p.RequesterShare, 1000)
+	var weight uint64
+	for _, c := range crawlers {
+		weight += c.Accepted
+	}
+	var paid uint64
+	if weight > 0 {
+		for i, c := range crawlers {
+			s.Shares[i] = mulDiv(pool, c.Accepted, weight)
+			paid += s.Shares[i]
+		}
+	}
+	s.Treasury = price - paid - s.Requester
+	return s
+}
+
+// mulDiv is a*b/c without overflow (c > 0 and a*b/c < 2^64 for the callers:
+// b <= c).
+func mulDiv(a, b, c uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	q, _ := bits.Div64(hi, lo, c)
+	return q
+}
+
+func (m *Module) handleBuy(ctx *app.Context, raw json.RawMessage) error {
+	var msg Buy
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	d, err := loadDataset(ctx.KV, msg.Dataset)
+	if err != nil {
+		return err
+	}
+	if ctx.KV.Get(boughtKey(d.ID, ctx.Signer)) != nil {
+		return CodeAlreadyBought.Errorf("dataset %d by %s", d.ID, ctx.Signer)
+	}
+	j, err := loadJob(ctx.KV, d.Job)
+	if err != nil {
+		return err
+	}
+	if err := ctx.ConsumeGas(GasPerShare*j.Crawlers, "sale shares"); err != nil {
+		return err
+	}
+	prm, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if d.Price > 0 {
+		if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, d.Price); err != nil {
+			return err
+		}
+		jcs, err := store.ListJSON[JobCrawler](ctx.KV, jcPrefix(j.ID), store.PrefixEnd(jcPrefix(j.ID)), 0)
+		if err != nil {
+			return err
+		}
+		s := SplitSale(d.Price, jcs, prm)
+		for i, c := range s.Crawlers {
+			if s.Shares[i] == 0 {
+				continue
+			}
+			if err := m.bank.Release(ctx.KV, Escrow, c.Crawler, s.Shares[i]); err != nil {
+				return fmt.Errorf("pay crawler %s: %w", c.Crawler, err)
+			}
+		}
+		if s.Requester > 0 {
+			if err := m.bank.Release(ctx.KV, Escrow, j.Requester, s.Requester); err != nil {
+				return fmt.Errorf("pay requester: %w", err)
+			}
+		}
+		if s.Treasury > 0 {
+			if err := m.bank.MoveModule(ctx.KV, Escrow, Treasury, s.Treasury); err != nil {
+				return fmt.Errorf("pay treasury: %w", err)
+			}
+		}
+	}
+	d.Buyers++
+	d.Revenue += d.Price
+	store.PutJSON(ctx.KV, datasetKey(d.ID), d)
+	store.PutU64(ctx.KV, boughtKey(d.ID, ctx.Signer), uint64(ctx.Height))
+	ctx.Emit("data-bought", "dataset", u64(d.ID), "buyer", ctx.Signer.String(), "price", u64(d.Price))
+	return nil
+}
+
+// Bought reports whether buyer bought dataset id (the blob server's gate
+// for paid shards asks this through the purchase query).
+func Bought(r store.Reader, id uint64, buyer tx.Address) bool {
+	return r.Get(boughtKey(id, buyer)) != nil
+}
