@@ -18,6 +18,7 @@ import (
 	"emergence/app"
 	"emergence/bank"
 	"emergence/compute"
+	"emergence/data"
 	"emergence/device"
 	"emergence/label"
 	"emergence/personhood"
@@ -35,6 +36,7 @@ type Chain struct {
 	ZKML       *zkml.Module
 	Device     *device.Module
 	Compute    *compute.Module
+	Data       *data.Module
 }
 
 // New composes the chain. The bank escrows and pays for every market, and
@@ -50,6 +52,7 @@ func New() *Chain {
 		ZKML:       zkml.New(),
 		Device:     device.New(b),
 		Compute:    compute.New(b),
+		Data:       data.New(b),
 	}
 }
 
@@ -57,7 +60,7 @@ func New() *Chain {
 // work run: the bank first, then the markets. Appending a module at the end
 // is a new network version; reordering breaks every existing chain.
 func (c *Chain) Modules() []app.Module {
-	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML, c.Device, c.Compute}
+	return []app.Module{c.Bank, c.Label, c.Personhood, c.Subnet, c.ZKML, c.Device, c.Compute, c.Data}
 }
 
 // Fees returns the module that collects transaction fees: the bank.
@@ -75,6 +78,7 @@ func (c *Chain) NotFound() []app.Code {
 		personhood.CodeUnknownOperator,
 		device.CodeMakerNotFound, device.CodeDeviceNotFound,
 		compute.CodeProviderNotFound, compute.CodeJobNotFound,
+		data.CodeJobNotFound, data.CodeCrawlerNotFound, data.CodeDatasetNotFound, data.CodePageNotFound,
 	}
 }
 

@@ -18,7 +18,7 @@ func TestModuleOrder(t *testing.T) {
 	for _, m := range chain.New().Modules() {
 		got = append(got, m.Name())
 	}
-	if want := []string{"bank", "label", "personhood", "subnet", "zkml", "device", "compute"}; !slices.Equal(got, want) {
+	if want := []string{"bank", "label", "personhood", "subnet", "zkml", "device", "compute", "data"}; !slices.Equal(got, want) {
 		t.Fatalf("module order %q, want %q", got, want)
 	}
 }

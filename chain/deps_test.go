@@ -54,6 +54,7 @@ var light = map[string]string{
 	"emergence/store":               "state interfaces and caches every module imports (Pebble is store/pebblestore)",
 	"emergence/compute":             "the provider worker and job CLIs use its messages, records and commit/output hashes",
 	"emergence/compute/kernel":      "the provider runs the benchmark kernel natively and as WebAssembly",
+	"emergence/data":                "the crawler worker builds receipts, commitments and messages and reads assignments",
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
 	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
 }
