@@ -26,7 +26,7 @@ var crawlerNames = []string{"c1", "c2", "c3", "c4"}
 func newNet(t *testing.T, crawlers int, prm *data.Params) *net {
 	t.Helper()
 	b := bank.New()
-	bal := map[string]uint64{"alice": 100_000_000, "bob": 100_000_000, "poor": 1_000}
+	bal := map[string]uint64{"alice": 100_000_000, "bob": 100_000_000, "poor": 150_000}
 	for _, n := range crawlerNames {
 		bal[n] = 10_000_000
 	}
@@ -131,7 +131,7 @@ func (n *net) createJob(k uint32, seeds ...string) uint64 {
 	n.t.Helper()
 	res := n.deliver("alice", data.MsgCreateCrawl, data.CreateCrawl{
 		Seeds: seeds, Hosts: []string{"site.test"}, MaxDepth: 2, MaxPages: 10, K: k,
-		PricePerPage: 1_000, Budget: 10_000, DeadlineBlocks: 100, CommitBlocks: 5, RevealBlocks: 5, Licence: "CC-BY-4.0"})
+		PricePerPage: 1_000, Budget: 10_000, DeadlineBlocks: 100, CommitBlocks: 20, RevealBlocks: 20, Licence: "CC-BY-4.0"})
 	n.c.MustOK(res)
 	var last uint64
 	for id := uint64(1); ; id++ {
