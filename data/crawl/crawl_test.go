@@ -226,3 +226,51 @@ func TestRobotsStatusRules(t *testing.T) {
 		})
 	}
 }
+
+// TestReadWARCRoundTrip reads back, plain and gzip-compressed, the WARC records the fetcher
+// stored for a real page, and refuses a truncated file.
+func TestReadWARCRoundTrip(t *testing.T) {
+	srv, f, st := site(t)
+	var file bytes.Buffer
+	var want []string
+	for _, p := range []string{"/", "/a"} {
+		res, err := f.Fetch(context.Background(), srv.URL+p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.WARC == ([32]byte{}) {
+			t.Fatalf("%s: no WARC record (%s)", p, res.Reason)
+		}
+		rc, _, err := st.Get(context.Background(), res.WARC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(&file, rc)
+		rc.Close()
+		want = append(want, res.FinalURL)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(file.Bytes())
+	zw.Close()
+	for name, b := range map[string][]byte{"plain": file.Bytes(), "gzip": gz.Bytes()} {
+		var got []string
+		err := crawl.ReadWARC(bytes.NewReader(b), func(r crawl.Response) error {
+			if r.Status != 200 || !strings.HasPrefix(r.ContentType, "text/html") || len(r.Body) == 0 {
+				t.Errorf("%s: record %s: status %d type %q body %d bytes", name, r.URL, r.Status, r.ContentType, len(r.Body))
+			}
+			got = append(got, r.URL)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("%s: records %v, want %v", name, got, want)
+		}
+	}
+	// A download cut inside the last record's body.
+	if err := crawl.ReadWARC(bytes.NewReader(file.Bytes()[:file.Len()-40]), func(crawl.Response) error { return nil }); err == nil {
+		t.Fatal("truncated WARC file read without error")
+	}
+}
