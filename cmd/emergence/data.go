@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"emergence/data/clean"
+	"emergence/data/crawl"
+)
+
+func init() {
+	topCommands = append(topCommands, newDataCmd)
+}
+
+// newDataCmd is "emergence data": offline data-market tools (cleaning, dataset builds and
+// inclusion proofs). The chain's own messages are under "emergence tx data".
+func newDataCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "data", Short: "Data market tools: clean WARC files, build datasets, prove and verify records"}
+	cmd.AddCommand(newDataCleanCmd(g))
+	cmd.AddCommand(dataCommands...)
+	return cmd
+}
+
+// dataCommands are further children of "emergence data" added by other files.
+var dataCommands []*cobra.Command
+
+// cleanDoc is one line of the clean command's kept.jsonl or rejected.jsonl.
+type cleanDoc struct {
+	URL           string `json:"url"`
+	Title         string `json:"title,omitempty"`
+	Language      string `json:"language,omitempty"`
+	LanguageScore int64  `json:"language_score,omitempty"`
+	Text          string `json:"text,omitempty"`
+	Filter        string `json:"filter,omitempty"`
+	Rule          string `json:"rule,omitempty"`
+}
+
+// cleanReport is what the clean command prints.
+type cleanReport struct {
+	Records  int            `json:"records"`
+	NonHTML  int            `json:"non_html"`
+	Counts   []clean.Count  `json:"counts"`
+	Rejected []cleanDoc     `json:"rejected"`
+	Files    map[string]int `json:"files"`
+}
+
+func newDataCleanCmd(g *globals) *cobra.Command {
+	var in []string
+	var out string
+	var langs string
+	cmd := &cobra.Command{
+		Use:   "clean --in FILE.warc[.gz]... --out DIR",
+		Short: "Run the cleaning pipeline (extraction, language, Gopher, C4, FineWeb, MinHash, PII) over WARC files",
+		Long: `Reads every HTML response record of the WARC files in order and runs datatrove's FineWeb
+pipeline on it: main-text extraction, language identification, Gopher repetition and quality,
+C4 and FineWeb quality filters, MinHash near-duplicate removal and PII masking. Kept documents
+go to DIR/kept.jsonl, rejected ones with the filter and rule that rejected them to
+DIR/rejected.jsonl (datatrove's exclusion writer), and the counts per filter are printed.
+Non-HTML records are counted and skipped.`,
+		Example: "  emergence data clean --in crawl.warc.gz --out cleaned/\n  emergence data clean --in a.warc --in b.warc --out cleaned/ --languages en,de",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(in) == 0 {
+				return errorf("pass one or more --in FILE.warc[.gz]", "no input files")
+			}
+			if out == "" {
+				return errorf("pass --out DIR for kept.jsonl and rejected.jsonl", "no --out directory")
+			}
+			var opts clean.Options
+			if langs != "" {
+				opts.Languages = strings.Split(langs, ",")
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", out, err)
+			}
+			keptF, err := os.Create(filepath.Join(out, "kept.jsonl"))
+			if err != nil {
+				return fmt.Errorf("create kept.jsonl: %w", err)
+			}
+			defer keptF.Close()
+			rejF, err := os.Create(filepath.Join(out, "rejected.jsonl"))
+			if err != nil {
+				return fmt.Errorf("create rejected.jsonl: %w", err)
+			}
+			defer rejF.Close()
+			kw, rw := bufio.NewWriter(keptF), bufio.NewWriter(rejF)
+			ke, re := json.NewEncoder(kw), json.NewEncoder(rw)
+			p := clean.NewPipeline(opts)
+			rep := cleanReport{Files: map[string]int{}}
+			for _, path := range in {
+				f, err := os.Open(path)
+				if err != nil {
+					return errorf("check the --in path", "open %s: %v", path, err)
+				}
+				n := 0
+				err = crawl.ReadWARC(f, func(r crawl.Response) error {
+					n++
+					rep.Records++
+					mt, _, _ := mime.ParseMediaType(r.ContentType)
+					if mt != "text/html" && mt != "application/xhtml+xml" {
+						rep.NonHTML++
+						return nil
+					}
+					o := p.Process(r.Body, r.URL)
+					d := cleanDoc{URL: o.URL, Title: o.Title, Language: o.Language, LanguageScore: o.LanguageScore}
+					if o.Kept {
+						d.Text = o.Text
+						return ke.Encode(d)
+					}
+					d.Filter, d.Rule = o.Reason.Filter, o.Reason.Rule
+					rep.Rejected = append(rep.Rejected, d)
+					return re.Encode(d)
+				})
+				f.Close()
+				if err != nil {
+					return errorf("pass WARC files (as emergence crawler stores them, or any WARC/1.0 or 1.1 file)", "%s: %v", path, err)
+				}
+				rep.Files[path] = n
+			}
+			if err := kw.Flush(); err != nil {
+				return fmt.Errorf("write kept.jsonl: %w", err)
+			}
+			if err := rw.Flush(); err != nil {
+				return fmt.Errorf("write rejected.jsonl: %w", err)
+			}
+			rep.Counts = p.Counts()
+			return g.print(rep, func(w io.Writer) {
+				fmt.Fprintf(w, "%d records read, %d not HTML\n", rep.Records, rep.NonHTML)
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "filter\trejected\n")
+				for _, c := range rep.Counts {
+					if c.Filter == "kept" {
+						continue
+					}
+					fmt.Fprintf(tw, "%s\t%d\n", c.Filter, c.N)
+				}
+				tw.Flush()
+				fmt.Fprintf(w, "kept %d -> %s\n", rep.Counts[len(rep.Counts)-1].N, filepath.Join(out, "kept.jsonl"))
+				if len(rep.Rejected) > 0 {
+					fmt.Fprintf(w, "rejected -> %s:\n", filepath.Join(out, "rejected.jsonl"))
+					tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+					for _, d := range rep.Rejected {
+						fmt.Fprintf(tw, "  %s\t%s/%s\n", d.URL, d.Filter, d.Rule)
+					}
+					tw.Flush()
+				}
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&in, "in", nil, "WARC file, plain or .gz (repeatable)")
+	cmd.Flags().StringVar(&out, "out", "", "output directory")
+	cmd.Flags().StringVar(&langs, "languages", "", "comma-separated ISO 639-1 codes to keep (default: every language)")
+	return cmd
+}
