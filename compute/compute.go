@@ -275,10 +275,12 @@ type Job struct {
 	Rounds   uint32 `json:"rounds"`
 	Bids     uint32 `json:"bids"`
 	// Referee of a refereeing job; RefereeRequester when it is the
-	// requester. Referees lists the providers drawn so far.
+	// requester. Referees lists the providers drawn so far and Opinions
+	// the output each answered ("" for one that missed its deadline).
 	Referee          tx.Address   `json:"referee,omitempty"`
 	RefereeRequester bool         `json:"referee_requester,omitempty"`
 	Referees         []tx.Address `json:"referees,omitempty"`
+	Opinions         []string     `json:"opinions,omitempty"`
 	// Recheck is set when an agreeing job was drawn for a re-run.
 	Recheck bool    `json:"recheck,omitempty"`
 	Result  *Result `json:"result,omitempty"`

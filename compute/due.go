@@ -178,6 +178,7 @@ func (m *Module) refereeDue(ctx *app.Context, par Params, j *Job) error {
 		release(ctx.KV, p)
 		saveProvider(ctx.KV, p)
 		ctx.KV.Delete(byProvKey(p.Address, j.ID))
+		j.Opinions = append(j.Opinions, "")
 		return m.startReferee(ctx, par, j, asgs)
 	}
 	for _, a := range asgs {

@@ -440,8 +440,8 @@ func (m *Module) handleBid(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if j.Status != JobBidding {
-		return CodeWindowClosed.Errorf("job %d is %s", j.ID, j.Status)
+	if j.Status != JobBidding || ctx.Height > j.Deadline {
+		return CodeWindowClosed.Errorf("job %d is %s until height %d (now %d)", j.ID, j.Status, j.Deadline, ctx.Height)
 	}
 	if msg.Price == 0 || msg.Price > j.PriceCap {
 		return CodeBidAboveCap.Errorf("price %d, cap %d", msg.Price, j.PriceCap)
@@ -502,8 +502,8 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 	if as.State != AsgAssigned {
 		return CodeAlreadyCommitted.Errorf("job %d: assignment is %s", j.ID, as.State)
 	}
-	if j.Status != JobRunning {
-		return CodeWindowClosed.Errorf("job %d is %s", j.ID, j.Status)
+	if j.Status != JobRunning || ctx.Height > j.Deadline {
+		return CodeWindowClosed.Errorf("job %d is %s until height %d (now %d)", j.ID, j.Status, j.Deadline, ctx.Height)
 	}
 	as.State = AsgCommitted
 	as.Commit = hex.EncodeToString(c[:])
@@ -549,8 +549,8 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if j.Status != JobRevealing {
-		return CodeWindowClosed.Errorf("job %d is %s", j.ID, j.Status)
+	if j.Status != JobRevealing || ctx.Height > j.Deadline {
+		return CodeWindowClosed.Errorf("job %d is %s until height %d (now %d)", j.ID, j.Status, j.Deadline, ctx.Height)
 	}
 	if as.State != AsgCommitted {
 		return CodeNotCommitted.Errorf("job %d: assignment is %s", j.ID, as.State)
@@ -605,7 +605,10 @@ func (m *Module) handleReferee(ctx *app.Context, raw json.RawMessage) error {
 	if files == nil {
 		files = []File{}
 	}
-	if err := m.settleReferee(ctx, j, Result{Output: msg.Output, Exit: msg.Exit, Files: files, By: "referee", Height: ctx.Height}); err != nil {
+	if ctx.Height > j.Deadline {
+		return CodeWindowClosed.Errorf("job %d's referee was due by height %d (now %d)", j.ID, j.Deadline, ctx.Height)
+	}
+	if err := m.refereeAnswered(ctx, j, Result{Output: msg.Output, Exit: msg.Exit, Files: files, By: "referee", Height: ctx.Height}); err != nil {
 		return err
 	}
 	saveJob(ctx.KV, j)

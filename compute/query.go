@@ -410,19 +410,19 @@ func (m *Module) Invariants(r store.Reader) error {
 			if final {
 				return fmt.Errorf("compute: job %d is %s with an open assignment of %s", j.ID, j.Status, a.Provider)
 			}
-			if err := countActive(r, provs, active, a.Provider); err != nil {
+			if err := countActive(r, active, a.Provider); err != nil {
 				return err
 			}
 		}
 		if j.Status == JobRefereeing && !j.RefereeRequester {
-			if err := countActive(r, provs, active, j.Referee); err != nil {
+			if err := countActive(r, active, j.Referee); err != nil {
 				return err
 			}
 		}
 	}
-	for i, p := range provs {
-		if p.Active != active[i] {
-			return fmt.Errorf("compute: provider %s counts %d active, holds %d", p.Address, p.Active, active[i])
+	for _, p := range provs {
+		if p.Active != active[p.Seq] {
+			return fmt.Errorf("compute: provider %s counts %d active, holds %d", p.Address, p.Active, active[p.Seq])
 		}
 	}
 	if got := m.bank.ModuleBalance(r, Escrow); got != held {
@@ -431,7 +431,7 @@ func (m *Module) Invariants(r store.Reader) error {
 	return nil
 }
 
-func countActive(r store.Reader, provs []Provider, active []uint32, a tx.Address) error {
+func countActive(r store.Reader, active []uint32, a tx.Address) error {
 	p, err := loadProvider(r, a)
 	if err != nil {
 		return err
@@ -440,6 +440,5 @@ func countActive(r store.Reader, provs []Provider, active []uint32, a tx.Address
 		return fmt.Errorf("compute: provider %s seq out of range", a)
 	}
 	active[p.Seq]++
-	_ = provs
 	return nil
 }

@@ -108,11 +108,13 @@ func (m *Module) decide(ctx *app.Context, j *Job, asgs []*Assignment) error {
 	return m.startReferee(ctx, par, j, asgs)
 }
 
-// startReferee draws the job's referee: a provider from the registry,
-// starting at a position drawn from block data and probing at most
-// RefereeProbes entries for one that is free, has the job's memory, is not
-// the requester and has no assignment on the job nor refereed it before.
-// When none is found (or MaxReferees were drawn) the requester referees.
+// startReferee draws the job's referee from the registry: starting at a
+// position drawn from block data it probes at most RefereeProbes entries
+// and takes, among those free, with the job's memory, not the requester,
+// without an assignment on the job and not drawn for it before, the one
+// with the highest reputation (the first probed on a tie), since slashes
+// zero a cheater's reputation. When none is found, or MaxReferees were
+// drawn, the requester referees.
 func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment) error {
 	j.Status = JobRefereeing
 	j.Referee = tx.Address{}
@@ -120,6 +122,7 @@ func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assi
 	n := store.GetU64(ctx.KV, keyProviders)
 	if n > 0 && len(j.Referees) < MaxReferees {
 		start := Draw(ctx.Entropy, "referee", store.BE64(j.ID), store.BE64(uint64(len(j.Referees)))) % n
+		var best *Provider
 		for i := uint64(0); i < RefereeProbes && i < n; i++ {
 			var a tx.Address
 			copy(a[:], ctx.KV.Get(seqKey((start+i)%n)))
@@ -130,15 +133,16 @@ func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assi
 			if err != nil {
 				return err
 			}
-			if !p.Eligible(par, j.MemMiB) {
-				continue
+			if p.Eligible(par, j.MemMiB) && (best == nil || p.Reputation > best.Reputation) {
+				best = p
 			}
-			p.Active++
-			saveProvider(ctx.KV, p)
-			j.Referee = a
-			j.Referees = append(j.Referees, a)
-			ctx.KV.Set(byProvKey(a, j.ID), []byte{1})
-			break
+		}
+		if best != nil {
+			best.Active++
+			saveProvider(ctx.KV, best)
+			j.Referee = best.Address
+			j.Referees = append(j.Referees, best.Address)
+			ctx.KV.Set(byProvKey(best.Address, j.ID), []byte{1})
 		}
 	}
 	if j.Referee.IsZero() {
@@ -150,11 +154,14 @@ func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assi
 	return nil
 }
 
-// settleReferee settles a refereed job by the referee's result: revealed
-// replicas with the same output are paid, the others slashed; a provider
-// referee is paid the job's highest replica price for its run from the
-// pool (as far as the pool holds it), the pool being fed by slashes.
-func (m *Module) settleReferee(ctx *app.Context, j *Job, res Result) error {
+// refereeAnswered handles the referee's result. A provider referee whose
+// output matches no revealed output and no earlier referee's does not
+// decide alone: the next referee is drawn (a lazy referee cannot slash
+// honest replicas with garbage). Otherwise, and always for the requester,
+// the result settles the job: revealed replicas with another output are
+// slashed, referees that answered another output are slashed, and the
+// others are paid.
+func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 	par, err := m.params(ctx.KV)
 	if err != nil {
 		return err
@@ -163,12 +170,43 @@ func (m *Module) settleReferee(ctx *app.Context, j *Job, res Result) error {
 	if err != nil {
 		return err
 	}
-	var fee uint64
+	if !j.RefereeRequester {
+		matches := slices.Contains(j.Opinions, res.Output)
+		for _, a := range asgs {
+			if a.State == AsgRevealed && a.Output == res.Output {
+				matches = true
+			}
+		}
+		j.Opinions = append(j.Opinions, res.Output)
+		p, err := loadProvider(ctx.KV, j.Referee)
+		if err != nil {
+			return err
+		}
+		release(ctx.KV, p)
+		saveProvider(ctx.KV, p)
+		ctx.KV.Delete(byProvKey(p.Address, j.ID))
+		if !matches {
+			ctx.Emit("compute-referee-unconfirmed", "job", u64(j.ID), "referee", p.Address.String(), "output", res.Output)
+			return m.startReferee(ctx, par, j, asgs)
+		}
+	}
+	return m.settleReferee(ctx, par, j, asgs, res)
+}
+
+// settleReferee settles a refereed job by res (see refereeAnswered).
+// Each referee that answered res is paid the job's highest replica price
+// for its run, first from what the budget holds beyond the replicas'
+// pay, then from the pool, which slashes feed.
+func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment, res Result) error {
+	var fee, reserve uint64
 	for _, a := range asgs {
 		if a.State != AsgRevealed {
 			continue
 		}
+		fee = max(fee, a.Price)
 		if a.Output == res.Output {
+			share, _ := mulCheck(a.Price, j.Seconds())
+			reserve += share
 			continue
 		}
 		p, err := loadProvider(ctx.KV, a.Provider)
@@ -195,29 +233,41 @@ func (m *Module) settleReferee(ctx *app.Context, j *Job, res Result) error {
 			j.Escrow -= share
 		}
 	}
-	for _, a := range asgs {
-		if a.open() {
-			fee = max(fee, a.Price)
+	perRun, _ := mulCheck(max(fee, 1), j.Seconds())
+	for i, a := range j.Referees {
+		if i >= len(j.Opinions) || j.Opinions[i] == "" {
+			continue // missed its deadline: already slashed
 		}
-	}
-	if !j.RefereeRequester {
-		p, err := loadProvider(ctx.KV, j.Referee)
+		p, err := loadProvider(ctx.KV, a)
 		if err != nil {
 			return err
 		}
-		amt, _ := mulCheck(max(fee, 1), j.Seconds())
-		amt = min(amt, m.bank.ModuleBalance(ctx.KV, Pool))
-		if amt > 0 {
-			if err := m.bank.Release(ctx.KV, Pool, p.Address, amt); err != nil {
+		if j.Opinions[i] != res.Output {
+			if _, err := m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: referee answered another output", j.ID)); err != nil {
+				return err
+			}
+			p.Reputation = 0
+			saveProvider(ctx.KV, p)
+			continue
+		}
+		fromEscrow := min(perRun, j.Escrow-min(reserve, j.Escrow))
+		if fromEscrow > 0 {
+			if err := m.bank.Release(ctx.KV, Escrow, a, fromEscrow); err != nil {
+				return err
+			}
+			j.Escrow -= fromEscrow
+			j.Paid += fromEscrow
+		}
+		fromPool := min(perRun-fromEscrow, m.bank.ModuleBalance(ctx.KV, Pool))
+		if fromPool > 0 {
+			if err := m.bank.Release(ctx.KV, Pool, a, fromPool); err != nil {
 				return err
 			}
 		}
-		p.Earned += amt
+		p.Earned += fromEscrow + fromPool
 		p.Reputation++
-		release(ctx.KV, p)
 		saveProvider(ctx.KV, p)
-		ctx.KV.Delete(byProvKey(p.Address, j.ID))
-		ctx.Emit("compute-referee-paid", "job", u64(j.ID), "referee", p.Address.String(), "amount", u64(amt))
+		ctx.Emit("compute-referee-paid", "job", u64(j.ID), "referee", a.String(), "amount", u64(fromEscrow+fromPool))
 	}
 	return m.settle(ctx, j, asgs, res)
 }
