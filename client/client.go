@@ -190,7 +190,9 @@ func (c *Client) Query(ctx context.Context, module, path string, params url.Valu
 
 // SignBlobsWith returns a copy of c whose uploads are signed by an
 // account's key: the node stores blobs only from accounts it knows and
-// charges their bytes to the account's quota (see blob.SignUpload).
+// charges their bytes to the account's quota (see blob.SignUpload). Its
+// downloads are signed too (blob.SignRead), so that the node serves the
+// shards of paid datasets the account bought.
 func (c *Client) SignBlobsWith(key ed25519.PrivateKey) *Client {
 	cc := *c
 	cc.blobKey = key
@@ -225,6 +227,11 @@ func (c *Client) GetBlob(ctx context.Context, hashHex string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/blobs/"+hashHex, nil)
 	if err != nil {
 		return nil, err
+	}
+	if c.blobKey != nil {
+		if h, err := blob.ParseHash(hashHex); err == nil {
+			blob.SignRead(req, c.blobKey, h, time.Now())
+		}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

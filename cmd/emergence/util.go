@@ -23,7 +23,7 @@ func mustJSON(v any) json.RawMessage {
 // blobHandler serves the node's blob store; uploads are signed by accounts
 // with funds on chain and charged to their quota (api.BlobQuota).
 func blobHandler(s blob.Store, b api.Backend) http.Handler {
-	return blob.NewHandler(s, api.BlobQuota(b))
+	return blob.NewHandler(s, api.BlobQuota(b), blob.WithGate(api.BlobGate(b)))
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
