@@ -3,6 +3,7 @@
 //
 //	GET  /v1/status                 chain id, height, app hash, catching_up, ...
 //	GET  /v1/accounts/{address}     balance and nonce
+//	GET  /v1/blocks?to=H&limit=N    up to MaxBlockList blocks, newest first, ending at H (default latest)
 //	GET  /v1/blocks/{height}        a block (or "latest") with its app hash
 //	GET  /v1/txs/{hash}             a committed transaction's result
 //	POST /v1/txs                    broadcast; waits for commit (?mode=sync: after CheckTx only)
@@ -13,6 +14,7 @@
 //	GET  /v1/codes                  every result code: codespace, number, description
 //	PUT  /v1/blobs/{hash}, GET /v1/blobs/{hash}   content-addressed files (uploads signed, see BlobQuota)
 //	GET  /metrics                   Prometheus
+//	GET  /                          the web app, when one is mounted (see Mount)
 //
 // Errors are JSON objects {"error": "...", "code": "..."} with a 4xx status
 // for bad requests; chain result codes travel in the result, with status 200.
@@ -64,6 +66,7 @@ type Backend interface {
 type Server struct {
 	b        Backend
 	blobs    http.Handler
+	ui       http.Handler // the web app (Mount), or nil
 	mux      *http.ServeMux
 	srv      *http.Server
 	ln       net.Listener
@@ -77,6 +80,7 @@ func New(b Backend, blobs http.Handler) *Server {
 	s := &Server{b: b, blobs: blobs, mux: http.NewServeMux(), maxTx: 2 << 20, waitTime: 60 * time.Second}
 	s.mux.HandleFunc("GET /v1/status", s.status)
 	s.mux.HandleFunc("GET /v1/accounts/{address}", s.account)
+	s.mux.HandleFunc("GET /v1/blocks", s.blocks)
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.block)
 	s.mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
 	s.mux.HandleFunc("POST /v1/txs", s.broadcast)
@@ -92,8 +96,28 @@ func New(b Backend, blobs http.Handler) *Server {
 	return s
 }
 
+// Mount serves h for every GET or HEAD that matches no API route outside
+// /v1/ (the web app); paths under /v1/ that match no route keep their
+// JSON 404. Call it before Listen.
+func (s *Server) Mount(h http.Handler) { s.ui = h }
+
 // Handler returns the API's http.Handler.
-func (s *Server) Handler() http.Handler { return JSONErrors(s.mux) }
+func (s *Server) Handler() http.Handler {
+	api := JSONErrors(s.mux)
+	if s.ui == nil {
+		return api
+	}
+	ui := s.ui
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := s.mux.Handler(r)
+		get := r.Method == http.MethodGet || r.Method == http.MethodHead
+		if pattern == "" && get && r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			ui.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
 
 // JSONErrors serves mux, answering requests that match no route with a
 // JSON ErrorBody (404 not_found, or 405 method_not_allowed with its Allow
@@ -257,6 +281,47 @@ func (s *Server) block(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, b)
+}
+
+// MaxBlockList is the most blocks one GET /v1/blocks answers.
+const MaxBlockList = 100
+
+// blocks answers GET /v1/blocks?to=H&limit=N: the blocks H, H-1, ... down
+// to height 1 or the node's first block, at most limit (default 20, at
+// most MaxBlockList), newest first. to defaults to the latest height.
+func (s *Server) blocks(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := 20
+	if ls := q.Get("limit"); ls != "" {
+		n, err := strconv.Atoi(ls)
+		if err != nil || n <= 0 || n > MaxBlockList {
+			writeErr(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be 1 to %d, got %q", MaxBlockList, ls))
+			return
+		}
+		limit = n
+	}
+	to := s.b.Status().Height
+	if ts := q.Get("to"); ts != "" {
+		n, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil || n <= 0 {
+			writeErr(w, http.StatusBadRequest, "bad_height", fmt.Sprintf("to must be a positive integer, got %q", ts))
+			return
+		}
+		to = min(n, to)
+	}
+	out := BlockList{Blocks: []Block{}}
+	for h := to; h > 0 && len(out.Blocks) < limit; h-- {
+		b, err := s.b.Block(h)
+		if errors.Is(err, ErrNotFound) {
+			break // below the node's first block (pruned or state-synced)
+		}
+		if err != nil {
+			writeQueryErr(w, err)
+			return
+		}
+		out.Blocks = append(out.Blocks, *b)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) tx(w http.ResponseWriter, r *http.Request) {

@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +247,80 @@ func TestBadBatchesSubmitNothing(t *testing.T) {
 		t.Fatalf("alice %+v %v: want nonce 1 (one transfer)", acc, err)
 	}
 	n.CheckInvariants()
+}
+
+func TestBlockListAndTxBody(t *testing.T) {
+	n := startNet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, _ := tx.NewMsg("bank/send", bank.SendMsg{To: n.Addr("bob"), Amount: 5})
+	res, err := n.Client.SignAndBroadcast(ctx, n.Key("alice"), client.TxOptions{}, m)
+	if err != nil || res.Code != 0 {
+		t.Fatalf("send: %v %+v", err, res)
+	}
+	get := func(path string, v any) {
+		t.Helper()
+		resp, err := http.Get(n.Client.Base() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got api.TxResult
+	get("/v1/txs/"+res.Hash, &got)
+	if got.Body == nil || got.Body.Signer != n.Addr("alice") || len(got.Body.Msgs) != 1 || got.Body.Msgs[0].Type != "bank/send" {
+		t.Fatalf("tx body %+v, want alice's bank/send", got.Body)
+	}
+	var list api.BlockList
+	get(fmt.Sprintf("/v1/blocks?to=%d&limit=3", res.Height), &list)
+	if len(list.Blocks) != min(3, int(res.Height)) || list.Blocks[0].Height != res.Height {
+		t.Fatalf("blocks to %d: %d blocks from %d", res.Height, len(list.Blocks), list.Blocks[0].Height)
+	}
+	for i, b := range list.Blocks {
+		if b.Height != res.Height-int64(i) {
+			t.Errorf("block %d has height %d, want newest first", i, b.Height)
+		}
+	}
+	if list.Blocks[0].NumTxs != 1 || list.Blocks[0].TxHashes[0] != res.Hash {
+		t.Errorf("block %d: txs %v, want the send", res.Height, list.Blocks[0].TxHashes)
+	}
+	get("/v1/blocks?to=1&limit=100", &list)
+	if len(list.Blocks) != 1 || list.Blocks[0].Height != 1 {
+		t.Errorf("blocks to 1: %+v", list.Blocks)
+	}
+	for _, q := range []string{"limit=0", "limit=101", "limit=x", "to=0", "to=-1", "to=x"} {
+		call(t, n, "GET", "/v1/blocks?"+q, "", http.StatusBadRequest)
+	}
+}
+
+func TestMountServesOutsideV1Only(t *testing.T) {
+	n := startNet(t)
+	n.API.Mount(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app "+r.URL.Path) }))
+	srv := httptest.NewServer(n.API.Handler())
+	defer srv.Close()
+	for path, want := range map[string]string{"/": "app /", "/block/3": "app /block/3", "/v1/nowhere": `"code":"not_found"`, "/v1": `"code":"not_found"`, "/v1/status": `"chain_id"`} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %q, want %q", path, b, want)
+		}
+	}
+	resp, err := http.Post(srv.URL+"/", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /: %d, want the API's JSON 404 or 405", resp.StatusCode)
+	}
 }

@@ -45,6 +45,11 @@ type Block struct {
 	Events   []Event    `json:"events,omitempty"`
 }
 
+// BlockList is the body of GET /v1/blocks: blocks newest first.
+type BlockList struct {
+	Blocks []Block `json:"blocks"`
+}
+
 // BlockHeads are the hashes from the block header.
 type BlockHeads struct {
 	LastBlockHash string `json:"last_block_hash"`
@@ -77,6 +82,9 @@ type TxResult struct {
 	GasWanted uint64  `json:"gas_wanted"`
 	GasUsed   uint64  `json:"gas_used"`
 	Events    []Event `json:"events,omitempty"`
+	// Body is the signed body (signer, nonce, fee, messages) of a committed
+	// tx; only GET /v1/txs/{hash} sets it.
+	Body *tx.Body `json:"body,omitempty"`
 }
 
 // CheckResult is the body of POST /v1/txs?mode=sync: the outcome of

@@ -333,7 +333,23 @@ func (n *Node) Tx(hash [32]byte) (*api.TxResult, error) {
 		return nil, n.markAppError(err)
 	}
 	w := wireTxResult(*r)
+	w.Body = n.txBody(r.Height, r.Index)
 	return &w, nil
+}
+
+// txBody decodes the signed body of the tx at height and index in the
+// block store, or returns nil when the block is gone (pruned) or the bytes
+// do not decode (a tx that failed decoding has a result but no body).
+func (n *Node) txBody(height int64, index int) *tx.Body {
+	b, _ := n.cmt.BlockStore().LoadBlock(height)
+	if b == nil || index < 0 || index >= len(b.Txs) {
+		return nil
+	}
+	t, err := tx.Decode(b.Txs[index])
+	if err != nil {
+		return nil
+	}
+	return &t.Body
 }
 
 // Query answers a module query on committed state.
