@@ -39,6 +39,7 @@ var light = map[string]string{
 	"emergence/personhood/sealbox":  "sealed identity backups",
 	"emergence/personhood/poseidon": "hashing on the holder's side",
 	"emergence/label/aggregate":     "offline label aggregation",
+	"emergence/web":                 "the labeler worker serves the labeling page from it",
 	"emergence/subnet/yuma":         "offline Yuma consensus",
 	"emergence/device/devkey":       "devices sign and the ingest worker verifies readings",
 	"emergence/device/event":        "devices build signed CloudEvents, ingest parses them",

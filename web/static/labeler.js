@@ -1,0 +1,1 @@
+// labeler.js placeholder

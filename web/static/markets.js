@@ -1,0 +1,292 @@
+// markets.js: one page per market, each reading its module's queries.
+import { h, svg, link, hashLink, short, emg, num, table, kv, section, api, maybe, ApiError } from "./dom.js";
+import { lineChart, barChart } from "./chart.js";
+
+export const marketRoutes = [
+  [/^\/label$/, labelJobs],
+  [/^\/label\/job\/([^/]+)$/, labelJob],
+  [/^\/subnets$/, subnets],
+  [/^\/subnet\/([^/]+)$/, subnet],
+  [/^\/zkml$/, zkml],
+  [/^\/zkml\/exam\/([^/]+)$/, zkmlExam],
+  [/^\/personhood$/, personhood],
+  [/^\/devices$/, devices],
+  [/^\/device\/([^/]+)$/, device],
+  [/^\/provenance\/([^/]+)$/, provenance],
+];
+
+const acct = (a) => a ? link(`/account/${a}`, short(a, 12)) : "";
+const pct = (permille) => `${(permille / 10).toFixed(1)}%`;
+const u16 = (v) => (v / 65535).toFixed(4);
+
+function needID(s, what) {
+  if (!/^\d{1,19}$/.test(s)) throw new ApiError(404, { error: `${s} is not a ${what} id` });
+}
+
+function progress(done, total) {
+  const p = total > 0 ? Math.min(100, (100 * done) / total) : 0;
+  return h("span", { title: `${done} of ${total}` }, h("span", { class: "bar-bg" }, h("span", { class: "bar-fg", "data-p": p.toFixed(0) })), ` ${num(done)}/${num(total)}`);
+}
+
+// The CSP forbids inline styles, so progress bars get their width from
+// the CSSOM after they are built.
+function sizeBars(root) {
+  for (const el of root.querySelectorAll?.(".bar-fg[data-p]") || []) el.style.width = el.dataset.p + "%";
+  return root;
+}
+
+function withBars(nodes) {
+  for (const n of [nodes].flat()) if (n instanceof Element) sizeBars(n);
+  return nodes;
+}
+
+// ---- labeling ---------------------------------------------------------------
+
+async function labelJobs(ctx) {
+  const after = ctx.params.get("after") || "";
+  const list = await api(`/v1/query/label/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+  const box = h("div", { id: "label-jobs" });
+  const fill = (jobs) => box.replaceChildren(withBars(table(["job", "status", "items", "classes", "assigned labels", "reward/label", "budget", "requester", "deadlines (commit / reveal)"],
+    jobs.map((j) => [link(`/label/job/${j.id}`, `#${j.id}`), j.status, num(j.items), (j.classes || []).join(", "), progress(j.assigned_labels, j.items * j.labels_per_item), emg(j.reward_per_label), emg(j.budget), acct(j.requester), `${num(j.commit_deadline)} / ${num(j.reveal_deadline)}`]),
+    { empty: "no labeling jobs yet" })));
+  fill(list.jobs);
+  ctx.onBlock(async () => { const l = await api(`/v1/query/label/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`); if (ctx.current()) fill(l.jobs); });
+  return [h("h1", null, "Labeling jobs"), box, list.next ? h("p", null, link(`/label?after=${list.next}`, "more jobs →")) : null];
+}
+
+async function labelJob(ctx, id) {
+  needID(id, "job");
+  const [job, res, params] = await Promise.all([api(`/v1/query/label/job/${id}`), maybe(`/v1/query/label/results/${id}`), maybe("/v1/query/label/params")]);
+  const man = await fetchManifest(job.manifest);
+  const out = [
+    h("h1", null, `Labeling job #${job.id}`),
+    kv([
+      ["status", h("span", { id: "job-status" }, job.status)],
+      ["requester", acct(job.requester)],
+      ["items", num(job.items)],
+      ["classes", h("span", { id: "job-classes" }, (job.classes || []).join(", "))],
+      ["labels per item", num(job.labels_per_item)],
+      ["assigned", withBars(progress(job.assigned_labels, job.items * job.labels_per_item))],
+      ["assignments", num(job.assignments)],
+      ["reward per label", emg(job.reward_per_label)],
+      ["budget", emg(job.budget)],
+      ["min stake", emg(job.min_stake)],
+      ["personhood required", job.require_personhood ? "yes" : "no"],
+      ["gold questions", `${num(job.gold_count)} (${job.gold_revealed ? "revealed" : "hidden until the gold deadline"})`],
+      ["created", link(`/block/${job.created_height}`, num(job.created_height))],
+      ["commit deadline", num(job.commit_deadline)],
+      ["reveal deadline", num(job.reveal_deadline)],
+      ["gold deadline", num(job.gold_deadline)],
+      ["manifest", h("span", { class: "mono" }, job.manifest)],
+    ]),
+  ];
+  if (res) {
+    const correct = res.outcomes.reduce((s, o) => s + o.gold_correct, 0), total = res.outcomes.reduce((s, o) => s + o.gold_total, 0);
+    out.push(section("Settlement",
+      kv([
+        ["settled at", link(`/block/${res.height}`, num(res.height))],
+        ["accuracy against gold", h("span", { id: "gold-accuracy" }, total ? `${((100 * correct) / total).toFixed(1)}% (${correct}/${total} gold answers right)` : "no gold answers")],
+        ["paid", emg(res.paid)], ["slashed", emg(res.slashed)], ["refunded", emg(res.refunded)],
+        ["labels root", h("span", { class: "mono" }, res.root)],
+        ["iterations", String(res.iterations)],
+        res.gold_wrong ? ["gold", h("span", { class: "fail" }, "the requester's gold was found wrong")] : null,
+      ]),
+      h("h3", null, "Per labeler"),
+      table(["labeler", "labels", "revealed", "gold right", "skill", "paid", "slashed"], res.outcomes.map((o) => [acct(o.labeler), num(o.labels), o.revealed ? "yes" : h("span", { class: "fail" }, "no"), `${o.gold_correct}/${o.gold_total}`, pct(o.skill_permille), emg(o.paid), o.slashed ? h("span", { class: "fail" }, emg(o.slashed)) : emg(0)]), { id: "outcomes" }),
+      barChart(res.outcomes.map((o, i) => [i + 1, o.gold_total ? o.gold_correct / o.gold_total : 0]), { title: "accuracy against gold per labeler (order as in the table)", id: "accuracy-chart" }),
+      h("h3", null, "Labels"),
+      csvLink(job, res, man),
+      table(["item", "id", "label"], res.labels.slice(0, 200).map((l, i) => [String(i), man?.items?.[i]?.id ?? "", l < 0 ? h("span", { class: "muted" }, "none") : job.classes[l] ?? String(l)]), { id: "labels" }),
+      res.labels.length > 200 ? h("p", null, `first 200 of ${res.labels.length}; the CSV has all`) : null,
+    ));
+  } else {
+    out.push(section("Settlement", h("p", { class: "muted" }, `not settled yet: labels are revealed after height ${job.commit_deadline} and settled after ${job.reveal_deadline}${job.gold_count ? ` once the gold is revealed (by ${job.gold_deadline})` : ""}.`)));
+  }
+  if (man?.items?.length) {
+    out.push(section("Items", table(["#", "id", "kind"], man.items.slice(0, 50).map((it, i) => [String(i), it.id, it.kind]), { id: "items" })));
+  }
+  ctx.onBlock(async (b) => { if (!res && job.status !== "settled" && b.height >= job.reveal_deadline) { const r = await maybe(`/v1/query/label/results/${id}`); if (r && ctx.current()) location.reload(); } });
+  return out;
+}
+
+async function fetchManifest(hash) {
+  if (!/^[0-9a-f]{64}$/.test(hash || "")) return null;
+  try {
+    const r = await fetch(`/v1/blobs/${hash}`);
+    if (!r.ok) return null;
+    return await r.json();
+  } catch { return null; }
+}
+
+function csvCell(s) {
+  s = String(s);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csvLink(job, res, man) {
+  const lines = ["item,id,label"];
+  res.labels.forEach((l, i) => lines.push([i, man?.items?.[i]?.id ?? "", l < 0 ? "" : job.classes[l] ?? l].map(csvCell).join(",")));
+  const url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
+  return h("p", null, h("a", { href: url, download: `job-${job.id}-labels.csv`, id: "labels-csv" }, "download the settled labels as CSV"));
+}
+
+// ---- subnets ----------------------------------------------------------------
+
+async function subnets(ctx) {
+  const list = await api("/v1/query/subnet/subnets");
+  return [h("h1", null, "Subnets"), table(["netuid", "name", "task", "uids", "epochs", "total stake", "owner", "next epoch"],
+    list.map((s) => [link(`/subnet/${s.netuid}`, String(s.netuid)), s.name, s.task, num(s.n), num(s.epochs), emg(s.total_stake), acct(s.owner), num(s.next_epoch)]), { id: "subnet-list", empty: "no subnets yet" })];
+}
+
+async function subnet(ctx, id) {
+  needID(id, "subnet");
+  const [s, mg, epochs] = await Promise.all([api(`/v1/query/subnet/subnet/${id}`), api(`/v1/query/subnet/metagraph/${id}`), api(`/v1/query/subnet/epochs/${id}?limit=64`)]);
+  const series = (field) => {
+    const by = new Map();
+    for (const e of epochs) for (const u of e.uids || []) {
+      if (!by.has(u.uid)) by.set(u.uid, []);
+      by.get(u.uid).push([e.epoch, u[field] / 65535]);
+    }
+    return [...by.entries()].sort((a, b) => a[0] - b[0]).slice(0, 8).map(([uid, pts]) => ({ name: `uid ${uid}`, points: pts }));
+  };
+  return [
+    h("h1", null, `Subnet ${s.netuid}: ${s.name}`),
+    kv([["task", s.task], ["owner", acct(s.owner)], ["uids", num(s.n)], ["epochs run", num(s.epochs)], ["last epoch at", num(s.last_epoch)], ["next epoch at", num(s.next_epoch)], ["registration price", emg(s.price)], ["total stake", emg(s.total_stake)], ["pending emission", emg(s.pending)]]),
+    section("Metagraph", table(["uid", "hotkey", "stake", "trust", "v-trust", "consensus", "incentive", "dividends", "emission", "permit", "axon"],
+      mg.neurons.map((n) => [String(n.uid), acct(n.hotkey), emg(n.stake), u16(n.trust), u16(n.validator_trust), u16(n.consensus), u16(n.incentive), u16(n.dividends), emg(n.emission), n.validator_permit ? "V" : "", n.axon || ""]), { id: "metagraph", empty: "no neurons registered" })),
+    section("Over epochs",
+      lineChart(series("incentive"), { title: "incentive per uid over epochs", xLabel: "epoch", id: "incentive-chart", legend: true }),
+      lineChart(series("dividends"), { title: "dividends per uid over epochs", xLabel: "epoch", id: "dividends-chart", legend: true }),
+      lineChart([{ name: "emission", points: epochs.map((e) => [e.epoch, e.emission / 1e6]) }], { title: "emission per epoch (EMG)", xLabel: "epoch" })),
+  ];
+}
+
+// ---- zkML -------------------------------------------------------------------
+
+async function zkml(ctx) {
+  const circuits = (await api("/v1/query/zkml/circuits?limit=100")) || [];
+  const inferences = [];
+  for (let i = 1; i <= 20; i++) {
+    const inf = await maybe(`/v1/query/zkml/inference/${i}`);
+    if (!inf) break;
+    inferences.push(inf);
+  }
+  return [
+    h("h1", null, "zkML"),
+    section("Exams and circuits", table(["id", "kind", "name", "exam items", "registrant", "height"],
+      circuits.map((c) => [c.kind === "exam" || c.n ? link(`/zkml/exam/${c.id}`, `#${c.id}`) : `#${c.id}`, c.kind, c.name, c.n ? num(c.n) : "", acct(c.registrant), link(`/block/${c.height}`, num(c.height))]), { id: "circuits", empty: "no circuits registered" })),
+    section("Inference proofs", table(["id", "circuit", "model", "class", "prover", "height"],
+      inferences.map((x) => [String(x.id), `#${x.circuit}`, link(`/provenance/${x.commitment}`, short(x.commitment)), String(x.class), acct(x.prover), link(`/block/${x.height}`, num(x.height))]), { id: "inferences", empty: "no inference proofs" })),
+  ];
+}
+
+async function zkmlExam(ctx, id) {
+  needID(id, "exam");
+  const [c, board] = await Promise.all([api(`/v1/query/zkml/circuit/${id}`), api(`/v1/query/zkml/leaderboard/${id}`)]);
+  const entries = board.entries || board || [];
+  return [
+    h("h1", null, `Exam #${c.id}: ${c.name}`),
+    kv([["kind", c.kind], ["items", num(c.n)], ["exam digest", h("span", { class: "mono" }, c.exam_digest || "")], ["registrant", acct(c.registrant)], ["verifying key hash", h("span", { class: "mono" }, c.vk_hash)]]),
+    section("Leaderboard", table(["rank", "model", "verified accuracy", "attestation", "attester", "dataset", "labeling job"],
+      entries.map((e) => [String(e.rank), link(`/provenance/${e.commitment}`, short(e.commitment)), `${e.n ? ((100 * e.claim) / e.n).toFixed(1) : 0}% (${e.claim}/${e.n})`, `#${e.attestation}`, acct(e.attester), e.dataset_root ? h("span", { class: "mono" }, short(e.dataset_root)) : "", e.label_job ? link(`/label/job/${e.label_job}`, `#${e.label_job}`) : ""]),
+      { id: "leaderboard", empty: "no attestations yet" })),
+  ];
+}
+
+// ---- personhood ---------------------------------------------------------------
+
+async function personhood(ctx) {
+  const [pool, ops, epochs, tree] = await Promise.all([api("/v1/query/personhood/pool"), api("/v1/query/personhood/operators"), api("/v1/query/personhood/epochs?limit=100"), maybe("/v1/query/personhood/tree")]);
+  const opList = ops.operators || ops || [];
+  const epList = (epochs.epochs || epochs || []).slice().sort((a, b) => a.number - b.number);
+  const poolBox = h("div", { id: "ubi-pool" });
+  const fillPool = (p) => poolBox.replaceChildren(kv([["UBI pool", emg(p.pool)], ["people enrolled", h("span", { id: "enrolled" }, num(p.enrolled))], ["current epoch", num(p.current_epoch)], ["epoch length", `${num(p.epoch_blocks)} blocks`], tree ? ["identity tree", `${num(tree.size)} leaves, root ${short(tree.root)}`] : null]));
+  fillPool(pool);
+  ctx.onBlock(async () => { const p = await api("/v1/query/personhood/pool"); if (ctx.current()) fillPool(p); });
+  return [
+    h("h1", null, "Personhood and UBI"),
+    poolBox,
+    h("div", { class: "cols" },
+      section("Claims per epoch", barChart(epList.map((e) => [e.number, e.claims]), { title: "claims", id: "claims-chart" })),
+      section("UBI budget per epoch", lineChart([{ name: "budget (EMG)", points: epList.map((e) => [e.number, e.budget / 1e6]) }, { name: "paid (EMG)", points: epList.map((e) => [e.number, e.paid / 1e6]) }], { title: "budget and paid per epoch", xLabel: "epoch", id: "ubi-chart" }))),
+    section("Epochs", table(["epoch", "start", "members", "budget", "grant", "claims", "paid"], epList.slice().reverse().map((e) => [String(e.number), link(`/block/${e.start_height}`, num(e.start_height)), num(e.members), emg(e.budget), emg(e.grant), num(e.claims), emg(e.paid)]), { id: "epochs", empty: "no epochs yet" })),
+    section("Operators", table(["operator", "details"], opList.map((o) => [acct(o.address || o.operator), h("span", null, Object.entries(o).filter(([k, v]) => typeof v !== "object" && k !== "address").map(([k, v]) => h("span", { class: "attr" }, h("b", null, k), "=", String(v))))]), { id: "operators", empty: "no operators" })),
+  ];
+}
+
+// ---- devices ------------------------------------------------------------------
+
+async function devices(ctx) {
+  const params = await api("/v1/query/device/params");
+  const epochs = [];
+  for (let n = 0; n < 64; n++) {
+    const e = await maybe(`/v1/query/device/epoch/${n}`);
+    if (!e) { if (n > 0) break; else continue; }
+    epochs.push(e);
+  }
+  const maker = ctx.params.get("maker");
+  const out = [h("h1", null, "Devices"), section("Parameters", kv(Object.entries(params).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)])))];
+  out.push(section("Epochs", table(["epoch", "details"], epochs.map((e, i) => [String(e.epoch ?? e.number ?? i), h("span", null, Object.entries(e).filter(([, v]) => typeof v !== "object").map(([k, v]) => h("span", { class: "attr" }, h("b", null, k), "=", String(v))))]), { id: "device-epochs", empty: "no epochs posted yet" })));
+  const form = h("form", { method: "get", action: "/devices" }, h("input", { name: "maker", placeholder: "maker address emg1…", value: maker || "", "aria-label": "maker" }), " ", h("button", { type: "submit" }, "show devices"));
+  out.push(section("Makers", form));
+  if (maker) {
+    const [mk, list] = await Promise.all([api(`/v1/query/device/maker/${encodeURIComponent(maker)}`), api(`/v1/query/device/maker/${encodeURIComponent(maker)}/devices`)]);
+    out.push(section(`Maker ${short(maker, 12)}`, kv(Object.entries(mk).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)])),
+      table(["device", "owner", "details"], (list.devices || []).map((d) => [link(`/device/${d.id}`, short(d.id)), acct(d.owner), Object.entries(d).filter(([k, v]) => typeof v !== "object" && k !== "id" && k !== "owner").map(([k, v]) => `${k}=${v}`).join(" ")]), { id: "devices", empty: "no devices" })));
+  }
+  return out;
+}
+
+async function device(ctx, id) {
+  const d = await api(`/v1/query/device/device/${encodeURIComponent(id)}`);
+  return [h("h1", null, "Device"), kv(Object.entries(d).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : (k === "owner" || k === "maker") ? acct(v) : String(v)]))];
+}
+
+// ---- provenance -----------------------------------------------------------------
+
+// provenance draws what the chain knows of a model commitment: its
+// attestations (exam, dataset root, labeling job and that job's labelers),
+// inference proofs and bindings, as a layered graph whose nodes are links.
+async function provenance(ctx, commitment) {
+  const rec = await api(`/v1/query/zkml/model/${encodeURIComponent(commitment)}`);
+  const nodes = [], edges = [];
+  const add = (id, layer, label, href) => { if (!nodes.find((n) => n.id === id)) nodes.push({ id, layer, label, href }); return id; };
+  const model = add("model", 3, `model ${short(rec.commitment, 6)}`, `/provenance/${rec.commitment}`);
+  for (const a of rec.attestations || []) {
+    const at = add(`att${a.id}`, 4, `attestation #${a.id}: ${a.n ? ((100 * a.claim) / a.n).toFixed(0) : 0}%`, `/zkml/exam/${a.exam}`);
+    edges.push([model, at]);
+    if (a.dataset_root) { const ds = add(`ds${a.dataset_root}`, 1, `dataset ${short(a.dataset_root, 6)}`, null); edges.push([ds, model]); }
+    if (a.label_job) {
+      const j = add(`job${a.label_job}`, 2, `labeling job #${a.label_job}`, `/label/job/${a.label_job}`);
+      edges.push([j, model]);
+      const res = await maybe(`/v1/query/label/results/${a.label_job}`);
+      for (const o of (res?.outcomes || []).slice(0, 8)) { const l = add(`lab${o.labeler}`, 1, `labeler ${short(o.labeler, 6)}`, `/account/${o.labeler}`); edges.push([l, j]); }
+    }
+  }
+  for (const x of (rec.inferences || []).slice(0, 8)) { const i = add(`inf${x.id}`, 4, `inference #${x.id}`, `/zkml`); edges.push([model, i]); }
+  for (const b of (rec.bindings || []).slice(0, 8)) { const i = add(`bind${b.id ?? JSON.stringify(b).length}`, 5, `binding ${b.id ?? ""}`, null); edges.push([model, i]); }
+  return [h("h1", null, "Provenance of a model"), kv([["commitment", h("span", { class: "mono" }, rec.commitment)]]), section("Graph", graph(nodes, edges)),
+    h("p", { class: "muted" }, "Pages, crawlers and the dataset's own record are drawn when the data module's queries are on this chain.")];
+}
+
+function graph(nodes, edges) {
+  const layers = [...new Set(nodes.map((n) => n.layer))].sort((a, b) => a - b);
+  const colW = 170, rowH = 44, W = Math.max(360, layers.length * colW + 20);
+  const perLayer = layers.map((l) => nodes.filter((n) => n.layer === l));
+  const H = Math.max(...perLayer.map((p) => p.length)) * rowH + 30;
+  const pos = new Map();
+  perLayer.forEach((ns, li) => ns.forEach((n, k) => pos.set(n.id, { x: 10 + li * colW, y: 15 + k * rowH + (H - 30 - ns.length * rowH) / 2 })));
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "svgchart", id: "provenance-graph", role: "img", "aria-label": "provenance graph" });
+  for (const [a, b] of edges) {
+    const p = pos.get(a), q = pos.get(b);
+    if (!p || !q) continue;
+    const [x1, y1, x2, y2] = p.x < q.x ? [p.x + 150, p.y + 15, q.x, q.y + 15] : [q.x + 150, q.y + 15, p.x, p.y + 15];
+    root.appendChild(svg("path", { d: `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`, class: "edge" }));
+  }
+  for (const n of nodes) {
+    const p = pos.get(n.id);
+    const g = svg("g", null, svg("rect", { x: p.x, y: p.y, width: 150, height: 30, rx: 6, class: "node" }), svg("text", { x: p.x + 8, y: p.y + 19, class: "nodetext" }, n.label));
+    root.appendChild(n.href ? svg("a", { href: n.href }, g) : g);
+  }
+  return root;
+}
