@@ -20,6 +20,7 @@ import (
 	"emergence/node"
 	"emergence/node/genesis"
 	"emergence/tx"
+	"emergence/web"
 )
 
 func init() {
@@ -63,6 +64,7 @@ func startNode(ctx context.Context, home, apiAddr, blobStore string, logw io.Wri
 		return nil, err
 	}
 	srv := api.New(n, blobHandler(blobs, n))
+	srv.Mount(web.Handler(srv.Handler())) // the web app at / (node never imports web)
 	if apiAddr == "" {
 		apiAddr = n.Settings.APIAddr
 	}
