@@ -341,13 +341,8 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	active, err := activeSet(ctx.KV)
-	if err != nil {
-		return err
-	}
 	for _, it := range msg.Items {
-		// Each link may become a URL when the page settles: pay for it now.
-		if err := ctx.ConsumeGas(uint64(len(it.Receipt.Links))*(GasPerURL+GasPerAssignHash*uint64(len(active))), "receipt links"); err != nil {
+		if err := ctx.ConsumeGas(uint64(len(it.Receipt.Links))*GasPerLink, "receipt links"); err != nil {
 			return err
 		}
 		p, err := loadPage(ctx.KV, msg.Job, it.Index)

@@ -107,11 +107,16 @@ const (
 	GasBuy             = 40_000
 	// GasPerURL is one URL entering a job: normalising, scope, the
 	// seen-check, its page record, k assignment index entries and its
-	// settlement later.
-	GasPerURL = 40_000
+	// settlement later. A seed is charged it by create-crawl or add-urls;
+	// a discovered link by the reveal whose settlement adds it.
+	GasPerURL = 10_000
 	// GasPerAssignHash is one rendezvous hash of a URL with one active
 	// crawler (charged active-set-size times per URL).
-	GasPerAssignHash = 400
+	GasPerAssignHash = 150
+	// GasPerLink is one link of a revealed receipt: normalising it and,
+	// if the page is accepted, intersecting it and checking scope and
+	// whether the job has seen it.
+	GasPerLink = 1_000
 	// GasPerCommit is one stored commitment.
 	GasPerCommit = 12_000
 	// GasPerReveal is one opened receipt: its canonical form, the
@@ -120,7 +125,7 @@ const (
 	// GasPerShard is one shard hash of a published dataset.
 	GasPerShard = 300
 	// GasPerShare is one crawler's share of a sale.
-	GasPerShare = 6_000
+	GasPerShare = 2_000
 )
 
 // MaxPage is the most records one list query returns.

@@ -204,6 +204,12 @@ func (m *Module) settle(ctx *app.Context, j *Job, p *Page) (uint64, error) {
 			if !scope.InScope(l, p.Depth+1) || ctx.KV.Get(seenKey(j.ID, l)) != nil {
 				continue
 			}
+			// The reveal that settles the page pays for the URLs it adds
+			// (settlement in EndBlock never accepts a page: acceptance
+			// needs every assigned receipt, and the last reveal settles).
+			if err := ctx.ConsumeGas(GasPerURL+GasPerAssignHash*uint64(len(active)), "new url from a link"); err != nil {
+				return 0, err
+			}
 			if err := m.addURL(ctx, j, active, l, p.Depth+1); err != nil {
 				return 0, err
 			}

@@ -45,7 +45,7 @@ func Cases() []Case { return cases(1) }
 // cases returns every case with its sizes divided by div (tests run them
 // small; the benchmark runs them at div 1, the worst case).
 func cases(div int) []Case {
-	return slices.Concat(bankCases(div), labelCases(div), personhoodCases(div), subnetCases(div), zkmlCases(div), zkmlInferCases(div), deviceCases(div), computeCases(div))
+	return slices.Concat(bankCases(div), labelCases(div), personhoodCases(div), subnetCases(div), zkmlCases(div), zkmlInferCases(div), deviceCases(div), computeCases(div), dataCases(div))
 }
 
 // Result is one case's measurement.
