@@ -215,9 +215,11 @@ func TestWithholdingNeverPays(t *testing.T) {
 	}
 }
 
-// TestNothingFrozen replays issue 17.3: a job too large to settle is
+// TestNothingFrozen replays issue 17.3: a job too large to settle even in
+// parts (the issue's, whose single Dawid–Skene iteration exceeds a part) is
 // refused at creation; a job nobody settles expires, refunds its requester
-// and releases its labelers' stakes; only the stake at risk is locked.
+// and releases its labelers' stakes; only the stake at risk is locked. Jobs
+// larger than one transaction settle in parts: TestBigJobSettles.
 func TestNothingFrozen(t *testing.T) {
 	p := label.DefaultParams()
 	p.ExpiryBlocks = 20

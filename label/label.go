@@ -251,9 +251,14 @@ type Job struct {
 	// work); Iterations is how many Dawid–Skene iterations settlement may
 	// run and SettleGas the most gas a label/settle transaction can use,
 	// its own bytes included: a gas limit of SettleGas always suffices.
-	MaxAssignments uint32     `json:"max_assignments"`
-	Iterations     uint32     `json:"iterations"`
-	SettleGas      uint64     `json:"settle_gas"`
+	MaxAssignments uint32 `json:"max_assignments"`
+	Iterations     uint32 `json:"iterations"`
+	SettleGas      uint64 `json:"settle_gas"`
+	// Parts is set on a job too large to settle in one transaction: each
+	// label/settle then does one bounded part of the work (see
+	// PartGas), keeping Dawid–Skene's state between parts, and the last
+	// part pays. SettleGas is then the gas of one part.
+	Parts          bool       `json:"parts,omitempty"`
 	Assignments    uint32     `json:"assignments"`
 	AssignedLabels uint64     `json:"assigned_labels"`
 	Gold           []GoldItem `json:"gold,omitempty"`
@@ -345,6 +350,8 @@ var (
 	prefixLabeler = []byte("label/labeler/")
 	prefixResult  = []byte("label/result/")
 	prefixGold    = []byte("label/gold/")
+	// prefixSettle holds the settlement state of a job settling in parts.
+	prefixSettle = []byte("label/settle/")
 )
 
 func assignKey(job uint64, a tx.Address) []byte {

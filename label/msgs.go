@@ -231,8 +231,8 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	// Bound the job by what its settlement costs: two Dawid–Skene runs of
-	// at least MinIterations each at its largest shape must fit in
-	// MaxSettleGas.
+	// up to MaxIterations each at its largest shape, in one transaction
+	// within MaxSettleGas, or else in parts, each within PartGas.
 	labels := uint64(msg.Items) * uint64(msg.LabelsPerItem)
 	maxAsg := maxAssignments(labels, msg.BatchSize)
 	fixed, perIter := settleCost(uint64(msg.Items), labels, maxAsg, uint64(len(msg.Classes)))
@@ -243,9 +243,15 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		iters = min((p.MaxSettleGas-fixed)/(settleRuns*perIter), uint64(p.MaxIterations)+1)
 		iters = max(iters, 1) - 1
 	}
-	if iters < uint64(p.MinIterations) {
-		return CodeBadJob.Errorf("job too large to settle: %d labels over %d classes with up to %d assignments afford %d Dawid–Skene iterations within %d gas, need %d; use fewer items, labels per item or classes, or a larger batch",
-			labels, len(msg.Classes), maxAsg, iters, p.MaxSettleGas, p.MinIterations)
+	settleGas := fixed + settleRuns*(iters+1)*perIter
+	parts := iters < uint64(p.MaxIterations)
+	if parts {
+		c := costsOfParts(uint64(msg.Items), labels, maxAsg, uint64(len(msg.Classes)), uint64(msg.GoldCount))
+		if need := c.largestPart(); need > PartGas(p) {
+			return CodeBadJob.Errorf("job too large to settle: %d labels over %d classes with up to %d assignments need %d gas in one settlement part (one Dawid–Skene iteration %d, state %d), at most %d; use fewer items, labels per item or classes, or a larger batch",
+				labels, len(msg.Classes), maxAsg, need, c.perIter, c.save, PartGas(p))
+		}
+		iters, settleGas = uint64(p.MaxIterations), GasSettle+PartGas(p)+settleTxGas
 	}
 	hi, budget := bits.Mul64(msg.RewardPerLabel, uint64(msg.Items)*uint64(msg.LabelsPerItem))
 	if hi != 0 || budget >= 1<<62 {
@@ -273,8 +279,8 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		GoldDeadline:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks,
 		ExpiryHeight:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks + p.ExpiryBlocks,
 		MaxAssignments: uint32(maxAsg), Iterations: uint32(iters),
-		SettleGas: fixed + settleRuns*(iters+1)*perIter,
-		Status:    StatusOpen,
+		SettleGas: settleGas, Parts: parts,
+		Status: StatusOpen,
 	}
 	if err := putJob(ctx, j); err != nil {
 		return err
@@ -284,7 +290,7 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	}
 	ctx.Emit("label_job", "id", fmt.Sprint(id), "requester", ctx.Signer.String(), "budget", fmt.Sprint(budget),
 		"commit_deadline", fmt.Sprint(j.CommitDeadline), "reveal_deadline", fmt.Sprint(j.RevealDeadline),
-		"settle_gas", fmt.Sprint(j.SettleGas), "expiry_height", fmt.Sprint(j.ExpiryHeight))
+		"settle_gas", fmt.Sprint(j.SettleGas), "expiry_height", fmt.Sprint(j.ExpiryHeight), "parts", fmt.Sprint(j.Parts))
 	return nil
 }
 
@@ -663,7 +669,38 @@ func (m *Module) Invariants(r store.Reader) error {
 	if got := m.bank.ModuleBalance(r, Escrow); got != want {
 		return fmt.Errorf("label escrow holds %d uemg, state accounts for %d", got, want)
 	}
-	return openAssignmentsMatch(r)
+	if err := openAssignmentsMatch(r); err != nil {
+		return err
+	}
+	return settleStatesMatch(r)
+}
+
+// settleStatesMatch checks that settlement state exists only for open jobs
+// that settle in parts, and decodes.
+func settleStatesMatch(r store.Reader) error {
+	var err error
+	r.Iterate(prefixSettle, store.PrefixEnd(prefixSettle), func(k, v []byte) bool {
+		rest := k[len(prefixSettle):]
+		if len(rest) != 8 {
+			err = fmt.Errorf("settlement state under a malformed key %x", k)
+			return false
+		}
+		j, e := getJob(r, binary.BigEndian.Uint64(rest))
+		if e != nil {
+			err = fmt.Errorf("settlement state without its job: %w", e)
+			return false
+		}
+		if j.Status != StatusOpen || !j.Parts {
+			err = fmt.Errorf("job %d is %s (parts: %v) but has settlement state", j.ID, j.Status, j.Parts)
+			return false
+		}
+		if _, e := decodePartState(v, uint64(j.Items), uint64(len(j.Classes))); e != nil {
+			err = fmt.Errorf("job %d: %w", j.ID, e)
+			return false
+		}
+		return true
+	})
+	return err
 }
 
 // openAssignmentsMatch checks that every labeler's Open count and Locked

@@ -105,76 +105,127 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
+	if j.Parts {
+		return m.settlePart(ctx, j, p)
+	}
 	// Bookkeeping is charged from the job's own counts before any of it
 	// runs; Dawid–Skene is charged per iteration, storage per byte.
 	fixed, _ := settleCost(uint64(j.Items), j.AssignedLabels, uint64(j.Assignments), uint64(len(j.Classes)))
 	if err := ctx.ConsumeGas(fixed-GasSettle, "settlement"); err != nil {
 		return err
 	}
-	asgs, err := openAssignments(ctx.KV, j.ID)
+	si, err := m.settleInput(ctx, j)
 	if err != nil {
 		return err
 	}
-	var gold []GoldItem
-	if j.GoldRevealed {
-		if gold, err = getGold(ctx.KV, j.ID); err != nil {
-			return err
+	var dr *fixedds.Result
+	isGold := si.goldOnly(int(j.Items))
+	var overturned []uint32
+	var goldWrong bool
+	if si.in.Workers > 0 {
+		// Gold is a claim by an interested party: check it against the
+		// labelers' gold-free consensus first, then pin what survives.
+		if len(si.gold) > 0 {
+			free, err := runDS(ctx, si.in, p, j.Iterations)
+			if err != nil {
+				return fmt.Errorf("settle job %d: %w", j.ID, err)
+			}
+			isGold, overturned, goldWrong = si.checkGold(free, p, int(j.Items))
+			si.in.Gold = isGold
+		}
+		if dr, err = runDS(ctx, si.in, p, j.Iterations); err != nil {
+			return fmt.Errorf("settle job %d: %w", j.ID, err)
 		}
 	}
+	return m.finishSettle(ctx, j, p, si, dr, isGold, overturned, goldWrong)
+}
 
-	res := &Results{Job: j.ID, Height: ctx.Height}
+// settleInput is what settlement reads from a job's state: the
+// assignments, the revealed gold and the Dawid–Skene input built from the
+// revealed answers.
+type settleInput struct {
+	asgs []*Assignment
+	gold []GoldItem
+	in   fixedds.Input
+	// worker maps an assignment to its Dawid–Skene worker (-1: not
+	// revealed); perItem counts each item's labels.
+	worker  []int
+	perItem []uint32
+}
+
+func (m *Module) settleInput(ctx *app.Context, j *Job) (*settleInput, error) {
+	asgs, err := openAssignments(ctx.KV, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	si := &settleInput{asgs: asgs, in: fixedds.Input{Items: int(j.Items), Classes: len(j.Classes)},
+		worker: make([]int, len(asgs)), perItem: make([]uint32, j.Items)}
+	if j.GoldRevealed {
+		if si.gold, err = getGold(ctx.KV, j.ID); err != nil {
+			return nil, err
+		}
+	}
+	for n, as := range asgs {
+		si.worker[n] = -1
+		if !as.Revealed {
+			continue
+		}
+		si.worker[n] = si.in.Workers
+		for k, it := range as.Items {
+			si.in.Labels = append(si.in.Labels, fixedds.Label{Worker: int32(si.in.Workers), Item: int32(it), Class: int32(as.Answers[k])})
+			si.perItem[it]++
+		}
+		si.in.Workers++
+	}
+	return si, nil
+}
+
+// goldOnly is the per-item gold when no labeler revealed: every gold answer
+// stands unchecked (it slashes nobody, since nobody labeled).
+func (si *settleInput) goldOnly(items int) []int32 {
+	isGold := make([]int32, items)
+	for i := range isGold {
+		isGold[i] = fixedds.NoGold
+	}
+	for _, g := range si.gold {
+		isGold[g.Item] = int32(g.Class)
+	}
+	return isGold
+}
+
+// checkGold runs checkGold on the gold-free result and says whether the
+// requester's gold is shown wrong.
+func (si *settleInput) checkGold(free *fixedds.Result, p Params, items int) ([]int32, []uint32, bool) {
+	isGold, overturned := checkGold(free, si.gold, si.perItem, p, items)
+	return isGold, overturned, uint64(len(overturned))*1000 > uint64(p.BadGoldPermille)*uint64(len(si.gold))
+}
+
+// survivingGold is the per-item gold once the overturned items are known.
+func (si *settleInput) survivingGold(items int, overturned []uint32) []int32 {
+	isGold := si.goldOnly(items)
+	for _, it := range overturned {
+		isGold[it] = fixedds.NoGold
+	}
+	return isGold
+}
+
+// finishSettle pays, slashes and refunds from the final Dawid–Skene result
+// dr (nil when nobody revealed) and stores the job's results.
+func (m *Module) finishSettle(ctx *app.Context, j *Job, p Params, si *settleInput, dr *fixedds.Result, isGold []int32, overturned []uint32, goldWrong bool) error {
+	asgs, worker, perItem := si.asgs, si.worker, si.perItem
+	res := &Results{Job: j.ID, Height: ctx.Height, GoldOverturned: overturned, GoldWrong: goldWrong}
 	res.Labels = make([]int32, j.Items)
 	for i := range res.Labels {
 		res.Labels[i] = -1
 	}
-	isGold := make([]int32, j.Items)
-	for i := range isGold {
-		isGold[i] = fixedds.NoGold
-	}
-
-	// Integer Dawid–Skene over the revealed answers.
-	in := fixedds.Input{Items: int(j.Items), Classes: len(j.Classes)}
-	worker := make([]int, len(asgs))
-	perItem := make([]uint32, j.Items)
-	for n, as := range asgs {
-		worker[n] = -1
-		if !as.Revealed {
-			continue
-		}
-		worker[n] = in.Workers
-		for k, it := range as.Items {
-			in.Labels = append(in.Labels, fixedds.Label{Worker: int32(in.Workers), Item: int32(it), Class: int32(as.Answers[k])})
-			perItem[it]++
-		}
-		in.Workers++
-	}
 	var skills []int64
-	if in.Workers > 0 {
-		// Gold is a claim by an interested party: check it against the
-		// labelers' gold-free consensus first, then pin what survives.
-		if len(gold) > 0 {
-			free, err := runDS(ctx, in, p, j.Iterations)
-			if err != nil {
-				return fmt.Errorf("settle job %d: %w", j.ID, err)
-			}
-			isGold, res.GoldOverturned = checkGold(free, gold, perItem, p, int(j.Items))
-			res.GoldWrong = uint64(len(res.GoldOverturned))*1000 > uint64(p.BadGoldPermille)*uint64(len(gold))
-			in.Gold = isGold
-		}
-		dr, err := runDS(ctx, in, p, j.Iterations)
-		if err != nil {
-			return fmt.Errorf("settle job %d: %w", j.ID, err)
-		}
+	if dr != nil {
 		res.Iterations = dr.Iterations
 		skills = dr.WorkerSkill
 		for i := range res.Labels {
 			if perItem[i] > 0 || isGold[i] != fixedds.NoGold {
 				res.Labels[i] = dr.Labels[i]
 			}
-		}
-	} else {
-		for _, g := range gold {
-			isGold[g.Item] = int32(g.Class)
 		}
 	}
 	for _, g := range isGold {
@@ -333,6 +384,8 @@ func (m *Module) handleExpire(ctx *app.Context, raw json.RawMessage) error {
 	if err := m.bank.Release(ctx.KV, Escrow, j.Requester, j.Budget+j.Bond); err != nil {
 		return fmt.Errorf("refund: %w", err)
 	}
+	// A job that expired while settling in parts drops its settlement state.
+	ctx.KV.Delete(settleKey(j.ID))
 	j.Status = StatusExpired
 	if err := putJob(ctx, j); err != nil {
 		return err

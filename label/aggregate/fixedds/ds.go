@@ -133,6 +133,114 @@ func (in *Input) validate() error {
 // DawidSkene runs integer Dawid–Skene EM. It returns an error wrapping
 // ErrInput for bad input and never panics on it.
 func DawidSkene(in Input, p Params) (*Result, error) {
+	run, err := NewRun(in, p)
+	if err != nil {
+		return nil, err
+	}
+	for !run.Done() {
+		if err := run.Step(); err != nil {
+			return nil, err
+		}
+	}
+	r := run.Result()
+	r.Priors = make([]int64, run.K)
+	for k := range run.prior {
+		r.Priors[k] = run.prior[k] / int64(run.I)
+	}
+	W, K := run.W, run.K
+	r.Confusion = make([]int64, W*K*K)
+	for w := 0; w < W; w++ {
+		for obs := 0; obs < K; obs++ {
+			for t := 0; t < K; t++ {
+				r.Confusion[(w*K+t)*K+obs] = Exp2(run.logE[(w*K+obs)*K+t])
+			}
+		}
+	}
+	return r, nil
+}
+
+// State is what a Run needs to continue after an interruption: the
+// posteriors after the last iteration (item-major, Q32), the iterations run
+// so far and the previous iteration's log2-likelihood. Settlement keeps it
+// in state between the parts of a job too large for one transaction; a Run
+// resumed from a State computes exactly the bits an uninterrupted run does.
+type State struct {
+	Iterations    int
+	Converged     bool
+	LogLikelihood int64
+	Post          []int64
+}
+
+// Run is one Dawid–Skene EM run that can be stepped one iteration at a time
+// and suspended between iterations (see State).
+type Run struct {
+	in      Input
+	p       Params
+	K, I, W int
+
+	start  []int32
+	byItem []Label
+	post   []int64
+
+	logE, cnt, colSum, logCol, prior, logPrior, s, pw []int64
+	logI, tol                                         int64
+
+	it        int
+	converged bool
+	ll        int64
+}
+
+// NewRun validates the input and starts a run from the majority vote, with
+// gold pinned. It returns an error wrapping ErrInput for bad input.
+func NewRun(in Input, p Params) (*Run, error) {
+	r, err := newRun(in, p)
+	if err != nil {
+		return nil, err
+	}
+	K := r.K
+	for i := 0; i < r.I; i++ {
+		row := r.post[i*K : (i+1)*K]
+		n := int64(r.start[i+1] - r.start[i])
+		if n == 0 {
+			for k := range row {
+				row[k] = One / int64(K)
+			}
+			continue
+		}
+		for _, l := range r.byItem[r.start[i]:r.start[i+1]] {
+			row[l.Class]++
+		}
+		for k := range row {
+			row[k] = row[k] * One / n
+		}
+	}
+	pinGold(r.post, in.Gold, K)
+	return r, nil
+}
+
+// ResumeRun continues a run from st, which must come from State of a run
+// over the same input and parameters. It returns an error wrapping ErrInput
+// when st does not fit the input.
+func ResumeRun(in Input, p Params, st State) (*Run, error) {
+	r, err := newRun(in, p)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Post) != len(r.post) || st.Iterations < 0 || st.Iterations > r.p.MaxIter {
+		return nil, fmt.Errorf("%w: saved state of %d posteriors after %d iterations does not fit %d items × %d classes, at most %d iterations",
+			ErrInput, len(st.Post), st.Iterations, r.I, r.K, r.p.MaxIter)
+	}
+	for _, v := range st.Post {
+		if v < 0 || v > One {
+			return nil, fmt.Errorf("%w: saved posterior %d out of [0, One]", ErrInput, v)
+		}
+	}
+	copy(r.post, st.Post)
+	r.it, r.converged, r.ll = st.Iterations, st.Converged, st.LogLikelihood
+	return r, nil
+}
+
+func newRun(in Input, p Params) (*Run, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -146,151 +254,143 @@ func DawidSkene(in Input, p Params) (*Result, error) {
 		return nil, fmt.Errorf("%w: negative smoothing", ErrInput)
 	}
 	K, I, W := in.Classes, in.Items, in.Workers
+	r := &Run{in: in, p: p, K: K, I: I, W: W}
 
 	// Group labels by item (counting sort, keeps input order).
-	start := make([]int32, I+1)
+	r.start = make([]int32, I+1)
 	for _, l := range in.Labels {
-		start[l.Item+1]++
+		r.start[l.Item+1]++
 	}
 	for i := 0; i < I; i++ {
-		start[i+1] += start[i]
+		r.start[i+1] += r.start[i]
 	}
-	byItem := make([]Label, len(in.Labels))
+	r.byItem = make([]Label, len(in.Labels))
 	next := make([]int32, I)
-	copy(next, start[:I])
+	copy(next, r.start[:I])
 	for _, l := range in.Labels {
-		byItem[next[l.Item]] = l
+		r.byItem[next[l.Item]] = l
 		next[l.Item]++
 	}
+	r.post = make([]int64, I*K)
+	r.logE = make([]int64, W*K*K) // [(w*K+obs)*K+true]
+	r.cnt = make([]int64, W*K*K)
+	r.colSum = make([]int64, K)
+	r.logCol = make([]int64, K)
+	r.prior = make([]int64, K)
+	r.logPrior = make([]int64, K)
+	r.s = make([]int64, K)
+	r.pw = make([]int64, K)
+	r.logI = Log2(uint64(I))
+	r.tol = p.Tol * int64(len(in.Labels))
+	return r, nil
+}
 
-	// Majority-vote start.
-	post := make([]int64, I*K)
+// Done reports whether the run has converged or used its iterations.
+func (r *Run) Done() bool { return r.converged || r.it >= r.p.MaxIter }
+
+// Iterations returns the iterations run so far.
+func (r *Run) Iterations() int { return r.it }
+
+// State returns what ResumeRun needs to continue the run (a copy).
+func (r *Run) State() State {
+	return State{Iterations: r.it, Converged: r.converged, LogLikelihood: r.ll, Post: append([]int64(nil), r.post...)}
+}
+
+// Step runs one EM iteration (M-step, then E-step), calling the
+// BeforeIteration hook first. It must not be called once Done.
+func (r *Run) Step() error {
+	if r.Done() {
+		return errors.New("fixedds: step after the run is done")
+	}
+	it := r.it + 1
+	if r.p.BeforeIteration != nil {
+		if err := r.p.BeforeIteration(it); err != nil {
+			return fmt.Errorf("iteration %d: %w", it, err)
+		}
+	}
+	K, I, W := r.K, r.I, r.W
+	post, prior, logPrior, cnt := r.post, r.prior, r.logPrior, r.cnt
+	// M-step: priors.
+	for k := range prior {
+		prior[k] = 0
+	}
 	for i := 0; i < I; i++ {
-		row := post[i*K : (i+1)*K]
-		n := int64(start[i+1] - start[i])
-		if n == 0 {
-			for k := range row {
-				row[k] = One / int64(K)
+		for k := 0; k < K; k++ {
+			prior[k] += post[i*K+k]
+		}
+	}
+	for k := range prior {
+		if prior[k] < int64(I) {
+			prior[k] = int64(I) // floor the prior at 2^-32
+		}
+		logPrior[k] = Log2(uint64(prior[k])) - r.logI - 32*One
+	}
+	// M-step: confusion matrices.
+	for n := range cnt {
+		cnt[n] = 0
+	}
+	for _, l := range r.in.Labels {
+		row := post[int(l.Item)*K : int(l.Item+1)*K]
+		c := cnt[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
+		for k, v := range row {
+			c[k] += v
+		}
+	}
+	for w := 0; w < W; w++ {
+		base := w * K * K
+		for t := range r.colSum {
+			r.colSum[t] = 0
+		}
+		for n := base; n < base+K*K; n++ {
+			v := cnt[n] + r.p.Smoothing
+			if v < 1 {
+				v = 1
 			}
+			cnt[n] = v
+			r.colSum[(n-base)%K] += v
+		}
+		for t, v := range r.colSum {
+			r.logCol[t] = Log2(uint64(v))
+		}
+		for n := base; n < base+K*K; n++ {
+			r.logE[n] = Log2(uint64(cnt[n])) - r.logCol[(n-base)%K]
+		}
+	}
+	// E-step.
+	var ll int64
+	gold := r.in.Gold
+	for i := 0; i < I; i++ {
+		copy(r.s, logPrior)
+		for _, l := range r.byItem[r.start[i]:r.start[i+1]] {
+			e := r.logE[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
+			for k := range r.s {
+				r.s[k] += e[k]
+			}
+		}
+		if gold != nil && gold[i] != NoGold {
+			ll += r.s[gold[i]]
 			continue
 		}
-		for _, l := range byItem[start[i]:start[i+1]] {
-			row[l.Class]++
-		}
-		for k := range row {
-			row[k] = row[k] * One / n
-		}
+		ll += normalise(r.s, r.pw, post[i*K:(i+1)*K])
 	}
-	pinGold(post, in.Gold, K)
+	if it > 1 && abs(ll-r.ll) <= r.tol {
+		r.converged = true
+	}
+	r.it, r.ll = it, ll
+	return nil
+}
 
-	logE := make([]int64, W*K*K) // [(w*K+obs)*K+true]
-	cnt := make([]int64, W*K*K)
-	colSum := make([]int64, K)
-	logCol := make([]int64, K)
-	prior := make([]int64, K)
-	logPrior := make([]int64, K)
-	s := make([]int64, K)
-	pw := make([]int64, K)
-	logI := Log2(uint64(I))
-	tol := p.Tol * int64(len(in.Labels))
-	r := &Result{K: K}
-	var prevLL int64
-	for it := 1; it <= p.MaxIter; it++ {
-		if p.BeforeIteration != nil {
-			if err := p.BeforeIteration(it); err != nil {
-				return nil, fmt.Errorf("iteration %d: %w", it, err)
-			}
-		}
-		// M-step: priors.
-		for k := range prior {
-			prior[k] = 0
-		}
-		for i := 0; i < I; i++ {
-			for k := 0; k < K; k++ {
-				prior[k] += post[i*K+k]
-			}
-		}
-		for k := range prior {
-			if prior[k] < int64(I) {
-				prior[k] = int64(I) // floor the prior at 2^-32
-			}
-			logPrior[k] = Log2(uint64(prior[k])) - logI - 32*One
-		}
-		// M-step: confusion matrices.
-		for n := range cnt {
-			cnt[n] = 0
-		}
-		for _, l := range in.Labels {
-			row := post[int(l.Item)*K : int(l.Item+1)*K]
-			c := cnt[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
-			for k, v := range row {
-				c[k] += v
-			}
-		}
-		for w := 0; w < W; w++ {
-			base := w * K * K
-			for t := range colSum {
-				colSum[t] = 0
-			}
-			for n := base; n < base+K*K; n++ {
-				v := cnt[n] + p.Smoothing
-				if v < 1 {
-					v = 1
-				}
-				cnt[n] = v
-				colSum[(n-base)%K] += v
-			}
-			for t, v := range colSum {
-				logCol[t] = Log2(uint64(v))
-			}
-			for n := base; n < base+K*K; n++ {
-				logE[n] = Log2(uint64(cnt[n])) - logCol[(n-base)%K]
-			}
-		}
-		// E-step.
-		var ll int64
-		for i := 0; i < I; i++ {
-			copy(s, logPrior)
-			for _, l := range byItem[start[i]:start[i+1]] {
-				e := logE[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
-				for k := range s {
-					s[k] += e[k]
-				}
-			}
-			if in.Gold != nil && in.Gold[i] != NoGold {
-				ll += s[in.Gold[i]]
-				continue
-			}
-			ll += normalise(s, pw, post[i*K:(i+1)*K])
-		}
-		r.Iterations = it
-		r.LogLikelihood = ll
-		if it > 1 && abs(ll-prevLL) <= tol {
-			r.Converged = true
-			break
-		}
-		prevLL = ll
+// Result returns the run's outcome so far: labels, posteriors, worker
+// statistics and the iteration count. Priors and Confusion are left nil
+// (DawidSkene fills them); they are not part of a run's State.
+func (r *Run) Result() *Result {
+	res := &Result{K: r.K, Post: append([]int64(nil), r.post...), Iterations: r.it, Converged: r.converged, LogLikelihood: r.ll}
+	res.Labels = make([]int32, r.I)
+	for i := 0; i < r.I; i++ {
+		res.Labels[i] = int32(argmax(res.Post[i*r.K : (i+1)*r.K]))
 	}
-
-	r.Post = post
-	r.Priors = make([]int64, K)
-	for k := range prior {
-		r.Priors[k] = prior[k] / int64(I)
-	}
-	r.Confusion = make([]int64, W*K*K)
-	for w := 0; w < W; w++ {
-		for obs := 0; obs < K; obs++ {
-			for t := 0; t < K; t++ {
-				r.Confusion[(w*K+t)*K+obs] = Exp2(logE[(w*K+obs)*K+t])
-			}
-		}
-	}
-	r.Labels = make([]int32, I)
-	for i := 0; i < I; i++ {
-		r.Labels[i] = int32(argmax(post[i*K : (i+1)*K]))
-	}
-	workerStats(in, post, r)
-	return r, nil
+	workerStats(r.in, res.Post, res)
+	return res
 }
 
 // normalise turns log2 scores s into Q32 probabilities in out (pw is
