@@ -192,11 +192,8 @@ func settleTx(c *apptest.Chain, kind string) [][]byte {
 
 func labelCases(div int) []Case {
 	n := func(x int) int { return max(1, x/div) }
-	// The largest jobs a requester may create: 60,000 items (settlement
-	// must afford 20 Dawid–Skene iterations of the job within the tx gas
-	// cap; 100,000 no longer fits since settle_gas covers the results'
-	// overturned gold and the job record), 1,000-item batches, 64 classes
-	// where settlement allows it.
+	// Large jobs for the kinds before settlement: 60,000 items, 1,000-item
+	// batches, 64 classes where settlement allows it.
 	wide := job{items: n(60_000), perItem: 1, batch: n(1_000), classes: 2, labelers: 60}
 	crowd := job{items: n(60_000), perItem: 1, batch: n(1_000), classes: 2, labelers: n(2_000)}
 	lastRequests := wide
@@ -258,6 +255,58 @@ func labelCases(div int) []Case {
 				sj.run(c, goldRevealed, false)
 				return settleTx(c, "label/settle")
 			}})
+	}
+	// Jobs too large for one transaction settle in parts: the first part
+	// (set-up, iterations, state written) and the second (state read, then
+	// iterations or payments), on the largest 64-class shape a part admits
+	// and on an 80,000-item job (100,000 items × 2 labels do not fit the
+	// part that pays).
+	// Scaled-down runs (tests) scale the settlement cap with the jobs, so
+	// that they still settle in parts.
+	type partJob struct {
+		job
+		maxSettleGas uint64
+		firstToo     bool // measure the first part too, not only the second
+	}
+	partJobs := []partJob{
+		{job{items: 9_000, perItem: 1, batch: 1_000, classes: 64, labelers: 9}, 40_000_000, true},
+		{job{items: 80_000, perItem: 2, batch: 1_000, classes: 2, labelers: 160}, 40_000_000, false},
+	}
+	if div > 1 {
+		partJobs = []partJob{
+			{job{items: 900, perItem: 1, batch: 100, classes: 64, labelers: 9}, 8_000_000, true},
+			{job{items: 8_000, perItem: 2, batch: 1_000, classes: 2, labelers: 16}, 4_000_000, false},
+		}
+	}
+	for _, pj := range partJobs {
+		partParams := label.DefaultParams()
+		partParams.MaxSettleGas = pj.maxSettleGas
+		// The 80,000-item job is measured at its second part only (the
+		// one that pays), to keep the doc test's full-size run short.
+		stages := []bool{false, true}
+		if !pj.firstToo {
+			stages = stages[1:]
+		}
+		for _, later := range stages {
+			which := "first part"
+			if later {
+				which = "second part"
+			}
+			cases = append(cases, Case{Kind: "label/settle",
+				Shape:   fmt.Sprintf("%s of a job in parts, %d classes: %d items × %d labels, %d labelers", which, pj.classes, pj.items, pj.perItem, pj.labelers),
+				Genesis: pj.genesis(&partParams),
+				Prepare: func(c *apptest.Chain) [][]byte {
+					pj.run(c, goldRevealed, false)
+					if later {
+						deliverAll(c, settleTx(c, "label/settle"))
+						var j label.Job
+						if err := c.Query("label/job/1", nil, &j); err != nil || j.Status != label.StatusOpen {
+							fail("job settled in its first part (%v): no second part to measure", err)
+						}
+					}
+					return settleTx(c, "label/settle")
+				}})
+		}
 	}
 	many := settles[2]
 	cases = append(cases, Case{Kind: "label/expire", Shape: fmt.Sprintf("%d assignments of one item", many.labelers), Genesis: many.genesis(shortExpiry()),
