@@ -47,6 +47,8 @@ var light = map[string]string{
 	"emergence/device/merkle":       "ingest computes epoch roots and proofs",
 	"emergence/device":              "the ingest worker and device sim use its records and pairing message",
 	"emergence/device/keyfile":      "device key files for the CLI and the device simulator",
+	"emergence/device/ingestd":      "the ingest worker (emergence ingest)",
+	"emergence/device/fleet":        "the vehicles emergence device sim plays against ingest endpoints",
 	"emergence/fixed":               "fixed-point arithmetic shared with workers",
 	"emergence/label/labeler":       "the labeler worker and job creation",
 	"emergence/subnet/classify":     "the classify subnet's miner and validator",

@@ -215,6 +215,9 @@ func (n *Node) check(p parsed, nowMs int64) (string, string) {
 			if v.OdometerM == l.odo && d > MinMoveM*1000 {
 				return ReasonOdometerStuck, fmt.Sprintf("moved %d m", d/1000)
 			}
+			if adv := v.OdometerM - l.odo; adv < 1<<40 && d > int64(adv+OdoSlackM+adv*OdoSlackPct/100)*1000 {
+				return ReasonOdometerBehind, fmt.Sprintf("moved %d m, odometer %d m", d/1000, adv)
+			}
 		}
 		next.lat, next.lon, next.speed, next.odo = v.LatE7, v.LonE7, v.SpeedMMS, v.OdometerM
 	}

@@ -63,6 +63,7 @@ func TestRules(t *testing.T) {
 	unpaired := newDev(r, 4, false)
 	stranger := dev{"dev99", devkey.NewSecp256k1([32]byte{99})}
 	stuck := newDev(r, 5, true)
+	behind := newDev(r, 6, true)
 
 	good := route(t, honest, 525_000_000)
 	var batch [][]byte
@@ -81,6 +82,9 @@ func TestRules(t *testing.T) {
 	batch = append(batch, status(t, stuck, 1, t0+60_000, 525_054_000, 134_200_000, 10_000, 7))    // 600 m, odometer still
 	batch = append(batch, status(t, stuck, 2, t0+120_000, 510_000_000, 134_200_000, 10_000, 8))   // outside coverage
 	batch = append(batch, status(t, stuck, 3, t0+3_600_000, 525_054_000, 134_200_000, 10_000, 9)) // an hour ahead of now
+	// 1.5 km in a minute (a legal speed) while the odometer advanced 200 m.
+	batch = append(batch, status(t, behind, 0, t0, 525_300_000, 134_300_000, 10_000, 100))
+	batch = append(batch, status(t, behind, 1, t0+60_000, 525_435_000, 134_300_000, 25_000, 300))
 	forged := status(t, stuck, 4, t0+130_000, 525_054_000, 134_200_000, 10_000, 9)
 	forged[len(forged)-5] ^= 1 // flips a hex digit of the signature
 	batch = append(batch, forged)
@@ -88,11 +92,11 @@ func TestRules(t *testing.T) {
 
 	n := ingest.New(r, box)
 	n.Add(batch, t0+200_000)
-	if got := len(n.Accepted()); got != 9+1+1 { // honest route but its cloned first reading, spoofer's first, stuck's first
+	if got := len(n.Accepted()); got != 9+1+1+1 { // honest route but its cloned first reading, spoofer's first, stuck's first, behind's first
 		for _, rj := range n.Rejected() {
 			t.Logf("rejected %s %s", rj.Reason, rj.Detail)
 		}
-		t.Fatalf("%d accepted, want 11", got)
+		t.Fatalf("%d accepted, want 12", got)
 	}
 	var reasons []string
 	for _, rj := range n.Rejected() {
@@ -100,7 +104,7 @@ func TestRules(t *testing.T) {
 	}
 	slices.Sort(reasons)
 	want := []string{ingest.ReasonBadSignature, ingest.ReasonClone, ingest.ReasonClone, ingest.ReasonDuplicate, ingest.ReasonFuture, ingest.ReasonMalformed,
-		ingest.ReasonOdometerStuck, ingest.ReasonOutsideCoverage, ingest.ReasonPositionJump, ingest.ReasonReplay,
+		ingest.ReasonOdometerStuck, ingest.ReasonOdometerBehind, ingest.ReasonOutsideCoverage, ingest.ReasonPositionJump, ingest.ReasonReplay,
 		ingest.ReasonUnknownDevice, ingest.ReasonUnpaired}
 	slices.Sort(want)
 	if !slices.Equal(reasons, want) {
@@ -131,7 +135,7 @@ func TestRules(t *testing.T) {
 	}
 
 	ev := n.Evidence(64)
-	if len(ev) != 3 || ev[0].Device != honest.id || ev[0].Readings != 9 || len(ev[0].Cells) != 1 {
+	if len(ev) != 4 || ev[0].Device != honest.id || ev[0].Readings != 9 || len(ev[0].Cells) != 1 {
 		t.Fatalf("evidence %+v", ev)
 	}
 	_ = hex.EncodeToString

@@ -26,7 +26,11 @@
 //   - position-jump: more than MaxJumpM metres from the last position
 //     within MaxGapMillis;
 //   - odometer-stuck: moved more than MinMoveM metres while the odometer
-//     stayed the same; odometer-backwards: the odometer decreased.
+//     stayed the same; odometer-backwards: the odometer decreased;
+//   - odometer-behind: the straight-line distance from the last position
+//     is longer than the odometer's advance plus OdoSlackM metres and
+//     OdoSlackPct percent (a road is never shorter than the straight line,
+//     so a position that moved further than the wheels did is spoofed).
 //
 // Distances use an equirectangular approximation with an integer cosine
 // table (per degree of latitude), exact enough at city scale.
@@ -40,6 +44,8 @@ const (
 	MaxJumpM        = 2_000
 	MaxGapMillis    = 10 * 60 * 1000
 	MinMoveM        = 100
+	OdoSlackM       = 100
+	OdoSlackPct     = 10
 	// CellE7 is the side of a coverage grid cell in degrees × 10^7 (0.01°).
 	CellE7 = 100_000
 )
@@ -62,6 +68,7 @@ const (
 	ReasonPositionJump     = "position-jump"
 	ReasonOdometerStuck    = "odometer-stuck"
 	ReasonOdometerBackward = "odometer-backwards"
+	ReasonOdometerBehind   = "odometer-behind"
 )
 
 // Box is the coverage area, in degrees × 10^7, inclusive.

@@ -21,19 +21,20 @@ import (
 	"emergence/device"
 	"emergence/device/devkey"
 	"emergence/device/event"
+	"emergence/device/fleet"
 	"emergence/device/ingest"
 )
 
-// Strategies.
+// Strategies (those of package fleet).
 const (
-	Honest   = "honest"
-	Spoofer  = "gps-spoofer"
-	Replayer = "replayer"
-	Cloner   = "cloner"
+	Honest   = fleet.Honest
+	Spoofer  = fleet.Spoofer
+	Replayer = fleet.Replayer
+	Cloner   = fleet.Cloner
 )
 
 // Coverage is the simulated city's coverage box.
-var Coverage = ingest.Box{MinLatE7: 525_000_000, MaxLatE7: 526_000_000, MinLonE7: 134_000_000, MaxLonE7: 135_000_000}
+var Coverage = fleet.Coverage
 
 // Options size the run.
 type Options struct {

@@ -1,0 +1,92 @@
+package ingestd
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"emergence/client"
+	"emergence/device"
+	"emergence/tx"
+)
+
+// NodeChain is the Chain of a node reached through its HTTP API, posting
+// with the ingest node's key.
+type NodeChain struct {
+	C   *client.Client
+	Key ed25519.PrivateKey
+}
+
+var _ Chain = (*NodeChain)(nil)
+
+// absent reports whether err is the API's answer that a record does not
+// exist (a 4xx), as opposed to a failure to ask.
+func absent(err error) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && ae.Status/100 == 4
+}
+
+// BlockTime implements Chain.
+func (c *NodeChain) BlockTime(ctx context.Context) (time.Time, error) {
+	st, err := c.C.Status(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, st.BlockTime)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("node's block time %q: %w", st.BlockTime, err)
+	}
+	return t, nil
+}
+
+// Device implements Chain.
+func (c *NodeChain) Device(ctx context.Context, id string) (device.Device, bool, error) {
+	var d device.Device
+	err := c.C.Query(ctx, device.Name, "device/"+id, nil, &d)
+	if absent(err) {
+		return d, false, nil
+	}
+	return d, err == nil, err
+}
+
+// Epoch implements Chain.
+func (c *NodeChain) Epoch(ctx context.Context, n uint64) (device.EpochRecord, bool, error) {
+	var rec device.EpochRecord
+	err := c.C.Query(ctx, device.Name, "epoch/"+strconv.FormatUint(n, 10), nil, &rec)
+	if absent(err) {
+		return rec, false, nil
+	}
+	return rec, err == nil, err
+}
+
+// PostGas is the gas limit of a post of n evidence items.
+func PostGas(n int) uint64 {
+	return device.GasPostEpoch + device.GasPerEvidence*uint64(n) + 1_000_000
+}
+
+// Post implements Chain: an epoch the chain already records is not sent again.
+func (c *NodeChain) Post(ctx context.Context, p device.PostEpoch) (string, error) {
+	if _, ok, err := c.Epoch(ctx, p.Epoch); err != nil {
+		return "", err
+	} else if ok {
+		return "", ErrPosted
+	}
+	m, err := tx.NewMsg(device.MsgPostEpoch, p)
+	if err != nil {
+		return "", fmt.Errorf("encode post: %w", err)
+	}
+	res, err := c.C.SignAndBroadcast(ctx, c.Key, client.TxOptions{GasLimit: PostGas(len(p.Evidence))}, m)
+	if err != nil {
+		return "", err
+	}
+	if res.Codespace == device.CodeEpochPosted.Space && res.Code == device.CodeEpochPosted.Num {
+		return res.Hash, ErrPosted
+	}
+	if res.Code != 0 {
+		return res.Hash, fmt.Errorf("post refused: %s/%d: %s", res.Codespace, res.Code, res.Log)
+	}
+	return res.Hash, nil
+}
