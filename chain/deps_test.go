@@ -60,6 +60,8 @@ var light = map[string]string{
 	"emergence/data":                "the crawler worker builds receipts, commitments and messages and reads assignments",
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
 	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
+	"emergence/data/crawler":        "the crawler worker: assignments, fetches, WARC records, commit and reveal",
+	"emergence/data/clean":          "the crawler hashes clean.PageText; data clean and build run the pipeline offline",
 }
 
 // composers may import package chain; nothing else does, so module order
