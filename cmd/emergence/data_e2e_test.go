@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"emergence/client"
+	"emergence/data"
+)
+
+// siteSets are the real document sets the local site serves, each under its own path:
+// Debian's packaged PostgreSQL, SQLite and Python manuals (testdata/site/install-docs.sh) and
+// Git's manual pages too (2,100 pages in all). files globs the pages under the set's directory.
+var siteSets = []struct{ prefix, glob, files string }{
+	{"/pg/", "/usr/share/doc/postgresql-doc-*/html", "*.html"},
+	{"/sqlite/", "/usr/share/doc/sqlite3", "*.html"},
+	{"/py/", "/usr/share/doc/python3.[0-9]*[0-9]/html", "*/*.html"},
+	{"/git/", "/usr/share/doc/git-doc", "*.html"},
+}
+
+// localSite is a loopback web server of real documentation pages plus one URL for each
+// kind of bad input a crawler meets.
+type localSite struct {
+	srv   *httptest.Server
+	pages []string // URLs of the real pages
+	bad   map[string]string
+}
+
+// startSite serves the document sets and the bad-input URLs: robots.txt disallows
+// /private/, /redirect leaves the scope, /big.html is over the crawlers' size cap,
+// /bomb.html is gzip that inflates past the decoded cap, /slow.html never finishes and
+// /data.bin is not HTML. bad maps each to the skip reason both crawlers must agree on.
+func startSite(t *testing.T) *localSite {
+	t.Helper()
+	mux := http.NewServeMux()
+	s := &localSite{}
+	var rels []string
+	for _, set := range siteSets {
+		dirs, _ := filepath.Glob(set.glob)
+		if len(dirs) == 0 {
+			t.Fatalf("no %s: run testdata/site/install-docs.sh", set.glob)
+		}
+		dir := dirs[0]
+		files, _ := filepath.Glob(filepath.Join(dir, set.files))
+		for _, f := range files {
+			rel, _ := filepath.Rel(dir, f)
+			rels = append(rels, set.prefix+filepath.ToSlash(rel))
+		}
+		mux.Handle(set.prefix, http.StripPrefix(set.prefix, http.FileServer(http.Dir(dir))))
+	}
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "User-agent: *\nDisallow: /private/\n")
+	})
+	mux.HandleFunc("/private/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("robots-disallowed %s fetched", r.URL)
+	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://elsewhere.invalid/page.html", http.StatusFound)
+	})
+	big := bytes.Repeat([]byte("<p>too long a page</p>\n"), 200_000) // 4.6 MB
+	mux.HandleFunc("/big.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(big)
+	})
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	zw.Write(bytes.Repeat([]byte{' '}, 64<<20))
+	zw.Close()
+	mux.HandleFunc("/bomb.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb.Bytes())
+	})
+	mux.HandleFunc("/slow.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(200)
+		io.WriteString(w, "<html><body><p>")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // never finishes; the crawler's timeout ends it
+	})
+	mux.HandleFunc("/data.bin", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(bytes.Repeat([]byte{0, 1, 2, 3}, 1000))
+	})
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	for _, r := range rels {
+		s.pages = append(s.pages, s.srv.URL+r)
+	}
+	sort.Strings(s.pages)
+	s.bad = map[string]string{
+		s.srv.URL + "/private/secret.html": "robots-disallowed",
+		s.srv.URL + "/redirect":            "redirect-out-of-scope",
+		s.srv.URL + "/big.html":            "body-too-large",
+		s.srv.URL + "/bomb.html":           "decompressed-too-large",
+		s.srv.URL + "/slow.html":           "timeout",
+		s.srv.URL + "/data.bin":            "content-type",
+	}
+	return s
+}
+
+// proc is a child emergence process with its output in a log file.
+type proc struct {
+	cmd *exec.Cmd
+	log string
+}
+
+func startEmergence(t *testing.T, logPath string, args ...string) *proc {
+	t.Helper()
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := newSelfCmd(args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, log: logPath}
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			p.cmd.Process.Kill()
+			<-done
+		}
+		f.Close()
+	})
+	return p
+}
+
+// startDevnetProc runs emergence devnet as its own process and returns its API address.
+func startDevnetProc(t *testing.T, home string) string {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "devnet.log")
+	startEmergence(t, logPath, "devnet", "--home", home, "--api", "127.0.0.1:0", "--block-time", "100ms")
+	re := regexp.MustCompile(`api\s+(http://\S+)`)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(logPath)
+		if m := re.FindSubmatch(b); m != nil {
+			return string(m[1])
+		}
+		time.Sleep(100 * time.Millisecond) // polling a log file for the line the devnet prints
+	}
+	b, _ := os.ReadFile(logPath)
+	t.Fatalf("devnet printed no API address:\n%s", b)
+	return ""
+}
+
+// crawlNet is a devnet with registered crawler processes and a local site.
+type crawlNet struct {
+	home, api string
+	common    []string
+	c         *client.Client
+	site      *localSite
+}
+
+func (n *crawlNet) cli(t *testing.T, args ...string) string {
+	t.Helper()
+	return mustCLI(t, append(args, n.common...)...)
+}
+
+func (n *crawlNet) job(t *testing.T, id uint64) data.Job {
+	t.Helper()
+	var j data.Job
+	if err := n.c.Query(context.Background(), data.Name, fmt.Sprintf("job/%d", id), nil, &j); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// TestCrawlEndToEnd is the data market's crawl through real processes: a devnet, a
+// loopback site of 2,000+ real documentation pages plus one URL per bad input, three
+// crawler processes and a job with k = 2. Every real page must be accepted, every bad URL
+// skipped with the reason both of its crawlers give, and the crawlers paid. It logs the
+// accepted pages per second from the job's creation to its last settlement.
+func TestCrawlEndToEnd(t *testing.T) {
+	site := startSite(t)
+	if len(site.pages) < 2000 {
+		t.Fatalf("local site has %d pages, want >= 2000", len(site.pages))
+	}
+	home := t.TempDir()
+	api := startDevnetProc(t, home)
+	n := &crawlNet{home: home, api: api, common: []string{"--home", home, "--keyring-backend", "test", "--node", api}, c: client.New(api), site: site}
+	crawlers := []string{"c1", "c2", "c3"}
+	for _, c := range crawlers {
+		n.cli(t, "keys", "add", c)
+		n.cli(t, "tx", "bank", "send", "alice", c, "10emg")
+		n.cli(t, "tx", "data", "register-crawler", "2emg", "--from", c)
+	}
+	for _, c := range crawlers {
+		dir := t.TempDir()
+		startEmergence(t, filepath.Join(dir, "crawler.log"), append([]string{"crawler", "--from", c, "--rate", "100000",
+			"--max-body", "4000000", "--timeout", "3s", "--dir", dir}, n.common...)...)
+	}
+	urls := append([]string(nil), site.pages...)
+	for u := range site.bad {
+		urls = append(urls, u)
+	}
+	sort.Strings(urls)
+	host := strings.TrimPrefix(site.srv.URL, "http://")
+	start := time.Now()
+	n.cli(t, "tx", "data", "create-crawl", "--seeds", strings.Join(urls[:data.MaxSeeds], ","), "--hosts", host,
+		"--max-depth", "0", "--max-pages", "5000", "--k", "2", "--price", "10uemg", "--budget", "1emg",
+		"--deadline", "20000", "--commit-blocks", "1000", "--reveal-blocks", "1000", "--licence", "PostgreSQL,blessing,PSF-2.0", "--from", "alice")
+	for i := data.MaxSeeds; i < len(urls); i += data.MaxSeeds {
+		n.cli(t, "tx", "data", "add-urls", "--job", "1", "--urls", strings.Join(urls[i:min(i+data.MaxSeeds, len(urls))], ","), "--from", "alice")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	var j data.Job
+	err := n.c.Await(ctx, func() (bool, error) {
+		if err := n.c.Query(ctx, data.Name, "job/1", nil, &j); err != nil {
+			return false, err
+		}
+		return j.URLs == uint64(len(urls)) && j.Open == 0, nil
+	})
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("job did not settle: %v (job %+v)", err, j)
+	}
+	t.Logf("%d pages accepted, %d skipped in %s: %.1f accepted pages/s (3 crawler processes, k=2, devnet with 100 ms blocks)",
+		j.Accepted, j.Skipped, elapsed.Round(time.Millisecond), float64(j.Accepted)/elapsed.Seconds())
+	if j.Accepted != uint64(len(site.pages)) || j.Skipped != uint64(len(site.bad)) || j.Disputed != 0 || j.Missed != 0 {
+		t.Fatalf("job: %d accepted (want %d), %d skipped (want %d), %d disputed, %d missed",
+			j.Accepted, len(site.pages), j.Skipped, len(site.bad), j.Disputed, j.Missed)
+	}
+	// Each bad URL was skipped with the reason its crawlers agreed on.
+	var after *uint64
+	got := map[string]string{}
+	for {
+		q := map[string][]string{"state": {data.StateSkipped}}
+		if after != nil {
+			q["after"] = []string{fmt.Sprint(*after)}
+		}
+		var ps data.Pages
+		if err := n.c.Query(ctx, data.Name, "job/1/urls", q, &ps); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps.Pages {
+			got[p.URL] = p.Skip
+		}
+		if ps.Next == nil {
+			break
+		}
+		after = ps.Next
+	}
+	for u, want := range site.bad {
+		nu, _ := data.NormalizeURL(u)
+		if got[nu] != want {
+			t.Errorf("%s: skipped as %q, want %q", u, got[nu], want)
+		}
+	}
+	// The crawlers were paid for the accepted pages: the job paid price x pages.
+	if j.Paid != 10*j.Accepted {
+		t.Errorf("job paid %d, want %d", j.Paid, 10*j.Accepted)
+	}
+	writeCrawlFigure(t, j, elapsed)
+}
+
+// writeCrawlFigure appends the measured figure to $EMERGENCE_FIGURES, when set, so a run
+// can collect it for the note.
+func writeCrawlFigure(t *testing.T, j data.Job, elapsed time.Duration) {
+	path := os.Getenv("EMERGENCE_FIGURES")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	json.NewEncoder(f).Encode(map[string]any{"test": t.Name(), "accepted": j.Accepted, "seconds": elapsed.Seconds(),
+		"pages_per_s": float64(j.Accepted) / elapsed.Seconds()})
+}
