@@ -50,9 +50,13 @@ func (c *capFS) charge(n int64) bool {
 	return true
 }
 
-// OpenFile charges a file for every open that may create one.
+// OpenFile charges a file for every open that may create one and refuses
+// the log files' names.
 func (c *capFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
 	if flag&experimentalsys.O_CREAT != 0 {
+		if path == StdoutFile || path == StderrFile {
+			return nil, experimentalsys.EPERM
+		}
 		if _, errno := c.FS.Stat(path); errno == experimentalsys.ENOENT {
 			c.mu.Lock()
 			if c.files+1 > c.maxFiles {
@@ -74,18 +78,11 @@ func (c *capFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMo
 	return &capFile{File: f, fs: c}, 0
 }
 
-// Mkdir counts a directory as a file, so directories cannot be made without bound.
-func (c *capFS) Mkdir(path string, perm fs.FileMode) experimentalsys.Errno {
-	c.mu.Lock()
-	if c.files+1 > c.maxFiles {
-		c.exceeded = true
-		c.mu.Unlock()
-		return experimentalsys.EPERM
-	}
-	c.files++
-	c.mu.Unlock()
-	return c.FS.Mkdir(path, perm)
-}
+// Mkdir is refused: outputs are flat, as the chain names them.
+func (c *capFS) Mkdir(_ string, _ fs.FileMode) experimentalsys.Errno { return experimentalsys.EPERM }
+
+// Rename is refused: a rename onto a log file's name would forge it.
+func (c *capFS) Rename(_, _ string) experimentalsys.Errno { return experimentalsys.EPERM }
 
 // Link is refused: a hard link would let a file be counted once and listed twice.
 func (c *capFS) Link(_, _ string) experimentalsys.Errno { return experimentalsys.EPERM }

@@ -10,8 +10,9 @@
 // and two providers that ran the same job either produce the same result
 // hash or one of them is wrong.
 //
-// The result hash commits to the exit code and every output file (its path,
-// size and SHA-256) in sorted order; see [Result.Hash].
+// The result hash is the chain's output hash (compute.OutputHash) over the
+// exit code and the output files (flat names and SHA-256 blob hashes,
+// sorted), the logs included; see [Hash].
 package sandbox
 
 import (
@@ -19,7 +20,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"emergence/compute"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -53,7 +55,7 @@ const (
 	// DefaultOutputBytes caps the output directory at 64 MiB.
 	DefaultOutputBytes = 64 << 20
 	// DefaultOutputFiles caps how many files a job may create.
-	DefaultOutputFiles = 64
+	DefaultOutputFiles = compute.MaxFiles - 2
 	// DefaultLogBytes caps stdout and stderr at 64 KiB each.
 	DefaultLogBytes = 64 << 10
 	// DefaultWall is the deadline when a job names none.
@@ -88,7 +90,9 @@ type Limits struct {
 	Wall time.Duration
 	// OutputBytes caps the bytes written under /out; 0 means DefaultOutputBytes.
 	OutputBytes int64
-	// OutputFiles caps the files created under /out; 0 means DefaultOutputFiles.
+	// OutputFiles caps the files created under /out; 0 means
+	// DefaultOutputFiles. With the two log files a result has at most
+	// compute.MaxFiles files, so OutputFiles may be at most that less two.
 	OutputFiles int
 	// LogBytes caps stdout and stderr each; 0 means DefaultLogBytes.
 	LogBytes int
@@ -113,6 +117,8 @@ func (l Limits) withDefaults() (Limits, error) {
 	switch {
 	case l.MemoryPages > MaxPages:
 		return l, fmt.Errorf("%w: %d memory pages, at most %d", ErrLimits, l.MemoryPages, MaxPages)
+	case l.OutputFiles > compute.MaxFiles-2:
+		return l, fmt.Errorf("%w: %d output files, at most %d", ErrLimits, l.OutputFiles, compute.MaxFiles-2)
 	case l.Wall < 0 || l.OutputBytes < 0 || l.OutputFiles < 0 || l.LogBytes < 0:
 		return l, fmt.Errorf("%w: negative limit", ErrLimits)
 	}
@@ -137,7 +143,7 @@ type Job struct {
 
 // File is one output file.
 type File struct {
-	// Path is slash-separated, relative to /out.
+	// Path is the file's name in /out (or a log file's name).
 	Path string `json:"path"`
 	Size int64  `json:"size"`
 	// SHA256 is the hex digest of the content (the file's blob hash).
@@ -158,41 +164,34 @@ type Result struct {
 	Elapsed time.Duration `json:"-"`
 }
 
-// HashTag domain-separates result hashes.
-const HashTag = "emergence/compute/result/v1"
+// Log files: a run's stdout and stderr are part of its result under these
+// names (when not empty), so `emergence job logs` can show what replicas
+// agreed on. A guest cannot create files of these names itself.
+const (
+	StdoutFile = ".stdout"
+	StderrFile = ".stderr"
+)
 
-// Hash returns SHA-256 over the tag, the exit code, the file count and,
-// per file in path order, the length-prefixed path, the size and the
-// content digest. It is what providers commit to.
+// Hash is the chain's output hash of an exit code and files
+// (compute.OutputHash): what providers commit to.
 func Hash(exit uint32, files []File) ([32]byte, error) {
-	h := sha256.New()
-	var buf [8]byte
-	writeStr := func(s string) {
-		binary.BigEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
-	}
-	writeStr(HashTag)
-	binary.BigEndian.PutUint64(buf[:], uint64(exit))
-	h.Write(buf[:])
-	binary.BigEndian.PutUint64(buf[:], uint64(len(files)))
-	h.Write(buf[:])
+	cf := make([]compute.File, len(files))
 	for i, f := range files {
-		if i > 0 && files[i-1].Path >= f.Path {
-			return [32]byte{}, fmt.Errorf("files not sorted by path at %q", f.Path)
-		}
-		d, err := hex.DecodeString(f.SHA256)
-		if err != nil || len(d) != sha256.Size {
-			return [32]byte{}, fmt.Errorf("file %q: bad sha256 %q", f.Path, f.SHA256)
-		}
-		writeStr(f.Path)
-		binary.BigEndian.PutUint64(buf[:], uint64(f.Size))
-		h.Write(buf[:])
-		h.Write(d)
+		cf[i] = compute.File{Name: f.Path, Blob: f.SHA256}
 	}
-	var out [32]byte
-	copy(out[:], h.Sum(nil))
-	return out, nil
+	if err := compute.CheckFiles(cf); err != nil {
+		return [32]byte{}, err
+	}
+	return compute.OutputHash(exit, cf)
+}
+
+// ChainFiles returns the result's files as the chain records them.
+func (r *Result) ChainFiles() []compute.File {
+	cf := make([]compute.File, len(r.Files))
+	for i, f := range r.Files {
+		cf[i] = compute.File{Name: f.Path, Blob: f.SHA256}
+	}
+	return cf
 }
 
 // Runner compiles and runs modules. It keeps one compilation cache, so a
@@ -368,6 +367,15 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 			return nil, err
 		}
 	}
+	for _, l := range []struct {
+		name string
+		b    []byte
+	}{{StdoutFile, res.Stdout}, {StderrFile, res.Stderr}} {
+		if len(l.b) > 0 {
+			res.Files = append(res.Files, File{Path: l.name, Size: int64(len(l.b)), SHA256: fmt.Sprintf("%x", sha256.Sum256(l.b))})
+		}
+	}
+	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	if res.Hash, err = Hash(res.ExitCode, res.Files); err != nil {
 		return nil, err
 	}
@@ -386,9 +394,9 @@ func trapText(err error) string {
 	return s
 }
 
-// ListOutputs hashes every regular file under dir in path order and fails
-// with ErrOutputCap past the caps. Anything but files and directories
-// (which the sandbox never lets a guest create) is an error.
+// ListOutputs hashes every regular file in dir (flat: the chain's file
+// names have no slashes, and the sandbox refuses subdirectories) in name
+// order and fails with ErrOutputCap past the caps. Anything else is an error.
 func ListOutputs(dir string, maxBytes int64, maxFiles int) ([]File, error) {
 	var files []File
 	var total int64
@@ -397,7 +405,10 @@ func ListOutputs(dir string, maxBytes int64, maxFiles int) ([]File, error) {
 			return err
 		}
 		if d.IsDir() {
-			return nil
+			if p == dir {
+				return nil
+			}
+			return fmt.Errorf("output %s is a directory", p)
 		}
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("output %s is not a regular file", p)

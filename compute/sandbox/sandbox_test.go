@@ -193,8 +193,8 @@ func TestNoEscape(t *testing.T) {
 		t.Fatalf("Run(escape): %v", err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
-	if len(lines) != 7 {
-		t.Fatalf("escape printed %d lines, want 7:\n%s", len(lines), res.Stdout)
+	if len(lines) != 10 {
+		t.Fatalf("escape printed %d lines, want 10:\n%s", len(lines), res.Stdout)
 	}
 	for _, l := range lines {
 		if !strings.HasSuffix(l, ": refused") {
@@ -231,8 +231,8 @@ func TestBitIdenticalAcrossRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.ExitCode != 7 || len(res.Files) != 2 || res.Files[0].Path != "a.txt" || res.Files[1].Path != "sub/b.txt" {
-			t.Fatalf("run %d: exit %d files %+v, want exit 7 and a.txt, sub/b.txt", i, res.ExitCode, res.Files)
+		if res.ExitCode != 7 || len(res.Files) != 3 || res.Files[0].Path != sandbox.StdoutFile || res.Files[1].Path != "a.txt" || res.Files[2].Path != "b.txt" {
+			t.Fatalf("run %d: exit %d files %+v, want exit 7 and .stdout, a.txt, b.txt", i, res.ExitCode, res.Files)
 		}
 		if first == nil {
 			first, firstOut = res, got
@@ -263,6 +263,9 @@ func TestBitIdenticalAcrossRuns(t *testing.T) {
 
 func TestHashRefusesUnsorted(t *testing.T) {
 	d := strings.Repeat("00", 32)
+	if _, err := sandbox.Hash(0, []sandbox.File{{Path: "a/b", SHA256: d}}); err == nil {
+		t.Fatal("Hash accepted a nested name the chain refuses")
+	}
 	if _, err := sandbox.Hash(0, []sandbox.File{{Path: "b", SHA256: d}, {Path: "a", SHA256: d}}); err == nil {
 		t.Fatal("Hash accepted files out of order")
 	}

@@ -27,6 +27,12 @@ func main() {
 	try("link /out/y", err)
 	_, err = os.ReadFile("/out/../../../../etc/hostname")
 	try("read /out/../../etc/hostname", err)
+	err = os.Mkdir("/out/sub", 0o755)
+	try("mkdir /out/sub", err)
+	err = os.WriteFile("/out/.stdout", []byte("forged"), 0o644)
+	try("write /out/.stdout", err)
+	err = os.Rename("/out/x", "/out/.stderr")
+	try("rename to /out/.stderr", err)
 	err = os.WriteFile("/tmp/x", []byte("x"), 0o644)
 	try("write /tmp/x", err)
 }
