@@ -1,0 +1,166 @@
+package trainer_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"emergence/compute/sandbox"
+	"emergence/compute/trainer"
+	"emergence/zkml/model"
+)
+
+var (
+	wasmOnce sync.Once
+	wasmMod  []byte
+	wasmErr  error
+)
+
+// trainerWasm builds the trainer with trainer.Build once per test binary.
+func trainerWasm(tb testing.TB) []byte {
+	tb.Helper()
+	wasmOnce.Do(func() { wasmMod, wasmErr = trainer.Build(context.Background(), ".") })
+	if wasmErr != nil {
+		tb.Fatal(wasmErr)
+	}
+	return wasmMod
+}
+
+// digitsCSV writes the built-in digits set as a CSV input directory.
+func digitsCSV(tb testing.TB) string {
+	tb.Helper()
+	d, _, err := loadDigits()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in := tb.TempDir()
+	var buf bytes.Buffer
+	for i := range d.Y {
+		for _, v := range d.X[i] {
+			buf.WriteString(itoa(v))
+			buf.WriteByte(',')
+		}
+		buf.WriteString(itoa(int64(d.Y[i])))
+		buf.WriteByte('\n')
+	}
+	if err := os.WriteFile(filepath.Join(in, "0"), buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return in
+}
+
+func itoa(v int64) string { return string(appendInt(nil, v)) }
+
+func appendInt(b []byte, v int64) []byte {
+	if v >= 10 {
+		b = appendInt(b, v/10)
+	}
+	return append(b, byte('0'+v%10))
+}
+
+var opts = trainer.Options{Data: "/in/0", Arch: "64-16-10", Seed: 7, Epochs: 3, WeightBits: 8, ActBits: 16, MaxValue: 16, Out: "/out"}
+
+func runWasm(t testing.TB, r *sandbox.Runner, o trainer.Options) (*sandbox.Result, []byte) {
+	t.Helper()
+	in, out := digitsCSV(t), t.TempDir()
+	res, err := r.Run(context.Background(), sandbox.Job{Module: trainerWasm(t), Args: o.Args(), Input: in, Output: out,
+		Limits: sandbox.Limits{MemoryPages: 4096}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("trainer exit %d:\n%s", res.ExitCode, res.Stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, trainer.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
+func TestWasmTrainingIsReproducible(t *testing.T) {
+	r, err := sandbox.NewRunner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res1, m1 := runWasm(t, r, opts)
+	res2, m2 := runWasm(t, r, opts)
+	if !bytes.Equal(m1, m2) || res1.Hash != res2.Hash {
+		t.Fatal("two runs of the same training job wrote different model bytes")
+	}
+	m, err := model.ParseModel(m1)
+	if err != nil {
+		t.Fatalf("the job's model is not a valid zkml model: %v", err)
+	}
+	if m.Training == nil || m.Training.Seed != opts.Seed || m.Training.Arch != opts.Arch {
+		t.Fatalf("training record %+v", m.Training)
+	}
+	// The commitment opens with the seed's salt, so a verifier can recompute it.
+	c, err := model.Commit(m, trainer.Salt(opts.Seed))
+	if err != nil || model.HexElement(c) != m.Commitment {
+		t.Fatalf("commitment %s does not open with the seed's salt (%v)", m.Commitment, err)
+	}
+	if m.Training.QuantAccuracy < 0.5 {
+		t.Fatalf("quantized accuracy %.3f after 3 epochs on digits, want >= 0.5", m.Training.QuantAccuracy)
+	}
+	// Another seed trains another model.
+	o := opts
+	o.Seed = 8
+	_, m3 := runWasm(t, r, o)
+	if bytes.Equal(m1, m3) {
+		t.Fatal("seed 8 wrote seed 7's model")
+	}
+}
+
+func TestBadArguments(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := trainer.Main([]string{"--epochs", "0"}, &bytes.Buffer{}, &stderr); code != 2 {
+		t.Fatalf("Main(--epochs 0) = %d, want 2", code)
+	}
+	if code := trainer.Main([]string{"--data", filepath.Join(t.TempDir(), "missing.csv"), "--out", t.TempDir()}, &bytes.Buffer{}, &stderr); code != 1 {
+		t.Fatalf("Main(missing data) = %d, want 1", code)
+	}
+	if code := trainer.Main([]string{"--data", "digits", "--arch", "60-10", "--out", t.TempDir()}, &bytes.Buffer{}, &stderr); code != 1 {
+		t.Fatalf("Main(arch 60-10 on 64 features) = %d, want 1", code)
+	}
+	if _, err := trainer.Build(context.Background(), t.TempDir()); err == nil {
+		t.Fatal("Build outside the source tree succeeded")
+	}
+}
+
+// benchOpts is the benchmarked training job: digits, 64-32-10, 5 epochs.
+var benchOpts = trainer.Options{Data: "/in/0", Arch: "64-32-10", Seed: 1, Epochs: 5, WeightBits: 8, ActBits: 16, MaxValue: 16}
+
+// BenchmarkTrainNative trains natively.
+func BenchmarkTrainNative(b *testing.B) {
+	in := digitsCSV(b)
+	o := benchOpts
+	o.Data = filepath.Join(in, "0")
+	for i := 0; i < b.N; i++ {
+		o.Out = b.TempDir()
+		if _, err := trainer.Train(o, &bytes.Buffer{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrainWasm runs the same training job as WebAssembly in the
+// sandbox (wazero compiler, compile cached).
+func BenchmarkTrainWasm(b *testing.B) {
+	r, err := sandbox.NewRunner()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	o := benchOpts
+	o.Out = "/out"
+	runWasm(b, r, o) // compile
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runWasm(b, r, o)
+	}
+}
