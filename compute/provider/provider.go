@@ -1,0 +1,619 @@
+// Package provider is the compute market's worker (`emergence provider`):
+// it registers the key as a provider, answers the chain's benchmark, bids
+// on open jobs, runs the jobs it is assigned in the sandbox, uploads their
+// outputs to the blob store, commits to the output hash, reveals it, and
+// re-runs jobs it is drawn to referee.
+//
+// The worker talks to a node only through its HTTP API (package client), so
+// it does not link CometBFT or Pebble. Each step reads the chain's state,
+// sends what that state asks for in one transaction and waits for it to
+// commit, so a worker restarted at any point resumes from the chain: only
+// the salts of commitments not yet revealed live in memory, and a worker
+// that loses them misses its reveal (and is slashed for it, as the chain's
+// rules say).
+package provider
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"emergence/client"
+	"emergence/compute"
+	"emergence/compute/kernel"
+	"emergence/compute/sandbox"
+	"emergence/tx"
+)
+
+// Exit codes a provider reports for a run the sandbox refused or stopped:
+// they are deterministic answers (every honest replica reports the same)
+// rather than silence, so a requester who submits a broken module pays for
+// the work and the job ends. Guest exit codes are below 2^31 in practice;
+// these are above.
+const (
+	ExitInvalidModule    uint32 = 0xE0000001
+	ExitImportNotGranted uint32 = 0xE0000002
+	ExitDeadline         uint32 = 0xE0000003
+	ExitOutputCap        uint32 = 0xE0000004
+	ExitNoEntry          uint32 = 0xE0000005
+)
+
+// FailureExit maps a sandbox refusal to its exit code, and false for an
+// error that is the provider's own (a blob it could not fetch, a full disk).
+func FailureExit(err error) (uint32, bool) {
+	switch {
+	case errors.Is(err, sandbox.ErrInvalidModule):
+		return ExitInvalidModule, true
+	case errors.Is(err, sandbox.ErrImportNotGranted):
+		return ExitImportNotGranted, true
+	case errors.Is(err, sandbox.ErrDeadline):
+		return ExitDeadline, true
+	case errors.Is(err, sandbox.ErrOutputCap):
+		return ExitOutputCap, true
+	case errors.Is(err, sandbox.ErrNoEntry):
+		return ExitNoEntry, true
+	}
+	return 0, false
+}
+
+// Config is a worker's identity, offer and local resources.
+type Config struct {
+	Key ed25519.PrivateKey
+	// Cores, MemMiB and Price are the capacity and asking price registered
+	// (and bid); Stake is locked at registration.
+	Cores  uint32
+	MemMiB uint32
+	Price  uint64
+	Stake  uint64
+	// WorkDir holds each run's input and output directories while it runs.
+	WorkDir string
+	// Runner runs the jobs; its compilation cache is shared by them.
+	Runner *sandbox.Runner
+	// Log receives one line per action.
+	Log io.Writer
+	// Lazy makes the worker skip running jobs and report a garbage output
+	// (the lazy cheater of the attack checks; tests and sims only).
+	Lazy bool
+	// Poll is how often the worker re-reads the chain when it sent
+	// nothing (0: every new block, waited on the API's block stream).
+	Poll time.Duration
+}
+
+// Worker is one provider.
+type Worker struct {
+	c    *client.Client
+	cfg  Config
+	addr tx.Address
+
+	mu     sync.Mutex
+	runs   map[uint64]*run // by job id: the current run of a job we hold
+	bids   map[uint64]bool // jobs bid on
+	sem    chan struct{}
+	benchd string // seed of the benchmark last answered
+}
+
+// run is one execution of a job, for an assignment or as referee.
+type run struct {
+	done chan struct{}
+	// set once done:
+	out   Outcome
+	err   error
+	salt  [32]byte
+	rev   string // what the run is for: "replica/<assigned height>" or "referee/<deadline>"
+	sent  bool   // commit or referee result sent
+	shown bool   // reveal sent
+}
+
+// Outcome is a finished run as the chain records it.
+type Outcome struct {
+	Output string         `json:"output"`
+	Exit   uint32         `json:"exit"`
+	Files  []compute.File `json:"files"`
+	// Elapsed is the sandbox's wall time (0 for a refused module).
+	Elapsed time.Duration `json:"elapsed"`
+}
+
+// New returns a worker for the key in cfg talking through c; c's blob
+// uploads are signed with the key.
+func New(c *client.Client, cfg Config) (*Worker, error) {
+	if cfg.Key == nil || cfg.Runner == nil || cfg.WorkDir == "" {
+		return nil, errors.New("provider: key, runner and work dir are required")
+	}
+	if cfg.Cores == 0 {
+		cfg.Cores = 1
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	return &Worker{
+		c:    c.SignBlobsWith(cfg.Key),
+		cfg:  cfg,
+		addr: tx.AddressFromPubKey(cfg.Key.Public().(ed25519.PublicKey)),
+		runs: map[uint64]*run{},
+		bids: map[uint64]bool{},
+		sem:  make(chan struct{}, cfg.Cores),
+	}, nil
+}
+
+// Address is the provider's address.
+func (w *Worker) Address() tx.Address { return w.addr }
+
+func (w *Worker) logf(format string, args ...any) {
+	fmt.Fprintf(w.cfg.Log, "provider %s: %s\n", w.addr.String()[:12], fmt.Sprintf(format, args...))
+}
+
+// Run steps until ctx ends. A step that fails (node unreachable, a tx
+// refused) is logged and retried at the next block.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		sent, err := w.Step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			w.logf("step: %v", err)
+		}
+		if sent {
+			continue // the tx committed: state moved, look again
+		}
+		if err := w.waitNext(ctx); err != nil && ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// waitNext waits for the next block (or Poll), or for a run to finish.
+func (w *Worker) waitNext(ctx context.Context) error {
+	st, err := w.c.Status(ctx)
+	if err != nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if w.cfg.Poll > 0 {
+		select {
+		case <-wctx.Done():
+		case <-time.After(w.cfg.Poll):
+		}
+		return nil
+	}
+	return w.c.WaitHeight(wctx, st.Height+1)
+}
+
+// Step reads the chain once and sends, in one transaction, every message
+// the provider owes: registration, a benchmark answer, bids, commitments,
+// reveals and referee results. It reports whether it sent one.
+func (w *Worker) Step(ctx context.Context) (bool, error) {
+	var p compute.Provider
+	err := w.c.Query(ctx, compute.Name, "provider/"+w.addr.String(), nil, &p)
+	if errors.Is(err, client.ErrNotFound) {
+		w.logf("registering: %d cores, %d MiB, price %d, stake %d", w.cfg.Cores, w.cfg.MemMiB, w.cfg.Price, w.cfg.Stake)
+		return w.send(ctx, []tx.Msg{mustMsg(compute.MsgRegisterProvider, compute.RegisterProvider{
+			Cores: w.cfg.Cores, MemMiB: w.cfg.MemMiB, Price: w.cfg.Price, Stake: w.cfg.Stake})})
+	}
+	if err != nil {
+		return false, fmt.Errorf("query provider: %w", err)
+	}
+	var msgs []tx.Msg
+	switch p.Status {
+	case compute.ProviderBenchmarking:
+		if p.Bench != nil && p.Bench.Seed != w.benchd {
+			m, err := w.benchmark(p.Bench)
+			if err != nil {
+				return false, err
+			}
+			msgs = append(msgs, m)
+		}
+	case compute.ProviderFailed:
+		if p.Active == 0 {
+			w.logf("benchmark failed: asking for a new one")
+			msgs = append(msgs, mustMsg(compute.MsgRebenchmark, compute.Rebenchmark{Cores: w.cfg.Cores}))
+		}
+	}
+	work, err := w.duties(ctx)
+	if err != nil {
+		return false, err
+	}
+	msgs = append(msgs, work...)
+	if p.Status == compute.ProviderReady && p.Active < p.Cores {
+		bids, err := w.bidMsgs(ctx, &p)
+		if err != nil {
+			return false, err
+		}
+		msgs = append(msgs, bids...)
+	}
+	if len(msgs) == 0 {
+		return false, nil
+	}
+	return w.send(ctx, msgs)
+}
+
+// benchmark computes the answer to b, one goroutine per lane.
+func (w *Worker) benchmark(b *compute.Benchmark) (tx.Msg, error) {
+	raw, err := hex.DecodeString(b.Seed)
+	if err != nil || len(raw) != 32 {
+		return tx.Msg{}, fmt.Errorf("benchmark seed %q", b.Seed)
+	}
+	var seed [32]byte
+	copy(seed[:], raw)
+	start := time.Now()
+	lanes := make([][]byte, b.Lanes)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			lanes[i] = kernel.Lane(seed, uint32(i), b.Segments, b.Steps)
+		}(i)
+	}
+	wg.Wait()
+	w.benchd = b.Seed
+	w.logf("benchmark: %d lanes x %d segments x %d steps in %s", b.Lanes, b.Segments, b.Steps, time.Since(start).Round(time.Millisecond))
+	return mustMsg(compute.MsgBenchmarkAnswer, compute.BenchmarkAnswer{Lanes: lanes}), nil
+}
+
+// bidMsgs bids the provider's price on every open job it has not bid on
+// that fits its memory and pays at least its price, as many as it has
+// free cores.
+func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, error) {
+	var msgs []tx.Msg
+	free := int(p.Cores - p.Active)
+	open := map[uint64]bool{}
+	complete := false
+	after := ""
+	for len(msgs) < free {
+		q := url.Values{"limit": {strconv.Itoa(compute.MaxPage)}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		var page compute.JobPage
+		if err := w.c.Query(ctx, compute.Name, "open-jobs", q, &page); err != nil {
+			return nil, fmt.Errorf("query open jobs: %w", err)
+		}
+		for _, j := range page.Jobs {
+			open[j.ID] = true
+			if len(msgs) >= free {
+				break
+			}
+			w.mu.Lock()
+			done := w.bids[j.ID]
+			w.mu.Unlock()
+			if done || j.Status != compute.JobBidding || j.Requester == w.addr || j.MemMiB > w.cfg.MemMiB || j.PriceCap < w.cfg.Price {
+				continue
+			}
+			w.mu.Lock()
+			w.bids[j.ID] = true
+			w.mu.Unlock()
+			msgs = append(msgs, mustMsg(compute.MsgBid, compute.Bid{Job: j.ID, Price: w.cfg.Price}))
+		}
+		if page.Next == "" {
+			complete = len(msgs) < free
+			break
+		}
+		after = page.Next
+	}
+	if complete { // every open job seen: forget marks of closed ones
+		w.mu.Lock()
+		for id := range w.bids {
+			if !open[id] {
+				delete(w.bids, id)
+			}
+		}
+		w.mu.Unlock()
+	}
+	return msgs, nil
+}
+
+// duties walks the provider's assignments and referee duties, starts the
+// runs they need, and returns the commitments, reveals and referee results
+// that are ready.
+func (w *Worker) duties(ctx context.Context) ([]tx.Msg, error) {
+	var msgs []tx.Msg
+	held := map[uint64]bool{}
+	after := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(compute.MaxPage)}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		var page compute.IDPage
+		if err := w.c.Query(ctx, compute.Name, "provider/"+w.addr.String()+"/assignments", q, &page); err != nil {
+			return nil, fmt.Errorf("query assignments: %w", err)
+		}
+		for _, id := range page.Jobs {
+			held[id] = true
+			m, err := w.duty(ctx, id)
+			if err != nil {
+				w.logf("job %d: %v", id, err)
+				continue
+			}
+			if m != nil {
+				msgs = append(msgs, *m)
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	w.forget(held)
+	return msgs, nil
+}
+
+// duty handles one job the provider holds.
+func (w *Worker) duty(ctx context.Context, id uint64) (*tx.Msg, error) {
+	var j compute.Job
+	if err := w.c.Query(ctx, compute.Name, "job/"+strconv.FormatUint(id, 10), nil, &j); err != nil {
+		return nil, fmt.Errorf("query job: %w", err)
+	}
+	if j.Status == compute.JobRefereeing && j.Referee == w.addr {
+		key := "referee/" + strconv.FormatInt(j.Deadline, 10)
+		r := w.start(ctx, &j, key)
+		if !r.finished() || r.sent {
+			return nil, nil
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		r.sent = true
+		w.logf("job %d: referee result %s (exit %d)", j.ID, short(r.out.Output), r.out.Exit)
+		m := mustMsg(compute.MsgRefereeResult, compute.RefereeResult{Job: j.ID, Output: r.out.Output, Exit: r.out.Exit, Files: r.out.Files})
+		return &m, nil
+	}
+	var page compute.AssignmentPage
+	if err := w.c.Query(ctx, compute.Name, "job/"+strconv.FormatUint(id, 10)+"/assignments", url.Values{"limit": {strconv.Itoa(compute.MaxPage)}}, &page); err != nil {
+		return nil, fmt.Errorf("query assignments of job: %w", err)
+	}
+	var as *compute.Assignment
+	for i := range page.Assignments {
+		if page.Assignments[i].Provider == w.addr {
+			as = &page.Assignments[i]
+		}
+	}
+	if as == nil {
+		return nil, nil
+	}
+	key := "replica/" + strconv.FormatInt(as.Assigned, 10)
+	switch {
+	case as.State == compute.AsgAssigned && j.Status == compute.JobRunning:
+		r := w.start(ctx, &j, key)
+		if !r.finished() || r.sent {
+			return nil, nil
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		out, _ := hex.DecodeString(r.out.Output)
+		var o [32]byte
+		copy(o[:], out)
+		c := compute.CommitHash(j.ID, w.addr, o, r.salt)
+		r.sent = true
+		w.logf("job %d: commit to output %s (exit %d, %s)", j.ID, short(r.out.Output), r.out.Exit, r.out.Elapsed.Round(time.Millisecond))
+		m := mustMsg(compute.MsgCommitResult, compute.CommitResult{Job: j.ID, Commit: hex.EncodeToString(c[:])})
+		return &m, nil
+	case as.State == compute.AsgCommitted && j.Status == compute.JobRevealing:
+		w.mu.Lock()
+		r := w.runs[j.ID]
+		w.mu.Unlock()
+		if r == nil || !r.finished() || r.err != nil || r.shown {
+			return nil, fmt.Errorf("committed but the run's salt is lost (restarted?): the reveal will be missed")
+		}
+		r.shown = true
+		w.logf("job %d: reveal", j.ID)
+		m := mustMsg(compute.MsgRevealResult, compute.RevealResult{Job: j.ID, Output: r.out.Output, Exit: r.out.Exit,
+			Files: r.out.Files, Salt: hex.EncodeToString(r.salt[:])})
+		return &m, nil
+	}
+	return nil, nil
+}
+
+// forget drops the runs of jobs the provider no longer holds (settled,
+// reassigned or refereed: their salts are spent) and the bid marks of
+// jobs no longer open.
+func (w *Worker) forget(held map[uint64]bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, r := range w.runs {
+		if !held[id] && r.finished() {
+			delete(w.runs, id)
+		}
+	}
+}
+
+func (r *run) finished() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// start returns the job's run for key, starting it if there is none.
+func (w *Worker) start(ctx context.Context, j *compute.Job, key string) *run {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r := w.runs[j.ID]; r != nil && r.rev == key {
+		return r
+	}
+	r := &run{done: make(chan struct{}), rev: key}
+	w.runs[j.ID] = r
+	job := *j
+	go func() {
+		defer close(r.done)
+		select {
+		case w.sem <- struct{}{}:
+		case <-ctx.Done():
+			r.err = ctx.Err()
+			return
+		}
+		defer func() { <-w.sem }()
+		if _, err := rand.Read(r.salt[:]); err != nil {
+			r.err = err
+			return
+		}
+		if w.cfg.Lazy {
+			r.out, r.err = w.garbage(ctx, &job)
+			return
+		}
+		r.out, r.err = w.Execute(ctx, &job)
+		if r.err != nil {
+			w.logf("job %d: run failed: %v", job.ID, r.err)
+		}
+	}()
+	return r
+}
+
+// garbage is the lazy cheater's output: no run, a made-up file.
+func (w *Worker) garbage(ctx context.Context, j *compute.Job) (Outcome, error) {
+	body := []byte(fmt.Sprintf("lazy provider %s did not run job %d\n", w.addr, j.ID))
+	h := sha256.Sum256(body)
+	hx := hex.EncodeToString(h[:])
+	if err := w.c.PutBlob(ctx, hx, body); err != nil {
+		return Outcome{}, fmt.Errorf("upload: %w", err)
+	}
+	files := []compute.File{{Name: "result", Blob: hx}}
+	o, err := compute.OutputHash(0, files)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Output: hex.EncodeToString(o[:]), Files: files}, nil
+}
+
+// Execute runs job j in the sandbox: it fetches the module and inputs
+// (input i is /in/i), runs under the job's limits with the job id as the
+// guest's random seed, uploads every output file and log to the blob
+// store and returns the outcome. A module the sandbox refuses or stops is
+// a deterministic outcome (FailureExit, no files); anything else is an
+// error.
+func (w *Worker) Execute(ctx context.Context, j *compute.Job) (Outcome, error) {
+	dir, err := os.MkdirTemp(w.cfg.WorkDir, fmt.Sprintf("job-%d-", j.ID))
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer os.RemoveAll(dir)
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	for _, d := range []string{in, out} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return Outcome{}, err
+		}
+	}
+	mod, err := w.fetch(ctx, j.Wasm)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("fetch module: %w", err)
+	}
+	for i, h := range j.Inputs {
+		b, err := w.fetch(ctx, h)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("fetch input %d: %w", i, err)
+		}
+		if err := os.WriteFile(filepath.Join(in, strconv.Itoa(i)), b, 0o444); err != nil {
+			return Outcome{}, err
+		}
+	}
+	pages := uint64(j.MemMiB) * (1 << 20) / sandbox.PageSize
+	if pages > sandbox.MaxPages {
+		pages = sandbox.MaxPages
+	}
+	res, err := w.cfg.Runner.Run(ctx, sandbox.Job{Module: mod, Args: j.Args, Input: in, Output: out, Seed: j.ID,
+		Limits: sandbox.Limits{MemoryPages: uint32(pages), Wall: time.Duration(j.WallMs) * time.Millisecond}})
+	if err != nil {
+		exit, ok := FailureExit(err)
+		if !ok {
+			return Outcome{}, err
+		}
+		w.logf("job %d: sandbox refused or stopped it: %v", j.ID, err)
+		o, herr := compute.OutputHash(exit, []compute.File{})
+		if herr != nil {
+			return Outcome{}, herr
+		}
+		return Outcome{Output: hex.EncodeToString(o[:]), Exit: exit, Files: []compute.File{}}, nil
+	}
+	for _, f := range res.Files {
+		var body []byte
+		switch f.Path {
+		case sandbox.StdoutFile:
+			body = res.Stdout
+		case sandbox.StderrFile:
+			body = res.Stderr
+		default:
+			if body, err = os.ReadFile(filepath.Join(out, f.Path)); err != nil {
+				return Outcome{}, err
+			}
+		}
+		if err := w.c.PutBlob(ctx, f.SHA256, body); err != nil {
+			return Outcome{}, fmt.Errorf("upload output %s: %w", f.Path, err)
+		}
+	}
+	return Outcome{Output: hex.EncodeToString(res.Hash[:]), Exit: res.ExitCode, Files: res.ChainFiles(), Elapsed: res.Elapsed}, nil
+}
+
+// fetch downloads a blob and checks its hash.
+func (w *Worker) fetch(ctx context.Context, h string) ([]byte, error) {
+	b, err := w.c.GetBlob(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != h {
+		return nil, fmt.Errorf("blob %s has the wrong content", h)
+	}
+	return b, nil
+}
+
+// send signs msgs into one tx and waits for its commit. A tx that would
+// fail is split: each message is tried alone, so one stale bid does not
+// hold back a commitment.
+func (w *Worker) send(ctx context.Context, msgs []tx.Msg) (bool, error) {
+	res, err := w.c.SignAndBroadcast(ctx, w.cfg.Key, client.TxOptions{GasAuto: true}, msgs...)
+	var wf *client.WouldFailError
+	if errors.As(err, &wf) && len(msgs) > 1 {
+		sent := false
+		var first error
+		for _, m := range msgs {
+			ok, err := w.send(ctx, []tx.Msg{m})
+			sent = sent || ok
+			if err != nil && first == nil {
+				first = err
+			}
+		}
+		return sent, first
+	}
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", msgs[0].Type, err)
+	}
+	if res.Code != 0 {
+		return true, fmt.Errorf("%s: code %s/%d: %s", msgs[0].Type, res.Codespace, res.Code, res.Log)
+	}
+	return true, nil
+}
+
+func mustMsg(kind string, v any) tx.Msg {
+	m, err := tx.NewMsg(kind, v)
+	if err != nil {
+		panic(fmt.Sprintf("provider: encode %s: %v", kind, err)) // our own structs always encode
+	}
+	return m
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
