@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +24,7 @@ import (
 	"emergence/label"
 	"emergence/label/labeler"
 	"emergence/tx"
+	"emergence/web"
 )
 
 func init() {
@@ -408,7 +411,7 @@ func writeResultsCSV(ctx context.Context, g *globals, id uint64, r label.Results
 }
 
 func newLabelerCmd(g *globals) *cobra.Command {
-	var from, job, auto, imageDir, stake string
+	var from, job, auto, imageDir, stake, uiAddr string
 	cmd := &cobra.Command{
 		Use:   "labeler --from KEY --job ID [--auto FILE]",
 		Short: "Label a job: fetch your assigned items, answer them, commit and reveal",
@@ -418,10 +421,16 @@ Requests an assignment (items are picked from block data), shows each item
 (text in the terminal; images saved under --image-dir), reads your answer (a
 class number or name), commits to all answers, waits for the commit window to
 close and reveals. With --auto FILE (CSV item,label) it answers from the file,
-for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
+for scripts. With --ui ADDR (a loopback address) it serves a labeling page
+there instead: open it in a browser, choose each item's class with the number
+keys or the mouse and confirm with Enter; the page shows progress and the
+commit and reveal deadlines, and refuses answers once the commit deadline has
+passed. The key never leaves the worker. Salts are kept under <home>/label so
+an interrupted run resumes.`,
 		Example: `  emergence tx label stake 2emg --from bob --keyring-backend test
   emergence labeler --from bob --job 1 --keyring-backend test
-  emergence labeler --from carol --job 1 --auto answers.csv --keyring-backend test`,
+  emergence labeler --from carol --job 1 --auto answers.csv --keyring-backend test
+  emergence labeler --from bob --job 1 --ui 127.0.0.1:8600 --keyring-backend test`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			key, _, err := g.signer(from)
@@ -431,6 +440,14 @@ for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
 			id, err := parseJobID(job)
 			if err != nil {
 				return err
+			}
+			if uiAddr != "" && auto != "" {
+				return errorf("pass one of them: --ui for a person at a browser, --auto for a script", "--ui and --auto answer the same items")
+			}
+			if uiAddr != "" {
+				if err := labeler.CheckLoopback(uiAddr); err != nil {
+					return errorf("pass a loopback address, e.g. --ui 127.0.0.1:8600: the page answers for your key", "%w", err)
+				}
 			}
 			var ans labeler.Answerer
 			if auto != "" {
@@ -460,8 +477,24 @@ for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
 					return err
 				}
 			}
-			w := &labeler.Worker{Chain: g.client(), Key: key, Job: id, Answer: ans, Out: g.stderr, StateDir: g.labelDir()}
+			var out io.Writer = g.stderr
+			var ui *labeler.UI
+			if uiAddr != "" {
+				if ui, err = serveLabelerUI(ctx, g, key, id, uiAddr); err != nil {
+					return err
+				}
+				ans, out = ui, io.MultiWriter(g.stderr, ui)
+			}
+			w := &labeler.Worker{Chain: g.client(), Key: key, Job: id, Answer: ans, Out: out, StateDir: g.labelDir()}
 			rep, err := w.Run(ctx)
+			if ui != nil {
+				ui.Done(rep, err)
+				// Let an open page show how it ended before the page goes away.
+				select {
+				case <-ui.EndShown():
+				case <-time.After(3 * time.Second):
+				}
+			}
 			if errors.Is(err, labeler.ErrNoStake) {
 				return errorf("bond stake first: emergence tx label stake AMOUNT --from KEY (or pass --stake AMOUNT)", "%w", err)
 			}
@@ -482,7 +515,38 @@ for scripts. Salts are kept under <home>/label so an interrupted run resumes.`,
 	fl.StringVar(&auto, "auto", "", "answer from a CSV item,label instead of asking")
 	fl.StringVar(&imageDir, "image-dir", "", "where image items are saved (default <home>/label/images)")
 	fl.StringVar(&stake, "stake", "", "bond this much stake first (e.g. 2emg)")
+	fl.StringVar(&uiAddr, "ui", "", "serve a labeling page on this loopback address (e.g. 127.0.0.1:8600) and answer from it")
 	return cmd
+}
+
+// serveLabelerUI starts the labeling page of a job on a loopback address;
+// it stops when ctx ends.
+func serveLabelerUI(ctx context.Context, g *globals, key ed25519.PrivateKey, id uint64, addr string) (*labeler.UI, error) {
+	c := g.client()
+	var job label.Job
+	if err := c.Query(ctx, label.Name, fmt.Sprintf("job/%d", id), nil, &job); err != nil {
+		if errors.Is(err, client.ErrNotFound) {
+			return nil, errorf("list jobs with: emergence query label jobs", "job %d: %w", id, err)
+		}
+		return nil, g.nodeError(err)
+	}
+	who := tx.AddressFromPubKey(key.Public().(ed25519.PublicKey))
+	ui := labeler.NewUI(job, who.String(), func(ctx context.Context) (int64, error) {
+		st, err := c.Status(ctx)
+		return st.Height, err
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, failf("pass a free port, e.g. --ui 127.0.0.1:0", "labeling page: %w", err)
+	}
+	srv := &http.Server{Handler: ui.Handler(web.LabelerPage()), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	fmt.Fprintf(g.stderr, "labeling page: http://%s/ (open it in a browser; Ctrl-C stops the worker)\n", ln.Addr())
+	return ui, nil
 }
 
 func labelerStake(cmd *cobra.Command, g *globals, key ed25519.PrivateKey, amount string) error {

@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"emergence/client"
 )
 
 // chromiumPath is Debian's chromium, which .ci/test installs when it is
@@ -321,4 +323,214 @@ func TestWebExplorer(t *testing.T) {
 	b.run("open a missing block", chromedp.Navigate(base+"/block/999999"))
 	b.waitText("#notfound", "no block 999999")
 	b.shot("explorer-not-found")
+}
+
+// workerProcess runs an emergence worker as its own process and returns
+// the first submatch of re in its stderr, and a channel that gets its exit
+// error and its output.
+func workerProcess(t *testing.T, re *regexp.Regexp, args ...string) (string, <-chan workerExit) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "EMERGENCE_RUN_MAIN=1")
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	errp, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	found := make(chan string, 1)
+	exit := make(chan workerExit, 1)
+	var errb strings.Builder
+	go func() {
+		sc := bufio.NewScanner(errp)
+		for sc.Scan() {
+			errb.WriteString(sc.Text() + "\n")
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+		err := cmd.Wait()
+		exit <- workerExit{err: err, stdout: stdout.String(), stderr: errb.String()}
+	}()
+	select {
+	case s := <-found:
+		return s, exit
+	case e := <-exit:
+		t.Fatalf("emergence %s exited: %v\n%s", strings.Join(args, " "), e.err, e.stderr)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("emergence %s printed no %s", strings.Join(args, " "), re)
+	}
+	return "", nil
+}
+
+type workerExit struct {
+	err            error
+	stdout, stderr string
+}
+
+// TestWebLabeling labels a job end to end through the labeler's page with
+// the keyboard: a person's answers are committed and revealed on chain by
+// the worker, the job settles, and the explorer's labeling page shows the
+// job, its accuracy against gold, the labeler's payment and the labels.
+// Item text and class names holding HTML are shown as text.
+func TestWebLabeling(t *testing.T) {
+	unsetPassphraseEnv(t)
+	home, dir := t.TempDir(), t.TempDir()
+	base := devnetProcess(t, home)
+	common := []string{"--home", home, "--keyring-backend", "test", "--node", base}
+	items := []string{"the sky is blue", "<script>window.pwned = 1</script>", "grass is green", "snow is white", "coal is white"}
+	truth := []int{1, 0, 1, 1, 0} // classes: 0 "<b>no</b>", 1 "yes"
+	itemsF := filepath.Join(dir, "items.txt")
+	goldF := filepath.Join(dir, "gold.csv")
+	if err := os.WriteFile(itemsF, []byte(strings.Join(items, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(goldF, []byte("0,yes\n2,yes\n3,yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, append([]string{"tx", "label", "create-job", "--from", "governance", "--items", itemsF, "--classes", "<b>no</b>,yes", "--gold", goldF,
+		"--batch", "5", "--labels-per-item", "3", "--reward", "1000uemg", "--commit-blocks", "40", "--reveal-blocks", "10"}, common...)...)
+	// Two labelers answer from files, in their own processes; bob answers
+	// through the page. Gold is only scored on items with three labels.
+	var answers strings.Builder
+	for i, c := range truth {
+		fmt.Fprintf(&answers, "%d,%d\n", i, c)
+	}
+	answersF := filepath.Join(dir, "answers.csv")
+	if err := os.WriteFile(answersF, []byte(answers.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var autos []<-chan workerExit
+	for _, k := range []string{"alice", "carol"} {
+		_, ex := workerProcess(t, regexp.MustCompile(`(committing)`), append([]string{"labeler", "--from", k, "--job", "1", "--stake", "2emg", "--auto", answersF}, common...)...)
+		autos = append(autos, ex)
+	}
+
+	pageURL, exit := workerProcess(t, regexp.MustCompile(`labeling page: (http://\S+)`),
+		append([]string{"labeler", "--from", "bob", "--job", "1", "--stake", "2emg", "--ui", "127.0.0.1:0"}, common...)...)
+	b := newBrowser(t)
+	b.run("open the labeling page", chromedp.Navigate(pageURL))
+	b.waitText("#title", "Labeling job #1")
+	var shown []string
+	for k := range items {
+		got := b.waitText("#item", fmt.Sprintf("item %d of %d", k+1, len(items)))
+		shown = append(shown, got)
+		if k == 0 {
+			b.waitText("#deadlines", "commit deadline")
+			b.shot("labeler-page")
+		}
+		ans := -1
+		for i, it := range items {
+			if strings.Contains(got, it) {
+				ans = truth[i]
+			}
+		}
+		if ans < 0 {
+			t.Fatalf("item %d shows %q, none of the items", k+1, got)
+		}
+		b.run("answer with the keyboard", chromedp.KeyEvent(fmt.Sprint(ans+1)), chromedp.KeyEvent("\r"))
+		b.waitText("#message", fmt.Sprintf("item %d answered", k+1))
+	}
+	if !strings.Contains(strings.Join(shown, " "), "<script>window.pwned = 1</script>") {
+		t.Errorf("the item holding <script> was not shown as text: %q", shown)
+	}
+	if eval[bool](b, `window.pwned !== undefined || document.querySelectorAll("main script, main img").length > 0`) {
+		t.Error("an item's HTML ran in the labeling page")
+	}
+	t.Logf("answered through the page at %s", time.Now().Format(time.TimeOnly))
+	b.waitText("#phase", "committ")
+	bob := strings.TrimSpace(mustCLI(t, append([]string{"keys", "show", "bob", "--address"}, common...)...))
+	var as struct {
+		Commitment string `json:"commitment"`
+		Revealed   bool   `json:"revealed"`
+		Answers    []int  `json:"answers"`
+		Items      []int  `json:"items"`
+	}
+	e := <-exit
+	if e.err != nil || !strings.Contains(e.stdout, "5 items answered, committed and revealed") {
+		t.Fatalf("labeler: %v\nstdout %s\nstderr %s", e.err, e.stdout, e.stderr)
+	}
+	for _, ex := range autos {
+		if e := <-ex; e.err != nil {
+			t.Fatalf("auto labeler: %v\n%s", e.err, e.stderr)
+		}
+	}
+	getJSON(t, base+"/v1/query/label/assignment/1/"+bob, &as)
+	if as.Commitment == "" || !as.Revealed || len(as.Answers) != len(items) {
+		t.Fatalf("assignment on chain %+v: want the page's answers committed and revealed", as)
+	}
+	for k, it := range as.Items {
+		if as.Answers[k] != truth[it] {
+			t.Errorf("item %d: answer %d on chain, typed %d", it, as.Answers[k], truth[it])
+		}
+	}
+
+	// Settle, then the explorer's job page shows what the chain has.
+	var job struct {
+		RevealDeadline int64 `json:"reveal_deadline"`
+	}
+	getJSON(t, base+"/v1/query/label/job/1", &job)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := client.New(strings.TrimPrefix(base, "http://")).WaitHeight(ctx, job.RevealDeadline); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, append([]string{"tx", "label", "reveal-gold", "--job", "1", "--from", "governance"}, common...)...)
+	mustCLI(t, append([]string{"tx", "label", "settle", "--job", "1", "--from", "bob"}, common...)...)
+	b.run("open the labeling market", chromedp.Navigate(base+"/label"))
+	if got := b.waitText("#label-jobs", "#1"); !strings.Contains(got, "<b>no</b>, yes") || !strings.Contains(got, "settled") {
+		t.Errorf("jobs table %q: want job 1 settled with its classes as text", got)
+	}
+	b.shot("market-labeling")
+	b.run("open job 1", chromedp.Click(chromedp.CSS(`#label-jobs a[href="/label/job/1"]`)))
+	if got := b.waitText("#gold-accuracy", "%"); !strings.HasPrefix(got, "100.0%") {
+		t.Errorf("accuracy against gold %q, want 100.0%%", got)
+	}
+	outcomes := b.text("#outcomes")
+	if !strings.Contains(outcomes, short(bob)) || !strings.Contains(outcomes, "3/3") {
+		t.Errorf("outcomes %q: want bob with 3 of 3 gold answers right", outcomes)
+	}
+	if got := b.text("#labels"); !strings.Contains(got, "<b>no</b>") {
+		t.Errorf("labels %q: want the class <b>no</b> as text", got)
+	}
+	if eval[bool](b, `document.querySelectorAll("main b").length > 0 && [...document.querySelectorAll("main b")].some(e => e.textContent === "no")`) {
+		t.Error("a class name was parsed as HTML")
+	}
+	csv := eval[string](b, `document.querySelector("#labels-csv").getAttribute("download")`)
+	if csv != "job-1-labels.csv" {
+		t.Errorf("CSV link %q", csv)
+	}
+	b.shot("market-labeling-job")
+}
+
+// short is how the pages abbreviate an address.
+func short(s string) string { return s[:12] + "…" + s[len(s)-6:] }
+
+// TestLabelerUIBadInput: the labeling page refuses a non-loopback address
+// and --auto alongside, before contacting any node.
+func TestLabelerUIBadInput(t *testing.T) {
+	unsetPassphraseEnv(t)
+	home := t.TempDir()
+	base := []string{"--home", home, "--keyring-backend", "test", "--node", "127.0.0.1:1"}
+	mustCLI(t, append([]string{"keys", "add", "w"}, base...)...)
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--ui", "0.0.0.0:8600"}, "must listen on a loopback address"},
+		{[]string{"--ui", "192.168.0.9:8600"}, "is not 127.0.0.1, ::1 or localhost"},
+		{[]string{"--ui", "127.0.0.1:0", "--auto", "x.csv"}, "--ui and --auto"},
+	} {
+		_, errs, err := runCLI(t, append(append([]string{"labeler", "--from", "w", "--job", "1"}, c.args...), base...)...)
+		if exitCode(err) != exitUsage || !strings.Contains(errs, "emergence: error:") || !strings.Contains(errs, c.says) || !strings.Contains(errs, "hint:") {
+			t.Errorf("labeler %v: exit %d, stderr %q; want exit %d saying %q with a hint", c.args, exitCode(err), errs, exitUsage, c.says)
+		}
+	}
 }
