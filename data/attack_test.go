@@ -331,6 +331,10 @@ func TestPublishBuyAndProvenance(t *testing.T) {
 	if err := n.c.Query("data/dataset/1/buyer/"+apptest.Addr("bob").String(), nil, &pu); err != nil || !pu.Bought || pu.Free {
 		t.Fatalf("bob's purchase: %+v %v", pu, err)
 	}
+	var rd data.RootDatasets
+	if err := n.c.Query("data/root/"+pub.Root, nil, &rd); err != nil || len(rd.Datasets) != 1 || rd.Datasets[0] != 1 {
+		t.Fatalf("datasets with root: %+v %v", rd, err)
+	}
 	var pv data.Provenance
 	if err := n.c.Query("data/provenance/1", nil, &pv); err != nil {
 		t.Fatal(err)

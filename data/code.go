@@ -39,6 +39,7 @@ var (
 	CodeBudgetTooSmall   = app.Code{Space: Name, Num: 23, Desc: "budget does not cover one page"}
 	CodeTooManyItems     = app.Code{Space: Name, Num: 24, Desc: "too many items in one message"}
 	CodeCrawlerNotActive = app.Code{Space: Name, Num: 25, Desc: "crawler is not active"}
+	CodeStakeLocked      = app.Code{Space: Name, Num: 26, Desc: "stake is still at risk for assigned urls"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -48,6 +49,6 @@ func (m *Module) Codes() []app.Code {
 		CodeLowStake, CodeFewCrawlers, CodeTooManyCrawlers, CodeNotAssigned, CodeDuplicate, CodeWindowClosed,
 		CodeNoCommit, CodeRevealMismatch, CodeBadReceipt, CodeRevealEarly, CodeJobClosed, CodeNotRequester,
 		CodeBadDataset, CodeNoAcceptedPages, CodeRecordMismatch, CodeAlreadyBought, CodeBudgetTooSmall,
-		CodeTooManyItems, CodeCrawlerNotActive,
+		CodeTooManyItems, CodeCrawlerNotActive, CodeStakeLocked,
 	}
 }

@@ -404,3 +404,62 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	ctx.Emit("data-revealed", "job", u64(msg.Job), "crawler", ctx.Signer.String(), "items", strconv.Itoa(len(msg.Items)))
 	return nil
 }
+
+func (m *Module) handleUnregister(ctx *app.Context, raw json.RawMessage) error {
+	var msg Unregister
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	c, err := mustCrawler(ctx.KV, ctx.Signer)
+	if err != nil {
+		return err
+	}
+	if !c.Active {
+		return CodeCrawlerNotActive.Errorf("%s", ctx.Signer)
+	}
+	active, err := activeSet(ctx.KV)
+	if err != nil {
+		return err
+	}
+	putActive(ctx.KV, removeAddr(active, ctx.Signer))
+	c.Active = false
+	c.ReleaseAt = ctx.Height + 2*p.MaxWindow
+	store.PutJSON(ctx.KV, crawlerKey(ctx.Signer), c)
+	ctx.Emit("data-crawler-left", "crawler", ctx.Signer.String(), "release_at", strconv.FormatInt(c.ReleaseAt, 10))
+	return nil
+}
+
+func (m *Module) handleWithdraw(ctx *app.Context, raw json.RawMessage) error {
+	var msg Withdraw
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := m.params(ctx.KV)
+	if err != nil {
+		return err
+	}
+	c, err := mustCrawler(ctx.KV, ctx.Signer)
+	if err != nil {
+		return err
+	}
+	if msg.Amount == 0 || msg.Amount > c.Stake {
+		return CodeLowStake.Errorf("withdraw 1 to %d", c.Stake)
+	}
+	switch {
+	case c.Active && c.Stake-msg.Amount < p.CrawlerStake:
+		return CodeStakeLocked.Errorf("an active crawler keeps %d; unregister first to withdraw everything", p.CrawlerStake)
+	case !c.Active && ctx.Height < c.ReleaseAt:
+		return CodeStakeLocked.Errorf("urls assigned before leaving settle by height %d", c.ReleaseAt)
+	}
+	if err := m.bank.Release(ctx.KV, Escrow, ctx.Signer, msg.Amount); err != nil {
+		return err
+	}
+	c.Stake -= msg.Amount
+	store.PutJSON(ctx.KV, crawlerKey(ctx.Signer), c)
+	ctx.Emit("data-stake-withdrawn", "crawler", ctx.Signer.String(), "amount", u64(msg.Amount))
+	return nil
+}

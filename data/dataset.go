@@ -54,6 +54,8 @@ func (m *Module) handlePublish(ctx *app.Context, raw json.RawMessage) error {
 	}
 	store.PutJSON(ctx.KV, datasetKey(id), d)
 	ctx.KV.Set(byJobKey(j.ID, id), []byte{1})
+	root, _ := ParseHash(d.Root)
+	ctx.KV.Set(rootKey(root, id), []byte{1})
 	ctx.Emit("data-published", "dataset", u64(id), "job", u64(j.ID), "root", d.Root, "records", u64(d.Records))
 	return nil
 }
@@ -157,6 +159,23 @@ func (m *Module) handleBuy(ctx *app.Context, raw json.RawMessage) error {
 	ctx.Emit("data-bought", "dataset", u64(d.ID), "buyer", ctx.Signer.String(), "price", u64(d.Price))
 	return nil
 }
+
+// DatasetsWithRoot returns the ids of the datasets registered with Merkle
+// root root, oldest first, at most MaxPage of them. The zkml module asks it
+// to refuse an attestation naming an unregistered dataset root.
+func DatasetsWithRoot(r store.Reader, root [32]byte) []uint64 {
+	base := store.Key(prefixRoot, root[:])
+	var ids []uint64
+	r.Iterate(base, store.PrefixEnd(base), func(k, _ []byte) bool {
+		ids = append(ids, store.U64(k[len(base):]))
+		return len(ids) < MaxPage
+	})
+	return ids
+}
+
+// DatasetExists reports whether dataset id is registered (a label job that
+// takes its items from a dataset names it).
+func DatasetExists(r store.Reader, id uint64) bool { return r.Get(datasetKey(id)) != nil }
 
 // Bought reports whether buyer bought dataset id (the blob server's gate
 // for paid shards asks this through the purchase query).

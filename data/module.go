@@ -105,6 +105,7 @@ const (
 	GasRevealReceipts  = 10_000
 	GasPublish         = 40_000
 	GasBuy             = 40_000
+	GasWithdraw        = 20_000
 	// GasPerURL is one URL entering a job: normalising, scope, the
 	// seen-check, its page record, k assignment index entries and its
 	// settlement later. A seed is charged it by create-crawl or add-urls;
@@ -157,6 +158,8 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: MsgRevealReceipts, Gas: GasRevealReceipts, Handle: m.handleReveal},
 		{Type: MsgPublish, Gas: GasPublish, Handle: m.handlePublish},
 		{Type: MsgBuy, Gas: GasBuy, Handle: m.handleBuy},
+		{Type: MsgUnregister, Gas: GasRegisterCrawler, Handle: m.handleUnregister},
+		{Type: MsgWithdraw, Gas: GasWithdraw, Handle: m.handleWithdraw},
 	}
 }
 

@@ -249,3 +249,61 @@ func TestCreateCrawlBadInput(t *testing.T) {
 	n.c.ResyncNonce("poor")
 	n.c.MustOK(n.deliver("alice", data.MsgCreateCrawl, ok))
 }
+
+// A crawler's stake is never frozen: it withdraws down to the minimum
+// while active, and everything once it left and its assignments settled.
+func TestWithdrawStake(t *testing.T) {
+	n := newNet(t, 3, nil)
+	n.c.MustOK(n.deliver("c1", data.MsgRegisterCrawler, data.RegisterCrawler{Stake: 500_000}))
+	n.c.MustFail(n.deliver("c1", data.MsgWithdraw, data.Withdraw{Amount: 600_000}), data.CodeStakeLocked)
+	n.c.MustOK(n.deliver("c1", data.MsgWithdraw, data.Withdraw{Amount: 500_000}))
+	n.c.MustOK(n.deliver("c1", data.MsgUnregister, data.Unregister{}))
+	n.c.MustFail(n.deliver("c1", data.MsgUnregister, data.Unregister{}), data.CodeCrawlerNotActive)
+	var act data.Active
+	if err := n.c.Query("data/crawlers", nil, &act); err != nil || len(act.Crawlers) != 2 {
+		t.Fatalf("active set %v %v", act.Crawlers, err)
+	}
+	n.c.MustFail(n.deliver("c1", data.MsgWithdraw, data.Withdraw{Amount: 1_000_000}), data.CodeStakeLocked)
+	c := n.crawler("c1")
+	n.c.NextBlocks(int(c.ReleaseAt - n.c.Height()))
+	before := n.balance("c1")
+	n.c.MustOK(n.deliver("c1", data.MsgWithdraw, data.Withdraw{Amount: 1_000_000}))
+	if got := n.balance("c1"); got+n.c.App.Params().MinFee(10_000_000) != before+1_000_000 {
+		t.Fatalf("c1 has %d after withdrawing, had %d", got, before)
+	}
+	// Back in with fresh stake.
+	n.c.MustOK(n.deliver("c1", data.MsgRegisterCrawler, data.RegisterCrawler{Stake: 1_000_000}))
+	if !n.crawler("c1").Active {
+		t.Fatal("re-registered crawler is not active")
+	}
+}
+
+func TestQueriesBadInput(t *testing.T) {
+	n := newNet(t, 2, nil)
+	job := n.createJob(2, "http://site.test/")
+	var v any
+	for path, want := range map[string]error{
+		"data/job/x":                          nil,
+		"data/job/99":                         nil,
+		fmt.Sprintf("data/job/%d/url/5", job): nil,
+		"data/crawler/notanaddress":           nil,
+		"data/root/abcd":                      nil,
+		"data/dataset/1":                      nil,
+		"data/nothing":                        nil,
+	} {
+		_ = want
+		if err := n.c.Query(path, nil, &v); err == nil {
+			t.Fatalf("%s answered %v", path, v)
+		}
+	}
+	if err := n.c.Query(fmt.Sprintf("data/job/%d/urls", job), map[string][]string{"state": {"weird"}}, &v); err == nil {
+		t.Fatal("unknown state accepted")
+	}
+	if err := n.c.Query(fmt.Sprintf("data/job/%d/urls", job), map[string][]string{"limit": {"1000"}}, &v); err == nil {
+		t.Fatal("limit above the page size accepted")
+	}
+	var jobs data.Jobs
+	if err := n.c.Query("data/jobs", nil, &jobs); err != nil || len(jobs.Jobs) != 1 {
+		t.Fatalf("jobs %+v %v", jobs, err)
+	}
+}

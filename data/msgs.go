@@ -16,6 +16,8 @@ const (
 	MsgRevealReceipts  = "data/reveal-receipts"
 	MsgPublish         = "data/publish"
 	MsgBuy             = "data/buy"
+	MsgUnregister      = "data/unregister-crawler"
+	MsgWithdraw        = "data/withdraw-stake"
 )
 
 // Bounds on message sizes, so each message's gas bounds its work.
@@ -129,6 +131,17 @@ type Publish struct {
 // records, the job's requester and the treasury.
 type Buy struct {
 	Dataset uint64 `json:"dataset"`
+}
+
+// Unregister takes the signer out of the active crawler set: it gets no
+// new URLs, and may withdraw all its stake once every URL assigned to it
+// has settled (2 × max_window blocks later).
+type Unregister struct{}
+
+// Withdraw releases Amount of the signer's crawler stake: down to the
+// minimum while active, all of it once unregistered and released.
+type Withdraw struct {
+	Amount uint64 `json:"amount"`
 }
 
 // Wire returns r as a message carries it.

@@ -22,6 +22,8 @@ func (m *Module) routes() []app.Route {
 		{Pattern: "crawlers", Handle: m.qActive},
 		{Pattern: "crawler/{addr}", Handle: m.qCrawler},
 		{Pattern: "assignments/{addr}", Handle: m.qAssignments},
+		{Pattern: "jobs", Handle: m.qJobs},
+		{Pattern: "root/{hash}", Handle: m.qRoot},
 		{Pattern: "dataset/{id}", Handle: m.qDataset},
 		{Pattern: "dataset/{id}/buyer/{addr}", Handle: m.qBought},
 		{Pattern: "provenance/{id}", Handle: m.qProvenance},
@@ -396,4 +398,53 @@ func (m *Module) qProvenance(r store.Reader, args []string, _ url.Values) (any, 
 		p.Crawlers, p.MoreCrawlers = list[:MaxPage], true
 	}
 	return p, nil
+}
+
+// Jobs is one page of crawl jobs by id; Next is the id to pass as after=.
+type Jobs struct {
+	Jobs []Job  `json:"jobs"`
+	Next uint64 `json:"next,omitempty"`
+}
+
+func (m *Module) qJobs(r store.Reader, _ []string, q url.Values) (any, error) {
+	limit, err := limitOf(q)
+	if err != nil {
+		return nil, err
+	}
+	start := prefixJob
+	if after, ok, err := uintParam(q, "after"); err != nil {
+		return nil, err
+	} else if ok {
+		start = append(jobKey(after), 0)
+	}
+	list, err := store.ListJSON[Job](r, start, store.PrefixEnd(prefixJob), limit+1)
+	if err != nil {
+		return nil, err
+	}
+	out := Jobs{Jobs: list}
+	if out.Jobs == nil {
+		out.Jobs = []Job{}
+	}
+	if len(list) > limit {
+		out.Jobs, out.Next = list[:limit], list[limit-1].ID
+	}
+	return out, nil
+}
+
+// RootDatasets lists the datasets registered with one Merkle root.
+type RootDatasets struct {
+	Root     string   `json:"root"`
+	Datasets []uint64 `json:"datasets"`
+}
+
+func (m *Module) qRoot(r store.Reader, args []string, _ url.Values) (any, error) {
+	root, err := ParseHash(args[0])
+	if err != nil {
+		return nil, app.CodeBadQuery.Errorf("root: %v", err)
+	}
+	ids := DatasetsWithRoot(r, root)
+	if len(ids) == 0 {
+		return nil, CodeDatasetNotFound.Errorf("no dataset has root %s", args[0])
+	}
+	return RootDatasets{Root: args[0], Datasets: ids}, nil
 }

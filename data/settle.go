@@ -177,6 +177,7 @@ func (m *Module) settle(ctx *app.Context, j *Job, p *Page) (uint64, error) {
 		}
 		if c.Active && c.Stake < prm.CrawlerStake {
 			c.Active = false
+			c.ReleaseAt = ctx.Height + 2*prm.MaxWindow
 			active = removeAddr(active, pt.addr)
 			activeChanged = true
 		}

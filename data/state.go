@@ -118,6 +118,9 @@ type Crawler struct {
 	Strikes uint32 `json:"strikes"`
 	Slashed uint64 `json:"slashed"`
 	Earned  uint64 `json:"earned"`
+	// ReleaseAt is the height from which an inactive crawler may withdraw
+	// all its stake: every URL assigned to it before it left has settled.
+	ReleaseAt int64 `json:"release_at,omitempty"`
 }
 
 // Reputation is a crawler's score in permille, after Grass's published
@@ -210,6 +213,7 @@ var (
 	prefixDataset = []byte("data/dataset/")
 	prefixBought  = []byte("data/bought/")
 	prefixByJob   = []byte("data/dsjob/")
+	prefixRoot    = []byte("data/root/")
 )
 
 // closeIndex is the due-queue index of a job's close entry: it sorts after
@@ -226,7 +230,8 @@ func datasetKey(id uint64) []byte           { return store.Key(prefixDataset, st
 func boughtKey(id uint64, a tx.Address) []byte {
 	return store.Key(prefixBought, store.BE64(id), a[:])
 }
-func byJobKey(job, ds uint64) []byte { return store.Key(prefixByJob, store.BE64(job), store.BE64(ds)) }
+func rootKey(root [32]byte, ds uint64) []byte { return store.Key(prefixRoot, root[:], store.BE64(ds)) }
+func byJobKey(job, ds uint64) []byte          { return store.Key(prefixByJob, store.BE64(job), store.BE64(ds)) }
 func seenKey(job uint64, u string) []byte {
 	h := sha256.Sum256([]byte(u))
 	return store.Key(prefixSeen, store.BE64(job), h[:])

@@ -164,6 +164,35 @@ func dataCases(div int) []Case {
 			},
 		},
 		{
+			Kind: data.MsgUnregister, Shape: fmt.Sprintf("%d of %d crawlers leave, each rewriting the active set", min(32, crawlers/2), crawlers),
+			Genesis: g,
+			Prepare: func(c *apptest.Chain) [][]byte {
+				dataCrawlers(c, crawlers)
+				var txs [][]byte
+				for i := 0; i < min(32, crawlers/2); i++ {
+					txs = append(txs, c.Sign(fmt.Sprintf("dc%d", i), c.Msg(data.MsgUnregister, data.Unregister{})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: data.MsgWithdraw, Shape: fmt.Sprintf("%d active crawlers withdraw stake above the minimum", min(32, crawlers)),
+			Genesis: g,
+			Prepare: func(c *apptest.Chain) [][]byte {
+				dataCrawlers(c, crawlers)
+				var txs [][]byte
+				for i := 0; i < min(32, crawlers); i++ {
+					txs = append(txs, c.Sign(fmt.Sprintf("dc%d", i), c.Msg(data.MsgRegisterCrawler, data.RegisterCrawler{Stake: 1_000})))
+				}
+				deliverOK(c, txs)
+				txs = nil
+				for i := 0; i < min(32, crawlers); i++ {
+					txs = append(txs, c.Sign(fmt.Sprintf("dc%d", i), c.Msg(data.MsgWithdraw, data.Withdraw{Amount: 1_000})))
+				}
+				return txs
+			},
+		},
+		{
 			Kind: data.MsgCommitReceipts, Shape: fmt.Sprintf("8 crawlers x %d commitments, k=8", batch),
 			Genesis: g,
 			Prepare: func(c *apptest.Chain) [][]byte {

@@ -44,6 +44,19 @@ var dataTxRows = []txSpec{
 		},
 	},
 	{
+		module: data.Name, action: "unregister-crawler", use: "--from KEY",
+		short:   "Leave the active crawler set; the stake can be withdrawn once your assigned URLs settled",
+		example: "  emergence tx data unregister-crawler --from c1 --keyring-backend test",
+		build:   func(in *txInput) (any, error) { return data.Unregister{}, nil },
+	},
+	{
+		module: data.Name, action: "withdraw-stake", use: "AMOUNT --from KEY",
+		short:   "Withdraw crawler stake (down to the minimum while active, all of it after unregistering)",
+		example: "  emergence tx data withdraw-stake 1emg --from c1 --keyring-backend test",
+		args:    []txArg{amountArg},
+		build:   func(in *txInput) (any, error) { return data.Withdraw{Amount: in.amount("AMOUNT")}, nil },
+	},
+	{
 		module: data.Name, action: "create-crawl", use: "--seeds URL,... --price AMOUNT --budget AMOUNT --licence TEXT --from KEY",
 		short: "Post a crawl job: seeds, scope, replication k, price per accepted page, escrowed budget, deadline, licence",
 		long: `Post a crawl job. Its budget is escrowed; each URL reserves --price until it
@@ -164,6 +177,7 @@ func newDataQueryCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(
 		q("params", "The module's parameters", "params", 0),
+		q("jobs", "Crawl jobs by id (--after ID, --limit N)", "jobs", 0, "after", "limit"),
 		q("job ID", "A crawl job: scope, budget, counts by state", "job/%s", 1),
 		q("urls JOB", "A job's URLs and their state (--state open|accepted|skipped|disputed|missed, --after INDEX, --limit N)", "job/%s/urls", 1, "state", "after", "limit"),
 		q("url JOB INDEX", "One URL of a job and its outcome", "job/%s/url/%s", 2),
@@ -172,6 +186,7 @@ func newDataQueryCmd(g *globals) *cobra.Command {
 		q("crawler ADDR", "A crawler: stake, counters and reputation", "crawler/%s", 1),
 		q("assignments ADDR", "URLs assigned to a crawler (--height H, --after CURSOR, --limit N)", "assignments/%s", 1, "height", "after", "limit"),
 		q("dataset ID", "A published dataset", "dataset/%s", 1),
+		q("root HASH", "The datasets registered with a Merkle root", "root/%s", 1),
 		q("bought ID ADDR", "Whether an address bought a dataset", "dataset/%s/buyer/%s", 2),
 		q("provenance ID", "Crawl job -> crawlers -> dataset -> label jobs -> attestations", "provenance/%s", 1),
 	)
