@@ -56,7 +56,7 @@ var labelerPage = template.Must(template.ParseFS(static, "static/labeler.html"))
 
 // Sections are the first path segments of the app's pages; any other path
 // is a 404 page.
-var Sections = []string{"blocks", "block", "tx", "account", "search", "label", "subnets", "subnet", "zkml", "personhood", "devices", "device", "provenance"}
+var Sections = []string{"blocks", "block", "tx", "account", "search", "label", "subnets", "subnet", "zkml", "personhood", "devices", "device", "provenance", "data", "compute"}
 
 // securityHeaders keeps every page to this origin: no inline script, no
 // third-party host, no framing.

@@ -534,3 +534,53 @@ func TestLabelerUIBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestWebMarketPages loads every market page of a fresh devnet at desktop
+// and at phone width: each renders its module's answers (the UBI pool
+// from personhood, the device module's parameters, empty tables where a
+// module has nothing yet) with no script error and no page wider than the
+// phone's screen.
+func TestWebMarketPages(t *testing.T) {
+	home := t.TempDir()
+	base := devnetProcess(t, home)
+	b := newBrowser(t)
+	var pool struct {
+		Pool     uint64 `json:"pool"`
+		Enrolled uint64 `json:"enrolled"`
+	}
+	pages := []struct{ path, sel, want string }{
+		{"/label", "#label-jobs", "no labeling jobs yet"},
+		{"/subnets", "#subnet-list", "no subnets yet"},
+		{"/zkml", "#circuits", "no circuits registered"},
+		{"/personhood", "#ubi-pool", "UBI pool"},
+		{"/devices", "main", "maker_stake"},
+		{"/data", "#crawl-jobs", "no crawl jobs"},
+		{"/compute", "#providers", "no providers registered"},
+		{"/blocks", "#block-list", "height"},
+	}
+	for _, phone := range []bool{false, true} {
+		if phone {
+			b.run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		}
+		for _, p := range pages {
+			b.run("open "+p.path, chromedp.Navigate(base+p.path))
+			b.waitText(p.sel, p.want)
+			if h1 := b.text("h1"); h1 == "" || strings.Contains(h1, "wrong") || strings.Contains(h1, "Not found") {
+				t.Errorf("%s: heading %q", p.path, h1)
+			}
+			name := "market" + strings.ReplaceAll(p.path, "/", "-")
+			if phone {
+				if w := eval[int](b, `document.documentElement.scrollWidth`); w > 400 {
+					t.Errorf("%s at phone width: the page is %d px wide, want it to fit 390", p.path, w)
+				}
+				name += "-phone"
+			}
+			b.shot(name)
+		}
+	}
+	getJSON(t, base+"/v1/query/personhood/pool", &pool)
+	b.run("open personhood", chromedp.Navigate(base+"/personhood"))
+	if got := b.waitText("#enrolled", ""); got != fmt.Sprint(pool.Enrolled) {
+		t.Errorf("personhood shows %q enrolled, API says %d", got, pool.Enrolled)
+	}
+}

@@ -13,7 +13,28 @@ export const marketRoutes = [
   [/^\/devices$/, devices],
   [/^\/device\/([^/]+)$/, device],
   [/^\/provenance\/([^/]+)$/, provenance],
+  [/^\/data$/, data],
+  [/^\/data\/dataset\/([^/]+)$/, dataset],
+  [/^\/compute$/, compute],
 ];
+
+// quiet GETs a query that may be absent: null for any 4xx (an unknown id,
+// an epoch not posted yet), so probing lists ends cleanly.
+async function quiet(path) {
+  try { return await api(path); } catch (e) { if (e.status >= 400 && e.status < 500) return null; throw e; }
+}
+
+// probeIDs fetches path(1), path(2), ... until one is absent, at most max:
+// for modules that have records by id but no list query.
+async function probeIDs(path, max) {
+  const out = [];
+  for (let i = 1; i <= max; i++) {
+    const v = await quiet(path(i));
+    if (!v) break;
+    out.push(v);
+  }
+  return out;
+}
 
 const acct = (a) => a ? link(`/account/${a}`, short(a, 12)) : "";
 const pct = (permille) => `${(permille / 10).toFixed(1)}%`;
@@ -165,12 +186,7 @@ async function subnet(ctx, id) {
 
 async function zkml(ctx) {
   const circuits = (await api("/v1/query/zkml/circuits?limit=100")) || [];
-  const inferences = [];
-  for (let i = 1; i <= 20; i++) {
-    const inf = await maybe(`/v1/query/zkml/inference/${i}`);
-    if (!inf) break;
-    inferences.push(inf);
-  }
+  const inferences = await probeIDs((i) => `/v1/query/zkml/inference/${i}`, 20);
   return [
     h("h1", null, "zkML"),
     section("Exams and circuits", table(["id", "kind", "name", "exam items", "registrant", "height"],
@@ -183,7 +199,7 @@ async function zkml(ctx) {
 async function zkmlExam(ctx, id) {
   needID(id, "exam");
   const [c, board] = await Promise.all([api(`/v1/query/zkml/circuit/${id}`), api(`/v1/query/zkml/leaderboard/${id}`)]);
-  const entries = board.entries || board || [];
+  const entries = board?.entries || (Array.isArray(board) ? board : []);
   return [
     h("h1", null, `Exam #${c.id}: ${c.name}`),
     kv([["kind", c.kind], ["items", num(c.n)], ["exam digest", h("span", { class: "mono" }, c.exam_digest || "")], ["registrant", acct(c.registrant)], ["verifying key hash", h("span", { class: "mono" }, c.vk_hash)]]),
@@ -197,8 +213,9 @@ async function zkmlExam(ctx, id) {
 
 async function personhood(ctx) {
   const [pool, ops, epochs, tree] = await Promise.all([api("/v1/query/personhood/pool"), api("/v1/query/personhood/operators"), api("/v1/query/personhood/epochs?limit=100"), maybe("/v1/query/personhood/tree")]);
-  const opList = ops.operators || ops || [];
-  const epList = (epochs.epochs || epochs || []).slice().sort((a, b) => a.number - b.number);
+  const listOf = (v, k) => v?.[k] || (Array.isArray(v) ? v : []);
+  const opList = listOf(ops, "operators");
+  const epList = listOf(epochs, "epochs").slice().sort((a, b) => a.number - b.number);
   const poolBox = h("div", { id: "ubi-pool" });
   const fillPool = (p) => poolBox.replaceChildren(kv([["UBI pool", emg(p.pool)], ["people enrolled", h("span", { id: "enrolled" }, num(p.enrolled))], ["current epoch", num(p.current_epoch)], ["epoch length", `${num(p.epoch_blocks)} blocks`], tree ? ["identity tree", `${num(tree.size)} leaves, root ${short(tree.root)}`] : null]));
   fillPool(pool);
@@ -220,7 +237,7 @@ async function devices(ctx) {
   const params = await api("/v1/query/device/params");
   const epochs = [];
   for (let n = 0; n < 64; n++) {
-    const e = await maybe(`/v1/query/device/epoch/${n}`);
+    const e = await quiet(`/v1/query/device/epoch/${n}`);
     if (!e) { if (n > 0) break; else continue; }
     epochs.push(e);
   }
@@ -251,11 +268,18 @@ async function provenance(ctx, commitment) {
   const rec = await api(`/v1/query/zkml/model/${encodeURIComponent(commitment)}`);
   const nodes = [], edges = [];
   const add = (id, layer, label, href) => { if (!nodes.find((n) => n.id === id)) nodes.push({ id, layer, label, href }); return id; };
+  let datasets = null;
   const model = add("model", 3, `model ${short(rec.commitment, 6)}`, `/provenance/${rec.commitment}`);
   for (const a of rec.attestations || []) {
     const at = add(`att${a.id}`, 4, `attestation #${a.id}: ${a.n ? ((100 * a.claim) / a.n).toFixed(0) : 0}%`, `/zkml/exam/${a.exam}`);
     edges.push([model, at]);
-    if (a.dataset_root) { const ds = add(`ds${a.dataset_root}`, 1, `dataset ${short(a.dataset_root, 6)}`, null); edges.push([ds, model]); }
+    if (a.dataset_root) {
+      datasets ??= await probeIDs((i) => `/v1/query/data/dataset/${i}`, 50);
+      const d = datasets.find((x) => String(x.root).toLowerCase() === String(a.dataset_root).toLowerCase());
+      const ds = add(`ds${a.dataset_root}`, 1, d ? `dataset #${d.id} ${d.name || ""}`.trim() : `dataset ${short(a.dataset_root, 6)}`, d ? `/data/dataset/${d.id}` : null);
+      edges.push([ds, model]);
+      if (d) { const cj = add(`cj${d.job}`, 0, `crawl job #${d.job}`, "/data"); edges.push([cj, ds]); }
+    }
     if (a.label_job) {
       const j = add(`job${a.label_job}`, 2, `labeling job #${a.label_job}`, `/label/job/${a.label_job}`);
       edges.push([j, model]);
@@ -266,7 +290,7 @@ async function provenance(ctx, commitment) {
   for (const x of (rec.inferences || []).slice(0, 8)) { const i = add(`inf${x.id}`, 4, `inference #${x.id}`, `/zkml`); edges.push([model, i]); }
   for (const b of (rec.bindings || []).slice(0, 8)) { const i = add(`bind${b.id ?? JSON.stringify(b).length}`, 5, `binding ${b.id ?? ""}`, null); edges.push([model, i]); }
   return [h("h1", null, "Provenance of a model"), kv([["commitment", h("span", { class: "mono" }, rec.commitment)]]), section("Graph", graph(nodes, edges)),
-    h("p", { class: "muted" }, "Pages, crawlers and the dataset's own record are drawn when the data module's queries are on this chain.")];
+    h("p", { class: "muted" }, "A dataset's crawlers and crawl job are on its own page (follow the dataset node).")];
 }
 
 function graph(nodes, edges) {
@@ -289,4 +313,61 @@ function graph(nodes, edges) {
     root.appendChild(n.href ? svg("a", { href: n.href }, g) : g);
   }
   return root;
+}
+
+// ---- data -----------------------------------------------------------------------
+
+async function data(ctx) {
+  const [jobs, datasets, active] = await Promise.all([
+    probeIDs((i) => `/v1/query/data/job/${i}`, 50),
+    probeIDs((i) => `/v1/query/data/dataset/${i}`, 50),
+    api("/v1/query/data/crawlers"),
+  ]);
+  return [
+    h("h1", null, "Data"),
+    section("Crawl jobs", withBars(table(["job", "hosts", "pages", "price/page", "paid / budget", "deadline", "licence"],
+      jobs.map((j) => [String(j.id), (j.hosts || []).join(", "), progress(j.urls, j.max_pages), emg(j.price_per_page), `${emg(j.paid)} / ${emg(j.budget)}`, num(j.deadline), j.licence || ""]), { id: "crawl-jobs", empty: "no crawl jobs" })),
+      barChart(jobs.map((j) => [j.id, j.urls]), { title: "pages found per crawl job", id: "crawl-chart" })),
+    section("Datasets", table(["dataset", "name", "records", "price", "buyers", "publisher", "crawl job"],
+      datasets.map((d) => [link(`/data/dataset/${d.id}`, `#${d.id}`), d.name, num(d.records), emg(d.price), num(d.buyers), acct(d.publisher), String(d.job)]), { id: "datasets", empty: "no datasets published" })),
+    section("Active crawlers", table(["crawler", "details"], (active.crawlers || []).map((c) => [acct(c.address || c.crawler), Object.entries(c).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${v}`).join(" ")]), { id: "crawlers", empty: "no active crawlers" })),
+  ];
+}
+
+// dataset draws a dataset's provenance as a graph: its crawlers, the
+// crawl job, the dataset, and the labeling jobs and attestations the data
+// module links to it.
+async function dataset(ctx, id) {
+  needID(id, "dataset");
+  const p = await api(`/v1/query/data/provenance/${id}`);
+  const d = p.dataset, j = p.job;
+  const nodes = [], edges = [];
+  const add = (nid, layer, label, href) => { if (!nodes.find((n) => n.id === nid)) nodes.push({ id: nid, layer, label, href }); return nid; };
+  const host = add("hosts", 0, `pages of ${(j.hosts || []).slice(0, 2).join(", ") || "the URL list"}`, null);
+  const job = add("job", 2, `crawl job #${j.id}`, "/data");
+  for (const c of (p.crawlers || []).slice(0, 8)) { const n = add(`c${c.crawler}`, 1, `crawler ${short(c.crawler, 6)}`, `/account/${c.crawler}`); edges.push([host, n]); edges.push([n, job]); }
+  if (!(p.crawlers || []).length) edges.push([host, job]);
+  const ds = add("ds", 3, `dataset #${d.id} ${d.name || ""}`.trim(), `/data/dataset/${d.id}`);
+  edges.push([job, ds]);
+  for (const l of (p.label_jobs || []).slice(0, 8)) { const n = add(`l${l}`, 4, `labeling job #${l}`, `/label/job/${l}`); edges.push([ds, n]); }
+  for (const a of (p.attestations || []).slice(0, 8)) { const n = add(`a${a}`, 5, `attestation ${short(String(a), 6)}`, "/zkml"); edges.push([ds, n]); }
+  return [
+    h("h1", null, `Dataset #${d.id}: ${d.name}`),
+    kv([["publisher", acct(d.publisher)], ["records", num(d.records)], ["root", h("span", { class: "mono" }, d.root)], ["shards", num((d.shards || []).length)], ["price", emg(d.price)], ["buyers", num(d.buyers)], ["revenue", emg(d.revenue)], ["licence", d.licence || ""], ["published at", link(`/block/${d.height}`, num(d.height))]]),
+    section("Provenance", graph(nodes, edges)),
+    section("Crawlers", table(["crawler", "assigned", "agreed", "accepted", "disagreed", "unrevealed", "earned"], (p.crawlers || []).map((c) => [acct(c.crawler), num(c.assigned), num(c.agreed), num(c.accepted), num(c.disagreed), num(c.unrevealed), emg(c.earned)]), { id: "dataset-crawlers", empty: "no crawlers" })),
+  ];
+}
+
+// ---- compute --------------------------------------------------------------------
+
+async function compute(ctx) {
+  const [providers, jobs] = await Promise.all([api("/v1/query/compute/providers"), api("/v1/query/compute/jobs")]);
+  return [
+    h("h1", null, "Compute"),
+    section("Providers", table(["provider", "status", "cores", "memory", "price", "stake", "reputation", "jobs", "earned", "slashed"],
+      (providers.providers || []).map((p) => [acct(p.address), p.status, num(p.cores), `${num(p.mem_mib)} MiB`, emg(p.price), emg(p.stake), num(p.reputation), num(p.jobs), emg(p.earned), emg(p.slashed)]), { id: "providers", empty: "no providers registered" })),
+    section("Jobs", table(["job", "status", "requester", "replicas", "budget", "bids", "submitted", "deadline"],
+      (jobs.jobs || []).map((j) => [String(j.id), j.status, acct(j.requester), num(j.r), emg(j.budget), num(j.bids), num(j.submitted_height), num(j.deadline)]), { id: "compute-jobs", empty: "no compute jobs" })),
+  ];
 }
