@@ -136,7 +136,7 @@ Examples:
   emergence job result 1 --out ./result
   emergence job logs 1`,
 	}
-	cmd.AddCommand(newJobSubmitCmd(g), newJobTrainCmd(g), newJobStatusCmd(g), newJobResultCmd(g), newJobLogsCmd(g))
+	cmd.AddCommand(newJobSubmitCmd(g), newJobTrainCmd(g), newJobStatusCmd(g), newJobResultCmd(g), newJobLogsCmd(g), newJobProvidersCmd(g))
 	return cmd
 }
 
@@ -610,4 +610,71 @@ func failureName(exit uint32) (string, bool) {
 		return "the module has no _start (build a command, not a library)", true
 	}
 	return "", false
+}
+
+func newJobProvidersCmd(g *globals) *cobra.Command {
+	var ready int
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "providers [--ready N --wait 1m]",
+		Short: "List compute providers (capacity, measured speed, price, reputation, stake)",
+		Long: `Lists the registered providers (the first 100). With --ready N it first
+waits, block by block and up to --wait, until N of them have passed their
+benchmark and may bid.`,
+		Example: `  emergence job providers
+  emergence job providers --ready 3 --wait 1m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			c := g.client()
+			var page compute.ProviderPage
+			list := func() (bool, error) {
+				if err := c.Query(ctx, compute.Name, "providers", url.Values{"limit": {"100"}}, &page); err != nil {
+					return false, err
+				}
+				n := 0
+				for _, p := range page.Providers {
+					if p.Status == compute.ProviderReady {
+						n++
+					}
+				}
+				return n >= ready, nil
+			}
+			if ready > 0 {
+				wctx, cancel := context.WithTimeout(ctx, wait)
+				defer cancel()
+				err := c.Await(wctx, list)
+				if errors.Is(err, context.DeadlineExceeded) {
+					return failf("are the providers running ('emergence provider --from KEY')? their stderr says what they do", "fewer than %d providers ready after %s", ready, wait)
+				}
+				if err != nil {
+					return g.nodeError(err)
+				}
+			} else if _, err := list(); err != nil {
+				return g.nodeError(err)
+			}
+			return g.print(page.Providers, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "provider\tstatus\tcores\tmem MiB\tspeed\tprice\treputation\tstake\tactive\tearned\tslashed\n")
+				for _, p := range page.Providers {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Address, p.Status, p.Cores, p.MemMiB, p.Speed, p.Price, p.Reputation, p.Stake, p.Active, p.Earned, p.Slashed)
+				}
+				tw.Flush()
+				fmt.Fprintf(w, "%d ready\n", countReady(page.Providers))
+			})
+		},
+	}
+	cmd.Flags().IntVar(&ready, "ready", 0, "wait until this many providers are ready")
+	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long --ready waits")
+	return cmd
+}
+
+func countReady(ps []compute.Provider) int {
+	n := 0
+	for _, p := range ps {
+		if p.Status == compute.ProviderReady {
+			n++
+		}
+	}
+	return n
 }

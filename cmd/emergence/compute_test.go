@@ -148,14 +148,14 @@ func (cn *computeNet) awaitReady(keys ...string) {
 	}
 }
 
-// jobWasm builds testdata/computejob for wasip1.
+// jobWasm builds the README's job, testdata/compute/sum.go, for wasip1.
 func jobWasm(t *testing.T) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "computejob.wasm")
-	cmd := exec.Command("go", "build", "-o", out, "./testdata/computejob")
+	out := filepath.Join(t.TempDir(), "sum.wasm")
+	cmd := exec.Command("go", "build", "-o", out, filepath.Join("..", "..", "testdata", "compute", "sum.go"))
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build computejob: %v\n%s", err, msg)
+		t.Fatalf("build sum.go: %v\n%s", err, msg)
 	}
 	return out
 }

@@ -320,6 +320,10 @@ func TestDocs(t *testing.T) {
 				}
 			}
 			env := append(os.Environ(), "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+home, "EMERGENCE_RUN_MAIN=")
+			// Go's build and module caches are content-addressed, so a README
+			// that builds a program (a WebAssembly job) shares them with the
+			// test's own HOME instead of rebuilding the standard library.
+			env = append(env, goCacheEnv(t)...)
 			// Devnets first, so that one bash session runs the whole file.
 			subst := map[string]string{}
 			for _, b := range blocks {
@@ -359,6 +363,20 @@ func TestDocs(t *testing.T) {
 			runDocScript(t, file, cmds, work, env)
 		})
 	}
+}
+
+// goCacheEnv returns GOCACHE and GOMODCACHE as the go command resolves them.
+func goCacheEnv(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	f := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(f) != 2 {
+		t.Fatalf("go env printed %q", out)
+	}
+	return []string{"GOCACHE=" + f[0], "GOMODCACHE=" + f[1]}
 }
 
 // keptDir returns a fresh directory that is removed after the test unless
