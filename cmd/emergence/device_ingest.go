@@ -15,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"emergence/device"
+	"emergence/device/fleet"
 	"emergence/device/ingest"
 	"emergence/device/ingestd"
-	"emergence/device/fleet"
 )
 
 func init() { topCommands = append(topCommands, newIngestCmd) }

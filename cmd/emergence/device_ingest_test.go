@@ -21,10 +21,10 @@ import (
 	"emergence/bank"
 	"emergence/client"
 	"emergence/device"
+	"emergence/device/fleet"
 	"emergence/device/ingest"
 	"emergence/device/ingestd"
 	"emergence/node/nodetest"
-	"emergence/device/fleet"
 	"emergence/tx"
 )
 
