@@ -3,19 +3,24 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
 	"emergence/blob"
 	"emergence/blob/blobtest"
+	"emergence/blob/remote"
 	"emergence/blob/s3"
 	"emergence/blob/s3/s3test"
 )
@@ -263,5 +268,37 @@ func BenchmarkHas(b *testing.B) {
 		if _, err := s.Has(context.Background(), h); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestContractThroughHandler runs the contract against a node's blob API
+// whose store is a bucket: the handler's size check, quota and streaming
+// work on S3 as on a directory, and Range requests are served by seeking.
+func TestContractThroughHandler(t *testing.T) {
+	g := s3test.Start(t)
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, ed25519.SeedSize))
+	serve := func(t *testing.T, maxSize int64) *remote.Store {
+		srv := httptest.NewServer(blob.NewHandler(open(t, g, s3.WithMaxSize(maxSize)), &blob.Quota{Bytes: 1 << 40, Window: time.Hour}))
+		t.Cleanup(srv.Close)
+		return remote.New(srv.URL, srv.Client()).SignedBy(key)
+	}
+	blobtest.Run(t, func(t *testing.T, maxSize int64) blob.Store { return serve(t, maxSize) })
+
+	r := serve(t, 1<<20)
+	data := blobtest.Data(11, 10000)
+	h := sha256.Sum256(data)
+	if err := r.Put(context.Background(), h, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", r.Base()+"/v1/blobs/"+blob.FormatHash(h), nil)
+	req.Header.Set("Range", "bytes=9000-9099")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(got, data[9000:9100]) {
+		t.Fatalf("Range 9000-9099: %d, %d bytes (match %v)", resp.StatusCode, len(got), bytes.Equal(got, data[9000:9100]))
 	}
 }
