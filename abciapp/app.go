@@ -90,6 +90,7 @@ type pendingBlock struct {
 	err     error
 	appHash []byte
 	result  app.BlockResult
+	history []store.Write // account history index records (history.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -733,6 +734,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		r := a.deliver(&base, p.cache, raw, decoded[i])
 		r.Height, r.Index = req.Height, i
 		p.result.Txs[i] = r
+		if t := decoded[i].tx; t != nil {
+			p.history = append(p.history, historyWrites(t, r)...)
+		}
 		results[i] = &abci.ExecTxResult{Code: r.Code, Codespace: r.Codespace, Log: r.Log,
 			GasWanted: int64(r.GasWanted), GasUsed: int64(r.GasUsed), Events: toABCIEvents(r.Events)}
 		if p.err != nil {
@@ -931,6 +935,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		h, _ := hex.DecodeString(r.Hash)
 		index = append(index, store.Write{Key: txIndexKey(h), Value: app.MustJSON(r)})
 	}
+	index = append(index, p.history...)
 	blk := p.result
 	blk.Txs = nil
 	index = append(index, store.Write{Key: blockIndexKey(p.height), Value: app.MustJSON(blk)})

@@ -3,6 +3,7 @@
 //
 //	GET  /v1/status                 chain id, height, app hash, catching_up, ...
 //	GET  /v1/accounts/{address}     balance and nonce
+//	GET  /v1/accounts/{address}/txs the account's txs, newest first (?before=HEIGHT.INDEX&limit=N, at most MaxHistoryPage)
 //	GET  /v1/blocks?to=H&limit=N    up to MaxBlockList blocks, newest first, ending at H (default latest)
 //	GET  /v1/blocks/{height}        a block (or "latest") with its app hash
 //	GET  /v1/txs/{hash}             a committed transaction's result
@@ -49,6 +50,9 @@ type Backend interface {
 	// Block returns a committed block; height 0 means the latest.
 	Block(height int64) (*Block, error)
 	Tx(hash [32]byte) (*TxResult, error)
+	// AccountTxs returns up to limit txs naming addr, newest first,
+	// starting before (height, index); height 0 starts at the newest.
+	AccountTxs(addr tx.Address, height int64, index int, limit int) ([]AccountTx, error)
 	Submit(raw []byte) (CheckResult, error)
 	BroadcastCommit(ctx context.Context, raw []byte) (*TxResult, error)
 	// Simulate runs a tx against the mempool's state without keeping
@@ -80,6 +84,7 @@ func New(b Backend, blobs http.Handler) *Server {
 	s := &Server{b: b, blobs: blobs, mux: http.NewServeMux(), maxTx: 2 << 20, waitTime: 60 * time.Second}
 	s.mux.HandleFunc("GET /v1/status", s.status)
 	s.mux.HandleFunc("GET /v1/accounts/{address}", s.account)
+	s.mux.HandleFunc("GET /v1/accounts/{address}/txs", s.accountTxs)
 	s.mux.HandleFunc("GET /v1/blocks", s.blocks)
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.block)
 	s.mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
@@ -262,6 +267,54 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// MaxHistoryPage is the most txs one GET /v1/accounts/{address}/txs answers.
+const MaxHistoryPage = 100
+
+// accountTxs answers GET /v1/accounts/{address}/txs?before=H.I&limit=N.
+func (s *Server) accountTxs(w http.ResponseWriter, r *http.Request) {
+	addr, err := tx.ParseAddress(r.PathValue("address"))
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_address", err.Error())
+		return
+	}
+	q := r.URL.Query()
+	limit := 25
+	if ls := q.Get("limit"); ls != "" {
+		n, err := strconv.Atoi(ls)
+		if err != nil || n <= 0 || n > MaxHistoryPage {
+			writeErr(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be 1 to %d, got %q", MaxHistoryPage, ls))
+			return
+		}
+		limit = n
+	}
+	var height int64
+	var index int
+	if bs := q.Get("before"); bs != "" {
+		hs, is, _ := strings.Cut(bs, ".")
+		h, herr := strconv.ParseInt(hs, 10, 64)
+		i, ierr := int64(0), error(nil)
+		if is != "" {
+			i, ierr = strconv.ParseInt(is, 10, 32)
+		}
+		if herr != nil || ierr != nil || h <= 0 || i < 0 {
+			writeErr(w, http.StatusBadRequest, "bad_cursor", fmt.Sprintf("before must be HEIGHT or HEIGHT.INDEX (the next of the previous page), got %q", bs))
+			return
+		}
+		height, index = h, int(i)
+	}
+	txs, err := s.b.AccountTxs(addr, height, index, limit)
+	if err != nil {
+		writeQueryErr(w, err)
+		return
+	}
+	out := AccountTxs{Txs: txs}
+	if len(txs) == limit {
+		last := txs[len(txs)-1]
+		out.Next = fmt.Sprintf("%d.%d", last.Height, last.Index)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) block(w http.ResponseWriter, r *http.Request) {

@@ -324,3 +324,55 @@ func TestMountServesOutsideV1Only(t *testing.T) {
 		t.Errorf("POST /: %d, want the API's JSON 404 or 405", resp.StatusCode)
 	}
 }
+
+func TestAccountHistoryNewestFirstAndPaged(t *testing.T) {
+	n := startNet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var hashes []string
+	for i := 0; i < 3; i++ {
+		m, _ := tx.NewMsg("bank/send", bank.SendMsg{To: n.Addr("bob"), Amount: uint64(i + 1)})
+		res, err := n.Client.SignAndBroadcast(ctx, n.Key("alice"), client.TxOptions{}, m)
+		if err != nil || res.Code != 0 {
+			t.Fatalf("send: %v %+v", err, res)
+		}
+		hashes = append(hashes, res.Hash)
+	}
+	get := func(path string) api.AccountTxs {
+		t.Helper()
+		resp, err := http.Get(n.Client.Base() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out api.AccountTxs
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&out) != nil {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		return out
+	}
+	bob := get("/v1/accounts/" + n.Addr("bob").String() + "/txs")
+	if len(bob.Txs) != 3 || bob.Next != "" {
+		t.Fatalf("bob's history %+v, want the 3 sends", bob)
+	}
+	for i, e := range bob.Txs {
+		if want := hashes[2-i]; e.Hash != want || e.Role != "named" || len(e.Msgs) != 1 || e.Msgs[0] != "bank/send" || e.Code != 0 {
+			t.Errorf("bob's entry %d: %+v, want send %s naming him, newest first", i, e, want)
+		}
+	}
+	alice := get("/v1/accounts/" + n.Addr("alice").String() + "/txs?limit=2")
+	if len(alice.Txs) != 2 || alice.Txs[0].Role != "signer" || alice.Txs[0].Hash != hashes[2] || alice.Next == "" {
+		t.Fatalf("alice's first page %+v", alice)
+	}
+	rest := get("/v1/accounts/" + n.Addr("alice").String() + "/txs?limit=2&before=" + alice.Next)
+	if len(rest.Txs) != 1 || rest.Txs[0].Hash != hashes[0] || rest.Next != "" {
+		t.Fatalf("alice's second page %+v, want the first send only", rest)
+	}
+	if carol := get("/v1/accounts/" + n.Addr("carol").String() + "/txs"); len(carol.Txs) != 0 {
+		t.Errorf("carol was in no tx: %+v", carol)
+	}
+	for _, q := range []string{"limit=0", "limit=101", "before=x", "before=0", "before=3.-1", "before=3.x"} {
+		call(t, n, "GET", "/v1/accounts/"+n.Addr("bob").String()+"/txs?"+q, "", http.StatusBadRequest)
+	}
+	call(t, n, "GET", "/v1/accounts/emg1nope/txs", "", http.StatusBadRequest)
+}

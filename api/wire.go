@@ -45,6 +45,26 @@ type Block struct {
 	Events   []Event    `json:"events,omitempty"`
 }
 
+// AccountTx is one transaction of an account's history: one it signed
+// (Role "signer") or one whose events name it (Role "named", such as the
+// recipient of a send).
+type AccountTx struct {
+	Hash      string   `json:"hash"`
+	Height    int64    `json:"height"`
+	Index     int      `json:"index"`
+	Code      uint32   `json:"code"`
+	Codespace string   `json:"codespace,omitempty"`
+	Role      string   `json:"role"`
+	Msgs      []string `json:"msgs"`
+}
+
+// AccountTxs is the body of GET /v1/accounts/{address}/txs: newest first;
+// Next, when set, is the before= value of the following page.
+type AccountTxs struct {
+	Txs  []AccountTx `json:"txs"`
+	Next string      `json:"next,omitempty"`
+}
+
 // BlockList is the body of GET /v1/blocks: blocks newest first.
 type BlockList struct {
 	Blocks []Block `json:"blocks"`

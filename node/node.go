@@ -337,6 +337,20 @@ func (n *Node) Tx(hash [32]byte) (*api.TxResult, error) {
 	return &w, nil
 }
 
+// AccountTxs returns the txs naming addr, newest first, from the app's
+// account history index (see abciapp.App.AccountTxs).
+func (n *Node) AccountTxs(addr tx.Address, height int64, index int, limit int) ([]api.AccountTx, error) {
+	recs, err := n.app.AccountTxs(addr, height, index, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.AccountTx, len(recs))
+	for i, r := range recs {
+		out[i] = api.AccountTx{Hash: r.Hash, Height: r.Height, Index: r.Index, Code: r.Code, Codespace: r.Codespace, Role: r.Role, Msgs: r.Msgs}
+	}
+	return out, nil
+}
+
 // txBody decodes the signed body of the tx at height and index in the
 // block store, or returns nil when the block is gone (pruned) or the bytes
 // do not decode (a tx that failed decoding has a result but no body).

@@ -291,6 +291,9 @@ func TestWebExplorer(t *testing.T) {
 	if got := b.waitText("#balance", "EMG"); !strings.Contains(got, "1,000,002.5 EMG") {
 		t.Errorf("bob's balance shows %q, want 1,000,002.5 EMG", got)
 	}
+	if got := b.waitText("#history", "bank/send"); !strings.Contains(got, "named") {
+		t.Errorf("bob's history %q: want the send naming him", got)
+	}
 	b.shot("explorer-account")
 
 	// Search: a height, a hash, an address, then bad terms.

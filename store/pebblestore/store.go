@@ -98,6 +98,27 @@ func (s *Store) Index(key []byte) ([]byte, error) {
 	return s.getRaw(append(bytes.Clone(prefixIndex), key...))
 }
 
+// IndexReverse calls fn for the index records with keys in [start, end),
+// last key first, until fn returns false.
+func (s *Store) IndexReverse(start, end []byte, fn func(key, value []byte) bool) error {
+	lo := append(bytes.Clone(prefixIndex), start...)
+	hi := append(bytes.Clone(prefixIndex), end...)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return fmt.Errorf("iterate index: %w", err)
+	}
+	defer it.Close()
+	for ok := it.Last(); ok; ok = it.Prev() {
+		if !fn(it.Key()[len(prefixIndex):], it.Value()) {
+			break
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("iterate index: %w", err)
+	}
+	return nil
+}
+
 // Committed returns a store.Reader over committed state. Read errors are recorded
 // in errp when errp is not nil (and otherwise read as absent keys).
 func (s *Store) Committed(errp *error) store.Reader {
