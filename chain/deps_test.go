@@ -64,6 +64,7 @@ var light = map[string]string{
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
 	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
 	"emergence/data/crawler":        "the crawler worker: assignments, fetches, WARC records, commit and reveal",
+	"emergence/data/builder":        "data build reads accepted pages and WARC records through the client",
 	"emergence/data/clean":          "the crawler hashes clean.PageText; data clean and build run the pipeline offline",
 }
 
