@@ -25,13 +25,9 @@ func init() {
 // inclusion proofs). The chain's own messages are under "emergence tx data".
 func newDataCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "data", Short: "Data market tools: clean WARC files, build datasets, prove and verify records"}
-	cmd.AddCommand(newDataCleanCmd(g))
-	cmd.AddCommand(dataCommands...)
+	cmd.AddCommand(newDataCleanCmd(g), newDataBuildCmd(g), newDataProveCmd(g), newDataVerifyCmd(g))
 	return cmd
 }
-
-// dataCommands are further children of "emergence data" added by other files.
-var dataCommands []*cobra.Command
 
 // cleanDoc is one line of the clean command's kept.jsonl or rejected.jsonl.
 type cleanDoc struct {

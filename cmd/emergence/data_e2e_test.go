@@ -275,6 +275,106 @@ func TestCrawlEndToEnd(t *testing.T) {
 		t.Errorf("job paid %d, want %d", j.Paid, 10*j.Accepted)
 	}
 	writeCrawlFigure(t, j, elapsed)
+	n.datasetFlow(t, crawlers)
+}
+
+func (n *crawlNet) balance(t *testing.T, who string) uint64 {
+	t.Helper()
+	addr := strings.TrimSpace(n.cli(t, "keys", "show", who, "--address"))
+	var acc struct {
+		Balance uint64 `json:"balance"`
+	}
+	if err := json.Unmarshal([]byte(n.cli(t, "query", "bank", "balance", addr, "-o", "json")), &acc); err != nil {
+		t.Fatal(err)
+	}
+	return acc.Balance
+}
+
+// datasetFlow builds the crawled job into a dataset twice (same bytes), publishes it at a
+// price, buys it, proves and verifies a record, and checks the bad inputs of that path:
+// reading a paid shard without buying, buying without funds, a tampered record, and a
+// dataset whose registered root is not its manifest's.
+func (n *crawlNet) datasetFlow(t *testing.T, crawlers []string) {
+	// Two builds from the same chain state, the second uploading its files.
+	dirs := []string{t.TempDir(), t.TempDir()}
+	var builds [2]dataBuildOut
+	for i, d := range dirs {
+		args := []string{"data", "build", "--job", "1", "--out", d, "-o", "json"}
+		if i == 1 {
+			args = append(args, "--upload", "--from", "alice")
+		}
+		if err := json.Unmarshal([]byte(n.cli(t, args...)), &builds[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if builds[0].Root != builds[1].Root || builds[0].Manifest != builds[1].Manifest || builds[0].Records != len(n.site.pages) {
+		t.Fatalf("two builds differ or miss records: %+v vs %+v", builds[0], builds[1])
+	}
+	files, _ := filepath.Glob(filepath.Join(dirs[0], "*"))
+	if len(files) < 2 {
+		t.Fatalf("build wrote %v", files)
+	}
+	for _, f := range files {
+		a, _ := os.ReadFile(f)
+		b, err := os.ReadFile(filepath.Join(dirs[1], filepath.Base(f)))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Fatalf("%s differs between two builds from the same chain state", filepath.Base(f))
+		}
+	}
+	up := builds[1]
+	if !up.Uploaded {
+		t.Fatalf("second build not uploaded: %+v", up)
+	}
+	n.cli(t, "tx", "data", "publish", "--job", "1", "--name", "debian-manuals", "--root", up.Root, "--manifest", up.Manifest,
+		"--shards", strings.Join(up.Shards, ","), "--records", fmt.Sprint(up.Records), "--price", "50emg", "--licence", up.Licence, "--from", "alice")
+
+	// Nobody has bought it: its shards are refused, so no proof can be built from them.
+	_, errs, err := runCLI(t, append([]string{"data", "prove", "--dataset", "1", "--record", "0", "--from", "carol"}, n.common...)...)
+	if err == nil || !strings.Contains(errs, "buy") {
+		t.Fatalf("prove from a paid dataset without buying: err %v, stderr %s", err, errs)
+	}
+	// Buying without funds fails with the bank's code and costs the buyer nothing.
+	n.cli(t, "keys", "add", "poor")
+	n.cli(t, "tx", "bank", "send", "alice", "poor", "1emg")
+	if _, errs, err := runCLI(t, append([]string{"tx", "data", "buy", "1", "--from", "poor"}, n.common...)...); err == nil || !strings.Contains(errs, "insufficient") {
+		t.Fatalf("buy without funds: err %v, stderr %s", err, errs)
+	}
+	before := map[string]uint64{}
+	for _, c := range crawlers {
+		before[c] = n.balance(t, c)
+	}
+	n.cli(t, "tx", "data", "buy", "1", "--from", "bob")
+	for _, c := range crawlers {
+		if got := n.balance(t, c); got <= before[c] {
+			t.Errorf("crawler %s: balance %d after the sale, %d before", c, got, before[c])
+		}
+	}
+	proof := filepath.Join(t.TempDir(), "proof.json")
+	n.cli(t, "data", "prove", "--dataset", "1", "--record", "42", "--from", "bob", "--out", proof)
+	if out := n.cli(t, "data", "verify", "--proof", proof); !strings.Contains(out, "verifies against the root of dataset 1 on chain") {
+		t.Fatalf("verify: %s", out)
+	}
+	var rp recordProof
+	raw, _ := os.ReadFile(proof)
+	json.Unmarshal(raw, &rp)
+	rp.Record.Text += " (edited)"
+	raw, _ = json.Marshal(rp)
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, raw, 0o644)
+	if _, errs, err := runCLI(t, append([]string{"data", "verify", "--proof", bad}, n.common...)...); err == nil || !strings.Contains(errs, "does not verify") {
+		t.Fatalf("tampered record: err %v, stderr %s", err, errs)
+	}
+	// A dataset registered with a root its manifest does not have: proofs refuse it.
+	n.cli(t, "tx", "data", "publish", "--job", "1", "--name", "wrong-root", "--root", strings.Repeat("ab", 32), "--manifest", up.Manifest,
+		"--shards", strings.Join(up.Shards, ","), "--records", fmt.Sprint(up.Records), "--licence", up.Licence, "--from", "alice")
+	if _, errs, err := runCLI(t, append([]string{"data", "prove", "--dataset", "2", "--record", "0"}, n.common...)...); err == nil || !strings.Contains(errs, "root") {
+		t.Fatalf("dataset with a wrong root: err %v, stderr %s", err, errs)
+	}
+	prov := n.cli(t, "query", "data", "provenance", "1", "-o", "json")
+	var pv data.Provenance
+	if err := json.Unmarshal([]byte(prov), &pv); err != nil || pv.Job.ID != 1 || len(pv.Crawlers) != len(crawlers) {
+		t.Fatalf("provenance: %v %s", err, prov)
+	}
 }
 
 // writeCrawlFigure appends the measured figure to $EMERGENCE_FIGURES, when set, so a run
