@@ -6,6 +6,7 @@
 //	GET  /v1/accounts/{address}/txs the account's txs, newest first (?before=HEIGHT.INDEX&limit=N, at most MaxHistoryPage)
 //	GET  /v1/blocks?to=H&limit=N    up to MaxBlockList blocks, newest first, ending at H (default latest)
 //	GET  /v1/blocks/{height}        a block (or "latest") with its app hash
+//	GET  /v1/blocks/{height}/txs    its txs' results with their bodies (?offset=N&limit=M, at most MaxBlockList)
 //	GET  /v1/txs/{hash}             a committed transaction's result
 //	POST /v1/txs                    broadcast; waits for commit (?mode=sync: after CheckTx only)
 //	POST /v1/txs/batch              up to MaxBatchTxs txs, each submitted as ?mode=sync: one result per tx
@@ -53,6 +54,9 @@ type Backend interface {
 	// AccountTxs returns up to limit txs naming addr, newest first,
 	// starting before (height, index); height 0 starts at the newest.
 	AccountTxs(addr tx.Address, height int64, index int, limit int) ([]AccountTx, error)
+	// BlockTxs returns the results, with bodies, of the txs of a block
+	// from position offset, at most limit, and how many txs it has.
+	BlockTxs(height int64, offset, limit int) ([]TxResult, int, error)
 	Submit(raw []byte) (CheckResult, error)
 	BroadcastCommit(ctx context.Context, raw []byte) (*TxResult, error)
 	// Simulate runs a tx against the mempool's state without keeping
@@ -87,6 +91,7 @@ func New(b Backend, blobs http.Handler) *Server {
 	s.mux.HandleFunc("GET /v1/accounts/{address}/txs", s.accountTxs)
 	s.mux.HandleFunc("GET /v1/blocks", s.blocks)
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.block)
+	s.mux.HandleFunc("GET /v1/blocks/{height}/txs", s.blockTxs)
 	s.mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
 	s.mux.HandleFunc("POST /v1/txs", s.broadcast)
 	s.mux.HandleFunc("POST /v1/txs/batch", s.broadcastBatch)
@@ -267,6 +272,36 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// blockTxs answers GET /v1/blocks/{height}/txs?offset=N&limit=M.
+func (s *Server) blockTxs(w http.ResponseWriter, r *http.Request) {
+	hs := r.PathValue("height")
+	h, err := strconv.ParseInt(hs, 10, 64)
+	if err != nil || h <= 0 {
+		writeErr(w, http.StatusBadRequest, "bad_height", fmt.Sprintf("height must be a positive integer, got %q", hs))
+		return
+	}
+	q := r.URL.Query()
+	offset, limit := 0, 50
+	if ofs := q.Get("offset"); ofs != "" {
+		if offset, err = strconv.Atoi(ofs); err != nil || offset < 0 {
+			writeErr(w, http.StatusBadRequest, "bad_offset", fmt.Sprintf("offset must be a non-negative integer, got %q", ofs))
+			return
+		}
+	}
+	if ls := q.Get("limit"); ls != "" {
+		if limit, err = strconv.Atoi(ls); err != nil || limit <= 0 || limit > MaxBlockList {
+			writeErr(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be 1 to %d, got %q", MaxBlockList, ls))
+			return
+		}
+	}
+	txs, total, err := s.b.BlockTxs(h, offset, limit)
+	if err != nil {
+		writeQueryErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, BlockTxs{Height: h, Total: total, Offset: offset, Txs: txs})
 }
 
 // MaxHistoryPage is the most txs one GET /v1/accounts/{address}/txs answers.

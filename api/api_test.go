@@ -290,6 +290,20 @@ func TestBlockListAndTxBody(t *testing.T) {
 	if list.Blocks[0].NumTxs != 1 || list.Blocks[0].TxHashes[0] != res.Hash {
 		t.Errorf("block %d: txs %v, want the send", res.Height, list.Blocks[0].TxHashes)
 	}
+	var bt api.BlockTxs
+	get(fmt.Sprintf("/v1/blocks/%d/txs", res.Height), &bt)
+	if bt.Total != 1 || len(bt.Txs) != 1 || bt.Txs[0].Hash != res.Hash || bt.Txs[0].Body == nil || bt.Txs[0].Body.Msgs[0].Type != "bank/send" {
+		t.Fatalf("block %d txs %+v, want the send with its body", res.Height, bt)
+	}
+	get(fmt.Sprintf("/v1/blocks/%d/txs?offset=1", res.Height), &bt)
+	if bt.Total != 1 || len(bt.Txs) != 0 {
+		t.Errorf("offset past the end: %+v", bt)
+	}
+	for _, q := range []string{"offset=-1", "offset=x", "limit=0", "limit=101"} {
+		call(t, n, "GET", fmt.Sprintf("/v1/blocks/%d/txs?%s", res.Height, q), "", http.StatusBadRequest)
+	}
+	call(t, n, "GET", "/v1/blocks/99999999/txs", "", http.StatusNotFound)
+	call(t, n, "GET", "/v1/blocks/0/txs", "", http.StatusBadRequest)
 	get("/v1/blocks?to=1&limit=100", &list)
 	if len(list.Blocks) != 1 || list.Blocks[0].Height != 1 {
 		t.Errorf("blocks to 1: %+v", list.Blocks)

@@ -65,6 +65,15 @@ type AccountTxs struct {
 	Next string      `json:"next,omitempty"`
 }
 
+// BlockTxs is the body of GET /v1/blocks/{height}/txs: Txs are the
+// block's txs from position Offset, of Total.
+type BlockTxs struct {
+	Height int64      `json:"height"`
+	Total  int        `json:"total"`
+	Offset int        `json:"offset"`
+	Txs    []TxResult `json:"txs"`
+}
+
 // BlockList is the body of GET /v1/blocks: blocks newest first.
 type BlockList struct {
 	Blocks []Block `json:"blocks"`

@@ -351,6 +351,32 @@ func (n *Node) AccountTxs(addr tx.Address, height int64, index int, limit int) (
 	return out, nil
 }
 
+// BlockTxs returns the results of a block's txs from offset (at most
+// limit), each with its decoded body, and the block's number of txs.
+func (n *Node) BlockTxs(height int64, offset, limit int) ([]api.TxResult, int, error) {
+	bs := n.cmt.BlockStore()
+	if height < bs.Base() || height > bs.Height() {
+		return nil, 0, fmt.Errorf("%w: %d (node has %d to %d)", ErrNoBlock, height, bs.Base(), bs.Height())
+	}
+	b, _ := bs.LoadBlock(height)
+	if b == nil {
+		return nil, 0, fmt.Errorf("%w: %d", ErrNoBlock, height)
+	}
+	out := []api.TxResult{}
+	for i := offset; i < len(b.Txs) && len(out) < limit; i++ {
+		r, err := n.app.TxResult(tx.Hash(b.Txs[i]))
+		if err != nil {
+			return nil, 0, n.markAppError(err)
+		}
+		w := wireTxResult(*r)
+		if t, err := tx.Decode(b.Txs[i]); err == nil {
+			w.Body = &t.Body
+		}
+		out = append(out, w)
+	}
+	return out, len(b.Txs), nil
+}
+
 // txBody decodes the signed body of the tx at height and index in the
 // block store, or returns nil when the block is gone (pruned) or the bytes
 // do not decode (a tx that failed decoding has a result but no body).

@@ -187,9 +187,10 @@ async function blocks(ctx) {
 async function block(ctx, hs) {
   if (!/^\d+$/.test(hs) && hs !== "latest") throw new ApiError(404, { error: `${hs} is not a block height` });
   const b = await api(`/v1/blocks/${hs}`);
-  const hashes = (b.tx_hashes || []).slice(0, 100);
-  const txs = await Promise.all(hashes.map((x) => maybe(`/v1/txs/${x}`)));
-  const rows = txs.map((t, i) => t ? [hashLink("tx", hashes[i]), msgTypes(t), t.body ? link(`/account/${t.body.signer}`, short(t.body.signer, 12)) : "", codeBadge(t.code, t.codespace), num(t.gas_used)] : [hashLink("tx", hashes[i]), "", "", "", ""]);
+  const offset = Math.max(0, Number(ctx.params.get("offset")) || 0);
+  const page = b.num_txs ? await api(`/v1/blocks/${b.height}/txs?limit=100&offset=${offset}`) : { txs: [], total: 0 };
+  const rows = page.txs.map((t) => [hashLink("tx", t.hash), msgTypes(t), t.body ? link(`/account/${t.body.signer}`, short(t.body.signer, 12)) : "", codeBadge(t.code, t.codespace), num(t.gas_used)]);
+  const more = offset + page.txs.length < page.total;
   return [
     h("h1", null, `Block ${num(b.height)}`),
     kv([
@@ -203,7 +204,9 @@ async function block(ctx, hs) {
     ]),
     h("p", { class: "pager" }, b.height > 1 ? link(`/block/${b.height - 1}`, "← previous") : null, " ", link(`/block/${b.height + 1}`, "next →")),
     section("Transactions", table(["hash", "messages", "signer", "result", "gas used"], rows, { id: "block-txs", empty: "no transactions in this block" }),
-      b.num_txs > hashes.length ? h("p", null, `showing the first ${hashes.length} of ${b.num_txs}`) : null),
+      page.total > page.txs.length ? h("p", { class: "pager" }, `txs ${offset + 1} to ${offset + page.txs.length} of ${num(page.total)} `,
+        offset > 0 ? link(`/block/${b.height}?offset=${Math.max(0, offset - 100)}`, "← previous") : null, " ",
+        more ? link(`/block/${b.height}?offset=${offset + 100}`, "next →") : null) : null),
     section("End-of-block events", eventsTable(b.events)),
   ];
 }
