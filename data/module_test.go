@@ -189,7 +189,7 @@ func TestCrawlAcceptPayAndRefund(t *testing.T) {
 	if err := n.c.Query("data/assignments/"+apptest.Addr(as[0]).String(), nil, &asg); err != nil {
 		t.Fatal(err)
 	}
-	if len(asg.Assignments) == 0 || asg.Assignments[0].URL != "http://site.test/" {
+	if len(asg.Assignments) == 0 || asg.Assignments[0].URL != "http://site.test/" || asg.Assignments[0].Commits != 2 || asg.Assignments[0].Crawlers != 2 {
 		t.Fatalf("assignments of %s: %+v", as[0], asg.Assignments)
 	}
 	// Nobody fetches the new URLs: at the end of their windows they are

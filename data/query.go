@@ -259,6 +259,10 @@ type Assignment struct {
 	CommitBy int64  `json:"commit_by"`
 	RevealBy int64  `json:"reveal_by"`
 	State    string `json:"state"`
+	// Commits of the URL's Crawlers assignees so far: reveals open when
+	// they are equal or past CommitBy.
+	Commits  uint32 `json:"commits"`
+	Crawlers uint32 `json:"crawlers"`
 }
 
 // Assignments is one page of a crawler's assignments in the order the
@@ -318,7 +322,8 @@ func (m *Module) qAssignments(r store.Reader, args []string, q url.Values) (any,
 			return nil, fmt.Errorf("assignment index names %d/%d: %w", job, idx, err)
 		}
 		out.Assignments = append(out.Assignments, Assignment{Job: job, Index: idx, URL: p.URL, Depth: p.Depth,
-			Height: int64(h), CommitBy: p.CommitBy, RevealBy: p.RevealBy, State: p.State})
+			Height: int64(h), CommitBy: p.CommitBy, RevealBy: p.RevealBy, State: p.State,
+			Commits: p.Commits, Crawlers: uint32(len(p.Crawlers))})
 	}
 	return out, nil
 }
