@@ -587,3 +587,66 @@ func TestWebMarketPages(t *testing.T) {
 		t.Errorf("personhood shows %q enrolled, API says %d", got, pool.Enrolled)
 	}
 }
+
+// TestWebSubnetPage: a subnet made through the CLI (three uids, a staked
+// validator setting weights, a short tempo) is shown as the API has it:
+// the metagraph row per uid, and incentive and dividends over epochs as
+// SVG charts with one line per uid.
+func TestWebSubnetPage(t *testing.T) {
+	unsetPassphraseEnv(t)
+	home := t.TempDir()
+	base := devnetProcess(t, home)
+	common := []string{"--home", home, "--keyring-backend", "test", "--node", base}
+	cli := func(args ...string) { t.Helper(); mustCLI(t, append(args, common...)...) }
+	cli("tx", "subnet", "create", "webnet", "--tempo", "5", "--no-commit-reveal", "--from", "alice")
+	for _, k := range []string{"alice", "bob", "carol"} {
+		cli("tx", "subnet", "register", "0", "--from", k)
+	}
+	alice := strings.TrimSpace(mustCLI(t, append([]string{"keys", "show", "alice", "--address"}, common...)...))
+	cli("tx", "subnet", "stake", "0", alice, "10emg", "--from", "alice")
+	var epochs []struct{ Epoch uint64 }
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := client.New(strings.TrimPrefix(base, "http://"))
+	for len(epochs) < 3 {
+		// The validator permit comes with the first epoch after the stake;
+		// weights are set again each epoch until three are recorded.
+		st, err := c.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustCLI(t, append([]string{"tx", "subnet", "set-weights", "0", "--weights", "1:3,2:1", "--from", "alice"}, common...)...)
+		if err := c.WaitHeight(ctx, st.Height+5); err != nil {
+			t.Fatalf("waiting for subnet epochs: %v", err)
+		}
+		getJSON(t, base+"/v1/query/subnet/epochs/0", &epochs)
+	}
+	var mg struct {
+		Neurons []struct {
+			UID       int    `json:"uid"`
+			Hotkey    string `json:"hotkey"`
+			Incentive uint16 `json:"incentive"`
+		} `json:"neurons"`
+	}
+	getJSON(t, base+"/v1/query/subnet/metagraph/0", &mg)
+	if len(mg.Neurons) != 3 || mg.Neurons[1].Incentive <= mg.Neurons[2].Incentive || mg.Neurons[2].Incentive == 0 {
+		t.Fatalf("metagraph %+v: want uid 1 above uid 2 above 0 (weights 3:1)", mg.Neurons)
+	}
+	b := newBrowser(t)
+	b.run("open subnets", chromedp.Navigate(base+"/subnets"))
+	b.waitText("#subnet-list", "webnet")
+	b.run("open subnet 0", chromedp.Click(chromedp.CSS(`#subnet-list a[href="/subnet/0"]`)))
+	got := b.waitText("#metagraph", short(mg.Neurons[2].Hotkey))
+	for _, n := range mg.Neurons {
+		if want := fmt.Sprintf("%.4f", float64(n.Incentive)/65535); !strings.Contains(got, short(n.Hotkey)) || !strings.Contains(got, want) {
+			t.Errorf("metagraph %q: want uid %d (%s) with incentive %s", got, n.UID, short(n.Hotkey), want)
+		}
+	}
+	if n := eval[int](b, `document.querySelectorAll("#incentive-chart path.series").length`); n != len(mg.Neurons) {
+		t.Errorf("incentive chart has %d lines, want one per uid (%d)", n, len(mg.Neurons))
+	}
+	if n := eval[int](b, `document.querySelectorAll("#dividends-chart path.series").length`); n == 0 {
+		t.Error("no dividends chart")
+	}
+	b.shot("market-subnet")
+}
