@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"emergence/blob"
+	"emergence/blob/local"
 	"emergence/blob/remote"
 	"emergence/tx"
 )
@@ -205,5 +206,45 @@ func TestRemoteSignsReads(t *testing.T) {
 		if !errors.As(err, &nb) || !errors.Is(err, blob.ErrNotBought) || len(nb.Datasets) != 1 || nb.Datasets[0] != 3 || nb.Hash != h {
 			t.Fatalf("non-buyer's Get: err = %v, want a NotBoughtError for dataset 3", err)
 		}
+	}
+}
+
+// BenchmarkGet compares a GET of a free blob with one of a paid shard by a
+// buyer (read signature checked, purchase looked up) on the same handler.
+func BenchmarkGet(b *testing.B) {
+	buyer := testKey("buyer")
+	free, paid := []byte("free blob"), []byte("paid shard")
+	fh, ph := sha256.Sum256(free), sha256.Sum256(paid)
+	l := &ledger{shards: map[[32]byte][]uint64{ph: {1}}, bought: map[tx.Address][]uint64{addr(buyer): {1}}}
+	st, err := local.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range [][]byte{free, paid} {
+		if err := st.Put(context.Background(), sha256.Sum256(d), strings.NewReader(string(d))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := blob.NewHandler(st, roomy(), blob.WithGate(l))
+	for _, tc := range []struct {
+		Name string
+		Hash [32]byte
+		Sign bool
+	}{{"free", fh, false}, {"paid", ph, true}} {
+		b.Run(tc.Name, func(b *testing.B) {
+			signed := httptest.NewRequest("GET", "/", nil) // signed once: the node's cost only
+			if tc.Sign {
+				blob.SignRead(signed, buyer, tc.Hash, time.Now())
+			}
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "/v1/blobs/"+blob.FormatHash(tc.Hash), nil)
+				req.Header = signed.Header.Clone()
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
 	}
 }
