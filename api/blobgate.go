@@ -23,20 +23,24 @@ import (
 //     lists it too (a free re-listing does not make it public);
 //   - its owner is the publisher of the first priced dataset listing it;
 //     buyers of that owner's priced datasets that list it may read it, and a
-//     purchase of someone else's (say, a cheap) re-listing opens nothing.
+//     purchase of someone else's (say, a cheap) re-listing opens nothing;
+//   - a dataset's publisher reads it as its buyers do.
 //
 // The gate learns datasets from the chain's data/dataset/{id} queries, in
 // ID order, catching up before every answer so a newly published dataset is
 // gated from its first committed block. Its index holds every listed shard
 // once per dataset: memory grows with what publish transactions paid for.
-func BlobGate(b Backend) blob.Gate { return &blobGate{b: b, next: 1, shards: map[[32]byte][]listing{}} }
+func BlobGate(b Backend) blob.Gate {
+	return &blobGate{b: b, next: 1, shards: map[[32]byte][]listing{}, publishers: map[uint64]tx.Address{}}
+}
 
 type blobGate struct {
 	b Backend
 
-	mu     sync.Mutex
-	next   uint64 // first dataset id not indexed yet
-	shards map[[32]byte][]listing
+	mu         sync.Mutex
+	next       uint64 // first dataset id not indexed yet
+	shards     map[[32]byte][]listing
+	publishers map[uint64]tx.Address // of the priced datasets
 }
 
 // listing is one dataset that lists a blob.
@@ -94,6 +98,9 @@ func (g *blobGate) catchUp(ctx context.Context) error {
 		if err := decodeInto(v, &d); err != nil {
 			return fmt.Errorf("dataset %d: %w", g.next, err)
 		}
+		if d.Price > 0 {
+			g.publishers[g.next] = d.Publisher
+		}
 		for _, s := range d.Shards {
 			h, err := blob.ParseHash(s)
 			if err != nil {
@@ -109,8 +116,15 @@ func (g *blobGate) catchUp(ctx context.Context) error {
 	}
 }
 
-// Bought implements blob.Gate.
+// Bought implements blob.Gate: whether account bought dataset id, or
+// published it.
 func (g *blobGate) Bought(ctx context.Context, account tx.Address, id uint64) (bool, error) {
+	g.mu.Lock()
+	pub, ok := g.publishers[id]
+	g.mu.Unlock()
+	if ok && pub == account {
+		return true, nil
+	}
 	v, err := g.b.Query("data/dataset/"+strconv.FormatUint(id, 10)+"/buyer/"+account.String(), nil)
 	if err != nil {
 		return false, err

@@ -23,7 +23,8 @@ import (
 // TestPaidShardsNeedAPurchase drives the data market on a devnet to a
 // priced dataset and checks the blob API's gate against the chain: the
 // shard is refused (403 JSON, and blob get says to buy it) until the
-// reader's purchase is committed, then served to the buyer only. A
+// reader's purchase is committed, then served to the buyer (and the
+// publisher) only. A
 // cheater who re-lists the shard in her own cheap dataset and buys that,
 // or in a free one, still gets nothing.
 func TestPaidShardsNeedAPurchase(t *testing.T) {
@@ -128,6 +129,11 @@ func TestPaidShardsNeedAPurchase(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("refused blob get wrote --out")
+	}
+
+	// alice, the publisher, reads her dataset without buying it.
+	if code, body := get("alice"); code != 200 || body != string(shard) {
+		t.Fatalf("GET by the publisher: %d %s", code, body)
 	}
 
 	// bob buys; from the committed purchase on he reads the shard.
