@@ -149,8 +149,13 @@ const (
 // Gas of each message. Every handler reads and writes a bounded number of
 // bounded records; submit-job also pays for its deadlines' end-of-block
 // work (bid selection over at most MaxBids bids, reassignment, referee
-// draw), and the benchmark answer pays per kernel step it has the chain
-// re-run (GasPerBenchStep).
+// draw: bench/gasbench measures one bid-window close and one commit
+// deadline with every replica missing, each at about a sixth of the
+// target per gas of the submit), and the benchmark answer pays per kernel
+// step it has the chain re-run (GasPerBenchStep). Deadlines beyond the
+// first few happen only when a provider misses one, and each such miss
+// costs the provider MissPermille of a stake of at least MinStake, far
+// more than the work it causes.
 const (
 	GasRegisterProvider = 40_000
 	GasRebenchmark      = 30_000

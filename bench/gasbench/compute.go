@@ -186,6 +186,42 @@ func computeCases(div int) []Case {
 			},
 		},
 		{
+			Kind: compute.MsgSubmitJob, Shape: fmt.Sprintf("%d jobs at every list bound, while as many commit windows close with all r=%d replicas missing, slashed and refilled from %d spare bids", windows, compute.MaxR, compute.MaxBids-compute.MaxR),
+			Genesis: computeGenesis(bal, false),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				provs := computeProviders(c, "p", compute.MaxBids, compute.MaxCores)
+				var txs [][]byte
+				for i := 0; i < windows; i++ {
+					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
+				}
+				for _, r := range c.Deliver(txs...) {
+					c.MustOK(r)
+				}
+				txs = txs[:0]
+				for id := uint64(1); id <= uint64(windows); id++ {
+					for _, p := range provs {
+						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
+					}
+				}
+				for _, r := range c.Deliver(txs...) {
+					c.MustOK(r)
+				}
+				par := compute.DefaultParams()
+				c.NextBlocks(int(par.BidBlocks) - 1) // the windows close: every job running
+				var j compute.Job
+				if err := c.Query("compute/job/1", nil, &j); err != nil || j.Status != compute.JobRunning {
+					fail("job 1 is %s (%v), want running", j.Status, err)
+				}
+				// Nobody commits; the measured block is the commit deadline.
+				c.NextBlocks(int(j.Deadline-c.Height()) - 1)
+				txs = txs[:0]
+				for i := 0; i < windows; i++ {
+					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
+				}
+				return txs
+			},
+		},
+		{
 			Kind: compute.MsgRevealResult, Shape: fmt.Sprintf("%d last reveals of r=%d jobs with %d files, each settling %d payments", settles, compute.MaxR, compute.MaxFiles, compute.MaxR),
 			Genesis: computeGenesis(bal, false),
 			Prepare: func(c *apptest.Chain) [][]byte {
