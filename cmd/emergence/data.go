@@ -2,14 +2,18 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +29,7 @@ func init() {
 // inclusion proofs). The chain's own messages are under "emergence tx data".
 func newDataCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "data", Short: "Data market tools: clean WARC files, build datasets, prove and verify records"}
-	cmd.AddCommand(newDataCleanCmd(g), newDataBuildCmd(g), newDataProveCmd(g), newDataVerifyCmd(g))
+	cmd.AddCommand(newDataCleanCmd(g), newDataBuildCmd(g), newDataProveCmd(g), newDataVerifyCmd(g), newDataSiteCmd(g))
 	return cmd
 }
 
@@ -155,5 +159,41 @@ Non-HTML records are counted and skipped.`,
 	cmd.Flags().StringArrayVar(&in, "in", nil, "WARC file, plain or .gz (repeatable)")
 	cmd.Flags().StringVar(&out, "out", "", "output directory")
 	cmd.Flags().StringVar(&langs, "languages", "", "comma-separated ISO 639-1 codes to keep (default: every language)")
+	return cmd
+}
+
+func newDataSiteCmd(g *globals) *cobra.Command {
+	var dir, listen string
+	cmd := &cobra.Command{
+		Use:   "site --dir DIR [--listen ADDR]",
+		Short: "Serve a directory of pages over HTTP on loopback, a local site to try crawl jobs on",
+		Long: `Serves the files under DIR (a robots.txt there is the site's robots.txt) until stopped, and
+prints "serving DIR at http://ADDR" once it listens. --listen 127.0.0.1:0 picks a free port.`,
+		Example: "  emergence data site --dir site/ --listen 127.0.0.1:8080",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return errorf("pass --dir, a directory of pages", "no directory %q", dir)
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return failf("pass a free address with --listen", "listen: %w", err)
+			}
+			srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
+			fmt.Fprintf(g.stdout, "serving %s at http://%s\n", dir, ln.Addr())
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			select {
+			case <-cmd.Context().Done():
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				return srv.Shutdown(ctx)
+			case err := <-errc:
+				return fmt.Errorf("serve: %w", err)
+			}
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "directory to serve")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "listen address")
 	return cmd
 }

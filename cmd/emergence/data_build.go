@@ -107,11 +107,8 @@ node's blob store, ready for 'emergence tx data publish'.`,
 				res.Uploaded = true
 			}
 			return g.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "job %d: %d records in %d shards under %s\n", res.Job, res.Records, len(res.Shards), out)
-				fmt.Fprintf(w, "root      %s\nmanifest  %s\n", res.Root, res.Manifest)
-				for i, s := range res.Shards {
-					fmt.Fprintf(w, "shard %d   %s\n", i, s)
-				}
+				fmt.Fprintf(w, "job       %d\nrecords   %d\nroot      %s\nmanifest  %s\nshards    %s\nlicence   %s\ndir       %s\n",
+					res.Job, res.Records, res.Root, res.Manifest, joinComma(res.Shards), res.Licence, out)
 				if res.Uploaded {
 					fmt.Fprintf(w, "uploaded; publish with: emergence tx data publish --job %d --name NAME --root %s --manifest %s --shards %s --records %d --licence %q --from KEY\n",
 						res.Job, res.Root, res.Manifest, joinComma(res.Shards), res.Records, res.Licence)
