@@ -201,6 +201,10 @@ type Runner struct {
 	cache wazero.CompilationCache
 	// Interpreter selects wazero's interpreter instead of its compiler.
 	interpreter bool
+	// child, when set, is the command that runs a job in its own process
+	// (see WithChildProcess); cacheDir is passed to it.
+	child    []string
+	cacheDir string
 }
 
 // Option configures a Runner.
@@ -213,7 +217,7 @@ func WithCacheDir(dir string) Option {
 		if err != nil {
 			return fmt.Errorf("open compilation cache %s: %w", dir, err)
 		}
-		r.cache = c
+		r.cache, r.cacheDir = c, dir
 		return nil
 	}
 }
@@ -277,6 +281,18 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.child != nil {
+		return r.runChild(ctx, job, lim)
+	}
+	return r.run(ctx, job, lim, true, func() {})
+}
+
+// run runs job in this process. With terminate the compiled code checks
+// for the deadline at every loop header and call (WithCloseOnContextDone);
+// without, nothing stops the guest but its own end, and the caller must be
+// a child process that its parent kills at the deadline. started is called
+// once the module is compiled and checked, just before it starts.
+func (r *Runner) run(ctx context.Context, job Job, lim Limits, terminate bool, started func()) (*Result, error) {
 	var cfg wazero.RuntimeConfig
 	if r.interpreter {
 		cfg = wazero.NewRuntimeConfigInterpreter()
@@ -285,7 +301,7 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 	}
 	cfg = cfg.WithCompilationCache(r.cache).
 		WithMemoryLimitPages(lim.MemoryPages).
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(terminate)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	defer rt.Close(context.Background())
 
@@ -326,6 +342,7 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 
 	runCtx, cancel := context.WithTimeout(ctx, lim.Wall)
 	defer cancel()
+	started()
 	start := time.Now()
 	mod, err := rt.InstantiateModule(runCtx, compiled, mc)
 	var exit uint32

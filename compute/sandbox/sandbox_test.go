@@ -54,6 +54,13 @@ func wasm(tb testing.TB, name string) []byte {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv("SANDBOX_CHILD") == "1" {
+		if err := sandbox.ServeChild(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
@@ -71,6 +78,29 @@ func mustRunner(tb testing.TB) *sandbox.Runner {
 	return r
 }
 
+// childRunner runs jobs in child processes: this test binary, as
+// ServeChild (see TestMain).
+func childRunner(tb testing.TB) *sandbox.Runner {
+	tb.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("SANDBOX_CHILD", "1")
+	r, err := sandbox.NewRunner(sandbox.WithChildProcess(self))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	return r
+}
+
+// modes are the two ways a Runner runs a job.
+var modes = []struct {
+	name string
+	new  func(testing.TB) *sandbox.Runner
+}{{"in-process", mustRunner}, {"child", childRunner}}
+
 // dirs returns an input directory holding data and an empty output directory.
 func dirs(t *testing.T, data string) (in, out string) {
 	t.Helper()
@@ -82,21 +112,28 @@ func dirs(t *testing.T, data string) (in, out string) {
 }
 
 func TestInfiniteLoopKilledAtDeadline(t *testing.T) {
-	r := mustRunner(t)
-	start := time.Now()
-	_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "loop"), Limits: sandbox.Limits{Wall: 300 * time.Millisecond}})
-	if !errors.Is(err, sandbox.ErrDeadline) {
-		t.Fatalf("Run(loop) err = %v, want ErrDeadline", err)
-	}
-	// The deadline kills it: the run must not outlive it by more than the
-	// compile and a generous scheduling margin on a loaded machine.
-	if d := time.Since(start); d > 30*time.Second {
-		t.Fatalf("loop ran %s past a 300ms deadline", d)
+	for _, m := range modes {
+		r := m.new(t)
+		start := time.Now()
+		_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "loop"), Limits: sandbox.Limits{Wall: 300 * time.Millisecond}})
+		if !errors.Is(err, sandbox.ErrDeadline) {
+			t.Fatalf("%s: Run(loop) err = %v, want ErrDeadline", m.name, err)
+		}
+		// The deadline kills it: the run must not outlive it by more than the
+		// compile and a generous scheduling margin on a loaded machine.
+		if d := time.Since(start); d > 60*time.Second {
+			t.Fatalf("%s: loop ran %s past a 300ms deadline", m.name, d)
+		}
 	}
 }
 
 func TestMemoryBombCapped(t *testing.T) {
-	r := mustRunner(t)
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testMemoryBomb(t, m.new(t)) })
+	}
+}
+
+func testMemoryBomb(t *testing.T, r *sandbox.Runner) {
 	const pages = 1024 // 64 MiB
 	res, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "membomb"), Limits: sandbox.Limits{MemoryPages: pages}})
 	if err != nil {
@@ -115,7 +152,12 @@ func TestMemoryBombCapped(t *testing.T) {
 }
 
 func TestOutputOverCap(t *testing.T) {
-	r := mustRunner(t)
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testOutputOverCap(t, m.new(t)) })
+	}
+}
+
+func testOutputOverCap(t *testing.T, r *sandbox.Runner) {
 	_, out := dirs(t, "")
 	_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, "bigout"), Args: []string{"2048"}, Output: out,
 		Limits: sandbox.Limits{OutputBytes: 1 << 20}})
@@ -154,11 +196,16 @@ func TestOutputOverCap(t *testing.T) {
 }
 
 func TestImportNotGranted(t *testing.T) {
-	r := mustRunner(t)
-	for _, name := range []string{"netimport", "sockimport"} {
-		_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, name)})
-		if !errors.Is(err, sandbox.ErrImportNotGranted) {
-			t.Fatalf("Run(%s) err = %v, want ErrImportNotGranted", name, err)
+	for _, m := range modes {
+		r := m.new(t)
+		for _, name := range []string{"netimport", "sockimport"} {
+			_, err := r.Run(context.Background(), sandbox.Job{Module: wasm(t, name)})
+			if !errors.Is(err, sandbox.ErrImportNotGranted) {
+				t.Fatalf("%s: Run(%s) err = %v, want ErrImportNotGranted", m.name, name, err)
+			}
+		}
+		if _, err := r.Run(context.Background(), sandbox.Job{Module: []byte("not wasm")}); !errors.Is(err, sandbox.ErrInvalidModule) {
+			t.Fatalf("%s: Run(not wasm) err = %v, want ErrInvalidModule", m.name, err)
 		}
 	}
 }
@@ -221,7 +268,7 @@ func TestBitIdenticalAcrossRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r2.Close()
-	for i, r := range []*sandbox.Runner{r1, r1, r2} {
+	for i, r := range []*sandbox.Runner{r1, r1, r2, childRunner(t)} {
 		in, out := dirs(t, "hello")
 		res, err := r.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{"a", "b"}, Input: in, Output: out, Seed: 42})
 		if err != nil {
@@ -297,10 +344,17 @@ func BenchmarkMatmulNative(b *testing.B) {
 }
 
 // BenchmarkMatmulWasm runs the same Go kernel compiled to wasip1 under
-// wazero's compiler (compile cached, instantiation included).
-func BenchmarkMatmulWasm(b *testing.B) {
+// wazero's compiler (compile cached, instantiation included), in process
+// with WithCloseOnContextDone's checks.
+func BenchmarkMatmulWasm(b *testing.B) { benchMatmulWasm(b, mustRunner(b)) }
+
+// BenchmarkMatmulWasmChild runs it in a child process killed at the
+// deadline (no termination checks; process start and the on-disk
+// compilation cache included).
+func BenchmarkMatmulWasmChild(b *testing.B) { benchMatmulWasm(b, childRunner(b)) }
+
+func benchMatmulWasm(b *testing.B, r *sandbox.Runner) {
 	mod := wasm(b, "matmul")
-	r := mustRunner(b)
 	want := uint64(0)
 	for rr := 0; rr < matmulReps; rr++ {
 		want += kernel.Run(matmulN, uint64(rr))

@@ -1,0 +1,171 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// WithChildProcess makes the Runner run every job in a child process,
+// argv (e.g. the emergence binary and its hidden "sandbox-child"
+// subcommand), which calls ServeChild. The child compiles the module
+// without wazero's termination checks and the parent kills the process at
+// the deadline instead: the checks (WithCloseOnContextDone) call out of the
+// compiled code at every loop header, which costs Go-built modules, whose
+// every function is a loop, more than ten times their speed. A killed
+// process also takes every byte it allocated with it.
+func WithChildProcess(argv ...string) Option {
+	return func(r *Runner) error {
+		if len(argv) == 0 {
+			return errors.New("sandbox: empty child command")
+		}
+		r.child = append([]string(nil), argv...)
+		return nil
+	}
+}
+
+// childSpec is what the parent sends the child on stdin.
+type childSpec struct {
+	Job      Job    `json:"job"`
+	CacheDir string `json:"cache_dir,omitempty"`
+}
+
+// childLine is one line the child writes on stdout: first {"started":
+// true} once the module is compiled, then the result or the error.
+type childLine struct {
+	Started bool         `json:"started,omitempty"`
+	Result  *childResult `json:"result,omitempty"`
+	// Kind names the sentinel error (see errKinds), Err its text.
+	Kind string `json:"kind,omitempty"`
+	Err  string `json:"err,omitempty"`
+}
+
+// childResult carries a Result's unexported-in-JSON fields.
+type childResult struct {
+	Result
+	HashHex []byte `json:"hash"`
+	Out     []byte `json:"stdout"`
+	ErrLog  []byte `json:"stderr"`
+	Nanos   int64  `json:"elapsed_ns"`
+}
+
+var errKinds = map[string]error{
+	"invalid": ErrInvalidModule, "imports": ErrImportNotGranted, "deadline": ErrDeadline,
+	"output": ErrOutputCap, "limits": ErrLimits, "entry": ErrNoEntry,
+}
+
+func kindOf(err error) string {
+	for k, e := range errKinds {
+		if errors.Is(err, e) {
+			return k
+		}
+	}
+	return ""
+}
+
+// ServeChild is the child side of WithChildProcess: it reads one job from
+// in, runs it without termination checks (the parent enforces the
+// deadline) and writes its progress and result to out.
+func ServeChild(in io.Reader, out io.Writer) error {
+	var spec childSpec
+	dec := json.NewDecoder(in)
+	if err := dec.Decode(&spec); err != nil {
+		return fmt.Errorf("sandbox child: read job: %w", err)
+	}
+	var opts []Option
+	if spec.CacheDir != "" {
+		opts = append(opts, WithCacheDir(spec.CacheDir))
+	}
+	r, err := NewRunner(opts...)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	enc := json.NewEncoder(out)
+	lim, err := spec.Job.Limits.withDefaults()
+	var res *Result
+	if err == nil {
+		res, err = r.run(context.Background(), spec.Job, lim, false, func() { enc.Encode(childLine{Started: true}) })
+	}
+	if err != nil {
+		return enc.Encode(childLine{Kind: kindOf(err), Err: err.Error()})
+	}
+	return enc.Encode(childLine{Result: &childResult{Result: *res, HashHex: res.Hash[:], Out: res.Stdout, ErrLog: res.Stderr, Nanos: int64(res.Elapsed)}})
+}
+
+// runChild runs job in a child process and kills it at the deadline,
+// which starts once the child has compiled the module.
+func (r *Runner) runChild(ctx context.Context, job Job, lim Limits) (*Result, error) {
+	spec, err := json.Marshal(childSpec{Job: job, CacheDir: r.cacheDir})
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(r.child[0], r.child[1:]...)
+	cmd.Stdin = bytes.NewReader(spec)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start sandbox child: %w", err)
+	}
+	kill := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	lines := make(chan childLine, 2)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 1<<20), 1<<30)
+		for sc.Scan() {
+			var l childLine
+			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+				readErr <- fmt.Errorf("sandbox child: bad line: %w", err)
+				return
+			}
+			lines <- l
+		}
+		readErr <- sc.Err()
+	}()
+	defer cmd.Wait()
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			kill()
+			return nil, ctx.Err()
+		case <-timer:
+			kill()
+			return nil, fmt.Errorf("%w after %s", ErrDeadline, lim.Wall)
+		case err := <-readErr:
+			kill()
+			if err == nil {
+				err = fmt.Errorf("sandbox child exited without a result: %s", bytes.TrimSpace(stderr.Bytes()))
+			}
+			return nil, err
+		case l := <-lines:
+			switch {
+			case l.Started:
+				timer = time.After(lim.Wall)
+			case l.Result != nil:
+				res := l.Result.Result
+				copy(res.Hash[:], l.Result.HashHex)
+				res.Stdout, res.Stderr, res.Elapsed = l.Result.Out, l.Result.ErrLog, time.Duration(l.Result.Nanos)
+				return &res, nil
+			default:
+				if e, ok := errKinds[l.Kind]; ok {
+					return nil, fmt.Errorf("%w (%s)", e, l.Err)
+				}
+				return nil, errors.New(l.Err)
+			}
+		}
+	}
+}
