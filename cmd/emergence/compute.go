@@ -28,7 +28,23 @@ import (
 	"emergence/tx"
 )
 
-func init() { topCommands = append(topCommands, newProviderCmd, newJobCmd) }
+func init() { topCommands = append(topCommands, newProviderCmd, newJobCmd, newSandboxChildCmd) }
+
+// newSandboxChildCmd is the provider's job process: the sandbox runs each
+// job in "emergence sandbox-child" (reading the job on stdin) so that it
+// can kill the job at its deadline without compiling termination checks
+// into it (see sandbox.WithChildProcess).
+func newSandboxChildCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:    "sandbox-child",
+		Short:  "Run one sandboxed job read from stdin (internal: started by the provider)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return sandbox.ServeChild(g.stdin, g.stdout)
+		},
+	}
+}
 
 func newProviderCmd(g *globals) *cobra.Command {
 	var from, workDir string
@@ -68,7 +84,11 @@ Example:
 				return failf("pass a writable --work-dir", "work dir: %w", err)
 			}
 			cacheDir := filepath.Join(g.home, "compute", "wasm-cache")
-			r, err := sandbox.NewRunner(sandbox.WithCacheDir(cacheDir))
+			self, err := os.Executable()
+			if err != nil {
+				return failf("run emergence from a path it can find itself at", "locate the emergence binary: %w", err)
+			}
+			r, err := sandbox.NewRunner(sandbox.WithCacheDir(cacheDir), sandbox.WithChildProcess(self, "sandbox-child"))
 			if err != nil {
 				return failf("check that --home is writable", "%w", err)
 			}

@@ -87,7 +87,7 @@ func childRunner(tb testing.TB) *sandbox.Runner {
 		tb.Fatal(err)
 	}
 	tb.Setenv("SANDBOX_CHILD", "1")
-	r, err := sandbox.NewRunner(sandbox.WithChildProcess(self))
+	r, err := sandbox.NewRunner(sandbox.WithChildProcess(self), sandbox.WithCacheDir(tb.TempDir()))
 	if err != nil {
 		tb.Fatal(err)
 	}
