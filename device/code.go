@@ -31,6 +31,7 @@ var (
 	CodeEpochNotFound   = app.Code{Space: Name, Num: 19, Desc: "epoch not posted"}
 	CodeNoFraud         = app.Code{Space: Name, Num: 20, Desc: "fraud proof proves nothing"}
 	CodeChallengeClosed = app.Code{Space: Name, Num: 21, Desc: "challenge window closed"}
+	CodeBadPart         = app.Code{Space: Name, Num: 22, Desc: "epoch part out of order or after the epoch completed"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -39,6 +40,6 @@ func (m *Module) Codes() []app.Code {
 		CodeMakerNotFound, CodeDeviceNotFound, CodeLowStake, CodeMakerExists, CodeBadKey, CodeDeviceExists,
 		CodeBadDevice, CodeBadPairingSig, CodeAlreadyPaired, CodeNotPaired, CodeNotOwner, CodeRetired,
 		CodeBadNonce, CodeNotOwnerOrMaker, CodeIngestExists, CodeNotIngest, CodeBadEpoch, CodeEpochPosted,
-		CodeEpochNotFound, CodeNoFraud, CodeChallengeClosed,
+		CodeEpochNotFound, CodeNoFraud, CodeChallengeClosed, CodeBadPart,
 	}
 }

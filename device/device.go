@@ -174,6 +174,45 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	return m.bank.RegisterAccount(ctx, Escrow)
 }
 
+// epochInvariants: the pool holds at least what posted epochs still owe,
+// which is the reservation; a paid-out epoch paid its payouts' sum, at
+// most its budget, each device its Share.
+func epochInvariants(r store.Reader, pool uint64) error {
+	recs, err := store.ListJSON[EpochRecord](r, prefixEpoch, store.PrefixEnd(prefixEpoch), 0)
+	if err != nil {
+		return err
+	}
+	var owed uint64
+	for _, rec := range recs {
+		if rec.Paid > rec.Budget {
+			return fmt.Errorf("device: epoch %d paid %d above its budget %d", rec.Epoch, rec.Paid, rec.Budget)
+		}
+		if !rec.PaidOut {
+			owed += rec.Budget - rec.Paid
+			continue
+		}
+		ps, err := store.ListJSON[Payout](r, payoutBase(rec.Epoch), store.PrefixEnd(payoutBase(rec.Epoch)), 0)
+		if err != nil {
+			return err
+		}
+		var sum, pts uint64
+		for _, p := range ps {
+			if p.Amount != Share(rec.Budget, p.Points, rec.TotalPoints) {
+				return fmt.Errorf("device: epoch %d paid device %s %d, its share is %d", rec.Epoch, p.Device, p.Amount, Share(rec.Budget, p.Points, rec.TotalPoints))
+			}
+			sum += p.Amount
+			pts += p.Points
+		}
+		if sum != rec.Paid || pts != rec.TotalPoints || uint64(len(ps)) != rec.Devices {
+			return fmt.Errorf("device: epoch %d records paid %d, %d points, %d devices; its payouts hold %d, %d, %d", rec.Epoch, rec.Paid, rec.TotalPoints, rec.Devices, sum, pts, len(ps))
+		}
+	}
+	if res := reserved(r); res != owed || pool < res {
+		return fmt.Errorf("device: %d reserved, epochs owe %d, pool holds %d", res, owed, pool)
+	}
+	return nil
+}
+
 func (m *Module) params(r store.Reader) (Params, error) {
 	p := DefaultParams()
 	if _, err := store.GetJSON(r, keyParams, &p); err != nil {
@@ -181,9 +220,6 @@ func (m *Module) params(r store.Reader) (Params, error) {
 	}
 	return p, nil
 }
-
-// EndBlock implements app.Module: the registry has no end-of-block work.
-func (m *Module) EndBlock(*app.Context) error { return nil }
 
 // Query implements app.Module.
 func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
@@ -311,6 +347,9 @@ func (m *Module) Invariants(r store.Reader) error {
 	}
 	if uint64(len(devs)) != devices {
 		return fmt.Errorf("device: %d devices stored, makers count %d", len(devs), devices)
+	}
+	if err := epochInvariants(r, m.bank.ModuleBalance(r, Pool)); err != nil {
+		return err
 	}
 	for _, d := range devs {
 		if r.Get(makerIdx(d.Maker, d.ID)) == nil {

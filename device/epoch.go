@@ -1,6 +1,7 @@
 package device
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,18 @@ const (
 	// each item (a device record read and, when it earns, a transfer).
 	GasPostEpoch   = 40_000
 	GasPerEvidence = 3_000
+	// MaxParts is the most posts one epoch's evidence is split over
+	// (MaxParts × MaxEvidence devices).
+	MaxParts = 1_000
+	// PartBlocks is how long after its first part an epoch waits for the
+	// rest: then it is paid with the parts it has, so an ingest node that
+	// stops half-way cannot hold the epoch's budget.
+	PartBlocks = 100
+	// MaxPayoutsPerBlock bounds the payouts end-of-block work makes per
+	// block (their gas was paid by the posts: GasPerEvidence).
+	MaxPayoutsPerBlock = 2_000
+	// maxOpenChecks bounds the open epochs end-of-block checks per block.
+	maxOpenChecks = 16
 )
 
 // More message kinds (appended).
@@ -51,12 +64,22 @@ type FundPool struct {
 
 // PostEpoch is an ingest node's commitment for a finished epoch: the
 // Merkle root of its accepted events (hex) and the per-device evidence,
-// sorted by device id. The first post of an epoch pays it.
+// sorted by device id. The first node to post an epoch is the one paid
+// from; other nodes' posts of it fail with CodeEpochPosted.
+//
+// An epoch with more devices than MaxEvidence is posted in Parts parts by
+// the same node, Part 0 first, every part with the same root and each
+// part's devices sorted after the previous part's. Parts 0 means 1. Once
+// the last part is in (or PartBlocks after the first, with what arrived),
+// end-of-block work pays every posted device pro rata to its points over
+// the whole epoch, at most MaxPayoutsPerBlock per block.
 type PostEpoch struct {
 	Epoch    uint64     `json:"epoch"`
 	Root     string     `json:"root"`
 	Events   uint64     `json:"events"`
 	Evidence []Evidence `json:"evidence"`
+	Part     uint64     `json:"part,omitempty"`
+	Parts    uint64     `json:"parts,omitempty"`
 }
 
 // Ingest is a registered ingest node.
@@ -65,7 +88,9 @@ type Ingest struct {
 	Stake   uint64     `json:"stake"`
 }
 
-// EpochRecord is a paid epoch.
+// EpochRecord is a posted epoch. Its payouts are stored per device; the
+// epoch query returns them a page at a time in Payouts, with NextPayout
+// the after= of the next page ("" at the end).
 type EpochRecord struct {
 	Epoch   uint64     `json:"epoch"`
 	Ingest  tx.Address `json:"ingest"`
@@ -77,6 +102,20 @@ type EpochRecord struct {
 	Height  int64      `json:"height"`
 	// Slashed is set when a fraud proof against this post succeeded.
 	Slashed bool `json:"slashed,omitempty"`
+	// Parts of the evidence expected and received.
+	Parts    uint64 `json:"parts"`
+	Received uint64 `json:"parts_received"`
+	// Devices and TotalPoints over every received part.
+	Devices     uint64 `json:"devices"`
+	TotalPoints uint64 `json:"total_points"`
+	// LastDevice is the last device of the received parts.
+	LastDevice string `json:"last_device,omitempty"`
+	// Complete: no more parts are taken; PaidOut: every payout is made.
+	Complete bool `json:"complete"`
+	PaidOut  bool `json:"paid_out"`
+	// PayCursor is the last device paid.
+	PayCursor  string `json:"pay_cursor,omitempty"`
+	NextPayout string `json:"next_payout,omitempty"`
 }
 
 // Payout is one device's reward in an epoch.
@@ -90,10 +129,31 @@ type Payout struct {
 var (
 	prefixIngest = []byte("device/ingest/")
 	prefixEpoch  = []byte("device/epoch/")
+	prefixPayout = []byte("device/payout/")
+	// prefixPaying indexes complete epochs not paid out, prefixOpen
+	// incomplete ones by the height their parts stop being taken.
+	prefixPaying = []byte("device/paying/")
+	prefixOpen   = []byte("device/open/")
+	keyReserved  = []byte("device/reserved")
 )
 
 func ingestKey(a tx.Address) []byte { return store.Key(prefixIngest, a[:]) }
 func epochKey(n uint64) []byte      { return store.Key(prefixEpoch, store.BE64(n)) }
+func payoutBase(n uint64) []byte    { return store.Key(prefixPayout, store.BE64(n)) }
+func payoutKey(n uint64, dev string) []byte {
+	return store.Key(payoutBase(n), []byte(dev))
+}
+func payingKey(n uint64) []byte { return store.Key(prefixPaying, store.BE64(n)) }
+func openKey(h int64, n uint64) []byte {
+	return store.Key(prefixOpen, store.BE64(uint64(h)), store.BE64(n))
+}
+
+// reserved is the part of the pool promised to posted epochs not paid out.
+func reserved(r store.Reader) uint64 {
+	var v uint64
+	store.GetJSON(r, keyReserved, &v)
+	return v
+}
 
 func (m *Module) epochMsgs() []app.MsgHandler {
 	return []app.MsgHandler{
@@ -142,14 +202,9 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 	if ctx.KV.Get(ingestKey(ctx.Signer)) == nil {
 		return CodeNotIngest.Errorf("%s", ctx.Signer)
 	}
-	if cur := uint64(ctx.Time.UnixMilli()) / EpochMillis; msg.Epoch >= cur {
-		return CodeBadEpoch.Errorf("epoch %d has not ended (current %d)", msg.Epoch, cur)
-	}
-	if ctx.KV.Get(epochKey(msg.Epoch)) != nil {
-		return CodeEpochPosted.Errorf("epoch %d", msg.Epoch)
-	}
-	if r, err := hex.DecodeString(msg.Root); err != nil || len(r) != 32 {
-		return CodeBadEpoch.Errorf("root must be 32 hex bytes")
+	parts := max(msg.Parts, 1)
+	if parts > MaxParts || msg.Part >= parts {
+		return CodeBadEpoch.Errorf("part %d of %d: at most %d parts, numbered from 0", msg.Part, parts, MaxParts)
 	}
 	if len(msg.Evidence) > MaxEvidence {
 		return CodeBadEpoch.Errorf("%d evidence items, at most %d", len(msg.Evidence), MaxEvidence)
@@ -157,10 +212,43 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 	if err := ctx.ConsumeGas(GasPerEvidence*uint64(len(msg.Evidence)), "device evidence"); err != nil {
 		return err
 	}
-	owners := make([]tx.Address, len(msg.Evidence))
+	var rec EpochRecord
+	found, err := store.GetJSON(ctx.KV, epochKey(msg.Epoch), &rec)
+	if err != nil {
+		return err
+	}
+	if msg.Part == 0 {
+		if cur := uint64(ctx.Time.UnixMilli()) / EpochMillis; msg.Epoch >= cur {
+			return CodeBadEpoch.Errorf("epoch %d has not ended (current %d)", msg.Epoch, cur)
+		}
+		if found {
+			return CodeEpochPosted.Errorf("epoch %d", msg.Epoch)
+		}
+		if r, err := hex.DecodeString(msg.Root); err != nil || len(r) != 32 {
+			return CodeBadEpoch.Errorf("root must be 32 hex bytes")
+		}
+		res := reserved(ctx.KV)
+		budget := min(EpochBudget, m.bank.ModuleBalance(ctx.KV, Pool)-res)
+		store.PutJSON(ctx.KV, keyReserved, res+budget)
+		rec = EpochRecord{Epoch: msg.Epoch, Ingest: ctx.Signer, Root: msg.Root, Events: msg.Events, Budget: budget, Height: ctx.Height, Parts: parts}
+		if parts > 1 {
+			ctx.KV.Set(openKey(ctx.Height+PartBlocks, msg.Epoch), []byte{1})
+		}
+	} else {
+		switch {
+		case !found:
+			return CodeEpochNotFound.Errorf("epoch %d: post part 0 first", msg.Epoch)
+		case rec.Ingest != ctx.Signer:
+			return CodeEpochPosted.Errorf("epoch %d is posted by %s", msg.Epoch, rec.Ingest)
+		case rec.Complete:
+			return CodeBadPart.Errorf("epoch %d takes no more parts", msg.Epoch)
+		case msg.Part != rec.Received || parts != rec.Parts || msg.Root != rec.Root:
+			return CodeBadPart.Errorf("epoch %d: want part %d of %d with root %s", msg.Epoch, rec.Received, rec.Parts, rec.Root)
+		}
+	}
 	for i, e := range msg.Evidence {
-		if i > 0 && e.Device <= msg.Evidence[i-1].Device {
-			return CodeBadEpoch.Errorf("evidence must be sorted by device with no repeats (item %d)", i)
+		if (i > 0 && e.Device <= msg.Evidence[i-1].Device) || (i == 0 && rec.LastDevice != "" && e.Device <= rec.LastDevice) {
+			return CodeBadEpoch.Errorf("evidence must be sorted by device with no repeats, across parts too (item %d)", i)
 		}
 		d, err := loadDevice(ctx.KV, e.Device)
 		if err != nil {
@@ -169,27 +257,118 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		if d.Retired || !d.Paired() {
 			return CodeBadEpoch.Errorf("device %s is retired or unpaired", d.ID)
 		}
-		owners[i] = d.Owner
+		pts := Points(e)
+		store.PutJSON(ctx.KV, payoutKey(msg.Epoch, e.Device), Payout{Device: e.Device, Owner: d.Owner, Points: pts})
+		rec.TotalPoints += pts
+		rec.Devices++
+		rec.LastDevice = e.Device
 	}
-	budget := min(EpochBudget, m.bank.ModuleBalance(ctx.KV, Pool))
-	amounts := Rewards(budget, msg.Evidence)
-	rec := EpochRecord{Epoch: msg.Epoch, Ingest: ctx.Signer, Root: msg.Root, Events: msg.Events, Budget: budget, Height: ctx.Height}
-	for i, e := range msg.Evidence {
-		rec.Payouts = append(rec.Payouts, Payout{Device: e.Device, Owner: owners[i], Points: Points(e), Amount: amounts[i]})
-		if amounts[i] == 0 {
-			continue
+	rec.Received++
+	if rec.Received == rec.Parts {
+		rec.Complete = true
+		ctx.KV.Set(payingKey(msg.Epoch), []byte{1})
+		if parts > 1 {
+			ctx.KV.Delete(openKey(rec.Height+PartBlocks, msg.Epoch))
 		}
-		if err := m.bank.Release(ctx.KV, Pool, owners[i], amounts[i]); err != nil {
-			return err
-		}
-		rec.Paid += amounts[i]
 	}
 	store.PutJSON(ctx.KV, epochKey(msg.Epoch), rec)
-	ctx.Emit("device-epoch", "epoch", strconv.FormatUint(msg.Epoch, 10), "root", msg.Root, "paid", strconv.FormatUint(rec.Paid, 10))
+	ctx.Emit("device-epoch", "epoch", strconv.FormatUint(msg.Epoch, 10), "root", msg.Root,
+		"part", strconv.FormatUint(msg.Part, 10), "parts", strconv.FormatUint(rec.Parts, 10), "devices", strconv.Itoa(len(msg.Evidence)))
 	return nil
 }
 
-func (m *Module) qEpoch(r store.Reader, args []string, _ url.Values) (any, error) {
+// EndBlock implements app.Module: epochs whose parts stopped coming are
+// completed as they are, then at most MaxPayoutsPerBlock payouts of
+// complete epochs are made, oldest epoch first.
+func (m *Module) EndBlock(ctx *app.Context) error {
+	var due [][]byte
+	ctx.KV.Iterate(prefixOpen, store.Key(prefixOpen, store.BE64(uint64(ctx.Height)+1)), func(k, _ []byte) bool {
+		due = append(due, append([]byte(nil), k...))
+		return len(due) < maxOpenChecks
+	})
+	for _, k := range due {
+		n := binary.BigEndian.Uint64(k[len(k)-8:])
+		var rec EpochRecord
+		if ok, err := store.GetJSON(ctx.KV, epochKey(n), &rec); err != nil || !ok {
+			return fmt.Errorf("device: open epoch %d has no record: %v", n, err)
+		}
+		rec.Complete = true
+		store.PutJSON(ctx.KV, epochKey(n), rec)
+		ctx.KV.Delete(k)
+		ctx.KV.Set(payingKey(n), []byte{1})
+		ctx.Emit("device-epoch-incomplete", "epoch", strconv.FormatUint(n, 10), "parts", strconv.FormatUint(rec.Received, 10))
+	}
+	left := MaxPayoutsPerBlock
+	for left > 0 {
+		var epochs []uint64
+		ctx.KV.Iterate(prefixPaying, store.PrefixEnd(prefixPaying), func(k, _ []byte) bool {
+			epochs = append(epochs, binary.BigEndian.Uint64(k[len(k)-8:]))
+			return false
+		})
+		if len(epochs) == 0 {
+			return nil
+		}
+		n, err := m.payEpoch(ctx, epochs[0], left)
+		if err != nil {
+			return err
+		}
+		left -= n
+	}
+	return nil
+}
+
+// payEpoch makes up to limit of epoch n's payouts and returns how many.
+func (m *Module) payEpoch(ctx *app.Context, n uint64, limit int) (int, error) {
+	var rec EpochRecord
+	if ok, err := store.GetJSON(ctx.KV, epochKey(n), &rec); err != nil || !ok {
+		return 0, fmt.Errorf("device: paying epoch %d has no record: %v", n, err)
+	}
+	base := payoutBase(n)
+	start := base
+	if rec.PayCursor != "" {
+		start = append(store.Key(base, []byte(rec.PayCursor)), 0)
+	}
+	var batch []Payout
+	var bad error
+	ctx.KV.Iterate(start, store.PrefixEnd(base), func(_, v []byte) bool {
+		var p Payout
+		if err := json.Unmarshal(v, &p); err != nil {
+			bad = err
+			return false
+		}
+		batch = append(batch, p)
+		return len(batch) <= limit
+	})
+	if bad != nil {
+		return 0, fmt.Errorf("device: payout of epoch %d: %w", n, bad)
+	}
+	done := len(batch) <= limit
+	batch = batch[:min(len(batch), limit)]
+	res := reserved(ctx.KV)
+	for _, p := range batch {
+		p.Amount = Share(rec.Budget, p.Points, rec.TotalPoints)
+		if p.Amount > 0 {
+			if err := m.bank.Release(ctx.KV, Pool, p.Owner, p.Amount); err != nil {
+				return 0, err
+			}
+		}
+		store.PutJSON(ctx.KV, payoutKey(n, p.Device), p)
+		rec.Paid += p.Amount
+		res -= p.Amount
+		rec.PayCursor = p.Device
+	}
+	if done {
+		res -= rec.Budget - rec.Paid // the remainder of rounding stays in the pool, free again
+		rec.PaidOut = true
+		ctx.KV.Delete(payingKey(n))
+		ctx.Emit("device-epoch-paid", "epoch", strconv.FormatUint(n, 10), "paid", strconv.FormatUint(rec.Paid, 10), "devices", strconv.FormatUint(rec.Devices, 10))
+	}
+	store.PutJSON(ctx.KV, keyReserved, res)
+	store.PutJSON(ctx.KV, epochKey(n), rec)
+	return len(batch), nil
+}
+
+func (m *Module) qEpoch(r store.Reader, args []string, q url.Values) (any, error) {
 	n, err := strconv.ParseUint(args[0], 10, 64)
 	if err != nil {
 		return nil, app.CodeBadQuery.Errorf("epoch %q is not a number", args[0])
@@ -202,6 +381,28 @@ func (m *Module) qEpoch(r store.Reader, args []string, _ url.Values) (any, error
 	if !ok {
 		return nil, CodeEpochNotFound.Errorf("epoch %d", n)
 	}
+	limit := MaxEvidence
+	if s := q.Get("limit"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 || v > MaxEvidence {
+			return nil, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxEvidence)
+		}
+		limit = v
+	}
+	base := payoutBase(n)
+	start := base
+	if after := q.Get("after"); after != "" {
+		start = append(store.Key(base, []byte(after)), 0)
+	}
+	ps, err := store.ListJSON[Payout](r, start, store.PrefixEnd(base), limit+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) > limit {
+		ps = ps[:limit]
+		rec.NextPayout = ps[limit-1].Device
+	}
+	rec.Payouts = append([]Payout{}, ps...)
 	return rec, nil
 }
 

@@ -1,6 +1,8 @@
 package device_test
 
 import (
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,5 +60,84 @@ func TestPostEpochPaysFromItsOwnEvidence(t *testing.T) {
 	// from another epoch's evidence.
 	if err := c.Query("device/epoch/"+strconv.FormatUint(epoch-1, 10), nil, &rec); err == nil {
 		t.Fatal("unposted epoch found")
+	}
+}
+
+// TestPostEpochInParts splits an epoch's evidence over three posts: parts
+// out of order, from another node or after the last are refused; nothing
+// is paid before the last part; then every device gets its share of the
+// whole epoch, as the offline Split gives. An epoch whose parts stop
+// coming is paid with what it has after PartBlocks.
+func TestPostEpochInParts(t *testing.T) {
+	c := newChain(t)
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	var ev []device.Evidence
+	for i := 0; i < 6; i++ {
+		s := devkey.NewSecp256k1([32]byte{byte(10 + i)})
+		id := provision(t, c, s, "P"+strconv.Itoa(i))
+		c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
+		ev = append(ev, device.Evidence{Device: id, Readings: uint64(50 * (i + 1)), Cells: uint64(i)})
+	}
+	slices.SortFunc(ev, func(a, b device.Evidence) int { return strings.Compare(a.Device, b.Device) })
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 8_000_000})))[0])
+	for _, n := range []string{"mallory", "bob"} {
+		c.MustOK(c.Deliver(c.Sign(n, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+	}
+	root := strings.Repeat("cd", 32)
+	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
+	part := func(i uint64, e []device.Evidence) device.PostEpoch {
+		return device.PostEpoch{Epoch: epoch, Root: root, Events: 100, Evidence: e, Part: i, Parts: 3}
+	}
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(1, ev[2:4]))))[0], device.CodeEpochNotFound)
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(0, ev[0:2]))))[0])
+	c.MustFail(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, part(1, ev[2:4]))))[0], device.CodeEpochPosted)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(2, ev[4:6]))))[0], device.CodeBadPart)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(1, ev[1:3]))))[0], device.CodeBadEpoch) // overlaps part 0
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(1, ev[2:4]))))[0])
+	var rec device.EpochRecord
+	query := func(n uint64) {
+		t.Helper()
+		if err := c.Query("device/epoch/"+strconv.FormatUint(n, 10), url.Values{"limit": {"4"}}, &rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query(epoch)
+	if rec.Paid != 0 || rec.Complete || rec.Devices != 4 {
+		t.Fatalf("after two of three parts: %+v", rec)
+	}
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(2, ev[4:6]))))[0])
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(2, ev[4:6]))))[0], device.CodeBadPart)
+	query(epoch)
+	want := device.Rewards(rec.Budget, ev)
+	if !rec.PaidOut || rec.Budget != 8_000_000 || len(rec.Payouts) != 4 || rec.NextPayout != rec.Payouts[3].Device {
+		t.Fatalf("after the last part: %+v", rec)
+	}
+	got := slices.Clone(rec.Payouts)
+	next := rec.NextPayout
+	rec = device.EpochRecord{}
+	if err := c.Query("device/epoch/"+strconv.FormatUint(epoch, 10), url.Values{"after": {next}}, &rec); err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, rec.Payouts...)
+	var paid uint64
+	for i, p := range got {
+		if p.Device != ev[i].Device || p.Amount != want[i] {
+			t.Fatalf("payout %d: %+v, want %s %d", i, p, ev[i].Device, want[i])
+		}
+		paid += p.Amount
+	}
+	if paid != rec.Paid || rec.NextPayout != "" {
+		t.Fatalf("paid %d, record %d, next %q", paid, rec.Paid, rec.NextPayout)
+	}
+
+	// Epoch-1: part 0 of 2, then nothing: paid with part 0 after PartBlocks.
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgFundPool, device.FundPool{Amount: 500_000})))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch - 1, Root: root, Evidence: ev[:3], Parts: 2})))[0])
+	for i := 0; i < device.PartBlocks; i++ {
+		c.Deliver()
+	}
+	query(epoch - 1)
+	if !rec.PaidOut || rec.Devices != 3 || rec.Paid == 0 {
+		t.Fatalf("abandoned epoch: %+v", rec)
 	}
 }

@@ -57,8 +57,19 @@ func Split(budget uint64, points []uint64) []uint64 {
 		if p > total { // only a sum that overflowed: not reachable from Points
 			return make([]uint64, len(points))
 		}
-		hi, lo := bits.Mul64(budget, p)
-		out[i], _ = bits.Div64(hi, lo, total) // hi < total since p <= total
+		out[i] = Share(budget, p, total)
 	}
 	return out
+}
+
+// Share is one device's part of budget: budget × points / total, rounded
+// down (0 when total is 0 or points exceed it). Split is Share for every
+// device of an epoch; the chain pays each device its Share.
+func Share(budget, points, total uint64) uint64 {
+	if total == 0 || points > total {
+		return 0
+	}
+	hi, lo := bits.Mul64(budget, points)
+	q, _ := bits.Div64(hi, lo, total) // hi < total since points <= total
+	return q
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"text/tabwriter"
 
@@ -33,6 +35,28 @@ type deviceRewards struct {
 	Match      bool     `json:"match"`
 }
 
+// epochWithPayouts reads epoch n's record with every payout, a page at a time.
+func (g *globals) epochWithPayouts(ctx context.Context, n uint64) (device.EpochRecord, error) {
+	var all []device.Payout
+	after := ""
+	for {
+		var rec device.EpochRecord
+		q := url.Values{}
+		if after != "" {
+			q.Set("after", after)
+		}
+		if err := g.query(ctx, device.Name, "epoch/"+strconv.FormatUint(n, 10), q, &rec); err != nil {
+			return rec, withHint(err, "an epoch has a record once an ingest node posted it, after it ended")
+		}
+		all = append(all, rec.Payouts...)
+		if rec.NextPayout == "" {
+			rec.Payouts = all
+			return rec, nil
+		}
+		after = rec.NextPayout
+	}
+}
+
 func newDeviceRewardsCmd(g *globals) *cobra.Command {
 	var epoch int64
 	cmd := &cobra.Command{
@@ -44,9 +68,12 @@ func newDeviceRewardsCmd(g *globals) *cobra.Command {
 			if epoch < 0 {
 				return errorf("pass --epoch N, the epoch number of a posted epoch", "no --epoch given")
 			}
-			var rec device.EpochRecord
-			if err := g.query(cmd.Context(), device.Name, "epoch/"+strconv.FormatInt(epoch, 10), nil, &rec); err != nil {
+			rec, err := g.epochWithPayouts(cmd.Context(), uint64(epoch))
+			if err != nil {
 				return err
+			}
+			if !rec.PaidOut {
+				return errorf("wait for the epoch's last part and its payouts (a few blocks), then run this again", "epoch %d is not paid out yet (%d of %d parts)", rec.Epoch, rec.Received, rec.Parts)
 			}
 			points := make([]uint64, len(rec.Payouts))
 			for i, p := range rec.Payouts {
@@ -58,7 +85,7 @@ func newDeviceRewardsCmd(g *globals) *cobra.Command {
 					out.Match = false
 				}
 			}
-			err := g.print(out, func(w io.Writer) {
+			err = g.print(out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintf(tw, "device\towner\tpoints\tpaid\trecomputed\n")
 				for i, p := range out.Payouts {

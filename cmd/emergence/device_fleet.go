@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -145,9 +146,16 @@ the chain's root against theirs; it prints what each strategy earned.`,
 					}
 					rep.Ingest[i].Summary = &sum
 				}
-				var rec device.EpochRecord
-				if err := c.Query(ctx, device.Name, fmt.Sprintf("epoch/%d", epoch), nil, &rec); err != nil {
+				if err := c.Await(ctx, func() (bool, error) {
+					var rec device.EpochRecord
+					err := c.Query(ctx, device.Name, fmt.Sprintf("epoch/%d", epoch), url.Values{"limit": {"1"}}, &rec)
+					return err == nil && rec.PaidOut, err
+				}); err != nil {
 					return g.nodeError(err)
+				}
+				rec, err := g.epochWithPayouts(ctx, epoch)
+				if err != nil {
+					return err
 				}
 				strat := map[string]string{}
 				for _, v := range fl.Vehicles {

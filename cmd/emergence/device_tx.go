@@ -266,6 +266,9 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 					path, out = "owner/"+a.String()+"/devices", new(device.Page)
 				}
 			}
+			if _, isEpoch := out.(*device.EpochRecord); isEpoch && after != "" {
+				params.Set("after", after)
+			}
 			if _, isPage := out.(*device.Page); isPage {
 				if limit < 1 || limit > device.MaxPage {
 					return errorf(fmt.Sprintf("pass --limit 1 to %d", device.MaxPage), "--limit %d out of range", limit)
@@ -327,9 +330,13 @@ func printDeviceQuery(w io.Writer, v any) {
 	case *device.EpochRecord:
 		fmt.Fprintf(tw, "epoch\t%d\ningest\t%s\nroot\t%s\nevents\t%d\nbudget\t%d uemg\npaid\t%d uemg\nheight\t%d\nslashed\t%v\n",
 			x.Epoch, x.Ingest, x.Root, x.Events, x.Budget, x.Paid, x.Height, x.Slashed)
+		fmt.Fprintf(tw, "parts\t%d of %d\ndevices\t%d\ntotal points\t%d\npaid out\t%v\n", x.Received, x.Parts, x.Devices, x.TotalPoints, x.PaidOut)
 		fmt.Fprintf(tw, "device\towner\tpoints\tamount\n")
 		for _, p := range x.Payouts {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", p.Device, p.Owner, p.Points, p.Amount)
+		}
+		if x.NextPayout != "" {
+			fmt.Fprintf(tw, "next page: --after %s\n", x.NextPayout)
 		}
 	}
 }

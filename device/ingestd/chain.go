@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -55,11 +56,16 @@ func (c *NodeChain) Device(ctx context.Context, id string) (device.Device, bool,
 // Epoch implements Chain.
 func (c *NodeChain) Epoch(ctx context.Context, n uint64) (device.EpochRecord, bool, error) {
 	var rec device.EpochRecord
-	err := c.C.Query(ctx, device.Name, "epoch/"+strconv.FormatUint(n, 10), nil, &rec)
+	err := c.C.Query(ctx, device.Name, "epoch/"+strconv.FormatUint(n, 10), url.Values{"limit": {"1"}}, &rec)
 	if absent(err) {
 		return rec, false, nil
 	}
 	return rec, err == nil, err
+}
+
+// Self implements Chain.
+func (c *NodeChain) Self() tx.Address {
+	return tx.AddressFromPubKey(c.Key.Public().(ed25519.PublicKey))
 }
 
 // PostGas is the gas limit of a post of n evidence items.
@@ -69,10 +75,12 @@ func PostGas(n int) uint64 {
 
 // Post implements Chain: an epoch the chain already records is not sent again.
 func (c *NodeChain) Post(ctx context.Context, p device.PostEpoch) (string, error) {
-	if _, ok, err := c.Epoch(ctx, p.Epoch); err != nil {
-		return "", err
-	} else if ok {
-		return "", ErrPosted
+	if p.Part == 0 {
+		if _, ok, err := c.Epoch(ctx, p.Epoch); err != nil {
+			return "", err
+		} else if ok {
+			return "", ErrPosted
+		}
 	}
 	m, err := tx.NewMsg(device.MsgPostEpoch, p)
 	if err != nil {

@@ -52,6 +52,7 @@ import (
 	"emergence/device/event"
 	"emergence/device/ingest"
 	"emergence/device/merkle"
+	"emergence/tx"
 )
 
 // Limits of the endpoint.
@@ -72,11 +73,15 @@ type Chain interface {
 	// Device returns a device's record; ok is false when the chain has no
 	// such device. Any error is a failure to ask, and the close is retried.
 	Device(ctx context.Context, id string) (d device.Device, ok bool, err error)
-	// Epoch returns a posted epoch's record; ok is false before any post.
+	// Epoch returns a posted epoch's record (its payouts need not be
+	// listed); ok is false before any post.
 	Epoch(ctx context.Context, n uint64) (rec device.EpochRecord, ok bool, err error)
-	// Post broadcasts an epoch post and waits for its result: nil when it
-	// committed, ErrPosted when another node posted the epoch first.
+	// Post broadcasts one part of an epoch post and waits for its result:
+	// nil when it committed, ErrPosted when another node posted the epoch
+	// first.
 	Post(ctx context.Context, p device.PostEpoch) (txHash string, err error)
+	// Self is the ingest node's address (the signer of its posts).
+	Self() tx.Address
 }
 
 // ErrPosted is returned by Chain.Post when the epoch was posted already.
@@ -589,15 +594,37 @@ func (s *Server) post(ctx context.Context, n uint64) (*Summary, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("epoch %d evidence: %w", n, err)
 	}
-	if len(p.Evidence) > device.MaxEvidence {
-		s.logf("ingest: epoch %d has %d devices; the chain takes %d per post, the rest are not paid", n, len(p.Evidence), device.MaxEvidence)
-		p.Evidence = p.Evidence[:device.MaxEvidence]
+	rec, ok, err := s.chain.Epoch(ctx, n)
+	if err != nil {
+		return nil, fmt.Errorf("read epoch %d record: %w", n, err)
 	}
-	hash, perr := s.chain.Post(ctx, p)
+	// More devices than one post takes go in parts of MaxEvidence; a node
+	// that posted some parts before a restart goes on from the next.
+	parts := max(1, (len(p.Evidence)+device.MaxEvidence-1)/device.MaxEvidence)
+	first := 0
+	if ok && rec.Ingest == s.chain.Self() {
+		first = int(rec.Received)
+		if rec.Complete {
+			first = parts
+		}
+	}
+	var perr error
+	if !ok || rec.Ingest == s.chain.Self() {
+		for part := first; part < parts; part++ {
+			chunk := p.Evidence[part*device.MaxEvidence : min((part+1)*device.MaxEvidence, len(p.Evidence))]
+			post := device.PostEpoch{Epoch: n, Root: p.Root, Events: p.Events, Evidence: chunk, Part: uint64(part), Parts: uint64(parts)}
+			if parts == 1 {
+				post.Parts = 0
+			}
+			var hash string
+			if hash, perr = s.chain.Post(ctx, post); perr != nil {
+				break
+			}
+			sum.Posted, sum.Tx, sum.Error = true, hash, ""
+		}
+	}
 	switch {
-	case perr == nil:
-		sum.Posted, sum.Tx, sum.Error = true, hash, ""
-	case errors.Is(perr, ErrPosted):
+	case perr == nil, errors.Is(perr, ErrPosted):
 	default:
 		sum.Error = perr.Error()
 		s.mu.Lock()
@@ -606,7 +633,7 @@ func (s *Server) post(ctx context.Context, n uint64) (*Summary, error) {
 		s.saveSummary(&sum)
 		return &sum, fmt.Errorf("post epoch %d: %w", n, perr)
 	}
-	rec, ok, err := s.chain.Epoch(ctx, n)
+	rec, ok, err = s.chain.Epoch(ctx, n)
 	if err != nil {
 		return nil, fmt.Errorf("read epoch %d record: %w", n, err)
 	}
