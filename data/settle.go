@@ -20,8 +20,9 @@ type revealed struct {
 // skipped) when k of them agree on the text hash and skip reason, disputed
 // when revealed receipts disagree, missed otherwise. On a disputed URL the
 // crawlers outside a strict majority of the revealed receipts (all of them
-// when there is none) get a disagreement and a strike; StrikesBeforeSlash
-// strikes in a row cost DisagreeSlash of stake each. It pays, updates
+// when there is none) get a disagreement, and a strike if their consistency
+// is then under 50 % with at least StrikesBeforeSlash disagreements; from
+// StrikesBeforeSlash strikes in a row on, each strike costs DisagreeSlash. It pays, updates
 // reputations, slashes, adds the agreed links as new URLs and deletes the
 // URL's commits and receipts. It returns the work done in settlement units
 // (one per URL plus one per assignment hash of the URLs it added).
@@ -156,10 +157,15 @@ func (m *Module) settle(ctx *app.Context, j *Job, p *Page) (uint64, error) {
 			// no strict majority.
 			c.Revealed++
 			c.Disagreed++
-			c.Strikes++
 			jc.Disagreed++
-			if c.Strikes >= prm.StrikesBeforeSlash {
-				slash += prm.DisagreeSlash
+			// A strike only for a crawler that disagrees more than it
+			// agrees: an honest crawler paired with liars keeps its stake
+			// however the disputes are ordered.
+			if c.Disagreed >= uint64(prm.StrikesBeforeSlash) && c.Reputation().Consistency < 500 {
+				c.Strikes++
+				if c.Strikes >= prm.StrikesBeforeSlash {
+					slash += prm.DisagreeSlash
+				}
 			}
 		default:
 			c.Revealed++
