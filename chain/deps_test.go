@@ -30,6 +30,7 @@ var light = map[string]string{
 	"emergence/keys":                "keyring of the CLI and the workers",
 	"emergence/tx":                  "workers build and sign transactions",
 	"emergence/blob/remote":         "workers fetch and upload blobs over HTTP",
+	"emergence/blob/s3":             "the S3 blob store, which tools next to a node may open on the same bucket",
 	"emergence/zkml/model":          "trainers and provers quantize models",
 	"emergence/zkml/circuit":        "the prover",
 	"emergence/zkml/verifier":       "offline proof checks",
