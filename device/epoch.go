@@ -30,7 +30,7 @@ const (
 	// GasPostEpoch is the post's base gas; GasPerEvidence is charged for
 	// each item (a device record read and, when it earns, a transfer).
 	GasPostEpoch   = 40_000
-	GasPerEvidence = 3_000
+	GasPerEvidence = 4_000
 	// MaxParts is the most posts one epoch's evidence is split over
 	// (MaxParts × MaxEvidence devices).
 	MaxParts = 1_000
@@ -118,12 +118,21 @@ type EpochRecord struct {
 	NextPayout string `json:"next_payout,omitempty"`
 }
 
-// Payout is one device's reward in an epoch.
+// Payout is one device's reward in an epoch: Points are its evidence's
+// points with its streak's bonus (StreakPoints), Streak the epochs of
+// the streak.
 type Payout struct {
 	Device string     `json:"device"`
 	Owner  tx.Address `json:"owner"`
 	Points uint64     `json:"points"`
+	Streak uint64     `json:"streak,omitempty"`
 	Amount uint64     `json:"amount"`
+}
+
+// Streak is a device's run of consecutive earning epochs.
+type Streak struct {
+	Last uint64 `json:"last"`
+	Len  uint64 `json:"len"`
 }
 
 var (
@@ -135,7 +144,22 @@ var (
 	prefixPaying = []byte("device/paying/")
 	prefixOpen   = []byte("device/open/")
 	keyReserved  = []byte("device/reserved")
+	prefixStreak = []byte("device/streak/")
 )
+
+func streakKey(dev string) []byte { return store.Key(prefixStreak, []byte(dev)) }
+
+// nextStreak is the streak a device earning in epoch n has, and whether
+// it is stored (an epoch posted after a later one changes nothing).
+func nextStreak(st Streak, n uint64) (Streak, bool) {
+	switch {
+	case st.Len == 0 || st.Last+1 < n:
+		return Streak{Last: n, Len: 1}, true
+	case st.Last+1 == n:
+		return Streak{Last: n, Len: st.Len + 1}, true
+	}
+	return Streak{Last: st.Last, Len: 1}, false
+}
 
 func ingestKey(a tx.Address) []byte { return store.Key(prefixIngest, a[:]) }
 func epochKey(n uint64) []byte      { return store.Key(prefixEpoch, store.BE64(n)) }
@@ -257,8 +281,22 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		if d.Retired || !d.Paired() {
 			return CodeBadEpoch.Errorf("device %s is retired or unpaired", d.ID)
 		}
-		pts := Points(e)
-		store.PutJSON(ctx.KV, payoutKey(msg.Epoch, e.Device), Payout{Device: e.Device, Owner: d.Owner, Points: pts})
+		pts, streak := Points(e), uint64(0)
+		if pts > 0 {
+			var st Streak
+			if _, err := store.GetJSON(ctx.KV, streakKey(e.Device), &st); err != nil {
+				return err
+			}
+			next, keep := nextStreak(st, msg.Epoch)
+			if keep {
+				store.PutJSON(ctx.KV, streakKey(e.Device), next)
+				streak = next.Len
+			} else {
+				streak = 1
+			}
+			pts = StreakPoints(pts, streak)
+		}
+		store.PutJSON(ctx.KV, payoutKey(msg.Epoch, e.Device), Payout{Device: e.Device, Owner: d.Owner, Points: pts, Streak: streak})
 		rec.TotalPoints += pts
 		rec.Devices++
 		rec.LastDevice = e.Device

@@ -141,3 +141,40 @@ func TestPostEpochInParts(t *testing.T) {
 		t.Fatalf("abandoned epoch: %+v", rec)
 	}
 }
+
+// TestStreaks: a device earning in consecutive epochs gets StreakPct more
+// points per epoch of its streak; an epoch posted after a later one (a
+// missing epoch caught up) gets no bonus and leaves the streak alone.
+func TestStreaks(t *testing.T) {
+	c := newChain(t)
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	s := devkey.NewSecp256k1([32]byte{42})
+	id := provision(t, c, s, "S")
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 5_000_000})))[0])
+	now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+	ev := []device.Evidence{{Device: id, Readings: 200, Cells: 4}}
+	base := device.Points(ev[0])
+	for i, tc := range []struct {
+		epoch, points, streak uint64
+	}{
+		{now - 4, base, 1},
+		{now - 3, base * 105 / 100, 2},
+		{now - 2, base * 110 / 100, 3},
+		{now - 6, base, 1}, // caught up late: no bonus
+		{now - 1, base * 115 / 100, 4},
+	} {
+		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: tc.epoch, Root: strings.Repeat("ab", 32), Evidence: ev})))[0])
+		var rec device.EpochRecord
+		if err := c.Query("device/epoch/"+strconv.FormatUint(tc.epoch, 10), nil, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if p := rec.Payouts[0]; p.Points != tc.points || p.Streak != tc.streak {
+			t.Fatalf("post %d (epoch %d): points %d streak %d, want %d and %d", i, tc.epoch, p.Points, p.Streak, tc.points, tc.streak)
+		}
+	}
+	if got := device.StreakPoints(100, 50); got != 150 {
+		t.Fatalf("a long streak's bonus: %d points, want the +50%% cap", got)
+	}
+}

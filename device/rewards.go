@@ -17,6 +17,27 @@ const (
 	ReadingsPerCell   = 5
 )
 
+// Streaks: a device that earned in each of the epochs before this one
+// (posted in order) gets StreakPct percent more points per epoch of its
+// streak beyond the first, up to MaxStreak epochs: at most +50%. A streak
+// is read from the device's last earning epoch only; an epoch posted after
+// a later one starts no streak and changes none, so a missing epoch posted
+// late is paid from its own evidence alone.
+const (
+	StreakPct = 5
+	MaxStreak = 10
+)
+
+// StreakPoints returns points with the bonus of a streak of streak
+// epochs (1: this epoch alone, no bonus).
+func StreakPoints(points, streak uint64) uint64 {
+	bonus := min(streak, MaxStreak+1)
+	if bonus > 0 {
+		bonus--
+	}
+	return points * (100 + StreakPct*bonus) / 100
+}
+
 // Evidence is one device's posted summary for an epoch.
 type Evidence struct {
 	Device   string `json:"device"`
