@@ -311,3 +311,44 @@ func TestDeadlineQueueIsBounded(t *testing.T) {
 		t.Fatalf("%d windows closed after two blocks", got)
 	}
 }
+
+// TestUnregisterReturnsStake: a provider leaves with its stake only when
+// it holds no open work, and may come back under its registry position.
+func TestUnregisterReturnsStake(t *testing.T) {
+	n := newNet(t, testParams(), "p1", "p2")
+	n.ready(1, "p1", "p2")
+	id := n.submitAndAssign(job(), map[string]uint64{"p1": 20, "p2": 30}, "p1", "p2")
+	unreg := func(name string) []byte { return n.Sign(name, n.Msg(compute.MsgUnregister, compute.Unregister{})) }
+	n.MustFail(n.Deliver(unreg("p1"))[0], compute.CodeProviderBusy)
+	o := runOutput(t, "42", 1)
+	for _, r := range n.Deliver(n.commit("p1", id, o), n.commit("p2", id, o)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("p1", id, o), n.reveal("p2", id, o)) {
+		n.MustOK(r)
+	}
+	var before struct{ Balance uint64 }
+	if err := n.Query("bank/balance/"+apptest.Addr("p1").String(), nil, &before); err != nil {
+		t.Fatal(err)
+	}
+	n.MustOK(n.Deliver(unreg("p1"))[0])
+	var after struct{ Balance uint64 }
+	if err := n.Query("bank/balance/"+apptest.Addr("p1").String(), nil, &after); err != nil {
+		t.Fatal(err)
+	}
+	fee := uint64(1_000_000 / 100) // apptest's default gas limit at the minimum gas price
+	if got := after.Balance + fee - before.Balance; got != 10_000_000 {
+		t.Fatalf("unregister returned %d, want the 10 EMG stake", got)
+	}
+	p := n.provider("p1")
+	if p.Status != compute.ProviderRetired || p.Stake != 0 || p.Jobs != 1 {
+		t.Fatalf("after unregister: %+v", p)
+	}
+	n.MustFail(n.Deliver(unreg("p1"))[0], compute.CodeProviderNotFound)
+	n.MustOK(n.Deliver(n.Sign("alice", n.Msg(compute.MsgSubmitJob, job())))[0])
+	n.MustFail(n.Deliver(n.Sign("p1", n.Msg(compute.MsgBid, compute.Bid{Job: 2, Price: 10})))[0], compute.CodeNotBenchmarked)
+	n.MustOK(n.Deliver(n.Sign("p1", n.Msg(compute.MsgRegisterProvider, compute.RegisterProvider{Cores: 1, MemMiB: 1024, Price: 10, Stake: 2_000_000})))[0])
+	if q := n.provider("p1"); q.Seq != p.Seq || q.Status != compute.ProviderBenchmarking || q.Reputation != p.Reputation || q.Stake != 2_000_000 {
+		t.Fatalf("after registering again: %+v (was %+v)", q, p)
+	}
+}

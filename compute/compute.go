@@ -166,6 +166,7 @@ const (
 	GasCommitResult     = 30_000
 	GasRevealResult     = 150_000
 	GasRefereeResult    = 150_000
+	GasUnregister       = 30_000
 )
 
 // Provider states.
@@ -173,6 +174,7 @@ const (
 	ProviderBenchmarking = "benchmarking"
 	ProviderReady        = "ready"
 	ProviderFailed       = "failed"
+	ProviderRetired      = "retired"
 )
 
 // Job states.

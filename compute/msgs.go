@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -24,7 +25,13 @@ const (
 	MsgCommitResult     = "compute/commit-result"
 	MsgRevealResult     = "compute/reveal-result"
 	MsgRefereeResult    = "compute/referee-result"
+	MsgUnregister       = "compute/unregister"
 )
+
+// Unregister retires the signer as a provider and returns its stake. It
+// needs no open assignment or referee duty; a retired provider may
+// register again (with a new benchmark).
+type Unregister struct{}
 
 // RegisterProvider registers the signer as a provider with its capacity,
 // its asking price (uemg per CPU-second) and Stake, which is locked. The
@@ -109,6 +116,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: MsgCommitResult, Gas: GasCommitResult, Handle: m.handleCommit},
 		{Type: MsgRevealResult, Gas: GasRevealResult, Handle: m.handleReveal},
 		{Type: MsgRefereeResult, Gas: GasRefereeResult, Handle: m.handleReferee},
+		{Type: MsgUnregister, Gas: GasUnregister, Handle: m.handleUnregister},
 	}
 }
 
@@ -243,21 +251,56 @@ func (m *Module) handleRegister(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Stake < par.MinStake {
 		return CodeLowStake.Errorf("stake %d below %d", msg.Stake, par.MinStake)
 	}
-	if ctx.KV.Get(provKey(ctx.Signer)) != nil {
+	old, err := loadProvider(ctx.KV, ctx.Signer)
+	if err == nil && old.Status != ProviderRetired {
 		return CodeProviderExists.Errorf("%s", ctx.Signer)
+	}
+	if err != nil && !errors.Is(err, CodeProviderNotFound.Err()) {
+		return err
 	}
 	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, msg.Stake); err != nil {
 		return err
 	}
-	n := store.GetU64(ctx.KV, keyProviders)
-	p := &Provider{Address: ctx.Signer, Seq: n, Cores: msg.Cores, MemMiB: msg.MemMiB, Price: msg.Price,
-		Stake: msg.Stake, Registered: ctx.Height}
+	p := &Provider{Address: ctx.Signer, Cores: msg.Cores, MemMiB: msg.MemMiB, Price: msg.Price, Stake: msg.Stake, Registered: ctx.Height}
+	if old != nil {
+		// A retired provider comes back under its registry position,
+		// keeping its history (reputation, earnings and slashes).
+		p.Seq, p.Reputation, p.Jobs, p.Earned, p.Slashed = old.Seq, old.Reputation, old.Jobs, old.Earned, old.Slashed
+	} else {
+		p.Seq = store.GetU64(ctx.KV, keyProviders)
+		ctx.KV.Set(seqKey(p.Seq), ctx.Signer[:])
+		store.PutU64(ctx.KV, keyProviders, p.Seq+1)
+	}
 	setBenchmark(ctx, par, p)
 	saveProvider(ctx.KV, p)
-	ctx.KV.Set(seqKey(n), ctx.Signer[:])
-	store.PutU64(ctx.KV, keyProviders, n+1)
 	ctx.Emit("compute-provider", "provider", ctx.Signer.String(), "cores", u64(uint64(msg.Cores)),
 		"bench_seed", p.Bench.Seed, "bench_deadline", i64(p.Bench.Deadline))
+	return nil
+}
+
+func (m *Module) handleUnregister(ctx *app.Context, raw json.RawMessage) error {
+	var msg Unregister
+	if err := app.DecodeMsg(raw, &msg); err != nil {
+		return err
+	}
+	p, err := loadProvider(ctx.KV, ctx.Signer)
+	if err != nil {
+		return err
+	}
+	if p.Status == ProviderRetired {
+		return CodeProviderNotFound.Errorf("%s is retired", ctx.Signer)
+	}
+	if p.Active > 0 {
+		return CodeProviderBusy.Errorf("%d open assignments or referee duties: finish them first", p.Active)
+	}
+	if p.Stake > 0 {
+		if err := m.bank.Release(ctx.KV, Escrow, p.Address, p.Stake); err != nil {
+			return fmt.Errorf("compute: return stake of %s: %w", p.Address, err)
+		}
+	}
+	ctx.Emit("compute-unregistered", "provider", p.Address.String(), "stake", u64(p.Stake))
+	p.Stake, p.Status, p.Bench = 0, ProviderRetired, nil
+	saveProvider(ctx.KV, p)
 	return nil
 }
 
@@ -272,6 +315,9 @@ func (m *Module) handleRebenchmark(ctx *app.Context, raw json.RawMessage) error 
 	}
 	if err := checkCapacity(msg.Cores, p.MemMiB, p.Price); err != nil {
 		return err
+	}
+	if p.Status == ProviderRetired {
+		return CodeProviderNotFound.Errorf("%s is retired: register again", ctx.Signer)
 	}
 	if p.Status == ProviderBenchmarking {
 		return CodeBenchmarkPending.Errorf("answer it by height %d", p.Bench.Deadline)

@@ -222,6 +222,82 @@ func computeCases(div int) []Case {
 			},
 		},
 		{
+			Kind: compute.MsgRegisterProvider, Shape: fmt.Sprintf("%d providers, each locking a stake and getting a benchmark set", compute.MaxBids),
+			Genesis: computeGenesis(bal, false),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				var txs [][]byte
+				for i := 0; i < compute.MaxBids; i++ {
+					txs = append(txs, c.Sign(fmt.Sprintf("p%d", i), c.Msg(compute.MsgRegisterProvider, compute.RegisterProvider{Cores: compute.MaxCores, MemMiB: compute.MaxMemMiB, Price: 100, Stake: 10_000_000})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: compute.MsgBid, Shape: fmt.Sprintf("%d providers bidding on each of %d jobs", compute.MaxBids, windows),
+			Genesis: computeGenesis(bal, false),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				provs := computeProviders(c, "p", compute.MaxBids, compute.MaxCores)
+				var txs [][]byte
+				for i := 0; i < windows; i++ {
+					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
+				}
+				for _, r := range c.Deliver(txs...) {
+					c.MustOK(r)
+				}
+				txs = txs[:0]
+				for id := uint64(1); id <= uint64(windows); id++ {
+					for _, p := range provs {
+						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
+					}
+				}
+				return txs
+			},
+		},
+		{
+			Kind: compute.MsgCommitResult, Shape: fmt.Sprintf("%d jobs of r=%d, every replica committing (the last opens the reveal window)", settles, compute.MaxR),
+			Genesis: computeGenesis(bal, false),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				provs := computeProviders(c, "p", compute.MaxR, compute.MaxCores)
+				var txs [][]byte
+				for i := 0; i < settles; i++ {
+					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
+				}
+				for _, r := range c.Deliver(txs...) {
+					c.MustOK(r)
+				}
+				txs = txs[:0]
+				for id := uint64(1); id <= uint64(settles); id++ {
+					for _, p := range provs {
+						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
+					}
+				}
+				for _, r := range c.Deliver(txs...) {
+					c.MustOK(r)
+				}
+				c.NextBlocks(int(compute.DefaultParams().BidBlocks))
+				txs = txs[:0]
+				for id := uint64(1); id <= uint64(settles); id++ {
+					for _, p := range provs {
+						cm := compute.CommitHash(id, apptest.Addr(p), [32]byte{1}, [32]byte{2})
+						txs = append(txs, c.Sign(p, c.Msg(compute.MsgCommitResult, compute.CommitResult{Job: id, Commit: hex.EncodeToString(cm[:])})))
+					}
+				}
+				return txs
+			},
+		},
+		{
+			Kind: compute.MsgUnregister, Shape: fmt.Sprintf("%d providers leaving, each stake returned", compute.MaxBids),
+			Genesis: computeGenesis(bal, false),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				provs := computeProviders(c, "p", compute.MaxBids, compute.MaxCores)
+				var txs [][]byte
+				for _, p := range provs {
+					txs = append(txs, c.Sign(p, c.Msg(compute.MsgUnregister, compute.Unregister{})))
+				}
+				return txs
+			},
+		},
+		{
 			Kind: compute.MsgRevealResult, Shape: fmt.Sprintf("%d last reveals of r=%d jobs with %d files, each settling %d payments", settles, compute.MaxR, compute.MaxFiles, compute.MaxR),
 			Genesis: computeGenesis(bal, false),
 			Prepare: func(c *apptest.Chain) [][]byte {

@@ -21,7 +21,7 @@ func init() {
 }
 
 func newComputeTxCmd(g *globals) *cobra.Command {
-	return txGroup(g, compute.Name, "Compute market: providers, benchmarks, bids (jobs: 'emergence job', the worker: 'emergence provider')")
+	return txGroup(g, compute.Name, "Compute market: providers, benchmarks, bids, leaving (jobs: 'emergence job', the worker: 'emergence provider')")
 }
 
 // computeTxRows are the compute module's one-message transactions a person
@@ -62,6 +62,12 @@ provider worker answers; only providers that pass it may bid.`,
 			}
 			return compute.Rebenchmark{Cores: uint32(cores)}, nil
 		},
+	},
+	{
+		module: compute.Name, action: "unregister", use: "--from KEY",
+		short:   "Retire the --from provider and return its stake (it must hold no open assignment or referee duty)",
+		example: "  emergence tx compute unregister --from bob --keyring-backend test",
+		build:   func(in *txInput) (any, error) { return compute.Unregister{}, nil },
 	},
 	{
 		module: compute.Name, action: "bid", use: "--job ID --price AMOUNT --from KEY",
