@@ -145,15 +145,24 @@ func newDataQueryCmd(g *globals) *cobra.Command {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		fmt.Fprintf(w, "%s\n", b)
 	}
-	// q is a query command of n arguments filling path's %s in order,
-	// with the named flags passed as query parameters.
+	// q is a query command of n arguments filling path's %s in order
+	// (an ADDR argument may be a key name), with the named flags passed as
+	// query parameters.
 	q := func(use, short, path string, n int, flags ...string) *cobra.Command {
 		vals := make([]*string, len(flags))
 		c := &cobra.Command{
 			Use: use, Short: short, Args: cobra.ExactArgs(n),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				as := make([]any, len(args))
+				names := strings.Fields(use)[1:]
 				for i, a := range args {
+					if i < len(names) && names[i] == "ADDR" {
+						addr, err := g.addressOrKey(a)
+						if err != nil {
+							return err
+						}
+						a = addr.String()
+					}
 					as[i] = url.PathEscape(a)
 				}
 				params := url.Values{}
