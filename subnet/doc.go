@@ -24,10 +24,13 @@
 //     a domain-separated, length-prefixed SHA-256 of the weights (see
 //     [CommitHash]), at most one per epoch and MaxPendingCommits waiting;
 //     subnet/reveal-weights opens exactly the commit made
-//     RevealPeriodEpochs epochs earlier; unrevealed commits expire. The
-//     reveal delay is what makes copying revealed weights pay less: copies
-//     are always RevealPeriodEpochs staler than the originals. Subnets
-//     created with commit–reveal off take subnet/set-weights directly.
+//     RevealPeriodEpochs epochs earlier (default 2); unrevealed commits
+//     expire. The reveal delay is what makes copying revealed weights pay
+//     less: copies are always RevealPeriodEpochs staler than the originals,
+//     and each epoch a validator whose weights follow the consensus of
+//     their commit epoch rather than the current one forfeits its
+//     dividends (the copy check, copy.go). Subnets created with
+//     commit–reveal off take subnet/set-weights directly.
 //
 // # Emission
 //

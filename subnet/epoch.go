@@ -225,6 +225,10 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 	if err := m.epoch.Run(in, &res); err != nil {
 		return err
 	}
+	copied, err := checkCopies(ctx, s, in, &res)
+	if err != nil {
+		return err
+	}
 	if ownerCut > 0 {
 		if err := m.bank.Release(ctx.KV, Escrow, s.Owner, ownerCut); err != nil {
 			return err
@@ -266,6 +270,7 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 		rec.UIDs = append(rec.UIDs, EpochUID{
 			UID: uint16(uid), Hotkey: nr.Hotkey, Incentive: nr.Incentive, Dividends: nr.Dividends,
 			MinerEmission: res.ServerEmission[uid], ValidatorEmission: res.ValidatorEmission[uid],
+			Copied: copied != nil && copied[uid],
 		})
 	}
 	s.Epochs++
@@ -452,4 +457,65 @@ func stakersOf(r store.Reader, net uint16, hk tx.Address) ([]StakeInfo, error) {
 		return true
 	})
 	return out, bad
+}
+
+// checkCopies applies the copy check (copy.go) of a commit–reveal subnet's
+// epoch: each permitted validator whose weights follow the consensus of
+// their commit epoch rather than this epoch's forfeits its validator
+// emission. It then stores this epoch's consensus and drops what no
+// validator's weights can refer to any more. It returns which uids were
+// penalized (nil without commit–reveal).
+func checkCopies(ctx *app.Context, s *Subnet, in *yuma.Input, res *yuma.Result) ([]bool, error) {
+	h := &s.Hyper
+	if !h.CommitReveal {
+		return nil, nil
+	}
+	n := int(s.N)
+	now := make([]uint16, n)
+	for uid := range now {
+		now[uid] = res.Consensus[uid].ToU16Proportion()
+	}
+	copied := make([]bool, n)
+	nowP := newConsensusProportions(now)
+	// Validators' weights mostly share a few commit epochs: decode each
+	// epoch's consensus once.
+	var prevEpoch uint64
+	var prevP *consensusProportions
+	havePrev := false
+	err := scanUIDs(ctx.KV, prefixWeightEpoch, s.NetUID, n, func(uid uint16, v []byte) error {
+		if len(v) != 8 {
+			return fmt.Errorf("subnet %d: corrupt weight epoch of uid %d", s.NetUID, uid)
+		}
+		if !in.ValidatorPermit[uid] || len(in.Weights[uid]) == 0 || res.ValidatorEmission[uid] == 0 {
+			return nil
+		}
+		e := store.U64(v)
+		if !havePrev || e != prevEpoch {
+			prevEpoch, prevP, havePrev = e, nil, true
+			if pv := ctx.KV.Get(consensusKey(s.NetUID, e)); pv != nil && len(pv) <= 2*n {
+				prev := append(decodeU16s(pv), make([]uint16, n-len(pv)/2)...) // uids registered since
+				prevP = newConsensusProportions(prev)
+			}
+		}
+		// No consensus kept for that epoch: nothing to compare.
+		ok, dNow, dPrev := copiedWeights(in.Weights[uid], nowP, prevP)
+		if !ok {
+			return nil
+		}
+		copied[uid] = true
+		ctx.Emit("subnet-copy-penalty", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "commit_epoch", fmt.Sprint(e),
+			"forfeited", fmt.Sprint(res.ValidatorEmission[uid]), "distance_now", fmt.Sprint(dNow), "distance_commit", fmt.Sprint(dPrev))
+		res.ValidatorEmission[uid] = 0
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Weights revealed in a later epoch were committed in this one or
+	// later: keep the last reveal_period_epochs consensus vectors.
+	ctx.KV.Set(consensusKey(s.NetUID, s.Epochs), encodeU16s(now))
+	if next := s.Epochs + 1; next > h.RevealPeriodEpochs {
+		trimConsensus(ctx.KV, s.NetUID, next-h.RevealPeriodEpochs)
+	}
+	return copied, nil
 }

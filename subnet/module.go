@@ -483,6 +483,7 @@ func (m *Module) replace(ctx *app.Context, s *Subnet, uid uint16) error {
 	ctx.KV.Delete(hotkeyKey(s.NetUID, old.Hotkey))
 	ctx.KV.Delete(pruneKey(s.NetUID, old))
 	ctx.KV.Delete(weightKey(s.NetUID, uid))
+	ctx.KV.Delete(weightEpochKey(s.NetUID, uid))
 	ctx.KV.Delete(bondKey(s.NetUID, uid))
 	ctx.Emit("subnet-deregistered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", old.Hotkey.String())
 	return nil
@@ -723,6 +724,9 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err := m.storeWeights(ctx, s, n, msg.UIDs, msg.Values); err != nil {
 		return err
 	}
+	// The copy check compares these weights with their commit epoch's
+	// consensus.
+	store.PutU64(ctx.KV, weightEpochKey(s.NetUID, n.UID), commit.Epoch)
 	n.Commits = append(n.Commits[:ci], n.Commits[ci+1:]...)
 	if len(n.Commits) == 0 {
 		n.Commits = nil

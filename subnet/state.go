@@ -74,14 +74,17 @@ type Hyperparams struct {
 }
 
 // DefaultHyperparams returns yuma.md §3.1's values for a new subnet, with
-// registration prices in uemg (min 1 EMG, max 100 EMG).
+// registration prices in uemg (min 1 EMG, max 100 EMG), except the reveal
+// delay: 2 epochs, not subtensor's 1, the least at which a weight copier
+// earns under half of an honest validator in the subnet simulation
+// (docs/subnet.md has the table).
 func DefaultHyperparams() Hyperparams {
 	d := yuma.DefaultParams()
 	return Hyperparams{
 		Tempo: 360, Kappa: d.Kappa, MaxUIDs: 256, MaxValidators: 64, ImmunityPeriod: 5000,
 		ActivityCutoffMilli: 13_889, BondsMovingAverage: d.BondsMovingAverage, BondsPenalty: d.BondsPenalty,
 		Yuma3: true, LiquidAlpha: false, AlphaLow: d.AlphaLow, AlphaHigh: d.AlphaHigh,
-		AlphaSigmoidSteepness: d.AlphaSigmoidSteepness, CommitReveal: true, RevealPeriodEpochs: 1,
+		AlphaSigmoidSteepness: d.AlphaSigmoidSteepness, CommitReveal: true, RevealPeriodEpochs: 2,
 		MinBurn: 1_000_000, MaxBurn: 100_000_000, BurnHalfLife: 360, BurnIncreasePct: 126,
 		OwnerCut: 11_796, StakeThreshold: 0,
 	}
@@ -277,6 +280,9 @@ type EpochUID struct {
 	Dividends         uint16     `json:"dividends"`
 	MinerEmission     uint64     `json:"miner_emission"`
 	ValidatorEmission uint64     `json:"validator_emission"`
+	// Copied: the copy check found this validator's weights following the
+	// consensus of their commit epoch, and its dividends were withheld.
+	Copied bool `json:"copied,omitempty"`
 }
 
 // Keys. All start with "subnet/"; integers are big-endian so keys sort

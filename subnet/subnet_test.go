@@ -26,6 +26,7 @@ func testHyper() *subnet.Hyperparams {
 	h.ImmunityPeriod = 100
 	h.MinBurn, h.MaxBurn = 1000, million
 	h.StakeThreshold = 10 * million // small stakes (carol's 3 EMG) count as zero
+	h.RevealPeriodEpochs = 1        // reveal in the next epoch; TestCommitQueue tests longer delays
 	return &h
 }
 
