@@ -240,6 +240,16 @@ func TestCrawlEndToEnd(t *testing.T) {
 	}
 	t.Logf("%d pages accepted, %d skipped in %s: %.1f accepted pages/s (3 crawler processes, k=2, devnet with 100 ms blocks)",
 		j.Accepted, j.Skipped, elapsed.Round(time.Millisecond), float64(j.Accepted)/elapsed.Seconds())
+	if j.Missed != 0 || j.Disputed != 0 {
+		var ps data.Pages
+		for _, st := range []string{data.StateMissed, data.StateDisputed} {
+			if err := n.c.Query(ctx, data.Name, "job/1/urls", map[string][]string{"state": {st}, "limit": {"3"}}, &ps); err == nil {
+				for _, p := range ps.Pages {
+					t.Logf("%s page %d: commits %d reveals %d crawlers %d added %d commit_by %d reveal_by %d settled %d", st, p.Index, p.Commits, p.Reveals, len(p.Crawlers), p.Added, p.CommitBy, p.RevealBy, p.Settled)
+				}
+			}
+		}
+	}
 	if j.Accepted != uint64(len(site.pages)) || j.Skipped != uint64(len(site.bad)) || j.Disputed != 0 || j.Missed != 0 {
 		t.Fatalf("job: %d accepted (want %d), %d skipped (want %d), %d disputed, %d missed",
 			j.Accepted, len(site.pages), j.Skipped, len(site.bad), j.Disputed, j.Missed)
@@ -391,4 +401,76 @@ func writeCrawlFigure(t *testing.T, j data.Job, elapsed time.Duration) {
 	defer f.Close()
 	json.NewEncoder(f).Encode(map[string]any{"test": t.Name(), "accepted": j.Accepted, "seconds": elapsed.Seconds(),
 		"pages_per_s": float64(j.Accepted) / elapsed.Seconds()})
+}
+
+// waitLog waits until a process's log holds want.
+func waitLog(t *testing.T, p *proc, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(p.log); strings.Contains(string(b), want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling a log file
+	}
+	b, _ := os.ReadFile(p.log)
+	t.Fatalf("%s never logged %q:\n%s", p.log, want, b)
+}
+
+// TestCrawlerRestartReveals kills a crawler process (SIGKILL) after it committed its
+// receipts and before it could reveal them (its partner has not started), restarts it on
+// the same directory, and checks that it reveals what it committed: every page accepted,
+// no unrevealed commit slashed, nothing fetched twice.
+func TestCrawlerRestartReveals(t *testing.T) {
+	site := startSite(t)
+	home := t.TempDir()
+	api := startDevnetProc(t, home)
+	n := &crawlNet{home: home, api: api, common: []string{"--home", home, "--keyring-backend", "test", "--node", api}, c: client.New(api), site: site}
+	for _, c := range []string{"c1", "c2"} {
+		n.cli(t, "keys", "add", c)
+		n.cli(t, "tx", "bank", "send", "alice", c, "10emg")
+		n.cli(t, "tx", "data", "register-crawler", "2emg", "--from", c)
+	}
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	args := func(c, dir string) []string {
+		return append([]string{"crawler", "--from", c, "--rate", "100000", "--dir", dir}, n.common...)
+	}
+	c1 := startEmergence(t, filepath.Join(dir1, "run1.log"), args("c1", dir1)...)
+	urls := site.pages[:30]
+	host := strings.TrimPrefix(site.srv.URL, "http://")
+	n.cli(t, "tx", "data", "create-crawl", "--seeds", strings.Join(urls, ","), "--hosts", host, "--max-depth", "0",
+		"--price", "10uemg", "--budget", "1emg", "--commit-blocks", "600", "--reveal-blocks", "600", "--deadline", "5000",
+		"--licence", "PostgreSQL", "--from", "alice")
+	waitLog(t, c1, "committed 30 receipts", 3*time.Minute)
+	c1.cmd.Process.Signal(syscall.SIGKILL)
+	c1.cmd.Wait()
+	if files, _ := filepath.Glob(filepath.Join(dir1, "pending-*.json")); len(files) == 0 {
+		t.Fatal("the killed crawler left no pending reveals")
+	}
+	again := startEmergence(t, filepath.Join(dir1, "run2.log"), args("c1", dir1)...)
+	startEmergence(t, filepath.Join(dir2, "c2.log"), args("c2", dir2)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var j data.Job
+	if err := n.c.Await(ctx, func() (bool, error) {
+		err := n.c.Query(ctx, data.Name, "job/1", nil, &j)
+		return err == nil && j.Open == 0, err
+	}); err != nil {
+		t.Fatalf("job did not settle: %v (%+v)", err, j)
+	}
+	if j.Accepted != uint64(len(urls)) {
+		t.Fatalf("%d of %d pages accepted", j.Accepted, len(urls))
+	}
+	waitLog(t, again, "revealed", time.Minute)
+	addr := strings.TrimSpace(n.cli(t, "keys", "show", "c1", "--address"))
+	var cr data.CrawlerInfo
+	if err := n.c.Query(ctx, data.Name, "crawler/"+addr, nil, &cr); err != nil {
+		t.Fatal(err)
+	}
+	if cr.Unrevealed != 0 || cr.Revealed != uint64(len(urls)) || cr.Committed != uint64(len(urls)) {
+		t.Fatalf("restarted crawler: committed %d, revealed %d, unrevealed %d; want %d, %d, 0", cr.Committed, cr.Revealed, cr.Unrevealed, len(urls), len(urls))
+	}
+	if b, _ := os.ReadFile(again.log); strings.Contains(string(b), "committed") {
+		t.Fatalf("the restarted crawler committed again:\n%s", b)
+	}
 }

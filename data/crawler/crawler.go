@@ -79,6 +79,9 @@ type Worker struct {
 	jobs     map[uint64]*jobState
 	pending  []*pendingItem
 	lastWork int64
+	// known are the (job, index) pairs a previous run committed, so a restart does not
+	// fetch and commit them again.
+	known map[[2]uint64]bool
 }
 
 type jobState struct {
@@ -117,7 +120,7 @@ func New(cfg Config) (*Worker, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("crawler: state dir: %w", err)
 	}
-	return &Worker{cfg: cfg, addr: tx.AddressFromPubKey(cfg.Key.Public().(ed25519.PublicKey)), jobs: map[uint64]*jobState{}}, nil
+	return &Worker{cfg: cfg, addr: tx.AddressFromPubKey(cfg.Key.Public().(ed25519.PublicKey)), jobs: map[uint64]*jobState{}, known: map[[2]uint64]bool{}}, nil
 }
 
 // Address is the worker's crawler address.
@@ -235,7 +238,7 @@ func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, out chan<- 
 		return nil
 	}
 	for _, a := range as {
-		if a.State != data.StateOpen {
+		if a.State != data.StateOpen || w.known[[2]uint64{a.Job, a.Index}] {
 			continue
 		}
 		if len(batch) > 0 && (batch[0].Job != a.Job || len(batch) == w.cfg.Batch) {
@@ -485,6 +488,13 @@ func (w *Worker) revealDue(ctx context.Context, height int64) int {
 	byJob := map[uint64][]*pendingItem{}
 	var jobs []uint64
 	for j, items := range waiting {
+		// The oldest first, and only two list pages of them per block: the other crawlers
+		// of a URL work through their assignments in the same order, so the oldest are the
+		// ones ready, and the node is not asked about every pending URL every block.
+		sort.Slice(items, func(a, b int) bool { return items[a].Reveal.Index < items[b].Reveal.Index })
+		if len(items) > 2*data.MaxPage {
+			items = items[:2*data.MaxPage]
+		}
 		pages, err := w.pages(ctx, j, items)
 		if err != nil {
 			w.logf("job %d pages: %v", j, err)
@@ -669,6 +679,7 @@ func (w *Worker) loadPending() error {
 			// commit that did not make it fails the reveal with no-commit and is dropped.
 			p.Height = 1
 			w.pending = append(w.pending, p)
+			w.known[[2]uint64{p.Job, p.Reveal.Index}] = true
 		}
 	}
 	return nil
