@@ -352,3 +352,76 @@ func TestUnregisterReturnsStake(t *testing.T) {
 		t.Fatalf("after registering again: %+v (was %+v)", q, p)
 	}
 }
+
+// TestColludingRefereeRechecked: a colluder drawn as referee for its
+// partner's disputed job sides with the partner's reveal. At p = 1000
+// permille every referee decision is re-checked, so the honest referees
+// and finally the requester overrule it and the colluding referee is
+// slashed with its partner.
+func TestColludingRefereeRechecked(t *testing.T) {
+	par := testParams()
+	par.RecheckPermille = 1000
+	n := newNet(t, par, "h1", "c1", "c2", "h2")
+	n.ready(2, "h1", "c1", "c2")
+	// An earlier agreeing job gives c2 reputation; h2 registers after it,
+	// so c2 is the best free referee when its partner c1 is disputed.
+	finish := func(id uint64, names ...string) {
+		o := runOutput(t, "ok", 1)
+		var txs [][]byte
+		for _, name := range names {
+			txs = append(txs, n.commit(name, id, o))
+		}
+		for _, r := range n.Deliver(txs...) {
+			n.MustOK(r)
+		}
+		txs = txs[:0]
+		for _, name := range names {
+			txs = append(txs, n.reveal(name, id, o))
+		}
+		for _, r := range n.Deliver(txs...) {
+			n.MustOK(r)
+		}
+		for n.job(id).Status == compute.JobRefereeing {
+			j := n.job(id)
+			ref := nameOf(j.Referee, "h1", "c1", "c2", "h2", "alice")
+			n.MustOK(n.Deliver(n.Sign(ref, n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+				Output: hex.EncodeToString(o.hash[:]), Files: o.files})))[0])
+		}
+	}
+	finish(n.submitAndAssign(job(), map[string]uint64{"c2": 10, "c1": 20}, "c2", "c1"), "c2", "c1")
+	n.ready(2, "h2")
+	if c2, h2 := n.provider("c2"), n.provider("h2"); c2.Reputation <= h2.Reputation {
+		t.Fatalf("set-up: c2 reputation %d, h2 %d", c2.Reputation, h2.Reputation)
+	}
+	id := n.submitAndAssign(job(), map[string]uint64{"h1": 20, "c1": 20}, "h1", "c1")
+	good, bad := runOutput(t, "42", 1), runOutput(t, "made up", 2)
+	for _, r := range n.Deliver(n.commit("h1", id, good), n.commit("c1", id, bad)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("h1", id, good), n.reveal("c1", id, bad)) {
+		n.MustOK(r)
+	}
+	if j := n.job(id); j.Referee != apptest.Addr("c2") {
+		t.Fatalf("first referee %s, want the colluder c2 (best reputation)", nameOf(j.Referee, "h1", "c1", "c2", "h2"))
+	}
+	stake := n.provider("c2").Stake
+	for n.job(id).Status == compute.JobRefereeing {
+		ref := nameOf(n.job(id).Referee, "c2", "h2", "alice")
+		out := good
+		if ref == "c2" {
+			out = bad // sides with its partner
+		}
+		n.MustOK(n.Deliver(n.Sign(ref, n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+			Output: hex.EncodeToString(out.hash[:]), Files: out.files})))[0])
+	}
+	j := n.job(id)
+	if j.Result.Output != hex.EncodeToString(good.hash[:]) {
+		t.Fatalf("job settled on %s, want the honest output", j.Result.Output)
+	}
+	if p := n.provider("c2"); p.Stake != stake/2 || p.Reputation != 0 {
+		t.Fatalf("colluding referee: stake %d (was %d), reputation %d", p.Stake, stake, p.Reputation)
+	}
+	if p := n.provider("h1"); p.Slashed != 0 {
+		t.Fatalf("honest replica slashed %d", p.Slashed)
+	}
+}

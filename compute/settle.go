@@ -157,10 +157,12 @@ func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assi
 // refereeAnswered handles the referee's result. A provider referee whose
 // output matches no revealed output and no earlier referee's does not
 // decide alone: the next referee is drawn (a lazy referee cannot slash
-// honest replicas with garbage). Otherwise, and always for the requester,
-// the result settles the job: revealed replicas with another output are
-// slashed, referees that answered another output are slashed, and the
-// others are paid.
+// honest replicas with garbage). One that matches a reveal decides unless
+// drawn for a re-check (probability RecheckPermille), when the next
+// referee is drawn too. A result an earlier referee gave, or the
+// requester's, settles the job: revealed replicas with another output
+// are slashed, referees that answered another output are slashed, and
+// the others are paid.
 func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 	par, err := m.params(ctx.KV)
 	if err != nil {
@@ -171,12 +173,18 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 		return err
 	}
 	if !j.RefereeRequester {
-		matches := slices.Contains(j.Opinions, res.Output)
+		confirmed := slices.Contains(j.Opinions, res.Output)
+		revealed := false
 		for _, a := range asgs {
 			if a.State == AsgRevealed && a.Output == res.Output {
-				matches = true
+				revealed = true
 			}
 		}
+		// A referee that sides with a reveal decides, unless its decision
+		// is drawn for a re-check with the same probability p as an
+		// agreeing job (a colluder drawn as referee for its partner).
+		drawn := Draw(ctx.Entropy, "referee-recheck", store.BE64(j.ID), store.BE64(uint64(len(j.Opinions))))%1000 < uint64(par.RecheckPermille)
+		matches := confirmed || (revealed && !drawn)
 		j.Opinions = append(j.Opinions, res.Output)
 		p, err := loadProvider(ctx.KV, j.Referee)
 		if err != nil {
