@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,33 +75,21 @@ Example:
 			if err != nil {
 				return failf("pass a free address with --listen", "listen: %w", err)
 			}
-			defer ln.Close()
 			if axon == "" {
 				axon = ln.Addr().String()
 			}
-			srv := &http.Server{Handler: classify.NewMiner(m, m.Shape().Classes(), noise, uint64(time.Now().UnixNano())), ReadHeaderTimeout: 5 * time.Second}
-			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(ln) }()
-			msg, err := msg("subnet/serve", subnet.ServeMsg{NetUID: netuid, Axon: axon})
-			if err != nil {
-				return err
-			}
-			if _, err := g.broadcast(cmd, key, opts, msg); err != nil {
-				srv.Close()
-				return err
-			}
-			fmt.Fprintf(g.stderr, "miner serving subnet %d at %s (published axon %s); Ctrl-C to stop\n", netuid, ln.Addr(), axon)
-			select {
-			case <-cmd.Context().Done():
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				return srv.Shutdown(ctx)
-			case err := <-errc:
-				if errors.Is(err, http.ErrServerClosed) {
-					return nil
+			miner := classify.NewMiner(m, m.Shape().Classes(), noise, uint64(time.Now().UnixNano()))
+			return classify.Serve(cmd.Context(), ln, miner, func(context.Context) error {
+				msg, err := msg("subnet/serve", subnet.ServeMsg{NetUID: netuid, Axon: axon})
+				if err != nil {
+					return err
 				}
-				return fmt.Errorf("serve: %w", err)
-			}
+				if _, err := g.broadcast(cmd, key, opts, msg); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "miner serving subnet %d at %s (published axon %s); Ctrl-C to stop\n", netuid, ln.Addr(), axon)
+				return nil
+			})
 		},
 	}
 	f.register(cmd, true)
@@ -128,7 +114,8 @@ func newSubnetValidatorCmd(g *globals) *cobra.Command {
 		Short: "Score a subnet's miners every epoch and set weights by commit–reveal",
 		Long: `Every epoch the validator samples --sample held-out items, queries every miner's
 published address, scores chance-corrected accuracy (halved for answers slower
-than a second), commits the weights and reveals them in the next epoch. It
+than a second), commits the weights and reveals them when the subnet's
+reveal delay (reveal_period_epochs, default 2) has passed. It
 needs a validator permit: stake on its hotkey ('emergence tx subnet stake') and
 wait for an epoch. Runs until interrupted.
 
