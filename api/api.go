@@ -5,6 +5,7 @@
 //	GET  /v1/accounts/{address}     balance and nonce
 //	GET  /v1/accounts/{address}/txs the account's txs, newest first (?before=HEIGHT.INDEX&limit=N, at most MaxHistoryPage)
 //	GET  /v1/blocks?to=H&limit=N    up to MaxBlockList blocks, newest first, ending at H (default latest)
+//	GET  /v1/blocks?hash=HEX        the block with that hash (a list of one)
 //	GET  /v1/blocks/{height}        a block (or "latest") with its app hash
 //	GET  /v1/blocks/{height}/txs    its txs' results with their bodies (?offset=N&limit=M, at most MaxBlockList)
 //	GET  /v1/txs/{hash}             a committed transaction's result
@@ -25,6 +26,7 @@ package api
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +52,8 @@ type Backend interface {
 	Status() Status
 	// Block returns a committed block; height 0 means the latest.
 	Block(height int64) (*Block, error)
+	// BlockByHash returns the committed block with a hash.
+	BlockByHash(hash []byte) (*Block, error)
 	Tx(hash [32]byte) (*TxResult, error)
 	// AccountTxs returns up to limit txs naming addr, newest first,
 	// starting before (height, index); height 0 starts at the newest.
@@ -379,6 +383,20 @@ const MaxBlockList = 100
 // most MaxBlockList), newest first. to defaults to the latest height.
 func (s *Server) blocks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if hs := q.Get("hash"); hs != "" {
+		h, err := hex.DecodeString(hs)
+		if err != nil || len(h) != 32 {
+			writeErr(w, http.StatusBadRequest, "bad_hash", fmt.Sprintf("hash must be 64 hex characters, got %q", hs))
+			return
+		}
+		b, err := s.b.BlockByHash(h)
+		if err != nil {
+			writeQueryErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, BlockList{Blocks: []Block{*b}})
+		return
+	}
 	limit := 20
 	if ls := q.Get("limit"); ls != "" {
 		n, err := strconv.Atoi(ls)

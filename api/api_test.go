@@ -304,6 +304,12 @@ func TestBlockListAndTxBody(t *testing.T) {
 	}
 	call(t, n, "GET", "/v1/blocks/99999999/txs", "", http.StatusNotFound)
 	call(t, n, "GET", "/v1/blocks/0/txs", "", http.StatusBadRequest)
+	get("/v1/blocks?hash="+strings.ToLower(list.Blocks[0].Hash), &list)
+	if len(list.Blocks) != 1 || list.Blocks[0].Height != res.Height {
+		t.Errorf("block by hash: %+v, want block %d", list.Blocks, res.Height)
+	}
+	call(t, n, "GET", "/v1/blocks?hash="+strings.Repeat("00", 32), "", http.StatusNotFound)
+	call(t, n, "GET", "/v1/blocks?hash=xyz", "", http.StatusBadRequest)
 	get("/v1/blocks?to=1&limit=100", &list)
 	if len(list.Blocks) != 1 || list.Blocks[0].Height != 1 {
 		t.Errorf("blocks to 1: %+v", list.Blocks)

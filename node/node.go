@@ -234,6 +234,15 @@ func (n *Node) Block(height int64) (*api.Block, error) {
 	return out, nil
 }
 
+// BlockByHash returns the committed block with a hash.
+func (n *Node) BlockByHash(hash []byte) (*api.Block, error) {
+	meta := n.cmt.BlockStore().LoadBlockMetaByHash(hash)
+	if meta == nil {
+		return nil, fmt.Errorf("%w: no block with hash %X", ErrNoBlock, hash)
+	}
+	return n.Block(meta.Header.Height)
+}
+
 // Submission errors: the API's, which map them to HTTP statuses.
 var (
 	// ErrMempoolFull: the node is at capacity; retry later.

@@ -22,6 +22,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -178,14 +179,29 @@ func probe(api http.Handler, path, what string) (int, string) {
 	return http.StatusBadGateway, fmt.Sprintf("the node could not answer for %s (status %d)", what, rec.Code)
 }
 
+// blockHeight asks the API for the block with a hash.
+func blockHeight(api http.Handler, hash string) (int64, bool) {
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/blocks?hash="+hash, nil))
+	var list struct {
+		Blocks []struct {
+			Height int64 `json:"height"`
+		} `json:"blocks"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list.Blocks) != 1 {
+		return 0, false
+	}
+	return list.Blocks[0].Height, true
+}
+
 var (
 	hexHash = regexp.MustCompile(`^[0-9A-Fa-f]{64}$`)
 	digits  = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
 
-// search answers /search?q=...: a height, a tx hash, a block hash is not
-// indexed so a 64-hex term is looked up as a tx, or an address, redirects
-// to its page; anything else is a 400 page saying what a term may be.
+// search answers /search?q=...: a height, a tx or block hash (64 hex
+// digits, tried as a tx first) or an address redirects to its page;
+// anything else is a 400 page saying what a term may be.
 func search(w http.ResponseWriter, r *http.Request, api http.Handler) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	switch {
@@ -204,11 +220,15 @@ func search(w http.ResponseWriter, r *http.Request, api http.Handler) {
 		http.Redirect(w, r, "/block/"+strconv.FormatInt(h, 10), http.StatusFound)
 	case hexHash.MatchString(q):
 		hash := strings.ToUpper(q)
-		if st, _ := probe(api, "/v1/txs/"+hash, ""); st != http.StatusOK {
-			renderPage(w, http.StatusNotFound, fmt.Sprintf("no transaction with hash %s on this chain", hash))
+		if st, _ := probe(api, "/v1/txs/"+hash, ""); st == http.StatusOK {
+			http.Redirect(w, r, "/tx/"+hash, http.StatusFound)
 			return
 		}
-		http.Redirect(w, r, "/tx/"+hash, http.StatusFound)
+		if h, ok := blockHeight(api, hash); ok {
+			http.Redirect(w, r, "/block/"+strconv.FormatInt(h, 10), http.StatusFound)
+			return
+		}
+		renderPage(w, http.StatusNotFound, fmt.Sprintf("no transaction or block with hash %s on this chain", hash))
 	case strings.HasPrefix(strings.ToLower(q), tx.AddressPrefix+"1"):
 		a, err := tx.ParseAddress(strings.ToLower(q))
 		if err != nil {

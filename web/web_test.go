@@ -89,6 +89,10 @@ func TestPagesAnswerWithTheObjectsStatus(t *testing.T) {
 func TestSearchRedirectsOrSaysWhy(t *testing.T) {
 	n, base := serve(t)
 	bob := n.Addr("bob").String()
+	b1, err := n.Client.Block(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		q        string
 		status   int
@@ -99,7 +103,8 @@ func TestSearchRedirectsOrSaysWhy(t *testing.T) {
 		{"99999999", 404, "", "no block 99999999"},
 		{"0", 400, "", "heights start at 1"},
 		{strings.ToUpper(bob), 302, "/account/" + bob, ""},
-		{strings.Repeat("ab", 32), 404, "", "no transaction with hash"},
+		{strings.Repeat("ab", 32), 404, "", "no transaction or block with hash"},
+		{strings.ToLower(b1.Hash), 302, "/block/1", ""},
 		{"emg1broken", 400, "", "looks like an address but is not one"},
 		{"", 400, "", "type a block height"},
 		{`<script>alert(1)</script>`, 400, "", "&lt;script&gt;alert(1)&lt;/script&gt;"},
