@@ -385,6 +385,7 @@ func (n *crawlNet) datasetFlow(t *testing.T, crawlers []string) {
 	if err := json.Unmarshal([]byte(prov), &pv); err != nil || pv.Job.ID != 1 || len(pv.Crawlers) != len(crawlers) {
 		t.Fatalf("provenance: %v %s", err, prov)
 	}
+	checkDatasetPages(t, n.api, 1, "debian-manuals", len(crawlers))
 }
 
 // writeCrawlFigure appends the measured figure to $EMERGENCE_FIGURES, when set, so a run

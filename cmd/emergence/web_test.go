@@ -308,6 +308,12 @@ func TestWebExplorer(t *testing.T) {
 	b.waitText("#tx-hash", sent.Hash)
 	search(bob)
 	b.waitText("#account", bob)
+	var blk struct {
+		Hash string `json:"hash"`
+	}
+	getJSON(t, fmt.Sprintf("%s/v1/blocks/%d", base, sent.Height), &blk)
+	search(blk.Hash)
+	b.waitText("#block-height", fmt.Sprint(sent.Height))
 	search("<b>not a thing</b>")
 	if got := b.waitText("#badrequest", "is not a block height"); !strings.Contains(got, "<b>not a thing</b>") {
 		t.Errorf("bad search shows %q: want the term as text", got)
@@ -649,4 +655,32 @@ func TestWebSubnetPage(t *testing.T) {
 		t.Error("no dividends chart")
 	}
 	b.shot("market-subnet")
+}
+
+// checkDatasetPages opens the data market's pages of a crawled and
+// published dataset in Chromium (TestCrawlEndToEnd calls it at its end):
+// the crawl job with its pages and the dataset on /data, and the dataset's
+// provenance graph with one node per crawler, the crawl job and the
+// dataset, each a link.
+func checkDatasetPages(t *testing.T, base string, id uint64, name string, crawlers int) {
+	t.Helper()
+	b := newBrowser(t)
+	b.run("open the data market", chromedp.Navigate(base+"/data"))
+	b.waitText("#crawl-jobs", "1")
+	if got := b.waitText("#datasets", name); !strings.Contains(got, fmt.Sprintf("#%d", id)) {
+		t.Errorf("datasets table %q: want dataset #%d", got, id)
+	}
+	b.shot("market-data")
+	b.run("open the dataset", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#datasets a[href="/data/dataset/%d"]`, id))))
+	b.waitText("#provenance-graph", "crawl job #")
+	if n := eval[int](b, `document.querySelectorAll('#provenance-graph a[href^="/account/"]').length`); n != crawlers {
+		t.Errorf("provenance graph links %d crawlers, want %d", n, crawlers)
+	}
+	if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('#provenance-graph a[href="/data/dataset/%d"]').length`, id)); n != 1 {
+		t.Errorf("provenance graph has %d dataset nodes, want 1", n)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#provenance-graph path.edge").length`); n < crawlers+1 {
+		t.Errorf("provenance graph has %d edges, want at least %d", n, crawlers+1)
+	}
+	b.shot("market-data-provenance")
 }

@@ -295,21 +295,23 @@ async function provenance(ctx, commitment) {
 
 function graph(nodes, edges) {
   const layers = [...new Set(nodes.map((n) => n.layer))].sort((a, b) => a - b);
-  const colW = 170, rowH = 44, W = Math.max(360, layers.length * colW + 20);
+  const boxW = 180, colW = 215, rowH = 44;
+  const W = Math.max(420, layers.length * colW + 20);
   const perLayer = layers.map((l) => nodes.filter((n) => n.layer === l));
   const H = Math.max(...perLayer.map((p) => p.length)) * rowH + 30;
   const pos = new Map();
   perLayer.forEach((ns, li) => ns.forEach((n, k) => pos.set(n.id, { x: 10 + li * colW, y: 15 + k * rowH + (H - 30 - ns.length * rowH) / 2 })));
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "svgchart", id: "provenance-graph", role: "img", "aria-label": "provenance graph" });
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "svgchart graph", id: "provenance-graph", role: "img", "aria-label": "provenance graph" });
   for (const [a, b] of edges) {
     const p = pos.get(a), q = pos.get(b);
     if (!p || !q) continue;
-    const [x1, y1, x2, y2] = p.x < q.x ? [p.x + 150, p.y + 15, q.x, q.y + 15] : [q.x + 150, q.y + 15, p.x, p.y + 15];
+    const [x1, y1, x2, y2] = p.x < q.x ? [p.x + boxW, p.y + 15, q.x, q.y + 15] : [q.x + boxW, q.y + 15, p.x, p.y + 15];
     root.appendChild(svg("path", { d: `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`, class: "edge" }));
   }
   for (const n of nodes) {
     const p = pos.get(n.id);
-    const g = svg("g", null, svg("rect", { x: p.x, y: p.y, width: 150, height: 30, rx: 6, class: "node" }), svg("text", { x: p.x + 8, y: p.y + 19, class: "nodetext" }, n.label));
+    const label = n.label.length > 26 ? n.label.slice(0, 25) + "…" : n.label;
+    const g = svg("g", null, svg("rect", { x: p.x, y: p.y, width: boxW, height: 30, rx: 6, class: "node" }), svg("text", { x: p.x + 8, y: p.y + 19, class: "nodetext" }, label), svg("title", null, n.label));
     root.appendChild(n.href ? svg("a", { href: n.href }, g) : g);
   }
   return root;
