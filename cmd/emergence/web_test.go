@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -587,6 +588,16 @@ func TestWebMarketPages(t *testing.T) {
 			b.shot(name)
 		}
 	}
+	// Light and dark follow the system.
+	bg := func() string { return eval[string](b, `getComputedStyle(document.body).backgroundColor`) }
+	light := bg()
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if dark := bg(); dark == light || dark != "rgb(15, 18, 23)" {
+		t.Errorf("background %s in dark mode (light %s), want rgb(15, 18, 23)", dark, light)
+	}
+	b.shot("market-blocks-phone-dark")
 	getJSON(t, base+"/v1/query/personhood/pool", &pool)
 	b.run("open personhood", chromedp.Navigate(base+"/personhood"))
 	if got := b.waitText("#enrolled", ""); got != fmt.Sprint(pool.Enrolled) {
