@@ -116,36 +116,50 @@ func (m *Module) decide(ctx *app.Context, j *Job, asgs []*Assignment) error {
 // zero a cheater's reputation. When none is found, or MaxReferees were
 // drawn, the requester referees.
 func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment) error {
+	best, err := drawReferee(ctx, par, j)
+	if err != nil {
+		return err
+	}
+	return assignReferee(ctx, par, j, best)
+}
+
+// drawReferee finds the provider startReferee would draw (nil: none).
+func drawReferee(ctx *app.Context, par Params, j *Job) (*Provider, error) {
+	n := store.GetU64(ctx.KV, keyProviders)
+	if n == 0 || len(j.Referees) >= MaxReferees {
+		return nil, nil
+	}
+	start := Draw(ctx.Entropy, "referee", store.BE64(j.ID), store.BE64(uint64(len(j.Referees)))) % n
+	var best *Provider
+	for i := uint64(0); i < RefereeProbes && i < n; i++ {
+		var a tx.Address
+		copy(a[:], ctx.KV.Get(seqKey((start+i)%n)))
+		if sameAddr(a, j.Requester) || slices.Contains(j.Referees, a) || ctx.KV.Get(asgKey(j.ID, a)) != nil {
+			continue
+		}
+		p, err := loadProvider(ctx.KV, a)
+		if err != nil {
+			return nil, err
+		}
+		if p.Eligible(par, j.MemMiB) && (best == nil || p.Reputation > best.Reputation) {
+			best = p
+		}
+	}
+	return best, nil
+}
+
+// assignReferee makes best (or, when nil, the requester) the job's referee.
+func assignReferee(ctx *app.Context, par Params, j *Job, best *Provider) error {
 	j.Status = JobRefereeing
 	j.Referee = tx.Address{}
 	j.RefereeRequester = false
-	n := store.GetU64(ctx.KV, keyProviders)
-	if n > 0 && len(j.Referees) < MaxReferees {
-		start := Draw(ctx.Entropy, "referee", store.BE64(j.ID), store.BE64(uint64(len(j.Referees)))) % n
-		var best *Provider
-		for i := uint64(0); i < RefereeProbes && i < n; i++ {
-			var a tx.Address
-			copy(a[:], ctx.KV.Get(seqKey((start+i)%n)))
-			if sameAddr(a, j.Requester) || slices.Contains(j.Referees, a) || ctx.KV.Get(asgKey(j.ID, a)) != nil {
-				continue
-			}
-			p, err := loadProvider(ctx.KV, a)
-			if err != nil {
-				return err
-			}
-			if p.Eligible(par, j.MemMiB) && (best == nil || p.Reputation > best.Reputation) {
-				best = p
-			}
-		}
-		if best != nil {
-			best.Active++
-			saveProvider(ctx.KV, best)
-			j.Referee = best.Address
-			j.Referees = append(j.Referees, best.Address)
-			ctx.KV.Set(byProvKey(best.Address, j.ID), []byte{1})
-		}
-	}
-	if j.Referee.IsZero() {
+	if best != nil {
+		best.Active++
+		saveProvider(ctx.KV, best)
+		j.Referee = best.Address
+		j.Referees = append(j.Referees, best.Address)
+		ctx.KV.Set(byProvKey(best.Address, j.ID), []byte{1})
+	} else {
 		j.Referee = j.Requester
 		j.RefereeRequester = true
 	}
@@ -174,17 +188,19 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 	}
 	if !j.RefereeRequester {
 		confirmed := slices.Contains(j.Opinions, res.Output)
-		revealed := false
+		revealed, slashes := false, false
 		for _, a := range asgs {
-			if a.State == AsgRevealed && a.Output == res.Output {
-				revealed = true
+			if a.State == AsgRevealed {
+				revealed = revealed || a.Output == res.Output
+				slashes = slashes || a.Output != res.Output
 			}
 		}
 		// A referee that sides with a reveal decides, unless its decision
-		// is drawn for a re-check with the same probability p as an
-		// agreeing job (a colluder drawn as referee for its partner).
-		drawn := Draw(ctx.Entropy, "referee-recheck", store.BE64(j.ID), store.BE64(uint64(len(j.Opinions))))%1000 < uint64(par.RecheckPermille)
-		matches := confirmed || (revealed && !drawn)
+		// slashes a replica and is drawn for a re-check with the same
+		// probability p as an agreeing job (a colluder drawn as referee
+		// for its partner). Confirming replicas that all agree slashes
+		// nobody and is not re-checked.
+		drawn := slashes && Draw(ctx.Entropy, "referee-recheck", store.BE64(j.ID), store.BE64(uint64(len(j.Opinions))))%1000 < uint64(par.RecheckPermille)
 		j.Opinions = append(j.Opinions, res.Output)
 		p, err := loadProvider(ctx.KV, j.Referee)
 		if err != nil {
@@ -193,9 +209,18 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 		release(ctx.KV, p)
 		saveProvider(ctx.KV, p)
 		ctx.KV.Delete(byProvKey(p.Address, j.ID))
-		if !matches {
-			ctx.Emit("compute-referee-unconfirmed", "job", u64(j.ID), "referee", p.Address.String(), "output", res.Output)
-			return m.startReferee(ctx, par, j, asgs)
+		if !confirmed && (!revealed || drawn) {
+			next, err := drawReferee(ctx, par, j)
+			if err != nil {
+				return err
+			}
+			// A decision that sides with a reveal stands when no other
+			// provider is free to re-check it; an unconfirmed answer
+			// goes on to the requester.
+			if next != nil || !revealed {
+				ctx.Emit("compute-referee-unconfirmed", "job", u64(j.ID), "referee", p.Address.String(), "output", res.Output)
+				return assignReferee(ctx, par, j, next)
+			}
 		}
 	}
 	return m.settleReferee(ctx, par, j, asgs, res)
