@@ -62,32 +62,15 @@ func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ex
 }
 
 // checkGrant refuses, before a proof is made and a fee paid, a claim of an
-// epoch that pays no grant (epoch 0 of a new chain: the UBI pool fills
-// from emission only after genesis), saying when the next epoch opens.
+// epoch that pays no grant (claimer.CheckGrant), with the next epoch as
+// the hint.
 func (g *globals) checkGrant(ctx context.Context, pool personhood.PoolInfo, e uint64) error {
-	ep := pool.Epoch
-	if e != pool.CurrentEpoch {
-		var rec personhood.Epoch
-		if err := g.query(ctx, personhood.Name, fmt.Sprintf("epoch/%d", e), nil, &rec); err != nil {
-			return nil // the chain decides about epochs it has no record of
-		}
-		ep = &rec
+	err := claimer.CheckGrant(ctx, g.client(), pool, e)
+	var ng *claimer.NoGrantError
+	if errors.As(err, &ng) {
+		return errorf(ng.When(), "%w", err)
 	}
-	if ep != nil && ep.Grant > 0 {
-		return nil
-	}
-	var budget uint64
-	if ep != nil {
-		budget = ep.Budget
-	}
-	next := pool.NextEpochHeight()
-	blocks := next - pool.Height
-	when := fmt.Sprintf("in %d blocks", blocks)
-	if d, ok := g.client().BlockInterval(ctx, 10); ok {
-		when += fmt.Sprintf(", about %s", (time.Duration(blocks) * d).Round(time.Second))
-	}
-	return errorf(fmt.Sprintf("the next epoch, %d, opens at height %d (%s); its grant comes from what emission adds to the pool until then", pool.CurrentEpoch+1, next, when),
-		"epoch %d pays no UBI grant (budget %d uemg, pool %d uemg): nothing to claim yet", e, budget, pool.Pool)
+	return err
 }
 
 func newIDClaimCmd(g *globals) *cobra.Command {
