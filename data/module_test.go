@@ -15,7 +15,7 @@ import (
 // net is a test chain with three registered crawlers and a funded
 // requester, alice.
 type net struct {
-	t     *testing.T
+	t     testing.TB
 	c     *apptest.Chain
 	b     *bank.Bank
 	names map[tx.Address]string
@@ -23,7 +23,7 @@ type net struct {
 
 var crawlerNames = []string{"c1", "c2", "c3", "c4"}
 
-func newNet(t *testing.T, crawlers int, prm *data.Params) *net {
+func newNet(t testing.TB, crawlers int, prm *data.Params) *net {
 	t.Helper()
 	b := bank.New()
 	bal := map[string]uint64{"alice": 100_000_000, "bob": 100_000_000, "poor": 150_000}
