@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,7 +35,7 @@ func computeParams() compute.Params {
 
 // computeNet is a node, a client home with funded keys and provider processes.
 type computeNet struct {
-	t      *testing.T
+	t      testing.TB
 	net    *nodetest.Net
 	home   string
 	common []string
@@ -44,18 +45,26 @@ type computeNet struct {
 	logs   map[string]string
 }
 
-func startComputeNet(t *testing.T, keyNames ...string) *computeNet {
+func startComputeNet(t testing.TB, keyNames ...string) *computeNet {
 	t.Helper()
-	unsetPassphraseEnv(t)
-	net := nodetest.Start(t, nodetest.Options{BlockTime: 200 * time.Millisecond,
-		Genesis: map[string]any{compute.Name: compute.Genesis{Params: computeParams()}}})
+	return startComputeNetWith(t, computeParams(), nil, keyNames...)
+}
+
+// startComputeNetWith starts a node with the compute parameters par and
+// extra funded test keys (their private keys are net.Key(name)).
+func startComputeNetWith(t testing.TB, par compute.Params, extra []string, keyNames ...string) *computeNet {
+	t.Helper()
+	t.Setenv(passphraseEnv, "")
+	os.Unsetenv(passphraseEnv)
+	net := nodetest.Start(t, nodetest.Options{BlockTime: 200 * time.Millisecond, ExtraKeys: extra,
+		Genesis: map[string]any{compute.Name: compute.Genesis{Params: par}}})
 	cn := &computeNet{t: t, net: net, home: t.TempDir(), addrs: map[string]tx.Address{}, procs: map[string]*exec.Cmd{}, logs: map[string]string{}}
 	cn.common = []string{"--home", cn.home, "--keyring-backend", "test", "--node", net.API.Addr()}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, n := range keyNames {
 		var k keyJSON
-		if err := json.Unmarshal([]byte(cn.cli("keys", "add", n, "-o", "json").ok(t).stdout), &k); err != nil {
+		if err := json.Unmarshal([]byte(cn.mustCLI("keys", "add", n, "-o", "json")), &k); err != nil {
 			t.Fatal(err)
 		}
 		to, err := tx.ParseAddress(k.Address)
@@ -74,7 +83,19 @@ func startComputeNet(t *testing.T, keyNames ...string) *computeNet {
 
 func (cn *computeNet) cli(args ...string) keysRun {
 	cn.t.Helper()
-	return runLabel(cn.t, "", append(args, cn.common...)...)
+	var out, errb bytes.Buffer
+	err := run(context.Background(), append(args, cn.common...), strings.NewReader(""), &out, &errb)
+	return keysRun{stdout: out.String(), stderr: errb.String(), err: err}
+}
+
+// mustCLI runs the command and fails on error, returning its stdout.
+func (cn *computeNet) mustCLI(args ...string) string {
+	cn.t.Helper()
+	r := cn.cli(args...)
+	if r.err != nil {
+		cn.t.Fatalf("emergence %s: %v\nstderr: %s", strings.Join(args, " "), r.err, r.stderr)
+	}
+	return r.stdout
 }
 
 // provider starts `emergence provider` for key as its own process.
@@ -149,7 +170,7 @@ func (cn *computeNet) awaitReady(keys ...string) {
 }
 
 // jobWasm builds the README's job, testdata/compute/sum.go, for wasip1.
-func jobWasm(t *testing.T) string {
+func jobWasm(t testing.TB) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "sum.wasm")
 	cmd := exec.Command("go", "build", "-o", out, filepath.Join("..", "..", "testdata", "compute", "sum.go"))
@@ -163,9 +184,9 @@ func jobWasm(t *testing.T) string {
 func (cn *computeNet) submit(args ...string) jobView {
 	cn.t.Helper()
 	var v jobView
-	r := cn.cli(append([]string{"job", "submit", "-o", "json"}, args...)...).ok(cn.t)
-	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
-		cn.t.Fatalf("job submit printed %q: %v", r.stdout, err)
+	out := cn.mustCLI(append([]string{"job", "submit", "-o", "json"}, args...)...)
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		cn.t.Fatalf("job submit printed %q: %v", out, err)
 	}
 	return v
 }

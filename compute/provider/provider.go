@@ -101,7 +101,17 @@ type Worker struct {
 	bids   map[uint64]bool // jobs bid on
 	sem    chan struct{}
 	benchd string // seed of the benchmark last answered
+	// wake is signalled when a run finishes, so its commitment goes out
+	// without waiting for the next block.
+	wake chan struct{}
+	// mods caches recently fetched modules by hash (at most maxMods), so
+	// replicas and referee runs of one module fetch it once.
+	mods     map[string][]byte
+	modOrder []string
 }
+
+// maxMods bounds the module cache.
+const maxMods = 8
 
 // run is one execution of a job, for an assignment or as referee.
 type run struct {
@@ -143,6 +153,8 @@ func New(c *client.Client, cfg Config) (*Worker, error) {
 		runs: map[uint64]*run{},
 		bids: map[uint64]bool{},
 		sem:  make(chan struct{}, cfg.Cores),
+		wake: make(chan struct{}, 1),
+		mods: map[string][]byte{},
 	}, nil
 }
 
@@ -188,11 +200,21 @@ func (w *Worker) waitNext(ctx context.Context) error {
 	if w.cfg.Poll > 0 {
 		select {
 		case <-wctx.Done():
+		case <-w.wake:
 		case <-time.After(w.cfg.Poll):
 		}
 		return nil
 	}
-	return w.c.WaitHeight(wctx, st.Height+1)
+	done := make(chan error, 1)
+	go func() { done <- w.c.WaitHeight(wctx, st.Height+1) }()
+	select {
+	case err := <-done:
+		return err
+	case <-w.wake:
+		cancel()
+		<-done
+		return nil
+	}
 }
 
 // Step reads the chain once and sends, in one transaction, every message
@@ -230,7 +252,7 @@ func (w *Worker) Step(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	msgs = append(msgs, work...)
-	if p.Status == compute.ProviderReady && p.Active < p.Cores {
+	if p.Status == compute.ProviderReady && p.Active < p.Cores { // the chain refuses bids from a busy provider
 		bids, err := w.bidMsgs(ctx, &p)
 		if err != nil {
 			return false, err
@@ -267,16 +289,20 @@ func (w *Worker) benchmark(b *compute.Benchmark) (tx.Msg, error) {
 	return mustMsg(compute.MsgBenchmarkAnswer, compute.BenchmarkAnswer{Lanes: lanes}), nil
 }
 
-// bidMsgs bids the provider's price on every open job it has not bid on
-// that fits its memory and pays at least its price, as many as it has
-// free cores.
+// MaxBidsPerStep bounds the bids of one step's transaction.
+const MaxBidsPerStep = 32
+
+// bidMsgs bids the provider's price on open jobs it has not bid on that fit
+// its memory and pay at least its price, more than it has free cores:
+// the chain assigns a bid only while the provider has a free core, so a
+// surplus bid costs its gas and nothing else, and bidding wide keeps jobs
+// from expiring for want of bids when many arrive at once.
 func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, error) {
 	var msgs []tx.Msg
-	free := int(p.Cores - p.Active)
 	open := map[uint64]bool{}
 	complete := false
 	after := ""
-	for len(msgs) < free {
+	for len(msgs) < MaxBidsPerStep {
 		q := url.Values{"limit": {strconv.Itoa(compute.MaxPage)}}
 		if after != "" {
 			q.Set("after", after)
@@ -287,7 +313,7 @@ func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, er
 		}
 		for _, j := range page.Jobs {
 			open[j.ID] = true
-			if len(msgs) >= free {
+			if len(msgs) >= MaxBidsPerStep {
 				break
 			}
 			w.mu.Lock()
@@ -302,7 +328,7 @@ func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, er
 			msgs = append(msgs, mustMsg(compute.MsgBid, compute.Bid{Job: j.ID, Price: w.cfg.Price}))
 		}
 		if page.Next == "" {
-			complete = len(msgs) < free
+			complete = len(msgs) < MaxBidsPerStep
 			break
 		}
 		after = page.Next
@@ -455,7 +481,13 @@ func (w *Worker) start(ctx context.Context, j *compute.Job, key string) *run {
 	w.runs[j.ID] = r
 	job := *j
 	go func() {
-		defer close(r.done)
+		defer func() {
+			close(r.done)
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+		}()
 		select {
 		case w.sem <- struct{}{}:
 		case <-ctx.Done():
@@ -513,7 +545,7 @@ func (w *Worker) Execute(ctx context.Context, j *compute.Job) (Outcome, error) {
 			return Outcome{}, err
 		}
 	}
-	mod, err := w.fetch(ctx, j.Wasm)
+	mod, err := w.module(ctx, j.Wasm)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("fetch module: %w", err)
 	}
@@ -561,6 +593,31 @@ func (w *Worker) Execute(ctx context.Context, j *compute.Job) (Outcome, error) {
 		}
 	}
 	return Outcome{Output: hex.EncodeToString(res.Hash[:]), Exit: res.ExitCode, Files: res.ChainFiles(), Elapsed: res.Elapsed}, nil
+}
+
+// module returns the module blob h, from the cache or fetched.
+func (w *Worker) module(ctx context.Context, h string) ([]byte, error) {
+	w.mu.Lock()
+	b, ok := w.mods[h]
+	w.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	b, err := w.fetch(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	if _, ok := w.mods[h]; !ok {
+		w.mods[h] = b
+		w.modOrder = append(w.modOrder, h)
+		if len(w.modOrder) > maxMods {
+			delete(w.mods, w.modOrder[0])
+			w.modOrder = w.modOrder[1:]
+		}
+	}
+	w.mu.Unlock()
+	return b, nil
 }
 
 // fetch downloads a blob and checks its hash.

@@ -211,6 +211,9 @@ type Runner struct {
 type Option func(*Runner) error
 
 // WithCacheDir keeps compiled modules on disk in dir across processes.
+// wazero's cache key does not record whether termination checks were
+// compiled in, so a directory must only ever serve one kind of Runner:
+// child-process ones (no checks) or in-process ones (checks).
 func WithCacheDir(dir string) Option {
 	return func(r *Runner) error {
 		c, err := wazero.NewCompilationCacheWithDir(dir)
