@@ -76,8 +76,7 @@ func Handler(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w)
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
-			w.Header().Set("Cache-Control", "no-cache")
-			http.StripPrefix("/assets", files).ServeHTTP(w, r)
+			serveAsset(w, r, files)
 			return
 		}
 		if r.URL.Path == "/search" {
@@ -96,8 +95,7 @@ func LabelerPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w)
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
-			w.Header().Set("Cache-Control", "no-cache")
-			http.StripPrefix("/assets", files).ServeHTTP(w, r)
+			serveAsset(w, r, files)
 			return
 		}
 		if r.URL.Path != "/" {
@@ -114,6 +112,16 @@ func LabelerPage() http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(buf.Bytes())
 	})
+}
+
+// serveAsset serves one embedded file; folders are not listed.
+func serveAsset(w http.ResponseWriter, r *http.Request, files http.Handler) {
+	if strings.HasSuffix(r.URL.Path, "/") {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	http.StripPrefix("/assets", files).ServeHTTP(w, r)
 }
 
 type pageData struct {

@@ -71,6 +71,7 @@ func TestPagesAnswerWithTheObjectsStatus(t *testing.T) {
 		{"/nowhere", 404, "there is no page /nowhere"},
 		{"/assets/app.js", 200, "EventSource"},
 		{"/assets/missing.js", 404, ""},
+		{"/assets/", 404, ""},
 		{"/v1/nowhere", 404, `"code":"not_found"`},
 		{"/v1/status", 200, `"chain_id"`},
 	} {
