@@ -600,12 +600,7 @@ proof is about the bound model. --proof "" checks the binding alone.`,
 				if pf, err = circuit.LoadProof(proofPath); err != nil {
 					return errorf("pass a proof file written by 'emergence zkml prove'", "%w", err)
 				}
-				if b != nil && pf.Inference != nil {
-					err = pf.VerifyBoundWith(k, b)
-				} else {
-					err = pf.VerifyWith(k)
-				}
-				if err != nil {
+				if err := pf.Verify(k, b); err != nil {
 					return failf("the proof, its public inputs, its binding or the keys do not belong together", "proof rejected: %w", err)
 				}
 				res["kind"], res["exam"], res["inference"] = pf.Kind, pf.Exam, pf.Inference

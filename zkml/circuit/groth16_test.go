@@ -297,6 +297,18 @@ func TestCeremonyTwoContributors(t *testing.T) {
 	if err := pf.VerifyBoundWith(k, b); err != nil {
 		t.Fatalf("proof from ceremony keys rejected: %v", err)
 	}
+	// Verify picks the check: bound with a binding, alone without one.
+	other := *b
+	other.Commitment = strings.Repeat("0", len(b.Commitment))
+	if err := pf.Verify(k, b); err != nil {
+		t.Fatalf("Verify with the binding: %v", err)
+	}
+	if err := pf.Verify(k, nil); err != nil {
+		t.Fatalf("Verify without a binding: %v", err)
+	}
+	if err := pf.Verify(k, &other); err == nil {
+		t.Fatal("Verify accepted the proof under a binding of another model commitment")
+	}
 	// A binding-key contribution whose points do not follow its secrets
 	// (two points swapped, hash republished) is caught by Verify.
 	c3, _ := circuit.OpenCeremony(dir)

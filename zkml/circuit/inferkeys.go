@@ -324,6 +324,18 @@ func ProveInference(ccs *cs.R1CS, pk groth16.ProvingKey, m *model.Model, x []int
 	return p, pub, err
 }
 
+// Verify checks the proof against k and, when b is given and the proof is
+// an inference proof, that it is about b's bound model (VerifyBoundWith);
+// otherwise it checks the proof alone (VerifyWith): an exam proof has no
+// binding, and an inference proof without one shows only that some model
+// behind these keys gave the answer.
+func (p *ProofFile) Verify(k *Keys, b *BindingFile) error {
+	if b != nil && p.Inference != nil {
+		return p.VerifyBoundWith(k, b)
+	}
+	return p.VerifyWith(k)
+}
+
 // VerifyBoundWith verifies an inference proof and checks that it is about
 // the model of a binding: same key, same commitment, and the proof's
 // Pedersen commitment equal to the binding's E. The binding itself is
