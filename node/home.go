@@ -86,6 +86,20 @@ func SaveSettings(home string, s Settings) error {
 	return writeFileAtomic(settingsPath(home), append(raw, '\n'), 0o600)
 }
 
+// SetBlockTime changes the target time between blocks of an initialised
+// home (a node resumed with a new block time), keeping its other settings.
+func SetBlockTime(home string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("block time %s: must be positive", d)
+	}
+	s, err := LoadSettings(home)
+	if err != nil {
+		return err
+	}
+	s.BlockTime = Duration(d)
+	return SaveSettings(home, s)
+}
+
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, perm); err != nil {

@@ -1,7 +1,10 @@
 package node_test
 
 import (
+	"errors"
+	"reflect"
 	"testing"
+	"time"
 
 	"emergence/app"
 	"emergence/node"
@@ -20,5 +23,34 @@ func TestGenesisBlockGasLimit(t *testing.T) {
 	}
 	if err := p.ValidateBasic(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSetBlockTime: a resumed home takes a new block time and keeps its
+// other settings; a home that was never initialised and a non-positive
+// block time are refused.
+func TestSetBlockTime(t *testing.T) {
+	home := t.TempDir()
+	if err := node.SetBlockTime(home, time.Second); !errors.Is(err, node.ErrNoHome) {
+		t.Fatalf("uninitialised home: %v", err)
+	}
+	s := node.DefaultSettings("set-block-time")
+	if err := node.SaveSettings(home, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := node.SetBlockTime(home, 250*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	got, err := node.LoadSettings(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s
+	want.BlockTime = node.Duration(250 * time.Millisecond)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("settings %+v, want %+v", got, want)
+	}
+	if err := node.SetBlockTime(home, 0); err == nil {
+		t.Fatal("a zero block time was saved")
 	}
 }

@@ -151,12 +151,10 @@ and runs until interrupted. Started again with the same --home it resumes the sa
 					return err
 				}
 			} else if cmd.Flags().Changed("block-time") {
-				s, err := node.LoadSettings(g.home)
-				if err != nil {
-					return err
+				if blockTime <= 0 {
+					return errorf("pass a positive --block-time such as 500ms", "block time %s", blockTime)
 				}
-				s.BlockTime = node.Duration(blockTime)
-				if err := node.SaveSettings(g.home, s); err != nil {
+				if err := node.SetBlockTime(g.home, blockTime); err != nil {
 					return err
 				}
 			}
