@@ -40,19 +40,26 @@ type Chain struct {
 }
 
 // New composes the chain. The bank escrows and pays for every market, and
-// label reads personhood through the same personhood instance the app runs.
+// label reads personhood through the same personhood instance the app runs;
+// label reads datasets and zkml reads datasets, labeling jobs and training
+// jobs through the instances the app runs.
 func New() *Chain {
 	b := bank.New()
 	p := personhood.New(b)
+	d := data.New(b)
+	l := label.New(b).WithPersonhood(p).WithDatasets(d)
+	c := compute.New(b)
 	return &Chain{
 		Bank:       b,
-		Label:      label.New(b).WithPersonhood(p),
+		Label:      l,
 		Personhood: p,
 		Subnet:     subnet.New(b),
-		ZKML:       zkml.New(),
-		Device:     device.New(b),
-		Compute:    compute.New(b),
-		Data:       data.New(b),
+		// Attestations name the dataset, labeling job and training job a
+		// model came from; zkml checks each against its module.
+		ZKML:    zkml.New().WithLinks(zkml.Links{Datasets: d, LabelJobs: l, TrainJobs: c}),
+		Device:  device.New(b),
+		Compute: c,
+		Data:    d,
 	}
 }
 

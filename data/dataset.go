@@ -182,3 +182,37 @@ func DatasetExists(r store.Reader, id uint64) bool { return r.Get(datasetKey(id)
 func Bought(r store.Reader, id uint64, buyer tx.Address) bool {
 	return r.Get(boughtKey(id, buyer)) != nil
 }
+
+// DatasetRecords returns dataset id's record count and Merkle root (hex),
+// ok false when it is not registered. The label module reads it for a job
+// that takes its items from a dataset.
+func (m *Module) DatasetRecords(r store.Reader, id uint64) (records uint64, root string, ok bool) {
+	d, err := loadDataset(r, id)
+	if err != nil {
+		return 0, "", false
+	}
+	return d.Records, d.Root, true
+}
+
+// DatasetRoot returns dataset id's Merkle root (hex), ok false when it is
+// not registered; HasRoot reports whether some dataset has root (hex). The
+// zkml module reads them to check the dataset an attestation names.
+func (m *Module) DatasetRoot(r store.Reader, id uint64) (string, bool) {
+	_, root, ok := m.DatasetRecords(r, id)
+	return root, ok
+}
+
+// HasRoot reports whether a registered dataset has Merkle root root (hex).
+func (m *Module) HasRoot(r store.Reader, root string) bool {
+	h, err := ParseHash(root)
+	if err != nil {
+		return false
+	}
+	base := store.Key(prefixRoot, h[:])
+	found := false
+	r.Iterate(base, store.PrefixEnd(base), func(_, _ []byte) bool {
+		found = true
+		return false
+	})
+	return found
+}

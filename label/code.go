@@ -34,6 +34,8 @@ var (
 	CodeBadAnswer          = app.Code{Space: Name, Num: 22, Desc: "answer is not a class of the job"}
 	CodeLabelerNotFound    = app.Code{Space: Name, Num: 23, Desc: "labeler not found"}
 	CodePersonhoodDisabled = app.Code{Space: Name, Num: 24, Desc: "personhood is not available on this chain"}
+	CodeDatasetNotFound    = app.Code{Space: Name, Num: 25, Desc: "dataset not registered"}
+	CodeNotDatasetItems    = app.Code{Space: Name, Num: 26, Desc: "items are not the dataset's records"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -63,5 +65,7 @@ func (m *Module) Codes() []app.Code {
 		CodeBadAnswer,
 		CodeLabelerNotFound,
 		CodePersonhoodDisabled,
+		CodeDatasetNotFound,
+		CodeNotDatasetItems,
 	}
 }

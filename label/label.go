@@ -110,9 +110,10 @@ const PersonhoodApp = "label"
 
 // Module is the label module.
 type Module struct {
-	bank    Bank
-	human   Personhood
-	queries *app.Router
+	bank     Bank
+	human    Personhood
+	datasets Datasets
+	queries  *app.Router
 }
 
 var _ app.Module = (*Module)(nil)
@@ -126,6 +127,28 @@ func New(b Bank) *Module {
 
 // WithPersonhood enables jobs that require one human per labeler.
 func (m *Module) WithPersonhood(p Personhood) *Module { m.human = p; return m }
+
+// Datasets is what label reads of the data module: a registered dataset's
+// record count and Merkle root (hex).
+type Datasets interface {
+	DatasetRecords(r store.Reader, id uint64) (records uint64, root string, ok bool)
+}
+
+// WithDatasets enables jobs that take their items from a registered
+// dataset (create-job with dataset set).
+func (m *Module) WithDatasets(d Datasets) *Module { m.datasets = d; return m }
+
+// JobLink returns the dataset job id was created over (0 and "" for a
+// job over a plain manifest) and whether it settled, ok false when there
+// is no such job. The zkml module reads it to check an attestation's
+// labeling job.
+func (m *Module) JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled, ok bool) {
+	j, err := getJob(r, id)
+	if err != nil {
+		return 0, "", false, false
+	}
+	return j.Dataset, j.DatasetRoot, j.Status == StatusSettled, true
+}
 
 // Personhood returns the view set by WithPersonhood (nil: none).
 func (m *Module) Personhood() Personhood { return m.human }
@@ -264,6 +287,11 @@ type Job struct {
 	Gold           []GoldItem `json:"gold,omitempty"`
 	GoldRevealed   bool       `json:"gold_revealed"`
 	Status         string     `json:"status"`
+	// Dataset is the registered dataset whose records are the job's items
+	// (item i is record i), with its root; 0 and "" for a job over a
+	// plain manifest.
+	Dataset     uint64 `json:"dataset,omitempty"`
+	DatasetRoot string `json:"dataset_root,omitempty"`
 }
 
 // Labeler is a labeler's standing.

@@ -44,6 +44,9 @@ const (
 	// GasPerWork is charged per unit of fixedds.IterationWork, for every
 	// Dawid–Skene iteration before it runs (and once per run for set-up).
 	GasPerWork = 1
+	// GasDatasetLink is charged by a create-job that names a dataset: one
+	// read of the dataset record.
+	GasDatasetLink = 2_000
 )
 
 // maxAssignments bounds a job's assignments: twice the number of full
@@ -97,6 +100,9 @@ type CreateJobMsg struct {
 	// CommitBlocks and RevealBlocks are the lengths of the two windows.
 	CommitBlocks int64 `json:"commit_blocks"`
 	RevealBlocks int64 `json:"reveal_blocks"`
+	// Dataset, when set, is the registered dataset whose records are the
+	// job's items: item i is record i, so Items is its record count.
+	Dataset uint64 `json:"dataset,omitempty"`
 }
 
 // StakeMsg is the value of "label/stake" and "label/unstake".
@@ -230,6 +236,23 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	if err := ctx.ConsumeGas(uint64(msg.Items)*GasPerItem, "job items"); err != nil {
 		return err
 	}
+	var datasetRoot string
+	if msg.Dataset != 0 {
+		if err := ctx.ConsumeGas(GasDatasetLink, "dataset link"); err != nil {
+			return err
+		}
+		if m.datasets == nil {
+			return CodeDatasetNotFound.Errorf("this chain has no data module")
+		}
+		records, root, ok := m.datasets.DatasetRecords(ctx.KV, msg.Dataset)
+		if !ok {
+			return CodeDatasetNotFound.Errorf("dataset %d", msg.Dataset)
+		}
+		if uint64(msg.Items) != records {
+			return CodeNotDatasetItems.Errorf("job lists %d items, dataset %d has %d records (item i is record i)", msg.Items, msg.Dataset, records)
+		}
+		datasetRoot = root
+	}
 	// Bound the job by what its settlement costs: two Dawid–Skene runs of
 	// up to MaxIterations each at its largest shape, in one transaction
 	// within MaxSettleGas, or else in parts, each within PartGas.
@@ -280,7 +303,8 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		ExpiryHeight:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks + p.ExpiryBlocks,
 		MaxAssignments: uint32(maxAsg), Iterations: uint32(iters),
 		SettleGas: settleGas, Parts: parts,
-		Status: StatusOpen,
+		Status:  StatusOpen,
+		Dataset: msg.Dataset, DatasetRoot: datasetRoot,
 	}
 	if err := putJob(ctx, j); err != nil {
 		return err

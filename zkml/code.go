@@ -24,6 +24,15 @@ var (
 	// CodeDuplicateClaim replaces CodeDuplicateProof (no longer returned):
 	// duplicates are found on the claim, not on proof bytes.
 	CodeDuplicateClaim = app.Code{Space: Name, Num: 14, Desc: "claim already recorded"}
+	// Provenance links of an attestation (dataset, labeling job, training
+	// job), each checked against the module that records it.
+	CodeDatasetNotFound    = app.Code{Space: Name, Num: 15, Desc: "dataset not registered"}
+	CodeLabelJobNotFound   = app.Code{Space: Name, Num: 16, Desc: "labeling job not found"}
+	CodeLabelJobUnsettled  = app.Code{Space: Name, Num: 17, Desc: "labeling job has not settled"}
+	CodeLabelJobDataset    = app.Code{Space: Name, Num: 18, Desc: "labeling job was not created over the named dataset"}
+	CodeTrainJobUnverified = app.Code{Space: Name, Num: 19, Desc: "training job has no verified result"}
+	CodeNotJobOutput       = app.Code{Space: Name, Num: 20, Desc: "model is not the training job's output"}
+	CodeLinksDisabled      = app.Code{Space: Name, Num: 21, Desc: "provenance links are not available on this chain"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -43,5 +52,12 @@ func (m *Module) Codes() []app.Code {
 		CodeInvalidBinding,
 		CodeAlreadyBound,
 		CodeDuplicateClaim,
+		CodeDatasetNotFound,
+		CodeLabelJobNotFound,
+		CodeLabelJobUnsettled,
+		CodeLabelJobDataset,
+		CodeTrainJobUnverified,
+		CodeNotJobOutput,
+		CodeLinksDisabled,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 
 	"emergence/app"
@@ -33,6 +34,9 @@ const (
 	GasBind          = 20_000
 	GasVerify        = 150_000
 	GasPerCommitment = 50_000
+	// GasLink pays for one provenance link of an attestation: a read of
+	// the dataset, labeling job or training job it names.
+	GasLink = 5_000
 	// GasBindingCheck pays for the QA-NIZK's three-pairing check.
 	GasBindingCheck   = 150_000
 	MaxNameLen        = 64
@@ -58,7 +62,41 @@ type Module struct {
 	mu      sync.Mutex
 	keys    map[string]*verifier.Key
 	queries *app.Router
+	links   Links
 }
+
+// Links are the other modules' records an attestation's provenance names.
+// Each is read from the same state the attestation is checked against.
+type Links struct {
+	Datasets  Datasets
+	LabelJobs LabelJobs
+	TrainJobs TrainJobs
+}
+
+// Datasets is what zkml reads of the data module.
+type Datasets interface {
+	// DatasetRoot returns a registered dataset's Merkle root (hex).
+	DatasetRoot(r store.Reader, id uint64) (string, bool)
+	// HasRoot reports whether some registered dataset has this root.
+	HasRoot(r store.Reader, root string) bool
+}
+
+// LabelJobs is what zkml reads of the label module: the dataset a
+// labeling job was created over (0 and "" for none) and whether it
+// settled, ok false when there is no such job.
+type LabelJobs interface {
+	JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled, ok bool)
+}
+
+// TrainJobs is what zkml reads of the compute module: the blob hashes of
+// a job's verified output files, ok false unless it has a verified result.
+type TrainJobs interface {
+	VerifiedFiles(r store.Reader, id uint64) ([]string, bool)
+}
+
+// WithLinks lets attestations name datasets, labeling jobs and training
+// jobs, each checked against l.
+func (m *Module) WithLinks(l Links) *Module { m.links = l; return m }
 
 // New returns the module.
 func New() *Module {
@@ -168,6 +206,12 @@ type MsgAttest struct {
 	Proof       []byte `json:"proof"`
 	DatasetRoot string `json:"dataset_root,omitempty"`
 	LabelJob    uint64 `json:"label_job,omitempty"`
+	// Dataset names the training data by dataset id (DatasetRoot by its
+	// root); TrainJob the compute job whose verified output file Model
+	// (hex SHA-256 blob hash) is the attested model's file.
+	Dataset  uint64 `json:"dataset,omitempty"`
+	TrainJob uint64 `json:"train_job,omitempty"`
+	Model    string `json:"model,omitempty"`
 }
 
 // MsgInfer claims, with a proof, that a committed model maps the input
@@ -387,6 +431,9 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 			return CodeBadField.Errorf("dataset root is not hex: %v", err)
 		}
 	}
+	if err := m.checkLinks(ctx, &msg); err != nil {
+		return err
+	}
 	if c.ExamStatement == "" {
 		return CodeMalformedKey.Errorf("exam %d has no statement", c.ID)
 	}
@@ -406,7 +453,8 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	}
 	a := Attestation{
 		ID: next(ctx.KV, "attest"), Exam: c.ID, Commitment: commitHex, Claim: msg.Claim, N: c.N,
-		DatasetRoot: msg.DatasetRoot, LabelJob: msg.LabelJob, Attester: ctx.Signer, Height: ctx.Height, ProofHash: ph,
+		DatasetRoot: msg.DatasetRoot, LabelJob: msg.LabelJob, Dataset: msg.Dataset, TrainJob: msg.TrainJob, Model: msg.Model,
+		Attester: ctx.Signer, Height: ctx.Height, ProofHash: ph,
 	}
 	store.PutJSON(ctx.KV, key("attest", store.BE64(a.ID)), a)
 	ctx.KV.Set(ck, append(store.BE64(a.Claim), store.BE64(a.ID)...))
@@ -424,6 +472,91 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	ctx.KV.Set(bestKey, append(store.BE64(a.Claim), store.BE64(a.ID)...))
 	ctx.KV.Set(key("board", store.BE64(c.ID), store.BE64(^a.Claim), []byte(commitHex)), store.BE64(a.ID))
 	ctx.Emit("zkml/attest", "id", fmt.Sprint(a.ID), "exam", fmt.Sprint(c.ID), "commitment", commitHex, "claim", fmt.Sprint(a.Claim))
+	return nil
+}
+
+// checkLinks checks an attestation's provenance before its proof: the
+// dataset it names (by id, root or both) is registered; its labeling job
+// exists, settled, and was created over that dataset; its training job has
+// a verified result with Model among its output files. A labeling job over
+// a dataset fills in the dataset when the message names none, so the
+// attestation records the whole chain. Each link costs GasLink.
+func (m *Module) checkLinks(ctx *app.Context, msg *MsgAttest) error {
+	msg.DatasetRoot = strings.ToLower(msg.DatasetRoot)
+	msg.Model = strings.ToLower(msg.Model)
+	if msg.DatasetRoot == "" && msg.Dataset == 0 && msg.LabelJob == 0 && msg.TrainJob == 0 && msg.Model == "" {
+		return nil
+	}
+	if msg.DatasetRoot != "" && len(msg.DatasetRoot) != 64 {
+		return CodeBadField.Errorf("dataset root of %d hex digits, want 64", len(msg.DatasetRoot))
+	}
+	if (msg.Model == "") != (msg.TrainJob == 0) {
+		return CodeBadField.Errorf("a training job and its model file name each other: give both or neither")
+	}
+	if msg.Model != "" {
+		if b, err := hex.DecodeString(msg.Model); err != nil || len(b) != 32 {
+			return CodeBadField.Errorf("model must be a 64-hex-digit SHA-256 blob hash, got %q", msg.Model)
+		}
+	}
+	l := m.links
+	if l.Datasets == nil || l.LabelJobs == nil || l.TrainJobs == nil {
+		return CodeLinksDisabled.Errorf("this chain does not record datasets, labeling jobs and training jobs")
+	}
+	if msg.Dataset != 0 {
+		if err := ctx.ConsumeGas(GasLink, "dataset link"); err != nil {
+			return err
+		}
+		root, ok := l.Datasets.DatasetRoot(ctx.KV, msg.Dataset)
+		if !ok {
+			return CodeDatasetNotFound.Errorf("dataset %d", msg.Dataset)
+		}
+		if msg.DatasetRoot != "" && msg.DatasetRoot != root {
+			return CodeDatasetNotFound.Errorf("dataset %d has root %s, not %s", msg.Dataset, root, msg.DatasetRoot)
+		}
+		msg.DatasetRoot = root
+	} else if msg.DatasetRoot != "" {
+		if err := ctx.ConsumeGas(GasLink, "dataset link"); err != nil {
+			return err
+		}
+		if !l.Datasets.HasRoot(ctx.KV, msg.DatasetRoot) {
+			return CodeDatasetNotFound.Errorf("no registered dataset has root %s", msg.DatasetRoot)
+		}
+	}
+	if msg.LabelJob != 0 {
+		if err := ctx.ConsumeGas(GasLink, "labeling job link"); err != nil {
+			return err
+		}
+		ds, root, settled, ok := l.LabelJobs.JobLink(ctx.KV, msg.LabelJob)
+		if !ok {
+			return CodeLabelJobNotFound.Errorf("labeling job %d", msg.LabelJob)
+		}
+		if !settled {
+			return CodeLabelJobUnsettled.Errorf("labeling job %d", msg.LabelJob)
+		}
+		switch {
+		case msg.Dataset != 0 && ds != msg.Dataset:
+			return CodeLabelJobDataset.Errorf("labeling job %d was created over dataset %d, not %d", msg.LabelJob, ds, msg.Dataset)
+		case msg.DatasetRoot != "" && root != msg.DatasetRoot:
+			return CodeLabelJobDataset.Errorf("labeling job %d was created over root %q, not %s", msg.LabelJob, root, msg.DatasetRoot)
+		}
+		// A labeling job over a dataset names it for the attestation.
+		msg.Dataset, msg.DatasetRoot = ds, root
+	}
+	if msg.TrainJob != 0 {
+		if err := ctx.ConsumeGas(GasLink, "training job link"); err != nil {
+			return err
+		}
+		files, ok := l.TrainJobs.VerifiedFiles(ctx.KV, msg.TrainJob)
+		if !ok {
+			return CodeTrainJobUnverified.Errorf("compute job %d", msg.TrainJob)
+		}
+		for _, f := range files {
+			if f == msg.Model {
+				return nil
+			}
+		}
+		return CodeNotJobOutput.Errorf("model %s is none of compute job %d's %d output files", msg.Model, msg.TrainJob, len(files))
+	}
 	return nil
 }
 

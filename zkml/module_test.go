@@ -123,8 +123,7 @@ func TestAttestInferQueries(t *testing.T) {
 	c.MustOK(regInfer(ivk, lvk, bvk)) // circuit 3
 
 	attest := func(who string, exam uint64, commitment string, claim int, proof []byte) app.TxResult {
-		return c.Deliver(c.Sign(who, c.Msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: commitment, Claim: uint64(claim), Proof: proof,
-			DatasetRoot: hex.EncodeToString(bytes.Repeat([]byte{0xab}, 32)), LabelJob: 7})))[0]
+		return c.Deliver(c.Sign(who, c.Msg("zkml/attest", zkml.MsgAttest{Exam: exam, Commitment: commitment, Claim: uint64(claim), Proof: proof})))[0]
 	}
 	p1 := proveExam(t, ek, m1, exam, score, "bob")
 	p1b := proveExam(t, ek, m1, exam, score-1, "bob")
@@ -142,6 +141,9 @@ func TestAttestInferQueries(t *testing.T) {
 	c.MustFail(attest("bob", 1, m1.Commitment, score-1, make([]byte, 4096)), zkml.CodeMalformedProof) // oversized
 	c.MustFail(attest("bob", 1, m1.Commitment, score-1, badSubgroupProof(t, ek.vk, p1b)), zkml.CodeMalformedProof)
 	c.MustFail(attest("bob", 1, m1.Commitment, score-1, offCurveProof(t, ek.vk, p1b)), zkml.CodeMalformedProof)
+
+	// A chain composed without the other markets refuses provenance it cannot check.
+	c.MustFail(c.Deliver(c.Sign("bob", c.Msg("zkml/attest", zkml.MsgAttest{Exam: 1, Commitment: m1.Commitment, Claim: uint64(score - 1), Proof: p1b, LabelJob: 7})))[0], zkml.CodeLinksDisabled)
 
 	// A claim, then a stronger one of the same model by the same account.
 	c.MustOK(attest("bob", 1, m1.Commitment, score-1, p1b))
@@ -184,7 +186,7 @@ func TestAttestInferQueries(t *testing.T) {
 		t.Fatalf("exam/1: %v %+v", err, byExam)
 	}
 	var a zkml.Attestation
-	if err := c.Query("zkml/attestation/1", nil, &a); err != nil || a.LabelJob != 7 || a.Attester != apptest.Addr("bob") || a.N != uint64(exam.N()) {
+	if err := c.Query("zkml/attestation/1", nil, &a); err != nil || a.LabelJob != 0 || a.Attester != apptest.Addr("bob") || a.N != uint64(exam.N()) {
 		t.Fatalf("attestation/1: %v %+v", err, a)
 	}
 

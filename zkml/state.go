@@ -57,11 +57,17 @@ type Attestation struct {
 	N          uint64 `json:"n"`
 	// DatasetRoot and LabelJob name the data the model was trained from
 	// (filled by the data and label modules' clients; optional).
-	DatasetRoot string     `json:"dataset_root,omitempty"`
-	LabelJob    uint64     `json:"label_job,omitempty"`
-	Attester    tx.Address `json:"attester"`
-	Height      int64      `json:"height"`
-	ProofHash   string     `json:"proof_hash"`
+	DatasetRoot string `json:"dataset_root,omitempty"`
+	LabelJob    uint64 `json:"label_job,omitempty"`
+	// Dataset is the registered dataset (by id) the model was trained on,
+	// TrainJob the compute job that trained it and Model the blob hash of
+	// the model file that job output. Each link was checked by the chain.
+	Dataset   uint64     `json:"dataset,omitempty"`
+	TrainJob  uint64     `json:"train_job,omitempty"`
+	Model     string     `json:"model,omitempty"`
+	Attester  tx.Address `json:"attester"`
+	Height    int64      `json:"height"`
+	ProofHash string     `json:"proof_hash"`
 }
 
 // Inference is a verified inference claim.

@@ -57,18 +57,25 @@ type createJobFlags struct {
 	labelsPerItem, batch, minReputation            uint32
 	commitBlocks, revealBlocks                     int64
 	personhood                                     bool
+	dataset                                        uint64
 }
 
 func newLabelCreateJobCmd(g *globals) *cobra.Command {
 	var f createJobFlags
 	cmd := &cobra.Command{
-		Use:   "create-job --from KEY --items PATH --classes A,B[,C...] --gold FILE",
+		Use:   "create-job --from KEY (--items PATH | --dataset ID) --classes A,B[,C...] --gold FILE",
 		Short: "Publish items and post a labeling job with its budget in escrow and a commitment to hidden gold",
 		Long: `Publish items and post a labeling job.
 
 --items is a directory (one item per file; images by extension, other files
 as text) or a text file (one item per line, ids 0, 1, ...). Every item and
 the manifest listing them are uploaded to the node's blob store.
+
+--dataset takes the items from a registered dataset instead: its records, in
+id order, each a text item with the record's id and text (shards are checked
+against the root on chain; a paid dataset needs --from to have bought it).
+The chain records the dataset and refuses a job whose items are not its
+records, and a zkml attestation can then name the job with the dataset.
 
 --gold is a CSV item,label of the hidden gold answers (item ids as in the
 manifest, labels among --classes); it must cover at least 5% of the items.
@@ -85,6 +92,7 @@ bond (returned when the gold is revealed).`,
 	fl := cmd.Flags()
 	f.register(cmd, true)
 	fl.StringVar(&f.items, "items", "", "directory or text file of items")
+	fl.Uint64Var(&f.dataset, "dataset", 0, "registered dataset whose records are the items (instead of --items)")
 	fl.StringVar(&f.classes, "classes", "", "comma-separated class names")
 	fl.StringVar(&f.gold, "gold", "", "CSV item,label of hidden gold answers")
 	fl.StringVar(&f.reward, "reward", "1000uemg", "reward per accepted label")
@@ -100,8 +108,8 @@ bond (returned when the gold is revealed).`,
 }
 
 func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
-	if f.items == "" || f.classes == "" || f.gold == "" {
-		return errorf("pass --items PATH, --classes A,B and --gold FILE", "missing job input")
+	if (f.items == "") == (f.dataset == 0) || f.classes == "" || f.gold == "" {
+		return errorf("pass --items PATH or --dataset ID, --classes A,B and --gold FILE", "missing job input")
 	}
 	key, _, err := g.signer(f.from)
 	if err != nil {
@@ -119,8 +127,16 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	if err != nil {
 		return err
 	}
-	items, err := labeler.ItemsFromPath(f.items)
-	if err != nil {
+	var items []labeler.Item
+	if f.dataset != 0 {
+		_, recs, err := g.datasetRecords(cmd, f.dataset, f.from)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			items = append(items, labeler.Item{ID: r.ID, Kind: labeler.KindText, Data: []byte(r.Text)})
+		}
+	} else if items, err = labeler.ItemsFromPath(f.items); err != nil {
 		hint := "--items is a directory of files or a text file with one item per line"
 		if errors.Is(err, fs.ErrNotExist) {
 			hint = "check the --items path"
@@ -151,6 +167,7 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 	if err != nil {
 		return err
 	}
+	job.Msg.Dataset = f.dataset
 	secret := job.Secret
 	pending := labeler.PendingGoldPath(g.labelDir(), job.Manifest)
 	if err := labeler.SaveJSON(pending, secret); err != nil {

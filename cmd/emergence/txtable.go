@@ -271,18 +271,24 @@ The new id is in the tx's zkml/register event.`,
 		},
 	},
 	{
-		module: zkml.Name, action: "attest", use: "--exam ID --proof proof.json --from KEY [--dataset-root HEX] [--label-job ID]",
+		module: zkml.Name, action: "attest", use: "--exam ID --proof proof.json --from KEY [--dataset ID|--dataset-root HEX] [--label-job ID] [--train-job ID --model HASH]",
 		short: "Submit an accuracy proof for a registered exam",
 		long: `Submit an accuracy proof made by 'emergence zkml prove' with exam keys. The
 chain verifies it against the exam's registered key and records the model
-commitment, the claim K of N, and the provenance references: --dataset-root
-(hex Merkle root of the training data) and --label-job (the labeling job).`,
+commitment, the claim K of N, and the provenance references, each checked by
+the chain: --dataset or --dataset-root (a registered dataset, by id or Merkle
+root), --label-job (a settled labeling job created over that dataset) and
+--train-job with --model (a verified compute job and the blob hash of the
+model file among its outputs).`,
 		example: "  emergence tx zkml attest --exam 1 --proof proof.json --from alice --keyring-backend test",
 		flags: []txArg{
 			{name: "exam", kind: argUint, usage: "registered exam id (see 'emergence query zkml circuits')", required: true},
 			{name: "proof", def: "proof.json", usage: "proof file"},
-			{name: "dataset-root", usage: "hex root of the training data set (provenance)"},
-			{name: "label-job", kind: argUint, usage: "labeling job that labeled the training data (provenance)"},
+			{name: "dataset", kind: argUint, usage: "registered dataset the model was trained on (provenance)"},
+			{name: "dataset-root", usage: "hex Merkle root of a registered dataset the model was trained on (provenance)"},
+			{name: "label-job", kind: argUint, usage: "settled labeling job over the dataset that labeled the training data (provenance)"},
+			{name: "train-job", kind: argUint, usage: "verified compute job that trained the model (provenance; with --model)"},
+			{name: "model", usage: "blob hash of the model file the training job output (with --train-job)"},
 		},
 		build: func(in *txInput) (any, error) {
 			pf, err := circuit.LoadProof(in.str("proof"))
@@ -296,7 +302,8 @@ commitment, the claim K of N, and the provenance references: --dataset-root
 				return nil, err
 			}
 			return zkml.MsgAttest{Exam: in.uint("exam"), Commitment: pf.Exam.Commitment, Claim: uint64(pf.Exam.Claim),
-				Proof: pf.Proof, DatasetRoot: in.str("dataset-root"), LabelJob: in.uint("label-job")}, nil
+				Proof: pf.Proof, DatasetRoot: in.str("dataset-root"), LabelJob: in.uint("label-job"),
+				Dataset: in.uint("dataset"), TrainJob: in.uint("train-job"), Model: in.str("model")}, nil
 		},
 	},
 	{

@@ -73,7 +73,14 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	if out, errb, err = cli("tx", "zkml", "register", "--keys", k, "--from", "owner"); err != nil {
 		t.Fatalf("register: %v\n%s\n%s", err, out, errb)
 	}
-	if out, errb, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner", "--label-job", "4", "--dataset-root", strings.Repeat("ab", 32)); err != nil {
+	// Provenance the chain does not hold is refused with its code.
+	if out, errb, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner", "--label-job", "4"); err == nil || !strings.Contains(out+errb, "zkml/16") {
+		t.Fatalf("attest naming no such labeling job: %v\n%s\n%s", err, out, errb)
+	}
+	if out, errb, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner", "--dataset-root", strings.Repeat("ab", 32)); err == nil || !strings.Contains(out+errb, "zkml/15") {
+		t.Fatalf("attest naming an unregistered dataset root: %v\n%s\n%s", err, out, errb)
+	}
+	if out, errb, err = cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner"); err != nil {
 		t.Fatalf("attest: %v\n%s\n%s", err, out, errb)
 	}
 	out, _, err = cli("query", "zkml", "leaderboard", "1")
@@ -82,7 +89,7 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	}
 	out, _, err = cli("query", "zkml", "model", pf.Exam.Commitment, "-o", "json")
 	var recs zkml.ModelRecords
-	if err != nil || json.Unmarshal([]byte(out), &recs) != nil || len(recs.Attestations) != 1 || recs.Attestations[0].LabelJob != 4 {
+	if err != nil || json.Unmarshal([]byte(out), &recs) != nil || len(recs.Attestations) != 1 || recs.Attestations[0].LabelJob != 0 {
 		t.Fatalf("model query: %v\n%s", err, out)
 	}
 
