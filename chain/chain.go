@@ -81,7 +81,7 @@ func (c *Chain) NotFound() []app.Code {
 		app.CodeNotFound,
 		label.CodeJobNotFound, label.CodeLabelerNotFound,
 		subnet.CodeSubnetNotFound,
-		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound,
+		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound, zkml.CodeModelNotFound,
 		personhood.CodeUnknownOperator,
 		device.CodeMakerNotFound, device.CodeDeviceNotFound,
 		compute.CodeProviderNotFound, compute.CodeJobNotFound,

@@ -457,3 +457,33 @@ func (m *Module) VerifiedFiles(r store.Reader, id uint64) (blobs []string, ok bo
 	}
 	return blobs, true
 }
+
+// Evidence is a training job's part of a model's provenance: its verified
+// result and the providers that ran it.
+type Evidence struct {
+	Job       uint64       `json:"job"`
+	Requester tx.Address   `json:"requester"`
+	Wasm      string       `json:"wasm"`
+	Status    string       `json:"status"`
+	Result    *Result      `json:"result,omitempty"`
+	Providers []Assignment `json:"providers"`
+}
+
+// Evidence returns job id's evidence, ok false when there is no such job.
+// A job has at most R replicas of at most MaxReplicas and referees that
+// are not listed, so the read is bounded.
+func (m *Module) Evidence(r store.Reader, id uint64) (any, bool) {
+	j, err := loadJob(r, id)
+	if err != nil {
+		return nil, false
+	}
+	p := store.Key(prefixAsg, store.BE64(id))
+	list, err := store.ListJSON[Assignment](r, p, store.PrefixEnd(p), MaxPage)
+	if err != nil {
+		return nil, false
+	}
+	if list == nil {
+		list = []Assignment{}
+	}
+	return Evidence{Job: j.ID, Requester: j.Requester, Wasm: j.Wasm, Status: j.Status, Result: j.Result, Providers: list}, true
+}

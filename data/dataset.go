@@ -216,3 +216,14 @@ func (m *Module) HasRoot(r store.Reader, root string) bool {
 	})
 	return found
 }
+
+// Evidence returns dataset id's provenance (its crawl job and the crawlers
+// of its pages, at most MaxPage of them), ok false when it is not
+// registered. The zkml module's provenance query reads it.
+func (m *Module) Evidence(r store.Reader, id uint64) (any, bool) {
+	p, err := m.qProvenance(r, []string{fmt.Sprint(id)}, nil)
+	if err != nil {
+		return nil, false
+	}
+	return p, true
+}

@@ -183,3 +183,38 @@ func (m *Module) SettledResults(r store.Reader, job uint64) (res Results, ok boo
 	ok, err = store.GetJSON(r, store.Key(prefixResult, store.BE64(job)), &res)
 	return res, ok, err
 }
+
+// Evidence is a labeling job's part of a model's provenance: the dataset
+// it labeled, its settled results' root and its labelers with their
+// accuracy (skill and gold answers), at most maxEvidence of them.
+type Evidence struct {
+	Job          uint64    `json:"job"`
+	Requester    string    `json:"requester"`
+	Dataset      uint64    `json:"dataset,omitempty"`
+	DatasetRoot  string    `json:"dataset_root,omitempty"`
+	Items        uint32    `json:"items"`
+	Status       string    `json:"status"`
+	ResultsRoot  string    `json:"results_root,omitempty"`
+	Labelers     []Outcome `json:"labelers"`
+	MoreLabelers bool      `json:"more_labelers,omitempty"`
+}
+
+const maxEvidence = 100
+
+// Evidence returns job id's evidence, ok false when there is no such job.
+func (m *Module) Evidence(r store.Reader, id uint64) (any, bool) {
+	j, err := getJob(r, id)
+	if err != nil {
+		return nil, false
+	}
+	e := Evidence{Job: j.ID, Requester: j.Requester.String(), Dataset: j.Dataset, DatasetRoot: j.DatasetRoot,
+		Items: j.Items, Status: j.Status, Labelers: []Outcome{}}
+	var res Results
+	if ok, err := store.GetJSON(r, store.Key(prefixResult, store.BE64(id)), &res); err == nil && ok {
+		e.ResultsRoot, e.Labelers = res.Root, res.Outcomes
+		if len(e.Labelers) > maxEvidence {
+			e.Labelers, e.MoreLabelers = e.Labelers[:maxEvidence], true
+		}
+	}
+	return e, true
+}

@@ -33,6 +33,7 @@ var (
 	CodeTrainJobUnverified = app.Code{Space: Name, Num: 19, Desc: "training job has no verified result"}
 	CodeNotJobOutput       = app.Code{Space: Name, Num: 20, Desc: "model is not the training job's output"}
 	CodeLinksDisabled      = app.Code{Space: Name, Num: 21, Desc: "provenance links are not available on this chain"}
+	CodeModelNotFound      = app.Code{Space: Name, Num: 22, Desc: "model has no attestations"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -59,5 +60,6 @@ func (m *Module) Codes() []app.Code {
 		CodeTrainJobUnverified,
 		CodeNotJobOutput,
 		CodeLinksDisabled,
+		CodeModelNotFound,
 	}
 }

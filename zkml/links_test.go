@@ -245,3 +245,66 @@ func TestProvenanceLinks(t *testing.T) {
 		t.Fatalf("attestation 2: %+v %v", a, err)
 	}
 }
+
+// TestProvenanceQuery: the provenance query shows a model's chain of
+// evidence from the records the links name: the dataset's crawl job and
+// crawlers, the labeling job's labeler with its outcome, the training
+// job's verified output and its providers.
+func TestProvenanceQuery(t *testing.T) {
+	logger.Disable()
+	par := compute.DefaultParams()
+	par.BenchSegments, par.BenchSteps, par.BenchSamples = 8, 2_000, 4
+	par.RecheckPermille = 0
+	bal := map[string]uint64{"alice": 1_000_000_000}
+	for _, n := range []string{"bob", "c1", "c2", "l1", "p1", "p2"} {
+		bal[n] = 100_000_000
+	}
+	l := &links{Chain: apptest.Full(t, apptest.Genesis{Balances: bal, Modules: map[string]any{"compute": compute.Genesis{Params: par}}}), t: t}
+	l.crawlDataset()
+	l.MustOK(l.labelJob(1, 1))
+	l.settleLabelJob(1)
+	modelBlob := hexSum("model.json bytes")
+	l.trainJob(modelBlob)
+	m := tinyModel(t, "links")
+	exam := tinyExam(t, []int{0, 1, 2, 0, 1, 1})
+	score, _ := exam.Score(m)
+	ek := setup(t, circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: exam})
+	l.MustOK(l.deliver("alice", "zkml/register-exam", zkml.MsgRegisterExam{Name: "tiny", ExamDigest: model.HexElement(exam.Digest()),
+		N: uint64(exam.N()), ShapeDigest: model.HexElement(model.ShapeDigest(m.Shape())), VK: ek.vk}))
+
+	if err := l.Query("zkml/provenance/"+m.Commitment, nil, &zkml.Provenance{}); app.CodeOf(err) != zkml.CodeModelNotFound {
+		t.Fatalf("provenance of an unattested model: %v", err)
+	}
+	l.MustOK(l.deliver("bob", "zkml/attest", zkml.MsgAttest{Exam: 1, Commitment: m.Commitment, Claim: uint64(score),
+		Proof: proveExam(t, ek, m, exam, score, "bob"), LabelJob: 1, TrainJob: 1, Model: modelBlob}))
+	var got struct {
+		Commitment   string
+		Attestations []struct {
+			Attestation zkml.Attestation
+			Exam        string
+			Dataset     data.Provenance
+			LabelJob    label.Evidence   `json:"label_job"`
+			TrainJob    compute.Evidence `json:"train_job"`
+		}
+	}
+	if err := l.Query("zkml/provenance/"+m.Commitment, nil, &got); err != nil || len(got.Attestations) != 1 {
+		t.Fatalf("provenance: %+v %v", got, err)
+	}
+	e := got.Attestations[0]
+	if e.Exam != "tiny" || e.Attestation.Claim != uint64(score) || e.Attestation.Dataset != 1 {
+		t.Errorf("attestation %+v on exam %q", e.Attestation, e.Exam)
+	}
+	if e.Dataset.Dataset.Root != hexSum("root 1") || e.Dataset.Job.ID != 1 || len(e.Dataset.Crawlers) != 2 {
+		t.Errorf("dataset evidence %+v", e.Dataset)
+	}
+	if e.LabelJob.Dataset != 1 || e.LabelJob.Status != label.StatusSettled || len(e.LabelJob.Labelers) != 1 ||
+		e.LabelJob.Labelers[0].Labeler != apptest.Addr("l1") || !e.LabelJob.Labelers[0].Revealed || e.LabelJob.ResultsRoot == "" {
+		t.Errorf("label evidence %+v", e.LabelJob)
+	}
+	if e.TrainJob.Status != compute.JobDone || e.TrainJob.Result == nil || e.TrainJob.Result.Files[0].Blob != modelBlob || len(e.TrainJob.Providers) != 2 {
+		t.Errorf("training evidence %+v", e.TrainJob)
+	}
+	if err := l.Query("zkml/provenance/not-a-commitment", nil, &got); app.CodeOf(err) != app.CodeBadQuery {
+		t.Errorf("malformed commitment: %v", err)
+	}
+}

@@ -79,6 +79,13 @@ type Datasets interface {
 	DatasetRoot(r store.Reader, id uint64) (string, bool)
 	// HasRoot reports whether some registered dataset has this root.
 	HasRoot(r store.Reader, root string) bool
+	Evidence
+}
+
+// Evidence is what the provenance query shows of a linked record: a
+// bounded JSON value, ok false when there is no record id.
+type Evidence interface {
+	Evidence(r store.Reader, id uint64) (any, bool)
 }
 
 // LabelJobs is what zkml reads of the label module: the dataset a
@@ -86,12 +93,14 @@ type Datasets interface {
 // settled, ok false when there is no such job.
 type LabelJobs interface {
 	JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled, ok bool)
+	Evidence
 }
 
 // TrainJobs is what zkml reads of the compute module: the blob hashes of
 // a job's verified output files, ok false unless it has a verified result.
 type TrainJobs interface {
 	VerifiedFiles(r store.Reader, id uint64) ([]string, bool)
+	Evidence
 }
 
 // WithLinks lets attestations name datasets, labeling jobs and training
@@ -100,7 +109,8 @@ func (m *Module) WithLinks(l Links) *Module { m.links = l; return m }
 
 // New returns the module.
 func New() *Module {
-	return &Module{keys: make(map[string]*verifier.Key), queries: app.NewRouter(Name,
+	m := &Module{keys: make(map[string]*verifier.Key)}
+	m.queries = app.NewRouter(Name,
 		app.Route{Pattern: "circuits", Handle: queryCircuits},
 		app.Route{Pattern: "circuit/{id}", Handle: queryCircuit},
 		app.Route{Pattern: "attestation/{id}", Handle: queryAttestation},
@@ -109,7 +119,9 @@ func New() *Module {
 		app.Route{Pattern: "binding/{id}/{commitment}", Handle: queryBinding},
 		app.Route{Pattern: "exam/{id}", Handle: queryExam},
 		app.Route{Pattern: "leaderboard/{id}", Handle: queryLeaderboard},
-	)}
+		app.Route{Pattern: "provenance/{commitment}", Handle: m.queryProvenance},
+	)
+	return m
 }
 
 // decodedKey returns a registered circuit's decoded verifying key.

@@ -254,3 +254,73 @@ func found(ok bool, err error) func(v any, what string, id uint64) (any, error) 
 		return v, nil
 	}
 }
+
+// maxProvenance bounds the attestations one provenance answer shows (each
+// with up to three linked records of bounded size).
+const maxProvenance = 20
+
+// Provenance is the answer to "provenance/<commitment>": a model's chain
+// of evidence, one entry per attestation, oldest first.
+type Provenance struct {
+	Commitment   string                `json:"commitment"`
+	Attestations []AttestationEvidence `json:"attestations"`
+	More         bool                  `json:"more,omitempty"`
+}
+
+// AttestationEvidence is one attestation with the records it links: the
+// dataset (its crawl job and crawlers), the labeling job (its labelers and
+// their accuracy) and the training job (its verified result and
+// providers), each as its module shows it.
+type AttestationEvidence struct {
+	Attestation Attestation `json:"attestation"`
+	Exam        string      `json:"exam"`
+	Dataset     any         `json:"dataset,omitempty"`
+	LabelJob    any         `json:"label_job,omitempty"`
+	TrainJob    any         `json:"train_job,omitempty"`
+}
+
+func (m *Module) queryProvenance(r store.Reader, args []string, _ url.Values) (any, error) {
+	c, err := verifier.ParseElement(args[0])
+	if err != nil {
+		return nil, app.CodeBadQuery.Errorf("commitment: %v", err)
+	}
+	out := Provenance{Commitment: verifier.HexElement(c), Attestations: []AttestationEvidence{}}
+	p := append(key("by-model", []byte(out.Commitment), []byte("a")), '/')
+	r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
+		if len(out.Attestations) == maxProvenance {
+			out.More = true
+			return false
+		}
+		var a Attestation
+		var ok bool
+		if ok, err = store.GetJSON(r, key("attest", k[len(p):]), &a); err != nil || !ok {
+			if err == nil {
+				err = app.CodeInternal.Errorf("index names a missing attestation %x", k[len(p):])
+			}
+			return false
+		}
+		e := AttestationEvidence{Attestation: a}
+		if ex, _ := getCircuit(r, a.Exam); ex != nil {
+			e.Exam = ex.Name
+		}
+		l := m.links
+		if a.Dataset != 0 && l.Datasets != nil {
+			e.Dataset, _ = l.Datasets.Evidence(r, a.Dataset)
+		}
+		if a.LabelJob != 0 && l.LabelJobs != nil {
+			e.LabelJob, _ = l.LabelJobs.Evidence(r, a.LabelJob)
+		}
+		if a.TrainJob != 0 && l.TrainJobs != nil {
+			e.TrainJob, _ = l.TrainJobs.Evidence(r, a.TrainJob)
+		}
+		out.Attestations = append(out.Attestations, e)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Attestations) == 0 {
+		return nil, CodeModelNotFound.Errorf("model %s has no attestations", out.Commitment)
+	}
+	return out, nil
+}

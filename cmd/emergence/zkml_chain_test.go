@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +92,24 @@ func TestZKMLDevnetCLI(t *testing.T) {
 	var recs zkml.ModelRecords
 	if err != nil || json.Unmarshal([]byte(out), &recs) != nil || len(recs.Attestations) != 1 || recs.Attestations[0].LabelJob != 0 {
 		t.Fatalf("model query: %v\n%s", err, out)
+	}
+	// The model's chain of evidence, as text and as the API's JSON.
+	out, _, err = cli("query", "provenance", "model", pf.Exam.Commitment)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("attestation 1: %d/%d on exam 1", pf.Exam.Claim, pf.Exam.N)) || !strings.Contains(out, "label job: none named") {
+		t.Fatalf("provenance: %v\n%s", err, out)
+	}
+	resp, err := http.Get("http://" + net.API.Addr() + "/v1/query/zkml/provenance/" + pf.Exam.Commitment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prov zkml.Provenance
+	err = json.NewDecoder(resp.Body).Decode(&prov)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || len(prov.Attestations) != 1 || prov.Attestations[0].Attestation.Claim != uint64(pf.Exam.Claim) {
+		t.Fatalf("GET provenance: %d %+v %v", resp.StatusCode, prov, err)
+	}
+	if _, errb, err := cli("query", "provenance", "model", "0x"+strings.Repeat("0", 63)+"1"); err == nil || !strings.Contains(errb, "no attestations") {
+		t.Fatalf("provenance of an unattested model: %v %s", err, errb)
 	}
 
 	// Raising the claim in the proof file: the chain rejects it with a code.
