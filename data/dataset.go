@@ -183,23 +183,32 @@ func Bought(r store.Reader, id uint64, buyer tx.Address) bool {
 	return r.Get(boughtKey(id, buyer)) != nil
 }
 
-// DatasetRecords returns dataset id's record count and Merkle root (hex),
-// ok false when it is not registered. The label module reads it for a job
-// that takes its items from a dataset.
-func (m *Module) DatasetRecords(r store.Reader, id uint64) (records uint64, root string, ok bool) {
-	d, err := loadDataset(r, id)
-	if err != nil {
-		return 0, "", false
+// DatasetRecords returns dataset id's record count, Merkle root (hex)
+// and the size in bytes of its stored record (up to MaxShards shard
+// hashes, so callers charge gas for it), ok false when it is not
+// registered. The label module reads it for a job that takes its items
+// from a dataset.
+func (m *Module) DatasetRecords(r store.Reader, id uint64) (records uint64, root string, size int, ok bool) {
+	raw := r.Get(datasetKey(id))
+	if raw == nil {
+		return 0, "", 0, false
 	}
-	return d.Records, d.Root, true
+	var d struct {
+		Records uint64 `json:"records"`
+		Root    string `json:"root"`
+	}
+	if json.Unmarshal(raw, &d) != nil {
+		return 0, "", len(raw), false
+	}
+	return d.Records, d.Root, len(raw), true
 }
 
-// DatasetRoot returns dataset id's Merkle root (hex), ok false when it is
-// not registered; HasRoot reports whether some dataset has root (hex). The
-// zkml module reads them to check the dataset an attestation names.
-func (m *Module) DatasetRoot(r store.Reader, id uint64) (string, bool) {
-	_, root, ok := m.DatasetRecords(r, id)
-	return root, ok
+// DatasetRoot returns dataset id's Merkle root (hex) and the size of its
+// stored record, ok false when it is not registered. The zkml module reads
+// it to check the dataset an attestation names.
+func (m *Module) DatasetRoot(r store.Reader, id uint64) (string, int, bool) {
+	_, root, size, ok := m.DatasetRecords(r, id)
+	return root, size, ok
 }
 
 // HasRoot reports whether a registered dataset has Merkle root root (hex).

@@ -129,9 +129,9 @@ func New(b Bank) *Module {
 func (m *Module) WithPersonhood(p Personhood) *Module { m.human = p; return m }
 
 // Datasets is what label reads of the data module: a registered dataset's
-// record count and Merkle root (hex).
+// record count, Merkle root (hex) and the size of its stored record.
 type Datasets interface {
-	DatasetRecords(r store.Reader, id uint64) (records uint64, root string, ok bool)
+	DatasetRecords(r store.Reader, id uint64) (records uint64, root string, size int, ok bool)
 }
 
 // WithDatasets enables jobs that take their items from a registered

@@ -45,7 +45,8 @@ const (
 	// Dawid–Skene iteration before it runs (and once per run for set-up).
 	GasPerWork = 1
 	// GasDatasetLink is charged by a create-job that names a dataset: one
-	// read of the dataset record.
+	// read of the dataset record, plus GasPerStoredByte for each byte of
+	// it decoded (a record lists up to 1,024 shard hashes).
 	GasDatasetLink = 2_000
 )
 
@@ -244,7 +245,10 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		if m.datasets == nil {
 			return CodeDatasetNotFound.Errorf("this chain has no data module")
 		}
-		records, root, ok := m.datasets.DatasetRecords(ctx.KV, msg.Dataset)
+		records, root, size, ok := m.datasets.DatasetRecords(ctx.KV, msg.Dataset)
+		if err := ctx.ConsumeGas(uint64(size)*GasPerStoredByte, "dataset record"); err != nil {
+			return err
+		}
 		if !ok {
 			return CodeDatasetNotFound.Errorf("dataset %d", msg.Dataset)
 		}

@@ -37,6 +37,9 @@ const (
 	// GasLink pays for one provenance link of an attestation: a read of
 	// the dataset, labeling job or training job it names.
 	GasLink = 5_000
+	// GasPerLinkByte is charged for each byte of a linked dataset record
+	// decoded (up to 1,024 shard hashes).
+	GasPerLinkByte = 10
 	// GasBindingCheck pays for the QA-NIZK's three-pairing check.
 	GasBindingCheck   = 150_000
 	MaxNameLen        = 64
@@ -75,8 +78,9 @@ type Links struct {
 
 // Datasets is what zkml reads of the data module.
 type Datasets interface {
-	// DatasetRoot returns a registered dataset's Merkle root (hex).
-	DatasetRoot(r store.Reader, id uint64) (string, bool)
+	// DatasetRoot returns a registered dataset's Merkle root (hex) and
+	// the size in bytes of the record read.
+	DatasetRoot(r store.Reader, id uint64) (root string, size int, ok bool)
 	// HasRoot reports whether some registered dataset has this root.
 	HasRoot(r store.Reader, root string) bool
 	Evidence
@@ -518,7 +522,10 @@ func (m *Module) checkLinks(ctx *app.Context, msg *MsgAttest) error {
 		if err := ctx.ConsumeGas(GasLink, "dataset link"); err != nil {
 			return err
 		}
-		root, ok := l.Datasets.DatasetRoot(ctx.KV, msg.Dataset)
+		root, size, ok := l.Datasets.DatasetRoot(ctx.KV, msg.Dataset)
+		if err := ctx.ConsumeGas(uint64(size)*GasPerLinkByte, "dataset record"); err != nil {
+			return err
+		}
 		if !ok {
 			return CodeDatasetNotFound.Errorf("dataset %d", msg.Dataset)
 		}
