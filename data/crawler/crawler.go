@@ -198,7 +198,7 @@ func (w *Worker) fetchLoop(ctx context.Context, out chan<- []*pendingItem) error
 			if len(as.Assignments) == 0 {
 				break
 			}
-			if err := w.fetchAll(ctx, as.Assignments, out); err != nil {
+			if err := w.fetchAll(ctx, as.Assignments, st.Height, out); err != nil {
 				return err
 			}
 			cursor = data.AssignmentCursor(as.Assignments[len(as.Assignments)-1])
@@ -218,10 +218,19 @@ func (w *Worker) fetchLoop(ctx context.Context, out chan<- []*pendingItem) error
 	}
 }
 
+// urgentBlocks is how close to its commit deadline a sealed receipt may come before the
+// worker commits its batch at once instead of filling it further.
+const urgentBlocks = 20
+
 // fetchAll fetches the open assignments of as and sends their sealed receipts, one
-// batch per job and at most Batch receipts each.
-func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, out chan<- []*pendingItem) error {
+// batch per job and at most Batch receipts each. height is the chain's height when as
+// was read. An assignment whose commit window closes before a commit sent now could land
+// is dropped unfetched, and a batch is sent early when its earliest commit deadline is
+// near, so a worker that falls behind a job's windows loses only the URLs it cannot make
+// in time, not the whole batch it was filling, and spends no fetches on lost URLs.
+func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, height int64, out chan<- []*pendingItem) error {
 	var batch []*pendingItem
+	commitBy := int64(0) // the earliest commit deadline in batch
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -246,11 +255,30 @@ func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, out chan<- 
 				return err
 			}
 		}
+		if st, err := w.cfg.Client.Status(ctx); err == nil {
+			height = st.Height
+		}
+		if len(batch) > 0 && height+urgentBlocks >= commitBy {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		// A commit sent now lands at height+1 at the earliest.
+		if height >= a.CommitBy {
+			w.logf("job %d url %d dropped unfetched: its commit window closed at height %d, the chain is at %d", a.Job, a.Index, a.CommitBy, height)
+			w.mu.Lock()
+			w.stats.Dropped++
+			w.mu.Unlock()
+			continue
+		}
 		it, err := w.fetchOne(ctx, a)
 		if err != nil {
 			return err
 		}
 		if it != nil {
+			if len(batch) == 0 || it.CommitBy < commitBy {
+				commitBy = it.CommitBy
+			}
 			batch = append(batch, it)
 		}
 	}
@@ -386,7 +414,7 @@ func (w *Worker) sendLoop(ctx context.Context, in <-chan []*pendingItem) error {
 			continue
 		}
 		worked := false
-		for _, b := range toCommit {
+		for _, b := range w.merge(toCommit) {
 			w.commit(ctx, b, st.Height)
 			worked = true
 		}
@@ -427,11 +455,26 @@ func (w *Worker) sendLoop(ctx context.Context, in <-chan []*pendingItem) error {
 	}
 }
 
+// merge joins consecutive batches of one job up to Batch receipts, so the small batches
+// that fetchAll sends near a commit deadline go out in few transactions.
+func (w *Worker) merge(bs [][]*pendingItem) [][]*pendingItem {
+	var out [][]*pendingItem
+	for _, b := range bs {
+		if n := len(out); n > 0 && out[n-1][0].Job == b[0].Job && len(out[n-1])+len(b) <= w.cfg.Batch {
+			out[n-1] = append(out[n-1], b...)
+			continue
+		}
+		out = append(out, append([]*pendingItem(nil), b...))
+	}
+	return out
+}
+
 // commit sends one batch's commitments; included items wait for their reveal.
 func (w *Worker) commit(ctx context.Context, b []*pendingItem, height int64) {
 	var live []*pendingItem
 	for _, p := range b {
-		if height > p.CommitBy {
+		// height is the last block; the commit lands in a later one.
+		if height >= p.CommitBy {
 			w.drop(p, "commit window closed before the commit was sent")
 			continue
 		}
