@@ -444,18 +444,20 @@ func countActive(r store.Reader, active []uint32, a tx.Address) error {
 }
 
 // VerifiedFiles returns the blob hashes of job id's verified output files
-// and its providers (the replicas' addresses), ok false when the job does
-// not exist or has no verified result. The zkml module reads it to check
-// that an attested model is a training job's output.
-func (m *Module) VerifiedFiles(r store.Reader, id uint64) (blobs []string, ok bool) {
-	j, err := loadJob(r, id)
-	if err != nil || j.Status != JobDone || j.Result == nil {
-		return nil, false
+// and the size in bytes of the job record read (callers charge gas for
+// it), ok false when the job does not exist or has no verified result. The
+// zkml module reads it to check that an attested model is a training job's
+// output.
+func (m *Module) VerifiedFiles(r store.Reader, id uint64) (blobs []string, size int, ok bool) {
+	raw := r.Get(jobKey(id))
+	var j Job
+	if raw == nil || json.Unmarshal(raw, &j) != nil || j.Status != JobDone || j.Result == nil {
+		return nil, len(raw), false
 	}
 	for _, f := range j.Result.Files {
 		blobs = append(blobs, f.Blob)
 	}
-	return blobs, true
+	return blobs, len(raw), true
 }
 
 // Evidence is a training job's part of a model's provenance: its verified

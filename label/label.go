@@ -83,6 +83,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 
 	"emergence/app"
 	"emergence/store"
@@ -139,15 +140,21 @@ type Datasets interface {
 func (m *Module) WithDatasets(d Datasets) *Module { m.datasets = d; return m }
 
 // JobLink returns the dataset job id was created over (0 and "" for a
-// job over a plain manifest) and whether it settled, ok false when there
-// is no such job. The zkml module reads it to check an attestation's
-// labeling job.
-func (m *Module) JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled, ok bool) {
-	j, err := getJob(r, id)
-	if err != nil {
-		return 0, "", false, false
+// job over a plain manifest), whether it settled and the size in bytes of
+// the job record read (callers charge gas for it), ok false when there is
+// no such job. The zkml module reads it to check an attestation's labeling
+// job.
+func (m *Module) JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled bool, size int, ok bool) {
+	raw := r.Get(store.Key(prefixJob, store.BE64(id)))
+	var j struct {
+		Status      string `json:"status"`
+		Dataset     uint64 `json:"dataset"`
+		DatasetRoot string `json:"dataset_root"`
 	}
-	return j.Dataset, j.DatasetRoot, j.Status == StatusSettled, true
+	if raw == nil || json.Unmarshal(raw, &j) != nil {
+		return 0, "", false, len(raw), false
+	}
+	return j.Dataset, j.DatasetRoot, j.Status == StatusSettled, len(raw), true
 }
 
 // Personhood returns the view set by WithPersonhood (nil: none).

@@ -37,8 +37,8 @@ const (
 	// GasLink pays for one provenance link of an attestation: a read of
 	// the dataset, labeling job or training job it names.
 	GasLink = 5_000
-	// GasPerLinkByte is charged for each byte of a linked dataset record
-	// decoded (up to 1,024 shard hashes).
+	// GasPerLinkByte is charged for each byte of a linked record decoded
+	// (a dataset lists up to 1,024 shard hashes, a labeling job 64 classes).
 	GasPerLinkByte = 10
 	// GasBindingCheck pays for the QA-NIZK's three-pairing check.
 	GasBindingCheck   = 150_000
@@ -96,14 +96,15 @@ type Evidence interface {
 // labeling job was created over (0 and "" for none) and whether it
 // settled, ok false when there is no such job.
 type LabelJobs interface {
-	JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled, ok bool)
+	JobLink(r store.Reader, id uint64) (dataset uint64, root string, settled bool, size int, ok bool)
 	Evidence
 }
 
 // TrainJobs is what zkml reads of the compute module: the blob hashes of
 // a job's verified output files, ok false unless it has a verified result.
+// Like the other links it also returns the size of the record it read.
 type TrainJobs interface {
-	VerifiedFiles(r store.Reader, id uint64) ([]string, bool)
+	VerifiedFiles(r store.Reader, id uint64) (blobs []string, size int, ok bool)
 	Evidence
 }
 
@@ -545,7 +546,10 @@ func (m *Module) checkLinks(ctx *app.Context, msg *MsgAttest) error {
 		if err := ctx.ConsumeGas(GasLink, "labeling job link"); err != nil {
 			return err
 		}
-		ds, root, settled, ok := l.LabelJobs.JobLink(ctx.KV, msg.LabelJob)
+		ds, root, settled, size, ok := l.LabelJobs.JobLink(ctx.KV, msg.LabelJob)
+		if err := ctx.ConsumeGas(uint64(size)*GasPerLinkByte, "labeling job record"); err != nil {
+			return err
+		}
 		if !ok {
 			return CodeLabelJobNotFound.Errorf("labeling job %d", msg.LabelJob)
 		}
@@ -565,7 +569,10 @@ func (m *Module) checkLinks(ctx *app.Context, msg *MsgAttest) error {
 		if err := ctx.ConsumeGas(GasLink, "training job link"); err != nil {
 			return err
 		}
-		files, ok := l.TrainJobs.VerifiedFiles(ctx.KV, msg.TrainJob)
+		files, size, ok := l.TrainJobs.VerifiedFiles(ctx.KV, msg.TrainJob)
+		if err := ctx.ConsumeGas(uint64(size)*GasPerLinkByte, "training job record"); err != nil {
+			return err
+		}
 		if !ok {
 			return CodeTrainJobUnverified.Errorf("compute job %d", msg.TrainJob)
 		}
