@@ -72,6 +72,11 @@ func TestLabelDevnetCLI(t *testing.T) {
 	itemsF, goldF, truthF := write("items.txt", items.String()), write("gold.csv", gold.String()), write("truth.csv", truth.String())
 	honestF, spamF := write("honest.csv", honest.String()), write("spam.csv", spam.String())
 
+	// Items from a dataset: exactly one of --items and --dataset, and the dataset must exist.
+	cli("", "tx", "label", "create-job", "--from", "req", "--items", itemsF, "--dataset", "1", "--classes", "neg,pos", "--gold", goldF).userErr(t, "pass --items PATH or --dataset ID")
+	if r := cli("", "tx", "label", "create-job", "--from", "req", "--dataset", "99", "--classes", "neg,pos", "--gold", goldF); r.err == nil || !strings.Contains(r.stderr, "dataset") {
+		t.Fatalf("create-job over an unknown dataset: %v %s", r.err, r.stderr)
+	}
 	r := cli("", "tx", "label", "create-job", "--from", "req", "--items", itemsF, "--classes", "neg,pos", "--gold", goldF,
 		"--batch", "20", "--reward", "1000uemg", "--commit-blocks", "30", "--reveal-blocks", "15").ok(t)
 	if !strings.Contains(r.stdout, "job 1: 20 items") {
