@@ -1,0 +1,182 @@
+// Package transfers is the transfers benchmark: it boots a throw-away
+// single-validator devnet funding the bench accounts, submits pre-signed
+// transfers inside the node's process and then through the HTTP API from a
+// separate OS process, and reports committed tx/s and commit latency of both
+// paths. The CLI's bench transfers command wires it; it links the node, so
+// package bench, which workers may link, stays light.
+package transfers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"time"
+
+	"emergence/bench"
+	"emergence/client"
+	"emergence/node"
+	"emergence/node/genesis"
+)
+
+// Report is the outcome of a run: both paths' results, the HTTP path's
+// figures at the top level, and the load's shape.
+type Report struct {
+	InprocessTPS float64      `json:"inprocess_tps"`
+	HTTPTPS      float64      `json:"http_tps"`
+	P50ms        float64      `json:"p50_ms"`
+	P99ms        float64      `json:"p99_ms"`
+	VerifyPerS   float64      `json:"verify_per_s"`
+	Inprocess    bench.Result `json:"inprocess"`
+	HTTP         bench.Result `json:"http"`
+	Accounts     int          `json:"accounts"`
+	Batch        int          `json:"batch"`
+	BlockTime    string       `json:"block_time"`
+	GOMAXPROCS   int          `json:"gomaxprocs"`
+}
+
+// Started is a running node with its HTTP API, as the caller's Start
+// returns it.
+type Started struct {
+	Node    *node.Node
+	APIAddr string
+	Stop    func() error
+}
+
+// Config is the load's shape and how to start the node and the load
+// process.
+type Config struct {
+	Accounts  int           // sending accounts per path
+	Txs       int           // transfers per path
+	Batch     int           // txs per HTTP request (1: one POST /v1/txs?mode=sync each)
+	BlockTime time.Duration // devnet block time
+	// Keep leaves the devnet home in place afterwards.
+	Keep bool
+	// CPUProfile, when set, is where a CPU profile of this process (the
+	// node's) is written for the duration of both runs.
+	CPUProfile string
+	// Start starts a node and its API in home (listening on a free port).
+	Start func(ctx context.Context, home string) (*Started, error)
+	// LoadExe is the emergence binary the HTTP path runs as
+	// "LoadExe bench load ..."; LoadEnv is its environment (nil: this
+	// process's).
+	LoadExe string
+	LoadEnv []string
+	// Progress receives one line per step.
+	Progress io.Writer
+}
+
+// Timeout bounds a whole run.
+const Timeout = 30 * time.Minute
+
+// Run runs the benchmark. The caller checks the load's shape; Run checks
+// the app's invariants after both runs.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	var rep Report
+	progress := cfg.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	home, err := os.MkdirTemp("", "emergence-bench-")
+	if err != nil {
+		return rep, err
+	}
+	if !cfg.Keep {
+		defer os.RemoveAll(home)
+	}
+	fmt.Fprintf(progress, "bench: devnet in %s, %d accounts, %d transfers per path\n", home, cfg.Accounts, cfg.Txs)
+	if err := InitHome(home, cfg.Accounts, cfg.BlockTime); err != nil {
+		return rep, err
+	}
+	r, err := cfg.Start(ctx, home)
+	if err != nil {
+		return rep, err
+	}
+	defer r.Stop()
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	if err := client.New(r.APIAddr).WaitHeight(ctx, 2); err != nil {
+		return rep, err
+	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return rep, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return rep, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rep = Report{Accounts: cfg.Accounts, Batch: cfg.Batch, BlockTime: cfg.BlockTime.String(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+
+	fmt.Fprintln(progress, "bench: signing in-process load")
+	load := bench.Transfers(r.Node.Settings.ChainID, "inproc", cfg.Accounts, cfg.Txs, client.MinFee)
+	blocks, unsub := r.Node.Hub().Subscribe(4096)
+	fmt.Fprintln(progress, "bench: submitting in-process")
+	rep.Inprocess, err = bench.Run(ctx, load, func(raw []byte) error {
+		res, err := r.Node.Submit(raw)
+		if errors.Is(err, node.ErrMempoolFull) {
+			return bench.ErrBusy
+		}
+		if err != nil {
+			return err
+		}
+		if res.Code != 0 {
+			return fmt.Errorf("tx refused: %s/%d %s", res.Codespace, res.Code, res.Log)
+		}
+		return nil
+	}, blocks)
+	unsub()
+	if err != nil {
+		return rep, fmt.Errorf("in-process run: %w", err)
+	}
+	load = nil
+	fmt.Fprintf(progress, "bench: in-process %.0f tx/s\n", rep.Inprocess.TPS)
+
+	fmt.Fprintf(progress, "bench: submitting through the HTTP API from a separate process, %d txs per request\n", cfg.Batch)
+	rep.HTTP, err = runLoadProcess(ctx, cfg, r.APIAddr)
+	if err != nil {
+		return rep, fmt.Errorf("http run: %w", err)
+	}
+	fmt.Fprintf(progress, "bench: http %.0f tx/s\n", rep.HTTP.TPS)
+	if err := r.Node.App().CheckInvariants(); err != nil {
+		return rep, fmt.Errorf("after the load: %w", err)
+	}
+	rep.VerifyPerS = bench.VerifyPerSecond(time.Second)
+	rep.InprocessTPS, rep.HTTPTPS, rep.P50ms, rep.P99ms = rep.Inprocess.TPS, rep.HTTP.TPS, rep.HTTP.P50ms, rep.HTTP.P99ms
+	return rep, nil
+}
+
+// InitHome writes a devnet home funding the load accounts of both paths.
+func InitHome(home string, accounts int, blockTime time.Duration) error {
+	s := node.DefaultSettings("emergence-bench")
+	s.BlockTime = node.Duration(blockTime)
+	s.P2PAddr = ""
+	s.MempoolSize = 100_000
+	return genesis.InitSingle(home, s, bench.Funding(bench.Sets, accounts), bench.Addr("validator", 0), nil)
+}
+
+// runLoadProcess runs "emergence bench load" as a separate OS process
+// against the API and returns its result.
+func runLoadProcess(ctx context.Context, cfg Config, apiAddr string) (bench.Result, error) {
+	var res bench.Result
+	cmd := exec.CommandContext(ctx, cfg.LoadExe, "bench", "load", "--node", apiAddr, "--accounts", strconv.Itoa(cfg.Accounts), "--txs", strconv.Itoa(cfg.Txs), "--set", "http", "--batch", strconv.Itoa(cfg.Batch), "--output", "json")
+	cmd.Env = cfg.LoadEnv
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return res, fmt.Errorf("load process: %w", err)
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return res, fmt.Errorf("load process output: %w", err)
+	}
+	return res, nil
+}
