@@ -207,9 +207,11 @@ func TestCrawlEndToEnd(t *testing.T) {
 		n.cli(t, "tx", "bank", "send", "alice", c, "10emg")
 		n.cli(t, "tx", "data", "register-crawler", "2emg", "--from", c)
 	}
+	var logs []string
 	for _, c := range crawlers {
 		dir := t.TempDir()
-		startEmergence(t, filepath.Join(dir, "crawler.log"), append([]string{"crawler", "--from", c, "--rate", "100000",
+		logs = append(logs, filepath.Join(dir, "crawler.log"))
+		startEmergence(t, logs[len(logs)-1], append([]string{"crawler", "--from", c, "--rate", "100000",
 			"--max-body", "4000000", "--timeout", "3s", "--dir", dir}, n.common...)...)
 	}
 	urls := append([]string(nil), site.pages...)
@@ -241,11 +243,37 @@ func TestCrawlEndToEnd(t *testing.T) {
 	t.Logf("%d pages accepted, %d skipped in %s: %.1f accepted pages/s (3 crawler processes, k=2, devnet with 100 ms blocks)",
 		j.Accepted, j.Skipped, elapsed.Round(time.Millisecond), float64(j.Accepted)/elapsed.Seconds())
 	if j.Missed != 0 || j.Disputed != 0 {
-		var ps data.Pages
+		// The first and last few missed or disputed pages (the state filter scans a
+		// bounded number of pages per query, so follow next), and the crawlers' lines
+		// that are not plain progress.
 		for _, st := range []string{data.StateMissed, data.StateDisputed} {
-			if err := n.c.Query(ctx, data.Name, "job/1/urls", map[string][]string{"state": {st}, "limit": {"3"}}, &ps); err == nil {
-				for _, p := range ps.Pages {
-					t.Logf("%s page %d: commits %d reveals %d crawlers %d added %d commit_by %d reveal_by %d settled %d", st, p.Index, p.Commits, p.Reveals, len(p.Crawlers), p.Added, p.CommitBy, p.RevealBy, p.Settled)
+			var bad []data.Page
+			q := map[string][]string{"state": {st}}
+			for {
+				var ps data.Pages
+				if err := n.c.Query(ctx, data.Name, "job/1/urls", q, &ps); err != nil {
+					t.Logf("list %s pages: %v", st, err)
+					break
+				}
+				bad = append(bad, ps.Pages...)
+				if ps.Next == nil {
+					break
+				}
+				q["after"] = []string{fmt.Sprint(*ps.Next)}
+			}
+			for i, p := range bad {
+				if i < 3 || i >= len(bad)-3 {
+					t.Logf("%s page %d: commits %d reveals %d crawlers %v added %d commit_by %d reveal_by %d settled %d", st, p.Index, p.Commits, p.Reveals, p.Crawlers, p.Added, p.CommitBy, p.RevealBy, p.Settled)
+				}
+			}
+		}
+		for _, l := range logs {
+			raw, _ := os.ReadFile(l)
+			shown := 0
+			for _, line := range strings.Split(string(raw), "\n") {
+				if line != "" && !strings.Contains(line, "committed ") && !strings.Contains(line, "revealed ") && shown < 20 {
+					t.Logf("%s", line)
+					shown++
 				}
 			}
 		}
