@@ -288,75 +288,58 @@ func qResult(r store.Reader, args []string, _ url.Values) (any, error) {
 }
 
 func qBids(r store.Reader, args []string, q url.Values) (any, error) {
-	id, err := parseID(args[0])
+	bids, next, err := jobPage[BidRecord](r, args, q, prefixBid, "bid")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loadJob(r, id); err != nil {
-		return nil, err
-	}
-	limit, err := pageLimit(q)
-	if err != nil {
-		return nil, err
-	}
-	after, err := afterAddr(q)
-	if err != nil {
-		return nil, err
-	}
-	out := BidPage{Bids: []BidRecord{}}
-	last, more, err := page(r, store.Key(prefixBid, store.BE64(id)), after, limit, func(_, v []byte) error {
-		var b BidRecord
-		if err := json.Unmarshal(v, &b); err != nil {
-			return fmt.Errorf("compute: corrupt bid: %w", err)
-		}
-		out.Bids = append(out.Bids, b)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if more {
-		var a tx.Address
-		copy(a[:], last)
-		out.Next = a.String()
-	}
-	return out, nil
+	return BidPage{Bids: bids, Next: next}, nil
 }
 
 func qAssignments(r store.Reader, args []string, q url.Values) (any, error) {
-	id, err := parseID(args[0])
+	asgs, next, err := jobPage[Assignment](r, args, q, prefixAsg, "assignment")
 	if err != nil {
 		return nil, err
 	}
+	return AssignmentPage{Assignments: asgs, Next: next}, nil
+}
+
+// jobPage pages one job's provider-keyed records under prefix (its bids or
+// its assignments), decoding each as a T; next is the last provider's
+// address when more follow.
+func jobPage[T any](r store.Reader, args []string, q url.Values, prefix []byte, what string) (items []T, next string, err error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return nil, "", err
+	}
 	if _, err := loadJob(r, id); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	limit, err := pageLimit(q)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	after, err := afterAddr(q)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	out := AssignmentPage{Assignments: []Assignment{}}
-	last, more, err := page(r, store.Key(prefixAsg, store.BE64(id)), after, limit, func(_, v []byte) error {
-		var a Assignment
-		if err := json.Unmarshal(v, &a); err != nil {
-			return fmt.Errorf("compute: corrupt assignment: %w", err)
+	items = []T{}
+	last, more, err := page(r, store.Key(prefix, store.BE64(id)), after, limit, func(_, v []byte) error {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("compute: corrupt %s: %w", what, err)
 		}
-		out.Assignments = append(out.Assignments, a)
+		items = append(items, x)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if more {
 		var a tx.Address
 		copy(a[:], last)
-		out.Next = a.String()
+		next = a.String()
 	}
-	return out, nil
+	return items, next, nil
 }
 
 // Invariants implements app.Module: the escrow holds exactly the
