@@ -46,27 +46,47 @@ const uploadDomain = "emergence/blob-upload/v1\x00"
 // UploadMessage is what an uploader signs: a domain, the blob hash and the
 // signing time (unix seconds, big-endian), each of fixed length.
 func UploadMessage(hash [32]byte, unix int64) []byte {
-	m := make([]byte, 0, len(uploadDomain)+HashSize+8)
-	m = append(m, uploadDomain...)
-	m = append(m, hash[:]...)
-	return binary.BigEndian.AppendUint64(m, uint64(unix))
+	return signedMessage(uploadDomain, hash, unix)
 }
 
 // SignUpload sets the upload headers of req for the blob hash, signed by key
 // at now.
 func SignUpload(req *http.Request, key ed25519.PrivateKey, hash [32]byte, now time.Time) {
-	unix := now.Unix()
-	req.Header.Set(HeaderUploader, hex.EncodeToString(key.Public().(ed25519.PublicKey)))
-	req.Header.Set(HeaderTime, strconv.FormatInt(unix, 10))
-	req.Header.Set(HeaderSignature, hex.EncodeToString(ed25519.Sign(key, UploadMessage(hash, unix))))
+	signRequest(req, HeaderUploader, uploadDomain, key, hash, now)
 }
 
 // VerifyUpload checks the upload headers of req for hash against now and
 // returns the signing account.
 func VerifyUpload(req *http.Request, hash [32]byte, now time.Time) (tx.Address, error) {
-	pub, err := hex.DecodeString(req.Header.Get(HeaderUploader))
+	return verifyRequest(req, HeaderUploader, "uploader", " (sign uploads with an account key)", uploadDomain, hash, now)
+}
+
+// signedMessage is what a signed blob request signs: a domain naming its
+// kind, the blob hash and the signing time (unix seconds, big-endian), each
+// of fixed length, so an upload signature is never a read signature.
+func signedMessage(domain string, hash [32]byte, unix int64) []byte {
+	m := make([]byte, 0, len(domain)+HashSize+8)
+	m = append(m, domain...)
+	m = append(m, hash[:]...)
+	return binary.BigEndian.AppendUint64(m, uint64(unix))
+}
+
+// signRequest sets keyHeader, the time and the signature of req for hash,
+// signed by key at now under domain.
+func signRequest(req *http.Request, keyHeader, domain string, key ed25519.PrivateKey, hash [32]byte, now time.Time) {
+	unix := now.Unix()
+	req.Header.Set(keyHeader, hex.EncodeToString(key.Public().(ed25519.PublicKey)))
+	req.Header.Set(HeaderTime, strconv.FormatInt(unix, 10))
+	req.Header.Set(HeaderSignature, hex.EncodeToString(ed25519.Sign(key, signedMessage(domain, hash, unix))))
+}
+
+// verifyRequest checks what signRequest set against now and returns the
+// signing account, or an error wrapping ErrUnauthorized that names the
+// role ("uploader", "reader").
+func verifyRequest(req *http.Request, keyHeader, role, keyHint, domain string, hash [32]byte, now time.Time) (tx.Address, error) {
+	pub, err := hex.DecodeString(req.Header.Get(keyHeader))
 	if err != nil || len(pub) != ed25519.PublicKeySize {
-		return tx.Address{}, fmt.Errorf("%w: header %s must be the uploader's hex ed25519 public key (sign uploads with an account key)", ErrUnauthorized, HeaderUploader)
+		return tx.Address{}, fmt.Errorf("%w: header %s must be the %s's hex ed25519 public key%s", ErrUnauthorized, keyHeader, role, keyHint)
 	}
 	unix, err := strconv.ParseInt(req.Header.Get(HeaderTime), 10, 64)
 	if err != nil {
@@ -76,8 +96,8 @@ func VerifyUpload(req *http.Request, hash [32]byte, now time.Time) (tx.Address, 
 		return tx.Address{}, fmt.Errorf("%w: signed at %d, %s from the node's clock (at most %s)", ErrUnauthorized, unix, d.Round(time.Second), UploadWindow)
 	}
 	sig, err := hex.DecodeString(req.Header.Get(HeaderSignature))
-	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, UploadMessage(hash, unix), sig) {
-		return tx.Address{}, fmt.Errorf("%w: header %s is not the uploader's signature of this blob hash and time", ErrUnauthorized, HeaderSignature)
+	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, signedMessage(domain, hash, unix), sig) {
+		return tx.Address{}, fmt.Errorf("%w: header %s is not the %s's signature of this blob hash and time", ErrUnauthorized, HeaderSignature, role)
 	}
 	return tx.AddressFromPubKey(pub), nil
 }

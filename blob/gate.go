@@ -3,8 +3,6 @@ package blob
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,40 +73,19 @@ const MaxGateDatasets = 16
 // ReadMessage is what a reader signs: a domain, the blob hash and the
 // signing time (unix seconds, big-endian), each of fixed length.
 func ReadMessage(hash [32]byte, unix int64) []byte {
-	m := make([]byte, 0, len(readDomain)+HashSize+8)
-	m = append(m, readDomain...)
-	m = append(m, hash[:]...)
-	return binary.BigEndian.AppendUint64(m, uint64(unix))
+	return signedMessage(readDomain, hash, unix)
 }
 
 // SignRead sets the read headers of req for the blob hash, signed by key at
 // now.
 func SignRead(req *http.Request, key ed25519.PrivateKey, hash [32]byte, now time.Time) {
-	unix := now.Unix()
-	req.Header.Set(HeaderReader, hex.EncodeToString(key.Public().(ed25519.PublicKey)))
-	req.Header.Set(HeaderTime, strconv.FormatInt(unix, 10))
-	req.Header.Set(HeaderSignature, hex.EncodeToString(ed25519.Sign(key, ReadMessage(hash, unix))))
+	signRequest(req, HeaderReader, readDomain, key, hash, now)
 }
 
 // VerifyRead checks the read headers of req for hash against now and
 // returns the signing account, or an error wrapping ErrUnauthorized.
 func VerifyRead(req *http.Request, hash [32]byte, now time.Time) (tx.Address, error) {
-	pub, err := hex.DecodeString(req.Header.Get(HeaderReader))
-	if err != nil || len(pub) != ed25519.PublicKeySize {
-		return tx.Address{}, fmt.Errorf("%w: header %s must be the reader's hex ed25519 public key", ErrUnauthorized, HeaderReader)
-	}
-	unix, err := strconv.ParseInt(req.Header.Get(HeaderTime), 10, 64)
-	if err != nil {
-		return tx.Address{}, fmt.Errorf("%w: header %s must be unix seconds", ErrUnauthorized, HeaderTime)
-	}
-	if d := now.Sub(time.Unix(unix, 0)); d > UploadWindow || d < -UploadWindow {
-		return tx.Address{}, fmt.Errorf("%w: signed at %d, %s from the node's clock (at most %s)", ErrUnauthorized, unix, d.Round(time.Second), UploadWindow)
-	}
-	sig, err := hex.DecodeString(req.Header.Get(HeaderSignature))
-	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, ReadMessage(hash, unix), sig) {
-		return tx.Address{}, fmt.Errorf("%w: header %s is not the reader's signature of this blob hash and time", ErrUnauthorized, HeaderSignature)
-	}
-	return tx.AddressFromPubKey(pub), nil
+	return verifyRequest(req, HeaderReader, "reader", "", readDomain, hash, now)
 }
 
 // checkRead applies g to a GET of hash: nil when r may read it. paid reports
