@@ -122,6 +122,25 @@ func page(r store.Reader, base, after []byte, limit int, fn func(suffix, v []byt
 	return last, more, err
 }
 
+// idPage pages the records under base, keyed by big-endian ids, from the
+// query's after= and limit=, passing each to fn; next is the last id when
+// more follow.
+func idPage(r store.Reader, q url.Values, base []byte, fn func(k, v []byte) error) (next string, err error) {
+	limit, err := pageLimit(q)
+	if err != nil {
+		return "", err
+	}
+	after, err := afterID(q)
+	if err != nil {
+		return "", err
+	}
+	last, more, err := page(r, base, after, limit, fn)
+	if err != nil || !more {
+		return "", err
+	}
+	return u64(store.U64(last)), nil
+}
+
 func afterID(q url.Values) ([]byte, error) {
 	s := q.Get("after")
 	if s == "" {
@@ -155,16 +174,8 @@ func qProvider(r store.Reader, args []string, _ url.Values) (any, error) {
 }
 
 func qProviders(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit, err := pageLimit(q)
-	if err != nil {
-		return nil, err
-	}
-	after, err := afterID(q)
-	if err != nil {
-		return nil, err
-	}
 	out := ProviderPage{Providers: []Provider{}}
-	last, more, err := page(r, prefixSeq, after, limit, func(_, v []byte) error {
+	next, err := idPage(r, q, prefixSeq, func(_, v []byte) error {
 		var a tx.Address
 		copy(a[:], v)
 		p, err := loadProvider(r, a)
@@ -177,9 +188,7 @@ func qProviders(r store.Reader, _ []string, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if more {
-		out.Next = u64(store.U64(last))
-	}
+	out.Next = next
 	return out, nil
 }
 
@@ -188,39 +197,21 @@ func qProviderJobs(r store.Reader, args []string, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := pageLimit(q)
-	if err != nil {
-		return nil, err
-	}
-	after, err := afterID(q)
-	if err != nil {
-		return nil, err
-	}
 	out := IDPage{Jobs: []uint64{}}
-	last, more, err := page(r, store.Key(prefixByProv, a[:]), after, limit, func(k, _ []byte) error {
+	next, err := idPage(r, q, store.Key(prefixByProv, a[:]), func(k, _ []byte) error {
 		out.Jobs = append(out.Jobs, store.U64(k))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if more {
-		out.Next = u64(store.U64(last))
-	}
+	out.Next = next
 	return out, nil
 }
 
 func qJobs(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit, err := pageLimit(q)
-	if err != nil {
-		return nil, err
-	}
-	after, err := afterID(q)
-	if err != nil {
-		return nil, err
-	}
 	out := JobPage{Jobs: []Job{}}
-	last, more, err := page(r, prefixJob, after, limit, func(_, v []byte) error {
+	next, err := idPage(r, q, prefixJob, func(_, v []byte) error {
 		var j Job
 		if err := json.Unmarshal(v, &j); err != nil {
 			return fmt.Errorf("compute: corrupt job: %w", err)
@@ -231,23 +222,13 @@ func qJobs(r store.Reader, _ []string, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if more {
-		out.Next = u64(store.U64(last))
-	}
+	out.Next = next
 	return out, nil
 }
 
 func qOpenJobs(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit, err := pageLimit(q)
-	if err != nil {
-		return nil, err
-	}
-	after, err := afterID(q)
-	if err != nil {
-		return nil, err
-	}
 	out := JobPage{Jobs: []Job{}}
-	last, more, err := page(r, prefixOpen, after, limit, func(k, _ []byte) error {
+	next, err := idPage(r, q, prefixOpen, func(k, _ []byte) error {
 		j, err := loadJob(r, store.U64(k))
 		if err != nil {
 			return err
@@ -258,9 +239,7 @@ func qOpenJobs(r store.Reader, _ []string, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if more {
-		out.Next = u64(store.U64(last))
-	}
+	out.Next = next
 	return out, nil
 }
 
