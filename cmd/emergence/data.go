@@ -44,14 +44,19 @@ type cleanDoc struct {
 	Rule          string `json:"rule,omitempty"`
 }
 
-// cleanReport is what the clean command prints.
+// cleanReport is what the clean command prints. It lists the first
+// maxListedRejects rejected documents and counts the rest, so a large crawl
+// does not hold every reject in memory: rejected.jsonl has them all.
 type cleanReport struct {
-	Records  int            `json:"records"`
-	NonHTML  int            `json:"non_html"`
-	Counts   []clean.Count  `json:"counts"`
-	Rejected []cleanDoc     `json:"rejected"`
-	Files    map[string]int `json:"files"`
+	Records      int            `json:"records"`
+	NonHTML      int            `json:"non_html"`
+	Counts       []clean.Count  `json:"counts"`
+	Rejected     []cleanDoc     `json:"rejected"`
+	RejectedMore int            `json:"rejected_more,omitempty"`
+	Files        map[string]int `json:"files"`
 }
+
+const maxListedRejects = 20
 
 func newDataCleanCmd(g *globals) *cobra.Command {
 	var in []string
@@ -117,7 +122,11 @@ Non-HTML records are counted and skipped.`,
 						return ke.Encode(d)
 					}
 					d.Filter, d.Rule = o.Reason.Filter, o.Reason.Rule
-					rep.Rejected = append(rep.Rejected, d)
+					if len(rep.Rejected) < maxListedRejects {
+						rep.Rejected = append(rep.Rejected, d)
+					} else {
+						rep.RejectedMore++
+					}
 					return re.Encode(d)
 				})
 				f.Close()
@@ -152,6 +161,9 @@ Non-HTML records are counted and skipped.`,
 						fmt.Fprintf(tw, "  %s\t%s/%s\n", d.URL, d.Filter, d.Rule)
 					}
 					tw.Flush()
+					if rep.RejectedMore > 0 {
+						fmt.Fprintf(w, "  ... and %d more\n", rep.RejectedMore)
+					}
 				}
 			})
 		},
