@@ -276,16 +276,7 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	if len(msg.Items) == 0 || len(msg.Items) > MaxBatch {
-		return CodeTooManyItems.Errorf("%d commitments, want 1 to %d", len(msg.Items), MaxBatch)
-	}
-	if err := ctx.ConsumeGas(GasPerCommit*uint64(len(msg.Items)), "commitments"); err != nil {
-		return err
-	}
-	if _, err := mustCrawler(ctx.KV, ctx.Signer); err != nil {
-		return err
-	}
-	if _, err := loadJob(ctx.KV, msg.Job); err != nil {
+	if _, err := batchStart(ctx, len(msg.Items), GasPerCommit, "commitments", msg.Job); err != nil {
 		return err
 	}
 	for _, it := range msg.Items {
@@ -314,6 +305,22 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
+// batchStart is what a commit or reveal batch checks first: 1 to MaxBatch
+// items, their per-item gas paid before any read, a registered sender and
+// an existing job, which it returns.
+func batchStart(ctx *app.Context, n int, gasPer uint64, what string, job uint64) (Job, error) {
+	if n == 0 || n > MaxBatch {
+		return Job{}, CodeTooManyItems.Errorf("%d %s, want 1 to %d", n, what, MaxBatch)
+	}
+	if err := ctx.ConsumeGas(gasPer*uint64(n), what); err != nil {
+		return Job{}, err
+	}
+	if _, err := mustCrawler(ctx.KV, ctx.Signer); err != nil {
+		return Job{}, err
+	}
+	return loadJob(ctx.KV, job)
+}
+
 func (p Page) assigned(a tx.Address) bool {
 	for _, c := range p.Crawlers {
 		if c == a {
@@ -328,16 +335,7 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeMsg(raw, &msg); err != nil {
 		return err
 	}
-	if len(msg.Items) == 0 || len(msg.Items) > MaxBatch {
-		return CodeTooManyItems.Errorf("%d reveals, want 1 to %d", len(msg.Items), MaxBatch)
-	}
-	if err := ctx.ConsumeGas(GasPerReveal*uint64(len(msg.Items)), "reveals"); err != nil {
-		return err
-	}
-	if _, err := mustCrawler(ctx.KV, ctx.Signer); err != nil {
-		return err
-	}
-	j, err := loadJob(ctx.KV, msg.Job)
+	j, err := batchStart(ctx, len(msg.Items), GasPerReveal, "reveals", msg.Job)
 	if err != nil {
 		return err
 	}
