@@ -117,15 +117,28 @@ func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // text returns the text of the first node matching the CSS selector sel,
-// waiting for it to be visible.
+// waiting for it to be visible. The page re-renders its tables on every
+// new block, so the node is found and read in one step inside the
+// browser: a node id held across two protocol calls can go stale.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	b.run("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
-	s, err := chromedp.Run(b.ctx, chromedp.TextContent(chromedp.CSS(sel)))
-	if err != nil {
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0 && [e.textContent]; })()`, sel)
+	s, err := chromedp.Run(b.ctx, chromedp.Poll[[]string](js, chromedp.WithPollingTimeout(60*time.Second)))
+	if err != nil || len(s) != 1 {
 		b.t.Fatalf("read %s: %v", sel, err)
 	}
-	return s
+	return s[0]
+}
+
+// follow clicks the first link matching sel, once it exists, finding and
+// clicking it in one step inside the browser for the reason text gives,
+// and waits for the page it leads to.
+func (b *browser) follow(what, sel string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel)
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
 }
 
 // eval evaluates a JavaScript expression and returns its value as T.
@@ -278,7 +291,7 @@ func TestWebExplorer(t *testing.T) {
 		t.Errorf("block txs %q: want the send with result ok", got)
 	}
 	b.shot("explorer-block")
-	b.run("follow the tx link", chromedp.Click(chromedp.CSS(`#block-txs a[href^="/tx/"]`)))
+	b.follow("follow the tx link", `#block-txs a[href^="/tx/"]`)
 	b.waitText("#tx-hash", sent.Hash)
 	msgs := b.text("#tx-msgs")
 	if !strings.Contains(msgs, "bank/send") || !strings.Contains(msgs, bob) || !strings.Contains(msgs, "2500000") {
@@ -288,7 +301,7 @@ func TestWebExplorer(t *testing.T) {
 		t.Errorf("tx result %q", r)
 	}
 	b.shot("explorer-tx")
-	b.run("follow the recipient", chromedp.Click(chromedp.CSS(`#tx-msgs a[href="/account/`+bob+`"]`)))
+	b.follow("follow the recipient", `#tx-msgs a[href="/account/`+bob+`"]`)
 	if got := b.waitText("#balance", "EMG"); !strings.Contains(got, "1,000,002.5 EMG") {
 		t.Errorf("bob's balance shows %q, want 1,000,002.5 EMG", got)
 	}
@@ -499,7 +512,7 @@ func TestWebLabeling(t *testing.T) {
 		t.Errorf("jobs table %q: want job 1 settled with its classes as text", got)
 	}
 	b.shot("market-labeling")
-	b.run("open job 1", chromedp.Click(chromedp.CSS(`#label-jobs a[href="/label/job/1"]`)))
+	b.follow("open job 1", `#label-jobs a[href="/label/job/1"]`)
 	if got := b.waitText("#gold-accuracy", "%"); !strings.HasPrefix(got, "100.0%") {
 		t.Errorf("accuracy against gold %q, want 100.0%%", got)
 	}
@@ -652,7 +665,7 @@ func TestWebSubnetPage(t *testing.T) {
 	b := newBrowser(t)
 	b.run("open subnets", chromedp.Navigate(base+"/subnets"))
 	b.waitText("#subnet-list", "webnet")
-	b.run("open subnet 0", chromedp.Click(chromedp.CSS(`#subnet-list a[href="/subnet/0"]`)))
+	b.follow("open subnet 0", `#subnet-list a[href="/subnet/0"]`)
 	got := b.waitText("#metagraph", short(mg.Neurons[2].Hotkey))
 	for _, n := range mg.Neurons {
 		if want := fmt.Sprintf("%.4f", float64(n.Incentive)/65535); !strings.Contains(got, short(n.Hotkey)) || !strings.Contains(got, want) {
@@ -682,7 +695,7 @@ func checkDatasetPages(t *testing.T, base string, id uint64, name string, crawle
 		t.Errorf("datasets table %q: want dataset #%d", got, id)
 	}
 	b.shot("market-data")
-	b.run("open the dataset", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#datasets a[href="/data/dataset/%d"]`, id))))
+	b.follow("open the dataset", fmt.Sprintf(`#datasets a[href="/data/dataset/%d"]`, id))
 	b.waitText("#provenance-graph", "crawl job #")
 	if n := eval[int](b, `document.querySelectorAll('#provenance-graph a[href^="/account/"]').length`); n != crawlers {
 		t.Errorf("provenance graph links %d crawlers, want %d", n, crawlers)
