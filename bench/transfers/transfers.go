@@ -39,6 +39,22 @@ type Report struct {
 	Batch        int          `json:"batch"`
 	BlockTime    string       `json:"block_time"`
 	GOMAXPROCS   int          `json:"gomaxprocs"`
+	// InprocessCPUPer10k and HTTPCPUPer10k are the CPU-seconds (user and
+	// system) the node's process used per 10,000 committed transfers on
+	// each path: the in-process path's include its submitting goroutines,
+	// the HTTP path's exclude the load process. Zero where the process's
+	// CPU time cannot be read.
+	InprocessCPUPer10k float64 `json:"inprocess_cpu_s_per_10k"`
+	HTTPCPUPer10k      float64 `json:"http_cpu_s_per_10k"`
+}
+
+// cpuPer10k is the CPU-seconds used since before per 10,000 of committed.
+func cpuPer10k(before time.Duration, ok bool, committed int) float64 {
+	now, ok2 := processCPU()
+	if !ok || !ok2 || committed == 0 {
+		return 0
+	}
+	return (now - before).Seconds() * 10_000 / float64(committed)
 }
 
 // Started is a running node with its HTTP API, as the caller's Start
@@ -121,6 +137,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	load := bench.Transfers(r.Node.Settings.ChainID, "inproc", cfg.Accounts, cfg.Txs, client.MinFee)
 	blocks, unsub := r.Node.Hub().Subscribe(4096)
 	fmt.Fprintln(progress, "bench: submitting in-process")
+	cpu0, cpuOK := processCPU()
 	rep.Inprocess, err = bench.Run(ctx, load, func(raw []byte) error {
 		res, err := r.Node.Submit(raw)
 		if errors.Is(err, node.ErrMempoolFull) {
@@ -138,15 +155,18 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("in-process run: %w", err)
 	}
+	rep.InprocessCPUPer10k = cpuPer10k(cpu0, cpuOK, rep.Inprocess.Committed)
 	load = nil
-	fmt.Fprintf(progress, "bench: in-process %.0f tx/s\n", rep.Inprocess.TPS)
+	fmt.Fprintf(progress, "bench: in-process %.0f tx/s, %.2f CPU-s per 10k\n", rep.Inprocess.TPS, rep.InprocessCPUPer10k)
 
 	fmt.Fprintf(progress, "bench: submitting through the HTTP API from a separate process, %d txs per request\n", cfg.Batch)
+	cpu0, cpuOK = processCPU()
 	rep.HTTP, err = runLoadProcess(ctx, cfg, r.APIAddr)
 	if err != nil {
 		return rep, fmt.Errorf("http run: %w", err)
 	}
-	fmt.Fprintf(progress, "bench: http %.0f tx/s\n", rep.HTTP.TPS)
+	rep.HTTPCPUPer10k = cpuPer10k(cpu0, cpuOK, rep.HTTP.Committed)
+	fmt.Fprintf(progress, "bench: http %.0f tx/s, node %.2f CPU-s per 10k\n", rep.HTTP.TPS, rep.HTTPCPUPer10k)
 	if err := r.Node.App().CheckInvariants(); err != nil {
 		return rep, fmt.Errorf("after the load: %w", err)
 	}
