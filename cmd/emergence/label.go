@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -173,34 +174,21 @@ func runLabelAggregate(g *globals, f labelAggregateFlags) error {
 	if err != nil {
 		return errorf(fmt.Sprintf("fix the %s file, or pass --format if it is not %s", format, format), "%s: %w", f.in, err)
 	}
-	dropped := 0
-	if f.dedup {
-		rows, dropped = aggregate.Dedup(rows)
-	}
 	var truth []aggregate.Truth
-	var extra []string
 	if f.gold != "" {
 		if truth, err = readTruthFile(g, f.gold, f.goldFormat, "gold"); err != nil {
 			return err
 		}
-		for _, t := range truth {
-			extra = append(extra, t.Label)
-		}
 	}
-	d, err := aggregate.NewDataset(rows, extra...)
+	prep, err := aggregate.Prepare(rows, truth, f.dedup)
+	if errors.Is(err, aggregate.ErrGoldVector) {
+		return errorf("", "%s: %w", f.gold, err)
+	}
 	if err != nil {
 		return errorf("", "%s: %w", f.in, err)
 	}
-	opts := aggregate.Options{MaxIter: f.maxIter, Tol: f.tol, Smoothing: f.smoothing, Restarts: f.restarts}
-	goldItems := 0
-	if truth != nil {
-		gold, _, err := d.GoldVector(truth)
-		if err != nil {
-			return errorf("", "%s: %w", f.gold, err)
-		}
-		goldItems = aggregate.GoldItems(gold)
-		opts.Gold = gold
-	}
+	d, dropped, goldItems := prep.Dataset, prep.Duplicates, prep.GoldItems
+	opts := aggregate.Options{MaxIter: f.maxIter, Tol: f.tol, Smoothing: f.smoothing, Restarts: f.restarts, Gold: prep.Gold}
 	res, err := aggregate.Run(d, method, opts)
 	if err != nil {
 		return errorf("", "aggregate: %w", err)

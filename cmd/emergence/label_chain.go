@@ -133,9 +133,7 @@ func runCreateJob(cmd *cobra.Command, g *globals, f *createJobFlags) error {
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
-			items = append(items, labeler.Item{ID: r.ID, Kind: labeler.KindText, Data: []byte(r.Text)})
-		}
+		items = labeler.DatasetItems(recs)
 	} else if items, err = labeler.ItemsFromPath(f.items); err != nil {
 		hint := "--items is a directory of files or a text file with one item per line"
 		if errors.Is(err, fs.ErrNotExist) {

@@ -30,6 +30,7 @@ import (
 
 	"emergence/api"
 	"emergence/client"
+	"emergence/data/shard"
 	"emergence/label"
 	"emergence/tx"
 )
@@ -63,6 +64,17 @@ type Item struct {
 }
 
 var imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true, ".bmp": true}
+
+// DatasetItems are the items of a job over a dataset: item i is record i
+// (the rule the chain holds a dataset-backed job to, since it cannot read
+// the records), a text item with the record's id and text.
+func DatasetItems(recs []shard.Record) []Item {
+	items := make([]Item, len(recs))
+	for i, r := range recs {
+		items[i] = Item{ID: r.ID, Kind: KindText, Data: []byte(r.Text)}
+	}
+	return items
+}
 
 // ItemsFromPath reads items: every regular file of a directory (sorted by
 // name; images by extension, everything else text), or every non-empty line

@@ -10,6 +10,7 @@ import (
 
 	"emergence/api"
 	"emergence/client"
+	"emergence/data/shard"
 	"emergence/label"
 	"emergence/label/labeler"
 	"emergence/node/nodetest"
@@ -187,5 +188,18 @@ func TestAutoAnswererAndGold(t *testing.T) {
 	}
 	if _, err := labeler.GoldFromTruth(man, classes, [][2]string{{"x", "maybe"}}); err == nil {
 		t.Fatal("unknown gold class accepted")
+	}
+}
+
+func TestDatasetItems(t *testing.T) {
+	recs := []shard.Record{{ID: "p/0", Text: "first page"}, {ID: "p/1", Text: "second page"}}
+	items := labeler.DatasetItems(recs)
+	if len(items) != len(recs) {
+		t.Fatalf("%d items from %d records", len(items), len(recs))
+	}
+	for i, it := range items {
+		if it.ID != recs[i].ID || it.Kind != labeler.KindText || string(it.Data) != recs[i].Text {
+			t.Errorf("item %d = %+v, want record %+v as text", i, it, recs[i])
+		}
 	}
 }
