@@ -49,14 +49,18 @@ func New() *Chain {
 	d := data.New(b)
 	l := label.New(b).WithPersonhood(p).WithDatasets(d)
 	c := compute.New(b)
+	// Miners declare the attested model they serve (subnet reads zkml),
+	// and a model's provenance shows where it serves (zkml reads subnet).
+	z := zkml.New()
+	s := subnet.New(b).WithModels(z)
 	return &Chain{
 		Bank:       b,
 		Label:      l,
 		Personhood: p,
-		Subnet:     subnet.New(b),
+		Subnet:     s,
 		// Attestations name the dataset, labeling job and training job a
 		// model came from; zkml checks each against its module.
-		ZKML:    zkml.New().WithLinks(zkml.Links{Datasets: d, LabelJobs: l, TrainJobs: c}),
+		ZKML:    z.WithLinks(zkml.Links{Datasets: d, LabelJobs: l, TrainJobs: c, Subnets: s}),
 		Device:  device.New(b),
 		Compute: c,
 		Data:    d,

@@ -30,6 +30,9 @@ var (
 	CodeInvalidAxon       = app.Code{Space: Name, Num: 20, Desc: "invalid axon address"}
 	CodeNotOwner          = app.Code{Space: Name, Num: 21, Desc: "only the subnet owner may do this"}
 	CodeTooManyCommits    = app.Code{Space: Name, Num: 22, Desc: "too many weight commits waiting for their reveal"}
+	CodeInvalidModel      = app.Code{Space: Name, Num: 23, Desc: "model is not a weight commitment"}
+	CodeModelNotAttested  = app.Code{Space: Name, Num: 24, Desc: "model has no accuracy attestation"}
+	CodeModelsUnavailable = app.Code{Space: Name, Num: 25, Desc: "models cannot be declared on this chain"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -57,5 +60,8 @@ func (m *Module) Codes() []app.Code {
 		CodeInvalidAxon,
 		CodeNotOwner,
 		CodeTooManyCommits,
+		CodeInvalidModel,
+		CodeModelNotAttested,
+		CodeModelsUnavailable,
 	}
 }

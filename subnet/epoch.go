@@ -261,6 +261,9 @@ func (m *Module) runEpoch(ctx *app.Context, s *Subnet, p Params, work uint64) er
 		nr.Dividends = res.Dividends[uid].ToU16Proportion()
 		nr.Trust = res.Trust[uid].ToU16Proportion()
 		nr.ValidatorTrust = res.ValidatorTrust[uid].ToU16Proportion()
+		if nr.Model != "" {
+			nr.ModelEarned = satAdd(nr.ModelEarned, res.ServerEmission[uid])
+		}
 		if e := res.ServerEmission[uid] + res.ValidatorEmission[uid]; e != nr.Emission {
 			ctx.KV.Delete(pruneKey(s.NetUID, nr))
 			nr.Emission = e
@@ -425,6 +428,9 @@ func (m *Module) Invariants(r store.Reader) error {
 			return orphan
 		}
 	}
+	if err := modelInvariants(r, subnets); err != nil {
+		return err
+	}
 	if got := fixed.U128From64(m.bank.ModuleBalance(r, Escrow)); got.Cmp(want) != 0 {
 		return fmt.Errorf("%s holds %s, state accounts for %s", Escrow, got, want)
 	}
@@ -518,4 +524,12 @@ func checkCopies(ctx *app.Context, s *Subnet, in *yuma.Input, res *yuma.Result) 
 		trimConsensus(ctx.KV, s.NetUID, next-h.RevealPeriodEpochs)
 	}
 	return copied, nil
+}
+
+// satAdd is a + b, saturating at the largest uint64.
+func satAdd(a, b uint64) uint64 {
+	if a+b < a {
+		return ^uint64(0)
+	}
+	return a + b
 }

@@ -68,6 +68,7 @@ func EpochWork(h *Hyperparams, n uint16) uint64 {
 // Module is the subnet module.
 type Module struct {
 	bank    Bank
+	models  Models
 	epoch   yuma.Epoch
 	queries *app.Router
 }
@@ -280,6 +281,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: "subnet/reveal-weights", Gas: GasReveal, Handle: m.handleReveal},
 		{Type: "subnet/set-weights", Gas: GasReveal, Handle: m.handleSetWeights},
 		{Type: "subnet/set-hyperparams", Gas: GasCommit, Handle: m.handleSetHyper},
+		{Type: "subnet/serve-model", Gas: GasServeModel, Handle: m.handleServeModel},
 	}
 }
 
@@ -485,6 +487,9 @@ func (m *Module) replace(ctx *app.Context, s *Subnet, uid uint16) error {
 	ctx.KV.Delete(weightKey(s.NetUID, uid))
 	ctx.KV.Delete(weightEpochKey(s.NetUID, uid))
 	ctx.KV.Delete(bondKey(s.NetUID, uid))
+	if old.Model != "" {
+		ctx.KV.Delete(modelKey(old.Model, s.NetUID, uid))
+	}
 	ctx.Emit("subnet-deregistered", "netuid", fmt.Sprint(s.NetUID), "uid", fmt.Sprint(uid), "hotkey", old.Hotkey.String())
 	return nil
 }

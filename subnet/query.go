@@ -48,6 +48,8 @@ type StakeInfo struct {
 //	neuron/<netuid>/<uid>         one uid with weights, bonds and its stakers
 //	hotkey/<netuid>/<address>     the uid of a hotkey
 //	epochs/<netuid>               the last epochs, newest first (?limit=N, default 10)
+//	serving/<model>               the uids serving a zkml model commitment (subnet/serve-model),
+//	                              with their miner earnings since; at most MaxServing
 //
 // A path with more or fewer segments than its pattern is CodeBadQuery.
 func (m *Module) Query(r store.Reader, path string, params url.Values) (any, error) {
@@ -62,6 +64,7 @@ func (m *Module) routes() *app.Router {
 		app.Route{Pattern: "neuron/{netuid}/{uid}", Handle: queryNeuron},
 		app.Route{Pattern: "hotkey/{netuid}/{address}", Handle: queryHotkey},
 		app.Route{Pattern: "epochs/{netuid}", Handle: queryEpochs},
+		app.Route{Pattern: "serving/{model}", Handle: m.queryServing},
 	)
 }
 

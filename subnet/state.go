@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"emergence/store"
 	"emergence/subnet/yuma"
@@ -198,6 +199,13 @@ type Neuron struct {
 	ValidatorTrust  uint16     `json:"validator_trust"`
 	// Emission is the total paid to the uid by the last epoch (the pruning score).
 	Emission uint64 `json:"emission"`
+	// Model is the zkml model commitment the miner declared it serves
+	// (subnet/serve-model), ModelSince the height it declared it and
+	// ModelEarned the miner emission paid to the hotkey by the epochs
+	// since. All three are empty for a miner that declared none.
+	Model       string `json:"model,omitempty"`
+	ModelSince  int64  `json:"model_since,omitempty"`
+	ModelEarned uint64 `json:"model_earned,omitempty"`
 	// Commits are the pending weight commits, oldest first.
 	Commits []Commit `json:"commits,omitempty"`
 }
@@ -302,7 +310,14 @@ var (
 	// registered_at ‖ uid, so registration into a full subnet reads the
 	// lowest entries instead of every neuron.
 	prefixPrune = []byte("subnet/pr/")
+	// prefixModel indexes the uids serving a model: commitment (66 bytes,
+	// fixed width) ‖ net ‖ uid.
+	prefixModel = []byte("subnet/md/")
 )
+
+func modelKey(commitment string, net, uid uint16) []byte {
+	return store.Key(prefixModel, []byte(commitment), store.BE16(net), store.BE16(uid))
+}
 
 func netKey(net uint16) []byte { return store.Key(prefixNet, store.BE16(net)) }
 func neuronKey(net, uid uint16) []byte {
@@ -396,9 +411,11 @@ const neuronVersion = 2
 // registered_at, last_update, stake, emission, flags (permit, active),
 // consensus, incentive, dividends, trust, validator trust, the number of
 // commits (u8) and each commit (hash, height, epoch, expired byte), then
-// the axon (length-prefixed). Integers are big-endian.
+// the axon (length-prefixed), then, only for a miner that declared a
+// model, the model commitment (32 bytes), model_since and model_earned.
+// Integers are big-endian.
 func encodeNeuron(n *Neuron) []byte {
-	b := make([]byte, 0, 96+49*len(n.Commits)+len(n.Axon))
+	b := make([]byte, 0, 96+49*len(n.Commits)+len(n.Axon)+modelTailLen)
 	b = append(b, neuronVersion)
 	b = binary.BigEndian.AppendUint16(b, n.UID)
 	b = append(b, n.Hotkey[:]...)
@@ -432,8 +449,20 @@ func encodeNeuron(n *Neuron) []byte {
 		b = append(b, e)
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(n.Axon)))
-	return append(b, n.Axon...)
+	b = append(b, n.Axon...)
+	if n.Model != "" {
+		m, _ := hex.DecodeString(strings.TrimPrefix(n.Model, "0x")) // canonical: 0x and 64 hex digits
+		var m32 [32]byte
+		copy(m32[32-min(len(m), 32):], m)
+		b = append(b, m32[:]...)
+		b = binary.BigEndian.AppendUint64(b, uint64(n.ModelSince))
+		b = binary.BigEndian.AppendUint64(b, n.ModelEarned)
+	}
+	return b
 }
+
+// modelTailLen is the size of a neuron record's model part.
+const modelTailLen = 32 + 8 + 8
 
 func decodeNeuron(b []byte) (*Neuron, error) {
 	const fixedLen = 1 + 2 + tx.AddressLen + 4*8 + 1 + 5*2 + 1
@@ -477,10 +506,17 @@ func decodeNeuron(b []byte) (*Neuron, error) {
 		n.Commits = append(n.Commits, c)
 	}
 	l := int(u16())
-	if len(b) != p+l {
+	if len(b) != p+l && len(b) != p+l+modelTailLen {
 		return nil, fmt.Errorf("corrupt neuron record: axon of %d bytes in %d", l, len(b)-p)
 	}
-	n.Axon = string(b[p:])
+	n.Axon = string(b[p : p+l])
+	p += l
+	if len(b) > p {
+		n.Model = "0x" + hex.EncodeToString(b[p:p+32])
+		p += 32
+		n.ModelSince = int64(u64())
+		n.ModelEarned = u64()
+	}
 	return n, nil
 }
 

@@ -74,6 +74,9 @@ type Links struct {
 	Datasets  Datasets
 	LabelJobs LabelJobs
 	TrainJobs TrainJobs
+	// Subnets shows where a model serves (provenance only: no
+	// attestation depends on it).
+	Subnets Serving
 }
 
 // Datasets is what zkml reads of the data module.

@@ -265,6 +265,10 @@ type Provenance struct {
 	Commitment   string                `json:"commitment"`
 	Attestations []AttestationEvidence `json:"attestations"`
 	More         bool                  `json:"more,omitempty"`
+	// Serving lists the subnet uids whose miners declared they serve the
+	// model (subnet/serve-model) and what each earned since, as the subnet
+	// module shows them.
+	Serving any `json:"serving,omitempty"`
 }
 
 // AttestationEvidence is one attestation with the records it links: the
@@ -321,6 +325,9 @@ func (m *Module) queryProvenance(r store.Reader, args []string, _ url.Values) (a
 	}
 	if len(out.Attestations) == 0 {
 		return nil, CodeModelNotFound.Errorf("model %s has no attestations", out.Commitment)
+	}
+	if m.links.Subnets != nil {
+		out.Serving, _ = m.links.Subnets.Serving(r, out.Commitment)
 	}
 	return out, nil
 }

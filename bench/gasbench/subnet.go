@@ -7,6 +7,8 @@ import (
 
 	"emergence/app/apptest"
 	"emergence/subnet"
+	"emergence/zkml"
+	"emergence/zkml/model"
 )
 
 // fullSubnet creates subnet 0 (commit–reveal off, registration burn 1 uemg,
@@ -88,6 +90,9 @@ func subnetCases(div int) []Case {
 	uids, vals, stakers := n(subnet.MaxUIDsLimit), n(32), n(3_000)
 	bal := funded("k", uids+n(100), 1_000_000_000)
 	bal["owner"] = 1 << 40
+	withZK := funded("k", uids+n(100), 1_000_000_000)
+	withZK["owner"], withZK["alice"], withZK["bob"] = 1<<40, 100_000_000, 100_000_000
+	declarers := n(1_000) // 43.6M gas: within one block
 	creators := n(20)
 	owners := funded("o", creators, 1<<40)
 	return []Case{
@@ -205,6 +210,22 @@ func subnetCases(div int) []Case {
 					}
 					gas := 200_000 + uint64(uids)*subnet.GasPerWeight + 200*uint64(uids)
 					txs = append(txs, c.SignWith(fmt.Sprint("k", i), gas, c.Msg("subnet/set-weights", subnet.WeightsMsg{NetUID: 0, UIDs: all, Values: w})))
+				}
+				return txs
+			},
+		},
+		{
+			// Each declaration reads zkml's attestation index, the neuron,
+			// and writes the neuron and the model index.
+			Kind: "subnet/serve-model", Shape: fmt.Sprintf("%d hotkeys of a %d-uid subnet declaring an attested model", declarers, uids), Genesis: apptest.Genesis{Balances: withZK},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				fullSubnet(c, uids, vals, false)
+				f := zkmlFixture()
+				deliverAll(c, [][]byte{f.register(c)})
+				deliverAll(c, [][]byte{c.SignWith("bob", 20_000_000, c.Msg("zkml/attest", zkml.MsgAttest{Exam: 1, Commitment: model.HexElement(f.commitment), Claim: f.claim, Proof: f.proof}))})
+				var txs [][]byte
+				for i := 0; i < declarers; i++ {
+					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/serve-model", subnet.ServeModelMsg{NetUID: 0, Model: model.HexElement(f.commitment)})))
 				}
 				return txs
 			},

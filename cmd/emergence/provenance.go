@@ -10,6 +10,7 @@ import (
 	"emergence/compute"
 	"emergence/data"
 	"emergence/label"
+	"emergence/subnet"
 	"emergence/zkml"
 )
 
@@ -20,9 +21,10 @@ func init() {
 // modelProvenance is zkml's provenance answer with each linked record in
 // its module's type.
 type modelProvenance struct {
-	Commitment   string              `json:"commitment"`
-	Attestations []attestationRecord `json:"attestations"`
-	More         bool                `json:"more,omitempty"`
+	Commitment   string               `json:"commitment"`
+	Attestations []attestationRecord  `json:"attestations"`
+	More         bool                 `json:"more,omitempty"`
+	Serving      *subnet.ModelServing `json:"serving,omitempty"`
 }
 
 type attestationRecord struct {
@@ -43,7 +45,9 @@ func newProvenanceQueryCmd(g *globals) *cobra.Command {
 checked by the chain when the attestation was accepted: the dataset's crawl
 job and the crawlers of its pages with their earnings, the dataset root, the
 labeling job and its labelers with their accuracy and pay, the training job's
-verified output and its providers, and the proven accuracy. The API serves
+verified output and its providers, the proven accuracy, and the subnet uids
+whose miners declared they serve the model ('emergence tx subnet serve-model')
+with the miner emission each earned since. The API serves
 the same as JSON at GET /v1/query/zkml/provenance/COMMITMENT.`,
 		Example: "  emergence query provenance model 0x1d91...",
 		Args:    cobra.ExactArgs(1),
@@ -95,9 +99,19 @@ func printProvenance(w io.Writer, p *modelProvenance) {
 			fmt.Fprintln(w, "  training job: none named")
 		}
 		fmt.Fprintf(w, "  proven accuracy: %d of %d exam samples\n", a.Claim, a.N)
-		fmt.Fprintln(w, "  subnet: none recorded for this model")
 	}
 	if p.More {
 		fmt.Fprintln(w, "more attestations not shown")
+	}
+	if p.Serving == nil || len(p.Serving.UIDs) == 0 {
+		fmt.Fprintln(w, "subnet: no miner declares it serves this model")
+		return
+	}
+	for _, u := range p.Serving.UIDs {
+		fmt.Fprintf(w, "subnet %d %q: uid %d, hotkey %s, serving since height %d, earned %d uemg as a miner (incentive %d/65535 at the last epoch)\n",
+			u.NetUID, u.Subnet, u.UID, u.Hotkey, u.Since, u.Earned, u.Incentive)
+	}
+	if p.Serving.More {
+		fmt.Fprintln(w, "more serving uids not shown")
 	}
 }

@@ -128,6 +128,24 @@ var txTable = []txSpec{
 		},
 	},
 	{
+		module: subnet.Name, action: "serve-model", use: "NETUID MODEL --from KEY",
+		short: "Declare the attested zkml model this miner serves ('none' withdraws)",
+		long: `Records on chain that the signing hotkey's uid on NETUID serves MODEL, a
+zkml weight commitment (as in 'emergence query zkml model'). The model must
+have an accuracy attestation (subnet/24 otherwise). From then on the model's
+provenance ('emergence query provenance model MODEL') names the subnet, the
+uid and the miner emission paid to it since. MODEL 'none' withdraws the
+declaration; declaring another model starts its earnings from zero.`,
+		args: []txArg{netArg, {name: "MODEL"}},
+		build: func(in *txInput) (any, error) {
+			m := in.str("MODEL")
+			if m == "none" {
+				m = ""
+			}
+			return subnet.ServeModelMsg{NetUID: in.netuid("NETUID"), Model: m}, nil
+		},
+	},
+	{
 		module: subnet.Name, action: "stake", use: "NETUID HOTKEY AMOUNT --from KEY", short: "Stake on a hotkey of a subnet",
 		args:  []txArg{netArg, {name: "HOTKEY", kind: argAddress}, amountArg},
 		build: subnetStake,
