@@ -81,6 +81,9 @@ type Ceremony struct {
 	// closes.
 	Init2     [2]Contribution `json:"init2"`
 	Init2Link [2]Contribution `json:"init2Link,omitempty"`
+	// Commons is the file of the sealed phase-1 parameters, written when
+	// phase 1 closes ('ceremony verify' seals phase 1 again and compares).
+	Commons Contribution `json:"commons,omitempty"`
 
 	// Log, when set, receives the progress of long steps.
 	Log io.Writer `json:"-"`
@@ -190,15 +193,45 @@ func readFrom(path string, r io.ReaderFrom) error {
 	return nil
 }
 
-func (c *Ceremony) loadPhase1() ([]*mpcsetup.Phase1, error) {
-	out := make([]*mpcsetup.Phase1, len(c.Phase1))
+// readPhase1 reads and decodes one phase-1 contribution; check adds the
+// subgroup checks of a verifier.
+func (c *Ceremony) readPhase1(ct Contribution, check bool) (*phase1, error) {
+	b, err := os.ReadFile(filepath.Join(c.dir, ct.File))
+	if err != nil {
+		return nil, fmt.Errorf("read contribution: %w", err)
+	}
+	p, err := decodePhase1(b, c.Domain, check)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ct.File, err)
+	}
+	return p, nil
+}
+
+// verifyPhase1 checks every phase-1 contribution against the one before,
+// holding two at a time, and returns the last.
+func (c *Ceremony) verifyPhase1() (*phase1, error) {
+	pr := c.progress(fmt.Sprintf("phase 1: checking %d contributions", len(c.Phase1)))
+	defer pr.done()
+	prev := initialPhase1(c.Domain)
 	for i, ct := range c.Phase1 {
-		out[i] = new(mpcsetup.Phase1)
-		if err := readFrom(filepath.Join(c.dir, ct.File), out[i]); err != nil {
+		p, err := c.readPhase1(ct, true)
+		if err != nil {
 			return nil, err
 		}
+		if err := prev.verify(p); err != nil {
+			return nil, fmt.Errorf("phase 1 contribution %d: %w", i+1, err)
+		}
+		prev = p
+		pr.fraction(i+1, len(c.Phase1))
 	}
-	return out, nil
+	return prev, nil
+}
+
+// sealPhase1 seals the last phase-1 contribution with the beacon.
+func (c *Ceremony) sealPhase1(last *phase1, beacon []byte) *mpcsetup.SrsCommons {
+	pr := c.progress("phase 1: sealing it with the beacon")
+	defer pr.done()
+	return last.seal(beacon, pr.fraction)
 }
 
 func (c *Ceremony) loadPhase2(list []Contribution) ([]*mpcsetup.Phase2, error) {
@@ -213,11 +246,18 @@ func (c *Ceremony) loadPhase2(list []Contribution) ([]*mpcsetup.Phase2, error) {
 }
 
 func (c *Ceremony) commons() (*mpcsetup.SrsCommons, error) {
-	var s mpcsetup.SrsCommons
-	if err := readFrom(filepath.Join(c.dir, commonsFile), &s); err != nil {
-		return nil, err
+	if c.Commons.File == "" {
+		// A ceremony whose phase 1 closed before the file was raw and
+		// hashed holds gnark's encoding.
+		var s mpcsetup.SrsCommons
+		if err := readFrom(filepath.Join(c.dir, commonsFile), &s); err != nil {
+			return nil, err
+		}
+		return &s, nil
 	}
-	return &s, nil
+	var s *mpcsetup.SrsCommons
+	err := c.readHashed(c.Commons, func(r io.Reader) error { var err error; s, err = readCommons(r); return err })
+	return s, err
 }
 
 // Contribute adds one contribution to the current phase, with fresh
@@ -230,20 +270,20 @@ func (c *Ceremony) Contribute() (Contribution, error) {
 	}
 	switch c.Phase {
 	case 1:
-		pr := c.progress(fmt.Sprintf("phase 1: contributing to powers of tau for a domain of %d", c.Domain))
-		pr.estimate(time.Duration(7*c.Domain) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
-		p := mpcsetup.NewPhase1(c.Domain)
+		prev, fresh := initialPhase1(c.Domain), true
 		if n := len(c.Phase1); n > 0 {
-			p = new(mpcsetup.Phase1)
-			if err := readFrom(filepath.Join(c.dir, c.Phase1[n-1].File), p); err != nil {
-				pr.done()
+			// A contributor vouches for its own randomness only: the
+			// previous file is decoded without subgroup checks.
+			if prev, err = c.readPhase1(c.Phase1[n-1], false); err != nil {
 				return ct, err
 			}
+			fresh = false
 		}
-		p.Contribute()
+		pr := c.progress(fmt.Sprintf("phase 1: contributing to powers of tau for a domain of %d", c.Domain))
+		next := prev.contribute(fresh, pr.fraction)
 		pr.done()
 		ct.File = fmt.Sprintf("phase1-%04d.bin", len(c.Phase1)+1)
-		if ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), p); err != nil {
+		if ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), next); err != nil {
 			return ct, err
 		}
 		c.Phase1 = append(c.Phase1, ct)
@@ -305,7 +345,7 @@ func (c *Ceremony) contribute2(kind string, list []Contribution, name string) (C
 
 // phase2Inputs compiles one circuit of the ceremony and returns it with
 // the phase-1 parameters cut to its domain.
-func (c *Ceremony) phase2Inputs(kind string) (*cs.R1CS, *mpcsetup.SrsCommons, error) {
+func (c *Ceremony) phase2Inputs(kind string, commons *mpcsetup.SrsCommons) (*cs.R1CS, *mpcsetup.SrsCommons, error) {
 	spec := c.spec
 	want := c.Constraints
 	if kind == KindLink {
@@ -317,10 +357,6 @@ func (c *Ceremony) phase2Inputs(kind string) (*cs.R1CS, *mpcsetup.SrsCommons, er
 	}
 	if r1cs.GetNbConstraints() != want {
 		return nil, nil, fmt.Errorf("%s circuit compiles to %d constraints, the ceremony was started for %d", kind, r1cs.GetNbConstraints(), want)
-	}
-	commons, err := c.commons()
-	if err != nil {
-		return nil, nil, err
 	}
 	return r1cs, truncateCommons(commons, ecc.NextPowerOfTwo(uint64(want))), nil
 }
@@ -355,24 +391,33 @@ func (c *Ceremony) Verify() (int, error) {
 			return 0, fmt.Errorf("%s does not match its published hash", ct.File)
 		}
 	}
-	p1, err := c.loadPhase1()
+	last, err := c.verifyPhase1()
 	if err != nil {
 		return 0, err
 	}
-	prev := mpcsetup.NewPhase1(c.Domain)
-	for i, p := range p1 {
-		if err := prev.Verify(p); err != nil {
-			return 0, fmt.Errorf("phase 1 contribution %d: %w", i+1, err)
-		}
-		prev = p
-	}
 	if c.Phase < 2 {
-		return len(p1), nil
+		return len(c.Phase1), nil
 	}
-	if err := c.verify2(c.Kind, c.Phase2); err != nil {
+	// Phase 2 starts from phase 1 sealed with its beacon: seal it again
+	// rather than trust the coordinator's file.
+	beacon1, err := hex.DecodeString(c.Beacon1)
+	if err != nil || len(c.Phase1) == 0 {
+		return 0, errors.New("the ceremony's phase 1 has no beacon or no contribution")
+	}
+	commons := c.sealPhase1(last, beacon1)
+	if c.Commons.File != "" {
+		h, err := commonsHash(commons)
+		if err != nil {
+			return 0, err
+		}
+		if hex.EncodeToString(h) != c.Commons.SHA256 {
+			return 0, errors.New("the phase-1 parameters of the ceremony are not its contributions sealed with its beacon")
+		}
+	}
+	if err := c.verify2(c.Kind, c.Phase2, commons); err != nil {
 		return 0, err
 	}
-	if err := c.verify2(KindLink, c.Phase2Link); err != nil {
+	if err := c.verify2(KindLink, c.Phase2Link, commons); err != nil {
 		return 0, err
 	}
 	if c.Phase == 3 {
@@ -386,7 +431,7 @@ func (c *Ceremony) Verify() (int, error) {
 // verify2 checks one circuit's chain of phase-2 contributions, from an
 // initial state it computes again and compares with the one the
 // contributors extended, so a verifier trusts no file of the coordinator.
-func (c *Ceremony) verify2(kind string, list []Contribution) error {
+func (c *Ceremony) verify2(kind string, list []Contribution, commons *mpcsetup.SrsCommons) error {
 	if c.Phase < 2 || kind == KindLink && c.Kind != KindInference {
 		return nil
 	}
@@ -394,7 +439,7 @@ func (c *Ceremony) verify2(kind string, list []Contribution) error {
 	if err != nil {
 		return err
 	}
-	r1cs, commons, err := c.phase2Inputs(kind)
+	r1cs, commons, err := c.phase2Inputs(kind, commons)
 	if err != nil {
 		return err
 	}
@@ -545,25 +590,21 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 		if len(c.Phase1) == 0 {
 			return nil, errors.New("phase 1 has no contribution yet")
 		}
-		p1, err := c.loadPhase1()
-		if err != nil {
-			return nil, err
-		}
-		pr := c.progress(fmt.Sprintf("phase 1: checking %d contributions and sealing them with the beacon", len(p1)))
-		pr.estimate(time.Duration(int(c.Domain)*(len(p1)+2)) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
-		commons, err := mpcsetup.VerifyPhase1(c.Domain, beacon, p1...)
-		pr.done()
+		last, err := c.verifyPhase1()
 		if err != nil {
 			return nil, fmt.Errorf("verify phase 1: %w", err)
 		}
-		if _, err := writeHashed(filepath.Join(c.dir, commonsFile), &commons); err != nil {
+		commons := c.sealPhase1(last, beacon)
+		h := sha256.New()
+		if err := writeFile(filepath.Join(c.dir, commonsFile), func(w io.Writer) error { return writeCommons(io.MultiWriter(w, h), commons) }); err != nil {
 			return nil, err
 		}
-		if c.Init2, err = c.initPhase2Files(c.Kind); err != nil {
+		c.Commons = Contribution{File: commonsFile, SHA256: hex.EncodeToString(h.Sum(nil))}
+		if c.Init2, err = c.initPhase2Files(c.Kind, commons); err != nil {
 			return nil, err
 		}
 		if c.Kind == KindInference {
-			if c.Init2Link, err = c.initPhase2Files(KindLink); err != nil {
+			if c.Init2Link, err = c.initPhase2Files(KindLink, commons); err != nil {
 				return nil, err
 			}
 		}

@@ -100,9 +100,9 @@ const maxCeremonyCommitments = 16
 // initPhase2Files computes the initial phase-2 state of one circuit of the
 // ceremony and writes it with its evaluations; it returns both files as
 // contributions (name and hash).
-func (c *Ceremony) initPhase2Files(kind string) ([2]Contribution, error) {
+func (c *Ceremony) initPhase2Files(kind string, commons *mpcsetup.SrsCommons) ([2]Contribution, error) {
 	var out [2]Contribution
-	r1cs, commons, err := c.phase2Inputs(kind)
+	r1cs, commons, err := c.phase2Inputs(kind, commons)
 	if err != nil {
 		return out, err
 	}
