@@ -24,6 +24,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,7 +34,6 @@ import (
 	"emergence/label"
 	"emergence/label/aggregate"
 	"emergence/label/labeler"
-	"emergence/node"
 	"emergence/sim/simnet"
 	"emergence/tx"
 )
@@ -60,6 +60,10 @@ type Config struct {
 	MinReputation uint32
 	// Baseline also runs the honest agents alone on the same set-up.
 	Baseline bool
+	// Stakes are the labeling stakes in uemg by group (GroupHonest,
+	// GroupSpammer, GroupColluder); a group not named stakes 2 EMG. The
+	// jobs require 1 EMG.
+	Stakes map[string]uint64 `json:"stakes,omitempty"`
 	// BlockTime of the in-process node (default 100ms).
 	BlockTime time.Duration
 	// Log receives progress lines (nil: none).
@@ -164,6 +168,7 @@ type agent struct {
 	operator int
 	key      ed25519.PrivateKey
 	addr     tx.Address
+	stake    uint64
 	prof     *profile
 	txs      int
 	labels   int
@@ -193,6 +198,13 @@ const (
 	txGas          = client.DefaultGasLimit
 )
 
+// Labeling stakes an agent may hold: the jobs require 1 EMG, and an agent
+// is funded with 100 EMG, which also pays its fees.
+const (
+	MinStake = bank.UnitsPerEMG
+	MaxStake = 50 * bank.UnitsPerEMG
+)
+
 func (c *Config) defaults() error {
 	if c.SpammerAccounts <= 0 {
 		c.SpammerAccounts = 1
@@ -215,6 +227,14 @@ func (c *Config) defaults() error {
 	if c.Redundancy < 1 || c.Redundancy > 20 {
 		return fmt.Errorf("redundancy %d, want 1 to 20", c.Redundancy)
 	}
+	for g, st := range c.Stakes {
+		if g != GroupHonest && g != GroupSpammer && g != GroupColluder {
+			return fmt.Errorf("stake for unknown group %q (want %s, %s or %s)", g, GroupHonest, GroupSpammer, GroupColluder)
+		}
+		if st < MinStake || st > MaxStake {
+			return fmt.Errorf("%s stake %d uemg, want %d to %d", g, st, MinStake, MaxStake)
+		}
+	}
 	return nil
 }
 
@@ -228,13 +248,13 @@ func (c *Config) logf(format string, args ...any) {
 type env struct {
 	cfg      *Config
 	cl       *client.Client
-	nd       *node.Node
+	check    func() error
 	rng      *rand.Rand
 	reqKey   ed25519.PrivateKey
 	agents   []*agent
 	priors   []float64
-	nextJob  uint64
 	reqTxFee int64
+	jobs     int // jobs created so far
 }
 
 // jobSpec is one job the requester posts.
@@ -255,24 +275,56 @@ type jobRun struct {
 	workers int
 }
 
-// Run runs one simulation in a temporary directory. With cfg.Baseline it
-// then runs the same simulation with the honest agents only and attaches
-// that report as Baseline.
+// Run runs one simulation on a network of its own in a temporary
+// directory. With cfg.Baseline it then runs the same simulation with the
+// honest agents only and attaches that report as Baseline.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	rep, err := run(ctx, cfg)
+	return runBoth(ctx, nil, cfg)
+}
+
+// Network is a running network a simulation shares with others: its
+// client, and a funded key that pays the requester's and the agents' funds
+// (Funds(cfg) uemg in all).
+type Network struct {
+	Client *client.Client
+	Funder ed25519.PrivateKey
+}
+
+// Funds is what a run of cfg on a shared Network takes from its funder
+// (both runs with cfg.Baseline).
+func Funds(cfg Config) uint64 {
+	n := uint64(cfg.Honest+cfg.Spammers+cfg.Colluders)*agentFunds + requesterFunds
+	if cfg.Baseline {
+		n += uint64(cfg.Honest)*agentFunds + requesterFunds
+	}
+	return n
+}
+
+// RunOn runs one simulation on a network someone else started, which
+// other simulations may share: its label jobs are the ones it creates, and
+// checking the chain's invariants is left to the caller. The agents' keys
+// derive from cfg.Seed, so two runs on one network need different seeds.
+func RunOn(ctx context.Context, on Network, cfg Config) (*Report, error) {
+	return runBoth(ctx, &on, cfg)
+}
+
+func runBoth(ctx context.Context, on *Network, cfg Config) (*Report, error) {
+	rep, err := run(ctx, on, cfg)
 	if err != nil || !cfg.Baseline {
 		return rep, err
 	}
 	base := cfg
 	base.Spammers, base.Colluders, base.Baseline = 0, 0, false
+	// Fresh keys for the baseline's agents, for a shared network.
+	base.Seed = cfg.Seed ^ 0x62617365
 	cfg.logf("baseline: the same %d honest agents alone\n", cfg.Honest)
-	if rep.Baseline, err = run(ctx, base); err != nil {
+	if rep.Baseline, err = run(ctx, on, base); err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	return rep, nil
 }
 
-func run(ctx context.Context, cfg Config) (*Report, error) {
+func run(ctx context.Context, on *Network, cfg Config) (*Report, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
@@ -281,11 +333,14 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	K := len(priors)
-	e := &env{cfg: &cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c6162656c73696d)), priors: priors, nextJob: 1}
+	e := &env{cfg: &cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c6162656c73696d)), priors: priors}
 	add := func(group string, n, op int) {
 		name := fmt.Sprintf("%s-%d", group, n)
 		k, a := keyFor(cfg.Seed, name)
-		ag := &agent{name: name, group: group, operator: op, key: k, addr: a}
+		ag := &agent{name: name, group: group, operator: op, key: k, addr: a, stake: agentStake}
+		if st, ok := cfg.Stakes[group]; ok {
+			ag.stake = st
+		}
 		if group == GroupHonest {
 			ag.prof = &profiles[n%len(profiles)]
 		}
@@ -309,15 +364,27 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, a := range e.agents {
 		balances = append(balances, bank.Output{To: a.addr, Amount: agentFunds})
 	}
-	_, validator := keyFor(0, "validator")
-	net, err := simnet.Start(ctx, simnet.Config{ChainID: chainID, Balances: balances, Reward: validator,
-		Emission: &bank.Emission{PerBlock: 0, Validators: 100}, BlockTime: cfg.BlockTime})
-	if err != nil {
-		return nil, err
+	if on == nil {
+		_, validator := keyFor(0, "validator")
+		net, err := simnet.Start(ctx, simnet.Config{ChainID: chainID, Balances: balances, Reward: validator,
+			Emission: &bank.Emission{PerBlock: 0, Validators: 100}, BlockTime: cfg.BlockTime})
+		if err != nil {
+			return nil, err
+		}
+		defer net.Close()
+		e.cl, e.check = net.Client, net.Node.App().CheckInvariants
+		cfg.logf("node up at %s with %d agents\n", net.Addr(), len(e.agents))
+	} else {
+		e.cl, e.check = on.Client, func() error { return nil }
+		for len(balances) > 0 {
+			n := min(len(balances), bank.MaxOutputs)
+			if _, err := send(ctx, e.cl, on.Funder, 5_000_000, "bank/multisend", bank.MultiSendMsg{Outputs: balances[:n]}); err != nil {
+				return nil, fmt.Errorf("fund agents: %w", err)
+			}
+			balances = balances[n:]
+		}
+		cfg.logf("label: %d agents funded on the shared network\n", len(e.agents))
 	}
-	defer net.Close()
-	e.cl, e.nd = net.Client, net.Node
-	cfg.logf("node up at %s with %d agents\n", net.Addr(), len(e.agents))
 
 	rep := &Report{Config: cfg, Classes: K}
 	rep.Config.Log = nil
@@ -355,7 +422,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("main job: %w", err)
 	}
-	if err := e.nd.App().CheckInvariants(); err != nil {
+	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("invariants after settlement: %w", err)
 	}
 	rep.Gold, rep.Budget, rep.Refunded, rep.Iterations, rep.Height = m.gold, m.job.Budget, m.res.Refunded, m.res.Iterations, m.res.Height
@@ -418,8 +485,9 @@ func (e *env) runJob(ctx context.Context, spec jobSpec, first bool) (*jobRun, er
 	items := make([]labeler.Item, spec.items)
 	for i := range items {
 		jr.truth[i] = draw(e.rng, e.priors)
-		items[i] = labeler.Item{ID: fmt.Sprint(i), Kind: labeler.KindText, Data: []byte(fmt.Sprintf("simulated item %d of job %d", i, e.nextJob))}
+		items[i] = labeler.Item{ID: fmt.Sprint(i), Kind: labeler.KindText, Data: []byte(fmt.Sprintf("simulated item %d of job %d (seed %d)", i, e.jobs, e.cfg.Seed))}
 	}
+	e.jobs++
 	manifest, _, err := labeler.Publish(ctx, e.cl.SignBlobsWith(e.reqKey), items)
 	if err != nil {
 		return nil, err
@@ -446,9 +514,14 @@ func (e *env) runJob(ctx context.Context, spec jobSpec, first bool) (*jobRun, er
 		BatchSize: uint32(spec.batch), RewardPerLabel: spec.reward, MinStake: bank.UnitsPerEMG, MinReputation: spec.minReputation,
 		GoldCommitment: secret.Commitment(), GoldCount: uint32(jr.gold), CommitBlocks: window, RevealBlocks: window,
 	}
-	id := e.nextJob
-	e.nextJob++
-	if _, err := send(ctx, e.cl, e.reqKey, 5_000_000, "label/create-job", create); err != nil {
+	r, err := send(ctx, e.cl, e.reqKey, 5_000_000, "label/create-job", create)
+	if err != nil {
+		return nil, err
+	}
+	// The job's id is in its event: on a shared network other jobs may
+	// have taken the ids before it.
+	id, err := jobID(r)
+	if err != nil {
 		return nil, err
 	}
 	if err := e.cl.Query(ctx, label.Name, fmt.Sprintf("job/%d", id), nil, &jr.job); err != nil {
@@ -565,7 +638,7 @@ func (a *agent) work(ctx context.Context, cl *client.Client, job label.Job, trut
 	a.items, a.answers = nil, nil
 	var msgs []tx.Msg
 	if first {
-		stake, err := tx.NewMsg("label/stake", label.StakeMsg{Amount: agentStake})
+		stake, err := tx.NewMsg("label/stake", label.StakeMsg{Amount: a.stake})
 		if err != nil {
 			return err
 		}
@@ -586,7 +659,7 @@ func (a *agent) work(ctx context.Context, cl *client.Client, job label.Job, trut
 			if first && len(msgs) == 2 {
 				// The stake failed with the request; stake alone.
 				a.txs++
-				if _, err := send(ctx, cl, a.key, txGas, "label/stake", label.StakeMsg{Amount: agentStake}); err != nil {
+				if _, err := send(ctx, cl, a.key, txGas, "label/stake", label.StakeMsg{Amount: a.stake}); err != nil {
 					return fmt.Errorf("%s: %w", a.name, err)
 				}
 			}
@@ -628,6 +701,22 @@ func (a *agent) work(ctx context.Context, cl *client.Client, job label.Job, trut
 		return fmt.Errorf("%s: %w", a.name, err)
 	}
 	return nil
+}
+
+// jobID reads the id of the job a create-job transaction made from its
+// label_job event.
+func jobID(r *api.TxResult) (uint64, error) {
+	for _, ev := range r.Events {
+		if ev.Type != "label_job" {
+			continue
+		}
+		for _, a := range ev.Attrs {
+			if a.Key == "id" {
+				return strconv.ParseUint(a.Value, 10, 64)
+			}
+		}
+	}
+	return 0, errors.New("create-job: no label_job event with the job id")
 }
 
 func send(ctx context.Context, cl *client.Client, key ed25519.PrivateKey, gas uint64, kind string, v any) (*api.TxResult, error) {

@@ -66,6 +66,8 @@ type Config struct {
 	// take effect in epoch e + RevealPeriod, so the copier's weights are
 	// RevealPeriod epochs older than the honest validators'.
 	RevealPeriod uint64
+	// Cast is who takes part (nil: DefaultCast, the cast above).
+	Cast []Member
 	// Tune, if set, adjusts the subnet's hyperparameters before creation.
 	Tune func(*subnet.Hyperparams)
 	// Log receives progress lines (may be nil).
@@ -78,6 +80,9 @@ type Config struct {
 // 66 % of an honest validator's total at a delay of 1, 36 % at 2, 30 % at 3
 // and 18 % at 4 (docs/subnet.md has the table).
 var DefaultRevealPeriod = subnet.DefaultHyperparams().RevealPeriodEpochs
+
+// MaxCast bounds a cast: every agent is a UID of the one subnet.
+const MaxCast = 64
 
 // Agent is one participant.
 type Agent struct {
@@ -125,23 +130,47 @@ func addrOf(k ed25519.PrivateKey) tx.Address {
 	return tx.AddressFromPubKey(k.Public().(ed25519.PublicKey))
 }
 
-type minerSpec struct {
-	name, kind string
-	noise      float64
+// Roles of a Member.
+const (
+	RoleMiner     = "miner"
+	RoleValidator = "validator"
+)
+
+// Member is one agent of a cast.
+type Member struct {
+	// Name is unique in the cast; the agent's key derives from it.
+	Name string
+	// Role is RoleMiner or RoleValidator.
+	Role string
+	// Kind describes the strategy for the report.
+	Kind string
+	// Noise is the share of a miner's answers replaced by random ones
+	// (0: the model's answers, 1: all random).
+	Noise float64
+	// Swaps: the miners with Swaps set are paired in cast order, and each
+	// pair swaps noise every Config.Rotate epochs.
+	Swaps bool
+	// Copy makes a validator copy revealed weights instead of evaluating.
+	Copy bool
+	// MaxCommits > 0 makes a validator stop committing weights after that
+	// many (1: it sets weights once and lets them go stale).
+	MaxCommits int
+	// Stake of a validator in uemg (0: Config.Stake).
+	Stake uint64
 }
 
-var miners = []minerSpec{
-	{"miner-a", "honest, best (swaps with miner-b)", 0},
-	{"miner-b", "honest, second (swaps with miner-a)", 0.25},
-	{"miner-c", "weak (60% random answers)", 0.6},
-	{"miner-random", "answers at random", 1},
-}
-
-var validators = []struct{ name, kind string }{
-	{"val-honest", "evaluates every epoch"},
-	{"val-honest-2", "evaluates every epoch"},
-	{"val-copier", "copies revealed weights, same stake as val-honest"},
-	{"val-stale", "sets weights once, same stake as val-honest"},
+// DefaultCast is the cast of the package comment.
+func DefaultCast() []Member {
+	return []Member{
+		{Name: "miner-a", Role: RoleMiner, Kind: "honest, best (swaps with miner-b)", Swaps: true},
+		{Name: "miner-b", Role: RoleMiner, Kind: "honest, second (swaps with miner-a)", Noise: 0.25, Swaps: true},
+		{Name: "miner-c", Role: RoleMiner, Kind: "weak (60% random answers)", Noise: 0.6},
+		{Name: "miner-random", Role: RoleMiner, Kind: "answers at random", Noise: 1},
+		{Name: "val-honest", Role: RoleValidator, Kind: "evaluates every epoch"},
+		{Name: "val-honest-2", Role: RoleValidator, Kind: "evaluates every epoch"},
+		{Name: "val-copier", Role: RoleValidator, Kind: "copies revealed weights, same stake as val-honest", Copy: true},
+		{Name: "val-stale", Role: RoleValidator, Kind: "sets weights once, same stake as val-honest", MaxCommits: 1},
+	}
 }
 
 // Run executes the simulation and returns its report.
@@ -157,6 +186,31 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Epochs <= 0 {
 		return nil, errors.New("epochs must be positive")
+	}
+	if cfg.Cast == nil {
+		cfg.Cast = DefaultCast()
+	}
+	var miners, validators []Member
+	names := map[string]bool{}
+	for _, m := range cfg.Cast {
+		if names[m.Name] || m.Name == "" {
+			return nil, fmt.Errorf("cast: name %q empty or repeated", m.Name)
+		}
+		names[m.Name] = true
+		switch m.Role {
+		case RoleMiner:
+			miners = append(miners, m)
+		case RoleValidator:
+			if m.Stake == 0 {
+				m.Stake = cfg.Stake
+			}
+			validators = append(validators, m)
+		default:
+			return nil, fmt.Errorf("cast: %s has role %q, want %s or %s", m.Name, m.Role, RoleMiner, RoleValidator)
+		}
+	}
+	if len(miners) == 0 || len(validators) == 0 || len(cfg.Cast) > MaxCast {
+		return nil, fmt.Errorf("cast of %d miners and %d validators: want at least one of each and at most %d in all", len(miners), len(validators), MaxCast)
 	}
 	logf := func(format string, args ...any) {
 		if cfg.Log != nil {
@@ -181,10 +235,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// Fund everyone in one transaction.
 	var outs []bank.Output
 	for _, m := range miners {
-		outs = append(outs, bank.Output{To: addrOf(KeyOf(m.name)), Amount: 100 * bank.UnitsPerEMG})
+		outs = append(outs, bank.Output{To: addrOf(KeyOf(m.Name)), Amount: 100 * bank.UnitsPerEMG})
 	}
 	for _, v := range validators {
-		outs = append(outs, bank.Output{To: addrOf(KeyOf(v.name)), Amount: cfg.Stake + 100*bank.UnitsPerEMG})
+		outs = append(outs, bank.Output{To: addrOf(KeyOf(v.Name)), Amount: v.Stake + 100*bank.UnitsPerEMG})
 	}
 	if err := send(cfg.Funder, "bank/multisend", bank.MultiSendMsg{Outputs: outs}); err != nil {
 		return nil, fmt.Errorf("fund agents: %w", err)
@@ -195,7 +249,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	netuid := uint16(len(subs))
 	h := subnet.DefaultHyperparams()
-	h.Tempo, h.MaxUIDs, h.MaxValidators = cfg.Tempo, 16, uint16(len(validators))
+	h.Tempo, h.MaxUIDs, h.MaxValidators = cfg.Tempo, uint16(max(16, len(cfg.Cast))), uint16(len(validators))
 	h.MinBurn = 1000
 	h.RevealPeriodEpochs = cfg.RevealPeriod
 	if cfg.Tune != nil {
@@ -207,6 +261,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep := &Report{NetUID: netuid, RevealPeriod: cfg.RevealPeriod}
 
 	// Miners.
+	var swaps []int
+	for i, m := range miners {
+		if m.Swaps {
+			swaps = append(swaps, i)
+		}
+	}
 	classes := cfg.Data.Classes
 	servers := make([]*classify.Miner, len(miners))
 	var httpServers []*http.Server
@@ -220,32 +280,29 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("miner listen: %w", err)
 		}
-		servers[i] = classify.NewMiner(cfg.Model, classes, m.noise, uint64(i+1))
+		servers[i] = classify.NewMiner(cfg.Model, classes, m.Noise, uint64(i+1))
 		srv := &http.Server{Handler: servers[i], ReadHeaderTimeout: 5 * time.Second}
 		httpServers = append(httpServers, srv)
 		go srv.Serve(ln)
-		k := KeyOf(m.name)
+		k := KeyOf(m.Name)
 		if err := send(k, "subnet/register", subnet.RegisterMsg{NetUID: netuid, Axon: ln.Addr().String()}); err != nil {
-			return nil, fmt.Errorf("register %s: %w", m.name, err)
+			return nil, fmt.Errorf("register %s: %w", m.Name, err)
 		}
-		rep.Agents = append(rep.Agents, Agent{Name: m.name, Role: "miner", Kind: m.kind, Hotkey: addrOf(k)})
+		rep.Agents = append(rep.Agents, Agent{Name: m.Name, Role: RoleMiner, Kind: m.Kind, Hotkey: addrOf(k)})
 	}
 	// Validators.
 	vals := make([]*classify.Validator, len(validators))
 	for i, v := range validators {
-		k := KeyOf(v.name)
+		k := KeyOf(v.Name)
 		if err := send(k, "subnet/register", subnet.RegisterMsg{NetUID: netuid}); err != nil {
-			return nil, fmt.Errorf("register %s: %w", v.name, err)
+			return nil, fmt.Errorf("register %s: %w", v.Name, err)
 		}
-		if err := send(k, "subnet/stake", subnet.StakeMsg{NetUID: netuid, Hotkey: addrOf(k), Amount: cfg.Stake}); err != nil {
-			return nil, fmt.Errorf("stake %s: %w", v.name, err)
+		if err := send(k, "subnet/stake", subnet.StakeMsg{NetUID: netuid, Hotkey: addrOf(k), Amount: v.Stake}); err != nil {
+			return nil, fmt.Errorf("stake %s: %w", v.Name, err)
 		}
 		vals[i] = &classify.Validator{Client: c, Key: k, NetUID: netuid, Data: cfg.Data, Sample: 64,
-			Copy: v.name == "val-copier"}
-		if v.name == "val-stale" {
-			vals[i].MaxCommits = 1
-		}
-		rep.Agents = append(rep.Agents, Agent{Name: v.name, Role: "validator", Kind: v.kind, Hotkey: addrOf(k)})
+			Copy: v.Copy, MaxCommits: v.MaxCommits}
+		rep.Agents = append(rep.Agents, Agent{Name: v.Name, Role: RoleValidator, Kind: v.Kind, Hotkey: addrOf(k)})
 	}
 	for i := range rep.Agents {
 		var hk struct {
@@ -302,10 +359,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			ran := int(s.Epochs - start)
 			logf("epoch %d done (%d of %d)", s.Epochs-1, ran, cfg.Epochs+1)
 			if cfg.Rotate > 0 && ran > 1 && (ran-1)%cfg.Rotate == 0 {
-				a, b := servers[0].Noise(), servers[1].Noise()
-				servers[0].SetNoise(b)
-				servers[1].SetNoise(a)
-				logf("miner-a and miner-b swap quality")
+				for p := 0; p+1 < len(swaps); p += 2 {
+					a, b := servers[swaps[p]].Noise(), servers[swaps[p+1]].Noise()
+					servers[swaps[p]].SetNoise(b)
+					servers[swaps[p+1]].SetNoise(a)
+					logf("%s and %s swap quality", miners[swaps[p]].Name, miners[swaps[p+1]].Name)
+				}
 			}
 		}
 		if s.Epochs >= target {

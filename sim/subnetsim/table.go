@@ -3,6 +3,7 @@ package subnetsim
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -44,9 +45,23 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
 	}
-	honestMiner := (r.Total("miner-a") + r.Total("miner-b")) / 2
-	fmt.Fprintf(w, "miner-c earned %s and miner-random %s of an honest miner's average\n",
-		pct(r.Total("miner-c"), honestMiner), pct(r.Total("miner-random"), honestMiner))
-	fmt.Fprintf(w, "val-copier earned %s and val-stale %s of val-honest (equal stakes; reveal delay %d epochs)\n",
-		pct(r.Total("val-copier"), r.Total("val-honest")), pct(r.Total("val-stale"), r.Total("val-honest")), r.RevealPeriod)
+	has := func(names ...string) bool {
+		for _, n := range names {
+			if !slices.ContainsFunc(r.Agents, func(a Agent) bool { return a.Name == n }) {
+				return false
+			}
+		}
+		return true
+	}
+	// The default cast's comparisons (package sim/scenario compares any
+	// cast by strategy).
+	if has("miner-a", "miner-b", "miner-c", "miner-random") {
+		honestMiner := (r.Total("miner-a") + r.Total("miner-b")) / 2
+		fmt.Fprintf(w, "miner-c earned %s and miner-random %s of an honest miner's average\n",
+			pct(r.Total("miner-c"), honestMiner), pct(r.Total("miner-random"), honestMiner))
+	}
+	if has("val-honest", "val-copier", "val-stale") {
+		fmt.Fprintf(w, "val-copier earned %s and val-stale %s of val-honest (equal stakes; reveal delay %d epochs)\n",
+			pct(r.Total("val-copier"), r.Total("val-honest")), pct(r.Total("val-stale"), r.Total("val-honest")), r.RevealPeriod)
+	}
 }
