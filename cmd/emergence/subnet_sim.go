@@ -1,42 +1,42 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"emergence/sim/subnetsim"
-	"emergence/sim/subnetsim/subnetnet"
-	"emergence/zkml/model"
 )
 
 // "emergence sim" and its simCommands registry live in label_sim.go.
 func init() { simCommands = append(simCommands, newSimSubnetCmd) }
 
+// newSimSubnetCmd is "emergence sim subnet": the shipped subnet scenario
+// (sim/scenarios/subnet.yaml) with the flags given.
 func newSimSubnetCmd(g *globals) *cobra.Command {
 	var epochs, rotate int
 	var tempo, revealPeriod uint64
 	var blockTime time.Duration
 	var modelPath, data string
+	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "subnet",
 		Short: "Miners of different quality, a random miner, a weight copier and a stale validator on one subnet",
-		Long: `Starts a single-validator network in a temporary directory, creates a
-"classify" subnet and runs, as real clients of the node:
+		Long: `The shipped scenario "subnet" ('emergence sim run subnet') with the
+flags given: starts a single-validator network in a temporary directory,
+creates a "classify" subnet and runs, as real clients of the node:
 
-  miner-a, miner-b   honest miners (b answers 25% at random); they swap
+  miner-honest-0/1   honest miners (1 answers 25% at random); they swap
                      qualities every --rotate epochs
-  miner-c            weak miner (60% random answers)
-  miner-random       answers at random
-  val-honest(-2)     validators that score every miner each epoch
-  val-copier         copies the other validators' revealed weights (same stake
-                     as val-honest)
-  val-stale          sets weights once and never again (same stake)
+  miner-weak-0       weak miner (60% random answers)
+  miner-random-0     answers at random
+  validator-honest-0/1  validators that score every miner each epoch
+  validator-copier-0 copies the other validators' revealed weights (same
+                     stake as the honest ones)
+  validator-stale-0  sets weights once and never again (same stake)
 
-and prints what each earned per epoch (a table, or JSON with --output json).
+and prints each strategy's earnings and margin against the honest one of
+its role, then what each agent earned per epoch (-o json for all of it).
 Commit–reveal means the copier can only copy weights that are
 --reveal-period epochs old, and its copies take effect that many epochs
 later still.`,
@@ -51,42 +51,29 @@ later still.`,
 			if revealPeriod == 0 || revealPeriod > 100 {
 				return errorf("pass --reveal-period between 1 and 100", "reveal period %d out of range", revealPeriod)
 			}
-			return runSimSubnet(cmd.Context(), g, epochs, rotate, tempo, revealPeriod, blockTime, modelPath, data)
+			s, err := loadScenario("subnet")
+			if err != nil {
+				return err
+			}
+			sn, fl := s.Markets.Subnet, cmd.Flags()
+			setIf(fl.Changed("epochs"), &sn.Epochs, epochs)
+			setIf(fl.Changed("rotate"), &sn.Rotate, rotate)
+			setIf(fl.Changed("tempo"), &sn.Tempo, tempo)
+			setIf(fl.Changed("reveal-period"), &sn.RevealPeriod, revealPeriod)
+			setIf(fl.Changed("block-time"), &s.BlockTime, blockTime)
+			setIf(fl.Changed("model"), &sn.Model, modelPath)
+			setIf(fl.Changed("data"), &sn.Data, data)
+			return runScenario(cmd, g, s, quiet, false)
 		},
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&epochs, "epochs", 12, "epochs to simulate after the first")
-	fl.IntVar(&rotate, "rotate", 4, "miner-a and miner-b swap quality every N epochs (0: never)")
+	fl.IntVar(&rotate, "rotate", 4, "the honest miners swap quality every N epochs (0: never)")
 	fl.Uint64Var(&tempo, "tempo", 10, "subnet tempo in blocks")
 	fl.Uint64Var(&revealPeriod, "reveal-period", subnetsim.DefaultRevealPeriod, "reveal delay of weight commits in epochs (1 to 100)")
 	fl.DurationVar(&blockTime, "block-time", 100*time.Millisecond, "time between blocks")
 	fl.StringVar(&modelPath, "model", "", "miners' zkml model file (default: train a small one on --data)")
 	fl.StringVar(&data, "data", "digits", "labelled items: digits or a CSV file (class last)")
+	fl.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
 	return cmd
-}
-
-func runSimSubnet(ctx context.Context, g *globals, epochs, rotate int, tempo, revealPeriod uint64, blockTime time.Duration, modelPath, data string) error {
-	d, err := loadClassifyData(data, false)
-	if err != nil {
-		return err
-	}
-	train, test := d.Split(0.8, 1)
-	var m *model.Model
-	if modelPath != "" {
-		if m, err = model.LoadModel(modelPath); err != nil {
-			return errorf("check --model (a file from 'emergence zkml train')", "load model: %w", err)
-		}
-	} else {
-		fmt.Fprintln(g.stderr, "training the miners' model on", data, "...")
-		if m, err = subnetsim.TrainMiners(train); err != nil {
-			return err
-		}
-	}
-	rep, err := subnetnet.RunNetwork(ctx, subnetsim.Config{
-		Model: m, Data: test, Epochs: epochs, Tempo: tempo, Rotate: rotate, RevealPeriod: revealPeriod, Log: g.stderr,
-	}, blockTime)
-	if err != nil {
-		return fmt.Errorf("simulation: %w", err)
-	}
-	return g.print(rep, func(w io.Writer) { rep.WriteTable(w) })
 }

@@ -164,19 +164,38 @@ func TestSimSubnet(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("%v: %s", r.err, r.stderr)
 	}
-	var rep struct {
-		Agents []struct{ Name string }
-		Epochs []struct{ Earnings []uint64 }
-		Totals []uint64
+	// The shipped subnet scenario's report: a row per role and strategy,
+	// and the subnet simulation's own report as the market's detail.
+	var out struct {
+		Strategies []struct {
+			Role, Strategy string
+			Margin         int64 `json:"margin_uemg"`
+		}
+		Markets []struct {
+			Detail struct {
+				Agents []struct{ Name string }
+				Epochs []struct{ Earnings []uint64 }
+				Totals []uint64
+			}
+		}
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
+	if len(out.Markets) != 1 || len(out.Strategies) != 6 {
+		t.Fatalf("report: %d markets, %d strategy rows", len(out.Markets), len(out.Strategies))
+	}
+	rep := out.Markets[0].Detail
 	if len(rep.Agents) != 8 || len(rep.Epochs) < 4 || len(rep.Totals) != 8 {
 		t.Fatalf("report: %d agents, %d epochs", len(rep.Agents), len(rep.Epochs))
 	}
-	if rep.Agents[3].Name != "miner-random" || rep.Totals[3]*50 > rep.Totals[0] {
+	if rep.Agents[3].Name != "miner-random-0" || rep.Totals[3]*50 > rep.Totals[0] {
 		t.Fatalf("random miner %s earned %d vs %d", rep.Agents[3].Name, rep.Totals[3], rep.Totals[0])
+	}
+	for _, row := range out.Strategies {
+		if row.Strategy == "random" && row.Margin <= 0 {
+			t.Fatalf("random miner's margin %d, want positive", row.Margin)
+		}
 	}
 	r = runSubnetCLI(t, "", "sim", "subnet", "--epochs", "0")
 	if r.err == nil || !strings.Contains(r.stderr, "out of range") {
