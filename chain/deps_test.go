@@ -66,6 +66,7 @@ var light = map[string]string{
 	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
 	"emergence/data/crawler":        "the crawler worker: assignments, fetches, WARC records, commit and reveal",
 	"emergence/data/builder":        "data build reads accepted pages and WARC records through the client",
+	"emergence/demo":                "emergence demo drives the workflow through the client and worker processes",
 	"emergence/data/clean":          "the crawler hashes clean.PageText; data clean and build run the pipeline offline",
 }
 
