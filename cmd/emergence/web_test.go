@@ -135,7 +135,8 @@ func (b *browser) text(sel string) string {
 // and waits for the page it leads to.
 func (b *browser) follow(what, sel string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel)
+	// An SVG <a> (a graph's node) has no click(): it gets a click event.
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; if (e.click) e.click(); else e.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window })); return true; })()`, sel)
 	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		b.t.Fatalf("%s: %v", what, err)
 	}

@@ -102,7 +102,8 @@ function navigate(href, push = true) {
 
 document.addEventListener("click", (ev) => {
   const a = ev.target.closest("a");
-  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || a.target) return;
+  // An SVG <a> keeps its target and href as SVGAnimatedString (baseVal).
+  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || (a.target?.baseVal ?? a.target)) return;
   const u = new URL(a.href?.baseVal ?? a.href, location.href); // SVG links keep theirs in baseVal
   if (u.origin !== location.origin || u.pathname.startsWith("/v1/") || u.pathname.startsWith("/assets/") || a.hasAttribute("download") || u.pathname === "/search") return;
   ev.preventDefault();

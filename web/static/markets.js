@@ -173,8 +173,9 @@ async function subnet(ctx, id) {
   return [
     h("h1", null, `Subnet ${s.netuid}: ${s.name}`),
     kv([["task", s.task], ["owner", acct(s.owner)], ["uids", num(s.n)], ["epochs run", num(s.epochs)], ["last epoch at", num(s.last_epoch)], ["next epoch at", num(s.next_epoch)], ["registration price", emg(s.price)], ["total stake", emg(s.total_stake)], ["pending emission", emg(s.pending)]]),
-    section("Metagraph", table(["uid", "hotkey", "stake", "trust", "v-trust", "consensus", "incentive", "dividends", "emission", "permit", "axon"],
-      mg.neurons.map((n) => [String(n.uid), acct(n.hotkey), emg(n.stake), u16(n.trust), u16(n.validator_trust), u16(n.consensus), u16(n.incentive), u16(n.dividends), emg(n.emission), n.validator_permit ? "V" : "", n.axon || ""]), { id: "metagraph", empty: "no neurons registered" })),
+    section("Metagraph", table(["uid", "hotkey", "stake", "trust", "v-trust", "consensus", "incentive", "dividends", "emission", "permit", "axon", "model"],
+      mg.neurons.map((n) => [String(n.uid), acct(n.hotkey), emg(n.stake), u16(n.trust), u16(n.validator_trust), u16(n.consensus), u16(n.incentive), u16(n.dividends), emg(n.emission), n.validator_permit ? "V" : "", n.axon || "",
+        n.model ? h("span", { title: `earned ${emg(n.model_earned)} as a miner since height ${n.model_since}` }, link(`/provenance/${n.model}`, short(n.model, 6))) : ""]), { id: "metagraph", empty: "no neurons registered" })),
     section("Over epochs",
       lineChart(series("incentive"), { title: "incentive per uid over epochs", xLabel: "epoch", id: "incentive-chart", legend: true }),
       lineChart(series("dividends"), { title: "dividends per uid over epochs", xLabel: "epoch", id: "dividends-chart", legend: true }),
@@ -199,7 +200,8 @@ async function zkml(ctx) {
 async function zkmlExam(ctx, id) {
   needID(id, "exam");
   const [c, board] = await Promise.all([api(`/v1/query/zkml/circuit/${id}`), api(`/v1/query/zkml/leaderboard/${id}`)]);
-  const entries = board?.entries || (Array.isArray(board) ? board : []);
+  // The answer is a list (an array has an .entries method: test for it first).
+  const entries = Array.isArray(board) ? board : board?.entries || [];
   return [
     h("h1", null, `Exam #${c.id}: ${c.name}`),
     kv([["kind", c.kind], ["items", num(c.n)], ["exam digest", h("span", { class: "mono" }, c.exam_digest || "")], ["registrant", acct(c.registrant)], ["verifying key hash", h("span", { class: "mono" }, c.vk_hash)]]),
@@ -261,41 +263,92 @@ async function device(ctx, id) {
 
 // ---- provenance -----------------------------------------------------------------
 
-// provenance draws what the chain knows of a model commitment: its
-// attestations (exam, dataset root, labeling job and that job's labelers),
-// inference proofs and bindings, as a layered graph whose nodes are links.
+// provenance draws a model's chain of evidence from the zkml provenance
+// query: the pages and their crawlers, the crawl job, the dataset, the
+// labeling job and its labelers, the training job and its providers, the
+// model, its attestations and inference proofs, and the subnet uids that
+// serve it. Every node links to its page.
 async function provenance(ctx, commitment) {
-  const rec = await api(`/v1/query/zkml/model/${encodeURIComponent(commitment)}`);
+  const [p, rec] = await Promise.all([maybe(`/v1/query/zkml/provenance/${encodeURIComponent(commitment)}`), maybe(`/v1/query/zkml/model/${encodeURIComponent(commitment)}`)]);
+  if (!p && !rec) throw new ApiError(404, { error: `no attestation or inference proof names model ${commitment}` });
+  const c = p?.commitment || rec.commitment;
   const nodes = [], edges = [];
-  const add = (id, layer, label, href) => { if (!nodes.find((n) => n.id === id)) nodes.push({ id, layer, label, href }); return id; };
-  let datasets = null;
-  const model = add("model", 3, `model ${short(rec.commitment, 6)}`, `/provenance/${rec.commitment}`);
-  for (const a of rec.attestations || []) {
-    const at = add(`att${a.id}`, 4, `attestation #${a.id}: ${a.n ? ((100 * a.claim) / a.n).toFixed(0) : 0}%`, `/zkml/exam/${a.exam}`);
-    edges.push([model, at]);
-    if (a.dataset_root) {
-      datasets ??= await probeIDs((i) => `/v1/query/data/dataset/${i}`, 50);
-      const d = datasets.find((x) => String(x.root).toLowerCase() === String(a.dataset_root).toLowerCase());
-      const ds = add(`ds${a.dataset_root}`, 1, d ? `dataset #${d.id} ${d.name || ""}`.trim() : `dataset ${short(a.dataset_root, 6)}`, d ? `/data/dataset/${d.id}` : null);
-      edges.push([ds, model]);
-      if (d) { const cj = add(`cj${d.job}`, 0, `crawl job #${d.job}`, "/data"); edges.push([cj, ds]); }
+  const add = (id, layer, label, href, kind) => { if (!nodes.find((n) => n.id === id)) nodes.push({ id, layer, label, href, kind }); return id; };
+  const edge = (a, b) => { if (!edges.find(([x, y]) => x === a && y === b)) edges.push([a, b]); };
+  const model = add("model", 5, `model ${short(c, 6)}`, `/provenance/${c}`, "model");
+  const atts = p?.attestations || [];
+  for (const e of atts) {
+    const a = e.attestation;
+    const at = add(`att${a.id}`, 6, `attestation #${a.id}: ${a.n ? ((100 * a.claim) / a.n).toFixed(0) : 0}% (${a.claim}/${a.n})`, `/zkml/exam/${a.exam}`, "attestation");
+    edge(model, at);
+    let ds = null;
+    if (e.dataset) {
+      const d = e.dataset.dataset, j = e.dataset.job;
+      ds = add(`ds${d.id}`, 3, `dataset #${d.id} ${d.name || ""}`.trim(), `/data/dataset/${d.id}`, "dataset");
+      const cj = add(`cj${j.id}`, 2, `crawl job #${j.id}`, "/data", "crawl");
+      edge(cj, ds);
+      const pages = add(`pages${j.id}`, 0, `pages of ${(j.hosts || []).slice(0, 2).join(", ") || "the URL list"}`, "/data", "pages");
+      const crawlers = (e.dataset.crawlers || []).slice(0, 6);
+      for (const cr of crawlers) { const n = add(`cr${cr.crawler}`, 1, `crawler ${short(cr.crawler, 6)}`, `/account/${cr.crawler}`, "crawler"); edge(pages, n); edge(n, cj); }
+      if (!crawlers.length) edge(pages, cj);
+    } else if (a.dataset_root) {
+      ds = add(`root${a.dataset_root}`, 3, `dataset ${short(a.dataset_root, 6)}`, null, "dataset");
     }
-    if (a.label_job) {
-      const j = add(`job${a.label_job}`, 2, `labeling job #${a.label_job}`, `/label/job/${a.label_job}`);
-      edges.push([j, model]);
-      const res = await maybe(`/v1/query/label/results/${a.label_job}`);
-      for (const o of (res?.outcomes || []).slice(0, 8)) { const l = add(`lab${o.labeler}`, 1, `labeler ${short(o.labeler, 6)}`, `/account/${o.labeler}`); edges.push([l, j]); }
+    if (e.label_job) {
+      const l = e.label_job;
+      const lj = add(`lj${l.job}`, 4, `labeling job #${l.job}`, `/label/job/${l.job}`, "label");
+      if (ds) edge(ds, lj);
+      for (const o of (l.labelers || []).slice(0, 6)) { const n = add(`lab${o.labeler}`, 3, `labeler ${short(o.labeler, 6)} ${o.gold_total ? `${o.gold_correct}/${o.gold_total}` : ""}`.trim(), `/account/${o.labeler}`, "labeler"); edge(n, lj); }
+      edge(lj, model);
+    } else if (ds) edge(ds, model);
+    if (e.train_job) {
+      const t = e.train_job;
+      const tj = add(`tj${t.job}`, 4, `training job #${t.job}`, "/compute", "train");
+      if (ds && !e.label_job) edge(ds, tj);
+      for (const pr of (t.providers || []).slice(0, 6)) { const n = add(`pr${pr.provider}`, 3, `provider ${short(pr.provider, 6)}`, `/account/${pr.provider}`, "provider"); edge(n, tj); }
+      edge(tj, model);
     }
   }
-  for (const x of (rec.inferences || []).slice(0, 8)) { const i = add(`inf${x.id}`, 4, `inference #${x.id}`, `/zkml`); edges.push([model, i]); }
-  for (const b of (rec.bindings || []).slice(0, 8)) { const i = add(`bind${b.id ?? JSON.stringify(b).length}`, 5, `binding ${b.id ?? ""}`, null); edges.push([model, i]); }
-  return [h("h1", null, "Provenance of a model"), kv([["commitment", h("span", { class: "mono" }, rec.commitment)]]), section("Graph", graph(nodes, edges)),
-    h("p", { class: "muted" }, "A dataset's crawlers and crawl job are on its own page (follow the dataset node).")];
+  for (const x of (rec?.inferences || []).slice(0, 6)) edge(model, add(`inf${x.id}`, 6, `inference #${x.id}: class ${x.class}`, "/zkml", "inference"));
+  const serving = p?.serving?.uids || [];
+  for (const u of serving.slice(0, 8)) {
+    edge(model, add(`sn${u.netuid}/${u.uid}`, 7, `subnet ${u.netuid} uid ${u.uid}: ${emg(u.earned)}`, `/subnet/${u.netuid}`, "subnet"));
+  }
+  const out = [
+    h("h1", null, "Provenance of a model"),
+    kv([["commitment", h("span", { class: "mono", id: "model-commitment" }, c)], ["attestations", num(atts.length)], ["served on", h("span", { id: "serving-count" }, serving.length ? `${serving.length} subnet uid${serving.length > 1 ? "s" : ""}` : "no subnet")]]),
+    section("Graph", graph(nodes, edges), h("p", { class: "muted" }, "From the crawled pages (left) to the proven model and where it serves (right); every box is a link.")),
+  ];
+  if (atts.length) {
+    out.push(section("Attestations", table(["attestation", "exam", "proven accuracy", "attester", "dataset", "labeling job", "training job", "height"],
+      atts.map((e) => { const a = e.attestation; return [`#${a.id}`, link(`/zkml/exam/${a.exam}`, e.exam || `#${a.exam}`), `${a.n ? ((100 * a.claim) / a.n).toFixed(1) : 0}% (${a.claim}/${a.n})`, acct(a.attester),
+        a.dataset ? link(`/data/dataset/${a.dataset}`, `#${a.dataset}`) : (a.dataset_root ? short(a.dataset_root) : ""), a.label_job ? link(`/label/job/${a.label_job}`, `#${a.label_job}`) : "", a.train_job ? `#${a.train_job}` : "", link(`/block/${a.height}`, num(a.height))]; }),
+      { id: "provenance-attestations" })));
+  }
+  const labelers = atts.flatMap((e) => (e.label_job?.labelers || []).map((o) => [e.label_job.job, o]));
+  if (labelers.length) {
+    out.push(section("Labelers", table(["job", "labeler", "labels", "gold right", "skill", "paid", "slashed"],
+      labelers.map(([j, o]) => [link(`/label/job/${j}`, `#${j}`), acct(o.labeler), num(o.labels), `${o.gold_correct}/${o.gold_total}`, pct(o.skill_permille), emg(o.paid), emg(o.slashed)]), { id: "provenance-labelers" })));
+  }
+  const crawlers = atts.flatMap((e) => (e.dataset?.crawlers || []).map((cr) => [e.dataset.job.id, cr]));
+  if (crawlers.length) {
+    out.push(section("Crawlers", table(["crawl job", "crawler", "accepted pages", "earned"],
+      crawlers.map(([j, cr]) => [String(j), acct(cr.crawler), num(cr.accepted), emg(cr.earned)]), { id: "provenance-crawlers" })));
+  }
+  const providers = atts.flatMap((e) => (e.train_job?.providers || []).map((pr) => [e.train_job.job, pr]));
+  if (providers.length) {
+    out.push(section("Training", table(["job", "provider", "state", "paid"],
+      providers.map(([j, pr]) => [`#${j}`, acct(pr.provider), pr.state, emg(pr.paid || 0)]), { id: "provenance-providers" })));
+  }
+  out.push(section("Served on subnets", table(["subnet", "uid", "hotkey", "axon", "since", "earned as a miner", "incentive"],
+    serving.map((u) => [link(`/subnet/${u.netuid}`, `${u.netuid} ${u.subnet}`), String(u.uid), acct(u.hotkey), u.axon || "", link(`/block/${u.since}`, num(u.since)), emg(u.earned), u16(u.incentive)]),
+    { id: "provenance-serving", empty: "no miner declares it serves this model ('emergence tx subnet serve-model')" })));
+  return out;
 }
 
 function graph(nodes, edges) {
   const layers = [...new Set(nodes.map((n) => n.layer))].sort((a, b) => a - b);
-  const boxW = 180, colW = 215, rowH = 44;
+  const boxW = 168, colW = 190, rowH = 44;
   const W = Math.max(420, layers.length * colW + 20);
   const perLayer = layers.map((l) => nodes.filter((n) => n.layer === l));
   const H = Math.max(...perLayer.map((p) => p.length)) * rowH + 30;
@@ -310,8 +363,8 @@ function graph(nodes, edges) {
   }
   for (const n of nodes) {
     const p = pos.get(n.id);
-    const label = n.label.length > 26 ? n.label.slice(0, 25) + "…" : n.label;
-    const g = svg("g", null, svg("rect", { x: p.x, y: p.y, width: boxW, height: 30, rx: 6, class: "node" }), svg("text", { x: p.x + 8, y: p.y + 19, class: "nodetext" }, label), svg("title", null, n.label));
+    const label = n.label.length > 24 ? n.label.slice(0, 23) + "…" : n.label;
+    const g = svg("g", { "data-kind": n.kind || null, "data-id": n.id }, svg("rect", { x: p.x, y: p.y, width: boxW, height: 30, rx: 6, class: "node" }), svg("text", { x: p.x + 8, y: p.y + 19, class: "nodetext" }, label), svg("title", null, n.label));
     root.appendChild(n.href ? svg("a", { href: n.href }, g) : g);
   }
   return root;

@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"emergence/bank"
+	"emergence/client"
+	"emergence/compute"
+	"emergence/compute/kernel"
+	"emergence/data"
+	"emergence/label"
+	"emergence/node/nodetest"
+	"emergence/subnet"
+	"emergence/tx"
+	"emergence/web"
+)
+
+// linkedNet is an in-process node whose API also serves the web app (the
+// node command's wiring: web.Handler mounted on the API handler), on its
+// own real HTTP server, for tests that build chain state message by
+// message and then look at it in the browser.
+type linkedNet struct {
+	t      *testing.T
+	ctx    context.Context
+	net    *nodetest.Net
+	base   string
+	common []string
+}
+
+func startLinkedNet(t *testing.T, extra ...string) *linkedNet {
+	t.Helper()
+	unsetPassphraseEnv(t)
+	par := compute.DefaultParams()
+	par.BenchSegments, par.BenchSteps, par.BenchSamples = 8, 2_000, 4
+	par.RecheckPermille = 0
+	net := nodetest.Start(t, nodetest.Options{ExtraKeys: extra, Genesis: map[string]any{compute.Name: compute.Genesis{Params: par}}})
+	net.API.Mount(web.Handler(net.API.Handler()))
+	srv := httptest.NewServer(net.API.Handler())
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	return &linkedNet{t: t, ctx: ctx, net: net, base: srv.URL,
+		common: []string{"--home", t.TempDir(), "--keyring-backend", "test", "--node", net.API.Addr()}}
+}
+
+// do signs and sends one message with a test key and fails unless it
+// succeeds.
+func (l *linkedNet) do(who, kind string, v any) {
+	l.t.Helper()
+	m, err := tx.NewMsg(kind, v)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	res, err := l.net.Client.SignAndBroadcast(l.ctx, l.net.Key(who), client.TxOptions{GasLimit: 10_000_000}, m)
+	if err != nil || res.Code != 0 {
+		l.t.Fatalf("%s by %s: %v %+v", kind, who, err, res)
+	}
+}
+
+func (l *linkedNet) query(path string, out any) {
+	l.t.Helper()
+	mod, rest, _ := strings.Cut(path, "/")
+	if err := l.net.Client.Query(l.ctx, mod, rest, nil, out); err != nil {
+		l.t.Fatalf("query %s: %v", path, err)
+	}
+}
+
+func (l *linkedNet) height() int64 {
+	l.t.Helper()
+	st, err := l.net.Client.Status(l.ctx)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return st.Height
+}
+
+func (l *linkedNet) waitHeight(h int64) {
+	l.t.Helper()
+	if err := l.net.Client.WaitHeight(l.ctx, h); err != nil {
+		l.t.Fatalf("wait for height %d: %v", h, err)
+	}
+}
+
+func (l *linkedNet) cli(args ...string) string {
+	l.t.Helper()
+	out, errb, err := runCLI(l.t, append(args, l.common...)...)
+	if err != nil {
+		l.t.Fatalf("emergence %s: %v\n%s\n%s", strings.Join(args, " "), err, out, errb)
+	}
+	return out
+}
+
+func sha(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+func shaHex(s string) string { h := sha(s); return hex.EncodeToString(h[:]) }
+
+// crawl has crawlers c1 and c2 crawl one page (k = 2) for alice, who
+// publishes it as dataset 1.
+func (l *linkedNet) crawl() {
+	l.t.Helper()
+	for _, c := range []string{"c1", "c2"} {
+		l.do(c, data.MsgRegisterCrawler, data.RegisterCrawler{Stake: 1_000_000})
+	}
+	url := "http://site.test/"
+	l.do("alice", data.MsgCreateCrawl, data.CreateCrawl{Seeds: []string{url}, Hosts: []string{"site.test"},
+		MaxDepth: 1, MaxPages: 1, K: 2, PricePerPage: 1_000, Budget: 10_000, DeadlineBlocks: 400, CommitBlocks: 100,
+		RevealBlocks: 100, Licence: "CC-BY-4.0"})
+	r := data.Receipt{Job: 1, URL: url, FinalURL: url, Status: 200, ContentType: "text/html",
+		BodyHash: sha("body"), TextHash: sha("text"), WARC: sha("warc")}
+	var reveals []data.RevealItem
+	for _, c := range []string{"c1", "c2"} {
+		ci, ri, err := data.Seal(r, 0, sha("salt "+c), l.net.Addr(c))
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		reveals = append(reveals, ri)
+		l.do(c, data.MsgCommitReceipts, data.CommitReceipts{Job: 1, Items: []data.CommitItem{ci}})
+	}
+	for i, c := range []string{"c1", "c2"} {
+		l.do(c, data.MsgRevealReceipts, data.RevealReceipts{Job: 1, Items: []data.RevealItem{reveals[i]}})
+	}
+	l.do("alice", data.MsgPublish, data.Publish{Job: 1, Name: "site pages", Root: shaHex("root 1"),
+		Manifest: shaHex("manifest 1"), Shards: []string{shaHex("shard 1")}, Records: 1, Licence: "CC-BY-4.0"})
+}
+
+// labelDataset has labeler l1 label a one-item job over dataset 1 and
+// settles it.
+func (l *linkedNet) labelDataset() {
+	l.t.Helper()
+	gold := []label.GoldItem{{Item: 0, Class: 1}}
+	man := shaHex("label manifest 1")
+	gs := sha("gold salt")
+	gc := label.GoldCommitment(man, gold, gs)
+	l.do("alice", "label/create-job", label.CreateJobMsg{Manifest: man, Items: 1, Classes: []string{"no", "yes"},
+		LabelsPerItem: 1, BatchSize: 1, RewardPerLabel: 1_000, MinStake: 1_000_000, GoldCommitment: hex.EncodeToString(gc[:]),
+		GoldCount: 1, CommitBlocks: 30, RevealBlocks: 30, Dataset: 1})
+	l.do("l1", "label/stake", label.StakeMsg{Amount: 2_000_000})
+	l.do("l1", "label/request", label.JobMsg{Job: 1})
+	items, answers, s := []uint32{0}, []uint32{1}, sha("labeler salt")
+	h := label.AnswerCommitment(1, l.net.Addr("l1"), items, answers, s)
+	l.do("l1", "label/commit", label.CommitMsg{Job: 1, Commitment: hex.EncodeToString(h[:])})
+	var j label.Job
+	l.query("label/job/1", &j)
+	l.waitHeight(j.CommitDeadline)
+	l.do("l1", "label/reveal", label.RevealMsg{Job: 1, Items: items, Answers: answers, Salt: hex.EncodeToString(s[:])})
+	l.waitHeight(j.RevealDeadline)
+	l.do("alice", "label/reveal-gold", label.RevealGoldMsg{Job: 1, Gold: gold, Salt: hex.EncodeToString(gs[:])})
+	l.do("l1", "label/settle", label.JobMsg{Job: 1})
+}
+
+// train has providers p1 and p2 run compute job 1 to an agreed output
+// holding model.json with blob hash modelBlob.
+func (l *linkedNet) train(modelBlob string) {
+	l.t.Helper()
+	for _, p := range []string{"p1", "p2"} {
+		l.do(p, compute.MsgRegisterProvider, compute.RegisterProvider{Cores: 2, MemMiB: 1024, Price: 10, Stake: 10_000_000})
+		var pr compute.Provider
+		l.query("compute/provider/"+l.net.Addr(p).String(), &pr)
+		if pr.Bench == nil {
+			l.t.Fatalf("provider %s has no benchmark: %+v", p, pr)
+		}
+		seed, _ := hex.DecodeString(pr.Bench.Seed)
+		l.do(p, compute.MsgBenchmarkAnswer, compute.BenchmarkAnswer{Lanes: kernel.Answer([32]byte(seed), pr.Bench.Lanes, pr.Bench.Segments, pr.Bench.Steps)})
+	}
+	l.do("alice", compute.MsgSubmitJob, compute.SubmitJob{Wasm: shaHex("trainer"), Inputs: []string{shaHex("data")}, Args: []string{"--seed", "7"},
+		MemMiB: 64, WallMs: 2_000, R: 2, PriceCap: 100, Budget: 400})
+	for _, p := range []string{"p1", "p2"} {
+		l.do(p, compute.MsgBid, compute.Bid{Job: 1, Price: 20})
+	}
+	for {
+		var j compute.Job
+		l.query("compute/job/1", &j)
+		if j.Status != compute.JobBidding {
+			break
+		}
+		l.waitHeight(l.height() + 1)
+	}
+	files := []compute.File{{Name: "model.json", Blob: modelBlob}}
+	out, err := compute.OutputHash(0, files)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	for _, p := range []string{"p1", "p2"} {
+		c := compute.CommitHash(1, l.net.Addr(p), out, sha("out salt "+p))
+		l.do(p, compute.MsgCommitResult, compute.CommitResult{Job: 1, Commit: hex.EncodeToString(c[:])})
+	}
+	for _, p := range []string{"p1", "p2"} {
+		s := sha("out salt " + p)
+		l.do(p, compute.MsgRevealResult, compute.RevealResult{Job: 1, Output: hex.EncodeToString(out[:]), Files: files, Salt: hex.EncodeToString(s[:])})
+	}
+	var j compute.Job
+	l.query("compute/job/1", &j)
+	if j.Status != compute.JobDone {
+		l.t.Fatalf("training job %+v, want done", j)
+	}
+}
+
+// TestWebProvenanceGraph: a model with its whole chain of evidence on a
+// real node (a crawled and published dataset, a labeling job over it
+// settled, a training job verified by two providers, an accuracy
+// attestation naming all three made with the CLI, an inference proof, and
+// a subnet miner that declared the model with 'tx subnet serve-model' and
+// earned emission), then in Chromium: the zkML page lists the exam, the
+// inference key, the leaderboard entry and the inference proof as the API
+// has them; the model's provenance page draws every step as a linked node
+// and its tables match the provenance query, subnet earnings included;
+// the graph's nodes lead to the dataset's and the subnet's pages.
+func TestWebProvenanceGraph(t *testing.T) {
+	l := startLinkedNet(t, "c1", "c2", "l1", "p1", "p2")
+	start := time.Now()
+	l.crawl()
+	l.labelDataset()
+	modelBlob := shaHex("model.json bytes")
+	l.train(modelBlob)
+	t.Logf("dataset, labeling job and training job on chain in %s", time.Since(start).Round(time.Millisecond))
+
+	// The model: trained, set up, proven and attested with the CLI by a
+	// key of its own, naming the three records.
+	var key keyJSON
+	if err := json.Unmarshal([]byte(l.cli("keys", "add", "owner", "-o", "json")), &key); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := tx.ParseAddress(key.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.do("alice", "bank/send", bank.SendMsg{To: owner, Amount: 100 * bank.UnitsPerEMG})
+	dir := t.TempDir()
+	m, e, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "e.json"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
+	zkmlMust(t, "zkml", "train", "--data", zkmlTinyData(t, dir), "--arch", "2-3", "--epochs", "60", "--lr", "0.05", "--out", m, "--exam-out", e, "--max-value", "7")
+	zkmlMust(t, "zkml", "setup", "--circuit", "exam", "--model", m, "--exam", e, "--keys", k)
+	l.cli("zkml", "prove", "--model", m, "--keys", k, "--out", p, "--submitter", "owner")
+	var pf struct {
+		Exam struct {
+			Commitment string
+			Claim, N   int
+		}
+	}
+	raw, _ := os.ReadFile(p)
+	if err := json.Unmarshal(raw, &pf); err != nil {
+		t.Fatal(err)
+	}
+	c := pf.Exam.Commitment
+	l.cli("tx", "zkml", "register", "--keys", k, "--from", "owner")
+	l.cli("tx", "zkml", "attest", "--exam", "1", "--proof", p, "--from", "owner", "--dataset", "1", "--label-job", "1", "--train-job", "1", "--model", modelBlob)
+	ki, pi, bi := filepath.Join(dir, "ikeys"), filepath.Join(dir, "pi.json"), filepath.Join(dir, "bind.json")
+	zkmlMust(t, "zkml", "setup", "--circuit", "inference", "--model", m, "--keys", ki)
+	l.cli("tx", "zkml", "register", "--keys", ki, "--name", "tiny-infer", "--from", "owner")
+	l.cli("zkml", "bind", "--model", m, "--keys", ki, "--out", bi, "--submitter", "owner")
+	l.cli("tx", "zkml", "bind", "--circuit", "2", "--binding", bi, "--from", "owner")
+	l.cli("zkml", "prove", "--model", m, "--keys", ki, "--input", "6,1", "--out", pi, "--submitter", "owner")
+	l.cli("tx", "zkml", "infer", "--circuit", "2", "--proof", pi, "--from", "owner")
+
+	// The subnet: alice's subnet, her hotkey the validator; owner's uid
+	// serves the model and is weighted until it has earned, then the
+	// tempo is raised so that its earnings stay put while the pages load.
+	h := subnet.DefaultHyperparams()
+	h.Tempo, h.CommitReveal = 4, false
+	l.do("alice", "subnet/create", subnet.CreateMsg{Name: "models", Hyper: &h})
+	l.do("alice", "subnet/register", subnet.RegisterMsg{NetUID: 0})
+	l.cli("tx", "subnet", "register", "0", "--from", "owner", "--axon", "127.0.0.1:9")
+	if out, errb, err := runCLI(t, append([]string{"tx", "subnet", "serve-model", "0", "0x" + strings.Repeat("0", 63) + "7", "--from", "owner"}, l.common...)...); err == nil || !strings.Contains(out+errb, "subnet/24") {
+		t.Fatalf("serving an unattested model: %v\n%s\n%s", err, out, errb)
+	}
+	l.cli("tx", "subnet", "serve-model", "0", c, "--from", "owner")
+	l.do("alice", "subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: l.net.Addr("alice"), Amount: 10 * bank.UnitsPerEMG})
+	var prov struct {
+		Attestations []json.RawMessage  `json:"attestations"`
+		Serving      subnet.ModelServing `json:"serving"`
+	}
+	for {
+		l.do("alice", "subnet/set-weights", subnet.WeightsMsg{NetUID: 0, UIDs: []uint16{1}, Values: []uint16{65535}})
+		l.waitHeight(l.height() + int64(h.Tempo))
+		l.query("zkml/provenance/"+c, &prov)
+		if len(prov.Serving.UIDs) == 1 && prov.Serving.UIDs[0].Earned > 0 {
+			break
+		}
+	}
+	h.Tempo = subnet.MaxTempo
+	l.do("alice", "subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h})
+	l.query("zkml/provenance/"+c, &prov)
+	served := prov.Serving.UIDs[0]
+	if served.Hotkey != owner.String() || served.UID != 1 || served.Subnet != "models" {
+		t.Fatalf("serving %+v, want owner's uid 1 on subnet 0", served)
+	}
+	out := l.cli("query", "provenance", "model", c)
+	if !strings.Contains(out, fmt.Sprintf(`subnet 0 "models": uid 1, hotkey %s`, owner)) || !strings.Contains(out, fmt.Sprintf("earned %d uemg", served.Earned)) {
+		t.Fatalf("provenance query does not name the subnet and earnings %d:\n%s", served.Earned, out)
+	}
+	t.Logf("chain of evidence complete at %s", time.Since(start).Round(time.Millisecond))
+
+	// The zkML page, against the API.
+	var circuits []struct {
+		ID   uint64 `json:"id"`
+		Name string `json:"name"`
+	}
+	getJSON(t, l.base+"/v1/query/zkml/circuits?limit=100", &circuits)
+	var inf struct {
+		ID         uint64 `json:"id"`
+		Commitment string `json:"commitment"`
+		Class      int    `json:"class"`
+	}
+	getJSON(t, l.base+"/v1/query/zkml/inference/1", &inf)
+	if len(circuits) != 2 || inf.Commitment != c {
+		t.Fatalf("circuits %+v, inference %+v", circuits, inf)
+	}
+	b := newBrowser(t)
+	b.run("open zkML", chromedp.Navigate(l.base+"/zkml"))
+	got := b.waitText("#circuits", "tiny-infer")
+	for _, ci := range circuits {
+		if !strings.Contains(got, ci.Name) || !strings.Contains(got, fmt.Sprintf("#%d", ci.ID)) {
+			t.Errorf("circuits table %q: want #%d %s", got, ci.ID, ci.Name)
+		}
+	}
+	if got := b.waitText("#inferences", c[:10]); !strings.Contains(got, fmt.Sprint(inf.Class)) {
+		t.Errorf("inference proofs %q: want inference 1 of %s with class %d", got, c, inf.Class)
+	}
+	b.shot("market-zkml")
+	b.follow("open the exam", `#circuits a[href="/zkml/exam/1"]`)
+	if got := b.waitText("#leaderboard", c[:10]); !strings.Contains(got, fmt.Sprintf("(%d/%d)", pf.Exam.Claim, pf.Exam.N)) || !strings.Contains(got, "#1") {
+		t.Errorf("leaderboard %q: want the model at %d/%d with labeling job #1", got, pf.Exam.Claim, pf.Exam.N)
+	}
+	b.shot("market-zkml-exam")
+
+	// The provenance page: one linked node per step, tables as the API.
+	b.follow("open the model's provenance", `#leaderboard a[href^="/provenance/"]`)
+	b.waitText("#provenance-graph", "subnet 0 uid 1")
+	kinds := eval[map[string]int](b, `(() => { const o = {}; for (const g of document.querySelectorAll("#provenance-graph g[data-kind]")) { if (g.parentElement.tagName.toLowerCase() !== "a") o["unlinked " + g.dataset.kind] = 1; o[g.dataset.kind] = (o[g.dataset.kind] || 0) + 1; } return o; })()`)
+	want := map[string]int{"pages": 1, "crawler": 2, "crawl": 1, "dataset": 1, "label": 1, "labeler": 1, "train": 1, "provider": 2, "model": 1, "attestation": 1, "inference": 1, "subnet": 1}
+	for kind, n := range want {
+		if kinds[kind] != n {
+			t.Errorf("graph has %d %s nodes, want %d (all: %v)", kinds[kind], kind, n, kinds)
+		}
+	}
+	for kind := range kinds {
+		if strings.HasPrefix(kind, "unlinked") {
+			t.Errorf("graph node %s is not a link", kind)
+		}
+	}
+	if n := eval[int](b, `document.querySelectorAll("#provenance-graph path.edge").length`); n < 14 {
+		t.Errorf("graph has %d edges, want at least 14 (one per step)", n)
+	}
+	for _, who := range []string{"c1", "c2", "l1", "p1", "p2"} {
+		if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('#provenance-graph a[href="/account/%s"]').length`, l.net.Addr(who))); n != 1 {
+			t.Errorf("graph links %s %d times, want once", who, n)
+		}
+	}
+	serving := b.text("#provenance-serving")
+	if !strings.Contains(serving, short(owner.String())) || !strings.Contains(serving, emgText(served.Earned)) || !strings.Contains(serving, "0 models") {
+		t.Errorf("serving table %q: want owner's uid on subnet 0 \"models\" with %s earned", serving, emgText(served.Earned))
+	}
+	var ev struct {
+		Attestations []struct {
+			LabelJob label.Evidence `json:"label_job"`
+		} `json:"attestations"`
+	}
+	l.query("zkml/provenance/"+c, &ev)
+	o := ev.Attestations[0].LabelJob.Labelers[0]
+	if got := b.text("#provenance-labelers"); !strings.Contains(got, short(o.Labeler.String())) || !strings.Contains(got, fmt.Sprintf("%d/%d", o.GoldCorrect, o.GoldTotal)) || !strings.Contains(got, emgText(o.Paid)) {
+		t.Errorf("labelers %q: want l1 with %d/%d gold and %s paid", got, o.GoldCorrect, o.GoldTotal, emgText(o.Paid))
+	}
+	if got := b.text("#provenance-providers"); strings.Count(got, "emg1") != 2 {
+		t.Errorf("providers %q: want p1 and p2", got)
+	}
+	if got := b.text("#provenance-attestations"); !strings.Contains(got, fmt.Sprintf("(%d/%d)", pf.Exam.Claim, pf.Exam.N)) {
+		t.Errorf("attestations %q", got)
+	}
+	b.shot("market-provenance")
+
+	// Nodes are links: the dataset's page, then back and the subnet's.
+	b.follow("open the dataset node", `#provenance-graph a[href="/data/dataset/1"]`)
+	b.waitText("h1", "Dataset #1: site pages")
+	b.run("back", chromedp.NavigateBack())
+	b.follow("open the subnet node", `#provenance-graph a[href="/subnet/0"]`)
+	if got, abbr := b.waitText("#metagraph", short(owner.String())), c[:6]+"…"+c[len(c)-6:]; !strings.Contains(got, abbr) {
+		t.Errorf("metagraph %q: want owner's uid with its model %s", got, abbr)
+	}
+	b.follow("back to the model from the metagraph", `#metagraph a[href="/provenance/`+c+`"]`)
+	b.waitText("#model-commitment", c)
+	b.shot("market-subnet-model")
+	t.Logf("done at %s", time.Since(start).Round(time.Millisecond))
+}
+
+// emgText is how the pages print a uemg amount (dom.js emg).
+func emgText(u uint64) string {
+	s := fmt.Sprint(u / bank.UnitsPerEMG)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if f := u % bank.UnitsPerEMG; f != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%06d", f), "0")
+	}
+	return s + " EMG"
+}
