@@ -68,18 +68,20 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Report, error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var errs []error
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A market that fails stops the others: the run has failed.
 	fail := func(market string, err error) {
 		mu.Lock()
 		errs = append(errs, fmt.Errorf("%s: %w", market, err))
 		mu.Unlock()
+		cancel()
 	}
 	done := func(mr MarketReport) {
 		mu.Lock()
 		rep.Markets = append(rep.Markets, mr)
 		mu.Unlock()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	// The apptest markets.
 	if c := m.Compute; c != nil {
 		wg.Add(1)

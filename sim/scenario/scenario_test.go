@@ -225,3 +225,36 @@ func TestLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCatchesAProfitableAttack runs an attack that pays, a colluding
+// majority in the data market at k = 2, and checks that the report says
+// so: the colluders out-earn the honest crawlers, their margin is
+// negative, and Check names them.
+func TestCheckCatchesAProfitableAttack(t *testing.T) {
+	s, err := scenario.Load(filepath.Join("testdata", "colluding-majority.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := scenario.Run(ctx, s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	rep.WriteTable(&buf)
+	t.Log("\n" + buf.String())
+	var colluder scenario.Row
+	for _, r := range rep.Strategies {
+		if r.Strategy == "colluder" {
+			colluder = r
+		}
+	}
+	if colluder.Margin >= 0 || colluder.Net <= 0 {
+		t.Fatalf("colluding majority: net %d, margin %d; want a gain above honest", colluder.Net, colluder.Margin)
+	}
+	err = rep.Check()
+	if err == nil || !strings.Contains(err.Error(), "data crawler: colluder netted") || !strings.Contains(rep.Verdict, "cheating paid") {
+		t.Fatalf("check: %v, verdict %q", err, rep.Verdict)
+	}
+}
