@@ -32,6 +32,7 @@ var (
 	CodeNoFraud         = app.Code{Space: Name, Num: 20, Desc: "fraud proof proves nothing"}
 	CodeChallengeClosed = app.Code{Space: Name, Num: 21, Desc: "challenge window closed"}
 	CodeBadPart         = app.Code{Space: Name, Num: 22, Desc: "epoch part out of order or after the epoch completed"}
+	CodeNothingToClaim  = app.Code{Space: Name, Num: 23, Desc: "no earnings in a complete epoch to claim"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -40,6 +41,6 @@ func (m *Module) Codes() []app.Code {
 		CodeMakerNotFound, CodeDeviceNotFound, CodeLowStake, CodeMakerExists, CodeBadKey, CodeDeviceExists,
 		CodeBadDevice, CodeBadPairingSig, CodeAlreadyPaired, CodeNotPaired, CodeNotOwner, CodeRetired,
 		CodeBadNonce, CodeNotOwnerOrMaker, CodeIngestExists, CodeNotIngest, CodeBadEpoch, CodeEpochPosted,
-		CodeEpochNotFound, CodeNoFraud, CodeChallengeClosed, CodeBadPart,
+		CodeEpochNotFound, CodeNoFraud, CodeChallengeClosed, CodeBadPart, CodeNothingToClaim,
 	}
 }

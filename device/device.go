@@ -40,9 +40,15 @@ type Params struct {
 // DefaultParams are used when genesis has no "device" section.
 func DefaultParams() Params { return Params{MakerStake: 1_000_000} }
 
-// Genesis is the module's genesis section.
+// Genesis is the module's genesis section. Makers and Devices start a chain
+// with a fleet already provisioned (and, where Owner is set, paired): a
+// migrated fleet, a test network, a benchmark of a large epoch. A genesis
+// maker's stake is locked from its genesis balance; a genesis device names a
+// genesis maker and is checked as provisioning checks it.
 type Genesis struct {
-	Params Params `json:"params"`
+	Params  Params   `json:"params"`
+	Makers  []Maker  `json:"makers,omitempty"`
+	Devices []Device `json:"devices,omitempty"`
 }
 
 // Limits on user-chosen fields, so a record's size is bounded.
@@ -151,6 +157,7 @@ func New(b Bank) *Module {
 		app.Route{Pattern: "owner/{addr}/devices", Handle: m.qOwnerDevices},
 		app.Route{Pattern: "epoch/{n}", Handle: m.qEpoch},
 		app.Route{Pattern: "ingest/{addr}", Handle: m.qIngest},
+		app.Route{Pattern: "owed/{addr}", Handle: m.qOwed},
 	)
 	return m
 }
@@ -171,12 +178,74 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	if err := m.bank.RegisterAccount(ctx, Pool); err != nil {
 		return err
 	}
-	return m.bank.RegisterAccount(ctx, Escrow)
+	if err := m.bank.RegisterAccount(ctx, Escrow); err != nil {
+		return err
+	}
+	return m.genesisFleet(ctx, g)
+}
+
+// genesisFleet stores genesis makers and devices.
+func (m *Module) genesisFleet(ctx *app.Context, g Genesis) error {
+	for _, mk := range g.Makers {
+		if err := checkText("maker name", mk.Name, MaxNameLen); err != nil {
+			return fmt.Errorf("device genesis: %w", err)
+		}
+		if mk.Stake < g.Params.MakerStake {
+			return fmt.Errorf("device genesis: maker %s stakes %d, below %d", mk.Address, mk.Stake, g.Params.MakerStake)
+		}
+		if _, ok, err := loadMaker(ctx.KV, mk.Address); err != nil || ok {
+			return fmt.Errorf("device genesis: maker %s listed twice (%v)", mk.Address, err)
+		}
+		if err := m.bank.Lock(ctx.KV, mk.Address, Escrow, mk.Stake); err != nil {
+			return fmt.Errorf("device genesis: maker %s stake: %w", mk.Address, err)
+		}
+		store.PutJSON(ctx.KV, makerKey(mk.Address), Maker{Address: mk.Address, Name: mk.Name, Stake: mk.Stake})
+	}
+	counts := map[tx.Address]uint64{}
+	for i, d := range g.Devices {
+		pub, err := hex.DecodeString(d.PubKey)
+		if err != nil {
+			return fmt.Errorf("device genesis: device %d: pub_key is not hex", i)
+		}
+		if err := devkey.CheckPub(d.KeyType, pub); err != nil {
+			return fmt.Errorf("device genesis: device %d: %w", i, err)
+		}
+		if err := checkText("model", d.Model, MaxModelLen); err != nil {
+			return fmt.Errorf("device genesis: device %d: %w", i, err)
+		}
+		if err := checkText("serial", d.Serial, MaxSerialLen); err != nil {
+			return fmt.Errorf("device genesis: device %d: %w", i, err)
+		}
+		if _, ok, err := loadMaker(ctx.KV, d.Maker); err != nil || !ok {
+			return fmt.Errorf("device genesis: device %d names %s, not a genesis maker", i, d.Maker)
+		}
+		d.ID, d.PubKey, d.Provisioned = DeviceID(d.KeyType, pub), hex.EncodeToString(pub), 0
+		if ctx.KV.Get(deviceKey(d.ID)) != nil {
+			return fmt.Errorf("device genesis: device %s listed twice", d.ID)
+		}
+		store.PutJSON(ctx.KV, deviceKey(d.ID), d)
+		setPayee(ctx.KV, d)
+		ctx.KV.Set(makerIdx(d.Maker, d.ID), []byte{1})
+		if d.Paired() {
+			ctx.KV.Set(ownerIdx(d.Owner, d.ID), []byte{1})
+		}
+		counts[d.Maker]++
+	}
+	for _, mk := range g.Makers {
+		rec, _, err := loadMaker(ctx.KV, mk.Address)
+		if err != nil {
+			return err
+		}
+		rec.Devices = counts[mk.Address]
+		store.PutJSON(ctx.KV, makerKey(mk.Address), rec)
+	}
+	return nil
 }
 
 // epochInvariants: the pool holds at least what posted epochs still owe,
-// which is the reservation; a paid-out epoch paid its payouts' sum, at
-// most its budget, each device its Share.
+// which is the reservation; no epoch paid more than its budget, a paid-out
+// one had every point claimed, and owners' entries add up to each epoch's
+// points.
 func epochInvariants(r store.Reader, pool uint64) error {
 	recs, err := store.ListJSON[EpochRecord](r, prefixEpoch, store.PrefixEnd(prefixEpoch), 0)
 	if err != nil {
@@ -184,33 +253,20 @@ func epochInvariants(r store.Reader, pool uint64) error {
 	}
 	var owed uint64
 	for _, rec := range recs {
-		if rec.Paid > rec.Budget {
-			return fmt.Errorf("device: epoch %d paid %d above its budget %d", rec.Epoch, rec.Paid, rec.Budget)
+		if rec.Paid > rec.Budget || rec.ClaimedPoints > rec.TotalPoints {
+			return fmt.Errorf("device: epoch %d paid %d of budget %d for %d of %d points", rec.Epoch, rec.Paid, rec.Budget, rec.ClaimedPoints, rec.TotalPoints)
+		}
+		if rec.PaidOut != (rec.Complete && rec.ClaimedPoints == rec.TotalPoints) {
+			return fmt.Errorf("device: epoch %d paid out %v, complete %v, %d of %d points claimed", rec.Epoch, rec.PaidOut, rec.Complete, rec.ClaimedPoints, rec.TotalPoints)
 		}
 		if !rec.PaidOut {
 			owed += rec.Budget - rec.Paid
-			continue
-		}
-		ps, err := store.ListJSON[Payout](r, payoutBase(rec.Epoch), store.PrefixEnd(payoutBase(rec.Epoch)), 0)
-		if err != nil {
-			return err
-		}
-		var sum, pts uint64
-		for _, p := range ps {
-			if p.Amount != Share(rec.Budget, p.Points, rec.TotalPoints) {
-				return fmt.Errorf("device: epoch %d paid device %s %d, its share is %d", rec.Epoch, p.Device, p.Amount, Share(rec.Budget, p.Points, rec.TotalPoints))
-			}
-			sum += p.Amount
-			pts += p.Points
-		}
-		if sum != rec.Paid || pts != rec.TotalPoints || uint64(len(ps)) != rec.Devices {
-			return fmt.Errorf("device: epoch %d records paid %d, %d points, %d devices; its payouts hold %d, %d, %d", rec.Epoch, rec.Paid, rec.TotalPoints, rec.Devices, sum, pts, len(ps))
 		}
 	}
 	if res := reserved(r); res != owed || pool < res {
 		return fmt.Errorf("device: %d reserved, epochs owe %d, pool holds %d", res, owed, pool)
 	}
-	return nil
+	return owedInvariants(r, recs)
 }
 
 func (m *Module) params(r store.Reader) (Params, error) {
@@ -357,6 +413,13 @@ func (m *Module) Invariants(r store.Reader) error {
 		}
 		if d.Paired() && r.Get(ownerIdx(d.Owner, d.ID)) == nil {
 			return fmt.Errorf("device %s missing from its owner's index", d.ID)
+		}
+		payee := d.Owner
+		if d.Retired {
+			payee = tx.Address{}
+		}
+		if a, ok := loadAccount(r, d.ID); !ok || a.owner != payee {
+			return fmt.Errorf("device %s: account pays %x (found %v), want %s", d.ID, a.owner, ok, payee)
 		}
 	}
 	return nil

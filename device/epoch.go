@@ -38,9 +38,6 @@ const (
 	// rest: then it is paid with the parts it has, so an ingest node that
 	// stops half-way cannot hold the epoch's budget.
 	PartBlocks = 100
-	// MaxPayoutsPerBlock bounds the payouts end-of-block work makes per
-	// block (their gas was paid by the posts: GasPerEvidence).
-	MaxPayoutsPerBlock = 2_000
 	// maxOpenChecks bounds the open epochs end-of-block checks per block.
 	maxOpenChecks = 16
 )
@@ -88,7 +85,8 @@ type Ingest struct {
 	Stake   uint64     `json:"stake"`
 }
 
-// EpochRecord is a posted epoch. Its payouts are stored per device; the
+// EpochRecord is a posted epoch. Its payouts are stored per device (and
+// their points summed per owner, for claims); the
 // epoch query returns them a page at a time in Payouts, with NextPayout
 // the after= of the next page ("" at the end).
 type EpochRecord struct {
@@ -110,17 +108,24 @@ type EpochRecord struct {
 	TotalPoints uint64 `json:"total_points"`
 	// LastDevice is the last device of the received parts.
 	LastDevice string `json:"last_device,omitempty"`
-	// Complete: no more parts are taken; PaidOut: every payout is made.
+	// Complete: no more parts are taken, and owners may claim; PaidOut:
+	// every earned point is claimed (or nobody earned), and the rest of
+	// the budget is free again.
 	Complete bool `json:"complete"`
 	PaidOut  bool `json:"paid_out"`
-	// PayCursor is the last device paid.
-	PayCursor  string `json:"pay_cursor,omitempty"`
-	NextPayout string `json:"next_payout,omitempty"`
+	// ClaimedPoints are the points owners have claimed; Paid is what
+	// their claims received.
+	ClaimedPoints uint64 `json:"claimed_points"`
+	NextPayout    string `json:"next_payout,omitempty"`
 }
 
 // Payout is one device's reward in an epoch: Points are its evidence's
 // points with its streak's bonus (StreakPoints), Streak the epochs of
-// the streak.
+// the streak, Amount (filled once the epoch is complete) its Share of the
+// budget. The owner receives it by claiming (device/claim): the claim pays
+// the Share of the owner's summed points, which rounds down once per owner
+// and epoch rather than once per device, so it is at least the sum of the
+// owner's devices' Amounts.
 type Payout struct {
 	Device string     `json:"device"`
 	Owner  tx.Address `json:"owner"`
@@ -139,15 +144,11 @@ var (
 	prefixIngest = []byte("device/ingest/")
 	prefixEpoch  = []byte("device/epoch/")
 	prefixPayout = []byte("device/payout/")
-	// prefixPaying indexes complete epochs not paid out, prefixOpen
-	// incomplete ones by the height their parts stop being taken.
-	prefixPaying = []byte("device/paying/")
-	prefixOpen   = []byte("device/open/")
-	keyReserved  = []byte("device/reserved")
-	prefixStreak = []byte("device/streak/")
+	// prefixOpen indexes incomplete epochs by the height their parts
+	// stop being taken.
+	prefixOpen  = []byte("device/open/")
+	keyReserved = []byte("device/reserved")
 )
-
-func streakKey(dev string) []byte { return store.Key(prefixStreak, []byte(dev)) }
 
 // nextStreak is the streak a device earning in epoch n has, and whether
 // it is stored (an epoch posted after a later one changes nothing).
@@ -167,7 +168,6 @@ func payoutBase(n uint64) []byte    { return store.Key(prefixPayout, store.BE64(
 func payoutKey(n uint64, dev string) []byte {
 	return store.Key(payoutBase(n), []byte(dev))
 }
-func payingKey(n uint64) []byte { return store.Key(prefixPaying, store.BE64(n)) }
 func openKey(h int64, n uint64) []byte {
 	return store.Key(prefixOpen, store.BE64(uint64(h)), store.BE64(n))
 }
@@ -185,6 +185,7 @@ func (m *Module) epochMsgs() []app.MsgHandler {
 		{Type: MsgFundPool, Gas: GasRegisterMaker, Handle: m.handleFundPool},
 		{Type: MsgPostEpoch, Gas: GasPostEpoch, Handle: m.handlePostEpoch},
 		{Type: MsgChallenge, Gas: GasChallenge, Handle: m.handleChallenge},
+		{Type: MsgClaim, Gas: GasClaim, Handle: m.handleClaim},
 	}
 }
 
@@ -274,37 +275,34 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		if (i > 0 && e.Device <= msg.Evidence[i-1].Device) || (i == 0 && rec.LastDevice != "" && e.Device <= rec.LastDevice) {
 			return CodeBadEpoch.Errorf("evidence must be sorted by device with no repeats, across parts too (item %d)", i)
 		}
-		d, err := loadDevice(ctx.KV, e.Device)
-		if err != nil {
-			return err
+		acct, ok := loadAccount(ctx.KV, e.Device)
+		if !ok {
+			return CodeDeviceNotFound.Errorf("device %s", e.Device)
 		}
-		if d.Retired || !d.Paired() {
-			return CodeBadEpoch.Errorf("device %s is retired or unpaired", d.ID)
+		if acct.owner.IsZero() {
+			return CodeBadEpoch.Errorf("device %s is retired or unpaired", e.Device)
 		}
 		pts, streak := Points(e), uint64(0)
 		if pts > 0 {
-			var st Streak
-			if _, err := store.GetJSON(ctx.KV, streakKey(e.Device), &st); err != nil {
-				return err
-			}
-			next, keep := nextStreak(st, msg.Epoch)
+			next, keep := nextStreak(acct.streak, msg.Epoch)
 			if keep {
-				store.PutJSON(ctx.KV, streakKey(e.Device), next)
+				acct.streak = next
+				putAccount(ctx.KV, e.Device, acct)
 				streak = next.Len
 			} else {
 				streak = 1
 			}
 			pts = StreakPoints(pts, streak)
+			addOwed(ctx.KV, acct.owner, msg.Epoch, pts)
 		}
-		store.PutJSON(ctx.KV, payoutKey(msg.Epoch, e.Device), Payout{Device: e.Device, Owner: d.Owner, Points: pts, Streak: streak})
+		putPayout(ctx.KV, msg.Epoch, Payout{Device: e.Device, Owner: acct.owner, Points: pts, Streak: streak})
 		rec.TotalPoints += pts
 		rec.Devices++
 		rec.LastDevice = e.Device
 	}
 	rec.Received++
 	if rec.Received == rec.Parts {
-		rec.Complete = true
-		ctx.KV.Set(payingKey(msg.Epoch), []byte{1})
+		complete(ctx, &rec)
 		if parts > 1 {
 			ctx.KV.Delete(openKey(rec.Height+PartBlocks, msg.Epoch))
 		}
@@ -316,8 +314,9 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 }
 
 // EndBlock implements app.Module: epochs whose parts stopped coming are
-// completed as they are, then at most MaxPayoutsPerBlock payouts of
-// complete epochs are made, oldest epoch first.
+// completed as they are, at most maxOpenChecks a block. Nothing is paid
+// here: owners claim what their devices earned with device/claim, so an
+// epoch of any size costs end-of-block work independent of its devices.
 func (m *Module) EndBlock(ctx *app.Context) error {
 	var due [][]byte
 	ctx.KV.Iterate(prefixOpen, store.Key(prefixOpen, store.BE64(uint64(ctx.Height)+1)), func(k, _ []byte) bool {
@@ -330,80 +329,28 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 		if ok, err := store.GetJSON(ctx.KV, epochKey(n), &rec); err != nil || !ok {
 			return fmt.Errorf("device: open epoch %d has no record: %v", n, err)
 		}
-		rec.Complete = true
-		store.PutJSON(ctx.KV, epochKey(n), rec)
 		ctx.KV.Delete(k)
-		ctx.KV.Set(payingKey(n), []byte{1})
+		complete(ctx, &rec)
+		store.PutJSON(ctx.KV, epochKey(n), rec)
 		ctx.Emit("device-epoch-incomplete", "epoch", strconv.FormatUint(n, 10), "parts", strconv.FormatUint(rec.Received, 10))
-	}
-	left := MaxPayoutsPerBlock
-	for left > 0 {
-		var epochs []uint64
-		ctx.KV.Iterate(prefixPaying, store.PrefixEnd(prefixPaying), func(k, _ []byte) bool {
-			epochs = append(epochs, binary.BigEndian.Uint64(k[len(k)-8:]))
-			return false
-		})
-		if len(epochs) == 0 {
-			return nil
-		}
-		n, err := m.payEpoch(ctx, epochs[0], left)
-		if err != nil {
-			return err
-		}
-		left -= n
 	}
 	return nil
 }
 
-// payEpoch makes up to limit of epoch n's payouts and returns how many.
-func (m *Module) payEpoch(ctx *app.Context, n uint64, limit int) (int, error) {
-	var rec EpochRecord
-	if ok, err := store.GetJSON(ctx.KV, epochKey(n), &rec); err != nil || !ok {
-		return 0, fmt.Errorf("device: paying epoch %d has no record: %v", n, err)
+// complete closes rec to more parts. An epoch in which nobody earned is
+// settled at once: its whole budget is free again.
+func complete(ctx *app.Context, rec *EpochRecord) {
+	rec.Complete = true
+	if rec.TotalPoints == 0 {
+		settle(ctx.KV, rec)
 	}
-	base := payoutBase(n)
-	start := base
-	if rec.PayCursor != "" {
-		start = append(store.Key(base, []byte(rec.PayCursor)), 0)
-	}
-	var batch []Payout
-	var bad error
-	ctx.KV.Iterate(start, store.PrefixEnd(base), func(_, v []byte) bool {
-		var p Payout
-		if err := json.Unmarshal(v, &p); err != nil {
-			bad = err
-			return false
-		}
-		batch = append(batch, p)
-		return len(batch) <= limit
-	})
-	if bad != nil {
-		return 0, fmt.Errorf("device: payout of epoch %d: %w", n, bad)
-	}
-	done := len(batch) <= limit
-	batch = batch[:min(len(batch), limit)]
-	res := reserved(ctx.KV)
-	for _, p := range batch {
-		p.Amount = Share(rec.Budget, p.Points, rec.TotalPoints)
-		if p.Amount > 0 {
-			if err := m.bank.Release(ctx.KV, Pool, p.Owner, p.Amount); err != nil {
-				return 0, err
-			}
-		}
-		store.PutJSON(ctx.KV, payoutKey(n, p.Device), p)
-		rec.Paid += p.Amount
-		res -= p.Amount
-		rec.PayCursor = p.Device
-	}
-	if done {
-		res -= rec.Budget - rec.Paid // the remainder of rounding stays in the pool, free again
-		rec.PaidOut = true
-		ctx.KV.Delete(payingKey(n))
-		ctx.Emit("device-epoch-paid", "epoch", strconv.FormatUint(n, 10), "paid", strconv.FormatUint(rec.Paid, 10), "devices", strconv.FormatUint(rec.Devices, 10))
-	}
-	store.PutJSON(ctx.KV, keyReserved, res)
-	store.PutJSON(ctx.KV, epochKey(n), rec)
-	return len(batch), nil
+}
+
+// settle marks rec paid out and frees what it reserved and did not pay
+// (the remainder of rounding, or all of it when nobody earned).
+func settle(kv store.KV, rec *EpochRecord) {
+	store.PutJSON(kv, keyReserved, reserved(kv)-(rec.Budget-rec.Paid))
+	rec.PaidOut = true
 }
 
 func (m *Module) qEpoch(r store.Reader, args []string, q url.Values) (any, error) {
@@ -432,13 +379,15 @@ func (m *Module) qEpoch(r store.Reader, args []string, q url.Values) (any, error
 	if after := q.Get("after"); after != "" {
 		start = append(store.Key(base, []byte(after)), 0)
 	}
-	ps, err := store.ListJSON[Payout](r, start, store.PrefixEnd(base), limit+1)
-	if err != nil {
-		return nil, err
-	}
+	ps := listPayouts(r, start, store.PrefixEnd(base), limit+1)
 	if len(ps) > limit {
 		ps = ps[:limit]
 		rec.NextPayout = ps[limit-1].Device
+	}
+	if rec.Complete {
+		for i := range ps {
+			ps[i].Amount = Share(rec.Budget, ps[i].Points, rec.TotalPoints)
+		}
 	}
 	rec.Payouts = append([]Payout{}, ps...)
 	return rec, nil
@@ -470,4 +419,32 @@ func (m *Module) ingestStakes(r store.Reader) (uint64, error) {
 		s += in.Stake
 	}
 	return s, nil
+}
+
+// putPayout stores p under epoch n in a fixed 52-byte encoding: owner,
+// points, streak (the device is the key).
+func putPayout(kv store.KV, n uint64, p Payout) {
+	v := make([]byte, 0, tx.AddressLen+16)
+	v = append(v, p.Owner[:]...)
+	v = binary.BigEndian.AppendUint64(v, p.Points)
+	v = binary.BigEndian.AppendUint64(v, p.Streak)
+	kv.Set(payoutKey(n, p.Device), v)
+}
+
+// listPayouts returns at most limit payouts stored in [start, end)
+// (limit 0: all), Amount not filled.
+func listPayouts(r store.Reader, start, end []byte, limit int) []Payout {
+	var out []Payout
+	r.Iterate(start, end, func(k, v []byte) bool {
+		if len(v) != tx.AddressLen+16 {
+			return true
+		}
+		p := Payout{Device: string(k[len(k)-40:])}
+		copy(p.Owner[:], v)
+		p.Points = binary.BigEndian.Uint64(v[tx.AddressLen:])
+		p.Streak = binary.BigEndian.Uint64(v[tx.AddressLen+8:])
+		out = append(out, p)
+		return limit == 0 || len(out) < limit
+	})
+	return out
 }

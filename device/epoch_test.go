@@ -53,8 +53,16 @@ func TestPostEpochPaysFromItsOwnEvidence(t *testing.T) {
 			t.Fatalf("payout %d: chain %d, recomputed %d", i, p.Amount, want[i])
 		}
 	}
-	if rec.Budget != 4_000_000 || rec.Paid != 4_000_000 || after-before != rec.Paid {
-		t.Fatalf("budget %d paid %d, owners gained %d", rec.Budget, rec.Paid, after-before)
+	if rec.Budget != 4_000_000 || rec.Paid != 0 || after != before || !rec.Complete || rec.PaidOut {
+		t.Fatalf("before claims: budget %d paid %d, owners gained %d, %+v", rec.Budget, rec.Paid, after-before, rec)
+	}
+	// Each owner claims its one device's share; then every point is claimed.
+	got := claim(t, c, "alice") + claim(t, c, "bob")
+	if err := c.Query("device/epoch/"+strconv.FormatUint(epoch, 10), nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Paid != want[0]+want[1] || got != rec.Paid || !rec.PaidOut || rec.Paid > rec.Budget {
+		t.Fatalf("after claims: budget %d paid %d, owners claimed %d, %+v", rec.Budget, rec.Paid, got, rec)
 	}
 	// An epoch nobody posted pays nothing and is not found; it is never paid
 	// from another epoch's evidence.
@@ -109,7 +117,7 @@ func TestPostEpochInParts(t *testing.T) {
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(2, ev[4:6]))))[0], device.CodeBadPart)
 	query(epoch)
 	want := device.Rewards(rec.Budget, ev)
-	if !rec.PaidOut || rec.Budget != 8_000_000 || len(rec.Payouts) != 4 || rec.NextPayout != rec.Payouts[3].Device {
+	if !rec.Complete || rec.PaidOut || rec.Budget != 8_000_000 || len(rec.Payouts) != 4 || rec.NextPayout != rec.Payouts[3].Device {
 		t.Fatalf("after the last part: %+v", rec)
 	}
 	got := slices.Clone(rec.Payouts)
@@ -126,8 +134,15 @@ func TestPostEpochInParts(t *testing.T) {
 		}
 		paid += p.Amount
 	}
-	if paid != rec.Paid || rec.NextPayout != "" {
-		t.Fatalf("paid %d, record %d, next %q", paid, rec.Paid, rec.NextPayout)
+	if paid > rec.Budget || rec.Paid != 0 || rec.NextPayout != "" {
+		t.Fatalf("devices' shares %d, record paid %d before a claim, next %q", paid, rec.Paid, rec.NextPayout)
+	}
+	// alice owns all six: her claim pays the share of their summed points,
+	// which is the whole budget, at least the sum of the devices' shares.
+	alice := claim(t, c, "alice")
+	query(epoch)
+	if alice != rec.Paid || !rec.PaidOut || rec.Paid != rec.Budget || rec.Paid < paid {
+		t.Fatalf("after alice's claim: %+v (devices' shares %d)", rec, paid)
 	}
 
 	// Epoch-1: part 0 of 2, then nothing: paid with part 0 after PartBlocks.
@@ -137,8 +152,13 @@ func TestPostEpochInParts(t *testing.T) {
 		c.Deliver()
 	}
 	query(epoch - 1)
-	if !rec.PaidOut || rec.Devices != 3 || rec.Paid == 0 {
+	if !rec.Complete || rec.PaidOut || rec.Devices != 3 {
 		t.Fatalf("abandoned epoch: %+v", rec)
+	}
+	claim(t, c, "alice")
+	query(epoch - 1)
+	if !rec.PaidOut || rec.Paid != rec.Budget || rec.Paid == 0 {
+		t.Fatalf("abandoned epoch after the claim: %+v", rec)
 	}
 }
 
@@ -177,4 +197,26 @@ func TestStreaks(t *testing.T) {
 	if got := device.StreakPoints(100, 50); got != 150 {
 		t.Fatalf("a long streak's bonus: %d points, want the +50%% cap", got)
 	}
+}
+
+// claim delivers name's device/claim and returns what it paid, checking
+// that the pool lost exactly that.
+func claim(t *testing.T, c *apptest.Chain, name string) uint64 {
+	t.Helper()
+	b := bank.New()
+	pool := b.ModuleBalance(c.Reader(), device.Pool)
+	r := c.Deliver(c.Sign(name, c.Msg(device.MsgClaim, device.Claim{})))[0]
+	c.MustOK(r)
+	var amt uint64
+	for _, e := range r.Events {
+		for _, a := range e.Attrs {
+			if e.Type == "device-claim" && a.Key == "amount" {
+				amt, _ = strconv.ParseUint(a.Value, 10, 64)
+			}
+		}
+	}
+	if got := pool - b.ModuleBalance(c.Reader(), device.Pool); got != amt {
+		t.Fatalf("%s claimed %d, the pool paid %d", name, amt, got)
+	}
+	return amt
 }

@@ -135,6 +135,7 @@ func (m *Module) handleProvision(ctx *app.Context, raw json.RawMessage) error {
 	d := Device{ID: id, KeyType: msg.KeyType, PubKey: hex.EncodeToString(pub), Maker: ctx.Signer,
 		Model: msg.Model, Serial: msg.Serial, Provisioned: ctx.Height}
 	store.PutJSON(ctx.KV, deviceKey(id), d)
+	setPayee(ctx.KV, d)
 	ctx.KV.Set(makerIdx(ctx.Signer, id), []byte{1})
 	mk.Devices++
 	store.PutJSON(ctx.KV, makerKey(ctx.Signer), mk)
@@ -174,6 +175,7 @@ func (m *Module) handlePair(ctx *app.Context, raw json.RawMessage) error {
 	d.Owner = ctx.Signer
 	d.Nonce++
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)
+	setPayee(ctx.KV, d)
 	ctx.KV.Set(ownerIdx(d.Owner, d.ID), []byte{1})
 	ctx.Emit("device-paired", "device", d.ID, "owner", d.Owner.String())
 	return nil
@@ -212,6 +214,7 @@ func (m *Module) handleTransfer(ctx *app.Context, raw json.RawMessage) error {
 	ctx.KV.Delete(ownerIdx(d.Owner, d.ID))
 	d.Owner = msg.To
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)
+	setPayee(ctx.KV, d)
 	ctx.KV.Set(ownerIdx(d.Owner, d.ID), []byte{1})
 	ctx.Emit("device-transferred", "device", d.ID, "owner", d.Owner.String())
 	return nil
@@ -229,6 +232,7 @@ func (m *Module) handleUnpair(ctx *app.Context, raw json.RawMessage) error {
 	ctx.KV.Delete(ownerIdx(d.Owner, d.ID))
 	d.Owner = tx.Address{}
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)
+	setPayee(ctx.KV, d)
 	ctx.Emit("device-unpaired", "device", d.ID)
 	return nil
 }
@@ -250,6 +254,7 @@ func (m *Module) handleRetire(ctx *app.Context, raw json.RawMessage) error {
 	}
 	d.Retired = true
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)
+	setPayee(ctx.KV, d)
 	ctx.Emit("device-retired", "device", d.ID)
 	return nil
 }

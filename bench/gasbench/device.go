@@ -51,7 +51,7 @@ func pairFor(s *devkey.Signer, id, owner string) device.Pair {
 }
 
 func deviceCases(div int) []Case {
-	pairs, evidence, challenges := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div)
+	pairs, evidence, challenges, claimers := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div), max(1, 100/div)
 	owners := funded("o", max(pairs, evidence), 1_000_000)
 	for k, v := range funded("i", challenges, 10_000_000) {
 		owners[k] = v
@@ -87,6 +87,34 @@ func deviceCases(div int) []Case {
 				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
 				return [][]byte{c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(evidence)+2_000_000, c.Msg(device.MsgPostEpoch, post))}
+			},
+		},
+		{
+			Kind: device.MsgClaim, Shape: fmt.Sprintf("%d owners, each claiming %d complete epochs", claimers, device.MaxClaimEpochs),
+			Genesis: apptest.Genesis{Balances: owners},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				ids, _ := deviceFleet(c, claimers, true)
+				c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+				c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
+				slices.Sort(ids)
+				var ev []device.Evidence
+				for _, id := range ids {
+					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
+				}
+				now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+				var posts [][]byte
+				for e := uint64(0); e < device.MaxClaimEpochs; e++ {
+					post := device.PostEpoch{Epoch: now - device.MaxClaimEpochs + e, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
+					posts = append(posts, c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000, c.Msg(device.MsgPostEpoch, post)))
+				}
+				for _, r := range c.Deliver(posts...) {
+					c.MustOK(r)
+				}
+				var txs [][]byte
+				for i := range ids {
+					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasClaim+device.GasPerClaimEpoch*device.MaxClaimEpochs, c.Msg(device.MsgClaim, device.Claim{})))
+				}
+				return txs
 			},
 		},
 		{

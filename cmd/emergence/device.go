@@ -72,8 +72,8 @@ func newDeviceRewardsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !rec.PaidOut {
-				return errorf("wait for the epoch's last part and its payouts (a few blocks), then run this again", "epoch %d is not paid out yet (%d of %d parts)", rec.Epoch, rec.Received, rec.Parts)
+			if !rec.Complete {
+				return errorf("wait for the epoch's last part (at most 100 blocks after its first), then run this again", "epoch %d is not complete yet (%d of %d parts)", rec.Epoch, rec.Received, rec.Parts)
 			}
 			points := make([]uint64, len(rec.Payouts))
 			for i, p := range rec.Payouts {

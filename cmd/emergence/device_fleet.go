@@ -149,7 +149,7 @@ the chain's root against theirs; it prints what each strategy earned.`,
 				if err := c.Await(ctx, func() (bool, error) {
 					var rec device.EpochRecord
 					err := c.Query(ctx, device.Name, fmt.Sprintf("epoch/%d", epoch), url.Values{"limit": {"1"}}, &rec)
-					return err == nil && rec.PaidOut, err
+					return err == nil && rec.Complete, err
 				}); err != nil {
 					return g.nodeError(err)
 				}

@@ -192,6 +192,20 @@ the device produced.`,
 		},
 	},
 	{
+		module: device.Name, action: "claim", use: "--from OWNER [--epochs N]",
+		short: "Claim what the --from owner's devices earned in complete epochs",
+		long: `Claim device rewards. Epochs are not paid device by device: each earning
+device's points are added to its owner's entry for the epoch, and once the
+epoch is complete its owner claims them here, one transfer for up to 64
+epochs (oldest first; claim again for more). 'emergence query device owed
+OWNER' lists what a claim would pay.`,
+		example: "  emergence tx device claim --from bob --keyring-backend test",
+		flags:   []txArg{{name: "epochs", kind: argUint, usage: "claim at most this many epochs (0: up to 64)"}},
+		build: func(in *txInput) (any, error) {
+			return device.Claim{Epochs: in.uint("epochs")}, nil
+		},
+	},
+	{
 		module: device.Name, action: "challenge", use: "--proof FILE --from KEY",
 		short: "Prove that an epoch's root includes an invalid event: slashes the ingest node",
 		long: `Submit a fraud proof: a JSON file with the epoch, the included event and its
@@ -215,7 +229,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 	var after string
 	cmd := &cobra.Command{
 		Use:   "device WHAT [ARG]",
-		Short: "Query devices: params, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR",
+		Short: "Query devices: params, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR, owed ADDR",
 		Long: `Query the device module.
 
   params                 the module's parameters
@@ -223,13 +237,14 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
   maker ADDR             a maker (address or key name)
   maker-devices ADDR     a maker's devices, a page at a time (--limit, --after)
   owner-devices ADDR     an owner's devices, a page at a time
-  epoch N                a paid epoch: its root, budget and payouts
-  ingest ADDR            an ingest node and its stake`,
+  epoch N                a posted epoch: its root, budget and payouts
+  ingest ADDR            an ingest node and its stake
+  owed ADDR              an owner's unclaimed epochs and what claiming pays`,
 		Example: "  emergence query device owner-devices bob --limit 10\n  emergence query device epoch 490895 -o json",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			what := args[0]
-			arity := map[string]int{"params": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2}
+			arity := map[string]int{"params": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2}
 			n, ok := arity[what]
 			if !ok {
 				return errorf("see 'emergence query device --help'", "unknown device query %q", what)
@@ -264,12 +279,15 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 					path, out = "maker/"+a.String()+"/devices", new(device.Page)
 				case "owner-devices":
 					path, out = "owner/"+a.String()+"/devices", new(device.Page)
+				case "owed":
+					path, out = "owed/"+a.String(), new(device.OwedPage)
 				}
 			}
 			if _, isEpoch := out.(*device.EpochRecord); isEpoch && after != "" {
 				params.Set("after", after)
 			}
-			if _, isPage := out.(*device.Page); isPage {
+			_, isPage := out.(*device.Page)
+			if _, isOwed := out.(*device.OwedPage); isPage || isOwed {
 				if limit < 1 || limit > device.MaxPage {
 					return errorf(fmt.Sprintf("pass --limit 1 to %d", device.MaxPage), "--limit %d out of range", limit)
 				}
@@ -301,6 +319,7 @@ var deviceQueryHints = map[string]string{
 	"owner-devices": "pass an owner's address or key name",
 	"epoch":         "an epoch has a record once an ingest node posted it, after it ended",
 	"ingest":        "register an ingest node with 'emergence tx device register-ingest'",
+	"owed":          "pass an owner's address or key name",
 }
 
 func printDeviceQuery(w io.Writer, v any) {
@@ -327,10 +346,19 @@ func printDeviceQuery(w io.Writer, v any) {
 		if x.Next != "" {
 			fmt.Fprintf(tw, "next page: --after %s\n", x.Next)
 		}
+	case *device.OwedPage:
+		fmt.Fprintf(tw, "epoch\tpoints\tcomplete\tclaim pays (uemg)\n")
+		for _, o := range x.Owed {
+			fmt.Fprintf(tw, "%d\t%d\t%v\t%d\n", o.Epoch, o.Points, o.Complete, o.Amount)
+		}
+		fmt.Fprintf(tw, "total\t\t\t%d\n", x.Total)
+		if x.Next != "" {
+			fmt.Fprintf(tw, "next page: --after %s\n", x.Next)
+		}
 	case *device.EpochRecord:
 		fmt.Fprintf(tw, "epoch\t%d\ningest\t%s\nroot\t%s\nevents\t%d\nbudget\t%d uemg\npaid\t%d uemg\nheight\t%d\nslashed\t%v\n",
 			x.Epoch, x.Ingest, x.Root, x.Events, x.Budget, x.Paid, x.Height, x.Slashed)
-		fmt.Fprintf(tw, "parts\t%d of %d\ndevices\t%d\ntotal points\t%d\npaid out\t%v\n", x.Received, x.Parts, x.Devices, x.TotalPoints, x.PaidOut)
+		fmt.Fprintf(tw, "parts\t%d of %d\ndevices\t%d\ntotal points\t%d\nclaimed points\t%d\ncomplete\t%v\npaid out\t%v\n", x.Received, x.Parts, x.Devices, x.TotalPoints, x.ClaimedPoints, x.Complete, x.PaidOut)
 		fmt.Fprintf(tw, "device\towner\tpoints\tamount\n")
 		for _, p := range x.Payouts {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", p.Device, p.Owner, p.Points, p.Amount)

@@ -113,8 +113,20 @@ func TestDeviceDevnetCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(cli("query", "device", "epoch", n, "-o", "json").ok(t).stdout), &rec); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.Payouts) != 1 || rec.Payouts[0].Amount != rec.Budget || rec.Budget != 2*bank.UnitsPerEMG {
+	if len(rec.Payouts) != 1 || rec.Payouts[0].Amount != rec.Budget || rec.Budget != 2*bank.UnitsPerEMG || rec.Paid != 0 {
 		t.Fatalf("epoch record %+v", rec)
+	}
+	// The owner claims the epoch's budget: listed as owed, then paid once.
+	if out := cli("query", "device", "owed", "owner").ok(t).stdout; !strings.Contains(out, "2000000") {
+		t.Fatalf("owed printed %q", out)
+	}
+	cli("tx", "device", "claim", "--from", "owner").ok(t)
+	cli("tx", "device", "claim", "--from", "owner").userErr(t, "no earnings in a complete epoch to claim")
+	if err := json.Unmarshal([]byte(cli("query", "device", "epoch", n, "-o", "json").ok(t).stdout), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Paid != rec.Budget || !rec.PaidOut {
+		t.Fatalf("epoch record after the claim %+v", rec)
 	}
 	// A valid included event proves nothing: refused before anything is sent.
 	proof := writeJSON(t, dir, "proof.json", device.Challenge{Epoch: epoch, Event: string(ev.Encode()), Proof: merkle.Prove(leaves, 0)})
