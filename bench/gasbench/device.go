@@ -112,7 +112,7 @@ func deviceCases(div int) []Case {
 				}
 				var txs [][]byte
 				for i := range ids {
-					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasClaim+device.GasPerClaimEpoch*device.MaxClaimEpochs, c.Msg(device.MsgClaim, device.Claim{})))
+					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasClaim+device.GasPerClaimEpoch*device.MaxClaimEpochs+100_000, c.Msg(device.MsgClaim, device.Claim{})))
 				}
 				return txs
 			},

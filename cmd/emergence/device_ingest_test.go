@@ -222,8 +222,19 @@ func TestIngestTwoProcesses(t *testing.T) {
 	if err := net.Client.Query(ctx, device.Name, fmt.Sprintf("epoch/%d", epoch), nil, &rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Root != s1.Root || rec.Paid == 0 || len(rec.Payouts) != s1.Devices {
+	if rec.Root != s1.Root || !rec.Complete || len(rec.Payouts) != s1.Devices {
 		t.Fatalf("chain record %+v", rec)
+	}
+	// bob owns the fleet: one claim pays him the epoch.
+	claim, _ := tx.NewMsg(device.MsgClaim, device.Claim{})
+	if r, err := net.Client.SignAndBroadcast(ctx, net.Key("bob"), client.TxOptions{GasLimit: 1_000_000}, claim); err != nil || r.Code != 0 {
+		t.Fatalf("bob's claim: %v %+v", err, r)
+	}
+	if err := net.Client.Query(ctx, device.Name, fmt.Sprintf("epoch/%d", epoch), nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Paid == 0 || !rec.PaidOut {
+		t.Fatalf("chain record after bob's claim %+v", rec)
 	}
 	earned := map[string]uint64{}
 	for _, v := range fl.Vehicles {

@@ -48,3 +48,15 @@ func BenchmarkVerifySecp256k1(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkVerifyEd25519(b *testing.B) {
+	s := devkey.NewEd25519([32]byte{7})
+	msg := []byte(`{"specversion":"1.0","id":"1","source":"dev","type":"vehicle.status"}`)
+	sig, pub := s.Sign(msg), s.Pub()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := devkey.Verify(devkey.Ed25519, pub, msg, sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -7,7 +7,14 @@
 // The signature covers [SigningBytes]: a domain tag followed by the
 // envelope's JSON as encoding/json writes it with the signature left out,
 // so the ingest worker re-encodes the parsed envelope and needs no
-// canonicalization library. Positions are integers (degrees × 10^7) and
+// canonicalization library.
+//
+// A device that uploads in batches signs once per batch ([SignBatch]): the
+// signature then covers a domain tag and the Merkle root over the batch's
+// events' signing bytes, and each event carries the signature and its own
+// inclusion proof (the sigproof extension attribute), so every event is
+// still checked on its own, while a verifier that sees the whole batch
+// checks the one signature once. Positions are integers (degrees × 10^7) and
 // speeds millimetres per second, so every rule over them is integer math.
 package event
 
@@ -17,9 +24,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"emergence/device/devkey"
+	"emergence/device/merkle"
 )
 
 // SpecVersion is the CloudEvents version of every event.
@@ -41,6 +50,8 @@ const (
 	MaxImageHashes = 32
 	// MaxTileLen bounds a tile id.
 	MaxTileLen = 32
+	// MaxBatchDepth bounds a batch proof: at most 2^16 events a batch.
+	MaxBatchDepth = 16
 )
 
 // ErrMalformed is wrapped by every error about an envelope's form.
@@ -59,6 +70,9 @@ type Event struct {
 	DataContentType string          `json:"datacontenttype"`
 	Data            json.RawMessage `json:"data"`
 	Signature       string          `json:"signature,omitempty"`
+	// SigProof is set on an event signed in a batch: its inclusion proof
+	// under the batch root the signature covers (see [EncodeProof]).
+	SigProof string `json:"sigproof,omitempty"`
 }
 
 // VehicleStatus is the data of a TypeVehicleStatus event.
@@ -76,12 +90,16 @@ type RoadImagery struct {
 	ImageHashes []string `json:"image_hashes"`
 }
 
-var signTag = []byte("emergence/device/event/v1\x00")
+var (
+	signTag  = []byte("emergence/device/event/v1\x00")
+	batchTag = []byte("emergence/device/batch/v1\x00")
+)
 
-// SigningBytes returns what the device signs: the tag and the envelope
-// without its signature.
+// SigningBytes returns what the device signs for a single event, and what
+// a batch's Merkle tree hashes as the event's leaf: the tag and the
+// envelope without its signature and proof.
 func (e Event) SigningBytes() []byte {
-	e.Signature = ""
+	e.Signature, e.SigProof = "", ""
 	b, err := json.Marshal(e)
 	if err != nil { // only an invalid RawMessage, which Parse refuses
 		return nil
@@ -111,14 +129,109 @@ func FormatTime(ms int64) string {
 
 // New builds and signs an event of device id with data v.
 func New(s *devkey.Signer, id, deviceID, typ string, ms int64, v any) (Event, error) {
+	e, err := Build(id, deviceID, typ, ms, v)
+	if err != nil {
+		return e, err
+	}
+	e.Signature = hex.EncodeToString(s.Sign(e.SigningBytes()))
+	return e, nil
+}
+
+// Build returns an unsigned event of device id with data v, for SignBatch.
+func Build(id, deviceID, typ string, ms int64, v any) (Event, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return Event{}, fmt.Errorf("encode event data: %w", err)
 	}
-	e := Event{SpecVersion: SpecVersion, ID: id, Source: deviceID, Type: typ, Subject: deviceID,
-		Time: FormatTime(ms), DataContentType: "application/json", Data: data}
-	e.Signature = hex.EncodeToString(s.Sign(e.SigningBytes()))
-	return e, nil
+	return Event{SpecVersion: SpecVersion, ID: id, Source: deviceID, Type: typ, Subject: deviceID,
+		Time: FormatTime(ms), DataContentType: "application/json", Data: data}, nil
+}
+
+// BatchMessage is what a device signs for a batch whose events' leaves
+// have Merkle root root.
+func BatchMessage(root [32]byte) []byte {
+	return append(append([]byte(nil), batchTag...), root[:]...)
+}
+
+// batchLeaf is an event's leaf in its batch tree.
+func (e Event) batchLeaf() [32]byte { return merkle.Leaf(e.SigningBytes()) }
+
+// SignBatch signs evs (1 to 2^MaxBatchDepth events) with one signature:
+// each gets the signature over BatchMessage of the batch root and its own
+// proof.
+func SignBatch(s *devkey.Signer, evs []Event) error {
+	if len(evs) == 0 || len(evs) > 1<<MaxBatchDepth {
+		return fmt.Errorf("a batch has 1 to %d events, got %d", 1<<MaxBatchDepth, len(evs))
+	}
+	leaves := make([][32]byte, len(evs))
+	for i := range evs {
+		leaves[i] = evs[i].batchLeaf()
+	}
+	sig := hex.EncodeToString(s.Sign(BatchMessage(merkle.Root(leaves))))
+	for i := range evs {
+		evs[i].Signature, evs[i].SigProof = sig, EncodeProof(merkle.Prove(leaves, i))
+	}
+	return nil
+}
+
+// EncodeProof writes a batch proof as the sigproof attribute: "v1", then
+// per level 'l' or 'r' (the sibling's side) and the sibling's 64 hex digits.
+func EncodeProof(p merkle.Proof) string {
+	var b strings.Builder
+	b.WriteString("v1")
+	for i, s := range p.Siblings {
+		if p.Left[i] {
+			b.WriteByte('l')
+		} else {
+			b.WriteByte('r')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// DecodeProof parses a sigproof attribute.
+func DecodeProof(s string) (merkle.Proof, error) {
+	p := merkle.Proof{Siblings: []string{}, Left: []bool{}}
+	if !strings.HasPrefix(s, "v1") || (len(s)-2)%65 != 0 || (len(s)-2)/65 > MaxBatchDepth {
+		return p, fmt.Errorf("sigproof must be v1 and at most %d levels of l|r and 64 hex digits: %w", MaxBatchDepth, ErrMalformed)
+	}
+	for i := 2; i < len(s); i += 65 {
+		side, sib := s[i], s[i+1:i+65]
+		if (side != 'l' && side != 'r') || !isHex(sib) {
+			return p, fmt.Errorf("sigproof level %d: %w", (i-2)/65, ErrMalformed)
+		}
+		p.Siblings, p.Left = append(p.Siblings, sib), append(p.Left, side == 'l')
+	}
+	return p, nil
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// SignedMessage returns the message the event's signature covers: its
+// SigningBytes, or for a batch event the BatchMessage of the root its
+// proof leads to.
+func (e Event) SignedMessage() ([]byte, error) {
+	if e.SigProof == "" {
+		return e.SigningBytes(), nil
+	}
+	p, err := DecodeProof(e.SigProof)
+	if err != nil {
+		return nil, err
+	}
+	root, err := merkle.Fold(e.batchLeaf(), p)
+	if err != nil {
+		return nil, fmt.Errorf("sigproof: %v: %w", err, ErrMalformed)
+	}
+	return BatchMessage(root), nil
 }
 
 // Parse decodes and checks one event's form (not its signature): size,
@@ -144,6 +257,11 @@ func Parse(raw []byte) (Event, any, error) {
 		return e, nil, fmt.Errorf("datacontenttype %q, want application/json: %w", e.DataContentType, ErrMalformed)
 	case e.Signature == "":
 		return e, nil, fmt.Errorf("unsigned: %w", ErrMalformed)
+	}
+	if e.SigProof != "" {
+		if _, err := DecodeProof(e.SigProof); err != nil {
+			return e, nil, err
+		}
 	}
 	if _, err := e.Millis(); err != nil {
 		return e, nil, err
@@ -176,13 +294,18 @@ func Parse(raw []byte) (Event, any, error) {
 	return e, data, nil
 }
 
-// Verify checks the event's signature by the device key pub of type t.
+// Verify checks the event's signature by the device key pub of type t
+// (over the batch root its proof leads to, for a batch event).
 func (e Event) Verify(t devkey.Type, pub []byte) error {
 	sig, err := hex.DecodeString(e.Signature)
 	if err != nil {
 		return fmt.Errorf("signature is not hex: %w", devkey.ErrBadSignature)
 	}
-	return devkey.Verify(t, pub, e.SigningBytes(), sig)
+	msg, err := e.SignedMessage()
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, devkey.ErrBadSignature)
+	}
+	return devkey.Verify(t, pub, msg, sig)
 }
 
 func strict(raw []byte, v any) error {

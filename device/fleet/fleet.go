@@ -111,11 +111,14 @@ func Route(seed uint64, readings int) [][2]int64 {
 // startMs, readings per vehicle, by vehicle: honest vehicles drive their
 // route; spoofers report positions kilometres apart; replayers re-send
 // their first reading's id at every later time; cloners sign the first
-// honest vehicle's payloads as their own.
+// honest vehicle's payloads as their own. Each vehicle uploads its epoch's
+// readings as one batch under one signature (event.SignBatch), as DIMO's
+// devices upload in batches; every reading still verifies on its own.
 func (f *Fleet) Events(startMs int64, readings int) ([][]byte, error) {
 	var out [][]byte
 	var honest []event.VehicleStatus
 	for k, v := range f.Vehicles {
+		var batch []event.Event
 		route := Route(f.Seed*1_000_003+uint64(k), readings)
 		for i := 0; i < readings; i++ {
 			st := event.VehicleStatus{LatE7: route[i][0], LonE7: route[i][1], SpeedMMS: SpeedMMS, OdometerM: uint64(i) * 100}
@@ -135,10 +138,19 @@ func (f *Fleet) Events(startMs int64, readings int) ([][]byte, error) {
 			if v.Strategy == Honest && len(honest) < readings {
 				honest = append(honest, st)
 			}
-			e, err := event.New(v.Signer, id, v.ID, event.TypeVehicleStatus, startMs+int64(i)*ReadingMillis, st)
+			e, err := event.Build(id, v.ID, event.TypeVehicleStatus, startMs+int64(i)*ReadingMillis, st)
 			if err != nil {
 				return nil, err
 			}
+			batch = append(batch, e)
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		if err := event.SignBatch(v.Signer, batch); err != nil {
+			return nil, err
+		}
+		for _, e := range batch {
 			out = append(out, e.Encode())
 		}
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -59,12 +60,16 @@ type Node struct {
 	ids      map[string]string // source+id -> time
 	payloads map[string]string // clone key -> device
 	lastPos  map[string]*last  // device+type -> last accepted
+	// batches are the batch signatures already verified (device, message,
+	// signature): the other events of a batch cost a proof fold, not a
+	// signature check.
+	batches map[string]bool
 }
 
 // New returns an ingest node checking against reg and the coverage box.
 func New(reg Registry, coverage Box) *Node {
 	return &Node{reg: reg, coverage: coverage, seen: map[string]bool{}, ids: map[string]string{},
-		payloads: map[string]string{}, lastPos: map[string]*last{}}
+		payloads: map[string]string{}, lastPos: map[string]*last{}, batches: map[string]bool{}}
 }
 
 type parsed struct {
@@ -157,10 +162,34 @@ func (n *Node) authenticate(p parsed) (reason, detail, owner string) {
 	case info.Owner == "":
 		return ReasonUnpaired, e.Source, ""
 	}
-	if err := e.Verify(info.KeyType, info.PubKey); err != nil {
+	if err := n.verify(e, info); err != nil {
 		return ReasonBadSignature, err.Error(), ""
 	}
 	return "", "", info.Owner
+}
+
+// verify checks e's signature, once per batch for batch-signed events.
+func (n *Node) verify(e event.Event, info DeviceInfo) error {
+	if e.SigProof == "" {
+		return e.Verify(info.KeyType, info.PubKey)
+	}
+	msg, err := e.SignedMessage()
+	if err != nil {
+		return err
+	}
+	key := e.Source + "\x00" + e.Signature + "\x00" + string(msg)
+	if n.batches[key] {
+		return nil
+	}
+	sig, err := hex.DecodeString(e.Signature)
+	if err != nil {
+		return fmt.Errorf("signature is not hex: %w", devkey.ErrBadSignature)
+	}
+	if err := devkey.Verify(info.KeyType, info.PubKey, msg, sig); err != nil {
+		return err
+	}
+	n.batches[key] = true
+	return nil
 }
 
 func (n *Node) check(p parsed, nowMs int64) (string, string) {

@@ -86,14 +86,27 @@ var ErrBadProof = errors.New("merkle proof does not match the root")
 
 // Verify checks that leaf is under root by p.
 func Verify(root, leaf [32]byte, p Proof) error {
+	h, err := Fold(leaf, p)
+	if err != nil {
+		return err
+	}
+	if h != root {
+		return ErrBadProof
+	}
+	return nil
+}
+
+// Fold returns the root that p leads to from leaf; it fails only on a
+// malformed proof.
+func Fold(leaf [32]byte, p Proof) ([32]byte, error) {
 	if len(p.Siblings) != len(p.Left) || len(p.Siblings) > MaxDepth {
-		return fmt.Errorf("proof shape: %w", ErrBadProof)
+		return [32]byte{}, fmt.Errorf("proof shape: %w", ErrBadProof)
 	}
 	h := leaf
 	for k, s := range p.Siblings {
 		b, err := hex.DecodeString(s)
 		if err != nil || len(b) != 32 {
-			return fmt.Errorf("sibling %d: %w", k, ErrBadProof)
+			return [32]byte{}, fmt.Errorf("sibling %d: %w", k, ErrBadProof)
 		}
 		sib := [32]byte(b)
 		if p.Left[k] {
@@ -102,8 +115,5 @@ func Verify(root, leaf [32]byte, p Proof) error {
 			h = inner(h, sib)
 		}
 	}
-	if h != root {
-		return ErrBadProof
-	}
-	return nil
+	return h, nil
 }
