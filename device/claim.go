@@ -1,10 +1,12 @@
 package device
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"emergence/app"
@@ -173,19 +175,28 @@ func (m *Module) qOwed(r store.Reader, args []string, q url.Values) (any, error)
 // owedInvariants: for every epoch, the owners' unclaimed points plus the
 // claimed points are its total points.
 func owedInvariants(r store.Reader, recs []EpochRecord) error {
-	owed := map[uint64]uint64{}
+	type entry struct{ epoch, pts uint64 }
+	var es []entry
 	r.Iterate(prefixOwed, store.PrefixEnd(prefixOwed), func(k, v []byte) bool {
-		owed[binary.BigEndian.Uint64(k[len(k)-8:])] += store.U64(v)
+		es = append(es, entry{binary.BigEndian.Uint64(k[len(k)-8:]), store.U64(v)})
 		return true
 	})
-	for _, rec := range recs {
-		if got := owed[rec.Epoch] + rec.ClaimedPoints; got != rec.TotalPoints {
-			return fmt.Errorf("device: epoch %d has %d points, owners are owed %d and claimed %d", rec.Epoch, rec.TotalPoints, owed[rec.Epoch], rec.ClaimedPoints)
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.epoch, b.epoch) })
+	i := 0
+	for _, rec := range recs { // in epoch order, as their keys
+		var owed uint64
+		for ; i < len(es) && es[i].epoch == rec.Epoch; i++ {
+			owed += es[i].pts
 		}
-		delete(owed, rec.Epoch)
+		if i < len(es) && es[i].epoch < rec.Epoch {
+			return fmt.Errorf("device: an owed entry names epoch %d, which has no record", es[i].epoch)
+		}
+		if owed+rec.ClaimedPoints != rec.TotalPoints {
+			return fmt.Errorf("device: epoch %d has %d points, owners are owed %d and claimed %d", rec.Epoch, rec.TotalPoints, owed, rec.ClaimedPoints)
+		}
 	}
-	if len(owed) != 0 {
-		return fmt.Errorf("device: %d owed entries name epochs with no record", len(owed))
+	if i != len(es) {
+		return fmt.Errorf("device: an owed entry names epoch %d, which has no record", es[i].epoch)
 	}
 	return nil
 }

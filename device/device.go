@@ -201,7 +201,6 @@ func (m *Module) genesisFleet(ctx *app.Context, g Genesis) error {
 		}
 		store.PutJSON(ctx.KV, makerKey(mk.Address), Maker{Address: mk.Address, Name: mk.Name, Stake: mk.Stake})
 	}
-	counts := map[tx.Address]uint64{}
 	for i, d := range g.Devices {
 		pub, err := hex.DecodeString(d.PubKey)
 		if err != nil {
@@ -216,9 +215,12 @@ func (m *Module) genesisFleet(ctx *app.Context, g Genesis) error {
 		if err := checkText("serial", d.Serial, MaxSerialLen); err != nil {
 			return fmt.Errorf("device genesis: device %d: %w", i, err)
 		}
-		if _, ok, err := loadMaker(ctx.KV, d.Maker); err != nil || !ok {
+		mk, ok, err := loadMaker(ctx.KV, d.Maker)
+		if err != nil || !ok {
 			return fmt.Errorf("device genesis: device %d names %s, not a genesis maker", i, d.Maker)
 		}
+		mk.Devices++
+		store.PutJSON(ctx.KV, makerKey(mk.Address), mk)
 		d.ID, d.PubKey, d.Provisioned = DeviceID(d.KeyType, pub), hex.EncodeToString(pub), 0
 		if ctx.KV.Get(deviceKey(d.ID)) != nil {
 			return fmt.Errorf("device genesis: device %s listed twice", d.ID)
@@ -229,15 +231,6 @@ func (m *Module) genesisFleet(ctx *app.Context, g Genesis) error {
 		if d.Paired() {
 			ctx.KV.Set(ownerIdx(d.Owner, d.ID), []byte{1})
 		}
-		counts[d.Maker]++
-	}
-	for _, mk := range g.Makers {
-		rec, _, err := loadMaker(ctx.KV, mk.Address)
-		if err != nil {
-			return err
-		}
-		rec.Devices = counts[mk.Address]
-		store.PutJSON(ctx.KV, makerKey(mk.Address), rec)
 	}
 	return nil
 }
