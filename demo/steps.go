@@ -361,7 +361,7 @@ func (r *runner) train(ctx context.Context) (string, error) {
 	for _, a := range v.Assignments {
 		for _, p := range providers {
 			if a.Provider.String() == r.addr[p] {
-				r.notes[p] = fmt.Sprintf("training job: %s, paid %d uemg", a.State, a.Paid)
+				r.notes[p] = fmt.Sprintf("training job %d replica: %s %d uemg", v.Job.ID, a.State, a.Paid)
 			}
 		}
 	}
@@ -462,7 +462,7 @@ func (r *runner) subnetStep(ctx context.Context) (string, error) {
 	}{
 		{"miner1", trained, "0", "subnet miner (serves the attested model)"},
 		{"miner2", weak, "0", "subnet miner (serves a weaker 64-4-10 model)"},
-		{"miner3", trained, "0.6", "subnet miner (the attested model with 60% random answers)"},
+		{"miner3", trained, "0.6", "subnet miner (claims the attested model, answers 60% at random)"},
 	}
 	validators := []string{"validator1", "validator2"}
 	var names []string
@@ -495,6 +495,15 @@ func (r *runner) subnetStep(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// The two miners that serve the attested model say so on chain, so the
+	// model's provenance names the subnet, their uids and their earnings.
+	err = parallel(2, func(i int) error {
+		_, err := r.tx(ctx, "subnet", "serve-model", net, r.rep.Model.Commitment, "--from", []string{"miner1", "miner3"}[i])
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
 	var procs []*proc
 	for _, m := range miners {
 		p, err := start(r.cfg.Bin, r.logs, m.name, append([]string{"subnet", "miner", "--netuid", net, "--model", m.model,
@@ -519,7 +528,7 @@ func (r *runner) subnetStep(ctx context.Context) (string, error) {
 		r.demo.procs = append(r.demo.procs, p)
 		procs = append(procs, p)
 	}
-	r.say("subnet %d: 3 miner and 2 validator processes (validators stake 20 EMG, commit-reveal weights)", r.netuid)
+	r.say("subnet %d: 3 miner and 2 validator processes (validators stake 20 EMG, commit-reveal weights); miners 1 and 3 declared they serve the attested model", r.netuid)
 	var mg metagraph
 	if err := r.query(ctx, "subnet", "metagraph/"+net, &mg); err != nil {
 		return "", err
@@ -560,6 +569,11 @@ func (r *runner) subnetStep(ctx context.Context) (string, error) {
 	}
 	r.notes["lab"] = "pays every job; as subnet owner takes the owner cut of its emission"
 	r.say("incentive after %d epochs: %s", mg.Epochs-first, strings.Join(parts, ", "))
+	var prov json.RawMessage
+	if err := r.query(ctx, "zkml", "provenance/"+r.rep.Model.Commitment, &prov); err != nil {
+		return "", err
+	}
+	r.rep.Provenance = prov
 	return fmt.Sprintf("subnet %d, %d epochs scored; incentive %s", r.netuid, r.cfg.Epochs, strings.Join(parts, ", ")), nil
 }
 

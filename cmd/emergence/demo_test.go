@@ -118,6 +118,13 @@ func TestDemo(t *testing.T) {
 				Providers []json.RawMessage `json:"providers"`
 			} `json:"train_job"`
 		} `json:"attestations"`
+		Serving struct {
+			UIDs []struct {
+				NetUID uint64 `json:"netuid"`
+				Hotkey string `json:"hotkey"`
+				Earned uint64 `json:"earned"`
+			} `json:"uids"`
+		} `json:"serving"`
 	}
 	if err := json.Unmarshal(rep.Provenance, &prov); err != nil || len(prov.Attestations) != 1 {
 		t.Fatalf("provenance: %v\n%s", err, rep.Provenance)
@@ -126,6 +133,21 @@ func TestDemo(t *testing.T) {
 	if len(a.Dataset.Crawlers) != 3 || len(a.LabelJob.Labelers) != 4 || len(a.TrainJob.Providers) != 2 {
 		t.Errorf("provenance links %d crawlers, %d labelers, %d providers; want 3, 4, 2:\n%s",
 			len(a.Dataset.Crawlers), len(a.LabelJob.Labelers), len(a.TrainJob.Providers), rep.Provenance)
+	}
+	// miner1 and miner3 declared they serve the model; miner1 serves it
+	// faithfully and earns.
+	miner1 := ""
+	for _, p := range rep.Participants {
+		if p.Name == "miner1" {
+			miner1 = p.Address
+		}
+	}
+	earning := false
+	for _, u := range prov.Serving.UIDs {
+		earning = earning || (u.Hotkey == miner1 && u.NetUID == m.NetUID && u.Earned > 0)
+	}
+	if len(prov.Serving.UIDs) != 2 || !earning {
+		t.Errorf("provenance's serving uids %+v: want 2 on subnet %d, miner1 (%s) earning", prov.Serving.UIDs, m.NetUID, miner1)
 	}
 	if rep.Height <= 0 || rep.Txs <= 0 {
 		t.Errorf("chain figures: height %d, %d txs", rep.Height, rep.Txs)
