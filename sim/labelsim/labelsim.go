@@ -60,6 +60,11 @@ type Config struct {
 	MinReputation uint32
 	// Baseline also runs the honest agents alone on the same set-up.
 	Baseline bool
+	// RequirePersonhood gates both jobs by proof of personhood: the
+	// requester enrols one identity per operator, so an honest labeler
+	// binds its account and a spamming operator or the colluders bind one
+	// account each; the chain refuses the rest (a sybil farm).
+	RequirePersonhood bool `json:"require_personhood,omitempty"`
 	// Stakes are the labeling stakes in uemg by group (GroupHonest,
 	// GroupSpammer, GroupColluder); a group not named stakes 2 EMG. The
 	// jobs require 1 EMG.
@@ -109,6 +114,10 @@ type Report struct {
 	OfflineDS float64 `json:"offline_ds_accuracy"`
 	// Qualification is the qualification job's settlement (nil without).
 	Qualification *label.Results `json:"qualification,omitempty"`
+	// Humans are the accounts that proved personhood, Refused those the
+	// chain refused as a second account of one human (RequirePersonhood).
+	Humans  int `json:"humans,omitempty"`
+	Refused int `json:"refused_sybil_accounts,omitempty"`
 	// Baseline is the honest-only run (with Config.Baseline).
 	Baseline *Report `json:"baseline,omitempty"`
 }
@@ -178,6 +187,7 @@ type agent struct {
 	// totals over all jobs
 	paid, slashed int64
 	qualified     bool
+	human         bool // proved personhood for the label app
 }
 
 func keyFor(seed uint64, name string) (ed25519.PrivateKey, tx.Address) {
@@ -388,6 +398,12 @@ func run(ctx context.Context, on *Network, cfg Config) (*Report, error) {
 
 	rep := &Report{Config: cfg, Classes: K}
 	rep.Config.Log = nil
+	if cfg.RequirePersonhood {
+		if rep.Humans, rep.Refused, err = e.provePersonhood(ctx); err != nil {
+			return nil, fmt.Errorf("personhood: %w", err)
+		}
+		cfg.logf("personhood: %d accounts proved personhood for %q, %d refused as a second account of one human\n", rep.Humans, label.PersonhoodApp, rep.Refused)
+	}
 	var minRep uint32
 	eligible := len(e.agents)
 	if cfg.QualifyItems > 0 {
@@ -513,6 +529,7 @@ func (e *env) runJob(ctx context.Context, spec jobSpec, first bool) (*jobRun, er
 		Manifest: manifest, Items: uint32(spec.items), Classes: classes, LabelsPerItem: uint32(spec.perItem),
 		BatchSize: uint32(spec.batch), RewardPerLabel: spec.reward, MinStake: bank.UnitsPerEMG, MinReputation: spec.minReputation,
 		GoldCommitment: secret.Commitment(), GoldCount: uint32(jr.gold), CommitBlocks: window, RevealBlocks: window,
+		RequirePersonhood: e.cfg.RequirePersonhood,
 	}
 	r, err := send(ctx, e.cl, e.reqKey, 5_000_000, "label/create-job", create)
 	if err != nil {
@@ -655,7 +672,7 @@ func (a *agent) work(ctx context.Context, cl *client.Client, job label.Job, trut
 		return fmt.Errorf("%s: request: %w", a.name, err)
 	}
 	if r.Code != 0 {
-		if r.Codespace == label.Name && (r.Code == label.CodeNoWork.Num || r.Code == label.CodeLowReputation.Num) {
+		if r.Codespace == label.Name && (r.Code == label.CodeNoWork.Num || r.Code == label.CodeLowReputation.Num || r.Code == label.CodeNotHuman.Num) {
 			if first && len(msgs) == 2 {
 				// The stake failed with the request; stake alone.
 				a.txs++
@@ -739,6 +756,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	if q := r.Qualification; q != nil {
 		fmt.Fprintf(w, "qualification job %d: %d labelers, paid %d uemg, slashed %d uemg; main job requires reputation %d‰\n",
 			q.Job, len(q.Outcomes), q.Paid, q.Slashed, r.Config.MinReputation)
+	}
+	if r.Config.RequirePersonhood {
+		fmt.Fprintf(w, "personhood required: %d accounts bound to a human, %d refused as a second account of one human\n", r.Humans, r.Refused)
 	}
 	fmt.Fprintf(w, "settled accuracy %.4f on %d non-gold items (%d classes, %d gold, %d labelers, DS %d iterations, height %d)\n",
 		r.Accuracy, r.Evaluated, r.Classes, r.Gold, r.Workers, r.Iterations, r.Height)

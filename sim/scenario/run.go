@@ -224,7 +224,7 @@ func seedOf(s *Scenario, own *uint64) uint64 {
 func labelConfig(s *Scenario, log io.Writer) labelsim.Config {
 	l := s.Markets.Label
 	c := labelsim.Config{Items: l.Items, Redundancy: l.Redundancy, GoldPermille: l.GoldPermille, QualifyItems: l.QualifyItems,
-		MinReputation: l.MinReputation, Baseline: l.Baseline, Seed: seedOf(s, l.Seed), Log: log, Stakes: map[string]uint64{}}
+		MinReputation: l.MinReputation, Baseline: l.Baseline, RequirePersonhood: l.RequirePersonhood, Seed: seedOf(s, l.Seed), Log: log, Stakes: map[string]uint64{}}
 	var st uint64
 	c.Honest, st, _ = count(l.Agents, RoleLabeler, HonestStrategy)
 	if st != 0 {

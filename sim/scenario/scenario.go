@@ -90,14 +90,18 @@ type Agent struct {
 // Label attacks the labeling market (package labelsim): a qualification
 // job gates the main job by reputation.
 type Label struct {
-	Items         int     `yaml:"items" json:"items"`
-	Redundancy    int     `yaml:"redundancy" json:"redundancy"`
-	GoldPermille  int     `yaml:"gold_permille" json:"gold_permille,omitempty"`
-	QualifyItems  int     `yaml:"qualify_items" json:"qualify_items,omitempty"`
-	MinReputation uint32  `yaml:"min_reputation" json:"min_reputation,omitempty"`
-	Baseline      bool    `yaml:"baseline" json:"baseline,omitempty"`
-	Seed          *uint64 `yaml:"seed" json:"seed,omitempty"`
-	Agents        []Agent `yaml:"agents" json:"agents"`
+	Items         int    `yaml:"items" json:"items"`
+	Redundancy    int    `yaml:"redundancy" json:"redundancy"`
+	GoldPermille  int    `yaml:"gold_permille" json:"gold_permille,omitempty"`
+	QualifyItems  int    `yaml:"qualify_items" json:"qualify_items,omitempty"`
+	MinReputation uint32 `yaml:"min_reputation" json:"min_reputation,omitempty"`
+	Baseline      bool   `yaml:"baseline" json:"baseline,omitempty"`
+	// RequirePersonhood gates the jobs by proof of personhood: one human
+	// identity per operator, so each spamming operator and the colluders
+	// bind one account and the chain refuses the rest of their accounts.
+	RequirePersonhood bool    `yaml:"require_personhood" json:"require_personhood,omitempty"`
+	Seed              *uint64 `yaml:"seed" json:"seed,omitempty"`
+	Agents            []Agent `yaml:"agents" json:"agents"`
 }
 
 // Subnet runs one classify subnet (package subnetsim) for some epochs.
@@ -239,7 +243,7 @@ var fieldsOf = map[string]struct{ section, fields string }{
 	"Scenario": {"the top level", "name, description, seed, block_time, markets"},
 	"Markets":  {"markets", "label, subnet, data, compute, devices"},
 	"Agent":    {"an agent", "role, strategy, count, stake, accounts_per_operator"},
-	"Label":    {"markets.label", "items, redundancy, gold_permille, qualify_items, min_reputation, baseline, seed, agents"},
+	"Label":    {"markets.label", "items, redundancy, gold_permille, qualify_items, min_reputation, baseline, require_personhood, seed, agents"},
 	"Subnet":   {"markets.subnet", "epochs, tempo, rotate, reveal_period, data, model, agents"},
 	"Data":     {"markets.data", "pages, k, jobs, price_per_page, seed, agents"},
 	"Compute":  {"markets.compute", "jobs, per_block, recheck_permille, slash_permille, pair_only, agents"},

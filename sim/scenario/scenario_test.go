@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"emergence/sim/labelsim"
 	"emergence/sim/scenario"
 )
 
@@ -45,7 +46,7 @@ func shrink(s *scenario.Scenario) {
 // lists.
 func TestShippedScenarios(t *testing.T) {
 	names := scenario.Shipped()
-	for _, want := range []string{"label", "subnet", "data", "compute", "devices", "cross"} {
+	for _, want := range []string{"label", "subnet", "data", "compute", "devices", "cross", "sybil"} {
 		if !strings.Contains(" "+strings.Join(names, " ")+" ", " "+want+" ") {
 			t.Fatalf("shipped scenarios %v lack %s", names, want)
 		}
@@ -90,6 +91,24 @@ func TestShippedScenarios(t *testing.T) {
 					}
 					if !r.Honest() && r.Margin < 0 {
 						t.Errorf("%s %s: margin %d", market, a.Strategy, r.Margin)
+					}
+				}
+			}
+			// Under personhood each operator binds one account: the
+			// chain refuses a sybil farm's others.
+			if l := s.Markets.Label; l != nil && l.RequirePersonhood {
+				for _, m := range rep.Markets {
+					d, ok := m.Detail.(*labelsim.Report)
+					if !ok {
+						continue
+					}
+					var accounts, operators int
+					for _, g := range d.Groups {
+						accounts += g.Accounts
+						operators += g.Operators
+					}
+					if d.Humans != operators || d.Refused != accounts-operators || d.Refused == 0 {
+						t.Errorf("personhood: %d humans, %d refused; want %d and %d", d.Humans, d.Refused, operators, accounts-operators)
 					}
 				}
 			}
