@@ -120,22 +120,33 @@ func (r *Runner) runChild(ctx context.Context, job Job, lim Limits) (*Result, er
 		return nil, fmt.Errorf("start sandbox child: %w", err)
 	}
 	kill := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// The reader hands over every line, then closes lines; readErr is set
+	// before the close. One channel keeps the order: a result line the
+	// child wrote just before it exited is always seen before the end
+	// (with a second channel for the end, select could take the end first
+	// and drop the result).
 	lines := make(chan childLine, 2)
-	readErr := make(chan error, 1)
+	var readErr error
 	go func() {
+		defer close(lines)
 		sc := bufio.NewScanner(pipe)
 		sc.Buffer(make([]byte, 1<<20), 1<<30)
 		for sc.Scan() {
 			var l childLine
 			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-				readErr <- fmt.Errorf("sandbox child: bad line: %w", err)
+				readErr = fmt.Errorf("sandbox child: bad line: %w", err)
 				return
 			}
 			lines <- l
 		}
-		readErr <- sc.Err()
+		readErr = sc.Err()
 	}()
-	defer cmd.Wait()
+	waited := false
+	defer func() {
+		if !waited {
+			cmd.Wait()
+		}
+	}()
 	var timer <-chan time.Time
 	for {
 		select {
@@ -145,13 +156,17 @@ func (r *Runner) runChild(ctx context.Context, job Job, lim Limits) (*Result, er
 		case <-timer:
 			kill()
 			return nil, fmt.Errorf("%w after %s", ErrDeadline, lim.Wall)
-		case err := <-readErr:
-			kill()
-			if err == nil {
-				err = fmt.Errorf("sandbox child exited without a result: %s", bytes.TrimSpace(stderr.Bytes()))
+		case l, ok := <-lines:
+			if !ok {
+				kill()
+				err := readErr
+				if err == nil {
+					cmd.Wait()
+					waited = true
+					err = fmt.Errorf("sandbox child exited without a result (%s): %s", cmd.ProcessState, bytes.TrimSpace(stderr.Bytes()))
+				}
+				return nil, err
 			}
-			return nil, err
-		case l := <-lines:
 			switch {
 			case l.Started:
 				timer = time.After(lim.Wall)
