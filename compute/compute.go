@@ -14,7 +14,10 @@
 // wall-time limits, replication r, a price cap and a budget held in
 // escrow). Providers bid during the bid window (a reverse auction); at its
 // end the chain assigns the r best bids, cheapest first with a discount for
-// reputation, never two from one provider. Assigned providers commit to an
+// reputation, never two from one provider. The window ends early, at the
+// end of the block in which the job's r-th bid lands, so a job that finds
+// free providers runs a block after it is submitted; the bids of that block
+// still compete on price. Assigned providers commit to an
 // output hash, then reveal it with the output blobs. If all reveals agree
 // the escrow pays them; with probability RecheckPermille an agreeing job is
 // re-run by a referee anyway, which is what catches a colluding pair. If
@@ -63,7 +66,8 @@ type Params struct {
 	// BenchBlocks is how many blocks after the benchmark is set its answer
 	// may land.
 	BenchBlocks int64 `json:"bench_blocks"`
-	// BidBlocks is the length of a job's bid window.
+	// BidBlocks is the length of a job's bid window; the first window
+	// ends sooner, at the end of the block that brings the job's r-th bid.
 	BidBlocks int64 `json:"bid_blocks"`
 	// ExecBlocks is the slack, in blocks, an assigned provider (or a
 	// referee) has to commit on top of one block per second of wall limit.

@@ -233,3 +233,125 @@ func TestDisagreementRefereeSlashes(t *testing.T) {
 		t.Fatalf("referee p3 was not paid")
 	}
 }
+
+// TestBidWindowClosesOnceRBidsAreIn pins the early close: the window
+// ends at the end of the block that brings the job's r-th bid, the bids of
+// that block compete on price, and later bids find the window closed.
+func TestBidWindowClosesOnceRBidsAreIn(t *testing.T) {
+	n := newNet(t, testParams(), "p1", "p2", "p3", "p4")
+	n.ready(2, "p1", "p2", "p3", "p4")
+	n.MustOK(n.Deliver(n.Sign("alice", n.Msg(compute.MsgSubmitJob, job())))[0])
+	submitted := n.Height()
+	const id = 1
+	bid := func(name string, price uint64) []byte {
+		return n.Sign(name, n.Msg(compute.MsgBid, compute.Bid{Job: id, Price: price}))
+	}
+	// One bid: r = 2 is not reached, the window stays open.
+	n.MustOK(n.Deliver(bid("p3", 50))[0])
+	if j := n.job(id); j.Status != compute.JobBidding || j.Deadline != submitted+testParams().BidBlocks {
+		t.Fatalf("after one bid: %s until %d, want bidding until %d", j.Status, j.Deadline, submitted+testParams().BidBlocks)
+	}
+	// Two more in one block: the second bid is the r-th, and the window
+	// closes at this block's end with both of its bids and the earlier
+	// one in the auction: the two cheapest win.
+	for _, r := range n.Deliver(bid("p1", 30), bid("p2", 20)) {
+		n.MustOK(r)
+	}
+	closed := n.Height()
+	j := n.job(id)
+	if j.Status != compute.JobRunning || closed >= submitted+testParams().BidBlocks {
+		t.Fatalf("after the r-th bid at %d: %s (submitted %d), want running before the window's end", closed, j.Status, submitted)
+	}
+	if got := n.assignedTo(id, "p1", "p2", "p3"); len(got) != 2 || got[0] == "p3" || got[1] == "p3" {
+		t.Fatalf("assigned %v, want the two cheapest (p1, p2)", got)
+	}
+	if want := closed + testParams().ExecBlocks + int64(j.Seconds()); j.Deadline != want {
+		t.Fatalf("commit deadline %d, want %d (exec window from the close)", j.Deadline, want)
+	}
+	n.MustFail(n.Deliver(bid("p4", 10))[0], compute.CodeWindowClosed)
+}
+
+// TestFailedEarlyCloseRebids: when the r-th bid lands but a bidder has no
+// free core by the block's end (another job took it), the job is not
+// assigned short and does not expire: it gets another window, and its
+// bids are assigned once the bidders are free.
+func TestFailedEarlyCloseRebids(t *testing.T) {
+	par := testParams()
+	n := newNet(t, par, "p1", "p2")
+	n.ready(1, "p1", "p2")
+	var txs [][]byte
+	for i := 0; i < 2; i++ {
+		txs = append(txs, n.Sign("alice", n.Msg(compute.MsgSubmitJob, job())))
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	txs = txs[:0]
+	for _, id := range []uint64{1, 2} {
+		for _, p := range []string{"p1", "p2"} {
+			txs = append(txs, n.Sign(p, n.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 10})))
+		}
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	if j := n.job(1); j.Status != compute.JobRunning {
+		t.Fatalf("job 1 is %s, want running", j.Status)
+	}
+	j2 := n.job(2)
+	if j2.Status != compute.JobBidding || j2.Rounds != 2 {
+		t.Fatalf("job 2 is %s in round %d, want bidding in round 2 (both bidders busy with job 1)", j2.Status, j2.Rounds)
+	}
+	o := runOutput(t, "42", 1)
+	for _, r := range n.Deliver(n.commit("p1", 1, o), n.commit("p2", 1, o)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("p1", 1, o), n.reveal("p2", 1, o)) {
+		n.MustOK(r)
+	}
+	if j := n.job(1); j.Status != compute.JobDone {
+		t.Fatalf("job 1 is %s, want done", j.Status)
+	}
+	for n.job(2).Status == compute.JobBidding {
+		n.Deliver()
+	}
+	if j := n.job(2); j.Status != compute.JobRunning || len(n.assignedTo(2, "p1", "p2")) != 2 {
+		t.Fatalf("job 2 is %s, want running on p1 and p2", j.Status)
+	}
+}
+
+// TestEqualBidsSpreadOverFreeCores: jobs whose windows close in one block
+// with equal bids from the same providers are spread by free cores, so no
+// provider's cores are stranded: three 2-core providers take three r = 2
+// jobs, each provider two replicas (a random tie-break could give one
+// provider three jobs' worth of demand and leave a job unassigned).
+func TestEqualBidsSpreadOverFreeCores(t *testing.T) {
+	n := newNet(t, testParams(), "p1", "p2", "p3")
+	n.ready(2, "p1", "p2", "p3")
+	var txs [][]byte
+	for i := 0; i < 3; i++ {
+		txs = append(txs, n.Sign("alice", n.Msg(compute.MsgSubmitJob, job())))
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	txs = txs[:0]
+	for id := uint64(1); id <= 3; id++ {
+		for _, p := range []string{"p1", "p2", "p3"} {
+			txs = append(txs, n.Sign(p, n.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 10})))
+		}
+	}
+	for _, r := range n.Deliver(txs...) {
+		n.MustOK(r)
+	}
+	for id := uint64(1); id <= 3; id++ {
+		if j := n.job(id); j.Status != compute.JobRunning {
+			t.Fatalf("job %d is %s, want running", id, j.Status)
+		}
+	}
+	for _, p := range []string{"p1", "p2", "p3"} {
+		if a := n.provider(p).Active; a != 2 {
+			t.Fatalf("%s holds %d replicas, want 2", p, a)
+		}
+	}
+}

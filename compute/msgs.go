@@ -511,8 +511,14 @@ func (m *Module) handleBid(ctx *app.Context, raw json.RawMessage) error {
 	}
 	j.Bids++
 	store.PutJSON(ctx.KV, bidKey(j.ID, p.Address), BidRecord{Job: j.ID, Provider: p.Address, Price: msg.Price, Height: ctx.Height})
-	saveJob(ctx.KV, j)
 	ctx.Emit("compute-bid", "job", u64(j.ID), "provider", p.Address.String(), "price", u64(msg.Price))
+	if j.Bids == j.R && j.Deadline > ctx.Height {
+		// r bids from distinct ready providers are in: the window closes
+		// at the end of this block, among every bid this block carries.
+		setDeadline(ctx, j, ctx.Height)
+		ctx.Emit("compute-bids-in", "job", u64(j.ID), "deadline", i64(j.Deadline))
+	}
+	saveJob(ctx.KV, j)
 	return nil
 }
 

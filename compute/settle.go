@@ -403,7 +403,8 @@ func Score(price, reputation uint64) uint64 {
 
 // fill assigns the job's missing replicas from its bids: bids of providers
 // with no assignment on the job yet that are still eligible, best score
-// first (ties broken by a draw from block data, then address), at most one
+// first (ties broken by free cores, most first, then a draw from block
+// data, then address), at most one
 // per provider because bids are keyed by provider. It reports whether the
 // job now has r open replicas.
 func (m *Module) fill(ctx *app.Context, par Params, j *Job) (bool, error) {
@@ -460,6 +461,11 @@ func (m *Module) fill(ctx *app.Context, par Params, j *Job) (bool, error) {
 		switch {
 		case a.score != b.score:
 			return cmpU(a.score, b.score)
+		case a.prov.Cores-a.prov.Active != b.prov.Cores-b.prov.Active:
+			// More free cores first: jobs closing in one block spread
+			// over the providers instead of filling one and stranding
+			// another's cores (a job needs r distinct providers).
+			return cmpU(uint64(b.prov.Cores-b.prov.Active), uint64(a.prov.Cores-a.prov.Active))
 		case a.tie != b.tie:
 			return cmpU(a.tie, b.tie)
 		default:

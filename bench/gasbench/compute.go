@@ -132,6 +132,9 @@ func computeCases(div int) []Case {
 	windows := max(1, compute.MaxDuePerBlock/div)
 	settles := max(1, 40/div)
 	bal := funded("p", max(answers, compute.MaxBids), 100_000_000)
+	for k, v := range funded("q", compute.MaxR, 100_000_000) {
+		bal[k] = v
+	}
 	bal["requester"] = 100_000_000_000
 	return []Case{
 		{
@@ -155,29 +158,41 @@ func computeCases(div int) []Case {
 			},
 		},
 		{
-			Kind: compute.MsgSubmitJob, Shape: fmt.Sprintf("%d jobs at every list bound, while as many bid windows of %d bids close and assign r=%d", windows, compute.MaxBids, compute.MaxR),
+			Kind: compute.MsgSubmitJob, Shape: fmt.Sprintf("%d jobs at every list bound, while as many second bid windows of %d bids close and assign r=%d (the early close after the r-th bid failed)", windows, compute.MaxBids, compute.MaxR),
 			Genesis: computeGenesis(bal, false),
 			Prepare: func(c *apptest.Chain) [][]byte {
-				provs := computeProviders(c, "p", compute.MaxBids, compute.MaxCores)
+				// r one-core providers bid first on every job: their r-th
+				// bid closes each window early, job 1 takes their cores
+				// and every other job's early close fails into a second
+				// window, where the rest bid up to MaxBids. The measured
+				// block is that window's last: its EndBlock reads all the
+				// bids, skips the busy ones and assigns r from the rest, for
+				// every job but the first.
+				first := computeProviders(c, "q", compute.MaxR, 1)
+				provs := computeProviders(c, "p", compute.MaxBids-compute.MaxR, compute.MaxCores)
 				var txs [][]byte
-				for i := 0; i < windows; i++ {
+				for i := 0; i <= windows; i++ {
 					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
 				}
 				for _, r := range c.Deliver(txs...) {
 					c.MustOK(r)
 				}
-				txs = txs[:0]
-				for id := uint64(1); id <= uint64(windows); id++ {
-					for _, p := range provs {
-						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
+				for k, set := range [][]string{first, provs} {
+					txs = txs[:0]
+					for id := uint64(1 + k); id <= uint64(windows)+1; id++ {
+						for _, p := range set {
+							txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
+						}
+					}
+					for _, r := range c.Deliver(txs...) {
+						c.MustOK(r)
 					}
 				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
+				var j compute.Job
+				if err := c.Query(fmt.Sprintf("compute/job/%d", windows+1), nil, &j); err != nil || j.Status != compute.JobBidding || j.Rounds != 2 || j.Bids != compute.MaxBids {
+					fail("job %d is %s in round %d with %d bids (%v), want bidding in round 2 with %d", windows+1, j.Status, j.Rounds, j.Bids, err, compute.MaxBids)
 				}
-				c.NextBlocks(int(compute.DefaultParams().BidBlocks) - 2)
-				// The measured block is the windows' last: its EndBlock
-				// closes them all.
+				c.NextBlocks(int(j.Deadline-c.Height()) - 1)
 				txs = txs[:0]
 				for i := 0; i < windows; i++ {
 					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
