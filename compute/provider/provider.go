@@ -123,7 +123,12 @@ type run struct {
 	rev   string // what the run is for: "replica/<assigned height>" or "referee/<deadline>"
 	sent  bool   // commit or referee result sent
 	shown bool   // reveal sent
+	tries int    // this run's attempt, 1 to maxTries
 }
+
+// maxTries is how often a run that failed on the provider's side is
+// started before the provider gives up on the job (and misses its window).
+const maxTries = 3
 
 // Outcome is a finished run as the chain records it.
 type Outcome struct {
@@ -225,13 +230,13 @@ func (w *Worker) Step(ctx context.Context) (bool, error) {
 	err := w.c.Query(ctx, compute.Name, "provider/"+w.addr.String(), nil, &p)
 	if errors.Is(err, client.ErrNotFound) {
 		w.logf("registering: %d cores, %d MiB, price %d, stake %d", w.cfg.Cores, w.cfg.MemMiB, w.cfg.Price, w.cfg.Stake)
-		return w.send(ctx, []tx.Msg{mustMsg(compute.MsgRegisterProvider, compute.RegisterProvider{
-			Cores: w.cfg.Cores, MemMiB: w.cfg.MemMiB, Price: w.cfg.Price, Stake: w.cfg.Stake})})
+		return w.send(ctx, []owed{{msg: mustMsg(compute.MsgRegisterProvider, compute.RegisterProvider{
+			Cores: w.cfg.Cores, MemMiB: w.cfg.MemMiB, Price: w.cfg.Price, Stake: w.cfg.Stake})}})
 	}
 	if err != nil {
 		return false, fmt.Errorf("query provider: %w", err)
 	}
-	var msgs []tx.Msg
+	var msgs []owed
 	switch p.Status {
 	case compute.ProviderBenchmarking:
 		if p.Bench != nil && p.Bench.Seed != w.benchd {
@@ -244,7 +249,7 @@ func (w *Worker) Step(ctx context.Context) (bool, error) {
 	case compute.ProviderFailed:
 		if p.Active == 0 {
 			w.logf("benchmark failed: asking for a new one")
-			msgs = append(msgs, mustMsg(compute.MsgRebenchmark, compute.Rebenchmark{Cores: w.cfg.Cores}))
+			msgs = append(msgs, owed{msg: mustMsg(compute.MsgRebenchmark, compute.Rebenchmark{Cores: w.cfg.Cores})})
 		}
 	}
 	work, err := w.duties(ctx)
@@ -266,10 +271,10 @@ func (w *Worker) Step(ctx context.Context) (bool, error) {
 }
 
 // benchmark computes the answer to b, one goroutine per lane.
-func (w *Worker) benchmark(b *compute.Benchmark) (tx.Msg, error) {
+func (w *Worker) benchmark(b *compute.Benchmark) (owed, error) {
 	raw, err := hex.DecodeString(b.Seed)
 	if err != nil || len(raw) != 32 {
-		return tx.Msg{}, fmt.Errorf("benchmark seed %q", b.Seed)
+		return owed{}, fmt.Errorf("benchmark seed %q", b.Seed)
 	}
 	var seed [32]byte
 	copy(seed[:], raw)
@@ -284,9 +289,8 @@ func (w *Worker) benchmark(b *compute.Benchmark) (tx.Msg, error) {
 		}(i)
 	}
 	wg.Wait()
-	w.benchd = b.Seed
 	w.logf("benchmark: %d lanes x %d segments x %d steps in %s", b.Lanes, b.Segments, b.Steps, time.Since(start).Round(time.Millisecond))
-	return mustMsg(compute.MsgBenchmarkAnswer, compute.BenchmarkAnswer{Lanes: lanes}), nil
+	return owed{msg: mustMsg(compute.MsgBenchmarkAnswer, compute.BenchmarkAnswer{Lanes: lanes}), sent: func() { w.benchd = b.Seed }}, nil
 }
 
 // MaxBidsPerStep bounds the bids of one step's transaction.
@@ -297,8 +301,8 @@ const MaxBidsPerStep = 32
 // the chain assigns a bid only while the provider has a free core, so a
 // surplus bid costs its gas and nothing else, and bidding wide keeps jobs
 // from expiring for want of bids when many arrive at once.
-func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, error) {
-	var msgs []tx.Msg
+func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]owed, error) {
+	var msgs []owed
 	open := map[uint64]bool{}
 	complete := false
 	after := ""
@@ -322,10 +326,13 @@ func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, er
 			if done || j.Status != compute.JobBidding || j.Requester == w.addr || j.MemMiB > w.cfg.MemMiB || j.PriceCap < w.cfg.Price {
 				continue
 			}
-			w.mu.Lock()
-			w.bids[j.ID] = true
-			w.mu.Unlock()
-			msgs = append(msgs, mustMsg(compute.MsgBid, compute.Bid{Job: j.ID, Price: w.cfg.Price}))
+			id := j.ID
+			msgs = append(msgs, owed{msg: mustMsg(compute.MsgBid, compute.Bid{Job: id, Price: w.cfg.Price}), sent: func() {
+				w.mu.Lock()
+				w.bids[id] = true
+				w.mu.Unlock()
+				w.logf("job %d: bid %d", id, w.cfg.Price)
+			}})
 		}
 		if page.Next == "" {
 			complete = len(msgs) < MaxBidsPerStep
@@ -348,8 +355,8 @@ func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]tx.Msg, er
 // duties walks the provider's assignments and referee duties, starts the
 // runs they need, and returns the commitments, reveals and referee results
 // that are ready.
-func (w *Worker) duties(ctx context.Context) ([]tx.Msg, error) {
-	var msgs []tx.Msg
+func (w *Worker) duties(ctx context.Context) ([]owed, error) {
+	var msgs []owed
 	held := map[uint64]bool{}
 	after := ""
 	for {
@@ -382,7 +389,7 @@ func (w *Worker) duties(ctx context.Context) ([]tx.Msg, error) {
 }
 
 // duty handles one job the provider holds.
-func (w *Worker) duty(ctx context.Context, id uint64) (*tx.Msg, error) {
+func (w *Worker) duty(ctx context.Context, id uint64) (*owed, error) {
 	var j compute.Job
 	if err := w.c.Query(ctx, compute.Name, "job/"+strconv.FormatUint(id, 10), nil, &j); err != nil {
 		return nil, fmt.Errorf("query job: %w", err)
@@ -396,9 +403,9 @@ func (w *Worker) duty(ctx context.Context, id uint64) (*tx.Msg, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		r.sent = true
 		w.logf("job %d: referee result %s (exit %d)", j.ID, short(r.out.Output), r.out.Exit)
-		m := mustMsg(compute.MsgRefereeResult, compute.RefereeResult{Job: j.ID, Output: r.out.Output, Exit: r.out.Exit, Files: r.out.Files})
+		m := owed{msg: mustMsg(compute.MsgRefereeResult, compute.RefereeResult{Job: j.ID, Output: r.out.Output, Exit: r.out.Exit, Files: r.out.Files}),
+			sent: func() { r.sent = true }}
 		return &m, nil
 	}
 	var page compute.AssignmentPage
@@ -428,9 +435,9 @@ func (w *Worker) duty(ctx context.Context, id uint64) (*tx.Msg, error) {
 		var o [32]byte
 		copy(o[:], out)
 		c := compute.CommitHash(j.ID, w.addr, o, r.salt)
-		r.sent = true
 		w.logf("job %d: commit to output %s (exit %d, %s)", j.ID, short(r.out.Output), r.out.Exit, r.out.Elapsed.Round(time.Millisecond))
-		m := mustMsg(compute.MsgCommitResult, compute.CommitResult{Job: j.ID, Commit: hex.EncodeToString(c[:])})
+		m := owed{msg: mustMsg(compute.MsgCommitResult, compute.CommitResult{Job: j.ID, Commit: hex.EncodeToString(c[:])}),
+			sent: func() { r.sent = true }}
 		return &m, nil
 	case as.State == compute.AsgCommitted && j.Status == compute.JobRevealing:
 		w.mu.Lock()
@@ -439,10 +446,9 @@ func (w *Worker) duty(ctx context.Context, id uint64) (*tx.Msg, error) {
 		if r == nil || !r.finished() || r.err != nil || r.shown {
 			return nil, fmt.Errorf("committed but the run's salt is lost (restarted?): the reveal will be missed")
 		}
-		r.shown = true
 		w.logf("job %d: reveal", j.ID)
-		m := mustMsg(compute.MsgRevealResult, compute.RevealResult{Job: j.ID, Output: r.out.Output, Exit: r.out.Exit,
-			Files: r.out.Files, Salt: hex.EncodeToString(r.salt[:])})
+		m := owed{msg: mustMsg(compute.MsgRevealResult, compute.RevealResult{Job: j.ID, Output: r.out.Output, Exit: r.out.Exit,
+			Files: r.out.Files, Salt: hex.EncodeToString(r.salt[:])}), sent: func() { r.shown = true }}
 		return &m, nil
 	}
 	return nil, nil
@@ -474,10 +480,18 @@ func (r *run) finished() bool {
 func (w *Worker) start(ctx context.Context, j *compute.Job, key string) *run {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	tries := 1
 	if r := w.runs[j.ID]; r != nil && r.rev == key {
-		return r
+		if !r.finished() || r.err == nil || r.tries >= maxTries {
+			return r
+		}
+		// The run failed on the provider's side (a blob it could not
+		// fetch, a child that died): run it again rather than miss the
+		// window.
+		tries = r.tries + 1
+		w.logf("job %d: running it again (try %d of %d)", j.ID, tries, maxTries)
 	}
-	r := &run{done: make(chan struct{}), rev: key}
+	r := &run{done: make(chan struct{}), rev: key, tries: tries}
 	w.runs[j.ID] = r
 	job := *j
 	go func() {
@@ -633,29 +647,69 @@ func (w *Worker) fetch(ctx context.Context, h string) ([]byte, error) {
 	return b, nil
 }
 
-// send signs msgs into one tx and waits for its commit. A tx that would
-// fail is split: each message is tried alone, so one stale bid does not
-// hold back a commitment.
-func (w *Worker) send(ctx context.Context, msgs []tx.Msg) (bool, error) {
-	res, err := w.c.SignAndBroadcast(ctx, w.cfg.Key, client.TxOptions{GasAuto: true}, msgs...)
+// owed is a message the provider owes the chain, and what to note (a
+// bid made, a commitment or reveal sent) once a committed tx carries it.
+// A message whose tx failed is not noted, so the next step owes it again.
+type owed struct {
+	msg  tx.Msg
+	sent func()
+}
+
+// send signs the messages into one tx and waits for its commit. A tx that
+// would fail, or failed in its block (state moved between the simulation
+// and the block: a bid's job closed, a core was taken), does not drop
+// the rest: each message is simulated alone and those that pass go out
+// together in a second tx, so a stale bid never costs a commitment or a
+// reveal its window. It reports whether a tx committed.
+func (w *Worker) send(ctx context.Context, msgs []owed) (bool, error) {
+	sent, err := w.sendTx(ctx, msgs)
 	var wf *client.WouldFailError
-	if errors.As(err, &wf) && len(msgs) > 1 {
-		sent := false
-		var first error
-		for _, m := range msgs {
-			ok, err := w.send(ctx, []tx.Msg{m})
-			sent = sent || ok
-			if err != nil && first == nil {
-				first = err
-			}
-		}
-		return sent, first
+	var failed *txFailed
+	if err == nil || len(msgs) == 1 || !(errors.As(err, &wf) || errors.As(err, &failed)) {
+		return sent, err
 	}
+	var pass []owed
+	for _, m := range msgs {
+		if _, e := w.c.BuildTx(ctx, w.cfg.Key, client.TxOptions{GasAuto: true}, m.msg); e != nil {
+			w.logf("%s: %v", m.msg.Type, e)
+			continue
+		}
+		pass = append(pass, m)
+	}
+	if len(pass) == 0 {
+		return sent, err
+	}
+	again, err := w.sendTx(ctx, pass)
+	return sent || again, err
+}
+
+// txFailed is a tx that committed with a non-zero code.
+type txFailed struct {
+	typ, codespace, log string
+	code                uint32
+}
+
+func (e *txFailed) Error() string {
+	return fmt.Sprintf("%s: code %s/%d: %s", e.typ, e.codespace, e.code, e.log)
+}
+
+// sendTx sends msgs in one tx, waits for its commit and notes them sent.
+func (w *Worker) sendTx(ctx context.Context, msgs []owed) (bool, error) {
+	raw := make([]tx.Msg, len(msgs))
+	for i, m := range msgs {
+		raw[i] = m.msg
+	}
+	res, err := w.c.SignAndBroadcast(ctx, w.cfg.Key, client.TxOptions{GasAuto: true}, raw...)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", msgs[0].Type, err)
+		return false, fmt.Errorf("%s: %w", raw[0].Type, err)
 	}
 	if res.Code != 0 {
-		return true, fmt.Errorf("%s: code %s/%d: %s", msgs[0].Type, res.Codespace, res.Code, res.Log)
+		return true, &txFailed{typ: raw[0].Type, codespace: res.Codespace, code: res.Code, log: res.Log}
+	}
+	for _, m := range msgs {
+		if m.sent != nil {
+			m.sent()
+		}
 	}
 	return true, nil
 }
