@@ -60,6 +60,7 @@ var light = map[string]string{
 	"emergence/compute/kernel":      "the provider runs the benchmark kernel natively and as WebAssembly",
 	"emergence/compute/sandbox":     "the provider runs jobs in wazero",
 	"emergence/compute/provider":    "the provider worker",
+	"emergence/compute/requester":   "job submit and train upload, submit and follow jobs through the client",
 	"emergence/compute/trainer":     "the built-in training job, native and as WebAssembly",
 	"emergence/data":                "the crawler worker builds receipts, commitments and messages and reads assignments",
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",

@@ -23,9 +23,9 @@ import (
 	"emergence/client"
 	"emergence/compute"
 	"emergence/compute/provider"
+	"emergence/compute/requester"
 	"emergence/compute/sandbox"
 	"emergence/compute/trainer"
-	"emergence/tx"
 )
 
 func init() { topCommands = append(topCommands, newProviderCmd, newJobCmd, newSandboxChildCmd) }
@@ -181,75 +181,38 @@ func (s *jobSpec) register(cmd *cobra.Command, wallMs uint64) {
 	cmd.Flags().DurationVar(&s.wait, "wait", 0, "wait up to this long for the verified result (0: return once submitted)")
 }
 
-// submit uploads the module and inputs and submits the job; it returns
-// the job id.
+// submitJob submits the job (compute/requester) and prints its id, or
+// waits for and prints its result with --wait.
 func (g *globals) submitJob(cmd *cobra.Command, s *jobSpec, wasm []byte, inputs [][]byte, args []string) error {
 	key, addr, err := g.signer(s.from)
 	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
-	c := g.client().SignBlobsWith(key)
-	put := func(what string, b []byte) (string, error) {
-		h := sha256.Sum256(b)
-		hx := hex.EncodeToString(h[:])
-		if err := c.PutBlob(ctx, hx, b); err != nil {
-			return "", g.nodeError(fmt.Errorf("upload %s: %w", what, err))
-		}
-		return hx, nil
-	}
-	msg := compute.SubmitJob{Args: args, MemMiB: s.mem, WallMs: s.wallMs, R: s.r, PriceCap: s.priceCap, Budget: s.budget, Inputs: []string{}}
-	if msg.Wasm, err = put("module", wasm); err != nil {
-		return err
-	}
-	for i, in := range inputs {
-		h, err := put(fmt.Sprintf("input %d", i), in)
-		if err != nil {
-			return err
-		}
-		msg.Inputs = append(msg.Inputs, h)
-	}
-	if msg.Budget == 0 {
-		r := uint64(s.r)
-		if r == 0 {
-			r = compute.DefaultR
-		}
-		msg.Budget = r * s.priceCap * ((s.wallMs + 999) / 1000)
-	}
-	m, err := tx.NewMsg(compute.MsgSubmitJob, msg)
-	if err != nil {
-		return err
-	}
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	raw, err := c.BuildTx(tctx, key, client.TxOptions{GasAuto: true}, m)
+	sub, err := requester.Submit(tctx, g.client(), key, requester.Spec{Wasm: wasm, Inputs: inputs, Args: args,
+		MemMiB: s.mem, WallMs: s.wallMs, R: s.r, PriceCap: s.priceCap, Budget: s.budget})
 	var wf *client.WouldFailError
-	if errors.As(err, &wf) {
+	var refused *requester.RefusedError
+	switch {
+	case errors.As(err, &wf):
 		return errorf(jobHint(wf.Result), "%w", err)
-	}
-	if err != nil {
+	case errors.As(err, &refused):
+		printTxResult(g.stderr, refused.Result)
+		return &txFailedError{codespace: refused.Result.Codespace, code: refused.Result.Code, log: refused.Result.Log}
+	case errors.Is(err, requester.ErrNoJobEvent):
+		return failf("see the node's log", "%w", err)
+	case err != nil:
 		return g.nodeError(err)
 	}
-	res, err := c.Broadcast(tctx, raw)
-	if err != nil {
-		return g.nodeError(err)
-	}
-	if res.Code != 0 {
-		printTxResult(g.stderr, res)
-		return &txFailedError{codespace: res.Codespace, code: res.Code, log: res.Log}
-	}
-	id, ok := eventAttr(res.Events, "compute-job", "job")
-	if !ok {
-		return failf("see the node's log", "tx %s committed without a compute-job event", res.Hash)
-	}
-	fmt.Fprintf(g.stderr, "job %s submitted by %s at height %d (module %s, budget %duemg)\n", id, addr, res.Height, msg.Wasm[:12], msg.Budget)
+	fmt.Fprintf(g.stderr, "job %d submitted by %s at height %d (module %s, budget %duemg)\n", sub.ID, addr, sub.Height, sub.Wasm[:12], sub.Budget)
 	if s.wait == 0 {
-		return g.print(map[string]any{"job": id, "tx": res.Hash, "height": res.Height, "wasm": msg.Wasm, "inputs": msg.Inputs}, func(w io.Writer) {
-			fmt.Fprintln(w, id)
+		return g.print(map[string]any{"job": strconv.FormatUint(sub.ID, 10), "tx": sub.Tx, "height": sub.Height, "wasm": sub.Wasm, "inputs": sub.Inputs}, func(w io.Writer) {
+			fmt.Fprintln(w, sub.ID)
 		})
 	}
-	n, _ := strconv.ParseUint(id, 10, 64)
-	j, err := g.awaitJob(ctx, n, s.wait)
+	j, err := g.awaitJob(ctx, sub.ID, s.wait)
 	if err != nil {
 		return err
 	}
@@ -269,44 +232,23 @@ func jobHint(r *api.TxResult) string {
 	return "nothing was sent or charged"
 }
 
-func eventAttr(evs []api.Event, typ, key string) (string, bool) {
-	for _, e := range evs {
-		if e.Type != typ {
-			continue
-		}
-		for _, a := range e.Attrs {
-			if a.Key == key {
-				return a.Value, true
-			}
-		}
-	}
-	return "", false
-}
-
-func finalJob(status string) bool {
-	return status == compute.JobDone || status == compute.JobExpired || status == compute.JobUnresolved
-}
-
 // awaitJob waits, block by block, until job id is settled or within ends.
 func (g *globals) awaitJob(ctx context.Context, id uint64, within time.Duration) (*compute.Job, error) {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	c := g.client()
-	var j compute.Job
-	err := c.Await(ctx, func() (bool, error) {
-		if err := c.Query(ctx, compute.Name, "job/"+strconv.FormatUint(id, 10), nil, &j); err != nil {
-			return false, err
-		}
-		return finalJob(j.Status), nil
-	})
+	j, err := requester.Await(ctx, g.client(), id)
 	if errors.Is(err, context.DeadlineExceeded) {
+		status := "unknown"
+		if j != nil {
+			status = j.Status
+		}
 		return nil, failf(fmt.Sprintf("is a provider running ('emergence provider --from KEY')? follow it with 'emergence job status %d'", id),
-			"job %d is still %s after %s", id, j.Status, within)
+			"job %d is still %s after %s", id, status, within)
 	}
 	if err != nil {
 		return nil, g.nodeError(err)
 	}
-	return &j, nil
+	return j, nil
 }
 
 func newJobSubmitCmd(g *globals) *cobra.Command {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,13 +12,13 @@ import (
 
 	"emergence/client"
 	"emergence/compute"
+	"emergence/compute/requester"
 	"emergence/compute/sandbox"
-	"emergence/tx"
 )
 
-// benchJobNet starts a node with compute parameters par, three provider processes and the sum job's module and input
-// uploaded; it returns the module and input hashes.
-func benchJobNet(b *testing.B, par compute.Params, cores string, extra []string) (*computeNet, string, string, []byte) {
+// benchJobNet starts a node with compute parameters par and three provider
+// processes; it returns the sum job's module and an input.
+func benchJobNet(b *testing.B, par compute.Params, cores string, extra []string) (*computeNet, []byte, []byte) {
 	cn := startComputeNetWith(b, par, extra, "p1", "p2", "p3")
 	for _, p := range []string{"p1", "p2", "p3"} {
 		cn.provider(p, "--cores", cores, "--price", "10")
@@ -29,45 +27,20 @@ func benchJobNet(b *testing.B, par compute.Params, cores string, extra []string)
 	if err != nil {
 		b.Fatal(err)
 	}
-	input := []byte("1 2 3 4 5 6 7 8 9 10\n")
-	c := cn.net.Client.SignBlobsWith(cn.net.Key("alice"))
-	var hashes []string
-	for _, blob := range [][]byte{mod, input} {
-		h := sha256.Sum256(blob)
-		hx := hex.EncodeToString(h[:])
-		if err := c.PutBlob(context.Background(), hx, blob); err != nil {
-			b.Fatal(err)
-		}
-		hashes = append(hashes, hx)
-	}
 	cn.awaitReady("p1", "p2", "p3")
-	return cn, hashes[0], hashes[1], mod
+	return cn, mod, []byte("1 2 3 4 5 6 7 8 9 10\n")
 }
 
-// submitAndWait submits the sum job with rounds as key and waits until it
-// is settled; it returns the job.
-func submitAndWait(ctx context.Context, c *client.Client, key string, cn *computeNet, wasm, input string, rounds uint64, wallMs uint64) (*compute.Job, error) {
-	m, _ := tx.NewMsg(compute.MsgSubmitJob, compute.SubmitJob{Wasm: wasm, Inputs: []string{input}, Args: []string{strconv.FormatUint(rounds, 10)},
-		MemMiB: 64, WallMs: wallMs, R: 2, PriceCap: 100, Budget: 2 * 100 * ((wallMs + 999) / 1000)})
-	res, err := c.SignAndBroadcast(ctx, cn.net.Key(key), client.TxOptions{GasAuto: true}, m)
+// submitAndWait submits the sum job (module and input already uploaded:
+// re-uploading a blob is a no-op) with rounds as key and waits until it is
+// settled; it returns the job.
+func submitAndWait(ctx context.Context, c *client.Client, key string, cn *computeNet, mod, input []byte, rounds uint64, wallMs uint64) (*compute.Job, error) {
+	sub, err := requester.Submit(ctx, c, cn.net.Key(key), requester.Spec{Wasm: mod, Inputs: [][]byte{input}, Args: []string{strconv.FormatUint(rounds, 10)},
+		MemMiB: 64, WallMs: wallMs, R: 2, PriceCap: 100})
 	if err != nil {
 		return nil, err
 	}
-	if res.Code != 0 {
-		return nil, fmt.Errorf("submit: %s", res.Log)
-	}
-	idS, ok := eventAttr(res.Events, "compute-job", "job")
-	if !ok {
-		return nil, fmt.Errorf("no job event")
-	}
-	var j compute.Job
-	err = c.Await(ctx, func() (bool, error) {
-		if err := c.Query(ctx, compute.Name, "job/"+idS, nil, &j); err != nil {
-			return false, err
-		}
-		return finalJob(j.Status), nil
-	})
-	return &j, err
+	return requester.Await(ctx, c, sub.ID)
 }
 
 // BenchmarkComputeLatency measures submit to verified for a job that runs
@@ -75,7 +48,7 @@ func submitAndWait(ctx context.Context, c *client.Client, key string, cn *comput
 // first), through three provider processes, with the default 3-block bid
 // window; it reports seconds, blocks and the sandbox run time.
 func BenchmarkComputeLatency(b *testing.B) {
-	cn, wasm, input, mod := benchJobNet(b, compute.DefaultParams(), "2", nil)
+	cn, mod, input := benchJobNet(b, compute.DefaultParams(), "2", nil)
 	// Calibrate rounds so that one run takes about a second, the way a
 	// provider runs it (a child process without termination checks).
 	self, err := os.Executable()
@@ -107,7 +80,7 @@ func BenchmarkComputeLatency(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		start := time.Now()
-		j, err := submitAndWait(ctx, cn.net.Client, "alice", cn, wasm, input, rounds, 30_000)
+		j, err := submitAndWait(ctx, cn.net.Client, "alice", cn, mod, input, rounds, 30_000)
 		cancel()
 		if err != nil {
 			b.Fatal(err)
@@ -125,16 +98,13 @@ func BenchmarkComputeLatency(b *testing.B) {
 }
 
 // BenchmarkComputeThroughput runs 100 small jobs through three provider
-// processes (4 cores each), six requesters keeping one job each in
-// flight (12 replicas: the providers' 12 cores, since a job that finds
-// every core busy for its three bid windows expires), and reports
+// processes (4 cores each) with the default parameters (a 3-block bid
+// window that closes once r bids are in), six requesters keeping one job
+// each in flight (12 replicas: the providers' 12 cores), and reports
 // verified jobs per second.
 func BenchmarkComputeThroughput(b *testing.B) {
 	reqs := []string{"r0", "r1", "r2", "r3", "r4", "r5"}
-	// The tests' wide windows (a 10-block bid window): with the default 3
-	// blocks, providers stepping through a dozen jobs on a loaded machine
-	// miss windows and jobs expire.
-	cn, wasm, input, _ := benchJobNet(b, computeParams(), "4", reqs)
+	cn, mod, input := benchJobNet(b, compute.DefaultParams(), "4", reqs)
 	const jobs = 100
 	b.ResetTimer()
 	var elapsed time.Duration
@@ -157,10 +127,10 @@ func BenchmarkComputeThroughput(b *testing.B) {
 						return
 					}
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-					j, err := submitAndWait(ctx, cn.net.Client, k, cn, wasm, input, uint64(n), 1000)
+					j, err := submitAndWait(ctx, cn.net.Client, k, cn, mod, input, uint64(n), 1000)
 					cancel()
 					if err == nil && j.Status != compute.JobDone {
-						err = fmt.Errorf("job %d ended %s", j.ID, j.Status)
+						err = fmt.Errorf("job %d ended %s: submitted at %d, %d bids, %d rounds, deadline %d", j.ID, j.Status, j.Submitted, j.Bids, j.Rounds, j.Deadline)
 					}
 					if err != nil {
 						errs <- err
