@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"emergence/app"
 	"emergence/client"
 	"emergence/compute"
 	"emergence/compute/kernel"
@@ -104,6 +105,8 @@ type Worker struct {
 	// wake is signalled when a run finishes, so its commitment goes out
 	// without waiting for the next block.
 	wake chan struct{}
+	// prep queues modules to fetch and compile ahead of their runs.
+	prep chan string
 	// mods caches recently fetched modules by hash (at most maxMods), so
 	// replicas and referee runs of one module fetch it once.
 	mods     map[string][]byte
@@ -159,6 +162,7 @@ func New(c *client.Client, cfg Config) (*Worker, error) {
 		bids: map[uint64]bool{},
 		sem:  make(chan struct{}, cfg.Cores),
 		wake: make(chan struct{}, 1),
+		prep: make(chan string, maxMods),
 		mods: map[string][]byte{},
 	}, nil
 }
@@ -173,6 +177,7 @@ func (w *Worker) logf(format string, args ...any) {
 // Run steps until ctx ends. A step that fails (node unreachable, a tx
 // refused) is logged and retried at the next block.
 func (w *Worker) Run(ctx context.Context) error {
+	go w.prepareLoop(ctx)
 	for {
 		sent, err := w.Step(ctx)
 		if ctx.Err() != nil {
@@ -326,13 +331,14 @@ func (w *Worker) bidMsgs(ctx context.Context, p *compute.Provider) ([]owed, erro
 			if done || j.Status != compute.JobBidding || j.Requester == w.addr || j.MemMiB > w.cfg.MemMiB || j.PriceCap < w.cfg.Price {
 				continue
 			}
-			id := j.ID
+			id, wasm := j.ID, j.Wasm
 			msgs = append(msgs, owed{msg: mustMsg(compute.MsgBid, compute.Bid{Job: id, Price: w.cfg.Price}), sent: func() {
 				w.mu.Lock()
 				w.bids[id] = true
 				w.mu.Unlock()
 				w.logf("job %d: bid %d", id, w.cfg.Price)
-			}})
+				w.prepare(wasm)
+			}, already: compute.CodeDuplicateBid})
 		}
 		if page.Next == "" {
 			complete = len(msgs) < MaxBidsPerStep
@@ -437,7 +443,7 @@ func (w *Worker) duty(ctx context.Context, id uint64) (*owed, error) {
 		c := compute.CommitHash(j.ID, w.addr, o, r.salt)
 		w.logf("job %d: commit to output %s (exit %d, %s)", j.ID, short(r.out.Output), r.out.Exit, r.out.Elapsed.Round(time.Millisecond))
 		m := owed{msg: mustMsg(compute.MsgCommitResult, compute.CommitResult{Job: j.ID, Commit: hex.EncodeToString(c[:])}),
-			sent: func() { r.sent = true }}
+			sent: func() { r.sent = true }, already: compute.CodeAlreadyCommitted}
 		return &m, nil
 	case as.State == compute.AsgCommitted && j.Status == compute.JobRevealing:
 		w.mu.Lock()
@@ -523,6 +529,37 @@ func (w *Worker) start(ctx context.Context, j *compute.Job, key string) *run {
 		}
 	}()
 	return r
+}
+
+// prepare fetches a module the provider bid to run and compiles it in the
+// background (Runner.Precompile), one at a time, so that by the time the
+// job is assigned its run only loads the compiled code. A full queue
+// drops the request: the run compiles the module itself then.
+func (w *Worker) prepare(wasm string) {
+	select {
+	case w.prep <- wasm:
+	default:
+	}
+}
+
+// prepareLoop serves prepare until ctx ends.
+func (w *Worker) prepareLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case h := <-w.prep:
+			if w.cfg.Lazy {
+				continue
+			}
+			mod, err := w.module(ctx, h)
+			if err != nil {
+				w.logf("prepare module %s: %v", short(h), err)
+				continue
+			}
+			w.cfg.Runner.Precompile(ctx, mod)
+		}
+	}
 }
 
 // garbage is the lazy cheater's output: no run, a made-up file.
@@ -653,6 +690,10 @@ func (w *Worker) fetch(ctx context.Context, h string) ([]byte, error) {
 type owed struct {
 	msg  tx.Msg
 	sent func()
+	// already is the code with which the chain refuses the message when
+	// it holds it already (a tx that committed after its wait timed
+	// out): the message is noted sent, not owed again.
+	already app.Code
 }
 
 // send signs the messages into one tx and waits for its commit. A tx that
@@ -665,19 +706,29 @@ func (w *Worker) send(ctx context.Context, msgs []owed) (bool, error) {
 	sent, err := w.sendTx(ctx, msgs)
 	var wf *client.WouldFailError
 	var failed *txFailed
-	if err == nil || len(msgs) == 1 || !(errors.As(err, &wf) || errors.As(err, &failed)) {
+	if err == nil || !(errors.As(err, &wf) || errors.As(err, &failed)) {
 		return sent, err
 	}
 	var pass []owed
 	for _, m := range msgs {
-		if _, e := w.c.BuildTx(ctx, w.cfg.Key, client.TxOptions{GasAuto: true}, m.msg); e != nil {
+		_, e := w.c.BuildTx(ctx, w.cfg.Key, client.TxOptions{GasAuto: true}, m.msg)
+		if errors.As(e, &wf) && m.already.Num != 0 && wf.Result.Codespace == m.already.Space && wf.Result.Code == m.already.Num {
+			if m.sent != nil {
+				m.sent()
+			}
+			continue
+		}
+		if e != nil {
 			w.logf("%s: %v", m.msg.Type, e)
 			continue
 		}
 		pass = append(pass, m)
 	}
 	if len(pass) == 0 {
-		return sent, err
+		return sent, nil
+	}
+	if len(pass) == len(msgs) && len(msgs) == 1 {
+		return sent, err // it passes alone now: next step
 	}
 	again, err := w.sendTx(ctx, pass)
 	return sent || again, err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/tetratelabs/wazero"
 )
 
 // WithChildProcess makes the Runner run every job in a child process,
@@ -103,6 +106,9 @@ func ServeChild(in io.Reader, out io.Writer) error {
 // runChild runs job in a child process and kills it at the deadline,
 // which starts once the child has compiled the module.
 func (r *Runner) runChild(ctx context.Context, job Job, lim Limits) (*Result, error) {
+	if r.cacheDir != "" {
+		r.Precompile(ctx, job.Module)
+	}
 	spec, err := json.Marshal(childSpec{Job: job, CacheDir: r.cacheDir})
 	if err != nil {
 		return nil, err
@@ -182,5 +188,53 @@ func (r *Runner) runChild(ctx context.Context, job Job, lim Limits) (*Result, er
 				return nil, errors.New(l.Err)
 			}
 		}
+	}
+}
+
+// maxCompiled bounds the modules a Runner remembers having compiled.
+const maxCompiled = 64
+
+// compiling is one module's compilation into the cache directory; done
+// closes when it ends.
+type compiling struct{ done chan struct{} }
+
+// Precompile compiles module into the Runner's cache once, as its runs
+// compile it (for child processes: into the on-disk cache, without
+// termination checks), so that the runs that follow only load it, and
+// concurrent first runs of a module (a provider's cores, its referee
+// runs) wait for one compilation instead of each compiling it again: a
+// Go-built module is megabytes, seconds of compiler time. A provider calls
+// it when it bids, so the compilation is done by the time the job is
+// assigned. A module that does not compile is left to the run, which
+// reports the refusal as a result.
+func (r *Runner) Precompile(ctx context.Context, module []byte) {
+	key := sha256.Sum256(module)
+	r.mu.Lock()
+	c, ok := r.compiled[key]
+	if !ok {
+		if r.compiled == nil {
+			r.compiled = map[[32]byte]*compiling{}
+		}
+		if len(r.order) >= maxCompiled {
+			delete(r.compiled, r.order[0])
+			r.order = r.order[1:]
+		}
+		c = &compiling{done: make(chan struct{})}
+		r.compiled[key] = c
+		r.order = append(r.order, key)
+	}
+	r.mu.Unlock()
+	if ok {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+		}
+		return
+	}
+	defer close(c.done)
+	rt := wazero.NewRuntimeWithConfig(ctx, r.config(r.child == nil))
+	defer rt.Close(context.Background())
+	if m, err := rt.CompileModule(ctx, module); err == nil {
+		m.Close(context.Background())
 	}
 }

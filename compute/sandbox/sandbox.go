@@ -205,6 +205,11 @@ type Runner struct {
 	// (see WithChildProcess); cacheDir is passed to it.
 	child    []string
 	cacheDir string
+	// compiled are the modules compiled by Precompile
+	// (at most maxCompiled, oldest forgotten first).
+	mu       sync.Mutex
+	compiled map[[32]byte]*compiling
+	order    [][32]byte
 }
 
 // Option configures a Runner.
@@ -290,22 +295,23 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 	return r.run(ctx, job, lim, true, func() {})
 }
 
+// config is the runtime configuration of a run: the compiler (or the
+// interpreter), the Runner's cache, termination checks or not.
+func (r *Runner) config(terminate bool) wazero.RuntimeConfig {
+	cfg := wazero.NewRuntimeConfigCompiler()
+	if r.interpreter {
+		cfg = wazero.NewRuntimeConfigInterpreter()
+	}
+	return cfg.WithCompilationCache(r.cache).WithCloseOnContextDone(terminate)
+}
+
 // run runs job in this process. With terminate the compiled code checks
 // for the deadline at every loop header and call (WithCloseOnContextDone);
 // without, nothing stops the guest but its own end, and the caller must be
 // a child process that its parent kills at the deadline. started is called
 // once the module is compiled and checked, just before it starts.
 func (r *Runner) run(ctx context.Context, job Job, lim Limits, terminate bool, started func()) (*Result, error) {
-	var cfg wazero.RuntimeConfig
-	if r.interpreter {
-		cfg = wazero.NewRuntimeConfigInterpreter()
-	} else {
-		cfg = wazero.NewRuntimeConfigCompiler()
-	}
-	cfg = cfg.WithCompilationCache(r.cache).
-		WithMemoryLimitPages(lim.MemoryPages).
-		WithCloseOnContextDone(terminate)
-	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+	rt := wazero.NewRuntimeWithConfig(ctx, r.config(terminate).WithMemoryLimitPages(lim.MemoryPages))
 	defer rt.Close(context.Background())
 
 	compiled, err := rt.CompileModule(ctx, job.Module)
