@@ -81,6 +81,9 @@ type Result struct {
 	Labels []int32
 	// Post holds posteriors item-major: Post[i*K+k].
 	Post []int64
+	// Best holds each item's posterior of its predicted class,
+	// Post[i*K+Labels[i]].
+	Best []int64
 	// Priors holds the class priors.
 	Priors []int64
 	// Confusion holds worker-major confusion matrices:
@@ -152,7 +155,7 @@ func DawidSkene(in Input, p Params) (*Result, error) {
 	for w := 0; w < W; w++ {
 		for obs := 0; obs < K; obs++ {
 			for t := 0; t < K; t++ {
-				r.Confusion[(w*K+t)*K+obs] = Exp2(run.logE[(w*K+obs)*K+t])
+				r.Confusion[(w*K+t)*K+obs] = Exp2(run.m.logE[(w*K+obs)*K+t])
 			}
 		}
 	}
@@ -182,8 +185,9 @@ type Run struct {
 	byItem []Label
 	post   []int64
 
-	logE, cnt, colSum, logCol, prior, logPrior, s, pw []int64
-	logI, tol                                         int64
+	m                 model
+	cnt, prior, s, pw []int64
+	logI, tol         int64
 
 	it        int
 	converged bool
@@ -272,12 +276,9 @@ func newRun(in Input, p Params) (*Run, error) {
 		next[l.Item]++
 	}
 	r.post = make([]int64, I*K)
-	r.logE = make([]int64, W*K*K) // [(w*K+obs)*K+true]
+	r.m = newModel(W, K)
 	r.cnt = make([]int64, W*K*K)
-	r.colSum = make([]int64, K)
-	r.logCol = make([]int64, K)
 	r.prior = make([]int64, K)
-	r.logPrior = make([]int64, K)
 	r.s = make([]int64, K)
 	r.pw = make([]int64, K)
 	r.logI = Log2(uint64(I))
@@ -308,9 +309,9 @@ func (r *Run) Step() error {
 			return fmt.Errorf("iteration %d: %w", it, err)
 		}
 	}
-	K, I, W := r.K, r.I, r.W
-	post, prior, logPrior, cnt := r.post, r.prior, r.logPrior, r.cnt
-	// M-step: priors.
+	K, I := r.K, r.I
+	post, prior, cnt := r.post, r.prior, r.cnt
+	// M-step: priors and confusion counts summed over the posteriors.
 	for k := range prior {
 		prior[k] = 0
 	}
@@ -319,13 +320,6 @@ func (r *Run) Step() error {
 			prior[k] += post[i*K+k]
 		}
 	}
-	for k := range prior {
-		if prior[k] < int64(I) {
-			prior[k] = int64(I) // floor the prior at 2^-32
-		}
-		logPrior[k] = Log2(uint64(prior[k])) - r.logI - 32*One
-	}
-	// M-step: confusion matrices.
 	for n := range cnt {
 		cnt[n] = 0
 	}
@@ -336,42 +330,11 @@ func (r *Run) Step() error {
 			c[k] += v
 		}
 	}
-	for w := 0; w < W; w++ {
-		base := w * K * K
-		for t := range r.colSum {
-			r.colSum[t] = 0
-		}
-		for n := base; n < base+K*K; n++ {
-			v := cnt[n] + r.p.Smoothing
-			if v < 1 {
-				v = 1
-			}
-			cnt[n] = v
-			r.colSum[(n-base)%K] += v
-		}
-		for t, v := range r.colSum {
-			r.logCol[t] = Log2(uint64(v))
-		}
-		for n := base; n < base+K*K; n++ {
-			r.logE[n] = Log2(uint64(cnt[n])) - r.logCol[(n-base)%K]
-		}
-	}
+	r.m.mStep(cnt, prior, r.p.Smoothing, r.logI, I)
 	// E-step.
 	var ll int64
-	gold := r.in.Gold
 	for i := 0; i < I; i++ {
-		copy(r.s, logPrior)
-		for _, l := range r.byItem[r.start[i]:r.start[i+1]] {
-			e := r.logE[(int(l.Worker)*K+int(l.Class))*K : (int(l.Worker)*K+int(l.Class)+1)*K]
-			for k := range r.s {
-				r.s[k] += e[k]
-			}
-		}
-		if gold != nil && gold[i] != NoGold {
-			ll += r.s[gold[i]]
-			continue
-		}
-		ll += normalise(r.s, r.pw, post[i*K:(i+1)*K])
+		ll += r.m.eStepItem(r.byItem[r.start[i]:r.start[i+1]], r.in.Gold, i, r.s, r.pw, post[i*K:(i+1)*K])
 	}
 	if it > 1 && abs(ll-r.ll) <= r.tol {
 		r.converged = true
@@ -386,8 +349,10 @@ func (r *Run) Step() error {
 func (r *Run) Result() *Result {
 	res := &Result{K: r.K, Post: append([]int64(nil), r.post...), Iterations: r.it, Converged: r.converged, LogLikelihood: r.ll}
 	res.Labels = make([]int32, r.I)
+	res.Best = make([]int64, r.I)
 	for i := 0; i < r.I; i++ {
 		res.Labels[i] = int32(argmax(res.Post[i*r.K : (i+1)*r.K]))
+		res.Best[i] = res.Post[i*r.K+int(res.Labels[i])]
 	}
 	workerStats(r.in, res.Post, res)
 	return res
@@ -464,6 +429,14 @@ func workerStats(in Input, post []int64, r *Result) {
 			mass[w*K+k] += v
 		}
 	}
+	skills(r, given, mass, K, W)
+}
+
+// skills turns summed worker statistics into means and skills: r holds
+// each worker's label count and the summed posterior of its answers in
+// WorkerQuality, given[w*K+k] counts its answers of class k, mass[w*K+k]
+// sums class k's posterior over its labels.
+func skills(r *Result, given, mass []int64, K, W int) {
 	for w := 0; w < W; w++ {
 		n := r.WorkerLabels[w]
 		if n == 0 {
