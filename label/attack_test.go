@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"emergence/app"
 	"emergence/app/apptest"
 	"emergence/bank"
 	"emergence/label"
@@ -215,26 +216,36 @@ func TestWithholdingNeverPays(t *testing.T) {
 	}
 }
 
-// TestNothingFrozen replays issue 17.3: a job too large to settle even in
-// parts (the issue's, whose single Dawid–Skene iteration exceeds a part) is
-// refused at creation; a job nobody settles expires, refunds its requester
+// TestNothingFrozen replays issue 17.3: the issue's job (249k labels, 64
+// classes) is accepted and settles by sweeps, a job too large to settle
+// even so is refused at creation; a job nobody settles expires, refunds its requester
 // and releases its labelers' stakes; only the stake at risk is locked. Jobs
 // larger than one transaction settle in parts: TestBigJobSettles.
 func TestNothingFrozen(t *testing.T) {
 	p := label.DefaultParams()
 	p.ExpiryBlocks = 20
 	c := newChainWith(t, p)
-	// The issue's job: ~249k labels over 64 classes.
+	// The issue's job, ~249k labels over 64 classes, is accepted: it
+	// settles by sweeps (TestIssueJobSettles, BenchmarkIssueJobSettles).
+	// A million labels over 64 classes do not fit even a sweep part.
 	big := createMsg()
 	big.Items, big.LabelsPerItem, big.BatchSize, big.GoldCount, big.RewardPerLabel = 83_000, 3, 1_000, 4_150, 1
 	big.Classes = nil
 	for k := 0; k < 64; k++ {
 		big.Classes = append(big.Classes, "c"+itoa(uint64(k)))
 	}
-	r := c.Deliver(c.SignWith("alice", 5_000_000, c.Msg("label/create-job", big)))[0]
+	huge := big
+	huge.Items, huge.LabelsPerItem, huge.GoldCount = 100_000, 10, 5_000
+	r := c.Deliver(c.SignWith("alice", 5_000_000, c.Msg("label/create-job", huge)))[0]
 	c.MustFail(r, label.CodeBadJob)
 	if !strings.Contains(r.Log, "too large to settle") {
 		t.Errorf("log %q", r.Log)
+	}
+	cb := newChainWith(t, p)
+	cb.MustOK(cb.Deliver(cb.SignWith("alice", 5_000_000, cb.Msg("label/create-job", big)))[0])
+	var bj label.Job
+	if err := cb.Query("label/job/1", nil, &bj); err != nil || !bj.Parts || !bj.Sweep || bj.SettleGas > app.DefaultParams().MaxTxGas {
+		t.Fatalf("the issue's job: %v, parts %v, sweep %v, settle gas %d (max tx gas %d)", err, bj.Parts, bj.Sweep, bj.SettleGas, app.DefaultParams().MaxTxGas)
 	}
 
 	// Two jobs at once: each locks only its min_stake.

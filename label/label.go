@@ -288,7 +288,11 @@ type Job struct {
 	// label/settle then does one bounded part of the work (see
 	// PartGas), keeping Dawid–Skene's state between parts, and the last
 	// part pays. SettleGas is then the gas of one part.
-	Parts          bool       `json:"parts,omitempty"`
+	Parts bool `json:"parts,omitempty"`
+	// Sweep is set on a job settling in parts whose single Dawid–Skene
+	// iteration does not fit in a part: its parts cut iterations into item
+	// ranges (settle_sweep.go).
+	Sweep          bool       `json:"sweep,omitempty"`
 	Assignments    uint32     `json:"assignments"`
 	AssignedLabels uint64     `json:"assigned_labels"`
 	Gold           []GoldItem `json:"gold,omitempty"`

@@ -59,7 +59,7 @@ func createMsg() label.CreateJobMsg {
 	}
 }
 
-func getJob(t *testing.T, c *apptest.Chain, id uint64) label.Job {
+func getJob(t testing.TB, c *apptest.Chain, id uint64) label.Job {
 	t.Helper()
 	var j label.Job
 	if err := c.Query("label/job/"+itoa(id), nil, &j); err != nil {
@@ -80,7 +80,7 @@ func itoa(x uint64) string {
 	return string(b)
 }
 
-func balance(t *testing.T, c *apptest.Chain, name string) uint64 {
+func balance(t testing.TB, c *apptest.Chain, name string) uint64 {
 	t.Helper()
 	var a bank.Account
 	if err := c.Query("bank/balance/"+apptest.Addr(name).String(), nil, &a); err != nil {
@@ -89,7 +89,7 @@ func balance(t *testing.T, c *apptest.Chain, name string) uint64 {
 	return a.Balance
 }
 
-func assignment(t *testing.T, c *apptest.Chain, job uint64, name string) label.Assignment {
+func assignment(t testing.TB, c *apptest.Chain, job uint64, name string) label.Assignment {
 	t.Helper()
 	var as label.Assignment
 	if err := c.Query("label/assignment/"+itoa(job)+"/"+apptest.Addr(name).String(), nil, &as); err != nil {

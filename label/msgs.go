@@ -271,12 +271,16 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		iters = max(iters, 1) - 1
 	}
 	settleGas := fixed + settleRuns*(iters+1)*perIter
-	parts := iters < uint64(p.MaxIterations)
+	parts, sweep := iters < uint64(p.MaxIterations), false
 	if parts {
 		c := costsOfParts(uint64(msg.Items), labels, maxAsg, uint64(len(msg.Classes)), uint64(msg.GoldCount))
-		if need := c.largestPart(); need > PartGas(p) {
-			return CodeBadJob.Errorf("job too large to settle: %d labels over %d classes with up to %d assignments need %d gas in one settlement part (one Dawid–Skene iteration %d, state %d), at most %d; use fewer items, labels per item or classes, or a larger batch",
-				labels, len(msg.Classes), maxAsg, need, c.perIter, c.save, PartGas(p))
+		sc := costsOfSweep(uint64(msg.Items), labels, maxAsg, uint64(len(msg.Classes)), uint64(msg.GoldCount), uint64(msg.LabelsPerItem))
+		// Whole iterations per part where one fits with the posteriors;
+		// else sweeps over item ranges, which store no posterior.
+		sweep = c.largestPart() > PartGas(p)
+		if need := sc.largestPart(); sweep && need > PartGas(p) {
+			return CodeBadJob.Errorf("job too large to settle: %d labels over %d classes with up to %d assignments need %d gas in one settlement part (one M-step %d, state read and written %d), at most %d; use fewer items, labels per item or classes, or a larger batch",
+				labels, len(msg.Classes), maxAsg, need, sc.mstep, (sc.model+sc.sums)*(GasPerStateValueRead+GasPerStateValueWrite), PartGas(p))
 		}
 		iters, settleGas = uint64(p.MaxIterations), GasSettle+PartGas(p)+settleTxGas
 	}
@@ -306,7 +310,7 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 		GoldDeadline:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks,
 		ExpiryHeight:   ctx.Height + msg.CommitBlocks + msg.RevealBlocks + p.GoldBlocks + p.ExpiryBlocks,
 		MaxAssignments: uint32(maxAsg), Iterations: uint32(iters),
-		SettleGas: settleGas, Parts: parts,
+		SettleGas: settleGas, Parts: parts, Sweep: sweep,
 		Status:  StatusOpen,
 		Dataset: msg.Dataset, DatasetRoot: datasetRoot,
 	}
@@ -709,18 +713,33 @@ func settleStatesMatch(r store.Reader) error {
 	var err error
 	r.Iterate(prefixSettle, store.PrefixEnd(prefixSettle), func(k, v []byte) bool {
 		rest := k[len(prefixSettle):]
-		if len(rest) != 8 {
+		sub := len(rest) == 10 && (string(rest[8:]) == "/m" || string(rest[8:]) == "/s")
+		if len(rest) != 8 && !sub {
 			err = fmt.Errorf("settlement state under a malformed key %x", k)
 			return false
 		}
-		j, e := getJob(r, binary.BigEndian.Uint64(rest))
+		j, e := getJob(r, binary.BigEndian.Uint64(rest[:8]))
 		if e != nil {
 			err = fmt.Errorf("settlement state without its job: %w", e)
 			return false
 		}
-		if j.Status != StatusOpen || !j.Parts {
-			err = fmt.Errorf("job %d is %s (parts: %v) but has settlement state", j.ID, j.Status, j.Parts)
+		if j.Status != StatusOpen || !j.Parts || sub && !j.Sweep {
+			err = fmt.Errorf("job %d is %s (parts: %v, sweep: %v) but has settlement state %x", j.ID, j.Status, j.Parts, j.Sweep, k)
 			return false
+		}
+		if sub {
+			if r.Get(settleKey(j.ID)) == nil {
+				err = fmt.Errorf("job %d has sweep state %x without its header", j.ID, k)
+				return false
+			}
+			return true
+		}
+		if j.Sweep {
+			if _, e := decodeSweepState(v, uint64(j.Items), j.Iterations); e != nil {
+				err = fmt.Errorf("job %d: %w", j.ID, e)
+				return false
+			}
+			return true
 		}
 		if _, e := decodePartState(v, uint64(j.Items), uint64(len(j.Classes))); e != nil {
 			err = fmt.Errorf("job %d: %w", j.ID, e)

@@ -67,7 +67,7 @@ func (s bigJob) createMsg() label.CreateJobMsg {
 	}
 }
 
-func (s bigJob) chain(t *testing.T, p label.Params, ap *app.Params) *apptest.Chain {
+func (s bigJob) chain(t testing.TB, p label.Params, ap *app.Params) *apptest.Chain {
 	b := bank.New()
 	bal := map[string]uint64{"alice": 1 << 40, "settler": 1 << 40}
 	for w := 0; w < s.labelers(); w++ {
@@ -77,7 +77,7 @@ func (s bigJob) chain(t *testing.T, p label.Params, ap *app.Params) *apptest.Cha
 }
 
 // mustAll delivers txs in one block and fails on any error.
-func mustAll(t *testing.T, c *apptest.Chain, txs [][]byte) {
+func mustAll(t testing.TB, c *apptest.Chain, txs [][]byte) {
 	t.Helper()
 	for i, r := range c.Deliver(txs...) {
 		if r.Code != 0 {
@@ -89,7 +89,7 @@ func mustAll(t *testing.T, c *apptest.Chain, txs [][]byte) {
 // run creates the job, has every labeler stake twice the job's min_stake,
 // request, commit and reveal, reveals the gold and moves past the reveal
 // deadline. It returns the job.
-func (s bigJob) run(t *testing.T, c *apptest.Chain) label.Job {
+func (s bigJob) run(t testing.TB, c *apptest.Chain) label.Job {
 	t.Helper()
 	mustAll(t, c, [][]byte{c.SignWith("alice", 10_000_000, c.Msg("label/create-job", s.createMsg()))})
 	j := getJob(t, c, 1)
@@ -125,7 +125,15 @@ func (s bigJob) run(t *testing.T, c *apptest.Chain) label.Job {
 
 // settle sends label/settle from "settler" with the job's settle_gas until
 // the job settles, one part per block, and returns the number of parts.
-func settle(t *testing.T, c *apptest.Chain, j label.Job, between func(part int)) int {
+func settle(t testing.TB, c *apptest.Chain, j label.Job, between func(part int)) int {
+	t.Helper()
+	n, _ := settleWatch(t, c, j, between)
+	return n
+}
+
+// settleWatch is settle returning, too, how many parts ended inside an
+// E-step pass of a sweep (neither at its first item nor past its last).
+func settleWatch(t testing.TB, c *apptest.Chain, j label.Job, between func(part int)) (parts, midPass int) {
 	t.Helper()
 	for part := 1; part < 1000; part++ {
 		r := c.Deliver(c.SignWith("settler", j.SettleGas, c.Msg("label/settle", label.JobMsg{Job: j.ID})))[0]
@@ -133,18 +141,27 @@ func settle(t *testing.T, c *apptest.Chain, j label.Job, between func(part int))
 		if r.GasUsed > j.SettleGas {
 			t.Fatalf("part %d used %d gas above settle_gas %d", part, r.GasUsed, j.SettleGas)
 		}
+		for _, e := range r.Events {
+			attr := map[string]string{}
+			for _, a := range e.Attrs {
+				attr[a.Key] = a.Value
+			}
+			if e.Type == "label_settle_part" && attr["pass"] == "1" && attr["next_item"] != "0" && attr["next_item"] != itoa(uint64(j.Items)) {
+				midPass++
+			}
+		}
 		if getJob(t, c, j.ID).Status == label.StatusSettled {
-			return part
+			return part, midPass
 		}
 		if between != nil {
 			between(part)
 		}
 	}
 	t.Fatal("job did not settle in 1,000 parts")
-	return 0
+	return 0, 0
 }
 
-func results(t *testing.T, c *apptest.Chain, job uint64) label.Results {
+func results(t testing.TB, c *apptest.Chain, job uint64) label.Results {
 	t.Helper()
 	var res label.Results
 	if err := c.Query("label/results/"+itoa(job), nil, &res); err != nil {
@@ -156,19 +173,37 @@ func results(t *testing.T, c *apptest.Chain, job uint64) label.Results {
 // TestSettleInPartsEqualsOneShot settles one job in many small parts and,
 // on a second chain whose gas caps let the whole settlement run in one
 // transaction, at once: the results, every labeler's record and every
-// balance but the settler's are the same.
+// balance but the settler's are the same. It does so for a job whose parts
+// run whole iterations and for one settling by sweeps, 64 classes, whose
+// single E-step pass is cut across parts.
 func TestSettleInPartsEqualsOneShot(t *testing.T) {
-	s := bigJob{items: 3_000, perItem: 3, batch: 100, classes: 16}
+	for _, c := range []struct {
+		name         string
+		s            bigJob
+		maxSettleGas uint64
+		sweep        bool
+	}{
+		{"whole iterations", bigJob{items: 3_000, perItem: 3, batch: 100, classes: 16}, 6_000_000, false},
+		{"sweeps", bigJob{items: 3_000, perItem: 3, batch: 1_000, classes: 64}, 1_340_000, true},
+	} {
+		t.Run(c.name, func(t *testing.T) { equalsOneShot(t, c.s, c.maxSettleGas, c.sweep) })
+	}
+}
+
+func equalsOneShot(t *testing.T, s bigJob, maxSettleGas uint64, sweep bool) {
 	small := label.DefaultParams()
-	small.MaxSettleGas = 6_000_000
+	small.MaxSettleGas = maxSettleGas
 	cp := s.chain(t, small, nil)
 	jp := s.run(t, cp)
-	if !jp.Parts || jp.Iterations != small.MaxIterations {
-		t.Fatalf("job settles in parts: %v, %d iterations; want parts with %d", jp.Parts, jp.Iterations, small.MaxIterations)
+	if !jp.Parts || jp.Sweep != sweep || jp.Iterations != small.MaxIterations {
+		t.Fatalf("job settles in parts: %v, sweep %v, %d iterations; want parts (sweep %v) with %d", jp.Parts, jp.Sweep, jp.Iterations, sweep, small.MaxIterations)
 	}
-	parts := settle(t, cp, jp, nil)
+	parts, midPass := settleWatch(t, cp, jp, nil)
 	if parts < 3 {
 		t.Fatalf("settled in %d parts; the test wants at least 3", parts)
+	}
+	if sweep && midPass < 2 {
+		t.Fatalf("%d parts ended inside an E-step pass; the test wants iterations cut across parts", midPass)
 	}
 
 	large := label.DefaultParams()
@@ -185,7 +220,7 @@ func TestSettleInPartsEqualsOneShot(t *testing.T) {
 	}
 
 	rp, ro := results(t, cp, 1), results(t, co, 1)
-	t.Logf("%d parts; %d Dawid–Skene iterations, %d gold overturned, paid %d, slashed %d", parts, rp.Iterations, len(rp.GoldOverturned), rp.Paid, rp.Slashed)
+	t.Logf("%d parts (%d inside an E-step pass); %d Dawid–Skene iterations, %d gold overturned, paid %d, slashed %d", parts, midPass, rp.Iterations, len(rp.GoldOverturned), rp.Paid, rp.Slashed)
 	if rp.Iterations < 5 || rp.Paid == 0 {
 		t.Fatalf("a job that tests nothing: %d iterations, %d paid", rp.Iterations, rp.Paid)
 	}
@@ -315,4 +350,47 @@ func TestExpireWhileSettling(t *testing.T) {
 		txs = append(txs, c.Sign(fmt.Sprintf("w%d", w), c.Msg("label/unstake", label.StakeMsg{Amount: 2 * j.MinStake})))
 	}
 	mustAll(t, c, txs)
+}
+
+// BenchmarkIssueJobSettles settles the issue-17 job, 83,000 items × 3
+// labels over 64 classes by 249 labelers, with the chain's own parameters:
+// it is accepted, settles by sweeps in parts each within its settle_gas
+// (30M), and pays. It is a benchmark because it takes about a minute; run
+// it with -benchtime 1x. It reports the parts, the largest part's gas and
+// the Dawid–Skene iterations.
+func BenchmarkIssueJobSettles(b *testing.B) {
+	s := bigJob{items: 83_000, perItem: 3, batch: 1_000, classes: 64}
+	for n := 0; n < b.N; n++ {
+		b.StopTimer()
+		c := s.chain(b, label.DefaultParams(), nil)
+		j := s.run(b, c)
+		if !j.Parts || !j.Sweep {
+			b.Fatalf("the issue's job: parts %v, sweep %v", j.Parts, j.Sweep)
+		}
+		b.StartTimer()
+		var most uint64
+		parts := 0
+		for ; parts < 5_000; parts++ {
+			r := c.Deliver(c.SignWith("settler", j.SettleGas, c.Msg("label/settle", label.JobMsg{Job: j.ID})))[0]
+			c.MustOK(r)
+			if r.GasUsed > j.SettleGas {
+				b.Fatalf("part %d used %d gas above settle_gas %d", parts+1, r.GasUsed, j.SettleGas)
+			}
+			most = max(most, r.GasUsed)
+			if getJob(b, c, j.ID).Status == label.StatusSettled {
+				parts++
+				break
+			}
+		}
+		b.StopTimer()
+		res := results(b, c, 1)
+		if getJob(b, c, j.ID).Status != label.StatusSettled || res.Paid == 0 {
+			b.Fatalf("after %d parts: job %s, paid %d", parts, getJob(b, c, j.ID).Status, res.Paid)
+		}
+		b.ReportMetric(float64(parts), "parts")
+		b.ReportMetric(float64(most), "max-part-gas")
+		b.ReportMetric(float64(res.Iterations), "iterations")
+		b.Logf("%d parts of at most %d gas (settle_gas %d); %d iterations, %d gold overturned, paid %d", parts, most, j.SettleGas, res.Iterations, len(res.GoldOverturned), res.Paid)
+		b.StartTimer()
+	}
 }

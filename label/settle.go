@@ -57,9 +57,8 @@ func checkGold(free *fixedds.Result, gold []GoldItem, perItem []uint32, p Params
 	}
 	var overturned []uint32
 	for _, g := range gold {
-		K := free.K
 		best := free.Labels[g.Item]
-		post := free.Post[int(g.Item)*K+int(best)]
+		post := free.Best[g.Item]
 		if perItem[g.Item] >= p.GoldCheckMinLabels && uint32(best) != g.Class &&
 			post >= fixedds.MulDiv(int64(p.GoldOverturnPermille), fixedds.One, 1000) {
 			overturned = append(overturned, g.Item)
@@ -104,6 +103,9 @@ func (m *Module) handleSettle(ctx *app.Context, raw json.RawMessage) error {
 	p, err := m.params(ctx.KV)
 	if err != nil {
 		return err
+	}
+	if j.Sweep {
+		return m.settleSweep(ctx, j, p)
 	}
 	if j.Parts {
 		return m.settlePart(ctx, j, p)
@@ -386,6 +388,8 @@ func (m *Module) handleExpire(ctx *app.Context, raw json.RawMessage) error {
 	}
 	// A job that expired while settling in parts drops its settlement state.
 	ctx.KV.Delete(settleKey(j.ID))
+	ctx.KV.Delete(sweepModelKey(j.ID))
+	ctx.KV.Delete(sweepSumsKey(j.ID))
 	j.Status = StatusExpired
 	if err := putJob(ctx, j); err != nil {
 		return err

@@ -268,14 +268,20 @@ func labelCases(div int) []Case {
 		maxSettleGas uint64
 		firstToo     bool // measure the first part too, not only the second
 	}
+	// The issue-17 job (83,000 items × 3 labels, 64 classes) settles by
+	// sweeps: its first part (vote pass, M-step, model written, E-step
+	// sweep, sums written) and its second (model and sums read, sweep,
+	// sums written).
 	partJobs := []partJob{
 		{job{items: 9_000, perItem: 1, batch: 1_000, classes: 64, labelers: 9}, 40_000_000, true},
 		{job{items: 80_000, perItem: 2, batch: 1_000, classes: 2, labelers: 160}, 40_000_000, false},
+		{job{items: 83_000, perItem: 3, batch: 1_000, classes: 64, labelers: 249}, 40_000_000, true},
 	}
 	if div > 1 {
 		partJobs = []partJob{
 			{job{items: 900, perItem: 1, batch: 100, classes: 64, labelers: 9}, 8_000_000, true},
 			{job{items: 8_000, perItem: 2, batch: 1_000, classes: 2, labelers: 16}, 4_000_000, false},
+			{job{items: 3_000, perItem: 3, batch: 1_000, classes: 64, labelers: 9}, 1_340_000, true},
 		}
 	}
 	for _, pj := range partJobs {
