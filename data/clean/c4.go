@@ -8,7 +8,6 @@ import (
 var (
 	c4Citation = regexp.MustCompile(`\[\d*\]|\[edit\]|\[citation needed\]`)
 	c4Policy   = []string{"terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"}
-	c4Sentence = regexp.MustCompile(`[.!?]+(\s|$)`)
 )
 
 // C4Quality applies datatrove's C4QualityFilter with its defaults to normalised text: it
@@ -27,7 +26,10 @@ func C4Quality(text string) (string, Reason, bool) {
 	}
 	var kept []string
 	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(c4Citation.ReplaceAllString(line, ""))
+		if strings.IndexByte(line, '[') >= 0 {
+			line = c4Citation.ReplaceAllString(line, "")
+		}
+		line = strings.TrimSpace(line)
 		words := strings.Fields(line)
 		for _, w := range words {
 			if len(w) > 1000 {
@@ -57,8 +59,33 @@ func C4Quality(text string) (string, Reason, bool) {
 		kept = append(kept, line)
 	}
 	out := strings.Join(kept, "\n")
-	if len(c4Sentence.FindAllStringIndex(out, -1)) < 5 {
+	if sentences(out) < 5 {
 		return fail("too_few_sentences")
 	}
 	return out, Reason{}, true
+}
+
+// sentences counts the ends of sentences as C4 does: each run of ".", "!" or "?" followed
+// by white space or the end of the text (the matches of `[.!?]+(\s|$)`).
+func sentences(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c != '.' && c != '!' && c != '?' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (s[j] == '.' || s[j] == '!' || s[j] == '?') {
+			j++
+		}
+		switch {
+		case j == len(s):
+			n++
+		case s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r' || s[j] == '\f':
+			n++
+			j++
+		}
+		i = j
+	}
+	return n
 }

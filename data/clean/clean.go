@@ -6,15 +6,10 @@
 package clean
 
 import (
-	"bytes"
-	"fmt"
-	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	readability "codeberg.org/readeck/go-readability/v2"
-	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -22,57 +17,12 @@ import (
 type Document struct {
 	// URL is the page's address as given to Extract.
 	URL string
-	// Title is the page title readability found ("" if none).
+	// Title is the page's <title> ("" if none).
 	Title string
 	// Language is the language the page declares (html lang), "" if none.
 	Language string
 	// Text is the extracted main text after NormaliseText.
 	Text string
-}
-
-// Extract finds the main readable content of an HTML page with go-readability v2 (a port of
-// Mozilla's Readability.js; go-trafilatura is not available on this machine's module list),
-// renders it as plain text and returns it normalised by NormaliseText. url resolves relative
-// links and may be empty. A page with no readable content is an error.
-func Extract(html []byte, pageURL string) (Document, error) {
-	var u *url.URL
-	var err error
-	if pageURL != "" {
-		p, err := url.Parse(pageURL)
-		if err != nil {
-			return Document{}, fmt.Errorf("clean: parse url: %w", err)
-		}
-		u = p
-	}
-	// Valid UTF-8 is parsed directly; anything else goes through readability's own reader,
-	// which detects the charset and converts it.
-	parser := readability.NewParser()
-	parser.DisableJSONLD = true
-	var art readability.Article
-	if utf8.Valid(html) {
-		doc, perr := xhtml.Parse(bytes.NewReader(html))
-		if perr != nil {
-			return Document{}, fmt.Errorf("clean: parse html: %w", perr)
-		}
-		art, err = parser.ParseAndMutate(doc, u)
-	} else {
-		art, err = parser.Parse(bytes.NewReader(html), u)
-	}
-	if err != nil {
-		return Document{}, fmt.Errorf("clean: extract: %w", err)
-	}
-	if art.Node == nil {
-		return Document{}, fmt.Errorf("clean: extract: no readable content")
-	}
-	var b strings.Builder
-	if err := art.RenderText(&b); err != nil {
-		return Document{}, fmt.Errorf("clean: render text: %w", err)
-	}
-	text := NormaliseText(b.String())
-	if text == "" {
-		return Document{}, fmt.Errorf("clean: extract: no readable content")
-	}
-	return Document{URL: pageURL, Title: NormaliseText(art.Title()), Language: art.Language(), Text: text}, nil
 }
 
 // NormaliseText puts text in the canonical form that is hashed and filtered: Unicode NFC;
@@ -82,20 +32,33 @@ func Extract(html []byte, pageURL string) (Document, error) {
 // kept. NormaliseText is idempotent.
 func NormaliseText(s string) string {
 	s = norm.NFC.String(s)
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
 	var out strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		f := strings.FieldsFunc(line, unicode.IsSpace)
-		if len(f) == 0 {
-			continue
+	out.Grow(len(s))
+	space, line := false, false // a space is pending; the current line has text
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		raw := s[i : i+n] // invalid bytes are kept as they are
+		i += n
+		switch {
+		case r == '\n' || r == '\r':
+			space = false
+			if line {
+				out.WriteByte('\n')
+				line = false
+			}
+		case r < utf8.RuneSelf && r != ' ' && (r < '\t' || r > '\r') || r >= utf8.RuneSelf && !unicode.IsSpace(r):
+			if space && line {
+				out.WriteByte(' ')
+			}
+			space, line = false, true
+			out.WriteString(raw)
+		default:
+			space = true
 		}
-		if out.Len() > 0 {
-			out.WriteByte('\n')
-		}
-		out.WriteString(strings.Join(f, " "))
 	}
-	return out.String()
+	t := out.String()
+	// A text that ends in a line break has one written after its last line.
+	return strings.TrimSuffix(t, "\n")
 }
 
 // PageText is the text whose SHA-256 a crawler's receipt carries: Extract's normalised main

@@ -20,9 +20,22 @@ var gopherStopWords = map[string]bool{"the": true, "be": true, "to": true, "of":
 // ≤ 0.1, bullet lines ≤ 0.9, ellipsis lines ≤ 0.3, words with a letter ≥ 0.8, at least 2
 // stop words) to normalised text. Every ratio is compared in integers (a*den ≤ b*num), so
 // the decision is the same on every machine. It returns ok, or the first failing rule.
-func GopherQuality(text string) (Reason, bool) {
+func GopherQuality(text string) (Reason, bool) { return gopherQuality(tokenise(text)) }
+
+// tokens is a text cut into words and lines once, for every filter that reads both.
+type tokens struct {
+	text  string
+	words []string
+	lines []string
+}
+
+func tokenise(text string) tokens {
+	return tokens{text: text, words: strings.Fields(text), lines: strings.Split(text, "\n")}
+}
+
+func gopherQuality(tk tokens) (Reason, bool) {
 	fail := func(rule string) (Reason, bool) { return Reason{Filter: "gopher_quality", Rule: rule}, false }
-	words := strings.Fields(text)
+	text, words := tk.text, tk.words
 	var nonSymbol, letters, stop, symbols int
 	var totalLen int
 	for _, w := range words {
@@ -63,7 +76,7 @@ func GopherQuality(text string) (Reason, bool) {
 	if 10*symbols > len(words) {
 		return fail("gopher_too_many_hashes_or_ellipsis")
 	}
-	lines := strings.Split(text, "\n")
+	lines := tk.lines
 	var bullets, ellipsis int
 	for _, l := range lines {
 		if strings.HasPrefix(l, "•") || strings.HasPrefix(l, "-") || strings.HasPrefix(l, "*") {

@@ -1,8 +1,6 @@
 package clean
 
 import (
-	"encoding/binary"
-	"hash/fnv"
 	"math/bits"
 	"strings"
 	"unicode"
@@ -17,6 +15,8 @@ const (
 	Bands        = 14
 	Rows         = 8
 	mersenne61   = 1<<61 - 1
+	fnvOffset    = 14695981039346656037
+	fnvPrime     = 1099511628211
 )
 
 // minhashParams are the 112 (a, b) pairs of h(x) = (a*x + b) mod 2^61-1, drawn from
@@ -79,12 +79,16 @@ func MinHashOf(text string) Signature {
 		n = 1
 	}
 	for i := 0; i < n; i++ {
-		h := fnv.New64a()
+		// 64-bit FNV-1a of the shingle's words, each followed by a zero byte.
+		h := uint64(fnvOffset)
 		for j := i; j < i+ShingleWords && j < len(w); j++ {
-			h.Write([]byte(w[j]))
-			h.Write([]byte{0})
+			for k := 0; k < len(w[j]); k++ {
+				h ^= uint64(w[j][k])
+				h *= fnvPrime
+			}
+			h *= fnvPrime // the zero byte: h ^= 0, then multiply
 		}
-		x := h.Sum64() % mersenne61
+		x := h % mersenne61
 		for k, ab := range minhashParams {
 			v := mulmod61(ab[0], x) + ab[1]
 			if v >= mersenne61 {
@@ -119,13 +123,15 @@ func (d *Deduper) Add(text string) (duplicate bool) {
 	sig := MinHashOf(text)
 	var keys [Bands]uint64
 	for i := 0; i < Bands; i++ {
-		h := fnv.New64a()
-		var buf [8]byte
+		// 64-bit FNV-1a of the band's minima, big-endian.
+		h := uint64(fnvOffset)
 		for _, v := range sig[i*Rows : (i+1)*Rows] {
-			binary.BigEndian.PutUint64(buf[:], v)
-			h.Write(buf[:])
+			for sh := 56; sh >= 0; sh -= 8 {
+				h ^= v >> sh & 0xff
+				h *= fnvPrime
+			}
 		}
-		keys[i] = h.Sum64()
+		keys[i] = h
 		if _, ok := d.b[i][keys[i]]; ok {
 			duplicate = true
 		}

@@ -62,10 +62,11 @@ func (p *Pipeline) ProcessText(out Outcome, text string) Outcome {
 	if !ok {
 		return p.reject(out, r)
 	}
-	if r, ok := GopherRepetition(text); !ok {
+	tk := tokenise(text)
+	if r, ok := gopherRepetition(tk); !ok {
 		return p.reject(out, r)
 	}
-	if r, ok := GopherQuality(text); !ok {
+	if r, ok := gopherQuality(tk); !ok {
 		return p.reject(out, r)
 	}
 	kept, r, ok := C4Quality(text)

@@ -2,7 +2,6 @@ package clean
 
 import (
 	"fmt"
-	"strings"
 )
 
 // GopherRepetition applies datatrove's GopherRepetitionFilter with its defaults (Gopher,
@@ -11,9 +10,11 @@ import (
 // characters; and characters inside duplicated word 5..10-grams ≤ 15, 14, 13, 12, 11 and
 // 10 % of them. (Paragraph rules are the line rules here: NormaliseText leaves no blank
 // lines, so a paragraph is a line.) Integer comparisons only.
-func GopherRepetition(text string) (Reason, bool) {
+func GopherRepetition(text string) (Reason, bool) { return gopherRepetition(tokenise(text)) }
+
+func gopherRepetition(tk tokens) (Reason, bool) {
 	fail := func(rule string) (Reason, bool) { return Reason{Filter: "gopher_repetition", Rule: rule}, false }
-	lines := strings.Split(text, "\n")
+	text, lines := tk.text, tk.lines
 	seen := make(map[string]bool, len(lines))
 	var dupLines, dupChars, chars int
 	for _, l := range lines {
@@ -30,16 +31,17 @@ func GopherRepetition(text string) (Reason, bool) {
 	if 10*dupChars > 2*chars {
 		return fail("dup_line_char_frac")
 	}
-	words := strings.Fields(text)
+	words := tk.words
 	g := newGrams(words)
+	t := newTable(len(words))
 	total := len(text)
 	for _, c := range []struct{ n, pct int }{{2, 20}, {3, 18}, {4, 16}} {
-		if top := g.topChars(c.n); 100*top > c.pct*total {
+		if top := g.topChars(t, c.n); 100*top > c.pct*total {
 			return fail(fmt.Sprintf("top_%d_gram", c.n))
 		}
 	}
 	for n, pct := 5, 15; n <= 10; n, pct = n+1, pct-1 {
-		if d := g.dupChars(n); 100*d > pct*total {
+		if d := g.dupChars(t, n); 100*d > pct*total {
 			return fail(fmt.Sprintf("duplicated_%d_n_grams", n))
 		}
 	}
@@ -83,36 +85,66 @@ func (g grams) chars(i, n int) int {
 	return c
 }
 
+// table is an open-addressing hash table from n-gram keys to counts, sized once for a
+// document and cleared between passes, so the nine n-gram passes allocate once.
+type table struct {
+	keys []uint64
+	vals []int32 // 0 marks an empty slot
+	mask uint64
+}
+
+func newTable(n int) *table {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	return &table{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+}
+
+func (t *table) clear() { clear(t.vals) }
+
+// slot returns the index of k's slot, empty or holding k.
+func (t *table) slot(k uint64) uint64 {
+	i := (k ^ k>>29) * 0xbf58476d1ce4e5b9 >> 7 & t.mask
+	for t.vals[i] != 0 && t.keys[i] != k {
+		i = (i + 1) & t.mask
+	}
+	return i
+}
+
 // topChars is the character length (words joined by spaces) of the most frequent word
 // n-gram times its count, as datatrove's find_top_duplicate, or 0 when no n-gram repeats.
 // Ties go to the n-gram that reached the count first.
-func (g grams) topChars(n int) int {
-	counts := make(map[uint64]int, len(g.h))
-	best, bestLen := 1, 0
+func (g grams) topChars(t *table, n int) int {
+	t.clear()
+	best, bestLen := int32(1), 0
 	for i := 0; i+n <= len(g.h); i++ {
 		k := g.key(i, n)
-		counts[k]++
-		if c := counts[k]; c > best {
+		s := t.slot(k)
+		t.keys[s] = k
+		t.vals[s]++
+		if c := t.vals[s]; c > best {
 			best, bestLen = c, g.chars(i, n)+n-1
 		}
 	}
-	return best * bestLen
+	return int(best) * bestLen
 }
 
 // dupChars is datatrove's find_all_duplicate: scanning left to right, an n-gram seen
 // before adds its characters (words concatenated) and the scan jumps past it, so no
 // character is counted twice.
-func (g grams) dupChars(n int) int {
-	seen := make(map[uint64]struct{}, len(g.h))
+func (g grams) dupChars(t *table, n int) int {
+	t.clear()
 	dup := 0
 	for i := 0; i+n <= len(g.h); {
 		k := g.key(i, n)
-		if _, ok := seen[k]; ok {
+		s := t.slot(k)
+		if t.vals[s] != 0 {
 			dup += g.chars(i, n)
 			i += n
 			continue
 		}
-		seen[k] = struct{}{}
+		t.keys[s], t.vals[s] = k, 1
 		i++
 	}
 	return dup
