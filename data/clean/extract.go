@@ -92,7 +92,7 @@ func Extract(html []byte, pageURL string) (Document, error) {
 		}
 		r = cr
 	}
-	x := extractor{nodes: make([]exNode, 1, 256), stack: make([]int32, 1, 64)}
+	x := extractor{nodes: make([]exNode, 1, 16+len(html)/64), stack: make([]int32, 1, 64)}
 	x.nodes[0] = exNode{parent: -1}
 	if err := x.run(xhtml.NewTokenizer(r)); err != nil {
 		return Document{}, fmt.Errorf("clean: parse html: %w", err)
@@ -627,9 +627,30 @@ func unlikelyRole(role []byte) bool {
 }
 
 func hiddenStyle(style []byte) bool {
-	if len(style) == 0 {
-		return false
+	return hasDecl(style, "display", "none") || hasDecl(style, "visibility", "hidden")
+}
+
+// hasDecl reports whether a style attribute (lower case) declares prop: value, spaces
+// allowed around the colon.
+func hasDecl(style []byte, prop, value string) bool {
+	for i := 0; i+len(prop) <= len(style); i++ {
+		if string(style[i:i+len(prop)]) != prop {
+			continue
+		}
+		j := i + len(prop)
+		for j < len(style) && style[j] == ' ' {
+			j++
+		}
+		if j >= len(style) || style[j] != ':' {
+			continue
+		}
+		j++
+		for j < len(style) && style[j] == ' ' {
+			j++
+		}
+		if j+len(value) <= len(style) && string(style[j:j+len(value)]) == value {
+			return true
+		}
 	}
-	s := bytes.ReplaceAll(style, []byte(" "), nil)
-	return bytes.Contains(s, []byte("display:none")) || bytes.Contains(s, []byte("visibility:hidden"))
+	return false
 }
