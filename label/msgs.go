@@ -523,9 +523,15 @@ func (m *Module) handleCommit(ctx *app.Context, raw json.RawMessage) error {
 	if ctx.Height > j.CommitDeadline {
 		return CodeWindowClosed.Errorf("commits for job %d closed at height %d (now %d)", j.ID, j.CommitDeadline, ctx.Height)
 	}
+	first := as.Commitment == ""
 	as.Commitment = msg.Commitment
 	if err := setCharged(ctx, assignKey(j.ID, ctx.Signer), app.MustJSON(as), "assignment"); err != nil {
 		return err
+	}
+	if first {
+		if err := bump(ctx, j.ID, 0, len(as.Items)); err != nil {
+			return err
+		}
 	}
 	ctx.Emit("label_commit", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String())
 	return nil
@@ -589,6 +595,9 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	as.Answers = msg.Answers
 	as.Revealed = true
 	if err := setCharged(ctx, assignKey(j.ID, ctx.Signer), app.MustJSON(as), "assignment"); err != nil {
+		return err
+	}
+	if err := bump(ctx, j.ID, 1, len(as.Items)); err != nil {
 		return err
 	}
 	ctx.Emit("label_reveal", "job", fmt.Sprint(j.ID), "labeler", ctx.Signer.String(), "answers", fmt.Sprint(len(msg.Answers)))
@@ -770,6 +779,7 @@ func openAssignmentsMatch(r store.Reader) error {
 			return true
 		}
 		start := store.Key(prefixAssign, store.BE64(j.ID))
+		var seen counters
 		r.Iterate(start, store.Key(prefixAssign, store.BE64(j.ID+1)), func(k, v []byte) bool {
 			var as Assignment
 			if e := json.Unmarshal(v, &as); e != nil {
@@ -777,8 +787,25 @@ func openAssignmentsMatch(r store.Reader) error {
 				return false
 			}
 			opens = append(opens, open{bytes.Clone(k[len(start):]), as.Risk})
+			if as.Commitment != "" {
+				seen[0]++
+				seen[1] += uint64(len(as.Items))
+			}
+			if as.Revealed {
+				seen[2]++
+				seen[3] += uint64(len(as.Items))
+			}
 			return true
 		})
+		if err != nil {
+			return false
+		}
+		// An open job's counters are its assignments' commits and reveals.
+		if c, e := getCounters(r, j.ID); e != nil {
+			err = e
+		} else if c != seen {
+			err = fmt.Errorf("job %d: progress counters %v, its assignments show %v", j.ID, c, seen)
+		}
 		return err == nil
 	})
 	if err != nil {

@@ -31,6 +31,7 @@ const (
 //	results/<id>             aggregated labels, root and payments of a settled job
 //	labeler/<address>        stake, stake at risk, open assignments and reputation
 //	assignment/<id>/<address> a labeler's items (and answers once revealed)
+//	progress/<id>             assigned, committed and revealed assignments and labels of a job
 //	params                   module parameters
 //
 // Absent jobs, results, labelers and assignments are app.CodeNotFound
@@ -46,6 +47,7 @@ func (m *Module) routes() *app.Router {
 		app.Route{Pattern: "results/{id}", Handle: queryResults},
 		app.Route{Pattern: "labeler/{address}", Handle: queryLabeler},
 		app.Route{Pattern: "assignment/{id}/{address}", Handle: queryAssignment},
+		app.Route{Pattern: "progress/{id}", Handle: queryProgress},
 		app.Route{Pattern: "params", Handle: func(r store.Reader, _ []string, _ url.Values) (any, error) { return m.params(r) }},
 	)
 }

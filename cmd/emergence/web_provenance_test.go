@@ -404,3 +404,68 @@ func emgText(u uint64) string {
 	}
 	return s + " EMG"
 }
+
+// TestWebLabelProgress: a labeling job mid-flight (three labelers
+// assigned, two committed, then one revealed) shows assigned, committed
+// and revealed labels on its page and in the jobs list as the progress
+// query has them, and the page follows a reveal live.
+func TestWebLabelProgress(t *testing.T) {
+	l := startLinkedNet(t, "l1", "l2", "l3")
+	gold := []label.GoldItem{{Item: 0, Class: 1}}
+	man, gs := shaHex("progress manifest"), sha("gold salt")
+	gc := label.GoldCommitment(man, gold, gs)
+	l.do("alice", "label/create-job", label.CreateJobMsg{Manifest: man, Items: 4, Classes: []string{"no", "yes"},
+		LabelsPerItem: 3, BatchSize: 4, RewardPerLabel: 1_000, MinStake: 1_000_000, GoldCommitment: hex.EncodeToString(gc[:]),
+		GoldCount: 1, CommitBlocks: 40, RevealBlocks: 600})
+	type labeler struct {
+		items, answers []uint32
+		salt           [32]byte
+	}
+	ls := map[string]*labeler{}
+	for _, n := range []string{"l1", "l2", "l3"} {
+		l.do(n, "label/stake", label.StakeMsg{Amount: 2_000_000})
+		l.do(n, "label/request", label.JobMsg{Job: 1})
+		var as label.Assignment
+		l.query("label/assignment/1/"+l.net.Addr(n).String(), &as)
+		lb := &labeler{items: as.Items, salt: sha("salt " + n)}
+		for range as.Items {
+			lb.answers = append(lb.answers, 1)
+		}
+		ls[n] = lb
+	}
+	for _, n := range []string{"l1", "l2"} {
+		h := label.AnswerCommitment(1, l.net.Addr(n), ls[n].items, ls[n].answers, ls[n].salt)
+		l.do(n, "label/commit", label.CommitMsg{Job: 1, Commitment: hex.EncodeToString(h[:])})
+	}
+	var p label.Progress
+	l.query("label/progress/1", &p)
+	if p.Labels != 12 || p.AssignedLabels != 12 || p.CommittedLabels != 8 || p.RevealedLabels != 0 {
+		t.Fatalf("progress %+v: want 12 labels assigned, 8 committed, none revealed", p)
+	}
+	b := newBrowser(t)
+	b.run("open the labeling market", chromedp.Navigate(l.base+"/label"))
+	if got := b.waitText("#label-jobs", "committed"); !strings.Contains(got, "12/12") || !strings.Contains(got, "8 committed · 0 revealed") {
+		t.Errorf("jobs list %q: want 12/12 assigned, 8 committed, 0 revealed", got)
+	}
+	b.follow("open job 1", `#label-jobs a[href="/label/job/1"]`)
+	if got := b.waitText("#progress-committed", "8/12"); !strings.Contains(got, "in 2 assignments") {
+		t.Errorf("committed %q: want 8/12 in 2 assignments", got)
+	}
+	if got := b.text("#progress-assigned"); !strings.Contains(got, "12/12") || !strings.Contains(got, "in 3 assignments") {
+		t.Errorf("assigned %q: want 12/12 in 3 assignments", got)
+	}
+	if got := b.text("#progress-revealed"); !strings.Contains(got, "0/12") {
+		t.Errorf("revealed %q: want 0/12", got)
+	}
+	b.shot("market-labeling-progress")
+	// After the commit deadline l1 reveals: the open page follows.
+	l.waitHeight(p.CommitDeadline + 1)
+	l.do("l1", "label/reveal", label.RevealMsg{Job: 1, Items: ls["l1"].items, Answers: ls["l1"].answers, Salt: hex.EncodeToString(ls["l1"].salt[:])})
+	if got := b.waitText("#progress-revealed", "4/12"); !strings.Contains(got, "in 1 assignment (") {
+		t.Errorf("revealed %q after l1's reveal: want 4/12 in 1 assignment", got)
+	}
+	if got := b.text("#progress-committed"); !strings.Contains(got, "8/12") {
+		t.Errorf("committed %q after the reveal: want 8/12", got)
+	}
+	b.shot("market-labeling-progress-revealed")
+}

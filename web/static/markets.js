@@ -40,6 +40,8 @@ const acct = (a) => a ? link(`/account/${a}`, short(a, 12)) : "";
 const pct = (permille) => `${(permille / 10).toFixed(1)}%`;
 const u16 = (v) => (v / 65535).toFixed(4);
 
+const plural = (n, what) => `${num(n)} ${what}${Number(n) === 1 ? "" : "s"}`;
+
 function needID(s, what) {
   if (!/^\d{1,19}$/.test(s)) throw new ApiError(404, { error: `${s} is not a ${what} id` });
 }
@@ -67,28 +69,40 @@ async function labelJobs(ctx) {
   const after = ctx.params.get("after") || "";
   const list = await api(`/v1/query/label/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`);
   const box = h("div", { id: "label-jobs" });
-  const fill = (jobs) => box.replaceChildren(withBars(table(["job", "status", "items", "classes", "assigned labels", "reward/label", "budget", "requester", "deadlines (commit / reveal)"],
-    jobs.map((j) => [link(`/label/job/${j.id}`, `#${j.id}`), j.status, num(j.items), (j.classes || []).join(", "), progress(j.assigned_labels, j.items * j.labels_per_item), emg(j.reward_per_label), emg(j.budget), acct(j.requester), `${num(j.commit_deadline)} / ${num(j.reveal_deadline)}`]),
+  // Open jobs also show how many of their labels are committed and
+  // revealed (one progress query each; settled jobs need none).
+  const withProgress = async (jobs) => Promise.all(jobs.map(async (j) => ({ ...j, prog: j.status === "open" ? await quiet(`/v1/query/label/progress/${j.id}`) : null })));
+  const fill = (jobs) => box.replaceChildren(withBars(table(["job", "status", "items", "classes", "assigned / committed / revealed labels", "reward/label", "budget", "requester", "deadlines (commit / reveal)"],
+    jobs.map((j) => [link(`/label/job/${j.id}`, `#${j.id}`), j.status, num(j.items), (j.classes || []).join(", "),
+      h("span", null, progress(j.assigned_labels, j.items * j.labels_per_item), j.prog ? h("span", { class: "muted" }, ` · ${num(j.prog.committed_labels)} committed · ${num(j.prog.revealed_labels)} revealed`) : null),
+      emg(j.reward_per_label), emg(j.budget), acct(j.requester), `${num(j.commit_deadline)} / ${num(j.reveal_deadline)}`]),
     { empty: "no labeling jobs yet" })));
-  fill(list.jobs);
-  ctx.onBlock(async () => { const l = await api(`/v1/query/label/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`); if (ctx.current()) fill(l.jobs); });
+  fill(await withProgress(list.jobs));
+  ctx.onBlock(async () => { const l = await api(`/v1/query/label/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`); const js = await withProgress(l.jobs); if (ctx.current()) fill(js); });
   return [h("h1", null, "Labeling jobs"), box, list.next ? h("p", null, link(`/label?after=${list.next}`, "more jobs →")) : null];
 }
 
 async function labelJob(ctx, id) {
   needID(id, "job");
-  const [job, res, params] = await Promise.all([api(`/v1/query/label/job/${id}`), maybe(`/v1/query/label/results/${id}`), maybe("/v1/query/label/params")]);
+  const [job, res, params, prog] = await Promise.all([api(`/v1/query/label/job/${id}`), maybe(`/v1/query/label/results/${id}`), maybe("/v1/query/label/params"), maybe(`/v1/query/label/progress/${id}`)]);
   const man = await fetchManifest(job.manifest);
+  // Progress of the labels: assigned, committed, revealed (live while open).
+  const progBox = h("div", { id: "job-progress" });
+  const fillProg = (p) => progBox.replaceChildren(withBars(kv([
+    ["assigned", h("span", { id: "progress-assigned" }, progress(p.assigned_labels, p.labels), ` in ${plural(p.assignments, "assignment")}`)],
+    ["committed", h("span", { id: "progress-committed" }, progress(p.committed_labels, p.labels), ` in ${plural(p.committed, "assignment")} (by height ${num(p.commit_deadline)})`)],
+    ["revealed", h("span", { id: "progress-revealed" }, progress(p.revealed_labels, p.labels), ` in ${plural(p.revealed, "assignment")} (by height ${num(p.reveal_deadline)})`)],
+  ])));
+  if (prog) fillProg(prog);
   const out = [
     h("h1", null, `Labeling job #${job.id}`),
+    section("Progress", progBox),
     kv([
       ["status", h("span", { id: "job-status" }, job.status)],
       ["requester", acct(job.requester)],
       ["items", num(job.items)],
       ["classes", h("span", { id: "job-classes" }, (job.classes || []).join(", "))],
       ["labels per item", num(job.labels_per_item)],
-      ["assigned", withBars(progress(job.assigned_labels, job.items * job.labels_per_item))],
-      ["assignments", num(job.assignments)],
       ["reward per label", emg(job.reward_per_label)],
       ["budget", emg(job.budget)],
       ["min stake", emg(job.min_stake)],
@@ -126,6 +140,7 @@ async function labelJob(ctx, id) {
   if (man?.items?.length) {
     out.push(section("Items", table(["#", "id", "kind"], man.items.slice(0, 50).map((it, i) => [String(i), it.id, it.kind]), { id: "items" })));
   }
+  ctx.onBlock(async () => { if (!res && prog) { const p = await maybe(`/v1/query/label/progress/${id}`); if (p && ctx.current()) fillProg(p); } });
   ctx.onBlock(async (b) => { if (!res && job.status !== "settled" && b.height >= job.reveal_deadline) { const r = await maybe(`/v1/query/label/results/${id}`); if (r && ctx.current()) location.reload(); } });
   return out;
 }
