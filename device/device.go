@@ -152,6 +152,7 @@ func New(b Bank) *Module {
 	m.router = app.NewRouter(Name,
 		app.Route{Pattern: "params", Handle: m.qParams},
 		app.Route{Pattern: "device/{id}", Handle: m.qDevice},
+		app.Route{Pattern: "makers", Handle: m.qMakers},
 		app.Route{Pattern: "maker/{addr}", Handle: m.qMaker},
 		app.Route{Pattern: "maker/{addr}/devices", Handle: m.qMakerDevices},
 		app.Route{Pattern: "owner/{addr}/devices", Handle: m.qOwnerDevices},

@@ -20,6 +20,8 @@ import (
 	"emergence/compute"
 	"emergence/compute/kernel"
 	"emergence/data"
+	"emergence/device"
+	"emergence/device/devkey"
 	"emergence/label"
 	"emergence/node/nodetest"
 	"emergence/subnet"
@@ -277,7 +279,7 @@ func TestWebProvenanceGraph(t *testing.T) {
 	l.cli("tx", "subnet", "serve-model", "0", c, "--from", "owner")
 	l.do("alice", "subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: l.net.Addr("alice"), Amount: 10 * bank.UnitsPerEMG})
 	var prov struct {
-		Attestations []json.RawMessage  `json:"attestations"`
+		Attestations []json.RawMessage   `json:"attestations"`
 		Serving      subnet.ModelServing `json:"serving"`
 	}
 	for {
@@ -468,4 +470,38 @@ func TestWebLabelProgress(t *testing.T) {
 		t.Errorf("committed %q after the reveal: want 8/12", got)
 	}
 	b.shot("market-labeling-progress-revealed")
+}
+
+// TestWebDevicesPage: the devices page lists the registered makers as the
+// makers query has them, and a maker's link shows its devices.
+func TestWebDevicesPage(t *testing.T) {
+	l := startLinkedNet(t)
+	l.do("alice", device.MsgRegisterMaker, device.RegisterMaker{Name: "acme sensors", Stake: 1_000_000})
+	l.do("bob", device.MsgRegisterMaker, device.RegisterMaker{Name: "<i>roadrunner</i>", Stake: 2_000_000})
+	s := devkey.NewEd25519([32]byte{7})
+	l.do("bob", device.MsgProvision, device.Provision{KeyType: s.Type, PubKey: hex.EncodeToString(s.Pub()), Model: "obd-1", Serial: "RR-1"})
+	id := device.DeviceID(s.Type, s.Pub())
+	var makers device.MakerPage
+	getJSON(t, l.base+"/v1/query/device/makers", &makers)
+	if len(makers.Makers) != 2 {
+		t.Fatalf("makers %+v", makers)
+	}
+	b := newBrowser(t)
+	b.run("open devices", chromedp.Navigate(l.base+"/devices"))
+	got := b.waitText("#makers", "acme sensors")
+	for _, m := range makers.Makers {
+		if !strings.Contains(got, short(m.Address.String())) || !strings.Contains(got, m.Name) || !strings.Contains(got, emgText(m.Stake)) {
+			t.Errorf("makers table %q: want %s %q with %s staked", got, m.Address, m.Name, emgText(m.Stake))
+		}
+	}
+	if eval[bool](b, `document.querySelectorAll("main i").length > 0`) {
+		t.Error("a maker's name was parsed as HTML")
+	}
+	b.shot("market-devices-makers")
+	bob := l.net.Addr("bob").String()
+	b.follow("open bob's devices", `#makers a[href="/devices?maker=`+bob+`"]`)
+	if got := b.waitText("#devices", id[:10]); !strings.Contains(got, "RR-1") {
+		t.Errorf("bob's devices %q: want device %s serial RR-1", got, id)
+	}
+	b.shot("market-devices-maker")
 }

@@ -261,8 +261,13 @@ async function devices(ctx) {
   const maker = ctx.params.get("maker");
   const out = [h("h1", null, "Devices"), section("Parameters", kv(Object.entries(params).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)])))];
   out.push(section("Epochs", table(["epoch", "details"], epochs.map((e, i) => [String(e.epoch ?? e.number ?? i), h("span", null, Object.entries(e).filter(([, v]) => typeof v !== "object").map(([k, v]) => h("span", { class: "attr" }, h("b", null, k), "=", String(v))))]), { id: "device-epochs", empty: "no epochs posted yet" })));
+  const after = ctx.params.get("makers_after");
+  const makers = await api(`/v1/query/device/makers?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`);
   const form = h("form", { method: "get", action: "/devices" }, h("input", { name: "maker", placeholder: "maker address emg1…", value: maker || "", "aria-label": "maker" }), " ", h("button", { type: "submit" }, "show devices"));
-  out.push(section("Makers", form));
+  out.push(section("Makers",
+    table(["maker", "name", "stake", "devices"], makers.makers.map((m) => [link(`/devices?maker=${m.address}`, short(m.address, 12)), m.name, emg(m.stake), num(m.devices)]), { id: "makers", empty: "no makers registered" }),
+    makers.next ? h("p", null, link(`/devices?makers_after=${makers.next}`, "more makers →")) : null,
+    form));
   if (maker) {
     const [mk, list] = await Promise.all([api(`/v1/query/device/maker/${encodeURIComponent(maker)}`), api(`/v1/query/device/maker/${encodeURIComponent(maker)}/devices`)]);
     out.push(section(`Maker ${short(maker, 12)}`, kv(Object.entries(mk).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)])),
