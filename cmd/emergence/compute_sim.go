@@ -40,7 +40,7 @@ after it is caught.`,
 			if o.Jobs < 1 || o.Jobs > computesim.MaxJobs || o.Honest < 1 || o.Honest > computesim.MaxHonest || o.RecheckPermille > 1000 || o.SlashPermille > 1000 || o.PerBlock < 1 || o.PerBlock > 64 {
 				return errorf("pass --jobs 1 to 1000, --honest 1 to 32, --per-block 1 to 64, --recheck and --slash 0 to 1000", "options out of range")
 			}
-			s, err := loadScenario("compute")
+			s, err := scenario.LoadShipped("compute")
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"emergence/sim/scenario"
 )
 
 func init() {
@@ -33,7 +35,7 @@ offline recomputation matched.`,
 			if perStrategy < 1 || perStrategy > 200 || readings < 2 || readings > 300 {
 				return errorf("pass --per-strategy 1 to 200 and --readings 2 to 300", "per-strategy %d, readings %d out of range", perStrategy, readings)
 			}
-			s, err := loadScenario("devices")
+			s, err := scenario.LoadShipped("devices")
 			if err != nil {
 				return err
 			}

@@ -61,7 +61,7 @@ honest agents alone for comparison.`,
 			if items < 10 || items > 20_000 {
 				return errorf("pass --items from 10 to 20000", "items %d, want 10 to 20000", items)
 			}
-			s, err := loadScenario("label")
+			s, err := scenario.LoadShipped("label")
 			if err != nil {
 				return err
 			}

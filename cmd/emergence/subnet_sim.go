@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"emergence/sim/scenario"
+
 	"emergence/sim/subnetsim"
 )
 
@@ -51,7 +53,7 @@ later still.`,
 			if revealPeriod == 0 || revealPeriod > 100 {
 				return errorf("pass --reveal-period between 1 and 100", "reveal period %d out of range", revealPeriod)
 			}
-			s, err := loadScenario("subnet")
+			s, err := scenario.LoadShipped("subnet")
 			if err != nil {
 				return err
 			}

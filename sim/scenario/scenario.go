@@ -217,19 +217,32 @@ var ErrNotFound = errors.New("no such scenario")
 func Shipped() []string { return scenarios.Names() }
 
 // Load reads a scenario: ref is a file path, or the name of a shipped
-// scenario (Shipped) when no such file exists.
+// scenario (Shipped) when no such file exists (a directory of that name,
+// such as the repository's label/, is not a scenario file).
 func Load(ref string) (*Scenario, error) {
-	src, err := os.ReadFile(ref)
-	if err == nil {
+	if fi, err := os.Stat(ref); err == nil && !fi.IsDir() {
+		src, err := os.ReadFile(ref)
+		if err != nil {
+			return nil, fmt.Errorf("read scenario: %w", err)
+		}
 		return Parse(ref, src)
-	}
-	if !errors.Is(err, os.ErrNotExist) {
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	if src, ok := scenarios.Read(ref); ok {
-		return Parse(ref+".yaml (shipped)", src)
+	if s, err := LoadShipped(ref); !errors.Is(err, ErrNotFound) {
+		return s, err
 	}
 	return nil, fmt.Errorf("%w %q: not a file, nor a shipped scenario (%s)", ErrNotFound, ref, strings.Join(Shipped(), ", "))
+}
+
+// LoadShipped reads the shipped scenario name, whatever the directory
+// holds.
+func LoadShipped(name string) (*Scenario, error) {
+	src, ok := scenarios.Read(name)
+	if !ok {
+		return nil, fmt.Errorf("%w %q: the shipped scenarios are %s", ErrNotFound, name, strings.Join(Shipped(), ", "))
+	}
+	return Parse(name+".yaml (shipped)", src)
 }
 
 // unknownField matches yaml's error for a field the target type lacks.

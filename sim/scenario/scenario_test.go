@@ -231,6 +231,11 @@ func TestLoad(t *testing.T) {
 	if err != nil || s.Name != "t" || s.Markets.Label.Agents[1].Role != scenario.RoleLabeler {
 		t.Fatalf("by path: %+v, %v", s, err)
 	}
+	// A directory named like a shipped scenario (the repository's label/)
+	// is not a scenario file.
+	if err := os.Mkdir(filepath.Join(dir, "label"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(dir)
 	for _, name := range scenario.Shipped() {
 		s, err := scenario.Load(name)
