@@ -24,6 +24,7 @@ import (
 	"emergence/device/devkey"
 	"emergence/label"
 	"emergence/node/nodetest"
+	"emergence/personhood"
 	"emergence/subnet"
 	"emergence/tx"
 	"emergence/web"
@@ -504,4 +505,111 @@ func TestWebDevicesPage(t *testing.T) {
 		t.Errorf("bob's devices %q: want device %s serial RR-1", got, id)
 	}
 	b.shot("market-devices-maker")
+}
+
+// TestWebPersonhoodPage: an operator enrols three people, who claim UBI
+// in two epochs (two claims, then one) with real proofs made by
+// 'emergence id claim'; the personhood page shows the people enrolled, the
+// claims and payments per epoch (table and chart) and the operator as the
+// API has them.
+func TestWebPersonhoodPage(t *testing.T) {
+	unsetPassphraseEnv(t)
+	home := t.TempDir()
+	base := []string{"--home", home, "--keyring-backend", "test"}
+	addrs := map[string]tx.Address{}
+	for _, n := range []string{"gov", "op", "orb", "fresh", "fresh2"} {
+		var k keyJSON
+		if err := json.Unmarshal([]byte(runKeys(t, "", append([]string{"keys", "add", n, "-o", "json"}, base...)...).ok(t).stdout), &k); err != nil {
+			t.Fatal(err)
+		}
+		a, err := tx.ParseAddress(k.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[n] = a
+	}
+	net := nodetest.Start(t, nodetest.Options{
+		Genesis: map[string]any{personhood.Name: personhood.Genesis{Params: personhood.Params{Governance: addrs["gov"], EpochBlocks: 25}}},
+	})
+	net.API.Mount(web.Handler(net.API.Handler()))
+	srv := httptest.NewServer(net.API.Handler())
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	m, _ := tx.NewMsg("bank/send", bank.SendMsg{To: addrs["op"], Amount: 200 * bank.UnitsPerEMG})
+	if res, err := net.Client.SignAndBroadcast(ctx, net.Key("alice"), client.TxOptions{}, m); err != nil || res.Code != 0 {
+		t.Fatalf("fund op: %v %+v", err, res)
+	}
+	cli := func(args ...string) string {
+		t.Helper()
+		return runKeys(t, "", append(append(args, base...), "--node", net.API.Addr())...).ok(t).stdout
+	}
+	cli("tx", "personhood", "register-operator", "--device", "orb", "--stake", "100emg", "--from", "op")
+	var lines []string
+	for _, n := range []string{"default", "b1", "b2"} {
+		cli("id", "create", n)
+		lines = append(lines, strings.TrimSpace(cli("id", "show", n)))
+	}
+	list := filepath.Join(t.TempDir(), "batch.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli("tx", "personhood", "enrol-batch", list, "--device", "orb", "--from", "op")
+	epochOpen := func(n uint64) {
+		t.Helper()
+		if err := net.Client.Await(ctx, func() (bool, error) {
+			var pool personhood.PoolInfo
+			err := net.Client.Query(ctx, personhood.Name, "pool", nil, &pool)
+			return err == nil && pool.CurrentEpoch >= n && pool.Epoch != nil && pool.Epoch.Grant > 0, err
+		}); err != nil {
+			t.Fatalf("epoch %d never opened with a grant: %v", n, err)
+		}
+	}
+	epochOpen(1)
+	var pool personhood.PoolInfo
+	if err := net.Client.Query(ctx, personhood.Name, "pool", nil, &pool); err != nil {
+		t.Fatal(err)
+	}
+	first := pool.CurrentEpoch
+	cli("id", "claim", "--to", "fresh", "--epoch", fmt.Sprint(first))
+	cli("id", "claim", "--to", "fresh2", "--name", "b1", "--epoch", fmt.Sprint(first))
+	epochOpen(first + 1)
+	cli("id", "claim", "--to", "fresh", "--epoch", fmt.Sprint(first+1))
+
+	var epochs []personhood.Epoch
+	if err := net.Client.Query(ctx, personhood.Name, "epochs", nil, &epochs); err != nil {
+		t.Fatal(err)
+	}
+	byNum := map[uint64]personhood.Epoch{}
+	for _, e := range epochs {
+		byNum[e.Number] = e
+	}
+	if byNum[first].Claims != 2 || byNum[first+1].Claims != 1 || byNum[first].Paid == 0 {
+		t.Fatalf("epochs %+v: want 2 claims in epoch %d and 1 in %d", epochs, first, first+1)
+	}
+	b := newBrowser(t)
+	b.run("open personhood", chromedp.Navigate(srv.URL+"/personhood"))
+	if got := b.waitText("#enrolled", "3"); got != "3" {
+		t.Errorf("enrolled %q, want 3", got)
+	}
+	rows := b.waitText("#epochs", fmt.Sprint(first+1))
+	for _, n := range []uint64{first, first + 1} {
+		e := byNum[n]
+		if !strings.Contains(rows, emgText(e.Paid)) || !strings.Contains(rows, emgText(e.Grant)) {
+			t.Errorf("epochs table %q: want epoch %d with grant %s and %s paid", rows, n, emgText(e.Grant), emgText(e.Paid))
+		}
+	}
+	titles := eval[[]string](b, `[...document.querySelectorAll("#claims-chart rect title")].map((t) => t.textContent)`)
+	for _, n := range []uint64{first, first + 1} {
+		if want := fmt.Sprintf("%d: %d", n, byNum[n].Claims); !strings.Contains(strings.Join(titles, "|"), want) {
+			t.Errorf("claims chart bars %v: want %q", titles, want)
+		}
+	}
+	if n := eval[int](b, `document.querySelectorAll("#ubi-chart path.series").length`); n != 2 {
+		t.Errorf("UBI chart has %d lines, want budget and paid", n)
+	}
+	if got := b.text("#operators"); !strings.Contains(got, short(addrs["op"].String())) {
+		t.Errorf("operators %q: want %s", got, addrs["op"])
+	}
+	b.shot("market-personhood")
 }
