@@ -29,6 +29,9 @@ type Settings struct {
 	BlockTime       Duration `json:"block_time"`
 	BlobMaxBytes    int64    `json:"blob_max_bytes"`
 	MempoolSize     int      `json:"mempool_size"`
+	// BlobStore names where the node keeps blobs, as start's --blob-store takes it ("" for
+	// the directory blobs/ in the home); the flag, when given, overrides it.
+	BlobStore string `json:"blob_store,omitempty"`
 }
 
 // Duration is a time.Duration written as text ("500ms") in JSON.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,7 +20,8 @@ import (
 // blobStoreFlag adds --blob-store to a command that runs a node.
 func blobStoreFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "blob-store", "", `where the node keeps blobs: "" for the directory blobs/ in --home, or an S3 bucket `+
-		`s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`)
+		`s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); `+
+		`overrides blob_store in config/emergence.json`)
 }
 
 // openBlobStore opens the node's blob store: the directory blobs/ in home
@@ -47,4 +50,25 @@ func openBlobStore(ctx context.Context, home, spec string, maxBytes int64) (blob
 	default:
 		return nil, errorf(`leave --blob-store empty for the directory in --home, or pass s3://BUCKET?endpoint=http://HOST:PORT`, "unknown blob store %q", spec)
 	}
+}
+
+// nodeBlobStore is the store one node of a testnet gets from the testnet's spec: the
+// same S3 bucket under the prefix PREFIX/NAME, so the nodes share one server but each
+// keeps its own blobs. An empty spec stays empty (each home's blobs/ directory).
+func nodeBlobStore(spec, name string) (string, error) {
+	if spec == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(spec, "s3://") {
+		return "", errorf(`leave --blob-store empty for each node's directory, or pass s3://BUCKET?endpoint=http://HOST:PORT`, "unknown blob store %q", spec)
+	}
+	if _, err := s3.ParseURL(spec); err != nil {
+		return "", errorf("use --blob-store s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT", "%w", err)
+	}
+	u, err := url.Parse(spec)
+	if err != nil {
+		return "", errorf("use --blob-store s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT", "blob store %q: %w", spec, err)
+	}
+	u.Path = path.Join("/", u.Path, name)
+	return u.String(), nil
 }

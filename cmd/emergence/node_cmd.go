@@ -43,7 +43,8 @@ func (r *running) stop() error {
 
 // startNode starts the node in home and its API (apiAddr overrides the
 // settings when not empty), with its blobs in the store that blobStore
-// names ("" for the directory blobs/ in home, see openBlobStore).
+// names, or else the settings' blob_store ("" for the directory blobs/ in
+// home, see openBlobStore).
 func startNode(ctx context.Context, home, apiAddr, blobStore string, logw io.Writer) (*running, error) {
 	if os.Getenv("GOGC") == "" {
 		// A node allocates per transaction at a high rate over a small live
@@ -57,6 +58,9 @@ func startNode(ctx context.Context, home, apiAddr, blobStore string, logw io.Wri
 			return nil, errorf(fmt.Sprintf("run 'emergence init --home %s' first, or 'emergence devnet --home %s'", home, home), "%w", err)
 		}
 		return nil, fmt.Errorf("start node: %w", err)
+	}
+	if blobStore == "" {
+		blobStore = n.Settings.BlobStore // config/emergence.json's blob_store
 	}
 	blobs, err := openBlobStore(ctx, home, blobStore, n.Settings.BlobMaxBytes)
 	if err != nil {
