@@ -33,6 +33,10 @@ var (
 	CodeChallengeClosed = app.Code{Space: Name, Num: 21, Desc: "challenge window closed"}
 	CodeBadPart         = app.Code{Space: Name, Num: 22, Desc: "epoch part out of order or after the epoch completed"}
 	CodeNothingToClaim  = app.Code{Space: Name, Num: 23, Desc: "no earnings in a complete epoch to claim"}
+	CodeBadDataset      = app.Code{Space: Name, Num: 24, Desc: "invalid epoch dataset"}
+	CodeDatasetExists   = app.Code{Space: Name, Num: 25, Desc: "epoch dataset already published"}
+	CodeDatasetNotFound = app.Code{Space: Name, Num: 26, Desc: "epoch has no dataset"}
+	CodeAlreadyBought   = app.Code{Space: Name, Num: 27, Desc: "dataset already bought by this account"}
 )
 
 // Codes implements app.Module: the module's result codes in number order.
@@ -42,5 +46,6 @@ func (m *Module) Codes() []app.Code {
 		CodeBadDevice, CodeBadPairingSig, CodeAlreadyPaired, CodeNotPaired, CodeNotOwner, CodeRetired,
 		CodeBadNonce, CodeNotOwnerOrMaker, CodeIngestExists, CodeNotIngest, CodeBadEpoch, CodeEpochPosted,
 		CodeEpochNotFound, CodeNoFraud, CodeChallengeClosed, CodeBadPart, CodeNothingToClaim,
+		CodeBadDataset, CodeDatasetExists, CodeDatasetNotFound, CodeAlreadyBought,
 	}
 }

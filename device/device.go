@@ -159,6 +159,7 @@ func New(b Bank) *Module {
 		app.Route{Pattern: "epoch/{n}", Handle: m.qEpoch},
 		app.Route{Pattern: "ingest/{addr}", Handle: m.qIngest},
 		app.Route{Pattern: "owed/{addr}", Handle: m.qOwed},
+		app.Route{Pattern: "dataset/{n}", Handle: m.qDataset},
 	)
 	return m
 }
@@ -180,6 +181,9 @@ func (m *Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	if err := m.bank.RegisterAccount(ctx, Escrow); err != nil {
+		return err
+	}
+	if err := m.bank.RegisterAccount(ctx, DataEscrow); err != nil {
 		return err
 	}
 	return m.genesisFleet(ctx, g)
@@ -399,6 +403,9 @@ func (m *Module) Invariants(r store.Reader) error {
 		return fmt.Errorf("device: %d devices stored, makers count %d", len(devs), devices)
 	}
 	if err := epochInvariants(r, m.bank.ModuleBalance(r, Pool)); err != nil {
+		return err
+	}
+	if err := datasetInvariants(r, m.bank.ModuleBalance(r, DataEscrow)); err != nil {
 		return err
 	}
 	for _, d := range devs {

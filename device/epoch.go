@@ -103,9 +103,11 @@ type EpochRecord struct {
 	// Parts of the evidence expected and received.
 	Parts    uint64 `json:"parts"`
 	Received uint64 `json:"parts_received"`
-	// Devices and TotalPoints over every received part.
+	// Devices, TotalPoints and Readings (accepted events) over every
+	// received part.
 	Devices     uint64 `json:"devices"`
 	TotalPoints uint64 `json:"total_points"`
+	Readings    uint64 `json:"readings"`
 	// LastDevice is the last device of the received parts.
 	LastDevice string `json:"last_device,omitempty"`
 	// Complete: no more parts are taken, and owners may claim; PaidOut:
@@ -275,6 +277,9 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		if (i > 0 && e.Device <= msg.Evidence[i-1].Device) || (i == 0 && rec.LastDevice != "" && e.Device <= rec.LastDevice) {
 			return CodeBadEpoch.Errorf("evidence must be sorted by device with no repeats, across parts too (item %d)", i)
 		}
+		if e.Readings > MaxReadings {
+			return CodeBadEpoch.Errorf("device %s: %d readings, at most %d", e.Device, e.Readings, uint64(MaxReadings))
+		}
 		acct, ok := loadAccount(ctx.KV, e.Device)
 		if !ok {
 			return CodeDeviceNotFound.Errorf("device %s", e.Device)
@@ -294,6 +299,8 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 			}
 			pts = StreakPoints(pts, streak)
 			addOwed(ctx.KV, acct.owner, msg.Epoch, pts)
+			addReads(ctx.KV, acct.owner, msg.Epoch, e.Readings)
+			rec.Readings += e.Readings
 		}
 		putPayout(ctx.KV, msg.Epoch, Payout{Device: e.Device, Owner: acct.owner, Points: pts, Streak: streak})
 		rec.TotalPoints += pts

@@ -65,7 +65,7 @@ func (m *Module) Msgs() []app.MsgHandler {
 		{Type: MsgTransfer, Gas: GasTransfer, Handle: m.handleTransfer},
 		{Type: MsgUnpair, Gas: GasUnpair, Handle: m.handleUnpair},
 		{Type: MsgRetire, Gas: GasRetire, Handle: m.handleRetire},
-	}, m.epochMsgs()...)
+	}, append(m.epochMsgs(), m.datasetMsgs()...)...)
 }
 
 func checkText(field, s string, max int) error {

@@ -20,7 +20,7 @@ func init() {
 // newDeviceCmd is "emergence device": device-data tools that need no key.
 func newDeviceCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "device", Short: "Device data (DePIN) tools: device keys, offline reward recomputation"}
-	cmd.AddCommand(newDeviceRewardsCmd(g), newDeviceKeygenCmd(g), newDeviceSimCmd(g))
+	cmd.AddCommand(newDeviceRewardsCmd(g), newDeviceKeygenCmd(g), newDeviceSimCmd(g), newDeviceDatasetCmd(g))
 	return cmd
 }
 

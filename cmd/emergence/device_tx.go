@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -206,6 +207,62 @@ OWNER' lists what a claim would pay.`,
 		},
 	},
 	{
+		module: device.Name, action: "publish-dataset", use: "--dir DIR --name NAME [--price AMOUNT] --from INGEST",
+		short: "Register an epoch's dataset of readings built by 'emergence device dataset build'",
+		long: `Register the dataset in DIR (from 'emergence device dataset build --upload'):
+its epoch, Merkle root, manifest and shard hashes and record count come from
+DIR/manifest.json. Only the ingest node that posted the epoch may publish it,
+once the epoch is complete; the record count must be the epoch's events. A
+sale pays 20% to the ingest node and 80% to the devices' owners by accepted
+events, which they claim with 'emergence tx device claim-sales'.`,
+		example: "  emergence tx device publish-dataset --dir drives/ --name drives --price 1emg --from ingest1 --keyring-backend test",
+		flags: []txArg{
+			{name: "dir", usage: "directory of the built dataset", required: true},
+			{name: "name", usage: "dataset name", required: true},
+			{name: "price", kind: argAmount, usage: "price of one purchase (0: free)", def: "0uemg"},
+		},
+		gas: device.GasPublishDataset + device.MaxDatasetShards*device.GasPerDatasetShard,
+		build: func(in *txInput) (any, error) {
+			m, mh, err := readDatasetManifest(in.str("dir"))
+			if err != nil {
+				return nil, err
+			}
+			msg := device.PublishDataset{Epoch: m.SourceJob, Name: in.str("name"), Root: m.Root, Manifest: mh,
+				Records: uint64(m.Records), Price: in.amount("price"), Licence: m.Licence}
+			for _, sh := range m.Shards {
+				msg.Shards = append(msg.Shards, sh.Hash)
+			}
+			return msg, nil
+		},
+	},
+	{
+		module: device.Name, action: "buy-dataset", use: "EPOCH --from KEY",
+		short:   "Buy an epoch's dataset of readings: 20% to its ingest node, 80% to the devices' owners",
+		example: "  emergence tx device buy-dataset 490895 --from carol --keyring-backend test",
+		args:    []txArg{{name: "EPOCH", kind: argUint}},
+		build: func(in *txInput) (any, error) {
+			return device.BuyDataset{Epoch: in.uint("EPOCH")}, nil
+		},
+	},
+	{
+		module: device.Name, action: "claim-sales", use: "EPOCHS --from OWNER",
+		short:   "Claim the --from owner's part of the sales of the datasets of EPOCHS (comma-separated), by its devices' accepted events",
+		example: "  emergence tx device claim-sales 490895 --from bob --keyring-backend test",
+		args:    []txArg{{name: "EPOCHS"}},
+		gas:     device.GasClaimSales + device.MaxClaimEpochs*device.GasPerSalesEpoch + 100_000,
+		build: func(in *txInput) (any, error) {
+			var msg device.ClaimSales
+			for _, f := range strings.Split(in.str("EPOCHS"), ",") {
+				n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+				if err != nil {
+					return nil, errorf("pass epoch numbers separated by commas, increasing", "epoch %q: %w", f, err)
+				}
+				msg.Epochs = append(msg.Epochs, n)
+			}
+			return msg, nil
+		},
+	},
+	{
 		module: device.Name, action: "challenge", use: "--proof FILE --from KEY",
 		short: "Prove that an epoch's root includes an invalid event: slashes the ingest node",
 		long: `Submit a fraud proof: a JSON file with the epoch, the included event and its
@@ -229,7 +286,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 	var after string
 	cmd := &cobra.Command{
 		Use:   "device WHAT [ARG]",
-		Short: "Query devices: params, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR, owed ADDR",
+		Short: "Query devices: params, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR, owed ADDR, dataset N",
 		Long: `Query the device module.
 
   params                 the module's parameters
@@ -239,12 +296,13 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
   owner-devices ADDR     an owner's devices, a page at a time
   epoch N                a posted epoch: its root, budget and payouts
   ingest ADDR            an ingest node and its stake
-  owed ADDR              an owner's unclaimed epochs and what claiming pays`,
+  owed ADDR              an owner's unclaimed epochs and what claiming pays
+  dataset N              epoch N's published dataset of readings`,
 		Example: "  emergence query device owner-devices bob --limit 10\n  emergence query device epoch 490895 -o json",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			what := args[0]
-			arity := map[string]int{"params": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2}
+			arity := map[string]int{"params": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2, "dataset": 2}
 			n, ok := arity[what]
 			if !ok {
 				return errorf("see 'emergence query device --help'", "unknown device query %q", what)
@@ -260,6 +318,8 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 				path, out = "params", new(device.Params)
 			case "device":
 				path, out = "device/"+args[1], new(device.Device)
+			case "dataset":
+				path, out = "dataset/"+args[1], new(device.EpochDataset)
 			case "epoch":
 				if _, err := strconv.ParseUint(args[1], 10, 64); err != nil {
 					return errorf("epochs are numbered by block time: unix ms / 3,600,000", "epoch %q: %w", args[1], err)
@@ -320,6 +380,7 @@ var deviceQueryHints = map[string]string{
 	"epoch":         "an epoch has a record once an ingest node posted it, after it ended",
 	"ingest":        "register an ingest node with 'emergence tx device register-ingest'",
 	"owed":          "pass an owner's address or key name",
+	"dataset":       "an epoch's ingest node publishes its dataset with 'emergence tx device publish-dataset'",
 }
 
 func printDeviceQuery(w io.Writer, v any) {
@@ -346,6 +407,9 @@ func printDeviceQuery(w io.Writer, v any) {
 		if x.Next != "" {
 			fmt.Fprintf(tw, "next page: --after %s\n", x.Next)
 		}
+	case *device.EpochDataset:
+		fmt.Fprintf(tw, "epoch\t%d\nname\t%s\ningest\t%s\nroot\t%s\nepoch root\t%s\nmanifest\t%s\nshards\t%d\nrecords\t%d\nprice\t%d uemg\nlicence\t%s\nbuyers\t%d\nowners' revenue\t%d uemg (claimed %d)\n",
+			x.Epoch, x.Name, x.Ingest, x.Root, x.EpochRoot, x.Manifest, len(x.Shards), x.Records, x.Price, x.Licence, x.Buyers, x.Revenue, x.OwnersPaid)
 	case *device.OwedPage:
 		fmt.Fprintf(tw, "epoch\tpoints\tcomplete\tclaim pays (uemg)\n")
 		for _, o := range x.Owed {
