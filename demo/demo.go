@@ -216,6 +216,7 @@ type runner struct {
 	records            []record
 	siteURL            string
 	hasSubnet          bool
+	stepStart          time.Time
 	env                []string
 }
 
@@ -226,8 +227,9 @@ type person struct {
 
 type record struct{ id, class string }
 
+// say prints a progress line with the seconds since its step began.
 func (r *runner) say(format string, args ...any) {
-	fmt.Fprintf(r.cfg.Out, "    "+format+"\n", args...)
+	fmt.Fprintf(r.cfg.Out, "    %5.1fs  "+format+"\n", append([]any{time.Since(r.stepStart).Seconds()}, args...)...)
 }
 
 // cli runs an emergence command against the devnet with the dev keyring.
@@ -320,6 +322,7 @@ func (r *runner) await(ctx context.Context, within time.Duration, what string, c
 func (r *runner) step(ctx context.Context, name string, fn func() (string, error)) error {
 	fmt.Fprintf(r.cfg.Out, "==> %s\n", name)
 	t0, h0 := time.Now(), r.height(ctx)
+	r.stepStart = t0
 	detail, err := fn()
 	s := Step{Name: name, Done: err == nil, Seconds: time.Since(t0).Seconds(), From: h0, To: r.height(ctx), Detail: detail}
 	r.rep.Steps = append(r.rep.Steps, s)

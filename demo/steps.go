@@ -232,6 +232,7 @@ func (r *runner) label(ctx context.Context) (string, error) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
+	r.say("waiting for the reveal window to close at height %d", j.RevealDeadline)
 	if err := r.c.WaitHeight(wctx, j.RevealDeadline+1); err != nil {
 		return "", fmt.Errorf("waiting for the reveal window to close: %w", err)
 	}
@@ -383,6 +384,7 @@ func (r *runner) attest(ctx context.Context) (string, error) {
 	if _, err := r.cli(ctx, "zkml", "setup", "--circuit", "exam", "--model", modelPath, "--exam", exam, "--keys", keys); err != nil {
 		return "", err
 	}
+	r.say("one-party Groth16 setup of the exam circuit done (devnet keys)")
 	if _, err := r.cli(ctx, "zkml", "prove", "--model", modelPath, "--keys", keys, "--out", proof, "--submitter", "lab"); err != nil {
 		return "", err
 	}
