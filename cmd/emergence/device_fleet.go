@@ -1,11 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"crypto/ed25519"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,11 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"emergence/client"
 	"emergence/device"
 	"emergence/device/fleet"
 	"emergence/device/ingestd"
-	"emergence/tx"
 )
 
 // fleetReport is what 'emergence device sim' prints.
@@ -101,8 +94,11 @@ the chain's root against theirs; it prints what each strategy earned.`,
 			}
 			c := g.client()
 			fl := fleet.NewFleet(seed, honest, spoofers, replayers, cloners)
-			if err := setupFleetOnChain(ctx, c, key, from, fl, fundAmt); err != nil {
-				return err
+			if err := fleet.SetupOnChain(ctx, c, key, from, fl, fundAmt); err != nil {
+				if errors.Is(err, fleet.ErrDeviceTaken) {
+					return failf("pass another --seed", "%w", err)
+				}
+				return failf("check the node, the --from account's balance and the device records", "%w", err)
 			}
 			st, err := c.Status(ctx)
 			if err != nil {
@@ -129,10 +125,10 @@ the chain's root against theirs; it prints what each strategy earned.`,
 			}
 			for _, u := range ingestURLs {
 				u = strings.TrimRight(u, "/")
-				if err := reachIngest(ctx, u, g.stderr); err != nil {
+				if err := ingestd.Reach(ctx, u, g.stderr); err != nil {
 					return failf("start 'emergence ingest' first, or check --ingest", "%w", err)
 				}
-				q, err := postEvents(ctx, u, events)
+				q, err := ingestd.PostEvents(ctx, u, events)
 				if err != nil {
 					return failf("check that 'emergence ingest' runs at "+u, "%w", err)
 				}
@@ -141,7 +137,7 @@ the chain's root against theirs; it prints what each strategy earned.`,
 			if closeEpoch {
 				for i := range rep.Ingest {
 					var sum ingestd.Summary
-					if err := ingestCall(ctx, http.MethodPost, fmt.Sprintf("%s/v1/epochs/%d/close", rep.Ingest[i].URL, epoch), nil, &sum); err != nil {
+					if err := ingestd.Call(ctx, http.MethodPost, fmt.Sprintf("%s/v1/epochs/%d/close", rep.Ingest[i].URL, epoch), nil, &sum); err != nil {
 						return failf("see the ingest node's log", "close epoch %d on %s: %w", epoch, rep.Ingest[i].URL, err)
 					}
 					rep.Ingest[i].Summary = &sum
@@ -205,161 +201,4 @@ func (r fleetReport) writeText(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-// setupFleetOnChain makes from a maker, provisions the fleet's devices it
-// has not provisioned yet and pairs the unpaired ones with from.
-func setupFleetOnChain(ctx context.Context, c *client.Client, key ed25519.PrivateKey, from tx.Address, fl *fleet.Fleet, fund uint64) error {
-	send := func(what string, gasEach uint64, msgs []tx.Msg) error {
-		for len(msgs) > 0 {
-			n := min(len(msgs), 50)
-			res, err := c.SignAndBroadcast(ctx, key, client.TxOptions{GasLimit: uint64(n)*gasEach + 1_000_000}, msgs[:n]...)
-			if err != nil {
-				return failf("check the node and the --from account's balance", "%s: %w", what, err)
-			}
-			if res.Code != 0 {
-				return failf("check the --from account's balance and the device records", "%s: %s/%d: %s", what, res.Codespace, res.Code, res.Log)
-			}
-			msgs = msgs[n:]
-		}
-		return nil
-	}
-	var mk device.Maker
-	if err := c.Query(ctx, device.Name, "maker/"+from.String(), nil, &mk); err != nil {
-		if !absentErr(err) {
-			return failf("", "read maker: %w", err)
-		}
-		var p device.Params
-		if err := c.Query(ctx, device.Name, "params", nil, &p); err != nil {
-			return failf("", "read device params: %w", err)
-		}
-		m, _ := tx.NewMsg(device.MsgRegisterMaker, device.RegisterMaker{Name: "sim-fleet", Stake: p.MakerStake})
-		if err := send("register maker", device.GasRegisterMaker, []tx.Msg{m}); err != nil {
-			return err
-		}
-	}
-	st, err := c.Status(ctx)
-	if err != nil {
-		return failf("", "node status: %w", err)
-	}
-	var prov, pair []tx.Msg
-	for i, v := range fl.Vehicles {
-		var d device.Device
-		err := c.Query(ctx, device.Name, "device/"+v.ID, nil, &d)
-		switch {
-		case absentErr(err):
-			m, _ := tx.NewMsg(device.MsgProvision, device.Provision{KeyType: v.Signer.Type, PubKey: hex.EncodeToString(v.Signer.Pub()), Model: "sim-vehicle", Serial: fmt.Sprintf("%d-%d", fl.Seed, i)})
-			prov = append(prov, m)
-		case err != nil:
-			return failf("", "read device %s: %w", v.ID, err)
-		case d.Retired:
-			return failf("pass another --seed", "device %s is retired", v.ID)
-		case d.Paired():
-			if d.Owner != from {
-				return failf("pass another --seed", "device %s is paired with %s", v.ID, d.Owner)
-			}
-			continue
-		}
-		sig := v.Signer.Sign(device.PairingMessage(st.ChainID, v.ID, from, d.Nonce))
-		m, _ := tx.NewMsg(device.MsgPair, device.Pair{Device: v.ID, Nonce: d.Nonce, Signature: hex.EncodeToString(sig)})
-		pair = append(pair, m)
-	}
-	if err := send("provision devices", device.GasProvision, prov); err != nil {
-		return err
-	}
-	if err := send("pair devices", device.GasPair, pair); err != nil {
-		return err
-	}
-	if fund > 0 {
-		m, _ := tx.NewMsg(device.MsgFundPool, device.FundPool{Amount: fund})
-		return send("fund the pool", device.GasRegisterMaker, []tx.Msg{m})
-	}
-	return nil
-}
-
-// absentErr reports whether err is the node's answer that a record does not exist.
-func absentErr(err error) bool {
-	var ae *client.APIError
-	return errors.As(err, &ae) && ae.Status/100 == 4
-}
-
-// reachIngest waits, up to a minute, for an ingest endpoint to answer
-// (it may still be starting), saying so on stderr.
-func reachIngest(ctx context.Context, base string, stderr io.Writer) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	wait := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/epochs/0", nil)
-		if err != nil {
-			return fmt.Errorf("ingest URL %q: %w", base, err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		if attempt == 3 {
-			fmt.Fprintf(stderr, "device sim: waiting for the ingest node at %s\n", base)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("no ingest node answers at %s: %w", base, err)
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 2*time.Second)
-	}
-}
-
-// postEvents posts events to an ingest endpoint in batches and returns how
-// many it queued.
-func postEvents(ctx context.Context, base string, events [][]byte) (int, error) {
-	queued := 0
-	for start := 0; start < len(events); start += ingestd.MaxBatch {
-		batch := events[start:min(start+ingestd.MaxBatch, len(events))]
-		raws := make([]json.RawMessage, len(batch))
-		for i, e := range batch {
-			raws[i] = e
-		}
-		body, _ := json.Marshal(raws)
-		var res []ingestd.Result
-		if err := ingestCall(ctx, http.MethodPost, base+"/v1/events", body, &res); err != nil {
-			return queued, err
-		}
-		for _, r := range res {
-			if r.Status == "queued" {
-				queued++
-			}
-		}
-	}
-	return queued, nil
-}
-
-// ingestCall sends one request to an ingest endpoint and decodes its JSON answer.
-func ingestCall(ctx context.Context, method, url string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, url, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Error string }
-		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s %s: %s (HTTP %d)", method, url, e.Error, resp.StatusCode)
-		}
-		return fmt.Errorf("%s %s: HTTP %d", method, url, resp.StatusCode)
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: decode answer: %w", method, url, err)
-	}
-	return nil
 }
