@@ -34,7 +34,9 @@ const (
 	// name and licence.
 	MaxDatasetShards = 1_024
 	MaxDatasetText   = 128
-	// Gas: a publish pays per shard hash stored, a claim per epoch.
+	// Gas: a publish pays per shard hash stored; a buy, and a sales claim
+	// per epoch, pay per shard hash of the dataset record they read and
+	// write back.
 	GasPublishDataset  = 40_000
 	GasPerDatasetShard = 1_000
 	GasBuyDataset      = 40_000
@@ -191,6 +193,9 @@ func (m *Module) handleBuyDataset(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
+	if err := ctx.ConsumeGas(GasPerDatasetShard*uint64(len(d.Shards)), "dataset record"); err != nil {
+		return err
+	}
 	if ctx.KV.Get(boughtKey(d.Epoch, ctx.Signer)) != nil {
 		return CodeAlreadyBought.Errorf("epoch %d's dataset by %s", d.Epoch, ctx.Signer)
 	}
@@ -229,6 +234,9 @@ func (m *Module) handleClaimSales(ctx *app.Context, raw json.RawMessage) error {
 		}
 		d, err := loadDataset(ctx.KV, n)
 		if err != nil {
+			return err
+		}
+		if err := ctx.ConsumeGas(GasPerDatasetShard*uint64(len(d.Shards)), "dataset record"); err != nil {
 			return err
 		}
 		var rec EpochRecord

@@ -51,7 +51,7 @@ func pairFor(s *devkey.Signer, id, owner string) device.Pair {
 }
 
 func deviceCases(div int) []Case {
-	pairs, evidence, challenges, claimers := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div), max(1, 100/div)
+	pairs, evidence, challenges, claimers, datasets := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div), max(1, 100/div), max(1, 50/div)
 	owners := funded("o", max(pairs, evidence), 1_000_000)
 	for k, v := range funded("i", challenges, 10_000_000) {
 		owners[k] = v
@@ -118,6 +118,41 @@ func deviceCases(div int) []Case {
 			},
 		},
 		{
+			Kind: device.MsgPublishDataset, Shape: fmt.Sprintf("%d epochs' datasets of %d shards each", datasets, device.MaxDatasetShards),
+			Genesis: apptest.Genesis{Balances: owners},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				pubs, _ := deviceDatasets(c, datasets, false)
+				return pubs
+			},
+		},
+		{
+			Kind: device.MsgBuyDataset, Shape: fmt.Sprintf("%d buyers of a priced dataset of %d shards", datasets, device.MaxDatasetShards),
+			Genesis: apptest.Genesis{Balances: owners},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				deviceDatasets(c, 1, true)
+				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 2
+				var txs [][]byte
+				for i := 0; i < datasets; i++ {
+					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasBuyDataset+device.MaxDatasetShards*device.GasPerDatasetShard+2_000_000, c.Msg(device.MsgBuyDataset, device.BuyDataset{Epoch: epoch})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: device.MsgClaimSales, Shape: fmt.Sprintf("%d owners, each claiming a sold dataset of %d shards", datasets, device.MaxDatasetShards),
+			Genesis: apptest.Genesis{Balances: owners},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				_, ids := deviceDatasets(c, 1, true)
+				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 2
+				c.MustOK(c.Deliver(c.SignWith("maker", device.GasBuyDataset+device.MaxDatasetShards*device.GasPerDatasetShard+2_000_000, c.Msg(device.MsgBuyDataset, device.BuyDataset{Epoch: epoch})))[0])
+				var txs [][]byte
+				for i := range ids {
+					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasClaimSales+device.GasPerSalesEpoch+device.MaxDatasetShards*device.GasPerDatasetShard+2_000_000, c.Msg(device.MsgClaimSales, device.ClaimSales{Epochs: []uint64{epoch}})))
+				}
+				return txs
+			},
+		},
+		{
 			Kind: device.MsgChallenge, Shape: fmt.Sprintf("%d epochs, each root over 4,096 events with one forged signature", challenges),
 			Genesis: apptest.Genesis{Balances: owners},
 			Prepare: func(c *apptest.Chain) [][]byte {
@@ -157,4 +192,44 @@ func deviceCases(div int) []Case {
 			},
 		},
 	}
+}
+
+// deviceDatasets posts n epochs (the last one two epochs ago) whose
+// evidence has datasets devices ("o<i>" owners, one each) and returns the
+// txs publishing a dataset of MaxDatasetShards shards, priced 0.1 EMG, for
+// each (delivered when publish is set) and the device ids.
+func deviceDatasets(c *apptest.Chain, n int, publish bool) ([][]byte, []string) {
+	ids, _ := deviceFleet(c, 50, true)
+	c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+	slices.Sort(ids)
+	var ev []device.Evidence
+	for _, id := range ids {
+		ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
+	}
+	last := uint64(c.Time.UnixMilli())/device.EpochMillis - 2
+	var posts, pubs [][]byte
+	shards := make([]string, device.MaxDatasetShards)
+	for i := range shards {
+		shards[i] = fmt.Sprintf("%064x", i+1)
+	}
+	for e := 0; e < n; e++ {
+		epoch := last - uint64(n-1-e)
+		posts = append(posts, c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000,
+			c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: uint64(len(ev)) * device.MaxRewardReadings, Evidence: ev})))
+	}
+	for e := 0; e < n; e++ {
+		epoch := last - uint64(n-1-e)
+		pubs = append(pubs, c.SignWith("ingest", device.GasPublishDataset+device.MaxDatasetShards*device.GasPerDatasetShard+2_000_000,
+			c.Msg(device.MsgPublishDataset, device.PublishDataset{Epoch: epoch, Name: strings.Repeat("n", device.MaxDatasetText), Root: strings.Repeat("cd", 32),
+				Manifest: strings.Repeat("ef", 32), Shards: shards, Records: uint64(len(ev)) * device.MaxRewardReadings, Price: 100_000, Licence: strings.Repeat("l", device.MaxDatasetText)})))
+	}
+	for _, r := range c.Deliver(posts...) {
+		c.MustOK(r)
+	}
+	if publish {
+		for _, r := range c.Deliver(pubs...) {
+			c.MustOK(r)
+		}
+	}
+	return pubs, ids
 }

@@ -221,7 +221,7 @@ events, which they claim with 'emergence tx device claim-sales'.`,
 			{name: "name", usage: "dataset name", required: true},
 			{name: "price", kind: argAmount, usage: "price of one purchase (0: free)", def: "0uemg"},
 		},
-		gas: device.GasPublishDataset + device.MaxDatasetShards*device.GasPerDatasetShard,
+		gas: device.GasPublishDataset + device.MaxDatasetShards*device.GasPerDatasetShard + 2_000_000,
 		build: func(in *txInput) (any, error) {
 			m, mh, err := readDatasetManifest(in.str("dir"))
 			if err != nil {
