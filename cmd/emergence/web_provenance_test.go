@@ -330,12 +330,12 @@ func TestWebProvenanceGraph(t *testing.T) {
 	if got := b.waitText("#inferences", c[:10]); !strings.Contains(got, fmt.Sprint(inf.Class)) {
 		t.Errorf("inference proofs %q: want inference 1 of %s with class %d", got, c, inf.Class)
 	}
-	b.shot("market-zkml")
+	b.shot("zkml-attested")
 	b.follow("open the exam", `#circuits a[href="/zkml/exam/1"]`)
 	if got := b.waitText("#leaderboard", c[:10]); !strings.Contains(got, fmt.Sprintf("(%d/%d)", pf.Exam.Claim, pf.Exam.N)) || !strings.Contains(got, "#1") {
 		t.Errorf("leaderboard %q: want the model at %d/%d with labeling job #1", got, pf.Exam.Claim, pf.Exam.N)
 	}
-	b.shot("market-zkml-exam")
+	b.shot("zkml-exam-leaderboard")
 
 	// The provenance page: one linked node per step, tables as the API.
 	b.follow("open the model's provenance", `#leaderboard a[href^="/provenance/"]`)
@@ -380,7 +380,7 @@ func TestWebProvenanceGraph(t *testing.T) {
 	if got := b.text("#provenance-attestations"); !strings.Contains(got, fmt.Sprintf("(%d/%d)", pf.Exam.Claim, pf.Exam.N)) {
 		t.Errorf("attestations %q", got)
 	}
-	b.shot("market-provenance")
+	b.shot("provenance-model")
 
 	// Nodes are links: the dataset's page, then back and the subnet's.
 	b.follow("open the dataset node", `#provenance-graph a[href="/data/dataset/1"]`)
@@ -390,9 +390,17 @@ func TestWebProvenanceGraph(t *testing.T) {
 	if got, abbr := b.waitText("#metagraph", short(owner.String())), c[:6]+"…"+c[len(c)-6:]; !strings.Contains(got, abbr) {
 		t.Errorf("metagraph %q: want owner's uid with its model %s", got, abbr)
 	}
+	b.shot("subnet-serving-model")
 	b.follow("back to the model from the metagraph", `#metagraph a[href="/provenance/`+c+`"]`)
 	b.waitText("#model-commitment", c)
-	b.shot("market-subnet-model")
+	// At phone width the graph scales down and the tables scroll in their boxes.
+	b.run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.run("reload the provenance", chromedp.Navigate(l.base+"/provenance/"+c))
+	b.waitText("#provenance-graph", "subnet 0 uid 1")
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 400 {
+		t.Errorf("provenance page at phone width is %d px wide, want it to fit 390", w)
+	}
+	b.shot("provenance-model-phone")
 	t.Logf("done at %s", time.Since(start).Round(time.Millisecond))
 }
 
@@ -460,7 +468,7 @@ func TestWebLabelProgress(t *testing.T) {
 	if got := b.text("#progress-revealed"); !strings.Contains(got, "0/12") {
 		t.Errorf("revealed %q: want 0/12", got)
 	}
-	b.shot("market-labeling-progress")
+	b.shot("labeling-progress")
 	// After the commit deadline l1 reveals: the open page follows.
 	l.waitHeight(p.CommitDeadline + 1)
 	l.do("l1", "label/reveal", label.RevealMsg{Job: 1, Items: ls["l1"].items, Answers: ls["l1"].answers, Salt: hex.EncodeToString(ls["l1"].salt[:])})
@@ -470,7 +478,7 @@ func TestWebLabelProgress(t *testing.T) {
 	if got := b.text("#progress-committed"); !strings.Contains(got, "8/12") {
 		t.Errorf("committed %q after the reveal: want 8/12", got)
 	}
-	b.shot("market-labeling-progress-revealed")
+	b.shot("labeling-progress-revealed")
 }
 
 // TestWebDevicesPage: the devices page lists the registered makers as the
@@ -498,13 +506,13 @@ func TestWebDevicesPage(t *testing.T) {
 	if eval[bool](b, `document.querySelectorAll("main i").length > 0`) {
 		t.Error("a maker's name was parsed as HTML")
 	}
-	b.shot("market-devices-makers")
+	b.shot("devices-makers")
 	bob := l.net.Addr("bob").String()
 	b.follow("open bob's devices", `#makers a[href="/devices?maker=`+bob+`"]`)
 	if got := b.waitText("#devices", id[:10]); !strings.Contains(got, "RR-1") {
 		t.Errorf("bob's devices %q: want device %s serial RR-1", got, id)
 	}
-	b.shot("market-devices-maker")
+	b.shot("devices-maker")
 }
 
 // TestWebPersonhoodPage: an operator enrols three people, who claim UBI
@@ -611,5 +619,5 @@ func TestWebPersonhoodPage(t *testing.T) {
 	if got := b.text("#operators"); !strings.Contains(got, short(addrs["op"].String())) {
 		t.Errorf("operators %q: want %s", got, addrs["op"])
 	}
-	b.shot("market-personhood")
+	b.shot("personhood-claims")
 }

@@ -387,7 +387,8 @@ function graph(nodes, edges) {
     const g = svg("g", { "data-kind": n.kind || null, "data-id": n.id }, svg("rect", { x: p.x, y: p.y, width: boxW, height: 30, rx: 6, class: "node" }), svg("text", { x: p.x + 8, y: p.y + 19, class: "nodetext" }, label), svg("title", null, n.label));
     root.appendChild(n.href ? svg("a", { href: n.href }, g) : g);
   }
-  return root;
+  // Its box scrolls sideways on a phone instead of shrinking the labels.
+  return h("div", { class: "scroll" }, root);
 }
 
 // ---- data -----------------------------------------------------------------------
