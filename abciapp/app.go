@@ -55,7 +55,11 @@ type App struct {
 	checkState *store.Cache
 	checkFails map[tx.Address]int
 	freeFails  int
-	limits     MempoolLimits
+	// committedView reads the committed state for CheckTx and keeps what
+	// it read until the next commit, since every CheckTx of an account
+	// reads its committed nonce (a Pebble read each, before).
+	committedView *store.Cache
+	limits        MempoolLimits
 
 	// pre holds txs whose signature PreVerify checked, until their CheckTx;
 	// seen holds the txs CheckTx accepted, for rechecks and FinalizeBlock.
@@ -323,6 +327,7 @@ func (a *App) resetCheckState() {
 	a.checkMu.Lock()
 	a.checkErr = nil
 	a.checkState = store.NewCache(a.store.Committed(&a.checkErr), &a.checkErr)
+	a.committedView = store.NewCache(a.store.Committed(&a.checkErr), &a.checkErr)
 	a.checkFails = make(map[tx.Address]int)
 	a.freeFails = 0
 	a.checkMu.Unlock()
@@ -382,7 +387,7 @@ func (a *App) checkLocked(hash [32]byte, t *tx.Tx, size int, recheck bool) error
 // pendingTxs is how many txs of an account the mempool view holds: nonces
 // are consecutive, so it is the view's nonce minus the committed one.
 func (a *App) pendingTxs(addr tx.Address) uint64 {
-	viewed, committed := app.Nonce(a.checkState, addr), app.Nonce(a.store.Committed(&a.checkErr), addr)
+	viewed, committed := app.Nonce(a.checkState, addr), app.Nonce(a.committedView, addr)
 	if viewed < committed {
 		return 0 // a commit is under way; its reset follows
 	}
@@ -455,6 +460,42 @@ func (a *App) PreVerify(raw []byte) {
 	}
 	if t.VerifyWith(a.batcher) == nil {
 		a.pre.put(h, t, len(raw))
+	}
+}
+
+// PreVerifyBatch is PreVerify for the txs of one submission at once: their
+// signatures go to the verifiers together, so that they are checked in
+// batches (about half the cost per signature of one by one) rather than as
+// they happen to arrive. The API's batch endpoint calls it before
+// submitting the txs one by one.
+func (a *App) PreVerifyBatch(raws [][]byte) {
+	a.batcherOnce.Do(func() { a.batcher = tx.NewBatcher(runtime.GOMAXPROCS(0)) }) //determinism:ok CheckTx only; the worker count changes speed, not results
+	type pending struct {
+		hash [32]byte
+		t    *tx.Tx
+		size int
+	}
+	var todo []pending
+	var checks []tx.SigCheck
+	for _, raw := range raws {
+		h := tx.Hash(raw)
+		if _, ok := a.seen.get(h); ok {
+			continue
+		}
+		if _, ok := a.pre.get(h); ok {
+			continue
+		}
+		t, err := a.decodeStateless(raw)
+		if err != nil || tx.AddressFromPubKey(t.PubKey) != t.Body.Signer {
+			continue // CheckTx reports it with its code
+		}
+		todo = append(todo, pending{h, t, len(raw)})
+		checks = append(checks, tx.SigCheck{Pub: t.PubKey, Msg: t.BodyBytes, Sig: t.Sig})
+	}
+	for i, ok := range a.batcher.VerifyMany(checks) {
+		if ok {
+			a.pre.put(todo[i].hash, todo[i].t, todo[i].size)
+		}
 	}
 }
 

@@ -283,6 +283,10 @@ func (n *Node) Submit(raw []byte) (api.CheckResult, error) {
 	return res, nil
 }
 
+// PreVerifyBatch checks the signatures of txs about to be submitted
+// together (see abciapp.App.PreVerifyBatch); Submit then skips the work.
+func (n *Node) PreVerifyBatch(raws [][]byte) { n.app.PreVerifyBatch(raws) }
+
 // BroadcastCommit submits a tx and waits until it is committed (or fails
 // CheckTx, or ctx ends). It returns the committed result.
 func (n *Node) BroadcastCommit(ctx context.Context, raw []byte) (*api.TxResult, error) {

@@ -329,6 +329,23 @@ func (b *Batcher) run() {
 // Close stops the workers; Verify must not be called afterwards.
 func (b *Batcher) Close() { close(b.reqs) }
 
+// VerifyMany queues checks together, so that the workers take them in
+// batches, and returns each one's verdict in order.
+func (b *Batcher) VerifyMany(checks []SigCheck) []bool {
+	reqs := make([]batchReq, len(checks))
+	for i := range checks {
+		reqs[i] = batchReq{check: checks[i], ok: make(chan bool, 1)}
+	}
+	for i := range reqs {
+		b.reqs <- &reqs[i]
+	}
+	out := make([]bool, len(checks))
+	for i := range reqs {
+		out[i] = <-reqs[i].ok
+	}
+	return out
+}
+
 // Verify queues one check and waits for its result.
 func (b *Batcher) Verify(c SigCheck) bool {
 	r := &batchReq{check: c, ok: make(chan bool, 1)}
