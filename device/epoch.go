@@ -239,6 +239,24 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 	if err := ctx.ConsumeGas(GasPerEvidence*uint64(len(msg.Evidence)), "device evidence"); err != nil {
 		return err
 	}
+	cells := 0
+	for i, e := range msg.Evidence {
+		if len(e.CellIDs) > MaxRewardCells || (len(e.CellIDs) > 0 && e.Cells != uint64(len(e.CellIDs))) {
+			return CodeBadEpoch.Errorf("item %d: at most %d cell ids, as many as cells", i, MaxRewardCells)
+		}
+		for k := 1; k < len(e.CellIDs); k++ {
+			if e.CellIDs[k] <= e.CellIDs[k-1] {
+				return CodeBadEpoch.Errorf("item %d: cell ids must be increasing", i)
+			}
+		}
+		cells += len(e.CellIDs)
+	}
+	if cells > MaxPartCells {
+		return CodeBadEpoch.Errorf("%d cell ids, at most %d a post", cells, MaxPartCells)
+	}
+	if err := ctx.ConsumeGas(GasPerCell*uint64(cells), "device cells"); err != nil {
+		return err
+	}
 	var rec EpochRecord
 	found, err := store.GetJSON(ctx.KV, epochKey(msg.Epoch), &rec)
 	if err != nil {
@@ -288,6 +306,9 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 			return CodeBadEpoch.Errorf("device %s is retired or unpaired", e.Device)
 		}
 		pts, streak := Points(e), uint64(0)
+		if len(e.CellIDs) > 0 {
+			pts = freshPoints(ctx.KV, e, msg.Epoch)
+		}
 		if pts > 0 {
 			next, keep := nextStreak(acct.streak, msg.Epoch)
 			if keep {

@@ -38,11 +38,15 @@ func StreakPoints(points, streak uint64) uint64 {
 	return points * (100 + StreakPct*bonus) / 100
 }
 
-// Evidence is one device's posted summary for an epoch.
+// Evidence is one device's posted summary for an epoch. CellIDs, when
+// given, are the distinct cells it reported from (CellID, increasing, at
+// most MaxRewardCells, Cells their count), and its cells earn by freshness
+// (see FreshEpochs); without them Cells alone counts, each cell in full.
 type Evidence struct {
-	Device   string `json:"device"`
-	Readings uint64 `json:"readings"`
-	Cells    uint64 `json:"cells"`
+	Device   string   `json:"device"`
+	Readings uint64   `json:"readings"`
+	Cells    uint64   `json:"cells"`
+	CellIDs  []uint64 `json:"cell_ids,omitempty"`
 }
 
 // Points returns a device's points from its evidence.

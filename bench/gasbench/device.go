@@ -73,20 +73,29 @@ func deviceCases(div int) []Case {
 			},
 		},
 		{
-			Kind: device.MsgPostEpoch, Shape: fmt.Sprintf("%d evidence items, every device earning", evidence),
+			Kind: device.MsgPostEpoch, Shape: fmt.Sprintf("%d evidence items of %d new cells each, every device earning", evidence, device.MaxPartCells/device.MaxEvidence),
 			Genesis: apptest.Genesis{Balances: owners},
 			Prepare: func(c *apptest.Chain) [][]byte {
 				ids, _ := deviceFleet(c, evidence, true)
 				c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
 				c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
 				slices.Sort(ids)
+				// Every device names MaxPartCells/MaxEvidence cells of its own,
+				// so the post carries the most cell ids a post takes, each a
+				// new cell record.
 				var ev []device.Evidence
-				for _, id := range ids {
-					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
+				per := device.MaxPartCells / device.MaxEvidence
+				for i, id := range ids {
+					cells := make([]uint64, per)
+					for k := range cells {
+						cells[k] = uint64(i*per + k)
+					}
+					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: uint64(per), CellIDs: cells})
 				}
 				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
-				return [][]byte{c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(evidence)+2_000_000, c.Msg(device.MsgPostEpoch, post))}
+				gas := device.GasPostEpoch + device.GasPerEvidence*uint64(evidence) + device.GasPerCell*uint64(per*len(ids)) + 2_000_000
+				return [][]byte{c.SignWith("ingest", gas, c.Msg(device.MsgPostEpoch, post))}
 			},
 		},
 		{

@@ -68,9 +68,13 @@ func (c *NodeChain) Self() tx.Address {
 	return tx.AddressFromPubKey(c.Key.Public().(ed25519.PublicKey))
 }
 
-// PostGas is the gas limit of a post of n evidence items.
-func PostGas(n int) uint64 {
-	return device.GasPostEpoch + device.GasPerEvidence*uint64(n) + 1_000_000
+// PostGas is the gas limit of a post of evidence ev (its items and cell ids).
+func PostGas(ev []device.Evidence) uint64 {
+	var cells uint64
+	for _, e := range ev {
+		cells += uint64(len(e.CellIDs))
+	}
+	return device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*cells + 1_000_000
 }
 
 // Post implements Chain: an epoch the chain already records is not sent again.
@@ -86,7 +90,7 @@ func (c *NodeChain) Post(ctx context.Context, p device.PostEpoch) (string, error
 	if err != nil {
 		return "", fmt.Errorf("encode post: %w", err)
 	}
-	res, err := c.C.SignAndBroadcast(ctx, c.Key, client.TxOptions{GasLimit: PostGas(len(p.Evidence))}, m)
+	res, err := c.C.SignAndBroadcast(ctx, c.Key, client.TxOptions{GasLimit: PostGas(p.Evidence)}, m)
 	if err != nil {
 		return "", err
 	}

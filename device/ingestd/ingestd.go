@@ -562,11 +562,17 @@ func (r knownOnly) Device(id string) (ingest.DeviceInfo, bool, error) {
 
 // EvidenceOf is the chain's evidence of an evaluated epoch: per device,
 // sorted by id, its accepted readings and distinct cells (at most
-// device.MaxRewardCells).
+// device.MaxRewardCells), named by their ids so the chain weighs their
+// freshness.
 func EvidenceOf(node *ingest.Node) []device.Evidence {
 	evid := []device.Evidence{}
 	for _, e := range node.Evidence(device.MaxRewardCells) {
-		evid = append(evid, device.Evidence{Device: e.Device, Readings: e.Readings, Cells: uint64(len(e.Cells))})
+		ids := make([]uint64, len(e.Cells))
+		for i, c := range e.Cells {
+			ids[i] = device.CellID(c.Lat, c.Lon)
+		}
+		slices.Sort(ids)
+		evid = append(evid, device.Evidence{Device: e.Device, Readings: e.Readings, Cells: uint64(len(ids)), CellIDs: ids})
 	}
 	slices.SortFunc(evid, func(a, b device.Evidence) int { return strings.Compare(a.Device, b.Device) })
 	return evid
@@ -598,9 +604,11 @@ func (s *Server) post(ctx context.Context, n uint64) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read epoch %d record: %w", n, err)
 	}
-	// More devices than one post takes go in parts of MaxEvidence; a node
-	// that posted some parts before a restart goes on from the next.
-	parts := max(1, (len(p.Evidence)+device.MaxEvidence-1)/device.MaxEvidence)
+	// More devices or cells than one post takes go in parts
+	// (device.SplitEvidence); a node that posted some parts before a
+	// restart goes on from the next.
+	chunks := device.SplitEvidence(p.Evidence)
+	parts := len(chunks)
 	first := 0
 	if ok && rec.Ingest == s.chain.Self() {
 		first = int(rec.Received)
@@ -611,8 +619,7 @@ func (s *Server) post(ctx context.Context, n uint64) (*Summary, error) {
 	var perr error
 	if !ok || rec.Ingest == s.chain.Self() {
 		for part := first; part < parts; part++ {
-			chunk := p.Evidence[part*device.MaxEvidence : min((part+1)*device.MaxEvidence, len(p.Evidence))]
-			post := device.PostEpoch{Epoch: n, Root: p.Root, Events: p.Events, Evidence: chunk, Part: uint64(part), Parts: uint64(parts)}
+			post := device.PostEpoch{Epoch: n, Root: p.Root, Events: p.Events, Evidence: chunks[part], Part: uint64(part), Parts: uint64(parts)}
 			if parts == 1 {
 				post.Parts = 0
 			}
