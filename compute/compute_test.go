@@ -355,3 +355,38 @@ func TestEqualBidsSpreadOverFreeCores(t *testing.T) {
 		}
 	}
 }
+
+// TestBusyProviderReferees: when every provider that could referee is
+// busy, the best of them is drawn (it runs the referee job when a core
+// frees) rather than the requester, who may run nothing: on a small
+// network every re-check would otherwise leave the job unresolved.
+func TestBusyProviderReferees(t *testing.T) {
+	n := newNet(t, testParams(), "p1", "p2", "p3")
+	n.ready(1, "p1", "p2", "p3")
+	solo := job()
+	solo.R, solo.Budget = 1, 200
+	other := n.submitAndAssign(solo, map[string]uint64{"p3": 10}, "p3")
+	if got := n.assignedTo(other, "p3"); len(got) != 1 {
+		t.Fatalf("job %d assigned %v, want p3", other, got)
+	}
+	id := n.submitAndAssign(job(), map[string]uint64{"p1": 10, "p2": 10}, "p1", "p2")
+	good, bad := runOutput(t, "42", 1), runOutput(t, "garbage", 2)
+	for _, r := range n.Deliver(n.commit("p1", id, good), n.commit("p2", id, bad)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("p1", id, good), n.reveal("p2", id, bad)) {
+		n.MustOK(r)
+	}
+	j := n.job(id)
+	if j.Status != compute.JobRefereeing || j.RefereeRequester || j.Referee != apptest.Addr("p3") {
+		t.Fatalf("job %s referee %s (requester %v), want p3 though its one core is busy", j.Status, j.Referee, j.RefereeRequester)
+	}
+	if p := n.provider("p3"); p.Active != 2 {
+		t.Fatalf("p3 holds %d duties, want its job and the referee duty", p.Active)
+	}
+	n.MustOK(n.Deliver(n.Sign("p3", n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(good.hash[:]), Files: good.files})))[0])
+	if j := n.job(id); j.Status != compute.JobDone || j.Result.By != "referee" {
+		t.Fatalf("job %+v, want done by the referee", j)
+	}
+}

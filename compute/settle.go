@@ -113,8 +113,9 @@ func (m *Module) decide(ctx *app.Context, j *Job, asgs []*Assignment) error {
 // and takes, among those free, with the job's memory, not the requester,
 // without an assignment on the job and not drawn for it before, the one
 // with the highest reputation (the first probed on a tie), since slashes
-// zero a cheater's reputation. When none is found, or MaxReferees were
-// drawn, the requester referees.
+// zero a cheater's reputation; when every such provider is busy, the best
+// of those holding fewer than twice their cores in duties. When none is
+// found, or MaxReferees were drawn, the requester referees.
 func (m *Module) startReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment) error {
 	best, err := drawReferee(ctx, par, j)
 	if err != nil {
@@ -130,7 +131,7 @@ func drawReferee(ctx *app.Context, par Params, j *Job) (*Provider, error) {
 		return nil, nil
 	}
 	start := Draw(ctx.Entropy, "referee", store.BE64(j.ID), store.BE64(uint64(len(j.Referees)))) % n
-	var best *Provider
+	var best, busy *Provider
 	for i := uint64(0); i < RefereeProbes && i < n; i++ {
 		var a tx.Address
 		copy(a[:], ctx.KV.Get(seqKey((start+i)%n)))
@@ -141,9 +142,22 @@ func drawReferee(ctx *app.Context, par Params, j *Job) (*Provider, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.Eligible(par, j.MemMiB) && (best == nil || p.Reputation > best.Reputation) {
-			best = p
+		switch {
+		case p.Eligible(par, j.MemMiB):
+			if best == nil || p.Reputation > best.Reputation {
+				best = p
+			}
+		case p.Status == ProviderReady && p.Stake >= par.MinStake && p.MemMiB >= j.MemMiB && p.Active < 2*p.Cores:
+			if busy == nil || p.Reputation > busy.Reputation {
+				busy = p
+			}
 		}
+	}
+	if best == nil {
+		// Every probed provider is busy: the best of them referees once
+		// a core frees (its duties may reach twice its cores), rather
+		// than leaving a re-check to a requester who may run nothing.
+		best = busy
 	}
 	return best, nil
 }
