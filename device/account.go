@@ -54,3 +54,53 @@ func setPayee(kv store.KV, d Device) {
 	}
 	putAccount(kv, d.ID, a)
 }
+
+// scanned holds the accounts of a post's evidence read in one ordered scan
+// (the evidence is sorted by device, as the account keys are), so a dense
+// part costs one pass over neighbouring keys instead of a point read per
+// device. The scan stops after 2 keys per evidence item; items it did not
+// reach are read one by one.
+type scanned struct {
+	accts []account
+	found []bool
+	upto  int // items [0, upto) were decided by the scan
+}
+
+func scanAccounts(r store.Reader, ev []Evidence) scanned {
+	s := scanned{accts: make([]account, len(ev)), found: make([]bool, len(ev))}
+	if len(ev) == 0 {
+		return s
+	}
+	budget := 2 * len(ev)
+	i := 0
+	r.Iterate(accountKey(ev[0].Device), store.PrefixEnd(prefixAccount), func(k, v []byte) bool {
+		id := string(k[len(prefixAccount):])
+		for i < len(ev) && ev[i].Device < id {
+			i++ // no account: unknown device (or unsorted evidence, refused by the caller)
+		}
+		if i == len(ev) {
+			return false
+		}
+		if ev[i].Device == id && len(v) == accountLen {
+			copy(s.accts[i].owner[:], v)
+			s.accts[i].streak.Last = binary.BigEndian.Uint64(v[tx.AddressLen:])
+			s.accts[i].streak.Len = binary.BigEndian.Uint64(v[tx.AddressLen+8:])
+			s.found[i] = true
+			i++
+		}
+		budget--
+		return budget > 0 && i < len(ev)
+	})
+	s.upto = i
+	return s
+}
+
+// load returns evidence item i's account (device id), from the scan when
+// it reached the item, else by a point read. Evidence out of order is
+// read by point too: the caller refuses it anyway.
+func (s scanned) load(r store.Reader, i int, id string) (account, bool) {
+	if i < s.upto {
+		return s.accts[i], s.found[i]
+	}
+	return loadAccount(r, id)
+}

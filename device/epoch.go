@@ -291,6 +291,7 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 			return CodeBadPart.Errorf("epoch %d: want part %d of %d with root %s", msg.Epoch, rec.Received, rec.Parts, rec.Root)
 		}
 	}
+	accts := scanAccounts(ctx.KV, msg.Evidence)
 	for i, e := range msg.Evidence {
 		if (i > 0 && e.Device <= msg.Evidence[i-1].Device) || (i == 0 && rec.LastDevice != "" && e.Device <= rec.LastDevice) {
 			return CodeBadEpoch.Errorf("evidence must be sorted by device with no repeats, across parts too (item %d)", i)
@@ -298,7 +299,7 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		if e.Readings > MaxReadings {
 			return CodeBadEpoch.Errorf("device %s: %d readings, at most %d", e.Device, e.Readings, uint64(MaxReadings))
 		}
-		acct, ok := loadAccount(ctx.KV, e.Device)
+		acct, ok := accts.load(ctx.KV, i, e.Device)
 		if !ok {
 			return CodeDeviceNotFound.Errorf("device %s", e.Device)
 		}

@@ -35,6 +35,15 @@ func TestPostEpochPaysFromItsOwnEvidence(t *testing.T) {
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch + 1, Root: root, Evidence: ev})))[0], device.CodeBadEpoch)
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: []device.Evidence{ev[1], ev[0]}})))[0], device.CodeBadEpoch)
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: "00", Evidence: ev})))[0], device.CodeBadEpoch)
+	// A device nobody provisioned, before, between or after real ones.
+	for _, ghost := range []string{strings.Repeat("0", 40), ev[0].Device[:39] + "0", strings.Repeat("f", 40)} {
+		bad := append([]device.Evidence{{Device: ghost, Readings: 1}}, ev...)
+		slices.SortFunc(bad, func(a, b device.Evidence) int { return strings.Compare(a.Device, b.Device) })
+		if slices.ContainsFunc(ev, func(e device.Evidence) bool { return e.Device == ghost }) {
+			continue
+		}
+		c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: bad})))[0], device.CodeDeviceNotFound)
+	}
 
 	b := bank.New()
 	before := b.Balance(c.Reader(), apptest.Addr("alice")) + b.Balance(c.Reader(), apptest.Addr("bob"))
