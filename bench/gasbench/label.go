@@ -269,13 +269,14 @@ func labelCases(div int) []Case {
 		firstToo     bool // measure the first part too, not only the second
 	}
 	// The issue-17 job (83,000 items × 3 labels, 64 classes) settles by
-	// sweeps: its first part (vote pass, M-step, model written, E-step
-	// sweep, sums written) and its second (model and sums read, sweep,
-	// sums written).
+	// sweeps: its second part (model and sums read, E-step sweep, sums
+	// written) at full size, its first too (vote pass, M-step, model
+	// written, sweep, sums written) in tests. The first part measured 6.46
+	// CPU ns/gas, the second 10.87, in one full-size run at load 18.
 	partJobs := []partJob{
 		{job{items: 9_000, perItem: 1, batch: 1_000, classes: 64, labelers: 9}, 40_000_000, true},
 		{job{items: 80_000, perItem: 2, batch: 1_000, classes: 2, labelers: 160}, 40_000_000, false},
-		{job{items: 83_000, perItem: 3, batch: 1_000, classes: 64, labelers: 249}, 40_000_000, true},
+		{job{items: 83_000, perItem: 3, batch: 1_000, classes: 64, labelers: 249}, 40_000_000, false},
 	}
 	if div > 1 {
 		partJobs = []partJob{
