@@ -87,6 +87,9 @@ type Ceremony struct {
 
 	// Log, when set, receives the progress of long steps.
 	Log io.Writer `json:"-"`
+	// every is the least time between two progress lines of a step
+	// (default 3 s).
+	every time.Duration
 
 	dir  string
 	spec Spec
@@ -332,13 +335,13 @@ func (c *Ceremony) contribute2(kind string, list []Contribution, name string) (C
 			return ct, err
 		}
 	}
-	pts := phase2Points(p)
-	pr := c.progress(fmt.Sprintf("phase 2: contributing to the %s circuit (%d points)", kind, pts))
-	pr.estimate(time.Duration(pts) * g1MulTime() / time.Duration(max(runtime.GOMAXPROCS(0), 1)))
-	p.Contribute()
+	pr := c.progress(fmt.Sprintf("phase 2: contributing to the %s circuit (%d points)", kind, phase2Points(p)))
+	err := contributePhase2(p, pr.fraction)
 	pr.done()
+	if err != nil {
+		return ct, err
+	}
 	ct.File = fmt.Sprintf(name, len(list)+1)
-	var err error
 	ct.SHA256, err = writeHashed(filepath.Join(c.dir, ct.File), p)
 	return ct, err
 }

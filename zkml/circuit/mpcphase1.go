@@ -275,8 +275,8 @@ func updateSRS(s *gmpc.SrsCommons, tau, alpha, beta *fr.Element, fresh bool, pro
 		return
 	}
 	scalePoints(
-		[]g1Scale{{s.G1.Tau[1:], pw[1:]}, {s.G1.AlphaTau, ap}, {s.G1.BetaTau, bp}},
-		[]g2Scale{{s.G2.Tau[1:], pw[1:n]}},
+		[]g1Scale{{p: s.G1.Tau[1:], k: pw[1:]}, {p: s.G1.AlphaTau, k: ap}, {p: s.G1.BetaTau, k: bp}},
+		[]g2Scale{{p: s.G2.Tau[1:], k: pw[1:n]}},
 		progress)
 }
 
@@ -314,14 +314,33 @@ func freshSRS(s *gmpc.SrsCommons, pw, ap, bp []fr.Element, progress func(done, t
 	}
 }
 
+// g1Scale is points to multiply, point i by k[i], or every point by one
+// when k is nil.
 type g1Scale struct {
-	p []curve.G1Affine
-	k []fr.Element
+	p   []curve.G1Affine
+	k   []fr.Element
+	one *fr.Element
 }
 
+func (s *g1Scale) scalar(i int) *fr.Element {
+	if s.k == nil {
+		return s.one
+	}
+	return &s.k[i]
+}
+
+// g2Scale is g1Scale in G2.
 type g2Scale struct {
-	p []curve.G2Affine
-	k []fr.Element
+	p   []curve.G2Affine
+	k   []fr.Element
+	one *fr.Element
+}
+
+func (s *g2Scale) scalar(i int) *fr.Element {
+	if s.k == nil {
+		return s.one
+	}
+	return &s.k[i]
 }
 
 // scalePoints multiplies every point by its scalar, in Jacobian
@@ -369,14 +388,14 @@ func scalePoints(g1 []g1Scale, g2 []g2Scale, progress func(done, total int)) {
 				if tk.g1 != nil {
 					j := jac1[:tk.hi-tk.lo]
 					for i := range j {
-						tk.g1.k[tk.lo+i].BigInt(&k)
+						tk.g1.scalar(tk.lo + i).BigInt(&k)
 						j[i].FromAffine(&tk.g1.p[tk.lo+i])
 						j[i].ScalarMultiplication(&j[i], &k)
 					}
 					copy(tk.g1.p[tk.lo:tk.hi], curve.BatchJacobianToAffineG1(j))
 				} else {
 					for i := tk.lo; i < tk.hi; i++ {
-						tk.g2.k[i].BigInt(&k)
+						tk.g2.scalar(i).BigInt(&k)
 						jac2.FromAffine(&tk.g2.p[i])
 						jac2.ScalarMultiplication(&jac2, &k)
 						tk.g2.p[i].FromJacobian(&jac2)
@@ -431,4 +450,39 @@ func commonsHash(s *gmpc.SrsCommons) ([]byte, error) {
 		return nil, err
 	}
 	return h.Sum(nil), nil
+}
+
+// contributePhase2 does what gnark's Phase2.Contribute does (the same
+// update proofs and points; the next contribution's check is gnark's), on
+// every core and with progress.
+func contributePhase2(p *gmpc.Phase2, progress func(done, total int)) error {
+	if len(p.Parameters.G1.SigmaCKK) > 255 {
+		return errors.New("too many commitments for a phase-2 contribution")
+	}
+	h := sha256.New()
+	if _, err := p.WriteTo(h); err != nil {
+		return fmt.Errorf("hash phase-2 state: %w", err)
+	}
+	p.Challenge = h.Sum(nil)
+	var delta, deltaInv fr.Element
+	p.Delta = cmpc.UpdateValues(&delta, p.Challenge, gmpc.DST_DELTA)
+	sigma := make([]fr.Element, len(p.Parameters.G1.SigmaCKK))
+	g1 := make([]g1Scale, 0, len(sigma)+2)
+	g2 := make([]g2Scale, 0, len(sigma))
+	for i := range sigma {
+		p.Sigmas[i] = cmpc.UpdateValues(&sigma[i], p.Challenge, gmpc.DST_SIGMA+byte(i))
+		g1 = append(g1, g1Scale{p: p.Parameters.G1.SigmaCKK[i], one: &sigma[i]})
+		g2 = append(g2, g2Scale{p: p.Parameters.G2.Sigma[i : i+1], one: &sigma[i]})
+	}
+	deltaInv.Inverse(&delta)
+	var d big.Int
+	delta.BigInt(&d)
+	p.Parameters.G1.Delta.ScalarMultiplication(&p.Parameters.G1.Delta, &d)
+	p.Parameters.G2.Delta.ScalarMultiplication(&p.Parameters.G2.Delta, &d)
+	g1 = append(g1, g1Scale{p: p.Parameters.G1.Z, one: &deltaInv}, g1Scale{p: p.Parameters.G1.PKK, one: &deltaInv})
+	scalePoints(g1, g2, progress)
+	delta.SetZero()
+	deltaInv.SetZero()
+	clear(sigma)
+	return nil
 }

@@ -2,9 +2,15 @@ package circuit
 
 import (
 	"bytes"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	gmpc "github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
+	"github.com/consensys/gnark/logger"
+
+	"emergence/zkml/model"
 )
 
 func gnarkPhase1(t *testing.T, b []byte) *gmpc.Phase1 {
@@ -147,5 +153,90 @@ func TestPhase1MatchesGnark(t *testing.T) {
 	}
 	if _, err := readCommons(bytes.NewReader(c.Bytes()[:c.Len()-10])); err == nil {
 		t.Fatal("a truncated commons file decoded")
+	}
+}
+
+// tinyExamSpec is an exam of 40 samples for a 2-input model: a circuit
+// small enough for a whole ceremony in seconds.
+func tinyExamSpec(t testing.TB) Spec {
+	t.Helper()
+	m := &model.Model{Format: model.ModelFormat, Version: model.ModelVersion, Kind: model.KindLogReg, InputMax: 7, Classes: 3, InputBits: 3,
+		Layers: []model.Layer{{LayerShape: model.LayerShape{In: 2, Out: 3, WeightBits: 4, BiasBits: 4}, Weights: [][]int64{{2, -1}, {-1, 3}, {1, 1}}, Bias: []int64{0, -2, 1}}}}
+	if err := m.Seal(model.SaltFromBytes([]byte("tiny"))); err != nil {
+		t.Fatal(err)
+	}
+	d := &model.Dataset{Features: 2, Classes: 3, MaxValue: 7}
+	for i := 0; i < 40; i++ {
+		d.X = append(d.X, []int64{int64(i % 8), int64((i * 5) % 8)})
+		d.Y = append(d.Y, i%3)
+	}
+	e, err := model.NewExam("tiny", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Spec{Kind: KindExam, Shape: m.Shape(), Exam: e}
+}
+
+// TestCeremonyProgress: every step of a ceremony prints what it does and
+// then either its share done with the time left or an estimate of its
+// duration, and an end line. Progress lines are unthrottled here, so the
+// test does not depend on the machine's speed.
+func TestCeremonyProgress(t *testing.T) {
+	logger.Disable()
+	dir := t.TempDir()
+	if _, err := CeremonyInit(dir, tinyExamSpec(t)); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	step := func(name string, f func(c *Ceremony) error) {
+		t.Helper()
+		c, err := OpenCeremony(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Log, c.every = &log, time.Nanosecond
+		if err := f(c); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	contribute := func(c *Ceremony) error { _, err := c.Contribute(); return err }
+	verify := func(c *Ceremony) error { _, err := c.Verify(); return err }
+	step("phase-1 contribution", contribute)
+	step("phase-1 contribution", contribute)
+	step("verify", verify)
+	step("close phase 1", func(c *Ceremony) error {
+		_, err := c.Finalize([]byte("first public beacon, 16+ bytes"), "")
+		return err
+	})
+	step("phase-2 contribution", contribute)
+	step("verify", verify)
+	step("close phase 2", func(c *Ceremony) error {
+		_, err := c.Finalize([]byte("second public beacon, 16+ bytes"), filepath.Join(dir, "keys"))
+		return err
+	})
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	var steps []string
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasSuffix(lines[i], "...") {
+			t.Fatalf("line %d is not a step: %q", i, lines[i])
+		}
+		steps = append(steps, lines[i])
+		left, end := false, false
+		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "  ") {
+			i++
+			left = left || strings.Contains(lines[i], "left") || strings.Contains(lines[i], "estimated")
+			end = strings.Contains(lines[i], "done in")
+		}
+		if !left || !end {
+			t.Fatalf("step %q printed no time left or no end:\n%s", steps[len(steps)-1], log.String())
+		}
+	}
+	for _, want := range []string{
+		"phase 1: contributing", "phase 1: checking 2 contributions", "phase 1: sealing",
+		"phase 2: initialising", "phase 2: contributing", "phase 2: recomputing", "phase 2: checking 1 contributions", "phase 2: sealing",
+	} {
+		if !strings.Contains(log.String(), want) {
+			t.Fatalf("no step %q:\n%s", want, log.String())
+		}
 	}
 }

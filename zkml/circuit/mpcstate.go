@@ -175,6 +175,7 @@ func (c *Ceremony) loadInit2(kind string, evals bool) (*mpcsetup.Phase2, *mpcset
 type progressLine struct {
 	w     io.Writer
 	what  string
+	every time.Duration
 	start time.Time
 	last  time.Time
 	est   time.Duration
@@ -184,7 +185,10 @@ type progressLine struct {
 
 // progress starts a progress line for a step.
 func (c *Ceremony) progress(what string) *progressLine {
-	p := &progressLine{w: c.Log, what: what, start: time.Now(), last: time.Now()}
+	p := &progressLine{w: c.Log, what: what, start: time.Now(), last: time.Now(), every: c.every}
+	if p.every == 0 {
+		p.every = 3 * time.Second
+	}
 	if p.w != nil {
 		fmt.Fprintf(p.w, "%s...\n", what)
 	}
@@ -193,7 +197,7 @@ func (c *Ceremony) progress(what string) *progressLine {
 
 // fraction reports done out of total.
 func (p *progressLine) fraction(done, total int) {
-	if p.w == nil || total == 0 || time.Since(p.last) < 3*time.Second || done == 0 {
+	if p.w == nil || total == 0 || time.Since(p.last) < p.every || done == 0 {
 		return
 	}
 	p.last = time.Now()
