@@ -322,18 +322,34 @@ phase 3 for the binding key that joins their commitments:
   emergence zkml ceremony contribute --dir cer/     # each participant, in turn (phase 3)
   emergence zkml ceremony finalize --dir cer/ --beacon HEX --keys keys/   # closes phase 3
 
+Phase 1 (powers of tau) does not depend on the circuit: a ceremony for
+another circuit of the same size (or smaller) can start from one whose
+phase 1 is closed, and opens at phase 2:
+
+  emergence zkml ceremony init --circuit exam --model model.json --exam exam2.json --dir cer2/ --phase1 cer/
+
 The beacon is public randomness revealed after the last contribution (for
 example a drand round); anyone can re-run verify and finalize to check.`,
 	}
-	var kind, modelPath, examPath, dir, beacon, keys string
+	var kind, modelPath, examPath, dir, beacon, keys, phase1From string
 	init := &cobra.Command{
-		Use: "init --circuit exam|inference --model model.json [--exam exam.json] --dir DIR", Short: "Start a ceremony for a circuit",
+		Use: "init --circuit exam|inference --model model.json [--exam exam.json] --dir DIR [--phase1 DIR]", Short: "Start a ceremony for a circuit",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			zkmlQuiet()
 			spec, err := zkmlSpec(kind, modelPath, examPath)
 			if err != nil {
 				return err
+			}
+			if phase1From != "" {
+				c, err := circuit.CeremonyInitFrom(dir, spec, phase1From, g.stderr)
+				if err != nil {
+					return errorf("use a new --dir, and pass --phase1 a ceremony directory whose phase 1 is closed and large enough", "%w", err)
+				}
+				return g.print(c, func(w io.Writer) {
+					fmt.Fprintf(w, "ceremony %s: %s circuit, %d constraints, domain %d; phase 1 (%d contributions) from %s; phase 2 open\n",
+						dir, c.Kind, c.Constraints, c.Domain, len(c.Phase1), phase1From)
+				})
 			}
 			c, err := circuit.CeremonyInit(dir, spec)
 			if err != nil {
@@ -347,6 +363,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 	init.Flags().StringVar(&kind, "circuit", circuit.KindExam, "exam or inference")
 	init.Flags().StringVar(&modelPath, "model", "", "model file (only its shape is used)")
 	init.Flags().StringVar(&examPath, "exam", "", "exam file (exam circuits)")
+	init.Flags().StringVar(&phase1From, "phase1", "", "start from the closed phase 1 of this ceremony directory (opens at phase 2)")
 	open := func() (*circuit.Ceremony, error) {
 		c, err := circuit.OpenCeremony(dir)
 		if err != nil {

@@ -151,18 +151,36 @@ func TestZKMLCeremony(t *testing.T) {
 	m, cer, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "cer"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
 	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "5", "--out", m, "--max-value", "7")
 	zkmlMust(t, "zkml", "ceremony", "init", "--circuit", "inference", "--model", m, "--dir", cer)
+	// Every long step says what it does on stderr (TestCeremonyProgress
+	// checks the lines with the time left, which depend on speed here).
+	if _, errb := zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer); !strings.Contains(errb, "phase 1: contributing to powers of tau") || !strings.Contains(errb, "done in") {
+		t.Fatalf("phase-1 contribution shows no progress: %s", errb)
+	}
 	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
-	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
-	out, _ := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer)
-	if !strings.HasPrefix(out, "2 contributions valid") {
-		t.Fatalf("ceremony verify: %s", out)
+	out, errb := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer)
+	if !strings.HasPrefix(out, "2 contributions valid") || !strings.Contains(errb, "phase 1: checking 2 contributions") {
+		t.Fatalf("ceremony verify: %s\n%s", out, errb)
 	}
 	beacon := "00112233445566778899aabbccddeeff00112233"
 	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", "abcd"); err == nil || !strings.Contains(errb, "hint:") {
 		t.Fatalf("short beacon accepted: %v", err)
 	}
-	zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon)
-	_, errb := zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
+	if _, errb := zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cer, "--beacon", beacon); !strings.Contains(errb, "sealing it with the beacon") || !strings.Contains(errb, "phase 2: initialising the link circuit") {
+		t.Fatalf("closing phase 1 shows no progress: %s", errb)
+	}
+	// Another ceremony starts from this closed phase 1 at phase 2.
+	cer2 := filepath.Join(dir, "cer2")
+	if out, _ := zkmlMust(t, "zkml", "ceremony", "init", "--circuit", "inference", "--model", m, "--dir", cer2, "--phase1", cer); !strings.Contains(out, "phase 2 open") {
+		t.Fatalf("init from a closed phase 1: %s", out)
+	}
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer2)
+	if out, _ := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer2); !strings.HasPrefix(out, "4 contributions valid") {
+		t.Fatalf("verify a ceremony started from another's phase 1: %s", out)
+	}
+	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "init", "--circuit", "inference", "--model", m, "--dir", filepath.Join(dir, "cer3"), "--phase1", filepath.Join(dir, "none")); exitCode(err) != exitUsage || !strings.Contains(errb, "hint:") {
+		t.Fatalf("init from a missing phase 1: %v %s", err, errb)
+	}
+	_, errb = zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cer)
 	if !strings.Contains(errb, "phase 2: contributing to the inference circuit") || !strings.Contains(errb, "done in") {
 		t.Fatalf("phase-2 contribution shows no progress: %s", errb)
 	}

@@ -129,7 +129,7 @@ func BenchmarkInitPhase2Exam(b *testing.B) {
 	})
 	b.Run("ceremony", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			circuit.InitPhase2(r1cs, &commons, nil)
+			circuit.InitPhase2(r1cs, &commons, nil, nil)
 		}
 	})
 }
@@ -141,4 +141,99 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCeremonyPhase2VsSetup times, on the same exam circuit, the
+// one-party setup against the circuit's own part of a two-contributor
+// ceremony started from a closed phase 1 (init --phase1, two phase-2
+// contributions, closing phase 2 with the keys): phase 1 and its Lagrange
+// bases, made once per domain for every circuit, are made before the
+// timer. The keys then prove and verify the model's score.
+// ZKML_CEREMONY_EXAM sets the exam size (default 40 samples).
+func BenchmarkCeremonyPhase2VsSetup(b *testing.B) {
+	logger.Disable()
+	m, ds := fixture(b)
+	n := 40
+	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+	root := b.TempDir()
+	src := filepath.Join(root, "phase1")
+	if _, err := circuit.CeremonyInit(src, spec); err != nil {
+		b.Fatal(err)
+	}
+	open := func(dir string) *circuit.Ceremony {
+		c, err := circuit.OpenCeremony(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return c
+	}
+	for range 2 {
+		if _, err := open(src).Contribute(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := open(src).Finalize([]byte("benchmark beacon 1, public randomness"), ""); err != nil {
+		b.Fatal(err)
+	}
+	var setup, cer, setupCPU, cerCPU time.Duration
+	var keys string
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dir := filepath.Join(root, strconv.Itoa(i))
+		start, startCPU := time.Now(), cpuTime()
+		ccs, err := spec.Compile()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pk, vk, err := circuit.SetupOneParty(ccs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := circuit.WriteKeys(filepath.Join(dir, "one"), spec, ccs.GetNbConstraints(), pk, vk, circuit.SetupOnePartyNote); err != nil {
+			b.Fatal(err)
+		}
+		setup += time.Since(start)
+		setupCPU += cpuTime() - startCPU
+		if i == 0 {
+			b.ReportMetric(float64(ccs.GetNbConstraints()), "constraints")
+		}
+
+		start, startCPU = time.Now(), cpuTime()
+		cdir := filepath.Join(dir, "cer")
+		if _, err := circuit.CeremonyInitFrom(cdir, spec, src, nil); err != nil {
+			b.Fatal(err)
+		}
+		for range 2 {
+			if _, err := open(cdir).Contribute(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		keys = filepath.Join(dir, "keys")
+		if _, err := open(cdir).Finalize([]byte("benchmark beacon 2, public randomness"), keys); err != nil {
+			b.Fatal(err)
+		}
+		cer += time.Since(start)
+		cerCPU += cpuTime() - startCPU
+	}
+	b.StopTimer()
+	k, err := circuit.LoadKeys(keys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pf, err := circuit.NewProofFile(k, m, circuit.ProofRequest{Claim: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pf.Verify(k, nil); err != nil {
+		b.Fatalf("proof from the ceremony's keys rejected: %v", err)
+	}
+	b.ReportMetric(setup.Seconds()/float64(b.N), "setup-s")
+	b.ReportMetric(cer.Seconds()/float64(b.N), "ceremony-s")
+	b.ReportMetric(cer.Seconds()/setup.Seconds(), "ratio")
+	b.ReportMetric(setupCPU.Seconds()/float64(b.N), "setup-cpu-s")
+	b.ReportMetric(cerCPU.Seconds()/float64(b.N), "ceremony-cpu-s")
+	b.ReportMetric(cerCPU.Seconds()/setupCPU.Seconds(), "cpu-ratio")
 }

@@ -84,6 +84,10 @@ type Ceremony struct {
 	// Commons is the file of the sealed phase-1 parameters, written when
 	// phase 1 closes ('ceremony verify' seals phase 1 again and compares).
 	Commons Contribution `json:"commons,omitempty"`
+	// Lagrange holds phase 1 in the Lagrange basis of each circuit's
+	// domain, computed once and reused by ceremonies that start from
+	// this one's phase 1 (CeremonyInitFrom).
+	Lagrange []LagrangeFile `json:"lagrange,omitempty"`
 
 	// Log, when set, receives the progress of long steps.
 	Log io.Writer `json:"-"`
@@ -97,6 +101,75 @@ type Ceremony struct {
 
 // CeremonyInit starts a ceremony for spec in dir.
 func CeremonyInit(dir string, spec Spec) (*Ceremony, error) {
+	c, err := newCeremony(dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.save()
+}
+
+// CeremonyInitFrom starts a ceremony for spec in dir from the closed
+// phase 1 of the ceremony in from, whose domain must hold the circuit:
+// phase 1 (powers of τ) does not depend on the circuit, so one phase 1
+// serves every circuit of its size and the new ceremony opens at phase 2.
+// Its contributions, beacon and parameters are copied (hash-checked) so
+// that the new directory verifies alone, and so are the Lagrange bases of
+// the circuit's domain when from has them: what is left to do is the
+// circuit's own phase 2. log, when not nil, receives the progress.
+func CeremonyInitFrom(dir string, spec Spec, from string, log io.Writer) (*Ceremony, error) {
+	src, err := OpenCeremony(from)
+	if err != nil {
+		return nil, fmt.Errorf("phase 1 from %s: %w", from, err)
+	}
+	if src.Phase < 2 || src.Commons.File == "" {
+		return nil, fmt.Errorf("phase 1 of the ceremony in %s is not closed (or was closed by an older version)", from)
+	}
+	c, err := newCeremony(dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	c.Log = log
+	if c.Domain > src.Domain {
+		return nil, fmt.Errorf("the circuit needs a domain of %d, phase 1 in %s has %d", c.Domain, from, src.Domain)
+	}
+	c.Domain, c.Phase1, c.Beacon1, c.Commons = src.Domain, src.Phase1, src.Beacon1, src.Commons
+	need := map[uint64]bool{ecc.NextPowerOfTwo(uint64(c.Constraints)): true}
+	if c.LinkConstraints > 0 {
+		need[ecc.NextPowerOfTwo(uint64(c.LinkConstraints))] = true
+	}
+	files := append(append([]Contribution(nil), c.Phase1...), c.Commons)
+	for _, f := range src.Lagrange {
+		if need[f.Domain] {
+			c.Lagrange = append(c.Lagrange, f)
+			files = append(files, f.Contribution)
+		}
+	}
+	for _, f := range files {
+		if err := src.readHashed(f, func(r io.Reader) error {
+			return writeFile(filepath.Join(dir, f.File), func(w io.Writer) error { _, err := io.Copy(w, r); return err })
+		}); err != nil {
+			return nil, err
+		}
+	}
+	commons, err := c.commons()
+	if err != nil {
+		return nil, err
+	}
+	if c.Init2, err = c.initPhase2Files(c.Kind, commons); err != nil {
+		return nil, err
+	}
+	if c.Kind == KindInference {
+		if c.Init2Link, err = c.initPhase2Files(KindLink, commons); err != nil {
+			return nil, err
+		}
+	}
+	c.Phase = 2
+	return c, c.save()
+}
+
+// newCeremony compiles spec's circuit (and the link circuit of an
+// inference ceremony) and makes the directory of a ceremony at phase 1.
+func newCeremony(dir string, spec Spec) (*Ceremony, error) {
 	if _, err := os.Stat(filepath.Join(dir, ceremonyFile)); err == nil {
 		return nil, fmt.Errorf("%s already holds a ceremony", dir)
 	}
@@ -126,7 +199,7 @@ func CeremonyInit(dir string, spec Spec) (*Ceremony, error) {
 			return nil, err
 		}
 	}
-	return c, c.save()
+	return c, nil
 }
 
 // OpenCeremony loads a ceremony directory.
@@ -446,8 +519,12 @@ func (c *Ceremony) verify2(kind string, list []Contribution, commons *mpcsetup.S
 	if err != nil {
 		return err
 	}
+	lag, err := c.lagrange(commons, false)
+	if err != nil {
+		return err
+	}
 	pr := c.progress(fmt.Sprintf("phase 2: recomputing the %s circuit's initial state (%d constraints)", kind, r1cs.GetNbConstraints()))
-	prev, evals := initPhase2(r1cs, commons, pr.fraction)
+	prev, evals, _ := initPhase2(r1cs, commons, lag, pr.fraction)
 	pr.done()
 	h := sha256.New()
 	if _, err := prev.WriteTo(h); err != nil {

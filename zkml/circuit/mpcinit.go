@@ -28,23 +28,21 @@ import (
 // six accumulations run in two groups on separate goroutines and the
 // Lagrange bases are computed with Jacobian butterflies, one goroutine
 // each: 9.0 s against gnark's 81.7 s on that circuit
-// (BenchmarkInitPhase2Exam). progress, when not nil,
-// is called with the constraints done out of the total (from one goroutine
-// at a time).
-func initPhase2(r1cs *cs.R1CS, commons *gmpc.SrsCommons, progress func(done, total int)) (*gmpc.Phase2, *gmpc.Phase2Evaluations) {
+// (BenchmarkInitPhase2Exam). The Lagrange bases, which depend on phase 1
+// only and cost most of the rest, are taken from lag when it is not nil
+// (a ceremony keeps them with its phase 1) and returned. progress, when
+// not nil, is called with the constraints done out of the total (from one
+// goroutine at a time).
+func initPhase2(r1cs *cs.R1CS, commons *gmpc.SrsCommons, lag *lagrangeBases, progress func(done, total int)) (*gmpc.Phase2, *gmpc.Phase2Evaluations, *lagrangeBases) {
 	n := len(commons.G1.AlphaTau)
 	if n < r1cs.GetNbConstraints() {
 		panic("number of constraints is larger than the phase-1 domain")
 	}
-	var coeffTau1, coeffAlphaTau1, coeffBetaTau1 []curve.G1Affine
-	var coeffTau2 []curve.G2Affine
+	if lag == nil || len(lag.Tau1) != n {
+		lag = newLagrangeBases(commons, nil)
+	}
+	coeffTau1, coeffAlphaTau1, coeffBetaTau1, coeffTau2 := lag.Tau1, lag.AlphaTau1, lag.BetaTau1, lag.Tau2
 	var wg sync.WaitGroup
-	wg.Add(4)
-	go func() { defer wg.Done(); coeffTau1 = lagrangeG1(commons.G1.Tau, n) }()
-	go func() { defer wg.Done(); coeffAlphaTau1 = lagrangeG1(commons.G1.AlphaTau, n) }()
-	go func() { defer wg.Done(); coeffBetaTau1 = lagrangeG1(commons.G1.BetaTau, n) }()
-	go func() { defer wg.Done(); coeffTau2 = lagrangeG2(commons.G2.Tau, n) }()
-	wg.Wait()
 
 	nbInternal, nbSecret, nbPublic := r1cs.GetNbVariables()
 	nWires := nbInternal + nbSecret + nbPublic
@@ -183,8 +181,52 @@ func initPhase2(r1cs *cs.R1CS, commons *gmpc.SrsCommons, progress func(done, tot
 		p.Parameters.G1.SigmaCKK[k] = slices.Clone(evals.G1.CKK[k])
 	}
 	p.Challenge = nil
-	return p, &evals
+	return p, &evals, lag
 }
+
+// lagrangeBases are phase 1's parameters in the Lagrange basis of a
+// domain of n: [Lᵢ(τ)]₁, [αLᵢ(τ)]₁, [βLᵢ(τ)]₁ and [Lᵢ(τ)]₂.
+type lagrangeBases struct {
+	Tau1, AlphaTau1, BetaTau1 []curve.G1Affine
+	Tau2                      []curve.G2Affine
+}
+
+// newLagrangeBases computes the Lagrange bases of commons's domain, one
+// goroutine per basis: (n/2)·log n scalar multiplications each, where n
+// is the domain, which no other part of a ceremony's circuit-specific
+// work comes near. progress, when not nil, hears of the butterflies done
+// (a G2 one counts three), from one goroutine at a time.
+func newLagrangeBases(commons *gmpc.SrsCommons, progress func(done, total int)) *lagrangeBases {
+	n := len(commons.G1.AlphaTau)
+	l := new(lagrangeBases)
+	per := n / 2 * bits.TrailingZeros(uint(n))
+	total := 3*per + 3*per
+	var mu sync.Mutex
+	done := 0
+	tick := func(k int) {
+		mu.Lock()
+		done += k
+		if progress != nil {
+			progress(min(done, total), total)
+		}
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	wg.Add(4)
+	go func() { defer wg.Done(); l.Tau1 = lagrangeG1(commons.G1.Tau, n, tick) }()
+	go func() { defer wg.Done(); l.AlphaTau1 = lagrangeG1(commons.G1.AlphaTau, n, tick) }()
+	go func() { defer wg.Done(); l.BetaTau1 = lagrangeG1(commons.G1.BetaTau, n, tick) }()
+	go func() { defer wg.Done(); l.Tau2 = lagrangeG2(commons.G2.Tau, n, tick) }()
+	wg.Wait()
+	if progress != nil {
+		progress(total, total)
+	}
+	return l
+}
+
+// butterflyTick is how many butterflies a Lagrange transform does between
+// two progress reports.
+const butterflyTick = 512
 
 // smallCoeff bounds the coefficients multiplied by double-and-add.
 const smallCoeff = 1 << 32
@@ -315,14 +357,14 @@ func (a *accG2) finish(t *coeffTable) {
 // lagrangeG1 returns the Lagrange basis [L_i(τ)] of a domain of size n
 // from the powers [τ^i]: an inverse FFT over the group, Jacobian
 // butterflies, the halves of the first split on separate goroutines.
-func lagrangeG1(powers []curve.G1Affine, n int) []curve.G1Affine {
+func lagrangeG1(powers []curve.G1Affine, n int, tick func(int)) []curve.G1Affine {
 	a := make([]curve.G1Jac, n)
 	for i := range a {
 		a[i].FromAffine(&powers[i])
 	}
 	domain := fft.NewDomain(uint64(n))
 	tw, _ := domain.TwiddlesInv()
-	difG1(a, tw, 0)
+	difG1(a, tw, 0, tick)
 	bitReverse(a)
 	var inv big.Int
 	domain.CardinalityInv.BigInt(&inv)
@@ -332,7 +374,7 @@ func lagrangeG1(powers []curve.G1Affine, n int) []curve.G1Affine {
 	return curve.BatchJacobianToAffineG1(a)
 }
 
-func difG1(a []curve.G1Jac, tw [][]fr.Element, stage int) {
+func difG1(a []curve.G1Jac, tw [][]fr.Element, stage int, tick func(int)) {
 	n := len(a)
 	if n == 1 {
 		return
@@ -347,20 +389,26 @@ func difG1(a []curve.G1Jac, tw [][]fr.Element, stage int) {
 			tw[stage][i].BigInt(&tb)
 			a[i+m].ScalarMultiplication(&a[i+m], &tb)
 		}
+		if i%butterflyTick == butterflyTick-1 {
+			tick(butterflyTick)
+		}
 	}
-	difG1(a[:m], tw, stage+1)
-	difG1(a[m:], tw, stage+1)
+	if m < butterflyTick {
+		tick(m)
+	}
+	difG1(a[:m], tw, stage+1, tick)
+	difG1(a[m:], tw, stage+1, tick)
 }
 
 // lagrangeG2 is lagrangeG1 in G2.
-func lagrangeG2(powers []curve.G2Affine, n int) []curve.G2Affine {
+func lagrangeG2(powers []curve.G2Affine, n int, tick func(int)) []curve.G2Affine {
 	a := make([]curve.G2Jac, n)
 	for i := range a {
 		a[i].FromAffine(&powers[i])
 	}
 	domain := fft.NewDomain(uint64(n))
 	tw, _ := domain.TwiddlesInv()
-	difG2(a, tw, 0)
+	difG2(a, tw, 0, tick)
 	bitReverse(a)
 	var inv big.Int
 	domain.CardinalityInv.BigInt(&inv)
@@ -372,7 +420,7 @@ func lagrangeG2(powers []curve.G2Affine, n int) []curve.G2Affine {
 	return out
 }
 
-func difG2(a []curve.G2Jac, tw [][]fr.Element, stage int) {
+func difG2(a []curve.G2Jac, tw [][]fr.Element, stage int, tick func(int)) {
 	n := len(a)
 	if n == 1 {
 		return
@@ -387,9 +435,15 @@ func difG2(a []curve.G2Jac, tw [][]fr.Element, stage int) {
 			tw[stage][i].BigInt(&tb)
 			a[i+m].ScalarMultiplication(&a[i+m], &tb)
 		}
+		if i%butterflyTick == butterflyTick-1 {
+			tick(3 * butterflyTick)
+		}
 	}
-	difG2(a[:m], tw, stage+1)
-	difG2(a[m:], tw, stage+1)
+	if m < butterflyTick {
+		tick(3 * m)
+	}
+	difG2(a[:m], tw, stage+1, tick)
+	difG2(a[m:], tw, stage+1, tick)
 }
 
 func bitReverse[T any](a []T) {

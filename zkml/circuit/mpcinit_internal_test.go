@@ -38,7 +38,7 @@ func TestInitPhase2MatchesGnark(t *testing.T) {
 		commons := testCommons(t, r1cs)
 		want := new(gmpc.Phase2)
 		wantEvals := want.Initialize(r1cs, commons)
-		got, gotEvals := initPhase2(r1cs, commons, nil)
+		got, gotEvals, _ := initPhase2(r1cs, commons, nil, nil)
 		var a, b bytes.Buffer
 		if _, err := want.WriteTo(&a); err != nil {
 			t.Fatal(err)
@@ -100,7 +100,7 @@ func BenchmarkInitPhase2(b *testing.B) {
 	})
 	b.Run("initPhase2", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			initPhase2(r1cs, commons, nil)
+			initPhase2(r1cs, commons, nil, nil)
 		}
 	})
 }

@@ -2,6 +2,10 @@ package circuit
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,6 +163,12 @@ func TestPhase1MatchesGnark(t *testing.T) {
 // tinyExamSpec is an exam of 40 samples for a 2-input model: a circuit
 // small enough for a whole ceremony in seconds.
 func tinyExamSpec(t testing.TB) Spec {
+	spec, _ := tinyExam(t, 40)
+	return spec
+}
+
+// tinyExam is an exam of n samples for a 2-input model, and the model.
+func tinyExam(t testing.TB, n int) (Spec, *model.Model) {
 	t.Helper()
 	m := &model.Model{Format: model.ModelFormat, Version: model.ModelVersion, Kind: model.KindLogReg, InputMax: 7, Classes: 3, InputBits: 3,
 		Layers: []model.Layer{{LayerShape: model.LayerShape{In: 2, Out: 3, WeightBits: 4, BiasBits: 4}, Weights: [][]int64{{2, -1}, {-1, 3}, {1, 1}}, Bias: []int64{0, -2, 1}}}}
@@ -166,7 +176,7 @@ func tinyExamSpec(t testing.TB) Spec {
 		t.Fatal(err)
 	}
 	d := &model.Dataset{Features: 2, Classes: 3, MaxValue: 7}
-	for i := 0; i < 40; i++ {
+	for i := 0; i < n; i++ {
 		d.X = append(d.X, []int64{int64(i % 8), int64((i * 5) % 8)})
 		d.Y = append(d.Y, i%3)
 	}
@@ -174,7 +184,7 @@ func tinyExamSpec(t testing.TB) Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Spec{Kind: KindExam, Shape: m.Shape(), Exam: e}
+	return Spec{Kind: KindExam, Shape: m.Shape(), Exam: e}, m
 }
 
 // TestCeremonyProgress: every step of a ceremony prints what it does and
@@ -238,5 +248,117 @@ func TestCeremonyProgress(t *testing.T) {
 		if !strings.Contains(log.String(), want) {
 			t.Fatalf("no step %q:\n%s", want, log.String())
 		}
+	}
+}
+
+// TestCeremonyFromPhase1: a ceremony started from another's closed phase 1
+// opens at phase 2, reuses its Lagrange bases when the domain is the same
+// (and computes them for a smaller one), verifies alone, and makes keys
+// that prove and verify; a phase 1 still open, one too small for the
+// circuit and a tampered copied contribution are refused.
+func TestCeremonyFromPhase1(t *testing.T) {
+	logger.Disable()
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	spec, m := tinyExam(t, 40)
+	if _, err := CeremonyInit(src, spec); err != nil {
+		t.Fatal(err)
+	}
+	run := func(dir string, f func(c *Ceremony) error) string {
+		t.Helper()
+		c, err := OpenCeremony(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		c.Log = &log
+		if err := f(c); err != nil {
+			t.Fatal(err)
+		}
+		return log.String()
+	}
+	contribute := func(c *Ceremony) error { _, err := c.Contribute(); return err }
+	run(src, contribute)
+	if _, err := CeremonyInitFrom(filepath.Join(root, "early"), spec, src, nil); err == nil || !strings.Contains(err.Error(), "not closed") {
+		t.Fatalf("started from an open phase 1: %v", err)
+	}
+	run(src, contribute)
+	run(src, func(c *Ceremony) error {
+		_, err := c.Finalize([]byte("first public beacon, 16+ bytes"), "")
+		return err
+	})
+	big, _ := tinyExam(t, 120)
+	if _, err := CeremonyInitFrom(filepath.Join(root, "big"), big, src, nil); err == nil || !strings.Contains(err.Error(), "needs a domain") {
+		t.Fatalf("started from a phase 1 too small for the circuit: %v", err)
+	}
+
+	small, _ := tinyExam(t, 16)
+	for _, tc := range []struct {
+		name     string
+		spec     Spec
+		lagrange bool // computes its Lagrange bases
+	}{{"same", spec, false}, {"smaller", small, true}} {
+		dir := filepath.Join(root, tc.name)
+		c, err := OpenCeremony(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		nc, err := CeremonyInitFrom(dir, tc.spec, src, &log)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if nc.Phase != 2 || len(nc.Phase1) != 2 || nc.Beacon1 != c.Beacon1 {
+			t.Fatalf("%s: started at phase %d with %d phase-1 contributions", tc.name, nc.Phase, len(nc.Phase1))
+		}
+		if got := strings.Contains(log.String(), "computing its Lagrange basis"); got != tc.lagrange {
+			t.Fatalf("%s: computed the Lagrange bases: %v, want %v:\n%s", tc.name, got, tc.lagrange, log.String())
+		}
+		run(dir, contribute)
+		run(dir, func(c *Ceremony) error {
+			n, err := c.Verify()
+			if err == nil && n != 3 {
+				err = fmt.Errorf("verified %d contributions", n)
+			}
+			return err
+		})
+		keys := filepath.Join(root, tc.name+"-keys")
+		run(dir, func(c *Ceremony) error {
+			_, err := c.Finalize([]byte("second public beacon, 16+ bytes"), keys)
+			return err
+		})
+		k, err := LoadKeys(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf, err := NewProofFile(k, m, ProofRequest{Claim: -1})
+		if err != nil {
+			t.Fatalf("%s: prove with the ceremony's keys: %v", tc.name, err)
+		}
+		if err := pf.Verify(k, nil); err != nil {
+			t.Fatalf("%s: proof from the ceremony's keys rejected: %v", tc.name, err)
+		}
+		if tc.name == "same" {
+			nc2, _ := OpenCeremony(dir)
+			if len(nc2.Lagrange) != 1 || nc2.Lagrange[0] != c.Lagrange[0] {
+				t.Fatalf("%s: Lagrange files %+v, source's %+v", tc.name, nc2.Lagrange, c.Lagrange)
+			}
+		}
+	}
+
+	// A copied phase-1 contribution that is not the source's fails verify.
+	dir := filepath.Join(root, "same")
+	c, _ := OpenCeremony(dir)
+	f := filepath.Join(dir, c.Phase1[1].File)
+	raw, _ := os.ReadFile(f)
+	off := phase1Header + g2Size + 3*g1Size
+	tmp := bytes.Clone(raw[off : off+g1Size])
+	copy(raw[off:off+g1Size], raw[off+g1Size:off+2*g1Size])
+	copy(raw[off+g1Size:off+2*g1Size], tmp)
+	os.WriteFile(f, raw, 0o644)
+	h := sha256.Sum256(raw)
+	c.Phase1[1].SHA256 = hex.EncodeToString(h[:])
+	if _, err := c.Verify(); err == nil || !strings.Contains(err.Error(), "phase 1 contribution 2") {
+		t.Fatalf("verify accepted a tampered phase-1 contribution: %v", err)
 	}
 }

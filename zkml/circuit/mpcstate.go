@@ -106,8 +106,12 @@ func (c *Ceremony) initPhase2Files(kind string, commons *mpcsetup.SrsCommons) ([
 	if err != nil {
 		return out, err
 	}
+	lag, err := c.lagrange(commons, true)
+	if err != nil {
+		return out, err
+	}
 	pr := c.progress(fmt.Sprintf("phase 2: initialising the %s circuit (%d constraints, once for the whole ceremony)", kind, r1cs.GetNbConstraints()))
-	p, evals := initPhase2(r1cs, commons, pr.fraction)
+	p, evals, _ := initPhase2(r1cs, commons, lag, pr.fraction)
 	pr.done()
 	names := [2]string{}
 	names[0], names[1] = init2Files(kind)
@@ -121,6 +125,71 @@ func (c *Ceremony) initPhase2Files(kind string, commons *mpcsetup.SrsCommons) ([
 	}
 	out[1] = Contribution{File: names[1], SHA256: hex.EncodeToString(h.Sum(nil))}
 	return out, nil
+}
+
+// LagrangeFile is a file of phase 1's Lagrange bases for one domain.
+type LagrangeFile struct {
+	Domain uint64 `json:"domain"`
+	Contribution
+}
+
+// lagrange returns the Lagrange bases of commons's domain. keep reads
+// them from the ceremony's file for that domain, or computes and writes
+// one (a verifier, who trusts no file, passes false and recomputes).
+func (c *Ceremony) lagrange(commons *mpcsetup.SrsCommons, keep bool) (*lagrangeBases, error) {
+	n := uint64(len(commons.G1.AlphaTau))
+	if keep {
+		for _, f := range c.Lagrange {
+			if f.Domain != n {
+				continue
+			}
+			var l *lagrangeBases
+			err := c.readHashed(f.Contribution, func(r io.Reader) error { var err error; l, err = readLagrange(r, n); return err })
+			return l, err
+		}
+	}
+	pr := c.progress(fmt.Sprintf("phase 1: computing its Lagrange basis for a domain of %d (once per domain)", n))
+	l := newLagrangeBases(commons, pr.fraction)
+	pr.done()
+	if !keep {
+		return l, nil
+	}
+	name := fmt.Sprintf("phase1-lagrange-%d.bin", n)
+	h := sha256.New()
+	if err := writeFile(filepath.Join(c.dir, name), func(w io.Writer) error { return writeLagrange(io.MultiWriter(w, h), l) }); err != nil {
+		return nil, err
+	}
+	c.Lagrange = append(c.Lagrange, LagrangeFile{Domain: n, Contribution: Contribution{File: name, SHA256: hex.EncodeToString(h.Sum(nil))}})
+	return l, nil
+}
+
+// writeLagrange encodes Lagrange bases as raw points (the file is pinned
+// by its hash).
+func writeLagrange(w io.Writer, l *lagrangeBases) error {
+	enc := curve.NewEncoder(w, curve.RawEncoding())
+	for _, v := range []any{l.Tau1, l.AlphaTau1, l.BetaTau1, l.Tau2} {
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encode Lagrange bases: %w", err)
+		}
+	}
+	return nil
+}
+
+// readLagrange decodes what writeLagrange wrote for a domain of n.
+func readLagrange(r io.Reader, n uint64) (*lagrangeBases, error) {
+	l := new(lagrangeBases)
+	dec := curve.NewDecoder(r, curve.NoSubgroupChecks())
+	for _, v := range []any{&l.Tau1, &l.AlphaTau1, &l.BetaTau1, &l.Tau2} {
+		if err := dec.Decode(v); err != nil {
+			return nil, fmt.Errorf("decode Lagrange bases: %w", err)
+		}
+	}
+	for _, m := range []int{len(l.Tau1), len(l.AlphaTau1), len(l.BetaTau1), len(l.Tau2)} {
+		if uint64(m) != n {
+			return nil, fmt.Errorf("decode Lagrange bases: %d points for a domain of %d", m, n)
+		}
+	}
+	return l, nil
 }
 
 // init2 returns the files of a circuit's initial phase-2 state.
