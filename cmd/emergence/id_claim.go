@@ -5,16 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"time"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 
 	"emergence/personhood"
-	"emergence/personhood/claim"
 	"emergence/personhood/claimer"
 	"emergence/personhood/identity"
 	"emergence/tx"
@@ -22,43 +19,34 @@ import (
 
 func init() { idSubcommands = append(idSubcommands, newIDClaimCmd) }
 
-// proveMembership fetches the identity's tree path from the node and proves
-// membership for external nullifier ext and signal. It returns the path
-// used and the encoded proof and public inputs.
-func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ext, signal fr.Element, provingKey string) (personhood.PathInfo, []byte, claim.PublicInputs, error) {
-	var params personhood.Params
-	if err := g.query(ctx, personhood.Name, "params", nil, &params); err != nil {
-		return personhood.PathInfo{}, nil, claim.PublicInputs{}, err
-	}
-	var path personhood.PathInfo
-	q := url.Values{"commitment": {identity.CommitmentString(id.Commitment())}}
-	if err := g.query(ctx, personhood.Name, "path", q, &path); err != nil {
-		return path, nil, claim.PublicInputs{}, withHint(err, "an enrolment operator must enrol this identity's commitment first (emergence id show)")
-	}
+// proveMembership runs claimer.ProveMembership with the proving key file
+// (empty: the embedded devnet key) and a hint for each of its errors.
+func (g *globals) proveMembership(ctx context.Context, id *identity.Identity, ext, signal fr.Element, provingKey string) (*claimer.Membership, error) {
 	var file []byte
 	if provingKey != "" {
 		b, err := os.ReadFile(provingKey)
 		if err != nil {
-			return path, nil, claim.PublicInputs{}, errorf("pass the claim.pk written by 'emergence personhood setup'", "read proving key: %w", err)
+			return nil, errorf("pass the claim.pk written by 'emergence personhood setup'", "read proving key: %w", err)
 		}
 		file = b
 	}
-	pk, err := claimer.ProvingKey(params, file)
-	if err != nil {
-		return path, nil, claim.PublicInputs{}, errorf("this network has its own verifying key: pass its proving key with --proving-key", "%w", err)
-	}
 	logger.Disable()
-	start := time.Now()
-	fmt.Fprintf(g.stderr, "proving membership (depth %d)... ", params.TreeDepth)
-	proof, pub, err := claimer.Prove(params, pk, id, path, ext, signal)
-	fmt.Fprintf(g.stderr, "%d ms\n", time.Since(start).Milliseconds())
-	if errors.Is(err, claimer.ErrKeyMismatch) {
-		return path, nil, claim.PublicInputs{}, errorf("the proving key must match the chain's tree depth and verifying key", "%w", err)
+	m, err := claimer.ProveMembership(ctx, g.client(), id, ext, signal, file, func(format string, args ...any) {
+		fmt.Fprintf(g.stderr, format+"\n", args...)
+	})
+	switch {
+	case err == nil:
+		return m, nil
+	case errors.Is(err, claimer.ErrNotEnrolled):
+		return nil, errorf("an enrolment operator must enrol this identity's commitment first (emergence id show)", "%w", err)
+	case errors.Is(err, claimer.ErrNotDevnetKeys):
+		return nil, errorf("this network has its own verifying key: pass its proving key with --proving-key", "%w", err)
+	case errors.Is(err, claimer.ErrKeyMismatch):
+		return nil, errorf("the proving key must match the chain's tree depth and verifying key", "%w", err)
+	case nodeFailure(err):
+		return nil, g.nodeError(err)
 	}
-	if err != nil {
-		return path, nil, claim.PublicInputs{}, err
-	}
-	return path, proof, pub, nil
+	return nil, err
 }
 
 // checkGrant refuses, before a proof is made and a fee paid, a claim of an
@@ -130,11 +118,11 @@ The transaction is signed by --from, default --to when --to is a key name.
 			if err != nil {
 				return err
 			}
-			path, proof, pub, err := g.proveMembership(ctx, id, identity.EpochExternalNullifier(e), signal, provingKey)
+			mp, err := g.proveMembership(ctx, id, identity.EpochExternalNullifier(e), signal, provingKey)
 			if err != nil {
 				return err
 			}
-			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/claim", personhood.ClaimMsg{Epoch: e, Root: path.Root, NullifierHash: personhood.FieldString(pub.NullifierHash), Recipient: recipient, Proof: hex.EncodeToString(proof)})
+			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/claim", personhood.ClaimMsg{Epoch: e, Root: mp.Path.Root, NullifierHash: personhood.FieldString(mp.Public.NullifierHash), Recipient: recipient, Proof: hex.EncodeToString(mp.Proof)})
 			return err
 		},
 	}
@@ -169,11 +157,11 @@ it to your UBI claims or other apps.`,
 			if err != nil {
 				return err
 			}
-			path, proof, pub, err := g.proveMembership(cmd.Context(), id, identity.AppExternalNullifier(args[0]), signal, provingKey)
+			mp, err := g.proveMembership(cmd.Context(), id, identity.AppExternalNullifier(args[0]), signal, provingKey)
 			if err != nil {
 				return err
 			}
-			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/prove-human", personhood.ProveHumanMsg{App: args[0], Root: path.Root, NullifierHash: personhood.FieldString(pub.NullifierHash), Proof: hex.EncodeToString(proof)})
+			_, err = g.sendAs(cmd, key, &f, personhood.Name+"/prove-human", personhood.ProveHumanMsg{App: args[0], Root: mp.Path.Root, NullifierHash: personhood.FieldString(mp.Public.NullifierHash), Proof: hex.EncodeToString(mp.Proof)})
 			return err
 		},
 	}

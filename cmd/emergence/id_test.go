@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,11 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 		return runKeys(t, stdin, append(append(args, base...), "--node", net.API.Addr())...)
 	}
 	cli("", "tx", "personhood", "register-operator", "--device", "orb", "--stake", "100emg", "--from", "op").ok(t)
+	// An identity nobody enrolled cannot prove membership: it is told so
+	// before any proving work.
+	if r := cli("", "tx", "personhood", "prove-human", "label", "--from", "fresh"); !strings.Contains(r.stderr, "not enrolled") || !strings.Contains(r.stderr, "an enrolment operator must enrol") || strings.Contains(r.stderr, "proving membership") {
+		t.Fatalf("prove-human before enrolment: err %v, stderr %q", r.err, r.stderr)
+	}
 
 	cli("", "id", "create", "again").ok(t)
 	commit := strings.TrimSpace(cli("", "id", "show").ok(t).stdout)
@@ -154,12 +160,18 @@ func TestPersonhoodDevnetCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(cli("", "query", "personhood", "path", commit).ok(t).stdout), &path); err != nil || path.Index != 0 || len(path.Siblings) != 30 {
 		t.Fatalf("path query %+v %v", path, err)
 	}
-	cli("", "id", "claim", "--to", "fresh").ok(t)
+	first := cli("", "id", "claim", "--to", "fresh").ok(t).stdout
 	acct, err := net.Client.Account(ctx, addrs["fresh"])
 	if err != nil || acct.Balance == 0 {
 		t.Fatalf("fresh address not paid: %+v %v", acct, err)
 	}
-	r = cli("", "id", "claim", "--to", "fresh")
+	// The same epoch again (named: under load the next epoch may have
+	// opened while the first claim was proved).
+	ep := regexp.MustCompile(`epoch=(\d+)`).FindStringSubmatch(first)
+	if ep == nil {
+		t.Fatalf("first claim names no epoch: %q", first)
+	}
+	r = cli("", "id", "claim", "--to", "fresh", "--epoch", ep[1])
 	if r.err == nil || exitCode(r.err) != 2 || !strings.Contains(r.stderr, "would fail: code personhood/15") {
 		t.Fatalf("second claim: err %v, out %q %q", r.err, r.stdout, r.stderr)
 	}

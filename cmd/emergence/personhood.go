@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
@@ -53,16 +52,16 @@ func (g *globals) galleryPassphrase(create bool) ([]byte, error) {
 	return p, nil
 }
 
-// loadGallery opens an operator's gallery (a missing file is a new one).
-func loadGallery(path string, pass []byte) (*iris.Index, error) {
-	x, err := iris.OpenGallery(path, pass)
+// checkGallery runs enrolment.CheckGallery with a hint for its errors.
+func checkGallery(path string, pass []byte, p *iris.Person) (*enrolment.Check, error) {
+	c, err := enrolment.CheckGallery(path, pass, p)
 	if errors.Is(err, sealbox.ErrDecrypt) {
 		return nil, errorf("type the passphrase the gallery was created with, or set $"+passphraseEnv, "%w", err)
 	}
 	if err != nil {
 		return nil, errorf("the file must be a gallery written by 'emergence tx personhood enrol --gallery'", "%w", err)
 	}
-	return x, nil
+	return c, nil
 }
 
 // readCapture reads a person's capture file.
@@ -75,14 +74,6 @@ func readCapture(path string) (*iris.Person, error) {
 		return nil, errorf("a capture file holds two iris templates (left, right) as written by 'emergence personhood synth-capture'", "%w", err)
 	}
 	return p, nil
-}
-
-// uniquenessResult is printed when an enrolment is refused as a duplicate.
-type uniquenessResult struct {
-	Unique  bool         `json:"unique"`
-	Matches []iris.Match `json:"matches,omitempty"`
-	People  int          `json:"gallery_size"`
-	Seconds float64      `json:"seconds"`
 }
 
 func newPHEnrolCmd(g *globals) *cobra.Command {
@@ -120,32 +111,25 @@ the --from address.`,
 			if (capture == "") != (gallery == "") {
 				return errorf("pass both --capture and --gallery, or neither", "uniqueness check needs a capture and a gallery")
 			}
-			var x *iris.Index
-			var person *iris.Person
-			var pass []byte
+			var check *enrolment.Check
 			if capture != "" {
-				if person, err = readCapture(capture); err != nil {
+				person, err := readCapture(capture)
+				if err != nil {
 					return err
 				}
 				_, statErr := os.Stat(gallery)
-				if pass, err = g.galleryPassphrase(errors.Is(statErr, os.ErrNotExist)); err != nil {
+				pass, err := g.galleryPassphrase(errors.Is(statErr, os.ErrNotExist))
+				if err != nil {
 					return err
 				}
-				if x, err = loadGallery(gallery, pass); err != nil {
+				if check, err = checkGallery(gallery, pass, person); err != nil {
 					return err
 				}
-				start := time.Now()
-				matches, _ := x.Search(person)
-				res := uniquenessResult{Unique: len(matches) == 0, Matches: matches, People: x.Len(), Seconds: time.Since(start).Seconds()}
-				if !res.Unique {
-					_ = g.print(res, func(w io.Writer) {
-						for _, m := range matches {
-							fmt.Fprintf(w, "duplicate: matches enrolled person #%d (FHD left %.3f, right %.3f)\n", m.ID, m.Left, m.Right)
-						}
-					})
-					return errorf("this person is already enrolled; each human gets one identity", "uniqueness check failed: %d match(es) among %d enrolled people", len(matches), x.Len())
+				if !check.Unique {
+					_ = g.print(check.Uniqueness, func(w io.Writer) { printMatches(w, check.Matches) })
+					return errorf("this person is already enrolled; each human gets one identity", "uniqueness check failed: %d match(es) among %d enrolled people", len(check.Matches), check.People)
 				}
-				fmt.Fprintf(g.stderr, "uniqueness check: no match among %d enrolled people (%.3f s)\n", x.Len(), res.Seconds)
+				fmt.Fprintf(g.stderr, "uniqueness check: no match among %d enrolled people (%.3f s)\n", check.People, check.Seconds)
 			}
 			opts, err := f.options()
 			if err != nil {
@@ -162,9 +146,8 @@ the --from address.`,
 			if _, err := g.broadcast(cmd, key, opts, m); err != nil {
 				return err
 			}
-			if x != nil {
-				x.Add(person)
-				if err := iris.SaveGallery(gallery, x, pass); err != nil {
+			if check != nil {
+				if err := check.Record(); err != nil {
 					return fmt.Errorf("enrolled on chain, but the gallery was not updated: %w", err)
 				}
 			}
@@ -348,20 +331,16 @@ func newPHCheckCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			x, err := loadGallery(gallery, pass)
+			check, err := checkGallery(gallery, pass, person)
 			if err != nil {
 				return err
 			}
-			start := time.Now()
-			matches, _ := x.Search(person)
-			res := uniquenessResult{Unique: len(matches) == 0, Matches: matches, People: x.Len(), Seconds: time.Since(start).Seconds()}
+			res := check.Uniqueness
 			return g.print(res, func(w io.Writer) {
 				if res.Unique {
 					fmt.Fprintf(w, "unique: no match among %d enrolled people (%.3f s)\n", res.People, res.Seconds)
 				}
-				for _, m := range matches {
-					fmt.Fprintf(w, "duplicate: matches enrolled person #%d (FHD left %.3f, right %.3f)\n", m.ID, m.Left, m.Right)
-				}
+				printMatches(w, res.Matches)
 			})
 		},
 	}
@@ -415,4 +394,11 @@ params.verifying_key and give claimants claim.pk (emergence id claim
 	cmd.Flags().IntVar(&depth, "depth", 30, "tree depth")
 	cmd.Flags().StringVar(&out, "out", ".", "output directory")
 	return cmd
+}
+
+// printMatches prints the enrolled people a capture matches.
+func printMatches(w io.Writer, matches []iris.Match) {
+	for _, m := range matches {
+		fmt.Fprintf(w, "duplicate: matches enrolled person #%d (FHD left %.3f, right %.3f)\n", m.ID, m.Left, m.Right)
+	}
 }
