@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -303,6 +304,20 @@ func TestWebProvenanceGraph(t *testing.T) {
 		t.Fatalf("provenance query does not name the subnet and earnings %d:\n%s", served.Earned, out)
 	}
 	t.Logf("chain of evidence complete at %s", time.Since(start).Round(time.Millisecond))
+	// Server time of the page's heaviest request and of the page itself
+	// (median of 7; logged for the note, not asserted: it moves with load).
+	for _, path := range []string{"/v1/query/zkml/provenance/" + c, "/provenance/" + c} {
+		var ds []time.Duration
+		for range 7 {
+			t0 := time.Now()
+			if code := getJSON(t, l.base+path, nil); code != 200 {
+				t.Fatalf("GET %s: %d", path, code)
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		t.Logf("GET %s: median %s of 7", path, ds[3].Round(10*time.Microsecond))
+	}
 
 	// The zkML page, against the API.
 	var circuits []struct {
