@@ -178,7 +178,7 @@ func labelReport(r *labelsim.Report) MarketReport {
 
 func subnetReport(r *subnetsim.Report) MarketReport {
 	m := MarketReport{Market: "subnet", Chain: "network", Detail: r,
-		Accounting: "emission earned over the epochs after the first (weight transactions' fees not counted)"}
+		Accounting: "emission over the epochs after the first, minus every fee and the registration burn of the run"}
 	idx := map[string]int{}
 	for i, a := range r.Agents {
 		// Names are role-strategy-n (subnetConfig).
@@ -194,9 +194,15 @@ func subnetReport(r *subnetsim.Report) MarketReport {
 		m.Rows[j].Accounts++
 		m.Rows[j].Operators++
 		m.Rows[j].Earned += int64(r.Totals[i])
-		m.Rows[j].Net += int64(r.Totals[i])
+		if r.Costs != nil {
+			m.Rows[j].Lost += r.Costs[i]
+		}
+	}
+	if r.Costs == nil {
+		m.Accounting = "emission over the epochs after the first (the run outlasted the chain's epoch history, so fees are not counted)"
 	}
 	for j := range m.Rows {
+		m.Rows[j].Net = m.Rows[j].Earned - m.Rows[j].Lost
 		m.Rows[j].NetPerOperator = m.Rows[j].Net / int64(m.Rows[j].Operators)
 	}
 	return m

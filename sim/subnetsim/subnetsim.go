@@ -108,6 +108,12 @@ type Report struct {
 	Agents       []Agent  `json:"agents"`
 	Epochs       []Epoch  `json:"epochs"`
 	Totals       []uint64 `json:"totals"`
+	// Costs are what each agent paid over the whole run, in Agents order:
+	// transaction fees and the registration burn (its free funds plus all
+	// the subnet paid it, from its creation, minus its balance at the end;
+	// stakes are not costs, nothing is slashed). Nil when the run outlasted
+	// the chain's epoch history.
+	Costs []int64 `json:"costs,omitempty"`
 }
 
 // Total returns the total earnings of the named agent.
@@ -235,10 +241,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// Fund everyone in one transaction.
 	var outs []bank.Output
 	for _, m := range miners {
-		outs = append(outs, bank.Output{To: addrOf(KeyOf(m.Name)), Amount: 100 * bank.UnitsPerEMG})
+		outs = append(outs, bank.Output{To: addrOf(KeyOf(m.Name)), Amount: freeFunds})
 	}
 	for _, v := range validators {
-		outs = append(outs, bank.Output{To: addrOf(KeyOf(v.Name)), Amount: v.Stake + 100*bank.UnitsPerEMG})
+		outs = append(outs, bank.Output{To: addrOf(KeyOf(v.Name)), Amount: v.Stake + freeFunds})
 	}
 	if err := send(cfg.Funder, "bank/multisend", bank.MultiSendMsg{Outputs: outs}); err != nil {
 		return nil, fmt.Errorf("fund agents: %w", err)
@@ -381,10 +387,39 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	stop()
 	wg.Wait()
 
-	// Earnings per epoch from the chain's epoch records.
+	// Earnings per epoch from the chain's epoch records, and the balances
+	// at the same epoch (read again if an epoch ended in between).
 	var recs []subnet.EpochRecord
-	if err := c.Query(ctx, "subnet", fmt.Sprintf("epochs/%d", netuid), map[string][]string{"limit": {fmt.Sprint(subnet.EpochHistory)}}, &recs); err != nil {
-		return nil, fmt.Errorf("epochs: %w", err)
+	balances := make([]uint64, len(rep.Agents))
+	readRecs := func() ([]subnet.EpochRecord, error) {
+		var rs []subnet.EpochRecord
+		if err := c.Query(ctx, "subnet", fmt.Sprintf("epochs/%d", netuid), map[string][]string{"limit": {fmt.Sprint(subnet.EpochHistory)}}, &rs); err != nil {
+			return nil, fmt.Errorf("epochs: %w", err)
+		}
+		return rs, nil
+	}
+	for try := 0; ; try++ {
+		var err error
+		if recs, err = readRecs(); err != nil {
+			return nil, err
+		}
+		for i, a := range rep.Agents {
+			acc, err := c.Account(ctx, a.Hotkey)
+			if err != nil {
+				return nil, fmt.Errorf("balance of %s: %w", a.Name, err)
+			}
+			balances[i] = acc.Balance
+		}
+		again, err := readRecs()
+		if err != nil {
+			return nil, err
+		}
+		if len(again) == len(recs) && (len(recs) == 0 || again[0].Epoch == recs[0].Epoch) {
+			break
+		}
+		if try == 5 {
+			return nil, errors.New("epochs kept ending while the balances were read")
+		}
 	}
 	rep.Totals = make([]uint64, len(rep.Agents))
 	for k := len(recs) - 1; k >= 0; k-- {
@@ -403,5 +438,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.Epochs = append(rep.Epochs, e)
 	}
+	// The subnet is the run's own: every record since its creation, when
+	// the history holds them all, is what its agents were paid.
+	if len(recs) < subnet.EpochHistory {
+		all := make([]uint64, len(rep.Agents))
+		for _, r := range recs {
+			for i, a := range rep.Agents {
+				for _, u := range r.UIDs {
+					if u.UID == a.UID && u.Hotkey == a.Hotkey {
+						all[i] += u.MinerEmission + u.ValidatorEmission
+					}
+				}
+			}
+		}
+		rep.Costs = make([]int64, len(rep.Agents))
+		for i := range rep.Agents {
+			rep.Costs[i] = int64(freeFunds) + int64(all[i]) - int64(balances[i])
+		}
+	}
 	return rep, nil
 }
+
+// freeFunds is what every agent is funded with beyond its stake.
+const freeFunds = 100 * bank.UnitsPerEMG
