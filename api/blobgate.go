@@ -26,12 +26,28 @@ import (
 //     purchase of someone else's (say, a cheap) re-listing opens nothing;
 //   - a dataset's publisher reads it as its buyers do.
 //
+// A crawl job's WARC records are gated too, since anyone holding them can rebuild the
+// dataset with data build: once the job's requester publishes a priced dataset of the
+// job, the WARC blobs of the job's accepted pages (the hashes in their agreed receipts)
+// are served only to the buyers of the requester's priced datasets of that job, the
+// requester and the job's agreeing crawlers. A priced dataset someone else publishes
+// from the job gates and opens nothing, so buying a cheap re-listing cannot read them.
+// Before that publish the records are public, so anyone can build a free dataset.
+//
 // The gate learns datasets from the chain's data/dataset/{id} queries, in
 // ID order, catching up before every answer so a newly published dataset is
 // gated from its first committed block. Its index holds every listed shard
 // once per dataset: memory grows with what publish transactions paid for.
 func BlobGate(b Backend) blob.Gate {
-	return &blobGate{b: b, next: 1, shards: map[[32]byte][]listing{}, publishers: map[uint64]tx.Address{}}
+	return &blobGate{b: b, next: 1, shards: map[[32]byte][]listing{}, publishers: map[uint64]tx.Address{},
+		warcs: map[[32]byte]uint64{}, jobs: map[uint64]*gatedJob{}, datasetJob: map[uint64]uint64{}}
+}
+
+// gatedJob is a crawl job whose requester sells a dataset of it.
+type gatedJob struct {
+	requester tx.Address
+	crawlers  map[tx.Address]bool
+	datasets  []uint64 // the requester's priced datasets of the job
 }
 
 type blobGate struct {
@@ -41,6 +57,9 @@ type blobGate struct {
 	next       uint64 // first dataset id not indexed yet
 	shards     map[[32]byte][]listing
 	publishers map[uint64]tx.Address // of the priced datasets
+	warcs      map[[32]byte]uint64   // WARC blob -> gated job
+	jobs       map[uint64]*gatedJob
+	datasetJob map[uint64]uint64 // the requester's priced dataset -> its job
 }
 
 // listing is one dataset that lists a blob.
@@ -54,6 +73,7 @@ type listing struct {
 type dataset struct {
 	ID        uint64     `json:"id"`
 	Publisher tx.Address `json:"publisher"`
+	Job       uint64     `json:"job"`
 	Shards    []string   `json:"shards"`
 	Price     uint64     `json:"price"`
 }
@@ -78,7 +98,70 @@ func (g *blobGate) Access(ctx context.Context, hash [32]byte) ([]uint64, error) 
 			out = append(out, l.dataset)
 		}
 	}
+	if owner == nil {
+		if j, ok := g.warcs[hash]; ok {
+			out = append(out, g.jobs[j].datasets...)
+		}
+	}
 	return out, nil
+}
+
+// gateJob indexes the WARC records of the accepted pages of dataset d's job when the
+// job's requester published d at a price.
+func (g *blobGate) gateJob(d dataset) error {
+	jid := strconv.FormatUint(d.Job, 10)
+	v, err := g.b.Query("data/job/"+jid, nil)
+	if err != nil {
+		return fmt.Errorf("job %s: %w", jid, err)
+	}
+	var job struct {
+		Requester tx.Address `json:"requester"`
+	}
+	if err := decodeInto(v, &job); err != nil {
+		return fmt.Errorf("job %s: %w", jid, err)
+	}
+	if job.Requester != d.Publisher {
+		return nil
+	}
+	gj := g.jobs[d.Job]
+	if gj == nil {
+		gj = &gatedJob{requester: job.Requester, crawlers: map[tx.Address]bool{}}
+		g.jobs[d.Job] = gj
+	}
+	gj.datasets = append(gj.datasets, d.ID)
+	g.datasetJob[d.ID] = d.Job
+	// Pages accepted since an earlier dataset of the job are indexed too.
+	params := map[string][]string{"state": {"accepted"}, "limit": {"100"}}
+	for {
+		v, err := g.b.Query("data/job/"+jid+"/urls", params)
+		if err != nil {
+			return fmt.Errorf("job %s pages: %w", jid, err)
+		}
+		var ps struct {
+			Pages []struct {
+				Agreed []tx.Address `json:"agreed"`
+				WARCs  []string     `json:"warcs"`
+			} `json:"pages"`
+			Next *uint64 `json:"next"`
+		}
+		if err := decodeInto(v, &ps); err != nil {
+			return fmt.Errorf("job %s pages: %w", jid, err)
+		}
+		for _, p := range ps.Pages {
+			for _, a := range p.Agreed {
+				gj.crawlers[a] = true
+			}
+			for _, w := range p.WARCs {
+				if h, err := blob.ParseHash(w); err == nil {
+					g.warcs[h] = d.Job
+				}
+			}
+		}
+		if ps.Next == nil {
+			return nil
+		}
+		params["after"] = []string{strconv.FormatUint(*ps.Next, 10)}
+	}
 }
 
 // catchUp indexes the datasets published since the last call.
@@ -100,6 +183,9 @@ func (g *blobGate) catchUp(ctx context.Context) error {
 		}
 		if d.Price > 0 {
 			g.publishers[g.next] = d.Publisher
+			if err := g.gateJob(d); err != nil {
+				return fmt.Errorf("dataset %d: %w", g.next, err)
+			}
 		}
 		for _, s := range d.Shards {
 			h, err := blob.ParseHash(s)
@@ -117,12 +203,17 @@ func (g *blobGate) catchUp(ctx context.Context) error {
 }
 
 // Bought implements blob.Gate: whether account bought dataset id, or
-// published it.
+// published it, or (for the WARC records of the dataset's job) requested or
+// crawled that job.
 func (g *blobGate) Bought(ctx context.Context, account tx.Address, id uint64) (bool, error) {
 	g.mu.Lock()
 	pub, ok := g.publishers[id]
+	crawled := false
+	if j, gated := g.datasetJob[id]; gated {
+		crawled = g.jobs[j].crawlers[account]
+	}
 	g.mu.Unlock()
-	if ok && pub == account {
+	if ok && pub == account || crawled {
 		return true, nil
 	}
 	v, err := g.b.Query("data/dataset/"+strconv.FormatUint(id, 10)+"/buyer/"+account.String(), nil)

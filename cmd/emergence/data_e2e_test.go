@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -371,6 +372,29 @@ func (n *crawlNet) datasetFlow(t *testing.T, crawlers []string) {
 	if err == nil || !strings.Contains(errs, "buy") {
 		t.Fatalf("prove from a paid dataset without buying: err %v, stderr %s", err, errs)
 	}
+	// The job's WARC records are gated with the sold dataset: without a purchase neither an
+	// unsigned read nor a rebuild gets them, so nobody rebuilds the paid dataset for free.
+	var ps data.Pages
+	if err := client.New(n.api).Query(context.Background(), data.Name, "job/1/urls", url.Values{"state": {data.StateAccepted}, "limit": {"1"}}, &ps); err != nil || len(ps.Pages) == 0 || len(ps.Pages[0].WARCs) == 0 {
+		t.Fatalf("an accepted page with its WARC records: %v %+v", err, ps)
+	}
+	warc := ps.Pages[0].WARCs[0]
+	for _, who := range []string{"", "carol"} {
+		args := []string{"blob", "get", warc, "--out", filepath.Join(t.TempDir(), "w")}
+		if who != "" {
+			args = append(args, "--from", who)
+		}
+		if _, errs, err := runCLI(t, append(args, n.common...)...); err == nil || !strings.Contains(errs, "paid dataset") {
+			t.Fatalf("unbought read of a sold job's WARC record (%q): err %v, stderr %s", who, err, errs)
+		}
+	}
+	if _, errs, err := runCLI(t, append([]string{"data", "build", "--job", "1", "--out", t.TempDir(), "--from", "carol"}, n.common...)...); err == nil || !strings.Contains(errs, "buy") {
+		t.Fatalf("rebuild of a sold job without buying: err %v, stderr %s", err, errs)
+	}
+	// The requester and the job's crawlers read it.
+	for _, who := range append([]string{"alice"}, crawlers...) {
+		n.cli(t, "blob", "get", warc, "--out", filepath.Join(t.TempDir(), "w"), "--from", who)
+	}
 	// Buying without funds fails with the bank's code and costs the buyer nothing.
 	n.cli(t, "keys", "add", "poor")
 	n.cli(t, "tx", "bank", "send", "alice", "poor", "1emg")
@@ -387,6 +411,8 @@ func (n *crawlNet) datasetFlow(t *testing.T, crawlers []string) {
 			t.Errorf("crawler %s: balance %d after the sale, %d before", c, got, before[c])
 		}
 	}
+	// A buyer reads the WARC records of the dataset's job.
+	n.cli(t, "blob", "get", warc, "--out", filepath.Join(t.TempDir(), "w"), "--from", "bob")
 	proof := filepath.Join(t.TempDir(), "proof.json")
 	n.cli(t, "data", "prove", "--dataset", "1", "--record", "42", "--from", "bob", "--out", proof)
 	if out := n.cli(t, "data", "verify", "--proof", proof); !strings.Contains(out, "verifies against the root of dataset 1 on chain") {
