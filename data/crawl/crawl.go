@@ -430,39 +430,42 @@ func parentErr(ctx context.Context) error {
 }
 
 // Links returns the page's links resolved against base, without fragments, deduplicated in
-// document order. (The page's text, which receipts hash, is data/clean's PageText: one
+// document order, from one pass of the HTML tokenizer over the <a href> tags. (The page's text, which receipts hash, is data/clean's PageText: one
 // definition for every crawler and dataset builder.)
 func Links(base *url.URL, body []byte) []string {
-	doc, err := html.Parse(bytes.NewReader(body))
-	if err != nil {
-		return nil
-	}
 	var links []string
 	seen := map[string]bool{}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "a" {
-			for _, a := range n.Attr {
-				if a.Key != "href" {
-					continue
-				}
-				ref, err := url.Parse(strings.TrimSpace(a.Val))
-				if err != nil {
-					continue
-				}
-				abs := base.ResolveReference(ref)
-				abs.Fragment = ""
-				s := abs.String()
-				if !seen[s] {
-					seen[s] = true
-					links = append(links, s)
-				}
+	z := html.NewTokenizer(bytes.NewReader(body))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return links
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		name, hasAttr := z.TagName()
+		if len(name) != 1 || name[0] != 'a' {
+			continue
+		}
+		for hasAttr {
+			var k, v []byte
+			k, v, hasAttr = z.TagAttr()
+			if string(k) != "href" {
+				continue
+			}
+			hasAttr = false // a repeated href is ignored, as HTML parsers do
+			ref, err := url.Parse(strings.TrimSpace(string(v)))
+			if err != nil {
+				continue
+			}
+			abs := base.ResolveReference(ref)
+			abs.Fragment = ""
+			s := abs.String()
+			if !seen[s] {
+				seen[s] = true
+				links = append(links, s)
 			}
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
 	}
-	walk(doc)
-	return links
 }

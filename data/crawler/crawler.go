@@ -222,6 +222,9 @@ func (w *Worker) fetchLoop(ctx context.Context, out chan<- []*pendingItem) error
 // worker commits its batch at once instead of filling it further.
 const urgentBlocks = 20
 
+// statusEvery is how often fetchAll re-reads the chain's height while it fetches.
+const statusEvery = 100 * time.Millisecond
+
 // fetchTries is how often the worker tries one assignment whose fetch or WARC upload
 // fails before it stops.
 const fetchTries = 5
@@ -235,6 +238,7 @@ const fetchTries = 5
 func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, height int64, out chan<- []*pendingItem) error {
 	var batch []*pendingItem
 	commitBy := int64(0) // the earliest commit deadline in batch
+	polled := time.Now() // height was read just before
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -259,8 +263,13 @@ func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, height int6
 				return err
 			}
 		}
-		if st, err := w.cfg.Client.Status(ctx); err == nil {
-			height = st.Height
+		// The height, read at most every statusEvery rather than once per URL, which
+		// cost the node a request per page.
+		if time.Since(polled) >= statusEvery {
+			if st, err := w.cfg.Client.Status(ctx); err == nil {
+				height = st.Height
+			}
+			polled = time.Now()
 		}
 		if len(batch) > 0 && height+urgentBlocks >= commitBy {
 			if err := flush(); err != nil {
