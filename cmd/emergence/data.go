@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -17,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"emergence/data/builder"
 	"emergence/data/clean"
-	"emergence/data/crawl"
 )
 
 func init() {
@@ -106,16 +105,7 @@ Non-HTML records are counted and skipped.`,
 				if err != nil {
 					return errorf("check the --in path", "open %s: %v", path, err)
 				}
-				n := 0
-				err = crawl.ReadWARC(f, func(r crawl.Response) error {
-					n++
-					rep.Records++
-					mt, _, _ := mime.ParseMediaType(r.ContentType)
-					if mt != "text/html" && mt != "application/xhtml+xml" {
-						rep.NonHTML++
-						return nil
-					}
-					o := p.Process(r.Body, r.URL)
+				n, nonHTML, err := builder.CleanWARC(f, p, func(o clean.Outcome) error {
 					d := cleanDoc{URL: o.URL, Title: o.Title, Language: o.Language, LanguageScore: o.LanguageScore}
 					if o.Kept {
 						d.Text = o.Text
@@ -129,6 +119,8 @@ Non-HTML records are counted and skipped.`,
 					}
 					return re.Encode(d)
 				})
+				rep.Records += n
+				rep.NonHTML += nonHTML
 				f.Close()
 				if err != nil {
 					return errorf("pass WARC files (as emergence crawler stores them, or any WARC/1.0 or 1.1 file)", "%s: %v", path, err)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"emergence/blob"
 	"emergence/blob/remote"
+	"emergence/client"
 	"emergence/data"
 	"emergence/data/builder"
 	"emergence/data/shard"
@@ -45,7 +47,9 @@ page's crawlers agreed on. Writes DIR/shard-NNNNN.parquet (Hugging Face style co
 url, text, language, language_score, fetched_at, text_hash, warc_blob, crawlers, licence) and
 DIR/manifest.json with the Merkle root over the records. Anyone can run it: the same chain
 state gives the same bytes. With --upload --from KEY the shards and manifest are put in the
-node's blob store, ready for 'emergence tx data publish'.`,
+node's blob store, ready for 'emergence tx data publish'. Once the job's requester sells a
+dataset of it, its WARC records are served only to that dataset's buyers, the requester and
+the job's crawlers: rebuild with --from set to one of those keys.`,
 		Example: "  emergence data build --job 1 --out dataset/\n  emergence data build --job 1 --out dataset/ --upload --from alice",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -60,10 +64,21 @@ node's blob store, ready for 'emergence tx data publish'.`,
 			}
 			c := g.client()
 			blobs := remote.New(c.Base(), nil)
+			if from != "" {
+				// Reads of a sold job's WARC records are signed by --from.
+				key, _, err := g.signer(from)
+				if err != nil {
+					return err
+				}
+				blobs = blobs.SignedBy(key)
+			}
 			j, recs, err := builder.Records(cmd.Context(), c, blobs, job)
 			if err != nil {
 				if nodeFailure(err) {
 					return g.nodeError(err)
+				}
+				if errors.Is(err, blob.ErrNotBought) {
+					return errorf("buy a priced dataset of the job ('emergence tx data buy ID --from KEY'), then pass --from KEY", "%w", err)
 				}
 				return failf("the job's blobs may not be on this node: pass --node of the node its crawlers used", "%w", err)
 			}
@@ -121,7 +136,7 @@ node's blob store, ready for 'emergence tx data publish'.`,
 	fl.StringVar(&out, "out", "", "output directory")
 	fl.IntVar(&perShard, "records-per-shard", 1000, "records per Parquet shard")
 	fl.Bool("upload", false, "put the shards and manifest in the node's blob store (needs --from)")
-	fl.StringVar(&from, "from", "", "key that signs the uploads")
+	fl.StringVar(&from, "from", "", "key that signs the uploads, and the reads of a sold job's WARC records")
 	return cmd
 }
 
@@ -144,57 +159,35 @@ type recordProof struct {
 	Proof   shard.Proof  `json:"proof"`
 }
 
-// datasetRecords fetches a dataset's manifest and shards (signed by --from for a paid
-// dataset) and checks them against the root on chain.
+// datasetRecords reads a dataset as its buyers do (builder.Dataset; signed by --from for
+// a paid dataset) and turns its errors into hints.
 func (g *globals) datasetRecords(cmd *cobra.Command, id uint64, from string) (data.Dataset, []shard.Record, error) {
-	var d data.Dataset
-	if err := g.query(cmd.Context(), data.Name, "dataset/"+strconv.FormatUint(id, 10), nil, &d); err != nil {
-		return d, nil, err
-	}
 	s := remote.New(g.client().Base(), nil)
 	if from != "" {
 		key, _, err := g.signer(from)
 		if err != nil {
-			return d, nil, err
+			return data.Dataset{}, nil, err
 		}
 		s = s.SignedBy(key)
 	}
-	get := func(hx string) ([]byte, error) {
-		h, err := blob.ParseHash(hx)
-		if err != nil {
-			return nil, failf("the dataset names a malformed blob", "%w", err)
-		}
-		rc, _, err := s.Get(cmd.Context(), h)
-		if err != nil {
-			return nil, g.blobError(err)
-		}
-		defer rc.Close()
-		return io.ReadAll(rc)
-	}
-	mb, err := get(d.Manifest)
-	if err != nil {
-		return d, nil, err
-	}
-	var m shard.Manifest
-	if err := json.Unmarshal(mb, &m); err != nil {
-		return d, nil, failf("the dataset's manifest blob is not a manifest", "manifest: %w", err)
-	}
-	if m.Root != d.Root {
-		return d, nil, failf("the publisher registered another root than its manifest's", "%w: manifest root %s, chain root %s", shard.ErrRootMismatch, m.Root, d.Root)
-	}
-	var shards [][]byte
-	for _, sh := range m.Shards {
-		b, err := get(sh.Hash)
-		if err != nil {
-			return d, nil, err
-		}
-		shards = append(shards, b)
-	}
-	recs, err := shard.Check(m, shards)
-	if err != nil {
+	d, recs, err := builder.Dataset(cmd.Context(), g.client(), s, id)
+	var ae *client.APIError
+	switch {
+	case err == nil:
+		return d, recs, nil
+	case errors.Is(err, blob.ErrNotBought), errors.Is(err, blob.ErrNotFound), errors.Is(err, blob.ErrUnauthorized):
+		return d, nil, g.blobError(err)
+	case errors.Is(err, client.ErrNotFound) && errors.As(err, &ae):
+		return d, nil, errorf("", "%s", ae.Msg)
+	case nodeFailure(err):
+		return d, nil, g.nodeError(err)
+	case errors.Is(err, builder.ErrBadManifest):
+		return d, nil, failf("the dataset's manifest blob is not a manifest, or names a malformed blob", "%w", err)
+	case errors.Is(err, shard.ErrRootMismatch):
+		return d, nil, failf("the publisher registered another root than its manifest's", "%w", err)
+	default:
 		return d, nil, failf("the dataset's shards do not match its root", "%w", err)
 	}
-	return d, recs, nil
 }
 
 func newDataProveCmd(g *globals) *cobra.Command {
