@@ -157,6 +157,8 @@ type Model struct {
 	LabelJob    uint64 `json:"label_job"`
 	TrainJob    uint64 `json:"train_job"`
 	NetUID      uint64 `json:"netuid"`
+	// TamperedRefused is the code the chain refused a tampered link with.
+	TamperedRefused string `json:"tampered_refused"`
 }
 
 // Sybils is what happened to the farm's labelers.

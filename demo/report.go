@@ -92,6 +92,9 @@ func (rep *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "\nmodel %s (%s, trained by compute job %d)\n", m.Commitment, m.Arch, m.TrainJob)
 		fmt.Fprintf(w, "  proven accuracy %d/%d on held-out exam %d %q (attestation %d)\n", m.Claim, m.N, m.Exam, m.ExamName, m.Attestation)
 		fmt.Fprintf(w, "  provenance: dataset %d <- crawl; label job %d over it; training job %d; served on subnet %d\n", m.Dataset, m.LabelJob, m.TrainJob, m.NetUID)
+		if m.TamperedRefused != "" {
+			fmt.Fprintf(w, "  a tampered link was refused: %s\n", m.TamperedRefused)
+		}
 		fmt.Fprintf(w, "  emergence query provenance model %s --node %s\n", m.Commitment, rep.API)
 	}
 	if rep.Sybils.Tried > 0 {

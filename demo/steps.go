@@ -2,6 +2,8 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -407,6 +409,22 @@ func (r *runner) attest(ctx context.Context) (string, error) {
 		return "", err
 	}
 	r.rep.Model.Exam, _ = strconv.ParseUint(attr(res, "zkml/register", "id"), 10, 64)
+	// A tampered link first: the same proof naming as the model a file the
+	// training job did not output (the exam file). The chain refuses it; the
+	// node's simulation says so and nothing is sent or charged.
+	eb, err := os.ReadFile(exam)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(eb)
+	other := hex.EncodeToString(sum[:])
+	_, terr := r.tx(ctx, "zkml", "attest", "--exam", fmt.Sprint(r.rep.Model.Exam), "--proof", proof, "--dataset", fmt.Sprint(r.dataset),
+		"--label-job", fmt.Sprint(r.labelJob), "--train-job", fmt.Sprint(r.trainJob), "--model", other, "--from", "lab")
+	if terr == nil || !strings.Contains(terr.Error(), "zkml/20") {
+		return "", fmt.Errorf("an attestation naming a file that is not the training job's model was not refused with zkml/20: %v", terr)
+	}
+	r.rep.Model.TamperedRefused = "zkml/20: model is not the training job's output"
+	r.say("a tampered link (a model file the training job did not output) is refused: zkml/20")
 	if _, err := r.tx(ctx, "zkml", "attest", "--exam", fmt.Sprint(r.rep.Model.Exam), "--proof", proof, "--dataset", fmt.Sprint(r.dataset),
 		"--label-job", fmt.Sprint(r.labelJob), "--train-job", fmt.Sprint(r.trainJob), "--model", r.rep.Model.Blob, "--from", "lab"); err != nil {
 		return "", err

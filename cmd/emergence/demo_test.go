@@ -105,6 +105,9 @@ func TestDemo(t *testing.T) {
 	if m.Attestation == 0 || m.Claim == 0 || m.Claim > m.N || m.N != 4 || m.TrainJob == 0 || m.LabelJob == 0 || m.Dataset == 0 {
 		t.Errorf("model: %+v", m)
 	}
+	if !strings.Contains(m.TamperedRefused, "zkml/20") {
+		t.Errorf("tampered link: %q, want refused with zkml/20", m.TamperedRefused)
+	}
 	// The provenance the chain returned: every link with its participants.
 	var prov struct {
 		Attestations []struct {
