@@ -286,10 +286,11 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 	var after string
 	cmd := &cobra.Command{
 		Use:   "device WHAT [ARG]",
-		Short: "Query devices: params, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR, owed ADDR, dataset N",
+		Short: "Query devices: params, makers, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR, owed ADDR, dataset N",
 		Long: `Query the device module.
 
   params                 the module's parameters
+  makers                 registered makers in address order, a page at a time (--limit, --after)
   device ID              one device
   maker ADDR             a maker (address or key name)
   maker-devices ADDR     a maker's devices, a page at a time (--limit, --after)
@@ -302,7 +303,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			what := args[0]
-			arity := map[string]int{"params": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2, "dataset": 2}
+			arity := map[string]int{"params": 1, "makers": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2, "dataset": 2}
 			n, ok := arity[what]
 			if !ok {
 				return errorf("see 'emergence query device --help'", "unknown device query %q", what)
@@ -316,6 +317,8 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 			switch what {
 			case "params":
 				path, out = "params", new(device.Params)
+			case "makers":
+				path, out = "makers", new(device.MakerPage)
 			case "device":
 				path, out = "device/"+args[1], new(device.Device)
 			case "dataset":
@@ -347,7 +350,8 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 				params.Set("after", after)
 			}
 			_, isPage := out.(*device.Page)
-			if _, isOwed := out.(*device.OwedPage); isPage || isOwed {
+			_, isMakers := out.(*device.MakerPage)
+			if _, isOwed := out.(*device.OwedPage); isPage || isOwed || isMakers {
 				if limit < 1 || limit > device.MaxPage {
 					return errorf(fmt.Sprintf("pass --limit 1 to %d", device.MaxPage), "--limit %d out of range", limit)
 				}
@@ -373,6 +377,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 // deviceQueryHints say what to try when a query finds nothing.
 var deviceQueryHints = map[string]string{
 	"params":        "see 'emergence query device --help'",
+	"makers":        "--after takes the previous page's next address",
 	"device":        "device ids are 40 hex digits; list them with 'emergence query device owner-devices ADDR'",
 	"maker":         "register a maker with 'emergence tx device register-maker'",
 	"maker-devices": "pass a maker's address or key name",
@@ -391,6 +396,14 @@ func printDeviceQuery(w io.Writer, v any) {
 		fmt.Fprintf(tw, "maker stake\t%d uemg\n", x.MakerStake)
 	case *device.Device:
 		printDevice(tw, *x)
+	case *device.MakerPage:
+		fmt.Fprintf(tw, "maker\tname\tstake\tdevices\n")
+		for _, mk := range x.Makers {
+			fmt.Fprintf(tw, "%s\t%s\t%d uemg\t%d\n", mk.Address, mk.Name, mk.Stake, mk.Devices)
+		}
+		if x.Next != "" {
+			fmt.Fprintf(tw, "next\t%s\n", x.Next)
+		}
 	case *device.Maker:
 		fmt.Fprintf(tw, "maker\t%s\nname\t%s\nstake\t%d uemg\ndevices\t%d\n", x.Address, x.Name, x.Stake, x.Devices)
 	case *device.Ingest:

@@ -82,6 +82,10 @@ func TestDeviceDevnetCLI(t *testing.T) {
 		t.Fatalf("maker printed %q", out)
 	}
 	cli("query", "device", "params").ok(t)
+	if out := cli("query", "device", "makers", "--limit", "1").ok(t).stdout; !strings.Contains(out, addrs["maker"].String()) || !strings.Contains(out, "acme") {
+		t.Errorf("query device makers printed %q, want the maker acme", out)
+	}
+	cli("query", "device", "makers", "--limit", "0").userErr(t, "pass --limit 1 to")
 
 	cli("tx", "device", "register-ingest", "--stake", "1emg", "--from", "ing").ok(t)
 	if out := cli("query", "device", "ingest", "ing").ok(t).stdout; !strings.Contains(out, "1000000 uemg") {

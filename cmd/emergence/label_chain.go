@@ -384,7 +384,26 @@ func newLabelQueryCmd(g *globals) *cobra.Command {
 			return g.print(p, func(w io.Writer) { fmt.Fprintf(w, "%+v\n", p) })
 		},
 	}
-	cmd.AddCommand(job, jobs, results, lab, asg, params)
+	prog := &cobra.Command{
+		Use:   "progress ID",
+		Short: "Show how far a job's labelers are: assignments and labels assigned, committed and revealed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseJobID(args[0])
+			if err != nil {
+				return err
+			}
+			var p label.Progress
+			if err := g.query(cmd.Context(), label.Name, fmt.Sprintf("progress/%d", id), nil, &p); err != nil {
+				return err
+			}
+			return g.print(p, func(w io.Writer) {
+				fmt.Fprintf(w, "job %d  %s\n  assigned   %d assignment(s), %d of %d labels\n  committed  %d assignment(s), %d labels (deadline height %d)\n  revealed   %d assignment(s), %d labels (deadline height %d)\n",
+					p.Job, p.Status, p.Assignments, p.AssignedLabels, p.Labels, p.Committed, p.CommittedLabels, p.CommitDeadline, p.Revealed, p.RevealedLabels, p.RevealDeadline)
+			})
+		},
+	}
+	cmd.AddCommand(job, jobs, results, lab, asg, prog, params)
 	return cmd
 }
 

@@ -86,6 +86,10 @@ func TestLabelDevnetCLI(t *testing.T) {
 	if !strings.Contains(r.stdout, "classes         neg, pos") {
 		t.Fatalf("query job printed %q", r.stdout)
 	}
+	r = cli("", "query", "label", "progress", "1").ok(t)
+	if !strings.Contains(r.stdout, "job 1  open") || !strings.Contains(r.stdout, "committed  0 assignment(s), 0 labels") {
+		t.Fatalf("query progress printed %q, want an open job with nothing committed", r.stdout)
+	}
 	done := make(chan keysRun, 3)
 	for _, n := range []string{"l1", "l2", "spam"} {
 		answers := honestF
