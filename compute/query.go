@@ -405,21 +405,28 @@ func countActive(r store.Reader, active []uint32, a tx.Address) error {
 	return nil
 }
 
-// VerifiedFiles returns the blob hashes of job id's verified output files
-// and the size in bytes of the job record read (callers charge gas for
-// it), ok false when the job does not exist or has no verified result. The
-// zkml module reads it to check that an attested model is a training job's
-// output.
-func (m *Module) VerifiedFiles(r store.Reader, id uint64) (blobs []string, size int, ok bool) {
+// ModelFile is the output file a training job's model is read from (the
+// trainer writes it under this name).
+const ModelFile = "model.json"
+
+// VerifiedModel returns the blob hash of job id's verified output file
+// named ModelFile and the size in bytes of the job record read (callers
+// charge gas for it); ok false when the job does not exist or has no
+// verified result, and blob "" when its result has no such file. The
+// zkml module reads it to check that an attested model is a training
+// job's model, not merely one of the files the job wrote.
+func (m *Module) VerifiedModel(r store.Reader, id uint64) (blob string, size int, ok bool) {
 	raw := r.Get(jobKey(id))
 	var j Job
 	if raw == nil || json.Unmarshal(raw, &j) != nil || j.Status != JobDone || j.Result == nil {
-		return nil, len(raw), false
+		return "", len(raw), false
 	}
 	for _, f := range j.Result.Files {
-		blobs = append(blobs, f.Blob)
+		if f.Name == ModelFile {
+			return f.Blob, len(raw), true
+		}
 	}
-	return blobs, len(raw), true
+	return "", len(raw), true
 }
 
 // Evidence is a training job's part of a model's provenance: its verified

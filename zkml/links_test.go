@@ -131,7 +131,7 @@ func (l *links) trainJob(modelBlob string) {
 	for job(1).Status == compute.JobBidding {
 		l.NextBlocks(1)
 	}
-	files := []compute.File{{Name: "model.json", Blob: modelBlob}}
+	files := []compute.File{{Name: "model.json", Blob: modelBlob}, {Name: "summary.json", Blob: hexSum("summary")}}
 	out, err := compute.OutputHash(0, files)
 	if err != nil {
 		l.t.Fatal(err)
@@ -210,6 +210,7 @@ func TestProvenanceLinks(t *testing.T) {
 		{"unknown label job", func(a *zkml.MsgAttest) { a.LabelJob = 99 }, zkml.CodeLabelJobNotFound},
 		{"unsettled label job", func(a *zkml.MsgAttest) { a.LabelJob = 2 }, zkml.CodeLabelJobUnsettled},
 		{"model that is not the job's output", func(a *zkml.MsgAttest) { a.Model = hexSum("another model") }, zkml.CodeNotJobOutput},
+		{"another output file of the job", func(a *zkml.MsgAttest) { a.Model = hexSum("summary") }, zkml.CodeNotJobOutput},
 		{"unverified training job", func(a *zkml.MsgAttest) { a.TrainJob = 2 }, zkml.CodeTrainJobUnverified},
 		{"unknown training job", func(a *zkml.MsgAttest) { a.TrainJob = 99 }, zkml.CodeTrainJobUnverified},
 		{"training job without its model", func(a *zkml.MsgAttest) { a.Model = "" }, zkml.CodeBadField},

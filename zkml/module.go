@@ -103,11 +103,12 @@ type LabelJobs interface {
 	Evidence
 }
 
-// TrainJobs is what zkml reads of the compute module: the blob hashes of
-// a job's verified output files, ok false unless it has a verified result.
-// Like the other links it also returns the size of the record it read.
+// TrainJobs is what zkml reads of the compute module: the blob hash of a
+// job's verified model file ("" when its output has none), ok false
+// unless it has a verified result. Like the other links it also returns
+// the size of the record it read.
 type TrainJobs interface {
-	VerifiedFiles(r store.Reader, id uint64) (blobs []string, size int, ok bool)
+	VerifiedModel(r store.Reader, id uint64) (blob string, size int, ok bool)
 	Evidence
 }
 
@@ -572,19 +573,17 @@ func (m *Module) checkLinks(ctx *app.Context, msg *MsgAttest) error {
 		if err := ctx.ConsumeGas(GasLink, "training job link"); err != nil {
 			return err
 		}
-		files, size, ok := l.TrainJobs.VerifiedFiles(ctx.KV, msg.TrainJob)
+		blob, size, ok := l.TrainJobs.VerifiedModel(ctx.KV, msg.TrainJob)
 		if err := ctx.ConsumeGas(uint64(size)*GasPerLinkByte, "training job record"); err != nil {
 			return err
 		}
 		if !ok {
 			return CodeTrainJobUnverified.Errorf("compute job %d", msg.TrainJob)
 		}
-		for _, f := range files {
-			if f == msg.Model {
-				return nil
-			}
+		if blob == "" || blob != msg.Model {
+			return CodeNotJobOutput.Errorf("model %s is not compute job %d's verified model file (%q)", msg.Model, msg.TrainJob, blob)
 		}
-		return CodeNotJobOutput.Errorf("model %s is none of compute job %d's %d output files", msg.Model, msg.TrainJob, len(files))
+		return nil
 	}
 	return nil
 }
