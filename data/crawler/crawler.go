@@ -222,6 +222,15 @@ func (w *Worker) fetchLoop(ctx context.Context, out chan<- []*pendingItem) error
 // worker commits its batch at once instead of filling it further.
 const urgentBlocks = 20
 
+// fetchAhead is how many assignments a worker fetches at once.
+const fetchAhead = 4
+
+// fetched is one prefetched assignment.
+type fetched struct {
+	it  *pendingItem
+	err error
+}
+
 // statusEvery is how often fetchAll re-reads the chain's height while it fetches.
 const statusEvery = 100 * time.Millisecond
 
@@ -254,7 +263,36 @@ func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, height int6
 		batch = nil
 		return nil
 	}
-	for _, a := range as {
+	// Fetch up to fetchAhead of the open assignments at once, ahead of the loop below,
+	// which still seals and batches them in order: one page's fetch, WARC upload and
+	// extraction no longer wait for the previous page's.
+	results := make([]chan fetched, len(as))
+	for i, a := range as {
+		if a.State == data.StateOpen && !w.known[[2]uint64{a.Job, a.Index}] && height < a.CommitBy {
+			results[i] = make(chan fetched, 1)
+		}
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		sem := make(chan struct{}, fetchAhead)
+		for i, a := range as {
+			if results[i] == nil {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-pctx.Done():
+				return
+			}
+			go func(i int, a data.Assignment) {
+				it, err := w.fetchOne(pctx, a)
+				results[i] <- fetched{it, err}
+				<-sem
+			}(i, a)
+		}
+	}()
+	for i, a := range as {
 		if a.State != data.StateOpen || w.known[[2]uint64{a.Job, a.Index}] {
 			continue
 		}
@@ -284,7 +322,18 @@ func (w *Worker) fetchAll(ctx context.Context, as []data.Assignment, height int6
 			w.mu.Unlock()
 			continue
 		}
-		it, err := w.fetchOne(ctx, a)
+		var it *pendingItem
+		var err error
+		if results[i] != nil {
+			select {
+			case r := <-results[i]:
+				it, err = r.it, r.err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else {
+			it, err = w.fetchOne(ctx, a)
+		}
 		for try := 1; err != nil && ctx.Err() == nil && try < fetchTries; try++ {
 			// A blob store or fetch failure under load is often passing: commit what is
 			// sealed, wait a block and try again, rather than stop with the batch and
