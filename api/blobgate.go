@@ -203,13 +203,13 @@ func (g *blobGate) catchUp(ctx context.Context) error {
 }
 
 // Bought implements blob.Gate: whether account bought dataset id, or
-// published it, or (for the WARC records of the dataset's job) requested or
-// crawled that job.
-func (g *blobGate) Bought(ctx context.Context, account tx.Address, id uint64) (bool, error) {
+// published it, or (for the WARC records of the dataset's job only, never
+// its shards) crawled that job.
+func (g *blobGate) Bought(ctx context.Context, account tx.Address, hash [32]byte, id uint64) (bool, error) {
 	g.mu.Lock()
 	pub, ok := g.publishers[id]
 	crawled := false
-	if j, gated := g.datasetJob[id]; gated {
+	if j, gated := g.datasetJob[id]; gated && g.warcs[hash] == j {
 		crawled = g.jobs[j].crawlers[account]
 	}
 	g.mu.Unlock()

@@ -63,8 +63,11 @@ type Gate interface {
 	// Access returns the priced datasets whose buyers may read blob hash
 	// (at most MaxGateDatasets are used), or none when anyone may.
 	Access(ctx context.Context, hash [32]byte) ([]uint64, error)
-	// Bought reports whether account has bought dataset.
-	Bought(ctx context.Context, account tx.Address, dataset uint64) (bool, error)
+	// Bought reports whether account may read blob hash as a buyer of
+	// dataset: it bought it, or the gate's rules let it read this blob of
+	// the dataset for another reason (its publisher; for a crawl's WARC
+	// records, the crawlers that made them).
+	Bought(ctx context.Context, account tx.Address, hash [32]byte, dataset uint64) (bool, error)
 }
 
 // MaxGateDatasets bounds the purchases one read checks.
@@ -109,7 +112,7 @@ func checkRead(ctx context.Context, g Gate, r *http.Request, hash [32]byte, now 
 		return true, err
 	}
 	for _, d := range datasets {
-		ok, err := g.Bought(ctx, reader, d)
+		ok, err := g.Bought(ctx, reader, hash, d)
 		if err != nil {
 			return true, fmt.Errorf("purchase of dataset %d by %s: %w", d, reader, err)
 		}

@@ -35,7 +35,7 @@ func (l *ledger) Access(_ context.Context, h [32]byte) ([]uint64, error) {
 	return l.shards[h], l.err
 }
 
-func (l *ledger) Bought(_ context.Context, a tx.Address, d uint64) (bool, error) {
+func (l *ledger) Bought(_ context.Context, a tx.Address, _ [32]byte, d uint64) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, x := range l.bought[a] {

@@ -51,8 +51,11 @@ as its own process:
 			}
 			for _, nd := range tn.Nodes {
 				spec, err := nodeBlobStore(blobStore, nd.Name)
-				if err != nil || spec == "" {
+				if err != nil {
 					return err
+				}
+				if spec == "" {
+					break // no --blob-store: every node keeps the default
 				}
 				s, err := node.LoadSettings(nd.Home)
 				if err != nil {
