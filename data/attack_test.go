@@ -297,6 +297,8 @@ func TestPublishBuyAndProvenance(t *testing.T) {
 	bad := pub
 	bad.Records = 2
 	n.c.MustFail(n.deliver("alice", data.MsgPublish, bad), data.CodeRecordMismatch)
+	bad.Records = 0
+	n.c.MustFail(n.deliver("alice", data.MsgPublish, bad), data.CodeRecordMismatch)
 	bad = pub
 	bad.Root = "nothex"
 	n.c.MustFail(n.deliver("alice", data.MsgPublish, bad), data.CodeBadDataset)

@@ -41,8 +41,10 @@ func (m *Module) handlePublish(ctx *app.Context, raw json.RawMessage) error {
 	if j.Accepted == 0 {
 		return CodeNoAcceptedPages.Errorf("job %d has no accepted pages", j.ID)
 	}
-	if msg.Records != j.Accepted {
-		return CodeRecordMismatch.Errorf("dataset lists %d records, job %d accepted %d pages", msg.Records, j.ID, j.Accepted)
+	// A dataset holds the job's accepted pages, or the part of them the
+	// cleaning filters kept ('data build --clean'): never more, never none.
+	if msg.Records == 0 || msg.Records > j.Accepted {
+		return CodeRecordMismatch.Errorf("dataset lists %d records, job %d accepted %d pages (a dataset holds 1 to %d)", msg.Records, j.ID, j.Accepted, j.Accepted)
 	}
 	id := store.GetU64(ctx.KV, keyNextDS) + 1
 	store.PutU64(ctx.KV, keyNextDS, id)

@@ -643,7 +643,7 @@ func (r *runner) crawl(ctx context.Context) (string, error) {
 
 func (r *runner) publish(ctx context.Context) (string, error) {
 	dir := filepath.Join(r.work, "dataset")
-	out, err := r.cli(ctx, "data", "build", "--job", fmt.Sprint(r.crawlJob), "--out", dir, "--upload", "--from", "lab", "-o", "json")
+	out, err := r.cli(ctx, "data", "build", "--job", fmt.Sprint(r.crawlJob), "--out", dir, "--clean", "--upload", "--from", "lab", "-o", "json")
 	if err != nil {
 		return "", err
 	}
@@ -653,10 +653,20 @@ func (r *runner) publish(ctx context.Context) (string, error) {
 		Manifest string   `json:"manifest"`
 		Shards   []string `json:"shards"`
 		Licence  string   `json:"licence"`
+		Cleaned  struct {
+			Accepted int            `json:"accepted"`
+			Rejected map[string]int `json:"rejected"`
+		} `json:"cleaned"`
 	}
 	if err := json.Unmarshal([]byte(lastJSON(out)), &b); err != nil {
 		return "", fmt.Errorf("data build printed %q: %w", out, err)
 	}
+	var rejected []string
+	for f, n := range b.Cleaned.Rejected {
+		rejected = append(rejected, fmt.Sprintf("%s %d", f, n))
+	}
+	sort.Strings(rejected)
+	r.say("cleaned: kept %d of %d accepted pages (rejected: %s)", b.Records, b.Cleaned.Accepted, strings.Join(rejected, ", "))
 	r.say("built %d records into %d Parquet shard(s), Merkle root %s", b.Records, len(b.Shards), short(b.Root))
 	res, err := r.tx(ctx, "data", "publish", "--job", fmt.Sprint(r.crawlJob), "--name", "debian-manuals", "--root", b.Root,
 		"--manifest", b.Manifest, "--shards", strings.Join(b.Shards, ","), "--records", strconv.Itoa(b.Records),

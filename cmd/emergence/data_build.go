@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,7 @@ import (
 	"emergence/client"
 	"emergence/data"
 	"emergence/data/builder"
+	"emergence/data/clean"
 	"emergence/data/shard"
 )
 
@@ -32,12 +34,22 @@ type dataBuildOut struct {
 	Licence  string   `json:"licence"`
 	Dir      string   `json:"dir"`
 	Uploaded bool     `json:"uploaded"`
+	// Cleaned is set by --clean: how many of the job's accepted pages
+	// the cleaning filters kept, and what each filter rejected.
+	Cleaned *dataBuildCleaned `json:"cleaned,omitempty"`
+}
+
+type dataBuildCleaned struct {
+	Accepted int            `json:"accepted"`
+	Rejected map[string]int `json:"rejected"`
 }
 
 func newDataBuildCmd(g *globals) *cobra.Command {
 	var job uint64
 	var out, from string
 	var perShard int
+	var cleanRecs bool
+	var languages string
 	cmd := &cobra.Command{
 		Use:   "build --job N --out DIR",
 		Short: "Build a dataset from a crawl job's accepted pages: Parquet shards, a manifest and its Merkle root",
@@ -49,8 +61,11 @@ DIR/manifest.json with the Merkle root over the records. Anyone can run it: the 
 state gives the same bytes. With --upload --from KEY the shards and manifest are put in the
 node's blob store, ready for 'emergence tx data publish'. Once the job's requester sells a
 dataset of it, its WARC records are served only to that dataset's buyers, the requester and
-the job's crawlers: rebuild with --from set to one of those keys.`,
-		Example: "  emergence data build --job 1 --out dataset/\n  emergence data build --job 1 --out dataset/ --upload --from alice",
+the job's crawlers: rebuild with --from set to one of those keys. With --clean only the
+pages that pass the cleaning filters after extraction are kept (language, Gopher, C4,
+FineWeb, MinHash near duplicates, as 'data clean' runs them); a kept record's text is left
+as its crawlers agreed on it, so every record still checks against the chain.`,
+		Example: "  emergence data build --job 1 --out dataset/\n  emergence data build --job 1 --out dataset/ --clean --upload --from alice",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if job == 0 {
@@ -85,6 +100,25 @@ the job's crawlers: rebuild with --from set to one of those keys.`,
 			if len(recs) == 0 {
 				return errorf("wait for its crawlers: 'emergence query data job "+strconv.FormatUint(job, 10)+"'", "job %d has no accepted pages yet", job)
 			}
+			var cleaned *dataBuildCleaned
+			if cleanRecs {
+				accepted := len(recs)
+				var counts []clean.Count
+				var opts clean.Options
+				if languages != "" {
+					opts.Languages = strings.Split(languages, ",")
+				}
+				recs, counts = builder.Clean(recs, opts)
+				cleaned = &dataBuildCleaned{Accepted: accepted, Rejected: map[string]int{}}
+				for _, c := range counts {
+					if c.Filter != "kept" && c.N > 0 {
+						cleaned.Rejected[c.Filter] = c.N
+					}
+				}
+				if len(recs) == 0 {
+					return errorf("build without --clean, or with other --languages", "the cleaning filters kept none of job %d's %d pages", job, accepted)
+				}
+			}
 			ds, err := shard.Build(recs, j.ID, j.Licence, perShard)
 			if err != nil {
 				return failf("", "build: %w", err)
@@ -96,7 +130,7 @@ the job's crawlers: rebuild with --from set to one of those keys.`,
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return fmt.Errorf("create %s: %w", out, err)
 			}
-			res := dataBuildOut{Job: j.ID, Records: len(recs), Root: ds.Manifest.Root, Licence: j.Licence, Dir: out}
+			res := dataBuildOut{Job: j.ID, Records: len(recs), Root: ds.Manifest.Root, Licence: j.Licence, Dir: out, Cleaned: cleaned}
 			mh := sha256.Sum256(mb)
 			res.Manifest = hex.EncodeToString(mh[:])
 			for i, b := range ds.Shards {
@@ -124,6 +158,15 @@ the job's crawlers: rebuild with --from set to one of those keys.`,
 			return g.print(res, func(w io.Writer) {
 				fmt.Fprintf(w, "job       %d\nrecords   %d\nroot      %s\nmanifest  %s\nshards    %s\nlicence   %s\ndir       %s\n",
 					res.Job, res.Records, res.Root, res.Manifest, joinComma(res.Shards), res.Licence, out)
+				if c := res.Cleaned; c != nil {
+					fmt.Fprintf(w, "cleaned   kept %d of %d accepted pages; rejected:", res.Records, c.Accepted)
+					for _, f := range clean.Filters {
+						if n := c.Rejected[f]; n > 0 {
+							fmt.Fprintf(w, " %s %d", f, n)
+						}
+					}
+					fmt.Fprintln(w)
+				}
 				if res.Uploaded {
 					fmt.Fprintf(w, "uploaded; publish with: emergence tx data publish --job %d --name NAME --root %s --manifest %s --shards %s --records %d --licence %q --from KEY\n",
 						res.Job, res.Root, res.Manifest, joinComma(res.Shards), res.Records, res.Licence)
@@ -135,6 +178,8 @@ the job's crawlers: rebuild with --from set to one of those keys.`,
 	fl.Uint64Var(&job, "job", 0, "crawl job id")
 	fl.StringVar(&out, "out", "", "output directory")
 	fl.IntVar(&perShard, "records-per-shard", 1000, "records per Parquet shard")
+	fl.BoolVar(&cleanRecs, "clean", false, "keep only the pages that pass the cleaning filters")
+	fl.StringVar(&languages, "languages", "", "with --clean: comma-separated ISO 639-1 codes to keep (default: every language)")
 	fl.Bool("upload", false, "put the shards and manifest in the node's blob store (needs --from)")
 	fl.StringVar(&from, "from", "", "key that signs the uploads, and the reads of a sold job's WARC records")
 	return cmd
