@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -127,31 +128,13 @@ as its crawlers agreed on it, so every record still checks against the chain.`,
 			if err != nil {
 				return failf("", "%w", err)
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("create %s: %w", out, err)
-			}
 			res := dataBuildOut{Job: j.ID, Records: len(recs), Root: ds.Manifest.Root, Licence: j.Licence, Dir: out, Cleaned: cleaned}
-			mh := sha256.Sum256(mb)
-			res.Manifest = hex.EncodeToString(mh[:])
-			for i, b := range ds.Shards {
-				if err := os.WriteFile(filepath.Join(out, fmt.Sprintf("shard-%05d.parquet", i)), b, 0o644); err != nil {
-					return fmt.Errorf("write shard: %w", err)
-				}
-				res.Shards = append(res.Shards, ds.Manifest.Shards[i].Hash)
-			}
-			if err := os.WriteFile(filepath.Join(out, "manifest.json"), mb, 0o644); err != nil {
-				return fmt.Errorf("write manifest: %w", err)
+			if res.Manifest, res.Shards, err = writeDatasetDir(out, ds, mb); err != nil {
+				return err
 			}
 			if cmd.Flags().Changed("upload") {
-				key, _, err := g.signer(from)
-				if err != nil {
+				if err := g.uploadDataset(cmd.Context(), from, ds, mb); err != nil {
 					return err
-				}
-				up := blobs.SignedBy(key)
-				for _, b := range append(append([][]byte(nil), ds.Shards...), mb) {
-					if err := up.Put(cmd.Context(), sha256.Sum256(b), bytes.NewReader(b)); err != nil {
-						return g.blobError(err)
-					}
 				}
 				res.Uploaded = true
 			}
@@ -330,4 +313,40 @@ dataset as registered on chain. With --root it checks against that root and need
 	fl.StringVar(&in, "proof", "", "proof file (default: standard input)")
 	fl.StringVar(&root, "root", "", "check against this root instead of the chain's")
 	return cmd
+}
+
+// writeDatasetDir writes a built dataset as DIR/shard-NNNNN.parquet and
+// DIR/manifest.json (mb, the marshalled manifest), returning the manifest's
+// hash and the shards' hashes in order, as publish takes them.
+func writeDatasetDir(dir string, ds shard.Dataset, mb []byte) (manifest string, shards []string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	for i, b := range ds.Shards {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("shard-%05d.parquet", i)), b, 0o644); err != nil {
+			return "", nil, fmt.Errorf("write shard: %w", err)
+		}
+		shards = append(shards, ds.Manifest.Shards[i].Hash)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), mb, 0o644); err != nil {
+		return "", nil, fmt.Errorf("write manifest: %w", err)
+	}
+	mh := sha256.Sum256(mb)
+	return hex.EncodeToString(mh[:]), shards, nil
+}
+
+// uploadDataset puts a built dataset's shards and manifest (mb) in the
+// node's blob store, signed by key from.
+func (g *globals) uploadDataset(ctx context.Context, from string, ds shard.Dataset, mb []byte) error {
+	key, _, err := g.signer(from)
+	if err != nil {
+		return err
+	}
+	up := remote.New(g.client().Base(), nil).SignedBy(key)
+	for _, b := range append(append([][]byte(nil), ds.Shards...), mb) {
+		if err := up.Put(ctx, sha256.Sum256(b), bytes.NewReader(b)); err != nil {
+			return g.blobError(err)
+		}
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -92,30 +91,13 @@ and manifest go to the node's blob store, ready for 'emergence tx device publish
 			if err != nil {
 				return failf("", "%w", err)
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("create %s: %w", out, err)
-			}
-			mh := sha256.Sum256(mb)
-			res := deviceDatasetOut{Epoch: n, Records: len(recs), Root: ds.Manifest.Root, EpochRoot: rec.Root, Manifest: hex.EncodeToString(mh[:]), Dir: out}
-			for i, b := range ds.Shards {
-				if err := os.WriteFile(filepath.Join(out, fmt.Sprintf("shard-%05d.parquet", i)), b, 0o644); err != nil {
-					return fmt.Errorf("write shard: %w", err)
-				}
-				res.Shards = append(res.Shards, ds.Manifest.Shards[i].Hash)
-			}
-			if err := os.WriteFile(filepath.Join(out, "manifest.json"), mb, 0o644); err != nil {
-				return fmt.Errorf("write manifest: %w", err)
+			res := deviceDatasetOut{Epoch: n, Records: len(recs), Root: ds.Manifest.Root, EpochRoot: rec.Root, Dir: out}
+			if res.Manifest, res.Shards, err = writeDatasetDir(out, ds, mb); err != nil {
+				return err
 			}
 			if cmd.Flags().Changed("upload") {
-				key, _, err := g.signer(from)
-				if err != nil {
+				if err := g.uploadDataset(cmd.Context(), from, ds, mb); err != nil {
 					return err
-				}
-				up := remote.New(g.client().Base(), nil).SignedBy(key)
-				for _, b := range append(append([][]byte(nil), ds.Shards...), mb) {
-					if err := up.Put(cmd.Context(), sha256.Sum256(b), bytes.NewReader(b)); err != nil {
-						return g.blobError(err)
-					}
 				}
 				res.Uploaded = true
 			}
