@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -237,4 +238,68 @@ func (m *Module) Evidence(r store.Reader, id uint64) (any, bool) {
 		return nil, false
 	}
 	return p, true
+}
+
+// Kinds of use in the prefixUse index.
+const (
+	useLabelJob    byte = 'l'
+	useAttestation byte = 'a'
+)
+
+// GasNoteUse is what a caller of NoteLabelJob or NoteAttestation charges:
+// one key of 26 bytes written, and for an attestation named by root alone
+// one short scan of the root index.
+const GasNoteUse = 2_000
+
+func useKey(ds uint64, kind byte, id uint64) []byte {
+	return store.Key(prefixUse, store.BE64(ds), []byte{kind}, store.BE64(id))
+}
+
+// NoteLabelJob records that labeling job job takes its items from dataset
+// ds, so the dataset's provenance lists it. The label module calls it when
+// it creates such a job.
+func (m *Module) NoteLabelJob(kv store.KV, ds, job uint64) {
+	kv.Set(useKey(ds, useLabelJob, job), []byte{1})
+}
+
+// NoteAttestation records that zkml attestation id names dataset ds (or,
+// when ds is 0, the first registered dataset with Merkle root root), so the
+// dataset's provenance lists it. The zkml module calls it when it records
+// an attestation whose links it checked.
+func (m *Module) NoteAttestation(kv store.KV, ds uint64, root string, id uint64) {
+	if ds == 0 {
+		h, err := ParseHash(root)
+		if err != nil {
+			return
+		}
+		base := store.Key(prefixRoot, h[:])
+		kv.Iterate(base, store.PrefixEnd(base), func(k, _ []byte) bool {
+			if len(k) == len(base)+8 {
+				ds = binary.BigEndian.Uint64(k[len(base):])
+			}
+			return false
+		})
+		if ds == 0 {
+			return
+		}
+	}
+	kv.Set(useKey(ds, useAttestation, id), []byte{1})
+}
+
+// uses lists up to max ids of one kind built on dataset ds, in id order,
+// and whether more follow.
+func uses(r store.Reader, ds uint64, kind byte, max int) (ids []uint64, more bool) {
+	base := store.Key(prefixUse, store.BE64(ds), []byte{kind})
+	ids = []uint64{}
+	r.Iterate(base, store.PrefixEnd(base), func(k, _ []byte) bool {
+		if len(ids) == max {
+			more = true
+			return false
+		}
+		if len(k) == len(base)+8 {
+			ids = append(ids, binary.BigEndian.Uint64(k[len(base):]))
+		}
+		return true
+	})
+	return ids, more
 }

@@ -367,15 +367,18 @@ func (m *Module) qBought(r store.Reader, args []string, _ url.Values) (any, erro
 }
 
 // Provenance is where a dataset came from: its crawl job, the crawlers of
-// its pages and what was built on it. LabelJobs and Attestations are
-// filled by the label and zkml modules' links once they record them.
+// its pages and what was built on it: the labeling jobs over it and the
+// zkml attestations that name it (at most MaxPage of each, in id order),
+// as the label and zkml modules note them.
 type Provenance struct {
-	Dataset      Dataset      `json:"dataset"`
-	Job          Job          `json:"job"`
-	Crawlers     []JobCrawler `json:"crawlers"`
-	MoreCrawlers bool         `json:"more_crawlers,omitempty"`
-	LabelJobs    []uint64     `json:"label_jobs"`
-	Attestations []string     `json:"attestations"`
+	Dataset          Dataset      `json:"dataset"`
+	Job              Job          `json:"job"`
+	Crawlers         []JobCrawler `json:"crawlers"`
+	MoreCrawlers     bool         `json:"more_crawlers,omitempty"`
+	LabelJobs        []uint64     `json:"label_jobs"`
+	MoreLabelJobs    bool         `json:"more_label_jobs,omitempty"`
+	Attestations     []uint64     `json:"attestations"`
+	MoreAttestations bool         `json:"more_attestations,omitempty"`
 }
 
 func (m *Module) qProvenance(r store.Reader, args []string, _ url.Values) (any, error) {
@@ -398,7 +401,9 @@ func (m *Module) qProvenance(r store.Reader, args []string, _ url.Values) (any, 
 	if list == nil {
 		list = []JobCrawler{}
 	}
-	p := Provenance{Dataset: d, Job: j, Crawlers: list, LabelJobs: []uint64{}, Attestations: []string{}}
+	p := Provenance{Dataset: d, Job: j, Crawlers: list}
+	p.LabelJobs, p.MoreLabelJobs = uses(r, id, useLabelJob, MaxPage)
+	p.Attestations, p.MoreAttestations = uses(r, id, useAttestation, MaxPage)
 	if len(list) > MaxPage {
 		p.Crawlers, p.MoreCrawlers = list[:MaxPage], true
 	}

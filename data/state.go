@@ -214,6 +214,10 @@ var (
 	prefixBought  = []byte("data/bought/")
 	prefixByJob   = []byte("data/dsjob/")
 	prefixRoot    = []byte("data/root/")
+	// prefixUse indexes what was built on a dataset: dataset ‖ kind ‖ id
+	// (useLabelJob, useAttestation), written by the label and zkml modules
+	// through NoteLabelJob and NoteAttestation, so provenance lists them.
+	prefixUse = []byte("data/use/")
 )
 
 // closeIndex is the due-queue index of a job's close entry: it sorts after

@@ -133,6 +133,8 @@ func (m *Module) WithPersonhood(p Personhood) *Module { m.human = p; return m }
 // record count, Merkle root (hex) and the size of its stored record.
 type Datasets interface {
 	DatasetRecords(r store.Reader, id uint64) (records uint64, root string, size int, ok bool)
+	// NoteLabelJob records job under dataset ds, for its provenance.
+	NoteLabelJob(kv store.KV, ds, job uint64)
 }
 
 // WithDatasets enables jobs that take their items from a registered

@@ -48,6 +48,9 @@ const (
 	// read of the dataset record, plus GasPerStoredByte for each byte of
 	// it decoded (a record lists up to 1,024 shard hashes).
 	GasDatasetLink = 2_000
+	// GasDatasetNote is what a job over a dataset pays for the back-link
+	// the data module keeps (one short key).
+	GasDatasetNote = 2_000
 )
 
 // maxAssignments bounds a job's assignments: twice the number of full
@@ -319,6 +322,12 @@ func (m *Module) handleCreateJob(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if err := setCharged(ctx, store.Key(prefixCount, store.BE64(id)), make([]byte, msg.Items), "item counts"); err != nil {
 		return err
+	}
+	if msg.Dataset != 0 {
+		if err := ctx.ConsumeGas(GasDatasetNote, "dataset back-link"); err != nil {
+			return err
+		}
+		m.datasets.NoteLabelJob(ctx.KV, msg.Dataset, id)
 	}
 	ctx.Emit("label_job", "id", fmt.Sprint(id), "requester", ctx.Signer.String(), "budget", fmt.Sprint(budget),
 		"commit_deadline", fmt.Sprint(j.CommitDeadline), "reveal_deadline", fmt.Sprint(j.RevealDeadline),

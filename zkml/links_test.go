@@ -245,6 +245,22 @@ func TestProvenanceLinks(t *testing.T) {
 	if err := l.Query("zkml/attestation/2", nil, &a); err != nil || a.Dataset != 1 || a.DatasetRoot != hexSum("root 1") || a.TrainJob != 0 {
 		t.Fatalf("attestation 2: %+v %v", a, err)
 	}
+	// The data side of the provenance lists what was built on each
+	// dataset: dataset 1 has both labeling jobs (settled and open) and both
+	// attestations; dataset 2, which the refused attestations named, has
+	// none: no refused attestation left a back-link.
+	for _, c := range []struct {
+		ds           uint64
+		jobs, attest []uint64
+	}{{1, []uint64{1, 2}, []uint64{1, 2}}, {2, []uint64{}, []uint64{}}} {
+		var p data.Provenance
+		if err := l.Query(fmt.Sprintf("data/provenance/%d", c.ds), nil, &p); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(p.LabelJobs) != fmt.Sprint(c.jobs) || fmt.Sprint(p.Attestations) != fmt.Sprint(c.attest) {
+			t.Errorf("dataset %d provenance: label jobs %v, attestations %v; want %v and %v", c.ds, p.LabelJobs, p.Attestations, c.jobs, c.attest)
+		}
+	}
 }
 
 // TestProvenanceQuery: the provenance query shows a model's chain of

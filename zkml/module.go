@@ -40,6 +40,10 @@ const (
 	// GasPerLinkByte is charged for each byte of a linked record decoded
 	// (a dataset lists up to 1,024 shard hashes, a labeling job 64 classes).
 	GasPerLinkByte = 10
+	// GasLinkNote pays for the back-link the data module keeps of an
+	// attestation that names a dataset (one short key, one short scan of
+	// the root index when named by root).
+	GasLinkNote = 2_000
 	// GasBindingCheck pays for the QA-NIZK's three-pairing check.
 	GasBindingCheck   = 150_000
 	MaxNameLen        = 64
@@ -86,6 +90,9 @@ type Datasets interface {
 	DatasetRoot(r store.Reader, id uint64) (root string, size int, ok bool)
 	// HasRoot reports whether some registered dataset has this root.
 	HasRoot(r store.Reader, root string) bool
+	// NoteAttestation records attestation id under dataset ds (by root
+	// when ds is 0), for the dataset's provenance.
+	NoteAttestation(kv store.KV, ds uint64, root string, id uint64)
 	Evidence
 }
 
@@ -481,6 +488,12 @@ func (m *Module) handleAttest(ctx *app.Context, raw json.RawMessage) error {
 	ctx.KV.Set(ck, append(store.BE64(a.Claim), store.BE64(a.ID)...))
 	ctx.KV.Set(key("by-model", []byte(commitHex), []byte("a"), store.BE64(a.ID)), nil)
 	ctx.KV.Set(key("by-exam", store.BE64(c.ID), store.BE64(a.ID)), nil)
+	if (a.Dataset != 0 || a.DatasetRoot != "") && m.links.Datasets != nil {
+		if err := ctx.ConsumeGas(GasLinkNote, "dataset back-link"); err != nil {
+			return err
+		}
+		m.links.Datasets.NoteAttestation(ctx.KV, a.Dataset, a.DatasetRoot, a.ID)
+	}
 	// Leaderboard: keep each model's best claim on the exam.
 	bestKey := key("best", store.BE64(c.ID), []byte(commitHex))
 	if old := ctx.KV.Get(bestKey); old != nil {
