@@ -34,7 +34,7 @@ var (
 	CodeNotRequester     = app.Code{Space: Name, Num: 18, Desc: "only the job's requester may do this"}
 	CodeBadDataset       = app.Code{Space: Name, Num: 19, Desc: "invalid dataset"}
 	CodeNoAcceptedPages  = app.Code{Space: Name, Num: 20, Desc: "source job has no accepted pages"}
-	CodeRecordMismatch   = app.Code{Space: Name, Num: 21, Desc: "dataset record count is zero or more than the job's accepted pages"}
+	CodeRecordMismatch   = app.Code{Space: Name, Num: 21, Desc: "dataset record count does not match the job's accepted pages"}
 	CodeAlreadyBought    = app.Code{Space: Name, Num: 22, Desc: "dataset already bought by this address"}
 	CodeBudgetTooSmall   = app.Code{Space: Name, Num: 23, Desc: "budget does not cover one page"}
 	CodeTooManyItems     = app.Code{Space: Name, Num: 24, Desc: "too many items in one message"}
