@@ -246,18 +246,15 @@ const (
 	useAttestation byte = 'a'
 )
 
-// GasNoteUse is what a caller of NoteLabelJob or NoteAttestation charges:
-// one key of 26 bytes written, and for an attestation named by root alone
-// one short scan of the root index.
-const GasNoteUse = 2_000
-
 func useKey(ds uint64, kind byte, id uint64) []byte {
 	return store.Key(prefixUse, store.BE64(ds), []byte{kind}, store.BE64(id))
 }
 
 // NoteLabelJob records that labeling job job takes its items from dataset
 // ds, so the dataset's provenance lists it. The label module calls it when
-// it creates such a job.
+// it creates such a job and charges for the one 26-byte key
+// (label.GasDatasetNote); zkml charges zkml.GasLinkNote for
+// NoteAttestation, which also scans the root index once.
 func (m *Module) NoteLabelJob(kv store.KV, ds, job uint64) {
 	kv.Set(useKey(ds, useLabelJob, job), []byte{1})
 }
