@@ -131,6 +131,7 @@ func New() *Module {
 		app.Route{Pattern: "circuit/{id}", Handle: queryCircuit},
 		app.Route{Pattern: "attestation/{id}", Handle: queryAttestation},
 		app.Route{Pattern: "inference/{id}", Handle: queryInference},
+		app.Route{Pattern: "inferences", Handle: queryInferences},
 		app.Route{Pattern: "model/{commitment}", Handle: queryModel},
 		app.Route{Pattern: "binding/{id}/{commitment}", Handle: queryBinding},
 		app.Route{Pattern: "exam/{id}", Handle: queryExam},
@@ -640,6 +641,7 @@ func (m *Module) handleInfer(ctx *app.Context, raw json.RawMessage) error {
 	store.PutJSON(ctx.KV, key("infer", store.BE64(inf.ID)), inf)
 	ctx.KV.Set(ik, store.BE64(inf.ID))
 	ctx.KV.Set(key("by-model", []byte(commitHex), []byte("i"), store.BE64(inf.ID)), nil)
+	ctx.KV.Set(key("by-circuit", store.BE64(c.ID), store.BE64(inf.ID)), nil)
 	ctx.Emit("zkml/infer", "id", fmt.Sprint(inf.ID), "circuit", fmt.Sprint(c.ID), "commitment", commitHex, "class", fmt.Sprint(inf.Class))
 	return nil
 }
@@ -781,6 +783,37 @@ func (m *Module) Invariants(r store.Reader) error {
 		ok, e := store.GetJSON(r, key("infer", store.BE64(u64(v))), &inf)
 		if e != nil || !ok || inf.Circuit != u64(rest[:8]) || inf.Commitment != string(rest[9:75]) || inf.InputDigest != string(rest[76:142]) || !bytes.Equal(inf.Prover[:], rest[143:]) {
 			return fail("zkml: inference claim %q does not match its record", k)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	// by-circuit/<circuit 8>/<id 8>: the inference list of one key.
+	cp = append(key("by-circuit"), '/')
+	r.Iterate(cp, store.PrefixEnd(cp), func(k, _ []byte) bool {
+		rest := k[len(cp):]
+		if len(rest) != 17 {
+			return fail("zkml: malformed key %q", k)
+		}
+		var inf Inference
+		ok, e := store.GetJSON(r, key("infer", rest[9:]), &inf)
+		if e != nil || !ok || inf.Circuit != u64(rest[:8]) {
+			return fail("zkml: by-circuit entry %d/%d without matching inference", u64(rest[:8]), u64(rest[9:]))
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	np = append(key("infer"), '/')
+	r.Iterate(np, store.PrefixEnd(np), func(k, v []byte) bool {
+		var inf Inference
+		if e := json.Unmarshal(v, &inf); e != nil || inf.ID != u64(k[len(np):]) {
+			return fail("zkml: inference %q does not match its key", k)
+		}
+		if r.Get(key("by-circuit", store.BE64(inf.Circuit), store.BE64(inf.ID))) == nil {
+			return fail("zkml: inference %d is not in its circuit's list", inf.ID)
 		}
 		return true
 	})

@@ -263,6 +263,27 @@ func TestAttestInferQueries(t *testing.T) {
 	if len(recs.Attestations) != 3 || len(recs.Inferences) != 1 || recs.Inferences[0].Class != uint64(pub.Class) || len(recs.Bindings) != 1 {
 		t.Fatalf("model records %+v", recs)
 	}
+	// The inference list: all of them, one key's, and pages of either.
+	c.MustOK(infer(pub2.Class, 3, m2.Commitment, pb2))
+	var infs []zkml.Inference
+	if err := c.Query("zkml/inferences", nil, &infs); err != nil || len(infs) != 2 || infs[0].ID != 1 || infs[0].Commitment != m1.Commitment || infs[1].ID != 2 || infs[1].Commitment != m2.Commitment {
+		t.Fatalf("inferences: %v %+v", err, infs)
+	}
+	if err := c.Query("zkml/inferences", map[string][]string{"circuit": {"3"}, "limit": {"1"}, "after": {"1"}}, &infs); err != nil || len(infs) != 1 || infs[0].ID != 2 || infs[0].Circuit != 3 {
+		t.Fatalf("inferences?circuit=3&after=1: %v %+v", err, infs)
+	}
+	if err := c.Query("zkml/inferences", map[string][]string{"circuit": {"3"}, "limit": {"1"}}, &infs); err != nil || len(infs) != 1 || infs[0].ID != 1 {
+		t.Fatalf("inferences?circuit=3&limit=1: %v %+v", err, infs)
+	}
+	if err := c.Query("zkml/inferences", map[string][]string{"circuit": {"1"}}, &infs); err != nil || len(infs) != 0 {
+		t.Fatalf("inferences of an exam key: %v %+v", err, infs)
+	}
+	if err := c.Query("zkml/inferences", map[string][]string{"after": {"2"}}, &infs); err != nil || len(infs) != 0 {
+		t.Fatalf("inferences after the last: %v %+v", err, infs)
+	}
+	if err := c.Query("zkml/inferences", map[string][]string{"circuit": {"x"}}, &infs); err == nil {
+		t.Fatal("inferences?circuit=x accepted")
+	}
 	var circs []zkml.Circuit
 	if err := c.Query("zkml/circuits", nil, &circs); err != nil || len(circs) != 3 || circs[2].Kind != zkml.KindInference {
 		t.Fatalf("circuits: %v %+v", err, circs)

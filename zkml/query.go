@@ -37,6 +37,7 @@ type LeaderboardEntry struct {
 //	circuit/<id>             one registration, with its verifying key
 //	attestation/<id>         one accuracy attestation
 //	inference/<id>           one inference claim
+//	inferences               inference claims by id (?limit=N, ?after=ID; ?circuit=ID: under one inference key only)
 //	model/<commitment>       attestations, inferences and bindings of a model
 //	binding/<id>/<commitment> a model's binding to an inference key
 //	exam/<id>                attestations on an exam, oldest first (?limit=N, ?after=attestation ID)
@@ -128,6 +129,47 @@ func queryInference(r store.Reader, args []string, _ url.Values) (any, error) {
 	}
 	var inf Inference
 	return found(store.GetJSON(r, key("infer", store.BE64(v)), &inf))(&inf, "inference", v)
+}
+
+// queryInferences lists inference claims in id order, all of them or, with
+// ?circuit=, those under one inference key (read from the by-circuit index,
+// so a page costs its own records whichever key it names).
+func queryInferences(r store.Reader, _ []string, params url.Values) (any, error) {
+	limit, after, err := page(params)
+	if err != nil {
+		return nil, err
+	}
+	out := []Inference{}
+	if s := params.Get("circuit"); s != "" {
+		c, err := parseID(s)
+		if err != nil {
+			return nil, err
+		}
+		p := append(key("by-circuit", store.BE64(c)), '/')
+		r.Iterate(key("by-circuit", store.BE64(c), store.BE64(after+1)), store.PrefixEnd(p), func(k, _ []byte) bool {
+			var inf Inference
+			var ok bool
+			if ok, err = store.GetJSON(r, key("infer", k[len(p):]), &inf); err == nil && !ok {
+				err = app.CodeInternal.Errorf("index names a missing inference %x", k[len(p):])
+			}
+			if err != nil {
+				return false
+			}
+			out = append(out, inf)
+			return len(out) < limit
+		})
+		return out, err
+	}
+	p := append(key("infer"), '/')
+	r.Iterate(key("infer", store.BE64(after+1)), store.PrefixEnd(p), func(_, v []byte) bool {
+		var inf Inference
+		if err = json.Unmarshal(v, &inf); err != nil {
+			return false
+		}
+		out = append(out, inf)
+		return len(out) < limit
+	})
+	return out, err
 }
 
 func queryModel(r store.Reader, args []string, params url.Values) (any, error) {

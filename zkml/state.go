@@ -91,6 +91,7 @@ type Inference struct {
 //	by-model/<commitment>/a/<id>         attestation index
 //	by-model/<commitment>/i/<id>         inference index
 //	by-model/<commitment>/b/<circuit>    binding index
+//	by-circuit/<circuit>/<id>            inference index of an inference key
 //	binding/<circuit>/<commitment>       Binding
 //	by-exam/<exam id>/<id>               attestation index
 //	best/<exam id>/<commitment>          best claim (8 bytes) + attestation id (8 bytes)

@@ -266,6 +266,8 @@ func TestWebProvenanceGraph(t *testing.T) {
 	l.cli("tx", "zkml", "bind", "--circuit", "2", "--binding", bi, "--from", "owner")
 	l.cli("zkml", "prove", "--model", m, "--keys", ki, "--input", "6,1", "--out", pi, "--submitter", "owner")
 	l.cli("tx", "zkml", "infer", "--circuit", "2", "--proof", pi, "--from", "owner")
+	l.cli("zkml", "prove", "--model", m, "--keys", ki, "--input", "1,6", "--out", pi, "--submitter", "owner")
+	l.cli("tx", "zkml", "infer", "--circuit", "2", "--proof", pi, "--from", "owner")
 
 	// The subnet: alice's subnet, her hotkey the validator; owner's uid
 	// serves the model and is weighted until it has earned, then the
@@ -325,14 +327,19 @@ func TestWebProvenanceGraph(t *testing.T) {
 		Name string `json:"name"`
 	}
 	getJSON(t, l.base+"/v1/query/zkml/circuits?limit=100", &circuits)
-	var inf struct {
+	var infs []struct {
 		ID         uint64 `json:"id"`
+		Circuit    uint64 `json:"circuit"`
 		Commitment string `json:"commitment"`
 		Class      int    `json:"class"`
 	}
-	getJSON(t, l.base+"/v1/query/zkml/inference/1", &inf)
-	if len(circuits) != 2 || inf.Commitment != c {
-		t.Fatalf("circuits %+v, inference %+v", circuits, inf)
+	getJSON(t, l.base+"/v1/query/zkml/inferences?circuit=2", &infs)
+	if len(circuits) != 2 || len(infs) != 2 || infs[0].Commitment != c || infs[1].ID != 2 {
+		t.Fatalf("circuits %+v, inferences %+v", circuits, infs)
+	}
+	inf := infs[0]
+	if out := l.cli("query", "zkml", "inferences", "--circuit", "2", "--after", "1"); !strings.Contains(out, fmt.Sprintf("2  key 2  model %s  class %d", c, infs[1].Class)) || strings.Contains(out, "\n1  key") {
+		t.Fatalf("query zkml inferences --circuit 2 --after 1:\n%s", out)
 	}
 	b := newBrowser(t)
 	b.run("open zkML", chromedp.Navigate(l.base+"/zkml"))
@@ -345,7 +352,28 @@ func TestWebProvenanceGraph(t *testing.T) {
 	if got := b.waitText("#inferences", c[:10]); !strings.Contains(got, fmt.Sprint(inf.Class)) {
 		t.Errorf("inference proofs %q: want inference 1 of %s with class %d", got, c, inf.Class)
 	}
+	model := func(s string) string { return s[:10] + "…" + s[len(s)-6:] } // as the page shortens a commitment
+	rows := eval[[]string](b, `[...document.querySelectorAll("#inferences tbody tr")].map((r) => [...r.cells].slice(0, 4).map((c) => c.textContent).join(" "))`)
+	if len(rows) != len(infs) {
+		t.Errorf("inference rows %q, want %d", rows, len(infs))
+	}
+	for i, x := range infs {
+		if want := fmt.Sprintf("%d #%d %s %d", x.ID, x.Circuit, model(x.Commitment), x.Class); i < len(rows) && rows[i] != want {
+			t.Errorf("inference row %d %q, want %q", i, rows[i], want)
+		}
+	}
 	b.shot("zkml-attested")
+	// An inference key's own list, then an exam key's, which has none.
+	b.follow("inferences of key 2", `#inferences a[href="/zkml?circuit=2"]`)
+	b.waitText("main", "Inference proofs under key #2")
+	if got := b.waitText("#inferences", model(c)); strings.Count(got, model(c)) != 2 {
+		t.Errorf("key 2's inference proofs %q: want both of %s", got, c)
+	}
+	b.run("exam key's inferences", chromedp.Navigate(l.base+"/zkml?circuit=1"))
+	b.waitText("#inferences", "no inference proofs")
+	b.checkErrors()
+	b.run("back to zkML", chromedp.Navigate(l.base+"/zkml"))
+	b.waitText("#circuits", "tiny-infer")
 	b.follow("open the exam", `#circuits a[href="/zkml/exam/1"]`)
 	if got := b.waitText("#leaderboard", c[:10]); !strings.Contains(got, fmt.Sprintf("(%d/%d)", pf.Exam.Claim, pf.Exam.N)) || !strings.Contains(got, "#1") {
 		t.Errorf("leaderboard %q: want the model at %d/%d with labeling job #1", got, pf.Exam.Claim, pf.Exam.N)
@@ -356,7 +384,7 @@ func TestWebProvenanceGraph(t *testing.T) {
 	b.follow("open the model's provenance", `#leaderboard a[href^="/provenance/"]`)
 	b.waitText("#provenance-graph", "subnet 0 uid 1")
 	kinds := eval[map[string]int](b, `(() => { const o = {}; for (const g of document.querySelectorAll("#provenance-graph g[data-kind]")) { if (g.parentElement.tagName.toLowerCase() !== "a") o["unlinked " + g.dataset.kind] = 1; o[g.dataset.kind] = (o[g.dataset.kind] || 0) + 1; } return o; })()`)
-	want := map[string]int{"pages": 1, "crawler": 2, "crawl": 1, "dataset": 1, "label": 1, "labeler": 1, "train": 1, "provider": 2, "model": 1, "attestation": 1, "inference": 1, "subnet": 1}
+	want := map[string]int{"pages": 1, "crawler": 2, "crawl": 1, "dataset": 1, "label": 1, "labeler": 1, "train": 1, "provider": 2, "model": 1, "attestation": 1, "inference": len(infs), "subnet": 1}
 	for kind, n := range want {
 		if kinds[kind] != n {
 			t.Errorf("graph has %d %s nodes, want %d (all: %v)", kinds[kind], kind, n, kinds)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -74,11 +75,38 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	var inferCircuit, inferAfter, inferLimit string
+	inferences := &cobra.Command{
+		Use: "inferences [--circuit ID] [--after ID] [--limit N]", Short: "Inference claims by id, of one inference key with --circuit", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			params := url.Values{}
+			for k, v := range map[string]string{"circuit": inferCircuit, "after": inferAfter, "limit": inferLimit} {
+				if v != "" {
+					params.Set(k, v)
+				}
+			}
+			var l []zkml.Inference
+			if err := g.query(cmd.Context(), zkml.Name, "inferences", params, &l); err != nil {
+				return err
+			}
+			return g.print(l, func(w io.Writer) {
+				if len(l) == 0 {
+					fmt.Fprintln(w, "no inference claims")
+				}
+				for _, x := range l {
+					fmt.Fprintf(w, "%d  key %d  model %s  class %d  prover %s  height %d\n", x.ID, x.Circuit, x.Commitment, x.Class, x.Prover, x.Height)
+				}
+			})
+		},
+	}
+	inferences.Flags().StringVar(&inferCircuit, "circuit", "", "only claims under this inference key")
+	inferences.Flags().StringVar(&inferAfter, "after", "", "the page after this inference id")
+	inferences.Flags().StringVar(&inferLimit, "limit", "", "most claims per page (1-1000, default 100)")
 	jsonText := func(w io.Writer, v any) {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		fmt.Fprintf(w, "%s\n", b)
 	}
-	cmd.AddCommand(circuits, leaderboard,
+	cmd.AddCommand(circuits, leaderboard, inferences,
 		one("circuit ID", "Show a registered exam or inference key", "circuit", jsonText),
 		one("attestation ID", "Show an accuracy attestation", "attestation", jsonText),
 		one("inference ID", "Show an inference claim", "inference", jsonText),

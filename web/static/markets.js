@@ -200,15 +200,30 @@ async function subnet(ctx, id) {
 
 // ---- zkML -------------------------------------------------------------------
 
+// The inference proofs come from the zkml/inferences list, 25 a page
+// (?after=ID for the next), of one inference key with ?circuit=ID.
+const inferPage = 25;
+
 async function zkml(ctx) {
-  const circuits = (await api("/v1/query/zkml/circuits?limit=100")) || [];
-  const inferences = await probeIDs((i) => `/v1/query/zkml/inference/${i}`, 20);
+  const after = ctx.params.get("after"), circ = ctx.params.get("circuit");
+  if (after) needID(after, "inference");
+  if (circ) needID(circ, "circuit");
+  const q = new URLSearchParams({ limit: String(inferPage) });
+  if (after) q.set("after", after);
+  if (circ) q.set("circuit", circ);
+  const [circuits, inferences] = await Promise.all([api("/v1/query/zkml/circuits?limit=100"), api(`/v1/query/zkml/inferences?${q}`)]);
+  const keep = circ ? `&circuit=${circ}` : "";
+  const last = inferences[inferences.length - 1];
   return [
     h("h1", null, "zkML"),
     section("Exams and circuits", table(["id", "kind", "name", "exam items", "registrant", "height"],
-      circuits.map((c) => [c.kind === "exam" || c.n ? link(`/zkml/exam/${c.id}`, `#${c.id}`) : `#${c.id}`, c.kind, c.name, c.n ? num(c.n) : "", acct(c.registrant), link(`/block/${c.height}`, num(c.height))]), { id: "circuits", empty: "no circuits registered" })),
-    section("Inference proofs", table(["id", "circuit", "model", "class", "prover", "height"],
-      inferences.map((x) => [String(x.id), `#${x.circuit}`, link(`/provenance/${x.commitment}`, short(x.commitment)), String(x.class), acct(x.prover), link(`/block/${x.height}`, num(x.height))]), { id: "inferences", empty: "no inference proofs" })),
+      (circuits || []).map((c) => [c.kind === "exam" || c.n ? link(`/zkml/exam/${c.id}`, `#${c.id}`) : c.kind === "inference" ? link(`/zkml?circuit=${c.id}`, `#${c.id}`) : `#${c.id}`, c.kind, c.name, c.n ? num(c.n) : "", acct(c.registrant), link(`/block/${c.height}`, num(c.height))]), { id: "circuits", empty: "no circuits registered" })),
+    section(circ ? `Inference proofs under key #${circ}` : "Inference proofs", table(["id", "circuit", "model", "class", "prover", "height"],
+      inferences.map((x) => [String(x.id), link(`/zkml?circuit=${x.circuit}`, `#${x.circuit}`), link(`/provenance/${x.commitment}`, short(x.commitment)), String(x.class), acct(x.prover), link(`/block/${x.height}`, num(x.height))]), { id: "inferences", empty: after ? "no more inference proofs" : "no inference proofs" }),
+      h("p", { class: "pager", id: "inferences-pager" },
+        after ? link(circ ? `/zkml?circuit=${circ}` : "/zkml", "← first page") : null, " ",
+        circ ? link("/zkml", "all inference keys") : null, " ",
+        inferences.length === inferPage ? link(`/zkml?after=${last.id}${keep}`, "next →") : null)),
   ];
 }
 
