@@ -457,6 +457,16 @@ func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
 	}
 	ep.Claims++
 	ep.Paid += ep.Grant
+	// The pool's outflow is counted in the epoch it happens in, which for a
+	// late claim is the one after the claim's own.
+	if msg.Epoch == cur {
+		ep.PaidOut += ep.Grant
+	} else if now, ok, err := m.EpochRecord(ctx.KV, cur); err != nil {
+		return err
+	} else if ok {
+		now.PaidOut += ep.Grant
+		store.PutJSON(ctx.KV, epochKey(cur), now)
+	}
 	store.PutJSON(ctx.KV, epochKey(msg.Epoch), ep)
 	ctx.KV.Set(nullKey(msg.Epoch, nh), msg.Recipient[:])
 	ctx.Emit(Name+"/claim", "epoch", strconv.FormatUint(msg.Epoch, 10), "nullifier_hash", msg.NullifierHash,

@@ -179,6 +179,18 @@ type Epoch struct {
 	Grant       uint64 `json:"grant"`
 	Claims      uint64 `json:"claims"`
 	Paid        uint64 `json:"paid"`
+
+	// The UBI pool over time. Pool is pool/ubi's balance when the epoch
+	// opened (end of the block before it) and PaidOut what the pool paid in
+	// grants while this was the current epoch (its own claims and late
+	// claims of the epoch before). When the next epoch opens, Closed is
+	// set, PoolEnd is the balance then and Inflow what flowed in meanwhile
+	// (emission): PoolEnd = Pool + Inflow - PaidOut.
+	Pool    uint64 `json:"pool"`
+	PaidOut uint64 `json:"paid_out"`
+	Closed  bool   `json:"closed,omitempty"`
+	PoolEnd uint64 `json:"pool_end,omitempty"`
+	Inflow  uint64 `json:"inflow,omitempty"`
 }
 
 // Module is the personhood module.
@@ -354,7 +366,31 @@ func (m *Module) openEpoch(kv store.KV, p Params, e uint64, start int64) error {
 	if grant > p.MaxGrant {
 		grant = p.MaxGrant
 	}
-	store.PutJSON(kv, epochKey(e), Epoch{Number: e, StartHeight: start, Members: members, Budget: budget, Grant: grant})
+	if e > 0 {
+		if err := closeEpoch(kv, e-1, pool); err != nil {
+			return err
+		}
+	}
+	store.PutJSON(kv, epochKey(e), Epoch{Number: e, StartHeight: start, Members: members, Budget: budget, Grant: grant, Pool: pool})
+	return nil
+}
+
+// closeEpoch records the pool's balance at the end of epoch e, when the
+// next one opens, and what flowed in during it. An epoch that never opened
+// (a chain started past it) has nothing to close.
+func closeEpoch(kv store.KV, e uint64, pool uint64) error {
+	var ep Epoch
+	ok, err := store.GetJSON(kv, epochKey(e), &ep)
+	if err != nil || !ok || ep.Closed {
+		return err
+	}
+	ep.Closed, ep.PoolEnd = true, pool
+	// Grants are the pool's only outflow, so the balance plus what it paid
+	// out covers where it started; were it short, Invariants says so.
+	if in := pool + ep.PaidOut; in > ep.Pool {
+		ep.Inflow = in - ep.Pool
+	}
+	store.PutJSON(kv, epochKey(e), ep)
 	return nil
 }
 
@@ -382,8 +418,10 @@ func (m *Module) EndBlock(ctx *app.Context) error {
 }
 
 // Invariants checks that the stake the module records equals its escrow,
-// that every tree leaf is listed as an enrolment, and that no epoch paid
-// more than its budget or other than claims x grant.
+// that every tree leaf is listed as an enrolment, that no epoch paid
+// more than its budget or other than claims x grant, and that each closed
+// epoch's pool balances (start + inflow = end + paid out, and its end is
+// the next epoch's start).
 func (m *Module) Invariants(r store.Reader) error {
 	var sum uint64
 	var bad error
@@ -448,6 +486,7 @@ func (m *Module) Invariants(r store.Reader) error {
 	if got := store.GetU64(r, keyRevoked); got != revoked {
 		return fmt.Errorf("personhood: revoked total %d, %d enrolments marked revoked", got, revoked)
 	}
+	var prev *Epoch
 	r.Iterate(prefixEpoch, store.PrefixEnd(prefixEpoch), func(k, v []byte) bool {
 		var e Epoch
 		if err := json.Unmarshal(v, &e); err != nil {
@@ -458,6 +497,16 @@ func (m *Module) Invariants(r store.Reader) error {
 			bad = fmt.Errorf("personhood: epoch %d paid %d for %d claims of %d, budget %d", e.Number, e.Paid, e.Claims, e.Grant, e.Budget)
 			return false
 		}
+		if e.Closed && e.Pool+e.Inflow != e.PoolEnd+e.PaidOut {
+			bad = fmt.Errorf("personhood: epoch %d pool %d + inflow %d != end %d + paid out %d", e.Number, e.Pool, e.Inflow, e.PoolEnd, e.PaidOut)
+			return false
+		}
+		// An epoch closes as the next opens, reading one balance for both.
+		if prev != nil && prev.Number+1 == e.Number && prev.Closed && prev.PoolEnd != e.Pool {
+			bad = fmt.Errorf("personhood: epoch %d ended with pool %d, epoch %d opened with %d", prev.Number, prev.PoolEnd, e.Number, e.Pool)
+			return false
+		}
+		prev = &e
 		return true
 	})
 	return bad

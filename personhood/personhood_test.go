@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -547,5 +548,70 @@ func TestClaimWindow(t *testing.T) {
 	var eps []personhood.Epoch
 	if err := e.c.Query(personhood.Name+"/epochs", nil, &eps); err != nil || len(eps) != 3 || eps[1].Claims != 1 || eps[2].Claims != 1 {
 		t.Fatalf("epochs %+v %v", eps, err)
+	}
+}
+
+// TestPoolHistory: each epoch records the UBI pool's balance when it opened
+// and, once the next opens, the balance then, the emission that flowed in
+// and the grants paid out while it was current (a late claim counts in the
+// epoch it was paid in), checked against the pool's balance read block by
+// block and the emission rate (10 EMG a block, all of it to the pool).
+func TestPoolHistory(t *testing.T) {
+	e := newEnv(t)
+	dan, _ := identity.New()
+	e.enrol(dan)
+	until := func(h int64) {
+		for e.c.Height() < h {
+			e.c.NextBlocks(1)
+		}
+	}
+	epoch := func(n uint64) personhood.Epoch {
+		t.Helper()
+		var ep personhood.Epoch
+		if err := e.c.Query(fmt.Sprintf("%s/epoch/%d", personhood.Name, n), nil, &ep); err != nil {
+			t.Fatal(err)
+		}
+		return ep
+	}
+	const perEpoch = 10 * 10 * emg // 10 blocks of 10 EMG
+	until(19)
+	end1 := e.pool().Pool
+	until(20)
+	if ep := epoch(1); !ep.Closed || ep.PoolEnd != end1 || ep.Inflow != perEpoch || ep.PaidOut != 0 || ep.Pool+perEpoch != end1 {
+		t.Fatalf("epoch 1 closed as %+v, pool read %d at its last block", ep, end1)
+	}
+	if ep := epoch(2); ep.Closed || ep.Pool != end1 || ep.PaidOut != 0 {
+		t.Fatalf("epoch 2 opened as %+v, epoch 1 ended at %d", ep, end1)
+	}
+
+	send := func(m personhood.ClaimMsg) {
+		e.c.MustOK(e.c.Deliver(e.c.Sign("alice", e.c.Msg(personhood.Name+"/claim", m)))[0])
+	}
+	before := e.balance("w1")
+	send(e.claimMsg(dan, 1, apptest.Addr("w1"), e.path(dan))) // late: paid in epoch 2
+	send(e.claimMsg(dan, 2, apptest.Addr("w1"), e.path(dan)))
+	g1, g2 := epoch(1).Grant, epoch(2).Grant
+	if got := e.balance("w1") - before; g1 == 0 || g2 == 0 || got != g1+g2 {
+		t.Fatalf("w1 received %d, grants %d and %d", got, g1, g2)
+	}
+	if ep := epoch(1); ep.Paid != g1 || ep.PaidOut != 0 {
+		t.Fatalf("epoch 1 after its late claim: %+v", ep)
+	}
+	if ep := epoch(2); ep.Paid != g2 || ep.PaidOut != g1+g2 || ep.Closed {
+		t.Fatalf("epoch 2 while current: %+v", ep)
+	}
+	until(29)
+	end2 := e.pool().Pool
+	until(30)
+	if end2 != end1+perEpoch-g1-g2 {
+		t.Fatalf("pool went from %d to %d in epoch 2, paying %d", end1, end2, g1+g2)
+	}
+	ep2 := epoch(2)
+	if !ep2.Closed || ep2.PoolEnd != end2 || ep2.Inflow != perEpoch || ep2.PaidOut != g1+g2 {
+		t.Fatalf("epoch 2 closed as %+v, pool read %d at its last block", ep2, end2)
+	}
+	var eps []personhood.Epoch
+	if err := e.c.Query(personhood.Name+"/epochs", map[string][]string{"after": {"1"}, "limit": {"2"}}, &eps); err != nil || len(eps) != 2 || eps[0] != ep2 || eps[1].Pool != end2 || eps[1].Closed {
+		t.Fatalf("epochs after 1: %v %+v", err, eps)
 	}
 }

@@ -233,9 +233,10 @@ func chainIDFor(g *globals, ctx context.Context) (string, error) {
 }
 
 func newPersonhoodQueryCmd(g *globals) *cobra.Command {
+	var after, limit string
 	cmd := &cobra.Command{
 		Use:   "personhood WHAT [ARGS]",
-		Short: "Query personhood: params, tree, pool, operators, operator ADDR, enrolments, epochs, epoch N, path COMMITMENT, claim EPOCH NH, human APP ADDR",
+		Short: "Query personhood: params, tree, pool, operators, operator ADDR, enrolments, epochs (each with the UBI pool's balance, inflow and grants paid), epoch N, path COMMITMENT, claim EPOCH NH, human APP ADDR",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
@@ -243,7 +244,15 @@ func newPersonhoodQueryCmd(g *globals) *cobra.Command {
 			switch {
 			case len(args) == 2 && path == "path":
 				params.Set("commitment", args[1])
-			case len(args) == 1 && (path == "params" || path == "tree" || path == "pool" || path == "operators" || path == "enrolments" || path == "epochs"):
+			case len(args) == 1 && (path == "operators" || path == "epochs"):
+				// Pages: --after the previous page's last operator or epoch.
+				if after != "" {
+					params.Set("after", after)
+				}
+				if limit != "" {
+					params.Set("limit", limit)
+				}
+			case len(args) == 1 && (path == "params" || path == "tree" || path == "pool" || path == "enrolments"):
 			case len(args) == 2 && path == "operator":
 				a, err := g.addressOrKey(args[1])
 				if err != nil {
@@ -273,6 +282,8 @@ func newPersonhoodQueryCmd(g *globals) *cobra.Command {
 			return g.printJSON(out)
 		},
 	}
+	cmd.Flags().StringVar(&after, "after", "", "operators, epochs: the page after this operator address or epoch number")
+	cmd.Flags().StringVar(&limit, "limit", "", "operators, epochs: most records per page (1-1000, default 100)")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -658,6 +659,37 @@ func TestWebPersonhoodPage(t *testing.T) {
 	}
 	if n := eval[int](b, `document.querySelectorAll("#ubi-chart path.series").length`); n != 2 {
 		t.Errorf("UBI chart has %d lines, want budget and paid", n)
+	}
+	// The pool over time: each epoch's balance at its start as a point of
+	// the chart, and the closed epochs' flows in the table, as recorded.
+	dots := strings.Join(eval[[]string](b, `[...document.querySelectorAll("#pool-chart circle.s0 title")].map((t) => t.textContent)`), "|")
+	rows = b.text("#epochs")
+	for i, e := range epochs {
+		if want := fmt.Sprintf("pool at epoch start (EMG): %s at %d", strconv.FormatFloat(float64(e.Pool)/1e6, 'f', -1, 64), e.Number); !strings.Contains(dots, want) {
+			t.Errorf("pool chart points %q: want %q", dots, want)
+		}
+		if !e.Closed {
+			continue
+		}
+		if i+1 < len(epochs) && epochs[i+1].Pool != e.PoolEnd || e.Pool+e.Inflow != e.PoolEnd+e.PaidOut || e.Inflow == 0 {
+			t.Errorf("epoch %d's pool record %+v does not balance with the next %+v", e.Number, e, epochs[min(i+1, len(epochs)-1)])
+		}
+		if !strings.Contains(rows, emgText(e.PoolEnd)) || !strings.Contains(rows, emgText(e.Inflow)) {
+			t.Errorf("epochs table %q: want epoch %d ending at %s after %s flowed in", rows, e.Number, emgText(e.PoolEnd), emgText(e.Inflow))
+		}
+	}
+	// Every grant left the pool in some epoch (a claim may land in the epoch
+	// after its own).
+	var paid, out uint64
+	for _, e := range epochs {
+		paid, out = paid+e.Paid, out+e.PaidOut
+	}
+	if paid != out || out == 0 {
+		t.Errorf("epochs paid %d in grants, but %d left the pool", paid, out)
+	}
+	var page []personhood.Epoch
+	if err := json.Unmarshal([]byte(cli("query", "personhood", "epochs", "--after", fmt.Sprint(first), "--limit", "1")), &page); err != nil || len(page) != 1 || page[0].Number != first+1 || page[0].Pool != byNum[first+1].Pool {
+		t.Errorf("query personhood epochs --after %d --limit 1: %v %+v", first, err, page)
 	}
 	if got := b.text("#operators"); !strings.Contains(got, short(addrs["op"].String())) {
 		t.Errorf("operators %q: want %s", got, addrs["op"])

@@ -243,8 +243,18 @@ async function zkmlExam(ctx, id) {
 
 // ---- personhood ---------------------------------------------------------------
 
+// The personhood page shows the 100 epochs up to ?to=E (default the
+// current one): each epoch's record carries the UBI pool's balance when it
+// opened and, once closed, what flowed in and out and the balance at its end.
+const epochPage = 100;
+
 async function personhood(ctx) {
-  const [pool, ops, epochs, tree] = await Promise.all([api("/v1/query/personhood/pool"), api("/v1/query/personhood/operators"), api("/v1/query/personhood/epochs?limit=100"), maybe("/v1/query/personhood/tree")]);
+  const to = ctx.params.get("to");
+  if (to) needID(to, "epoch");
+  const [pool, ops, tree] = await Promise.all([api("/v1/query/personhood/pool"), api("/v1/query/personhood/operators"), maybe("/v1/query/personhood/tree")]);
+  const last = to ? Math.min(Number(to), pool.current_epoch) : pool.current_epoch;
+  const after = last >= epochPage ? `&after=${last - epochPage}` : "";
+  const epochs = await api(`/v1/query/personhood/epochs?limit=${epochPage}${after}`);
   const listOf = (v, k) => v?.[k] || (Array.isArray(v) ? v : []);
   const opList = listOf(ops, "operators");
   const epList = listOf(epochs, "epochs").slice().sort((a, b) => a.number - b.number);
@@ -252,13 +262,23 @@ async function personhood(ctx) {
   const fillPool = (p) => poolBox.replaceChildren(kv([["UBI pool", emg(p.pool)], ["people enrolled", h("span", { id: "enrolled" }, num(p.enrolled))], ["current epoch", num(p.current_epoch)], ["epoch length", `${num(p.epoch_blocks)} blocks`], tree ? ["identity tree", `${num(tree.size)} leaves, root ${short(tree.root)}`] : null]));
   fillPool(pool);
   ctx.onBlock(async () => { const p = await api("/v1/query/personhood/pool"); if (ctx.current()) fillPool(p); });
+  const closed = epList.filter((e) => e.closed);
+  const first = epList[0]?.number ?? 0;
   return [
     h("h1", null, "Personhood and UBI"),
     poolBox,
+    section("UBI pool over time", lineChart([
+      { name: "pool at epoch start (EMG)", points: epList.map((e) => [e.number, e.pool / 1e6]) },
+      { name: "flowed in (EMG)", points: closed.map((e) => [e.number, e.inflow / 1e6]) },
+      { name: "paid out (EMG)", points: closed.map((e) => [e.number, e.paid_out / 1e6]) },
+    ], { title: "UBI pool balance, inflow and grants paid per epoch", xLabel: "epoch", id: "pool-chart" })),
     h("div", { class: "cols" },
       section("Claims per epoch", barChart(epList.map((e) => [e.number, e.claims]), { title: "claims", id: "claims-chart" })),
       section("UBI budget per epoch", lineChart([{ name: "budget (EMG)", points: epList.map((e) => [e.number, e.budget / 1e6]) }, { name: "paid (EMG)", points: epList.map((e) => [e.number, e.paid / 1e6]) }], { title: "budget and paid per epoch", xLabel: "epoch", id: "ubi-chart" }))),
-    section("Epochs", table(["epoch", "start", "members", "budget", "grant", "claims", "paid"], epList.slice().reverse().map((e) => [String(e.number), link(`/block/${e.start_height}`, num(e.start_height)), num(e.members), emg(e.budget), emg(e.grant), num(e.claims), emg(e.paid)]), { id: "epochs", empty: "no epochs yet" })),
+    section("Epochs", table(["epoch", "start", "members", "budget", "grant", "claims", "paid", "pool at start", "flowed in", "paid out", "pool at end"],
+      epList.slice().reverse().map((e) => [String(e.number), link(`/block/${e.start_height}`, num(e.start_height)), num(e.members), emg(e.budget), emg(e.grant), num(e.claims), emg(e.paid), emg(e.pool), e.closed ? emg(e.inflow) : "open", emg(e.paid_out), e.closed ? emg(e.pool_end) : "open"]),
+      { id: "epochs", empty: "no epochs yet" }),
+      first > 0 ? h("p", { class: "pager" }, link(`/personhood?to=${first - 1}`, "← older epochs")) : null),
     section("Operators", table(["operator", "details"], opList.map((o) => [acct(o.address || o.operator), h("span", null, Object.entries(o).filter(([k, v]) => typeof v !== "object" && k !== "address").map(([k, v]) => h("span", { class: "attr" }, h("b", null, k), "=", String(v))))]), { id: "operators", empty: "no operators" })),
   ];
 }
