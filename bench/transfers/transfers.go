@@ -4,6 +4,19 @@
 // separate OS process, and reports committed tx/s and commit latency of both
 // paths. The CLI's bench transfers command wires it; it links the node, so
 // package bench, which workers may link, stays light.
+//
+// First, in the same invocation, it runs the reference (Config.KVStore):
+// CometBFT's own kvstore example app in a node process of its own, under
+// the same CometBFT configuration (node.StartKVStore), loaded with as many
+// unsigned KVTxBytes-byte txs over its JSON-RPC in batches of the same
+// size. The target (issue 17 item 6) is HTTP tx/s >= 5,000 and >= the
+// kvstore's in the same run. The figure to re-run on a quiet machine:
+//
+//	emergence bench transfers --txs 40000
+//
+// (defaults: 256 accounts, --batch 100, 500 ms blocks, --kvstore); it
+// prints tx/s, p50/p99 and the node process's CPU-seconds per 10k committed
+// txs of each path, the load average before and after, and the verdict.
 package transfers
 
 import (
@@ -46,6 +59,17 @@ type Report struct {
 	// CPU time cannot be read.
 	InprocessCPUPer10k float64 `json:"inprocess_cpu_s_per_10k"`
 	HTTPCPUPer10k      float64 `json:"http_cpu_s_per_10k"`
+	// KVStore is the reference run (Config.KVStore): CometBFT's kvstore
+	// example in its own node process under the same CometBFT settings,
+	// loaded with as many unsigned KVTxBytes-byte txs over its JSON-RPC in
+	// batches of the same size, in the same invocation; KVStoreCPUPer10k
+	// is that node process's CPU-seconds per 10,000 committed txs.
+	KVStore          *bench.Result `json:"kvstore,omitempty"`
+	KVStoreTPS       float64       `json:"kvstore_tps,omitempty"`
+	KVStoreCPUPer10k float64       `json:"kvstore_cpu_s_per_10k,omitempty"`
+	// LoadAvg is the 1-minute load average before and after the runs
+	// (zero where it cannot be read): the wall-clock figures move with it.
+	LoadAvg [2]float64 `json:"load_avg"`
 }
 
 // cpuPer10k is the CPU-seconds used since before per 10,000 of committed.
@@ -74,6 +98,10 @@ type Config struct {
 	BlockTime time.Duration // devnet block time
 	// Keep leaves the devnet home in place afterwards.
 	Keep bool
+	// KVStore also runs the reference: CometBFT's kvstore example in a
+	// node process started as "LoadExe bench kvstore-node --home H", with
+	// Txs unsigned txs submitted over its JSON-RPC, Batch per request.
+	KVStore bool
 	// CPUProfile, when set, is where a CPU profile of this process (the
 	// node's) is written for the duration of both runs.
 	CPUProfile string
@@ -106,6 +134,19 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if !cfg.Keep {
 		defer os.RemoveAll(home)
 	}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	load0 := loadAvg()
+	var kv *bench.Result
+	var kvCPU float64
+	if cfg.KVStore {
+		r, cpu, err := runKVStore(ctx, cfg, progress)
+		if err != nil {
+			return rep, err
+		}
+		kv, kvCPU = &r, cpu
+		fmt.Fprintf(progress, "bench: kvstore %.0f tx/s, p50 %.0f ms, node %.2f CPU-s per 10k\n", r.TPS, r.P50ms, cpu)
+	}
 	fmt.Fprintf(progress, "bench: devnet in %s, %d accounts, %d transfers per path\n", home, cfg.Accounts, cfg.Txs)
 	if err := InitHome(home, cfg.Accounts, cfg.BlockTime); err != nil {
 		return rep, err
@@ -115,8 +156,6 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	defer r.Stop()
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
-	defer cancel()
 	if err := client.New(r.APIAddr).WaitHeight(ctx, 2); err != nil {
 		return rep, err
 	}
@@ -131,7 +170,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	rep = Report{Accounts: cfg.Accounts, Batch: cfg.Batch, BlockTime: cfg.BlockTime.String(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	rep = Report{Accounts: cfg.Accounts, Batch: cfg.Batch, BlockTime: cfg.BlockTime.String(), GOMAXPROCS: runtime.GOMAXPROCS(0), KVStore: kv, KVStoreCPUPer10k: kvCPU}
+	if kv != nil {
+		rep.KVStoreTPS = kv.TPS
+	}
 
 	fmt.Fprintln(progress, "bench: signing in-process load")
 	load := bench.Transfers(r.Node.Settings.ChainID, "inproc", cfg.Accounts, cfg.Txs, client.MinFee)
@@ -172,6 +214,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep.VerifyPerS = bench.VerifyPerSecond(time.Second)
 	rep.InprocessTPS, rep.HTTPTPS, rep.P50ms, rep.P99ms = rep.Inprocess.TPS, rep.HTTP.TPS, rep.HTTP.P50ms, rep.HTTP.P99ms
+	rep.LoadAvg = [2]float64{load0, loadAvg()}
 	return rep, nil
 }
 
