@@ -315,10 +315,7 @@ func loadFashion(b *testing.B, dir string) (train, test *model.Dataset) {
 // is the Go quantized model's and that it verifies against the model's
 // binding commitment. The figure per op is one proof.
 func BenchmarkInferenceFashion784x56x10(b *testing.B) {
-	dir := os.Getenv("ZKML_FASHION_DIR")
-	if dir == "" {
-		b.Skip("set ZKML_FASHION_DIR to the Fashion-MNIST directory")
-	}
+	dir := fashionDir(b)
 	logger.Disable()
 	train, test := loadFashion(b, dir)
 	cfg := model.DefaultTrainConfig()
@@ -429,10 +426,7 @@ func BenchmarkVerify(b *testing.B) {
 // constraint circuit takes tens of minutes on two cores); the proof cannot
 // be verified with them, so verification is measured by BenchmarkVerify.
 func BenchmarkExamFashionMNIST(b *testing.B) {
-	dir := os.Getenv("ZKML_FASHION_DIR")
-	if dir == "" {
-		b.Skip("set ZKML_FASHION_DIR to the Fashion-MNIST directory")
-	}
+	dir := fashionDir(b)
 	logger.Disable()
 	n := 10000
 	if s := os.Getenv("ZKML_EXAM_N"); s != "" {
