@@ -83,7 +83,7 @@ func fileSize(b *testing.B, dir, name string) int64 {
 // model.json (the private model file) and proof.json; otherwise they go to
 // a temporary directory. ZKML_SUBMITTER, an emg1… address, binds the proof
 // to the account that will submit it on chain (default the zero address:
-// checkable offline only). scripts/zkml-fashion-devnet.sh runs this and
+// checkable offline only). zkml/scripts/fashion-devnet.sh runs this and
 // then registers and attests the keys and proof on a devnet.
 //
 // The full-size run needs about 10 GiB of memory and tens of minutes: it
