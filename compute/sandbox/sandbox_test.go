@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,9 @@ import (
 
 	"emergence/compute/sandbox"
 	"emergence/compute/sandbox/testdata/matmul/kernel"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 var (
@@ -330,17 +335,72 @@ func TestHashRefusesUnsorted(t *testing.T) {
 // second natively.
 const matmulN, matmulReps = 160, 8
 
-// BenchmarkMatmulNative runs the kernel compiled for this machine.
+// TestMatmulKernel checks the blocked kernel against the textbook triple
+// loop, for sizes that leave every remainder (rows, columns and k steps).
+func TestMatmulKernel(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 16, 17, 31, 33, 37} {
+		a, b := make([]float64, n*n), make([]float64, n*n)
+		for i := range a {
+			a[i] = float64(i%13) - 6.5
+			b[i] = float64((i*7)%11) / 4
+		}
+		got := make([]float64, n*n)
+		kernel.Mul(got, a, b, n)
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				var want float64
+				for k := 0; k < n; k++ {
+					want += a[i*n+k] * b[k*n+j]
+				}
+				if d := got[i*n+j] - want; d > 1e-9 || d < -1e-9 {
+					t.Fatalf("n=%d: c[%d][%d] = %v, want %v", n, i, j, got[i*n+j], want)
+				}
+			}
+		}
+	}
+}
+
+// TestMatmulWasmMatchesNative: the wasm build of the kernel computes the
+// native checksum, at a size with every remainder.
+func TestMatmulWasmMatchesNative(t *testing.T) {
+	const n, reps = 37, 2
+	var want uint64
+	for r := 0; r < reps; r++ {
+		want += kernel.Run(n, uint64(r))
+	}
+	out := t.TempDir()
+	if _, err := mustRunner(t).Run(context.Background(), sandbox.Job{Module: wasm(t, "matmul"), Args: []string{fmt.Sprint(n), fmt.Sprint(reps)}, Output: out}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(got)) != fmt.Sprint(want) {
+		t.Fatalf("wasm checksum %s, native %d", got, want)
+	}
+}
+
+// BenchmarkMatmulNative runs the kernel compiled for this machine. Beside
+// the mean it reports the fastest and the median single product: on the
+// shared machine the mean measures the load as much as the code.
 func BenchmarkMatmulNative(b *testing.B) {
+	var times []int64
 	for i := 0; i < b.N; i++ {
 		var sum uint64
 		for r := 0; r < matmulReps; r++ {
+			start := time.Now()
 			sum += kernel.Run(matmulN, uint64(r))
+			times = append(times, time.Since(start).Nanoseconds())
 		}
 		if sum == 0 {
 			b.Fatal("zero checksum")
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*matmulReps), "ns/product")
+	slices.Sort(times)
+	b.ReportMetric(float64(times[0]), "min-ns/product")
+	b.ReportMetric(float64(times[len(times)/2]), "median-ns/product")
 }
 
 // BenchmarkMatmulWasm runs the same Go kernel compiled to wasip1 under
@@ -352,6 +412,87 @@ func BenchmarkMatmulWasm(b *testing.B) { benchMatmulWasm(b, mustRunner(b)) }
 // deadline (no termination checks; process start and the on-disk
 // compilation cache included).
 func BenchmarkMatmulWasmChild(b *testing.B) { benchMatmulWasm(b, childRunner(b)) }
+
+// BenchmarkMatmulWasmSteady separates the wasm job's start-up from its
+// steady state, in child processes as a provider runs jobs: each iteration
+// runs the module with one product and with 1+matmulReps, and the run
+// times (Result.Elapsed: instantiation to exit, no process start or
+// compile) give ns/product, the difference over matmulReps (means), and
+// min-ns/product, the same from the fastest run of each kind, against
+// BenchmarkMatmulNative's; startup-ns and min-startup-ns are what the
+// one-product run took beyond one product (instantiation, Go's runtime
+// start in wasm, the output file).
+func BenchmarkMatmulWasmSteady(b *testing.B) {
+	r := childRunner(b)
+	mod := wasm(b, "matmul")
+	run := func(reps int) time.Duration {
+		out := b.TempDir()
+		res, err := r.Run(context.Background(), sandbox.Job{Module: mod, Args: []string{fmt.Sprint(matmulN), fmt.Sprint(reps)}, Output: out})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.ExitCode != 0 {
+			b.Fatalf("matmul exit %d:\n%s", res.ExitCode, res.Stderr)
+		}
+		return res.Elapsed
+	}
+	run(1) // compile into the cache
+	b.ResetTimer()
+	var one, many time.Duration
+	minOne, minMany := time.Duration(1<<63-1), time.Duration(1<<63-1)
+	for i := 0; i < b.N; i++ {
+		t1, tn := run(1), run(1+matmulReps)
+		one, many = one+t1, many+tn
+		minOne, minMany = min(minOne, t1), min(minMany, tn)
+	}
+	product := float64((many - one).Nanoseconds()) / float64(b.N*matmulReps)
+	minProduct := float64((minMany - minOne).Nanoseconds()) / matmulReps
+	b.ReportMetric(product, "ns/product")
+	b.ReportMetric(float64(one.Nanoseconds())/float64(b.N)-product, "startup-ns")
+	b.ReportMetric(minProduct, "min-ns/product")
+	b.ReportMetric(float64(minOne.Nanoseconds())-minProduct, "min-startup-ns")
+}
+
+// BenchmarkMatmulWasmKernel times the kernel inside the guest, apart from
+// start-up: the matmul module under wazero's compiler without termination
+// checks (as a provider's child process runs it), given the host's clock
+// (which the sandbox never gives a job) so that it can time each product
+// itself. It reports the fastest and the median product, against
+// BenchmarkMatmulNative's.
+func BenchmarkMatmulWasmKernel(b *testing.B) {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(false))
+	defer rt.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	compiled, err := rt.CompileModule(ctx, wasm(b, "matmul"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var times []int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var stdout bytes.Buffer
+		cfg := wazero.NewModuleConfig().WithName("").WithArgs("job", fmt.Sprint(matmulN), fmt.Sprint(matmulReps), "time").
+			WithStdout(&stdout).WithSysNanotime().WithSysWalltime().
+			WithFSConfig(wazero.NewFSConfig().WithDirMount(b.TempDir(), "/out"))
+		if _, err := rt.InstantiateModule(ctx, compiled, cfg); err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range strings.Fields(stdout.String()) {
+			ns, err := strconv.ParseInt(l, 10, 64)
+			if err != nil {
+				b.Fatalf("guest printed %q", l)
+			}
+			times = append(times, ns)
+		}
+	}
+	if len(times) != b.N*matmulReps {
+		b.Fatalf("guest timed %d products, want %d", len(times), b.N*matmulReps)
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[0]), "min-ns/product")
+	b.ReportMetric(float64(times[len(times)/2]), "median-ns/product")
+}
 
 func benchMatmulWasm(b *testing.B, r *sandbox.Runner) {
 	mod := wasm(b, "matmul")
