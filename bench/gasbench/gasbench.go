@@ -6,8 +6,9 @@
 // genesis gas limit (node.MaxBlockGas, 50M) executes in at most one second.
 //
 // Each module lists its cases in its own file here (bank.go, label.go,
-// personhood.go, subnet.go, zkml.go, zkmlinfer.go) and adds one line to
-// cases. Not yet covered: personhood claims and prove-human (zero-knowledge
+// personhood.go, subnet.go, zkml.go, zkmlinfer.go, device.go, compute.go,
+// data.go; links.go for the kinds that name another module's records) and
+// adds one line to cases. Not yet covered: personhood claims and prove-human (zero-knowledge
 // proofs over the depth-30 tree; personhood/claim's benchmark measures the
 // verification).
 package gasbench
@@ -45,7 +46,7 @@ func Cases() []Case { return cases(1) }
 // cases returns every case with its sizes divided by div (tests run them
 // small; the benchmark runs them at div 1, the worst case).
 func cases(div int) []Case {
-	return slices.Concat(bankCases(div), labelCases(div), personhoodCases(div), subnetCases(div), zkmlCases(div), zkmlInferCases(div), deviceCases(div), computeCases(div), dataCases(div))
+	return slices.Concat(bankCases(div), labelCases(div), personhoodCases(div), subnetCases(div), zkmlCases(div), zkmlInferCases(div), deviceCases(div), computeCases(div), dataCases(div), linkCases(div))
 }
 
 // Result is one case's measurement.

@@ -19,6 +19,9 @@ type job struct {
 	// (0: all), so that the measured block stays within the block gas
 	// limit.
 	last int
+	// dataset the job takes its items from (0: none); items must be its
+	// record count.
+	dataset uint64
 }
 
 func (s job) labels() int { return s.items * s.perItem }
@@ -70,7 +73,7 @@ func (s job) createMsg() label.CreateJobMsg {
 	return label.CreateJobMsg{
 		Manifest: man, Items: uint32(s.items), Classes: classNames(s.classes), LabelsPerItem: uint32(s.perItem),
 		BatchSize: uint32(s.batch), RewardPerLabel: 1, MinStake: 1_000_000, GoldCommitment: hex.EncodeToString(gc[:]),
-		GoldCount: uint32(len(g)), CommitBlocks: 20, RevealBlocks: 10,
+		GoldCount: uint32(len(g)), CommitBlocks: 20, RevealBlocks: 10, Dataset: s.dataset,
 	}
 }
 
