@@ -93,6 +93,9 @@ func subnetCases(div int) []Case {
 	withZK := funded("k", uids+n(100), 1_000_000_000)
 	withZK["owner"], withZK["alice"], withZK["bob"] = 1<<40, 100_000_000, 100_000_000
 	declarers := n(1_000) // 43.6M gas: within one block
+	// All validators of a subnet as large as that allows: an epoch's work
+	// (uids × validators) is bounded per block.
+	largest := n(1_000)
 	creators := n(20)
 	owners := funded("o", creators, 1<<40)
 	return []Case{
@@ -156,6 +159,11 @@ func subnetCases(div int) []Case {
 				}
 				return txs
 			},
+		},
+		{
+			Kind: "subnet/serve", Shape: fmt.Sprintf("the %d validators of a %d-uid subnet with a %d-byte name, each neuron at its largest (%d pending commits, a declared model, a %d-byte axon) publishing another", largest, largest, subnet.MaxNameLen, subnet.MaxPendingCommits, subnet.MaxAxonLen),
+			Genesis: apptest.Genesis{Balances: withZK},
+			Prepare: func(c *apptest.Chain) [][]byte { return largestNeurons(c, largest, largest) },
 		},
 		{
 			Kind: "subnet/commit-weights", Shape: fmt.Sprintf("%d validators of a %d-uid subnet", vals, uids), Genesis: apptest.Genesis{Balances: bal},
@@ -231,4 +239,55 @@ func subnetCases(div int) []Case {
 			},
 		},
 	}
+}
+
+// largestNeurons makes the first v of n hotkeys on a commit–reveal subnet
+// named at the longest allowed validators whose neuron records are as
+// large as they get: MaxPendingCommits commits waiting for their reveal,
+// a declared attested model and a MaxAxonLen axon. It returns their serve
+// transactions, each publishing another axon of that length.
+func largestNeurons(c *apptest.Chain, n, v int) [][]byte {
+	h := subnet.DefaultHyperparams()
+	h.Tempo, h.MaxUIDs, h.MaxValidators, h.CommitReveal, h.RevealPeriodEpochs = 1, uint16(n), uint16(v), true, 100
+	h.MinBurn, h.MaxBurn, h.ImmunityPeriod = 1, 1, 0
+	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: strings.Repeat("s", subnet.MaxNameLen), Hyper: &h}))})
+	var txs [][]byte
+	for i := 0; i < n; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0, MaxBurn: 1, Axon: strings.Repeat("a", subnet.MaxAxonLen)})))
+	}
+	deliverAll(c, txs)
+	txs = nil
+	for i := 0; i < v; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: uint64(i+1) * 100_000})))
+	}
+	deliverAll(c, txs)
+	c.Deliver() // an epoch: permits
+	// One commit per validator and epoch; every block runs an epoch.
+	for e := 0; e < subnet.MaxPendingCommits; e++ {
+		txs = nil
+		for i := 0; i < v; i++ {
+			hash := subnet.CommitHash(apptest.Addr(fmt.Sprint("k", i)), 0, []uint16{uint16(e)}, []uint16{1}, []byte(fmt.Sprint("salt-", e)))
+			txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/commit-weights", subnet.CommitMsg{NetUID: 0, Hash: hex.EncodeToString(hash[:])})))
+		}
+		deliverAll(c, txs)
+	}
+	f := zkmlFixture()
+	deliverAll(c, [][]byte{f.register(c)})
+	deliverAll(c, [][]byte{c.SignWith("bob", 20_000_000, c.Msg("zkml/attest", zkml.MsgAttest{Exam: 1, Commitment: model.HexElement(f.commitment), Claim: f.claim, Proof: f.proof}))})
+	txs = nil
+	for i := 0; i < v; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/serve-model", subnet.ServeModelMsg{NetUID: 0, Model: model.HexElement(f.commitment)})))
+	}
+	deliverAll(c, txs)
+	h.Tempo = subnet.MaxTempo
+	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h}))})
+	var nr subnet.Neuron
+	if err := c.Query(fmt.Sprintf("subnet/neuron/0/%d", v-1), nil, &nr); err != nil || len(nr.Commits) != subnet.MaxPendingCommits || nr.Model == "" || len(nr.Axon) != subnet.MaxAxonLen {
+		fail("uid %d has %d commits, model %q, a %d-byte axon (%v): not at its largest", v-1, len(nr.Commits), nr.Model, len(nr.Axon), err)
+	}
+	txs = nil
+	for i := 0; i < v; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/serve", subnet.ServeMsg{NetUID: 0, Axon: strings.Repeat("b", subnet.MaxAxonLen)})))
+	}
+	return txs
 }
