@@ -138,11 +138,42 @@ async function labelJob(ctx, id) {
     out.push(section("Settlement", h("p", { class: "muted" }, `not settled yet: labels are revealed after height ${job.commit_deadline} and settled after ${job.reveal_deadline}${job.gold_count ? ` once the gold is revealed (by ${job.gold_deadline})` : ""}.`)));
   }
   if (man?.items?.length) {
-    out.push(section("Items", table(["#", "id", "kind"], man.items.slice(0, 50).map((it, i) => [String(i), it.id, it.kind]), { id: "items" })));
+    out.push(section("Items", table(["#", "id", "kind", "content"], man.items.slice(0, 50).map((it, i) => [String(i), it.id, it.kind, it.kind === "image" ? itemImage(it) : ""]), { id: "items" }),
+      man.items.length > 50 ? h("p", null, `first 50 of ${num(man.items.length)} items`) : null));
   }
   ctx.onBlock(async () => { if (!res && prog) { const p = await maybe(`/v1/query/label/progress/${id}`); if (p && ctx.current()) fillProg(p); } });
   ctx.onBlock(async (b) => { if (!res && job.status !== "settled" && b.height >= job.reveal_deadline) { const r = await maybe(`/v1/query/label/results/${id}`); if (r && ctx.current()) location.reload(); } });
   return out;
+}
+
+// imageType names the image format of bytes from their signature, or ""
+// when they are none the page shows: the type comes from the content,
+// never from the server, the file name or the manifest.
+function imageType(b) {
+  const at = (sig, off = 0) => sig.every((x, i) => b[off + i] === x);
+  if (at([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "image/png";
+  if (at([0xff, 0xd8, 0xff])) return "image/jpeg";
+  if (at([0x47, 0x49, 0x46, 0x38])) return "image/gif";
+  if (at([0x52, 0x49, 0x46, 0x46]) && at([0x57, 0x45, 0x42, 0x50], 8)) return "image/webp";
+  if (at([0x42, 0x4d])) return "image/bmp";
+  return "";
+}
+
+// itemImage shows an image item from its content blob: fetched, typed by
+// its bytes and shown from a blob: URL as an <img>, so nothing in it is
+// ever parsed as a document; other bytes are named, not shown.
+function itemImage(it) {
+  const img = h("img", { class: "thumb", alt: it.name || it.id, "data-item": it.id });
+  if (!/^[0-9a-f]{64}$/.test(it.blob || "")) return h("span", { class: "muted" }, "no content blob");
+  fetch(`/v1/blobs/${it.blob}`).then((r) => r.ok ? r.arrayBuffer() : Promise.reject(new Error(`blob ${r.status}`))).then((buf) => {
+    const type = imageType(new Uint8Array(buf, 0, Math.min(16, buf.byteLength)));
+    if (type) {
+      img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+      img.src = URL.createObjectURL(new Blob([buf], { type }));
+    }
+    else img.replaceWith(h("span", { class: "muted" }, "not an image the browser can show"));
+  }).catch((e) => img.replaceWith(h("span", { class: "muted" }, `image not available: ${e.message}`)));
+  return img;
 }
 
 async function fetchManifest(hash) {
