@@ -399,8 +399,8 @@ func webBenchPages(info webBenchInfo) []webBenchPage {
 		{"label", "/label", ok("/label", "/v1/query/label/jobs?limit=50")},
 		{"subnets", "/subnets", ok("/subnets", "/v1/query/subnet/subnets")},
 		{"subnet", "/subnet/0", ok("/subnet/0", "/v1/query/subnet/subnet/0", "/v1/query/subnet/metagraph/0", "/v1/query/subnet/epochs/0?limit=64")},
-		{"zkml", "/zkml", append(ok("/zkml", "/v1/query/zkml/circuits?limit=100"), webBenchReq{"/v1/query/zkml/inference/1", http.StatusNotFound})},
-		{"personhood", "/personhood", ok("/personhood", "/v1/query/personhood/pool", "/v1/query/personhood/operators", "/v1/query/personhood/epochs?limit=100", "/v1/query/personhood/tree")},
+		{"zkml", "/zkml", ok("/zkml", "/v1/query/zkml/circuits?limit=100", "/v1/query/zkml/inferences?limit=25")},
+		{"personhood", "/personhood", nil}, // filled in by benchServerPage: the epochs page depends on the current epoch
 		{"devices", "/devices", append(ok("/devices", "/v1/query/device/params"), webBenchReq{"/v1/query/device/epoch/0", http.StatusBadRequest}, webBenchReq{"/v1/query/device/epoch/1", http.StatusBadRequest}, webBenchReq{"/v1/query/device/makers?limit=50", http.StatusOK})},
 		{"data", "/data", dataReqs()},
 		{"compute", "/compute", ok("/compute", "/v1/query/compute/providers", "/v1/query/compute/jobs")},
@@ -408,14 +408,12 @@ func webBenchPages(info webBenchInfo) []webBenchPage {
 	return pages
 }
 
-// dataReqs are the data page's requests: it probes crawl jobs and
-// datasets by id (up to 50 each) until one is missing.
+// dataReqs are the data page's requests: the first 50 crawl jobs, the
+// active crawlers, and datasets probed by id until one is missing (the
+// chain has none).
 func dataReqs() []webBenchReq {
-	out := []webBenchReq{{"/data", http.StatusOK}, {"/v1/query/data/crawlers", http.StatusOK}}
-	for i := 1; i <= 50; i++ {
-		out = append(out, webBenchReq{fmt.Sprint("/v1/query/data/job/", i), http.StatusOK})
-	}
-	return append(out, webBenchReq{"/v1/query/data/dataset/1", http.StatusNotFound})
+	return []webBenchReq{{"/data", http.StatusOK}, {"/v1/query/data/jobs?limit=50", http.StatusOK},
+		{"/v1/query/data/crawlers", http.StatusOK}, {"/v1/query/data/dataset/1", http.StatusNotFound}}
 }
 
 // webBenchBrowserPages are the pages loaded in the browser: the heaviest.
@@ -454,6 +452,18 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 
 // benchServerPage times one page's requests b.N times.
 func benchServerPage(b *testing.B, base string, p webBenchPage) []reqFigures {
+	if p.name == "personhood" {
+		var pool struct {
+			Current int64 `json:"current_epoch"`
+		}
+		benchGetJSON(b, base+"/v1/query/personhood/pool", &pool)
+		epochs := "/v1/query/personhood/epochs?limit=100"
+		if pool.Current >= 100 {
+			epochs += fmt.Sprint("&after=", pool.Current-100)
+		}
+		p.reqs = []webBenchReq{{"/personhood", http.StatusOK}, {"/v1/query/personhood/pool", http.StatusOK},
+			{"/v1/query/personhood/operators", http.StatusOK}, {"/v1/query/personhood/tree", http.StatusOK}, {epochs, http.StatusOK}}
+	}
 	if p.name == "search-block-hash" {
 		var blk struct {
 			Hash string `json:"hash"`

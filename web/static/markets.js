@@ -460,15 +460,20 @@ function graph(nodes, edges) {
 // ---- data -----------------------------------------------------------------------
 
 async function data(ctx) {
-  const [jobs, datasets, active] = await Promise.all([
-    probeIDs((i) => `/v1/query/data/job/${i}`, 50),
+  // Crawl jobs come 50 a page from one list query (data/jobs), not one
+  // request per id: on a busy chain the page waited on 50 round trips.
+  const after = ctx.params.get("jobs_after") || "";
+  const [list, datasets, active] = await Promise.all([
+    api(`/v1/query/data/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`),
     probeIDs((i) => `/v1/query/data/dataset/${i}`, 50),
     api("/v1/query/data/crawlers"),
   ]);
+  const jobs = list.jobs || [];
   return [
     h("h1", null, "Data"),
     section("Crawl jobs", withBars(table(["job", "hosts", "pages", "price/page", "paid / budget", "deadline", "licence"],
       jobs.map((j) => [String(j.id), (j.hosts || []).join(", "), progress(j.urls, j.max_pages), emg(j.price_per_page), `${emg(j.paid)} / ${emg(j.budget)}`, num(j.deadline), j.licence || ""]), { id: "crawl-jobs", empty: "no crawl jobs" })),
+      list.next ? h("p", null, link(`/data?jobs_after=${list.next}`, "more crawl jobs →")) : null,
       barChart(jobs.map((j) => [j.id, j.urls]), { title: "pages found per crawl job", id: "crawl-chart" })),
     section("Datasets", table(["dataset", "name", "records", "price", "buyers", "publisher", "crawl job"],
       datasets.map((d) => [link(`/data/dataset/${d.id}`, `#${d.id}`), d.name, num(d.records), emg(d.price), num(d.buyers), acct(d.publisher), String(d.job)]), { id: "datasets", empty: "no datasets published" })),
