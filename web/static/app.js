@@ -114,11 +114,17 @@ window.addEventListener("pageshow", (ev) => { if (ev.persisted) connect(); });
 
 // ---- explorer pages ---------------------------------------------------------
 
+// codes fetches the result code table once (a promise, so a page can
+// start it beside its own requests).
 let codeTable = null;
+function codes() {
+  if (!codeTable) codeTable = api("/v1/codes").catch(() => []);
+  return codeTable;
+}
+
 async function codeDesc(space, code) {
   if (!code) return "ok";
-  if (!codeTable) codeTable = await api("/v1/codes").catch(() => []);
-  const c = codeTable.find((x) => x.codespace === (space || "app") && x.code === code);
+  const c = (await codes()).find((x) => x.codespace === (space || "app") && x.code === code);
   return c ? c.description : "";
 }
 
@@ -187,9 +193,11 @@ async function blocks(ctx) {
 
 async function block(ctx, hs) {
   if (!/^\d+$/.test(hs) && hs !== "latest") throw new ApiError(404, { error: `${hs} is not a block height` });
-  const b = await api(`/v1/blocks/${hs}`);
   const offset = Math.max(0, Number(ctx.params.get("offset")) || 0);
-  const page = b.num_txs ? await api(`/v1/blocks/${b.height}/txs?limit=100&offset=${offset}`) : { txs: [], total: 0 };
+  const txsOf = (height) => api(`/v1/blocks/${height}/txs?limit=100&offset=${offset}`);
+  // A block asked for by height gets its txs in the same round trip.
+  const [b, early] = await Promise.all([api(`/v1/blocks/${hs}`), hs === "latest" ? null : txsOf(hs).catch(() => null)]);
+  const page = early || (b.num_txs ? await txsOf(b.height) : { txs: [], total: 0 });
   const rows = page.txs.map((t) => [hashLink("tx", t.hash), msgTypes(t), t.body ? link(`/account/${t.body.signer}`, short(t.body.signer, 12)) : "", codeBadge(t.code, t.codespace), num(t.gas_used)]);
   const more = offset + page.txs.length < page.total;
   return [
@@ -240,7 +248,8 @@ export function valueNode(v, depth = 0) {
 
 async function txPage(ctx, hash) {
   if (!/^[0-9A-Fa-f]{64}$/.test(hash)) throw new ApiError(404, { error: `${hash} is not a transaction hash` });
-  const t = await api(`/v1/txs/${hash}`);
+  // The code table is fetched beside the tx, not after it.
+  const [t] = await Promise.all([api(`/v1/txs/${hash}`), codes()]);
   const desc = await codeDesc(t.codespace, t.code);
   const b = t.body;
   return [
@@ -262,9 +271,14 @@ async function txPage(ctx, hash) {
 }
 
 async function account(ctx, addr) {
-  const acct = await api(`/v1/accounts/${encodeURIComponent(addr)}`);
   const cursor = ctx.params.get("before");
-  const hist = await maybe(`/v1/accounts/${encodeURIComponent(addr)}/txs?limit=25` + (cursor ? `&before=${encodeURIComponent(cursor)}` : ""));
+  // The balance, the history page and the labeler record in parallel:
+  // one round trip, not three.
+  const [acct, hist, lb] = await Promise.all([
+    api(`/v1/accounts/${encodeURIComponent(addr)}`),
+    maybe(`/v1/accounts/${encodeURIComponent(addr)}/txs?limit=25` + (cursor ? `&before=${encodeURIComponent(cursor)}` : "")),
+    maybe(`/v1/query/label/labeler/${addr}`).catch(() => null),
+  ]);
   const balBox = h("div", { id: "account" });
   const fill = (a) => balBox.replaceChildren(kv([
     ["address", h("span", { class: "mono" }, a.address)],
@@ -279,7 +293,6 @@ async function account(ctx, addr) {
     out.push(section("History", table(["tx", "height", "as", "messages", "result"], rows, { id: "history", empty: "no transactions" }),
       hist.next ? h("p", null, link(`/account/${addr}?before=${encodeURIComponent(hist.next)}`, "older →")) : null));
   }
-  const lb = await maybe(`/v1/query/label/labeler/${addr}`).catch(() => null);
   if (lb) out.push(section("As a labeler", valueNode(lb)));
   return out;
 }
