@@ -691,6 +691,17 @@ func TestWebPersonhoodPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(cli("query", "personhood", "epochs", "--after", fmt.Sprint(first), "--limit", "1")), &page); err != nil || len(page) != 1 || page[0].Number != first+1 || page[0].Pool != byNum[first+1].Pool {
 		t.Errorf("query personhood epochs --after %d --limit 1: %v %+v", first, err, page)
 	}
+	// Older epochs: the page up to an epoch shows none after it.
+	b.run("epochs up to the first claimed", chromedp.Navigate(fmt.Sprintf("%s/personhood?to=%d", srv.URL, first)))
+	b.waitText("#epochs", "pool at start")
+	if got := eval[[]string](b, `[...document.querySelectorAll("#epochs tbody tr")].map((r) => r.cells[0].textContent)`); len(got) != int(first)+1 || got[0] != fmt.Sprint(first) {
+		t.Errorf("epochs up to %d: rows %q", first, got)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#pool-chart circle.s0").length`); n != int(first)+1 {
+		t.Errorf("pool chart up to epoch %d has %d points", first, n)
+	}
+	b.run("back to personhood", chromedp.Navigate(srv.URL+"/personhood"))
+	b.waitText("#epochs", fmt.Sprint(first+1))
 	if got := b.text("#operators"); !strings.Contains(got, short(addrs["op"].String())) {
 		t.Errorf("operators %q: want %s", got, addrs["op"])
 	}

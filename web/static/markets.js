@@ -288,7 +288,7 @@ async function personhood(ctx) {
   const epochs = await api(`/v1/query/personhood/epochs?limit=${epochPage}${after}`);
   const listOf = (v, k) => v?.[k] || (Array.isArray(v) ? v : []);
   const opList = listOf(ops, "operators");
-  const epList = listOf(epochs, "epochs").slice().sort((a, b) => a.number - b.number);
+  const epList = listOf(epochs, "epochs").filter((e) => e.number <= last).sort((a, b) => a.number - b.number);
   const poolBox = h("div", { id: "ubi-pool" });
   const fillPool = (p) => poolBox.replaceChildren(kv([["UBI pool", emg(p.pool)], ["people enrolled", h("span", { id: "enrolled" }, num(p.enrolled))], ["current epoch", num(p.current_epoch)], ["epoch length", `${num(p.epoch_blocks)} blocks`], tree ? ["identity tree", `${num(tree.size)} leaves, root ${short(tree.root)}`] : null]));
   fillPool(pool);
