@@ -8,9 +8,8 @@
 // Each module lists its cases in its own file here (bank.go, label.go,
 // personhood.go, subnet.go, zkml.go, zkmlinfer.go, device.go, compute.go,
 // data.go; links.go for the kinds that name another module's records) and
-// adds one line to cases. Not yet covered: personhood claims and prove-human (zero-knowledge
-// proofs over the depth-30 tree; personhood/claim's benchmark measures the
-// verification).
+// adds one line to cases. Not yet covered: personhood/prove-human (its
+// depth-30 proof is verified as a claim's, which personhood/claim measures).
 package gasbench
 
 import (
