@@ -26,9 +26,9 @@ import (
 // (wire, coefficient) pairs in a 7,760-constraint exam circuit), sums are
 // Jacobian, a coefficient −k with small k multiplies by k and negates, the
 // six accumulations run in two groups on separate goroutines and the
-// Lagrange bases are computed with Jacobian butterflies, one goroutine
-// each: 9.0 s against gnark's 81.7 s on that circuit
-// (BenchmarkInitPhase2Exam). The Lagrange bases, which depend on phase 1
+// Lagrange bases are computed by batch-affine FFTs (newLagrangeBases):
+// 9.0 s against gnark's 81.7 s on that circuit with the Jacobian FFTs
+// before those (BenchmarkInitPhase2Exam). The Lagrange bases, which depend on phase 1
 // only and cost most of the rest, are taken from lag when it is not nil
 // (a ceremony keeps them with its phase 1) and returned. progress, when
 // not nil, is called with the constraints done out of the total (from one
@@ -191,15 +191,16 @@ type lagrangeBases struct {
 	Tau2                      []curve.G2Affine
 }
 
-// newLagrangeBases computes the Lagrange bases of commons's domain, one
-// goroutine per basis: (n/2)·log n scalar multiplications each, where n
-// is the domain, which no other part of a ceremony's circuit-specific
-// work comes near. progress, when not nil, hears of the butterflies done
-// (a G2 one counts three), from one goroutine at a time.
+// newLagrangeBases computes the Lagrange bases of commons's domain, the
+// four transforms at once, each on every core (lagrangeG1): (n/2)·log n −
+// n + 1 twiddle multiplications and n multiplications by 1/n each, where
+// n is the domain, which no other part of a ceremony's circuit-specific
+// work comes near. progress, when not nil, hears of the multiplications
+// done (a G2 one counts three), from one goroutine at a time.
 func newLagrangeBases(commons *gmpc.SrsCommons, progress func(done, total int)) *lagrangeBases {
 	n := len(commons.G1.AlphaTau)
 	l := new(lagrangeBases)
-	per := n / 2 * bits.TrailingZeros(uint(n))
+	per := n/2*bits.TrailingZeros(uint(n)) - n + 1
 	total := 3*per + 3*per
 	var mu sync.Mutex
 	done := 0
@@ -211,22 +212,28 @@ func newLagrangeBases(commons *gmpc.SrsCommons, progress func(done, total int)) 
 		}
 		mu.Unlock()
 	}
+	domain := fft.NewDomain(uint64(n))
+	twiddles, _ := domain.TwiddlesInv()
+	var tw []glvDigits
+	if n > 1 {
+		tw = glvDigitsOf(twiddles[0])
+	}
+	inv := newGLVDigits(&domain.CardinalityInv)
 	var wg sync.WaitGroup
 	wg.Add(4)
-	go func() { defer wg.Done(); l.Tau1 = lagrangeG1(commons.G1.Tau, n, tick) }()
-	go func() { defer wg.Done(); l.AlphaTau1 = lagrangeG1(commons.G1.AlphaTau, n, tick) }()
-	go func() { defer wg.Done(); l.BetaTau1 = lagrangeG1(commons.G1.BetaTau, n, tick) }()
-	go func() { defer wg.Done(); l.Tau2 = lagrangeG2(commons.G2.Tau, n, tick) }()
+	go func() { defer wg.Done(); l.Tau1 = lagrangeG1(commons.G1.Tau, n, tw, &inv, tick) }()
+	go func() { defer wg.Done(); l.AlphaTau1 = lagrangeG1(commons.G1.AlphaTau, n, tw, &inv, tick) }()
+	go func() { defer wg.Done(); l.BetaTau1 = lagrangeG1(commons.G1.BetaTau, n, tw, &inv, tick) }()
+	go func() {
+		defer wg.Done()
+		l.Tau2 = lagrangeG2(commons.G2.Tau, n, tw, &inv, func(k int) { tick(3 * k) })
+	}()
 	wg.Wait()
 	if progress != nil {
 		progress(total, total)
 	}
 	return l
 }
-
-// butterflyTick is how many butterflies a Lagrange transform does between
-// two progress reports.
-const butterflyTick = 512
 
 // smallCoeff bounds the coefficients multiplied by double-and-add.
 const smallCoeff = 1 << 32
@@ -352,98 +359,6 @@ func (a *accG2) finish(t *coeffTable) {
 		}
 	}
 	a.idx, a.keys, a.sums = nil, nil, nil
-}
-
-// lagrangeG1 returns the Lagrange basis [L_i(τ)] of a domain of size n
-// from the powers [τ^i]: an inverse FFT over the group, Jacobian
-// butterflies, the halves of the first split on separate goroutines.
-func lagrangeG1(powers []curve.G1Affine, n int, tick func(int)) []curve.G1Affine {
-	a := make([]curve.G1Jac, n)
-	for i := range a {
-		a[i].FromAffine(&powers[i])
-	}
-	domain := fft.NewDomain(uint64(n))
-	tw, _ := domain.TwiddlesInv()
-	difG1(a, tw, 0, tick)
-	bitReverse(a)
-	var inv big.Int
-	domain.CardinalityInv.BigInt(&inv)
-	for i := range a {
-		a[i].ScalarMultiplication(&a[i], &inv)
-	}
-	return curve.BatchJacobianToAffineG1(a)
-}
-
-func difG1(a []curve.G1Jac, tw [][]fr.Element, stage int, tick func(int)) {
-	n := len(a)
-	if n == 1 {
-		return
-	}
-	m := n >> 1
-	var tb big.Int
-	for i := 0; i < m; i++ {
-		t := a[i]
-		a[i].AddAssign(&a[i+m])
-		a[i+m].Neg(&a[i+m]).AddAssign(&t)
-		if i > 0 {
-			tw[stage][i].BigInt(&tb)
-			a[i+m].ScalarMultiplication(&a[i+m], &tb)
-		}
-		if i%butterflyTick == butterflyTick-1 {
-			tick(butterflyTick)
-		}
-	}
-	if m < butterflyTick {
-		tick(m)
-	}
-	difG1(a[:m], tw, stage+1, tick)
-	difG1(a[m:], tw, stage+1, tick)
-}
-
-// lagrangeG2 is lagrangeG1 in G2.
-func lagrangeG2(powers []curve.G2Affine, n int, tick func(int)) []curve.G2Affine {
-	a := make([]curve.G2Jac, n)
-	for i := range a {
-		a[i].FromAffine(&powers[i])
-	}
-	domain := fft.NewDomain(uint64(n))
-	tw, _ := domain.TwiddlesInv()
-	difG2(a, tw, 0, tick)
-	bitReverse(a)
-	var inv big.Int
-	domain.CardinalityInv.BigInt(&inv)
-	out := make([]curve.G2Affine, n)
-	for i := range a {
-		a[i].ScalarMultiplication(&a[i], &inv)
-		out[i].FromJacobian(&a[i])
-	}
-	return out
-}
-
-func difG2(a []curve.G2Jac, tw [][]fr.Element, stage int, tick func(int)) {
-	n := len(a)
-	if n == 1 {
-		return
-	}
-	m := n >> 1
-	var tb big.Int
-	for i := 0; i < m; i++ {
-		t := a[i]
-		a[i].AddAssign(&a[i+m])
-		a[i+m].Neg(&a[i+m]).AddAssign(&t)
-		if i > 0 {
-			tw[stage][i].BigInt(&tb)
-			a[i+m].ScalarMultiplication(&a[i+m], &tb)
-		}
-		if i%butterflyTick == butterflyTick-1 {
-			tick(3 * butterflyTick)
-		}
-	}
-	if m < butterflyTick {
-		tick(3 * m)
-	}
-	difG2(a[:m], tw, stage+1, tick)
-	difG2(a[m:], tw, stage+1, tick)
 }
 
 func bitReverse[T any](a []T) {

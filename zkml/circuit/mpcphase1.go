@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -343,76 +341,89 @@ func (s *g2Scale) scalar(i int) *fr.Element {
 	return &s.k[i]
 }
 
-// scalePoints multiplies every point by its scalar, in Jacobian
-// coordinates, in chunks shared by one goroutine per core. A G2 point
-// counts as three G1 points of work.
+// scalePoints multiplies every point by its scalar, in batches that share
+// their inversions (mpcbatch.go), shared by one goroutine per core. A G2
+// point counts as three G1 points of work.
 func scalePoints(g1 []g1Scale, g2 []g2Scale, progress func(done, total int)) {
-	const chunk = 256
 	type task struct {
 		g1     *g1Scale
 		g2     *g2Scale
+		one    *glvDigits // every point's scalar, or nil
 		lo, hi int
 	}
 	var tasks []task
 	total := 0
 	for i := range g1 {
-		for lo := 0; lo < len(g1[i].p); lo += chunk {
-			tasks = append(tasks, task{g1: &g1[i], lo: lo, hi: min(lo+chunk, len(g1[i].p))})
+		var one *glvDigits
+		if g1[i].k == nil {
+			d := newGLVDigits(g1[i].one)
+			one = &d
+		}
+		for lo := 0; lo < len(g1[i].p); lo += batchLanes {
+			tasks = append(tasks, task{g1: &g1[i], one: one, lo: lo, hi: min(lo+batchLanes, len(g1[i].p))})
 		}
 		total += len(g1[i].p)
 	}
 	for i := range g2 {
-		for lo := 0; lo < len(g2[i].p); lo += chunk {
-			tasks = append(tasks, task{g2: &g2[i], lo: lo, hi: min(lo+chunk, len(g2[i].p))})
+		var one *glvDigits
+		if g2[i].k == nil {
+			d := newGLVDigits(g2[i].one)
+			one = &d
+		}
+		for lo := 0; lo < len(g2[i].p); lo += batchLanes {
+			tasks = append(tasks, task{g2: &g2[i], one: one, lo: lo, hi: min(lo+batchLanes, len(g2[i].p))})
 		}
 		total += 3 * len(g2[i].p)
 	}
-	var next atomic.Int64
 	var mu sync.Mutex
 	done := 0
-	var wg sync.WaitGroup
-	for range max(runtime.GOMAXPROCS(0), 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var k big.Int
-			jac1 := make([]curve.G1Jac, chunk)
-			var jac2 curve.G2Jac
-			for {
-				t := next.Add(1) - 1
-				if t >= int64(len(tasks)) {
-					return
-				}
-				tk := tasks[t]
-				work := tk.hi - tk.lo
-				if tk.g1 != nil {
-					j := jac1[:tk.hi-tk.lo]
-					for i := range j {
-						tk.g1.scalar(tk.lo + i).BigInt(&k)
-						j[i].FromAffine(&tk.g1.p[tk.lo+i])
-						j[i].ScalarMultiplication(&j[i], &k)
-					}
-					copy(tk.g1.p[tk.lo:tk.hi], curve.BatchJacobianToAffineG1(j))
-				} else {
-					for i := tk.lo; i < tk.hi; i++ {
-						tk.g2.scalar(i).BigInt(&k)
-						jac2.FromAffine(&tk.g2.p[i])
-						jac2.ScalarMultiplication(&jac2, &k)
-						tk.g2.p[i].FromJacobian(&jac2)
-					}
-					work *= 3
-				}
-				mu.Lock()
-				done += work
-				if progress != nil {
-					progress(done, total)
-				}
-				mu.Unlock()
+	batchMulJobs(len(tasks)*batchLanes, getScaleBatch, putScaleBatch, func(s *scaleBatch, lo, _ int) {
+		tk := tasks[lo/batchLanes]
+		work := tk.hi - tk.lo
+		dig := func(i int) *glvDigits {
+			if tk.one != nil {
+				return tk.one
 			}
-		}()
-	}
-	wg.Wait()
+			return &s.dig[i]
+		}
+		if tk.g1 != nil {
+			if tk.one == nil {
+				for i := tk.lo; i < tk.hi; i++ {
+					s.dig[i-tk.lo] = newGLVDigits(&tk.g1.k[i])
+				}
+			}
+			p := tk.g1.p[tk.lo:tk.hi]
+			s.g1.mul(p, p, dig)
+		} else {
+			if tk.one == nil {
+				for i := tk.lo; i < tk.hi; i++ {
+					s.dig[i-tk.lo] = newGLVDigits(&tk.g2.k[i])
+				}
+			}
+			p := tk.g2.p[tk.lo:tk.hi]
+			s.g2.mul(p, p, dig)
+			work *= 3
+		}
+		mu.Lock()
+		done += work
+		if progress != nil {
+			progress(done, total)
+		}
+		mu.Unlock()
+	}, nil)
 }
+
+// scaleBatch is the scratch of scalePoints's goroutines.
+type scaleBatch struct {
+	g1  *g1Batch
+	g2  *g2Batch
+	dig [batchLanes]glvDigits
+}
+
+var scaleBatches = sync.Pool{New: func() any { return &scaleBatch{g1: newG1Batch(), g2: newG2Batch()} }}
+
+func getScaleBatch() *scaleBatch  { return scaleBatches.Get().(*scaleBatch) }
+func putScaleBatch(s *scaleBatch) { scaleBatches.Put(s) }
 
 // writeCommons encodes the sealed phase-1 parameters as raw points: the
 // file is the coordinator's, pinned by its hash in ceremony.json, and
