@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	gmpc "github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
 	"github.com/consensys/gnark/logger"
 
@@ -160,10 +162,11 @@ func TestPhase1MatchesGnark(t *testing.T) {
 	}
 }
 
-// tinyExamSpec is an exam of 40 samples for a 2-input model: a circuit
-// small enough for a whole ceremony in seconds.
+// tinyExamSpec is an exam of 4 samples for a 2-input model (771
+// constraints, a domain of 1,024): a circuit small enough for a whole
+// ceremony in seconds.
 func tinyExamSpec(t testing.TB) Spec {
-	spec, _ := tinyExam(t, 40)
+	spec, _ := tinyExam(t, 4)
 	return spec
 }
 
@@ -251,11 +254,13 @@ func TestCeremonyProgress(t *testing.T) {
 	}
 }
 
-// TestCeremonyFromPhase1: a ceremony started from another's closed phase 1
-// opens at phase 2, reuses its Lagrange bases when the domain is the same
-// (and computes them for a smaller one), verifies alone, and makes keys
-// that prove and verify; a phase 1 still open, one too small for the
-// circuit and a tampered copied contribution are refused.
+// TestCeremonyFromPhase1: one closed phase 1 serves three circuits: a
+// ceremony started from it opens at phase 2, reuses its Lagrange bases
+// (checked) when the domain is the same, computes them for a smaller one,
+// and a second circuit of that smaller domain reuses those; each verifies
+// alone and makes keys that prove and verify. A phase 1 still open, one
+// too small for the circuit, Lagrange bases that are not phase 1's and a
+// tampered copied contribution are refused.
 func TestCeremonyFromPhase1(t *testing.T) {
 	logger.Disable()
 	root := t.TempDir()
@@ -292,27 +297,36 @@ func TestCeremonyFromPhase1(t *testing.T) {
 		t.Fatalf("started from a phase 1 too small for the circuit: %v", err)
 	}
 
+	// Two smaller circuits of one domain: the first computes the bases of
+	// its domain, the second starts from the first's phase 1 and reuses
+	// them, checked.
 	small, _ := tinyExam(t, 16)
+	other, mo := tinyExam(t, 4)
 	for _, tc := range []struct {
 		name     string
 		spec     Spec
+		model    *model.Model
+		from     string
 		lagrange bool // computes its Lagrange bases
-	}{{"same", spec, false}, {"smaller", small, true}} {
+	}{{"same", spec, m, src, false}, {"smaller", small, m, src, true}, {"other", other, mo, filepath.Join(root, "smaller"), false}} {
 		dir := filepath.Join(root, tc.name)
-		c, err := OpenCeremony(src)
+		c, err := OpenCeremony(tc.from)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var log bytes.Buffer
-		nc, err := CeremonyInitFrom(dir, tc.spec, src, &log)
+		nc, err := CeremonyInitFrom(dir, tc.spec, tc.from, &log)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if nc.Phase != 2 || len(nc.Phase1) != 2 || nc.Beacon1 != c.Beacon1 {
-			t.Fatalf("%s: started at phase %d with %d phase-1 contributions", tc.name, nc.Phase, len(nc.Phase1))
+		if nc.Phase != 2 || len(nc.Phase1) != 2 || nc.Beacon1 != c.Beacon1 || nc.Domain != c.Domain {
+			t.Fatalf("%s: started at phase %d with %d phase-1 contributions, domain %d", tc.name, nc.Phase, len(nc.Phase1), nc.Domain)
 		}
 		if got := strings.Contains(log.String(), "computing its Lagrange basis"); got != tc.lagrange {
 			t.Fatalf("%s: computed the Lagrange bases: %v, want %v:\n%s", tc.name, got, tc.lagrange, log.String())
+		}
+		if got := strings.Contains(log.String(), "checking its Lagrange basis"); got == tc.lagrange {
+			t.Fatalf("%s: checked copied Lagrange bases: %v, want %v:\n%s", tc.name, got, !tc.lagrange, log.String())
 		}
 		run(dir, contribute)
 		run(dir, func(c *Ceremony) error {
@@ -331,32 +345,54 @@ func TestCeremonyFromPhase1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pf, err := NewProofFile(k, m, ProofRequest{Claim: -1})
+		pf, err := NewProofFile(k, tc.model, ProofRequest{Claim: -1})
 		if err != nil {
 			t.Fatalf("%s: prove with the ceremony's keys: %v", tc.name, err)
 		}
 		if err := pf.Verify(k, nil); err != nil {
 			t.Fatalf("%s: proof from the ceremony's keys rejected: %v", tc.name, err)
 		}
-		if tc.name == "same" {
-			nc2, _ := OpenCeremony(dir)
-			if len(nc2.Lagrange) != 1 || nc2.Lagrange[0] != c.Lagrange[0] {
-				t.Fatalf("%s: Lagrange files %+v, source's %+v", tc.name, nc2.Lagrange, c.Lagrange)
-			}
+		nc2, _ := OpenCeremony(dir)
+		if len(nc2.Lagrange) != 1 || !tc.lagrange && nc2.Lagrange[0] != c.Lagrange[len(c.Lagrange)-1] {
+			t.Fatalf("%s: Lagrange files %+v, source's %+v", tc.name, nc2.Lagrange, c.Lagrange)
 		}
+	}
+
+	// Lagrange bases that are not phase 1's (two points swapped, the file's
+	// hash updated) fail verify, and a ceremony started from them.
+	lagDir := filepath.Join(root, "smaller")
+	lc, _ := OpenCeremony(lagDir)
+	lf := filepath.Join(lagDir, lc.Lagrange[0].File)
+	raw, _ := os.ReadFile(lf)
+	const raw1 = curve.SizeOfG1AffineUncompressed
+	off := 4 + 5*raw1 // the raw encoding: a length, then points
+	tmp := bytes.Clone(raw[off : off+raw1])
+	copy(raw[off:off+raw1], raw[off+raw1:off+2*raw1])
+	copy(raw[off+raw1:off+2*raw1], tmp)
+	os.WriteFile(lf, raw, 0o644)
+	h := sha256.Sum256(raw)
+	lc.Lagrange[0].SHA256 = hex.EncodeToString(h[:])
+	if err := lc.save(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.Verify(); !errors.Is(err, ErrLagrange) {
+		t.Fatalf("verify accepted swapped Lagrange bases: %v", err)
+	}
+	if _, err := CeremonyInitFrom(filepath.Join(root, "bad"), other, lagDir, nil); !errors.Is(err, ErrLagrange) {
+		t.Fatalf("a ceremony started from swapped Lagrange bases: %v", err)
 	}
 
 	// A copied phase-1 contribution that is not the source's fails verify.
 	dir := filepath.Join(root, "same")
 	c, _ := OpenCeremony(dir)
 	f := filepath.Join(dir, c.Phase1[1].File)
-	raw, _ := os.ReadFile(f)
-	off := phase1Header + g2Size + 3*g1Size
-	tmp := bytes.Clone(raw[off : off+g1Size])
+	raw, _ = os.ReadFile(f)
+	off = phase1Header + g2Size + 3*g1Size
+	tmp = bytes.Clone(raw[off : off+g1Size])
 	copy(raw[off:off+g1Size], raw[off+g1Size:off+2*g1Size])
 	copy(raw[off+g1Size:off+2*g1Size], tmp)
 	os.WriteFile(f, raw, 0o644)
-	h := sha256.Sum256(raw)
+	h = sha256.Sum256(raw)
 	c.Phase1[1].SHA256 = hex.EncodeToString(h[:])
 	if _, err := c.Verify(); err == nil || !strings.Contains(err.Error(), "phase 1 contribution 2") {
 		t.Fatalf("verify accepted a tampered phase-1 contribution: %v", err)

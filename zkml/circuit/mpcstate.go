@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
+	"github.com/consensys/gnark-crypto/ecc"
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/fft"
 	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
 )
 
@@ -133,20 +138,29 @@ type LagrangeFile struct {
 	Contribution
 }
 
-// lagrange returns the Lagrange bases of commons's domain. keep reads
-// them from the ceremony's file for that domain, or computes and writes
-// one (a verifier, who trusts no file, passes false and recomputes).
+// lagrange returns the Lagrange bases of commons's domain. A file of
+// them in the ceremony (made when its phase 1 closed, or copied with the
+// phase 1 it started from) is read with its points' subgroup checks and
+// checked against commons (checkLagrange: two multi-scalar
+// multiplications a basis instead of its FFT), so neither a verifier nor a
+// ceremony starting from another's phase 1 trusts the file; without one
+// the bases are computed, and keep writes them to a new file.
 func (c *Ceremony) lagrange(commons *mpcsetup.SrsCommons, keep bool) (*lagrangeBases, error) {
 	n := uint64(len(commons.G1.AlphaTau))
-	if keep {
-		for _, f := range c.Lagrange {
-			if f.Domain != n {
-				continue
-			}
-			var l *lagrangeBases
-			err := c.readHashed(f.Contribution, func(r io.Reader) error { var err error; l, err = readLagrange(r, n); return err })
-			return l, err
+	for _, f := range c.Lagrange {
+		if f.Domain != n {
+			continue
 		}
+		pr := c.progress(fmt.Sprintf("phase 1: checking its Lagrange basis for a domain of %d against its powers of tau", n))
+		defer pr.done()
+		var l *lagrangeBases
+		if err := c.readHashed(f.Contribution, func(r io.Reader) error { var err error; l, err = readLagrange(r, n); return err }); err != nil {
+			return nil, err
+		}
+		if err := checkLagrange(l, commons, pr.fraction); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.File, err)
+		}
+		return l, nil
 	}
 	pr := c.progress(fmt.Sprintf("phase 1: computing its Lagrange basis for a domain of %d (once per domain)", n))
 	l := newLagrangeBases(commons, pr.fraction)
@@ -163,6 +177,74 @@ func (c *Ceremony) lagrange(commons *mpcsetup.SrsCommons, keep bool) (*lagrangeB
 	return l, nil
 }
 
+// ErrLagrange is returned for Lagrange bases that are not those of the
+// phase 1 they are checked against.
+var ErrLagrange = errors.New("the Lagrange basis is not its phase 1's")
+
+// checkLagrange checks that l is the Lagrange basis of commons's domain
+// of n: for random r, Σ rᵢ·[Lᵢ(τ)] = Σ cₖ·[τᵏ] where c is the inverse FFT
+// of r (Lᵢ(X) = Σₖ cᵢₖXᵏ with cᵢₖ = ω⁻ⁱᵏ/n), for each of the four bases
+// with its own r. A wrong basis passes with probability 1/|Fr| per basis
+// (the points are in the group: readLagrange checks). progress hears of
+// the bases checked.
+func checkLagrange(l *lagrangeBases, commons *mpcsetup.SrsCommons, progress func(done, total int)) error {
+	n := len(commons.G1.AlphaTau)
+	if len(l.Tau1) != n || len(l.AlphaTau1) != n || len(l.BetaTau1) != n || len(l.Tau2) != n {
+		return fmt.Errorf("%w: it has the wrong number of points for a domain of %d", ErrLagrange, n)
+	}
+	domain := fft.NewDomain(uint64(n))
+	coeffs := func() ([]fr.Element, []fr.Element, error) {
+		r := make([]fr.Element, n)
+		for i := range r {
+			if _, err := r[i].SetRandom(); err != nil {
+				return nil, nil, fmt.Errorf("random challenge: %w", err)
+			}
+		}
+		c := slices.Clone(r)
+		domain.FFTInverse(c, fft.DIF)
+		fft.BitReverse(c)
+		return r, c, nil
+	}
+	cfg := ecc.MultiExpConfig{}
+	g1 := []struct {
+		name       string
+		lag, power []curve.G1Affine
+	}{{"[L(τ)]₁", l.Tau1, commons.G1.Tau[:n]}, {"[αL(τ)]₁", l.AlphaTau1, commons.G1.AlphaTau}, {"[βL(τ)]₁", l.BetaTau1, commons.G1.BetaTau}}
+	for i, b := range g1 {
+		r, c, err := coeffs()
+		if err != nil {
+			return err
+		}
+		var x, y curve.G1Affine
+		if _, err := x.MultiExp(b.lag, r, cfg); err != nil {
+			return fmt.Errorf("check Lagrange basis: %w", err)
+		}
+		if _, err := y.MultiExp(b.power, c, cfg); err != nil {
+			return fmt.Errorf("check Lagrange basis: %w", err)
+		}
+		if !x.Equal(&y) {
+			return fmt.Errorf("%w: %s differs", ErrLagrange, b.name)
+		}
+		progress(i+1, 4)
+	}
+	r, c, err := coeffs()
+	if err != nil {
+		return err
+	}
+	var x, y curve.G2Affine
+	if _, err := x.MultiExp(l.Tau2, r, cfg); err != nil {
+		return fmt.Errorf("check Lagrange basis: %w", err)
+	}
+	if _, err := y.MultiExp(commons.G2.Tau[:n], c, cfg); err != nil {
+		return fmt.Errorf("check Lagrange basis: %w", err)
+	}
+	if !x.Equal(&y) {
+		return fmt.Errorf("%w: [L(τ)]₂ differs", ErrLagrange)
+	}
+	progress(4, 4)
+	return nil
+}
+
 // writeLagrange encodes Lagrange bases as raw points (the file is pinned
 // by its hash).
 func writeLagrange(w io.Writer, l *lagrangeBases) error {
@@ -175,10 +257,11 @@ func writeLagrange(w io.Writer, l *lagrangeBases) error {
 	return nil
 }
 
-// readLagrange decodes what writeLagrange wrote for a domain of n.
+// readLagrange decodes what writeLagrange wrote for a domain of n, with
+// the points' subgroup checks.
 func readLagrange(r io.Reader, n uint64) (*lagrangeBases, error) {
 	l := new(lagrangeBases)
-	dec := curve.NewDecoder(r, curve.NoSubgroupChecks())
+	dec := curve.NewDecoder(r)
 	for _, v := range []any{&l.Tau1, &l.AlphaTau1, &l.BetaTau1, &l.Tau2} {
 		if err := dec.Decode(v); err != nil {
 			return nil, fmt.Errorf("decode Lagrange bases: %w", err)
