@@ -221,38 +221,63 @@ func (c partCosts) largestPart() uint64 {
 	return max(progress, final)
 }
 
-// settlePart does one part of settling job j (see Job.Parts).
-func (m *Module) settlePart(ctx *app.Context, j *Job, p Params) error {
-	budget := PartGas(p)
-	var spent uint64
-	charge := func(n uint64, what string) error {
-		if err := ctx.ConsumeGas(n, what); err != nil {
-			return err
-		}
-		spent += n
-		return nil
-	}
-	items, classes := uint64(j.Items), uint64(len(j.Classes))
-	c := costsOfParts(items, j.AssignedLabels, uint64(j.Assignments), classes, uint64(j.GoldCount))
-	if err := charge(c.read, "settlement input"); err != nil {
+// partMeter charges a settlement part's gas and counts it against the
+// part's budget (PartGas), so that a part stops before it would exceed it.
+type partMeter struct {
+	ctx           *app.Context
+	budget, spent uint64
+}
+
+func (pm *partMeter) charge(n uint64, what string) error {
+	if err := pm.ctx.ConsumeGas(n, what); err != nil {
 		return err
 	}
-	key := settleKey(j.ID)
-	raw := ctx.KV.Get(key)
-	if err := charge(uint64(len(raw))*GasPerStateByte, "settlement state"); err != nil {
-		return err
+	pm.spent += n
+	return nil
+}
+
+// over reports whether n more gas would take the part past its budget.
+func (pm *partMeter) over(n uint64) bool { return pm.spent+n > pm.budget }
+
+// beginPart is the preamble of a settlement part, by whole iterations or
+// by sweeps alike: it charges the input read (every assigned label and
+// assignment), reads the part state at settleKey and charges its bytes,
+// decodes it with decode (fresh when none is stored) and reads the
+// settlement input.
+func beginPart[S any](m *Module, ctx *app.Context, j *Job, p Params, fresh S, decode func([]byte) (S, error)) (*partMeter, S, *settleInput, error) {
+	pm := &partMeter{ctx: ctx, budget: PartGas(p)}
+	st := fresh
+	if err := pm.charge(j.AssignedLabels*GasPerLabel+uint64(j.Assignments)*GasPerAssignmentRead, "settlement input"); err != nil {
+		return nil, st, nil, err
 	}
-	st := &partState{Phase: phaseFree}
+	raw := ctx.KV.Get(settleKey(j.ID))
+	if err := pm.charge(uint64(len(raw))*GasPerStateByte, "settlement state"); err != nil {
+		return nil, st, nil, err
+	}
 	if raw != nil {
 		var err error
-		if st, err = decodePartState(raw, items, classes); err != nil {
-			return fmt.Errorf("label: corrupt state: job %d: %w", j.ID, err)
+		if st, err = decode(raw); err != nil {
+			return nil, st, nil, fmt.Errorf("label: corrupt state: job %d: %w", j.ID, err)
 		}
 	}
 	si, err := m.settleInput(ctx, j)
 	if err != nil {
+		return nil, st, nil, err
+	}
+	return pm, st, si, nil
+}
+
+// settlePart does one part of settling job j (see Job.Parts).
+func (m *Module) settlePart(ctx *app.Context, j *Job, p Params) error {
+	items, classes := uint64(j.Items), uint64(len(j.Classes))
+	c := costsOfParts(items, j.AssignedLabels, uint64(j.Assignments), classes, uint64(j.GoldCount))
+	pm, st, si, err := beginPart(m, ctx, j, p, &partState{Phase: phaseFree}, func(b []byte) (*partState, error) {
+		return decodePartState(b, items, classes)
+	})
+	if err != nil {
 		return err
 	}
+	charge, key := pm.charge, settleKey(j.ID)
 	perIter := fixedds.IterationWork(uint64(len(si.in.Labels)), uint64(si.in.Workers), items, classes) * GasPerWork
 	if si.in.Workers == 0 {
 		st.Phase, st.Run = phasePay, nil
@@ -285,7 +310,7 @@ func (m *Module) settlePart(ctx *app.Context, j *Job, p Params) error {
 	for {
 		switch st.Phase {
 		case phaseFree, phasePinned:
-			if progressed && spent+2*perIter+c.save > budget {
+			if progressed && pm.over(2*perIter+c.save) {
 				return save()
 			}
 			in := si.in
@@ -307,7 +332,7 @@ func (m *Module) settlePart(ctx *app.Context, j *Job, p Params) error {
 				return fmt.Errorf("label: corrupt state: settle job %d: %w", j.ID, err)
 			}
 			for !run.Done() {
-				if progressed && spent+perIter+c.save > budget {
+				if progressed && pm.over(perIter+c.save) {
 					s := run.State()
 					st.Run = &s
 					return save()
@@ -330,7 +355,7 @@ func (m *Module) settlePart(ctx *app.Context, j *Job, p Params) error {
 			st.Phase, st.Run = phasePay, &s
 			dr = run.Result()
 		case phasePay:
-			if progressed && spent+c.final > budget {
+			if progressed && pm.over(c.final) {
 				return save()
 			}
 			isGold := si.survivingGold(int(items), st.Overturned)

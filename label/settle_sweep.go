@@ -183,35 +183,15 @@ func (c sweepCosts) largestPart() uint64 {
 
 // settleSweep does one part of settling job j by sweeps (see Job.Sweep).
 func (m *Module) settleSweep(ctx *app.Context, j *Job, p Params) error {
-	budget := PartGas(p)
-	var spent uint64
-	charge := func(n uint64, what string) error {
-		if err := ctx.ConsumeGas(n, what); err != nil {
-			return err
-		}
-		spent += n
-		return nil
-	}
 	items, classes := uint64(j.Items), uint64(len(j.Classes))
-	if err := charge(j.AssignedLabels*GasPerLabel+uint64(j.Assignments)*GasPerAssignmentRead, "settlement input"); err != nil {
-		return err
-	}
-	key, modelKey, sumsKey := settleKey(j.ID), sweepModelKey(j.ID), sweepSumsKey(j.ID)
-	raw := ctx.KV.Get(key)
-	if err := charge(uint64(len(raw))*GasPerStateByte, "settlement state"); err != nil {
-		return err
-	}
-	st := &sweepState{Phase: phaseFree}
-	if raw != nil {
-		var err error
-		if st, err = decodeSweepState(raw, items, j.Iterations); err != nil {
-			return fmt.Errorf("label: corrupt state: job %d: %w", j.ID, err)
-		}
-	}
-	si, err := m.settleInput(ctx, j)
+	pm, st, si, err := beginPart(m, ctx, j, p, &sweepState{Phase: phaseFree}, func(b []byte) (*sweepState, error) {
+		return decodeSweepState(b, items, j.Iterations)
+	})
 	if err != nil {
 		return err
 	}
+	charge := pm.charge
+	key, modelKey, sumsKey := settleKey(j.ID), sweepModelKey(j.ID), sweepSumsKey(j.ID)
 	if si.in.Workers == 0 {
 		// Nobody revealed: nothing to aggregate, the gold stands unchecked.
 		if err := charge(uint64(j.Assignments)*GasPerAssignment+items*GasPerResultItem, "settlement"); err != nil {
@@ -351,7 +331,7 @@ func (m *Module) settleSweep(ctx *app.Context, j *Job, p Params) error {
 		var work uint64
 		for to < int(items) {
 			w := sweepItemWork(uint64(sw.ItemLabels(to, to+1)), 1, K, st.Pass == passFinal) * GasPerWork
-			if (progressed || to > int(st.Next)) && spent+work+w+saveGas() > budget {
+			if (progressed || to > int(st.Next)) && pm.over(work+w+saveGas()) {
 				break
 			}
 			work += w
@@ -388,7 +368,7 @@ func (m *Module) settleSweep(ctx *app.Context, j *Job, p Params) error {
 				continue
 			}
 			// The next E-step pass needs the M-step of these sums.
-			if progressed && spent+mstepGas+modelValues*GasPerStateValueWrite+saveGas() > budget {
+			if progressed && pm.over(mstepGas+modelValues*GasPerStateValueWrite+saveGas()) {
 				return save()
 			}
 			if err := charge(mstepGas, "dawid-skene m-step"); err != nil {
@@ -414,7 +394,7 @@ func (m *Module) settleSweep(ctx *app.Context, j *Job, p Params) error {
 				continue
 			}
 			payGas := uint64(j.Assignments)*GasPerAssignment + items*GasPerResultItem
-			if progressed && spent+payGas+settleStorage(items, uint64(j.Assignments), K) > budget {
+			if progressed && pm.over(payGas+settleStorage(items, uint64(j.Assignments), K)) {
 				return save()
 			}
 			if err := charge(payGas, "settlement"); err != nil {
