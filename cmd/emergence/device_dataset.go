@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"emergence/blob"
 	"emergence/blob/remote"
+	"emergence/data/builder"
 	"emergence/data/shard"
 	"emergence/device"
 	"emergence/device/dataset"
@@ -183,24 +185,15 @@ it prints record I with its inclusion proofs under both roots, each checked.`,
 				defer rc.Close()
 				return io.ReadAll(rc)
 			}
-			mb, err := get(d.Manifest)
-			if err != nil {
+			m, shards, err := builder.Fetch(d.Manifest, d.Root, get)
+			var re *builder.RootError
+			switch {
+			case errors.As(err, &re):
+				return failf("the ingest node registered another root than its manifest's", "%w", err)
+			case errors.Is(err, builder.ErrBadManifest):
+				return failf("the dataset's manifest blob is not a manifest", "%w", err)
+			case err != nil:
 				return err
-			}
-			var m shard.Manifest
-			if err := json.Unmarshal(mb, &m); err != nil {
-				return failf("the dataset's manifest blob is not a manifest", "manifest: %w", err)
-			}
-			if m.Root != d.Root {
-				return failf("the ingest node registered another root than its manifest's", "%w: manifest %s, chain %s", shard.ErrRootMismatch, m.Root, d.Root)
-			}
-			var shards [][]byte
-			for _, sh := range m.Shards {
-				b, err := get(sh.Hash)
-				if err != nil {
-					return err
-				}
-				shards = append(shards, b)
 			}
 			recs, err := shard.Check(m, shards)
 			if err == nil {

@@ -42,30 +42,56 @@ func Dataset(ctx context.Context, c Chain, blobs blob.Store, id uint64) (data.Da
 		defer rc.Close()
 		return io.ReadAll(rc)
 	}
-	mb, err := get(d.Manifest)
+	m, shards, err := Fetch(d.Manifest, d.Root, get)
 	if err != nil {
 		return d, nil, err
-	}
-	var m shard.Manifest
-	if err := json.Unmarshal(mb, &m); err != nil {
-		return d, nil, fmt.Errorf("%w: %v", ErrBadManifest, err)
-	}
-	if m.Root != d.Root {
-		return d, nil, fmt.Errorf("%w: manifest root %s, chain root %s", shard.ErrRootMismatch, m.Root, d.Root)
-	}
-	var shards [][]byte
-	for _, sh := range m.Shards {
-		b, err := get(sh.Hash)
-		if err != nil {
-			return d, nil, err
-		}
-		shards = append(shards, b)
 	}
 	recs, err := shard.Check(m, shards)
 	if err != nil {
 		return d, nil, err
 	}
 	return d, recs, nil
+}
+
+// RootError reports a dataset whose manifest's root is not the root
+// registered on chain. It wraps shard.ErrRootMismatch.
+type RootError struct {
+	Manifest, Chain string
+}
+
+func (e *RootError) Error() string {
+	return fmt.Sprintf("%v: manifest root %s, chain root %s", shard.ErrRootMismatch, e.Manifest, e.Chain)
+}
+
+func (e *RootError) Unwrap() error { return shard.ErrRootMismatch }
+
+// Fetch reads a dataset's manifest blob (hash manifest) and its shards
+// with get, as every reader of a registered dataset does (data's and
+// device's): the manifest must parse (ErrBadManifest) and hold the root
+// registered on chain, root (*RootError). get's errors are returned as
+// they are. The caller checks the shards against the manifest
+// (shard.Check).
+func Fetch(manifest, root string, get func(hash string) ([]byte, error)) (shard.Manifest, [][]byte, error) {
+	var m shard.Manifest
+	mb, err := get(manifest)
+	if err != nil {
+		return m, nil, err
+	}
+	if err := json.Unmarshal(mb, &m); err != nil {
+		return m, nil, fmt.Errorf("%w: %v", ErrBadManifest, err)
+	}
+	if m.Root != root {
+		return m, nil, &RootError{Manifest: m.Root, Chain: root}
+	}
+	var shards [][]byte
+	for _, sh := range m.Shards {
+		b, err := get(sh.Hash)
+		if err != nil {
+			return m, nil, err
+		}
+		shards = append(shards, b)
+	}
+	return m, shards, nil
 }
 
 // CleanWARC runs every response record of the WARC stream r (plain or gzip) through p in
