@@ -377,12 +377,8 @@ func (s *Scenario) Validate() error {
 		at := []string{"markets", "label"}
 		rangeCheck(p, at, "items", l.Items, 10, 20_000)
 		rangeCheck(p, at, "redundancy", l.Redundancy, 1, 20)
-		if l.GoldPermille != 0 {
-			rangeCheck(p, at, "gold_permille", l.GoldPermille, 1, 1000)
-		}
-		if l.QualifyItems != 0 {
-			rangeCheck(p, at, "qualify_items", l.QualifyItems, 10, 2_000)
-		}
+		optionalRange(p, at, "gold_permille", l.GoldPermille, 1, 1000)
+		optionalRange(p, at, "qualify_items", l.QualifyItems, 10, 2_000)
 		if l.MinReputation > 1000 {
 			p.add(append(at, "min_reputation"), "min_reputation %d: want 0 to 1000 permille", l.MinReputation)
 		}
@@ -405,12 +401,8 @@ func (s *Scenario) Validate() error {
 	if d := m.Data; d != nil {
 		at := []string{"markets", "data"}
 		rangeCheck(p, at, "pages", d.Pages, 1, 256)
-		if d.K != 0 {
-			rangeCheck(p, at, "k", d.K, 1, 8)
-		}
-		if d.Jobs != 0 {
-			rangeCheck(p, at, "jobs", d.Jobs, 1, 10)
-		}
+		optionalRange(p, at, "k", d.K, 1, 8)
+		optionalRange(p, at, "jobs", d.Jobs, 1, 10)
 		if d.PricePerPage > 10*bank.UnitsPerEMG {
 			p.add(append(at, "price_per_page"), "price_per_page %s: at most 10emg", bank.FormatAmount(uint64(d.PricePerPage)))
 		}
@@ -422,9 +414,7 @@ func (s *Scenario) Validate() error {
 	if c := m.Compute; c != nil {
 		at := []string{"markets", "compute"}
 		rangeCheck(p, at, "jobs", c.Jobs, 1, 1_000)
-		if c.PerBlock != 0 {
-			rangeCheck(p, at, "per_block", c.PerBlock, 1, 64)
-		}
+		optionalRange(p, at, "per_block", c.PerBlock, 1, 64)
 		if c.RecheckPermille != nil && *c.RecheckPermille > 1000 {
 			p.add(append(at, "recheck_permille"), "recheck_permille %d: want 0 to 1000", *c.RecheckPermille)
 		}
@@ -436,13 +426,13 @@ func (s *Scenario) Validate() error {
 		var stake *Amount
 		for i, a := range c.Agents {
 			if want, ok := fixed[a.Strategy]; ok && a.Count != want {
-				p.add(append(at, "agents", strconv.Itoa(i), "count"), "compute: %s plays %d provider(s) in computesim's fixed cast, not %d", a.Strategy, want, a.Count)
+				p.add(agentField(at, i, "count"), "compute: %s plays %d provider(s) in computesim's fixed cast, not %d", a.Strategy, want, a.Count)
 			}
 			if a.Strategy == HonestStrategy && a.Count > 32 {
-				p.add(append(at, "agents", strconv.Itoa(i), "count"), "compute: %d honest providers, at most 32", a.Count)
+				p.add(agentField(at, i, "count"), "compute: %d honest providers, at most 32", a.Count)
 			}
 			if stake != nil && a.Stake != *stake {
-				p.add(append(at, "agents", strconv.Itoa(i), "stake"), "compute: every provider stakes the same (%s here, %s above)", bank.FormatAmount(uint64(a.Stake)), bank.FormatAmount(uint64(*stake)))
+				p.add(agentField(at, i, "stake"), "compute: every provider stakes the same (%s here, %s above)", bank.FormatAmount(uint64(a.Stake)), bank.FormatAmount(uint64(*stake)))
 			}
 			stake = &a.Stake
 		}
@@ -458,10 +448,10 @@ func (s *Scenario) Validate() error {
 		p.agents("devices", at, d.Agents, 800, stakeRange{})
 		for i, a := range d.Agents {
 			if i > 0 && a.Count != d.Agents[0].Count {
-				p.add(append(at, "agents", strconv.Itoa(i), "count"), "devices: every strategy runs the same number of devices (%d here, %d for %s)", a.Count, d.Agents[0].Count, d.Agents[0].Strategy)
+				p.add(agentField(at, i, "count"), "devices: every strategy runs the same number of devices (%d here, %d for %s)", a.Count, d.Agents[0].Count, d.Agents[0].Strategy)
 			}
 			if a.Count > 200 {
-				p.add(append(at, "agents", strconv.Itoa(i), "count"), "devices: %d devices per strategy, at most 200", a.Count)
+				p.add(agentField(at, i, "count"), "devices: %d devices per strategy, at most 200", a.Count)
 			}
 		}
 		if len(d.Agents) > 0 && len(d.Agents) != len(Strategies["devices"][RoleDevice]) {
@@ -478,6 +468,18 @@ func rangeCheck(p *problems, at []string, field string, v, lo, hi int) {
 	if v < lo || v > hi {
 		p.add(append(slices.Clone(at), field), "%s %d: want %d to %d", field, v, lo, hi)
 	}
+}
+
+// optionalRange is rangeCheck for a field whose 0 takes the default.
+func optionalRange(p *problems, at []string, field string, v, lo, hi int) {
+	if v != 0 {
+		rangeCheck(p, at, field, v, lo, hi)
+	}
+}
+
+// agentField is the path of field of the i-th agent under at.
+func agentField(at []string, i int, field string) []string {
+	return append(slices.Clone(at), "agents", strconv.Itoa(i), field)
 }
 
 type stakeRange struct{ lo, hi uint64 }
