@@ -84,17 +84,40 @@ func worstFiles(tag string) ([]compute.File, string) {
 	return files, hex.EncodeToString(h[:])
 }
 
+// submitTxs is n submissions of worstJob by requester.
+func submitTxs(c *apptest.Chain, n int) [][]byte {
+	var txs [][]byte
+	for i := 0; i < n; i++ {
+		txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
+	}
+	return txs
+}
+
+// bidTxs is a bid at 500 by every one of provs on each of jobs.
+func bidTxs(c *apptest.Chain, provs []string, jobs []uint64) [][]byte {
+	var txs [][]byte
+	for _, id := range jobs {
+		for _, p := range provs {
+			txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
+		}
+	}
+	return txs
+}
+
+// jobRange is the job ids first to last.
+func jobRange(first, last uint64) []uint64 {
+	var ids []uint64
+	for id := first; id <= last; id++ {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // runToReveal submits jobs, has the first MaxR bidders of providers win
 // each, and has all commit the given outputs; it returns the job ids and
 // the salt every commitment used.
 func runToReveal(c *apptest.Chain, jobs int, provs []string, output func(job uint64, p int) string) []uint64 {
-	var txs [][]byte
-	for i := 0; i < jobs; i++ {
-		txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-	}
-	for _, r := range c.Deliver(txs...) {
-		c.MustOK(r)
-	}
+	deliverOK(c, submitTxs(c, jobs))
 	var page compute.JobPage
 	if err := c.Query("compute/open-jobs", nil, &page); err != nil {
 		fail("open jobs: %v", err)
@@ -103,17 +126,9 @@ func runToReveal(c *apptest.Chain, jobs int, provs []string, output func(job uin
 	for _, j := range page.Jobs {
 		ids = append(ids, j.ID)
 	}
-	txs = txs[:0]
-	for _, id := range ids {
-		for _, p := range provs {
-			txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
-		}
-	}
-	for _, r := range c.Deliver(txs...) {
-		c.MustOK(r)
-	}
+	deliverOK(c, bidTxs(c, provs, ids))
 	c.NextBlocks(int(compute.DefaultParams().BidBlocks))
-	txs = txs[:0]
+	var txs [][]byte
 	for _, id := range ids {
 		for k, p := range provs {
 			out, _ := hex.DecodeString(output(id, k))
@@ -173,34 +188,16 @@ func computeCases(div int) []Case {
 				jobs := max(2, windows)
 				first := computeProviders(c, "q", compute.MaxR, 1)
 				provs := computeProviders(c, "p", compute.MaxBids-compute.MaxR, compute.MaxCores)
-				var txs [][]byte
-				for i := 0; i < jobs; i++ {
-					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
-				}
+				deliverOK(c, submitTxs(c, jobs))
 				for k, set := range [][]string{first, provs} {
-					txs = txs[:0]
-					for id := uint64(1 + k); id <= uint64(jobs); id++ {
-						for _, p := range set {
-							txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
-						}
-					}
-					for _, r := range c.Deliver(txs...) {
-						c.MustOK(r)
-					}
+					deliverOK(c, bidTxs(c, set, jobRange(uint64(1+k), uint64(jobs))))
 				}
 				var j compute.Job
 				if err := c.Query(fmt.Sprintf("compute/job/%d", jobs), nil, &j); err != nil || j.Status != compute.JobBidding || j.Rounds != 2 || j.Bids != compute.MaxBids {
 					fail("job %d is %s in round %d with %d bids (%v), want bidding in round 2 with %d", jobs, j.Status, j.Rounds, j.Bids, err, compute.MaxBids)
 				}
 				c.NextBlocks(int(j.Deadline-c.Height()) - 1)
-				txs = txs[:0]
-				for i := 0; i < windows; i++ {
-					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-				}
-				return txs
+				return submitTxs(c, windows)
 			},
 		},
 		{
@@ -208,22 +205,8 @@ func computeCases(div int) []Case {
 			Genesis: computeGenesis(bal, false),
 			Prepare: func(c *apptest.Chain) [][]byte {
 				provs := computeProviders(c, "p", compute.MaxBids, compute.MaxCores)
-				var txs [][]byte
-				for i := 0; i < windows; i++ {
-					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
-				}
-				txs = txs[:0]
-				for id := uint64(1); id <= uint64(windows); id++ {
-					for _, p := range provs {
-						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
-					}
-				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
-				}
+				deliverOK(c, submitTxs(c, windows))
+				deliverOK(c, bidTxs(c, provs, jobRange(1, uint64(windows))))
 				par := compute.DefaultParams()
 				c.NextBlocks(int(par.BidBlocks) - 1) // the windows close: every job running
 				var j compute.Job
@@ -232,11 +215,7 @@ func computeCases(div int) []Case {
 				}
 				// Nobody commits; the measured block is the commit deadline.
 				c.NextBlocks(int(j.Deadline-c.Height()) - 1)
-				txs = txs[:0]
-				for i := 0; i < windows; i++ {
-					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-				}
-				return txs
+				return submitTxs(c, windows)
 			},
 		},
 		{
@@ -255,20 +234,8 @@ func computeCases(div int) []Case {
 			Genesis: computeGenesis(bal, false),
 			Prepare: func(c *apptest.Chain) [][]byte {
 				provs := computeProviders(c, "p", compute.MaxBids, compute.MaxCores)
-				var txs [][]byte
-				for i := 0; i < windows; i++ {
-					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
-				}
-				txs = txs[:0]
-				for id := uint64(1); id <= uint64(windows); id++ {
-					for _, p := range provs {
-						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
-					}
-				}
-				return txs
+				deliverOK(c, submitTxs(c, windows))
+				return bidTxs(c, provs, jobRange(1, uint64(windows)))
 			},
 		},
 		{
@@ -276,24 +243,10 @@ func computeCases(div int) []Case {
 			Genesis: computeGenesis(bal, false),
 			Prepare: func(c *apptest.Chain) [][]byte {
 				provs := computeProviders(c, "p", compute.MaxR, compute.MaxCores)
-				var txs [][]byte
-				for i := 0; i < settles; i++ {
-					txs = append(txs, c.SignWith("requester", 2_000_000, c.Msg(compute.MsgSubmitJob, worstJob())))
-				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
-				}
-				txs = txs[:0]
-				for id := uint64(1); id <= uint64(settles); id++ {
-					for _, p := range provs {
-						txs = append(txs, c.Sign(p, c.Msg(compute.MsgBid, compute.Bid{Job: id, Price: 500})))
-					}
-				}
-				for _, r := range c.Deliver(txs...) {
-					c.MustOK(r)
-				}
+				deliverOK(c, submitTxs(c, settles))
+				deliverOK(c, bidTxs(c, provs, jobRange(1, uint64(settles))))
 				c.NextBlocks(int(compute.DefaultParams().BidBlocks))
-				txs = txs[:0]
+				var txs [][]byte
 				for id := uint64(1); id <= uint64(settles); id++ {
 					for _, p := range provs {
 						cm := compute.CommitHash(id, apptest.Addr(p), [32]byte{1}, [32]byte{2})

@@ -115,6 +115,20 @@ func (w *dataWork) revealTxs(c *apptest.Chain, job uint64, names []string, activ
 	return txs
 }
 
+// agreedWork seals the honest receipt of each of job's first pages for
+// every crawler assigned it.
+func agreedWork(c *apptest.Chain, names map[tx.Address]string, job uint64, pages int) *dataWork {
+	w := newDataWork()
+	for i := 0; i < pages; i++ {
+		p := dataPage(c, job, uint64(i))
+		for _, a := range p.Crawlers {
+			ci, ri := dataSeal(names[a], uint64(i), dataReceipt(job, p.URL, nil))
+			w.add(names[a], ci, ri)
+		}
+	}
+	return w
+}
+
 func deliverOK(c *apptest.Chain, txs [][]byte) {
 	for _, r := range c.Deliver(txs...) {
 		c.MustOK(r)
@@ -196,17 +210,9 @@ func dataCases(div int) []Case {
 			Kind: data.MsgCommitReceipts, Shape: fmt.Sprintf("8 crawlers x %d commitments, k=8", batch),
 			Genesis: g,
 			Prepare: func(c *apptest.Chain) [][]byte {
-				dataCrawlers(c, 8)
+				names := dataCrawlers(c, 8)
 				dataJob(c, "dr0", 8, dataSeeds("c", batch), 100_000, 8)
-				w := newDataWork()
-				for i := 0; i < batch; i++ {
-					p := dataPage(c, 1, uint64(i))
-					for k := 0; k < 8; k++ {
-						name := fmt.Sprintf("dc%d", k)
-						ci, ri := dataSeal(name, uint64(i), dataReceipt(1, p.URL, nil))
-						w.add(name, ci, ri)
-					}
-				}
+				w := agreedWork(c, names, 1, batch)
 				return w.commitTxs(c, 1)
 			},
 		},
@@ -214,17 +220,9 @@ func dataCases(div int) []Case {
 			Kind: data.MsgRevealReceipts, Shape: fmt.Sprintf("the 8th of k=8 reveals %d receipts, each settling and paying its url", batch),
 			Genesis: g,
 			Prepare: func(c *apptest.Chain) [][]byte {
-				dataCrawlers(c, 8)
+				names := dataCrawlers(c, 8)
 				dataJob(c, "dr0", 8, dataSeeds("c", batch), 100_000, 8)
-				w := newDataWork()
-				for i := 0; i < batch; i++ {
-					p := dataPage(c, 1, uint64(i))
-					for k := 0; k < 8; k++ {
-						name := fmt.Sprintf("dc%d", k)
-						ci, ri := dataSeal(name, uint64(i), dataReceipt(1, p.URL, nil))
-						w.add(name, ci, ri)
-					}
-				}
+				w := agreedWork(c, names, 1, batch)
 				deliverOK(c, w.commitTxs(c, 1))
 				deliverOK(c, w.revealTxs(c, 1, w.names[:7], 8))
 				return w.revealTxs(c, 1, w.names[7:], 8)
@@ -290,14 +288,7 @@ func dataCases(div int) []Case {
 				names := dataCrawlers(c, crawlers)
 				pages := crawlers / 4
 				dataJob(c, "dr0", 8, dataSeeds("b", pages), 100_000, crawlers)
-				w := newDataWork()
-				for i := 0; i < pages; i++ {
-					p := dataPage(c, 1, uint64(i))
-					for _, a := range p.Crawlers {
-						ci, ri := dataSeal(names[a], uint64(i), dataReceipt(1, p.URL, nil))
-						w.add(names[a], ci, ri)
-					}
-				}
+				w := agreedWork(c, names, 1, pages)
 				deliverOK(c, w.commitTxs(c, 1))
 				deliverOK(c, w.revealTxs(c, 1, w.names, crawlers))
 				var j data.Job

@@ -34,14 +34,7 @@ func (linkedDataset) root() string {
 func (d linkedDataset) publish(c *apptest.Chain) {
 	names := dataCrawlers(c, 8)
 	dataJob(c, "dr0", 2, dataSeeds("d", d.pages), uint32(d.pages), 8)
-	w := newDataWork()
-	for i := 0; i < d.pages; i++ {
-		p := dataPage(c, 1, uint64(i))
-		for _, a := range p.Crawlers {
-			ci, ri := dataSeal(names[a], uint64(i), dataReceipt(1, p.URL, nil))
-			w.add(names[a], ci, ri)
-		}
-	}
+	w := agreedWork(c, names, 1, d.pages)
 	deliverOK(c, w.commitTxs(c, 1))
 	deliverOK(c, w.revealTxs(c, 1, w.names, 8))
 	var j data.Job

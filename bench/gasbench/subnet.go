@@ -11,6 +11,31 @@ import (
 	"emergence/zkml/model"
 )
 
+// newSubnet creates subnet 0 named name with h, burn 1 uemg and no
+// immunity, and registers n hotkeys k0…k(n-1) into it, each publishing
+// axon; it returns the subnet's hyperparameters.
+func newSubnet(c *apptest.Chain, h subnet.Hyperparams, name string, n int, axon string) subnet.Hyperparams {
+	h.MinBurn, h.MaxBurn, h.ImmunityPeriod = 1, 1, 0
+	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: name, Hyper: &h}))})
+	var txs [][]byte
+	for i := 0; i < n; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0, MaxBurn: 1, Axon: axon})))
+	}
+	deliverAll(c, txs)
+	return h
+}
+
+// permits has the first v hotkeys stake (i+1)·unit on themselves and runs
+// the epoch that grants them validator permits.
+func permits(c *apptest.Chain, v int, unit uint64) {
+	var txs [][]byte
+	for i := 0; i < v; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: uint64(i+1) * unit})))
+	}
+	deliverAll(c, txs)
+	c.Deliver() // an epoch: permits
+}
+
 // fullSubnet creates subnet 0 (commit–reveal off, registration burn 1 uemg,
 // no immunity) and registers n hotkeys k0…k(n-1) into it; with stakeVals
 // set, the first v stake on themselves and an epoch grants them permits,
@@ -18,20 +43,9 @@ import (
 func fullSubnet(c *apptest.Chain, n, v int, stakeVals bool) subnet.Hyperparams {
 	h := subnet.DefaultHyperparams()
 	h.Tempo, h.MaxUIDs, h.MaxValidators, h.CommitReveal = 1, uint16(n), uint16(v), false
-	h.MinBurn, h.MaxBurn, h.ImmunityPeriod = 1, 1, 0
-	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: "bench", Hyper: &h}))})
-	var txs [][]byte
-	for i := 0; i < n; i++ {
-		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0, MaxBurn: 1})))
-	}
-	deliverAll(c, txs)
+	h = newSubnet(c, h, "bench", n, "")
 	if stakeVals {
-		txs = nil
-		for i := 0; i < v; i++ {
-			txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: uint64(i+1) * 1_000_000})))
-		}
-		deliverAll(c, txs)
-		c.Deliver() // an epoch: permits
+		permits(c, v, 1_000_000)
 	}
 	h.Tempo = subnet.MaxTempo
 	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h}))})
@@ -45,19 +59,8 @@ func fullSubnet(c *apptest.Chain, n, v int, stakeVals bool) subnet.Hyperparams {
 func revealReady(c *apptest.Chain, n, v int, reveal bool) [][]byte {
 	h := subnet.DefaultHyperparams()
 	h.Tempo, h.MaxUIDs, h.MaxValidators, h.CommitReveal, h.RevealPeriodEpochs = 1, uint16(n), uint16(v), true, 1
-	h.MinBurn, h.MaxBurn, h.ImmunityPeriod = 1, 1, 0
-	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: "bench", Hyper: &h}))})
-	var txs [][]byte
-	for i := 0; i < n; i++ {
-		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0, MaxBurn: 1})))
-	}
-	deliverAll(c, txs)
-	txs = nil
-	for i := 0; i < v; i++ {
-		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: uint64(i+1) * 1_000_000})))
-	}
-	deliverAll(c, txs)
-	c.Deliver() // an epoch: permits
+	h = newSubnet(c, h, "bench", n, "")
+	permits(c, v, 1_000_000)
 	all := make([]uint16, n)
 	for j := range all {
 		all[j] = uint16(j)
@@ -81,6 +84,16 @@ func revealReady(c *apptest.Chain, n, v int, reveal bool) [][]byte {
 	h.Tempo = subnet.MaxTempo
 	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/set-hyperparams", subnet.SetHyperMsg{NetUID: 0, Hyper: h}))})
 	return reveals
+}
+
+// selfStakes is kind ("subnet/stake" or "subnet/unstake") of amount by
+// hotkeys k0…k(n-1), each on itself on subnet 0.
+func selfStakes(c *apptest.Chain, kind string, n int, amount uint64) [][]byte {
+	var txs [][]byte
+	for i := 0; i < n; i++ {
+		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg(kind, subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: amount})))
+	}
+	return txs
 }
 
 func subnetCases(div int) []Case {
@@ -125,27 +138,15 @@ func subnetCases(div int) []Case {
 			Kind: "subnet/stake", Shape: fmt.Sprintf("%d hotkeys of a %d-uid subnet staking on themselves", stakers, uids), Genesis: apptest.Genesis{Balances: bal},
 			Prepare: func(c *apptest.Chain) [][]byte {
 				fullSubnet(c, uids, vals, false)
-				var txs [][]byte
-				for i := 0; i < stakers; i++ {
-					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: 1_000_000})))
-				}
-				return txs
+				return selfStakes(c, "subnet/stake", stakers, 1_000_000)
 			},
 		},
 		{
 			Kind: "subnet/unstake", Shape: fmt.Sprintf("%d hotkeys of a %d-uid subnet unstaking from themselves", stakers, uids), Genesis: apptest.Genesis{Balances: bal},
 			Prepare: func(c *apptest.Chain) [][]byte {
 				fullSubnet(c, uids, vals, false)
-				var txs [][]byte
-				for i := 0; i < stakers; i++ {
-					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: 2_000_000})))
-				}
-				deliverAll(c, txs)
-				txs = nil
-				for i := 0; i < stakers; i++ {
-					txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/unstake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: 1_000_000})))
-				}
-				return txs
+				deliverAll(c, selfStakes(c, "subnet/stake", stakers, 2_000_000))
+				return selfStakes(c, "subnet/unstake", stakers, 1_000_000)
 			},
 		},
 		{
@@ -249,19 +250,9 @@ func subnetCases(div int) []Case {
 func largestNeurons(c *apptest.Chain, n, v int) [][]byte {
 	h := subnet.DefaultHyperparams()
 	h.Tempo, h.MaxUIDs, h.MaxValidators, h.CommitReveal, h.RevealPeriodEpochs = 1, uint16(n), uint16(v), true, 100
-	h.MinBurn, h.MaxBurn, h.ImmunityPeriod = 1, 1, 0
-	deliverAll(c, [][]byte{c.Sign("owner", c.Msg("subnet/create", subnet.CreateMsg{Name: strings.Repeat("s", subnet.MaxNameLen), Hyper: &h}))})
+	h = newSubnet(c, h, strings.Repeat("s", subnet.MaxNameLen), n, strings.Repeat("a", subnet.MaxAxonLen))
+	permits(c, v, 100_000)
 	var txs [][]byte
-	for i := 0; i < n; i++ {
-		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/register", subnet.RegisterMsg{NetUID: 0, MaxBurn: 1, Axon: strings.Repeat("a", subnet.MaxAxonLen)})))
-	}
-	deliverAll(c, txs)
-	txs = nil
-	for i := 0; i < v; i++ {
-		txs = append(txs, c.Sign(fmt.Sprint("k", i), c.Msg("subnet/stake", subnet.StakeMsg{NetUID: 0, Hotkey: apptest.Addr(fmt.Sprint("k", i)), Amount: uint64(i+1) * 100_000})))
-	}
-	deliverAll(c, txs)
-	c.Deliver() // an epoch: permits
 	// One commit per validator and epoch; every block runs an epoch.
 	for e := 0; e < subnet.MaxPendingCommits; e++ {
 		txs = nil
