@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -115,10 +116,54 @@ func startSite(t *testing.T) *localSite {
 	return s
 }
 
-// proc is a child emergence process with its output in a log file.
+// proc is a child emergence process with its output in a log file. Its
+// output also goes through a pipe to out, on which a test waits for a line.
 type proc struct {
 	cmd *exec.Cmd
 	log string
+	out *outputWatch
+}
+
+// outputWatch holds what a process wrote to its output pipe so far and
+// wakes waiters on every write.
+type outputWatch struct {
+	mu      sync.Mutex
+	buf     []byte
+	written chan struct{} // closed (and replaced) by each write
+}
+
+func newOutputWatch() *outputWatch { return &outputWatch{written: make(chan struct{})} }
+
+func (w *outputWatch) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	close(w.written)
+	w.written = make(chan struct{})
+	return len(b), nil
+}
+
+// wait returns the first match of re in the output, waiting for the
+// process to write it until within passes (then ok is false and out is
+// the output so far).
+func (w *outputWatch) wait(re *regexp.Regexp, within time.Duration) (match [][]byte, out []byte, ok bool) {
+	timeout := time.NewTimer(within)
+	defer timeout.Stop()
+	for {
+		w.mu.Lock()
+		m, written := re.FindSubmatch(w.buf), w.written
+		w.mu.Unlock()
+		if m != nil {
+			return m, nil, true
+		}
+		select {
+		case <-written:
+		case <-timeout.C:
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return nil, bytes.Clone(w.buf), false
+		}
+	}
 }
 
 func startEmergence(t *testing.T, logPath string, args ...string) *proc {
@@ -128,11 +173,14 @@ func startEmergence(t *testing.T, logPath string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	cmd := newSelfCmd(args...)
-	cmd.Stdout, cmd.Stderr = f, f
+	out := newOutputWatch()
+	cmd.Stdout = io.MultiWriter(f, out)
+	cmd.Stderr = cmd.Stdout
+	cmd.WaitDelay = 10 * time.Second // for the pipe, should a child of the process hold it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, log: logPath}
+	p := &proc{cmd: cmd, log: logPath, out: out}
 	t.Cleanup(func() {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -152,19 +200,12 @@ func startEmergence(t *testing.T, logPath string, args ...string) *proc {
 func startDevnetProc(t *testing.T, home string) string {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "devnet.log")
-	startEmergence(t, logPath, "devnet", "--home", home, "--api", "127.0.0.1:0", "--block-time", "100ms")
-	re := regexp.MustCompile(`api\s+(http://\S+)`)
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(logPath)
-		if m := re.FindSubmatch(b); m != nil {
-			return string(m[1])
-		}
-		time.Sleep(100 * time.Millisecond) // polling a log file for the line the devnet prints
+	p := startEmergence(t, logPath, "devnet", "--home", home, "--api", "127.0.0.1:0", "--block-time", "100ms")
+	m, out, ok := p.out.wait(regexp.MustCompile(`api\s+(http://\S+)`), 90*time.Second)
+	if !ok {
+		t.Fatalf("devnet printed no API address:\n%s", out)
 	}
-	b, _ := os.ReadFile(logPath)
-	t.Fatalf("devnet printed no API address:\n%s", b)
-	return ""
+	return string(m[1])
 }
 
 // crawlNet is a devnet with registered crawler processes and a local site.
@@ -458,18 +499,12 @@ func writeCrawlFigure(t *testing.T, j data.Job, elapsed time.Duration) {
 		"pages_per_s": float64(j.Accepted) / elapsed.Seconds()})
 }
 
-// waitLog waits until a process's log holds want.
+// waitLog waits until a process's output holds want.
 func waitLog(t *testing.T, p *proc, want string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if b, _ := os.ReadFile(p.log); strings.Contains(string(b), want) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond) // polling a log file
+	if _, out, ok := p.out.wait(regexp.MustCompile(regexp.QuoteMeta(want)), within); !ok {
+		t.Fatalf("%s never logged %q:\n%s", p.log, want, out)
 	}
-	b, _ := os.ReadFile(p.log)
-	t.Fatalf("%s never logged %q:\n%s", p.log, want, b)
 }
 
 // TestCrawlerRestartReveals kills a crawler process (SIGKILL) after it committed its
