@@ -70,6 +70,9 @@ type App struct {
 	// proposal is the last proposal ProcessProposal decoded, reused by
 	// FinalizeBlock for the same block (consensus connection only).
 	proposal *decodedBlock
+	// prepared is the block PrepareProposal last built, whose ante checks
+	// ProcessProposal need not run again (consensus connection only).
+	prepared *preparedBlock
 
 	// batcher verifies the signatures of concurrently submitted txs in
 	// batches; started by the first PreVerify, stopped by Close.
@@ -625,9 +628,11 @@ func (a *App) anteStateless(t *tx.Tx, size int, fees bool) (*app.GasMeter, bool,
 // check) and trims to the byte limit, counting protobuf overhead, and to
 // genesis' block gas limit.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	a.prepared = nil
 	decoded := a.decodeAll(req.Txs)
 	sim := a.newAnteSim(req.Height, req.Time)
 	txs := make([][]byte, 0, len(req.Txs))
+	kept := make([]decodedTx, 0, len(req.Txs))
 	var total int64
 	var gas uint64
 	for i, t := range req.Txs {
@@ -647,8 +652,37 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 		total += size
 		gas = addGas(gas, decoded[i].tx.Body.GasLimit)
 		txs = append(txs, t)
+		kept = append(kept, decoded[i])
 	}
+	h, ah := a.LastCommit()
+	a.prepared = &preparedBlock{height: req.Height, time: req.Time, lastHeight: h, lastHash: ah, txs: txs, decoded: kept}
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// preparedBlock is what PrepareProposal returned, with the state and block
+// header fields its ante checks ran on.
+type preparedBlock struct {
+	height     int64
+	time       time.Time
+	lastHeight int64
+	lastHash   []byte
+	txs        [][]byte
+	decoded    []decodedTx
+}
+
+// matches reports whether req proposes exactly the block p holds, on the
+// same committed state.
+func (p *preparedBlock) matches(req *abci.ProcessProposalRequest, lastHeight int64, lastHash []byte) bool {
+	if p == nil || p.height != req.Height || !p.time.Equal(req.Time) || p.lastHeight != lastHeight ||
+		!bytes.Equal(p.lastHash, lastHash) || len(p.txs) != len(req.Txs) {
+		return false
+	}
+	for i, t := range req.Txs {
+		if !bytes.Equal(t, p.txs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // addGas adds gas limits, saturating instead of wrapping.
@@ -685,6 +719,19 @@ func protoOverhead(n int) int64 {
 // since such a tx would take block space without paying for it. Messages
 // that fail still fail with a result code in FinalizeBlock, fee charged.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	// A proposer's own block, as PrepareProposal built it on the same
+	// committed state and header, passes: PrepareProposal ran these exact
+	// checks over these txs in this order (a tx it dropped left no effect
+	// behind, as try keeps only passing txs' effects), kept only txs that
+	// passed and stayed under both limits. The verdict is the one the
+	// checks below would give, so every node still agrees; only the
+	// proposer saves running them twice.
+	prep := a.prepared
+	a.prepared = nil
+	if lh, lah := a.LastCommit(); prep.matches(req, lh, lah) {
+		a.proposal = &decodedBlock{hash: bytes.Clone(req.Hash), txs: prep.decoded}
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+	}
 	decoded := a.decodeAll(req.Txs)
 	// CometBFT keeps honest proposals under genesis' block gas limit when it
 	// reaps the mempool; a proposer that packs more is refused, so no block

@@ -272,6 +272,46 @@ func TestProcessProposalRefusesTxsFailingTheAnte(t *testing.T) {
 	}
 }
 
+// ProcessProposal skips the ante checks only for the exact block the same
+// app just prepared: the same txs in the same order, height and time. A
+// block of the same length with one tx swapped for one failing the ante,
+// or the prepared txs in another order, is checked and refused.
+func TestProcessProposalChecksAnythingButTheBlockItPrepared(t *testing.T) {
+	var checks int
+	c := newMempoolChain(t, abciapp.MempoolLimits{}, &checks)
+	send := func(from string) []byte {
+		return c.Sign(from, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: 1}))
+	}
+	a0, a1 := send("alice"), send("alice")
+	unknown := signAt(t, c, "alice", 1, c.Msg("junk/kind", struct{}{}))
+	prepare := func() [][]byte {
+		t.Helper()
+		pp, err := c.App.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: [][]byte{a0, unknown, a1}, MaxTxBytes: 1 << 20, Height: c.Height() + 1, Time: c.Time})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pp.Txs) != 2 {
+			t.Fatalf("PrepareProposal kept %d txs, want 2", len(pp.Txs))
+		}
+		return pp.Txs
+	}
+	prepare()
+	if st := process(t, c, a0, unknown); st != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatalf("prepared block with a tx swapped for an unknown kind: %v, want REJECT", st)
+	}
+	prepare()
+	if st := process(t, c, a1, a0); st != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatalf("prepared txs out of nonce order: %v, want REJECT", st)
+	}
+	txs := prepare()
+	if st := process(t, c, txs...); st != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("own prepared block: %v, want ACCEPT", st)
+	}
+	for _, r := range c.Deliver(txs...) {
+		c.MustOK(r)
+	}
+}
+
 // A proposer that packs more gas than genesis' block gas limit has its
 // proposal refused (CometBFT's reaping keeps honest proposers under it), and
 // PrepareProposal trims an honest proposal to the limit.
