@@ -103,7 +103,7 @@ type Config struct {
 	// Txs unsigned txs submitted over its JSON-RPC, Batch per request.
 	KVStore bool
 	// CPUProfile, when set, is where a CPU profile of this process (the
-	// node's) is written for the duration of both runs.
+	// node's) is written for the duration of the HTTP path's run.
 	CPUProfile string
 	// Start starts a node and its API in home (listening on a free port).
 	Start func(ctx context.Context, home string) (*Started, error)
@@ -159,17 +159,6 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := client.New(r.APIAddr).WaitHeight(ctx, 2); err != nil {
 		return rep, err
 	}
-	if cfg.CPUProfile != "" {
-		f, err := os.Create(cfg.CPUProfile)
-		if err != nil {
-			return rep, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return rep, err
-		}
-		defer pprof.StopCPUProfile()
-	}
 	rep = Report{Accounts: cfg.Accounts, Batch: cfg.Batch, BlockTime: cfg.BlockTime.String(), GOMAXPROCS: runtime.GOMAXPROCS(0), KVStore: kv, KVStoreCPUPer10k: kvCPU}
 	if kv != nil {
 		rep.KVStoreTPS = kv.TPS
@@ -202,8 +191,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	fmt.Fprintf(progress, "bench: in-process %.0f tx/s, %.2f CPU-s per 10k\n", rep.Inprocess.TPS, rep.InprocessCPUPer10k)
 
 	fmt.Fprintf(progress, "bench: submitting through the HTTP API from a separate process, %d txs per request\n", cfg.Batch)
+	stopProfile, err := startProfile(cfg.CPUProfile)
+	if err != nil {
+		return rep, err
+	}
 	cpu0, cpuOK = processCPU()
 	rep.HTTP, err = runLoadProcess(ctx, cfg, r.APIAddr)
+	stopProfile()
 	if err != nil {
 		return rep, fmt.Errorf("http run: %w", err)
 	}
@@ -216,6 +210,26 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep.InprocessTPS, rep.HTTPTPS, rep.P50ms, rep.P99ms = rep.Inprocess.TPS, rep.HTTP.TPS, rep.HTTP.P50ms, rep.HTTP.P99ms
 	rep.LoadAvg = [2]float64{load0, loadAvg()}
 	return rep, nil
+}
+
+// startProfile starts a CPU profile of this process into path, when set,
+// and returns what stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // InitHome writes a devnet home funding the load accounts of both paths.

@@ -98,7 +98,7 @@ process's CPU time per 10,000 committed txs (robust on a loaded machine); load i
 	cmd.Flags().IntVar(&cfg.Batch, "batch", 100, "txs per HTTP request (POST /v1/txs/batch; 1: one POST /v1/txs?mode=sync each)")
 	cmd.Flags().DurationVar(&cfg.BlockTime, "block-time", 500*time.Millisecond, "devnet block time")
 	cmd.Flags().BoolVar(&cfg.Keep, "keep", false, "keep the devnet home afterwards")
-	cmd.Flags().StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the node process to this file")
+	cmd.Flags().StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the node process during the HTTP run to this file")
 	cmd.Flags().BoolVar(&cfg.KVStore, "kvstore", true, "also run CometBFT's kvstore example as the reference, in the same invocation")
 	return cmd
 }
