@@ -156,28 +156,17 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 				deltas[L][d.Y[idx]] -= 1
 				for l := L - 1; l >= 0; l-- {
 					in, outN := sizes[l], sizes[l+1]
-					w := m.W[l]
-					for j := 0; j < outN; j++ {
-						dj := deltas[l+1][j]
+					a, d := acts[l][:in], deltas[l+1][:outN]
+					gwl, gbl := gw[l][:outN*in], gb[l][:outN]
+					for j, dj := range d {
 						if dj == 0 {
 							continue
 						}
-						gb[l][j] += dj
-						row := gw[l][j*in : (j+1)*in]
-						for k, a := range acts[l] {
-							row[k] += dj * a
-						}
+						gbl[j] += dj
+						axpy(gwl[j*in:(j+1)*in], dj, a)
 					}
 					if l > 0 {
-						for k := 0; k < in; k++ {
-							s := 0.0
-							if acts[l][k] > 0 {
-								for j := 0; j < outN; j++ {
-									s += w[j*in+k] * deltas[l+1][j]
-								}
-							}
-							deltas[l][k] = s
-						}
+						backDeltas(deltas[l][:in], m.W[l][:outN*in], d, a)
 					}
 				}
 			}
@@ -186,17 +175,21 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 			c1 := 1 - math.Pow(beta1, float64(step))
 			c2 := 1 - math.Pow(beta2, float64(step))
 			for l := 0; l < L; l++ {
-				for i := range m.W[l] {
-					g := gw[l][i]/n + cfg.L2*m.W[l][i]
-					mw[l][i] = beta1*mw[l][i] + (1-beta1)*g
-					vw[l][i] = beta2*vw[l][i] + (1-beta2)*g*g
-					m.W[l][i] -= cfg.LR * (mw[l][i] / c1) / (math.Sqrt(vw[l][i]/c2) + eps)
+				w := m.W[l]
+				gwl, mwl, vwl := gw[l][:len(w)], mw[l][:len(w)], vw[l][:len(w)]
+				for i := range w {
+					g := gwl[i]/n + cfg.L2*w[i]
+					mwl[i] = beta1*mwl[i] + (1-beta1)*g
+					vwl[i] = beta2*vwl[i] + (1-beta2)*g*g
+					w[i] -= cfg.LR * (mwl[i] / c1) / (math.Sqrt(vwl[i]/c2) + eps)
 				}
-				for i := range m.B[l] {
-					g := gb[l][i] / n
-					mb[l][i] = beta1*mb[l][i] + (1-beta1)*g
-					vb[l][i] = beta2*vb[l][i] + (1-beta2)*g*g
-					m.B[l][i] -= cfg.LR * (mb[l][i] / c1) / (math.Sqrt(vb[l][i]/c2) + eps)
+				b := m.B[l]
+				gbl, mbl, vbl := gb[l][:len(b)], mb[l][:len(b)], vb[l][:len(b)]
+				for i := range b {
+					g := gbl[i] / n
+					mbl[i] = beta1*mbl[i] + (1-beta1)*g
+					vbl[i] = beta2*vbl[i] + (1-beta2)*g*g
+					b[i] -= cfg.LR * (mbl[i] / c1) / (math.Sqrt(vbl[i]/c2) + eps)
 				}
 			}
 		}
@@ -226,17 +219,150 @@ func (m *FloatModel) forward(acts [][]float64) {
 	L := len(m.Sizes) - 1
 	for l := 0; l < L; l++ {
 		in, out := m.Sizes[l], m.Sizes[l+1]
-		for j := 0; j < out; j++ {
-			s := m.B[l][j]
-			row := m.W[l][j*in : (j+1)*in]
-			for k, a := range acts[l] {
-				s += row[k] * a
-			}
-			if l < L-1 && s < 0 {
-				s = 0
-			}
-			acts[l+1][j] = s
+		a, next := acts[l][:in], acts[l+1][:out]
+		w, b := m.W[l][:out*in], m.B[l][:out]
+		j := 0
+		for ; j+4 <= out; j += 4 {
+			next[j], next[j+1], next[j+2], next[j+3] = dot4(b[j], b[j+1], b[j+2], b[j+3],
+				w[j*in:(j+1)*in], w[(j+1)*in:(j+2)*in], w[(j+2)*in:(j+3)*in], w[(j+3)*in:(j+4)*in], a)
 		}
+		for ; j < out; j++ {
+			next[j] = dot(b[j], w[j*in:(j+1)*in], a)
+		}
+		if l < L-1 {
+			for j, s := range next {
+				if s < 0 {
+					next[j] = 0
+				}
+			}
+		}
+	}
+}
+
+// The loops below are the trainer's inner loops, written for the
+// WebAssembly build (compute/trainer runs this code as a wasip1 job) as
+// much as for amd64: each is a function of its own with few locals,
+// unrolled so that a pass of the loop does eight steps, over slices cut to
+// length first so that no bounds check is left inside. Go's wasm output
+// sends every jump through the function's dispatch loop, where wazero
+// spills the live locals, and wazero checks the bounds of every load, so
+// the plain loops ran the trainer several times slower than native. Every
+// sum is still taken in the order of the plain loop (one accumulator per
+// output, k ascending), so the floats, and the model, are bit for bit
+// what they were.
+
+// dot returns s + x[0]*y[0] + x[1]*y[1] + ..., summed left to right.
+func dot(s float64, x, y []float64) float64 {
+	y = y[:len(x)]
+	k := 0
+	for ; k+8 <= len(x); k += 8 {
+		xx, yy := x[k:k+8:k+8], y[k:k+8:k+8]
+		s += xx[0] * yy[0]
+		s += xx[1] * yy[1]
+		s += xx[2] * yy[2]
+		s += xx[3] * yy[3]
+		s += xx[4] * yy[4]
+		s += xx[5] * yy[5]
+		s += xx[6] * yy[6]
+		s += xx[7] * yy[7]
+	}
+	for ; k < len(x); k++ {
+		s += x[k] * y[k]
+	}
+	return s
+}
+
+// dot4 is dot for four rows against one y, loading each y once.
+func dot4(s0, s1, s2, s3 float64, x0, x1, x2, x3, y []float64) (float64, float64, float64, float64) {
+	n := len(y)
+	x0, x1, x2, x3 = x0[:n], x1[:n], x2[:n], x3[:n]
+	k := 0
+	for ; k+4 <= n; k += 4 {
+		yy := y[k : k+4 : k+4]
+		a, b, c, d := x0[k:k+4:k+4], x1[k:k+4:k+4], x2[k:k+4:k+4], x3[k:k+4:k+4]
+		v := yy[0]
+		s0 += a[0] * v
+		s1 += b[0] * v
+		s2 += c[0] * v
+		s3 += d[0] * v
+		v = yy[1]
+		s0 += a[1] * v
+		s1 += b[1] * v
+		s2 += c[1] * v
+		s3 += d[1] * v
+		v = yy[2]
+		s0 += a[2] * v
+		s1 += b[2] * v
+		s2 += c[2] * v
+		s3 += d[2] * v
+		v = yy[3]
+		s0 += a[3] * v
+		s1 += b[3] * v
+		s2 += c[3] * v
+		s3 += d[3] * v
+	}
+	for ; k < n; k++ {
+		v := y[k]
+		s0 += x0[k] * v
+		s1 += x1[k] * v
+		s2 += x2[k] * v
+		s3 += x3[k] * v
+	}
+	return s0, s1, s2, s3
+}
+
+// axpy adds a*x[k] to y[k] for every k.
+func axpy(y []float64, a float64, x []float64) {
+	x = x[:len(y)]
+	k := 0
+	for ; k+8 <= len(y); k += 8 {
+		yy, xx := y[k:k+8:k+8], x[k:k+8:k+8]
+		yy[0] += a * xx[0]
+		yy[1] += a * xx[1]
+		yy[2] += a * xx[2]
+		yy[3] += a * xx[3]
+		yy[4] += a * xx[4]
+		yy[5] += a * xx[5]
+		yy[6] += a * xx[6]
+		yy[7] += a * xx[7]
+	}
+	for ; k < len(y); k++ {
+		y[k] += a * x[k]
+	}
+}
+
+// backDeltas sets dst[k] to the sum over j of w[j*in+k]*d[j] (j ascending)
+// where act[k] > 0 and to 0 elsewhere: the error reaching a hidden layer
+// through its ReLU, w being the next layer's len(d)×in weights.
+func backDeltas(dst, w, d, act []float64) {
+	in := len(dst)
+	act = act[:in]
+	k := 0
+	for ; k+4 <= in; k += 4 {
+		var s0, s1, s2, s3 float64
+		for j, dj := range d {
+			r := w[j*in+k : j*in+k+4 : j*in+k+4]
+			s0 += r[0] * dj
+			s1 += r[1] * dj
+			s2 += r[2] * dj
+			s3 += r[3] * dj
+		}
+		o, on := dst[k:k+4:k+4], act[k:k+4:k+4]
+		o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+		for i, v := range on {
+			if !(v > 0) {
+				o[i] = 0
+			}
+		}
+	}
+	for ; k < in; k++ {
+		s := 0.0
+		if act[k] > 0 {
+			for j, dj := range d {
+				s += w[j*in+k] * dj
+			}
+		}
+		dst[k] = s
 	}
 }
 
