@@ -553,7 +553,8 @@ type BatchPreVerifier interface {
 // than one large transaction.
 const MaxBatchTxs = 1000
 
-// broadcastBatch answers POST /v1/txs/batch, body {"txs": ["<base64>", ...]}:
+// broadcastBatch answers POST /v1/txs/batch, body {"txs": ["<base64>", ...]}
+// or the same txs as a BatchContentType body:
 // every tx is decoded before any is submitted, so a malformed batch (bad
 // JSON, a bad or empty tx, none or more than MaxBatchTxs, a body over the
 // limit) is a 4xx that submits nothing. A well-formed batch is a 200 with
@@ -566,23 +567,9 @@ func (s *Server) broadcastBatch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req BatchRequest
-	if err := decodeStrict(body, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_json", "body must be {\"txs\": [\"<base64>\", ...]}: "+err.Error())
+	raws, ok := decodeBatchBody(w, r, body)
+	if !ok {
 		return
-	}
-	if len(req.Txs) == 0 || len(req.Txs) > MaxBatchTxs {
-		writeErr(w, http.StatusBadRequest, "bad_batch", fmt.Sprintf("a batch holds 1 to %d txs, got %d", MaxBatchTxs, len(req.Txs)))
-		return
-	}
-	raws := make([][]byte, len(req.Txs))
-	for i, t := range req.Txs {
-		raw, err := base64.StdEncoding.DecodeString(t)
-		if err != nil || len(raw) == 0 {
-			writeErr(w, http.StatusBadRequest, "bad_tx", fmt.Sprintf("txs[%d] must be non-empty standard base64", i))
-			return
-		}
-		raws[i] = raw
 	}
 	if pv, ok := s.b.(BatchPreVerifier); ok {
 		pv.PreVerifyBatch(raws)
@@ -608,6 +595,38 @@ func (s *Server) broadcastBatch(w http.ResponseWriter, r *http.Request) {
 		out.Results[i] = res
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// decodeBatchBody decodes POST /v1/txs/batch's body, JSON or
+// BatchContentType, answering a 4xx for a malformed one.
+func decodeBatchBody(w http.ResponseWriter, r *http.Request, body []byte) ([][]byte, bool) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), BatchContentType) {
+		raws, err := DecodeBatch(body, MaxBatchTxs)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_batch", fmt.Sprintf("%s body (1 to %d txs, each a uvarint length and its bytes): %v", BatchContentType, MaxBatchTxs, err))
+			return nil, false
+		}
+		return raws, true
+	}
+	var req BatchRequest
+	if err := decodeStrict(body, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_json", "body must be {\"txs\": [\"<base64>\", ...]}: "+err.Error())
+		return nil, false
+	}
+	if len(req.Txs) == 0 || len(req.Txs) > MaxBatchTxs {
+		writeErr(w, http.StatusBadRequest, "bad_batch", fmt.Sprintf("a batch holds 1 to %d txs, got %d", MaxBatchTxs, len(req.Txs)))
+		return nil, false
+	}
+	raws := make([][]byte, len(req.Txs))
+	for i, t := range req.Txs {
+		raw, err := base64.StdEncoding.DecodeString(t)
+		if err != nil || len(raw) == 0 {
+			writeErr(w, http.StatusBadRequest, "bad_tx", fmt.Sprintf("txs[%d] must be non-empty standard base64", i))
+			return nil, false
+		}
+		raws[i] = raw
+	}
+	return raws, true
 }
 
 // batchErr is the error body POST /v1/txs?mode=sync would have answered

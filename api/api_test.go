@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,9 +35,18 @@ func startNet(t *testing.T) *nodetest.Net {
 // unless the status is want and the body is JSON.
 func call(t *testing.T, n *nodetest.Net, method, path, body string, want int) api.ErrorBody {
 	t.Helper()
+	return callType(t, n, method, path, "", body, want)
+}
+
+// callType is call with a Content-Type ("" for none).
+func callType(t *testing.T, n *nodetest.Net, method, path, contentType, body string, want int) api.ErrorBody {
+	t.Helper()
 	req, err := http.NewRequest(method, n.Client.Base()+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -233,6 +244,22 @@ func TestBadBatchesSubmitNothing(t *testing.T) {
 	} {
 		if eb := call(t, n, "POST", "/v1/txs/batch", c.body, c.status); eb.Code != c.code {
 			t.Errorf("%s: %+v, want code %s", c.name, eb, c.code)
+		}
+	}
+	// The binary body: the same refusals, as bad_batch.
+	bin := api.EncodeBatch([][]byte{raw})
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{
+		{"empty body", nil},
+		{"empty tx", append(bytes.Clone(bin), 0)},
+		{"length past the end", append(bytes.Clone(bin), 200, 1, 'x')},
+		{"malformed length", append(bytes.Clone(bin), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)},
+		{"too many txs", api.EncodeBatch(slices.Repeat([][]byte{raw}, api.MaxBatchTxs+1))},
+	} {
+		if eb := callType(t, n, "POST", "/v1/txs/batch", api.BatchContentType, string(c.body), http.StatusBadRequest); eb.Code != "bad_batch" {
+			t.Errorf("binary %s: %+v, want code bad_batch", c.name, eb)
 		}
 	}
 	// None of them reached the mempool: the tx is new to the node.

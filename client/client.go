@@ -161,16 +161,8 @@ func (c *Client) BroadcastSync(ctx context.Context, raw []byte) (*api.CheckResul
 // retry it and the same account's later txs). The error is for the batch
 // as a whole: malformed, too large, or the node unreachable.
 func (c *Client) BroadcastBatch(ctx context.Context, raws [][]byte) ([]api.CheckResult, error) {
-	req := api.BatchRequest{Txs: make([]string, len(raws))}
-	for i, raw := range raws {
-		req.Txs[i] = base64.StdEncoding.EncodeToString(raw)
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
 	var r api.BatchResult
-	if err := c.do(ctx, http.MethodPost, "/v1/txs/batch", bytes.NewReader(body), "application/json", &r); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/v1/txs/batch", bytes.NewReader(api.EncodeBatch(raws)), api.BatchContentType, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Results) != len(raws) {
