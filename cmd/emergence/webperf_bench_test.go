@@ -111,7 +111,7 @@ const (
 	webBenchTxs       = 100_000
 	webBenchSenders   = 100 // u0..u99 send transfers; u0 signs a fifth of them
 	webBenchMarketers = 20  // m0..m19 send market messages
-	webBenchRecipents = 5_000
+	webBenchRecipients = 5_000
 )
 
 // webBenchInfo is what the build recorded, in webbench.json in the home.
@@ -310,7 +310,7 @@ func buildWebBenchChain(b *testing.B, home string) webBenchInfo {
 				if transfers%5 == 0 {
 					from = "u0"
 				}
-				to := webBenchRecipient(transfers % webBenchRecipents)
+				to := webBenchRecipient(transfers % webBenchRecipients)
 				if transfers%5 < 2 {
 					to = sink
 				}
