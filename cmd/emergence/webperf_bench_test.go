@@ -107,10 +107,10 @@ func BenchmarkWeb(b *testing.B) {
 
 // Shape of the benchmark chain.
 const (
-	webBenchBlocks    = 10_000
-	webBenchTxs       = 100_000
-	webBenchSenders   = 100 // u0..u99 send transfers; u0 signs a fifth of them
-	webBenchMarketers = 20  // m0..m19 send market messages
+	webBenchBlocks     = 10_000
+	webBenchTxs        = 100_000
+	webBenchSenders    = 100 // u0..u99 send transfers; u0 signs a fifth of them
+	webBenchMarketers  = 20  // m0..m19 send market messages
 	webBenchRecipients = 5_000
 )
 
