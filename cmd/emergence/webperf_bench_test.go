@@ -41,8 +41,10 @@ import (
 // devnet of 10,000 blocks and 100,000 transactions. It builds that chain
 // for real (an in-process node, blocks every millisecond, every tx signed
 // and submitted through CheckTx, about ten a block with bursts of 250 and
-// empty blocks between, mostly transfers and some of every market's
-// messages, a share of them failing on chain with their result codes),
+// empty blocks between, mostly transfers and some messages of every
+// market but zkML, whose messages are all checked in CheckTx so a failing
+// one never reaches a block; a share of them fail on chain with their
+// result codes),
 // restarts the node with 1 s blocks, then times:
 //
 //   - server/PAGE: every request a page makes (its HTML, whose status the
