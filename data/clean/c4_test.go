@@ -1,7 +1,6 @@
 package clean_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -9,14 +8,7 @@ import (
 )
 
 func TestC4QualityRealPages(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "https://go.dev/ref/mem")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := goMemPage(t, "https://go.dev/ref/mem")
 	// The memory model quotes Go code with braces: C4 rejects code pages.
 	if _, r, ok := clean.C4Quality(d.Text); ok || r.Rule != "curly_bracket" {
 		t.Fatalf("got %+v %v, want curly_bracket", r, ok)

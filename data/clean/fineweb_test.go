@@ -1,7 +1,6 @@
 package clean_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -9,20 +8,8 @@ import (
 )
 
 func TestFineWebQualityRealPage(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prose []string
-	for _, l := range strings.Split(d.Text, "\n") {
-		if len(strings.Fields(l)) >= 8 {
-			prose = append(prose, l)
-		}
-	}
+	d := goMemPage(t, "")
+	prose := proseLines(d.Text)
 	text := strings.Join(prose, "\n")
 	if r, ok := clean.FineWebQuality(text); !ok {
 		t.Fatalf("the memory model's prose rejected: %+v", r)

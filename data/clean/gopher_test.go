@@ -1,7 +1,6 @@
 package clean_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -9,14 +8,7 @@ import (
 )
 
 func TestGopherQualityRealPages(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "https://go.dev/ref/mem")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := goMemPage(t, "https://go.dev/ref/mem")
 	if r, ok := clean.GopherQuality(d.Text); !ok {
 		t.Fatalf("the Go memory model (prose) rejected: %+v", r)
 	}

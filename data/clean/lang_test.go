@@ -10,14 +10,7 @@ import (
 // TestIdentifyRealText identifies real prose: the Go memory model (English) and apt-get's
 // German and French manual pages as Debian ships them.
 func TestIdentifyRealText(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := goMemPage(t, "")
 	cases := map[string]string{"en": d.Text}
 	for _, l := range []string{"de", "fr"} {
 		b, err := os.ReadFile("testdata/apt-get." + l + ".txt")

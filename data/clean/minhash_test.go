@@ -1,7 +1,6 @@
 package clean_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -31,14 +30,7 @@ func jaccard(a, b string) (num, den int) {
 // fixed number of replaced words: recall must be ≥ 0.9 at Jaccard ≥ 0.8 and false
 // positives ≤ 1 % at Jaccard ≤ 0.5.
 func TestNearDuplicateRecall(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := goMemPage(t, "")
 	words := strings.Fields(clean.SimplifyText(d.Text))
 	const win = 200
 	var hiPairs, hiFound, loPairs, loFound int

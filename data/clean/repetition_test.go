@@ -1,7 +1,6 @@
 package clean_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -9,24 +8,12 @@ import (
 )
 
 func TestGopherRepetitionRealPage(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := goMemPage(t, "")
 	// The page's code samples repeat lines ("}" 34 times): Gopher rejects that, rightly.
 	if r, ok := clean.GopherRepetition(d.Text); ok || r.Rule != "dup_line_frac" {
 		t.Fatalf("page with code: got %+v %v, want dup_line_frac", r, ok)
 	}
-	var prose []string
-	for _, l := range strings.Split(d.Text, "\n") {
-		if len(strings.Fields(l)) >= 8 {
-			prose = append(prose, l)
-		}
-	}
+	prose := proseLines(d.Text)
 	if r, ok := clean.GopherRepetition(strings.Join(prose, "\n")); !ok {
 		t.Fatalf("prose rejected: %+v", r)
 	}
@@ -42,20 +29,8 @@ func TestGopherRepetitionRealPage(t *testing.T) {
 // TestGopherRepetitionLongNGrams plants a repeated 12-word span in real prose: the
 // duplicated 5..10-gram rules see it, the line and top-n-gram rules do not.
 func TestGopherRepetitionLongNGrams(t *testing.T) {
-	html, err := os.ReadFile("testdata/go_mem.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := clean.Extract(html, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prose []string
-	for _, l := range strings.Split(d.Text, "\n") {
-		if len(strings.Fields(l)) >= 8 {
-			prose = append(prose, l)
-		}
-	}
+	d := goMemPage(t, "")
+	prose := proseLines(d.Text)
 	text := strings.Join(prose[:20], "\n")
 	if r, ok := clean.GopherRepetition(text); !ok {
 		t.Fatalf("prose rejected: %+v", r)
