@@ -100,6 +100,10 @@ func glvDigitsOf(k []fr.Element) []glvDigits {
 // the tables (15 points a lane) stay in cache.
 const batchLanes = 256
 
+// fixedWindows and fixedDigits shape a fixed-base table: 32 windows of 8
+// bits, 255 multiples each.
+const fixedWindows, fixedDigits = 32, 255
+
 // batchMulJobs multiplies n points in batches of batchLanes on every
 // core: f(s, lo, hi) multiplies points [lo, hi) with the scratch s of one
 // goroutine (from get, given back to put). done, when not nil,

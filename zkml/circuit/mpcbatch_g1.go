@@ -3,6 +3,8 @@ package circuit
 import (
 	"sync"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fp"
 )
@@ -35,6 +37,7 @@ type g1Batch struct {
 	on          []bool // res[i] is not infinity
 	tab         [][15]curve.G1Affine
 	buf         []curve.G1Affine // gathered points
+	bits        [][4]uint64      // scalars of mulFixed
 }
 
 func newG1Batch() *g1Batch {
@@ -43,7 +46,7 @@ func newG1Batch() *g1Batch {
 		d: make([]fp.Element, n), inv: make([]fp.Element, n), pre: make([]fp.Element, n),
 		a: make([]*curve.G1Affine, 0, n), b: make([]*curve.G1Affine, 0, n),
 		res: make([]curve.G1Affine, batchLanes), on: make([]bool, batchLanes), tab: make([][15]curve.G1Affine, batchLanes),
-		buf: make([]curve.G1Affine, batchLanes),
+		buf: make([]curve.G1Affine, batchLanes), bits: make([][4]uint64, batchLanes),
 	}
 }
 
@@ -324,4 +327,92 @@ func lagrangeG1(powers []curve.G1Affine, n int, tw []glvDigits, inv *glvDigits, 
 	bitReverse(a)
 	mulAllG1(a, inv)
 	return a
+}
+
+// fixedTableG1 returns base's fixed-base table: entry [j][d−1] is
+// d·256ʲ·base.
+func fixedTableG1(base *curve.G1Affine) [][fixedDigits]curve.G1Affine {
+	jac := make([]curve.G1Jac, fixedWindows*fixedDigits)
+	var b curve.G1Jac
+	b.FromAffine(base)
+	for j := range fixedWindows {
+		w := jac[j*fixedDigits : (j+1)*fixedDigits]
+		w[0] = b
+		for d := 1; d < fixedDigits; d++ {
+			w[d] = w[d-1]
+			w[d].AddAssign(&b)
+		}
+		for range 8 {
+			b.DoubleAssign()
+		}
+	}
+	aff := jacobiansToAffineG1(jac)
+	t := make([][fixedDigits]curve.G1Affine, fixedWindows)
+	for j := range t {
+		copy(t[j][:], aff[j*fixedDigits:])
+	}
+	return t
+}
+
+// jacobiansToAffineG1 converts points with one inversion.
+func jacobiansToAffineG1(jac []curve.G1Jac) []curve.G1Affine {
+	n := len(jac)
+	z, inv, pre := make([]fp.Element, n), make([]fp.Element, n), make([]fp.Element, n)
+	for i := range jac {
+		z[i] = jac[i].Z
+		if z[i].IsZero() {
+			z[i].SetOne()
+		}
+	}
+	batchInverseG1(inv, z, pre)
+	out := make([]curve.G1Affine, n)
+	for i := range jac {
+		if jac[i].Z.IsZero() {
+			out[i].SetInfinity()
+			continue
+		}
+		var i2, i3 fp.Element
+		i2.Square(&inv[i])
+		i3.Mul(&i2, &inv[i])
+		out[i].X.Mul(&jac[i].X, &i2)
+		out[i].Y.Mul(&jac[i].Y, &i3)
+	}
+	return out
+}
+
+// mulFixed sets out[i] = k[i]·base for i < len(out) ≤ batchLanes, where t
+// is base's fixed-base table: one batch addition a window, no doublings.
+func (s *g1Batch) mulFixed(out []curve.G1Affine, k []fr.Element, t [][fixedDigits]curve.G1Affine) {
+	n := len(out)
+	for i := range n {
+		s.on[i] = false
+		s.bits[i] = k[i].Bits()
+	}
+	for j := range fixedWindows {
+		for i := range n {
+			d := (s.bits[i][j/8] >> (8 * (j % 8))) & 0xff
+			if d == 0 {
+				continue
+			}
+			e := &t[j][d-1]
+			if !s.on[i] {
+				s.res[i], s.on[i] = *e, true
+				continue
+			}
+			s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+		}
+		s.add()
+		for i := range n {
+			if s.on[i] && s.res[i].IsInfinity() {
+				s.on[i] = false
+			}
+		}
+	}
+	for i := range n {
+		if s.on[i] {
+			out[i] = s.res[i]
+		} else {
+			out[i].SetInfinity()
+		}
+	}
 }

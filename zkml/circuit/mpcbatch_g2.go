@@ -3,6 +3,8 @@ package circuit
 import (
 	"sync"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 )
 
@@ -34,6 +36,7 @@ type g2Batch struct {
 	on          []bool // res[i] is not infinity
 	tab         [][15]curve.G2Affine
 	buf         []curve.G2Affine // gathered points
+	bits        [][4]uint64      // scalars of mulFixed
 }
 
 func newG2Batch() *g2Batch {
@@ -42,7 +45,7 @@ func newG2Batch() *g2Batch {
 		d: make([]curve.E2, n), inv: make([]curve.E2, n), pre: make([]curve.E2, n),
 		a: make([]*curve.G2Affine, 0, n), b: make([]*curve.G2Affine, 0, n),
 		res: make([]curve.G2Affine, batchLanes), on: make([]bool, batchLanes), tab: make([][15]curve.G2Affine, batchLanes),
-		buf: make([]curve.G2Affine, batchLanes),
+		buf: make([]curve.G2Affine, batchLanes), bits: make([][4]uint64, batchLanes),
 	}
 }
 
@@ -323,4 +326,92 @@ func lagrangeG2(powers []curve.G2Affine, n int, tw []glvDigits, inv *glvDigits, 
 	bitReverse(a)
 	mulAllG2(a, inv)
 	return a
+}
+
+// fixedTableG2 returns base's fixed-base table: entry [j][d−1] is
+// d·256ʲ·base.
+func fixedTableG2(base *curve.G2Affine) [][fixedDigits]curve.G2Affine {
+	jac := make([]curve.G2Jac, fixedWindows*fixedDigits)
+	var b curve.G2Jac
+	b.FromAffine(base)
+	for j := range fixedWindows {
+		w := jac[j*fixedDigits : (j+1)*fixedDigits]
+		w[0] = b
+		for d := 1; d < fixedDigits; d++ {
+			w[d] = w[d-1]
+			w[d].AddAssign(&b)
+		}
+		for range 8 {
+			b.DoubleAssign()
+		}
+	}
+	aff := jacobiansToAffineG2(jac)
+	t := make([][fixedDigits]curve.G2Affine, fixedWindows)
+	for j := range t {
+		copy(t[j][:], aff[j*fixedDigits:])
+	}
+	return t
+}
+
+// jacobiansToAffineG2 converts points with one inversion.
+func jacobiansToAffineG2(jac []curve.G2Jac) []curve.G2Affine {
+	n := len(jac)
+	z, inv, pre := make([]curve.E2, n), make([]curve.E2, n), make([]curve.E2, n)
+	for i := range jac {
+		z[i] = jac[i].Z
+		if z[i].IsZero() {
+			z[i].SetOne()
+		}
+	}
+	batchInverseG2(inv, z, pre)
+	out := make([]curve.G2Affine, n)
+	for i := range jac {
+		if jac[i].Z.IsZero() {
+			out[i].SetInfinity()
+			continue
+		}
+		var i2, i3 curve.E2
+		i2.Square(&inv[i])
+		i3.Mul(&i2, &inv[i])
+		out[i].X.Mul(&jac[i].X, &i2)
+		out[i].Y.Mul(&jac[i].Y, &i3)
+	}
+	return out
+}
+
+// mulFixed sets out[i] = k[i]·base for i < len(out) ≤ batchLanes, where t
+// is base's fixed-base table: one batch addition a window, no doublings.
+func (s *g2Batch) mulFixed(out []curve.G2Affine, k []fr.Element, t [][fixedDigits]curve.G2Affine) {
+	n := len(out)
+	for i := range n {
+		s.on[i] = false
+		s.bits[i] = k[i].Bits()
+	}
+	for j := range fixedWindows {
+		for i := range n {
+			d := (s.bits[i][j/8] >> (8 * (j % 8))) & 0xff
+			if d == 0 {
+				continue
+			}
+			e := &t[j][d-1]
+			if !s.on[i] {
+				s.res[i], s.on[i] = *e, true
+				continue
+			}
+			s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+		}
+		s.add()
+		for i := range n {
+			if s.on[i] && s.res[i].IsInfinity() {
+				s.on[i] = false
+			}
+		}
+	}
+	for i := range n {
+		if s.on[i] {
+			out[i] = s.res[i]
+		} else {
+			out[i].SetInfinity()
+		}
+	}
 }

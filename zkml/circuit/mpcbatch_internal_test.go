@@ -54,7 +54,8 @@ func batchScalars(t *testing.T, n int) []fr.Element {
 // points in both groups, for random points and scalars, the edge-case
 // scalars, infinity, a batch holding the same point many times and one
 // holding a point and its negative, and batches of every length up to
-// batchLanes + 1 (two batches).
+// batchLanes + 1 (two batches); so does the fixed-base multiplication
+// of the generators by the same scalars.
 func TestBatchMulMatchesGnark(t *testing.T) {
 	const n = batchLanes + 1
 	k := batchScalars(t, n)
@@ -89,6 +90,27 @@ func TestBatchMulMatchesGnark(t *testing.T) {
 		k[i].BigInt(&b)
 		want1[i].ScalarMultiplication(&p1[i], &b)
 		want2[i].ScalarMultiplication(&p2[i], &b)
+	}
+	// Fixed-base multiplication of the generators by the same scalars.
+	t1, t2 := fixedTableG1(&g1), fixedTableG2(&g2)
+	s1, s2 := newG1Batch(), newG2Batch()
+	for lo := 0; lo < n; lo += batchLanes {
+		hi := min(lo+batchLanes, n)
+		f1 := make([]curve.G1Affine, hi-lo)
+		f2 := make([]curve.G2Affine, hi-lo)
+		s1.mulFixed(f1, k[lo:hi], t1)
+		s2.mulFixed(f2, k[lo:hi], t2)
+		for i := lo; i < hi; i++ {
+			var b big.Int
+			k[i].BigInt(&b)
+			var w1 curve.G1Affine
+			w1.ScalarMultiplication(&g1, &b)
+			var w2 curve.G2Affine
+			w2.ScalarMultiplication(&g2, &b)
+			if !f1[i-lo].Equal(&w1) || !f2[i-lo].Equal(&w2) {
+				t.Fatalf("fixed-base multiplication by scalar %d differs from gnark-crypto's", i)
+			}
+		}
 	}
 	for _, size := range []int{1, 2, 7, 64, n} {
 		got1 := make([]curve.G1Affine, size)

@@ -191,8 +191,8 @@ type lagrangeBases struct {
 	Tau2                      []curve.G2Affine
 }
 
-// newLagrangeBases computes the Lagrange bases of commons's domain, the
-// four transforms at once, each on every core (lagrangeG1): (n/2)·log n −
+// newLagrangeBases computes the Lagrange bases of commons's domain, one
+// transform after another, each on every core (lagrangeG1): (n/2)·log n −
 // n + 1 twiddle multiplications and n multiplications by 1/n each, where
 // n is the domain, which no other part of a ceremony's circuit-specific
 // work comes near. progress, when not nil, hears of the multiplications
@@ -219,16 +219,12 @@ func newLagrangeBases(commons *gmpc.SrsCommons, progress func(done, total int)) 
 		tw = glvDigitsOf(twiddles[0])
 	}
 	inv := newGLVDigits(&domain.CardinalityInv)
-	var wg sync.WaitGroup
-	wg.Add(4)
-	go func() { defer wg.Done(); l.Tau1 = lagrangeG1(commons.G1.Tau, n, tw, &inv, tick) }()
-	go func() { defer wg.Done(); l.AlphaTau1 = lagrangeG1(commons.G1.AlphaTau, n, tw, &inv, tick) }()
-	go func() { defer wg.Done(); l.BetaTau1 = lagrangeG1(commons.G1.BetaTau, n, tw, &inv, tick) }()
-	go func() {
-		defer wg.Done()
-		l.Tau2 = lagrangeG2(commons.G2.Tau, n, tw, &inv, func(k int) { tick(3 * k) })
-	}()
-	wg.Wait()
+	// One after another, each on every core: four at once would run
+	// eight goroutines on two cores, preempting each other.
+	l.Tau1 = lagrangeG1(commons.G1.Tau, n, tw, &inv, tick)
+	l.AlphaTau1 = lagrangeG1(commons.G1.AlphaTau, n, tw, &inv, tick)
+	l.BetaTau1 = lagrangeG1(commons.G1.BetaTau, n, tw, &inv, tick)
+	l.Tau2 = lagrangeG2(commons.G2.Tau, n, tw, &inv, func(k int) { tick(3 * k) })
 	if progress != nil {
 		progress(total, total)
 	}

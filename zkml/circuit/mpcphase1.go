@@ -278,38 +278,35 @@ func updateSRS(s *gmpc.SrsCommons, tau, alpha, beta *fr.Element, fresh bool, pro
 		progress)
 }
 
-// freshSRS sets the points of the first contribution from the generators.
+// freshSRS sets the points of the first contribution from the generators,
+// by fixed-base multiplication in batches (mulFixed: 32 batch additions a
+// point, no doublings), on every core.
 func freshSRS(s *gmpc.SrsCommons, pw, ap, bp []fr.Element, progress func(done, total int)) {
 	_, _, g1, g2 := curve.Generators()
 	n := len(s.G2.Tau)
-	// In slices, for the progress lines (each slice builds its own
-	// table, which costs little next to the multiplications).
-	const slice = 1 << 14
-	type part struct {
-		dst []curve.G1Affine
-		k   []fr.Element
-	}
-	parts := []part{{s.G1.Tau[1:], pw[1:]}, {s.G1.AlphaTau, ap}, {s.G1.BetaTau, bp}}
+	t1, t2 := fixedTableG1(&g1), fixedTableG2(&g2)
 	total := len(pw) - 1 + 2*n + 3*(n-1)
 	done := 0
-	report := func(d int) {
-		done += d
-		if progress != nil {
-			progress(done, total)
+	report := func(w int) func(int) {
+		return func(d int) {
+			done += w * d
+			if progress != nil {
+				progress(done, total)
+			}
 		}
 	}
-	for _, p := range parts {
-		for lo := 0; lo < len(p.dst); lo += slice {
-			hi := min(lo+slice, len(p.dst))
-			copy(p.dst[lo:hi], curve.BatchScalarMultiplicationG1(&g1, p.k[lo:hi]))
-			report(hi - lo)
-		}
+	for _, p := range []struct {
+		dst []curve.G1Affine
+		k   []fr.Element
+	}{{s.G1.Tau[1:], pw[1:]}, {s.G1.AlphaTau, ap}, {s.G1.BetaTau, bp}} {
+		batchMulJobs(len(p.dst), getScaleBatch, putScaleBatch, func(b *scaleBatch, lo, hi int) {
+			b.g1.mulFixed(p.dst[lo:hi], p.k[lo:hi], t1)
+		}, report(1))
 	}
-	for lo := 1; lo < n; lo += slice {
-		hi := min(lo+slice, n)
-		copy(s.G2.Tau[lo:hi], curve.BatchScalarMultiplicationG2(&g2, pw[lo:hi]))
-		report(3 * (hi - lo))
-	}
+	dst, k := s.G2.Tau[1:n], pw[1:n]
+	batchMulJobs(len(dst), getScaleBatch, putScaleBatch, func(b *scaleBatch, lo, hi int) {
+		b.g2.mulFixed(dst[lo:hi], k[lo:hi], t2)
+	}, report(3))
 }
 
 // g1Scale is points to multiply, point i by k[i], or every point by one
