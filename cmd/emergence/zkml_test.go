@@ -149,7 +149,8 @@ func TestZKMLCeremony(t *testing.T) {
 	dir := t.TempDir()
 	data := zkmlTinyData(t, dir)
 	m, cer, k, p := filepath.Join(dir, "m.json"), filepath.Join(dir, "cer"), filepath.Join(dir, "keys"), filepath.Join(dir, "p.json")
-	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "5", "--out", m, "--max-value", "7")
+	e := filepath.Join(dir, "e.json")
+	zkmlMust(t, "zkml", "train", "--data", data, "--arch", "2-3", "--epochs", "5", "--out", m, "--exam-out", e, "--max-value", "7")
 	zkmlMust(t, "zkml", "ceremony", "init", "--circuit", "inference", "--model", m, "--dir", cer)
 	// Every long step says what it does on stderr (TestCeremonyProgress
 	// checks the lines with the time left, which depend on speed here).
@@ -177,6 +178,19 @@ func TestZKMLCeremony(t *testing.T) {
 	if out, _ := zkmlMust(t, "zkml", "ceremony", "verify", "--dir", cer2); !strings.HasPrefix(out, "4 contributions valid") {
 		t.Fatalf("verify a ceremony started from another's phase 1: %s", out)
 	}
+	// So does another circuit, an exam of 13 samples (908 constraints, in
+	// phase 1's domain of 1,024; TestCeremonyFromPhase1 starts circuits of
+	// a smaller domain), whose keys prove and verify.
+	cerE, kE, pE := filepath.Join(dir, "cer-exam"), filepath.Join(dir, "keys-exam"), filepath.Join(dir, "p-exam.json")
+	if out, _ := zkmlMust(t, "zkml", "ceremony", "init", "--circuit", "exam", "--model", m, "--exam", e, "--dir", cerE, "--phase1", cer); !strings.Contains(out, "phase 2 open") {
+		t.Fatalf("exam ceremony from an inference ceremony's phase 1: %s", out)
+	}
+	zkmlMust(t, "zkml", "ceremony", "contribute", "--dir", cerE)
+	if out, _ := zkmlMust(t, "zkml", "ceremony", "finalize", "--dir", cerE, "--beacon", "30112233445566778899aabbccddeeff00112233", "--keys", kE); !strings.Contains(out, "mpc ceremony") {
+		t.Fatalf("closing the exam ceremony: %s", out)
+	}
+	zkmlMust(t, "zkml", "prove", "--model", m, "--keys", kE, "--out", pE)
+	zkmlMust(t, "zkml", "verify", "--keys", kE, "--proof", pE)
 	if _, errb, err := zkmlRun(t, "zkml", "ceremony", "init", "--circuit", "inference", "--model", m, "--dir", filepath.Join(dir, "cer3"), "--phase1", filepath.Join(dir, "none")); exitCode(err) != exitUsage || !strings.Contains(errb, "hint:") {
 		t.Fatalf("init from a missing phase 1: %v %s", err, errb)
 	}

@@ -254,11 +254,11 @@ func TestCeremonyProgress(t *testing.T) {
 	}
 }
 
-// TestCeremonyFromPhase1: one closed phase 1 serves three circuits: a
-// ceremony started from it opens at phase 2, reuses its Lagrange bases
-// (checked) when the domain is the same, computes them for a smaller one,
-// and a second circuit of that smaller domain reuses those; each verifies
-// alone and makes keys that prove and verify. A phase 1 still open, one
+// TestCeremonyFromPhase1: one closed phase 1 serves two smaller circuits
+// of one domain: a ceremony started from it opens at phase 2 and computes
+// the Lagrange bases of its domain, a second circuit started from that
+// one's phase 1 reuses them (checked); each verifies alone and makes keys
+// that prove and verify. A phase 1 still open, one
 // too small for the circuit, Lagrange bases that are not phase 1's and a
 // tampered copied contribution are refused.
 func TestCeremonyFromPhase1(t *testing.T) {
@@ -299,7 +299,8 @@ func TestCeremonyFromPhase1(t *testing.T) {
 
 	// Two smaller circuits of one domain: the first computes the bases of
 	// its domain, the second starts from the first's phase 1 and reuses
-	// them, checked.
+	// them, checked (TestZKMLCeremony starts a circuit of phase 1's own
+	// domain from it through the CLI).
 	small, _ := tinyExam(t, 16)
 	other, mo := tinyExam(t, 4)
 	for _, tc := range []struct {
@@ -308,7 +309,7 @@ func TestCeremonyFromPhase1(t *testing.T) {
 		model    *model.Model
 		from     string
 		lagrange bool // computes its Lagrange bases
-	}{{"same", spec, m, src, false}, {"smaller", small, m, src, true}, {"other", other, mo, filepath.Join(root, "smaller"), false}} {
+	}{{"smaller", small, m, src, true}, {"other", other, mo, filepath.Join(root, "smaller"), false}} {
 		dir := filepath.Join(root, tc.name)
 		c, err := OpenCeremony(tc.from)
 		if err != nil {
@@ -383,7 +384,7 @@ func TestCeremonyFromPhase1(t *testing.T) {
 	}
 
 	// A copied phase-1 contribution that is not the source's fails verify.
-	dir := filepath.Join(root, "same")
+	dir := filepath.Join(root, "other")
 	c, _ := OpenCeremony(dir)
 	f := filepath.Join(dir, c.Phase1[1].File)
 	raw, _ = os.ReadFile(f)
