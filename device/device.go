@@ -157,6 +157,7 @@ func New(b Bank) *Module {
 		app.Route{Pattern: "maker/{addr}/devices", Handle: m.qMakerDevices},
 		app.Route{Pattern: "owner/{addr}/devices", Handle: m.qOwnerDevices},
 		app.Route{Pattern: "epoch/{n}", Handle: m.qEpoch},
+		app.Route{Pattern: "epochs", Handle: m.qEpochs},
 		app.Route{Pattern: "ingest/{addr}", Handle: m.qIngest},
 		app.Route{Pattern: "owed/{addr}", Handle: m.qOwed},
 		app.Route{Pattern: "dataset/{n}", Handle: m.qDataset},

@@ -286,7 +286,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 	var after string
 	cmd := &cobra.Command{
 		Use:   "device WHAT [ARG]",
-		Short: "Query devices: params, makers, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epoch N, ingest ADDR, owed ADDR, dataset N",
+		Short: "Query devices: params, makers, device ID, maker ADDR, maker-devices ADDR, owner-devices ADDR, epochs, epoch N, ingest ADDR, owed ADDR, dataset N",
 		Long: `Query the device module.
 
   params                 the module's parameters
@@ -295,6 +295,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
   maker ADDR             a maker (address or key name)
   maker-devices ADDR     a maker's devices, a page at a time (--limit, --after)
   owner-devices ADDR     an owner's devices, a page at a time
+  epochs                 posted epochs in epoch order, without payouts, a page at a time (--limit, --after)
   epoch N                a posted epoch: its root, budget and payouts
   ingest ADDR            an ingest node and its stake
   owed ADDR              an owner's unclaimed epochs and what claiming pays
@@ -303,7 +304,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			what := args[0]
-			arity := map[string]int{"params": 1, "makers": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2, "dataset": 2}
+			arity := map[string]int{"params": 1, "makers": 1, "epochs": 1, "device": 2, "maker": 2, "maker-devices": 2, "owner-devices": 2, "epoch": 2, "ingest": 2, "owed": 2, "dataset": 2}
 			n, ok := arity[what]
 			if !ok {
 				return errorf("see 'emergence query device --help'", "unknown device query %q", what)
@@ -319,6 +320,8 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 				path, out = "params", new(device.Params)
 			case "makers":
 				path, out = "makers", new(device.MakerPage)
+			case "epochs":
+				path, out = "epochs", new(device.EpochPage)
 			case "device":
 				path, out = "device/"+args[1], new(device.Device)
 			case "dataset":
@@ -351,7 +354,8 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 			}
 			_, isPage := out.(*device.Page)
 			_, isMakers := out.(*device.MakerPage)
-			if _, isOwed := out.(*device.OwedPage); isPage || isOwed || isMakers {
+			_, isEpochs := out.(*device.EpochPage)
+			if _, isOwed := out.(*device.OwedPage); isPage || isOwed || isMakers || isEpochs {
 				if limit < 1 || limit > device.MaxPage {
 					return errorf(fmt.Sprintf("pass --limit 1 to %d", device.MaxPage), "--limit %d out of range", limit)
 				}
@@ -378,6 +382,7 @@ func newDeviceQueryCmd(g *globals) *cobra.Command {
 var deviceQueryHints = map[string]string{
 	"params":        "see 'emergence query device --help'",
 	"makers":        "--after takes the previous page's next address",
+	"epochs":        "--after takes the previous page's next epoch",
 	"device":        "device ids are 40 hex digits; list them with 'emergence query device owner-devices ADDR'",
 	"maker":         "register a maker with 'emergence tx device register-maker'",
 	"maker-devices": "pass a maker's address or key name",
@@ -400,6 +405,14 @@ func printDeviceQuery(w io.Writer, v any) {
 		fmt.Fprintf(tw, "maker\tname\tstake\tdevices\n")
 		for _, mk := range x.Makers {
 			fmt.Fprintf(tw, "%s\t%s\t%d uemg\t%d\n", mk.Address, mk.Name, mk.Stake, mk.Devices)
+		}
+		if x.Next != "" {
+			fmt.Fprintf(tw, "next\t%s\n", x.Next)
+		}
+	case *device.EpochPage:
+		fmt.Fprintf(tw, "epoch\tingest\tdevices\tpoints\tbudget\tcomplete\n")
+		for _, e := range x.Epochs {
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d uemg\t%t\n", e.Epoch, e.Ingest, e.Devices, e.TotalPoints, e.Budget, e.Complete)
 		}
 		if x.Next != "" {
 			fmt.Fprintf(tw, "next\t%s\n", x.Next)

@@ -120,6 +120,10 @@ func TestDeviceDevnetCLI(t *testing.T) {
 	if len(rec.Payouts) != 1 || rec.Payouts[0].Amount != rec.Budget || rec.Budget != 2*bank.UnitsPerEMG || rec.Paid != 0 {
 		t.Fatalf("epoch record %+v", rec)
 	}
+	if out := cli("query", "device", "epochs").ok(t).stdout; !strings.Contains(out, n) || !strings.Contains(out, "2000000 uemg") {
+		t.Fatalf("query device epochs printed %q, want epoch %s with its budget", out, n)
+	}
+	cli("query", "device", "epochs", "--after", "x").userErr(t, "--after takes the previous page's next epoch")
 	// The owner claims the epoch's budget: listed as owed, then paid once.
 	if out := cli("query", "device", "owed", "owner").ok(t).stdout; !strings.Contains(out, "2000000") {
 		t.Fatalf("owed printed %q", out)

@@ -1,0 +1,55 @@
+package device
+
+import (
+	"net/url"
+	"strconv"
+
+	"emergence/app"
+	"emergence/store"
+)
+
+// EpochPage is the answer to "epochs": posted epochs in epoch order, at
+// most MaxPage, each without its payouts (device/epoch/N pages those), and
+// Next (the last epoch listed) when more follow.
+type EpochPage struct {
+	Epochs []EpochRecord `json:"epochs"`
+	Next   string        `json:"next,omitempty"`
+}
+
+// qEpochs lists posted epochs: ?after=EPOCH (exclusive) and ?limit=N
+// (default and at most MaxPage). Epochs are numbered by block time (unix
+// ms / EpochMillis), so a reader cannot find them by counting from 0.
+func (m *Module) qEpochs(r store.Reader, _ []string, q url.Values) (any, error) {
+	limit := MaxPage
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPage {
+			return nil, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
+		}
+		limit = n
+	}
+	start := prefixEpoch
+	if after := q.Get("after"); after != "" {
+		n, err := strconv.ParseUint(after, 10, 64)
+		if err != nil {
+			return nil, app.CodeBadQuery.Errorf("after %q is not an epoch number", after)
+		}
+		start = append(epochKey(n), 0)
+	}
+	list, err := store.ListJSON[EpochRecord](r, start, store.PrefixEnd(prefixEpoch), limit+1)
+	if err != nil {
+		return nil, err
+	}
+	p := EpochPage{Epochs: list}
+	if p.Epochs == nil {
+		p.Epochs = []EpochRecord{}
+	}
+	if len(p.Epochs) > limit {
+		p.Epochs = p.Epochs[:limit]
+		p.Next = strconv.FormatUint(p.Epochs[limit-1].Epoch, 10)
+	}
+	for i := range p.Epochs {
+		p.Epochs[i].Payouts = nil
+	}
+	return p, nil
+}
