@@ -1,13 +1,19 @@
 package main
 
 import (
+	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"emergence/app/apptest"
 	"emergence/data"
+	"emergence/device"
+	"emergence/device/devkey"
 )
 
 // TestWebDataJobsPaged holds the data page to one list query a page: with
@@ -46,5 +52,41 @@ func TestWebDataJobsPaged(t *testing.T) {
 	}
 	if n := eval[int](b, `document.querySelectorAll('a[href^="/data?jobs_after="]').length`); n != 0 {
 		t.Errorf("the last page links to %d more pages", n)
+	}
+}
+
+// TestWebDevicesEpochs: the devices page lists posted epochs from
+// device/epochs (epochs are numbered by block time, so the page's old
+// probe of epochs 0, 1, ... found none) and pages on with ?epochs_after=.
+func TestWebDevicesEpochs(t *testing.T) {
+	l := startLinkedNet(t)
+	l.do("alice", device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})
+	s := devkey.NewEd25519([32]byte{9})
+	l.do("alice", device.MsgProvision, device.Provision{KeyType: s.Type, PubKey: hex.EncodeToString(s.Pub()), Model: "obd-1", Serial: "A-1"})
+	id := device.DeviceID(s.Type, s.Pub())
+	pairing := device.PairingMessage(apptest.ChainID, id, l.net.Addr("carol"), 0)
+	l.do("carol", device.MsgPair, device.Pair{Device: id, Nonce: 0, Signature: hex.EncodeToString(s.Sign(pairing))})
+	l.do("bob", device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})
+	l.do("alice", device.MsgFundPool, device.FundPool{Amount: 4_000_000})
+	now := uint64(time.Now().UnixMilli() / device.EpochMillis)
+	for _, e := range []uint64{now - 2, now - 1} {
+		l.do("bob", device.MsgPostEpoch, device.PostEpoch{Epoch: e, Root: strings.Repeat("ab", 32), Events: 10,
+			Evidence: []device.Evidence{{Device: id, Readings: 10, Cells: 1}}})
+	}
+	var page device.EpochPage
+	getJSON(t, l.base+"/v1/query/device/epochs", &page)
+	if len(page.Epochs) != 2 || page.Epochs[0].Epoch != now-2 || page.Epochs[1].Epoch != now-1 {
+		t.Fatalf("device/epochs: %+v, want epochs %d and %d", page, now-2, now-1)
+	}
+	first, second := strconv.FormatUint(now-2, 10), strconv.FormatUint(now-1, 10)
+	b := newBrowser(t)
+	b.run("open devices", chromedp.Navigate(l.base+"/devices"))
+	if got := b.waitText("#device-epochs", second); !strings.Contains(got, first) {
+		t.Errorf("epochs table %q: want epochs %s and %s", got, first, second)
+	}
+	b.shot("devices-epochs")
+	b.run("open the epochs after the first", chromedp.Navigate(l.base+"/devices?epochs_after="+first))
+	if got := b.waitText("#device-epochs", second); strings.Contains(got, first) {
+		t.Errorf("epochs after %s: %q still lists it", first, got)
 	}
 }

@@ -317,18 +317,19 @@ async function personhood(ctx) {
 // ---- devices ------------------------------------------------------------------
 
 async function devices(ctx) {
-  const params = await api("/v1/query/device/params");
-  const epochs = [];
-  for (let n = 0; n < 64; n++) {
-    const e = await quiet(`/v1/query/device/epoch/${n}`);
-    if (!e) { if (n > 0) break; else continue; }
-    epochs.push(e);
-  }
+  // Epochs are numbered by block time (unix ms / 3,600,000): they come 50
+  // a page from device/epochs, which the page used to probe from 0 one
+  // request at a time, finding none.
+  const epochsAfter = ctx.params.get("epochs_after");
+  if (epochsAfter) needID(epochsAfter, "epoch");
+  const after = ctx.params.get("makers_after");
+  const [params, epochPage, makers] = await Promise.all([api("/v1/query/device/params"), api(`/v1/query/device/epochs?limit=50${epochsAfter ? `&after=${epochsAfter}` : ""}`),
+    api(`/v1/query/device/makers?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`)]);
+  const epochs = epochPage.epochs || [];
   const maker = ctx.params.get("maker");
   const out = [h("h1", null, "Devices"), section("Parameters", kv(Object.entries(params).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)])))];
-  out.push(section("Epochs", table(["epoch", "details"], epochs.map((e, i) => [String(e.epoch ?? e.number ?? i), h("span", null, Object.entries(e).filter(([, v]) => typeof v !== "object").map(([k, v]) => h("span", { class: "attr" }, h("b", null, k), "=", String(v))))]), { id: "device-epochs", empty: "no epochs posted yet" })));
-  const after = ctx.params.get("makers_after");
-  const makers = await api(`/v1/query/device/makers?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+  out.push(section("Epochs", table(["epoch", "details"], epochs.map((e, i) => [String(e.epoch ?? e.number ?? i), h("span", null, Object.entries(e).filter(([, v]) => typeof v !== "object").map(([k, v]) => h("span", { class: "attr" }, h("b", null, k), "=", String(v))))]), { id: "device-epochs", empty: "no epochs posted yet" }),
+    epochPage.next ? h("p", null, link(`/devices?epochs_after=${epochPage.next}`, "more epochs →")) : null));
   const form = h("form", { method: "get", action: "/devices" }, h("input", { name: "maker", placeholder: "maker address emg1…", value: maker || "", "aria-label": "maker" }), " ", h("button", { type: "submit" }, "show devices"));
   out.push(section("Makers",
     table(["maker", "name", "stake", "devices"], makers.makers.map((m) => [link(`/devices?maker=${m.address}`, short(m.address, 12)), m.name, emg(m.stake), num(m.devices)]), { id: "makers", empty: "no makers registered" }),
