@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"emergence/client"
+	"emergence/node"
 	"emergence/node/genesis"
 )
 
@@ -18,12 +20,18 @@ import (
 // function is called, and returns the API address it printed.
 func startDevnet(t *testing.T, home string) (string, func()) {
 	t.Helper()
+	return startDevnetAt(t, home, "127.0.0.1:0")
+}
+
+// startDevnetAt is startDevnet with the API on addr.
+func startDevnetAt(t *testing.T, home, addr string) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		var errb strings.Builder
-		err := run(ctx, []string{"devnet", "--home", home, "--api", "127.0.0.1:0", "--block-time", "100ms"}, strings.NewReader(""), pw, &errb)
+		err := run(ctx, []string{"devnet", "--home", home, "--api", addr, "--block-time", "100ms"}, strings.NewReader(""), pw, &errb)
 		if err != nil {
 			t.Logf("devnet stderr: %s", errb.String())
 		}
@@ -146,5 +154,40 @@ func TestDevnetCLI(t *testing.T) {
 	json.Unmarshal([]byte(out), &st2)
 	if st2.Height < st.Height {
 		t.Fatalf("resumed at height %d, was %d", st2.Height, st.Height)
+	}
+}
+
+// TestDevnetResumedOnAnotherAPI resumes a devnet with --api on another port,
+// as a reader does when the README's default 127.0.0.1:8545 is taken by
+// another devnet: commands given only --home must reach the resumed node,
+// not whatever listens at the address the home was created with.
+func TestDevnetResumedOnAnotherAPI(t *testing.T) {
+	home := t.TempDir()
+	first := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	api, stop := startDevnetAt(t, home, first)
+	if api != first {
+		t.Fatalf("devnet listens at %s, asked for %s", api, first)
+	}
+	stop()
+	second := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	api, stop = startDevnetAt(t, home, second)
+	defer stop()
+	if api != second {
+		t.Fatalf("resumed devnet listens at %s, asked for %s", api, second)
+	}
+	s, err := node.LoadSettings(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.APIAddr != second {
+		t.Fatalf("home records api %s after resuming on %s", s.APIAddr, second)
+	}
+	// The first address is closed now: an answer comes from the resumed node.
+	out := mustCLI(t, "status", "--home", home, "--output", "json")
+	var st struct {
+		ChainID string `json:"chain_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.ChainID != "emergence-devnet" {
+		t.Fatalf("status --home after resume: %q %v", out, err)
 	}
 }

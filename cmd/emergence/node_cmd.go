@@ -165,6 +165,15 @@ and runs until interrupted. Started again with the same --home it resumes the sa
 			addr := ""
 			if cmd.Flags().Changed("api") {
 				addr = apiAddr
+				// A resumed home keeps the address it was created with, and
+				// every command with --home asks that one: record the new one,
+				// or they would talk to whatever else listens there (another
+				// devnet, with the same chain id).
+				if !fresh && !strings.HasSuffix(apiAddr, ":0") {
+					if err := recordAPIAddr(g.home, apiAddr); err != nil {
+						return err
+					}
+				}
 			}
 			r, err := startNode(cmd.Context(), g.home, addr, blobStore, nil)
 			if err != nil {
@@ -202,6 +211,23 @@ and runs until interrupted. Started again with the same --home it resumes the sa
 	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "target time between blocks")
 	blobStoreFlag(cmd, &blobStore)
 	return cmd
+}
+
+// recordAPIAddr makes addr the API address recorded in home, the one
+// commands given --home talk to.
+func recordAPIAddr(home, addr string) error {
+	s, err := node.LoadSettings(home)
+	if err != nil {
+		return err
+	}
+	if s.APIAddr == addr {
+		return nil
+	}
+	s.APIAddr = addr
+	if err := node.SaveSettings(home, s); err != nil {
+		return fmt.Errorf("record api address %s in %s: %w", addr, home, err)
+	}
+	return nil
 }
 
 type devnetInfo struct {
