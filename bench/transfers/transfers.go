@@ -18,18 +18,19 @@
 // prints tx/s, p50/p99 and the node process's CPU-seconds per 10k committed
 // txs of each path, the load average before and after, and the verdict.
 //
-// Figures on the shared 2-core machine (load 18-35 from other work), 40k
-// transfers, five runs each: the node's CPU per 10k committed HTTP
-// transfers went from a median of 1.29 s to 0.95 s (Pebble settings, the
-// 8,600 gas limit, ProcessProposal trusting its own prepared block, the
-// binary batch body); kvstore's node in the same runs used 0.47 s. HTTP
-// tx/s, median 1,853 before and 3,231 after at load 25-35, 4,778 at load
-// 18-21; kvstore 5,700-10,500 in the same runs: the target is missed.
+// Figures on the shared 2-core machine (load 14-35 from other work), 40k
+// transfers per path: the node's CPU per 10k committed HTTP transfers went
+// from a median of 1.29 s (5 runs) to 0.93 s (8 runs) with the Pebble
+// settings, the 8,600 gas limit, ProcessProposal trusting its own prepared
+// block and the binary batch body; kvstore's node used 0.46 s in the same
+// runs. HTTP tx/s, median 1,853 before and 3,492 after (1,170-7,141);
+// kvstore 6,864 (4,006-12,626) in the same runs: the target is missed.
 // What bounds it: on a loaded machine, CPU per tx (the node gets a share
 // of two cores, and kvstore needs half of ours, with no signature to
-// check); on a quiet one, the block: genesis' 50M gas over each transfer's
-// gas limit is 5,813 per block (4,166 at the 12,000 it was), one block per
-// 500 ms timeout_commit plus the block's execution. In the profile per
+// check); with CPU to spare (not seen here), the block: genesis' 50M gas
+// over each transfer's gas limit is 5,813 per block (4,166 at the 12,000
+// it was), one block per 500 ms timeout_commit plus the block's execution
+// (40k transfers took 7-8 blocks, 10-11 before). In the profile per
 // committed transfer: signatures 17%, the mempool's first CheckTx 13%,
 // FinalizeBlock 11%, CometBFT's recheck after each block 10%, decoding
 // 7%, Commit 7%, Pebble compaction 7%, PrepareProposal 5%.
