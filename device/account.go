@@ -1,22 +1,20 @@
 package device
 
 import (
-	"encoding/binary"
-
 	"emergence/store"
 	"emergence/tx"
 )
 
-// account is the part of a device's state an epoch post reads and writes,
-// kept apart from the JSON device record in a fixed 36-byte encoding so a
-// post of MaxEvidence items does one small read and write per device: the
-// owner it pays (zero when unpaired or retired) and its streak.
+// account is the part of a device's state an epoch post reads, kept apart
+// from the JSON device record in a fixed 20-byte encoding so a post of
+// MaxEvidence items reads its devices in one range scan and writes
+// nothing per device: the owner it pays (zero when unpaired or retired).
+// (Streaks are read from the previous epoch's part records.)
 type account struct {
-	owner  tx.Address
-	streak Streak
+	owner tx.Address
 }
 
-const accountLen = tx.AddressLen + 16
+const accountLen = tx.AddressLen
 
 var prefixAccount = []byte("device/acct/")
 
@@ -30,29 +28,26 @@ func loadAccount(r store.Reader, id string) (account, bool) {
 	}
 	var a account
 	copy(a.owner[:], v)
-	a.streak.Last = binary.BigEndian.Uint64(v[tx.AddressLen:])
-	a.streak.Len = binary.BigEndian.Uint64(v[tx.AddressLen+8:])
 	return a, true
 }
 
 func putAccount(kv store.KV, id string, a account) {
-	v := make([]byte, 0, accountLen)
-	v = append(v, a.owner[:]...)
-	v = binary.BigEndian.AppendUint64(v, a.streak.Last)
-	v = binary.BigEndian.AppendUint64(v, a.streak.Len)
-	kv.Set(accountKey(id), v)
+	kv.Set(accountKey(id), a.owner[:])
 }
 
 // setPayee records who device d's earnings go to from now on: its owner,
 // or nobody when it is unpaired or retired. Every change of d.Owner or
-// d.Retired calls it.
+// d.Retired calls it. An owner's first device starts its claim cursor at
+// the epochs posted from now on (startCursor).
 func setPayee(kv store.KV, d Device) {
-	a, _ := loadAccount(kv, d.ID)
-	a.owner = d.Owner
+	a := account{owner: d.Owner}
 	if d.Retired {
 		a.owner = tx.Address{}
 	}
 	putAccount(kv, d.ID, a)
+	if !a.owner.IsZero() {
+		startCursor(kv, a.owner)
+	}
 }
 
 // scanned holds the accounts of a post's evidence read in one ordered scan
@@ -74,17 +69,15 @@ func scanAccounts(r store.Reader, ev []Evidence) scanned {
 	budget := 2 * len(ev)
 	i := 0
 	r.Iterate(accountKey(ev[0].Device), store.PrefixEnd(prefixAccount), func(k, v []byte) bool {
-		id := string(k[len(prefixAccount):])
-		for i < len(ev) && ev[i].Device < id {
+		id := k[len(prefixAccount):]
+		for i < len(ev) && ev[i].Device < string(id) {
 			i++ // no account: unknown device (or unsorted evidence, refused by the caller)
 		}
 		if i == len(ev) {
 			return false
 		}
-		if ev[i].Device == id && len(v) == accountLen {
+		if ev[i].Device == string(id) && len(v) == accountLen {
 			copy(s.accts[i].owner[:], v)
-			s.accts[i].streak.Last = binary.BigEndian.Uint64(v[tx.AddressLen:])
-			s.accts[i].streak.Len = binary.BigEndian.Uint64(v[tx.AddressLen+8:])
 			s.found[i] = true
 			i++
 		}

@@ -1,8 +1,6 @@
 package device
 
 import (
-	"cmp"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -15,27 +13,35 @@ import (
 )
 
 // Claims: an epoch's rewards are not transferred device by device. When an
-// epoch is posted, each earning device's points are added to its owner's
-// entry for the epoch; once the epoch is complete, the owner claims, and
-// one transfer pays the Share of the owner's points in every claimed epoch.
-// An epoch's consensus work is then the posts (paid per evidence item) and
-// the claims (paid by the claimers), never end-of-block work per device.
+// epoch's part is posted, its earning devices' points are summed per owner
+// into the part's owner tables; once the epoch is complete, the owner
+// claims, and one transfer pays the Share of the owner's points in every
+// claimed epoch. An owner's claim cursor walks the epochs in the order
+// they were posted (EpochRecord.Seq), so each epoch is claimed once by
+// each owner, a late epoch included. An epoch's consensus work is then
+// the posts (paid per evidence item) and the claims (paid by the
+// claimers), never end-of-block work per device.
 const (
 	// MsgClaim is the claim message kind (appended).
 	MsgClaim = "device/claim"
-	// MaxClaimEpochs is the most owner entries one claim looks at; an owner
+	// MaxClaimEpochs is the most epochs one claim looks at; an owner
 	// with more claims again.
 	MaxClaimEpochs = 64
 	// GasClaim is a claim's base gas (one transfer); GasPerClaimEpoch is
-	// charged for each entry looked at (the entry, the epoch record read
-	// and written back).
+	// charged for each epoch looked at (the epoch record read and written
+	// back), GasPerClaimPart for each owner table of it read and searched
+	// and GasPerOwnerEntry for each entry of the table (its bytes).
 	GasClaim         = 20_000
 	GasPerClaimEpoch = 8_000
+	GasPerClaimPart  = 1_000
+	GasPerOwnerEntry = 5
 )
 
-// Claim pays the signer what its devices earned in complete epochs, oldest
-// first, at most MaxClaimEpochs entries (Epochs, when not 0, lowers that
-// bound). Entries of epochs still taking parts are left for later.
+// Claim pays the signer what its devices earned in complete epochs, in
+// the order the epochs were posted, from the first it has not looked at,
+// at most MaxClaimEpochs epochs (Epochs, when not 0, lowers that bound).
+// It stops at an epoch still taking parts. A claim that looks at epochs
+// in which the signer earned nothing pays nothing and moves on.
 type Claim struct {
 	Epochs uint64 `json:"epochs,omitempty"`
 }
@@ -49,23 +55,26 @@ type Owed struct {
 	Complete bool   `json:"complete"`
 }
 
-// OwedPage is one page of an owner's unclaimed entries; Total is what the
-// listed complete entries pay, Next the after= of the next page.
+// OwedPage is one page of an owner's unclaimed epochs; Total is what the
+// listed complete entries pay, Next the after= of the next page (a
+// posting sequence number).
 type OwedPage struct {
 	Owed  []Owed `json:"owed"`
 	Total uint64 `json:"total"`
 	Next  string `json:"next,omitempty"`
 }
 
-var prefixOwed = []byte("device/owed/")
+var prefixCursor = []byte("device/cursor/")
 
-func owedBase(a tx.Address) []byte          { return store.Key(prefixOwed, a[:]) }
-func owedKey(a tx.Address, n uint64) []byte { return store.Key(owedBase(a), store.BE64(n)) }
+func cursorKey(a tx.Address) []byte { return store.Key(prefixCursor, a[:]) }
 
-// addOwed adds pts to owner's entry for epoch n.
-func addOwed(kv store.KV, owner tx.Address, n, pts uint64) {
-	k := owedKey(owner, n)
-	store.PutU64(kv, k, store.GetU64(kv, k)+pts)
+// startCursor starts owner's claim cursor at the next epoch posted, unless
+// it has one: an owner never walks the epochs before its first device.
+func startCursor(kv store.KV, owner tx.Address) {
+	k := cursorKey(owner)
+	if kv.Get(k) == nil {
+		store.PutU64(kv, k, store.GetU64(kv, keySeqNext))
+	}
 }
 
 func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
@@ -77,50 +86,59 @@ func (m *Module) handleClaim(ctx *app.Context, raw json.RawMessage) error {
 	if msg.Epochs != 0 {
 		limit = min(limit, msg.Epochs)
 	}
-	base := owedBase(ctx.Signer)
-	type entry struct {
-		key []byte
-		n   uint64
-		pts uint64
+	ck := cursorKey(ctx.Signer)
+	cv := ctx.KV.Get(ck)
+	if cv == nil {
+		return CodeNothingToClaim.Errorf("%s has never owned a device", ctx.Signer)
 	}
-	var es []entry
-	ctx.KV.Iterate(base, store.PrefixEnd(base), func(k, v []byte) bool {
-		es = append(es, entry{key: append([]byte(nil), k...), n: binary.BigEndian.Uint64(k[len(k)-8:]), pts: store.U64(v)})
-		return uint64(len(es)) < limit
-	})
-	if err := ctx.ConsumeGas(GasPerClaimEpoch*uint64(len(es)), "device claim entries"); err != nil {
-		return err
-	}
-	var total, epochs uint64
-	for _, e := range es {
+	cur := store.U64(cv)
+	var total, epochs, paid uint64
+	for epochs < limit {
+		v := ctx.KV.Get(seqKey(cur))
+		if v == nil {
+			break
+		}
+		n := store.U64(v)
 		var rec EpochRecord
-		if ok, err := store.GetJSON(ctx.KV, epochKey(e.n), &rec); err != nil || !ok {
-			return fmt.Errorf("device: owed entry of epoch %d has no record: %v", e.n, err)
+		if ok, err := store.GetJSON(ctx.KV, epochKey(n), &rec); err != nil || !ok {
+			return fmt.Errorf("device: posted epoch %d has no record: %v", n, err)
 		}
 		if !rec.Complete {
+			break
+		}
+		if err := ctx.ConsumeGas(GasPerClaimEpoch, "device claim epoch"); err != nil {
+			return err
+		}
+		pts, _, err := ownerTotals(ctx.KV, n, ctx.Signer, chargeTables(ctx.ConsumeGas))
+		if err != nil {
+			return err
+		}
+		epochs++
+		cur++
+		if pts == 0 {
 			continue
 		}
-		amt := Share(rec.Budget, e.pts, rec.TotalPoints)
-		ctx.KV.Delete(e.key)
-		rec.ClaimedPoints += e.pts
+		amt := Share(rec.Budget, pts, rec.TotalPoints)
+		rec.ClaimedPoints += pts
 		rec.Paid += amt
 		total += amt
-		epochs++
+		paid++
 		if rec.ClaimedPoints == rec.TotalPoints {
 			settle(ctx.KV, &rec)
 		}
 		store.PutJSON(ctx.KV, keyReserved, reserved(ctx.KV)-amt)
-		store.PutJSON(ctx.KV, epochKey(e.n), rec)
+		store.PutJSON(ctx.KV, epochKey(n), rec)
 	}
 	if epochs == 0 {
-		return CodeNothingToClaim.Errorf("%s has no earnings in a complete epoch", ctx.Signer)
+		return CodeNothingToClaim.Errorf("%s: no complete epoch posted since its last claim", ctx.Signer)
 	}
+	store.PutU64(ctx.KV, ck, cur)
 	if total > 0 {
 		if err := m.bank.Release(ctx.KV, Pool, ctx.Signer, total); err != nil {
 			return err
 		}
 	}
-	ctx.Emit("device-claim", "owner", ctx.Signer.String(), "epochs", u64(epochs), "amount", u64(total))
+	ctx.Emit("device-claim", "owner", ctx.Signer.String(), "epochs", u64(epochs), "paid_epochs", u64(paid), "amount", u64(total))
 	return nil
 }
 
@@ -137,66 +155,77 @@ func (m *Module) qOwed(r store.Reader, args []string, q url.Values) (any, error)
 		}
 		limit = v
 	}
-	base := owedBase(a)
-	start := base
+	start := uint64(0)
+	if cv := r.Get(cursorKey(a)); cv != nil {
+		start = store.U64(cv)
+	} else {
+		return OwedPage{Owed: []Owed{}}, nil
+	}
 	if after := q.Get("after"); after != "" {
-		n, err := strconv.ParseUint(after, 10, 64)
+		seq, err := strconv.ParseUint(after, 10, 64)
 		if err != nil {
-			return nil, app.CodeBadQuery.Errorf("after must be an epoch number")
+			return nil, app.CodeBadQuery.Errorf("after must be the next of a previous page")
 		}
-		start = append(owedKey(a, n), 0)
+		start = max(start, seq)
 	}
 	p := OwedPage{Owed: []Owed{}}
-	var bad error
-	r.Iterate(start, store.PrefixEnd(base), func(k, v []byte) bool {
+	// A page looks at up to owedScan epochs, listing those the owner
+	// earned in.
+	const owedScan = 4 * MaxClaimEpochs
+	for seq := start; seq < start+owedScan; seq++ {
+		v := r.Get(seqKey(seq))
+		if v == nil {
+			return p, nil
+		}
 		if len(p.Owed) == limit {
-			p.Next = strconv.FormatUint(p.Owed[limit-1].Epoch, 10)
-			return false
+			p.Next = strconv.FormatUint(seq, 10)
+			return p, nil
 		}
-		o := Owed{Epoch: binary.BigEndian.Uint64(k[len(k)-8:]), Points: store.U64(v)}
 		var rec EpochRecord
-		if ok, err := store.GetJSON(r, epochKey(o.Epoch), &rec); err != nil || !ok {
-			bad = fmt.Errorf("device: owed entry of epoch %d has no record: %v", o.Epoch, err)
-			return false
+		if ok, err := store.GetJSON(r, epochKey(store.U64(v)), &rec); err != nil || !ok {
+			return nil, fmt.Errorf("device: posted epoch %d has no record: %v", store.U64(v), err)
 		}
+		pts, _, _ := ownerTotals(r, rec.Epoch, a, nil)
+		if pts == 0 {
+			continue
+		}
+		o := Owed{Epoch: rec.Epoch, Points: pts}
 		if rec.Complete {
-			o.Complete, o.Amount = true, Share(rec.Budget, o.Points, rec.TotalPoints)
+			o.Complete, o.Amount = true, Share(rec.Budget, pts, rec.TotalPoints)
 			p.Total += o.Amount
 		}
 		p.Owed = append(p.Owed, o)
-		return true
-	})
-	if bad != nil {
-		return nil, bad
+	}
+	if r.Get(seqKey(start+owedScan)) != nil {
+		p.Next = strconv.FormatUint(start+owedScan, 10)
 	}
 	return p, nil
 }
 
-// owedInvariants: for every epoch, the owners' unclaimed points plus the
-// claimed points are its total points.
+// owedInvariants: every epoch's part records and owner tables hold its
+// devices, points and readings, its claimed points are at most its
+// points, and the posting sequence lists every epoch once.
 func owedInvariants(r store.Reader, recs []EpochRecord) error {
-	type entry struct{ epoch, pts uint64 }
-	var es []entry
-	r.Iterate(prefixOwed, store.PrefixEnd(prefixOwed), func(k, v []byte) bool {
-		es = append(es, entry{binary.BigEndian.Uint64(k[len(k)-8:]), store.U64(v)})
-		return true
-	})
-	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.epoch, b.epoch) })
-	i := 0
+	seqs := make([]uint64, 0, len(recs))
 	for _, rec := range recs { // in epoch order, as their keys
-		var owed uint64
-		for ; i < len(es) && es[i].epoch == rec.Epoch; i++ {
-			owed += es[i].pts
+		dp, dr, op, or, devs := partTotals(r, rec.Epoch)
+		if dp != rec.TotalPoints || op != rec.TotalPoints || dr != rec.Readings || or != rec.Readings || devs != rec.Devices {
+			return fmt.Errorf("device: epoch %d has %d points, %d readings and %d devices; its parts hold %d points, %d readings and %d devices, its owner tables %d points and %d readings",
+				rec.Epoch, rec.TotalPoints, rec.Readings, rec.Devices, dp, dr, devs, op, or)
 		}
-		if i < len(es) && es[i].epoch < rec.Epoch {
-			return fmt.Errorf("device: an owed entry names epoch %d, which has no record", es[i].epoch)
+		if v := r.Get(seqKey(rec.Seq)); store.U64(v) != rec.Epoch || v == nil {
+			return fmt.Errorf("device: epoch %d is posted as number %d, which names %d", rec.Epoch, rec.Seq, store.U64(v))
 		}
-		if owed+rec.ClaimedPoints != rec.TotalPoints {
-			return fmt.Errorf("device: epoch %d has %d points, owners are owed %d and claimed %d", rec.Epoch, rec.TotalPoints, owed, rec.ClaimedPoints)
+		seqs = append(seqs, rec.Seq)
+	}
+	slices.Sort(seqs)
+	for i, s := range seqs {
+		if s != uint64(i) {
+			return fmt.Errorf("device: epochs are posted as numbers %v, not 0 to %d", seqs, len(seqs)-1)
 		}
 	}
-	if i != len(es) {
-		return fmt.Errorf("device: an owed entry names epoch %d, which has no record", es[i].epoch)
+	if next := store.GetU64(r, keySeqNext); next != uint64(len(seqs)) {
+		return fmt.Errorf("device: %d epochs posted, next number %d", len(seqs), next)
 	}
 	return nil
 }

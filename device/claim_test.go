@@ -28,7 +28,7 @@ func TestClaims(t *testing.T) {
 	ev := []device.Evidence{{Device: id, Readings: 10, Cells: 1}}
 	// An epoch still taking parts: alice's entry waits.
 	first := now - device.MaxClaimEpochs - 2
-	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: first, Root: root, Evidence: ev, Parts: 2})))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: first, Root: root, Evidence: device.PackEvidence(ev), Parts: 2})))[0])
 	c.MustFail(c.Deliver(c.Sign("alice", c.Msg(device.MsgClaim, device.Claim{})))[0], device.CodeNothingToClaim)
 	var owed device.OwedPage
 	if err := c.Query("device/owed/"+apptest.Addr("alice").String(), nil, &owed); err != nil {
@@ -37,11 +37,11 @@ func TestClaims(t *testing.T) {
 	if len(owed.Owed) != 1 || owed.Owed[0].Complete || owed.Owed[0].Points != device.Points(ev[0]) || owed.Total != 0 {
 		t.Fatalf("owed while the epoch takes parts: %+v", owed)
 	}
-	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: first, Root: root, Evidence: []device.Evidence{}, Part: 1, Parts: 2})))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: first, Root: root, Evidence: device.PackEvidence([]device.Evidence{}), Part: 1, Parts: 2})))[0])
 	// MaxClaimEpochs more epochs (the first epoch reserved the whole pool,
 	// so these pay nothing, but each is an entry to claim).
 	for n := first + 1; n <= first+device.MaxClaimEpochs; n++ {
-		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: n, Root: root, Evidence: ev})))[0])
+		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: n, Root: root, Evidence: device.PackEvidence(ev)})))[0])
 	}
 	// The device changes hands after the posts: its earnings stay alice's.
 	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgTransfer, device.Transfer{Device: id, To: apptest.Addr("bob")})))[0])

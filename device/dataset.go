@@ -95,7 +95,6 @@ type EpochDataset struct {
 var (
 	prefixDataset  = []byte("device/dataset/")
 	prefixBought   = []byte("device/bought/")
-	prefixReads    = []byte("device/reads/")
 	prefixSalePaid = []byte("device/salepaid/")
 )
 
@@ -103,15 +102,8 @@ func datasetKey(n uint64) []byte { return store.Key(prefixDataset, store.BE64(n)
 func boughtKey(n uint64, a tx.Address) []byte {
 	return store.Key(prefixBought, store.BE64(n), a[:])
 }
-func readsKey(a tx.Address, n uint64) []byte { return store.Key(prefixReads, a[:], store.BE64(n)) }
 func salePaidKey(n uint64, a tx.Address) []byte {
 	return store.Key(prefixSalePaid, store.BE64(n), a[:])
-}
-
-// addReads adds a device's accepted events to its owner's count for epoch n.
-func addReads(kv store.KV, owner tx.Address, n, readings uint64) {
-	k := readsKey(owner, n)
-	store.PutU64(kv, k, store.GetU64(kv, k)+readings)
 }
 
 func (m *Module) datasetMsgs() []app.MsgHandler {
@@ -243,7 +235,10 @@ func (m *Module) handleClaimSales(ctx *app.Context, raw json.RawMessage) error {
 		if ok, err := store.GetJSON(ctx.KV, epochKey(n), &rec); err != nil || !ok {
 			return CodeEpochNotFound.Errorf("epoch %d", n)
 		}
-		reads := store.GetU64(ctx.KV, readsKey(ctx.Signer, n))
+		_, reads, err := ownerTotals(ctx.KV, n, ctx.Signer, chargeTables(ctx.ConsumeGas))
+		if err != nil {
+			return err
+		}
 		due := Share(d.Revenue, reads, rec.Readings)
 		paid := store.GetU64(ctx.KV, salePaidKey(n, ctx.Signer))
 		if due <= paid {

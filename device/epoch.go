@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 
@@ -71,12 +72,12 @@ type FundPool struct {
 // end-of-block work pays every posted device pro rata to its points over
 // the whole epoch, at most MaxPayoutsPerBlock per block.
 type PostEpoch struct {
-	Epoch    uint64     `json:"epoch"`
-	Root     string     `json:"root"`
-	Events   uint64     `json:"events"`
-	Evidence []Evidence `json:"evidence"`
-	Part     uint64     `json:"part,omitempty"`
-	Parts    uint64     `json:"parts,omitempty"`
+	Epoch    uint64 `json:"epoch"`
+	Root     string `json:"root"`
+	Events   uint64 `json:"events"`
+	Evidence Packed `json:"evidence"`
+	Part     uint64 `json:"part,omitempty"`
+	Parts    uint64 `json:"parts,omitempty"`
 }
 
 // Ingest is a registered ingest node.
@@ -85,10 +86,11 @@ type Ingest struct {
 	Stake   uint64     `json:"stake"`
 }
 
-// EpochRecord is a posted epoch. Its payouts are stored per device (and
-// their points summed per owner, for claims); the
-// epoch query returns them a page at a time in Payouts, with NextPayout
-// the after= of the next page ("" at the end).
+// EpochRecord is a posted epoch. Its payouts are stored per part (see
+// part.go: one record of the part's devices, and its owners' sums in
+// owner tables, for claims); the epoch query returns them a page at a
+// time in Payouts, with NextPayout the after= of the next page ("" at the
+// end).
 type EpochRecord struct {
 	Epoch   uint64     `json:"epoch"`
 	Ingest  tx.Address `json:"ingest"`
@@ -110,6 +112,12 @@ type EpochRecord struct {
 	Readings    uint64 `json:"readings"`
 	// LastDevice is the last device of the received parts.
 	LastDevice string `json:"last_device,omitempty"`
+	// Seq numbers the epochs in the order they were posted (claims walk
+	// them in that order); Late is set when a later epoch was posted
+	// first, and then no device of this epoch has a streak bonus, nor
+	// carries its streak into the next epoch.
+	Seq  uint64 `json:"seq"`
+	Late bool   `json:"late,omitempty"`
 	// Complete: no more parts are taken, and owners may claim; PaidOut:
 	// every earned point is claimed (or nobody earned), and the rest of
 	// the budget is free again.
@@ -136,40 +144,24 @@ type Payout struct {
 	Amount uint64     `json:"amount"`
 }
 
-// Streak is a device's run of consecutive earning epochs.
-type Streak struct {
-	Last uint64 `json:"last"`
-	Len  uint64 `json:"len"`
-}
-
 var (
 	prefixIngest = []byte("device/ingest/")
 	prefixEpoch  = []byte("device/epoch/")
-	prefixPayout = []byte("device/payout/")
+	// prefixSeq lists the epochs in posting order; keySeqNext is the next
+	// number, keyLatest the newest posted epoch + 1.
+	prefixSeq  = []byte("device/seq/")
+	keySeqNext = []byte("device/seqnext")
+	keyLatest  = []byte("device/latest")
 	// prefixOpen indexes incomplete epochs by the height their parts
 	// stop being taken.
 	prefixOpen  = []byte("device/open/")
 	keyReserved = []byte("device/reserved")
 )
 
-// nextStreak is the streak a device earning in epoch n has, and whether
-// it is stored (an epoch posted after a later one changes nothing).
-func nextStreak(st Streak, n uint64) (Streak, bool) {
-	switch {
-	case st.Len == 0 || st.Last+1 < n:
-		return Streak{Last: n, Len: 1}, true
-	case st.Last+1 == n:
-		return Streak{Last: n, Len: st.Len + 1}, true
-	}
-	return Streak{Last: st.Last, Len: 1}, false
-}
+func seqKey(seq uint64) []byte { return store.Key(prefixSeq, store.BE64(seq)) }
 
 func ingestKey(a tx.Address) []byte { return store.Key(prefixIngest, a[:]) }
 func epochKey(n uint64) []byte      { return store.Key(prefixEpoch, store.BE64(n)) }
-func payoutBase(n uint64) []byte    { return store.Key(prefixPayout, store.BE64(n)) }
-func payoutKey(n uint64, dev string) []byte {
-	return store.Key(payoutBase(n), []byte(dev))
-}
 func openKey(h int64, n uint64) []byte {
 	return store.Key(prefixOpen, store.BE64(uint64(h)), store.BE64(n))
 }
@@ -233,14 +225,15 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 	if parts > MaxParts || msg.Part >= parts {
 		return CodeBadEpoch.Errorf("part %d of %d: at most %d parts, numbered from 0", msg.Part, parts, MaxParts)
 	}
-	if len(msg.Evidence) > MaxEvidence {
-		return CodeBadEpoch.Errorf("%d evidence items, at most %d", len(msg.Evidence), MaxEvidence)
+	evidence, err := UnpackEvidence(msg.Evidence, MaxEvidence)
+	if err != nil {
+		return CodeBadEpoch.Errorf("evidence (at most %d items, packed with PackEvidence): %v", MaxEvidence, err)
 	}
-	if err := ctx.ConsumeGas(GasPerEvidence*uint64(len(msg.Evidence)), "device evidence"); err != nil {
+	if err := ctx.ConsumeGas(GasPerEvidence*uint64(len(evidence)), "device evidence"); err != nil {
 		return err
 	}
 	cells := 0
-	for i, e := range msg.Evidence {
+	for i, e := range evidence {
 		if len(e.CellIDs) > MaxRewardCells || (len(e.CellIDs) > 0 && e.Cells != uint64(len(e.CellIDs))) {
 			return CodeBadEpoch.Errorf("item %d: at most %d cell ids, as many as cells", i, MaxRewardCells)
 		}
@@ -276,6 +269,14 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		budget := min(EpochBudget, m.bank.ModuleBalance(ctx.KV, Pool)-res)
 		store.PutJSON(ctx.KV, keyReserved, res+budget)
 		rec = EpochRecord{Epoch: msg.Epoch, Ingest: ctx.Signer, Root: msg.Root, Events: msg.Events, Budget: budget, Height: ctx.Height, Parts: parts}
+		rec.Seq = store.GetU64(ctx.KV, keySeqNext)
+		store.PutU64(ctx.KV, keySeqNext, rec.Seq+1)
+		store.PutU64(ctx.KV, seqKey(rec.Seq), msg.Epoch)
+		latest := store.GetU64(ctx.KV, keyLatest) // the newest posted epoch + 1
+		rec.Late = latest > msg.Epoch+1
+		if msg.Epoch+1 > latest {
+			store.PutU64(ctx.KV, keyLatest, msg.Epoch+1)
+		}
 		if parts > 1 {
 			ctx.KV.Set(openKey(ctx.Height+PartBlocks, msg.Epoch), []byte{1})
 		}
@@ -291,14 +292,34 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 			return CodeBadPart.Errorf("epoch %d: want part %d of %d with root %s", msg.Epoch, rec.Received, rec.Parts, rec.Root)
 		}
 	}
-	accts := scanAccounts(ctx.KV, msg.Evidence)
-	for i, e := range msg.Evidence {
-		if (i > 0 && e.Device <= msg.Evidence[i-1].Device) || (i == 0 && rec.LastDevice != "" && e.Device <= rec.LastDevice) {
+	ids := make([][]byte, len(evidence))
+	idBytes := make([]byte, 20*len(evidence))
+	for i, e := range evidence {
+		if (i > 0 && e.Device <= evidence[i-1].Device) || (i == 0 && rec.LastDevice != "" && e.Device <= rec.LastDevice) {
 			return CodeBadEpoch.Errorf("evidence must be sorted by device with no repeats, across parts too (item %d)", i)
 		}
 		if e.Readings > MaxReadings {
 			return CodeBadEpoch.Errorf("device %s: %d readings, at most %d", e.Device, e.Readings, uint64(MaxReadings))
 		}
+		ids[i] = idBytes[20*i : 20*i+20 : 20*i+20]
+		if !putRawID(ids[i], e.Device) {
+			return CodeDeviceNotFound.Errorf("device %s", e.Device)
+		}
+	}
+	accts := scanAccounts(ctx.KV, evidence)
+	// Streaks continue from the epoch before, when it was posted in order
+	// (an epoch posted after a later one gets no bonus and gives none).
+	var prev []uint32
+	if !rec.Late && msg.Epoch > 0 {
+		var pr EpochRecord
+		if ok, err := store.GetJSON(ctx.KV, epochKey(msg.Epoch-1), &pr); err != nil {
+			return err
+		} else if ok && !pr.Late {
+			prev = prevStreaks(ctx.KV, msg.Epoch, ids)
+		}
+	}
+	ents := make([]partEntry, len(evidence))
+	for i, e := range evidence {
 		acct, ok := accts.load(ctx.KV, i, e.Device)
 		if !ok {
 			return CodeDeviceNotFound.Errorf("device %s", e.Device)
@@ -306,28 +327,30 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		if acct.owner.IsZero() {
 			return CodeBadEpoch.Errorf("device %s is retired or unpaired", e.Device)
 		}
-		pts, streak := Points(e), uint64(0)
+		pts, streak := Points(e), uint32(0)
 		if len(e.CellIDs) > 0 {
 			pts = freshPoints(ctx.KV, e, msg.Epoch)
 		}
 		if pts > 0 {
-			next, keep := nextStreak(acct.streak, msg.Epoch)
-			if keep {
-				acct.streak = next
-				putAccount(ctx.KV, e.Device, acct)
-				streak = next.Len
-			} else {
-				streak = 1
+			streak = 1
+			if prev != nil && prev[i] > 0 && prev[i] < math.MaxUint32 {
+				streak = prev[i] + 1
 			}
-			pts = StreakPoints(pts, streak)
-			addOwed(ctx.KV, acct.owner, msg.Epoch, pts)
-			addReads(ctx.KV, acct.owner, msg.Epoch, e.Readings)
+			pts = StreakPoints(pts, uint64(streak))
 			rec.Readings += e.Readings
 		}
-		putPayout(ctx.KV, msg.Epoch, Payout{Device: e.Device, Owner: acct.owner, Points: pts, Streak: streak})
+		ents[i] = partEntry{id: ids[i], owner: acct.owner, points: pts, readings: e.Readings, streak: streak}
 		rec.TotalPoints += pts
-		rec.Devices++
-		rec.LastDevice = e.Device
+	}
+	if len(ents) > 0 {
+		blob := make([]byte, 0, len(ents)*partEntryLen)
+		for _, e := range ents {
+			blob = appendPartEntry(blob, e)
+		}
+		ctx.KV.Set(partKey(msg.Epoch, ids[len(ids)-1]), blob)
+		putOwnerTables(ctx.KV, msg.Epoch, rec.Received, ents)
+		rec.Devices += uint64(len(ents))
+		rec.LastDevice = evidence[len(ents)-1].Device
 	}
 	rec.Received++
 	if rec.Received == rec.Parts {
@@ -338,7 +361,7 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 	}
 	store.PutJSON(ctx.KV, epochKey(msg.Epoch), rec)
 	ctx.Emit("device-epoch", "epoch", strconv.FormatUint(msg.Epoch, 10), "root", msg.Root,
-		"part", strconv.FormatUint(msg.Part, 10), "parts", strconv.FormatUint(rec.Parts, 10), "devices", strconv.Itoa(len(msg.Evidence)))
+		"part", strconv.FormatUint(msg.Part, 10), "parts", strconv.FormatUint(rec.Parts, 10), "devices", strconv.Itoa(len(evidence)))
 	return nil
 }
 
@@ -403,14 +426,8 @@ func (m *Module) qEpoch(r store.Reader, args []string, q url.Values) (any, error
 		}
 		limit = v
 	}
-	base := payoutBase(n)
-	start := base
-	if after := q.Get("after"); after != "" {
-		start = append(store.Key(base, []byte(after)), 0)
-	}
-	ps := listPayouts(r, start, store.PrefixEnd(base), limit+1)
-	if len(ps) > limit {
-		ps = ps[:limit]
+	ps, more := listPayouts(r, n, q.Get("after"), limit)
+	if more {
 		rec.NextPayout = ps[limit-1].Device
 	}
 	if rec.Complete {
@@ -448,32 +465,4 @@ func (m *Module) ingestStakes(r store.Reader) (uint64, error) {
 		s += in.Stake
 	}
 	return s, nil
-}
-
-// putPayout stores p under epoch n in a fixed 52-byte encoding: owner,
-// points, streak (the device is the key).
-func putPayout(kv store.KV, n uint64, p Payout) {
-	v := make([]byte, 0, tx.AddressLen+16)
-	v = append(v, p.Owner[:]...)
-	v = binary.BigEndian.AppendUint64(v, p.Points)
-	v = binary.BigEndian.AppendUint64(v, p.Streak)
-	kv.Set(payoutKey(n, p.Device), v)
-}
-
-// listPayouts returns at most limit payouts stored in [start, end)
-// (limit 0: all), Amount not filled.
-func listPayouts(r store.Reader, start, end []byte, limit int) []Payout {
-	var out []Payout
-	r.Iterate(start, end, func(k, v []byte) bool {
-		if len(v) != tx.AddressLen+16 {
-			return true
-		}
-		p := Payout{Device: string(k[len(k)-40:])}
-		copy(p.Owner[:], v)
-		p.Points = binary.BigEndian.Uint64(v[tx.AddressLen:])
-		p.Streak = binary.BigEndian.Uint64(v[tx.AddressLen+8:])
-		out = append(out, p)
-		return limit == 0 || len(out) < limit
-	})
-	return out
 }

@@ -28,13 +28,14 @@ func TestPostEpochPaysFromItsOwnEvidence(t *testing.T) {
 	if id2 < id1 {
 		ev[0], ev[1] = ev[1], ev[0]
 	}
-	post := device.PostEpoch{Epoch: epoch, Root: root, Events: 400, Evidence: ev}
+	post := device.PostEpoch{Epoch: epoch, Root: root, Events: 400, Evidence: device.PackEvidence(ev)}
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, post)))[0], device.CodeNotIngest)
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 5})))[0], device.CodeLowStake)
 	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 1_000_000})))[0])
-	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch + 1, Root: root, Evidence: ev})))[0], device.CodeBadEpoch)
-	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: []device.Evidence{ev[1], ev[0]}})))[0], device.CodeBadEpoch)
-	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: "00", Evidence: ev})))[0], device.CodeBadEpoch)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch + 1, Root: root, Evidence: device.PackEvidence(ev)})))[0], device.CodeBadEpoch)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: device.PackEvidence([]device.Evidence{ev[1], ev[0]})})))[0], device.CodeBadEpoch)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: "00", Evidence: device.PackEvidence(ev)})))[0], device.CodeBadEpoch)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: device.Packed{0x80}})))[0], device.CodeBadEpoch)
 	// A device nobody provisioned, before, between or after real ones.
 	for _, ghost := range []string{strings.Repeat("0", 40), ev[0].Device[:39] + "0", strings.Repeat("f", 40)} {
 		bad := append([]device.Evidence{{Device: ghost, Readings: 1}}, ev...)
@@ -42,7 +43,7 @@ func TestPostEpochPaysFromItsOwnEvidence(t *testing.T) {
 		if slices.ContainsFunc(ev, func(e device.Evidence) bool { return e.Device == ghost }) {
 			continue
 		}
-		c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: bad})))[0], device.CodeDeviceNotFound)
+		c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: root, Evidence: device.PackEvidence(bad)})))[0], device.CodeDeviceNotFound)
 	}
 
 	b := bank.New()
@@ -103,7 +104,7 @@ func TestPostEpochInParts(t *testing.T) {
 	root := strings.Repeat("cd", 32)
 	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 	part := func(i uint64, e []device.Evidence) device.PostEpoch {
-		return device.PostEpoch{Epoch: epoch, Root: root, Events: 100, Evidence: e, Part: i, Parts: 3}
+		return device.PostEpoch{Epoch: epoch, Root: root, Events: 100, Evidence: device.PackEvidence(e), Part: i, Parts: 3}
 	}
 	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(1, ev[2:4]))))[0], device.CodeEpochNotFound)
 	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, part(0, ev[0:2]))))[0])
@@ -156,7 +157,7 @@ func TestPostEpochInParts(t *testing.T) {
 
 	// Epoch-1: part 0 of 2, then nothing: paid with part 0 after PartBlocks.
 	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgFundPool, device.FundPool{Amount: 500_000})))[0])
-	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch - 1, Root: root, Evidence: ev[:3], Parts: 2})))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch - 1, Root: root, Evidence: device.PackEvidence(ev[:3]), Parts: 2})))[0])
 	for i := 0; i < device.PartBlocks; i++ {
 		c.Deliver()
 	}
@@ -194,7 +195,7 @@ func TestStreaks(t *testing.T) {
 		{now - 6, base, 1}, // caught up late: no bonus
 		{now - 1, base * 115 / 100, 4},
 	} {
-		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: tc.epoch, Root: strings.Repeat("ab", 32), Evidence: ev})))[0])
+		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: tc.epoch, Root: strings.Repeat("ab", 32), Evidence: device.PackEvidence(ev)})))[0])
 		var rec device.EpochRecord
 		if err := c.Query("device/epoch/"+strconv.FormatUint(tc.epoch, 10), nil, &rec); err != nil {
 			t.Fatal(err)
@@ -228,4 +229,106 @@ func claim(t *testing.T, c *apptest.Chain, name string) uint64 {
 		t.Fatalf("%s claimed %d, the pool paid %d", name, amt, got)
 	}
 	return amt
+}
+
+// TestStreaksAcrossParts: streaks are read from the previous epoch's part
+// records whatever the parts' boundaries: epoch e in three parts, e+1 in
+// two cut elsewhere; a device that earned in e has streak 2 in e+1, one
+// that earned nothing there or was not posted has streak 1. The owners'
+// claims pay the share of their summed points, and an owner whose device
+// earned nothing claims nothing and moves on.
+func TestStreaksAcrossParts(t *testing.T) {
+	c := newChain(t)
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	owners := []string{"alice", "bob"}
+	var signers []*devkey.Signer
+	for i := 0; i < 7; i++ {
+		signers = append(signers, devkey.NewEd25519([32]byte{byte(100 + i)}))
+	}
+	slices.SortFunc(signers, func(a, b *devkey.Signer) int {
+		return strings.Compare(device.DeviceID(a.Type, a.Pub()), device.DeviceID(b.Type, b.Pub()))
+	})
+	var ids []string
+	owner := map[string]string{}
+	for i, s := range signers { // in device order: alice, bob, alice, ..., mallory's last
+		id := provision(t, c, s, "X"+strconv.Itoa(i))
+		o := owners[i%2]
+		if i == 6 {
+			o = "mallory" // paired, never earns
+		}
+		c.MustOK(c.Deliver(c.Sign(o, c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr(o), 0))))[0])
+		ids = append(ids, id)
+		owner[id] = o
+	}
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 3_000_000})))[0])
+	now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+	e := now - 2
+	ev := func(i int, readings uint64) device.Evidence {
+		return device.Evidence{Device: ids[i], Readings: readings, Cells: 3}
+	}
+	post := func(n uint64, parts [][]device.Evidence) {
+		t.Helper()
+		for p, part := range parts {
+			c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: n, Root: strings.Repeat("ab", 32), Evidence: device.PackEvidence(part), Part: uint64(p), Parts: uint64(len(parts))})))[0])
+		}
+	}
+	// Epoch e: devices 0-4 (4 earns nothing), 5 and 6 not posted.
+	post(e, [][]device.Evidence{{ev(0, 100), ev(1, 100)}, {ev(2, 100), ev(3, 100)}, {ev(4, 0)}})
+	// Epoch e+1: devices 0-5, mallory's device posted with nothing.
+	second := [][]device.Evidence{{ev(0, 100), ev(1, 100), ev(2, 100)}, {ev(3, 100), ev(4, 100), ev(5, 100), device.Evidence{Device: ids[6]}}}
+	post(e+1, second)
+	var rec device.EpochRecord
+	if err := c.Query("device/epoch/"+strconv.FormatUint(e+1, 10), nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	base := device.Points(ev(0, 100))
+	wantStreak := []uint64{2, 2, 2, 2, 1, 1, 0}
+	if len(rec.Payouts) != 7 || !rec.Complete {
+		t.Fatalf("epoch e+1: %+v", rec)
+	}
+	points := make([]uint64, len(rec.Payouts))
+	for i, p := range rec.Payouts {
+		want := device.StreakPoints(base, wantStreak[i])
+		if wantStreak[i] == 0 {
+			want = 0
+		}
+		if p.Device != ids[i] || p.Streak != wantStreak[i] || p.Points != want || p.Owner != apptest.Addr(owner[ids[i]]) {
+			t.Fatalf("payout %d: %+v, want device %s streak %d points %d owner %s", i, p, ids[i], wantStreak[i], want, owner[ids[i]])
+		}
+		points[i] = p.Points
+	}
+	// Claims: each owner gets the share of its summed points of both
+	// epochs; mallory's claim looks at both, pays nothing and moves on.
+	var recE device.EpochRecord
+	if err := c.Query("device/epoch/"+strconv.FormatUint(e, 10), nil, &recE); err != nil {
+		t.Fatal(err)
+	}
+	sum := func(r device.EpochRecord, who string) uint64 {
+		var s uint64
+		for _, p := range r.Payouts {
+			if p.Owner == apptest.Addr(who) {
+				s += p.Points
+			}
+		}
+		return s
+	}
+	for _, o := range owners {
+		want := device.Share(recE.Budget, sum(recE, o), recE.TotalPoints) + device.Share(rec.Budget, sum(rec, o), rec.TotalPoints)
+		if got := claim(t, c, o); got != want {
+			t.Fatalf("%s claimed %d, want %d", o, got, want)
+		}
+	}
+	if got := claim(t, c, "mallory"); got != 0 {
+		t.Fatalf("mallory claimed %d for a device that earned nothing", got)
+	}
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgClaim, device.Claim{})))[0], device.CodeNothingToClaim)
+	for _, n := range []uint64{e, e + 1} {
+		if err := c.Query("device/epoch/"+strconv.FormatUint(n, 10), nil, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if !rec.PaidOut || rec.ClaimedPoints != rec.TotalPoints {
+			t.Fatalf("epoch %d after every claim: %+v", n, rec)
+		}
+	}
 }

@@ -26,7 +26,7 @@ func TestEpochsList(t *testing.T) {
 	ev := []device.Evidence{{Device: id, Readings: 200, Cells: 4}}
 	posted := []uint64{now - 5, now - 3, now - 1} // posted out of order below
 	for _, e := range []uint64{posted[1], posted[0], posted[2]} {
-		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: e, Root: strings.Repeat("ab", 32), Evidence: ev})))[0])
+		c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: e, Root: strings.Repeat("ab", 32), Evidence: device.PackEvidence(ev)})))[0])
 	}
 
 	var first device.EpochPage

@@ -36,7 +36,7 @@ func TestFraudProofSlashesIngest(t *testing.T) {
 	leaves := [][32]byte{merkle.Leaf(good.Encode()), merkle.Leaf(forged.Encode())}
 	root := merkle.Root(leaves)
 	epoch := uint64(ms) / device.EpochMillis
-	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: 2, Evidence: []device.Evidence{}})))[0])
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: 2, Evidence: device.PackEvidence([]device.Evidence{})})))[0])
 
 	ch := func(e event.Event, i int) device.Challenge {
 		return device.Challenge{Epoch: epoch, Event: string(e.Encode()), Proof: merkle.Prove(leaves, i)}

@@ -31,7 +31,7 @@ func TestCellFreshness(t *testing.T) {
 		if len(ev) == 2 && ev[1].Device < ev[0].Device {
 			ev[0], ev[1] = ev[1], ev[0]
 		}
-		c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: n, Root: strings.Repeat("ab", 32), Evidence: ev})))[0])
+		c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: n, Root: strings.Repeat("ab", 32), Evidence: device.PackEvidence(ev)})))[0])
 		var rec device.EpochRecord
 		if err := c.Query("device/epoch/"+strconv.FormatUint(n, 10), nil, &rec); err != nil {
 			t.Fatal(err)
@@ -73,7 +73,7 @@ func TestCellFreshness(t *testing.T) {
 		{Device: a, Readings: 10, Cells: 2, CellIDs: []uint64{x, x}},
 		{Device: a, Readings: 10, Cells: 1, CellIDs: []uint64{x, y}},
 	} {
-		c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: now - 2, Root: strings.Repeat("ab", 32), Evidence: []device.Evidence{bad}})))[0], device.CodeBadEpoch)
+		c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: now - 2, Root: strings.Repeat("ab", 32), Evidence: device.PackEvidence([]device.Evidence{bad})})))[0], device.CodeBadEpoch)
 	}
 	// Parts are cut by devices and by cells.
 	var many []device.Evidence

@@ -30,7 +30,7 @@ func TestDatasetSales(t *testing.T) {
 	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 	ev := []device.Evidence{{Device: id1, Readings: 30, Cells: 2}, {Device: id2, Readings: 10, Cells: 1}}
 	slices.SortFunc(ev, func(a, b device.Evidence) int { return strings.Compare(a.Device, b.Device) })
-	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 40, Evidence: ev})))[0])
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 40, Evidence: device.PackEvidence(ev)})))[0])
 	h := strings.Repeat("cd", 32)
 	pub := device.PublishDataset{Epoch: epoch, Name: "drives", Root: h, Manifest: h, Shards: []string{h}, Records: 40, Price: 1_000_000, Licence: "CC-BY-4.0"}
 	bad := pub

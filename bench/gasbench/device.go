@@ -1,12 +1,14 @@
 package gasbench
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 
+	"emergence/app"
 	"emergence/app/apptest"
 	"emergence/device"
 	"emergence/device/devkey"
@@ -43,6 +45,27 @@ func deviceFleet(c *apptest.Chain, n int, pair bool) ([]string, []*devkey.Signer
 		}
 	}
 	return ids, signers
+}
+
+// bucketNames returns n account names whose addresses share one owner
+// bucket (the top 6 bits of the first byte, as device's owner tables).
+func bucketNames(n int) []string {
+	var names []string
+	for i := 0; len(names) < n; i++ {
+		if name := fmt.Sprintf("b%d", i); apptest.Addr(name)[0]>>2 == 0 {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// bucketOwners funds bucketNames(n), the maker and the ingest node.
+func bucketOwners(n int) map[string]uint64 {
+	b := map[string]uint64{"maker": 1_000_000_000, "ingest": 1_000_000_000}
+	for _, name := range bucketNames(n) {
+		b[name] = 1_000_000
+	}
+	return b
 }
 
 func pairFor(s *devkey.Signer, id, owner string) device.Pair {
@@ -93,8 +116,9 @@ func deviceCases(div int) []Case {
 					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: uint64(per), CellIDs: cells})
 				}
 				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
-				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
-				gas := device.GasPostEpoch + device.GasPerEvidence*uint64(evidence) + device.GasPerCell*uint64(per*len(ids)) + 2_000_000
+				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
+				gas := device.GasPostEpoch + device.GasPerEvidence*uint64(evidence) + device.GasPerCell*uint64(per*len(ids)) + 2_000_000 +
+					app.DefaultParams().GasPerByte*uint64(base64.StdEncoding.EncodedLen(len(post.Evidence)))
 				return [][]byte{c.SignWith("ingest", gas, c.Msg(device.MsgPostEpoch, post))}
 			},
 		},
@@ -113,7 +137,7 @@ func deviceCases(div int) []Case {
 				now := uint64(c.Time.UnixMilli()) / device.EpochMillis
 				var posts [][]byte
 				for e := uint64(0); e < device.MaxClaimEpochs; e++ {
-					post := device.PostEpoch{Epoch: now - device.MaxClaimEpochs + e, Root: strings.Repeat("ab", 32), Events: 1, Evidence: ev}
+					post := device.PostEpoch{Epoch: now - device.MaxClaimEpochs + e, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
 					posts = append(posts, c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000, c.Msg(device.MsgPostEpoch, post)))
 				}
 				for _, r := range c.Deliver(posts...) {
@@ -121,7 +145,43 @@ func deviceCases(div int) []Case {
 				}
 				var txs [][]byte
 				for i := range ids {
-					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasClaim+device.GasPerClaimEpoch*device.MaxClaimEpochs+100_000, c.Msg(device.MsgClaim, device.Claim{})))
+					txs = append(txs, c.SignWith(fmt.Sprintf("o%d", i), device.GasClaim+(device.GasPerClaimEpoch+device.GasPerClaimPart+device.GasPerOwnerEntry*uint64(claimers))*device.MaxClaimEpochs+100_000, c.Msg(device.MsgClaim, device.Claim{})))
+				}
+				return txs
+			},
+		},
+		{
+			// The claim's other worst case: every epoch's one owner table is
+			// as large as a part makes it (MaxEvidence owners, every one in
+			// the claimers' bucket).
+			Kind: device.MsgClaim, Shape: fmt.Sprintf("%d owners, each claiming %d complete epochs whose owner table holds %d owners of its bucket", claimers, device.MaxClaimEpochs, evidence),
+			Genesis: apptest.Genesis{Balances: bucketOwners(evidence)},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				names := bucketNames(evidence)
+				ids, signers := deviceFleet(c, evidence, false)
+				var txs [][]byte
+				for i, s := range signers {
+					txs = append(txs, c.Sign(names[i], c.Msg(device.MsgPair, pairFor(s, ids[i], names[i]))))
+				}
+				for _, r := range c.Deliver(txs...) {
+					c.MustOK(r)
+				}
+				c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+				c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
+				slices.Sort(ids)
+				var ev []device.Evidence
+				for _, id := range ids {
+					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
+				}
+				now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+				for e := uint64(0); e < device.MaxClaimEpochs; e++ {
+					post := device.PostEpoch{Epoch: now - device.MaxClaimEpochs + e, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
+					c.MustOK(c.Deliver(c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000, c.Msg(device.MsgPostEpoch, post)))[0])
+				}
+				gas := device.GasClaim + device.MaxClaimEpochs*(device.GasPerClaimEpoch+device.GasPerClaimPart+device.GasPerOwnerEntry*uint64(evidence)) + 100_000
+				txs = txs[:0]
+				for _, n := range names[:min(claimers, len(names))] {
+					txs = append(txs, c.SignWith(n, gas, c.Msg(device.MsgClaim, device.Claim{})))
 				}
 				return txs
 			},
@@ -184,7 +244,7 @@ func deviceCases(div int) []Case {
 					leaves = append(leaves, merkle.Leaf(e.Encode()))
 					root := merkle.Root(leaves)
 					forged, trees = append(forged, e), append(trees, leaves)
-					posts = append(posts, c.Sign(ingest, c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: uint64(i), Root: hex.EncodeToString(root[:]), Events: 4096, Evidence: []device.Evidence{}})))
+					posts = append(posts, c.Sign(ingest, c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: uint64(i), Root: hex.EncodeToString(root[:]), Events: 4096, Evidence: device.PackEvidence([]device.Evidence{})})))
 				}
 				for _, r := range c.Deliver(reg...) {
 					c.MustOK(r)
@@ -224,7 +284,7 @@ func deviceDatasets(c *apptest.Chain, n int, publish bool) ([][]byte, []string) 
 	for e := 0; e < n; e++ {
 		epoch := last - uint64(n-1-e)
 		posts = append(posts, c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000,
-			c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: uint64(len(ev)) * device.MaxRewardReadings, Evidence: ev})))
+			c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: uint64(len(ev)) * device.MaxRewardReadings, Evidence: device.PackEvidence(ev)})))
 	}
 	for e := 0; e < n; e++ {
 		epoch := last - uint64(n-1-e)

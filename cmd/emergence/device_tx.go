@@ -196,10 +196,12 @@ the device produced.`,
 		module: device.Name, action: "claim", use: "--from OWNER [--epochs N]",
 		short: "Claim what the --from owner's devices earned in complete epochs",
 		long: `Claim device rewards. Epochs are not paid device by device: each earning
-device's points are added to its owner's entry for the epoch, and once the
-epoch is complete its owner claims them here, one transfer for up to 64
-epochs (oldest first; claim again for more). 'emergence query device owed
-OWNER' lists what a claim would pay.`,
+device's points are summed into its owner's line of the epoch's owner
+tables, and once the epoch is complete its owner claims them here, one
+transfer for up to 64 epochs (in the order they were posted, from the
+owner's last claim; claim again for more; an epoch the owner earned nothing
+in is passed over). 'emergence query device owed OWNER' lists what a claim
+would pay.`,
 		example: "  emergence tx device claim --from bob --keyring-backend test",
 		flags:   []txArg{{name: "epochs", kind: argUint, usage: "claim at most this many epochs (0: up to 64)"}},
 		build: func(in *txInput) (any, error) {

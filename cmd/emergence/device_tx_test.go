@@ -106,7 +106,7 @@ func TestDeviceDevnetCLI(t *testing.T) {
 	leaves := [][32]byte{merkle.Leaf(ev.Encode()), merkle.Leaf([]byte("another accepted event"))}
 	root := merkle.Root(leaves)
 	post := device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: 2,
-		Evidence: []device.Evidence{{Device: id, Readings: 10, Cells: 2}}}
+		Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 10, Cells: 2}})}
 	postPath := writeJSON(t, dir, "post.json", post)
 	cli("tx", "device", "post-epoch", "--post", postPath, "--from", "ing").ok(t)
 	n := strconv.FormatUint(epoch, 10)

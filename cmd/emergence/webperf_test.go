@@ -71,7 +71,7 @@ func TestWebDevicesEpochs(t *testing.T) {
 	now := uint64(time.Now().UnixMilli() / device.EpochMillis)
 	for _, e := range []uint64{now - 2, now - 1} {
 		l.do("bob", device.MsgPostEpoch, device.PostEpoch{Epoch: e, Root: strings.Repeat("ab", 32), Events: 10,
-			Evidence: []device.Evidence{{Device: id, Readings: 10, Cells: 1}}})
+			Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 10, Cells: 1}})})
 	}
 	var page device.EpochPage
 	getJSON(t, l.base+"/v1/query/device/epochs", &page)

@@ -3,12 +3,14 @@ package ingestd
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"time"
 
+	"emergence/app"
 	"emergence/client"
 	"emergence/device"
 	"emergence/tx"
@@ -68,13 +70,24 @@ func (c *NodeChain) Self() tx.Address {
 	return tx.AddressFromPubKey(c.Key.Public().(ed25519.PublicKey))
 }
 
-// PostGas is the gas limit of a post of evidence ev (its items and cell ids).
+// evidenceFile is an epoch's evidence.json: what its posts carry, the
+// evidence readable (a post packs it, device.PackEvidence).
+type evidenceFile struct {
+	Epoch    uint64            `json:"epoch"`
+	Root     string            `json:"root"`
+	Events   uint64            `json:"events"`
+	Evidence []device.Evidence `json:"evidence"`
+}
+
+// PostGas is the gas limit of a post of evidence ev (its items and cell
+// ids, and the bytes of its packed evidence at the default gas per byte).
 func PostGas(ev []device.Evidence) uint64 {
 	var cells uint64
 	for _, e := range ev {
 		cells += uint64(len(e.CellIDs))
 	}
-	return device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*cells + 1_000_000
+	bytes := uint64(base64.StdEncoding.EncodedLen(len(device.PackEvidence(ev))))
+	return device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*cells + app.DefaultParams().GasPerByte*bytes + 1_000_000
 }
 
 // Post implements Chain: an epoch the chain already records is not sent again.
@@ -90,7 +103,11 @@ func (c *NodeChain) Post(ctx context.Context, p device.PostEpoch) (string, error
 	if err != nil {
 		return "", fmt.Errorf("encode post: %w", err)
 	}
-	res, err := c.C.SignAndBroadcast(ctx, c.Key, client.TxOptions{GasLimit: PostGas(p.Evidence)}, m)
+	ev, err := device.UnpackEvidence(p.Evidence, device.MaxEvidence)
+	if err != nil {
+		return "", fmt.Errorf("post evidence: %w", err)
+	}
+	res, err := c.C.SignAndBroadcast(ctx, c.Key, client.TxOptions{GasLimit: PostGas(ev)}, m)
 	if err != nil {
 		return "", err
 	}

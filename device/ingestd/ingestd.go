@@ -538,7 +538,7 @@ func (s *Server) evaluate(ctx context.Context, n uint64) (*Summary, error) {
 	sum.Root = hex.EncodeToString(root[:])
 	evid := EvidenceOf(node)
 	sum.Devices = len(evid)
-	b, _ := json.MarshalIndent(device.PostEpoch{Epoch: n, Root: sum.Root, Events: uint64(len(acc)), Evidence: evid}, "", " ")
+	b, _ := json.MarshalIndent(evidenceFile{Epoch: n, Root: sum.Root, Events: uint64(len(acc)), Evidence: evid}, "", " ")
 	if err := writeFileAtomic(s.path(n, "evidence.json"), b); err != nil {
 		return nil, err
 	}
@@ -596,7 +596,7 @@ func (s *Server) post(ctx context.Context, n uint64) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoch %d evidence: %w", n, err)
 	}
-	var p device.PostEpoch
+	var p evidenceFile
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("epoch %d evidence: %w", n, err)
 	}
@@ -619,7 +619,7 @@ func (s *Server) post(ctx context.Context, n uint64) (*Summary, error) {
 	var perr error
 	if !ok || rec.Ingest == s.chain.Self() {
 		for part := first; part < parts; part++ {
-			post := device.PostEpoch{Epoch: n, Root: p.Root, Events: p.Events, Evidence: chunks[part], Part: uint64(part), Parts: uint64(parts)}
+			post := device.PostEpoch{Epoch: n, Root: p.Root, Events: p.Events, Evidence: device.PackEvidence(chunks[part]), Part: uint64(part), Parts: uint64(parts)}
 			if parts == 1 {
 				post.Parts = 0
 			}

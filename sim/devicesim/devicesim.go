@@ -168,7 +168,7 @@ func Run(tb apptest.TB, o Options) Report {
 	if evid == nil {
 		evid = []device.Evidence{}
 	}
-	post := device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: uint64(len(n.Accepted())), Evidence: evid}
+	post := device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: uint64(len(n.Accepted())), Evidence: device.PackEvidence(evid)}
 	c.MustOK(c.Deliver(c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(evid))+2_000_000, c.Msg(device.MsgPostEpoch, post)))[0])
 
 	var rec device.EpochRecord
