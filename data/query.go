@@ -25,6 +25,7 @@ func (m *Module) routes() []app.Route {
 		{Pattern: "jobs", Handle: m.qJobs},
 		{Pattern: "root/{hash}", Handle: m.qRoot},
 		{Pattern: "dataset/{id}", Handle: m.qDataset},
+		{Pattern: "datasets", Handle: m.qDatasets},
 		{Pattern: "dataset/{id}/buyer/{addr}", Handle: m.qBought},
 		{Pattern: "provenance/{id}", Handle: m.qProvenance},
 	}
@@ -437,6 +438,41 @@ func (m *Module) qJobs(r store.Reader, _ []string, q url.Values) (any, error) {
 	}
 	if len(list) > limit {
 		out.Jobs, out.Next = list[:limit], list[limit-1].ID
+	}
+	return out, nil
+}
+
+// Datasets is one page of published datasets by id, each without its
+// shard list (dataset/ID has it). Next is the after= of the following page.
+type Datasets struct {
+	Datasets []Dataset `json:"datasets"`
+	Next     uint64    `json:"next,omitempty"`
+}
+
+func (m *Module) qDatasets(r store.Reader, _ []string, q url.Values) (any, error) {
+	limit, err := limitOf(q)
+	if err != nil {
+		return nil, err
+	}
+	start := prefixDataset
+	if after, ok, err := uintParam(q, "after"); err != nil {
+		return nil, err
+	} else if ok {
+		start = append(datasetKey(after), 0)
+	}
+	list, err := store.ListJSON[Dataset](r, start, store.PrefixEnd(prefixDataset), limit+1)
+	if err != nil {
+		return nil, err
+	}
+	out := Datasets{Datasets: list}
+	if out.Datasets == nil {
+		out.Datasets = []Dataset{}
+	}
+	if len(list) > limit {
+		out.Datasets, out.Next = list[:limit], list[limit-1].ID
+	}
+	for i := range out.Datasets {
+		out.Datasets[i].Shards = nil
 	}
 	return out, nil
 }

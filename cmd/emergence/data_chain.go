@@ -194,6 +194,7 @@ func newDataQueryCmd(g *globals) *cobra.Command {
 		q("crawlers", "The active crawler set", "crawlers", 0),
 		q("crawler ADDR", "A crawler: stake, counters and reputation", "crawler/%s", 1),
 		q("assignments ADDR", "URLs assigned to a crawler (--height H, --after CURSOR, --limit N)", "assignments/%s", 1, "height", "after", "limit"),
+		q("datasets", "Published datasets by id, without their shard lists (--after ID, --limit N)", "datasets", 0, "after", "limit"),
 		q("dataset ID", "A published dataset", "dataset/%s", 1),
 		q("root HASH", "The datasets registered with a Merkle root", "root/%s", 1),
 		q("bought ID ADDR", "Whether an address bought a dataset", "dataset/%s/buyer/%s", 2),

@@ -480,6 +480,10 @@ func (n *crawlNet) datasetFlow(t *testing.T, crawlers []string) {
 	if err := json.Unmarshal([]byte(prov), &pv); err != nil || pv.Job.ID != 1 || len(pv.Crawlers) != len(crawlers) {
 		t.Fatalf("provenance: %v %s", err, prov)
 	}
+	var dl data.Datasets
+	if out := n.cli(t, "query", "data", "datasets", "--limit", "1", "-o", "json"); json.Unmarshal([]byte(out), &dl) != nil || len(dl.Datasets) != 1 || dl.Datasets[0].Name != "debian-manuals" || dl.Next != 1 {
+		t.Fatalf("query data datasets --limit 1: %s", out)
+	}
 	checkDatasetPages(t, n.api, 1, "debian-manuals", len(crawlers))
 }
 
