@@ -411,12 +411,11 @@ func webBenchPages(info webBenchInfo) []webBenchPage {
 	return pages
 }
 
-// dataReqs are the data page's requests: the first 50 crawl jobs, the
-// active crawlers, and datasets probed by id until one is missing (the
-// chain has none).
+// dataReqs are the data page's requests: the first 50 crawl jobs and
+// datasets, and the active crawlers.
 func dataReqs() []webBenchReq {
 	return []webBenchReq{{"/data", http.StatusOK}, {"/v1/query/data/jobs?limit=50", http.StatusOK},
-		{"/v1/query/data/crawlers", http.StatusOK}, {"/v1/query/data/dataset/1", http.StatusNotFound}}
+		{"/v1/query/data/datasets?limit=50", http.StatusOK}, {"/v1/query/data/crawlers", http.StatusOK}}
 }
 
 // webBenchBrowserPages are the pages loaded in the browser: the heaviest.

@@ -18,22 +18,10 @@ export const marketRoutes = [
   [/^\/compute$/, compute],
 ];
 
-// quiet GETs a query that may be absent: null for any 4xx (an unknown id,
-// an epoch not posted yet), so probing lists ends cleanly.
+// quiet GETs a query that may be absent: null for any 4xx (a job with no
+// progress record yet), so a list still renders.
 async function quiet(path) {
   try { return await api(path); } catch (e) { if (e.status >= 400 && e.status < 500) return null; throw e; }
-}
-
-// probeIDs fetches path(1), path(2), ... until one is absent, at most max:
-// for modules that have records by id but no list query.
-async function probeIDs(path, max) {
-  const out = [];
-  for (let i = 1; i <= max; i++) {
-    const v = await quiet(path(i));
-    if (!v) break;
-    out.push(v);
-  }
-  return out;
 }
 
 const acct = (a) => a ? link(`/account/${a}`, short(a, 12)) : "";
@@ -463,13 +451,14 @@ function graph(nodes, edges) {
 async function data(ctx) {
   // Crawl jobs come 50 a page from one list query (data/jobs), not one
   // request per id: on a busy chain the page waited on 50 round trips.
-  const after = ctx.params.get("jobs_after") || "";
-  const [list, datasets, active] = await Promise.all([
+  // Datasets the same way (data/datasets).
+  const after = ctx.params.get("jobs_after") || "", dsAfter = ctx.params.get("datasets_after") || "";
+  const [list, dsList, active] = await Promise.all([
     api(`/v1/query/data/jobs?limit=50${after ? `&after=${encodeURIComponent(after)}` : ""}`),
-    probeIDs((i) => `/v1/query/data/dataset/${i}`, 50),
+    api(`/v1/query/data/datasets?limit=50${dsAfter ? `&after=${encodeURIComponent(dsAfter)}` : ""}`),
     api("/v1/query/data/crawlers"),
   ]);
-  const jobs = list.jobs || [];
+  const jobs = list.jobs || [], datasets = dsList.datasets || [];
   return [
     h("h1", null, "Data"),
     section("Crawl jobs", withBars(table(["job", "hosts", "pages", "price/page", "paid / budget", "deadline", "licence"],
@@ -477,7 +466,8 @@ async function data(ctx) {
       list.next ? h("p", null, link(`/data?jobs_after=${list.next}`, "more crawl jobs →")) : null,
       barChart(jobs.map((j) => [j.id, j.urls]), { title: "pages found per crawl job", id: "crawl-chart" })),
     section("Datasets", table(["dataset", "name", "records", "price", "buyers", "publisher", "crawl job"],
-      datasets.map((d) => [link(`/data/dataset/${d.id}`, `#${d.id}`), d.name, num(d.records), emg(d.price), num(d.buyers), acct(d.publisher), String(d.job)]), { id: "datasets", empty: "no datasets published" })),
+      datasets.map((d) => [link(`/data/dataset/${d.id}`, `#${d.id}`), d.name, num(d.records), emg(d.price), num(d.buyers), acct(d.publisher), String(d.job)]), { id: "datasets", empty: "no datasets published" }),
+      dsList.next ? h("p", null, link(`/data?datasets_after=${dsList.next}`, "more datasets →")) : null),
     section("Active crawlers", table(["crawler", "details"], (active.crawlers || []).map((c) => [acct(c.address || c.crawler), Object.entries(c).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${v}`).join(" ")]), { id: "crawlers", empty: "no active crawlers" })),
   ];
 }
