@@ -338,8 +338,14 @@ Example:
 			if wasmPath != "" {
 				wasm, err = os.ReadFile(wasmPath)
 			} else {
-				fmt.Fprintln(g.stderr, "building the trainer for wasip1 ...")
+				// go build prints nothing while it works: say what this is
+				// and how long it may take, then how long it took.
+				fmt.Fprintln(g.stderr, "building the trainer for wasip1 with go build (a minute or more on a cold Go build cache, about a second once cached) ...")
+				start := time.Now()
 				wasm, err = trainer.Build(cmd.Context(), ".")
+				if err == nil {
+					fmt.Fprintf(g.stderr, "built the trainer (%d KiB) in %s\n", len(wasm)>>10, time.Since(start).Round(100*time.Millisecond))
+				}
 			}
 			if errors.Is(err, trainer.ErrNoSource) {
 				return errorf("run from the emergence source tree, or pass --wasm built with 'GOOS=wasip1 GOARCH=wasm go build -trimpath -buildvcs=false -o trainer.wasm ./compute/trainer/cmd/trainer'", "%w", err)
