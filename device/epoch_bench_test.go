@@ -1,16 +1,19 @@
 package device_test
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"emergence/app"
 	"emergence/app/apptest"
 	"emergence/bank"
 	"emergence/device"
@@ -120,8 +123,14 @@ func epochThroughModule(b *testing.B, n int, gc bool) ([3]float64, [3]float64, i
 			if gc {
 				runtime.GC()
 			}
+			var r app.BlockResult
+			var d []time.Duration
 			b.StartTimer()
-			r, d := c.DeliverBlockMeasured(txs[:k], wall, cpuTime, allocated)
+			// The label tells a CPU profile's samples of the measured blocks
+			// (on this goroutine) from the background's (GC, Pebble).
+			pprof.Do(context.Background(), pprof.Labels("bench", "block"), func(context.Context) {
+				r, d = c.DeliverBlockMeasured(txs[:k], wall, cpuTime, allocated)
+			})
 			b.StopTimer()
 			for _, t := range r.Txs {
 				c.MustOK(t)

@@ -2,7 +2,6 @@ package device
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
@@ -158,39 +157,47 @@ type ownerSum struct {
 }
 
 // putOwnerTables writes the part's owner tables: the earning entries
-// summed per owner, one table per bucket that has an owner.
+// summed per owner, one table per bucket that has an owner. The entries
+// are grouped by bucket first (a counting pass), so each sort is of one
+// bucket's few owners.
 func putOwnerTables(kv store.KV, n, part uint64, es []partEntry) {
-	sums := make([]ownerSum, 0, len(es))
+	var counts [OwnerBuckets + 1]int
 	for _, e := range es {
 		if e.points > 0 {
-			sums = append(sums, ownerSum{owner: e.owner, points: e.points, readings: e.readings})
+			counts[ownerBucket(e.owner)+1]++
 		}
 	}
-	slices.SortFunc(sums, func(a, b ownerSum) int {
-		if c := bytes.Compare(a.owner[:], b.owner[:]); c != 0 {
-			return c
+	for b := 1; b <= OwnerBuckets; b++ {
+		counts[b] += counts[b-1]
+	}
+	sums := make([]ownerSum, counts[OwnerBuckets])
+	next := counts
+	for _, e := range es {
+		if e.points > 0 {
+			b := ownerBucket(e.owner)
+			sums[next[b]] = ownerSum{owner: e.owner, points: e.points, readings: e.readings}
+			next[b]++
 		}
-		return cmp.Compare(a.points, b.points)
-	})
+	}
 	var buf []byte
-	bucket := byte(0)
-	for i := 0; i < len(sums); {
-		s := sums[i]
-		for i++; i < len(sums) && sums[i].owner == s.owner; i++ {
-			s.points += sums[i].points
-			s.readings += sums[i].readings
+	for b := 0; b < OwnerBuckets; b++ {
+		bs := sums[counts[b]:counts[b+1]]
+		if len(bs) == 0 {
+			continue
 		}
-		if b := ownerBucket(s.owner); b != bucket && len(buf) > 0 {
-			kv.Set(ownersKey(n, bucket, part), buf)
-			buf = buf[:0]
+		slices.SortFunc(bs, func(x, y ownerSum) int { return bytes.Compare(x.owner[:], y.owner[:]) })
+		buf = buf[:0]
+		for i := 0; i < len(bs); {
+			s := bs[i]
+			for i++; i < len(bs) && bs[i].owner == s.owner; i++ {
+				s.points += bs[i].points
+				s.readings += bs[i].readings
+			}
+			buf = append(buf, s.owner[:]...)
+			buf = binary.BigEndian.AppendUint64(buf, s.points)
+			buf = binary.BigEndian.AppendUint64(buf, s.readings)
 		}
-		bucket = ownerBucket(s.owner)
-		buf = append(buf, s.owner[:]...)
-		buf = binary.BigEndian.AppendUint64(buf, s.points)
-		buf = binary.BigEndian.AppendUint64(buf, s.readings)
-	}
-	if len(buf) > 0 {
-		kv.Set(ownersKey(n, bucket, part), buf)
+		kv.Set(ownersKey(n, byte(b), part), buf)
 	}
 }
 
