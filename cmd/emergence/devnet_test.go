@@ -182,6 +182,11 @@ func TestDevnetResumedOnAnotherAPI(t *testing.T) {
 	if s.APIAddr != second {
 		t.Fatalf("home records api %s after resuming on %s", s.APIAddr, second)
 	}
+	// A second devnet on the address taken says what to do.
+	_, errs, err := runCLI(t, "devnet", "--home", t.TempDir(), "--api", second)
+	if err == nil || !strings.Contains(errs, "address already in use") || !strings.Contains(errs, "hint: another node listens at "+second) {
+		t.Errorf("devnet on a taken address: err %v, stderr %q", err, errs)
+	}
 	// The first address is closed now: an answer comes from the resumed node.
 	out := mustCLI(t, "status", "--home", home, "--output", "json")
 	var st struct {

@@ -74,7 +74,7 @@ func startNode(ctx context.Context, home, apiAddr, blobStore string, logw io.Wri
 	}
 	if err := srv.Listen(apiAddr); err != nil {
 		n.Stop()
-		return nil, failf("pass a free address with --api, e.g. --api 127.0.0.1:0", "%w", err)
+		return nil, failf(fmt.Sprintf("another node listens at %s (a devnet started for another README?): stop it, or pass a free address such as --api 127.0.0.1:8546, which the home records for the commands given --home", apiAddr), "%w", err)
 	}
 	return &running{node: n, api: srv}, nil
 }
