@@ -87,7 +87,7 @@ func (c *Chain) NotFound() []app.Code {
 		subnet.CodeSubnetNotFound,
 		zkml.CodeExamNotFound, zkml.CodeCircuitNotFound, zkml.CodeModelNotFound,
 		personhood.CodeUnknownOperator,
-		device.CodeMakerNotFound, device.CodeDeviceNotFound,
+		device.CodeMakerNotFound, device.CodeDeviceNotFound, device.CodeEpochNotFound, device.CodeDatasetNotFound,
 		compute.CodeProviderNotFound, compute.CodeJobNotFound,
 		data.CodeJobNotFound, data.CodeCrawlerNotFound, data.CodeDatasetNotFound, data.CodePageNotFound,
 	}
