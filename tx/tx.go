@@ -138,17 +138,10 @@ func Decode(raw []byte) (*Tx, error) {
 		PubKey:    ed25519.PublicKey(raw[5+n : 5+n+ed25519.PublicKeySize]),
 		Sig:       raw[5+n+ed25519.PublicKeySize:],
 	}
-	dec := json.NewDecoder(bytes.NewReader(t.BodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&t.Body); err != nil {
-		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: trailing data after body", ErrMalformed)
-	}
-	canon, err := json.Marshal(t.Body)
-	if err != nil || !bytes.Equal(canon, t.BodyBytes) {
-		return nil, fmt.Errorf("%w: body is not canonical JSON (encode it with encoding/json, fields in order, no spaces)", ErrMalformed)
+	if !parseCanonical(t.BodyBytes, &t.Body) {
+		if err := decodeBody(t.BodyBytes, &t.Body); err != nil {
+			return nil, err
+		}
 	}
 	if len(t.Body.Msgs) == 0 {
 		return nil, fmt.Errorf("%w: no messages", ErrMalformed)
@@ -157,6 +150,25 @@ func Decode(raw []byte) (*Tx, error) {
 		return nil, fmt.Errorf("%w: %d messages, at most %d", ErrMalformed, len(t.Body.Msgs), MaxMsgs)
 	}
 	return t, nil
+}
+
+// decodeBody decodes b with encoding/json and checks that it is the canonical
+// encoding of the result: the path for every body parseCanonical does not
+// vouch for.
+func decodeBody(b []byte, body *Body) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(body); err != nil {
+		return fmt.Errorf("%w: body: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: trailing data after body", ErrMalformed)
+	}
+	canon, err := json.Marshal(*body)
+	if err != nil || !bytes.Equal(canon, b) {
+		return fmt.Errorf("%w: body is not canonical JSON (encode it with encoding/json, fields in order, no spaces)", ErrMalformed)
+	}
+	return nil
 }
 
 // verifyOpts select ZIP-215 verification rules (cofactored; the rules
