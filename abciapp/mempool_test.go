@@ -431,3 +431,45 @@ func BenchmarkPreVerify(b *testing.B) {
 		})
 	}
 }
+
+func recheck(t *testing.T, c *apptest.Chain, raw []byte) *abci.CheckTxResponse {
+	t.Helper()
+	r, err := c.App.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_RECHECK})
+	if err != nil {
+		t.Fatalf("recheck: %v", err)
+	}
+	return r
+}
+
+// CometBFT rechecks every pending tx after each block. Commit resets the
+// mempool view to committed state, so the rechecks are what put the
+// pending txs' nonces and fees back: after them, a sender's next tx is
+// accepted; a pending tx whose fee the block made unaffordable is refused
+// on recheck, so CometBFT evicts it.
+func TestRecheckKeepsPendingNoncesAndEvictsSpentTxs(t *testing.T) {
+	g := apptest.Genesis{Balances: map[string]uint64{"alice": 1 << 40, "bob": 1 << 40, "carol": 100_000}}
+	c := apptest.New(t, g, bank.New())
+	send := func(from string, amount uint64) []byte {
+		return c.Sign(from, c.Msg("bank/send", bank.SendMsg{To: apptest.Addr("bob"), Amount: amount}))
+	}
+	a1, a2, a3 := send("alice", 1), send("alice", 1), send("alice", 1)
+	// carol's sends pass CheckTx together (it charges fees, 10,000 each, not
+	// the amounts); once the first commits, she cannot pay the second's fee.
+	spend, broke := send("carol", 85_000), send("carol", 1)
+	for _, raw := range [][]byte{a1, a2, a3, spend, broke} {
+		mustPass(t, submit(c, raw))
+	}
+	for _, r := range c.Deliver(a1, spend) {
+		c.MustOK(r)
+	}
+	a4 := send("alice", 1)
+	// Before the rechecks the view is committed state: alice is at nonce 1.
+	mustCode(t, c.Check(a4), app.CodeNonceTooHigh)
+	mustPass(t, recheck(t, c, a2))
+	mustPass(t, recheck(t, c, a3))
+	mustCode(t, recheck(t, c, broke), app.CodeInsufficientFunds)
+	mustPass(t, c.Check(a4))
+	for _, r := range c.Deliver(a2, a3, a4) {
+		c.MustOK(r)
+	}
+}
