@@ -88,6 +88,7 @@ var vetted = map[string]string{
 	"github.com/consensys/gnark/":                "Groth16 verification and the claim circuit; links crypto/rand and os for proving and logging",
 	"github.com/oasisprotocol/curve25519-voi/":   "ed25519 verification under ZIP-215; links crypto/rand for key generation and batch coefficients",
 	"github.com/btcsuite/btcd/btcutil/bech32":    "address encoding; links os through its dependencies only",
+	"github.com/google/btree":                    "the store cache's ordered index of staged keys; links os and syscall through fmt, for its debug printing only",
 	"github.com/decred/dcrd/dcrec/secp256k1/v4":  "secp256k1 curve and keys behind device signature verification; links crypto/rand and os for key generation, which consensus code does not call",
 	"github.com/decred/dcrd/dcrec/secp256k1/v4/": "secp256k1 ECDSA verification of device signatures; links crypto/rand and os for key generation, which consensus code does not call",
 	"golang.org/x/crypto/":                       "sha3 and sealbox's ciphers; link os for CPU feature detection",

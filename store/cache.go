@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"sort"
+
+	"github.com/google/btree"
 )
 
 // Write is one staged change: a set, or a delete when Deleted is true.
@@ -31,13 +32,22 @@ type entry struct {
 // caches, and a block's cache changes only when a transaction's cache,
 // already finished, is flushed into it.
 //
+// The staged keys are also kept in order in a B-tree, so an iteration costs
+// O(log n + keys visited) however many writes the cache holds, not a sort
+// of them all: a scan late in a block costs what the scan reads, not the
+// block's writes so far.
+//
 // A Cache is not safe for concurrent use.
 type Cache struct {
 	parent Reader
 	writes map[string]entry
-	reads  map[string][]byte // nil value: absent in the parent
+	index  *btree.BTreeG[string] // the keys of writes, in order; nil until the first write
+	reads  map[string][]byte     // nil value: absent in the parent
 	err    *error
 }
+
+// indexDegree is the B-tree's degree: nodes of 31 to 63 keys.
+const indexDegree = 32
 
 var _ KV = (*Cache)(nil)
 
@@ -77,56 +87,66 @@ func (c *Cache) Set(key, value []byte) {
 	if v == nil {
 		v = []byte{}
 	}
-	c.writes[string(key)] = entry{value: v}
+	c.stage(string(key), entry{value: v})
 }
 
 // Delete implements KV.
 func (c *Cache) Delete(key []byte) {
-	c.writes[string(key)] = entry{deleted: true}
+	c.stage(string(key), entry{deleted: true})
+}
+
+// stage records e as key's staged write, indexing key if it is new.
+func (c *Cache) stage(key string, e entry) {
+	n := len(c.writes)
+	c.writes[key] = e
+	if len(c.writes) == n {
+		return // key was already staged, and so indexed
+	}
+	if c.index == nil {
+		c.index = btree.NewOrderedG[string](indexDegree)
+	}
+	c.index.ReplaceOrInsert(key)
 }
 
 // Len returns the number of staged writes.
 func (c *Cache) Len() int { return len(c.writes) }
 
-// Iterate implements Reader, merging staged writes with the parent's keys.
+// Iterate implements Reader, merging staged writes with the parent's keys:
+// a staged write replaces the parent's value of its key, a staged delete
+// hides it. Writes fn makes to this cache during the iteration are
+// applied, but whether the iteration sees them is unspecified.
 func (c *Cache) Iterate(start, end []byte, fn func(key, value []byte) bool) {
-	var keys []string
-	//determinism:ok the keys are sorted below
-	for k := range c.writes {
-		if k >= string(start) && (end == nil || k < string(end)) {
-			keys = append(keys, k)
-		}
+	if c.index == nil || c.index.Len() == 0 {
+		c.parent.Iterate(start, end, fn)
+		return
 	}
-	sort.Strings(keys)
-	i := 0
-	stopped := false
+	own := ownKeys{index: c.index, end: end}
+	own.seek(string(start), false)
+	// emitOwn emits own keys strictly below upto (all if upto is nil) and
+	// reports whether fn asked for more.
 	emitOwn := func(upto []byte) bool {
-		// Emit own keys strictly below upto (all if upto is nil).
-		for i < len(keys) && (upto == nil || keys[i] < string(upto)) {
-			e := c.writes[keys[i]]
-			if !e.deleted && !fn([]byte(keys[i]), e.value) {
+		for own.ok && (upto == nil || own.key() < string(upto)) {
+			k := own.key()
+			own.next()
+			if e := c.writes[k]; !e.deleted && !fn([]byte(k), e.value) {
 				return false
 			}
-			i++
 		}
 		return true
 	}
+	stopped := false
 	c.parent.Iterate(start, end, func(k, v []byte) bool {
 		if !emitOwn(k) {
 			stopped = true
 			return false
 		}
-		if i < len(keys) && keys[i] == string(k) {
-			e := c.writes[keys[i]]
-			i++
+		if own.ok && own.key() == string(k) {
+			own.next()
+			e := c.writes[string(k)]
 			if e.deleted {
 				return true
 			}
-			if !fn(k, e.value) {
-				stopped = true
-				return false
-			}
-			return true
+			v = e.value
 		}
 		if !fn(k, v) {
 			stopped = true
@@ -137,6 +157,70 @@ func (c *Cache) Iterate(start, end []byte, fn func(key, value []byte) bool) {
 	if !stopped {
 		emitOwn(nil)
 	}
+}
+
+// ownKeys walks a cache's index from a key up to an end bound. It reads the
+// B-tree in batches and calls no one while the tree is being walked, so fn
+// in Iterate may write to the cache (the B-tree must not change during its
+// own walk).
+type ownKeys struct {
+	index *btree.BTreeG[string]
+	end   []byte   // nil: no bound
+	buf   []string // the batch; buf[pos] is the current key
+	pos   int
+	more  bool // the tree may hold keys after buf's last
+	ok    bool // there is a current key
+}
+
+// Batches start small, since many scans stop at their first key, and grow
+// for long scans.
+const (
+	firstBatch = 8
+	maxBatch   = 64
+)
+
+// seek loads the batch of keys from pivot on (after it when exclusive).
+func (o *ownKeys) seek(pivot string, exclusive bool) {
+	size := firstBatch
+	if cap(o.buf) > 0 {
+		size = min(2*cap(o.buf), maxBatch)
+	}
+	buf := o.buf[:0]
+	if cap(buf) < size {
+		buf = make([]string, 0, size)
+	}
+	o.more = false
+	o.index.AscendGreaterOrEqual(pivot, func(k string) bool {
+		if exclusive && k == pivot {
+			return true
+		}
+		if o.end != nil && k >= string(o.end) {
+			return false
+		}
+		if len(buf) == size {
+			o.more = true
+			return false
+		}
+		buf = append(buf, k)
+		return true
+	})
+	o.buf, o.pos, o.ok = buf, 0, len(buf) > 0
+}
+
+// key returns the current key; o.ok must be true.
+func (o *ownKeys) key() string { return o.buf[o.pos] }
+
+// next moves to the following key.
+func (o *ownKeys) next() {
+	o.pos++
+	if o.pos < len(o.buf) {
+		return
+	}
+	if !o.more {
+		o.ok = false
+		return
+	}
+	o.seek(o.buf[len(o.buf)-1], true)
 }
 
 // WriteTo flushes the staged writes into dst and empties the cache (its
@@ -154,17 +238,15 @@ func (c *Cache) WriteTo(dst KV) {
 
 // Writes returns the staged writes sorted by key.
 func (c *Cache) Writes() []Write {
-	keys := make([]string, 0, len(c.writes))
-	//determinism:ok the keys are sorted below
-	for k := range c.writes {
-		keys = append(keys, k)
+	out := make([]Write, 0, len(c.writes))
+	if c.index == nil {
+		return out
 	}
-	sort.Strings(keys)
-	out := make([]Write, len(keys))
-	for i, k := range keys {
+	c.index.Ascend(func(k string) bool {
 		e := c.writes[k]
-		out[i] = Write{Key: []byte(k), Value: e.value, Deleted: e.deleted}
-	}
+		out = append(out, Write{Key: []byte(k), Value: e.value, Deleted: e.deleted})
+		return true
+	})
 	return out
 }
 
@@ -172,6 +254,9 @@ func (c *Cache) Writes() []Write {
 func (c *Cache) Reset() {
 	clear(c.writes)
 	clear(c.reads)
+	if c.index != nil {
+		c.index.Clear(true)
+	}
 }
 
 // HashVersion is the version byte of the app hash format.
