@@ -328,6 +328,9 @@ phase 1 is closed, and opens at phase 2:
 
   emergence zkml ceremony init --circuit exam --model model.json --exam exam2.json --dir cer2/ --phase1 cer/
 
+or, better, from a phase-1-only ceremony ('zkml ceremony phase1 --help'):
+one universal phase 1, then a phase 2 per circuit.
+
 The beacon is public randomness revealed after the last contribution (for
 example a drand round); anyone can re-run verify and finalize to check.`,
 	}
@@ -460,7 +463,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 	}
 	finalize.Flags().StringVar(&beacon, "beacon", "", "public random beacon, hex")
 	finalize.Flags().StringVar(&keys, "keys", "", "directory for the final keys (closing the last phase)")
-	cmd.AddCommand(init, contribute, verify, finalize)
+	cmd.AddCommand(init, contribute, verify, finalize, newZKMLPhase1Cmd(g))
 	return cmd
 }
 

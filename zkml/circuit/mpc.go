@@ -97,6 +97,9 @@ type Ceremony struct {
 
 	dir  string
 	spec Spec
+	// sealLagrange lists the domains whose Lagrange bases closing a
+	// phase-1-only ceremony writes (SealPowers).
+	sealLagrange []uint64
 }
 
 // CeremonyInit starts a ceremony for spec in dir.
@@ -130,7 +133,7 @@ func CeremonyInitFrom(dir string, spec Spec, from string, log io.Writer) (*Cerem
 	}
 	c.Log = log
 	if c.Domain > src.Domain {
-		return nil, fmt.Errorf("the circuit needs a domain of %d, phase 1 in %s has %d", c.Domain, from, src.Domain)
+		return nil, fmt.Errorf("circuit needs 2^%d, phase 1 has 2^%d (in %s): start from a phase 1 of at least 2^%d", (&Ceremony{Domain: c.Domain}).Power(), src.Power(), from, (&Ceremony{Domain: c.Domain}).Power())
 	}
 	c.Domain, c.Phase1, c.Beacon1, c.Commons = src.Domain, src.Phase1, src.Beacon1, src.Commons
 	need := map[uint64]bool{ecc.NextPowerOfTwo(uint64(c.Constraints)): true}
@@ -490,6 +493,12 @@ func (c *Ceremony) Verify() (int, error) {
 			return 0, errors.New("the phase-1 parameters of the ceremony are not its contributions sealed with its beacon")
 		}
 	}
+	if c.Kind == KindPowers {
+		if err := c.verifyPowersLagrange(commons); err != nil {
+			return 0, err
+		}
+		return len(c.Phase1), nil
+	}
 	if err := c.verify2(c.Kind, c.Phase2, commons); err != nil {
 		return 0, err
 	}
@@ -675,6 +684,14 @@ func (c *Ceremony) Finalize(beacon []byte, keysDir string) (*KeysInfo, error) {
 			return nil, fmt.Errorf("verify phase 1: %w", err)
 		}
 		commons := c.sealPhase1(last, beacon)
+		if c.Kind == KindPowers {
+			if err := c.sealPowers(commons, c.sealLagrange); err != nil {
+				return nil, err
+			}
+			c.Beacon1 = hex.EncodeToString(beacon)
+			c.Phase, c.Finalized = 2, true
+			return nil, c.save()
+		}
 		h := sha256.New()
 		if err := writeFile(filepath.Join(c.dir, commonsFile), func(w io.Writer) error { return writeCommons(io.MultiWriter(w, h), commons) }); err != nil {
 			return nil, err

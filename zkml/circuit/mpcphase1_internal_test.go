@@ -293,7 +293,7 @@ func TestCeremonyFromPhase1(t *testing.T) {
 		return err
 	})
 	big, _ := tinyExam(t, 120)
-	if _, err := CeremonyInitFrom(filepath.Join(root, "big"), big, src, nil); err == nil || !strings.Contains(err.Error(), "needs a domain") {
+	if _, err := CeremonyInitFrom(filepath.Join(root, "big"), big, src, nil); err == nil || !strings.Contains(err.Error(), "circuit needs 2^") {
 		t.Fatalf("started from a phase 1 too small for the circuit: %v", err)
 	}
 
