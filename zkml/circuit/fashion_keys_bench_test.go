@@ -83,10 +83,10 @@ func fileSize(b *testing.B, dir, name string) int64 {
 // model.json (the private model file) and proof.json; otherwise they go to
 // a temporary directory. ZKML_SUBMITTER, an emg1… address, binds the proof
 // to the account that will submit it on chain (default the zero address:
-// checkable offline only). zkml/scripts/fashion-devnet.sh runs this and
-// then registers and attests the keys and proof on a devnet.
+// checkable offline only). zkml/scripts/fashion-devnet.sh runs this, proves
+// again for a devnet account, registers the exam and attests on the devnet.
 //
-// The full-size run needs about 10 GiB of memory and tens of minutes: it
+// The full-size run needs about 6 GiB of memory and 20 CPU minutes of setup: it
 // is a benchmark, never part of the suite. Run it with -benchtime 1x.
 func BenchmarkExamFashionKeys(b *testing.B) {
 	dir := fashionDir(b)
