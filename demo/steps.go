@@ -314,7 +314,7 @@ func (r *runner) train(ctx context.Context) (string, error) {
 		return "", err
 	}
 	r.say("3 providers registered and passed the chain's seeded benchmark (2 at 500 uemg per CPU-second, a referee at 800)")
-	r.say("submitting the training job; the first run builds its trainer for wasip1 with go build (a minute or more on a cold Go build cache) ...")
+	r.say("submitting the training job; the first run builds its trainer for wasip1 with go build (half a minute or more on a cold Go build cache) ...")
 	out, err := r.cli(ctx, "job", "train", "--dataset", "digits", "--arch", "64-16-10", "--seed", "7", "--epochs", strconv.Itoa(r.cfg.TrainEpochs),
 		"--price-cap", "500", "--from", "lab", "--wait", "10m", "-o", "json")
 	if err != nil {

@@ -340,7 +340,7 @@ Example:
 			} else {
 				// go build prints nothing while it works: say what this is
 				// and how long it may take, then how long it took.
-				fmt.Fprintln(g.stderr, "building the trainer for wasip1 with go build (a minute or more on a cold Go build cache, about a second once cached) ...")
+				fmt.Fprintln(g.stderr, "building the trainer for wasip1 with go build (half a minute or more on a cold Go build cache, about a second once cached) ...")
 				start := time.Now()
 				wasm, err = trainer.Build(cmd.Context(), ".")
 				if err == nil {
