@@ -163,9 +163,6 @@ func BenchmarkCeremonyPhase2VsSetup(b *testing.B) {
 	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
 	root := b.TempDir()
 	src := filepath.Join(root, "phase1")
-	if _, err := circuit.CeremonyInit(src, spec); err != nil {
-		b.Fatal(err)
-	}
 	open := func(dir string) *circuit.Ceremony {
 		c, err := circuit.OpenCeremony(dir)
 		if err != nil {
@@ -173,12 +170,18 @@ func BenchmarkCeremonyPhase2VsSetup(b *testing.B) {
 		}
 		return c
 	}
+	// The shared phase 1: a phase-1-only ceremony of the circuit's domain,
+	// sealed with its Lagrange bases.
+	domain := examDomain(b, spec)
+	if _, err := circuit.PowersInit(src, powerOf(domain)); err != nil {
+		b.Fatal(err)
+	}
 	for range 2 {
 		if _, err := open(src).Contribute(); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if _, err := open(src).Finalize([]byte("benchmark beacon 1, public randomness"), ""); err != nil {
+	if err := open(src).SealPowers([]byte("benchmark beacon 1, public randomness"), []uint64{domain}); err != nil {
 		b.Fatal(err)
 	}
 	var setup, cer, setupCPU, cerCPU time.Duration
@@ -239,4 +242,79 @@ func BenchmarkCeremonyPhase2VsSetup(b *testing.B) {
 	b.ReportMetric(setupCPU.Seconds()/float64(b.N), "setup-cpu-s")
 	b.ReportMetric(cerCPU.Seconds()/float64(b.N), "ceremony-cpu-s")
 	b.ReportMetric(cerCPU.Seconds()/setupCPU.Seconds(), "cpu-ratio")
+}
+
+// examDomain is the FFT domain of spec's circuit.
+func examDomain(b *testing.B, spec circuit.Spec) uint64 {
+	ccs, err := spec.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ecc.NextPowerOfTwo(uint64(ccs.GetNbConstraints()))
+}
+
+// powerOf is K of a domain of 2^K.
+func powerOf(n uint64) int {
+	k := 0
+	for uint64(1)<<k < n {
+		k++
+	}
+	return k
+}
+
+// BenchmarkPowersCeremony times a phase-1-only ceremony (powers of tau
+// for no circuit) with two contributors at the power the exam of
+// ZKML_CEREMONY_EXAM samples (default 40) needs: init, two contributions,
+// verify, and the seal with the Lagrange bases of that domain. It reports
+// each step's wall and CPU time (user + system of the process) and the
+// total CPU time; a circuit's phase 2 from it is
+// BenchmarkCeremonyPhase2VsSetup.
+func BenchmarkPowersCeremony(b *testing.B) {
+	logger.Disable()
+	m, ds := fixture(b)
+	n := 40
+	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+	domain := examDomain(b, spec)
+	var total, totalCPU time.Duration
+	steps, stepsCPU := map[string]time.Duration{}, map[string]time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dir := filepath.Join(b.TempDir(), "ptau")
+		start, startCPU := time.Now(), cpuTime()
+		step := func(name string, f func() error) {
+			t, tc := time.Now(), cpuTime()
+			if err := f(); err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			steps[name] += time.Since(t)
+			stepsCPU[name] += cpuTime() - tc
+		}
+		open := func() *circuit.Ceremony {
+			c, err := circuit.OpenCeremony(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c
+		}
+		step("init", func() error { _, err := circuit.PowersInit(dir, powerOf(domain)); return err })
+		step("contribute", func() error { _, err := open().Contribute(); return err })
+		step("contribute", func() error { _, err := open().Contribute(); return err })
+		step("verify", func() error { _, err := open().Verify(); return err })
+		step("seal", func() error {
+			return open().SealPowers([]byte("benchmark beacon 1, public randomness"), []uint64{domain})
+		})
+		total += time.Since(start)
+		totalCPU += cpuTime() - startCPU
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(powerOf(domain)), "power")
+	b.ReportMetric(total.Seconds()/float64(b.N), "ceremony-s")
+	b.ReportMetric(totalCPU.Seconds()/float64(b.N), "ceremony-cpu-s")
+	for name, d := range steps {
+		b.ReportMetric(d.Seconds()/float64(b.N), name+"-s")
+		b.ReportMetric(stepsCPU[name].Seconds()/float64(b.N), name+"-cpu-s")
+	}
 }
