@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -94,7 +95,8 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	// Pebble's own messages go to the same log: its routine ones (WAL
 	// replay on a normal restart, compactions) at debug level, where they
 	// cannot be mistaken for corruption, its errors at error level.
-	st, err := pebblestore.OpenLogged(filepath.Join(home, "data", "app"), pebbleLog{logger.With("module", "pebble")})
+	plog := pebbleLog{logger.With("module", "pebble")}
+	st, err := pebblestore.OpenLogged(filepath.Join(home, "data", "app"), plog)
 	if err != nil {
 		if logFile != nil {
 			logFile.Close()
@@ -130,7 +132,7 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 		// Consensus and mempool connections get separate locks, so CheckTx
 		// runs while a block executes; the app guards its mempool state itself.
 		proxy.NewConnSyncLocalClientCreator(a),
-		nm.DefaultGenesisDocProviderFunc(c), cmtcfg.DefaultDBProvider, metricsProvider(), logger)
+		nm.DefaultGenesisDocProviderFunc(c), dbProvider(plog), metricsProvider(), logger)
 	if err != nil {
 		n.closeLocal()
 		return nil, fmt.Errorf("start consensus: %w", err)
@@ -500,6 +502,21 @@ func (h *Hub) close() {
 	for ch := range h.subs {
 		close(ch)
 		delete(h.subs, ch)
+	}
+}
+
+// dbProvider opens CometBFT's own databases (blocks, state, evidence, tx
+// index) as CometBFT's default provider does, except that a Pebble backend
+// logs through log, as the app's store does. CometBFT's default opens Pebble
+// with its default logger, which prints the write-ahead log replay of every
+// normal restart ("WAL ... stopped reading at offset") to stderr, where it
+// reads like corruption.
+func dbProvider(log pebblestore.Logger) cmtcfg.DBProvider {
+	return func(ctx *cmtcfg.DBContext) (dbm.DB, error) {
+		if dbm.BackendType(ctx.Config.DBBackend) != dbm.PebbleDBBackend {
+			return cmtcfg.DefaultDBProvider(ctx)
+		}
+		return dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), pebblestore.LoggedOptions(log))
 	}
 }
 

@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -266,4 +269,46 @@ func TestManyTransfers(t *testing.T) {
 		t.Fatalf("sink: %+v %v", acc, err)
 	}
 	net.CheckInvariants()
+}
+
+// TestRestartLeavesStderrQuiet: a normal restart replays the write-ahead
+// logs of CometBFT's Pebble databases, and Pebble's default logger printed
+// that ("[JOB 1] WAL ... stopped reading at offset") through Go's standard
+// logger on every devnet restart, which reads like corruption. CometBFT's
+// databases now log through the node's logger at debug level, as the
+// app's store does, so nothing of Pebble's reaches the standard logger.
+func TestRestartLeavesStderrQuiet(t *testing.T) {
+	var buf syncBuffer
+	log.SetOutput(&buf)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	net := nodetest.Start(t, nodetest.Options{})
+	ctx := ctxT(t)
+	if err := net.Client.WaitHeight(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	net.Restart()
+	if err := net.Client.WaitHeight(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if s := buf.String(); strings.Contains(s, "WAL") || strings.Contains(s, "stopped reading") {
+		t.Fatalf("Pebble's restart messages reached the standard logger:\n%s", s)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the standard logger's writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

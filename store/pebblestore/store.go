@@ -70,6 +70,13 @@ func Options(log Logger) *pebble.Options {
 	}
 }
 
+// LoggedOptions are Pebble's default settings with its messages sent to
+// log (nil: dropped), for the node's other Pebble databases (CometBFT's),
+// whose write pattern the state database's tuning is not for.
+func LoggedOptions(log Logger) *pebble.Options {
+	return &pebble.Options{Logger: pebbleLogger{log}}
+}
+
 // Close closes the database.
 func (s *Store) Close() error {
 	if s.db == nil {
