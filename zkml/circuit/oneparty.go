@@ -16,7 +16,14 @@ func SetupOnePartyKeys(dir string, spec Spec, step func(format string, args ...a
 	if spec.Kind == KindInference {
 		step("compiling the inference and link circuits and running three setups (inference, link, binding)...")
 		step("the link circuit opens the model's MiMC commitment and is far larger than the inference circuit")
-		step("(565,041 constraints at 784-56-10: minutes and about 2.6 GiB); it is set up once per inference key")
+		params := 0
+		for _, l := range spec.Shape.Layers {
+			params += l.In*l.Out + l.Out
+		}
+		// The link circuit grows with the model's parameters: 565,041
+		// constraints for the 44,530 of 784-56-10.
+		step("(this model has %d parameters; 784-56-10 has 44,530, whose link circuit is 565,041 constraints,", params)
+		step("minutes and about 2.6 GiB); it is set up once per inference key")
 		set, err := SetupInferenceOneParty(spec.Shape)
 		if err != nil {
 			return nil, err
