@@ -35,7 +35,8 @@ only its own phase 2 from it:
 
 --lagrange writes, at the seal, the Lagrange bases of those domains, the
 costliest step of starting a circuit's phase 2; a circuit of another
-domain computes its own on first use, in its ceremony directory.`,
+domain computes its own on first use and caches them in the phase-1
+directory for the next circuit of that domain (each init checks them).`,
 	}
 	var dir, beacon, lagrange string
 	var power int

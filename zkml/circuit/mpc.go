@@ -167,7 +167,11 @@ func CeremonyInitFrom(dir string, spec Spec, from string, log io.Writer) (*Cerem
 		}
 	}
 	c.Phase = 2
-	return c, c.save()
+	if err := c.save(); err != nil {
+		return nil, err
+	}
+	cacheLagrange(src, c)
+	return c, nil
 }
 
 // newCeremony compiles spec's circuit (and the link circuit of an

@@ -129,3 +129,50 @@ func (c *Ceremony) SealPowers(beacon []byte, lagrange []uint64) error {
 	_, err = c.Finalize(beacon, "")
 	return err
 }
+
+// cacheLagrange copies into the phase-1-only ceremony src the Lagrange
+// bases that c computed on first use of a domain src has none for, so
+// that the next circuit of that domain starting from src checks them
+// instead of computing them again. A src that cannot be written (a
+// read-only copy of someone's phase 1) keeps none: c's log says so and
+// the circuit's ceremony, which has its own copy, goes on.
+func cacheLagrange(src, c *Ceremony) {
+	if src.Kind != KindPowers {
+		return
+	}
+	for _, f := range c.Lagrange {
+		if err := src.addLagrange(c, f); err != nil && c.Log != nil {
+			fmt.Fprintf(c.Log, "note: the Lagrange basis for a domain of %d is not cached in %s: %v\n", f.Domain, src.dir, err)
+		}
+	}
+}
+
+// addLagrange copies the Lagrange file f of c into src (hash-checked,
+// written under a temporary name then renamed) and records it in src's
+// state, read again just before so that an entry another init added
+// meanwhile is kept.
+func (src *Ceremony) addLagrange(c *Ceremony, f LagrangeFile) error {
+	cur, err := OpenCeremony(src.dir)
+	if err != nil {
+		return err
+	}
+	for _, g := range cur.Lagrange {
+		if g.Domain == f.Domain {
+			return nil
+		}
+	}
+	tmp := filepath.Join(src.dir, f.File+".tmp")
+	if err := c.readHashed(f.Contribution, func(r io.Reader) error {
+		return writeFile(tmp, func(w io.Writer) error { _, err := io.Copy(w, r); return err })
+	}); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(src.dir, f.File)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cache Lagrange basis: %w", err)
+	}
+	cur.Lagrange = append(cur.Lagrange, f)
+	sort.Slice(cur.Lagrange, func(i, j int) bool { return cur.Lagrange[i].Domain < cur.Lagrange[j].Domain })
+	return cur.save()
+}

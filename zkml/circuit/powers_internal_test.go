@@ -121,4 +121,32 @@ func TestPowersCeremony(t *testing.T) {
 	if _, err := CeremonyInitFrom(filepath.Join(root, "bad-cer"), spec, dir, nil); !errors.Is(err, ErrLagrange) {
 		t.Fatalf("a circuit started from swapped Lagrange bases: %v", err)
 	}
+
+	// Sealed without bases: the first circuit computes its domain's and
+	// caches them in the phase 1, the next circuit checks them.
+	lazy := filepath.Join(root, "ptau-lazy")
+	if _, err := PowersInit(lazy, k); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(lazy).Contribute(); err != nil {
+		t.Fatal(err)
+	}
+	if err := open(lazy).SealPowers(beacon, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"computing its Lagrange basis", "checking its Lagrange basis"} {
+		log.Reset()
+		if _, err := CeremonyInitFrom(filepath.Join(root, "lazy-cer", string(rune('a'+i))), spec, lazy, &log); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), want) || i == 1 && strings.Contains(log.String(), "computing") {
+			t.Fatalf("circuit %d from a phase 1 sealed without bases: %s", i+1, log.String())
+		}
+		if l := open(lazy).Lagrange; len(l) != 1 || l[0].Domain != domain {
+			t.Fatalf("cached Lagrange files: %+v", l)
+		}
+	}
+	if n, err := open(lazy).Verify(); err != nil || n != 1 {
+		t.Fatalf("verify with a cached basis: %d %v", n, err)
+	}
 }
