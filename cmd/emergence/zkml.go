@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -432,9 +431,9 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 			if err != nil {
 				return err
 			}
-			b, err := hex.DecodeString(strings.TrimPrefix(beacon, "0x"))
-			if err != nil || len(b) < 16 {
-				return errorf("pass --beacon as at least 32 hex digits of public randomness", "bad beacon %q", beacon)
+			b, err := parseBeacon(beacon)
+			if err != nil {
+				return err
 			}
 			if keys == "" && c.ClosingWritesKeys() {
 				return errorf("pass --keys DIR to write the final keys", "closing phase %d writes keys", c.Phase)

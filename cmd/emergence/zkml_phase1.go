@@ -129,9 +129,9 @@ directory for the next circuit of that domain (each init checks them).`,
 			if err != nil {
 				return err
 			}
-			b, err := hex.DecodeString(strings.TrimPrefix(beacon, "0x"))
-			if err != nil || len(b) < 16 {
-				return errorf("pass --beacon as at least 32 hex digits of public randomness", "bad beacon %q", beacon)
+			b, err := parseBeacon(beacon)
+			if err != nil {
+				return err
 			}
 			var domains []uint64
 			for _, f := range strings.FieldsFunc(lagrange, func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -185,4 +185,14 @@ func memAvailable() (avail uint64, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// parseBeacon reads a ceremony's closing beacon: at least 16 bytes of public
+// randomness in hex, with or without 0x.
+func parseBeacon(beacon string) ([]byte, error) {
+	b, err := hex.DecodeString(strings.TrimPrefix(beacon, "0x"))
+	if err != nil || len(b) < 16 {
+		return nil, errorf("pass --beacon as at least 32 hex digits of public randomness", "bad beacon %q", beacon)
+	}
+	return b, nil
 }
