@@ -42,7 +42,7 @@ func BenchmarkEpochModule(b *testing.B) {
 		for _, gc := range []bool{false, true} {
 			b.Run(fmt.Sprintf("devices=%d/gc=%v", n, gc), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					post, claims, blocks := epochThroughModule(b, n, gc)
+					post, claims, blocks := epochThroughModule(b, n, gc, 0)
 					b.ReportMetric(post[0], "ms/epoch")
 					b.ReportMetric(post[1], "cpu-ms/epoch")
 					b.ReportMetric(post[2]/(1<<20), "alloc-MB/epoch")
@@ -52,6 +52,24 @@ func BenchmarkEpochModule(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkEpochModuleCells is BenchmarkEpochModule's 100,000-device
+// epoch (gc=true) with freshness: each device's evidence names cells
+// distinct cell ids (no two devices share one, so every id is its own cell
+// record's read and write), where BenchmarkEpochModule's evidence counts
+// cells without ids.
+func BenchmarkEpochModuleCells(b *testing.B) {
+	for _, cells := range []int{1, 4} {
+		b.Run(fmt.Sprintf("devices=100000/cells=%d", cells), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				post, _, _ := epochThroughModule(b, 100_000, true, cells)
+				b.ReportMetric(post[0], "ms/epoch")
+				b.ReportMetric(post[1], "cpu-ms/epoch")
+				b.ReportMetric(post[2]/(1<<20), "alloc-MB/epoch")
+			}
+		})
 	}
 }
 
@@ -72,7 +90,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func epochThroughModule(b *testing.B, n int, gc bool) ([3]float64, [3]float64, int) {
+func epochThroughModule(b *testing.B, n int, gc bool, cells int) ([3]float64, [3]float64, int) {
 	b.StopTimer()
 	owners := n / 100
 	bal := map[string]uint64{"maker": 1e12, "bob": 1e12}
@@ -101,11 +119,18 @@ func epochThroughModule(b *testing.B, n int, gc bool) ([3]float64, [3]float64, i
 	var posts [][]byte
 	for p := 0; p < parts; p++ {
 		var ev []device.Evidence
-		for _, id := range ids[p*device.MaxEvidence : min((p+1)*device.MaxEvidence, n)] {
-			ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
+		for j, id := range ids[p*device.MaxEvidence : min((p+1)*device.MaxEvidence, n)] {
+			e := device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells}
+			if cells > 0 {
+				e.Cells = uint64(cells)
+				for k := 0; k < cells; k++ {
+					e.CellIDs = append(e.CellIDs, uint64((p*device.MaxEvidence+j)*cells+k))
+				}
+			}
+			ev = append(ev, e)
 		}
 		post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: uint64(n), Evidence: device.PackEvidence(ev), Part: uint64(p), Parts: uint64(parts)}
-		posts = append(posts, c.SignWith("bob", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000, c.Msg(device.MsgPostEpoch, post)))
+		posts = append(posts, c.SignWith("bob", device.GasPostEpoch+(device.GasPerEvidence+device.GasPerCell*uint64(cells))*uint64(len(ev))+2_000_000, c.Msg(device.MsgPostEpoch, post)))
 	}
 	var claims [][]byte
 	for _, o := range names {
