@@ -3,9 +3,11 @@ import { svg, h } from "./dom.js";
 
 const W = 640, H = 220, PAD = { l: 56, r: 12, t: 12, b: 28 };
 
-function ticks(lo, hi, n) {
+// ticks returns about n round values from lo to hi, spaced at least minStep
+// apart (1 for an axis of whole numbers such as epochs).
+function ticks(lo, hi, n, minStep = 0) {
   if (hi <= lo) hi = lo + 1;
-  const step0 = (hi - lo) / n;
+  const step0 = Math.max((hi - lo) / n, minStep);
   const mag = Math.pow(10, Math.floor(Math.log10(step0)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0);
   const out = [];
@@ -43,7 +45,11 @@ export function lineChart(series, opts = {}) {
     root.appendChild(svg("line", { x1: PAD.l, x2: W - PAD.r, y1: sy(t), y2: sy(t), class: "grid" }));
     root.appendChild(svg("text", { x: PAD.l - 6, y: sy(t) + 4, "text-anchor": "end", class: "tick" }, fmt(t)));
   }
-  for (const t of ticks(x0, x1, 6)) {
+  // Whole-number x values (epochs, heights) get whole-number ticks; a tick
+  // under the axis label is left out so the two never overlap.
+  const intX = all.every((p) => Number.isInteger(p[0]));
+  for (const t of ticks(x0, x1, 6, intX ? 1 : 0)) {
+    if (opts.xLabel && sx(t) > W - PAD.r - 40) continue;
     root.appendChild(svg("text", { x: sx(t), y: H - 8, "text-anchor": "middle", class: "tick" }, fmt(t)));
   }
   if (opts.xLabel) root.appendChild(svg("text", { x: W - PAD.r, y: H - 8, "text-anchor": "end", class: "axis" }, opts.xLabel));
