@@ -2,6 +2,8 @@ package circuit
 
 import (
 	"math/big"
+	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -238,4 +240,41 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBatchG2FollowsG1 holds mpcbatch_g2.go to what its header says it is:
+// mpcbatch_g1.go with G1 names made G2 and fp.Element coordinates made
+// curve.E2, apart from the lines listed here (the header, the fp import,
+// and φ, which multiplies an E2 coordinate by the base-field ω₂). A fix
+// made in one file and not the other fails here.
+func TestBatchG2FollowsG1(t *testing.T) {
+	g1, err := os.ReadFile("mpcbatch_g1.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := os.ReadFile("mpcbatch_g2.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(g1)
+	for _, r := range [][2]string{
+		{"\t\"github.com/consensys/gnark-crypto/ecc/bn254/fp\"\n", ""},
+		{"q.X.Mul(&q.X, &glvOmega1)", "q.X.MulByElement(&q.X, &glvOmega1)"},
+		{"neg1", "negA"}, // the GLV signs keep their names
+		{"G1", "G2"}, {"g1", "g2"}, {"fp.Element", "curve.E2"}, {"glvOmega1", "glvOmega2"},
+		{"negA", "neg1"},
+		{"// Batch-affine operations in G2 (see mpcbatch.go). mpcbatch_g2.go is this\n// file with E2 coordinates: keep the two in step.",
+			"// Batch-affine operations in G2: mpcbatch_g1.go with E2 coordinates and\n// φ by ω₂ (sed s/G1/G2/g, s/fp.Element/curve.E2/g): keep the two in step."},
+	} {
+		s = strings.ReplaceAll(s, r[0], r[1])
+	}
+	if s != string(g2) {
+		a, b := strings.Split(s, "\n"), strings.Split(string(g2), "\n")
+		for i := 0; i < min(len(a), len(b)); i++ {
+			if a[i] != b[i] {
+				t.Fatalf("mpcbatch_g2.go:%d does not follow mpcbatch_g1.go:\n g1 made G2: %s\n g2:         %s", i+1, a[i], b[i])
+			}
+		}
+		t.Fatalf("mpcbatch_g2.go has %d lines, mpcbatch_g1.go made G2 has %d", len(b), len(a))
+	}
 }
