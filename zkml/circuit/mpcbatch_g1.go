@@ -50,6 +50,38 @@ func newG1Batch() *g1Batch {
 	}
 }
 
+// take adds table entry e to lane i's running sum: a lane's first entry
+// is copied, later ones are queued for the round's batch addition.
+func (s *g1Batch) take(i int, e *curve.G1Affine) {
+	if !s.on[i] {
+		s.res[i], s.on[i] = *e, true
+		return
+	}
+	s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+}
+
+// round runs the queued additions of lanes 0..n-1 and marks the lanes
+// whose sum came to infinity as empty.
+func (s *g1Batch) round(n int) {
+	s.add()
+	for i := range n {
+		if s.on[i] && s.res[i].IsInfinity() {
+			s.on[i] = false
+		}
+	}
+}
+
+// results writes lanes 0..n-1's sums to out (infinity for an empty lane).
+func (s *g1Batch) results(out []curve.G1Affine, n int) {
+	for i := range n {
+		if s.on[i] {
+			out[i] = s.res[i]
+		} else {
+			out[i].SetInfinity()
+		}
+	}
+}
+
 // g1Batches keeps the scratch of G1 batches between calls.
 var g1Batches = sync.Pool{New: func() any { return newG1Batch() }}
 
@@ -203,26 +235,11 @@ func (s *g1Batch) mul(out, p []curve.G1Affine, dig func(i int) *glvDigits) {
 				continue
 			}
 			e := &t[g.d[j]-1]
-			if !s.on[i] {
-				s.res[i], s.on[i] = *e, true
-				continue
-			}
-			s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+			s.take(i, e)
 		}
-		s.add()
-		for i := range n {
-			if s.on[i] && s.res[i].IsInfinity() {
-				s.on[i] = false
-			}
-		}
+		s.round(n)
 	}
-	for i := range n {
-		if s.on[i] {
-			out[i] = s.res[i]
-		} else {
-			out[i].SetInfinity()
-		}
-	}
+	s.results(out, n)
 }
 
 // butterfliesG1 does the butterflies of one stage of a decimation-in-
@@ -395,24 +412,9 @@ func (s *g1Batch) mulFixed(out []curve.G1Affine, k []fr.Element, t [][fixedDigit
 				continue
 			}
 			e := &t[j][d-1]
-			if !s.on[i] {
-				s.res[i], s.on[i] = *e, true
-				continue
-			}
-			s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+			s.take(i, e)
 		}
-		s.add()
-		for i := range n {
-			if s.on[i] && s.res[i].IsInfinity() {
-				s.on[i] = false
-			}
-		}
+		s.round(n)
 	}
-	for i := range n {
-		if s.on[i] {
-			out[i] = s.res[i]
-		} else {
-			out[i].SetInfinity()
-		}
-	}
+	s.results(out, n)
 }

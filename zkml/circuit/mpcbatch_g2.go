@@ -49,6 +49,38 @@ func newG2Batch() *g2Batch {
 	}
 }
 
+// take adds table entry e to lane i's running sum: a lane's first entry
+// is copied, later ones are queued for the round's batch addition.
+func (s *g2Batch) take(i int, e *curve.G2Affine) {
+	if !s.on[i] {
+		s.res[i], s.on[i] = *e, true
+		return
+	}
+	s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+}
+
+// round runs the queued additions of lanes 0..n-1 and marks the lanes
+// whose sum came to infinity as empty.
+func (s *g2Batch) round(n int) {
+	s.add()
+	for i := range n {
+		if s.on[i] && s.res[i].IsInfinity() {
+			s.on[i] = false
+		}
+	}
+}
+
+// results writes lanes 0..n-1's sums to out (infinity for an empty lane).
+func (s *g2Batch) results(out []curve.G2Affine, n int) {
+	for i := range n {
+		if s.on[i] {
+			out[i] = s.res[i]
+		} else {
+			out[i].SetInfinity()
+		}
+	}
+}
+
 // g2Batches keeps the scratch of G2 batches between calls.
 var g2Batches = sync.Pool{New: func() any { return newG2Batch() }}
 
@@ -202,26 +234,11 @@ func (s *g2Batch) mul(out, p []curve.G2Affine, dig func(i int) *glvDigits) {
 				continue
 			}
 			e := &t[g.d[j]-1]
-			if !s.on[i] {
-				s.res[i], s.on[i] = *e, true
-				continue
-			}
-			s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+			s.take(i, e)
 		}
-		s.add()
-		for i := range n {
-			if s.on[i] && s.res[i].IsInfinity() {
-				s.on[i] = false
-			}
-		}
+		s.round(n)
 	}
-	for i := range n {
-		if s.on[i] {
-			out[i] = s.res[i]
-		} else {
-			out[i].SetInfinity()
-		}
-	}
+	s.results(out, n)
 }
 
 // butterfliesG2 does the butterflies of one stage of a decimation-in-
@@ -394,24 +411,9 @@ func (s *g2Batch) mulFixed(out []curve.G2Affine, k []fr.Element, t [][fixedDigit
 				continue
 			}
 			e := &t[j][d-1]
-			if !s.on[i] {
-				s.res[i], s.on[i] = *e, true
-				continue
-			}
-			s.a, s.b = append(s.a, &s.res[i]), append(s.b, e)
+			s.take(i, e)
 		}
-		s.add()
-		for i := range n {
-			if s.on[i] && s.res[i].IsInfinity() {
-				s.on[i] = false
-			}
-		}
+		s.round(n)
 	}
-	for i := range n {
-		if s.on[i] {
-			out[i] = s.res[i]
-		} else {
-			out[i].SetInfinity()
-		}
-	}
+	s.results(out, n)
 }
