@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"emergence/store"
@@ -82,4 +83,18 @@ func (ro route) match(parts []string) ([]string, bool) {
 		}
 	}
 	return args, extra <= 0 && i == len(parts)
+}
+
+// PageLimit reads a list query's ?limit=N: def when it is absent, else a
+// number from 1 to max, or a CodeBadQuery error saying so.
+func PageLimit(params url.Values, def, max int) (int, error) {
+	s := params.Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, CodeBadQuery.Errorf("limit must be 1 to %d", max)
+	}
+	return n, nil
 }

@@ -56,3 +56,31 @@ func must(args []string, ok bool) []string {
 	}
 	return args
 }
+
+func TestPageLimit(t *testing.T) {
+	for _, c := range []struct {
+		q    string
+		want int
+		bad  bool
+	}{
+		{"", 10, false},
+		{"limit=1", 1, false},
+		{"limit=25", 25, false},
+		{"limit=26", 0, true},
+		{"limit=0", 0, true},
+		{"limit=-3", 0, true},
+		{"limit=x", 0, true},
+	} {
+		q, _ := url.ParseQuery(c.q)
+		n, err := PageLimit(q, 10, 25)
+		if c.bad {
+			if CodeOf(err) != CodeBadQuery || err.Error() == "" || !strings.Contains(err.Error(), "limit must be 1 to 25") {
+				t.Errorf("PageLimit(%q) = %d, %v; want a bad-query error naming 1 to 25", c.q, n, err)
+			}
+			continue
+		}
+		if err != nil || n != c.want {
+			t.Errorf("PageLimit(%q) = %d, %v; want %d", c.q, n, err, c.want)
+		}
+	}
+}

@@ -85,18 +85,6 @@ func parseID(s string) (uint64, error) {
 	return n, nil
 }
 
-func pageLimit(q url.Values) (int, error) {
-	s := q.Get("limit")
-	if s == "" {
-		return MaxPage, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > MaxPage {
-		return 0, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
-	}
-	return n, nil
-}
-
 // page lists up to limit entries under base after the key suffix after,
 // calling fn with each suffix and value; it returns the last suffix when
 // more entries follow.
@@ -126,7 +114,7 @@ func page(r store.Reader, base, after []byte, limit int, fn func(suffix, v []byt
 // query's after= and limit=, passing each to fn; next is the last id when
 // more follow.
 func idPage(r store.Reader, q url.Values, base []byte, fn func(k, v []byte) error) (next string, err error) {
-	limit, err := pageLimit(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return "", err
 	}
@@ -293,7 +281,7 @@ func jobPage[T any](r store.Reader, args []string, q url.Values, prefix []byte, 
 	if _, err := loadJob(r, id); err != nil {
 		return nil, "", err
 	}
-	limit, err := pageLimit(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return nil, "", err
 	}

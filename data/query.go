@@ -47,17 +47,6 @@ func parseAddr(s string) (tx.Address, error) {
 	return a, nil
 }
 
-func limitOf(q url.Values) (int, error) {
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxPage {
-			return 0, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
-		}
-		return n, nil
-	}
-	return MaxPage, nil
-}
-
 func uintParam(q url.Values, name string) (uint64, bool, error) {
 	s := q.Get(name)
 	if s == "" {
@@ -99,7 +88,7 @@ func (m *Module) qURLs(r store.Reader, args []string, q url.Values) (any, error)
 	if _, err := loadJob(r, id); err != nil {
 		return nil, err
 	}
-	limit, err := limitOf(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +164,7 @@ func (m *Module) qJobCrawlers(r store.Reader, args []string, q url.Values) (any,
 	if _, err := loadJob(r, id); err != nil {
 		return nil, err
 	}
-	limit, err := limitOf(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return nil, err
 	}
@@ -187,16 +176,12 @@ func (m *Module) qJobCrawlers(r store.Reader, args []string, q url.Values) (any,
 		}
 		start = append(jcKey(id, a), 0)
 	}
-	list, err := store.ListJSON[JobCrawler](r, start, store.PrefixEnd(jcPrefix(id)), limit+1)
+	list, more, err := store.ListPage[JobCrawler](r, start, store.PrefixEnd(jcPrefix(id)), limit)
 	if err != nil {
 		return nil, err
 	}
-	if list == nil {
-		list = []JobCrawler{}
-	}
 	out := JobCrawlers{Crawlers: list}
-	if len(list) > limit {
-		out.Crawlers = list[:limit]
+	if more {
 		out.Next = list[limit-1].Crawler.String()
 	}
 	return out, nil
@@ -287,7 +272,7 @@ func (m *Module) qAssignments(r store.Reader, args []string, q url.Values) (any,
 	if err != nil {
 		return nil, err
 	}
-	limit, err := limitOf(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +403,7 @@ type Jobs struct {
 }
 
 func (m *Module) qJobs(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit, err := limitOf(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return nil, err
 	}
@@ -428,16 +413,13 @@ func (m *Module) qJobs(r store.Reader, _ []string, q url.Values) (any, error) {
 	} else if ok {
 		start = append(jobKey(after), 0)
 	}
-	list, err := store.ListJSON[Job](r, start, store.PrefixEnd(prefixJob), limit+1)
+	list, more, err := store.ListPage[Job](r, start, store.PrefixEnd(prefixJob), limit)
 	if err != nil {
 		return nil, err
 	}
 	out := Jobs{Jobs: list}
-	if out.Jobs == nil {
-		out.Jobs = []Job{}
-	}
-	if len(list) > limit {
-		out.Jobs, out.Next = list[:limit], list[limit-1].ID
+	if more {
+		out.Next = list[limit-1].ID
 	}
 	return out, nil
 }
@@ -450,7 +432,7 @@ type Datasets struct {
 }
 
 func (m *Module) qDatasets(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit, err := limitOf(q)
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
 	if err != nil {
 		return nil, err
 	}
@@ -460,16 +442,13 @@ func (m *Module) qDatasets(r store.Reader, _ []string, q url.Values) (any, error
 	} else if ok {
 		start = append(datasetKey(after), 0)
 	}
-	list, err := store.ListJSON[Dataset](r, start, store.PrefixEnd(prefixDataset), limit+1)
+	list, more, err := store.ListPage[Dataset](r, start, store.PrefixEnd(prefixDataset), limit)
 	if err != nil {
 		return nil, err
 	}
 	out := Datasets{Datasets: list}
-	if out.Datasets == nil {
-		out.Datasets = []Dataset{}
-	}
-	if len(list) > limit {
-		out.Datasets, out.Next = list[:limit], list[limit-1].ID
+	if more {
+		out.Next = list[limit-1].ID
 	}
 	for i := range out.Datasets {
 		out.Datasets[i].Shards = nil

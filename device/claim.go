@@ -147,13 +147,9 @@ func (m *Module) qOwed(r store.Reader, args []string, q url.Values) (any, error)
 	if err != nil {
 		return nil, app.CodeBadQuery.Errorf("owner address: %v", err)
 	}
-	limit := MaxPage
-	if s := q.Get("limit"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 || v > MaxPage {
-			return nil, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
-		}
-		limit = v
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
+	if err != nil {
+		return nil, err
 	}
 	start := uint64(0)
 	if cv := r.Get(cursorKey(a)); cv != nil {

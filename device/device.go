@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strconv"
 
 	"emergence/app"
 	"emergence/device/devkey"
@@ -343,13 +342,9 @@ func listIndex(r store.Reader, prefix []byte, addr string, q url.Values) (any, e
 	if err != nil {
 		return nil, app.CodeBadQuery.Errorf("address: %v", err)
 	}
-	limit := MaxPage
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxPage {
-			return nil, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
-		}
-		limit = n
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
+	if err != nil {
+		return nil, err
 	}
 	base := store.Key(prefix, a[:])
 	start, end := base, store.PrefixEnd(base)

@@ -20,13 +20,9 @@ type EpochPage struct {
 // (default and at most MaxPage). Epochs are numbered by block time (unix
 // ms / EpochMillis), so a reader cannot find them by counting from 0.
 func (m *Module) qEpochs(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit := MaxPage
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxPage {
-			return nil, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
-		}
-		limit = n
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
+	if err != nil {
+		return nil, err
 	}
 	start := prefixEpoch
 	if after := q.Get("after"); after != "" {
@@ -36,17 +32,13 @@ func (m *Module) qEpochs(r store.Reader, _ []string, q url.Values) (any, error) 
 		}
 		start = append(epochKey(n), 0)
 	}
-	list, err := store.ListJSON[EpochRecord](r, start, store.PrefixEnd(prefixEpoch), limit+1)
+	list, more, err := store.ListPage[EpochRecord](r, start, store.PrefixEnd(prefixEpoch), limit)
 	if err != nil {
 		return nil, err
 	}
 	p := EpochPage{Epochs: list}
-	if p.Epochs == nil {
-		p.Epochs = []EpochRecord{}
-	}
-	if len(p.Epochs) > limit {
-		p.Epochs = p.Epochs[:limit]
-		p.Next = strconv.FormatUint(p.Epochs[limit-1].Epoch, 10)
+	if more {
+		p.Next = strconv.FormatUint(list[limit-1].Epoch, 10)
 	}
 	for i := range p.Epochs {
 		p.Epochs[i].Payouts = nil

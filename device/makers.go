@@ -2,7 +2,6 @@ package device
 
 import (
 	"net/url"
-	"strconv"
 
 	"emergence/app"
 	"emergence/store"
@@ -19,13 +18,9 @@ type MakerPage struct {
 // qMakers lists registered makers: ?after=ADDRESS (exclusive) and
 // ?limit=N (default and at most MaxPage).
 func (m *Module) qMakers(r store.Reader, _ []string, q url.Values) (any, error) {
-	limit := MaxPage
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxPage {
-			return nil, app.CodeBadQuery.Errorf("limit must be 1 to %d", MaxPage)
-		}
-		limit = n
+	limit, err := app.PageLimit(q, MaxPage, MaxPage)
+	if err != nil {
+		return nil, err
 	}
 	start := prefixMaker
 	if after := q.Get("after"); after != "" {
@@ -35,17 +30,13 @@ func (m *Module) qMakers(r store.Reader, _ []string, q url.Values) (any, error) 
 		}
 		start = append(makerKey(a), 0)
 	}
-	list, err := store.ListJSON[Maker](r, start, store.PrefixEnd(prefixMaker), limit+1)
+	list, more, err := store.ListPage[Maker](r, start, store.PrefixEnd(prefixMaker), limit)
 	if err != nil {
 		return nil, err
 	}
 	p := MakerPage{Makers: list}
-	if p.Makers == nil {
-		p.Makers = []Maker{}
-	}
-	if len(p.Makers) > limit {
-		p.Makers = p.Makers[:limit]
-		p.Next = p.Makers[limit-1].Address.String()
+	if more {
+		p.Next = list[limit-1].Address.String()
 	}
 	return p, nil
 }

@@ -38,6 +38,23 @@ func ListJSON[T any](r Reader, start, end []byte, limit int) ([]T, error) {
 	return out, bad
 }
 
+// ListPage is [ListJSON] for one page of a list query: at most limit
+// (1 or more) records with keys in [start, end), never nil, and more true
+// when at least one further record follows them.
+func ListPage[T any](r Reader, start, end []byte, limit int) (page []T, more bool, err error) {
+	list, err := ListJSON[T](r, start, end, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > limit {
+		return list[:limit], true, nil
+	}
+	if list == nil {
+		list = []T{}
+	}
+	return list, false, nil
+}
+
 // EncodeJSON encodes v for state storage. It panics only on values that
 // cannot be encoded (channels, functions, cyclic values), which is a
 // programming error, never something input can cause: modules store their

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,5 +88,43 @@ func TestListJSON(t *testing.T) {
 	c.Set([]byte("r1"), []byte("{"))
 	if _, err := ListJSON[rec](c, []byte("r"), PrefixEnd([]byte("r")), 0); err == nil || !strings.Contains(err.Error(), "corrupt state") {
 		t.Fatalf("ListJSON over a corrupt record: %v", err)
+	}
+}
+
+func TestListPage(t *testing.T) {
+	var errp error
+	c := NewCache(&mapKV{m: map[string][]byte{}}, &errp)
+	type rec struct{ A int }
+	end := PrefixEnd([]byte("r"))
+	if got, more, err := ListPage[rec](c, []byte("r"), end, 2); err != nil || got == nil || len(got) != 0 || more {
+		t.Fatalf("ListPage of nothing: %#v %v %v, want an empty non-nil page", got, more, err)
+	}
+	for i, v := range []string{`{"a":1}`, `{"a":2}`, `{"a":3}`} {
+		c.Set([]byte{'r', byte('0' + i)}, []byte(v))
+	}
+	for _, tc := range []struct {
+		start []byte
+		limit int
+		want  []int
+		more  bool
+	}{
+		{[]byte("r"), 2, []int{1, 2}, true},
+		{[]byte("r"), 3, []int{1, 2, 3}, false},
+		{[]byte("r"), 4, []int{1, 2, 3}, false},
+		{[]byte("r1\x00"), 1, []int{3}, false},
+		{[]byte("r0\x00"), 1, []int{2}, true},
+	} {
+		got, more, err := ListPage[rec](c, tc.start, end, tc.limit)
+		var as []int
+		for _, g := range got {
+			as = append(as, g.A)
+		}
+		if err != nil || !slices.Equal(as, tc.want) || more != tc.more {
+			t.Errorf("ListPage(%q, %d) = %v more %v err %v, want %v more %v", tc.start, tc.limit, as, more, err, tc.want, tc.more)
+		}
+	}
+	c.Set([]byte("r1"), []byte("{"))
+	if got, _, err := ListPage[rec](c, []byte("r"), end, 5); err == nil || got != nil || !strings.Contains(err.Error(), "corrupt state") {
+		t.Fatalf("ListPage over a corrupt record: %v %v", got, err)
 	}
 }
