@@ -374,39 +374,13 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 		c.Log = g.stderr // progress of long steps
 		return c, nil
 	}
-	contribute := &cobra.Command{
-		Use: "contribute --dir DIR", Short: "Add your contribution to the current phase",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			zkmlQuiet()
-			c, err := open()
+	contribute := ceremonyStep("contribute --dir DIR", "Add your contribution to the current phase", open,
+		func(c *circuit.Ceremony) error { return ceremonyContribute(g, c) })
+	verify := ceremonyStep("verify --dir DIR", "Check every contribution so far", open,
+		func(c *circuit.Ceremony) error {
+			n, err := ceremonyVerify(c)
 			if err != nil {
 				return err
-			}
-			fmt.Fprintf(g.stderr, "contributing to phase %d...\n", c.Phase)
-			start := time.Now()
-			ct, err := c.Contribute()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
-			return g.print(ct, func(w io.Writer) {
-				fmt.Fprintf(w, "phase %d contribution written to %s\nsha256 %s (publish this)\n", c.Phase, ct.File, ct.SHA256)
-			})
-		},
-	}
-	verify := &cobra.Command{
-		Use: "verify --dir DIR", Short: "Check every contribution so far",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			zkmlQuiet()
-			c, err := open()
-			if err != nil {
-				return err
-			}
-			n, err := c.Verify()
-			if err != nil {
-				return failf("a contribution is invalid: ask its contributor to redo it from the previous file", "%w", err)
 			}
 			res := map[string]any{"valid": true, "contributions": n, "phase": c.Phase, "phase1": c.Phase1, "phase2": c.Phase2,
 				"phase2Link": c.Phase2Link, "phase3": c.Phase3}
@@ -420,17 +394,9 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 					fmt.Fprintf(w, "  %s  %s\n", ct.File, ct.SHA256)
 				}
 			})
-		},
-	}
-	finalize := &cobra.Command{
-		Use: "finalize --dir DIR --beacon HEX [--keys DIR]", Short: "Close the current phase with a public beacon",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			zkmlQuiet()
-			c, err := open()
-			if err != nil {
-				return err
-			}
+		})
+	finalize := ceremonyStep("finalize --dir DIR --beacon HEX [--keys DIR]", "Close the current phase with a public beacon", open,
+		func(c *circuit.Ceremony) error {
 			b, err := parseBeacon(beacon)
 			if err != nil {
 				return err
@@ -455,8 +421,7 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 				})
 			}
 			return g.print(info, func(w io.Writer) { zkmlPrintKeys(w, keys, info) })
-		},
-	}
+		})
 	for _, sub := range []*cobra.Command{init, contribute, verify, finalize} {
 		sub.Flags().StringVar(&dir, "dir", "ceremony", "ceremony directory")
 	}
@@ -464,6 +429,49 @@ example a drand round); anyone can re-run verify and finalize to check.`,
 	finalize.Flags().StringVar(&keys, "keys", "", "directory for the final keys (closing the last phase)")
 	cmd.AddCommand(init, contribute, verify, finalize, newZKMLPhase1Cmd(g))
 	return cmd
+}
+
+// ceremonyStep is one subcommand of a ceremony that works on its directory
+// (contribute, verify, finalize, seal): it opens the ceremony with open,
+// which names the right hint when the directory is wrong, and runs step.
+func ceremonyStep(use, short string, open func() (*circuit.Ceremony, error), step func(c *circuit.Ceremony) error) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			zkmlQuiet()
+			c, err := open()
+			if err != nil {
+				return err
+			}
+			return step(c)
+		},
+	}
+}
+
+// ceremonyContribute adds the caller's contribution to c's current phase,
+// timing it on stderr, and prints the file and hash to publish.
+func ceremonyContribute(g *globals, c *circuit.Ceremony) error {
+	fmt.Fprintf(g.stderr, "contributing to phase %d...\n", c.Phase)
+	start := time.Now()
+	ct, err := c.Contribute()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
+	return g.print(ct, func(w io.Writer) {
+		fmt.Fprintf(w, "phase %d contribution written to %s\nsha256 %s (publish this)\n", c.Phase, ct.File, ct.SHA256)
+	})
+}
+
+// ceremonyVerify checks every contribution of c, returning how many; an
+// invalid one is a failure (exit code of a failed check) with its hint.
+func ceremonyVerify(c *circuit.Ceremony) (int, error) {
+	n, err := c.Verify()
+	if err != nil {
+		return 0, failf("a contribution is invalid: ask its contributor to redo it from the previous file", "%w", err)
+	}
+	return n, nil
 }
 
 type zkmlProveFlags struct {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -74,38 +73,13 @@ directory for the next circuit of that domain (each init checks them).`,
 		},
 	}
 	init.Flags().IntVar(&power, "power", 0, "K of the domain 2^K (circuits of up to 2^K constraints)")
-	contribute := &cobra.Command{
-		Use: "contribute --dir DIR", Short: "Add your contribution",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			zkmlQuiet()
-			c, err := open()
+	contribute := ceremonyStep("contribute --dir DIR", "Add your contribution", open,
+		func(c *circuit.Ceremony) error { return ceremonyContribute(g, c) })
+	verify := ceremonyStep("verify --dir DIR", "Check every contribution (and, once sealed, the seal and its Lagrange bases)", open,
+		func(c *circuit.Ceremony) error {
+			n, err := ceremonyVerify(c)
 			if err != nil {
 				return err
-			}
-			start := time.Now()
-			ct, err := c.Contribute()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "done in %s\n", time.Since(start).Round(time.Millisecond))
-			return g.print(ct, func(w io.Writer) {
-				fmt.Fprintf(w, "phase 1 contribution written to %s\nsha256 %s (publish this)\n", ct.File, ct.SHA256)
-			})
-		},
-	}
-	verify := &cobra.Command{
-		Use: "verify --dir DIR", Short: "Check every contribution (and, once sealed, the seal and its Lagrange bases)",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			zkmlQuiet()
-			c, err := open()
-			if err != nil {
-				return err
-			}
-			n, err := c.Verify()
-			if err != nil {
-				return failf("a contribution is invalid: ask its contributor to redo it from the previous file", "%w", err)
 			}
 			res := map[string]any{"valid": true, "contributions": n, "sealed": c.Finalized, "domain": c.Domain, "phase1": c.Phase1, "lagrange": c.Lagrange}
 			return g.print(res, func(w io.Writer) {
@@ -118,17 +92,9 @@ directory for the next circuit of that domain (each init checks them).`,
 					fmt.Fprintf(w, "  %s  %s\n", ct.File, ct.SHA256)
 				}
 			})
-		},
-	}
-	seal := &cobra.Command{
-		Use: "seal --dir DIR --beacon HEX [--lagrange N,N...]", Short: "Close phase 1 with a public beacon",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			zkmlQuiet()
-			c, err := open()
-			if err != nil {
-				return err
-			}
+		})
+	seal := ceremonyStep("seal --dir DIR --beacon HEX [--lagrange N,N...]", "Close phase 1 with a public beacon", open,
+		func(c *circuit.Ceremony) error {
 			b, err := parseBeacon(beacon)
 			if err != nil {
 				return err
@@ -154,8 +120,7 @@ directory for the next circuit of that domain (each init checks them).`,
 			return g.print(map[string]any{"sealed": true, "domain": c.Domain, "lagrange": c.Lagrange}, func(w io.Writer) {
 				fmt.Fprintf(w, "phase 1 of 2^%d sealed with %d contributions; circuits start from it with 'zkml ceremony init --phase1 %s'\n", c.Power(), len(c.Phase1), dir)
 			})
-		},
-	}
+		})
 	seal.Flags().StringVar(&beacon, "beacon", "", "public random beacon, hex")
 	seal.Flags().StringVar(&lagrange, "lagrange", "", "domain sizes whose Lagrange bases to write now, comma-separated")
 	for _, sub := range []*cobra.Command{init, contribute, verify, seal} {
