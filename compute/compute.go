@@ -23,7 +23,8 @@
 // re-run by a referee anyway, which is what catches a colluding pair. If
 // they disagree a referee (another provider drawn from block data, or the
 // requester when none is free) re-runs the job; providers whose output
-// differs from the referee's are slashed and the others paid. A provider
+// differs from the referee's are slashed and the others paid (the
+// requester's answer alone slashes nobody: it only decides who is paid). A provider
 // that misses a deadline loses part of its stake and the job is reassigned
 // from the remaining bids or re-auctioned. Deadlines are a queue processed
 // at most MaxDuePerBlock entries per block.

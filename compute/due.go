@@ -181,6 +181,19 @@ func (m *Module) refereeDue(ctx *app.Context, par Params, j *Job) error {
 		j.Opinions = append(j.Opinions, "")
 		return m.startReferee(ctx, par, j, asgs)
 	}
+	// Provider referees that answered held their duty until now.
+	for i, a := range j.Referees {
+		if i >= len(j.Opinions) || j.Opinions[i] == "" {
+			continue // missed its deadline: already released
+		}
+		p, err := loadProvider(ctx.KV, a)
+		if err != nil {
+			return err
+		}
+		release(ctx.KV, p)
+		saveProvider(ctx.KV, p)
+		ctx.KV.Delete(byProvKey(a, j.ID))
+	}
 	for _, a := range asgs {
 		if a.State != AsgRevealed {
 			continue

@@ -369,6 +369,18 @@ func (m *Module) Invariants(r store.Reader) error {
 				return err
 			}
 		}
+		if j.Status == JobRefereeing {
+			// Referees that answered hold their duty until the job
+			// settles (those that missed were released).
+			for i, o := range j.Opinions {
+				if o == "" || i >= len(j.Referees) {
+					continue
+				}
+				if err := countActive(r, active, j.Referees[i]); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	for _, p := range provs {
 		if p.Active != active[p.Seq] {

@@ -215,14 +215,12 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 		// for its partner). Confirming replicas that all agree slashes
 		// nobody and is not re-checked.
 		drawn := slashes && Draw(ctx.Entropy, "referee-recheck", store.BE64(j.ID), store.BE64(uint64(len(j.Opinions))))%1000 < uint64(par.RecheckPermille)
+		// The referee's duty (its core, and so its stake) is held until
+		// the job settles: one whose answer is not believed yet could
+		// otherwise unregister before its answer is judged and leave the
+		// slash for a wrong one nothing to take.
 		j.Opinions = append(j.Opinions, res.Output)
-		p, err := loadProvider(ctx.KV, j.Referee)
-		if err != nil {
-			return err
-		}
-		release(ctx.KV, p)
-		saveProvider(ctx.KV, p)
-		ctx.KV.Delete(byProvKey(p.Address, j.ID))
+		referee := j.Referee
 		if !confirmed && (!revealed || drawn) {
 			next, err := drawReferee(ctx, par, j)
 			if err != nil {
@@ -232,7 +230,7 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 			// provider is free to re-check it; an unconfirmed answer
 			// goes on to the requester.
 			if next != nil || !revealed {
-				ctx.Emit("compute-referee-unconfirmed", "job", u64(j.ID), "referee", p.Address.String(), "output", res.Output)
+				ctx.Emit("compute-referee-unconfirmed", "job", u64(j.ID), "referee", referee.String(), "output", res.Output)
 				return assignReferee(ctx, par, j, next)
 			}
 		}
@@ -243,8 +241,16 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 // settleReferee settles a refereed job by res (see refereeAnswered).
 // Each referee that answered res is paid the job's highest replica price
 // for its run, first from what the budget holds beyond the replicas'
-// pay, then from the pool, which slashes feed.
+// pay, then from the pool, which slashes feed; every referee that
+// answered is released.
+//
+// The requester's answer is a claim by an interested party: it slashes
+// nobody unless a provider referee gave the same answer. Unconfirmed, it
+// only decides who is paid: replicas (and referees) with another output
+// go unpaid, and their pay goes to the pool, not back to the requester,
+// so a lie saves it nothing and cannot cost an honest replica its stake.
 func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment, res Result) error {
+	judged := !j.RefereeRequester || slices.Contains(j.Opinions, res.Output)
 	var fee, reserve uint64
 	for _, a := range asgs {
 		if a.State != AsgRevealed {
@@ -260,18 +266,24 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 		if err != nil {
 			return err
 		}
-		if a.Slashed, err = m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: output differs from the referee's", j.ID)); err != nil {
-			return err
+		if judged {
+			if a.Slashed, err = m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: output differs from the referee's", j.ID)); err != nil {
+				return err
+			}
+			p.Reputation = 0
 		}
-		p.Reputation = 0
 		release(ctx.KV, p)
 		saveProvider(ctx.KV, p)
-		a.State = AsgSlashed
+		a.State = AsgReleased
+		if judged {
+			a.State = AsgSlashed
+		}
 		saveAsg(ctx.KV, a)
 		ctx.KV.Delete(byProvKey(a.Provider, j.ID))
 		if j.RefereeRequester {
-			// The requester referees its own job: a slashed replica's
-			// share is not refunded to it, so lying saves it nothing.
+			// The requester referees its own job: the share of a replica
+			// it did not side with is not refunded to it, so lying saves
+			// it nothing.
 			share, _ := mulCheck(a.Price, j.Seconds())
 			share = min(share, j.Escrow)
 			if err := m.bank.MoveModule(ctx.KV, Escrow, Pool, share); err != nil {
@@ -289,11 +301,15 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 		if err != nil {
 			return err
 		}
+		release(ctx.KV, p)
+		ctx.KV.Delete(byProvKey(a, j.ID))
 		if j.Opinions[i] != res.Output {
-			if _, err := m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: referee answered another output", j.ID)); err != nil {
-				return err
+			if judged {
+				if _, err := m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: referee answered another output", j.ID)); err != nil {
+					return err
+				}
+				p.Reputation = 0
 			}
-			p.Reputation = 0
 			saveProvider(ctx.KV, p)
 			continue
 		}

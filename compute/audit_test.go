@@ -1,0 +1,97 @@
+package compute_test
+
+import (
+	"encoding/hex"
+	"testing"
+
+	"emergence/app/apptest"
+	"emergence/bank"
+	"emergence/compute"
+)
+
+// TestUnconfirmedRefereeCannotLeaveBeforeSettlement: a referee whose
+// answer matches no reveal is not believed and the next referee is drawn.
+// Its duty holds until the job settles, so it cannot unregister in
+// between, take its whole stake back and leave the slash for its wrong
+// answer with nothing to take.
+func TestUnconfirmedRefereeCannotLeaveBeforeSettlement(t *testing.T) {
+	n := newNet(t, testParams(), "h1", "bad", "lazy", "h2")
+	n.ready(1, "h1", "bad", "lazy", "h2")
+	id := n.submitAndAssign(job(), map[string]uint64{"h1": 20, "bad": 20}, "h1", "bad")
+	good, garbage := runOutput(t, "42", 1), runOutput(t, "junk", 2)
+	for _, r := range n.Deliver(n.commit("h1", id, good), n.commit("bad", id, garbage)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("h1", id, good), n.reveal("bad", id, garbage)) {
+		n.MustOK(r)
+	}
+	liar := nameOf(n.job(id).Referee, "lazy", "h2")
+	other := map[string]string{"lazy": "h2", "h2": "lazy"}[liar]
+	own := runOutput(t, "the liar's own", 5)
+	n.MustOK(n.Deliver(n.Sign(liar, n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(own.hash[:]), Files: own.files})))[0])
+	if j := n.job(id); j.Status != compute.JobRefereeing || j.Referee != apptest.Addr(other) {
+		t.Fatalf("after an unconfirmed referee: %s, referee %s", j.Status, j.Referee)
+	}
+	n.MustFail(n.Deliver(n.Sign(liar, n.Msg(compute.MsgUnregister, compute.Unregister{})))[0], compute.CodeProviderBusy)
+	if p := n.provider(liar); p.Active != 1 || p.Stake != 10_000_000 {
+		t.Fatalf("unconfirmed referee: active %d stake %d, want its duty held and its stake in escrow", p.Active, p.Stake)
+	}
+	n.MustOK(n.Deliver(n.Sign(other, n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(good.hash[:]), Files: good.files})))[0])
+	if j := n.job(id); j.Status != compute.JobDone || j.Result.Output != hex.EncodeToString(good.hash[:]) {
+		t.Fatalf("job %s result %+v", j.Status, j.Result)
+	}
+	for name, want := range map[string]uint64{liar: 5_000_000, "bad": 5_000_000, "h1": 10_000_000, other: 10_000_000} {
+		if p := n.provider(name); p.Stake != want || p.Active != 0 {
+			t.Fatalf("%s: stake %d active %d, want stake %d and no duty", name, p.Stake, p.Active, want)
+		}
+	}
+	// Now free, the liar leaves with what the slash left it.
+	before := bank.New().Balance(n.Reader(), apptest.Addr(liar))
+	n.MustOK(n.Deliver(n.Sign(liar, n.Msg(compute.MsgUnregister, compute.Unregister{})))[0])
+	fee := uint64(1_000_000 / 100)
+	if got := bank.New().Balance(n.Reader(), apptest.Addr(liar)) + fee - before; got != 5_000_000 {
+		t.Fatalf("unregister returned %d, want the 5 EMG the slash left", got)
+	}
+}
+
+// TestRequesterRefereeCannotSlashHonestReplicas: with every provider on
+// the job, a re-check falls to the requester, an interested party. Its
+// lie must not slash the honest replicas (half of 10 EMG each, for a job
+// that cost it 80 uemg): they go unpaid, their pay goes to the pool and
+// not back to the requester, so lying gains it nothing and costs them
+// only the job's pay.
+func TestRequesterRefereeCannotSlashHonestReplicas(t *testing.T) {
+	par := testParams()
+	par.RecheckPermille = 1000
+	n := newNet(t, par, "p1", "p2")
+	n.ready(1, "p1", "p2")
+	id := n.submitAndAssign(job(), map[string]uint64{"p1": 20, "p2": 20}, "p1", "p2")
+	o := runOutput(t, "42", 1)
+	for _, r := range n.Deliver(n.commit("p1", id, o), n.commit("p2", id, o)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("p1", id, o), n.reveal("p2", id, o)) {
+		n.MustOK(r)
+	}
+	if j := n.job(id); !j.Recheck || !j.RefereeRequester {
+		t.Fatalf("recheck %v, requester referees %v", j.Recheck, j.RefereeRequester)
+	}
+	pool := bank.New().ModuleBalance(n.Reader(), compute.Pool)
+	lie := runOutput(t, "not what they ran", 3)
+	n.MustOK(n.Deliver(n.Sign("alice", n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(lie.hash[:]), Files: lie.files})))[0])
+	for _, name := range []string{"p1", "p2"} {
+		if p := n.provider(name); p.Stake != 10_000_000 || p.Slashed != 0 || p.Active != 0 {
+			t.Fatalf("honest %s: stake %d slashed %d active %d after the requester's lie", name, p.Stake, p.Slashed, p.Active)
+		}
+	}
+	j := n.job(id)
+	if want := j.Budget - 2*20*2; j.Refund != want || j.Paid != 0 {
+		t.Fatalf("lying requester refunded %d (want %d), paid %d", j.Refund, want, j.Paid)
+	}
+	if got := bank.New().ModuleBalance(n.Reader(), compute.Pool) - pool; got != 2*20*2 {
+		t.Fatalf("pool gained %d, want the replicas' 80", got)
+	}
+}
