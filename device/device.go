@@ -94,6 +94,13 @@ type Device struct {
 	Nonce       uint64 `json:"nonce"`
 	Retired     bool   `json:"retired"`
 	Provisioned int64  `json:"provisioned_height"`
+	// OffMs is the block time (unix ms) at which the device last stopped
+	// being paired and live (unpaired or retired; 0 while it is, or when
+	// it never was on chain). A fraud proof that calls a reading
+	// "unpaired" or "retired" holds only for an epoch that ended after
+	// it: an honest ingest node checks pairing when it closes an epoch,
+	// so a later unpairing cannot turn its post into fraud.
+	OffMs int64 `json:"off_ms,omitempty"`
 }
 
 // Paired reports whether the device has an owner.

@@ -174,6 +174,7 @@ func (m *Module) handlePair(ctx *app.Context, raw json.RawMessage) error {
 	}
 	d.Owner = ctx.Signer
 	d.Nonce++
+	d.OffMs = 0
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)
 	setPayee(ctx.KV, d)
 	ctx.KV.Set(ownerIdx(d.Owner, d.ID), []byte{1})
@@ -231,6 +232,7 @@ func (m *Module) handleUnpair(ctx *app.Context, raw json.RawMessage) error {
 	}
 	ctx.KV.Delete(ownerIdx(d.Owner, d.ID))
 	d.Owner = tx.Address{}
+	d.OffMs = ctx.Time.UnixMilli()
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)
 	setPayee(ctx.KV, d)
 	ctx.Emit("device-unpaired", "device", d.ID)
@@ -251,6 +253,9 @@ func (m *Module) handleRetire(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if ctx.Signer != d.Maker && ctx.Signer != d.Owner {
 		return CodeNotOwnerOrMaker.Errorf("device %s", d.ID)
+	}
+	if d.Paired() {
+		d.OffMs = ctx.Time.UnixMilli() // an unpaired device was off since its unpairing
 	}
 	d.Retired = true
 	store.PutJSON(ctx.KV, deviceKey(d.ID), d)

@@ -1,0 +1,99 @@
+package device_test
+
+import (
+	"encoding/hex"
+	"strconv"
+	"testing"
+	"time"
+
+	"emergence/app/apptest"
+	"emergence/bank"
+	"emergence/device"
+	"emergence/device/devkey"
+	"emergence/device/event"
+	"emergence/device/merkle"
+)
+
+// TestChallengeAfterUnpairSlashesNobody: an honest ingest node posts an
+// epoch with a reading of a device that was paired and live all through
+// it. Its owner then unpairs the device, or its maker retires it, and
+// challenges the reading as "unpaired" or "retired" to take half the
+// node's stake. The chain judges a device's pairing as it was when the
+// epoch ended, which is what an honest node checked when it closed the
+// epoch: the challenges prove nothing and the node keeps its stake. A
+// node that did include a reading of a device unpaired before the epoch
+// ended is still slashed.
+func TestChallengeAfterUnpairSlashesNobody(t *testing.T) {
+	c := newChain(t)
+	b := bank.New()
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	s := devkey.NewSecp256k1([32]byte{1})
+	id := provision(t, c, s, "S1")
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
+	for _, n := range []string{"bob", "mallory"} {
+		c.MustOK(c.Deliver(c.Sign(n, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
+	}
+	// The epoch that just ended, and one reading of alice's device in it.
+	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
+	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
+	ms := int64(epoch) * device.EpochMillis
+	good, err := event.New(s, "e1", id, event.TypeVehicleStatus, ms+1000, event.VehicleStatus{LatE7: 1, LonE7: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves := [][32]byte{merkle.Leaf(good.Encode())}
+	root := merkle.Root(leaves)
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: 1,
+		Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 1}})})))[0])
+	ch := device.Challenge{Epoch: epoch, Event: string(good.Encode()), Proof: merkle.Prove(leaves, 0)}
+	stake := func(name string) uint64 {
+		t.Helper()
+		var in device.Ingest
+		if err := c.Query("device/ingest/"+apptest.Addr(name).String(), nil, &in); err != nil {
+			t.Fatal(err)
+		}
+		return in.Stake
+	}
+
+	alice := b.Balance(c.Reader(), apptest.Addr("alice"))
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgUnpair, device.DeviceRef{Device: id})))[0])
+	c.MustFail(c.Deliver(c.Sign("alice", c.Msg(device.MsgChallenge, ch)))[0], device.CodeNoFraud)
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRetire, device.DeviceRef{Device: id})))[0])
+	c.MustFail(c.Deliver(c.Sign("maker", c.Msg(device.MsgChallenge, ch)))[0], device.CodeNoFraud)
+	if got := stake("bob"); got != 2_000_000 {
+		t.Fatalf("honest ingest node's stake %d after challenges of a reading its device made while paired", got)
+	}
+	fees := uint64(2 * 1_000_000 / 100) // apptest's default gas limit at the minimum gas price
+	if got := b.Balance(c.Reader(), apptest.Addr("alice")); got != alice-fees {
+		t.Fatalf("alice went from %d to %d: her challenge took something", alice, got)
+	}
+
+	// A device unpaired during an epoch: a node that still includes its
+	// reading of that epoch is slashed, half to the challenger.
+	s2 := devkey.NewSecp256k1([32]byte{2})
+	id2 := provision(t, c, s2, "S2")
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s2, id2, apptest.Addr("alice"), 0))))[0])
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgUnpair, device.DeviceRef{Device: id2})))[0])
+	late := uint64(c.Time.UnixMilli()) / device.EpochMillis
+	bad, err := event.New(s2, "e2", id2, event.TypeVehicleStatus, c.Time.UnixMilli()+1000, event.VehicleStatus{LatE7: 1, LonE7: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
+	leaves = [][32]byte{merkle.Leaf(bad.Encode())}
+	root = merkle.Root(leaves)
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: late, Root: hex.EncodeToString(root[:]), Events: 1,
+		Evidence: device.PackEvidence([]device.Evidence{})})))[0])
+	bob := b.Balance(c.Reader(), apptest.Addr("bob"))
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgChallenge, device.Challenge{Epoch: late, Event: string(bad.Encode()), Proof: merkle.Prove(leaves, 0)})))[0])
+	if got := b.Balance(c.Reader(), apptest.Addr("bob")); got != bob+1_000_000-1_000_000/100 {
+		t.Fatalf("challenger went from %d to %d, want half of mallory's 2 EMG less the fee", bob, got)
+	}
+	if got := stake("mallory"); got != 0 {
+		t.Fatalf("mallory's stake %d after a proven unpaired reading", got)
+	}
+	var rec device.EpochRecord
+	if err := c.Query("device/epoch/"+strconv.FormatUint(late, 10), nil, &rec); err != nil || !rec.Slashed {
+		t.Fatalf("epoch %d record %+v, %v", late, rec, err)
+	}
+}
