@@ -903,14 +903,16 @@ func (a *App) decodeAll(txs [][]byte) []decodedTx {
 		}
 		out[i].tx = t
 	})
-	// Verify the decoded ones in batches of 64, batches in parallel.
+	// Verify the decoded ones in batches, batches in parallel: one batch a
+	// worker, of 64 to 512 signatures (a batch of 512 costs about a fifth
+	// less CPU per signature than one of 64; larger ones gain little).
 	var check []int
 	for _, i := range todo {
 		if out[i].tx != nil {
 			check = append(check, i)
 		}
 	}
-	const chunk = 64
+	chunk := min(512, max(64, (len(check)+workers-1)/workers))
 	parallel((len(check)+chunk-1)/chunk, func(c int) {
 		part := check[c*chunk : min(len(check), (c+1)*chunk)]
 		sc := make([]tx.SigCheck, len(part))
@@ -1018,10 +1020,12 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if p == nil {
 		return nil, errors.New("commit without a finalized block")
 	}
-	index := make([]store.Write, 0, len(p.result.Txs)+1)
-	for _, r := range p.result.Txs {
-		h, _ := hex.DecodeString(r.Hash)
-		index = append(index, store.Write{Key: txIndexKey(h), Value: app.MustJSON(r)})
+	index := make([]store.Write, 0, len(p.result.Txs)+len(p.history)+1)
+	hashes := make([][32]byte, len(p.result.Txs))
+	for i := range p.result.Txs {
+		r := &p.result.Txs[i]
+		hex.Decode(hashes[i][:], []byte(r.Hash)) // FinalizeBlock wrote it from the 32-byte hash
+		index = append(index, store.Write{Key: txIndexKey(hashes[i][:]), Value: appendTxResult(nil, r)})
 	}
 	index = append(index, p.history...)
 	blk := p.result
@@ -1033,12 +1037,8 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.setLast(p.height, p.appHash)
 	a.pending = nil
 	// Committed txs leave the mempool; their signatures are not needed again.
-	for _, r := range p.result.Txs {
-		var h [32]byte
-		if b, err := hex.DecodeString(r.Hash); err == nil && len(b) == len(h) {
-			copy(h[:], b)
-			a.seen.remove(h)
-		}
+	for _, h := range hashes {
+		a.seen.remove(h)
 	}
 	a.resetCheckState()
 	if a.OnCommit != nil {

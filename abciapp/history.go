@@ -70,7 +70,7 @@ func historyWrites(t *tx.Tx, r app.TxResult) []store.Write {
 		if i == 0 {
 			rec.Role = "signer"
 		}
-		out[i] = store.Write{Key: historyKey(a, r.Height, r.Index), Value: app.MustJSON(rec)}
+		out[i] = store.Write{Key: historyKey(a, r.Height, r.Index), Value: appendAccountTx(nil, &rec)}
 	}
 	return out
 }
