@@ -334,10 +334,7 @@ func BenchmarkInferenceFashion784x56x10(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	proofs := 20
-	if s := os.Getenv("ZKML_PROOFS"); s != "" {
-		proofs, _ = strconv.Atoi(s)
-	}
+	proofs := envInt(b, "ZKML_PROOFS", 20)
 	dvk, err := DecodeVK(vkb)
 	if err != nil {
 		b.Fatal(err)
@@ -428,18 +425,9 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkExamFashionMNIST(b *testing.B) {
 	dir := fashionDir(b)
 	logger.Disable()
-	n := 10000
-	if s := os.Getenv("ZKML_EXAM_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	epochs := 3
-	if s := os.Getenv("ZKML_EPOCHS"); s != "" {
-		epochs, _ = strconv.Atoi(s)
-	}
-	actBits := 16
-	if s := os.Getenv("ZKML_ACT_BITS"); s != "" {
-		actBits, _ = strconv.Atoi(s)
-	}
+	n := envInt(b, "ZKML_EXAM_N", 10000)
+	epochs := envInt(b, "ZKML_EPOCHS", 3)
+	actBits := envInt(b, "ZKML_ACT_BITS", 16)
 	train, test := loadFashion(b, dir)
 	st := time.Now()
 	cfg := model.DefaultTrainConfig()

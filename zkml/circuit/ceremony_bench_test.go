@@ -1,7 +1,6 @@
 package circuit_test
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -13,6 +12,7 @@ import (
 	"github.com/consensys/gnark/logger"
 
 	"emergence/zkml/circuit"
+	"emergence/zkml/model"
 )
 
 // BenchmarkCeremonyVsSetup times, on the same exam circuit, the one-party
@@ -25,13 +25,7 @@ import (
 // the machine changes far less: cpu-ratio is the ratio of those, and
 // each step's CPU time is reported beside its wall time.
 func BenchmarkCeremonyVsSetup(b *testing.B) {
-	logger.Disable()
-	m, ds := fixture(b)
-	n := 40
-	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+	_, spec := ceremonyExam(b, 40)
 	beacon1, beacon2 := []byte("benchmark beacon 1, public randomness"), []byte("benchmark beacon 2, public randomness")
 	var setup, cer, setupCPU, cerCPU time.Duration
 	steps, stepsCPU := map[string]time.Duration{}, map[string]time.Duration{}
@@ -108,13 +102,8 @@ func BenchmarkCeremonyVsSetup(b *testing.B) {
 // BenchmarkInitPhase2Exam compares gnark's phase-2 initialisation with
 // the ceremony's on the exam circuit of BenchmarkCeremonyVsSetup.
 func BenchmarkInitPhase2Exam(b *testing.B) {
-	logger.Disable()
-	m, ds := fixture(b)
-	n := 8
-	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	r1cs, err := (circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}).Compile()
+	_, spec := ceremonyExam(b, 8)
+	r1cs, err := spec.Compile()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -154,13 +143,7 @@ func cpuTime() time.Duration {
 // timer. The keys then prove and verify the model's score.
 // ZKML_CEREMONY_EXAM sets the exam size (default 40 samples).
 func BenchmarkCeremonyPhase2VsSetup(b *testing.B) {
-	logger.Disable()
-	m, ds := fixture(b)
-	n := 40
-	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+	m, spec := ceremonyExam(b, 40)
 	root := b.TempDir()
 	src := filepath.Join(root, "phase1")
 	open := func(dir string) *circuit.Ceremony {
@@ -270,13 +253,7 @@ func powerOf(n uint64) int {
 // total CPU time; a circuit's phase 2 from it is
 // BenchmarkCeremonyPhase2VsSetup.
 func BenchmarkPowersCeremony(b *testing.B) {
-	logger.Disable()
-	m, ds := fixture(b)
-	n := 40
-	if s := os.Getenv("ZKML_CEREMONY_EXAM"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	spec := circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+	_, spec := ceremonyExam(b, 40)
 	domain := examDomain(b, spec)
 	var total, totalCPU time.Duration
 	steps, stepsCPU := map[string]time.Duration{}, map[string]time.Duration{}
@@ -317,4 +294,15 @@ func BenchmarkPowersCeremony(b *testing.B) {
 		b.ReportMetric(d.Seconds()/float64(b.N), name+"-s")
 		b.ReportMetric(stepsCPU[name].Seconds()/float64(b.N), name+"-cpu-s")
 	}
+}
+
+// ceremonyExam is the exam circuit the ceremony benchmarks set up, with
+// the model it is set up for: the digits fixture's model over the first
+// ZKML_CEREMONY_EXAM samples (default n; a malformed setting fails the
+// benchmark). It silences gnark's log.
+func ceremonyExam(b *testing.B, n int) (*model.Model, circuit.Spec) {
+	logger.Disable()
+	m, ds := fixture(b)
+	n = circuit.EnvInt(b, "ZKML_CEREMONY_EXAM", n)
+	return m, circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
 }

@@ -30,6 +30,7 @@ func fashionDir(b *testing.B) string {
 
 // envInt reads a positive integer setting, failing on a malformed one.
 func envInt(b *testing.B, name string, def int) int {
+	b.Helper()
 	s := os.Getenv(name)
 	if s == "" {
 		return def
