@@ -16,6 +16,20 @@ import (
 	"emergence/device/merkle"
 )
 
+// claimEvidence readies claim rows: it registers the ingest node, funds the
+// pool, and returns the evidence that gives each of ids (sorted in place)
+// the full reward of an epoch, with the current epoch.
+func claimEvidence(c *apptest.Chain, ids []string) ([]device.Evidence, uint64) {
+	c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
+	slices.Sort(ids)
+	var ev []device.Evidence
+	for _, id := range ids {
+		ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
+	}
+	return ev, uint64(c.Time.UnixMilli()) / device.EpochMillis
+}
+
 // deviceFleet registers a maker and provisions and pairs n secp256k1
 // devices, device i owned by "o<i>"; it returns their ids.
 func deviceFleet(c *apptest.Chain, n int, pair bool) ([]string, []*devkey.Signer) {
@@ -127,14 +141,7 @@ func deviceCases(div int) []Case {
 			Genesis: apptest.Genesis{Balances: owners},
 			Prepare: func(c *apptest.Chain) [][]byte {
 				ids, _ := deviceFleet(c, claimers, true)
-				c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
-				c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
-				slices.Sort(ids)
-				var ev []device.Evidence
-				for _, id := range ids {
-					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
-				}
-				now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+				ev, now := claimEvidence(c, ids)
 				var posts [][]byte
 				for e := uint64(0); e < device.MaxClaimEpochs; e++ {
 					post := device.PostEpoch{Epoch: now - device.MaxClaimEpochs + e, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
@@ -166,14 +173,7 @@ func deviceCases(div int) []Case {
 				for _, r := range c.Deliver(txs...) {
 					c.MustOK(r)
 				}
-				c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
-				c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
-				slices.Sort(ids)
-				var ev []device.Evidence
-				for _, id := range ids {
-					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: device.MaxRewardCells})
-				}
-				now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+				ev, now := claimEvidence(c, ids)
 				for e := uint64(0); e < device.MaxClaimEpochs; e++ {
 					post := device.PostEpoch{Epoch: now - device.MaxClaimEpochs + e, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
 					c.MustOK(c.Deliver(c.SignWith("ingest", device.GasPostEpoch+device.GasPerEvidence*uint64(len(ev))+2_000_000, c.Msg(device.MsgPostEpoch, post)))[0])
