@@ -97,3 +97,58 @@ func TestChallengeAfterUnpairSlashesNobody(t *testing.T) {
 		t.Fatalf("epoch %d record %+v, %v", late, rec, err)
 	}
 }
+
+// TestReplayedReadingIsFraud: a reading signed in one epoch, valid there,
+// is replayed into the next epoch's root (padding that epoch's dataset,
+// which buyers pay for, with old readings). An ingest node files every
+// event in the epoch of its time, so the chain judges a reading outside
+// its epoch as fraud: the replaying node is slashed, half to the
+// challenger, and the honest post of the reading's own epoch stands.
+func TestReplayedReadingIsFraud(t *testing.T) {
+	c := newChain(t)
+	b := bank.New()
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	s := devkey.NewSecp256k1([32]byte{1})
+	id := provision(t, c, s, "S1")
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
+	for _, n := range []string{"bob", "mallory"} {
+		c.MustOK(c.Deliver(c.Sign(n, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
+	}
+	first := uint64(c.Time.UnixMilli()) / device.EpochMillis
+	reading, err := event.New(s, "e1", id, event.TypeVehicleStatus, c.Time.UnixMilli(), event.VehicleStatus{LatE7: 1, LonE7: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
+	honest := [][32]byte{merkle.Leaf(reading.Encode())}
+	root := merkle.Root(honest)
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: first, Root: hex.EncodeToString(root[:]), Events: 1,
+		Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 1}})})))[0])
+	// The next epoch: mallory's root holds a fresh reading and the replay.
+	fresh, err := event.New(s, "e2", id, event.TypeVehicleStatus, c.Time.UnixMilli(), event.VehicleStatus{LatE7: 2, LonE7: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
+	padded := [][32]byte{merkle.Leaf(fresh.Encode()), merkle.Leaf(reading.Encode())}
+	root = merkle.Root(padded)
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: first + 1, Root: hex.EncodeToString(root[:]), Events: 2,
+		Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 2}})})))[0])
+
+	ch := func(epoch uint64, e event.Event, leaves [][32]byte, i int) []byte {
+		return c.Sign("alice", c.Msg(device.MsgChallenge, device.Challenge{Epoch: epoch, Event: string(e.Encode()), Proof: merkle.Prove(leaves, i)}))
+	}
+	c.MustFail(c.Deliver(ch(first, reading, honest, 0))[0], device.CodeNoFraud)
+	c.MustFail(c.Deliver(ch(first+1, fresh, padded, 0))[0], device.CodeNoFraud)
+	alice := b.Balance(c.Reader(), apptest.Addr("alice"))
+	c.MustOK(c.Deliver(ch(first+1, reading, padded, 1))[0])
+	if got := b.Balance(c.Reader(), apptest.Addr("alice")); got != alice+1_000_000-1_000_000/100 {
+		t.Fatalf("challenger went from %d to %d, want half of mallory's 2 EMG less the fee", alice, got)
+	}
+	for name, want := range map[string]uint64{"mallory": 0, "bob": 2_000_000} {
+		var in device.Ingest
+		if err := c.Query("device/ingest/"+apptest.Addr(name).String(), nil, &in); err != nil || in.Stake != want {
+			t.Fatalf("%s: stake %d (%v), want %d", name, in.Stake, err, want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ const MsgChallenge = "device/challenge"
 // Challenge claims that the epoch's posted root includes an invalid event:
 // Event is the included event's JSON and Proof its inclusion proof. The
 // chain checks inclusion, then the rules that need no history: the event
-// parses, names a provisioned device that was paired and live when the
+// parses, its time falls in the epoch, it names a provisioned device that was paired and live when the
 // epoch ended (Device.OffMs) and carries that device's valid signature. If any fails, the ingest node's stake is
 // slashed, half to the challenger and half to the treasury; if none does,
 // the challenge proves nothing and fails with CodeNoFraud.
@@ -68,7 +68,7 @@ func (m *Module) handleChallenge(ctx *app.Context, raw json.RawMessage) error {
 	if err := merkle.Verify([32]byte(root), merkle.Leaf([]byte(msg.Event)), msg.Proof); err != nil {
 		return CodeNoFraud.Errorf("event is not under epoch %d's root: %v", msg.Epoch, err)
 	}
-	why := m.invalidEvent(ctx.KV, []byte(msg.Event), int64(msg.Epoch+1)*EpochMillis)
+	why := m.invalidEvent(ctx.KV, []byte(msg.Event), int64(msg.Epoch)*EpochMillis, int64(msg.Epoch+1)*EpochMillis)
 	if why == "" {
 		return CodeNoFraud.Errorf("the included event is valid")
 	}
@@ -93,15 +93,20 @@ func (m *Module) handleChallenge(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// invalidEvent returns why an included event of an epoch that ended at
-// endMs could not have been accepted ("" when it passes every rule the
-// chain can check without history). Pairing is judged as it was when the
-// epoch ended: a device unpaired or retired since made no earlier post
-// fraudulent.
-func (m *Module) invalidEvent(r store.Reader, raw []byte, endMs int64) string {
+// invalidEvent returns why an included event of the epoch [startMs,
+// endMs) could not have been accepted ("" when it passes every rule the
+// chain can check without history). An event's time must fall in the
+// epoch: an ingest node files each event in the epoch of its time, so a
+// reading replayed into another epoch's root is fraud. Pairing is judged
+// as it was when the epoch ended: a device unpaired or retired since made
+// no earlier post fraudulent.
+func (m *Module) invalidEvent(r store.Reader, raw []byte, startMs, endMs int64) string {
 	e, _, err := event.Parse(raw)
 	if err != nil {
 		return "malformed"
+	}
+	if ms, err := e.Millis(); err != nil || ms < startMs || ms >= endMs {
+		return "outside-epoch"
 	}
 	d, err := loadDevice(r, e.Source)
 	if err != nil {
