@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 
 	"github.com/google/btree"
 )
@@ -35,15 +36,21 @@ type entry struct {
 // The staged keys are also kept in order in a B-tree, so an iteration costs
 // O(log n + keys visited) however many writes the cache holds, not a sort
 // of them all: a scan late in a block costs what the scan reads, not the
-// block's writes so far.
+// block's writes so far. Keys enter the B-tree at the first Iterate after
+// they were staged, not at each write, since most caches (a transaction's
+// fee and nonce, the mempool's view) are never iterated: each key is
+// indexed once, whenever that comes.
 //
 // A Cache is not safe for concurrent use.
 type Cache struct {
 	parent Reader
 	writes map[string]entry
-	index  *btree.BTreeG[string] // the keys of writes, in order; nil until the first write
-	reads  map[string][]byte     // nil value: absent in the parent
-	err    *error
+	keys   []string              // the keys of writes, in the order first staged
+	index  *btree.BTreeG[string] // keys[:indexed], in order; nil until needed
+	// indexed is how many of keys the index holds.
+	indexed int
+	reads   map[string][]byte // nil value: absent in the parent
+	err     *error
 }
 
 // indexDegree is the B-tree's degree: nodes of 31 to 63 keys.
@@ -95,17 +102,27 @@ func (c *Cache) Delete(key []byte) {
 	c.stage(string(key), entry{deleted: true})
 }
 
-// stage records e as key's staged write, indexing key if it is new.
+// stage records e as key's staged write, listing key if it is new.
 func (c *Cache) stage(key string, e entry) {
 	n := len(c.writes)
 	c.writes[key] = e
-	if len(c.writes) == n {
-		return // key was already staged, and so indexed
+	if len(c.writes) != n {
+		c.keys = append(c.keys, key)
+	}
+}
+
+// syncIndex puts the keys staged since the last call into the index.
+func (c *Cache) syncIndex() {
+	if c.indexed == len(c.keys) {
+		return
 	}
 	if c.index == nil {
 		c.index = btree.NewOrderedG[string](indexDegree)
 	}
-	c.index.ReplaceOrInsert(key)
+	for _, k := range c.keys[c.indexed:] {
+		c.index.ReplaceOrInsert(k)
+	}
+	c.indexed = len(c.keys)
 }
 
 // Len returns the number of staged writes.
@@ -116,10 +133,11 @@ func (c *Cache) Len() int { return len(c.writes) }
 // hides it. Writes fn makes to this cache during the iteration are
 // applied, but whether the iteration sees them is unspecified.
 func (c *Cache) Iterate(start, end []byte, fn func(key, value []byte) bool) {
-	if c.index == nil || c.index.Len() == 0 {
+	if len(c.keys) == 0 {
 		c.parent.Iterate(start, end, fn)
 		return
 	}
+	c.syncIndex()
 	own := ownKeys{index: c.index, end: end}
 	own.seek(string(start), false)
 	// emitOwn emits own keys strictly below upto (all if upto is nil) and
@@ -162,7 +180,7 @@ func (c *Cache) Iterate(start, end []byte, fn func(key, value []byte) bool) {
 // ownKeys walks a cache's index from a key up to an end bound. It reads the
 // B-tree in batches and calls no one while the tree is being walked, so fn
 // in Iterate may write to the cache (the B-tree must not change during its
-// own walk).
+// own walk; new keys wait in Cache.keys anyway).
 type ownKeys struct {
 	index *btree.BTreeG[string]
 	end   []byte   // nil: no bound
@@ -224,13 +242,22 @@ func (o *ownKeys) next() {
 }
 
 // WriteTo flushes the staged writes into dst and empties the cache (its
-// remembered reads too: they predate the flushed writes).
+// remembered reads too: they predate the flushed writes). Into another
+// Cache the writes go in the order they were first staged, and the values
+// move without a copy (this cache lets go of them); into any other KV, in
+// key order. Either way dst ends the same.
 func (c *Cache) WriteTo(dst KV) {
-	for _, w := range c.Writes() {
-		if w.Deleted {
-			dst.Delete(w.Key)
-		} else {
-			dst.Set(w.Key, w.Value)
+	if d, ok := dst.(*Cache); ok {
+		for _, k := range c.keys {
+			d.stage(k, c.writes[k])
+		}
+	} else {
+		for _, w := range c.Writes() {
+			if w.Deleted {
+				dst.Delete(w.Key)
+			} else {
+				dst.Set(w.Key, w.Value)
+			}
 		}
 	}
 	c.Reset()
@@ -239,14 +266,22 @@ func (c *Cache) WriteTo(dst KV) {
 // Writes returns the staged writes sorted by key.
 func (c *Cache) Writes() []Write {
 	out := make([]Write, 0, len(c.writes))
-	if c.index == nil {
-		return out
-	}
-	c.index.Ascend(func(k string) bool {
+	add := func(k string) bool {
 		e := c.writes[k]
 		out = append(out, Write{Key: []byte(k), Value: e.value, Deleted: e.deleted})
 		return true
-	})
+	}
+	if c.index != nil {
+		c.syncIndex()
+		c.index.Ascend(add)
+		return out
+	}
+	// Never iterated: one sort costs less than building the index.
+	sorted := slices.Clone(c.keys)
+	slices.Sort(sorted)
+	for _, k := range sorted {
+		add(k)
+	}
 	return out
 }
 
@@ -254,6 +289,8 @@ func (c *Cache) Writes() []Write {
 func (c *Cache) Reset() {
 	clear(c.writes)
 	clear(c.reads)
+	clear(c.keys) // let go of the key strings
+	c.keys, c.indexed = c.keys[:0], 0
 	if c.index != nil {
 		c.index.Clear(true)
 	}

@@ -212,3 +212,80 @@ func TestCacheAgainstReference(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheUnindexedAgainstReference is TestCacheAgainstReference for caches
+// that are never iterated until the end, as a transaction's and the
+// mempool's mostly are: their keys wait to be indexed, so Writes sorts them
+// and WriteTo flushes them in the order they were staged. Point reads,
+// Writes and the flushed contents are compared after every operation, then
+// a first iteration over many unindexed writes.
+func TestCacheUnindexedAgainstReference(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			r := rand.New(rand.NewSource(seed))
+			var err error
+			parent := newMemReader()
+			for i := 0; i < r.Intn(30); i++ {
+				parent.set(propKey(r), []byte(fmt.Sprint("p", i)))
+			}
+			block := store.NewCache(parent, &err)
+			tx := store.NewCache(block, &err)
+			blockRef, txRef := parent.clone(), parent.clone()
+			blockW, txW := newStaged(), newStaged()
+			for op := 0; op < 300; op++ {
+				var step string
+				switch n := r.Intn(100); {
+				case n < 50:
+					k, v := propKey(r), []byte(fmt.Sprint("v", op))
+					step = fmt.Sprintf("op %d: Set(%q, %q)", op, k, v)
+					tx.Set(k, v)
+					txRef.set(k, v)
+					txW.put(store.Write{Key: k, Value: v})
+				case n < 80:
+					k := propKey(r)
+					step = fmt.Sprintf("op %d: Delete(%q)", op, k)
+					tx.Delete(k)
+					txRef.delete(k)
+					txW.put(store.Write{Key: k, Deleted: true})
+				case n < 92:
+					step = fmt.Sprintf("op %d: flush the transaction", op)
+					for _, w := range txW.writes() {
+						blockW.put(w)
+					}
+					tx.WriteTo(block)
+					blockRef, txW = txRef.clone(), newStaged()
+				case n < 97:
+					step = fmt.Sprintf("op %d: discard the transaction", op)
+					tx.Reset()
+					txRef, txW = blockRef.clone(), newStaged()
+				default:
+					step = fmt.Sprintf("op %d: commit the block", op)
+					for _, w := range txW.writes() {
+						blockW.put(w)
+					}
+					tx.WriteTo(block)
+					block.WriteTo(parent)
+					checkSame(t, r, step+" (parent)", parent, txRef)
+					blockRef, blockW, txW = txRef.clone(), newStaged(), newStaged()
+				}
+				for i := 0; i < 8; i++ {
+					k := propKey(r)
+					if got, want := tx.Get(k), txRef.Get(k); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+						t.Fatalf("%s: tx Get(%q) = %q, want %q", step, k, got, want)
+					}
+					if got, want := block.Get(k), blockRef.Get(k); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+						t.Fatalf("%s: block Get(%q) = %q, want %q", step, k, got, want)
+					}
+				}
+				checkWrites(t, step+" (transaction)", tx, txW)
+				checkWrites(t, step+" (block)", block, blockW)
+			}
+			checkSame(t, r, "first iteration (transaction)", tx, txRef)
+			checkSame(t, r, "first iteration (block)", block, blockRef)
+			checkWrites(t, "after the first iteration (block)", block, blockW)
+			if err != nil {
+				t.Fatalf("read error %v", err)
+			}
+		})
+	}
+}
