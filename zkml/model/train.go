@@ -115,12 +115,24 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 	const beta1, beta2, eps = 0.9, 0.999, 1e-8
 	step := 0
 
-	acts := make([][]float64, L+1)
-	deltas := make([][]float64, L+1)
-	for l := 0; l <= L; l++ {
-		acts[l] = make([]float64, sizes[l])
-		deltas[l] = make([]float64, sizes[l])
+	// A batch goes through each layer at once: acts[l] and deltas[l] hold
+	// the batch's rows (sample s at s*sizes[l]), so that every product is
+	// a matrix product in 2×4 blocks (see nt). Every float is what the
+	// sample-at-a-time loops made: the same sums in the same order.
+	wmax := 0
+	for l := 0; l < L; l++ {
+		wmax = max(wmax, sizes[l]*sizes[l+1])
 	}
+	// The T slices hold the same values transposed (sample s at column
+	// s), written beside them, as the gradient's products take them.
+	acts, actsT := make([][]float64, L+1), make([][]float64, L+1)
+	deltas, deltasT := make([][]float64, L+1), make([][]float64, L+1)
+	for l := 0; l <= L; l++ {
+		acts[l], actsT[l] = make([]float64, cfg.Batch*sizes[l]), make([]float64, cfg.Batch*sizes[l])
+		deltas[l], deltasT[l] = make([]float64, cfg.Batch*sizes[l]), make([]float64, cfg.Batch*sizes[l])
+	}
+	wt := make([]float64, wmax)
+	finite := make([]bool, L)
 	order := make([]int, d.Len())
 	for i := range order {
 		order[i] = i
@@ -131,47 +143,81 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 		total := 0.0
 		for start := 0; start < len(order); start += cfg.Batch {
 			end := min(start+cfg.Batch, len(order))
-			zero(gw)
-			zero(gb)
-			for _, idx := range order[start:end] {
-				for k, v := range d.X[idx] {
-					acts[0][k] = float64(v) * scale
+			nb := end - start
+			in0 := sizes[0]
+			a0 := acts[0][:nb*in0]
+			for s, idx := range order[start:end] {
+				scaleRow(a0[s*in0:(s+1)*in0], d.X[idx], scale)
+			}
+			transpose(actsT[0][:nb*in0], a0, nb, in0)
+			finite[0] = true
+			for l := 0; l < L; l++ {
+				in, out := sizes[l], sizes[l+1]
+				next, nextT := acts[l+1][:nb*out], actsT[l+1][:nb*out]
+				nt(next, nextT, acts[l][:nb*in], m.W[l][:out*in], m.B[l][:out], in)
+				if l < L-1 {
+					finite[l+1] = relu(next)
+					relu(nextT)
 				}
-				m.forward(acts)
-				// softmax + cross-entropy gradient.
-				out := acts[L]
+			}
+			// softmax + cross-entropy gradient.
+			outL := sizes[L]
+			for s, idx := range order[start:end] {
+				out := acts[L][s*outL : (s+1)*outL]
+				dl := deltas[L][s*outL : (s+1)*outL]
 				mx := out[0]
 				for _, v := range out {
 					mx = math.Max(mx, v)
 				}
 				sum := 0.0
 				for j, v := range out {
-					deltas[L][j] = math.Exp(v - mx)
-					sum += deltas[L][j]
+					dl[j] = math.Exp(v - mx)
+					sum += dl[j]
 				}
 				for j := range out {
-					deltas[L][j] /= sum
+					dl[j] /= sum
 				}
-				total += -math.Log(math.Max(deltas[L][d.Y[idx]], 1e-300))
-				deltas[L][d.Y[idx]] -= 1
-				for l := L - 1; l >= 0; l-- {
-					in, outN := sizes[l], sizes[l+1]
-					a, d := acts[l][:in], deltas[l+1][:outN]
-					gwl, gbl := gw[l][:outN*in], gb[l][:outN]
-					for j, dj := range d {
-						if dj == 0 {
-							continue
-						}
-						gbl[j] += dj
-						axpy(gwl[j*in:(j+1)*in], dj, a)
+				y := d.Y[idx]
+				total += -math.Log(math.Max(dl[y], 1e-300))
+				dl[y] -= 1
+			}
+			transpose(deltasT[L][:nb*outL], deltas[L][:nb*outL], nb, outL)
+			for l := L - 1; l >= 0; l-- {
+				in, out := sizes[l], sizes[l+1]
+				a, dn := acts[l][:nb*in], deltas[l+1][:nb*out]
+				aT, dnT := actsT[l][:nb*in], deltasT[l+1][:nb*out]
+				gwl, gbl := gw[l][:out*in], gb[l][:out]
+				if finite[l] {
+					// gw[j][k] is the sum over the batch of d[s][j]*a[s][k]:
+					// a product over the batch of d and a transposed.
+					nt(gwl, nil, dnT, aT, nil, nb)
+					for j := range gbl {
+						gbl[j] = sum(dnT[j*nb : (j+1)*nb])
 					}
-					if l > 0 {
-						backDeltas(deltas[l][:in], m.W[l][:outN*in], d, a)
+				} else {
+					gradSkippingZeros(gwl, gbl, dn, a, in, out)
+				}
+				if l > 0 {
+					// The error reaching layer l through its ReLU: d W,
+					// zero where the activation is not positive.
+					wtl := wt[:in*out]
+					transpose(wtl, m.W[l][:out*in], out, in)
+					dl, dlT := deltas[l][:nb*in], deltasT[l][:nb*in]
+					nt(dl, dlT, dn, wtl, nil, out)
+					for k, v := range a {
+						if !(v > 0) {
+							dl[k] = 0
+						}
+					}
+					for k, v := range aT {
+						if !(v > 0) {
+							dlT[k] = 0
+						}
 					}
 				}
 			}
 			step++
-			n := float64(end - start)
+			n := float64(nb)
 			c1 := 1 - math.Pow(beta1, float64(step))
 			c2 := 1 - math.Pow(beta2, float64(step))
 			for l := 0; l < L; l++ {
@@ -208,12 +254,6 @@ func zerosLike(a [][]float64) [][]float64 {
 	return out
 }
 
-func zero(a [][]float64) {
-	for i := range a {
-		clear(a[i])
-	}
-}
-
 // forward fills acts[1..L] from acts[0]; the last layer is left as logits.
 func (m *FloatModel) forward(acts [][]float64) {
 	L := len(m.Sizes) - 1
@@ -241,15 +281,385 @@ func (m *FloatModel) forward(acts [][]float64) {
 
 // The loops below are the trainer's inner loops, written for the
 // WebAssembly build (compute/trainer runs this code as a wasip1 job) as
-// much as for amd64: each is a function of its own with few locals,
-// unrolled so that a pass of the loop does eight steps, over slices cut to
-// length first so that no bounds check is left inside. Go's wasm output
-// sends every jump through the function's dispatch loop, where wazero
-// spills the live locals, and wazero checks the bounds of every load, so
-// the plain loops ran the trainer several times slower than native. Every
-// sum is still taken in the order of the plain loop (one accumulator per
-// output, k ascending), so the floats, and the model, are bit for bit
-// what they were.
+// much as for amd64. Go's wasm output sends every jump through the
+// function's dispatch loop, where wazero spills the live locals, and
+// wazero checks the bounds of every load, so what costs in wasm is jumps
+// and loads per multiply-add. Train therefore takes a batch through a
+// layer at once, as matrix products (nt) computed in 2×4 blocks of the
+// result held in locals: each value loaded serves two or four products.
+// Each function is small, with few locals, unrolled by four or eight over
+// slices cut to length first so that no bounds check is left inside.
+// Every sum is still taken in the order of the plain loop (one accumulator
+// per output, its terms in ascending order), so the floats, and the model,
+// are bit for bit what the sample-at-a-time loops made.
+
+// nt sets c[i*m+j] to init[j] + x[i*n]*y[j*n] + x[i*n+1]*y[j*n+1] + ...,
+// summed left to right, for every row i of x and row j of y (both n
+// wide; m is len(y)/n), and, if ct is not nil, ct[j*rows+i] (c
+// transposed) to the same; a nil init starts every sum at 0.
+func nt(c, ct, x, y, init []float64, n int) {
+	rows, m := len(x)/n, len(y)/n
+	c = c[:rows*m]
+	if ct != nil {
+		ct = ct[:rows*m]
+	}
+	var zeros [4]float64
+	at := func(j int) float64 {
+		if init == nil {
+			return 0
+		}
+		return init[j]
+	}
+	put := func(i, j int, v float64) {
+		c[i*m+j] = v
+		if ct != nil {
+			ct[j*rows+i] = v
+		}
+	}
+	i := 0
+	for ; i+2 <= rows; i += 2 {
+		x0, x1 := x[i*n:(i+1)*n], x[(i+1)*n:(i+2)*n]
+		j := 0
+		for ; j+4 <= m; j += 4 {
+			t := zeros[:]
+			if init != nil {
+				t = init[j : j+4 : j+4]
+			}
+			s00, s01, s02, s03, s10, s11, s12, s13 := block2x4(x0, x1,
+				y[j*n:(j+1)*n], y[(j+1)*n:(j+2)*n], y[(j+2)*n:(j+3)*n], y[(j+3)*n:(j+4)*n], t[0], t[1], t[2], t[3])
+			o0, o1 := c[i*m+j:i*m+j+4:i*m+j+4], c[(i+1)*m+j:(i+1)*m+j+4:(i+1)*m+j+4]
+			o0[0], o0[1], o0[2], o0[3], o1[0], o1[1], o1[2], o1[3] = s00, s01, s02, s03, s10, s11, s12, s13
+			if ct != nil {
+				t0, t1 := ct[j*rows+i:j*rows+i+2:j*rows+i+2], ct[(j+1)*rows+i:(j+1)*rows+i+2:(j+1)*rows+i+2]
+				t2, t3 := ct[(j+2)*rows+i:(j+2)*rows+i+2:(j+2)*rows+i+2], ct[(j+3)*rows+i:(j+3)*rows+i+2:(j+3)*rows+i+2]
+				t0[0], t0[1], t1[0], t1[1], t2[0], t2[1], t3[0], t3[1] = s00, s10, s01, s11, s02, s12, s03, s13
+			}
+		}
+		if j+2 <= m {
+			t := zeros[:]
+			if init != nil {
+				t = init[j : j+2 : j+2]
+			}
+			s00, s01, s10, s11 := block2x2(x0, x1, y[j*n:(j+1)*n], y[(j+1)*n:(j+2)*n], t[0], t[1])
+			put(i, j, s00)
+			put(i, j+1, s01)
+			put(i+1, j, s10)
+			put(i+1, j+1, s11)
+			j += 2
+		}
+		for ; j < m; j++ {
+			yj := y[j*n : (j+1)*n]
+			put(i, j, dot(at(j), yj, x0))
+			put(i+1, j, dot(at(j), yj, x1))
+		}
+	}
+	if i < rows {
+		xi := x[i*n : (i+1)*n]
+		j := 0
+		for ; j+4 <= m; j += 4 {
+			s0, s1, s2, s3 := dot4(at(j), at(j+1), at(j+2), at(j+3),
+				y[j*n:(j+1)*n], y[(j+1)*n:(j+2)*n], y[(j+2)*n:(j+3)*n], y[(j+3)*n:(j+4)*n], xi)
+			put(i, j, s0)
+			put(i, j+1, s1)
+			put(i, j+2, s2)
+			put(i, j+3, s3)
+		}
+		for ; j < m; j++ {
+			put(i, j, dot(at(j), y[j*n:(j+1)*n], xi))
+		}
+	}
+}
+
+// block2x4 returns the eight sums t_b + p_a·q_b (a < 2, b < 4), each
+// summed over k ascending, for p0 and p1 against q0..q3, all len(p0) long.
+func block2x4(p0, p1, q0, q1, q2, q3 []float64, t0, t1, t2, t3 float64) (s00, s01, s02, s03, s10, s11, s12, s13 float64) {
+	n := len(p0)
+	p0, p1, q0, q1, q2, q3 = p0[:n], p1[:n], q0[:n], q1[:n], q2[:n], q3[:n]
+	s00, s01, s02, s03 = t0, t1, t2, t3
+	s10, s11, s12, s13 = t0, t1, t2, t3
+	var u0, u1, v float64
+	k := 0
+	for ; k+8 <= n; k += 8 {
+		x0, x1 := p0[k:k+8:k+8], p1[k:k+8:k+8]
+		r0, r1, r2, r3 := q0[k:k+8:k+8], q1[k:k+8:k+8], q2[k:k+8:k+8], q3[k:k+8:k+8]
+		u0, u1 = x0[0], x1[0]
+		v = r0[0]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[0]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[0]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[0]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[1], x1[1]
+		v = r0[1]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[1]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[1]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[1]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[2], x1[2]
+		v = r0[2]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[2]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[2]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[2]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[3], x1[3]
+		v = r0[3]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[3]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[3]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[3]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[4], x1[4]
+		v = r0[4]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[4]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[4]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[4]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[5], x1[5]
+		v = r0[5]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[5]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[5]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[5]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[6], x1[6]
+		v = r0[6]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[6]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[6]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[6]
+		s03 += u0 * v
+		s13 += u1 * v
+		u0, u1 = x0[7], x1[7]
+		v = r0[7]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[7]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = r2[7]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = r3[7]
+		s03 += u0 * v
+		s13 += u1 * v
+	}
+	for ; k < n; k++ {
+		u0, u1 = p0[k], p1[k]
+		v = q0[k]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = q1[k]
+		s01 += u0 * v
+		s11 += u1 * v
+		v = q2[k]
+		s02 += u0 * v
+		s12 += u1 * v
+		v = q3[k]
+		s03 += u0 * v
+		s13 += u1 * v
+	}
+	return
+}
+
+// block2x2 is block2x4 for two q.
+func block2x2(p0, p1, q0, q1 []float64, t0, t1 float64) (s00, s01, s10, s11 float64) {
+	n := len(p0)
+	p0, p1, q0, q1 = p0[:n], p1[:n], q0[:n], q1[:n]
+	s00, s01, s10, s11 = t0, t1, t0, t1
+	var u0, u1, v float64
+	k := 0
+	for ; k+8 <= n; k += 8 {
+		x0, x1 := p0[k:k+8:k+8], p1[k:k+8:k+8]
+		r0, r1 := q0[k:k+8:k+8], q1[k:k+8:k+8]
+		u0, u1 = x0[0], x1[0]
+		v = r0[0]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[0]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[1], x1[1]
+		v = r0[1]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[1]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[2], x1[2]
+		v = r0[2]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[2]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[3], x1[3]
+		v = r0[3]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[3]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[4], x1[4]
+		v = r0[4]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[4]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[5], x1[5]
+		v = r0[5]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[5]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[6], x1[6]
+		v = r0[6]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[6]
+		s01 += u0 * v
+		s11 += u1 * v
+		u0, u1 = x0[7], x1[7]
+		v = r0[7]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = r1[7]
+		s01 += u0 * v
+		s11 += u1 * v
+	}
+	for ; k < n; k++ {
+		u0, u1 = p0[k], p1[k]
+		v = q0[k]
+		s00 += u0 * v
+		s10 += u1 * v
+		v = q1[k]
+		s01 += u0 * v
+		s11 += u1 * v
+	}
+	return
+}
+
+// scaleRow sets dst[k] to float64(x[k]) * scale.
+func scaleRow(dst []float64, x []int64, scale float64) {
+	x = x[:len(dst)]
+	k := 0
+	for ; k+8 <= len(dst); k += 8 {
+		d, v := dst[k:k+8:k+8], x[k:k+8:k+8]
+		d[0] = float64(v[0]) * scale
+		d[1] = float64(v[1]) * scale
+		d[2] = float64(v[2]) * scale
+		d[3] = float64(v[3]) * scale
+		d[4] = float64(v[4]) * scale
+		d[5] = float64(v[5]) * scale
+		d[6] = float64(v[6]) * scale
+		d[7] = float64(v[7]) * scale
+	}
+	for ; k < len(dst); k++ {
+		dst[k] = float64(x[k]) * scale
+	}
+}
+
+// transpose sets dst[c*rows+r] to src[r*cols+c]: dst is src (rows×cols)
+// transposed.
+func transpose(dst, src []float64, rows, cols int) {
+	dst, src = dst[:rows*cols], src[:rows*cols]
+	for r := 0; r < rows; r++ {
+		row := src[r*cols : (r+1)*cols]
+		for c, v := range row {
+			dst[c*rows+r] = v
+		}
+	}
+}
+
+// relu sets the negative values of a to 0 and reports whether all of a is
+// finite (NaN stays NaN, as in the plain loop).
+func relu(a []float64) bool {
+	ok := true
+	for i, v := range a {
+		if v < 0 {
+			a[i] = 0
+		} else if !(v <= math.MaxFloat64) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// sum returns x[0] + x[1] + ..., summed left to right from 0.
+func sum(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+// gradSkippingZeros is the batch's gradient as the sample-at-a-time loop
+// took it, skipping the terms of zero deltas: gw[j*in+k] sums d[s*out+j]*
+// a[s*in+k] and gb[j] d[s*out+j] over the samples s with d[s*out+j] != 0.
+// Over finite activations a skipped term is a zero, which leaves a sum
+// started at +0 as it is, so Train uses the blocked product; only where an
+// activation is infinite or NaN (0 times it being NaN) does it take this
+// path, to keep the old floats there too.
+func gradSkippingZeros(gw, gb, d, a []float64, in, out int) {
+	clear(gw)
+	clear(gb)
+	for s := 0; s < len(d)/out; s++ {
+		as := a[s*in : (s+1)*in]
+		for j, dj := range d[s*out : (s+1)*out] {
+			if dj == 0 {
+				continue
+			}
+			gb[j] += dj
+			axpy(gw[j*in:(j+1)*in], dj, as)
+		}
+	}
+}
 
 // dot returns s + x[0]*y[0] + x[1]*y[1] + ..., summed left to right.
 func dot(s float64, x, y []float64) float64 {
@@ -328,41 +738,6 @@ func axpy(y []float64, a float64, x []float64) {
 	}
 	for ; k < len(y); k++ {
 		y[k] += a * x[k]
-	}
-}
-
-// backDeltas sets dst[k] to the sum over j of w[j*in+k]*d[j] (j ascending)
-// where act[k] > 0 and to 0 elsewhere: the error reaching a hidden layer
-// through its ReLU, w being the next layer's len(d)×in weights.
-func backDeltas(dst, w, d, act []float64) {
-	in := len(dst)
-	act = act[:in]
-	k := 0
-	for ; k+4 <= in; k += 4 {
-		var s0, s1, s2, s3 float64
-		for j, dj := range d {
-			r := w[j*in+k : j*in+k+4 : j*in+k+4]
-			s0 += r[0] * dj
-			s1 += r[1] * dj
-			s2 += r[2] * dj
-			s3 += r[3] * dj
-		}
-		o, on := dst[k:k+4:k+4], act[k:k+4:k+4]
-		o[0], o[1], o[2], o[3] = s0, s1, s2, s3
-		for i, v := range on {
-			if !(v > 0) {
-				o[i] = 0
-			}
-		}
-	}
-	for ; k < in; k++ {
-		s := 0.0
-		if act[k] > 0 {
-			for j, dj := range d {
-				s += w[j*in+k] * dj
-			}
-		}
-		dst[k] = s
 	}
 }
 
