@@ -214,3 +214,29 @@ func TestParseAmount(t *testing.T) {
 		t.Errorf("FormatAmount = %q", got)
 	}
 }
+
+// TestNewAccountPaysForGrowth: a send that creates its recipient's
+// account uses GasNewAccount more than the same send to an existing one,
+// and with a gas limit that covers only the latter it fails out of gas,
+// leaving no account behind (nonce and fee kept, as for any failed
+// message).
+func TestNewAccountPaysForGrowth(t *testing.T) {
+	c := newChain(t)
+	first := c.Deliver(c.Sign("alice", send(c, "carol", 5)))[0]
+	c.MustOK(first)
+	again := c.Deliver(c.Sign("alice", send(c, "carol", 5)))[0]
+	c.MustOK(again)
+	if got := first.GasUsed - again.GasUsed; got != bank.GasNewAccount {
+		t.Fatalf("creating carol used %d gas more than sending to her again (%d, %d), want %d", got, first.GasUsed, again.GasUsed, bank.GasNewAccount)
+	}
+	before := balance(t, c, "alice")
+	short := c.Deliver(c.SignWith("alice", again.GasUsed, send(c, "dave", 5)))[0]
+	c.MustFail(short, app.CodeOutOfGas)
+	if got := balance(t, c, "dave"); got != 0 {
+		t.Fatalf("dave has %d after the failed send, want no account", got)
+	}
+	if got, want := balance(t, c, "alice"), before-c.App.Params().MinFee(again.GasUsed); got != want {
+		t.Fatalf("alice has %d after the failed send, want %d (the fee charged, the 5 kept)", got, want)
+	}
+	c.MustOK(c.Deliver(c.SignWith("alice", again.GasUsed, send(c, "carol", 5)))[0])
+}

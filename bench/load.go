@@ -18,13 +18,24 @@ var Sets = []string{"inproc", "http"}
 // more than any run's fees.
 const AccountFunds = 1_000_000 * bank.UnitsPerEMG
 
+// SinkFunds is each sink's genesis balance (1 EMG): the sinks exist before
+// the load, so every load transfer goes to an existing account, as a
+// payment mostly does (one that creates its recipient pays
+// bank.GasNewAccount more).
+const SinkFunds = bank.UnitsPerEMG
+
 // Funding returns the genesis balances of accounts load accounts of each
-// set.
+// set, and then of their sinks (Sink).
 func Funding(sets []string, accounts int) []bank.Output {
 	var out []bank.Output
 	for _, set := range sets {
 		for i := 0; i < accounts; i++ {
 			out = append(out, bank.Output{To: Addr(set, i), Amount: AccountFunds})
+		}
+	}
+	for _, set := range sets {
+		for i := 0; i < accounts; i++ {
+			out = append(out, bank.Output{To: Sink(set, i), Amount: SinkFunds})
 		}
 	}
 	return out

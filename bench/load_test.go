@@ -14,7 +14,8 @@ import (
 
 func TestFunding(t *testing.T) {
 	f := bench.Funding(bench.Sets, 3)
-	if len(f) != 6 || f[0].To != bench.Addr("inproc", 0) || f[5].To != bench.Addr("http", 2) || f[5].Amount != bench.AccountFunds {
+	if len(f) != 12 || f[0].To != bench.Addr("inproc", 0) || f[5].To != bench.Addr("http", 2) || f[5].Amount != bench.AccountFunds ||
+		f[6].To != bench.Sink("inproc", 0) || f[11].To != bench.Sink("http", 2) || f[11].Amount != bench.SinkFunds {
 		t.Fatalf("funding %+v", f)
 	}
 }

@@ -29,6 +29,20 @@ func sendTxs(c *apptest.Chain, n int) [][]byte {
 	return txs
 }
 
+// sendsToCrowd is n sends from s0…s(n-1), each to an account that
+// crowdOfAccounts created, spread over its blocks: the recipients exist, so
+// no account is created, but their balances lie in the files of many
+// commits.
+func sendsToCrowd(c *apptest.Chain, n, blocks int) [][]byte {
+	var txs [][]byte
+	for i := 0; i < n; i++ {
+		b, f, k := i%blocks, (i/blocks)%8, (i/blocks/8)%bank.MaxOutputs
+		to := fresh(fmt.Sprintf("crowd%d-%d", b, f), k)
+		txs = append(txs, c.SignWith(fmt.Sprintf("s%d", i), 20_000, c.Msg("bank/send", bank.SendMsg{To: to, Amount: 1})))
+	}
+	return txs
+}
+
 // crowdOfAccounts creates 8·MaxOutputs new accounts in each of blocks
 // blocks (multisends from m0…m7), so that the state is spread over the
 // files of many commits.
@@ -97,6 +111,16 @@ func bankCases(div int) []Case {
 			Prepare: func(c *apptest.Chain) [][]byte {
 				crowdOfAccounts(c, crowdBlocks)
 				return sendTxs(c, sends)
+			},
+		},
+		{
+			// The cheap transfer (no account created) at its worst: the
+			// recipients' balances are spread over many commits' files.
+			Kind: "bank/send", Shape: fmt.Sprintf("%d senders, each to an existing account, on a chain of %d accounts created over %d blocks", sends, crowdBlocks*8*bank.MaxOutputs, crowdBlocks),
+			Genesis: apptest.Genesis{Balances: sendersAndCrowd},
+			Prepare: func(c *apptest.Chain) [][]byte {
+				crowdOfAccounts(c, crowdBlocks)
+				return sendsToCrowd(c, sends, crowdBlocks)
 			},
 		},
 	}
