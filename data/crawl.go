@@ -257,7 +257,14 @@ func (m *Module) handleRegisterCrawler(ctx *app.Context, raw json.RawMessage) er
 			return err
 		}
 		if uint32(len(active)) >= p.MaxCrawlers {
-			return CodeTooManyCrawlers.Errorf("%d active crawlers, the most the chain assigns", len(active))
+			// A full set takes a newcomer that stakes more than its
+			// least-staked member, which leaves it as if it had
+			// unregistered: otherwise MaxCrawlers sybils at the minimum
+			// stake would lock honest crawlers out for good and meet on
+			// every URL of every job.
+			if active, err = m.displace(ctx, p, active, c.Stake+msg.Stake); err != nil {
+				return err
+			}
 		}
 		putActive(ctx.KV, insertAddr(active, ctx.Signer))
 		c.Active = true
@@ -401,6 +408,36 @@ func (m *Module) handleReveal(ctx *app.Context, raw json.RawMessage) error {
 	store.PutJSON(ctx.KV, jobKey(j.ID), j)
 	ctx.Emit("data-revealed", "job", u64(msg.Job), "crawler", ctx.Signer.String(), "items", strconv.Itoa(len(msg.Items)))
 	return nil
+}
+
+// displace removes from the full active set the crawler with the least
+// stake (the first in address order on a tie) when stake is more than
+// its, and returns the set without it; the crawler leaves as
+// data/unregister-crawler leaves. It reads every active crawler's record,
+// paid by GasPerDisplaceScan each.
+func (m *Module) displace(ctx *app.Context, p Params, active []tx.Address, stake uint64) ([]tx.Address, error) {
+	if err := ctx.ConsumeGas(GasPerDisplaceScan*uint64(len(active)), "active crawlers scanned"); err != nil {
+		return nil, err
+	}
+	var least Crawler
+	for i, a := range active {
+		c, err := mustCrawler(ctx.KV, a)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 || c.Stake < least.Stake {
+			least = c
+		}
+	}
+	if len(active) == 0 || stake <= least.Stake {
+		return nil, CodeTooManyCrawlers.Errorf("%d active crawlers, the most the chain assigns; stake more than the least of them (%d) to take its place", len(active), least.Stake)
+	}
+	least.Active = false
+	least.ReleaseAt = ctx.Height + 2*p.MaxWindow
+	store.PutJSON(ctx.KV, crawlerKey(least.Address), least)
+	ctx.Emit("data-crawler-displaced", "crawler", least.Address.String(), "by", ctx.Signer.String(),
+		"release_at", strconv.FormatInt(least.ReleaseAt, 10))
+	return removeAddr(active, least.Address), nil
 }
 
 func (m *Module) handleUnregister(ctx *app.Context, raw json.RawMessage) error {

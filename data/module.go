@@ -127,6 +127,9 @@ const (
 	GasPerShard = 300
 	// GasPerShare is one crawler's share of a sale.
 	GasPerShare = 2_000
+	// GasPerDisplaceScan is charged per active crawler read when a
+	// registration into a full set looks for the least-staked member.
+	GasPerDisplaceScan = 300
 )
 
 // MaxPage is the most records one list query returns.

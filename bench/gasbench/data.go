@@ -129,6 +129,21 @@ func agreedWork(c *apptest.Chain, names map[tx.Address]string, job uint64, pages
 	return w
 }
 
+// fullSet is g with the data module's active set capped at n crawlers
+// and 32 funded newcomers "dn<i>".
+func fullSet(g apptest.Genesis, n int) apptest.Genesis {
+	prm := data.DefaultParams()
+	prm.MaxCrawlers = uint32(n)
+	bal := map[string]uint64{}
+	for k, v := range g.Balances {
+		bal[k] = v
+	}
+	for k, v := range funded("dn", 32, 100_000_000) {
+		bal[k] = v
+	}
+	return apptest.Genesis{Balances: bal, Modules: map[string]any{"data": data.Genesis{Params: prm}}}
+}
+
 func deliverOK(c *apptest.Chain, txs [][]byte) {
 	for _, r := range c.Deliver(txs...) {
 		c.MustOK(r)
@@ -173,6 +188,19 @@ func dataCases(div int) []Case {
 				var txs [][]byte
 				for i := crawlers - last; i < crawlers; i++ {
 					txs = append(txs, c.Sign(fmt.Sprintf("dc%d", i), c.Msg(data.MsgRegisterCrawler, data.RegisterCrawler{Stake: 1_000_000})))
+				}
+				return txs
+			},
+		},
+		{
+			Kind: data.MsgRegisterCrawler, Shape: fmt.Sprintf("%d newcomers into a full set of %d, each scanning it for the least stake and displacing it", min(32, crawlers/2), crawlers),
+			Genesis: fullSet(g, crawlers),
+			Prepare: func(c *apptest.Chain) [][]byte {
+				dataCrawlers(c, crawlers)
+				var txs [][]byte
+				for i := 0; i < min(32, crawlers/2); i++ {
+					gas := data.GasRegisterCrawler + data.GasPerDisplaceScan*uint64(crawlers) + 1_000_000
+					txs = append(txs, c.SignWith(fmt.Sprintf("dn%d", i), gas, c.Msg(data.MsgRegisterCrawler, data.RegisterCrawler{Stake: 2_000_000 + uint64(i)})))
 				}
 				return txs
 			},
