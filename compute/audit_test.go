@@ -95,3 +95,41 @@ func TestRequesterRefereeCannotSlashHonestReplicas(t *testing.T) {
 		t.Fatalf("pool gained %d, want the replicas' 80", got)
 	}
 }
+
+// TestCopiedCommitAndRevealEarnNothing: a lazy replica copies its
+// partner's commitment from the block and, once reveals open, its
+// partner's reveal (output, files and salt). The commitment binds the
+// committer's address, so the copied reveal does not open it: the copier
+// misses its reveal window and loses MissPermille of its stake, a referee
+// settles the job on the honest reveal, and only the honest replica and
+// the referee are paid.
+func TestCopiedCommitAndRevealEarnNothing(t *testing.T) {
+	n := newNet(t, testParams(), "h1", "copier", "ref")
+	n.ready(1, "h1", "copier", "ref")
+	id := n.submitAndAssign(job(), map[string]uint64{"h1": 20, "copier": 10}, "h1", "copier")
+	o := runOutput(t, "42", 1)
+	honest := compute.CommitHash(id, apptest.Addr("h1"), o.hash, o.salt)
+	n.MustOK(n.Deliver(n.commit("h1", id, o))[0])
+	n.MustOK(n.Deliver(n.Sign("copier", n.Msg(compute.MsgCommitResult, compute.CommitResult{Job: id, Commit: hex.EncodeToString(honest[:])})))[0])
+	n.MustOK(n.Deliver(n.reveal("h1", id, o))[0])
+	n.MustFail(n.Deliver(n.reveal("copier", id, o))[0], compute.CodeRevealMismatch)
+	for n.job(id).Status == compute.JobRevealing {
+		n.Deliver()
+	}
+	j := n.job(id)
+	if j.Status != compute.JobRefereeing || j.Referee != apptest.Addr("ref") {
+		t.Fatalf("after the reveal window: %s, referee %s", j.Status, j.Referee)
+	}
+	n.MustOK(n.Deliver(n.Sign("ref", n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(o.hash[:]), Files: o.files})))[0])
+	if j := n.job(id); j.Status != compute.JobDone || j.Result.Output != hex.EncodeToString(o.hash[:]) {
+		t.Fatalf("job %s result %+v", j.Status, j.Result)
+	}
+	for name, want := range map[string]struct{ stake, earned uint64 }{
+		"copier": {9_000_000, 0}, "h1": {10_000_000, 40}, "ref": {10_000_000, 40},
+	} {
+		if p := n.provider(name); p.Stake != want.stake || p.Earned != want.earned {
+			t.Fatalf("%s: stake %d earned %d, want %d and %d", name, p.Stake, p.Earned, want.stake, want.earned)
+		}
+	}
+}
