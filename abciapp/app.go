@@ -343,23 +343,23 @@ func (a *App) resetCheckState() {
 // message checks (proof verification) run, bounded per account and block by
 // MempoolLimits. Only txs that pass everything stay in the signature cache.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	hash := tx.Hash(req.Tx)
-	t, err := a.checkedTx(hash, req.Tx)
+	e, err := a.checkedTx(req.Tx)
 	if err != nil {
-		a.seen.remove(hash)
+		a.seen.removeRaw(req.Tx)
 		return checkResp(err, 0), nil
 	}
+	t := e.tx
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	err = a.checkLocked(hash, t, len(req.Tx), req.Type == abci.CHECK_TX_TYPE_RECHECK)
+	err = a.checkLocked(e.hash, t, len(req.Tx), req.Type == abci.CHECK_TX_TYPE_RECHECK)
 	if a.checkErr != nil {
 		return nil, fmt.Errorf("check tx: %w", a.checkErr)
 	}
 	if err != nil {
-		a.seen.remove(hash)
+		a.seen.remove(e.hash)
 		return checkResp(err, t.Body.GasLimit), nil
 	}
-	a.seen.put(hash, t, len(req.Tx))
+	a.seen.put(e)
 	return &abci.CheckTxResponse{Code: 0, GasWanted: int64(t.Body.GasLimit)}, nil
 }
 
@@ -447,23 +447,25 @@ func checkResp(err error, gas uint64) *abci.CheckTxResponse {
 // the caller runs next, skips the work. Callers that submit many txs
 // concurrently (the API, the in-process submitter) call it first to spread
 // verification over all cores. Invalid txs are not remembered: CheckTx
-// reports them with their code.
-func (a *App) PreVerify(raw []byte) {
+// reports them with their code. It returns the tx's hash, from the cache
+// when the tx is there.
+func (a *App) PreVerify(raw []byte) [32]byte {
+	if e, ok := a.seen.get(raw); ok {
+		return e.hash
+	}
+	if e, ok := a.pre.get(raw); ok {
+		return e.hash
+	}
 	h := tx.Hash(raw)
-	if _, ok := a.seen.get(h); ok {
-		return
-	}
-	if _, ok := a.pre.get(h); ok {
-		return
-	}
 	a.batcherOnce.Do(func() { a.batcher = tx.NewBatcher(runtime.GOMAXPROCS(0)) }) //determinism:ok CheckTx only; the worker count changes speed, not results
 	t, err := a.decodeStateless(raw)
 	if err != nil {
-		return
+		return h
 	}
 	if t.VerifyWith(a.batcher) == nil {
-		a.pre.put(h, t, len(raw))
+		a.pre.put(newCachedTx(raw, h, t))
 	}
+	return h
 }
 
 // PreVerifyBatch is PreVerify for the txs of one submission at once: their
@@ -473,31 +475,25 @@ func (a *App) PreVerify(raw []byte) {
 // submitting the txs one by one.
 func (a *App) PreVerifyBatch(raws [][]byte) {
 	a.batcherOnce.Do(func() { a.batcher = tx.NewBatcher(runtime.GOMAXPROCS(0)) }) //determinism:ok CheckTx only; the worker count changes speed, not results
-	type pending struct {
-		hash [32]byte
-		t    *tx.Tx
-		size int
-	}
-	var todo []pending
+	var todo []*cachedTx
 	var checks []tx.SigCheck
 	for _, raw := range raws {
-		h := tx.Hash(raw)
-		if _, ok := a.seen.get(h); ok {
+		if _, ok := a.seen.get(raw); ok {
 			continue
 		}
-		if _, ok := a.pre.get(h); ok {
+		if _, ok := a.pre.get(raw); ok {
 			continue
 		}
 		t, err := a.decodeStateless(raw)
 		if err != nil || tx.AddressFromPubKey(t.PubKey) != t.Body.Signer {
 			continue // CheckTx reports it with its code
 		}
-		todo = append(todo, pending{h, t, len(raw)})
+		todo = append(todo, newCachedTx(raw, tx.Hash(raw), t))
 		checks = append(checks, tx.SigCheck{Pub: t.PubKey, Msg: t.BodyBytes, Sig: t.Sig})
 	}
 	for i, ok := range a.batcher.VerifyMany(checks) {
 		if ok {
-			a.pre.put(todo[i].hash, todo[i].t, todo[i].size)
+			a.pre.put(todo[i])
 		}
 	}
 }
@@ -511,7 +507,8 @@ func (a *App) Close() {
 }
 
 // CacheStats returns how many verified txs the signature cache holds and
-// the total size of their encodings.
+// the bytes they take (twice their encodings: the cache's key and the
+// decoded tx).
 func (a *App) CacheStats() (txs, bytes int) {
 	n1, b1 := a.seen.stats()
 	n2, b2 := a.pre.stats()
@@ -519,14 +516,14 @@ func (a *App) CacheStats() (txs, bytes int) {
 }
 
 // checkedTx returns the decoded, signature-checked tx that passed the
-// stateless checks: from the cache when CheckTx (or PreVerify) already
-// checked it.
-func (a *App) checkedTx(hash [32]byte, raw []byte) (*tx.Tx, error) {
-	if t, ok := a.seen.get(hash); ok {
-		return t, nil
+// stateless checks, with its hash: from the cache when CheckTx (or
+// PreVerify) already checked it.
+func (a *App) checkedTx(raw []byte) (*cachedTx, error) {
+	if e, ok := a.seen.get(raw); ok {
+		return e, nil
 	}
-	if t, ok := a.pre.take(hash); ok {
-		return t, nil
+	if e, ok := a.pre.take(raw); ok {
+		return e, nil
 	}
 	t, err := a.decodeStateless(raw)
 	if err != nil {
@@ -535,7 +532,7 @@ func (a *App) checkedTx(hash [32]byte, raw []byte) (*tx.Tx, error) {
 	if err := t.Verify(); err != nil {
 		return nil, app.CodeSignature.Errorf("%v", err)
 	}
-	return t, nil
+	return newCachedTx(raw, tx.Hash(raw), t), nil
 }
 
 // decodeStateless decodes raw and runs the ante checks that need no state.
@@ -861,11 +858,10 @@ func (a *App) decodeAll(txs [][]byte) []decodedTx {
 	out := make([]decodedTx, len(txs))
 	var todo []int
 	for i, raw := range txs {
-		h := tx.Hash(raw)
-		out[i].hash = h
-		if t, ok := a.seen.get(h); ok {
-			out[i].tx = t
+		if e, ok := a.seen.get(raw); ok {
+			out[i].hash, out[i].tx = e.hash, e.tx
 		} else {
+			out[i].hash = tx.Hash(raw)
 			todo = append(todo, i)
 		}
 	}

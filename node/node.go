@@ -256,8 +256,7 @@ var (
 // Submit runs CheckTx through the mempool and returns its result. A tx that
 // passes is gossiped and will be included in a block.
 func (n *Node) Submit(raw []byte) (api.CheckResult, error) {
-	res := api.CheckResult{Hash: tx.HashHex(raw)}
-	n.app.PreVerify(raw)
+	res := api.CheckResult{Hash: tx.HashString(n.app.PreVerify(raw))}
 	rr, err := n.cmt.Mempool().CheckTx(cmttypes.Tx(raw), "")
 	if err != nil {
 		var full mempl.ErrMempoolIsFull

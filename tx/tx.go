@@ -67,9 +67,16 @@ var (
 func Hash(raw []byte) [32]byte { return sha256.Sum256(raw) }
 
 // HashHex returns Hash as upper-case hex, the form CometBFT prints.
-func HashHex(raw []byte) string {
-	h := Hash(raw)
-	return fmt.Sprintf("%X", h[:])
+func HashHex(raw []byte) string { return HashString(Hash(raw)) }
+
+// HashString formats a tx hash as HashHex does.
+func HashString(h [32]byte) string {
+	const digits = "0123456789ABCDEF"
+	var b [64]byte
+	for i, c := range h {
+		b[2*i], b[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(b[:])
 }
 
 // ParseHash parses a hex tx hash (either case).

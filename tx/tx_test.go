@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"emergence/tx"
@@ -162,6 +164,21 @@ func TestMinFee(t *testing.T) {
 	} {
 		if got := tx.MinFee(c.gas, c.price); got != c.want {
 			t.Errorf("MinFee(%d, %d) = %d, want %d", c.gas, c.price, got, c.want)
+		}
+	}
+}
+
+// TestHashHex pins the tx hash's text form: upper-case hex of the SHA-256 of
+// the encoding, as CometBFT prints it, whichever way it is formatted.
+func TestHashHex(t *testing.T) {
+	for _, raw := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte{0xab, 0x01}, 200)} {
+		h := sha256.Sum256(raw)
+		want := strings.ToUpper(hex.EncodeToString(h[:]))
+		if got := tx.HashHex(raw); got != want {
+			t.Errorf("HashHex(%x) = %s, want %s", raw, got, want)
+		}
+		if got := tx.HashString(tx.Hash(raw)); got != want {
+			t.Errorf("HashString(Hash(%x)) = %s, want %s", raw, got, want)
 		}
 	}
 }
