@@ -18,6 +18,7 @@ import (
 
 	"emergence/compute/sandbox"
 	"emergence/compute/sandbox/testdata/matmul/kernel"
+	"emergence/compute/wasmopt"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -29,8 +30,9 @@ var (
 	built    = map[string][]byte{}
 )
 
-// wasm builds testdata/<name> with GOOS=wasip1 GOARCH=wasm once per test
-// binary and returns the module bytes.
+// wasm builds testdata/<name> for wasip1 as the project builds its modules
+// (wasmopt.GoEnv, then wasmopt.Rewrite) once per test binary and returns
+// the module bytes.
 func wasm(tb testing.TB, name string) []byte {
 	tb.Helper()
 	buildMu.Lock()
@@ -47,13 +49,16 @@ func wasm(tb testing.TB, name string) []byte {
 	}
 	out := filepath.Join(buildDir, name+".wasm")
 	cmd := exec.Command("go", "build", "-o", out, "./testdata/"+name)
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	cmd.Env = append(os.Environ(), wasmopt.GoEnv...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("build %s for wasip1: %v\n%s", name, err, msg)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if b, _, err = wasmopt.Rewrite(b); err != nil {
+		tb.Fatalf("rewrite %s: %v", name, err)
 	}
 	built[name] = b
 	return b

@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"emergence/compute/wasmopt"
 	"emergence/dataset"
 	"emergence/zkml/model"
 )
@@ -176,11 +177,13 @@ const Package = "emergence/compute/trainer/cmd/trainer"
 var ErrNoSource = errors.New("not in the emergence source tree")
 
 // Build compiles the trainer program to WebAssembly (GOOS=wasip1
-// GOARCH=wasm) with the Go toolchain, from the emergence module that
-// contains dir, and returns the module bytes. The build is reproducible
-// (-trimpath, no VCS stamp), so every requester building the same source
-// with the same toolchain uploads the same blob; Go's build cache makes a
-// repeated build cheap. The .wasm is never committed: it is a build output.
+// GOARCH=wasm, the environment [wasmopt.GoEnv]) with the Go toolchain, from
+// the emergence module that contains dir, rewrites its memory accesses with
+// [wasmopt.Rewrite] (so that wazero checks bounds once per run of code, not
+// once per access) and returns the module bytes. The build is reproducible
+// (-trimpath, no VCS stamp, a deterministic rewrite), so every requester
+// building the same source with the same toolchain uploads the same blob;
+// Go's build cache makes a repeated build cheap. The .wasm is never committed: it is a build output.
 func Build(ctx context.Context, dir string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Path}} {{.Dir}}")
 	cmd.Dir = dir
@@ -200,9 +203,17 @@ func Build(ctx context.Context, dir string) ([]byte, error) {
 	wasm := filepath.Join(tmp, "trainer.wasm")
 	cmd = exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", wasm, Package)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), wasmopt.GoEnv...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build %s for wasip1: %w\n%s", Package, err, msg)
 	}
-	return os.ReadFile(wasm)
+	mod, err := os.ReadFile(wasm)
+	if err != nil {
+		return nil, err
+	}
+	mod, _, err = wasmopt.Rewrite(mod)
+	if err != nil {
+		return nil, fmt.Errorf("optimize %s: %w", Package, err)
+	}
+	return mod, nil
 }
