@@ -133,3 +133,48 @@ func TestCopiedCommitAndRevealEarnNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestRequesterAndItsRefereeCannotSlashHonestReplicas: the requester
+// runs a provider of its own, the only free one, so it is drawn to
+// re-check the honest replicas' agreeing job. It answers garbage (not
+// believed alone: no reveal has it), the requester referees next and
+// seconds the garbage. An output no replica revealed slashes nobody: the
+// honest replicas keep their stakes and go unpaid, their 80 uemg go to
+// the pool, and the pair gets back no more than the job would have cost
+// them honestly.
+func TestRequesterAndItsRefereeCannotSlashHonestReplicas(t *testing.T) {
+	par := testParams()
+	par.RecheckPermille = 1000
+	n := newNet(t, par, "h1", "h2", "sock")
+	n.ready(1, "h1", "h2", "sock")
+	id := n.submitAndAssign(job(), map[string]uint64{"h1": 20, "h2": 20}, "h1", "h2")
+	o := runOutput(t, "42", 1)
+	for _, r := range n.Deliver(n.commit("h1", id, o), n.commit("h2", id, o)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("h1", id, o), n.reveal("h2", id, o)) {
+		n.MustOK(r)
+	}
+	if j := n.job(id); !j.Recheck || j.Referee != apptest.Addr("sock") {
+		t.Fatalf("recheck %v, referee %s, want the requester's own provider", j.Recheck, j.Referee)
+	}
+	lie := runOutput(t, "garbage", 3)
+	answer := func(name string) {
+		n.MustOK(n.Deliver(n.Sign(name, n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+			Output: hex.EncodeToString(lie.hash[:]), Files: lie.files})))[0])
+	}
+	answer("sock")
+	if j := n.job(id); !j.RefereeRequester {
+		t.Fatalf("after the unconfirmed referee: referee %s, want the requester", j.Referee)
+	}
+	answer("alice")
+	for _, name := range []string{"h1", "h2"} {
+		if p := n.provider(name); p.Stake != 10_000_000 || p.Slashed != 0 {
+			t.Fatalf("honest %s: stake %d slashed %d after the pair's lie", name, p.Stake, p.Slashed)
+		}
+	}
+	j := n.job(id)
+	if got := j.Refund + n.provider("sock").Earned; j.Status != compute.JobDone || got != j.Budget-2*20*2 {
+		t.Fatalf("job %s: the pair got back %d of %d, want all but the replicas' 80", j.Status, got, j.Budget)
+	}
+}

@@ -245,12 +245,18 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 // answered is released.
 //
 // The requester's answer is a claim by an interested party: it slashes
-// nobody unless a provider referee gave the same answer. Unconfirmed, it
-// only decides who is paid: replicas (and referees) with another output
-// go unpaid, and their pay goes to the pool, not back to the requester,
-// so a lie saves it nothing and cannot cost an honest replica its stake.
+// nobody unless a replica revealed it and a provider referee answered it
+// too. Otherwise it only decides who is paid: replicas (and referees)
+// with another output go unpaid, and their pay goes to the pool, not
+// back to the requester, so a lie saves it nothing and cannot cost an
+// honest replica its stake, even seconded by one referee of its own.
 func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Assignment, res Result) error {
-	judged := !j.RefereeRequester || slices.Contains(j.Opinions, res.Output)
+	judged := !j.RefereeRequester
+	if j.RefereeRequester && slices.Contains(j.Opinions, res.Output) {
+		for _, a := range asgs {
+			judged = judged || (a.State == AsgRevealed && a.Output == res.Output)
+		}
+	}
 	var fee, reserve uint64
 	for _, a := range asgs {
 		if a.State != AsgRevealed {
