@@ -380,7 +380,7 @@ func listIndex(r store.Reader, prefix []byte, addr string, q url.Values) (any, e
 
 // Invariants implements app.Module: the escrow holds exactly the makers'
 // and ingest nodes' stakes, and every device is in its maker's index and (when paired) its
-// owner's index.
+// owner's index, and the pages of cells are sorted and bounded.
 func (m *Module) Invariants(r store.Reader) error {
 	makers, err := store.ListJSON[Maker](r, prefixMaker, store.PrefixEnd(prefixMaker), 0)
 	if err != nil {
@@ -409,6 +409,9 @@ func (m *Module) Invariants(r store.Reader) error {
 		return err
 	}
 	if err := datasetInvariants(r, m.bank.ModuleBalance(r, DataEscrow)); err != nil {
+		return err
+	}
+	if err := cellPageInvariants(r); err != nil {
 		return err
 	}
 	for _, d := range devs {

@@ -318,6 +318,10 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 			prev = prevStreaks(ctx.KV, msg.Epoch, ids)
 		}
 	}
+	ages, err := freshAges(ctx, evidence, msg.Epoch)
+	if err != nil {
+		return err
+	}
 	ents := make([]partEntry, len(evidence))
 	for i, e := range evidence {
 		acct, ok := accts.load(ctx.KV, i, e.Device)
@@ -329,7 +333,7 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		}
 		pts, streak := Points(e), uint32(0)
 		if len(e.CellIDs) > 0 {
-			pts = freshPoints(ctx.KV, e, msg.Epoch)
+			pts = freshPoints(e, ages[i])
 		}
 		if pts > 0 {
 			streak = 1

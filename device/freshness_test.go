@@ -1,11 +1,16 @@
 package device_test
 
 import (
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"emergence/app/apptest"
+	"emergence/bank"
 	"emergence/device"
 	"emergence/device/devkey"
 )
@@ -87,5 +92,169 @@ func TestCellFreshness(t *testing.T) {
 	parts := device.SplitEvidence(many)
 	if len(parts) != 3 || len(parts[0]) != device.MaxPartCells/device.MaxRewardCells {
 		t.Fatalf("%d parts, the first of %d devices", len(parts), len(parts[0]))
+	}
+}
+
+// refCells is the straightforward freshness model: one record per cell,
+// read and written cell by cell in posting order, as the chain kept cells
+// before pages.
+type refCells map[uint64][2]uint64
+
+func (m refCells) age(id, n uint64) uint64 {
+	v, known := m[id]
+	last, before := v[0], v[1]
+	prev, ok := uint64(0), false
+	switch {
+	case known && last < n:
+		prev, ok = last, true
+	case known && before < n && before != 0:
+		prev, ok = before, true
+	}
+	if !known || n > last {
+		if !known {
+			before = 0
+		} else {
+			before = last
+		}
+		m[id] = [2]uint64{n, before}
+	}
+	if !ok {
+		return device.FreshEpochs
+	}
+	return min(n-prev, device.FreshEpochs)
+}
+
+func (m refCells) points(e device.Evidence, n uint64) uint64 {
+	if len(e.CellIDs) == 0 {
+		return device.Points(e)
+	}
+	r := min(e.Readings, device.MaxRewardReadings)
+	counted := min(uint64(len(e.CellIDs)), device.MaxRewardCells, r/device.ReadingsPerCell)
+	var ages uint64
+	for i, id := range e.CellIDs {
+		if a := m.age(id, n); uint64(i) < counted {
+			ages += a
+		}
+	}
+	return r + device.CellPoints*ages/device.FreshEpochs
+}
+
+// TestCellPagesMatchPerCell posts random epochs (several seeds; epochs out
+// of order, in up to three parts whose posts interleave with other
+// epochs'; devices of one post and of different parts sharing cells,
+// cells on both sides of page edges and of zero, and a few far apart) and
+// checks every device's points against refCells, the per-cell model. The
+// invariants (pages sorted, bounded, without repeated cells) run after
+// every block.
+func TestCellPagesMatchPerCell(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			const n = 40
+			g := device.Genesis{Params: device.DefaultParams(), Makers: []device.Maker{{Address: apptest.Addr("maker"), Name: "m", Stake: 1_000_000}}}
+			var ids []string
+			for i := 0; i < n; i++ {
+				s := devkey.NewEd25519([32]byte{byte(seed), byte(i), 1})
+				ids = append(ids, device.DeviceID(s.Type, s.Pub()))
+				g.Devices = append(g.Devices, device.Device{KeyType: s.Type, PubKey: hex.EncodeToString(s.Pub()), Maker: apptest.Addr("maker"),
+					Model: "m", Serial: fmt.Sprint(i), Owner: apptest.Addr(fmt.Sprint("o", i%5))})
+			}
+			slices.Sort(ids)
+			bk := bank.New()
+			c := apptest.New(t, apptest.Genesis{Balances: map[string]uint64{"bob": 1e12, "maker": 1e12}, Modules: map[string]any{device.Name: g}}, bk, device.New(bk))
+			c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+			c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100 * device.EpochBudget})))[0])
+			now := uint64(c.Time.UnixMilli()) / device.EpochMillis
+			cell := func() uint64 {
+				if rng.IntN(20) == 0 { // far from the others, on a page of its own
+					return rng.Uint64()
+				}
+				return device.CellID(int64(rng.IntN(40)-20), int64(rng.IntN(48)-16))
+			}
+			// Epochs mostly in order, some swapped, some posted late.
+			epochs := make([]uint64, 14)
+			for i := range epochs {
+				epochs[i] = now - 60 + uint64(i)*3 + uint64(rng.IntN(3))
+			}
+			for i := 0; i < 4; i++ {
+				a, b := rng.IntN(len(epochs)), rng.IntN(len(epochs))
+				epochs[a], epochs[b] = epochs[b], epochs[a]
+			}
+			type pending struct {
+				epoch uint64
+				parts [][]device.Evidence
+				next  int
+			}
+			var queue []*pending
+			ref := refCells{}
+			want := map[uint64]map[string]uint64{}
+			post := func(p *pending) {
+				t.Helper()
+				part := p.parts[p.next]
+				c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: p.epoch, Root: strings.Repeat("ab", 32), Events: 1,
+					Evidence: device.PackEvidence(part), Part: uint64(p.next), Parts: uint64(len(p.parts))})))[0])
+				for _, e := range part {
+					want[p.epoch][e.Device] = ref.points(e, p.epoch)
+				}
+				p.next++
+			}
+			for _, ep := range epochs {
+				var ev []device.Evidence
+				for _, id := range ids {
+					if rng.IntN(4) == 0 {
+						continue
+					}
+					e := device.Evidence{Device: id, Readings: uint64(rng.IntN(60))}
+					for k := rng.IntN(9); k > 0; k-- {
+						e.CellIDs = append(e.CellIDs, cell())
+					}
+					slices.Sort(e.CellIDs)
+					e.CellIDs = slices.Compact(e.CellIDs)
+					e.Cells = uint64(len(e.CellIDs))
+					ev = append(ev, e)
+				}
+				p := &pending{epoch: ep}
+				for len(ev) > 0 {
+					k := min(len(ev), 1+rng.IntN(len(ev)))
+					if len(p.parts) == 2 {
+						k = len(ev)
+					}
+					p.parts, ev = append(p.parts, ev[:k]), ev[k:]
+				}
+				want[ep] = map[string]uint64{}
+				queue = append(queue, p)
+				post(p)
+				// Interleave: now and then post the next part of an open epoch.
+				for len(queue) > 0 && rng.IntN(2) == 0 {
+					q := queue[rng.IntN(len(queue))]
+					if q.next < len(q.parts) {
+						post(q)
+					}
+					queue = slices.DeleteFunc(queue, func(q *pending) bool { return q.next == len(q.parts) })
+				}
+			}
+			for _, q := range queue {
+				for q.next < len(q.parts) {
+					post(q)
+				}
+			}
+			checked := 0
+			for _, ep := range epochs {
+				var rec device.EpochRecord
+				if err := c.Query("device/epoch/"+strconv.FormatUint(ep, 10), nil, &rec); err != nil {
+					t.Fatal(err)
+				}
+				if len(rec.Payouts) != len(want[ep]) {
+					t.Fatalf("epoch %d: %d payouts, want %d", ep, len(rec.Payouts), len(want[ep]))
+				}
+				for _, p := range rec.Payouts {
+					if w := device.StreakPoints(want[ep][p.Device], p.Streak); p.Points != w {
+						t.Fatalf("epoch %d device %s: %d points (streak %d), the per-cell model gives %d", ep, p.Device, p.Points, p.Streak, w)
+					}
+					checked++
+				}
+			}
+			t.Logf("%d payouts over %d epochs match, %d cells", checked, len(epochs), len(ref))
+		})
 	}
 }

@@ -109,33 +109,13 @@ func deviceCases(div int) []Case {
 				return txs
 			},
 		},
-		{
-			Kind: device.MsgPostEpoch, Shape: fmt.Sprintf("%d evidence items of %d new cells each, every device earning", evidence, device.MaxPartCells/device.MaxEvidence),
-			Genesis: apptest.Genesis{Balances: owners},
-			Prepare: func(c *apptest.Chain) [][]byte {
-				ids, _ := deviceFleet(c, evidence, true)
-				c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
-				c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
-				slices.Sort(ids)
-				// Every device names MaxPartCells/MaxEvidence cells of its own,
-				// so the post carries the most cell ids a post takes, each a
-				// new cell record.
-				var ev []device.Evidence
-				per := device.MaxPartCells / device.MaxEvidence
-				for i, id := range ids {
-					cells := make([]uint64, per)
-					for k := range cells {
-						cells[k] = uint64(i*per + k)
-					}
-					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: uint64(per), CellIDs: cells})
-				}
-				epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
-				post := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
-				gas := device.GasPostEpoch + device.GasPerEvidence*uint64(evidence) + device.GasPerCell*uint64(per*len(ids)) + 2_000_000 +
-					app.DefaultParams().GasPerByte*uint64(base64.StdEncoding.EncodedLen(len(post.Evidence)))
-				return [][]byte{c.SignWith("ingest", gas, c.Msg(device.MsgPostEpoch, post))}
-			},
-		},
+		postEpochCase(evidence, fmt.Sprintf("%d evidence items of %d new cells each, one page of cells an item, every device earning", evidence, device.MaxPartCells/device.MaxEvidence), owners, false,
+			// Every device names MaxPartCells/MaxEvidence cells of its own,
+			// so the post carries the most cell ids a post takes, each a new
+			// cell, an item's on one page.
+			func(i, k int) uint64 { return uint64(i*device.MaxPartCells/device.MaxEvidence + k) }),
+		postEpochCase(evidence, fmt.Sprintf("%d evidence items of %d cells each, every cell alone on a new page", evidence, device.MaxPartCells/device.MaxEvidence), owners, false, sparseCell),
+		postEpochCase(evidence, fmt.Sprintf("%d evidence items of %d cells each, every cell on a page of its own that earlier epochs filled (%d cells)", evidence, device.MaxPartCells/device.MaxEvidence, device.CellsPerPage), owners, true, sparseCell),
 		{
 			Kind: device.MsgClaim, Shape: fmt.Sprintf("%d owners, each claiming %d complete epochs", claimers, device.MaxClaimEpochs),
 			Genesis: apptest.Genesis{Balances: owners},
@@ -301,4 +281,83 @@ func deviceDatasets(c *apptest.Chain, n int, publish bool) ([][]byte, []string) 
 		}
 	}
 	return pubs, ids
+}
+
+// sparseCell is cell k of device i on a page of its own: cell (0, 0) of
+// page (i×16+k, 0).
+func sparseCell(i, k int) uint64 {
+	return device.CellID(int64(i*device.MaxPartCells/device.MaxEvidence+k)<<device.CellPageBits, 0)
+}
+
+// postEpochCase is one device/post-epoch of evidence items that name
+// MaxPartCells/MaxEvidence cells each, cell k of item i being cell(i, k)
+// (sorted per item); with fill, earlier epochs' posts first cover every
+// other cell of the pages the measured post's cells fall in, so each page
+// it reads and writes is full.
+func postEpochCase(evidence int, shape string, owners map[string]uint64, fill bool, cell func(i, k int) uint64) Case {
+	return Case{
+		Kind: device.MsgPostEpoch, Shape: shape,
+		Genesis: apptest.Genesis{Balances: owners},
+		Prepare: func(c *apptest.Chain) [][]byte {
+			ids, _ := deviceFleet(c, evidence, true)
+			c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
+			c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
+			slices.Sort(ids)
+			per := device.MaxPartCells / device.MaxEvidence
+			epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
+			post := func(epoch uint64, cells [][]uint64) []byte {
+				var ev []device.Evidence
+				n := 0
+				for i, id := range ids[:len(cells)] {
+					slices.Sort(cells[i])
+					n += len(cells[i])
+					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: uint64(len(cells[i])), CellIDs: cells[i]})
+				}
+				msg := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
+				gas := device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*uint64(n) + device.GasPerCellPage*device.CellPages(ev) + 2_000_000 +
+					app.DefaultParams().GasPerByte*uint64(base64.StdEncoding.EncodedLen(len(msg.Evidence)))
+				return c.SignWith("ingest", gas, c.Msg(device.MsgPostEpoch, msg))
+			}
+			if fill {
+				// The other cells of every page, MaxPartCells a post, one
+				// epoch each (before the measured one).
+				mask := uint64(1)<<device.CellPageBits - 1
+				var rest []uint64
+				for i := 0; i < evidence; i++ {
+					for k := 0; k < per; k++ {
+						id := cell(i, k)
+						lat, lon := id>>32&^mask, id&0xffffffff&^mask
+						for off := uint64(0); off < device.CellsPerPage; off++ {
+							if o := lat<<32 | lon | (off>>device.CellPageBits)<<32 | off&mask; o != id {
+								rest = append(rest, o)
+							}
+						}
+					}
+				}
+				var txs [][]byte
+				for e := uint64(2); len(rest) > 0; e++ {
+					var cells [][]uint64
+					for len(rest) > 0 && len(cells) < len(ids) {
+						k := min(per, len(rest))
+						cells, rest = append(cells, rest[:k:k]), rest[k:]
+					}
+					txs = append(txs, post(epoch-e, cells))
+				}
+				for len(txs) > 0 {
+					k := min(len(txs), 10)
+					for _, r := range c.Deliver(txs[:k]...) {
+						c.MustOK(r)
+					}
+					txs = txs[k:]
+				}
+			}
+			cells := make([][]uint64, len(ids))
+			for i := range cells {
+				for k := 0; k < per; k++ {
+					cells[i] = append(cells[i], cell(i, k))
+				}
+			}
+			return [][]byte{post(epoch, cells)}
+		},
+	}
 }

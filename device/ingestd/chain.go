@@ -79,15 +79,16 @@ type evidenceFile struct {
 	Evidence []device.Evidence `json:"evidence"`
 }
 
-// PostGas is the gas limit of a post of evidence ev (its items and cell
-// ids, and the bytes of its packed evidence at the default gas per byte).
+// PostGas is the gas limit of a post of evidence ev (its items, cell ids
+// and pages of cells, and the bytes of its packed evidence at the default
+// gas per byte).
 func PostGas(ev []device.Evidence) uint64 {
 	var cells uint64
 	for _, e := range ev {
 		cells += uint64(len(e.CellIDs))
 	}
 	bytes := uint64(base64.StdEncoding.EncodedLen(len(device.PackEvidence(ev))))
-	return device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*cells + app.DefaultParams().GasPerByte*bytes + 1_000_000
+	return device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*cells + device.GasPerCellPage*device.CellPages(ev) + app.DefaultParams().GasPerByte*bytes + 1_000_000
 }
 
 // Post implements Chain: an epoch the chain already records is not sent again.
