@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,14 +27,22 @@ func startDevnet(t *testing.T, home string) (string, func()) {
 // startDevnetAt is startDevnet with the API on addr.
 func startDevnetAt(t *testing.T, home, addr string) (string, func()) {
 	t.Helper()
+	return startServing(t, "devnet", "--home", home, "--api", addr, "--block-time", "100ms")
+}
+
+// startServing runs a command that serves the API until interrupted
+// (devnet, start) in-process until the returned stop function is called,
+// and returns the API address it printed.
+func startServing(t *testing.T, args ...string) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		var errb strings.Builder
-		err := run(ctx, []string{"devnet", "--home", home, "--api", addr, "--block-time", "100ms"}, strings.NewReader(""), pw, &errb)
+		err := run(ctx, args, strings.NewReader(""), pw, &errb)
 		if err != nil {
-			t.Logf("devnet stderr: %s", errb.String())
+			t.Logf("%s stderr: %s", args[0], errb.String())
 		}
 		pw.Close()
 		done <- err
@@ -53,13 +62,13 @@ func startDevnetAt(t *testing.T, home, addr string) (string, func()) {
 		return a, func() {
 			cancel()
 			if err := <-done; err != nil {
-				t.Errorf("devnet exited with %v", err)
+				t.Errorf("%s exited with %v", args[0], err)
 			}
 		}
 	case err := <-done:
-		t.Fatalf("devnet exited early: %v", err)
+		t.Fatalf("%s exited early: %v", args[0], err)
 	case <-time.After(60 * time.Second):
-		t.Fatal("devnet printed no API address")
+		t.Fatalf("%s printed no API address", args[0])
 	}
 	return "", nil
 }
@@ -194,5 +203,47 @@ func TestDevnetResumedOnAnotherAPI(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &st); err != nil || st.ChainID != "emergence-devnet" {
 		t.Fatalf("status --home after resume: %q %v", out, err)
+	}
+}
+
+// TestInitNextStep checks the next step init prints: the plain start when
+// the home's API address is free, and a start with a free --api when a
+// devnet holds the address (as the README's devnet holds 127.0.0.1:8545
+// when a reader then inits ./single). That step must really start the node
+// and record its address, so that commands given --home reach it and not
+// the devnet.
+func TestInitNextStep(t *testing.T) {
+	free := filepath.Join(t.TempDir(), "free")
+	out := mustCLI(t, "init", "--home", free, "--api", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	if want := "start it with: emergence start --home " + free + "\n"; !strings.Contains(out, want) || strings.Contains(out, "--api") {
+		t.Errorf("init on a free address printed %q, want %q", out, want)
+	}
+
+	busy, stopDevnet := startDevnet(t, t.TempDir())
+	defer stopDevnet()
+	home := filepath.Join(t.TempDir(), "single")
+	out = mustCLI(t, "init", "--home", home, "--api", busy)
+	m := regexp.MustCompile(`(?m)^  emergence start --home (\S+) --api (\S+)$`).FindStringSubmatch(out)
+	if !strings.Contains(out, "its API address "+busy+" is taken now") || m == nil || m[1] != home || m[2] == busy {
+		t.Fatalf("init on the devnet's address printed %q; want a start with another --api", out)
+	}
+	// The plain start fails there, and its hint names a free address too.
+	_, errs, err := runCLI(t, "start", "--home", home)
+	if err == nil || !strings.Contains(errs, "hint: another node listens at "+busy) || !strings.Contains(errs, "such as --api 127.0.0.1:") {
+		t.Fatalf("start on the devnet's address: err %v, stderr %q", err, errs)
+	}
+	api, stopStart := startServing(t, "start", "--home", home, "--api", m[2])
+	defer stopStart()
+	if api != m[2] {
+		t.Fatalf("start listens at %s, init suggested %s", api, m[2])
+	}
+	if s, err := node.LoadSettings(home); err != nil || s.APIAddr != m[2] {
+		t.Fatalf("home records api %q (%v) after start --api %s", s.APIAddr, err, m[2])
+	}
+	var st struct {
+		ChainID string `json:"chain_id"`
+	}
+	if out := mustCLI(t, "status", "--home", home, "--output", "json"); json.Unmarshal([]byte(out), &st) != nil || st.ChainID != "emergence-1" {
+		t.Fatalf("status --home %s answered %q: want this node's chain emergence-1, not the devnet's", home, out)
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,9 +77,63 @@ func startNode(ctx context.Context, home, apiAddr, blobStore string, logw io.Wri
 	}
 	if err := srv.Listen(apiAddr); err != nil {
 		n.Stop()
-		return nil, failf(fmt.Sprintf("another node listens at %s (a devnet started for another README?): stop it, or pass a free address such as --api 127.0.0.1:8546, which the home records for the commands given --home", apiAddr), "%w", err)
+		free := "HOST:PORT on a free port"
+		if a, ok := freeAPIAddr(apiAddr); ok {
+			free = "such as --api " + a
+		}
+		return nil, failf(fmt.Sprintf("another node listens at %s (a devnet started for another README?): stop it, or pass a free address %s, which the home records for the commands given --home", apiAddr, free), "%w", err)
 	}
 	return &running{node: n, api: srv}, nil
+}
+
+// apiTaken reports whether something listens at addr now (another node, a
+// devnet), so that a node started on it would fail.
+func apiTaken(addr string) bool {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return errors.Is(err, syscall.EADDRINUSE)
+	}
+	l.Close()
+	return false
+}
+
+// freeAPIAddr is the first address on addr's host, after addr's port, that
+// nothing listens at now: the one to suggest when addr is taken. ok is
+// false when addr has no port or none of the next 100 ports is free.
+func freeAPIAddr(addr string) (free string, ok bool) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", false
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p == 0 {
+		return "", false
+	}
+	for q := p + 1; q <= p+100 && q < 1<<16; q++ {
+		a := net.JoinHostPort(host, strconv.Itoa(q))
+		if l, err := net.Listen("tcp", a); err == nil {
+			l.Close()
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// startStep is what init prints as the next step: the start command, with
+// a free --api when the home's API address is taken now (by a devnet, say),
+// since that start would fail.
+func startStep(w io.Writer, home, apiAddr string) {
+	if !apiTaken(apiAddr) {
+		fmt.Fprintf(w, "start it with: emergence start --home %s\n", home)
+		return
+	}
+	fmt.Fprintf(w, "its API address %s is taken now (another node, a devnet?), so start it on a free one:\n", apiAddr)
+	if a, ok := freeAPIAddr(apiAddr); ok {
+		fmt.Fprintf(w, "  emergence start --home %s --api %s\n", home, a)
+	} else {
+		fmt.Fprintf(w, "  emergence start --home %s --api 127.0.0.1:PORT   # PORT: any free port\n", home)
+	}
+	fmt.Fprintf(w, "(start records --api in the home, so the commands given --home %s reach this node)\n", home)
 }
 
 func newInitCmd(g *globals) *cobra.Command {
@@ -100,7 +157,8 @@ config/genesis.json before the first start to fund accounts or add validators.`,
 				return err
 			}
 			return g.print(map[string]string{"home": g.home, "chain_id": chainID}, func(w io.Writer) {
-				fmt.Fprintf(w, "initialised %s (chain %s)\nstart it with: emergence start --home %s\n", g.home, chainID, g.home)
+				fmt.Fprintf(w, "initialised %s (chain %s)\n", g.home, chainID)
+				startStep(w, g.home, apiAddr)
 			})
 		},
 	}
@@ -119,6 +177,15 @@ func newStartCmd(g *globals) *cobra.Command {
 		Example: "  emergence start --home ./testnet/node0",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// As devnet does: every command given --home asks the address the
+			// home records, so a node started on another one records it, and
+			// before it starts, so that a command run right after it (wait,
+			// status) asks this node and not the one at the old address.
+			if apiAddr != "" && !strings.HasSuffix(apiAddr, ":0") && node.Initialized(g.home) {
+				if err := recordAPIAddr(g.home, apiAddr); err != nil {
+					return err
+				}
+			}
 			r, err := startNode(cmd.Context(), g.home, apiAddr, blobStore, nil)
 			if err != nil {
 				return err
@@ -130,7 +197,7 @@ func newStartCmd(g *globals) *cobra.Command {
 			return r.stop()
 		},
 	}
-	cmd.Flags().StringVar(&apiAddr, "api", "", "API listen address (default: from config/emergence.json)")
+	cmd.Flags().StringVar(&apiAddr, "api", "", "API listen address (default: from config/emergence.json, which then records this one)")
 	blobStoreFlag(cmd, &blobStore)
 	return cmd
 }
