@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -274,4 +276,30 @@ func benchEpochs(b *testing.B, run func(epochs int) time.Duration) {
 	b.ReportMetric(float64(full.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(epoch, "cpu-ns/epoch")
 	b.ReportMetric(float64(one.Nanoseconds())/float64(b.N)-epoch, "fixed-cpu-ns")
+}
+
+// TestTrainerLinksNoProofSystem: the trainer program does not link
+// zkml/verifier or gnark's backends (through zkml/model), because every
+// job run pays for the module's size: the child decodes, hashes and loads
+// the compiled code of the whole module before the trainer starts, and Go's
+// start runs every linked package's init. Without them the module is 4.4
+// MB instead of 6.0.
+func TestTrainerLinksNoProofSystem(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", trainer.Package)
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", trainer.Package, err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps listed %d packages", len(deps))
+	}
+	for _, p := range deps {
+		for _, heavy := range []string{"emergence/zkml/verifier", "emergence/zkml/circuit", "github.com/consensys/gnark/"} {
+			if p == heavy || strings.HasPrefix(p, heavy) {
+				t.Errorf("the trainer links %s", p)
+			}
+		}
+	}
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
 
-	"emergence/zkml/verifier"
+	"emergence/zkml/statement"
 )
 
 // PackBits is the number of bits packed into one field element before it is
@@ -63,11 +63,11 @@ func (s Salt) Hex() string { return HexElement(s.BigInt()) }
 func (s Salt) BigInt() *big.Int { return s.v.BigInt(new(big.Int)) }
 
 // HexElement formats a field element as 0x + 64 hex digits.
-func HexElement(v *big.Int) string { return verifier.HexElement(v) }
+func HexElement(v *big.Int) string { return statement.HexElement(v) }
 
 // ParseElement parses a 0x-prefixed hex field element, rejecting values not
 // below the BN254 scalar modulus.
-func ParseElement(h string) (*big.Int, error) { return verifier.ParseElement(h) }
+func ParseElement(h string) (*big.Int, error) { return statement.ParseElement(h) }
 
 // MiMC hashes field elements with gnark-crypto's BN254 MiMC
 // (Miyaguchi–Preneel), the same function as gnark's std/hash/mimc.

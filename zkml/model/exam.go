@@ -9,7 +9,7 @@ import (
 	"math/bits"
 	"os"
 
-	"emergence/zkml/verifier"
+	"emergence/zkml/statement"
 )
 
 // File format of an exam.
@@ -111,10 +111,10 @@ func (e *Exam) Digest() *big.Int {
 }
 
 // Statement is the exam circuit's public exam input for a model shape:
-// verifier.ExamStatement over the digest, size, shape and name, which the
-// chain recomputes from an exam's registration.
+// statement.Exam (zkml/verifier.ExamStatement) over the digest, size,
+// shape and name, which the chain recomputes from an exam's registration.
 func (e *Exam) Statement(s Shape) (*big.Int, error) {
-	return verifier.ExamStatement(e.Digest(), uint64(e.N()), ShapeDigest(s), e.Name)
+	return statement.Exam(e.Digest(), uint64(e.N()), ShapeDigest(s), e.Name)
 }
 
 // Score counts the exam samples m classifies correctly.

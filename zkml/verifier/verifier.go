@@ -11,10 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
+
+	"emergence/zkml/statement"
 )
 
 // Limits on what a verifier reads. A Groth16 proof over BN254 with one
@@ -168,24 +169,11 @@ func VerifyProof(vk *groth16bn254.VerifyingKey, proofBytes []byte, publics []*bi
 }
 
 // ParseElement parses a 0x-prefixed hex field element (up to 64 digits),
-// rejecting values not below the BN254 scalar modulus.
-func ParseElement(h string) (*big.Int, error) {
-	h = strings.TrimPrefix(h, "0x")
-	if len(h) == 0 || len(h) > 64 {
-		return nil, fmt.Errorf("field element %q: want 1 to 64 hex digits", h)
-	}
-	v, ok := new(big.Int).SetString(h, 16)
-	if !ok {
-		return nil, fmt.Errorf("field element %q: not hex", h)
-	}
-	if v.Cmp(fr.Modulus()) >= 0 {
-		return nil, errors.New("field element not below the BN254 scalar modulus")
-	}
-	return v, nil
-}
+// rejecting values not below the BN254 scalar modulus (statement.ParseElement).
+func ParseElement(h string) (*big.Int, error) { return statement.ParseElement(h) }
 
-// HexElement formats a field element as 0x + 64 hex digits.
-func HexElement(v *big.Int) string { return fmt.Sprintf("0x%064x", v) }
+// HexElement formats a field element as 0x + 64 hex digits (statement.HexElement).
+func HexElement(v *big.Int) string { return statement.HexElement(v) }
 
 // NumPublics returns the number of public inputs a decoded key expects.
 func NumPublics(vk *groth16bn254.VerifyingKey) int {
