@@ -308,6 +308,19 @@ func loadFashion(b *testing.B, dir string) (train, test *model.Dataset) {
 	return train, test
 }
 
+// trainMLP trains the float MLP of layer sizes on train for epochs, with
+// the rest of the training settings at their defaults.
+func trainMLP(b *testing.B, train *model.Dataset, sizes []int, epochs int) *model.FloatModel {
+	b.Helper()
+	cfg := model.DefaultTrainConfig()
+	cfg.Epochs = epochs
+	f, err := model.Train(train, sizes, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
 // BenchmarkInferenceFashion784x56x10 trains a 784-56-10 MLP on
 // Fashion-MNIST (ZKML_FASHION_DIR), reports its float and quantized test
 // accuracy, and proves inferences of the first ZKML_PROOFS (default 20)
@@ -318,12 +331,7 @@ func BenchmarkInferenceFashion784x56x10(b *testing.B) {
 	dir := fashionDir(b)
 	logger.Disable()
 	train, test := loadFashion(b, dir)
-	cfg := model.DefaultTrainConfig()
-	cfg.Epochs = 3
-	f, err := model.Train(train, []int{784, 56, 10}, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := trainMLP(b, train, []int{784, 56, 10}, 3)
 	m, err := model.Quantize(f, model.QuantConfig{}, model.SaltFromBytes([]byte("fashion-56")))
 	if err != nil {
 		b.Fatal(err)
@@ -430,12 +438,7 @@ func BenchmarkExamFashionMNIST(b *testing.B) {
 	actBits := envInt(b, "ZKML_ACT_BITS", 16)
 	train, test := loadFashion(b, dir)
 	st := time.Now()
-	cfg := model.DefaultTrainConfig()
-	cfg.Epochs = epochs
-	f, err := model.Train(train, []int{784, 32, 10}, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := trainMLP(b, train, []int{784, 32, 10}, epochs)
 	m, err := model.Quantize(f, model.QuantConfig{ActBits: actBits}, model.SaltFromBytes([]byte("fashion")))
 	if err != nil {
 		b.Fatal(err)

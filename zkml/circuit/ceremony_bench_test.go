@@ -28,7 +28,7 @@ func BenchmarkCeremonyVsSetup(b *testing.B) {
 	_, spec := ceremonyExam(b, 40)
 	beacon1, beacon2 := []byte("benchmark beacon 1, public randomness"), []byte("benchmark beacon 2, public randomness")
 	var setup, cer, setupCPU, cerCPU time.Duration
-	steps, stepsCPU := map[string]time.Duration{}, map[string]time.Duration{}
+	steps := newStepTimes()
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
 		start, startCPU := time.Now(), cpuTime()
@@ -50,14 +50,7 @@ func BenchmarkCeremonyVsSetup(b *testing.B) {
 		}
 
 		start, startCPU = time.Now(), cpuTime()
-		step := func(name string, f func() error) {
-			t, tc := time.Now(), cpuTime()
-			if err := f(); err != nil {
-				b.Fatalf("%s: %v", name, err)
-			}
-			steps[name] += time.Since(t)
-			stepsCPU[name] += cpuTime() - tc
-		}
+		step := func(name string, f func() error) { steps.run(b, name, f) }
 		cdir := filepath.Join(dir, "cer")
 		step("init", func() error { _, err := circuit.CeremonyInit(cdir, spec); return err })
 		contribute := func() error {
@@ -93,10 +86,7 @@ func BenchmarkCeremonyVsSetup(b *testing.B) {
 	b.ReportMetric(setupCPU.Seconds()/float64(b.N), "setup-cpu-s")
 	b.ReportMetric(cerCPU.Seconds()/float64(b.N), "ceremony-cpu-s")
 	b.ReportMetric(cerCPU.Seconds()/setupCPU.Seconds(), "cpu-ratio")
-	for name, d := range steps {
-		b.ReportMetric(d.Seconds()/float64(b.N), name+"-s")
-		b.ReportMetric(stepsCPU[name].Seconds()/float64(b.N), name+"-cpu-s")
-	}
+	steps.report(b)
 }
 
 // BenchmarkInitPhase2Exam compares gnark's phase-2 initialisation with
@@ -256,19 +246,12 @@ func BenchmarkPowersCeremony(b *testing.B) {
 	_, spec := ceremonyExam(b, 40)
 	domain := examDomain(b, spec)
 	var total, totalCPU time.Duration
-	steps, stepsCPU := map[string]time.Duration{}, map[string]time.Duration{}
+	steps := newStepTimes()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		dir := filepath.Join(b.TempDir(), "ptau")
 		start, startCPU := time.Now(), cpuTime()
-		step := func(name string, f func() error) {
-			t, tc := time.Now(), cpuTime()
-			if err := f(); err != nil {
-				b.Fatalf("%s: %v", name, err)
-			}
-			steps[name] += time.Since(t)
-			stepsCPU[name] += cpuTime() - tc
-		}
+		step := func(name string, f func() error) { steps.run(b, name, f) }
 		open := func() *circuit.Ceremony {
 			c, err := circuit.OpenCeremony(dir)
 			if err != nil {
@@ -290,10 +273,7 @@ func BenchmarkPowersCeremony(b *testing.B) {
 	b.ReportMetric(float64(powerOf(domain)), "power")
 	b.ReportMetric(total.Seconds()/float64(b.N), "ceremony-s")
 	b.ReportMetric(totalCPU.Seconds()/float64(b.N), "ceremony-cpu-s")
-	for name, d := range steps {
-		b.ReportMetric(d.Seconds()/float64(b.N), name+"-s")
-		b.ReportMetric(stepsCPU[name].Seconds()/float64(b.N), name+"-cpu-s")
-	}
+	steps.report(b)
 }
 
 // ceremonyExam is the exam circuit the ceremony benchmarks set up, with
@@ -305,4 +285,32 @@ func ceremonyExam(b *testing.B, n int) (*model.Model, circuit.Spec) {
 	m, ds := fixture(b)
 	n = circuit.EnvInt(b, "ZKML_CEREMONY_EXAM", n)
 	return m, circuit.Spec{Kind: circuit.KindExam, Shape: m.Shape(), Exam: smallExam(b, ds, n)}
+}
+
+// stepTimes sums the wall and CPU time (user + system of the process) of
+// each named step of a benchmark over its iterations.
+type stepTimes struct{ wall, cpu map[string]time.Duration }
+
+func newStepTimes() *stepTimes {
+	return &stepTimes{wall: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
+}
+
+// run times f as one run of step name, failing the benchmark on its error.
+func (s *stepTimes) run(b *testing.B, name string, f func() error) {
+	b.Helper()
+	t, tc := time.Now(), cpuTime()
+	if err := f(); err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	s.wall[name] += time.Since(t)
+	s.cpu[name] += cpuTime() - tc
+}
+
+// report reports each step's wall and CPU seconds per iteration, as
+// NAME-s and NAME-cpu-s.
+func (s *stepTimes) report(b *testing.B) {
+	for name, d := range s.wall {
+		b.ReportMetric(d.Seconds()/float64(b.N), name+"-s")
+		b.ReportMetric(s.cpu[name].Seconds()/float64(b.N), name+"-cpu-s")
+	}
 }

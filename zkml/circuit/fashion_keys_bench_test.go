@@ -113,12 +113,7 @@ func BenchmarkExamFashionKeys(b *testing.B) {
 
 	train, test := loadFashion(b, dir)
 	st := time.Now()
-	cfg := model.DefaultTrainConfig()
-	cfg.Epochs = epochs
-	f, err := model.Train(train, []int{784, 32, 10}, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := trainMLP(b, train, []int{784, 32, 10}, epochs)
 	salt, err := model.NewSalt()
 	if err != nil {
 		b.Fatal(err)
