@@ -40,20 +40,11 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 	circuits := &cobra.Command{
 		Use: "circuits", Short: "List registered exams and inference keys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var l []zkml.Circuit
-			if err := g.query(cmd.Context(), zkml.Name, "circuits", nil, &l); err != nil {
-				return err
-			}
-			return g.print(l, func(w io.Writer) {
-				if len(l) == 0 {
-					fmt.Fprintln(w, "no circuits registered")
-				}
-				for _, c := range l {
-					if c.Kind == zkml.KindExam {
-						fmt.Fprintf(w, "%d  exam       %-16s %d samples  digest %s  vk %s…\n", c.ID, c.Name, c.N, c.ExamDigest, c.VKHash[:16])
-					} else {
-						fmt.Fprintf(w, "%d  inference  %-16s shape %s  vk %s…\n", c.ID, c.Name, c.ShapeDigest, c.VKHash[:16])
-					}
+			return zkmlList(g, cmd, "circuits", nil, "no circuits registered", func(w io.Writer, c zkml.Circuit) {
+				if c.Kind == zkml.KindExam {
+					fmt.Fprintf(w, "%d  exam       %-16s %d samples  digest %s  vk %s…\n", c.ID, c.Name, c.N, c.ExamDigest, c.VKHash[:16])
+				} else {
+					fmt.Fprintf(w, "%d  inference  %-16s shape %s  vk %s…\n", c.ID, c.Name, c.ShapeDigest, c.VKHash[:16])
 				}
 			})
 		},
@@ -61,17 +52,8 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 	leaderboard := &cobra.Command{
 		Use: "leaderboard EXAM", Short: "Best claim per model on an exam, best first", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var l []zkml.LeaderboardEntry
-			if err := g.query(cmd.Context(), zkml.Name, "leaderboard/"+args[0], nil, &l); err != nil {
-				return err
-			}
-			return g.print(l, func(w io.Writer) {
-				if len(l) == 0 {
-					fmt.Fprintln(w, "no attestations yet")
-				}
-				for _, e := range l {
-					fmt.Fprintf(w, "#%d  %d/%d  model %s  attestation %d by %s\n", e.Rank, e.Claim, e.N, e.Commitment, e.Attestation, e.Attester)
-				}
+			return zkmlList(g, cmd, "leaderboard/"+args[0], nil, "no attestations yet", func(w io.Writer, e zkml.LeaderboardEntry) {
+				fmt.Fprintf(w, "#%d  %d/%d  model %s  attestation %d by %s\n", e.Rank, e.Claim, e.N, e.Commitment, e.Attestation, e.Attester)
 			})
 		},
 	}
@@ -85,17 +67,8 @@ func newZKMLQueryCmd(g *globals) *cobra.Command {
 					params.Set(k, v)
 				}
 			}
-			var l []zkml.Inference
-			if err := g.query(cmd.Context(), zkml.Name, "inferences", params, &l); err != nil {
-				return err
-			}
-			return g.print(l, func(w io.Writer) {
-				if len(l) == 0 {
-					fmt.Fprintln(w, "no inference claims")
-				}
-				for _, x := range l {
-					fmt.Fprintf(w, "%d  key %d  model %s  class %d  prover %s  height %d\n", x.ID, x.Circuit, x.Commitment, x.Class, x.Prover, x.Height)
-				}
+			return zkmlList(g, cmd, "inferences", params, "no inference claims", func(w io.Writer, x zkml.Inference) {
+				fmt.Fprintf(w, "%d  key %d  model %s  class %d  prover %s  height %d\n", x.ID, x.Circuit, x.Commitment, x.Class, x.Prover, x.Height)
 			})
 		},
 	}
@@ -134,4 +107,21 @@ func zkmlCheckSubmitter(submitter string, signer tx.Address, command, what, from
 		return nil
 	}
 	return errorf(fmt.Sprintf("re-run 'emergence zkml %s ... --submitter %s'", command, from), "the %s is not bound to the signing account %s", what, from)
+}
+
+// zkmlList answers a list query of the zkml module at path: JSON as the
+// node sent it, or in text one row a line and none when it is empty.
+func zkmlList[T any](g *globals, cmd *cobra.Command, path string, params url.Values, none string, row func(w io.Writer, x T)) error {
+	var l []T
+	if err := g.query(cmd.Context(), zkml.Name, path, params, &l); err != nil {
+		return err
+	}
+	return g.print(l, func(w io.Writer) {
+		if len(l) == 0 {
+			fmt.Fprintln(w, none)
+		}
+		for _, x := range l {
+			row(w, x)
+		}
+	})
 }
