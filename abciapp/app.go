@@ -59,7 +59,10 @@ type App struct {
 	// it read until the next commit, since every CheckTx of an account
 	// reads its committed nonce (a Pebble read each, before).
 	committedView *store.Cache
-	limits        MempoolLimits
+	// txView is the scope of one CheckTx over checkState, flushed into it
+	// or reset after each tx: one cache for all, not one each.
+	txView *store.Cache
+	limits MempoolLimits
 
 	// pre holds txs whose signature PreVerify checked, until their CheckTx;
 	// seen holds the txs CheckTx accepted, for rechecks and FinalizeBlock.
@@ -331,6 +334,7 @@ func (a *App) resetCheckState() {
 	a.checkErr = nil
 	a.checkState = store.NewCache(a.store.Committed(&a.checkErr), &a.checkErr)
 	a.committedView = store.NewCache(a.store.Committed(&a.checkErr), &a.checkErr)
+	a.txView = store.NewCache(a.checkState, &a.checkErr)
 	a.checkFails = make(map[tx.Address]int)
 	a.freeFails = 0
 	a.checkMu.Unlock()
@@ -372,14 +376,16 @@ func (a *App) checkLocked(hash [32]byte, t *tx.Tx, size int, recheck bool) error
 			return app.CodeSenderBusy.Errorf("account %s has %d txs in the mempool, at most %d; retry after they commit", b.Signer, n, a.limits.MaxPendingPerSender)
 		}
 	}
-	kv := store.NewCache(a.checkState, &a.checkErr)
+	kv := a.txView
 	h, _ := a.LastCommit()
 	ctx := &app.Context{KV: kv, ChainID: a.chainID, Height: h + 1, Signer: b.Signer, TxHash: hash, Checking: true}
 	if _, err := a.ante(ctx, t, size); err != nil {
+		kv.Reset()
 		return err
 	}
 	if !recheck {
 		if err := a.messageChecks(ctx, t); err != nil {
+			kv.Reset()
 			return err
 		}
 	}
