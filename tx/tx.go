@@ -311,8 +311,10 @@ type batchReq struct {
 	ok    chan bool
 }
 
-// maxBatch bounds one batch; larger batches gain little.
-const maxBatch = 64
+// maxBatch bounds one batch. Per signature, a batch of 256 costs 11.2 us
+// of CPU against 13.2 at 64 and 24 one by one (BenchmarkVerifyBatch, -cpu
+// 1, load 13); 512 gains 5% more but holds a worker twice as long.
+const maxBatch = 256
 
 // NewBatcher starts workers goroutines that verify queued checks.
 //
