@@ -140,7 +140,8 @@ func rewriteCode(body []byte, typeParams, funcTypes []int, st *Stats) ([]byte, e
 	if r.err != nil || int(n) != len(funcTypes) {
 		return nil, fmt.Errorf("%w: code section has %d bodies for %d functions", ErrUnsupported, n, len(funcTypes))
 	}
-	out := binary.AppendUvarint(nil, uint64(n))
+	out := binary.AppendUvarint(make([]byte, 0, len(body)+len(body)/64), uint64(n))
+	var w scratch
 	for i := 0; i < int(n); i++ {
 		size := r.u32()
 		if r.err != nil || int(size) > len(r.b)-r.p {
@@ -151,7 +152,7 @@ func rewriteCode(body []byte, typeParams, funcTypes []int, st *Stats) ([]byte, e
 		if funcTypes[i] >= len(typeParams) {
 			return nil, fmt.Errorf("%w: function %d has type %d of %d", ErrUnsupported, i, funcTypes[i], len(typeParams))
 		}
-		nf, err := rewriteFunc(fn, typeParams[funcTypes[i]], st)
+		nf, err := rewriteFunc(fn, typeParams[funcTypes[i]], st, &w)
 		if err != nil {
 			return nil, fmt.Errorf("function %d: %w", i, err)
 		}
@@ -162,15 +163,18 @@ func rewriteCode(body []byte, typeParams, funcTypes []int, st *Stats) ([]byte, e
 }
 
 // instr is one decoded instruction: its opcode (0xFC-prefixed ones as
-// 0xFC00|sub), its raw immediate bytes, and for the ones rewritten the
-// decoded immediate.
+// 0xFC00|sub), where its immediates lie in the function's bytes, and the
+// immediates of the instructions Rewrite reads or writes, decoded (those
+// are encoded again from these fields). It holds no pointer, so the
+// slices of a module's million instructions cost the garbage collector
+// nothing.
 type instr struct {
-	op    uint32
-	imm   []byte
-	local uint32 // local.get/set/tee
-	konst int64  // i64.const
-	align uint32 // loads and stores
-	off   uint32
+	op      uint32
+	at, end uint32 // raw immediates: fn[at:end]
+	local   uint32 // local.get/set/tee
+	konst   int64  // i64.const
+	align   uint32 // loads and stores
+	off     uint32
 }
 
 const (
@@ -185,7 +189,14 @@ const (
 	opLoad8U   = 0x2D // i32.load8_u
 )
 
-func rewriteFunc(fn []byte, params int, st *Stats) ([]byte, error) {
+// scratch holds the buffers one function's rewrite reuses from the last.
+type scratch struct {
+	code, out []instr
+	body      []byte
+}
+
+// rewriteFunc returns fn rewritten, in w.body (valid until the next call).
+func rewriteFunc(fn []byte, params int, st *Stats, w *scratch) ([]byte, error) {
 	r := &reader{b: fn}
 	ngroups := r.u32()
 	type group struct {
@@ -203,16 +214,19 @@ func rewriteFunc(fn []byte, params int, st *Stats) ([]byte, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("%w: locals: %w", ErrUnsupported, r.err)
 	}
-	code, err := decode(r.b[r.p:])
+	expr := r.b[r.p:]
+	code, err := decode(expr, w.code[:0])
 	if err != nil {
 		return nil, err
 	}
+	w.code = code
 	code = fold(code, st)
-	code, added := share(code, uint32(nlocals), st)
+	code, added := share(code, uint32(nlocals), st, w.out[:0])
+	w.out = code
 	if nlocals+uint64(added) > 50000 {
 		return nil, fmt.Errorf("%w: %d locals", ErrUnsupported, nlocals+uint64(added))
 	}
-	out := binary.AppendUvarint(nil, uint64(len(groups)+min(added, 1)))
+	out := binary.AppendUvarint(w.body[:0], uint64(len(groups)+min(added, 1)))
 	for _, g := range groups {
 		out = binary.AppendUvarint(out, uint64(g.n))
 		out = append(out, g.t)
@@ -222,17 +236,23 @@ func rewriteFunc(fn []byte, params int, st *Stats) ([]byte, error) {
 		out = append(out, 0x7F) // i32
 	}
 	for _, in := range code {
-		out = encode(out, in)
+		out = encode(out, expr, in)
 	}
+	w.body = out
 	return out, nil
 }
 
-func encode(out []byte, in instr) []byte {
-	if in.op >= 0xFC00 {
+func encode(out, fn []byte, in instr) []byte {
+	switch {
+	case in.op >= 0xFC00:
 		out = append(out, 0xFC)
-		return append(binary.AppendUvarint(out, uint64(in.op&0xFF)), in.imm...)
+		return append(binary.AppendUvarint(out, uint64(in.op&0xFF)), fn[in.at:in.end]...)
+	case in.op >= opLocalGet && in.op <= opLocalTee:
+		return binary.AppendUvarint(append(out, byte(in.op)), uint64(in.local))
+	case accessSize(in.op) > 0:
+		return binary.AppendUvarint(binary.AppendUvarint(append(out, byte(in.op)), uint64(in.align)), uint64(in.off))
 	}
-	return append(append(out, byte(in.op)), in.imm...)
+	return append(append(out, byte(in.op)), fn[in.at:in.end]...)
 }
 
 // accessSize is the width in bytes of a load or store opcode, 0 for others.
@@ -278,7 +298,7 @@ func accessAt(code []instr, i int) int {
 // fold rewrites local.get X; i64.const C; i64.add; i32.wrap_i64; ACCESS
 // into local.get X; i32.wrap_i64; ACCESS offset+C.
 func fold(code []instr, st *Stats) []instr {
-	out := code[:0:0]
+	out := code[:0] // written behind i
 	for i := 0; i < len(code); i++ {
 		if i+3 < len(code) && code[i].op == opLocalGet && code[i+1].op == opI64Const &&
 			code[i+2].op == opI64Add && code[i+3].op == opWrap {
@@ -286,7 +306,6 @@ func fold(code []instr, st *Stats) []instr {
 				c := code[i+1].konst
 				if nc := uint64(code[a].off) + uint64(c); c >= 0 && c < 1<<32 && nc < 1<<32 {
 					code[a].off = uint32(nc)
-					code[a].imm = memarg(code[a].align, code[a].off)
 					out = append(out, code[i], code[i+3])
 					i += 3
 					st.Folded++
@@ -297,10 +316,6 @@ func fold(code []instr, st *Stats) []instr {
 		out = append(out, code[i])
 	}
 	return out
-}
-
-func memarg(align, off uint32) []byte {
-	return binary.AppendUvarint(binary.AppendUvarint(nil, uint64(align)), uint64(off))
 }
 
 // resets reports whether in ends a straight run: control flow, calls
@@ -317,12 +332,11 @@ func resets(in instr) bool {
 
 // share gives each run's narrowings of one local a new i32 local and
 // inserts probes; it returns the code and the number of locals added.
-func share(code []instr, first uint32, st *Stats) ([]instr, int) {
+func share(code []instr, first uint32, st *Stats, out []instr) ([]instr, int) {
 	type use struct {
 		at   int    // index of the local.get
 		ceil uint64 // offset+size of the access it feeds, 0 if none
 	}
-	out := make([]instr, 0, len(code)+len(code)/8)
 	slot := map[uint32]uint32{} // local X -> its i32 local
 	added := 0
 	start := 0
@@ -404,18 +418,18 @@ func share(code []instr, first uint32, st *Stats) ([]instr, int) {
 				continue
 			}
 			if !p.first {
-				out = append(out, instr{op: opLocalGet, local: p.slot, imm: binary.AppendUvarint(nil, uint64(p.slot))})
+				out = append(out, instr{op: opLocalGet, local: p.slot})
 				i++ // the narrowing
 				st.Shared++
 				continue
 			}
-			tee := instr{op: opLocalTee, local: p.slot, imm: binary.AppendUvarint(nil, uint64(p.slot))}
+			tee := instr{op: opLocalTee, local: p.slot}
 			out = append(out, code[i], code[i+1], tee)
 			if p.probe > 0 {
 				out = append(out,
-					instr{op: opLoad8U, imm: memarg(0, uint32(p.probe-1))},
+					instr{op: opLoad8U, off: uint32(p.probe - 1)},
 					instr{op: opDrop},
-					instr{op: opLocalGet, local: p.slot, imm: binary.AppendUvarint(nil, uint64(p.slot))})
+					instr{op: opLocalGet, local: p.slot})
 				st.Probes++
 			}
 			i++
@@ -433,9 +447,8 @@ func share(code []instr, first uint32, st *Stats) ([]instr, int) {
 }
 
 // decode splits a function's expression into instructions.
-func decode(b []byte) ([]instr, error) {
+func decode(b []byte, code []instr) ([]instr, error) {
 	r := &reader{b: b}
-	var code []instr
 	for r.p < len(r.b) {
 		at := r.p
 		op := uint32(r.byte())
@@ -501,7 +514,7 @@ func decode(b []byte) ([]instr, error) {
 			if r.err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrUnsupported, r.err)
 			}
-			in.imm = r.b[immAt:r.p]
+			in.at, in.end = uint32(immAt), uint32(r.p)
 			code = append(code, in)
 			continue
 		default:
@@ -510,7 +523,7 @@ func decode(b []byte) ([]instr, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnsupported, r.err)
 		}
-		in.imm = r.b[at+1 : r.p]
+		in.at, in.end = uint32(at+1), uint32(r.p)
 		code = append(code, in)
 	}
 	return code, nil
