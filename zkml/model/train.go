@@ -112,7 +112,6 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 	mw, vw := zerosLike(m.W), zerosLike(m.W)
 	mb, vb := zerosLike(m.B), zerosLike(m.B)
 	gw, gb := zerosLike(m.W), zerosLike(m.B)
-	const beta1, beta2, eps = 0.9, 0.999, 1e-8
 	step := 0
 
 	// A batch goes through each layer at once: acts[l] and deltas[l] hold
@@ -146,10 +145,10 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 			nb := end - start
 			in0 := sizes[0]
 			a0 := acts[0][:nb*in0]
+			a0T := actsT[0][:nb*in0]
 			for s, idx := range order[start:end] {
-				scaleRow(a0[s*in0:(s+1)*in0], d.X[idx], scale)
+				scaleRow(a0[s*in0:(s+1)*in0], a0T, s, nb, d.X[idx], scale)
 			}
-			transpose(actsT[0][:nb*in0], a0, nb, in0)
 			finite[0] = true
 			for l := 0; l < L; l++ {
 				in, out := sizes[l], sizes[l+1]
@@ -217,26 +216,11 @@ func Train(d *Dataset, sizes []int, cfg TrainConfig) (*FloatModel, error) {
 				}
 			}
 			step++
-			n := float64(nb)
 			c1 := 1 - math.Pow(beta1, float64(step))
 			c2 := 1 - math.Pow(beta2, float64(step))
 			for l := 0; l < L; l++ {
-				w := m.W[l]
-				gwl, mwl, vwl := gw[l][:len(w)], mw[l][:len(w)], vw[l][:len(w)]
-				for i := range w {
-					g := gwl[i]/n + cfg.L2*w[i]
-					mwl[i] = beta1*mwl[i] + (1-beta1)*g
-					vwl[i] = beta2*vwl[i] + (1-beta2)*g*g
-					w[i] -= cfg.LR * (mwl[i] / c1) / (math.Sqrt(vwl[i]/c2) + eps)
-				}
-				b := m.B[l]
-				gbl, mbl, vbl := gb[l][:len(b)], mb[l][:len(b)], vb[l][:len(b)]
-				for i := range b {
-					g := gbl[i] / n
-					mbl[i] = beta1*mbl[i] + (1-beta1)*g
-					vbl[i] = beta2*vbl[i] + (1-beta2)*g*g
-					b[i] -= cfg.LR * (mbl[i] / c1) / (math.Sqrt(vbl[i]/c2) + eps)
-				}
+				adamStep(m.W[l], gw[l], mw[l], vw[l], nb, c1, c2, cfg.LR, cfg.L2, true)
+				adamStep(m.B[l], gb[l], mb[l], vb[l], nb, c1, c2, cfg.LR, 0, false)
 			}
 		}
 		if cfg.Progress != nil {
@@ -584,23 +568,63 @@ func block2x2(p0, p1, q0, q1 []float64, t0, t1 float64) (s00, s01, s10, s11 floa
 	return
 }
 
-// scaleRow sets dst[k] to float64(x[k]) * scale.
-func scaleRow(dst []float64, x []int64, scale float64) {
+// scaleRow sets dst[k], and t[k*rows+s] (column s of the batch's inputs
+// transposed, rows samples), to float64(x[k]) * scale.
+func scaleRow(dst, t []float64, s, rows int, x []int64, scale float64) {
 	x = x[:len(dst)]
-	k := 0
-	for ; k+8 <= len(dst); k += 8 {
-		d, v := dst[k:k+8:k+8], x[k:k+8:k+8]
-		d[0] = float64(v[0]) * scale
-		d[1] = float64(v[1]) * scale
-		d[2] = float64(v[2]) * scale
-		d[3] = float64(v[3]) * scale
-		d[4] = float64(v[4]) * scale
-		d[5] = float64(v[5]) * scale
-		d[6] = float64(v[6]) * scale
-		d[7] = float64(v[7]) * scale
+	for k, v := range x {
+		f := float64(v) * scale
+		dst[k] = f
+		t[k*rows+s] = f
 	}
-	for ; k < len(dst); k++ {
-		dst[k] = float64(x[k]) * scale
+}
+
+// Adam's constants.
+const beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+// adamStep is Adam's step on the parameters w with the batch's summed
+// gradients g (n samples; decay adds l2*w to the mean gradient) and the
+// moments m and v. When n is a power of two (the default batch of 32) it
+// multiplies g by 1/n rather than divide, which gives the quotient
+// exactly: 1/n is exact, and both round the same real number.
+func adamStep(w, g, m, v []float64, n int, c1, c2, lr, l2 float64, decay bool) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	f := float64(n)
+	switch {
+	case n&(n-1) == 0 && decay:
+		inv := 1 / f
+		for i := range w {
+			gi := g[i]*inv + l2*w[i]
+			mi := beta1*m[i] + (1-beta1)*gi
+			vi := beta2*v[i] + (1-beta2)*gi*gi
+			m[i], v[i] = mi, vi
+			w[i] -= lr * (mi / c1) / (math.Sqrt(vi/c2) + eps)
+		}
+	case n&(n-1) == 0:
+		inv := 1 / f
+		for i := range w {
+			gi := g[i] * inv
+			mi := beta1*m[i] + (1-beta1)*gi
+			vi := beta2*v[i] + (1-beta2)*gi*gi
+			m[i], v[i] = mi, vi
+			w[i] -= lr * (mi / c1) / (math.Sqrt(vi/c2) + eps)
+		}
+	case decay:
+		for i := range w {
+			gi := g[i]/f + l2*w[i]
+			mi := beta1*m[i] + (1-beta1)*gi
+			vi := beta2*v[i] + (1-beta2)*gi*gi
+			m[i], v[i] = mi, vi
+			w[i] -= lr * (mi / c1) / (math.Sqrt(vi/c2) + eps)
+		}
+	default:
+		for i := range w {
+			gi := g[i] / f
+			mi := beta1*m[i] + (1-beta1)*gi
+			vi := beta2*v[i] + (1-beta2)*gi*gi
+			m[i], v[i] = mi, vi
+			w[i] -= lr * (mi / c1) / (math.Sqrt(vi/c2) + eps)
+		}
 	}
 }
 
