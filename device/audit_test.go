@@ -152,3 +152,50 @@ func TestReplayedReadingIsFraud(t *testing.T) {
 		}
 	}
 }
+
+// TestFraudulentEpochsDatasetStopsSelling: an ingest node publishes its
+// epoch's dataset at once, before anyone proves the epoch's root holds a
+// forged reading. After the fraud proof slashes it, the dataset of the
+// proven-bad epoch must not sell on: each sale paid the slashed node 20%
+// of the price for data the chain knows is corrupt.
+func TestFraudulentEpochsDatasetStopsSelling(t *testing.T) {
+	c := newChain(t)
+	b := bank.New()
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	s := devkey.NewSecp256k1([32]byte{1})
+	id := provision(t, c, s, "S1")
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("mallory"), 0))))[0])
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
+	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
+	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
+	ms := int64(epoch) * device.EpochMillis
+	good, err := event.New(s, "e1", id, event.TypeVehicleStatus, ms+1000, event.VehicleStatus{LatE7: 1, LonE7: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := event.New(devkey.NewSecp256k1([32]byte{9}), "e2", id, event.TypeVehicleStatus, ms+2000, event.VehicleStatus{LatE7: 2, LonE7: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves := [][32]byte{merkle.Leaf(good.Encode()), merkle.Leaf(forged.Encode())}
+	root := merkle.Root(leaves)
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: 2,
+		Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 2}})})))[0])
+	h := hex.EncodeToString(root[:])
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPublishDataset, device.PublishDataset{Epoch: epoch, Name: "drives", Root: h, Manifest: h,
+		Shards: []string{h}, Records: 2, Price: 1_000_000, Licence: "CC0-1.0"})))[0])
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgBuyDataset, device.BuyDataset{Epoch: epoch})))[0])
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgChallenge, device.Challenge{Epoch: epoch, Event: string(forged.Encode()), Proof: merkle.Prove(leaves, 1)})))[0])
+
+	mallory, alice := b.Balance(c.Reader(), apptest.Addr("mallory")), b.Balance(c.Reader(), apptest.Addr("alice"))
+	c.MustFail(c.Deliver(c.Sign("alice", c.Msg(device.MsgBuyDataset, device.BuyDataset{Epoch: epoch})))[0], device.CodeBadDataset)
+	fee := uint64(1_000_000 / 100)
+	if got := b.Balance(c.Reader(), apptest.Addr("alice")); got != alice-fee {
+		t.Fatalf("alice went from %d to %d buying a fraud-proven epoch's dataset", alice, got)
+	}
+	if got := b.Balance(c.Reader(), apptest.Addr("mallory")); got != mallory {
+		t.Fatalf("the slashed node went from %d to %d", mallory, got)
+	}
+	// What bob's earlier purchase owes the owners stays claimable.
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgClaimSales, device.ClaimSales{Epochs: []uint64{epoch}})))[0])
+}

@@ -62,7 +62,8 @@ type PublishDataset struct {
 	Licence  string   `json:"licence"`
 }
 
-// BuyDataset buys epoch Epoch's dataset at its price.
+// BuyDataset buys epoch Epoch's dataset at its price (refused once a
+// fraud proof has slashed the epoch's ingest node).
 type BuyDataset struct {
 	Epoch uint64 `json:"epoch"`
 }
@@ -190,6 +191,16 @@ func (m *Module) handleBuyDataset(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if ctx.KV.Get(boughtKey(d.Epoch, ctx.Signer)) != nil {
 		return CodeAlreadyBought.Errorf("epoch %d's dataset by %s", d.Epoch, ctx.Signer)
+	}
+	// A dataset of an epoch proven fraudulent since it was published
+	// sells no more: each sale would pay the slashed node for data the
+	// chain knows is corrupt.
+	var rec EpochRecord
+	if ok, err := store.GetJSON(ctx.KV, epochKey(d.Epoch), &rec); err != nil || !ok {
+		return fmt.Errorf("device: dataset of epoch %d has no epoch record: %v", d.Epoch, err)
+	}
+	if rec.Slashed {
+		return CodeBadDataset.Errorf("epoch %d's ingest node was slashed for including an invalid event: its dataset is withdrawn", d.Epoch)
 	}
 	if d.Price > 0 {
 		if err := m.bank.Lock(ctx.KV, ctx.Signer, DataEscrow, d.Price); err != nil {
