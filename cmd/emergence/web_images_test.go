@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"emergence/label"
 	"emergence/label/labeler"
 )
 
@@ -120,18 +121,13 @@ func TestWebLabelingImages(t *testing.T) {
 		t.Fatalf("manifest %s: %d %+v", job.Manifest, code, man)
 	}
 	bob := strings.TrimSpace(mustCLI(t, append([]string{"keys", "show", "bob", "--address"}, common...)...))
-	var as struct {
-		Commitment string `json:"commitment"`
-		Revealed   bool   `json:"revealed"`
-		Answers    []int  `json:"answers"`
-		Items      []int  `json:"items"`
-	}
+	var as label.Assignment
 	getJSON(t, base+"/v1/query/label/assignment/1/"+bob, &as)
 	if as.Commitment == "" || !as.Revealed || len(as.Answers) != len(truth) || len(as.Items) != len(truth) {
 		t.Fatalf("assignment on chain %+v: want the page's %d answers committed and revealed", as, len(truth))
 	}
 	for k, it := range as.Items {
-		if id := man.Items[it].ID; as.Answers[k] != truth[id] {
+		if id := man.Items[it].ID; int(as.Answers[k]) != truth[id] {
 			t.Errorf("item %d (%s): answer %d on chain, typed %d", it, id, as.Answers[k], truth[id])
 		}
 	}

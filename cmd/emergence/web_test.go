@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"emergence/client"
+	"emergence/label"
 )
 
 // chromiumPath is Debian's chromium, which .ci/test installs when it is
@@ -38,11 +39,10 @@ type browser struct {
 	shots string
 }
 
-func newBrowser(t *testing.T) *browser {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the browser tests need Debian's chromium at %s (%v): run .ci/test, which installs it with apt-get", chromiumPath, err)
-	}
+// startChromium starts headless Chromium (chromiumPath) for a test or a
+// benchmark, stopped at its cleanup, and returns the chromedp context
+// that drives it, which ends after timeout.
+func startChromium(tb testing.TB, timeout time.Duration) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Flag("headless", true),
@@ -53,8 +53,17 @@ func newBrowser(t *testing.T) *browser {
 	)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, tcancel := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { tcancel(); cancel(); acancel() })
+	ctx, tcancel := context.WithTimeout(ctx, timeout)
+	tb.Cleanup(func() { tcancel(); cancel(); acancel() })
+	return ctx
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the browser tests need Debian's chromium at %s (%v): run .ci/test, which installs it with apt-get", chromiumPath, err)
+	}
+	ctx := startChromium(t, 3*time.Minute)
 	b := &browser{t: t, ctx: ctx, shots: screenshotDir(t)}
 	err := chromedp.Listen(ctx, func(ev any) {
 		var msg string
@@ -471,12 +480,7 @@ func TestWebLabeling(t *testing.T) {
 	t.Logf("answered through the page at %s", time.Now().Format(time.TimeOnly))
 	b.waitText("#phase", "committ")
 	bob := strings.TrimSpace(mustCLI(t, append([]string{"keys", "show", "bob", "--address"}, common...)...))
-	var as struct {
-		Commitment string `json:"commitment"`
-		Revealed   bool   `json:"revealed"`
-		Answers    []int  `json:"answers"`
-		Items      []int  `json:"items"`
-	}
+	var as label.Assignment
 	e := <-exit
 	if e.err != nil || !strings.Contains(e.stdout, "5 items answered, committed and revealed") {
 		t.Fatalf("labeler: %v\nstdout %s\nstderr %s", e.err, e.stdout, e.stderr)
@@ -491,7 +495,7 @@ func TestWebLabeling(t *testing.T) {
 		t.Fatalf("assignment on chain %+v: want the page's answers committed and revealed", as)
 	}
 	for k, it := range as.Items {
-		if as.Answers[k] != truth[it] {
+		if int(as.Answers[k]) != truth[it] {
 			t.Errorf("item %d: answer %d on chain, typed %d", it, as.Answers[k], truth[it])
 		}
 	}

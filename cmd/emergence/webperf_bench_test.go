@@ -550,18 +550,7 @@ func printReqTable(rows []reqFigures) {
 type benchBrowser struct{ ctx context.Context }
 
 func newBenchBrowser(b *testing.B) *benchBrowser {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	ctx, tcancel := context.WithTimeout(ctx, 30*time.Minute)
-	b.Cleanup(func() { tcancel(); cancel(); acancel() })
+	ctx := startChromium(b, 30*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		b.Fatalf("start chromium: %v", err)
 	}
