@@ -62,6 +62,7 @@ var light = map[string]string{
 	"emergence/compute/provider":    "the provider worker",
 	"emergence/compute/requester":   "job submit and train upload, submit and follow jobs through the client",
 	"emergence/compute/trainer":     "the built-in training job, native and as WebAssembly",
+	"emergence/compute/wasmopt":     "trainer.Build rewrites the trainer module with it",
 	"emergence/data":                "the crawler worker builds receipts, commitments and messages and reads assignments",
 	"emergence/data/crawl":          "the crawler worker fetches pages and writes WARC records",
 	"emergence/data/shard":          "data build writes Parquet shards, manifests and inclusion proofs offline",
