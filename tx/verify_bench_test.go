@@ -24,7 +24,7 @@ func BenchmarkVerifyBatch(b *testing.B) {
 	for _, n := range []int{1, 16, 64, 128, 256, 512} {
 		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
 			t0 := processCPU(b)
-			defer func() { b.ReportMetric(float64((processCPU(b) - t0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+			defer func() { b.ReportMetric(float64((processCPU(b)-t0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
 			for i := 0; i < b.N; i += n {
 				for _, ok := range tx.VerifyBatch(checks[:n]) {
 					if !ok {
