@@ -149,6 +149,23 @@ func TestVerify(t *testing.T) {
 			t.Fatal("Batcher disagrees with VerifySignature")
 		}
 	}
+	// Many callers' VerifyMany at once: each gets its own verdicts, in order.
+	many := make(chan bool, 4)
+	for k := 0; k < 4; k++ {
+		go func(k int) {
+			part := all[k%2:]
+			got, ok := b.VerifyMany(part), true
+			for i, c := range part {
+				ok = ok && got[i] == tx.VerifySignature(c.Pub, c.Msg, c.Sig)
+			}
+			many <- ok
+		}(k)
+	}
+	for k := 0; k < 4; k++ {
+		if !<-many {
+			t.Fatal("Batcher.VerifyMany disagrees with VerifySignature")
+		}
+	}
 }
 
 func TestMinFee(t *testing.T) {
