@@ -766,11 +766,19 @@ func axpy(y []float64, a float64, x []float64) {
 }
 
 // Predict returns the float model's class for x (lowest index on ties).
-func (m *FloatModel) Predict(x []int64) int {
+func (m *FloatModel) Predict(x []int64) int { return m.predict(m.activations(), x) }
+
+// activations makes the buffers of one sample's forward pass.
+func (m *FloatModel) activations() [][]float64 {
 	acts := make([][]float64, len(m.Sizes))
 	for l := range acts {
 		acts[l] = make([]float64, m.Sizes[l])
 	}
+	return acts
+}
+
+// predict is Predict in the buffers acts.
+func (m *FloatModel) predict(acts [][]float64, x []int64) int {
 	for k, v := range x {
 		acts[0][k] = float64(v) / float64(m.InputMax)
 	}
@@ -785,14 +793,17 @@ func (m *FloatModel) Predict(x []int64) int {
 	return best
 }
 
-// Accuracy returns the fraction of d that m classifies correctly.
+// Accuracy returns the fraction of d that m classifies correctly. It
+// reuses one sample's buffers (Predict allocates them per call, which
+// in the wasm trainer cost a garbage collection or more per test set).
 func (m *FloatModel) Accuracy(d *Dataset) float64 {
 	if d.Len() == 0 {
 		return 0
 	}
+	acts := m.activations()
 	ok := 0
 	for i, x := range d.X {
-		if m.Predict(x) == d.Y[i] {
+		if m.predict(acts, x) == d.Y[i] {
 			ok++
 		}
 	}
