@@ -218,3 +218,22 @@ func BenchmarkRewrite(b *testing.B) {
 		}
 	}
 }
+
+// FuzzRewrite feeds Rewrite mangled modules: it returns a module or
+// ErrUnsupported, never panics, and what it returns it accepts again.
+func FuzzRewrite(f *testing.F) {
+	f.Add(module(loadBody, storeBody, keepBody))
+	f.Add(module(keepBody, storeBody, loadBody))
+	f.Fuzz(func(t *testing.T, mod []byte) {
+		out, _, err := wasmopt.Rewrite(mod)
+		if err != nil {
+			if !errors.Is(err, wasmopt.ErrUnsupported) {
+				t.Fatalf("error %v is not ErrUnsupported", err)
+			}
+			return
+		}
+		if _, _, err := wasmopt.Rewrite(out); err != nil {
+			t.Fatalf("rewritten module refused: %v", err)
+		}
+	})
+}
