@@ -91,7 +91,7 @@ func lagrangeG1Jac(powers []curve.G1Affine, n int, tick func(int)) []curve.G1Aff
 	}
 	domain := fft.NewDomain(uint64(n))
 	tw, _ := domain.TwiddlesInv()
-	difG1Jac(a, tw, 0, tick)
+	difJac(a, tw, 0, 1, tick)
 	bitReverse(a)
 	var inv big.Int
 	domain.CardinalityInv.BigInt(&inv)
@@ -99,32 +99,6 @@ func lagrangeG1Jac(powers []curve.G1Affine, n int, tick func(int)) []curve.G1Aff
 		a[i].ScalarMultiplication(&a[i], &inv)
 	}
 	return curve.BatchJacobianToAffineG1(a)
-}
-
-func difG1Jac(a []curve.G1Jac, tw [][]fr.Element, stage int, tick func(int)) {
-	n := len(a)
-	if n == 1 {
-		return
-	}
-	m := n >> 1
-	var tb big.Int
-	for i := 0; i < m; i++ {
-		t := a[i]
-		a[i].AddAssign(&a[i+m])
-		a[i+m].Neg(&a[i+m]).AddAssign(&t)
-		if i > 0 {
-			tw[stage][i].BigInt(&tb)
-			a[i+m].ScalarMultiplication(&a[i+m], &tb)
-		}
-		if i%butterflyTick == butterflyTick-1 {
-			tick(butterflyTick)
-		}
-	}
-	if m < butterflyTick {
-		tick(m)
-	}
-	difG1Jac(a[:m], tw, stage+1, tick)
-	difG1Jac(a[m:], tw, stage+1, tick)
 }
 
 // lagrangeG2Jac is lagrangeG1Jac in G2.
@@ -135,7 +109,7 @@ func lagrangeG2Jac(powers []curve.G2Affine, n int, tick func(int)) []curve.G2Aff
 	}
 	domain := fft.NewDomain(uint64(n))
 	tw, _ := domain.TwiddlesInv()
-	difG2Jac(a, tw, 0, tick)
+	difJac(a, tw, 0, 3, tick)
 	bitReverse(a)
 	var inv big.Int
 	domain.CardinalityInv.BigInt(&inv)
@@ -147,7 +121,19 @@ func lagrangeG2Jac(powers []curve.G2Affine, n int, tick func(int)) []curve.G2Aff
 	return out
 }
 
-func difG2Jac(a []curve.G2Jac, tw [][]fr.Element, stage int, tick func(int)) {
+// jacobian is the Jacobian point of a group (curve.G1Jac, curve.G2Jac) as
+// difJac uses it.
+type jacobian[T any] interface {
+	*T
+	AddAssign(*T) *T
+	Neg(*T) *T
+	ScalarMultiplication(*T, *big.Int) *T
+}
+
+// difJac is the transform's decimation-in-frequency butterflies over a,
+// in G1 or G2, ticking cost for each butterfly (1 in G1, 3 in G2, where a
+// multiplication counts three as in newLagrangeBases' progress).
+func difJac[T any, P jacobian[T]](a []T, tw [][]fr.Element, stage int, cost int, tick func(int)) {
 	n := len(a)
 	if n == 1 {
 		return
@@ -156,19 +142,20 @@ func difG2Jac(a []curve.G2Jac, tw [][]fr.Element, stage int, tick func(int)) {
 	var tb big.Int
 	for i := 0; i < m; i++ {
 		t := a[i]
-		a[i].AddAssign(&a[i+m])
-		a[i+m].Neg(&a[i+m]).AddAssign(&t)
+		P(&a[i]).AddAssign(&a[i+m])
+		P(&a[i+m]).Neg(&a[i+m])
+		P(&a[i+m]).AddAssign(&t)
 		if i > 0 {
 			tw[stage][i].BigInt(&tb)
-			a[i+m].ScalarMultiplication(&a[i+m], &tb)
+			P(&a[i+m]).ScalarMultiplication(&a[i+m], &tb)
 		}
 		if i%butterflyTick == butterflyTick-1 {
-			tick(3 * butterflyTick)
+			tick(cost * butterflyTick)
 		}
 	}
 	if m < butterflyTick {
-		tick(3 * m)
+		tick(cost * m)
 	}
-	difG2Jac(a[:m], tw, stage+1, tick)
-	difG2Jac(a[m:], tw, stage+1, tick)
+	difJac[T, P](a[:m], tw, stage+1, cost, tick)
+	difJac[T, P](a[m:], tw, stage+1, cost, tick)
 }
