@@ -1,9 +1,11 @@
 package device
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"emergence/app"
@@ -87,6 +89,57 @@ func CellPages(ev []Evidence) uint64 {
 	return uint64(len(slices.Compact(pages)))
 }
 
+// distinctCells returns the distinct cellSortKeys of evidence's total
+// cell ids, sorted, and for each cell id in evidence order the index of
+// its key. Ids are deduplicated with an open-addressing table (probed by
+// key, never iterated, so its order cannot matter) and only the distinct
+// keys are sorted: a city's post names a few hundred cells thousands of
+// times.
+func distinctCells(evidence []Evidence, total int) ([]uint64, []int32) {
+	size := 1
+	for size < 2*total {
+		size <<= 1
+	}
+	shift := 64 - bits.TrailingZeros(uint(size))
+	seen := make([]int32, size)     // 1 + the key's index in keys; 0 is empty
+	index := make([]int32, size)    // the key's place in the sorted keys
+	slot := make([]int32, 0, total) // each cell id's table slot
+	var keys []uint64               // first seen first
+	var slots []int32               // keys[i]'s table slot
+	for _, e := range evidence {
+		for _, id := range e.CellIDs {
+			k := cellSortKey(id)
+			h := int((k * 0x9e3779b97f4a7c15) >> shift)
+			for seen[h] != 0 && keys[seen[h]-1] != k {
+				h = (h + 1) & (size - 1)
+			}
+			if seen[h] == 0 {
+				keys, slots = append(keys, k), append(slots, int32(h))
+				seen[h] = int32(len(keys))
+			}
+			slot = append(slot, int32(h))
+		}
+	}
+	// Sort the distinct keys, carrying each one's table slot along.
+	order := make([]int32, len(keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(keys[a], keys[b]) })
+	sorted := make([]uint64, len(keys))
+	for j, i := range order {
+		sorted[j] = keys[i]
+	}
+	for j, i := range order {
+		index[slots[i]] = int32(j)
+	}
+	occ := slot // reused: slot o becomes its key's sorted index
+	for o, h := range slot {
+		occ[o] = index[h]
+	}
+	return sorted, occ
+}
+
 // cellState is one cell's last two covering epochs (before 0: none).
 type cellState struct {
 	last, before uint32
@@ -137,15 +190,9 @@ func freshAges(ctx *app.Context, evidence []Evidence, epoch uint64) ([]uint64, e
 		return nil, CodeBadEpoch.Errorf("epoch %d with cell ids: at most %d", epoch, uint64(math.MaxUint32))
 	}
 	n := uint32(epoch)
-	keys := make([]uint64, 0, total)
-	for _, e := range evidence {
-		for _, id := range e.CellIDs {
-			keys = append(keys, cellSortKey(id))
-		}
-	}
-	occ := slices.Clone(keys) // each cell id's key, in evidence order
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
+	// The post's distinct cells, sorted page by page; occ[o] is the
+	// index in keys of the post's o-th cell id (in evidence order).
+	keys, occ := distinctCells(evidence, total)
 	pages := 0
 	for i, k := range keys {
 		if i == 0 || k>>8 != keys[i-1]>>8 {
@@ -186,7 +233,7 @@ func freshAges(ctx *app.Context, evidence []Evidence, epoch uint64) ([]uint64, e
 		r := min(e.Readings, MaxRewardReadings)
 		counted := min(uint64(len(e.CellIDs)), MaxRewardCells, r/ReadingsPerCell)
 		for c := range e.CellIDs {
-			k, _ := slices.BinarySearch(keys, occ[o])
+			k := occ[o]
 			o++
 			a, ch := states[k].age(n)
 			changed[k] = changed[k] || ch

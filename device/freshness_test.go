@@ -3,6 +3,7 @@ package device_test
 import (
 	"encoding/hex"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -166,8 +167,11 @@ func TestCellPagesMatchPerCell(t *testing.T) {
 			c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100 * device.EpochBudget})))[0])
 			now := uint64(c.Time.UnixMilli()) / device.EpochMillis
 			cell := func() uint64 {
-				if rng.IntN(20) == 0 { // far from the others, on a page of its own
+				switch rng.IntN(40) {
+				case 0, 1: // far from the others, on a page of its own
 					return rng.Uint64()
+				case 2: // the ends of the ids
+					return []uint64{0, math.MaxUint64}[rng.IntN(2)]
 				}
 				return device.CellID(int64(rng.IntN(40)-20), int64(rng.IntN(48)-16))
 			}

@@ -79,6 +79,7 @@ func PackEvidence(ev []Evidence) Packed {
 func UnpackEvidence(packed Packed, max int) ([]Evidence, error) {
 	p := []byte(packed)
 	ev := make([]Evidence, 0, min(max, len(p)/24))
+	var cells []uint64 // every item's cell ids, in one allocation
 	for len(p) > 0 {
 		if len(ev) == max {
 			return nil, fmt.Errorf("more than %d evidence items", max)
@@ -115,10 +116,14 @@ func UnpackEvidence(packed Packed, max int) ([]Evidence, error) {
 			return nil, fmt.Errorf("item %d: %d cell ids run past the end", len(ev), n)
 		}
 		if n > 0 {
-			e.CellIDs = make([]uint64, n)
-			for k := range e.CellIDs {
-				e.CellIDs[k] = binary.BigEndian.Uint64(p[8*k:])
+			if cells == nil {
+				cells = make([]uint64, 0, len(p)/8) // at most what the rest holds
 			}
+			at := len(cells)
+			for k := 0; k < int(n); k++ {
+				cells = append(cells, binary.BigEndian.Uint64(p[8*k:]))
+			}
+			e.CellIDs = cells[at:len(cells):len(cells)]
 			p = p[8*n:]
 		}
 		ev = append(ev, e)
