@@ -178,3 +178,57 @@ func TestRequesterAndItsRefereeCannotSlashHonestReplicas(t *testing.T) {
 		t.Fatalf("job %s: the pair got back %d of %d, want all but the replicas' 80", j.Status, got, j.Budget)
 	}
 }
+
+// TestRefereeIsNeverDrawnBelowItsPrice: a requester posts a job at a
+// price cap of 1 uemg a second and has two providers of its own bid 1
+// and disagree. The referee drawn to settle them had no say in that
+// price: it would either re-run the job for 1 uemg a second or miss and
+// lose a tenth of its stake. A provider is drawn as referee only when its
+// asking price is within the job's cap, and is paid its own price when
+// the replicas bid less; here none qualifies, so the requester referees.
+func TestRefereeIsNeverDrawnBelowItsPrice(t *testing.T) {
+	n := newNet(t, testParams(), "s1", "s2", "h")
+	n.ready(1, "h")
+	for _, name := range []string{"s1", "s2"} {
+		n.MustOK(n.Deliver(n.Sign(name, n.Msg(compute.MsgRegisterProvider, compute.RegisterProvider{Cores: 1, MemMiB: 1024, Price: 1, Stake: 1_000_000})))[0])
+		n.MustOK(n.Deliver(n.Sign(name, n.Msg(compute.MsgBenchmarkAnswer, answer(t, n.provider(name)))))[0])
+	}
+	cheap := job()
+	cheap.PriceCap, cheap.Budget = 1, 4
+	id := n.submitAndAssign(cheap, map[string]uint64{"s1": 1, "s2": 1}, "s1", "s2")
+	a, b := runOutput(t, "42", 1), runOutput(t, "41", 2)
+	for _, r := range n.Deliver(n.commit("s1", id, a), n.commit("s2", id, b)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("s1", id, a), n.reveal("s2", id, b)) {
+		n.MustOK(r)
+	}
+	j := n.job(id)
+	if j.Status != compute.JobRefereeing || !j.RefereeRequester {
+		t.Fatalf("job %s, referee %s: h, asking 10 a second, was drawn for a job capped at 1", j.Status, nameOf(j.Referee, "h"))
+	}
+	if p := n.provider("h"); p.Active != 0 {
+		t.Fatalf("h holds %d duties", p.Active)
+	}
+	n.MustOK(n.Deliver(n.Sign("alice", n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(a.hash[:]), Files: a.files})))[0])
+
+	// At a cap that covers its price, h is drawn, and paid its own price
+	// for the run, though the replicas bid less.
+	fair := job() // cap 100 a second, 2 s
+	id = n.submitAndAssign(fair, map[string]uint64{"s1": 1, "s2": 1}, "s1", "s2")
+	for _, r := range n.Deliver(n.commit("s1", id, a), n.commit("s2", id, b)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("s1", id, a), n.reveal("s2", id, b)) {
+		n.MustOK(r)
+	}
+	if j := n.job(id); j.Referee != apptest.Addr("h") {
+		t.Fatalf("referee %s, want h", j.Referee)
+	}
+	n.MustOK(n.Deliver(n.Sign("h", n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+		Output: hex.EncodeToString(a.hash[:]), Files: a.files})))[0])
+	if got := n.provider("h").Earned; got != 10*2 {
+		t.Fatalf("referee h earned %d, want its own price 10 for 2 s", got)
+	}
+}

@@ -110,7 +110,8 @@ func (m *Module) decide(ctx *app.Context, j *Job, asgs []*Assignment) error {
 
 // startReferee draws the job's referee from the registry: starting at a
 // position drawn from block data it probes at most RefereeProbes entries
-// and takes, among those free, with the job's memory, not the requester,
+// and takes, among those free, with the job's memory and an asking price
+// within its cap, not the requester,
 // without an assignment on the job and not drawn for it before, the one
 // with the highest reputation (the first probed on a tie), since slashes
 // zero a cheater's reputation; when every such provider is busy, the best
@@ -141,6 +142,11 @@ func drawReferee(ctx *app.Context, par Params, j *Job) (*Provider, error) {
 		p, err := loadProvider(ctx.KV, a)
 		if err != nil {
 			return nil, err
+		}
+		if p.Price > j.PriceCap {
+			// It never offered to run at this job's price: drawing it
+			// would make it re-run the job below its price or miss.
+			continue
 		}
 		switch {
 		case p.Eligible(par, j.MemMiB):
@@ -240,7 +246,7 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 
 // settleReferee settles a refereed job by res (see refereeAnswered).
 // Each referee that answered res is paid the job's highest replica price
-// for its run, first from what the budget holds beyond the replicas'
+// (or its own, when higher and within the cap) for its run, first from what the budget holds beyond the replicas'
 // pay, then from the pool, which slashes feed; every referee that
 // answered is released.
 //
@@ -298,7 +304,6 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 			j.Escrow -= share
 		}
 	}
-	perRun, _ := mulCheck(max(fee, 1), j.Seconds())
 	for i, a := range j.Referees {
 		if i >= len(j.Opinions) || j.Opinions[i] == "" {
 			continue // missed its deadline: already slashed
@@ -309,6 +314,10 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 		}
 		release(ctx.KV, p)
 		ctx.KV.Delete(byProvKey(a, j.ID))
+		// A referee is paid for its run at the highest replica price, or
+		// its own asking price when the replicas bid less (it was drawn
+		// only with a price within the cap).
+		perRun, _ := mulCheck(min(max(fee, p.Price, 1), max(j.PriceCap, 1)), j.Seconds())
 		if j.Opinions[i] != res.Output {
 			if judged {
 				if _, err := m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: referee answered another output", j.ID)); err != nil {
