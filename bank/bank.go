@@ -248,7 +248,7 @@ func (b *Bank) isModule(r store.Reader, a tx.Address) bool {
 
 func (b *Bank) handleSend(ctx *app.Context, raw json.RawMessage) error {
 	var m SendMsg
-	if err := app.DecodeMsg(raw, &m); err != nil {
+	if err := decodeSend(raw, &m); err != nil {
 		return err
 	}
 	if m.Amount == 0 {
