@@ -444,8 +444,13 @@ func newJobStatusCmd(g *globals) *cobra.Command {
 	}
 }
 
-// jobResult loads a job's verified result, waiting up to wait for it.
-func (g *globals) jobResult(ctx context.Context, id uint64, wait time.Duration) (*compute.Job, error) {
+// jobResult loads the verified result of the job whose id the argument
+// arg gives, waiting up to wait for it.
+func (g *globals) jobResult(ctx context.Context, arg string, wait time.Duration) (*compute.Job, error) {
+	id, err := parseComputeJobID(arg)
+	if err != nil {
+		return nil, err
+	}
 	var j compute.Job
 	if wait > 0 {
 		jj, err := g.awaitJob(ctx, id, wait)
@@ -470,11 +475,7 @@ func newJobResultCmd(g *globals) *cobra.Command {
 		Short: "Show a job's verified result; --out downloads its files",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseComputeJobID(args[0])
-			if err != nil {
-				return err
-			}
-			j, err := g.jobResult(cmd.Context(), id, wait)
+			j, err := g.jobResult(cmd.Context(), args[0], wait)
 			if err != nil {
 				return err
 			}
@@ -528,11 +529,7 @@ func newJobLogsCmd(g *globals) *cobra.Command {
 		Short: "Print a job's stdout and stderr (part of its verified result)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseComputeJobID(args[0])
-			if err != nil {
-				return err
-			}
-			j, err := g.jobResult(cmd.Context(), id, wait)
+			j, err := g.jobResult(cmd.Context(), args[0], wait)
 			if err != nil {
 				return err
 			}
@@ -553,7 +550,7 @@ func newJobLogsCmd(g *globals) *cobra.Command {
 			io.WriteString(g.stdout, logs["stdout"])
 			io.WriteString(g.stderr, logs["stderr"])
 			if exit, ok := failureName(j.Result.Exit); ok {
-				fmt.Fprintf(g.stderr, "job %d: %s\n", id, exit)
+				fmt.Fprintf(g.stderr, "job %d: %s\n", j.ID, exit)
 			}
 			return nil
 		},
