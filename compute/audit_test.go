@@ -232,3 +232,73 @@ func TestRefereeIsNeverDrawnBelowItsPrice(t *testing.T) {
 		t.Fatalf("referee h earned %d, want its own price 10 for 2 s", got)
 	}
 }
+
+// TestRefereesCannotDrainThePool: referees beyond what a job's budget
+// pays are paid from the pool, which other providers' slashes fill. A
+// coalition (requester, two replicas, the referees) runs a dispute on a
+// job worth 10 EMG a run: one replica loses half its 1 EMG stake, the
+// first referee is paid from the budget, the re-check's referee from the
+// pool. The pool pays a job's referees at most what the job's own
+// slashes raised, so the coalition ends no better than it started
+// instead of 9 EMG up on someone else's slash.
+func TestRefereesCannotDrainThePool(t *testing.T) {
+	par := testParams()
+	par.RecheckPermille = 1000
+	n := newNet(t, par, "fresh", "a1", "a2", "r1", "r2")
+	// Someone else's slash: a provider that never answers its benchmark
+	// loses a tenth of its 90 EMG to the pool.
+	n.MustOK(n.Deliver(n.Sign("fresh", n.Msg(compute.MsgRegisterProvider, compute.RegisterProvider{Cores: 1, MemMiB: 1024, Price: 10, Stake: 90_000_000})))[0])
+	n.NextBlocks(int(par.BenchBlocks) + 1)
+	pool := bank.New().ModuleBalance(n.Reader(), compute.Pool)
+	if pool != 9_000_000 {
+		t.Fatalf("pool %d after the benchmark miss", pool)
+	}
+	for _, name := range []string{"a1", "a2", "r1", "r2"} {
+		n.MustOK(n.Deliver(n.Sign(name, n.Msg(compute.MsgRegisterProvider, compute.RegisterProvider{Cores: 1, MemMiB: 1024, Price: 10, Stake: 1_000_000})))[0])
+		n.MustOK(n.Deliver(n.Sign(name, n.Msg(compute.MsgBenchmarkAnswer, answer(t, n.provider(name)))))[0])
+	}
+	big := job()
+	big.PriceCap, big.WallMs = 1_000_000, 10_000
+	big.Budget = 2 * big.PriceCap * 10
+	id := n.submitAndAssign(big, map[string]uint64{"a1": big.PriceCap, "a2": big.PriceCap}, "a1", "a2")
+	x, y := runOutput(t, "x", 1), runOutput(t, "y", 2)
+	for _, r := range n.Deliver(n.commit("a1", id, x), n.commit("a2", id, y)) {
+		n.MustOK(r)
+	}
+	for _, r := range n.Deliver(n.reveal("a1", id, x), n.reveal("a2", id, y)) {
+		n.MustOK(r)
+	}
+	bk := bank.New()
+	coalition := func() (sum uint64) {
+		sum = n.job(id).Escrow // alice's budget, still in escrow
+		for _, name := range []string{"alice", "a1", "a2", "r1", "r2"} {
+			sum += bk.Balance(n.Reader(), apptest.Addr(name))
+			if name != "alice" {
+				sum += n.provider(name).Stake
+			}
+		}
+		return sum
+	}
+	before := coalition()
+	fee := uint64(1_000_000 / 100)
+	var txs uint64
+	for n.job(id).Status == compute.JobRefereeing {
+		ref := nameOf(n.job(id).Referee, "r1", "r2")
+		if ref == "" {
+			t.Fatalf("referee %s is not the coalition's", n.job(id).Referee)
+		}
+		n.MustOK(n.Deliver(n.Sign(ref, n.Msg(compute.MsgRefereeResult, compute.RefereeResult{Job: id,
+			Output: hex.EncodeToString(x.hash[:]), Files: x.files})))[0])
+		txs++
+	}
+	if txs != 2 {
+		t.Fatalf("%d referees answered, want the first and its re-check", txs)
+	}
+	after := coalition() + txs*fee
+	if after > before {
+		t.Fatalf("the coalition went from %d to %d: +%d from the pool", before, after, after-before)
+	}
+	if got := bk.ModuleBalance(n.Reader(), compute.Pool); got < pool {
+		t.Fatalf("pool went from %d to %d", pool, got)
+	}
+}

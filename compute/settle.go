@@ -246,8 +246,9 @@ func (m *Module) refereeAnswered(ctx *app.Context, j *Job, res Result) error {
 
 // settleReferee settles a refereed job by res (see refereeAnswered).
 // Each referee that answered res is paid the job's highest replica price
-// (or its own, when higher and within the cap) for its run, first from what the budget holds beyond the replicas'
-// pay, then from the pool, which slashes feed; every referee that
+// (or its own, when higher and within the cap) for its run, first from
+// what the budget holds beyond the replicas' pay, then from the pool, up
+// to what this settlement's slashes put into it; every referee that
 // answered is released.
 //
 // The requester's answer is a claim by an interested party: it slashes
@@ -263,7 +264,11 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 			judged = judged || (a.State == AsgRevealed && a.Output == res.Output)
 		}
 	}
-	var fee, reserve uint64
+	// raised is what this settlement's slashes put into the pool: the
+	// most the pool pays the job's referees, so a dispute staged by a
+	// coalition of replicas and referees cannot draw on other providers'
+	// slashes.
+	var fee, reserve, raised uint64
 	for _, a := range asgs {
 		if a.State != AsgRevealed {
 			continue
@@ -282,6 +287,7 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 			if a.Slashed, err = m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: output differs from the referee's", j.ID)); err != nil {
 				return err
 			}
+			raised += a.Slashed
 			p.Reputation = 0
 		}
 		release(ctx.KV, p)
@@ -304,50 +310,66 @@ func (m *Module) settleReferee(ctx *app.Context, par Params, j *Job, asgs []*Ass
 			j.Escrow -= share
 		}
 	}
-	for i, a := range j.Referees {
-		if i >= len(j.Opinions) || j.Opinions[i] == "" {
-			continue // missed its deadline: already slashed
-		}
-		p, err := loadProvider(ctx.KV, a)
-		if err != nil {
-			return err
-		}
-		release(ctx.KV, p)
-		ctx.KV.Delete(byProvKey(a, j.ID))
-		// A referee is paid for its run at the highest replica price, or
-		// its own asking price when the replicas bid less (it was drawn
-		// only with a price within the cap).
-		perRun, _ := mulCheck(min(max(fee, p.Price, 1), max(j.PriceCap, 1)), j.Seconds())
-		if j.Opinions[i] != res.Output {
-			if judged {
-				if _, err := m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: referee answered another output", j.ID)); err != nil {
-					return err
-				}
-				p.Reputation = 0
+	// Referees that answered another output first (their slashes fund
+	// the pool's part), then those that answered res.
+	for pass := 0; pass < 2; pass++ {
+		for i, a := range j.Referees {
+			if i >= len(j.Opinions) || j.Opinions[i] == "" || (j.Opinions[i] == res.Output) != (pass == 1) {
+				continue // a missed one was slashed at its deadline
 			}
-			saveProvider(ctx.KV, p)
-			continue
-		}
-		fromEscrow := min(perRun, j.Escrow-min(reserve, j.Escrow))
-		if fromEscrow > 0 {
-			if err := m.bank.Release(ctx.KV, Escrow, a, fromEscrow); err != nil {
-				return err
-			}
-			j.Escrow -= fromEscrow
-			j.Paid += fromEscrow
-		}
-		fromPool := min(perRun-fromEscrow, m.bank.ModuleBalance(ctx.KV, Pool))
-		if fromPool > 0 {
-			if err := m.bank.Release(ctx.KV, Pool, a, fromPool); err != nil {
+			if err := m.settleRefereeOpinion(ctx, par, j, a, j.Opinions[i] == res.Output, judged, fee, reserve, &raised); err != nil {
 				return err
 			}
 		}
-		p.Earned += fromEscrow + fromPool
-		p.Reputation++
-		saveProvider(ctx.KV, p)
-		ctx.Emit("compute-referee-paid", "job", u64(j.ID), "referee", a.String(), "amount", u64(fromEscrow+fromPool))
 	}
 	return m.settle(ctx, j, asgs, res)
+}
+
+// settleRefereeOpinion releases referee a of j and slashes it (right
+// false, when judged) or pays it for its run: at the highest replica
+// price, or its own asking price when the replicas bid less (it was
+// drawn only with a price within the cap), from what the budget holds
+// beyond reserve, then from the pool up to *raised.
+func (m *Module) settleRefereeOpinion(ctx *app.Context, par Params, j *Job, a tx.Address, right, judged bool, fee, reserve uint64, raised *uint64) error {
+	p, err := loadProvider(ctx.KV, a)
+	if err != nil {
+		return err
+	}
+	release(ctx.KV, p)
+	ctx.KV.Delete(byProvKey(a, j.ID))
+	if !right {
+		if judged {
+			amt, err := m.slash(ctx, p, par.SlashPermille, fmt.Sprintf("job %d: referee answered another output", j.ID))
+			if err != nil {
+				return err
+			}
+			*raised += amt
+			p.Reputation = 0
+		}
+		saveProvider(ctx.KV, p)
+		return nil
+	}
+	perRun, _ := mulCheck(min(max(fee, p.Price, 1), max(j.PriceCap, 1)), j.Seconds())
+	fromEscrow := min(perRun, j.Escrow-min(reserve, j.Escrow))
+	if fromEscrow > 0 {
+		if err := m.bank.Release(ctx.KV, Escrow, a, fromEscrow); err != nil {
+			return err
+		}
+		j.Escrow -= fromEscrow
+		j.Paid += fromEscrow
+	}
+	fromPool := min(perRun-fromEscrow, *raised, m.bank.ModuleBalance(ctx.KV, Pool))
+	if fromPool > 0 {
+		if err := m.bank.Release(ctx.KV, Pool, a, fromPool); err != nil {
+			return err
+		}
+		*raised -= fromPool
+	}
+	p.Earned += fromEscrow + fromPool
+	p.Reputation++
+	saveProvider(ctx.KV, p)
+	ctx.Emit("compute-referee-paid", "job", u64(j.ID), "referee", a.String(), "amount", u64(fromEscrow+fromPool))
+	return nil
 }
 
 // settle pays every revealed replica whose output is the result's, frees
