@@ -32,5 +32,6 @@ import (
 	_ "emergence/subnet/yuma"
 	_ "emergence/tx"
 	_ "emergence/zkml"
+	_ "emergence/zkml/statement"
 	_ "emergence/zkml/verifier"
 )

@@ -43,6 +43,7 @@ var Consensus = []Package{
 	{Path: "emergence/subnet/yuma", Why: "Yuma Consensus in fixed point, run at every epoch"},
 	{Path: "emergence/zkml", Why: "model attestation messages"},
 	{Path: "emergence/zkml/verifier", Why: "Groth16 verification of submitted proofs"},
+	{Path: "emergence/zkml/statement", Why: "the exam statement the zkml module recomputes from a registration, and the hex field elements of its records (through zkml/verifier)", NoMaps: true},
 	{Path: "emergence/personhood", Why: "identity registration, claims, UBI"},
 	{Path: "emergence/personhood/claim", Why: "claim proof decoding and verification"},
 	{Path: "emergence/personhood/devkeys", Why: "the embedded development verifying key the module loads"},
