@@ -124,19 +124,10 @@ as its crawlers agreed on it, so every record still checks against the chain.`,
 			if err != nil {
 				return failf("", "build: %w", err)
 			}
-			mb, err := shard.MarshalManifest(ds.Manifest)
-			if err != nil {
-				return failf("", "%w", err)
-			}
 			res := dataBuildOut{Job: j.ID, Records: len(recs), Root: ds.Manifest.Root, Licence: j.Licence, Dir: out, Cleaned: cleaned}
-			if res.Manifest, res.Shards, err = writeDatasetDir(out, ds, mb); err != nil {
+			res.Uploaded = cmd.Flags().Changed("upload")
+			if res.Manifest, res.Shards, err = g.keepDataset(cmd.Context(), out, ds, res.Uploaded, from); err != nil {
 				return err
-			}
-			if cmd.Flags().Changed("upload") {
-				if err := g.uploadDataset(cmd.Context(), from, ds, mb); err != nil {
-					return err
-				}
-				res.Uploaded = true
 			}
 			return g.print(res, func(w io.Writer) {
 				fmt.Fprintf(w, "job       %d\nrecords   %d\nroot      %s\nmanifest  %s\nshards    %s\nlicence   %s\ndir       %s\n",
@@ -313,6 +304,25 @@ dataset as registered on chain. With --root it checks against that root and need
 	fl.StringVar(&in, "proof", "", "proof file (default: standard input)")
 	fl.StringVar(&root, "root", "", "check against this root instead of the chain's")
 	return cmd
+}
+
+// keepDataset writes a built dataset into dir (writeDatasetDir) and, with
+// upload, puts it in the node's blob store signed by key from
+// (uploadDataset), returning the manifest's hash and the shards' hashes.
+func (g *globals) keepDataset(ctx context.Context, dir string, ds shard.Dataset, upload bool, from string) (manifest string, shards []string, err error) {
+	mb, err := shard.MarshalManifest(ds.Manifest)
+	if err != nil {
+		return "", nil, failf("", "%w", err)
+	}
+	if manifest, shards, err = writeDatasetDir(dir, ds, mb); err != nil {
+		return "", nil, err
+	}
+	if upload {
+		if err := g.uploadDataset(ctx, from, ds, mb); err != nil {
+			return "", nil, err
+		}
+	}
+	return manifest, shards, nil
 }
 
 // writeDatasetDir writes a built dataset as DIR/shard-NNNNN.parquet and

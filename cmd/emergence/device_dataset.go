@@ -89,19 +89,10 @@ and manifest go to the node's blob store, ready for 'emergence tx device publish
 			if err != nil {
 				return failf("build from the ingest node that posted the epoch ("+rec.Ingest.String()+")", "%w", err)
 			}
-			mb, err := shard.MarshalManifest(ds.Manifest)
-			if err != nil {
-				return failf("", "%w", err)
-			}
 			res := deviceDatasetOut{Epoch: n, Records: len(recs), Root: ds.Manifest.Root, EpochRoot: rec.Root, Dir: out}
-			if res.Manifest, res.Shards, err = writeDatasetDir(out, ds, mb); err != nil {
+			res.Uploaded = cmd.Flags().Changed("upload")
+			if res.Manifest, res.Shards, err = g.keepDataset(cmd.Context(), out, ds, res.Uploaded, from); err != nil {
 				return err
-			}
-			if cmd.Flags().Changed("upload") {
-				if err := g.uploadDataset(cmd.Context(), from, ds, mb); err != nil {
-					return err
-				}
-				res.Uploaded = true
 			}
 			return g.print(res, func(w io.Writer) {
 				fmt.Fprintf(w, "epoch       %d\nrecords     %d\nroot        %s\nepoch root  %s (rebuilt from the records)\nmanifest    %s\nshards      %s\ndir         %s\n",
