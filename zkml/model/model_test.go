@@ -124,6 +124,27 @@ func TestTrainQuantizeDigits(t *testing.T) {
 		if qa < fa-0.03 {
 			t.Errorf("arch %v: quantized accuracy %.3f more than 3 points below float %.3f", arch, qa, fa)
 		}
+		// Correct and Accuracy reuse their buffers; they count what
+		// Predict says sample by sample.
+		wantOK, wantF := 0, 0
+		for i, x := range test.X {
+			c, err := q.Predict(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c == test.Y[i] {
+				wantOK++
+			}
+			if f.Predict(x) == test.Y[i] {
+				wantF++
+			}
+		}
+		if ok != wantOK || fa != float64(wantF)/float64(test.Len()) {
+			t.Errorf("arch %v: Correct %d, Accuracy %v; Predict gives %d and %d", arch, ok, fa, wantOK, wantF)
+		}
+		if _, err := q.Correct(&model.Dataset{X: [][]int64{{1, 2}}, Y: []int{0}}); err == nil {
+			t.Errorf("arch %v: Correct took a sample of 2 features", arch)
+		}
 		wantKind := model.KindMLP
 		if len(arch) == 2 {
 			wantKind = model.KindLogReg

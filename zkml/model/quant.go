@@ -253,43 +253,57 @@ type Trace struct {
 // Eval runs the integer model on x. x must have Layers[0].In features in
 // [0, 2^InputBits).
 func (m *Model) Eval(x []int64) (Trace, error) {
+	t := m.newTrace()
+	if err := m.evalInto(&t, x); err != nil {
+		return Trace{}, err
+	}
+	return t, nil
+}
+
+// newTrace makes the buffers of one evaluation.
+func (m *Model) newTrace() Trace {
+	var t Trace
+	for i, l := range m.Layers {
+		t.Acc = append(t.Acc, make([]int64, l.Out))
+		if i < len(m.Layers)-1 {
+			t.Act = append(t.Act, make([]int64, l.Out))
+		}
+	}
+	if len(t.Acc) > 0 {
+		t.Logits = t.Acc[len(t.Acc)-1]
+	}
+	return t
+}
+
+// evalInto is Eval in t's buffers (from newTrace), which it overwrites.
+func (m *Model) evalInto(t *Trace, x []int64) error {
 	if len(x) != m.Layers[0].In {
-		return Trace{}, fmt.Errorf("input has %d features, model takes %d", len(x), m.Layers[0].In)
+		return fmt.Errorf("input has %d features, model takes %d", len(x), m.Layers[0].In)
 	}
 	lim := int64(1) << m.InputBits
 	for _, v := range x {
 		if v < 0 || v >= lim {
-			return Trace{}, fmt.Errorf("input feature %d outside [0, %d)", v, lim)
+			return fmt.Errorf("input feature %d outside [0, %d)", v, lim)
 		}
 	}
-	var t Trace
 	a := x
 	for i, l := range m.Layers {
-		z := make([]int64, l.Out)
+		z := t.Acc[i]
 		for j, row := range l.Weights {
-			s := l.Bias[j]
-			for k, w := range row {
-				s += w * a[k]
-			}
-			z[j] = s
+			z[j] = dotInt(l.Bias[j], row, a)
 		}
-		t.Acc = append(t.Acc, z)
 		if i == len(m.Layers)-1 {
-			t.Logits = z
 			break
 		}
-		next := make([]int64, l.Out)
+		next := t.Act[i]
 		for j, v := range z {
 			q := v >> uint(l.Shift) // arithmetic shift: floor division
-			if q > 0 {
-				next[j] = q
-			}
+			next[j] = max(q, 0)
 		}
-		t.Act = append(t.Act, next)
 		a = next
 	}
 	t.Class = Argmax(t.Logits)
-	return t, nil
+	return nil
 }
 
 // Argmax returns the index of the largest value, the lowest index on ties.
@@ -313,14 +327,16 @@ func (m *Model) Predict(x []int64) (int, error) {
 }
 
 // Correct counts the samples of d that m classifies correctly.
+// It reuses one evaluation's buffers: in the wasm trainer Predict's, made
+// per sample, cost a garbage collection or more per test set.
 func (m *Model) Correct(d *Dataset) (int, error) {
+	t := m.newTrace()
 	ok := 0
 	for i, x := range d.X {
-		c, err := m.Predict(x)
-		if err != nil {
+		if err := m.evalInto(&t, x); err != nil {
 			return 0, fmt.Errorf("sample %d: %w", i, err)
 		}
-		if c == d.Y[i] {
+		if t.Class == d.Y[i] {
 			ok++
 		}
 	}
@@ -486,4 +502,21 @@ func ParseModel(b []byte) (*Model, error) {
 		return nil, errors.New("model commitment does not match its weights and salt")
 	}
 	return &m, nil
+}
+
+// dotInt returns s + w[0]*a[0] + w[1]*a[1] + ..., eight products a pass
+// (integer sums are exact in any order; in the wasm trainer the one-step
+// loop paid a jump per multiply-add).
+func dotInt(s int64, w, a []int64) int64 {
+	a = a[:len(w)]
+	k := 0
+	for ; k+8 <= len(w); k += 8 {
+		ww, aa := w[k:k+8:k+8], a[k:k+8:k+8]
+		s += ww[0]*aa[0] + ww[1]*aa[1] + ww[2]*aa[2] + ww[3]*aa[3] +
+			ww[4]*aa[4] + ww[5]*aa[5] + ww[6]*aa[6] + ww[7]*aa[7]
+	}
+	for ; k < len(w); k++ {
+		s += w[k] * a[k]
+	}
+	return s
 }
