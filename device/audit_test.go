@@ -199,3 +199,44 @@ func TestFraudulentEpochsDatasetStopsSelling(t *testing.T) {
 	// What bob's earlier purchase owes the owners stays claimable.
 	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgClaimSales, device.ClaimSales{Epochs: []uint64{epoch}})))[0])
 }
+
+// TestNoPostsFromSlashedNodesOrAncientEpochs: an ingest node slashed to
+// nothing by a fraud proof kept posting (its next fraud would cost it
+// nothing), and any node could post every epoch since 1970, each
+// reserving an epoch budget, and take the whole pool in one block. A
+// node posts only with IngestStake at stake (a slashed one tops up with
+// device/register-ingest), and only epochs of the last MaxEpochAge.
+func TestNoPostsFromSlashedNodesOrAncientEpochs(t *testing.T) {
+	c := newChain(t)
+	b := bank.New()
+	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgFundPool, device.FundPool{Amount: 5_000_000})))[0])
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	s := devkey.NewSecp256k1([32]byte{1})
+	id := provision(t, c, s, "S1")
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("mallory"), 0))))[0])
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 1_000_000})))[0])
+	c.Time = c.Time.Add(2 * device.EpochMillis * time.Millisecond)
+	cur := uint64(c.Time.UnixMilli()) / device.EpochMillis
+	post := func(epoch uint64, root [32]byte) []byte {
+		return c.Sign("mallory", c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: epoch, Root: hex.EncodeToString(root[:]), Events: 1,
+			Evidence: device.PackEvidence([]device.Evidence{{Device: id, Readings: 1_000}})}))
+	}
+	c.MustFail(c.Deliver(post(0, [32]byte{7}))[0], device.CodeBadEpoch)
+	c.MustFail(c.Deliver(post(cur-device.MaxEpochAge-1, [32]byte{7}))[0], device.CodeBadEpoch)
+	if got := b.ModuleBalance(c.Reader(), "pool/device"); got != 5_000_000 {
+		t.Fatalf("pool %d after refused ancient posts", got)
+	}
+	// An epoch whose root holds a forged reading: slashed to nothing.
+	forged, err := event.New(devkey.NewSecp256k1([32]byte{9}), "f", id, event.TypeVehicleStatus, int64(cur-2)*device.EpochMillis+1000, event.VehicleStatus{LatE7: 1, LonE7: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves := [][32]byte{merkle.Leaf(forged.Encode())}
+	c.MustOK(c.Deliver(post(cur-2, merkle.Root(leaves)))[0])
+	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgChallenge, device.Challenge{Epoch: cur - 2, Event: string(forged.Encode()), Proof: merkle.Prove(leaves, 0)})))[0])
+	c.MustFail(c.Deliver(post(cur-1, [32]byte{8}))[0], device.CodeLowStake)
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 1})))[0], device.CodeLowStake)
+	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 1_000_000})))[0])
+	c.MustFail(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 1_000_000})))[0], device.CodeIngestExists)
+	c.MustOK(c.Deliver(post(cur-1, [32]byte{8}))[0])
+}

@@ -26,6 +26,10 @@ const (
 	IngestStake = 1_000_000
 	// EpochBudget is the most one epoch pays out of the pool.
 	EpochBudget = 10_000_000
+	// MaxEpochAge is how many epochs back an epoch may still be posted
+	// (a week): otherwise one post per epoch since 1970, each reserving
+	// an EpochBudget, would take the whole pool in a block.
+	MaxEpochAge = 168
 	// MaxEvidence is the most evidence items one post carries.
 	MaxEvidence = 1_000
 	// GasPostEpoch is the post's base gas; GasPerEvidence is charged for
@@ -191,13 +195,18 @@ func (m *Module) handleRegisterIngest(ctx *app.Context, raw json.RawMessage) err
 	if msg.Stake < IngestStake {
 		return CodeLowStake.Errorf("ingest stake %d below %d", msg.Stake, IngestStake)
 	}
-	if ctx.KV.Get(ingestKey(ctx.Signer)) != nil {
+	var in Ingest
+	if ok, err := store.GetJSON(ctx.KV, ingestKey(ctx.Signer), &in); err != nil {
+		return err
+	} else if ok && in.Stake >= IngestStake {
 		return CodeIngestExists.Errorf("%s", ctx.Signer)
 	}
+	// A new node, or a slashed one topping up: it posts again once its
+	// stake is back at IngestStake.
 	if err := m.bank.Lock(ctx.KV, ctx.Signer, Escrow, msg.Stake); err != nil {
 		return err
 	}
-	store.PutJSON(ctx.KV, ingestKey(ctx.Signer), Ingest{Address: ctx.Signer, Stake: msg.Stake})
+	store.PutJSON(ctx.KV, ingestKey(ctx.Signer), Ingest{Address: ctx.Signer, Stake: in.Stake + msg.Stake})
 	ctx.Emit("device-ingest", "ingest", ctx.Signer.String())
 	return nil
 }
@@ -256,8 +265,19 @@ func (m *Module) handlePostEpoch(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	if msg.Part == 0 {
-		if cur := uint64(ctx.Time.UnixMilli()) / EpochMillis; msg.Epoch >= cur {
+		cur := uint64(ctx.Time.UnixMilli()) / EpochMillis
+		if msg.Epoch >= cur {
 			return CodeBadEpoch.Errorf("epoch %d has not ended (current %d)", msg.Epoch, cur)
+		}
+		if msg.Epoch+MaxEpochAge < cur {
+			return CodeBadEpoch.Errorf("epoch %d ended more than %d epochs ago (current %d)", msg.Epoch, MaxEpochAge, cur)
+		}
+		var in Ingest
+		if _, err := store.GetJSON(ctx.KV, ingestKey(ctx.Signer), &in); err != nil {
+			return err
+		}
+		if in.Stake < IngestStake {
+			return CodeLowStake.Errorf("ingest stake %d below %d (slashed): top it up with device/register-ingest", in.Stake, IngestStake)
 		}
 		if found {
 			return CodeEpochPosted.Errorf("epoch %d", msg.Epoch)
