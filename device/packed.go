@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Packed is a post's evidence in a compact binary form, carried in the
@@ -15,11 +16,15 @@ import (
 // objects cost a post more than all of its state work. PackEvidence and
 // UnpackEvidence convert; the layout, per item, is
 //
-//	uvarint(id length) ‖ id ‖ uvarint(readings) ‖ uvarint(cells) ‖ uvarint(cell ids) ‖ 8-byte big-endian cell ids
+//	uvarint(id length) ‖ id ‖ uvarint(readings) ‖ uvarint(cells) ‖ uvarint(cell ids) ‖ cell ids
 //
 // where an id of 40 lowercase hex digits (every device id) is written as
-// length 0 and its 20 bytes. Every uvarint is minimal, so one evidence list
-// has one packing (UnpackEvidence refuses any other).
+// length 0 and its 20 bytes, and the cell ids (increasing) as the first
+// one's 8 big-endian bytes and then each one's uvarint difference from the
+// one before (a device's cells are neighbours: a step in longitude is one
+// byte, in latitude five). Every uvarint is minimal and every difference
+// positive, so one evidence list has one packing (UnpackEvidence refuses
+// any other, and cell ids that do not increase).
 //
 // A JSON array of evidence objects is also read into a Packed (an epoch
 // post file written by hand or by an older ingest node); it is always
@@ -67,8 +72,13 @@ func PackEvidence(ev []Evidence) Packed {
 		b = binary.AppendUvarint(b, e.Readings)
 		b = binary.AppendUvarint(b, e.Cells)
 		b = binary.AppendUvarint(b, uint64(len(e.CellIDs)))
-		for _, c := range e.CellIDs {
-			b = binary.BigEndian.AppendUint64(b, c)
+		for k, c := range e.CellIDs {
+			if k == 0 {
+				b = binary.BigEndian.AppendUint64(b, c)
+			} else {
+				// Ids that do not increase wrap to a difference UnpackEvidence refuses.
+				b = binary.AppendUvarint(b, c-e.CellIDs[k-1])
+			}
 		}
 	}
 	return b
@@ -112,19 +122,29 @@ func UnpackEvidence(packed Packed, max int) ([]Evidence, error) {
 		if err != nil {
 			return nil, fmt.Errorf("item %d: cell ids: %w", len(ev), err)
 		}
-		if n > uint64(len(p)/8) {
+		if n > 0 && (len(p) < 8 || n-1 > uint64(len(p)-8)) { // 8 bytes, then at least one a difference
 			return nil, fmt.Errorf("item %d: %d cell ids run past the end", len(ev), n)
 		}
 		if n > 0 {
 			if cells == nil {
-				cells = make([]uint64, 0, len(p)/8) // at most what the rest holds
+				cells = make([]uint64, 0, len(p)/8) // grows if the differences are short
 			}
 			at := len(cells)
-			for k := 0; k < int(n); k++ {
-				cells = append(cells, binary.BigEndian.Uint64(p[8*k:]))
+			c := binary.BigEndian.Uint64(p)
+			p = p[8:]
+			cells = append(cells, c)
+			for k := uint64(1); k < n; k++ {
+				d, err := uvarint(&p)
+				if err != nil {
+					return nil, fmt.Errorf("item %d: cell id %d: %w", len(ev), k, err)
+				}
+				if d == 0 || d > math.MaxUint64-c {
+					return nil, fmt.Errorf("item %d: cell ids must be increasing", len(ev))
+				}
+				c += d
+				cells = append(cells, c)
 			}
 			e.CellIDs = cells[at:len(cells):len(cells)]
-			p = p[8*n:]
 		}
 		ev = append(ev, e)
 	}
@@ -137,7 +157,7 @@ func uvarint(p *[]byte) (uint64, error) {
 	if n <= 0 {
 		return 0, errors.New("truncated or overflowing varint")
 	}
-	if n != len(binary.AppendUvarint(nil, v)) {
+	if n > 1 && (*p)[n-1] == 0 { // a longer form ends in a zero byte
 		return 0, errors.New("varint not minimal")
 	}
 	*p = (*p)[n:]
