@@ -89,7 +89,7 @@ func pairFor(s *devkey.Signer, id, owner string) device.Pair {
 
 func deviceCases(div int) []Case {
 	pairs, evidence, challenges, claimers, datasets := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div), max(1, 100/div), max(1, 50/div)
-	owners := funded("o", max(pairs, evidence), 1_000_000)
+	owners := funded("o", max(pairs, 2*evidence), 1_000_000) // 2×: postEpochCase fills pages with twice the devices
 	for k, v := range funded("i", challenges, 10_000_000) {
 		owners[k] = v
 	}
@@ -210,6 +210,9 @@ func deviceCases(div int) []Case {
 				var reg, posts [][]byte
 				var forged []event.Event
 				var trees [][][32]byte
+				// Recent ended epochs, one a node: a post is refused for
+				// epochs older than device.MaxEpochAge.
+				base := uint64(c.Time.UnixMilli())/device.EpochMillis - uint64(challenges) - 1
 				for i := 0; i < challenges; i++ {
 					ingest := fmt.Sprintf("i%d", i)
 					reg = append(reg, c.Sign(ingest, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))
@@ -217,14 +220,14 @@ func deviceCases(div int) []Case {
 					for k := 0; k < 4_095; k++ {
 						leaves = append(leaves, merkle.Leaf([]byte(fmt.Sprintf("event %d/%d", i, k))))
 					}
-					e, err := event.New(forger, fmt.Sprintf("f%d", i), ids[0], event.TypeVehicleStatus, int64(i)*1000, event.VehicleStatus{})
+					e, err := event.New(forger, fmt.Sprintf("f%d", i), ids[0], event.TypeVehicleStatus, int64((base+uint64(i))*device.EpochMillis)+1000, event.VehicleStatus{})
 					if err != nil {
 						fail("forged event: %v", err)
 					}
 					leaves = append(leaves, merkle.Leaf(e.Encode()))
 					root := merkle.Root(leaves)
 					forged, trees = append(forged, e), append(trees, leaves)
-					posts = append(posts, c.Sign(ingest, c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: uint64(i), Root: hex.EncodeToString(root[:]), Events: 4096, Evidence: device.PackEvidence([]device.Evidence{})})))
+					posts = append(posts, c.Sign(ingest, c.Msg(device.MsgPostEpoch, device.PostEpoch{Epoch: base + uint64(i), Root: hex.EncodeToString(root[:]), Events: 4096, Evidence: device.PackEvidence([]device.Evidence{})})))
 				}
 				for _, r := range c.Deliver(reg...) {
 					c.MustOK(r)
@@ -234,7 +237,7 @@ func deviceCases(div int) []Case {
 				}
 				var txs [][]byte
 				for i := range forged {
-					ch := device.Challenge{Epoch: uint64(i), Event: string(forged[i].Encode()), Proof: merkle.Prove(trees[i], len(trees[i])-1)}
+					ch := device.Challenge{Epoch: base + uint64(i), Event: string(forged[i].Encode()), Proof: merkle.Prove(trees[i], len(trees[i])-1)}
 					txs = append(txs, c.Sign("maker", c.Msg(device.MsgChallenge, ch)))
 				}
 				return txs
@@ -299,21 +302,29 @@ func postEpochCase(evidence int, shape string, owners map[string]uint64, fill bo
 		Kind: device.MsgPostEpoch, Shape: shape,
 		Genesis: apptest.Genesis{Balances: owners},
 		Prepare: func(c *apptest.Chain) [][]byte {
-			ids, _ := deviceFleet(c, evidence, true)
+			// Filling pages takes twice the devices, in two parts an
+			// epoch, so that the fill's posts stay within
+			// device.MaxEpochAge epochs before the measured one; the
+			// measured post names the first evidence.
+			fleet := evidence
+			if fill {
+				fleet *= 2
+			}
+			ids, _ := deviceFleet(c, fleet, true)
 			c.MustOK(c.Deliver(c.Sign("ingest", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: device.IngestStake})))[0])
 			c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgFundPool, device.FundPool{Amount: 100_000_000})))[0])
 			slices.Sort(ids)
 			per := device.MaxPartCells / device.MaxEvidence
 			epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
-			post := func(epoch uint64, cells [][]uint64) []byte {
+			post := func(epoch, part, parts uint64, devs []string, cells [][]uint64) []byte {
 				var ev []device.Evidence
 				n := 0
-				for i, id := range ids[:len(cells)] {
+				for i, id := range devs[:len(cells)] {
 					slices.Sort(cells[i])
 					n += len(cells[i])
 					ev = append(ev, device.Evidence{Device: id, Readings: device.MaxRewardReadings, Cells: uint64(len(cells[i])), CellIDs: cells[i]})
 				}
-				msg := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev)}
+				msg := device.PostEpoch{Epoch: epoch, Root: strings.Repeat("ab", 32), Events: 1, Evidence: device.PackEvidence(ev), Part: part, Parts: parts}
 				gas := device.GasPostEpoch + device.GasPerEvidence*uint64(len(ev)) + device.GasPerCell*uint64(n) + device.GasPerCellPage*device.CellPages(ev) + 2_000_000 +
 					app.DefaultParams().GasPerByte*uint64(base64.StdEncoding.EncodedLen(len(msg.Evidence)))
 				return c.SignWith("ingest", gas, c.Msg(device.MsgPostEpoch, msg))
@@ -335,13 +346,20 @@ func postEpochCase(evidence int, shape string, owners map[string]uint64, fill bo
 					}
 				}
 				var txs [][]byte
+				// Two parts an epoch (the first and the second half of
+				// the fleet), a full post each.
 				for e := uint64(2); len(rest) > 0; e++ {
-					var cells [][]uint64
-					for len(rest) > 0 && len(cells) < len(ids) {
-						k := min(per, len(rest))
-						cells, rest = append(cells, rest[:k:k]), rest[k:]
+					for part := uint64(0); part < 2; part++ {
+						var cells [][]uint64
+						for len(rest) > 0 && len(cells) < evidence {
+							k := min(per, len(rest))
+							cells, rest = append(cells, rest[:k:k]), rest[k:]
+						}
+						if len(cells) == 0 {
+							cells = [][]uint64{{}}
+						}
+						txs = append(txs, post(epoch-e, part, 2, ids[part*uint64(evidence):], cells))
 					}
-					txs = append(txs, post(epoch-e, cells))
 				}
 				for len(txs) > 0 {
 					k := min(len(txs), 10)
@@ -357,7 +375,7 @@ func postEpochCase(evidence int, shape string, owners map[string]uint64, fill bo
 					cells[i] = append(cells[i], cell(i, k))
 				}
 			}
-			return [][]byte{post(epoch, cells)}
+			return [][]byte{post(epoch, 0, 0, ids, cells)}
 		},
 	}
 }
