@@ -162,6 +162,10 @@ type Result struct {
 	Stdout, Stderr []byte `json:"-"`
 	// Elapsed is the wall time of the run (compile excluded).
 	Elapsed time.Duration `json:"-"`
+	// ChildCPU is, for a run in a child process, the CPU time the child
+	// spent since its last result (since it started, for its first): the
+	// run's share of a process that may go on to run the next job.
+	ChildCPU time.Duration `json:"-"`
 }
 
 // Log files: a run's stdout and stderr are part of its result under these
@@ -210,6 +214,10 @@ type Runner struct {
 	mu       sync.Mutex
 	compiled map[[32]byte]*compiling
 	order    [][32]byte
+	// idle are child processes waiting for a job (see putIdle); closed
+	// is set by Close.
+	idle   []*child
+	closed bool
 }
 
 // Option configures a Runner.
@@ -250,8 +258,11 @@ func NewRunner(opts ...Option) (*Runner, error) {
 	return r, nil
 }
 
-// Close releases the compilation cache.
-func (r *Runner) Close() error { return r.cache.Close(context.Background()) }
+// Close ends the idle child processes and releases the compilation cache.
+func (r *Runner) Close() error {
+	r.closeChildren()
+	return r.cache.Close(context.Background())
+}
 
 // granted is the WASI preview 1 module name; every import must come from it.
 const granted = wasi_snapshot_preview1.ModuleName
@@ -311,23 +322,55 @@ func (r *Runner) config(terminate bool) wazero.RuntimeConfig {
 // a child process that its parent kills at the deadline. started is called
 // once the module is compiled and checked, just before it starts.
 func (r *Runner) run(ctx context.Context, job Job, lim Limits, terminate bool, started func()) (*Result, error) {
-	rt := wazero.NewRuntimeWithConfig(ctx, r.config(terminate).WithMemoryLimitPages(lim.MemoryPages))
-	defer rt.Close(context.Background())
-
-	compiled, err := rt.CompileModule(ctx, job.Module)
+	p, err := r.prepare(ctx, job.Module, lim.MemoryPages, terminate)
 	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	return p.run(ctx, job, lim, started)
+}
+
+// prepared is a module compiled and checked in a runtime of its own,
+// with WASI instantiated: what runs of the module can share. Each run
+// instantiates the module afresh, so no run sees another's memory.
+type prepared struct {
+	rt       wazero.Runtime
+	compiled wazero.CompiledModule
+	pages    uint32
+}
+
+// prepare compiles module (from the cache when it is there) for runs
+// limited to pages of memory.
+func (r *Runner) prepare(ctx context.Context, module []byte, pages uint32, terminate bool) (*prepared, error) {
+	rt := wazero.NewRuntimeWithConfig(ctx, r.config(terminate).WithMemoryLimitPages(pages))
+	p := &prepared{rt: rt, pages: pages}
+	compiled, err := rt.CompileModule(ctx, module)
+	if err != nil {
+		p.close()
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
+	p.compiled = compiled
 	if err := CheckImports(compiled); err != nil {
+		p.close()
 		return nil, err
 	}
 	if _, ok := compiled.ExportedFunctions()["_start"]; !ok {
+		p.close()
 		return nil, ErrNoEntry
 	}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		p.close()
 		return nil, fmt.Errorf("instantiate wasi: %w", err)
 	}
+	return p, nil
+}
 
+func (p *prepared) close() { p.rt.Close(context.Background()) }
+
+// run runs job (whose module p holds) in a fresh instance.
+func (p *prepared) run(ctx context.Context, job Job, lim Limits, started func()) (*Result, error) {
+	rt, compiled := p.rt, p.compiled
+	var err error
 	fsc := wazero.NewFSConfig()
 	if job.Input != "" {
 		fsc = fsc.WithReadOnlyDirMount(job.Input, InputDir)

@@ -550,7 +550,7 @@ func TestChildResultBeforeExitIsKept(t *testing.T) {
 		t.Fatalf("no sh: %v", err)
 	}
 	hash := strings.Repeat("A", 43) + "="
-	script := `cat > /dev/null; echo '{"started":true}'; echo '{"result":{"exit_code":7,"files":[],"hash":"` + hash + `","elapsed_ns":1}}'`
+	script := `head -n 1 > /dev/null; echo '{"started":true}'; echo '{"result":{"exit_code":7,"files":[],"hash":"` + hash + `","elapsed_ns":1}}'`
 	r, err := sandbox.NewRunner(sandbox.WithChildProcess(sh, "-c", script))
 	if err != nil {
 		t.Fatal(err)
@@ -578,7 +578,7 @@ func TestChildGetsModuleRaw(t *testing.T) {
 	}
 	got := filepath.Join(t.TempDir(), "stdin")
 	hash := strings.Repeat("A", 43) + "="
-	script := `cat > "$0"; echo '{"started":true}'; echo '{"result":{"exit_code":0,"files":[],"hash":"` + hash + `","elapsed_ns":1}}'`
+	script := `IFS= read -r line; printf '%s\n' "$line" > "$0"; head -c 1000000 >> "$0"; echo '{"started":true}'; echo '{"result":{"exit_code":0,"files":[],"hash":"` + hash + `","elapsed_ns":1}}'`
 	r, err := sandbox.NewRunner(sandbox.WithChildProcess(sh, "-c", script, got))
 	if err != nil {
 		t.Fatal(err)
@@ -622,5 +622,75 @@ func TestServeChildBadSpec(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("%s: the child wrote %q", name, out.Bytes())
 		}
+	}
+}
+
+// TestChildIsReused: a child that has finished a job runs the next job of
+// the same module and memory limit without loading the module again, gives
+// the same result as a new child, and is not reused after its deadline.
+// The child command is a shell that counts its starts, then runs this test
+// binary as the child.
+func TestChildIsReused(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatalf("no sh: %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SANDBOX_CHILD", "1")
+	starts := filepath.Join(t.TempDir(), "starts")
+	r, err := sandbox.NewRunner(sandbox.WithChildProcess(sh, "-c", `echo >> "$0"; exec "$1"`, starts, self), sandbox.WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	count := func() int {
+		b, err := os.ReadFile(starts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Count(b, []byte("\n"))
+	}
+	det := wasm(t, "det")
+	run := func(module []byte, pages uint32, wall time.Duration) (*sandbox.Result, error) {
+		in, out := dirs(t, "reused")
+		return r.Run(context.Background(), sandbox.Job{Module: module, Input: in, Output: out, Seed: 5,
+			Limits: sandbox.Limits{MemoryPages: pages, Wall: wall}})
+	}
+	first, err := run(det, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		res, err := run(det, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Hash != first.Hash || !bytes.Equal(res.Stdout, first.Stdout) {
+			t.Fatalf("run %d in a reused child: %x %q, the first run %x %q", i, res.Hash, res.Stdout, first.Hash, first.Stdout)
+		}
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d children for four runs of one module, want 1", n)
+	}
+	if _, err := run(det, 2048, 0); err != nil { // another memory limit: another child
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d children after a run with another limit, want 2", n)
+	}
+	if _, err := run(wasm(t, "loop"), 0, 300*time.Millisecond); !errors.Is(err, sandbox.ErrDeadline) {
+		t.Fatalf("loop: %v, want ErrDeadline", err)
+	}
+	if _, err := run(wasm(t, "loop"), 0, 300*time.Millisecond); !errors.Is(err, sandbox.ErrDeadline) {
+		t.Fatalf("loop again: %v, want ErrDeadline", err)
+	}
+	if n := count(); n != 4 {
+		t.Fatalf("%d children after two killed runs, want 4 (a killed child is not reused)", n)
+	}
+	if res, err := run(det, 0, 0); err != nil || res.Hash != first.Hash {
+		t.Fatalf("det after the kills: %v", err)
 	}
 }
