@@ -88,7 +88,8 @@ func pairFor(s *devkey.Signer, id, owner string) device.Pair {
 }
 
 func deviceCases(div int) []Case {
-	pairs, evidence, challenges, claimers, datasets := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 200/div), max(1, 100/div), max(1, 50/div)
+	pairs, evidence, challenges, claimers, datasets := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 160/div), max(1, 100/div), max(1, 50/div)
+	// challenges: one epoch each, all within device.MaxEpochAge (168) of now
 	owners := funded("o", max(pairs, 2*evidence), 1_000_000) // 2×: postEpochCase fills pages with twice the devices
 	for k, v := range funded("i", challenges, 10_000_000) {
 		owners[k] = v
@@ -369,7 +370,7 @@ func postEpochCase(evidence int, shape string, owners map[string]uint64, fill bo
 					txs = txs[k:]
 				}
 			}
-			cells := make([][]uint64, len(ids))
+			cells := make([][]uint64, evidence) // the first evidence devices, not the fill's whole fleet
 			for i := range cells {
 				for k := 0; k < per; k++ {
 					cells[i] = append(cells[i], cell(i, k))
