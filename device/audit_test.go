@@ -26,13 +26,7 @@ import (
 func TestChallengeAfterUnpairSlashesNobody(t *testing.T) {
 	c := newChain(t)
 	b := bank.New()
-	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
-	s := devkey.NewSecp256k1([32]byte{1})
-	id := provision(t, c, s, "S1")
-	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
-	for _, n := range []string{"bob", "mallory"} {
-		c.MustOK(c.Deliver(c.Sign(n, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
-	}
+	s, id := pairedDevice(t, c, "alice", 2_000_000, "bob", "mallory")
 	// The epoch that just ended, and one reading of alice's device in it.
 	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
 	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
@@ -107,13 +101,7 @@ func TestChallengeAfterUnpairSlashesNobody(t *testing.T) {
 func TestReplayedReadingIsFraud(t *testing.T) {
 	c := newChain(t)
 	b := bank.New()
-	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
-	s := devkey.NewSecp256k1([32]byte{1})
-	id := provision(t, c, s, "S1")
-	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
-	for _, n := range []string{"bob", "mallory"} {
-		c.MustOK(c.Deliver(c.Sign(n, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
-	}
+	s, id := pairedDevice(t, c, "alice", 2_000_000, "bob", "mallory")
 	first := uint64(c.Time.UnixMilli()) / device.EpochMillis
 	reading, err := event.New(s, "e1", id, event.TypeVehicleStatus, c.Time.UnixMilli(), event.VehicleStatus{LatE7: 1, LonE7: 1})
 	if err != nil {
@@ -161,11 +149,7 @@ func TestReplayedReadingIsFraud(t *testing.T) {
 func TestFraudulentEpochsDatasetStopsSelling(t *testing.T) {
 	c := newChain(t)
 	b := bank.New()
-	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
-	s := devkey.NewSecp256k1([32]byte{1})
-	id := provision(t, c, s, "S1")
-	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("mallory"), 0))))[0])
-	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
+	s, id := pairedDevice(t, c, "mallory", 2_000_000, "mallory")
 	c.Time = c.Time.Add(device.EpochMillis * time.Millisecond)
 	epoch := uint64(c.Time.UnixMilli())/device.EpochMillis - 1
 	ms := int64(epoch) * device.EpochMillis
@@ -210,11 +194,7 @@ func TestNoPostsFromSlashedNodesOrAncientEpochs(t *testing.T) {
 	c := newChain(t)
 	b := bank.New()
 	c.MustOK(c.Deliver(c.Sign("bob", c.Msg(device.MsgFundPool, device.FundPool{Amount: 5_000_000})))[0])
-	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
-	s := devkey.NewSecp256k1([32]byte{1})
-	id := provision(t, c, s, "S1")
-	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("mallory"), 0))))[0])
-	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 1_000_000})))[0])
+	_, id := pairedDevice(t, c, "mallory", 1_000_000, "mallory")
 	c.Time = c.Time.Add(2 * device.EpochMillis * time.Millisecond)
 	cur := uint64(c.Time.UnixMilli()) / device.EpochMillis
 	post := func(epoch uint64, root [32]byte) []byte {

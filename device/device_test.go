@@ -27,6 +27,22 @@ func provision(t *testing.T, c *apptest.Chain, s *devkey.Signer, serial string) 
 	return device.DeviceID(s.Type, s.Pub())
 }
 
+// pairedDevice registers maker "acme", provisions the secp256k1 device
+// of seed {1} (serial S1), pairs it with owner and registers each of
+// ingest as an ingest node with stake; it returns the device's signer and
+// id.
+func pairedDevice(t *testing.T, c *apptest.Chain, owner string, stake uint64, ingest ...string) (*devkey.Signer, string) {
+	t.Helper()
+	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
+	s := devkey.NewSecp256k1([32]byte{1})
+	id := provision(t, c, s, "S1")
+	c.MustOK(c.Deliver(c.Sign(owner, c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr(owner), 0))))[0])
+	for _, n := range ingest {
+		c.MustOK(c.Deliver(c.Sign(n, c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: stake})))[0])
+	}
+	return s, id
+}
+
 func pairMsg(s *devkey.Signer, id string, owner tx.Address, nonce uint64) device.Pair {
 	return device.Pair{Device: id, Nonce: nonce,
 		Signature: hex.EncodeToString(s.Sign(device.PairingMessage(apptest.ChainID, id, owner, nonce)))}

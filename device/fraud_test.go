@@ -18,11 +18,7 @@ import (
 // of a valid event or of an event not under the root proves nothing.
 func TestFraudProofSlashesIngest(t *testing.T) {
 	c := newChain(t)
-	c.MustOK(c.Deliver(c.Sign("maker", c.Msg(device.MsgRegisterMaker, device.RegisterMaker{Name: "acme", Stake: 1_000_000})))[0])
-	s := devkey.NewSecp256k1([32]byte{1})
-	id := provision(t, c, s, "S1")
-	c.MustOK(c.Deliver(c.Sign("alice", c.Msg(device.MsgPair, pairMsg(s, id, apptest.Addr("alice"), 0))))[0])
-	c.MustOK(c.Deliver(c.Sign("mallory", c.Msg(device.MsgRegisterIngest, device.RegisterIngest{Stake: 2_000_000})))[0])
+	s, id := pairedDevice(t, c, "alice", 2_000_000, "mallory")
 
 	ms := c.Time.UnixMilli() - device.EpochMillis
 	good, err := event.New(s, "e1", id, event.TypeVehicleStatus, ms, event.VehicleStatus{LatE7: 1, LonE7: 1})
