@@ -88,8 +88,9 @@ func pairFor(s *devkey.Signer, id, owner string) device.Pair {
 }
 
 func deviceCases(div int) []Case {
+	// The challenge row challenges one epoch each, all within
+	// device.MaxEpochAge (168) of now.
 	pairs, evidence, challenges, claimers, datasets := max(1, 500/div), max(1, device.MaxEvidence/div), max(1, 160/div), max(1, 100/div), max(1, 50/div)
-	// challenges: one epoch each, all within device.MaxEpochAge (168) of now
 	owners := funded("o", max(pairs, 2*evidence), 1_000_000) // 2×: postEpochCase fills pages with twice the devices
 	for k, v := range funded("i", challenges, 10_000_000) {
 		owners[k] = v
